@@ -1,0 +1,43 @@
+"""What every subcommand shares: the project root, error reporting, JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from helpers.artifacts import to_jsonable
+from helpers.errors import PlaybookError
+
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: os.environ.get("PLAYBOOK_ROOT", "."),
+    show_default="current directory, or $PLAYBOOK_ROOT",
+    help="Project folder holding params/, data/ and reports/.",
+)
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn PlaybookError into its message on stderr and its exit code (2 bad input, 1 failure)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PlaybookError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def echo_json(document: Any) -> None:
+    """Print one JSON document to stdout: plain numbers, NaN as null."""
+    click.echo(json.dumps(to_jsonable(document), indent=2, allow_nan=False))

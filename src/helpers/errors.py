@@ -1,0 +1,66 @@
+"""One exception hierarchy for the playbook.
+
+Messages say what failed, where, and how to fix it, in business terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PlaybookError(Exception):
+    """Base class of every error the playbook raises on purpose."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input: where it is, what is wrong, what would be valid.
+
+    ``row`` counts as a spreadsheet user does: the header is row 1, the first
+    data row is row 2.
+    """
+
+    file: str
+    message: str
+    row: int | None = None
+    id: str | None = None
+    column: str | None = None
+    value: object = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.id:
+            where.append(f"id {self.id}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return ", ".join(where) + ": " + self.message
+
+
+class InputError(PlaybookError):
+    """Bad params or registers. Carries every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, (Problem, str)):
+            problems = [problems]
+        self.problems = [p if isinstance(p, Problem) else Problem("input", p) for p in problems]
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the inputs:"
+        super().__init__("\n".join([head] + [f"  - {p}" for p in self.problems]))
+
+
+class ComputationError(PlaybookError):
+    """A computation could not be carried out on valid inputs (e.g. infeasible must-dos)."""
+
+    exit_code = 1
+
+
+class NotebookError(PlaybookError):
+    """A notebook failed during a run: names the notebook, the cell and the error."""
+
+    exit_code = 1

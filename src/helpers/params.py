@@ -1,0 +1,278 @@
+"""Quarter params: ``params/<Q>.yaml`` (over ``params/defaults.yaml``), typed and checked.
+
+Unknown keys are an error with the nearest valid name suggested. Every
+problem is reported at once, naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from helpers.errors import InputError, Problem
+
+QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
+SCORING_METHODS = ("expected_npv", "weighted", "rice", "wsjf", "profitability_index")
+WEIGHT_CRITERIA = (
+    "expected_npv",
+    "prob_loss",
+    "profitability_index",
+    "rice",
+    "wsjf",
+    "strategic_fit",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegisterSource(_Strict):
+    """Where a register lives: a CSV or Excel file, or a table in a database.
+
+    ``path`` is relative to the project root. For Excel, ``sheet`` picks the
+    sheet (default: the first). For a database, ``table`` names the table and
+    either ``path`` is a SQLite file or ``url`` is an SQLAlchemy URL.
+    """
+
+    path: str | None = None
+    url: str | None = None
+    table: str | None = None
+    sheet: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name this register (the file, with the table or sheet)."""
+        base = self.path or self.url or "?"
+        if self.table:
+            return f"{base} (table {self.table})"
+        if self.sheet:
+            return f"{base} (sheet {self.sheet})"
+        return base
+
+
+class Scoring(_Strict):
+    """How initiatives are scored and which score drives selection."""
+
+    method: Literal[SCORING_METHODS] = "expected_npv"  # type: ignore[valid-type]
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "expected_npv": 0.4,
+            "prob_loss": 0.2,
+            "wsjf": 0.2,
+            "strategic_fit": 0.2,
+        }
+    )
+    top_k: int = Field(5, ge=1)
+
+    @field_validator("weights")
+    @classmethod
+    def _known_criteria(cls, weights: dict[str, float]) -> dict[str, float]:
+        for name, weight in weights.items():
+            if name not in WEIGHT_CRITERIA:
+                raise ValueError(
+                    f"unknown criterion {name!r}{_suggest(name, WEIGHT_CRITERIA)}; "
+                    f"valid: {', '.join(WEIGHT_CRITERIA)}"
+                )
+            if weight < 0:
+                raise ValueError(f"weight of {name} must be 0 or more, got {weight}")
+        if weights and sum(weights.values()) <= 0:
+            raise ValueError("at least one weight must be above 0")
+        return weights
+
+
+class CalibrationSettings(_Strict):
+    """How past actuals adjust new estimates."""
+
+    enabled: bool = True
+    by: str = "category"  # the column that names each project's reference class
+    n0: float = Field(10.0, gt=0)  # credibility: a class of n gets weight n / (n + n0)
+    min_class_size: int = Field(3, ge=1)  # smaller classes use the pooled record alone
+
+
+class Params(_Strict):
+    """One quarter's params. Money in ``currency``, durations in weeks, rates as fractions."""
+
+    quarter: str
+    title: str
+    currency: str = "USD"
+    initiatives: RegisterSource
+    actuals: RegisterSource
+    budget: float = Field(gt=0)  # delivery budget for the quarter's new work, in currency
+    capacity: float = Field(gt=0)  # IT person-weeks available
+    discount_rate: float = 0.10  # annual, a fraction
+    horizon_years: float = Field(3.0, gt=0, le=30)
+    simulations: int = Field(5000, ge=100, le=1_000_000)
+    seed: int = 2026
+    estimate_confidence: float = 0.90  # the level at which ranges are stated
+    budget_confidence: float = 0.80  # plan on this quantile of calibrated cost
+    scoring: Scoring = Field(default_factory=Scoring)
+    calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
+
+    @field_validator("quarter")
+    @classmethod
+    def _quarter_format(cls, value: str) -> str:
+        if not QUARTER_PATTERN.match(str(value)):
+            raise ValueError(f"must look like 2026Q4 (year, Q, 1-4), got {value!r}")
+        return value
+
+    @field_validator("discount_rate")
+    @classmethod
+    def _rate_fraction(cls, value: float) -> float:
+        if not 0 <= value < 1:
+            hint = f" (did you mean {value / 100:g}?)" if 1 <= value <= 100 else ""
+            raise ValueError(f"must be a fraction between 0 and 1, got {value:g}{hint}")
+        return value
+
+    @field_validator("estimate_confidence", "budget_confidence")
+    @classmethod
+    def _confidence_fraction(cls, value: float) -> float:
+        if not 0.5 <= value < 1:
+            hint = f" (did you mean {value / 100:g}?)" if 50 <= value < 100 else ""
+            raise ValueError(f"must be a fraction from 0.5 to below 1, got {value:g}{hint}")
+        return value
+
+    @field_validator("initiatives", "actuals", mode="before")
+    @classmethod
+    def _source_from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"path": value}
+        return value
+
+
+def params_path(quarter: str, root: Path) -> Path:
+    """The params file of ``quarter`` under project ``root``."""
+    return Path(root) / "params" / f"{quarter}.yaml"
+
+
+def list_quarters(root: Path) -> list[str]:
+    """Quarters that have a params file, oldest first."""
+    found = [p.stem for p in (Path(root) / "params").glob("*.yaml")]
+    return sorted(q for q in found if QUARTER_PATTERN.match(q))
+
+
+def load_params(quarter: str, root: Path) -> Params:
+    """Read and check the params of ``quarter``; raise InputError listing every problem."""
+    root = Path(root)
+    path = params_path(quarter, root)
+    label = _relative(path, root)
+    if not QUARTER_PATTERN.match(quarter):
+        raise InputError(Problem("command line", f"quarter must look like 2026Q4, got {quarter!r}"))
+    if not path.exists():
+        known = list_quarters(root)
+        hint = f"; quarters with params: {', '.join(known)}" if known else ""
+        raise InputError(
+            Problem(
+                label,
+                f"no such params file: create it with `playbook new-quarter {quarter}`{hint}",
+            )
+        )
+    data: dict[str, Any] = {}
+    defaults = root / "params" / "defaults.yaml"
+    if defaults.exists():
+        data = _merge(data, _read_yaml(defaults, root))
+    data = _merge(data, _read_yaml(path, root))
+    if str(data.get("quarter", quarter)) != quarter:
+        raise InputError(
+            Problem(
+                label,
+                f"quarter says {data['quarter']!r} but the file is for {quarter}: make them agree",
+                column="quarter",
+                value=data["quarter"],
+            )
+        )
+    data.setdefault("quarter", quarter)
+    try:
+        return Params.model_validate(data)
+    except ValidationError as exc:
+        raise InputError([_problem_from_pydantic(label, err) for err in exc.errors()]) from None
+
+
+def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
+    label = _relative(path, root)
+    try:
+        # BaseLoader keeps dates and quarters as strings, as papermill does;
+        # numbers are converted by the typed model.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(label, f"cannot read the params file: {exc}")) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InputError(
+            Problem(label, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(Problem(label, "must be a mapping of key: value lines"))
+    return data
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves timestamps as strings (2026-10-01 stays text)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _problem_from_pydantic(label: str, err: dict[str, Any]) -> Problem:
+    loc = [str(part) for part in err["loc"]]
+    key = ".".join(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        valid = _valid_keys(loc[:-1])
+        message = (
+            f"unknown key {loc[-1]!r}{_suggest(loc[-1], valid)}; valid keys: {', '.join(valid)}"
+        )
+    elif kind == "missing":
+        message = f"required key {key!r} is missing: add it"
+    elif kind == "literal_error":
+        message = f"{err['msg'].lower()}, got {err.get('input')!r}"
+    else:
+        message = err["msg"].removeprefix("Value error, ")
+        if "input" in err and kind not in ("value_error",):
+            message += f", got {err['input']!r}"
+    return Problem(label, message, column=key, value=err.get("input"))
+
+
+def _valid_keys(loc: list[str]) -> list[str]:
+    model: type[BaseModel] = Params
+    for part in loc:
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            break
+    return list(model.model_fields)
+
+
+def _suggest(name: str, valid: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(path)
