@@ -72,3 +72,18 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "item"):
         return to_jsonable(value.item())
     return value
+
+
+def load_calibration(artifacts_dir: str | Path, inputs: Any) -> dict | None:
+    """The quarter's calibration: ``calibration.json`` if written, else computed now.
+
+    ``inputs`` is a QuarterInputs. Returns None when params turn calibration off.
+    """
+    if not inputs.params.calibration.enabled:
+        return None
+    path = Path(artifacts_dir) / CALIBRATION
+    if path.exists():
+        return read_json(path)
+    from helpers.calibration import calibrate_quarter
+
+    return calibrate_quarter(inputs)

@@ -1,0 +1,79 @@
+"""A quarter's validated inputs: params plus both registers, checked together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.errors import InputError, Problem
+from helpers.params import Params, load_params
+from helpers.registers import IN_SCOPE, load_actuals, load_initiatives
+
+
+@dataclass(frozen=True)
+class QuarterInputs:
+    """Validated params, initiatives and actuals of one quarter."""
+
+    params: Params
+    root: Path
+    initiatives: pd.DataFrame
+    actuals: pd.DataFrame
+
+    def in_scope(self) -> pd.DataFrame:
+        """Initiatives still to decide or deliver: proposed, approved or in progress."""
+        mask = self.initiatives["status"].isin(IN_SCOPE)
+        return self.initiatives[mask].reset_index(drop=True)
+
+    def register_paths(self) -> list[Path]:
+        """The register files this quarter reads (for audit copies and cache keys)."""
+        paths = []
+        for source in (self.params.initiatives, self.params.actuals):
+            if source.path:
+                path = Path(source.path)
+                paths.append(path if path.is_absolute() else self.root / path)
+            elif source.url and source.url.startswith("sqlite:///"):
+                paths.append(Path(source.url.removeprefix("sqlite:///")))
+        return paths
+
+
+def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
+    """Load and check everything quarter ``quarter`` needs.
+
+    Raises InputError listing every problem in the params and both registers.
+    """
+    root = Path(root)
+    params = load_params(quarter, root)
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    for key, loader in (("initiatives", load_initiatives), ("actuals", load_actuals)):
+        try:
+            frames[key] = loader(getattr(params, key), root)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return QuarterInputs(params, root, frames["initiatives"], frames["actuals"])
+
+
+def initiative_row(inputs: QuarterInputs, initiative_id: str) -> dict[str, Any]:
+    """One initiative as a plain dict (floats, lists, None for blanks in text)."""
+    frame = inputs.initiatives
+    match = frame[frame["id"] == initiative_id]
+    if match.empty:
+        ids = ", ".join(frame["id"])
+        raise InputError(
+            Problem(
+                inputs.params.initiatives.label,
+                f"no initiative with id {initiative_id!r}; ids: {ids}",
+                id=initiative_id,
+            )
+        )
+    row = match.iloc[0].to_dict()
+    return {
+        k: (float(v) if isinstance(v, (np.floating, np.integer)) and k != "row" else v)
+        for k, v in row.items()
+    }

@@ -1,0 +1,741 @@
+"""Registers: the initiatives and actuals tables a marketing team keeps.
+
+They are read from CSV, Excel (``.xlsx``) or a SQL table (SQLite by default)
+and checked before anything runs. Every problem is reported at once, naming
+the file, the row as a spreadsheet user counts it (header = row 1), the id,
+the column, the bad value and what would be valid. Nothing the user wrote is
+ever modified: files are only read, databases opened read-only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.errors import InputError, Problem
+from helpers.params import RegisterSource
+
+STATUSES = ("proposed", "approved", "in_progress", "done", "rejected")
+IN_SCOPE = ("proposed", "approved", "in_progress")
+RANGES = ("benefit", "cost", "duration", "effort")
+REQUIRED_INITIATIVE_COLUMNS = (
+    "id",
+    "name",
+    "category",
+    "status",
+    "benefit_low",
+    "benefit_high",
+    "cost_low",
+    "cost_high",
+    "duration_low",
+    "duration_high",
+)
+OPTIONAL_INITIATIVE_COLUMNS = (
+    "owner",
+    "beneficiaries",
+    "benefit_likely",
+    "cost_likely",
+    "duration_likely",
+    "effort_low",
+    "effort_likely",
+    "effort_high",
+    "run_cost",
+    "ramp_months",
+    "variant_of",
+    "depends_on",
+    "must_do",
+    "strategic_fit",
+    "reach",
+    "impact",
+    "confidence",
+)
+_TRUE = {"true", "yes", "y", "1", "x"}
+_FALSE = {"false", "no", "n", "0", ""}
+_METRIC_COLUMN = re.compile(r"^(?P<metric>[a-z][a-z0-9_]*?)_(?P<part>estimate|actual|low|high)$")
+
+
+# --- reading ---------------------------------------------------------------
+
+
+def read_register(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
+    """Read a register as text cells with normalised column names.
+
+    ``source`` is a RegisterSource from params, or a path (CSV, ``.xlsx``,
+    or a SQLite file, whose table must then be given in a RegisterSource).
+    Column names become case-insensitive snake_case. Raises InputError when
+    the file cannot be read, saying how to fix it.
+    """
+    if not isinstance(source, RegisterSource):
+        source = RegisterSource(path=str(source))
+    label = source.label
+    if source.url and not source.url.startswith("sqlite:///"):
+        frame = _read_sqlalchemy(source)
+    else:
+        path = _source_path(source, root)
+        frame = _read_file(path, source, label)
+    frame.columns = [_normalise_column(c) for c in frame.columns]
+    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if duplicated:
+        raise InputError(
+            Problem(
+                label,
+                f"column {duplicated[0]!r} appears twice (column names ignore case, "
+                "spaces and hyphens): keep one",
+                column=duplicated[0],
+            )
+        )
+    frame.attrs["label"] = label
+    frame.attrs["first_row"] = 1 if (source.table or source.url) else 2
+    return frame
+
+
+def _source_path(source: RegisterSource, root: Path | str) -> Path:
+    if source.url:
+        return Path(source.url.removeprefix("sqlite:///"))
+    path = Path(source.path or "")
+    return path if path.is_absolute() else Path(root) / path
+
+
+def _read_file(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(
+            Problem(label, f"no such file ({path}): check the path in the params file")
+        )
+    suffix = path.suffix.lower()
+    try:
+        if source.table or suffix in (".sqlite", ".sqlite3", ".db"):
+            return _read_sqlite(path, source, label)
+        if suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=object)
+            return frame.astype(object).where(frame.notna(), "")
+        if suffix in (".csv", ".txt"):
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except InputError:
+        raise
+    except ValueError as exc:
+        if source.sheet and "not found" in str(exc).lower():
+            sheets = pd.ExcelFile(path).sheet_names
+            raise InputError(
+                Problem(label, f"no sheet {source.sheet!r}; sheets: {', '.join(sheets)}")
+            ) from None
+        raise InputError(Problem(label, f"cannot read the file: {exc}")) from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, Exception) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(
+            Problem(
+                label,
+                f"cannot read the file ({reason}): save it as UTF-8 CSV or .xlsx "
+                "and check it opens in a spreadsheet",
+            )
+        ) from None
+    raise InputError(
+        Problem(
+            label,
+            f"unknown file type {suffix!r}: use .csv, .xlsx, or a SQLite file with a table",
+        )
+    )
+
+
+def _read_sqlite(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
+    if not source.table:
+        raise InputError(Problem(label, "a database register needs `table:` in the params file"))
+    # Read-only: the user's database is never modified.
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        if source.table not in tables:
+            raise InputError(
+                Problem(
+                    label,
+                    f"no table {source.table!r}{_suggest(source.table, tables)}; "
+                    f"tables: {', '.join(tables) or 'none'}",
+                )
+            )
+        frame = pd.read_sql_query(f'SELECT * FROM "{source.table}"', con)
+    return frame.astype(object).where(frame.notna(), "")
+
+
+def _read_sqlalchemy(source: RegisterSource) -> pd.DataFrame:
+    try:
+        import sqlalchemy
+    except ImportError:
+        raise InputError(
+            Problem(
+                source.label,
+                "reading a database URL needs SQLAlchemy and the database's driver: "
+                "pip install sqlalchemy (and e.g. psycopg for PostgreSQL)",
+            )
+        ) from None
+    if not source.table:
+        raise InputError(Problem(source.label, "a database register needs `table:`"))
+    engine = sqlalchemy.create_engine(source.url)
+    with engine.connect() as con:
+        frame = pd.read_sql_table(source.table, con)
+    return frame.astype(object).where(frame.notna(), "")
+
+
+def _normalise_column(name: Any) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).strip()).lower()
+
+
+# --- cell parsing ------------------------------------------------------------
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _parse_number(value: Any) -> float:
+    """A cell as a number: blank -> NaN; '$80,000' -> 80000; ValueError otherwise."""
+    if _blank(value):
+        return float("nan")
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    text = str(value).strip().replace(",", "").replace("_", "")
+    text = re.sub(r"^[$€£¥]", "", text)
+    return float(text)
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and not _blank(value):
+        if value in (0, 1):
+            return bool(value)
+        raise ValueError(value)
+    text = "" if _blank(value) else str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(value)
+
+
+def _text(value: Any) -> str:
+    if _blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _suggest(name: str, valid: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Collector:
+    """Collects problems for one register, with its label and row numbering."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.label = frame.attrs.get("label", "register")
+        self.first_row = frame.attrs.get("first_row", 2)
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        message: str,
+        *,
+        index: int | None = None,
+        id: str | None = None,
+        column: str | None = None,
+        value: Any = None,
+    ) -> None:
+        row = None if index is None else index + self.first_row
+        self.problems.append(Problem(self.label, message, row, id or None, column, value))
+
+    def number(self, frame: pd.DataFrame, column: str, ids: list[str]) -> np.ndarray:
+        """Parse a column as numbers, recording every cell that is not one."""
+        out = np.full(len(frame), np.nan)
+        if column not in frame.columns:
+            return out
+        for i, value in enumerate(frame[column].tolist()):
+            try:
+                out[i] = _parse_number(value)
+            except (TypeError, ValueError):
+                self.add(
+                    f"{value!r} is not a number: write digits only, e.g. 150000 "
+                    "(no units or words)",
+                    index=i,
+                    id=ids[i],
+                    column=column,
+                    value=value,
+                )
+        return out
+
+
+def _check_columns(
+    frame: pd.DataFrame, required: Iterable[str], optional: Iterable[str], bad: _Collector
+) -> bool:
+    """Record missing required columns and misspelt optional ones. False if any required missing."""
+    columns = list(frame.columns)
+    known = set(required) | set(optional)
+    unknown = [c for c in columns if c not in known]
+    ok = True
+    for name in required:
+        if name not in columns:
+            ok = False
+            bad.add(
+                f"missing column {name!r}{_suggest(name, unknown)}: add it "
+                f"(required columns: {', '.join(required)})",
+                column=name,
+            )
+    for name in unknown:
+        close = difflib.get_close_matches(name, list(optional), n=1, cutoff=0.8)
+        if close and close[0] not in columns:
+            bad.add(
+                f"unknown column {name!r} (did you mean {close[0]!r}?): rename it, "
+                "or its values are ignored",
+                column=name,
+            )
+    return ok
+
+
+# --- initiatives -------------------------------------------------------------
+
+
+def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check an initiatives register and return it in canonical form.
+
+    Canonical columns: text (id, name, category, owner, beneficiaries, status,
+    variant_of or None), floats (ranges, run_cost and ramp_months default 0,
+    others NaN when blank), ``depends_on`` a list of ids, ``must_do`` bool,
+    ``row`` the spreadsheet row. Raises InputError listing every problem.
+    """
+    bad = _Collector(frame)
+    if not _check_columns(frame, REQUIRED_INITIATIVE_COLUMNS, OPTIONAL_INITIATIVE_COLUMNS, bad):
+        raise InputError(bad.problems)
+    if frame.empty:
+        raise InputError(Problem(bad.label, "has no initiatives: add at least one row"))
+    n = len(frame)
+    ids = [_text(v) for v in frame["id"].tolist()]
+    out = pd.DataFrame({"id": ids, "row": np.arange(n) + bad.first_row})
+    for column in ("name", "category", "owner", "beneficiaries"):
+        out[column] = [_text(v) for v in frame[column]] if column in frame else [""] * n
+    out["category"] = out["category"].str.lower()
+    _check_ids(ids, bad)
+    for i, (name, category) in enumerate(zip(out["name"], out["category"], strict=True)):
+        if not name:
+            bad.add("name is empty: give the initiative a name", index=i, id=ids[i], column="name")
+        if not category:
+            bad.add(
+                "category is empty: name its reference class (e.g. email, web, crm)",
+                index=i,
+                id=ids[i],
+                column="category",
+            )
+    statuses = []
+    for i, value in enumerate(frame["status"].tolist()):
+        status = _text(value).lower().replace(" ", "_").replace("-", "_")
+        if status not in STATUSES:
+            bad.add(
+                f"status {value!r} is not valid{_suggest(status, STATUSES)}; "
+                f"valid: {', '.join(STATUSES)}",
+                index=i,
+                id=ids[i],
+                column="status",
+                value=value,
+            )
+        statuses.append(status)
+    out["status"] = statuses
+    for metric in RANGES:
+        for part in ("low", "likely", "high"):
+            column = f"{metric}_{part}"
+            out[column] = bad.number(frame, column, ids)
+    out["run_cost"] = np.nan_to_num(bad.number(frame, "run_cost", ids), nan=0.0)
+    out["ramp_months"] = np.nan_to_num(bad.number(frame, "ramp_months", ids), nan=0.0)
+    for column in ("strategic_fit", "reach", "impact", "confidence"):
+        out[column] = bad.number(frame, column, ids)
+    _check_ranges(out, bad)
+    _check_scores(out, bad)
+    out["must_do"] = _parse_flags(frame, "must_do", ids, bad)
+    # object dtype keeps None as None (a string column would turn it into NaN)
+    out["variant_of"] = pd.Series(
+        [_text(v) or None for v in (frame["variant_of"] if "variant_of" in frame else [""] * n)],
+        dtype=object,
+    )
+    out["depends_on"] = [
+        [part.strip() for part in re.split(r"[;,]", _text(v)) if part.strip()]
+        for v in (frame["depends_on"] if "depends_on" in frame else [""] * n)
+    ]
+    _check_links(out, bad)
+    if bad.problems:
+        raise InputError(bad.problems)
+    return out
+
+
+def _check_ids(ids: list[str], bad: _Collector) -> None:
+    first_seen: dict[str, int] = {}
+    for i, id_ in enumerate(ids):
+        if not id_:
+            bad.add("id is empty: every row needs a unique id", index=i, column="id")
+        elif id_ in first_seen:
+            bad.add(
+                f"duplicate id {id_!r} (also row {first_seen[id_] + bad.first_row}): "
+                "give each row its own id",
+                index=i,
+                id=id_,
+                column="id",
+                value=id_,
+            )
+        else:
+            first_seen[id_] = i
+
+
+def _check_ranges(out: pd.DataFrame, bad: _Collector) -> None:
+    for i, id_ in enumerate(out["id"]):
+        for metric in RANGES:
+            low, likely, high = (out.at[i, f"{metric}_{p}"] for p in ("low", "likely", "high"))
+            if metric == "effort" and np.isnan(low) and np.isnan(high):
+                if not np.isnan(likely):
+                    bad.add(
+                        "effort_likely is given without effort_low and effort_high: "
+                        "give the range too",
+                        index=i,
+                        id=id_,
+                        column="effort_likely",
+                    )
+                continue
+            for part, value in (("low", low), ("high", high)):
+                if np.isnan(value) and not _already_reported(bad, i, f"{metric}_{part}"):
+                    bad.add(
+                        f"{metric}_{part} is empty: give the "
+                        f"{'lowest' if part == 'low' else 'highest'} plausible value",
+                        index=i,
+                        id=id_,
+                        column=f"{metric}_{part}",
+                    )
+            if np.isnan(low) or np.isnan(high):
+                continue
+            for part, value in (("low", low), ("likely", likely), ("high", high)):
+                if value < 0:
+                    bad.add(
+                        f"{metric}_{part} is negative ({value:g}): "
+                        f"{_what(metric)} cannot be below 0",
+                        index=i,
+                        id=id_,
+                        column=f"{metric}_{part}",
+                        value=value,
+                    )
+            if low > high:
+                bad.add(
+                    f"{metric}_low ({low:g}) is above {metric}_high ({high:g}): swap them",
+                    index=i,
+                    id=id_,
+                    column=f"{metric}_low",
+                    value=low,
+                )
+            elif not np.isnan(likely) and not low <= likely <= high:
+                bad.add(
+                    f"{metric}_likely ({likely:g}) is outside {metric}_low–{metric}_high "
+                    f"({low:g}–{high:g}): the likely value lies within the range",
+                    index=i,
+                    id=id_,
+                    column=f"{metric}_likely",
+                    value=likely,
+                )
+            elif low == 0 and high > 0 and metric == "benefit":
+                bad.add(
+                    "benefit_low is 0 but benefit_high is above 0: a range starts above 0 "
+                    "(give the smallest plausible benefit), or write 0 in both for none",
+                    index=i,
+                    id=id_,
+                    column="benefit_low",
+                    value=low,
+                )
+            elif low == 0 and metric != "benefit":
+                bad.add(
+                    f"{metric}_low is 0: {_what(metric)} must be above 0 "
+                    "(give the smallest plausible value)",
+                    index=i,
+                    id=id_,
+                    column=f"{metric}_low",
+                    value=low,
+                )
+        for column in ("run_cost", "ramp_months"):
+            if out.at[i, column] < 0:
+                bad.add(
+                    f"{column} is negative ({out.at[i, column]:g}): use 0 or more",
+                    index=i,
+                    id=id_,
+                    column=column,
+                    value=out.at[i, column],
+                )
+
+
+def _already_reported(bad: _Collector, index: int, column: str) -> bool:
+    row = index + bad.first_row
+    return any(p.row == row and p.column == column for p in bad.problems)
+
+
+def _what(metric: str) -> str:
+    return {
+        "benefit": "a benefit",
+        "cost": "a cost",
+        "duration": "a duration",
+        "effort": "effort",
+    }[metric]
+
+
+def _check_scores(out: pd.DataFrame, bad: _Collector) -> None:
+    for i, id_ in enumerate(out["id"]):
+        fit = out.at[i, "strategic_fit"]
+        if not np.isnan(fit) and not 1 <= fit <= 5:
+            bad.add(
+                f"strategic_fit must be from 1 to 5, got {fit:g}",
+                index=i,
+                id=id_,
+                column="strategic_fit",
+                value=fit,
+            )
+        confidence = out.at[i, "confidence"]
+        if not np.isnan(confidence) and not 0 <= confidence <= 1:
+            hint = f" (did you mean {confidence / 100:g}?)" if 1 < confidence <= 100 else ""
+            bad.add(
+                f"confidence must be a fraction from 0 to 1, got {confidence:g}{hint}",
+                index=i,
+                id=id_,
+                column="confidence",
+                value=confidence,
+            )
+        for column in ("reach", "impact"):
+            value = out.at[i, column]
+            if not np.isnan(value) and value < 0:
+                bad.add(
+                    f"{column} cannot be negative, got {value:g}",
+                    index=i,
+                    id=id_,
+                    column=column,
+                    value=value,
+                )
+
+
+def _parse_flags(frame: pd.DataFrame, column: str, ids: list[str], bad: _Collector) -> list[bool]:
+    if column not in frame:
+        return [False] * len(frame)
+    flags = []
+    for i, value in enumerate(frame[column].tolist()):
+        try:
+            flags.append(_parse_bool(value))
+        except (TypeError, ValueError):
+            bad.add(
+                f"{value!r} is not yes or no: write true or false (blank means false)",
+                index=i,
+                id=ids[i],
+                column=column,
+                value=value,
+            )
+            flags.append(False)
+    return flags
+
+
+def _check_links(out: pd.DataFrame, bad: _Collector) -> None:
+    ids = list(out["id"])
+    known = set(ids)
+    variant_of = dict(zip(ids, out["variant_of"], strict=True))
+    for i, (id_, parent, deps) in enumerate(
+        zip(ids, out["variant_of"], out["depends_on"], strict=True)
+    ):
+        if parent is not None:
+            if parent == id_:
+                bad.add(
+                    "variant_of names the row itself: name the full initiative",
+                    index=i,
+                    id=id_,
+                    column="variant_of",
+                    value=parent,
+                )
+            elif parent not in known:
+                bad.add(
+                    f"variant_of names unknown id {parent!r}{_suggest(parent, ids)}: "
+                    "use the id of the full initiative this is a lean version of",
+                    index=i,
+                    id=id_,
+                    column="variant_of",
+                    value=parent,
+                )
+            elif variant_of.get(parent):
+                bad.add(
+                    f"variant_of names {parent!r}, which is itself a variant of "
+                    f"{variant_of[parent]!r}: name the full initiative",
+                    index=i,
+                    id=id_,
+                    column="variant_of",
+                    value=parent,
+                )
+        for dep in deps:
+            if dep == id_:
+                bad.add(
+                    "depends_on names the row itself: remove it",
+                    index=i,
+                    id=id_,
+                    column="depends_on",
+                    value=dep,
+                )
+            elif dep not in known:
+                bad.add(
+                    f"depends_on names unknown id {dep!r}{_suggest(dep, ids)}: "
+                    "use ids from the id column, separated by ;",
+                    index=i,
+                    id=id_,
+                    column="depends_on",
+                    value=dep,
+                )
+    for cycle in _find_cycles(dict(zip(ids, out["depends_on"], strict=True))):
+        i = ids.index(cycle[0])
+        bad.add(
+            "dependency cycle "
+            + " -> ".join(cycle + [cycle[0]])
+            + ": nothing in a cycle can ever start; remove one of these dependencies",
+            index=i,
+            id=cycle[0],
+            column="depends_on",
+        )
+
+
+def _find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Each dependency cycle once, starting from its first id in register order."""
+    cycles: list[list[str]] = []
+    seen_sets: set[frozenset[str]] = set()
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt) :]
+                key = frozenset(cycle)
+                if key not in seen_sets:
+                    seen_sets.add(key)
+                    cycles.append(cycle)
+            elif state.get(nxt) is None:
+                visit(nxt, stack)
+        stack.pop()
+        state[node] = 2
+
+    for node in graph:
+        if state.get(node) is None:
+            visit(node, [])
+    return cycles
+
+
+# --- actuals -----------------------------------------------------------------
+
+
+def metric_names(columns: Iterable[str]) -> list[str]:
+    """Metrics with both ``<metric>_estimate`` and ``<metric>_actual`` columns, in order."""
+    columns = list(columns)
+    return [
+        c.removesuffix("_estimate")
+        for c in columns
+        if c.endswith("_estimate") and c.removesuffix("_estimate") + "_actual" in columns
+    ]
+
+
+def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check an actuals register and return it in canonical form.
+
+    Canonical columns: id, name, category, completed (datetime, NaT when
+    blank), ``row``, and float metric columns ``<metric>_estimate``,
+    ``<metric>_actual`` and optional ``<metric>_low``/``_high``. Zero,
+    negative or blank values pass through: calibration counts and reports them.
+    """
+    bad = _Collector(frame)
+    columns = list(frame.columns)
+    metrics = metric_names(columns)
+    ok = _check_columns(frame, ("id", "category"), ("name", "completed"), bad)
+    for column in columns:
+        match = _METRIC_COLUMN.match(column)
+        if not match or column in ("id", "name", "category", "completed"):
+            continue
+        metric, part = match["metric"], match["part"]
+        if metric not in metrics:
+            partner = f"{metric}_actual" if part == "estimate" else f"{metric}_estimate"
+            bad.add(
+                f"column {column!r} has no {partner!r} partner: add it, "
+                "or rename the column if it is a different metric",
+                column=column,
+            )
+    if ok and not metrics and not bad.problems:
+        bad.add(
+            "no metric pairs: add columns such as cost_estimate and cost_actual "
+            "(or duration_, effort_, benefit_)",
+        )
+    if not ok or bad.problems:
+        raise InputError(bad.problems)
+    n = len(frame)
+    ids = [_text(v) for v in frame["id"].tolist()]
+    _check_ids(ids, bad)
+    out = pd.DataFrame({"id": ids, "row": np.arange(n) + bad.first_row})
+    out["name"] = [_text(v) for v in frame["name"]] if "name" in frame else ids
+    out["category"] = [_text(v).lower() for v in frame["category"]]
+    for i, category in enumerate(out["category"]):
+        if not category:
+            bad.add(
+                "category is empty: name its reference class (e.g. email, web, crm)",
+                index=i,
+                id=ids[i],
+                column="category",
+            )
+    completed = []
+    for i, value in enumerate(frame["completed"] if "completed" in frame else [""] * n):
+        if _blank(value):
+            completed.append(pd.NaT)
+            continue
+        try:
+            completed.append(pd.Timestamp(value))
+        except (TypeError, ValueError):
+            bad.add(
+                f"{value!r} is not a date: write it as YYYY-MM-DD",
+                index=i,
+                id=ids[i],
+                column="completed",
+                value=value,
+            )
+            completed.append(pd.NaT)
+    out["completed"] = pd.to_datetime(pd.Series(completed, dtype="datetime64[ns]"))
+    for metric in metrics:
+        for part in ("estimate", "actual", "low", "high"):
+            column = f"{metric}_{part}"
+            if column in frame.columns:
+                out[column] = bad.number(frame, column, ids)
+        if f"{metric}_low" in out and f"{metric}_high" in out:
+            for i in np.flatnonzero(out[f"{metric}_low"] > out[f"{metric}_high"]):
+                bad.add(
+                    f"{metric}_low ({out.at[i, f'{metric}_low']:g}) is above "
+                    f"{metric}_high ({out.at[i, f'{metric}_high']:g}): swap them",
+                    index=int(i),
+                    id=ids[i],
+                    column=f"{metric}_low",
+                )
+    if bad.problems:
+        raise InputError(bad.problems)
+    return out
+
+
+# --- entry points ------------------------------------------------------------
+
+
+def load_initiatives(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
+    """Read and check an initiatives register (CSV, Excel or SQL table)."""
+    return validate_initiatives(read_register(source, root))
+
+
+def load_actuals(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
+    """Read and check an actuals register (CSV, Excel or SQL table)."""
+    return validate_actuals(read_register(source, root))
