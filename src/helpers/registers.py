@@ -125,21 +125,23 @@ def _read_file(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
             raise InputError(
                 Problem(label, f"no sheet {source.sheet!r}; sheets: {', '.join(sheets)}")
             ) from None
-        raise InputError(Problem(label, f"cannot read the file: {exc}")) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, Exception) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(
-            Problem(
-                label,
-                f"cannot read the file ({reason}): save it as UTF-8 CSV or .xlsx "
-                "and check it opens in a spreadsheet",
-            )
-        ) from None
+        raise InputError(_unreadable(label, exc)) from None
+    except Exception as exc:  # any reader failure becomes one clear problem
+        raise InputError(_unreadable(label, exc)) from None
     raise InputError(
         Problem(
             label,
             f"unknown file type {suffix!r}: use .csv, .xlsx, or a SQLite file with a table",
         )
+    )
+
+
+def _unreadable(label: str, exc: Exception) -> Problem:
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return Problem(
+        label,
+        f"cannot read the file ({reason}): save it as UTF-8 CSV or .xlsx "
+        "and check it opens in a spreadsheet",
     )
 
 

@@ -1,0 +1,106 @@
+"""``playbook validate`` and ``playbook new-quarter`` through the command line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpers.cli import main
+
+
+@pytest.fixture
+def project(tmp_path: Path, root: Path) -> Path:
+    """A copy of the sample params and registers."""
+    shutil.copytree(root / "params", tmp_path / "params")
+    shutil.copytree(root / "data", tmp_path / "data")
+    return tmp_path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_validate_sample_quarter_exits_0(root):
+    result = invoke("validate", "2026Q4", "--root", str(root))
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output and "16 in scope" in result.output
+
+
+def test_validate_bad_registers_exit_2_listing_every_problem(project):
+    path = project / "data/sample/initiatives.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("120000,160000,260000", "-120000,160000,260000")
+    lines[2] = lines[2].replace(",EML-01,,", ",EML-99,,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    actuals = project / "data/sample/actuals.csv"
+    rows = actuals.read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace(rows[1].split(",")[3], "someday", 1)
+    actuals.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    before = path.read_bytes()
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2
+    assert "3 problems" in result.output
+    assert "data/sample/initiatives.csv, row 2, id EML-01, column cost_low" in result.output
+    assert "row 3, id EML-01P, column variant_of: variant_of names unknown id 'EML-99'" in (
+        result.output
+    )
+    assert "data/sample/actuals.csv, row 2" in result.output and "not a date" in result.output
+    assert path.read_bytes() == before  # nothing the user wrote is modified
+
+
+def test_validate_misspelt_params_key_exits_2(project):
+    path = project / "params/2026Q4.yaml"
+    path.write_text(path.read_text() + "simulatons: 100\n")
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2
+    assert "unknown key 'simulatons' (did you mean 'simulations'?)" in result.output
+
+
+def test_validate_register_pointing_at_missing_file_exits_2(project):
+    path = project / "params/2026Q4.yaml"
+    path.write_text(path.read_text().replace("initiatives.csv", "initiative.csv"))
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2
+    assert "data/sample/initiative.csv: no such file" in result.output
+
+
+def test_validate_sqlite_register_from_params(project):
+    import sqlite3
+
+    import pandas as pd
+
+    raw = pd.read_csv(project / "data/sample/initiatives.csv", dtype=str, keep_default_na=False)
+    with sqlite3.connect(project / "data/registers.sqlite") as con:
+        raw.to_sql("initiatives", con, index=False)
+    path = project / "params/2026Q4.yaml"
+    text = path.read_text().replace(
+        "initiatives: data/sample/initiatives.csv",
+        "initiatives:\n  path: data/registers.sqlite\n  table: initiatives",
+    )
+    path.write_text(text)
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_unknown_quarter_exits_2(project):
+    result = invoke("validate", "2030Q1", "--root", str(project))
+    assert result.exit_code == 2 and "playbook new-quarter 2030Q1" in result.output
+
+
+def test_new_quarter_copies_latest_and_refuses_to_overwrite(project):
+    result = invoke("new-quarter", "2027Q1", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    text = (project / "params/2027Q1.yaml").read_text()
+    assert "quarter: 2027Q1" in text and "Q1 2027" in text and "budget: 900000" in text
+    again = invoke("new-quarter", "2027Q1", "--root", str(project))
+    assert again.exit_code == 2 and "never overwritten" in again.output
+    assert (project / "params/2027Q1.yaml").read_text() == text
+    assert invoke("validate", "2027Q1", "--root", str(project)).exit_code == 0
+
+
+def test_new_quarter_bad_name_exits_2(project):
+    result = invoke("new-quarter", "Q1-2027", "--root", str(project))
+    assert result.exit_code == 2 and "must look like 2026Q4" in result.output

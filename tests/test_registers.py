@@ -1,0 +1,333 @@
+"""Registers: reading CSV, Excel and SQLite, and the catalogue of bad inputs."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.errors import InputError
+from helpers.params import RegisterSource
+from helpers.registers import (
+    load_actuals,
+    load_initiatives,
+    metric_names,
+    read_register,
+    validate_actuals,
+)
+
+HEADER = (
+    "id,name,category,status,benefit_low,benefit_likely,benefit_high,cost_low,cost_high,"
+    "duration_low,duration_high,effort_low,effort_high,variant_of,depends_on,must_do"
+)
+GOOD_ROWS = [
+    "A,Email upgrade,email,proposed,80000,150000,300000,120000,260000,10,24,20,45,,,false",
+    "A-L,Email POC,email,proposed,10000,,50000,15000,40000,3,6,3,8,A,,false",
+    "B,Consent lists,data,approved,0,,0,40000,90000,6,12,10,22,,A,true",
+]
+
+
+def write_csv(folder: Path, rows: list[str], header: str = HEADER, name: str = "i.csv") -> Path:
+    path = folder / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path, loader=load_initiatives) -> list[str]:
+    with pytest.raises(InputError) as info:
+        loader(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_load_initiatives_good_register_is_canonical(tmp_path):
+    frame = load_initiatives(write_csv(tmp_path, GOOD_ROWS))
+    assert list(frame["id"]) == ["A", "A-L", "B"]
+    assert frame.loc[1, "variant_of"] == "A"
+    assert frame.loc[0, "variant_of"] is None
+    assert frame.loc[2, "depends_on"] == ["A"]
+    assert frame["must_do"].tolist() == [False, False, True]
+    assert pd.isna(frame.loc[1, "benefit_likely"])
+    assert frame.loc[0, "run_cost"] == 0.0
+    assert frame["row"].tolist() == [2, 3, 4]
+
+
+def test_load_initiatives_sample_register_is_valid(root):
+    frame = load_initiatives(root / "data/sample/initiatives.csv")
+    assert len(frame) >= 12
+    assert frame["must_do"].any()
+    assert frame["variant_of"].notna().any()
+    assert frame["depends_on"].map(len).sum() > 0
+
+
+def test_read_register_normalises_column_names(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("ID,Cost Low,benefit-HIGH\n1,2,3\n", encoding="utf-8")
+    assert list(read_register(path).columns) == ["id", "cost_low", "benefit_high"]
+
+
+# The catalogue: (rows or header change, expected fragments of one problem message).
+CATALOGUE = {
+    "low_above_high": (
+        ["A,X,email,proposed,300000,,80000,120000,260000,10,24,20,45,,,"],
+        ["row 2", "id A", "column benefit_low", "(300000) is above benefit_high (80000)", "swap"],
+    ),
+    "negative_cost": (
+        ["A,X,email,proposed,1000,,2000,-5000,260000,10,24,20,45,,,"],
+        ["row 2", "column cost_low", "negative (-5000)", "cannot be below 0"],
+    ),
+    "likely_outside_range": (
+        ["A,X,email,proposed,1000,9000,2000,5000,6000,10,24,20,45,,,"],
+        ["column benefit_likely", "(9000) is outside", "within the range"],
+    ),
+    "duplicate_id": (
+        [GOOD_ROWS[0], GOOD_ROWS[0].replace("Email upgrade", "Again")],
+        ["row 3", "duplicate id 'A' (also row 2)", "its own id"],
+    ),
+    "empty_id": (
+        [",X,email,proposed,1000,,2000,5000,6000,10,24,20,45,,,"],
+        ["row 2", "column id", "id is empty"],
+    ),
+    "unknown_variant_of": (
+        [GOOD_ROWS[0], "A-L,POC,email,proposed,1,,2,3,4,1,2,1,2,AA,,"],
+        ["row 3", "id A-L", "column variant_of", "unknown id 'AA'", "did you mean 'A'"],
+    ),
+    "variant_of_a_variant": (
+        [GOOD_ROWS[0], GOOD_ROWS[1], "A-L2,POC2,email,proposed,1,,2,3,4,1,2,1,2,A-L,,"],
+        ["id A-L2", "itself a variant of 'A'", "name the full initiative"],
+    ),
+    "unknown_depends_on": (
+        [GOOD_ROWS[0], "C,CDP,data,proposed,1,,2,3,4,1,2,1,2,,A;CRM-9,"],
+        ["row 3", "column depends_on", "unknown id 'CRM-9'", "separated by ;"],
+    ),
+    "self_dependency": (
+        ["A,X,email,proposed,1,,2,3,4,1,2,1,2,,A,"],
+        ["column depends_on", "names the row itself"],
+    ),
+    "dependency_cycle": (
+        [
+            "A,X,email,proposed,1,,2,3,4,1,2,1,2,,C,",
+            "B,Y,email,proposed,1,,2,3,4,1,2,1,2,,A,",
+            "C,Z,email,proposed,1,,2,3,4,1,2,1,2,,B,",
+        ],
+        ["dependency cycle A -> C -> B -> A", "remove one of these dependencies"],
+    ),
+    "not_a_number": (
+        ["A,X,email,proposed,lots,,2000,5000,6000,10,24,20,45,,,"],
+        ["row 2", "column benefit_low", "'lots' is not a number", "digits only"],
+    ),
+    "bad_status": (
+        ["A,X,email,aproved,1,,2,3,4,1,2,1,2,,,"],
+        ["column status", "'aproved' is not valid", "did you mean 'approved'", "valid: proposed"],
+    ),
+    "bad_must_do": (
+        ["A,X,email,proposed,1,,2,3,4,1,2,1,2,,,maybe"],
+        ["column must_do", "'maybe' is not yes or no"],
+    ),
+    "empty_required_cell": (
+        ["A,X,email,proposed,1,,2,,4,1,2,1,2,,,"],
+        ["column cost_low", "cost_low is empty", "lowest plausible value"],
+    ),
+    "zero_duration": (
+        ["A,X,email,proposed,1,,2,3,4,0,2,1,2,,,"],
+        ["column duration_low", "must be above 0"],
+    ),
+    "benefit_zero_low_only": (
+        ["A,X,email,proposed,0,,2000,3,4,1,2,1,2,,,"],
+        ["column benefit_low", "write 0 in both for none"],
+    ),
+    "empty_category": (
+        ["A,X,,proposed,1,,2,3,4,1,2,1,2,,,"],
+        ["column category", "category is empty"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CATALOGUE))
+def test_load_initiatives_catalogue_names_where_and_how(tmp_path, case):
+    rows, fragments = CATALOGUE[case]
+    messages = problems_of(write_csv(tmp_path, rows))
+    assert any(all(f in m for f in fragments) for m in messages), messages
+    assert all(m.startswith(str(tmp_path / "i.csv")) for m in messages)
+
+
+def test_load_initiatives_missing_column_suggests_the_misspelling(tmp_path):
+    header = HEADER.replace("cost_high", "cost_hgih")
+    messages = problems_of(write_csv(tmp_path, GOOD_ROWS, header=header))
+    assert any("missing column 'cost_high' (did you mean 'cost_hgih'?)" in m for m in messages)
+
+
+def test_load_initiatives_misspelt_optional_column_is_reported(tmp_path):
+    header = HEADER.replace("depends_on", "depend_on")
+    messages = problems_of(write_csv(tmp_path, GOOD_ROWS, header=header))
+    assert any("unknown column 'depend_on' (did you mean 'depends_on'?)" in m for m in messages)
+
+
+def test_load_initiatives_reports_every_problem_at_once(tmp_path):
+    rows = [
+        "A,X,email,proposed,300000,,80000,-1,260000,10,24,20,45,,,",
+        "A,Y,email,proposed,lots,,2,3,4,1,2,1,2,ZZ,,",
+    ]
+    messages = problems_of(write_csv(tmp_path, rows))
+    joined = "\n".join(messages)
+    for fragment in (
+        "is above benefit_high",
+        "cost_low is negative",
+        "duplicate id",
+        "'lots' is not a number",
+        "unknown id 'ZZ'",
+    ):
+        assert fragment in joined
+    assert len(messages) >= 5
+
+
+def test_load_initiatives_unreadable_file_says_how_to_fix(tmp_path):
+    path = tmp_path / "i.csv"
+    path.write_bytes(b"\xff\xfe\x00\x00garbage\x00\xff")
+    messages = problems_of(path)
+    assert "cannot read the file" in messages[0] and "UTF-8 CSV" in messages[0]
+
+
+def test_load_initiatives_missing_file_names_the_params_path(tmp_path):
+    messages = problems_of(tmp_path / "nope.csv")
+    assert "no such file" in messages[0] and "check the path in the params file" in messages[0]
+
+
+def test_load_initiatives_unknown_file_type(tmp_path):
+    path = tmp_path / "i.json"
+    path.write_text("{}", encoding="utf-8")
+    assert "unknown file type '.json'" in problems_of(path)[0]
+
+
+def test_load_initiatives_excel_loads_like_csv(tmp_path):
+    csv_frame = load_initiatives(write_csv(tmp_path, GOOD_ROWS))
+    raw = pd.read_csv(tmp_path / "i.csv", dtype=str, keep_default_na=False)
+    raw.to_excel(tmp_path / "i.xlsx", index=False, sheet_name="Initiatives")
+    xlsx_frame = load_initiatives(RegisterSource(path=str(tmp_path / "i.xlsx")))
+    pd.testing.assert_frame_equal(csv_frame, xlsx_frame)
+
+
+def test_load_initiatives_excel_numbers_typed_as_numbers(tmp_path):
+    raw = pd.read_csv(write_csv(tmp_path, GOOD_ROWS), keep_default_na=False)
+    raw.to_excel(tmp_path / "i.xlsx", index=False)
+    frame = load_initiatives(tmp_path / "i.xlsx")
+    assert frame.loc[0, "cost_high"] == 260000.0
+
+
+def test_load_initiatives_excel_bad_row_counts_like_a_spreadsheet(tmp_path):
+    raw = pd.read_csv(write_csv(tmp_path, GOOD_ROWS), dtype=str, keep_default_na=False)
+    raw.loc[1, "cost_low"] = "-7"
+    raw.to_excel(tmp_path / "i.xlsx", index=False)
+    messages = problems_of(tmp_path / "i.xlsx")
+    assert any("row 3" in m and "id A-L" in m and "cost_low is negative" in m for m in messages)
+
+
+def test_load_initiatives_unknown_sheet_lists_sheets(tmp_path):
+    raw = pd.read_csv(write_csv(tmp_path, GOOD_ROWS), dtype=str, keep_default_na=False)
+    raw.to_excel(tmp_path / "i.xlsx", index=False, sheet_name="Initiatives")
+    messages = problems_of(RegisterSource(path=str(tmp_path / "i.xlsx"), sheet="Q4"))
+    assert "no sheet 'Q4'; sheets: Initiatives" in messages[0]
+
+
+def sqlite_register(tmp_path: Path, rows: list[str]) -> Path:
+    raw = pd.read_csv(write_csv(tmp_path, rows), dtype=str, keep_default_na=False)
+    db = tmp_path / "registers.sqlite"
+    with sqlite3.connect(db) as con:
+        raw.to_sql("initiatives", con, index=False)
+    return db
+
+
+def test_load_initiatives_sqlite_loads_like_csv(tmp_path):
+    csv_frame = load_initiatives(write_csv(tmp_path, GOOD_ROWS))
+    db = sqlite_register(tmp_path, GOOD_ROWS)
+    before = db.read_bytes()
+    frame = load_initiatives(RegisterSource(path=str(db), table="initiatives"))
+    pd.testing.assert_frame_equal(csv_frame.drop(columns="row"), frame.drop(columns="row"))
+    assert db.read_bytes() == before  # opened read-only, never modified
+
+
+def test_load_initiatives_sqlite_url_form(tmp_path):
+    db = sqlite_register(tmp_path, GOOD_ROWS)
+    frame = load_initiatives(RegisterSource(url=f"sqlite:///{db}", table="initiatives"))
+    assert list(frame["id"]) == ["A", "A-L", "B"]
+
+
+def test_load_initiatives_sqlite_unknown_table_lists_tables(tmp_path):
+    db = sqlite_register(tmp_path, GOOD_ROWS)
+    messages = problems_of(RegisterSource(path=str(db), table="initiative"))
+    assert "no table 'initiative' (did you mean 'initiatives'?); tables: initiatives" in messages[0]
+
+
+def test_load_initiatives_sqlite_bad_record_is_numbered(tmp_path):
+    rows = [GOOD_ROWS[0], GOOD_ROWS[1].replace("15000,40000", "40000,15000")]
+    db = sqlite_register(tmp_path, rows)
+    messages = problems_of(RegisterSource(path=str(db), table="initiatives"))
+    assert any(
+        "row 2" in m and "cost_low (40000) is above cost_high (15000)" in m for m in messages
+    )
+
+
+ACTUALS_HEADER = "id,name,category,completed,cost_estimate,cost_actual,cost_low,cost_high"
+
+
+def test_load_actuals_keeps_zero_negative_and_blank_values(tmp_path):
+    path = write_csv(
+        tmp_path,
+        ["P1,a,web,2025-01-10,100,120,90,130", "P2,b,web,,0,-5,,", "P3,c,crm,2025-03-01,,80,,"],
+        header=ACTUALS_HEADER,
+    )
+    frame = load_actuals(path)
+    assert len(frame) == 3
+    assert frame.loc[1, "cost_estimate"] == 0 and frame.loc[1, "cost_actual"] == -5
+    assert pd.isna(frame.loc[2, "cost_estimate"]) and pd.isna(frame.loc[1, "completed"])
+
+
+def test_load_actuals_sample_register_is_valid(root):
+    frame = load_actuals(root / "data/sample/actuals.csv")
+    assert 30 <= len(frame) <= 60
+    assert metric_names(frame.columns) == ["cost", "duration", "benefit"]
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "fragments"),
+    [
+        (
+            ACTUALS_HEADER,
+            ["P1,a,web,last week,100,120,90,130"],
+            ["row 2", "column completed", "'last week' is not a date", "YYYY-MM-DD"],
+        ),
+        (
+            ACTUALS_HEADER,
+            ["P1,a,web,2025-01-01,100,1.2k,90,130"],
+            ["column cost_actual", "'1.2k' is not a number"],
+        ),
+        (
+            ACTUALS_HEADER,
+            ["P1,a,web,2025-01-01,100,120,130,90"],
+            ["column cost_low", "(130) is above cost_high (90)"],
+        ),
+        (
+            "id,category,cost_estimate,duration_actual",
+            ["P1,web,1,2"],
+            ["'cost_estimate' has no 'cost_actual' partner"],
+        ),
+        ("id,category,completed", ["P1,web,2025-01-01"], ["no metric pairs"]),
+        (
+            "id,completed,cost_estimate,cost_actual",
+            ["P1,2025-01-01,1,2"],
+            ["missing column 'category'"],
+        ),
+    ],
+)
+def test_load_actuals_catalogue(tmp_path, header, rows, fragments):
+    messages = problems_of(write_csv(tmp_path, rows, header=header), loader=load_actuals)
+    assert any(all(f in m for f in fragments) for m in messages), messages
+
+
+def test_validate_actuals_duplicate_id(tmp_path):
+    frame = read_register(
+        write_csv(tmp_path, ["P1,a,web,,1,2,,", "P1,b,web,,1,2,,"], header=ACTUALS_HEADER)
+    )
+    with pytest.raises(InputError, match=r"row 3.*duplicate id 'P1' \(also row 2\)"):
+        validate_actuals(frame)
