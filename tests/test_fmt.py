@@ -1,0 +1,49 @@
+"""Formatting helpers: the numbers a reader sees."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_range, fmt_ratio, fmt_weeks
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "expected"),
+    [
+        (150_000, "USD", "$150k"),
+        (-1_234_567, "USD", "-$1.2M"),
+        (900, "EUR", "€900"),
+        (999_600, "USD", "$1.0M"),
+        (12_500, "SEK", "12k SEK"),
+        (math.nan, "USD", "–"),
+        (None, "USD", "–"),
+    ],
+)
+def test_fmt_money_compact(value, currency, expected):
+    assert fmt_money(value, currency) == expected
+
+
+def test_fmt_money_full_digits():
+    assert fmt_money(150_000, "USD", compact=False) == "$150,000"
+
+
+def test_fmt_pct_rounds_at_the_end():
+    assert fmt_pct(0.237) == "24%"
+    assert fmt_pct(0.2375, digits=1) == "23.8%"
+    assert fmt_pct(None) == "–"
+
+
+def test_fmt_weeks_and_months():
+    assert fmt_weeks(14) == "14 weeks"
+    assert fmt_weeks(1) == "1 week"
+    assert fmt_weeks(6.5) == "6.5 weeks"
+    assert fmt_months(math.nan) == "never"
+    assert fmt_months(17.4) == "17 months"
+
+
+def test_fmt_range_and_ratio():
+    assert fmt_range(80_000, 300_000, "USD") == "$80k–$300k"
+    assert fmt_range(10, 24) == "10–24"
+    assert fmt_ratio(1.234) == "×1.23"
