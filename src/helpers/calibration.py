@@ -1,0 +1,722 @@
+"""Calibration of estimates against past actuals (reference-class forecasting).
+
+For each metric in an actuals register (every ``<metric>_estimate`` /
+``<metric>_actual`` pair) and each reference class (the ``by`` column,
+``category`` by default), the ratio r = actual ÷ estimate is summarised:
+quantiles, geometric mean, shares over, on and under estimate, the uplift
+table U(p) = quantile₁₋ₚ(r) − 1 (Flyvbjerg), for benefit the shortfall
+haircut 1 − quantileₚ(r), the coverage of the ranges stated at estimate time
+and the widening factor that would have made them honest (Hubbard), and the
+trend by completion quarter.
+
+Small classes are pooled toward all projects with the credibility weight
+w = n ÷ (n + n0): the class bias is μ′ = w·μ_class + (1 − w)·μ_all (μ the mean
+log ratio) and its variance of log r σ′² = w·σ²_class + (1 − w)·σ²_all.
+Classes with fewer than ``min_class_size`` usable projects take μ_all, σ_all.
+
+A new estimate is calibrated in log space about its median m (the likely value,
+else the geometric midpoint of the range)::
+
+    log X′ = log m + μ + k·(log X − log m)      for X in (low, m, high)
+
+with μ the class's pooled bias and k ≥ 1 the widening (see ``calibrate_range``).
+
+Widening, defined exactly: a stated range [low, high] with centre m (the
+estimate when it lies strictly inside the range, else √(low·high)) widened by a
+factor k covers [m·(low/m)^k, m·(high/m)^k]. Project i is covered once
+k ≥ k_i, where k_i = log(a/m) ÷ log(high/m) when a ≥ m, else
+log(m/a) ÷ log(m/low). The widening of a set of n projects at nominal
+confidence c is the smallest k with coverage ≥ c: the ⌈c·n⌉-th smallest k_i.
+Below 1 means the ranges were wider than they needed to be.
+
+Zero, negative and missing estimates or actuals cannot give a ratio: they are
+counted under ``excluded`` (with their ids), never silently dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from helpers.errors import InputError, Problem
+from helpers.fmt import fmt_pct, fmt_ratio
+
+QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95)
+OVERRUN_CHANCES = (0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05)
+ON_ESTIMATE_TOLERANCE = 1e-9  # relative: |r − 1| within this counts as on estimate
+UNCLASSIFIED = "unclassified"
+
+
+def _key(p: float) -> str:
+    """Quantile and chance keys as the JSON documents spell them: 0.5 -> "0.5"."""
+    return f"{p:g}"
+
+
+# --- the ratio table ---------------------------------------------------------
+
+
+def find_metrics(actuals: pd.DataFrame) -> list[str]:
+    """Metrics with both ``<metric>_estimate`` and ``<metric>_actual`` columns, in column order."""
+    columns = [str(c) for c in actuals.columns]
+    return [
+        c.removesuffix("_estimate")
+        for c in columns
+        if c.endswith("_estimate") and f"{c.removesuffix('_estimate')}_actual" in columns
+    ]
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def ratio_frame(
+    actuals: pd.DataFrame, *, by: str = "category", metrics: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """One row per project and metric: estimate, actual, stated range, ratio and status.
+
+    Columns: metric, id, name, class, completed, estimate, actual, low, high,
+    ratio (actual ÷ estimate, NaN when not usable), log_ratio, status
+    (``ok``, ``missing``, ``zero`` or ``negative``). Raises InputError when
+    ``by`` or a requested metric is absent.
+    """
+    metrics = _check_request(actuals, by, metrics)
+    n = len(actuals)
+    ids = _ids(actuals)
+    names = [("" if _blank(v) else str(v)) for v in actuals["name"]] if "name" in actuals else ids
+    classes = [UNCLASSIFIED if _blank(v) else str(v) for v in actuals[by]]
+    completed = (
+        pd.to_datetime(actuals["completed"], errors="coerce").to_numpy()
+        if "completed" in actuals
+        else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    )
+    parts = []
+    for metric in metrics:
+        estimate = _numbers(actuals, f"{metric}_estimate")
+        actual = _numbers(actuals, f"{metric}_actual")
+        status = np.where(
+            np.isnan(estimate) | np.isnan(actual),
+            "missing",
+            np.where(
+                (estimate < 0) | (actual < 0),
+                "negative",
+                np.where((estimate == 0) | (actual == 0), "zero", "ok"),
+            ),
+        )
+        ok = status == "ok"
+        ratio = np.full(n, np.nan)
+        ratio[ok] = actual[ok] / estimate[ok]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "metric": metric,
+                    "id": ids,
+                    "name": names,
+                    "class": classes,
+                    "completed": pd.to_datetime(completed),
+                    "estimate": estimate,
+                    "actual": actual,
+                    "low": _numbers(actuals, f"{metric}_low"),
+                    "high": _numbers(actuals, f"{metric}_high"),
+                    "ratio": ratio,
+                    "log_ratio": np.log(ratio),
+                    "status": status,
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(
+            columns=["metric", "id", "name", "class", "completed", "estimate", "actual"]
+            + ["low", "high", "ratio", "log_ratio", "status"]
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value)) or str(value) == ""
+
+
+def _ids(actuals: pd.DataFrame) -> list[str]:
+    if "id" in actuals.columns:
+        return [f"row {i + 1}" if _blank(v) else str(v) for i, v in enumerate(actuals["id"])]
+    return [f"row {i + 1}" for i in range(len(actuals))]
+
+
+def _check_request(actuals: pd.DataFrame, by: str, metrics: Iterable[str] | None) -> list[str]:
+    label = actuals.attrs.get("label", "actuals")
+    found = find_metrics(actuals)
+    problems = []
+    if by not in actuals.columns:
+        problems.append(
+            Problem(
+                label,
+                f"no column {by!r} to group projects by: choose one of "
+                f"{', '.join(map(str, actuals.columns))}",
+                column=by,
+            )
+        )
+    if not found:
+        problems.append(
+            Problem(
+                label,
+                "no metric pairs: add columns such as cost_estimate and cost_actual "
+                "(or duration_, effort_, benefit_)",
+            )
+        )
+    wanted = list(found if metrics is None else metrics)
+    for metric in wanted:
+        if found and metric not in found:
+            problems.append(
+                Problem(
+                    label,
+                    f"no metric {metric!r} (needs {metric}_estimate and {metric}_actual): "
+                    f"metrics in this register: {', '.join(found)}",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return wanted
+
+
+# --- statistics of one set of ratios ----------------------------------------
+
+
+def _share(mask: np.ndarray) -> float | None:
+    return float(np.mean(mask)) if mask.size else None
+
+
+def _excluded(rows: pd.DataFrame) -> dict[str, Any]:
+    bad = rows[rows["status"] != "ok"]
+    counts = bad["status"].value_counts()
+    return {
+        "missing": int(counts.get("missing", 0)),
+        "zero": int(counts.get("zero", 0)),
+        "negative": int(counts.get("negative", 0)),
+        "ids": [str(v) for v in bad["id"]],
+    }
+
+
+def summarise_ratios(ratios: np.ndarray, *, haircut: bool = False) -> dict[str, Any]:
+    """Statistics of positive ratios r = actual ÷ estimate (unpooled).
+
+    n, quantiles, geometric mean, mean, shares over (r > 1), on (r = 1 within
+    a relative 1e-9) and under estimate, uplift {p: quantile₁₋ₚ(r) − 1},
+    for benefit the haircut {p: 1 − quantileₚ(r)}, MMRE (mean |a − e| ÷ a)
+    and PRED(25) (share with |a − e| ÷ a ≤ 0.25), and the raw mean and
+    sample standard deviation of log r. Empty input gives nulls.
+    """
+    r = np.asarray(ratios, dtype=float)
+    n = int(r.size)
+    if n == 0:
+        return {
+            "n": 0,
+            "quantiles": {_key(q): None for q in QUANTILES},
+            "geometric_mean": None,
+            "mean": None,
+            "share_overrun": None,
+            "share_on_estimate": None,
+            "share_underrun": None,
+            "uplift": {_key(p): None for p in OVERRUN_CHANCES},
+            "haircut": {_key(p): None for p in OVERRUN_CHANCES} if haircut else None,
+            "mmre": None,
+            "pred_25": None,
+            "bias_raw": None,
+            "sigma_raw": None,
+        }
+    log_r = np.log(r)
+    on = np.abs(r - 1.0) <= ON_ESTIMATE_TOLERANCE
+    relative_error = np.abs(1.0 - 1.0 / r)  # |actual − estimate| ÷ actual
+    return {
+        "n": n,
+        "quantiles": {_key(q): float(np.quantile(r, q)) for q in QUANTILES},
+        "geometric_mean": float(np.exp(log_r.mean())),
+        "mean": float(r.mean()),
+        "share_overrun": _share((r > 1.0) & ~on),
+        "share_on_estimate": _share(on),
+        "share_underrun": _share((r < 1.0) & ~on),
+        "uplift": {_key(p): float(np.quantile(r, 1.0 - p) - 1.0) for p in OVERRUN_CHANCES},
+        "haircut": (
+            {_key(p): float(1.0 - np.quantile(r, p)) for p in OVERRUN_CHANCES} if haircut else None
+        ),
+        "mmre": float(relative_error.mean()),
+        "pred_25": _share(relative_error <= 0.25 + ON_ESTIMATE_TOLERANCE),
+        "bias_raw": float(log_r.mean()),
+        "sigma_raw": float(log_r.std(ddof=1)) if n > 1 else None,
+    }
+
+
+def range_centres(estimate: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The centre m of each stated range: the estimate when strictly inside, else √(low·high)."""
+    estimate, low, high = (np.asarray(x, dtype=float) for x in (estimate, low, high))
+    inside = (estimate > low) & (estimate < high)
+    return np.where(inside, estimate, np.sqrt(low * high))
+
+
+def required_widening(
+    actual: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    centre: np.ndarray,
+    *,
+    shift: float = 0.0,
+) -> np.ndarray:
+    """Per project, the smallest factor k on the log half-width that covers the actual.
+
+    The widened range is [m·e^shift·(low/m)^k, m·e^shift·(high/m)^k]; with
+    e = log(a/m) − shift, k_i = e ÷ log(high/m) when e ≥ 0, else −e ÷ log(m/low).
+    Needs 0 < low < m < high.
+    """
+    actual, low, high, centre = (np.asarray(x, dtype=float) for x in (actual, low, high, centre))
+    deviation = np.log(actual / centre) - shift
+    upper = np.log(high / centre)
+    lower = np.log(centre / low)
+    return np.where(deviation >= 0, deviation / upper, -deviation / lower)
+
+
+def widening_at(required: np.ndarray, confidence: float) -> float | None:
+    """Smallest k with coverage ≥ ``confidence``: the ⌈c·n⌉-th smallest required k_i."""
+    k = np.sort(np.asarray(required, dtype=float))
+    if k.size == 0:
+        return None
+    rank = max(1, math.ceil(confidence * k.size - 1e-9))
+    return float(k[rank - 1])
+
+
+def _stated_ranges(rows: pd.DataFrame) -> pd.DataFrame:
+    """Usable rows (ratio ok) whose stated range is positive and wider than a point."""
+    ok = rows["status"] == "ok"
+    low, high = rows["low"], rows["high"]
+    return rows[ok & low.notna() & high.notna() & (low > 0) & (low < high)]
+
+
+def _coverage(rows: pd.DataFrame, confidence: float) -> dict[str, Any]:
+    ranged = _stated_ranges(rows)
+    if ranged.empty:
+        return {"coverage": None, "coverage_n": 0, "widening": None, "_required": None}
+    a, low, high = (ranged[c].to_numpy(dtype=float) for c in ("actual", "low", "high"))
+    centre = range_centres(ranged["estimate"].to_numpy(dtype=float), low, high)
+    required = required_widening(a, low, high, centre)
+    return {
+        "coverage": float(np.mean((a >= low) & (a <= high))),
+        "coverage_n": len(ranged),
+        "widening": widening_at(required, confidence),
+        "_required": (a, low, high, centre),
+    }
+
+
+def _trend(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    ok = rows[(rows["status"] == "ok") & rows["completed"].notna()]
+    if ok.empty:
+        return []
+    quarter = ok["completed"].dt.year.astype(str) + "Q" + ok["completed"].dt.quarter.astype(str)
+    out = []
+    for label, group in ok.groupby(quarter.to_numpy(), sort=True):
+        r = group["ratio"].to_numpy(dtype=float)
+        out.append(
+            {
+                "quarter": str(label),
+                "n": int(r.size),
+                "median": float(np.median(r)),
+                "geometric_mean": float(np.exp(np.log(r).mean())),
+            }
+        )
+    return out
+
+
+def _entry(rows: pd.DataFrame, *, metric: str, confidence: float) -> dict[str, Any]:
+    ratios = rows.loc[rows["status"] == "ok", "ratio"].to_numpy(dtype=float)
+    entry = summarise_ratios(ratios, haircut=is_benefit(metric))
+    entry.update(_coverage(rows, confidence))
+    entry["trend"] = _trend(rows)
+    entry["n_undated"] = int(((rows["status"] == "ok") & rows["completed"].isna()).sum())
+    entry["excluded"] = _excluded(rows)
+    return entry
+
+
+def is_benefit(metric: str) -> bool:
+    """Whether a shortfall (r < 1) is the risk for this metric, as for benefit."""
+    return metric == "benefit" or metric.startswith("benefit_")
+
+
+# --- pooling and the whole document -----------------------------------------
+
+
+def _finish(entry: dict[str, Any], overall: dict[str, Any], *, weight: float, own: bool) -> None:
+    """Set the pooled bias, sigma and the widening used for new estimates."""
+    mu_all = overall["bias_raw"] if overall["bias_raw"] is not None else 0.0
+    var_all = (overall["sigma_raw"] or 0.0) ** 2
+    if own and entry["bias_raw"] is not None:
+        var_class = entry["sigma_raw"] ** 2 if entry["sigma_raw"] is not None else var_all
+        bias = weight * entry["bias_raw"] + (1 - weight) * mu_all
+        variance = weight * var_class + (1 - weight) * var_all
+    else:
+        weight, bias, variance = 0.0, mu_all, var_all
+    entry["weight"] = float(weight)
+    entry["pooled"] = weight < 1.0
+    entry["bias"] = float(bias)
+    entry["sigma"] = float(math.sqrt(variance))
+    entry["uplift_pooled"] = {
+        _key(p): float(math.exp(bias + entry["sigma"] * stats.norm.ppf(1 - p)) - 1)
+        for p in OVERRUN_CHANCES
+    }
+
+
+def _widening_after_bias(entry: dict[str, Any], confidence: float) -> float | None:
+    """The widening needed once the class's pooled bias has moved each range."""
+    if entry.get("_required") is None:
+        return None
+    a, low, high, centre = entry["_required"]
+    return widening_at(required_widening(a, low, high, centre, shift=entry["bias"]), confidence)
+
+
+def calibrate_history(
+    actuals: pd.DataFrame,
+    *,
+    by: str = "category",
+    n0: float = 10.0,
+    min_class_size: int = 3,
+    metrics: Iterable[str] | None = None,
+    confidence: float = 0.9,
+) -> dict[str, Any]:
+    """The calibration document of an actuals register (the ``calibrate`` JSON of DESIGN §6).
+
+    ``metrics.<metric>`` holds ``overall``, ``by_class.<class>`` and
+    ``excluded``; each entry has n, quantiles, geometric_mean, shares,
+    uplift (keyed by the acceptable chance of overrun), haircut (benefit),
+    coverage, widening (null without stated ranges), trend, excluded, and
+    the pooled ``bias`` (mean log ratio), ``sigma`` (sd of log ratio) and
+    ``widening_used`` that ``calibrate_range`` applies. ``confidence`` is the
+    nominal level at which ranges were stated (a fraction).
+    """
+    if not 0 < confidence < 1:
+        raise InputError(
+            Problem(
+                "calibration", f"confidence must be a fraction between 0 and 1, got {confidence}"
+            )
+        )
+    if n0 <= 0:
+        raise InputError(Problem("calibration", f"n0 must be above 0, got {n0}"))
+    if min_class_size < 1:
+        raise InputError(
+            Problem("calibration", f"min_class_size must be 1 or more, got {min_class_size}")
+        )
+    table = ratio_frame(actuals, by=by, metrics=metrics)
+    document: dict[str, Any] = {
+        "by": by,
+        "n0": float(n0),
+        "min_class_size": int(min_class_size),
+        "confidence": float(confidence),
+        "projects": len(actuals),
+        "metrics": {},
+    }
+    for metric, rows in table.groupby("metric", sort=False):
+        document["metrics"][str(metric)] = _calibrate_metric(
+            rows, metric=str(metric), n0=n0, min_class_size=min_class_size, confidence=confidence
+        )
+    return document
+
+
+def _calibrate_metric(
+    rows: pd.DataFrame, *, metric: str, n0: float, min_class_size: int, confidence: float
+) -> dict[str, Any]:
+    overall = _entry(rows, metric=metric, confidence=confidence)
+    _finish(overall, overall, weight=1.0, own=True)
+    overall["widening_after_bias"] = _widening_after_bias(overall, confidence)
+    overall["widening_used"] = overall["widening_after_bias"]
+    by_class = {}
+    for label, group in rows.groupby("class", sort=True):
+        entry = _entry(group, metric=metric, confidence=confidence)
+        n = entry["n"]
+        own = n >= min_class_size
+        _finish(entry, overall, weight=n / (n + n0) if own else 0.0, own=own)
+        entry["widening_after_bias"] = _widening_after_bias(entry, confidence)
+        entry["widening_used"] = _pooled_widening(
+            entry, overall, n0=n0, min_class_size=min_class_size
+        )
+        entry.pop("_required")
+        by_class[str(label)] = entry
+    overall.pop("_required")
+    return {
+        "metric": metric,
+        "benefit": is_benefit(metric),
+        "overall": overall,
+        "by_class": by_class,
+        "excluded": overall["excluded"],
+    }
+
+
+def _pooled_widening(
+    entry: dict[str, Any], overall: dict[str, Any], *, n0: float, min_class_size: int
+) -> float | None:
+    """Widening for new ranges of this class: credibility-weighted toward all projects."""
+    k_all = overall["widening_after_bias"]
+    k_class = entry["widening_after_bias"]
+    n = entry["coverage_n"]
+    if k_class is None or n < min_class_size:
+        return k_all
+    weight = n / (n + n0)
+    return float(weight * k_class + (1 - weight) * k_all)
+
+
+def calibrate_quarter(inputs: Any) -> dict[str, Any]:
+    """calibrate_history with a quarter's params.
+
+    Uses calibration.by, n0 and min_class_size, and estimate_confidence as the
+    nominal level of the stated ranges.
+    """
+    params = inputs.params
+    settings = params.calibration
+    actuals = inputs.actuals
+    if settings.by not in actuals.columns:
+        raise InputError(
+            Problem(
+                f"params/{params.quarter}.yaml",
+                f"calibration.by names column {settings.by!r}, which the actuals register "
+                f"({params.actuals.label}) lacks: choose one of "
+                f"{', '.join(map(str, actuals.columns))}",
+                column="calibration.by",
+                value=settings.by,
+            )
+        )
+    document = calibrate_history(
+        actuals,
+        by=settings.by,
+        n0=settings.n0,
+        min_class_size=settings.min_class_size,
+        confidence=params.estimate_confidence,
+    )
+    document["quarter"] = params.quarter
+    document["source"] = params.actuals.label
+    return document
+
+
+# --- calibrating a new estimate ----------------------------------------------
+
+
+def class_entry(calibration: Mapping[str, Any], metric: str, category: Any) -> dict | None:
+    """The entry a new estimate of ``metric`` in ``category`` uses: its class, else overall.
+
+    None when the history has no such metric (or no usable project for it).
+    """
+    found = (calibration or {}).get("metrics", {}).get(metric)
+    if not found or not found["overall"]["n"]:
+        return None
+    return found["by_class"].get(str(category), found["overall"])
+
+
+def stated_sigma(low: float, high: float, confidence: float) -> float:
+    """The spread of log X that a range (low, high) at ``confidence`` states."""
+    z = stats.norm.ppf((1 + confidence) / 2)
+    return (math.log(high) - math.log(low)) / (2 * z)
+
+
+def calibrate_range(
+    low: float,
+    likely: float | None,
+    high: float,
+    *,
+    metric: str,
+    category: Any,
+    calibration: Mapping[str, Any] | None,
+    confidence: float,
+) -> tuple[float, float, float]:
+    """The calibrated (low, median, high) of a stated range (same units as the input).
+
+    With m = likely if given else √(low·high): log X′ = log m + μ + k·(log X − log m)
+    for X in (low, m, high); μ is the class's pooled bias; k ≥ 1 is the class's
+    pooled widening where history has stated ranges, else
+    max(1, σ_class ÷ σ_stated) with σ_stated = (log high − log low) ÷ (2·z₍₁₊c₎/₂).
+    Unknown category: all projects. Metric absent from history, or a range
+    that is not positive: unchanged. A perfect history leaves it unchanged.
+    """
+    low, high = float(low), float(high)
+    given = likely is not None and not (isinstance(likely, float) and math.isnan(likely))
+    if low <= 0 or high <= 0 or (given and float(likely) <= 0):
+        return low, (float(likely) if given else math.sqrt(max(low, 0) * max(high, 0))), high
+    median = float(likely) if given else math.sqrt(low * high)
+    entry = class_entry(calibration or {}, metric, category)
+    if entry is None:
+        return low, median, high
+    mu = entry["bias"]
+    k = widening_factor(entry, low, high, confidence)
+    log_m = math.log(median)
+
+    def move(x: float) -> float:
+        return math.exp(log_m + mu + k * (math.log(x) - log_m))
+
+    return move(low), move(median), move(high)
+
+
+def widening_factor(entry: Mapping[str, Any], low: float, high: float, confidence: float) -> float:
+    """The k ≥ 1 that ``calibrate_range`` applies to a range of this class."""
+    if entry.get("widening_used") is not None:
+        return max(1.0, float(entry["widening_used"]))
+    if high <= low:
+        return 1.0
+    return max(1.0, entry["sigma"] / stated_sigma(low, high, confidence))
+
+
+# --- tables and sentences for the report -------------------------------------
+
+
+def summary_table(calibration: Mapping[str, Any], *, chance: float = 0.2) -> pd.DataFrame:
+    """One row per metric and class (all projects first): how biased and how overconfident.
+
+    Columns: metric, class, n, median, geometric_mean, share_overrun,
+    share_on_estimate, share_underrun, bias_factor (e^bias, pooled),
+    coverage, widening, uplift (empirical, at the given chance of overrun),
+    uplift_pooled. Fractions, not percents.
+    """
+    rows = []
+    for metric, found in calibration["metrics"].items():
+        entries = [("all projects", found["overall"])] + list(found["by_class"].items())
+        for label, entry in entries:
+            rows.append(
+                {
+                    "metric": metric,
+                    "class": label,
+                    "n": entry["n"],
+                    "median": entry["quantiles"]["0.5"],
+                    "geometric_mean": entry["geometric_mean"],
+                    "share_overrun": entry["share_overrun"],
+                    "share_on_estimate": entry["share_on_estimate"],
+                    "share_underrun": entry["share_underrun"],
+                    "bias_factor": math.exp(entry["bias"]),
+                    "coverage": entry["coverage"],
+                    "widening": entry["widening"],
+                    "uplift": entry["uplift"].get(_key(chance)),
+                    "uplift_pooled": entry["uplift_pooled"].get(_key(chance)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def uplift_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
+    """Long table of the uplift curves: metric, class, n, chance, uplift, uplift_pooled."""
+    rows = []
+    for metric, found in calibration["metrics"].items():
+        entries = [("all projects", found["overall"])] + list(found["by_class"].items())
+        for label, entry in entries:
+            for p in OVERRUN_CHANCES:
+                rows.append(
+                    {
+                        "metric": metric,
+                        "class": label,
+                        "n": entry["n"],
+                        "chance": p,
+                        "uplift": entry["uplift"][_key(p)],
+                        "uplift_pooled": entry["uplift_pooled"][_key(p)],
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def trend_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
+    """Long table of the overall trend: metric, quarter, n, median, geometric_mean."""
+    rows = [
+        {"metric": metric, **point}
+        for metric, found in calibration["metrics"].items()
+        for point in found["overall"]["trend"]
+    ]
+    return pd.DataFrame(rows, columns=["metric", "quarter", "n", "median", "geometric_mean"])
+
+
+def coverage_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
+    """Stated-range coverage against the nominal level, per metric and class (rows with ranges)."""
+    nominal = calibration["confidence"]
+    rows = []
+    for metric, found in calibration["metrics"].items():
+        entries = [("all projects", found["overall"])] + list(found["by_class"].items())
+        for label, entry in entries:
+            if entry["coverage"] is None:
+                continue
+            rows.append(
+                {
+                    "metric": metric,
+                    "class": label,
+                    "ranges": entry["coverage_n"],
+                    "coverage": entry["coverage"],
+                    "nominal": nominal,
+                    "widening": entry["widening"],
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["metric", "class", "ranges", "coverage", "nominal", "widening"]
+    )
+
+
+def excluded_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
+    """Per metric, how many projects could not give a ratio, and why (with their ids)."""
+    rows = [
+        {
+            "metric": metric,
+            "missing": found["excluded"]["missing"],
+            "zero": found["excluded"]["zero"],
+            "negative": found["excluded"]["negative"],
+            "ids": ", ".join(found["excluded"]["ids"]),
+        }
+        for metric, found in calibration["metrics"].items()
+    ]
+    return pd.DataFrame(rows, columns=["metric", "missing", "zero", "negative", "ids"])
+
+
+def describe_bias(calibration: Mapping[str, Any], *, budget_confidence: float) -> str:
+    """One Markdown bullet per metric: bias, overrun share, the uplift at the budget confidence."""
+    chance = _key(round(1 - budget_confidence, 10))
+    lines = []
+    for metric, found in calibration["metrics"].items():
+        entry = found["overall"]
+        if not entry["n"]:
+            lines.append(f"- **{metric}**: no project with a usable estimate and actual.")
+            continue
+        side = "fell short" if found["benefit"] else "overran"
+        if found["benefit"]:
+            plan = entry["haircut"].get(chance)
+            advice = (
+                f"cut stated {metric} by {fmt_pct(plan)} to have a "
+                f"{fmt_pct(1 - budget_confidence)} chance of falling short"
+                if plan is not None
+                else ""
+            )
+        else:
+            plan = entry["uplift"].get(chance) if chance in entry["uplift"] else None
+            if plan is None:
+                plan = entry["uplift_pooled"].get(chance)
+            advice = (
+                f"add {fmt_pct(plan)} to plan at P{round(100 * budget_confidence)}"
+                if plan is not None
+                else ""
+            )
+        share = entry["share_underrun"] if found["benefit"] else entry["share_overrun"]
+        lines.append(
+            f"- **{metric}** ({entry['n']} projects): actual was "
+            f"{fmt_ratio(entry['geometric_mean'])} the estimate on (geometric) average "
+            f"and {fmt_pct(share)} {side}; {advice}."
+        )
+    return "\n".join(lines)
+
+
+def describe_coverage(calibration: Mapping[str, Any]) -> str:
+    """One Markdown sentence per metric with stated ranges: coverage against nominal, widening."""
+    nominal = calibration["confidence"]
+    lines = []
+    for metric, found in calibration["metrics"].items():
+        entry = found["overall"]
+        if entry["coverage"] is None:
+            continue
+        verdict = "overconfident" if entry["coverage"] < nominal else "honest"
+        lines.append(
+            f"- **{metric}**: {fmt_pct(entry['coverage'])} of actuals fell inside the "
+            f"{fmt_pct(nominal)} ranges stated ({entry['coverage_n']} projects), so they were "
+            f"{verdict}; widening them ×{entry['widening']:.2f} in log terms would have made "
+            f"them honest."
+        )
+    if not lines:
+        return "- No project in this history stated a range, so coverage cannot be checked."
+    return "\n".join(lines)
