@@ -1,0 +1,715 @@
+"""Business cases as ranges: simulate an initiative, summarise it, recommend what to do.
+
+An initiative's stated ranges (annual benefit, delivery cost, duration in weeks,
+IT effort in person-weeks) become distributions (``helpers.ranges``), optionally
+adjusted by the track record first (``helpers.calibration.calibrate_range``, the
+outside view). Each simulation runs the monthly cash-flow model
+(``helpers.cashflow``) to give NPV, ROI, payback and cost of delay. From these
+come the value of information (EVPI, and per-input EVPPI), a sensitivity
+tornado, the comparison of a full initiative with its lean/POC variants, and a
+recommendation in plain words. Money is in the params' currency; fractions, not
+percents.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
+from helpers.errors import InputError
+from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks
+from helpers.params import Params
+from helpers.ranges import fit_range, range_quantile, transform_normals
+
+QUANTILES = (0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95)
+# the ranged inputs, in the order their random numbers are drawn (keeps seeds stable)
+INPUTS = ("benefit", "cost", "duration", "effort")
+# the inputs NPV depends on (effort is IT capacity, already paid for inside cost)
+NPV_INPUTS = ("benefit", "cost", "duration")
+INPUT_LABELS = {
+    "benefit": "Annual benefit",
+    "cost": "Delivery cost",
+    "duration": "Delivery time (weeks)",
+    "effort": "IT effort (person-weeks)",
+}
+
+# Recommendation thresholds. Params have no key for them (they are policy, not
+# quarter data); change them here. The notebook's Method section states them.
+MATERIAL_LOSS_PROBABILITY = 0.20  # a chance of loss at or above this is a material risk
+INFORMATION_SHARE_OF_COST = 0.05  # information worth ≥ 5% of expected cost justifies a study
+EVPPI_BINS = 20  # quantile bins when estimating the value of knowing one input
+FAN_SIMULATIONS = 2000  # simulations drawn into the cash-flow fan chart
+
+
+@dataclass(frozen=True)
+class Range:
+    """A stated or calibrated range; ``likely`` is None when not given (units of the input)."""
+
+    low: float
+    likely: float | None
+    high: float
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {"low": self.low, "likely": self.likely, "high": self.high}
+
+
+@dataclass
+class CaseSimulation:
+    """The simulations of one initiative: inputs drawn and outcomes per simulation.
+
+    Arrays have one value per simulation. ``duration`` is in weeks, ``payback``
+    in months from the decision (NaN when it never pays back within the
+    horizon), ``cost_of_delay`` in currency per month of later start.
+    """
+
+    id: str
+    name: str
+    category: str
+    currency: str
+    status: str
+    must_do: bool
+    variant_of: str | None
+    simulations: int
+    discount_rate: float
+    horizon_years: float
+    confidence: float
+    run_cost: float
+    ramp_months: float
+    calibrated: bool
+    stated: dict[str, Range | None]
+    sampled: dict[str, Range | None]
+    draws: dict[str, np.ndarray]
+    npv: np.ndarray
+    pv_cost: np.ndarray
+    roi: np.ndarray
+    payback: np.ndarray
+    cost_of_delay: np.ndarray
+    related: tuple[CaseSimulation, ...] = field(default_factory=tuple)
+
+    @property
+    def horizon_months(self) -> float:
+        return 12.0 * self.horizon_years
+
+    def model(self, **inputs: np.ndarray | float) -> CashFlowModel:
+        """The cash-flow model with the given inputs (benefit, cost, duration in weeks)."""
+        return CashFlowModel(
+            benefit=inputs["benefit"],
+            cost=inputs["cost"],
+            duration=weeks_to_months(inputs["duration"]),
+            run_cost=self.run_cost,
+            ramp=self.ramp_months,
+            annual_rate=self.discount_rate,
+            horizon=self.horizon_months,
+        )
+
+
+# ---------------------------------------------------------------- simulation
+
+
+def simulate_case(
+    initiative: Mapping[str, Any],
+    params: Params,
+    calibration: dict | None = None,
+    *,
+    related: Sequence[Mapping[str, Any]] = (),
+    simulations: int | None = None,
+) -> CaseSimulation:
+    """Simulate one initiative (a canonical register row) under the quarter's ``params``.
+
+    ``calibration`` (the ``calibrate`` document) adjusts the cost, duration,
+    effort and benefit ranges to the track record of the initiative's category;
+    None uses the stated ranges. ``related`` are the rows of its lean/POC
+    variants (or of its full initiative when it is itself a variant); they are
+    simulated alike for the comparison and the recommendation. Deterministic:
+    the random numbers come from ``params.seed`` and the initiative id.
+    """
+    n = int(simulations or params.simulations)
+    ident = str(initiative.get("id", ""))
+    category = str(initiative.get("category", ""))
+    stated = {name: _stated_range(initiative, name) for name in INPUTS}
+    if stated["benefit"] is None or stated["cost"] is None or stated["duration"] is None:
+        missing = [name for name in NPV_INPUTS if stated[name] is None]
+        raise InputError(
+            f"initiative {ident}: no {', '.join(missing)} range; "
+            "fill in the *_low and *_high columns of the initiatives register"
+        )
+    sampled = {
+        name: _calibrated(rng_range, name, category, calibration, params.estimate_confidence)
+        for name, rng_range in stated.items()
+    }
+    rng = np.random.default_rng(np.random.SeedSequence([params.seed, zlib.crc32(ident.encode())]))
+    draws = {}
+    for name in INPUTS:
+        z = rng.standard_normal(n)  # drawn even for absent inputs, so seeds stay aligned
+        draws[name] = _draw(sampled[name], z, ident, name, params.estimate_confidence)
+    run_cost = _float(initiative.get("run_cost"), default=0.0)
+    ramp = _float(initiative.get("ramp_months"), default=0.0)
+    sim = CaseSimulation(
+        id=ident,
+        name=str(initiative.get("name", ident)),
+        category=category,
+        currency=params.currency,
+        status=str(initiative.get("status", "")),
+        must_do=bool(initiative.get("must_do", False)),
+        variant_of=_text(initiative.get("variant_of")),
+        simulations=n,
+        discount_rate=params.discount_rate,
+        horizon_years=params.horizon_years,
+        confidence=params.estimate_confidence,
+        run_cost=run_cost,
+        ramp_months=ramp,
+        calibrated=calibration is not None,
+        stated=stated,
+        sampled=sampled,
+        draws=draws,
+        npv=np.empty(0),
+        pv_cost=np.empty(0),
+        roi=np.empty(0),
+        payback=np.empty(0),
+        cost_of_delay=np.empty(0),
+    )
+    model = sim.model(benefit=draws["benefit"], cost=draws["cost"], duration=draws["duration"])
+    sim.npv = model.npv()
+    sim.pv_cost = np.broadcast_to(model.pv_cost(), (n,)).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sim.roi = np.where(sim.pv_cost > 0, sim.npv / sim.pv_cost, np.nan)
+    sim.payback = model.payback()
+    sim.cost_of_delay = sim.npv - model.npv_delayed(1.0)
+    sim.related = tuple(simulate_case(row, params, calibration, simulations=n) for row in related)
+    return sim
+
+
+def find_related(initiatives: pd.DataFrame, initiative_id: str) -> list[dict[str, Any]]:
+    """The rows to compare with ``initiative_id``: its variants, or the full one it is a variant of.
+
+    ``initiatives`` is the canonical register (columns ``id`` and ``variant_of``).
+    """
+    if "variant_of" not in initiatives.columns:
+        return []
+    variant_of = initiatives["variant_of"].astype("object")
+    ids = initiatives["id"].astype(str)
+    own = initiatives[ids == initiative_id]
+    rows = initiatives[variant_of == initiative_id]
+    if not own.empty:
+        parent = _text(own.iloc[0]["variant_of"])
+        if parent:
+            rows = initiatives[ids == parent]
+    return [dict(row) for row in rows.to_dict("records")]
+
+
+# ---------------------------------------------------------------- value of information
+
+
+def value_of_information(npv: np.ndarray) -> float:
+    """EVPI of fund-or-not: E[max(NPV, 0)] − max(E[NPV], 0) (currency)."""
+    npv = np.asarray(npv, dtype=float)
+    return float(np.mean(np.maximum(npv, 0.0)) - max(float(np.mean(npv)), 0.0))
+
+
+def partial_value_of_information(
+    npv: np.ndarray, driver: np.ndarray, *, bins: int = EVPPI_BINS
+) -> float:
+    """EVPPI of one input: bin the simulations on it (quantile bins) and take
+    E_bins[max(E[NPV | bin], 0)] − max(E[NPV], 0) (currency; 0 for a constant input)."""
+    npv = np.asarray(npv, dtype=float)
+    driver = np.asarray(driver, dtype=float)
+    if npv.size == 0 or not np.all(np.isfinite(driver)) or np.ptp(driver) == 0:
+        return 0.0
+    order = np.argsort(driver, kind="stable")
+    which = np.empty(npv.size, dtype=np.int64)
+    which[order] = np.arange(npv.size) * bins // npv.size
+    counts = np.bincount(which, minlength=bins)
+    sums = np.bincount(which, weights=npv, minlength=bins)
+    used = counts > 0
+    informed = np.sum(np.maximum(sums[used] / counts[used], 0.0) * counts[used]) / npv.size
+    return max(float(informed - max(float(np.mean(npv)), 0.0)), 0.0)
+
+
+def evppi_by_input(sim: CaseSimulation) -> dict[str, float]:
+    """EVPPI of each input NPV depends on (currency)."""
+    return {name: partial_value_of_information(sim.npv, sim.draws[name]) for name in NPV_INPUTS}
+
+
+# ---------------------------------------------------------------- sensitivity
+
+
+def sensitivity(sim: CaseSimulation, *, low_q: float = 0.1, high_q: float = 0.9) -> pd.DataFrame:
+    """Tornado: NPV with one input at its P10 and at its P90, the others at their medians.
+
+    Uses the ranges actually sampled (calibrated when calibration applies). One
+    row per input NPV depends on, largest swing first; money in currency.
+    """
+    medians = {name: _quantile_of(sim.sampled[name], 0.5, sim.confidence) for name in NPV_INPUTS}
+    base = float(sim.model(**medians).npv())
+    rows = []
+    for name in NPV_INPUTS:
+        low_value = _quantile_of(sim.sampled[name], low_q, sim.confidence)
+        high_value = _quantile_of(sim.sampled[name], high_q, sim.confidence)
+        at_low = float(sim.model(**{**medians, name: low_value}).npv())
+        at_high = float(sim.model(**{**medians, name: high_value}).npv())
+        rows.append(
+            {
+                "input": name,
+                "label": INPUT_LABELS[name],
+                "low_value": low_value,
+                "high_value": high_value,
+                "npv_at_low": at_low,
+                "npv_at_high": at_high,
+                "swing": abs(at_high - at_low),
+                "base_npv": base,
+            }
+        )
+    table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable")
+    return table.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- summaries
+
+
+def cumulative_cash_quantiles(
+    sim: CaseSimulation, quantiles: Sequence[float] = (0.1, 0.5, 0.9), *, discounted: bool = True
+) -> pd.DataFrame:
+    """Cumulative net cash at the end of each month (rows 0…horizon), one column per quantile.
+
+    Drawn from the first ``FAN_SIMULATIONS`` simulations; discounted to today by
+    default, so the last row's median is close to the median NPV.
+    """
+    take = slice(0, min(FAN_SIMULATIONS, sim.simulations))
+    matrix = cashflow_matrix(
+        benefit=sim.draws["benefit"][take],
+        cost=sim.draws["cost"][take],
+        duration=weeks_to_months(sim.draws["duration"][take]),
+        run_cost=sim.run_cost,
+        ramp=sim.ramp_months,
+        annual_rate=sim.discount_rate,
+        horizon=sim.horizon_months,
+        discounted=discounted,
+    )
+    cumulative = np.concatenate([np.zeros((matrix.shape[0], 1)), np.cumsum(matrix, axis=1)], 1)
+    values = np.quantile(cumulative, list(quantiles), axis=0).T
+    table = pd.DataFrame(values, columns=[_qkey(q) for q in quantiles])
+    table.index.name = "month"
+    return table
+
+
+def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
+    """The full initiative beside its lean/POC variants (empty when it has none).
+
+    Columns: id, name, role (full or lean), expected NPV, NPV P10 and P90,
+    chance of a loss, cost P50 and P80, duration P50 (weeks), EVPI.
+    """
+    if not sim.related:
+        return pd.DataFrame(
+            columns=[
+                "id",
+                "name",
+                "role",
+                "expected_npv",
+                "npv_p10",
+                "npv_p90",
+                "prob_loss",
+                "cost_p50",
+                "cost_p80",
+                "duration_p50",
+                "evpi",
+            ]
+        )
+    options = sorted((sim, *sim.related), key=lambda s: s.variant_of is not None)
+    rows = []
+    for option in options:
+        rows.append(
+            {
+                "id": option.id,
+                "name": option.name,
+                "role": "lean" if option.variant_of else "full",
+                "expected_npv": float(np.mean(option.npv)),
+                "npv_p10": float(np.quantile(option.npv, 0.1)),
+                "npv_p90": float(np.quantile(option.npv, 0.9)),
+                "prob_loss": float(np.mean(option.npv < 0)),
+                "cost_p50": float(np.quantile(option.draws["cost"], 0.5)),
+                "cost_p80": float(np.quantile(option.draws["cost"], 0.8)),
+                "duration_p50": float(np.quantile(option.draws["duration"], 0.5)),
+                "evpi": value_of_information(option.npv),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def recommend(sim: CaseSimulation) -> dict[str, Any]:
+    """What to do, in plain words with the numbers: fund, lean_first, gather_information or
+    do_not_fund (``action``), the sentence (``text``) and the figures behind it."""
+    money = _money(sim.currency)
+    mean = float(np.mean(sim.npv))
+    p_loss = float(np.mean(sim.npv < 0))
+    evpi = value_of_information(sim.npv)
+    mean_cost = float(np.mean(sim.draws["cost"]))
+    evppi = evppi_by_input(sim)
+    top_input = max(evppi, key=lambda name: evppi[name])
+    top_value = evppi[top_input]
+    p10, p90 = np.quantile(sim.npv, [0.1, 0.9])
+    figures = (
+        f"expected NPV {money(mean)} (P10 {money(p10)} to P90 {money(p90)}), "
+        f"chance of a loss {fmt_pct(p_loss)}"
+    )
+    basis = {
+        "expected_npv": mean,
+        "prob_loss": p_loss,
+        "evpi": evpi,
+        "expected_cost": mean_cost,
+        "top_input": top_input,
+        "top_evppi": top_value,
+        "material_loss_probability": MATERIAL_LOSS_PROBABILITY,
+        "information_share_of_cost": INFORMATION_SHARE_OF_COST,
+    }
+
+    def answer(action: str, text: str, **extra: Any) -> dict[str, Any]:
+        return {"action": action, "text": text, **basis, **extra}
+
+    if sim.must_do:
+        cost_p80 = float(np.quantile(sim.draws["cost"], 0.8))
+        return answer(
+            "fund",
+            f"Fund: {sim.id} is a must-do, so it goes ahead whatever its return. It has "
+            f"{figures}; plan on {money(cost_p80)}, its cost at P80.",
+        )
+    leans = [other for other in sim.related if other.variant_of == sim.id]
+    if leans and p_loss >= MATERIAL_LOSS_PROBABILITY:
+        lean = min(leans, key=lambda other: lean_cost(sim, other))
+        cost_of_test = lean_cost(sim, lean)
+        if evpi > cost_of_test:
+            return answer(
+                "lean_first",
+                f"Run the lean version {lean.id} first: the full initiative has {figures}; "
+                f"knowing its outcome is worth up to {money(evpi)}, more than the "
+                f"{money(cost_of_test)} that testing first costs (what the lean version "
+                "loses plus the value lost while the full one waits).",
+                lean_id=lean.id,
+                lean_cost=cost_of_test,
+            )
+    full = next((other for other in sim.related if other.id == sim.variant_of), None)
+    if full is not None:
+        full_loss = float(np.mean(full.npv < 0))
+        full_evpi = value_of_information(full.npv)
+        cost_of_test = lean_cost(full, sim)
+        if full_loss >= MATERIAL_LOSS_PROBABILITY and full_evpi > cost_of_test:
+            return answer(
+                "fund",
+                f"Fund this lean version first: the full initiative {full.id} has a "
+                f"{fmt_pct(full_loss)} chance of a loss, and knowing its outcome is worth up "
+                f"to {money(full_evpi)}, more than the {money(cost_of_test)} that testing "
+                f"first costs. On its own this version has {figures}.",
+                full_id=full.id,
+                full_evpi=full_evpi,
+                lean_cost=cost_of_test,
+            )
+    if mean > 0 and p_loss < MATERIAL_LOSS_PROBABILITY:
+        return answer("fund", f"Fund: {figures}.")
+    if top_value > 0 and top_value >= INFORMATION_SHARE_OF_COST * mean_cost:
+        return answer(
+            "gather_information",
+            f"Gather information on {INPUT_LABELS[top_input].lower()} before deciding: "
+            f"{figures}; knowing it better is worth up to {money(top_value)} "
+            f"(all uncertainty: {money(evpi)}).",
+        )
+    if mean > 0:
+        return answer(
+            "fund",
+            f"Fund, accepting the risk: {figures}; no single input is worth studying "
+            f"first (at most {money(top_value)}).",
+        )
+    return answer("do_not_fund", f"Don't fund: {figures}.")
+
+
+def lean_cost(full: CaseSimulation, lean: CaseSimulation) -> float:
+    """What running ``lean`` before ``full`` costs (currency): the lean version's expected
+    loss (0 when it pays for itself) plus the full initiative's cost of delay for the
+    lean version's median delivery time."""
+    own_loss = max(-float(np.mean(lean.npv)), 0.0)
+    wait_months = float(np.median(weeks_to_months(lean.draws["duration"])))
+    return own_loss + max(float(np.mean(full.cost_of_delay)), 0.0) * wait_months
+
+
+def summarise_case(sim: CaseSimulation) -> dict[str, Any]:
+    """The case JSON document (DESIGN §6 ``case``): money in currency, durations in
+    weeks, payback in months, fractions not percents; quantile keys like "0.5"."""
+    paid_back = np.isfinite(sim.payback)
+    payback = _payback_stats(sim.payback)
+    payback["share"] = float(np.mean(paid_back))
+    return {
+        "id": sim.id,
+        "name": sim.name,
+        "category": sim.category,
+        "status": sim.status,
+        "must_do": sim.must_do,
+        "variant_of": sim.variant_of,
+        "currency": sim.currency,
+        "simulations": sim.simulations,
+        "calibrated": sim.calibrated,
+        "discount_rate": sim.discount_rate,
+        "horizon_years": sim.horizon_years,
+        "estimate_confidence": sim.confidence,
+        "npv": _stats(sim.npv),
+        "prob_loss": float(np.mean(sim.npv < 0)),
+        "roi": _stats(sim.roi),
+        "payback_months": payback,
+        "benefit": _stats(sim.draws["benefit"]),
+        "cost": _stats(sim.draws["cost"]),
+        "duration_weeks": _stats(sim.draws["duration"]),
+        "effort": _stats(sim.draws["effort"]),
+        "pv_cost": _stats(sim.pv_cost),
+        "run_cost": sim.run_cost,
+        "ramp_months": sim.ramp_months,
+        "evpi": value_of_information(sim.npv),
+        "evppi": evppi_by_input(sim),
+        "cost_of_delay": float(np.mean(sim.cost_of_delay)),
+        "sensitivity": sensitivity(sim).to_dict("records"),
+        "variants": compare_variants(sim).to_dict("records"),
+        "recommendation": recommend(sim),
+        "inputs": {
+            "stated": {name: _range_dict(r) for name, r in sim.stated.items()},
+            "calibrated": {name: _range_dict(r) for name, r in sim.sampled.items()},
+        },
+    }
+
+
+def compare_views(stated: CaseSimulation, calibrated: CaseSimulation) -> pd.DataFrame:
+    """The stated (inside) view beside the calibrated (outside) view: one row per figure."""
+    rows = [
+        ("Expected NPV", np.mean, "npv"),
+        ("NPV P10", lambda x: np.quantile(x, 0.1), "npv"),
+        ("NPV P90", lambda x: np.quantile(x, 0.9), "npv"),
+        ("Chance of a loss", lambda x: np.mean(x < 0), "npv"),
+        ("Cost P50", lambda x: np.quantile(x, 0.5), "cost"),
+        ("Cost P80", lambda x: np.quantile(x, 0.8), "cost"),
+        ("Weeks P50", lambda x: np.quantile(x, 0.5), "duration"),
+        ("Weeks P80", lambda x: np.quantile(x, 0.8), "duration"),
+        ("Benefit P50 (a year)", lambda x: np.quantile(x, 0.5), "benefit"),
+    ]
+    table = []
+    for label, stat, source in rows:
+        values = []
+        for sim in (stated, calibrated):
+            data = sim.npv if source == "npv" else sim.draws[source]
+            values.append(float(stat(data)))
+        table.append({"figure": label, "stated": values[0], "calibrated": values[1]})
+    return pd.DataFrame(table)
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def what_if_bounds(initiative: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Slider settings (min, max, step, value, description) for benefit, cost and duration."""
+    bounds = {}
+    fallback = _float(initiative.get("cost_high"), default=1.0)
+    for name in NPV_INPUTS:
+        stated = _stated_range(initiative, name)
+        low, high = (stated.low, stated.high) if stated else (0.0, 0.0)
+        top = 3.0 * high if high > 0 else 3.0 * fallback
+        step = top / 300.0
+        bounds[name] = {
+            "min": step,
+            "max": top,
+            "step": step,
+            "value": (max(low, step), max(high, step)),
+            "description": INPUT_LABELS[name],
+        }
+    return bounds
+
+
+def what_if_table(
+    initiative: Mapping[str, Any],
+    params: Params,
+    calibration: dict | None = None,
+    *,
+    benefit: tuple[float, float],
+    cost: tuple[float, float],
+    duration: tuple[float, float],
+) -> pd.DataFrame:
+    """Re-simulate with new (low, high) ranges and tabulate the headline figures.
+
+    A stated likely value is kept when it still lies inside the new range.
+    """
+    changed = dict(initiative)
+    for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
+        likely = _float(changed.get(f"{name}_likely"))
+        changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
+        if not (low <= likely <= high):
+            changed[f"{name}_likely"] = math.nan
+    sim = simulate_case(changed, params, calibration)
+    money = _money(sim.currency)
+    return pd.DataFrame(
+        {
+            "Expected NPV": [money(np.mean(sim.npv))],
+            "NPV P10–P90": [
+                f"{money(np.quantile(sim.npv, 0.1))} to {money(np.quantile(sim.npv, 0.9))}"
+            ],
+            "Chance of a loss": [fmt_pct(np.mean(sim.npv < 0))],
+            "Payback (median)": [fmt_months(_payback_stats(sim.payback)["0.5"])],
+            "Value of information": [money(value_of_information(sim.npv))],
+            "Recommendation": [recommend(sim)["action"].replace("_", " ")],
+        }
+    )
+
+
+def headline(sim: CaseSimulation) -> pd.DataFrame:
+    """The summary table: the figures that carry the recommendation, formatted."""
+    money = _money(sim.currency)
+    npv = sim.npv
+    payback = _payback_stats(sim.payback)
+    rows = [
+        ("Recommendation", recommend(sim)["action"].replace("_", " ")),
+        ("Expected NPV", money(np.mean(npv))),
+        ("NPV, P10 to P90", f"{money(np.quantile(npv, 0.1))} to {money(np.quantile(npv, 0.9))}"),
+        ("Chance of a loss", fmt_pct(np.mean(npv < 0))),
+        ("Payback (median)", fmt_months(payback["0.5"])),
+        ("Pays back within the horizon", fmt_pct(np.mean(np.isfinite(sim.payback)))),
+        (
+            "Cost, P50 / P80",
+            f"{money(np.quantile(sim.draws['cost'], 0.5))} / "
+            f"{money(np.quantile(sim.draws['cost'], 0.8))}",
+        ),
+        (
+            "Time, P50 / P80",
+            f"{fmt_weeks(np.quantile(sim.draws['duration'], 0.5))} / "
+            f"{fmt_weeks(np.quantile(sim.draws['duration'], 0.8))}",
+        ),
+        ("Value of perfect information (EVPI)", money(value_of_information(npv))),
+        ("Cost of a month's delay", money(np.mean(sim.cost_of_delay))),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
+
+
+# ---------------------------------------------------------------- internals
+
+
+def _stated_range(initiative: Mapping[str, Any], name: str) -> Range | None:
+    low = _float(initiative.get(f"{name}_low"))
+    high = _float(initiative.get(f"{name}_high"))
+    if math.isnan(low) and math.isnan(high):
+        return None
+    likely = _float(initiative.get(f"{name}_likely"))
+    return Range(low, None if math.isnan(likely) else likely, high)
+
+
+def _calibrated(
+    stated: Range | None, metric: str, category: str, calibration: dict | None, confidence: float
+) -> Range | None:
+    if stated is None or calibration is None or stated.low == stated.high:
+        return stated
+    # imported here: the calibration module is optional for the stated view
+    from helpers.calibration import calibrate_range
+
+    likely = math.nan if stated.likely is None else stated.likely
+    low, median, high = calibrate_range(
+        stated.low,
+        likely,
+        stated.high,
+        metric=metric,
+        category=category,
+        calibration=calibration,
+        confidence=confidence,
+    )
+    return Range(float(low), float(median), float(high))
+
+
+def _draw(
+    sampled: Range | None, z: np.ndarray, ident: str, name: str, confidence: float
+) -> np.ndarray:
+    if sampled is None:
+        return np.full(z.shape, np.nan)
+    fitted = fit_range(
+        sampled.low,
+        sampled.likely,
+        sampled.high,
+        confidence=confidence,
+        name=f"initiative {ident}, {name}",
+    )
+    return transform_normals(fitted, z)
+
+
+def _quantile_of(stated: Range, q: float, confidence: float) -> float:
+    return float(range_quantile(stated.low, stated.likely, stated.high, q, confidence=confidence))
+
+
+def _float(value: Any, default: float = math.nan) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return default if math.isnan(number) else number
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    text = str(value).strip()
+    return text or None
+
+
+def _qkey(q: float) -> str:
+    return f"{q:g}"
+
+
+def _stats(values: np.ndarray) -> dict[str, float | None]:
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"mean": None, **{_qkey(q): None for q in QUANTILES}}
+    quantiles = np.quantile(finite, QUANTILES)
+    return {
+        "mean": float(np.mean(finite)),
+        **{_qkey(q): float(v) for q, v in zip(QUANTILES, quantiles, strict=True)},
+    }
+
+
+def _payback_stats(payback: np.ndarray) -> dict[str, float | None]:
+    """Quantiles of payback counting "never" as later than any month (None when beyond)."""
+    ordered = np.sort(np.where(np.isfinite(payback), payback, np.inf))
+    result: dict[str, float | None] = {}
+    for q in QUANTILES:
+        value = float(np.quantile(ordered, q, method="inverted_cdf"))
+        result[_qkey(q)] = value if math.isfinite(value) else None
+    return result
+
+
+def _range_dict(stated: Range | None) -> dict[str, float | None] | None:
+    return None if stated is None else stated.as_dict()
+
+
+def _money(currency: str):
+    return lambda value: fmt_money(float(value), currency)
+
+
+__all__ = [
+    "CaseSimulation",
+    "Range",
+    "compare_variants",
+    "compare_views",
+    "cumulative_cash_quantiles",
+    "evppi_by_input",
+    "find_related",
+    "headline",
+    "partial_value_of_information",
+    "recommend",
+    "sensitivity",
+    "simulate_case",
+    "summarise_case",
+    "value_of_information",
+    "what_if_bounds",
+    "what_if_table",
+]
