@@ -225,11 +225,11 @@ def partial_value_of_information(
     order = np.argsort(driver, kind="stable")
     which = np.empty(npv.size, dtype=np.int64)
     which[order] = np.arange(npv.size) * bins // npv.size
-    counts = np.bincount(which, minlength=bins)
     sums = np.bincount(which, weights=npv, minlength=bins)
-    used = counts > 0
-    informed = np.sum(np.maximum(sums[used] / counts[used], 0.0) * counts[used]) / npv.size
-    return max(float(informed - max(float(np.mean(npv)), 0.0)), 0.0)
+    # count·max(E[NPV | bin], 0) = max(sum over the bin, 0): sums keep it exact
+    informed = float(np.sum(np.maximum(sums, 0.0))) / npv.size
+    uninformed = max(float(np.sum(sums)) / npv.size, 0.0)
+    return max(informed - uninformed, 0.0)
 
 
 def evppi_by_input(sim: CaseSimulation) -> dict[str, float]:

@@ -1,0 +1,430 @@
+"""Business cases: known answers, value of information, recommendations, laws."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import business_case as bc
+from helpers.artifacts import to_jsonable
+from helpers.errors import InputError
+from helpers.params import Params
+
+
+def _params(**overrides) -> Params:
+    base = dict(
+        quarter="2026Q4",
+        title="test",
+        initiatives="initiatives.csv",
+        actuals="actuals.csv",
+        budget=1_000_000,
+        capacity=100,
+        simulations=4000,
+        seed=11,
+    )
+    return Params.model_validate({**base, **overrides})
+
+
+def _row(**overrides) -> dict:
+    row = dict(
+        id="EML-01",
+        name="Email upgrade",
+        category="email",
+        status="proposed",
+        benefit_low=80_000.0,
+        benefit_likely=150_000.0,
+        benefit_high=300_000.0,
+        cost_low=120_000.0,
+        cost_likely=160_000.0,
+        cost_high=260_000.0,
+        duration_low=10.0,
+        duration_likely=14.0,
+        duration_high=24.0,
+        effort_low=20.0,
+        effort_likely=28.0,
+        effort_high=45.0,
+        run_cost=30_000.0,
+        ramp_months=6.0,
+        variant_of=None,
+        must_do=False,
+    )
+    row.update(overrides)
+    return row
+
+
+def _point(**values) -> dict:
+    """A row with no uncertainty: every range a point."""
+    row = _row()
+    for name, value in values.items():
+        row[f"{name}_low"] = row[f"{name}_high"] = value
+        row[f"{name}_likely"] = math.nan
+    return row
+
+
+@pytest.fixture
+def params() -> Params:
+    return _params()
+
+
+# ------------------------------------------------------------------ known answers
+
+
+def test_simulate_case_without_uncertainty_gives_the_closed_form_npv(params):
+    row = _point(benefit=120_000.0, cost=100_000.0, duration=13.0, effort=10.0)
+    row["ramp_months"] = 0.0
+    sim = bc.simulate_case(row, params)
+    a = math.log(1.1) / 12  # continuous monthly discount: v**t = exp(-a t)
+    d, horizon = 3.0, 36.0  # 13 weeks = 3 months; 3 years
+    cost_pv = 100_000 / d * (1 - math.exp(-a * d)) / a
+    net_pv = (120_000 - 30_000) / 12 * (math.exp(-a * d) - math.exp(-a * horizon)) / a
+    assert np.ptp(sim.npv) == 0
+    assert sim.npv[0] == pytest.approx(net_pv - cost_pv, rel=1e-10)
+    assert sim.roi[0] == pytest.approx(
+        (net_pv - cost_pv)
+        / (cost_pv + 30_000 / 12 * (math.exp(-a * d) - math.exp(-a * horizon)) / a)
+    )
+
+
+def test_simulate_case_quantiles_reproduce_the_stated_ranges():
+    sim = bc.simulate_case(_row(), _params(simulations=40_000))
+    for name, (low, likely, high) in {
+        "benefit": (80_000, 150_000, 300_000),
+        "cost": (120_000, 160_000, 260_000),
+        "duration": (10, 14, 24),
+        "effort": (20, 28, 45),
+    }.items():
+        q05, q50, q95 = np.quantile(sim.draws[name], [0.05, 0.5, 0.95])
+        assert q05 == pytest.approx(low, rel=0.03), name
+        assert q50 == pytest.approx(likely, rel=0.02), name
+        assert q95 == pytest.approx(high, rel=0.03), name
+
+
+def test_simulate_case_same_seed_same_numbers(params):
+    first = bc.summarise_case(bc.simulate_case(_row(), params))
+    second = bc.summarise_case(bc.simulate_case(_row(), params))
+    assert first == second
+
+
+def test_simulate_case_other_id_or_seed_other_draws(params):
+    base = bc.simulate_case(_row(), params).npv
+    assert not np.array_equal(base, bc.simulate_case(_row(id="X"), params).npv)
+    assert not np.array_equal(base, bc.simulate_case(_row(), _params(seed=12)).npv)
+
+
+def test_simulate_case_missing_range_is_an_input_error(params):
+    row = _row(benefit_low=math.nan, benefit_high=math.nan, benefit_likely=math.nan)
+    with pytest.raises(InputError, match="initiative EML-01: no benefit range"):
+        bc.simulate_case(row, params)
+
+
+def test_simulate_case_without_effort_reports_none(params):
+    row = _row(effort_low=math.nan, effort_likely=math.nan, effort_high=math.nan)
+    summary = bc.summarise_case(bc.simulate_case(row, params))
+    assert summary["effort"]["0.5"] is None
+    assert summary["inputs"]["stated"]["effort"] is None
+
+
+def test_simulate_case_zero_benefit_never_pays_back(params):
+    row = _point(benefit=0.0)
+    summary = bc.summarise_case(bc.simulate_case(row, params))
+    assert summary["prob_loss"] == 1.0
+    assert summary["payback_months"]["share"] == 0.0
+    assert summary["payback_months"]["0.5"] is None
+
+
+# ------------------------------------------------------------------ value of information
+
+
+def test_value_of_information_is_zero_when_no_outcome_crosses_break_even():
+    assert bc.value_of_information(np.array([5.0, 10.0, 20.0])) == 0.0
+    assert bc.value_of_information(np.array([-5.0, -10.0])) == 0.0
+
+
+def test_value_of_information_matches_the_formula():
+    npv = np.array([-30.0, 10.0, 50.0, -10.0])
+    expected = np.mean(np.maximum(npv, 0)) - max(np.mean(npv), 0)
+    assert bc.value_of_information(npv) == pytest.approx(expected)
+    assert bc.value_of_information(npv) == pytest.approx(15.0 - 5.0)
+
+
+def test_simulate_case_evpi_is_zero_for_a_sure_winner(params):
+    row = _row(cost_low=1_000.0, cost_likely=1_500.0, cost_high=2_000.0, run_cost=0.0)
+    summary = bc.summarise_case(bc.simulate_case(row, params))
+    assert summary["prob_loss"] == 0.0
+    assert summary["evpi"] == 0.0
+    assert all(value == 0.0 for value in summary["evppi"].values())
+
+
+def test_simulate_case_evpi_matches_the_formula_on_its_simulations(params):
+    sim = bc.simulate_case(_row(), params)
+    expected = np.mean(np.maximum(sim.npv, 0)) - max(np.mean(sim.npv), 0)
+    assert 0 < np.mean(sim.npv < 0) < 1
+    assert bc.summarise_case(sim)["evpi"] == pytest.approx(expected)
+
+
+def test_partial_value_of_information_constant_input_is_zero():
+    npv = np.array([-1.0, 2.0, 3.0, -4.0])
+    assert bc.partial_value_of_information(npv, np.full(4, 7.0)) == 0.0
+
+
+def test_partial_value_of_information_of_the_only_driver_approaches_evpi():
+    rng = np.random.default_rng(3)
+    driver = rng.normal(size=50_000)
+    npv = driver - 0.2
+    evpi = bc.value_of_information(npv)
+    evppi = bc.partial_value_of_information(npv, driver, bins=200)
+    assert evppi == pytest.approx(evpi, rel=0.01)
+    noise = bc.partial_value_of_information(npv, rng.normal(size=50_000))
+    assert noise < 0.05 * evpi
+
+
+# ------------------------------------------------------------------ calibration
+
+
+def test_simulate_case_applies_calibrate_range(monkeypatch, params):
+    import helpers.calibration as calibration
+
+    seen = []
+
+    def fake(low, likely, high, *, metric, category, calibration, confidence):
+        seen.append((metric, category, confidence))
+        factor = 1.5 if metric == "cost" else 1.0
+        median = likely if not math.isnan(likely) else math.sqrt(low * high)
+        return low * factor, median * factor, high * factor
+
+    monkeypatch.setattr(calibration, "calibrate_range", fake)
+    stated = bc.simulate_case(_row(), params)
+    calibrated = bc.simulate_case(_row(), params, {"metrics": {}})
+    assert {m for m, _, _ in seen} == {"benefit", "cost", "duration", "effort"}
+    assert {c for _, c, _ in seen} == {"email"}
+    np.testing.assert_allclose(calibrated.draws["cost"], 1.5 * stated.draws["cost"])
+    np.testing.assert_allclose(calibrated.draws["benefit"], stated.draws["benefit"])
+    summary = bc.summarise_case(calibrated)
+    assert summary["calibrated"] is True
+    assert summary["inputs"]["stated"]["cost"] == {
+        "low": 120_000,
+        "likely": 160_000,
+        "high": 260_000,
+    }
+    assert summary["inputs"]["calibrated"]["cost"]["high"] == pytest.approx(390_000)
+    views = bc.compare_views(stated, calibrated).set_index("figure")
+    assert views.loc["Cost P50", "calibrated"] == pytest.approx(
+        1.5 * views.loc["Cost P50", "stated"]
+    )
+
+
+def test_simulate_case_with_a_perfect_history_is_unchanged(params):
+    pytest.importorskip("helpers.calibration")
+    from helpers.calibration import calibrate_history
+
+    actuals = pd.DataFrame(
+        {
+            "id": [f"P{i}" for i in range(6)],
+            "category": ["email"] * 6,
+            "cost_estimate": [100.0, 200, 300, 400, 500, 600],
+            "cost_actual": [100.0, 200, 300, 400, 500, 600],
+        }
+    )
+    calibration = calibrate_history(actuals, min_class_size=3)
+    stated = bc.simulate_case(_row(), params)
+    calibrated = bc.simulate_case(_row(), params, calibration)
+    np.testing.assert_allclose(calibrated.npv, stated.npv)
+
+
+# ------------------------------------------------------------------ variants and recommendation
+
+
+def _register() -> pd.DataFrame:
+    full = _row(id="F", variant_of=None)
+    lean = _row(id="FL", variant_of="F", benefit_likely=math.nan, cost_likely=math.nan)
+    other = _row(id="O")
+    return pd.DataFrame([full, lean, other])
+
+
+def test_find_related_of_a_full_initiative_are_its_variants():
+    assert [row["id"] for row in bc.find_related(_register(), "F")] == ["FL"]
+
+
+def test_find_related_of_a_variant_is_its_full_initiative():
+    assert [row["id"] for row in bc.find_related(_register(), "FL")] == ["F"]
+
+
+def test_find_related_of_a_lone_initiative_is_empty():
+    assert bc.find_related(_register(), "O") == []
+
+
+def test_recommend_fund_when_clearly_profitable(params):
+    row = _row(cost_low=10_000.0, cost_likely=15_000.0, cost_high=20_000.0)
+    recommendation = bc.recommend(bc.simulate_case(row, params))
+    assert recommendation["action"] == "fund"
+    assert recommendation["text"].startswith("Fund: expected NPV $")
+
+
+def test_recommend_do_not_fund_when_clearly_unprofitable(params):
+    row = _row(benefit_low=1_000.0, benefit_likely=2_000.0, benefit_high=3_000.0)
+    recommendation = bc.recommend(bc.simulate_case(row, params))
+    assert recommendation["action"] == "do_not_fund"
+    assert "chance of a loss 100%" in recommendation["text"]
+
+
+def test_recommend_must_do_is_funded_whatever_its_return(params):
+    row = _row(benefit_low=1_000.0, benefit_likely=2_000.0, benefit_high=3_000.0, must_do=True)
+    recommendation = bc.recommend(bc.simulate_case(row, params))
+    assert recommendation["action"] == "fund"
+    assert "must-do" in recommendation["text"]
+
+
+def test_recommend_gather_information_on_the_input_that_matters(params):
+    row = _row(
+        benefit_low=20_000.0,
+        benefit_likely=math.nan,
+        benefit_high=600_000.0,
+        cost_low=150_000.0,
+        cost_likely=math.nan,
+        cost_high=170_000.0,
+    )
+    recommendation = bc.recommend(bc.simulate_case(row, params))
+    assert recommendation["action"] == "gather_information"
+    assert recommendation["top_input"] == "benefit"
+    assert "annual benefit" in recommendation["text"]
+
+
+def test_recommend_lean_first_when_information_is_worth_more_than_the_test(params):
+    full = _row(
+        id="F",
+        benefit_low=20_000.0,
+        benefit_likely=math.nan,
+        benefit_high=600_000.0,
+        cost_low=150_000.0,
+        cost_likely=math.nan,
+        cost_high=170_000.0,
+    )
+    lean = _row(
+        id="FL",
+        variant_of="F",
+        benefit_low=5_000.0,
+        benefit_likely=math.nan,
+        benefit_high=20_000.0,
+        cost_low=8_000.0,
+        cost_likely=math.nan,
+        cost_high=12_000.0,
+        duration_low=2.0,
+        duration_likely=math.nan,
+        duration_high=4.0,
+        run_cost=0.0,
+    )
+    sim = bc.simulate_case(full, params, related=[lean])
+    recommendation = bc.recommend(sim)
+    assert recommendation["action"] == "lean_first"
+    assert recommendation["lean_id"] == "FL"
+    assert recommendation["evpi"] > recommendation["lean_cost"]
+    assert recommendation["text"].startswith("Run the lean version FL first")
+    lean_sim = bc.simulate_case(lean, params, related=[full])
+    assert "Fund this lean version first" in bc.recommend(lean_sim)["text"]
+    table = bc.compare_variants(sim)
+    assert list(table["role"]) == ["full", "lean"]
+
+
+def test_compare_variants_without_variants_is_empty(params):
+    assert bc.compare_variants(bc.simulate_case(_row(), params)).empty
+
+
+# ------------------------------------------------------------------ summaries
+
+
+def test_summarise_case_has_the_stable_keys_and_is_json(params):
+    summary = bc.summarise_case(bc.simulate_case(_row(), params))
+    for key in (
+        "id",
+        "simulations",
+        "npv",
+        "prob_loss",
+        "roi",
+        "payback_months",
+        "cost",
+        "duration_weeks",
+        "evpi",
+        "evppi",
+        "recommendation",
+        "inputs",
+        "cost_of_delay",
+    ):
+        assert key in summary
+    assert {"mean", "0.1", "0.5", "0.9"} <= set(summary["npv"])
+    assert {"mean", "0.5", "0.8"} <= set(summary["cost"])
+    assert set(summary["evppi"]) == {"benefit", "cost", "duration"}
+    assert summary["recommendation"]["action"] in {
+        "fund",
+        "lean_first",
+        "gather_information",
+        "do_not_fund",
+    }
+    json.dumps(to_jsonable(summary), allow_nan=False)
+
+
+def test_sensitivity_benefit_raises_and_cost_lowers_npv(params):
+    table = bc.sensitivity(bc.simulate_case(_row(), params)).set_index("input")
+    assert table.loc["benefit", "npv_at_high"] > table.loc["benefit", "npv_at_low"]
+    assert table.loc["cost", "npv_at_high"] < table.loc["cost", "npv_at_low"]
+    assert table["swing"].is_monotonic_decreasing
+
+
+def test_cumulative_cash_quantiles_end_near_the_npv(params):
+    sim = bc.simulate_case(_row(), params)
+    fan = bc.cumulative_cash_quantiles(sim)
+    assert fan.shape == (37, 3)
+    assert fan.iloc[0].tolist() == [0.0, 0.0, 0.0]
+    assert fan["0.5"].iloc[-1] == pytest.approx(np.median(sim.npv), rel=0.1)
+
+
+def test_what_if_table_with_the_stated_ranges_matches_the_case(params):
+    row = _row()
+    table = bc.what_if_table(
+        row, params, benefit=(80_000, 300_000), cost=(120_000, 260_000), duration=(10, 24)
+    )
+    assert (
+        table["Expected NPV"].iloc[0]
+        == bc.headline(bc.simulate_case(row, params)).loc["Expected NPV", "value"]
+    )
+
+
+def test_what_if_bounds_hold_the_stated_range():
+    bounds = bc.what_if_bounds(_row())
+    assert bounds["cost"]["value"] == (120_000.0, 260_000.0)
+    assert bounds["cost"]["min"] < 120_000 < 260_000 < bounds["cost"]["max"]
+
+
+# ------------------------------------------------------------------ laws
+
+
+@settings(max_examples=25, deadline=None)
+@given(factor=st.floats(1.01, 5.0))
+def test_simulate_case_npv_rises_with_benefit(factor):
+    params = _params(simulations=500)
+    row = _row()
+    more = _row(**{k: row[k] * factor for k in ("benefit_low", "benefit_likely", "benefit_high")})
+    assert np.all(bc.simulate_case(more, params).npv > bc.simulate_case(row, params).npv)
+
+
+@settings(max_examples=25, deadline=None)
+@given(factor=st.floats(1.01, 5.0))
+def test_simulate_case_npv_falls_with_cost(factor):
+    params = _params(simulations=500)
+    row = _row()
+    more = _row(**{k: row[k] * factor for k in ("cost_low", "cost_likely", "cost_high")})
+    assert np.all(bc.simulate_case(more, params).npv < bc.simulate_case(row, params).npv)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_simulate_case_same_seed_gives_the_same_numbers(seed):
+    params = _params(simulations=200, seed=seed)
+    np.testing.assert_array_equal(
+        bc.simulate_case(_row(), params).npv, bc.simulate_case(_row(), params).npv
+    )
