@@ -1,0 +1,80 @@
+"""``playbook case ID [--quarter Q] [--no-calibration] [--json]``: one business case's summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from helpers.cli.common import echo_json, reports_errors, root_option
+from helpers.errors import InputError, Problem
+
+
+@click.command()
+@click.argument("initiative_id")
+@click.option(
+    "--quarter",
+    default=None,
+    help="Quarter whose params and registers to use (default: the latest params file).",
+)
+@click.option(
+    "--no-calibration",
+    is_flag=True,
+    help="Use the stated ranges alone (the inside view), not adjusted by past actuals.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the case as one JSON document.")
+@root_option
+@reports_errors
+def case(
+    initiative_id: str, quarter: str | None, no_calibration: bool, as_json: bool, root: Path
+) -> None:
+    """Simulate initiative INITIATIVE_ID and print its business case."""
+    from helpers import business_case
+    from helpers.inputs import initiative_row, load_quarter
+    from helpers.params import list_quarters
+
+    if quarter is None:
+        quarters = list_quarters(root)
+        if not quarters:
+            raise InputError(
+                Problem(
+                    str(Path(root) / "params"),
+                    "no quarter's params found: pass --root, or create one with "
+                    "`playbook new-quarter`",
+                )
+            )
+        quarter = quarters[-1]
+    inputs = load_quarter(quarter, root)
+    row = initiative_row(inputs, initiative_id)
+    calibration = None
+    if not no_calibration and inputs.params.calibration.enabled:
+        from helpers.calibration import calibrate_quarter
+
+        calibration = calibrate_quarter(inputs)
+    sim = business_case.simulate_case(
+        row,
+        inputs.params,
+        calibration,
+        related=business_case.find_related(inputs.initiatives, initiative_id),
+    )
+    summary = business_case.summarise_case(sim)
+    summary["quarter"] = quarter
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(_as_text(summary, business_case.headline(sim)))
+
+
+def _as_text(summary: dict[str, Any], headline: Any) -> str:
+    view = "calibrated (outside view)" if summary["calibrated"] else "stated ranges (inside view)"
+    width = max(len(str(label)) for label in headline.index)
+    lines = [
+        f"{summary['id']}: {summary['name']} ({summary['quarter']}, {view}, "
+        f"{summary['simulations']} simulations)",
+        "",
+        summary["recommendation"]["text"],
+        "",
+    ]
+    lines += [f"  {label:<{width}}  {value}" for label, value in headline["value"].items()]
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""``playbook case``: runs for every sample initiative and agrees with an independent simulation."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from helpers.cli import main
+from helpers.params import list_quarters, load_params
+
+QUARTER = "2026Q4"
+
+
+def _case(root, *args: str):
+    return CliRunner().invoke(main, ["case", *args, "--root", str(root)])
+
+
+def _sample_ids(root) -> list[str]:
+    return pd.read_csv(root / "data" / "sample" / "initiatives.csv")["id"].tolist()
+
+
+def _independent_npv(row: pd.Series, params, size: int, seed: int) -> np.ndarray:
+    """NPV by brute force: draw the ranges, lay the cash out on a fine time grid, discount."""
+    rng = np.random.default_rng(seed)
+    z90 = 1.6448536269514722  # the 95th percentile of the standard normal
+
+    def draw(name: str) -> np.ndarray:
+        low, likely, high = row[f"{name}_low"], row[f"{name}_likely"], row[f"{name}_high"]
+        z = rng.standard_normal(size)
+        if pd.isna(likely):
+            return np.exp(np.log(low) + (z + z90) / (2 * z90) * np.log(high / low))
+        scale = np.where(z < 0, np.log(likely / low), np.log(high / likely)) / z90
+        return likely * np.exp(scale * z)
+
+    benefit, cost, weeks = draw("benefit"), draw("cost"), draw("duration")
+    run_cost = 0.0 if pd.isna(row["run_cost"]) else row["run_cost"]
+    ramp = 0.0 if pd.isna(row["ramp_months"]) else row["ramp_months"]
+    horizon = 12 * params.horizon_years
+    step = 0.05
+    t = (np.arange(int(horizon / step)) + 0.5)[None, :] * step  # mid-points, months
+    d = (weeks * 12 / 52)[:, None]
+    ramp_share = np.clip((t - d) / ramp, 0, 1) if ramp > 0 else 1.0
+    rate = np.where(t < d, -cost[:, None] / d, 0.0) + np.where(
+        t >= d, benefit[:, None] / 12 * ramp_share - run_cost / 12, 0.0
+    )
+    discount = (1 + params.discount_rate) ** (-t / 12)
+    return (rate * discount).sum(axis=1) * step
+
+
+@pytest.mark.parametrize("initiative_id", ["EML-01", "CDP-01", "CONS-01", "PAID-02"])
+def test_case_agrees_with_an_independent_simulation(root, initiative_id):
+    result = _case(root, initiative_id, "--quarter", QUARTER, "--no-calibration", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    params = load_params(QUARTER, root)
+    register = pd.read_csv(root / "data" / "sample" / "initiatives.csv").set_index("id")
+    npv = _independent_npv(register.loc[initiative_id], params, size=8000, seed=99)
+    error = np.std(npv) * math.sqrt(1 / 8000 + 1 / summary["simulations"])
+    assert summary["calibrated"] is False
+    assert summary["npv"]["mean"] == pytest.approx(np.mean(npv), abs=4 * error)
+    assert summary["prob_loss"] == pytest.approx(np.mean(npv < 0), abs=0.03)
+    for q in ("0.1", "0.5", "0.9"):
+        assert summary["npv"][q] == pytest.approx(np.quantile(npv, float(q)), abs=6 * error)
+
+
+def test_case_runs_for_every_sample_initiative(root):
+    for initiative_id in _sample_ids(root):
+        result = _case(root, initiative_id, "--quarter", QUARTER, "--json")
+        assert result.exit_code == 0, f"{initiative_id}: {result.output}"
+        summary = json.loads(result.stdout)
+        assert summary["id"] == initiative_id
+        assert summary["calibrated"] is True
+        assert summary["recommendation"]["action"] in {
+            "fund",
+            "lean_first",
+            "gather_information",
+            "do_not_fund",
+        }
+
+
+def test_case_default_quarter_is_the_latest(root):
+    result = _case(root, "EML-01", "--no-calibration", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["quarter"] == list_quarters(root)[-1]
+
+
+def test_case_text_leads_with_the_recommendation(root):
+    result = _case(root, "CONS-01", "--quarter", QUARTER)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("CONS-01: Consent and opt-out list handling (2026Q4, calibrated")
+    assert lines[2].startswith("Fund: CONS-01 is a must-do")
+    assert "Chance of a loss" in result.stdout
+
+
+def test_case_unknown_id_exits_2_naming_the_valid_ids(root):
+    result = _case(root, "NOPE", "--quarter", QUARTER, "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "no initiative with id 'NOPE'; ids: EML-01, EML-01P" in result.stderr
+
+
+def test_case_unknown_quarter_exits_2(root):
+    result = _case(root, "EML-01", "--quarter", "2031Q1")
+    assert result.exit_code == 2
+    assert "no such params file" in result.stderr
