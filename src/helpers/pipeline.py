@@ -1,0 +1,627 @@
+"""The quarterly run: validate, execute every notebook, render, publish atomically.
+
+``run_quarter`` reads as its steps:
+
+1. validate the quarter's inputs (bad input stops here: nothing runs);
+2. open a fresh build folder ``reports/.builds/<Q>-<stamp>`` and copy the
+   params and registers into its ``build/inputs/``;
+3. run the calibration notebook, then one business case per initiative in
+   scope (in parallel), then the roadmap; a notebook whose cache key (its
+   notebook file, parameters, inputs and ``helpers`` source) matches the
+   previous build is not executed again: its executed notebook, artifacts and
+   HTML are hard-linked from there;
+4. render the quarter page, write ``build/manifest.json``;
+5. publish: ``reports/<Q>`` is a symlink to the build folder, replaced in one
+   ``os.replace`` (atomic on POSIX), so a build killed at any moment leaves the
+   previous site whole; then the site pages (home, SOP chapters) are rewritten
+   and builds older than the previous one are removed.
+
+A failing notebook does not stop the others: it is kept, rendered as failed,
+marked in the manifest, and the roadmap runs without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from helpers.errors import PlaybookError
+from helpers.executors import (
+    DEFAULT_KERNEL,
+    Executor,
+    LocalProcessExecutor,
+    NotebookTask,
+    SerialExecutor,
+    TaskResult,
+    _write_text,
+)
+
+NOTEBOOKS = {
+    "calibration": "calibration.ipynb",
+    "business_case": "business_case.ipynb",
+    "roadmap": "roadmap.ipynb",
+}
+BUILDS = ".builds"
+BUILD = "build"  # inside a quarter folder: manifest, executed notebooks, artifacts, inputs
+# Build machinery that notebooks never import: editing it re-renders, never re-executes.
+_BUILD_MODULES = ("pipeline.py", "executors.py", "site.py", "cli")
+
+
+class BuildError(PlaybookError):
+    """The build itself could not proceed (another build running, publishing failed)."""
+
+    exit_code = 1
+
+
+@dataclass
+class BuildResult:
+    """The outcome of one ``run_quarter``: counts, failures, where the site is."""
+
+    quarter: str
+    manifest: dict[str, Any]
+    quarter_dir: Path  # reports/<Q> (the published symlink)
+    seconds: float
+    up_to_date: bool = False  # nothing changed: the previous build stands, untouched
+    executed: int = 0
+    reused: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def index(self) -> Path:
+        """The quarter page."""
+        return self.quarter_dir / "index.html"
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every notebook succeeded, 1 when any failed."""
+        return 1 if self.failed else 0
+
+    def summary_line(self) -> str:
+        """``2026Q4: 19 notebooks (17 executed, 2 reused, 0 failed) in 41.2 s -> ...``."""
+        total = len(self.manifest["notebooks"])
+        return (
+            f"{self.quarter}: {total} notebooks ({self.executed} executed, {self.reused} reused, "
+            f"{len(self.failed)} failed) in {self.seconds:.1f} s -> {_display(self.index)}"
+        )
+
+    def failure_line(self) -> str | None:
+        """One line naming the first failed notebook, its cell and its error; None if none."""
+        if not self.failed:
+            return None
+        return describe_failure(self.failed[0], more=len(self.failed) - 1, index=self.index)
+
+
+def describe_failure(entry: dict[str, Any], *, more: int = 0, index: Path | None = None) -> str:
+    """``business_case.ipynb (case CDP-01) failed in cell 7: ValueError: ...``."""
+    name = Path(entry["notebook"]).name
+    if entry["key"].startswith("case:"):
+        name += f" (case {entry['key'].removeprefix('case:')})"
+    error = entry.get("error") or {}
+    where = f" in cell {error['cell']}" if error.get("cell") is not None else ""
+    what = ": ".join(part for part in (error.get("ename"), error.get("evalue")) if part)
+    line = f"{name} failed{where}: {what or 'unknown error'}"
+    if more:
+        see = f": see {_display(index)}" if index else ""
+        line += f" (and {more} more failed notebook{'s' if more > 1 else ''}{see})"
+    return line
+
+
+def run_quarter(
+    quarter: str,
+    *,
+    root: Path | str,
+    reports_dir: Path | str | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    executor: Executor | None = None,
+    progress: bool = True,
+    site: str = "helpers.site",
+) -> BuildResult:
+    """Build quarter ``quarter`` into ``reports_dir`` (default ``<root>/reports``).
+
+    ``jobs``: worker processes (default: the number of CPUs). ``force``:
+    execute every notebook even when its cache key is unchanged. ``executor``:
+    where tasks run (default: local worker processes). ``site``: the module
+    that renders pages (``render_notebook``, ``render_quarter_page``,
+    ``publish_site_pages``). Raises InputError (exit 2) on bad inputs before
+    anything runs; a failing notebook is reported in the result, not raised.
+    """
+    from helpers.inputs import load_quarter
+
+    started = time.perf_counter()
+    root = Path(root).resolve()
+    reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
+    inputs = load_quarter(quarter, root)
+    builds = reports / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    with _quarter_lock(builds, quarter):
+        build = _Build(quarter, root, reports, inputs, site, force)
+        own_executor = executor is None
+        if own_executor:
+            executor = (
+                SerialExecutor()
+                if jobs == 1
+                else LocalProcessExecutor(jobs, preload=[site.partition(":")[0]])
+            )
+        try:
+            build.run(executor, progress)
+        except BaseException:
+            shutil.rmtree(build.dir, ignore_errors=True)
+            raise
+        finally:
+            if own_executor:
+                executor.close()
+        return build.finish(started)
+
+
+class _Build:
+    """One build of one quarter, from fresh folder to published site."""
+
+    def __init__(self, quarter: str, root: Path, reports: Path, inputs: Any, site: str, force):
+        self.quarter = quarter
+        self.root = root
+        self.reports = reports
+        self.inputs = inputs
+        self.site_name = site
+        self.force = force
+        self.link = reports / quarter
+        self.previous = _read_previous(self.link)
+        self.previous_entries = (
+            {e["key"]: e for e in self.previous[1]["notebooks"]} if self.previous else {}
+        )
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.dir = reports / BUILDS / f"{quarter}-{stamp}-{uuid.uuid4().hex[:6]}"
+        self.build = self.dir / BUILD
+        self.artifacts = self.build / "artifacts"
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.params_json = inputs.params.model_dump(mode="json")
+        helpers_dir = Path(__file__).resolve().parent
+        self.helpers_digest = _tree_digest(helpers_dir, "*.py", exclude=_BUILD_MODULES)
+        self.render_digest = _digest(
+            _tree_digest(helpers_dir, "site.py"),
+            _tree_digest(helpers_dir / "templates", "*"),
+            _tree_digest(helpers_dir, "*.css"),
+            _tree_digest(root / "playbook", "*", exclude=("*.md",)),
+        )
+        self.pages_digest = _digest(self.render_digest, _tree_digest(root / "playbook", "*.md"))
+        self.executed = 0
+        self.reused = 0
+        self.rendered = 0
+        self._bar: Any = None
+
+    # -- the steps -------------------------------------------------------------
+
+    def run(self, executor: Executor, progress: bool) -> None:
+        from tqdm.auto import tqdm
+
+        self.artifacts.mkdir(parents=True)
+        inputs_copied = self._copy_inputs()
+        in_scope = list(self.inputs.in_scope()["id"])
+        total = 2 + len(in_scope)
+        with tqdm(
+            total=total,
+            desc=self.quarter,
+            unit="nb",
+            file=sys.stderr,
+            disable=not progress,
+            leave=False,
+        ) as self._bar:
+            self._stage(executor, [self._calibration_spec()])
+            self._stage(executor, [self._case_spec(i) for i in in_scope])
+            self._stage(executor, [self._roadmap_spec(in_scope)])
+        self.in_scope = in_scope
+        self.inputs_copied = inputs_copied
+
+    def finish(self, started: float) -> BuildResult:
+        entries = list(self.entries.values())
+        failed = [e for e in entries if e["status"] == "failed"]
+        missing = [
+            i for i in self.in_scope if not (self.artifacts / "cases" / f"{i}.json").exists()
+        ]
+        manifest = {
+            "quarter": self.quarter,
+            "title": self.inputs.params.title,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "params": self.params_json,
+            "notebooks": entries,
+            "missing": missing,
+            "inputs": self.inputs_copied,
+            "pages_key": _digest(self.pages_digest, [e["cache_key"] for e in entries]),
+            "summary": {
+                "executed": self.executed,
+                "reused": self.reused,
+                "failed": len(failed),
+            },
+        }
+        if self._unchanged(manifest):
+            shutil.rmtree(self.dir, ignore_errors=True)
+            if not (self.reports / "index.html").exists():
+                self._site().publish_site_pages(self.reports, self.root)
+            return BuildResult(
+                self.quarter,
+                self.previous[1],
+                self.link,
+                round(time.perf_counter() - started, 3),
+                up_to_date=True,
+                reused=len(entries),
+            )
+        site = self._site()
+        try:
+            page = site.render_quarter_page(manifest, self.artifacts)
+        except Exception as exc:
+            raise BuildError(
+                f"rendering the quarter page of {self.quarter} failed: {type(exc).__name__}: "
+                f"{exc}; the previous site is unchanged"
+            ) from exc
+        _write_text(self.dir / "index.html", page)
+        manifest["summary"]["seconds"] = round(time.perf_counter() - started, 3)
+        _write_text(self.build / "manifest.json", json.dumps(manifest, indent=2))
+        previous_dir = self._publish()
+        site.publish_site_pages(self.reports, self.root)
+        _collect_garbage(self.reports / BUILDS, self.quarter, keep={self.dir, previous_dir})
+        return BuildResult(
+            self.quarter,
+            manifest,
+            self.link,
+            round(time.perf_counter() - started, 3),
+            executed=self.executed,
+            reused=self.reused,
+            failed=failed,
+        )
+
+    # -- what each notebook is and what it depends on ---------------------------
+
+    def _calibration_spec(self) -> dict[str, Any]:
+        return self._spec(
+            key="calibration",
+            title="Calibration: how our estimates compare with what happened",
+            notebook="calibration",
+            stem="calibration",
+            parameters={},
+            artifacts=["calibration.json"],
+            depends=[_frame_digest(self.inputs.actuals)],
+        )
+
+    def _case_spec(self, initiative_id: str) -> dict[str, Any]:
+        from helpers.inputs import initiative_row
+
+        row = initiative_row(self.inputs, initiative_id)
+        family = self.inputs.initiatives[
+            (self.inputs.initiatives["variant_of"] == initiative_id)
+            | (self.inputs.initiatives["id"] == (row.get("variant_of") or ""))
+        ]
+        return self._spec(
+            key=f"case:{initiative_id}",
+            title=f"Business case {initiative_id}: {row.get('name') or initiative_id}",
+            notebook="business_case",
+            stem=f"cases/{initiative_id}",
+            parameters={"initiative_id": initiative_id},
+            artifacts=[f"cases/{initiative_id}.json"],
+            # its own row, the rows of its full version and lean variants, calibration
+            depends=[
+                _row_digest(row),
+                _frame_digest(family.drop(columns=["row"])),
+                _file_digest(self.artifacts / "calibration.json"),
+            ],
+            case_id=initiative_id,
+        )
+
+    def _roadmap_spec(self, in_scope: list[str]) -> dict[str, Any]:
+        cases = {i: _file_digest(self.artifacts / "cases" / f"{i}.json") for i in in_scope}
+        return self._spec(
+            key="roadmap",
+            title=f"Roadmap: {self.inputs.params.title}",
+            notebook="roadmap",
+            stem="roadmap",
+            parameters={"compute_missing_cases": False},
+            artifacts=["roadmap.json"],
+            depends=[
+                _frame_digest(self.inputs.initiatives),
+                _file_digest(self.artifacts / "calibration.json"),
+                cases,
+            ],
+        )
+
+    def _spec(self, *, key, title, notebook, stem, parameters, artifacts, depends, case_id=None):
+        source = self.root / "notebooks" / NOTEBOOKS[notebook]
+        cache_key = _digest(
+            _file_digest(source),
+            parameters,
+            self.quarter,
+            self.params_json,
+            self.helpers_digest,
+            depends,
+        )
+        spec = {
+            "key": key,
+            "title": title,
+            "source": source,
+            "executed": f"{BUILD}/notebooks/{stem}.ipynb",
+            "html": f"{stem}.html",
+            "parameters": {
+                "quarter": self.quarter,
+                "root": str(self.root),
+                "artifacts_dir": str(self.artifacts),
+                **parameters,
+            },
+            "artifacts": artifacts,
+            "cache_key": cache_key,
+            "render_key": _digest(cache_key, self.render_digest),
+        }
+        if case_id is not None:
+            spec["id"] = case_id
+        return spec
+
+    # -- running a stage ---------------------------------------------------------
+
+    def _stage(self, executor: Executor, specs: list[dict[str, Any]]) -> None:
+        tasks = []
+        for spec in specs:
+            task = self._reuse_or_task(spec)
+            if task is None:
+                self._bar.update(1)
+            else:
+                tasks.append(task)
+        specs_by_key = {s["key"]: s for s in specs}
+        executes = {t.key: t.execute for t in tasks}
+        for result in executor.map(tasks):
+            if executes[result.key]:
+                self.executed += 1
+            else:
+                self.rendered += 1
+            self._record(specs_by_key[result.key], result, reused=not executes[result.key])
+            self._bar.set_postfix_str(result.key, refresh=False)
+            self._bar.update(1)
+
+    def _reuse_or_task(self, spec: dict[str, Any]) -> NotebookTask | None:
+        """Hard-link what the previous build made for ``spec`` if still valid, else a task."""
+        old = self.previous_entries.get(spec["key"])
+        reusable = (
+            not self.force
+            and old is not None
+            and old.get("status") == "ok"
+            and old.get("cache_key") == spec["cache_key"]
+            and (self.previous[0] / old["executed"]).is_file()
+        )
+        task = NotebookTask(
+            key=spec["key"],
+            notebook=str(spec["source"]),
+            output=str(self.dir / spec["executed"]),
+            parameters=spec["parameters"],
+            cwd=str(self.root / "notebooks"),
+            kernel=DEFAULT_KERNEL,
+            html=str(self.dir / spec["html"]),
+            title=spec["title"],
+            renderer=f"{self.site_name}:render_notebook",
+        )
+        if not reusable:
+            return task
+        previous_dir = self.previous[0]
+        _link(previous_dir / old["executed"], self.dir / spec["executed"])
+        for name in spec["artifacts"]:
+            if (previous_dir / BUILD / "artifacts" / name).is_file():
+                _link(previous_dir / BUILD / "artifacts" / name, self.artifacts / name)
+        old_html = previous_dir / old["html"]
+        self.reused += 1
+        if old.get("render_key") == spec["render_key"] and old_html.is_file():
+            _link(old_html, self.dir / spec["html"])
+            self._record(spec, TaskResult(spec["key"], "ok", 0.0), reused=True)
+            return None
+        return NotebookTask(**{**task.__dict__, "execute": False})
+
+    def _record(self, spec: dict[str, Any], result: TaskResult, reused: bool = False) -> None:
+        entry = {
+            "key": spec["key"],
+            "title": spec["title"],
+            "notebook": _relative(spec["source"], self.root),
+            "executed": spec["executed"],
+            "html": spec["html"],
+            "status": result.status,
+            "reused": reused,
+            "error": result.error,
+            "seconds": result.seconds,
+            "parameters": {
+                k: v for k, v in spec["parameters"].items() if k not in ("root", "artifacts_dir")
+            },
+            "cache_key": spec["cache_key"],
+            "render_key": spec["render_key"],
+        }
+        if "id" in spec:
+            entry["id"] = spec["id"]
+        self.entries[spec["key"]] = entry
+
+    # -- inputs, publishing -------------------------------------------------------
+
+    def _copy_inputs(self) -> list[str]:
+        """Copy the params files and registers this build reads into ``build/inputs/``."""
+        target = self.build / "inputs"
+        copied = []
+        files = [
+            self.root / "params" / "defaults.yaml",
+            self.root / "params" / f"{self.quarter}.yaml",
+        ]
+        files += [p if p.is_absolute() else self.root / p for p in self.inputs.register_paths()]
+        for path in files:
+            if not path.is_file():
+                continue
+            name = _relative(path, self.root)
+            if Path(name).is_absolute():
+                name = f"registers/{path.name}"
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / name)
+            copied.append(name)
+        for kind in ("initiatives", "actuals"):
+            source = getattr(self.inputs.params, kind)
+            if source.url and not source.url.startswith("sqlite:///"):
+                # a database table: keep the rows as read, in canonical form
+                name = f"registers/{kind}.csv"
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                getattr(self.inputs, kind).to_csv(target / name, index=False)
+                copied.append(name)
+        return copied
+
+    def _unchanged(self, manifest: dict[str, Any]) -> bool:
+        """Nothing executed or rendered, and the previous build has the same pages."""
+        return (
+            self.previous is not None
+            and self.executed == 0
+            and self.rendered == 0
+            and not manifest["summary"]["failed"]
+            and self.previous[1].get("pages_key") == manifest["pages_key"]
+            and list(self.previous_entries) == list(self.entries)
+            and (self.previous[0] / "index.html").is_file()
+        )
+
+    def _site(self) -> Any:
+        return importlib.import_module(self.site_name)
+
+    def _publish(self) -> Path | None:
+        """Point ``reports/<Q>`` at this build in one atomic step; return the previous build."""
+        previous_dir = self.previous[0] if self.previous else None
+        if self.link.exists() and not self.link.is_symlink():
+            # an old-style real folder: move it among the builds first (one time only)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            previous_dir = self.reports / BUILDS / f"{self.quarter}-{stamp}-legacy"
+            os.replace(self.link, previous_dir)
+        temporary = self.reports / f".{self.quarter}.link-{uuid.uuid4().hex[:6]}"
+        os.symlink(os.path.relpath(self.dir, self.reports), temporary)
+        _fsync_dir(self.dir)
+        os.replace(temporary, self.link)
+        _fsync_dir(self.reports)
+        return previous_dir
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+def _read_previous(link: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The published build of a quarter and its manifest, if any."""
+    manifest = link / BUILD / "manifest.json"
+    if not manifest.is_file():
+        return None
+    try:
+        return link.resolve(), json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def _quarter_lock(builds: Path, quarter: str) -> Iterator[None]:
+    """Only one build of a quarter at a time (builds of different quarters may overlap)."""
+    path = builds / f".{quarter}.lock"
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(
+                f"another build of {quarter} is running (lock {path}); wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _collect_garbage(builds: Path, quarter: str, keep: set[Path | None]) -> None:
+    """Remove this quarter's builds other than the current and previous one.
+
+    Runs under the quarter's lock, so unpublished folders left here are from
+    killed builds. Other quarters' builds are never touched.
+    """
+    pattern = re.compile(rf"^{re.escape(quarter)}-\d{{8}}T\d{{6,12}}Z-[0-9a-z]+$")
+    kept = {p.resolve() for p in keep if p is not None}
+    for path in builds.iterdir():
+        if pattern.match(path.name) and path.resolve() not in kept and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+    for stray in builds.parent.glob(f".{quarter}.link-*"):
+        stray.unlink(missing_ok=True)
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link ``source`` to ``target`` (copy across file systems)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
+    except FileNotFoundError:
+        return None
+
+
+def _tree_digest(folder: Path, pattern: str, exclude: tuple[str, ...] = ()) -> str | None:
+    """Digest of the files under ``folder`` matching ``pattern``, by relative path and bytes."""
+    if not folder.is_dir():
+        return None
+    parts = []
+    for path in sorted(folder.rglob(pattern)):
+        relative = path.relative_to(folder)
+        if not path.is_file() or "__pycache__" in relative.parts:
+            continue
+        if any(relative.match(x) or relative.parts[0] == x for x in exclude):
+            continue
+        parts.append((relative.as_posix(), _file_digest(path)))
+    return _digest(parts)
+
+
+def _frame_digest(frame: Any) -> str:
+    records = frame.to_dict(orient="records")
+    return _digest(records)
+
+
+def _row_digest(row: dict[str, Any]) -> str:
+    return _digest({k: v for k, v in row.items() if k != "row"})
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+__all__ = [
+    "BuildError",
+    "BuildResult",
+    "describe_failure",
+    "run_quarter",
+]

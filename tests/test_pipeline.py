@@ -1,0 +1,507 @@
+"""The quarterly run: staging, caching, failure isolation, atomic publish.
+
+Most tests use tiny fixture notebooks executed in this process by
+``InProcessExecutor`` (code cells run with ``exec``) and a fake site (the
+``render_*`` / ``publish_site_pages`` functions below), so they check the
+pipeline's logic in seconds. Real kernels are exercised by the last tests here
+and by ``test_build_e2e.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import traceback
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers.errors import InputError
+from helpers.executors import (
+    Executor,
+    LocalProcessExecutor,
+    NotebookTask,
+    SerialExecutor,
+    TaskResult,
+    resolve,
+)
+from helpers.pipeline import BuildError, _quarter_lock, describe_failure, run_quarter
+
+SITE = __name__  # this module is the fake site
+
+# -- the fake site: just enough HTML to see what was rendered ---------------------
+
+
+def render_notebook(nb, *, title: str, failed: bool = False) -> str:
+    outputs = [
+        out.get("text", "") or out.get("evalue", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    ]
+    status = "FAILED" if failed else "ok"
+    return f"<html><h1>{title}</h1><p>{status}</p><pre>{''.join(outputs)}</pre></html>"
+
+
+def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
+    rows = "".join(f"<li>{e['key']} {e['status']}</li>" for e in manifest["notebooks"])
+    return f"<html><h1>{manifest['title']}</h1><ul>{rows}</ul></html>"
+
+
+def publish_site_pages(reports_dir: Path, root: Path) -> None:
+    quarters = sorted(p.name for p in reports_dir.iterdir() if p.name[:1].isdigit())
+    (reports_dir / "index.html").write_text(f"<html>{' '.join(quarters)}</html>")
+
+
+# -- fixture notebooks and project --------------------------------------------------
+
+HEADER = """quarter: str = "2026Q4"  # the quarter
+root: str = ".."  # project folder
+artifacts_dir: str = ""  # where artifacts go
+"""
+
+CALIBRATION_CODE = """import json, os
+os.makedirs(artifacts_dir, exist_ok=True)
+with open(os.path.join(artifacts_dir, "calibration.json"), "w") as f:
+    json.dump({"quarter": quarter, "bias": 0.1}, f)
+print("calibrated", quarter)
+"""
+
+CASE_CODE = """import csv, json, os
+rows = {r["id"]: r for r in csv.DictReader(open(os.path.join(root, "data", "initiatives.csv")))}
+row = rows[initiative_id]
+if "FAIL" in row["name"]:
+    raise ValueError(f"cannot simulate {initiative_id}")
+os.makedirs(os.path.join(artifacts_dir, "cases"), exist_ok=True)
+with open(os.path.join(artifacts_dir, "cases", initiative_id + ".json"), "w") as f:
+    json.dump({"id": initiative_id, "benefit_high": float(row["benefit_high"])}, f)
+print("case", initiative_id)
+"""
+
+ROADMAP_CODE = """import json, os
+cases = sorted(p[:-5] for p in os.listdir(os.path.join(artifacts_dir, "cases")))
+with open(os.path.join(artifacts_dir, "roadmap.json"), "w") as f:
+    json.dump({"cases": cases, "computed_missing": compute_missing_cases}, f)
+print("roadmap", cases)
+"""
+
+INITIATIVES = """id,name,category,owner,beneficiaries,status,\
+benefit_low,benefit_high,cost_low,cost_high,duration_low,duration_high
+A-1,First thing,email,Ann,Team,proposed,10000,50000,5000,20000,2,6
+B-1,Second thing,web,Bob,Team,approved,20000,90000,8000,30000,3,9
+C-1,Third thing,crm,Cat,Team,in_progress,5000,25000,2000,9000,1,4
+D-1,Done thing,crm,Dan,Team,done,5000,25000,2000,9000,1,4
+"""
+
+ACTUALS = """id,name,category,completed,cost_estimate,cost_actual
+P1,Old one,email,2024-01-10,10000,12000
+P2,Old two,web,2024-02-10,20000,26000
+P3,Old three,crm,2024-03-10,30000,29000
+"""
+
+
+def write_notebook(path: Path, parameters: str, code: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    cell = nbformat.v4.new_code_cell(parameters)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Fixture"), cell, nbformat.v4.new_code_cell(code)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def make_project(root: Path) -> Path:
+    """A tiny project: two quarters, three in-scope initiatives, three fixture notebooks."""
+    (root / "params").mkdir(parents=True)
+    (root / "data").mkdir()
+    (root / "data" / "initiatives.csv").write_text(INITIATIVES)
+    (root / "data" / "actuals.csv").write_text(ACTUALS)
+    (root / "params" / "defaults.yaml").write_text("simulations: 200\n")
+    for quarter in ("2026Q3", "2026Q4"):
+        (root / "params" / f"{quarter}.yaml").write_text(
+            f"quarter: {quarter}\ntitle: Roadmap {quarter}\n"
+            "initiatives: data/initiatives.csv\nactuals: data/actuals.csv\n"
+            "budget: 100000\ncapacity: 50\n"
+        )
+    notebooks = root / "notebooks"
+    write_notebook(notebooks / "calibration.ipynb", HEADER, CALIBRATION_CODE)
+    write_notebook(
+        notebooks / "business_case.ipynb",
+        HEADER + 'initiative_id: str = "A-1"  # which initiative\n',
+        CASE_CODE,
+    )
+    write_notebook(
+        notebooks / "roadmap.ipynb",
+        HEADER + "compute_missing_cases: bool = True  # compute cases without JSON\n",
+        ROADMAP_CODE,
+    )
+    return root
+
+
+class InProcessExecutor(Executor):
+    """Runs fixture notebooks in this process (exec of each code cell): fast, no kernel."""
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+
+    def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
+        for task in tasks:
+            self.ran.append(task.key if task.execute else f"render:{task.key}")
+            yield self._run(task)
+
+    def _run(self, task: NotebookTask) -> TaskResult:
+        error = None
+        if task.execute:
+            nb = nbformat.read(task.notebook, as_version=4)
+            namespace: dict = {}
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                try:
+                    exec(cell.source, namespace)
+                    if "parameters" in cell.metadata.get("tags", []):
+                        namespace.update(task.parameters)
+                except Exception as exc:
+                    cell.outputs = [
+                        nbformat.v4.new_output(
+                            "error",
+                            ename=type(exc).__name__,
+                            evalue=str(exc),
+                            traceback=traceback.format_exception_only(exc),
+                        )
+                    ]
+                    error = {"cell": index, "ename": type(exc).__name__, "evalue": str(exc)}
+                    break
+            Path(task.output).parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, task.output)
+        nb = nbformat.read(task.output, as_version=4)
+        html = resolve(task.renderer)(nb, title=task.title, failed=error is not None)
+        Path(task.html).parent.mkdir(parents=True, exist_ok=True)
+        Path(task.html).write_text(html)
+        return TaskResult(task.key, "failed" if error else "ok", 0.01, error, rendered=True)
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+def build(project: Path, executor: Executor | None = None, **kwargs):
+    executor = executor or InProcessExecutor()
+    result = run_quarter(
+        kwargs.pop("quarter", "2026Q4"),
+        root=project,
+        executor=executor,
+        progress=False,
+        site=SITE,
+        **kwargs,
+    )
+    return result, executor
+
+
+def statuses(result) -> dict[str, str]:
+    return {e["key"]: e["status"] for e in result.manifest["notebooks"]}
+
+
+# -- tests ----------------------------------------------------------------------------
+
+
+def test_run_quarter_builds_and_publishes_every_notebook(project: Path) -> None:
+    result, executor = build(project)
+
+    assert executor.ran == ["calibration", "case:A-1", "case:B-1", "case:C-1", "roadmap"]
+    assert statuses(result) == dict.fromkeys(executor.ran, "ok")
+    assert result.exit_code == 0 and result.executed == 5 and result.reused == 0
+    quarter = project / "reports" / "2026Q4"
+    assert quarter.is_symlink()
+    assert os.readlink(quarter).startswith(".builds/2026Q4-")
+    for name in ("index.html", "calibration.html", "roadmap.html", "cases/B-1.html"):
+        assert (quarter / name).is_file(), name
+    manifest = json.loads((quarter / "build" / "manifest.json").read_text())
+    assert manifest["quarter"] == "2026Q4" and manifest["title"] == "Roadmap 2026Q4"
+    assert manifest["missing"] == []
+    case = next(e for e in manifest["notebooks"] if e["key"] == "case:A-1")
+    assert case["executed"] == "build/notebooks/cases/A-1.ipynb"
+    assert case["html"] == "cases/A-1.html"
+    assert case["notebook"] == "notebooks/business_case.ipynb"
+    assert case["parameters"] == {"quarter": "2026Q4", "initiative_id": "A-1"}
+    roadmap = json.loads((quarter / "build" / "artifacts" / "roadmap.json").read_text())
+    assert roadmap == {"cases": ["A-1", "B-1", "C-1"], "computed_missing": False}
+    assert sorted(manifest["inputs"]) == [
+        "data/actuals.csv",
+        "data/initiatives.csv",
+        "params/2026Q4.yaml",
+        "params/defaults.yaml",
+    ]
+    assert (quarter / "build/inputs/data/initiatives.csv").read_text() == INITIATIVES
+    assert "2026Q4" in (project / "reports" / "index.html").read_text()
+
+
+def test_run_quarter_nothing_changed_reuses_the_previous_build(project: Path) -> None:
+    first, _ = build(project)
+    target = os.readlink(project / "reports" / "2026Q4")
+
+    second, executor = build(project)
+
+    assert executor.ran == []
+    assert second.up_to_date and second.reused == 5 and second.executed == 0
+    assert os.readlink(project / "reports" / "2026Q4") == target
+    assert len(list((project / "reports" / ".builds").glob("2026Q4-*"))) == 1
+    assert "5 notebooks (0 executed, 5 reused, 0 failed)" in second.summary_line()
+
+
+def test_run_quarter_one_initiative_changed_reexecutes_its_case_and_roadmap(
+    project: Path,
+) -> None:
+    build(project)
+    registers = project / "data" / "initiatives.csv"
+    registers.write_text(INITIATIVES.replace("20000,90000", "20000,95000"))
+
+    result, executor = build(project)
+
+    assert executor.ran == ["case:B-1", "roadmap"]
+    assert result.executed == 2 and result.reused == 3
+    reused = {e["key"]: e["reused"] for e in result.manifest["notebooks"]}
+    assert reused == {
+        "calibration": True,
+        "case:A-1": True,
+        "case:B-1": False,
+        "case:C-1": True,
+        "roadmap": False,
+    }
+    case = json.loads((result.quarter_dir / "build/artifacts/cases/B-1.json").read_text())
+    assert case["benefit_high"] == 95000
+    assert (result.quarter_dir / "cases" / "A-1.html").is_file()
+
+
+def test_run_quarter_force_reexecutes_everything(project: Path) -> None:
+    build(project)
+
+    result, executor = build(project, force=True)
+
+    assert len(executor.ran) == 5 and result.executed == 5 and not result.up_to_date
+
+
+def test_run_quarter_site_template_changed_rerenders_without_executing(project: Path) -> None:
+    build(project)
+    (project / "playbook").mkdir()
+    (project / "playbook" / "site.css").write_text("body { color: black }")
+
+    result, executor = build(project)
+
+    assert executor.ran == [f"render:{k}" for k in statuses(result)]
+    assert result.executed == 0 and not result.up_to_date
+
+
+def test_run_quarter_keeps_only_the_current_and_previous_builds(project: Path) -> None:
+    for _ in range(3):
+        build(project, force=True)
+
+    builds = sorted(p.name for p in (project / "reports" / ".builds").glob("2026Q4-*"))
+    assert len(builds) == 2
+    assert os.readlink(project / "reports" / "2026Q4") == f".builds/{builds[-1]}"
+
+
+def test_run_quarter_failing_case_is_isolated_and_reported(project: Path) -> None:
+    registers = project / "data" / "initiatives.csv"
+    registers.write_text(INITIATIVES.replace("Second thing", "Second FAIL thing"))
+
+    result, executor = build(project)
+
+    assert executor.ran == ["calibration", "case:A-1", "case:B-1", "case:C-1", "roadmap"]
+    assert statuses(result) == {
+        "calibration": "ok",
+        "case:A-1": "ok",
+        "case:B-1": "failed",
+        "case:C-1": "ok",
+        "roadmap": "ok",
+    }
+    assert result.exit_code == 1
+    assert result.manifest["missing"] == ["B-1"]
+    failed = result.failed[0]
+    assert failed["error"] == {"cell": 2, "ename": "ValueError", "evalue": "cannot simulate B-1"}
+    assert result.failure_line() == (
+        "business_case.ipynb (case B-1) failed in cell 2: ValueError: cannot simulate B-1"
+    )
+    page = (result.quarter_dir / "cases" / "B-1.html").read_text()
+    assert "FAILED" in page and "cannot simulate B-1" in page
+    executed = nbformat.read(result.quarter_dir / failed["executed"], as_version=4)
+    assert executed.cells[2].outputs[0]["ename"] == "ValueError"
+    roadmap = json.loads((result.quarter_dir / "build/artifacts/roadmap.json").read_text())
+    assert roadmap["cases"] == ["A-1", "C-1"]
+
+
+def test_run_quarter_failed_case_is_retried_next_build(project: Path) -> None:
+    registers = project / "data" / "initiatives.csv"
+    registers.write_text(INITIATIVES.replace("Second thing", "Second FAIL thing"))
+    build(project)
+    registers.write_text(INITIATIVES)
+
+    result, executor = build(project)
+
+    assert executor.ran == ["case:B-1", "roadmap"]
+    assert result.exit_code == 0 and result.manifest["missing"] == []
+
+
+def test_run_quarter_bad_input_runs_nothing(project: Path) -> None:
+    params = project / "params" / "2026Q4.yaml"
+    params.write_text(params.read_text() + "budgte: 5\n")
+    executor = InProcessExecutor()
+
+    with pytest.raises(InputError, match="unknown key 'budgte' \\(did you mean 'budget'\\?\\)"):
+        build(project, executor)
+
+    assert executor.ran == []
+    assert not (project / "reports" / "2026Q4").exists()
+
+
+def test_run_quarter_interrupted_build_leaves_the_previous_site(project: Path) -> None:
+    first, _ = build(project)
+    target = os.readlink(project / "reports" / "2026Q4")
+    index = (first.quarter_dir / "index.html").read_text()
+
+    class Interrupted(InProcessExecutor):
+        def map(self, tasks):
+            yield from super().map(list(tasks)[:1])
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build(project, Interrupted(), force=True)
+
+    assert os.readlink(project / "reports" / "2026Q4") == target
+    assert (first.quarter_dir / "index.html").read_text() == index
+    assert len(list((project / "reports" / ".builds").glob("2026Q4-*"))) == 1
+
+
+def test_run_quarter_never_changes_another_quarter(project: Path) -> None:
+    other, _ = build(project, quarter="2026Q3")
+    target = os.readlink(project / "reports" / "2026Q3")
+    files = {p: p.stat().st_mtime_ns for p in other.quarter_dir.resolve().rglob("*")}
+
+    build(project, force=True)
+    build(project, force=True)
+
+    assert os.readlink(project / "reports" / "2026Q3") == target
+    assert {p: p.stat().st_mtime_ns for p in other.quarter_dir.resolve().rglob("*")} == files
+
+
+def test_run_quarter_second_build_of_same_quarter_is_refused(project: Path) -> None:
+    builds = project / "reports" / ".builds"
+    builds.mkdir(parents=True)
+
+    with (
+        _quarter_lock(builds, "2026Q4"),
+        pytest.raises(BuildError, match="another build of 2026Q4 is running"),
+    ):
+        build(project)
+
+
+def test_run_quarter_custom_reports_folder(project: Path, tmp_path: Path) -> None:
+    result, _ = build(project, reports_dir=tmp_path / "site")
+
+    assert (tmp_path / "site" / "2026Q4" / "index.html").is_file()
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert not (project / "reports").exists()
+    assert result.index == tmp_path / "site" / "2026Q4" / "index.html"
+
+
+def test_run_quarter_replaces_an_old_style_quarter_folder(project: Path) -> None:
+    legacy = project / "reports" / "2026Q4"
+    legacy.mkdir(parents=True)
+    (legacy / "index.html").write_text("old")
+
+    result, _ = build(project)
+
+    assert legacy.is_symlink() and (legacy / "index.html").read_text() != "old"
+    assert result.exit_code == 0
+
+
+def test_describe_failure_without_cell_and_with_more() -> None:
+    entry = {
+        "key": "roadmap",
+        "notebook": "notebooks/roadmap.ipynb",
+        "error": {"cell": None, "ename": "DeadKernelError", "evalue": "Kernel died"},
+    }
+
+    line = describe_failure(entry, more=2, index=Path("reports/2026Q4/index.html"))
+
+    assert line == (
+        "roadmap.ipynb failed: DeadKernelError: Kernel died "
+        "(and 2 more failed notebooks: see reports/2026Q4/index.html)"
+    )
+
+
+# -- real kernels ------------------------------------------------------------------------
+
+
+def _task(project: Path, tmp_path: Path, key: str, **parameters) -> NotebookTask:
+    name = "business_case" if key.startswith("case:") else key
+    return NotebookTask(
+        key=key,
+        notebook=str(project / "notebooks" / f"{name}.ipynb"),
+        output=str(tmp_path / "out" / f"{key}.ipynb"),
+        parameters={"root": str(project), "artifacts_dir": str(tmp_path / "art"), **parameters},
+        cwd=str(project / "notebooks"),
+        html=str(tmp_path / "out" / f"{key}.html"),
+        title=key,
+        renderer=f"{SITE}:render_notebook",
+    )
+
+
+@pytest.mark.slow
+def test_serial_executor_runs_papermill_and_reports_the_failing_cell(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / "data" / "initiatives.csv").write_text(
+        INITIATIVES.replace("Second thing", "Second FAIL thing")
+    )
+    tasks = [
+        _task(project, tmp_path, "calibration"),
+        _task(project, tmp_path, "case:B-1", initiative_id="B-1"),
+    ]
+
+    results = {r.key: r for r in SerialExecutor().map(tasks)}
+
+    assert results["calibration"].status == "ok"
+    assert results["case:B-1"].status == "failed"
+    # papermill counts the injected parameters cell: In [3] is the failing cell
+    assert results["case:B-1"].error == {
+        "cell": 3,
+        "ename": "ValueError",
+        "evalue": "cannot simulate B-1",
+    }
+    executed = nbformat.read(tmp_path / "out" / "case:B-1.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["initiative_id"] == "B-1"
+    assert "cannot simulate B-1" in (tmp_path / "out" / "case:B-1.html").read_text()
+
+
+@pytest.mark.slow
+def test_serial_executor_rejects_unknown_parameters(project: Path, tmp_path: Path) -> None:
+    task = _task(project, tmp_path, "calibration", initiative_id="A-1")
+
+    [result] = SerialExecutor().map([task])
+
+    assert result.status == "failed"
+    assert result.error["ename"] == "UnknownParameterError"
+    assert result.error["evalue"].startswith(
+        "calibration.ipynb does not declare parameter(s) initiative_id in its parameters cell; "
+        "declared: quarter, root, artifacts_dir."
+    )
+    assert "does not declare" in (tmp_path / "out" / "calibration.html").read_text()
+
+
+@pytest.mark.slow
+def test_local_process_executor_builds_the_fixture_quarter(project: Path) -> None:
+    with LocalProcessExecutor(2, preload=[SITE]) as executor:
+        result, _ = build(project, executor)
+        again, _ = build(project, executor)
+
+    assert statuses(result) == dict.fromkeys(statuses(result), "ok")
+    assert result.executed == 5
+    assert again.up_to_date
+    case = nbformat.read(result.quarter_dir / "build/notebooks/cases/C-1.ipynb", as_version=4)
+    assert case.cells[-1].outputs[0]["text"] == "case C-1\n"
+    shutil.rmtree(project / "reports")
