@@ -1,0 +1,212 @@
+"""``playbook calibrate ACTUALS``: how past estimates compared with actuals.
+
+ACTUALS is an actuals register (CSV, ``.xlsx``, or a SQLite file with
+``--table``), or a quarter such as 2026Q4 whose params name the register and
+the calibration settings.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+
+from helpers.cli.common import echo_json, reports_errors, root_option
+from helpers.errors import InputError, Problem
+
+DEFAULTS = {"by": "category", "n0": 10.0, "min_class_size": 3, "confidence": 0.9}
+
+
+@click.command()
+@click.argument("actuals")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    help="Only this metric (repeatable), e.g. cost; default: every estimate/actual pair.",
+)
+@click.option("--by", default=None, help="Column naming each project's reference class.")
+@click.option("--table", default=None, help="Table to read when ACTUALS is a SQLite file.")
+@click.option("--sheet", default=None, help="Sheet to read when ACTUALS is an Excel file.")
+@click.option("--n0", type=float, default=None, help="Credibility: a class of n gets n / (n + n0).")
+@click.option(
+    "--min-class-size",
+    type=int,
+    default=None,
+    help="Classes smaller than this use the record of all projects.",
+)
+@click.option(
+    "--confidence",
+    type=float,
+    default=None,
+    help="Level at which past ranges were stated (fraction, e.g. 0.9).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document and nothing else.")
+@root_option
+@reports_errors
+def calibrate(
+    actuals: str,
+    metrics: tuple[str, ...],
+    by: str | None,
+    table: str | None,
+    sheet: str | None,
+    n0: float | None,
+    min_class_size: int | None,
+    confidence: float | None,
+    as_json: bool,
+    root: Path,
+) -> None:
+    """Calibration summary of ACTUALS: ratio actual ÷ estimate per metric and class.
+
+    Shows shares over, on and under estimate, median and geometric mean of the
+    ratio, the uplift to plan on, and how often stated ranges held the actual.
+    """
+    from helpers.calibration import calibrate_history
+
+    frame, settings = _load(actuals, root=root, table=table, sheet=sheet)
+    chosen = {"by": by, "n0": n0, "min_class_size": min_class_size, "confidence": confidence}
+    settings.update({key: value for key, value in chosen.items() if value is not None})
+    if settings["by"] not in frame.columns:
+        frame = _with_extra_column(frame, actuals, settings["by"], root, table, sheet)
+    document = calibrate_history(frame, metrics=list(metrics) or None, **settings)
+    document["source"] = settings_source(actuals, table, sheet)
+    if as_json:
+        echo_json(document)
+    else:
+        click.echo(render_table(document))
+
+
+def settings_source(actuals: str, table: str | None, sheet: str | None) -> str:
+    """How the output names the register it read."""
+    if table:
+        return f"{actuals} (table {table})"
+    if sheet:
+        return f"{actuals} (sheet {sheet})"
+    return actuals
+
+
+def _load(
+    actuals: str, *, root: Path, table: str | None, sheet: str | None
+) -> tuple[Any, dict[str, Any]]:
+    from helpers.params import QUARTER_PATTERN, RegisterSource
+    from helpers.registers import load_actuals
+
+    settings = dict(DEFAULTS)
+    path = Path(actuals)
+    if not path.exists() and QUARTER_PATTERN.match(actuals):
+        from helpers.inputs import load_quarter
+
+        inputs = load_quarter(actuals, root)
+        params = inputs.params
+        settings.update(
+            by=params.calibration.by,
+            n0=params.calibration.n0,
+            min_class_size=params.calibration.min_class_size,
+            confidence=params.estimate_confidence,
+        )
+        return inputs.actuals, settings
+    if not path.is_file():
+        raise InputError(
+            Problem(
+                actuals,
+                "no such file: give an actuals register (.csv, .xlsx, or a SQLite file with "
+                "--table) or a quarter such as 2026Q4",
+            )
+        )
+    source = RegisterSource(path=str(path.resolve()), table=table, sheet=sheet)
+    frame = load_actuals(source)
+    frame.attrs["label"] = settings_source(actuals, table, sheet)
+    return frame, settings
+
+
+def _with_extra_column(
+    frame: Any, actuals: str, by: str, root: Path, table: str | None, sheet: str | None
+) -> Any:
+    """Add a non-canonical column of the register (e.g. client) to group by, if it has one."""
+    from helpers.params import RegisterSource
+    from helpers.registers import read_register
+
+    path = Path(actuals)
+    if not path.is_file():
+        return frame
+    raw = read_register(RegisterSource(path=str(path.resolve()), table=table, sheet=sheet))
+    if by not in raw.columns or len(raw) != len(frame):
+        return frame
+    frame = frame.copy()
+    frame[by] = [str(v).strip() for v in raw[by]]
+    return frame
+
+
+def _pct(value: float | None) -> str:
+    return (
+        "–"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else (f"{100 * value:.0f}%")
+    )
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+COLUMNS = (
+    ("class", "<"),
+    ("n", ">"),
+    ("median", ">"),
+    ("geo mean", ">"),
+    ("over", ">"),
+    ("on", ">"),
+    ("under", ">"),
+    ("uplift P80", ">"),
+    ("coverage", ">"),
+    ("widening", ">"),
+)
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(
+        f"{cell:{align}{width}}"
+        for cell, (_, align), width in zip(cells, COLUMNS, widths, strict=True)
+    )
+
+
+def render_table(document: dict[str, Any]) -> str:
+    """The calibration document as readable text: one table per metric."""
+    lines = [
+        f"Calibration of {document.get('source', 'actuals')}: ratio = actual / estimate, "
+        f"classes by {document['by']}; ranges stated at {_pct(document['confidence'])}."
+    ]
+    for metric, found in document["metrics"].items():
+        entries = [("all projects", found["overall"])] + list(found["by_class"].items())
+        rows = [
+            [
+                label,
+                str(e["n"]),
+                _num(e["quantiles"]["0.5"]),
+                _num(e["geometric_mean"]),
+                _pct(e["share_overrun"]),
+                _pct(e["share_on_estimate"]),
+                _pct(e["share_underrun"]),
+                _pct(e["haircut"]["0.2"] if found["benefit"] else e["uplift"]["0.2"]),
+                _pct(e["coverage"]),
+                _num(e["widening"]),
+            ]
+            for label, e in entries
+        ]
+        header = [name for name, _ in COLUMNS]
+        if found["benefit"]:
+            header[7] = "haircut P80"
+        widths = [max(len(name), *(len(row[i]) for row in rows)) for i, name in enumerate(header)]
+        lines += ["", f"{metric}", _line(header, widths)]
+        lines += [_line(["-" * w for w in widths], widths)] + [_line(row, widths) for row in rows]
+        excluded = found["excluded"]
+        count = excluded["missing"] + excluded["zero"] + excluded["negative"]
+        if count:
+            shown = ", ".join(excluded["ids"][:10]) + (" …" if count > 10 else "")
+            lines.append(
+                f"excluded {count}: {excluded['missing']} missing, {excluded['zero']} zero, "
+                f"{excluded['negative']} negative ({shown})"
+            )
+    return "\n".join(lines)
