@@ -106,6 +106,7 @@ P3,Old three,crm,2024-03-10,30000,29000
 def write_notebook(path: Path, parameters: str, code: str) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.metadata["language_info"] = {"name": "python"}
     cell = nbformat.v4.new_code_cell(parameters)
     cell.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_markdown_cell("# Fixture"), cell, nbformat.v4.new_code_cell(code)]
@@ -505,3 +506,16 @@ def test_local_process_executor_builds_the_fixture_quarter(project: Path) -> Non
     case = nbformat.read(result.quarter_dir / "build/notebooks/cases/C-1.ipynb", as_version=4)
     assert case.cells[-1].outputs[0]["text"] == "case C-1\n"
     shutil.rmtree(project / "reports")
+
+
+@pytest.mark.slow
+def test_serial_executor_missing_notebook_fails_its_task(project: Path, tmp_path: Path) -> None:
+    (project / "notebooks" / "roadmap.ipynb").unlink()
+    task = _task(project, tmp_path, "roadmap")
+
+    [result] = SerialExecutor().map([task])
+
+    assert result.status == "failed"
+    assert result.error["ename"] == "FileNotFoundError"
+    assert "roadmap.ipynb" in result.error["evalue"]
+    assert (tmp_path / "out" / "roadmap.html").is_file()

@@ -111,10 +111,10 @@ def _execute(task: NotebookTask) -> dict[str, Any] | None:
     from papermill.exceptions import PapermillExecutionError
 
     Path(task.output).parent.mkdir(parents=True, exist_ok=True)
-    unknown = _unknown_parameters(task)
-    if unknown:
-        return _write_error_notebook(task, "UnknownParameterError", unknown)
     try:
+        unknown = _unknown_parameters(task)
+        if unknown:
+            return _write_error_notebook(task, "UnknownParameterError", unknown)
         papermill.execute_notebook(
             task.notebook,
             task.output,
@@ -158,7 +158,10 @@ def _write_error_notebook(task: NotebookTask, ename: str, evalue: str) -> dict[s
     """Save the source notebook with the error as its first output, so the site shows it."""
     import nbformat
 
-    nb = nbformat.read(task.notebook, as_version=4)
+    try:
+        nb = nbformat.read(task.notebook, as_version=4)
+    except Exception:  # a missing or unreadable notebook: show the error alone
+        nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell(source="")
     cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])]
     nb.cells.insert(0, cell)
