@@ -1,0 +1,830 @@
+"""The rendered site: executed notebooks to HTML, quarter pages, the home page and SOP chapters.
+
+Every page is self-contained and works offline: the stylesheet is inlined,
+images are data URIs, and no page carries a script, a web font or a link that
+the browser would fetch. Text from registers is escaped everywhere:
+
+- Jinja pages (home, chapters, quarter pages) autoescape;
+- in reports, Markdown (cells and ``display(Markdown(...))`` outputs) is rendered
+  with raw HTML escaped, so ``<script>`` in an initiative's name shows as text;
+  remote images are dropped (their alt text is shown);
+- HTML outputs (tables) are sanitised with an allow-list (no scripts, no event
+  handlers, images only as data URIs).
+
+Layout (see ``helpers.pipeline``)::
+
+    reports/index.html                home: SOP chapters, quarters newest first
+    reports/sop/<chapter>.html        one page per playbook/<chapter>.md
+    reports/<Q>/index.html            quarter page (render_quarter_page)
+    reports/<Q>/calibration.html      rendered notebooks (render_notebook)
+    reports/<Q>/roadmap.html
+    reports/<Q>/cases/<id>.html
+    reports/<Q>/build/manifest.json   what the build ran, with status and errors
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import mistune
+import nbformat
+
+from helpers.artifacts import CALIBRATION, ROADMAP, case_path, read_json
+from helpers.fmt import fmt_money, fmt_pct
+
+TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "playbook"
+REMOVED_TAGS = ("parameters", "injected-parameters", "interactive", "papermill-error-cell-tag")
+NOT_BUILT = "(not yet built)"
+QUARTER_FOLDER = re.compile(r"^\d{4}Q[1-4]$")
+
+_WIDGET_MIMETYPES = (
+    "application/vnd.jupyter.widget-view+json",
+    "application/vnd.jupyter.widget-state+json",
+    "application/javascript",
+)
+_RECOMMENDATIONS = {
+    "fund": "Fund",
+    "lean_first": "Run the lean version first",
+    "gather_information": "Gather information first",
+    "do_not_fund": "Do not fund",
+}
+
+_exporter = None
+_exporter_lock = threading.Lock()
+_pages: jinja2.Environment | None = None
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def render_notebook(
+    nb: nbformat.NotebookNode,
+    *,
+    title: str,
+    failed: bool = False,
+    page: str | None = None,
+    error: Mapping[str, Any] | None = None,
+) -> str:
+    """One executed notebook as a self-contained HTML page, code hidden.
+
+    Cells tagged ``parameters``, ``injected-parameters`` or ``interactive`` are
+    removed, as are widget views, scripts and stderr. ``failed`` puts a banner
+    at the top naming the error and the section where the notebook stopped
+    (from the notebook's error output, or from ``error``: {"cell", "ename",
+    "evalue"} as in the manifest). ``page`` is the page's path under
+    ``reports/`` (e.g. ``2026Q4/cases/EML-01.html``) for the navigation links;
+    by default it is inferred from the notebook's papermill parameters.
+    """
+    found = find_notebook_error(nb)
+    if error is not None:
+        found = {**(found or {}), **{k: v for k, v in error.items() if v is not None}}
+    if failed and found is None:
+        found = {"cell": None, "ename": "The notebook did not finish", "evalue": ""}
+    found = {"cell": None, "section": "", "source": "", "evalue": "", **(found or {})}
+    page = page or _infer_page(nb)
+    resources = {
+        "playbook": {
+            "title": title,
+            "css": _css(),
+            "nav": _render_nav(page, current=_page_kind(page)),
+            "failed": failed,
+            "error": found,
+            "footer": "Rendered from the executed notebook; code is hidden. "
+            "Figures come from the quarter's registers and params.",
+        }
+    }
+    exporter = _get_exporter()
+    with _exporter_lock:
+        body, _ = exporter.from_notebook_node(_strip_noise(nb), resources=resources)
+    return body
+
+
+def find_notebook_error(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
+    """The first error output of an executed notebook, or None.
+
+    Returns {"cell": index into ``nb.cells`` (0-based), "ename", "evalue",
+    "section": the ``##`` heading the cell sits under, "source": the cell's code}.
+    """
+    section = ""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            section = _last_heading(cell.source) or section
+            continue
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return {
+                    "cell": index,
+                    "ename": output.get("ename", "Error"),
+                    "evalue": output.get("evalue", ""),
+                    "section": section,
+                    "source": cell.source,
+                }
+    return None
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML with raw HTML escaped (shown as text) and only data-URI images."""
+    return _markdown(text or "")
+
+
+def clean_html(markup: str) -> str:
+    """Sanitise an HTML output (e.g. a table): anything not on the allow-list shows as text.
+
+    ``<style>`` blocks (pandas Styler) are kept unless they could fetch something.
+    """
+    import bleach
+    from bleach.css_sanitizer import CSSSanitizer
+
+    styles = []
+
+    def keep_style(match: re.Match) -> str:
+        css = match.group(1)
+        if not re.search(r"@import|url\s*\(|expression\s*\(|</|<!--", css, re.IGNORECASE):
+            styles.append(f"<style>{css}</style>")
+        return ""
+
+    markup = re.sub(r"<style[^>]*>(.*?)</style>", keep_style, markup or "", flags=re.S | re.I)
+    cleaned = bleach.clean(
+        markup,
+        tags=_ALLOWED_TAGS,
+        attributes=_allowed_attribute,
+        protocols=["http", "https", "mailto", "data"],
+        css_sanitizer=CSSSanitizer(),
+        strip=False,
+        strip_comments=True,
+    )
+    return "".join(styles) + cleaned
+
+
+_ALLOWED_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+    ]
+)
+_ALLOWED_ATTRIBUTES = frozenset(
+    [
+        "class",
+        "id",
+        "title",
+        "style",
+        "colspan",
+        "rowspan",
+        "align",
+        "valign",
+        "width",
+        "height",
+        "alt",
+    ]
+)
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name in _ALLOWED_ATTRIBUTES:
+        return True
+    if tag == "img" and name == "src":
+        return value.startswith("data:image/")
+    if tag == "a" and name == "href":
+        return value.startswith(("#", "http://", "https://", "mailto:"))
+    return False
+
+
+class _SafeRenderer(mistune.HTMLRenderer):
+    """Mistune's HTML renderer that never emits a request: images only as data URIs."""
+
+    def image(self, text: str, url: str, title: str | None = None) -> str:
+        if url.startswith("data:image/"):
+            return super().image(text, url, title)
+        return f'<span class="missing-image">[{text}]</span>'
+
+
+_markdown = mistune.create_markdown(
+    renderer=_SafeRenderer(escape=True), plugins=["table", "strikethrough"]
+)
+
+
+def _strip_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy without widget views, scripts, stderr and widget state (never shown in a report).
+
+    Charts without alternative text get the heading they sit under.
+    """
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    section = ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            section = _last_heading(cell.source) or section
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue
+            data = output.get("data")
+            if data is not None:
+                if any(mime in data for mime in _WIDGET_MIMETYPES[:1]):
+                    continue
+                for mime in _WIDGET_MIMETYPES[1:]:
+                    data.pop(mime, None)
+                if not data:
+                    continue
+                for mime in ("image/png", "image/jpeg"):
+                    if mime in data:
+                        meta = output.setdefault("metadata", {}).setdefault(mime, {})
+                        meta.setdefault("alt", f"Chart: {section}" if section else "Chart")
+            kept.append(output)
+        cell.outputs = kept
+    return nb
+
+
+def _last_heading(source: str) -> str:
+    headings = re.findall(r"^#{1,3}\s+(.+)$", source, flags=re.M)
+    return headings[-1].strip() if headings else ""
+
+
+def _get_exporter():
+    """The one configured HTML exporter, created on first use and reused."""
+    global _exporter
+    if _exporter is None:
+        with _exporter_lock:
+            if _exporter is None:
+                from nbconvert import HTMLExporter
+                from nbconvert.preprocessors import TagRemovePreprocessor
+                from traitlets.config import Config
+
+                config = Config()
+                config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_TAGS)
+                config.TagRemovePreprocessor.enabled = True
+                exporter = HTMLExporter(
+                    config=config,
+                    template_name=TEMPLATE_NAME,
+                    extra_template_basedirs=[str(TEMPLATES)],
+                    exclude_input=True,
+                    exclude_input_prompt=True,
+                    exclude_output_prompt=True,
+                    anchor_link_text="",
+                )
+                exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+                exporter.register_filter("playbook_markdown", render_markdown)
+                exporter.register_filter("playbook_clean_html", clean_html)
+                _exporter = exporter
+    return _exporter
+
+
+def _infer_page(nb: nbformat.NotebookNode) -> str | None:
+    parameters = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
+    quarter = parameters.get("quarter")
+    if not quarter:
+        return None
+    if parameters.get("initiative_id"):
+        return f"{quarter}/cases/{parameters['initiative_id']}.html"
+    name = Path(nb.metadata.get("papermill", {}).get("input_path") or "report").stem
+    return f"{quarter}/{name}.html"
+
+
+def _page_kind(page: str | None) -> str:
+    if not page:
+        return ""
+    parts = page.split("/")
+    if len(parts) == 3 and parts[1] == "cases":
+        return "case"
+    return Path(parts[-1]).stem
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _environment() -> jinja2.Environment:
+    global _pages
+    if _pages is None:
+        _pages = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES / "pages")),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _pages
+
+
+def _css() -> str:
+    return (TEMPLATES / "site.css").read_text(encoding="utf-8")
+
+
+def _nav(page: str | None, *, quarter: str | None = None) -> dict[str, Any]:
+    """Navigation links relative to ``page`` (a path under reports/, or None for the home page)."""
+    depth = page.count("/") if page else 0
+    up = "../" * depth
+    if quarter is None and page and QUARTER_FOLDER.match(page.split("/")[0]):
+        quarter = page.split("/")[0]
+    nav: dict[str, Any] = {"home": f"{up}index.html", "playbook": f"{up}index.html#playbook"}
+    nav["quarter"] = None
+    if quarter:
+        base = f"{up}{quarter}/"
+        nav["quarter"] = {
+            "label": quarter,
+            "overview": f"{base}index.html",
+            "calibration": f"{base}calibration.html",
+            "roadmap": f"{base}roadmap.html",
+        }
+    return nav
+
+
+def _render_nav(page: str | None, *, current: str) -> str:
+    nav = {**_nav(page), "current": current}
+    return _environment().get_template("nav.html.j2").render(nav=nav)
+
+
+def _render_page(
+    template: str, *, page: str | None, current: str, nav_quarter: str | None = None, **context
+) -> str:
+    nav = {**_nav(page, quarter=nav_quarter), "current": current}
+    return (
+        _environment()
+        .get_template(template)
+        .render(nav=nav, css=_css(), generated_at=_now(), **context)
+    )
+
+
+def _now() -> str:
+    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _short_time(stamp: str | None) -> str:
+    if not stamp:
+        return "–"
+    try:
+        return datetime.fromisoformat(str(stamp)).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(stamp)
+
+
+def _error_text(error: Mapping[str, Any] | None) -> str:
+    if not error:
+        return ""
+    text = str(error.get("ename") or "Error")
+    if error.get("evalue"):
+        text += f": {error['evalue']}"
+    if error.get("cell") is not None:
+        text += f" (cell {int(error['cell']) + 1})"
+    return text
+
+
+def _read_optional(path: Path) -> Any:
+    try:
+        return read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _quantile(block: Mapping[str, Any] | None, q: str) -> float | None:
+    if not isinstance(block, Mapping):
+        return None
+    for key in (q, q.rstrip("0"), f"{float(q):.2f}"):
+        if key in block and block[key] is not None:
+            return float(block[key])
+    return None
+
+
+def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
+    """The quarter page (``reports/<Q>/index.html``): every report with its headline figures.
+
+    Reads the case documents (cases/<id>.json: expected NPV, P(loss), cost P80,
+    recommendation), calibration.json and roadmap.json from ``artifacts_dir``;
+    reports whose manifest status is ``failed`` are marked failed with their error.
+    """
+    artifacts_dir = Path(artifacts_dir)
+    quarter = str(manifest.get("quarter", ""))
+    params = manifest.get("params") or {}
+    currency = params.get("currency", "USD")
+    entries = manifest.get("notebooks") or []
+    calibration = _read_optional(artifacts_dir / CALIBRATION)
+    roadmap = _read_optional(artifacts_dir / ROADMAP)
+
+    overview, cases, failed = [], [], []
+    for entry in entries:
+        key = str(entry.get("key", ""))
+        status = str(entry.get("status", "ok"))
+        href = entry.get("html") if status != "skipped" else None
+        title = str(entry.get("title") or key)
+        if status == "failed":
+            failed.append({"href": href, "title": title, "error": _error_text(entry.get("error"))})
+        if key.startswith("case:"):
+            cases.append(_case_row(key[5:], entry, artifacts_dir, currency, href))
+        else:
+            summary = {
+                "calibration": _calibration_summary(calibration),
+                "roadmap": _roadmap_summary(roadmap, currency),
+            }.get(key, "")
+            if status == "failed":
+                summary = _error_text(entry.get("error")) or "failed"
+            overview.append({"href": href, "title": title, "summary": summary, "status": status})
+
+    headline = _quarter_headline(params, calibration, roadmap, cases, currency)
+    inputs = [
+        {"label": "Budget", "value": fmt_money(params.get("budget"), currency, compact=False)},
+        {"label": "IT capacity", "value": _person_weeks(params.get("capacity"))},
+        {"label": "Discount rate", "value": fmt_pct(params.get("discount_rate"), 1)},
+        {"label": "Horizon", "value": _years(params.get("horizon_years"))},
+        {"label": "Ranges stated as", "value": _interval(params.get("estimate_confidence"))},
+        {"label": "Budget planned at", "value": _cost_quantile(params.get("budget_confidence"))},
+        {"label": "Simulations", "value": _count(params.get("simulations"))},
+        {"label": "Built", "value": _short_time(manifest.get("built_at"))},
+    ]
+    return _render_page(
+        "quarter.html.j2",
+        page=f"{quarter}/index.html",
+        current="quarter",
+        title=manifest.get("title") or quarter,
+        quarter=quarter,
+        built_at=_short_time(manifest.get("built_at")),
+        failed=failed,
+        missing=[str(m) for m in (manifest.get("missing") or [])],
+        headline=headline,
+        overview=overview,
+        cases=cases,
+        horizon=_years(params.get("horizon_years")),
+        inputs=inputs,
+    )
+
+
+def _case_row(initiative_id, entry, artifacts_dir, currency, href) -> dict[str, Any]:
+    status = str(entry.get("status", "ok"))
+    doc = _read_optional(case_path(artifacts_dir, initiative_id)) if status != "failed" else None
+    doc = doc if isinstance(doc, Mapping) else {}
+    recommendation = doc.get("recommendation") or {}
+    action = recommendation.get("action") if isinstance(recommendation, Mapping) else None
+    name = doc.get("name") or entry.get("title") or initiative_id
+    return {
+        "id": initiative_id,
+        "name": name,
+        "href": href,
+        "status": status if doc or status != "ok" else "missing",
+        "error": _error_text(entry.get("error")) if status == "failed" else "",
+        "recommendation": _RECOMMENDATIONS.get(action, action or "–"),
+        "npv": fmt_money((doc.get("npv") or {}).get("mean"), doc.get("currency", currency)),
+        "prob_loss": fmt_pct(doc.get("prob_loss")),
+        "cost_p80": fmt_money(_quantile(doc.get("cost"), "0.8"), doc.get("currency", currency)),
+        "fund": action == "fund",
+    }
+
+
+def _calibration_summary(calibration: Mapping | None) -> str:
+    uplift = _cost_uplift(calibration)
+    overall = _cost_overall(calibration)
+    if uplift is None or overall is None:
+        return "Calibration of cost, duration and benefit estimates against past actuals."
+    share = overall.get("share_overrun")
+    return (
+        f"From {int(overall.get('n', 0))} past projects: {fmt_pct(share)} overran their cost "
+        f"estimate; to be 80% sure, add {fmt_pct(uplift)} to a cost estimate."
+    )
+
+
+def _roadmap_summary(roadmap: Mapping | None, currency: str) -> str:
+    if not isinstance(roadmap, Mapping) or "selected" not in roadmap:
+        return "The portfolio chosen under budget and IT capacity."
+    count = len(roadmap.get("selected") or [])
+    text = (
+        f"{count} initiative{'s' if count != 1 else ''} chosen, expected value "
+        f"{fmt_money(roadmap.get('expected_value'), currency)}"
+    )
+    if roadmap.get("prob_over_budget") is not None:
+        text += f", {fmt_pct(roadmap['prob_over_budget'])} chance of overrunning the budget"
+    return text + "."
+
+
+def _quarter_headline(params, calibration, roadmap, cases, currency) -> list[dict[str, str]]:
+    figures = [{"label": "Budget", "value": fmt_money(params.get("budget"), currency)}]
+    if isinstance(roadmap, Mapping) and "selected" in roadmap:
+        figures.append({"label": "Initiatives chosen", "value": str(len(roadmap["selected"]))})
+        figures.append(
+            {
+                "label": "Expected value of the plan",
+                "value": fmt_money(roadmap.get("expected_value"), currency),
+            }
+        )
+        if roadmap.get("prob_over_budget") is not None:
+            figures.append(
+                {
+                    "label": "Chance of overrunning budget",
+                    "value": fmt_pct(roadmap["prob_over_budget"]),
+                }
+            )
+    uplift = _cost_uplift(calibration)
+    if uplift is not None:
+        figures.append({"label": "Cost uplift for P80", "value": fmt_pct(uplift)})
+    figures.append({"label": "Business cases", "value": str(len(cases))})
+    return figures
+
+
+def _cost_overall(calibration: Mapping | None) -> Mapping | None:
+    try:
+        return calibration["metrics"]["cost"]["overall"]
+    except (KeyError, TypeError):
+        return None
+
+
+def _cost_uplift(calibration: Mapping | None, chance_of_overrun: str = "0.2") -> float | None:
+    overall = _cost_overall(calibration)
+    return _quantile(overall.get("uplift"), chance_of_overrun) if overall else None
+
+
+def _person_weeks(value) -> str:
+    return "–" if value is None else f"{float(value):,.0f} person-weeks"
+
+
+def _years(value) -> str:
+    if value is None:
+        return "the horizon"
+    value = float(value)
+    return f"{value:g} year{'s' if value != 1 else ''}"
+
+
+def _interval(value) -> str:
+    return "–" if value is None else f"{fmt_pct(value)} intervals"
+
+
+def _cost_quantile(value) -> str:
+    return "–" if value is None else f"P{100 * float(value):.0f} calibrated cost"
+
+
+def _count(value) -> str:
+    return "–" if value is None else f"{int(value):,}"
+
+
+# --------------------------------------------------------------------------- home and SOP
+
+
+def list_quarters(reports_dir: Path) -> list[dict[str, Any]]:
+    """Every built quarter under ``reports_dir`` (``<Q>/build/manifest.json``), newest first."""
+    reports_dir = Path(reports_dir)
+    found = []
+    if not reports_dir.is_dir():
+        return found
+    for folder in reports_dir.iterdir():
+        manifest_path = folder / "build" / "manifest.json"
+        if folder.is_dir() and QUARTER_FOLDER.match(folder.name) and manifest_path.is_file():
+            manifest = _read_optional(manifest_path)
+            if isinstance(manifest, Mapping):
+                found.append({"quarter": folder.name, "manifest": manifest, "folder": folder})
+    return sorted(found, key=lambda q: q["quarter"], reverse=True)
+
+
+def collect_figures(reports_dir: Path) -> dict[str, str]:
+    """Figures the SOP chapters quote, from the latest built quarter (or "(not yet built)").
+
+    Keys: quarter, title, budget, capacity, currency, budget_confidence,
+    estimate_confidence, cost_uplift_p80, cost_uplift_p50, cost_share_overrun,
+    cost_history_n, duration_uplift_p80.
+    """
+    keys = [
+        "quarter",
+        "title",
+        "budget",
+        "capacity",
+        "currency",
+        "budget_confidence",
+        "estimate_confidence",
+        "cost_uplift_p80",
+        "cost_uplift_p50",
+        "cost_share_overrun",
+        "cost_history_n",
+        "duration_uplift_p80",
+    ]
+    figures = dict.fromkeys(keys, NOT_BUILT)
+    quarters = list_quarters(reports_dir)
+    if not quarters:
+        return figures
+    latest = quarters[0]
+    manifest, params = latest["manifest"], latest["manifest"].get("params") or {}
+    currency = params.get("currency", "USD")
+    figures["quarter"] = latest["quarter"]
+    figures["title"] = str(manifest.get("title") or latest["quarter"])
+    figures["currency"] = currency
+    if params.get("budget") is not None:
+        figures["budget"] = fmt_money(params["budget"], currency, compact=False)
+    if params.get("capacity") is not None:
+        figures["capacity"] = _person_weeks(params["capacity"])
+    if params.get("budget_confidence") is not None:
+        figures["budget_confidence"] = f"P{100 * float(params['budget_confidence']):.0f}"
+    if params.get("estimate_confidence") is not None:
+        figures["estimate_confidence"] = fmt_pct(params["estimate_confidence"])
+    calibration = _read_optional(latest["folder"] / "build" / "artifacts" / CALIBRATION)
+    overall = _cost_overall(calibration)
+    if overall:
+        for key, q in (("cost_uplift_p80", "0.2"), ("cost_uplift_p50", "0.5")):
+            value = _quantile(overall.get("uplift"), q)
+            if value is not None:
+                figures[key] = fmt_pct(value)
+        if overall.get("share_overrun") is not None:
+            figures["cost_share_overrun"] = fmt_pct(overall["share_overrun"])
+        if overall.get("n") is not None:
+            figures["cost_history_n"] = f"{int(overall['n'])}"
+    try:
+        duration = calibration["metrics"]["duration"]["overall"]
+        value = _quantile(duration.get("uplift"), "0.2")
+        if value is not None:
+            figures["duration_uplift_p80"] = fmt_pct(value)
+    except (KeyError, TypeError):
+        pass
+    return figures
+
+
+def list_chapters(root: Path) -> list[dict[str, str]]:
+    """The SOP chapters in ``<root>/playbook/*.md``, in file-name order, with their titles."""
+    chapters = []
+    for path in sorted((Path(root) / "playbook").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        title = next(
+            (line[2:].strip() for line in text.splitlines() if line.startswith("# ")), path.stem
+        )
+        summary = next(
+            (
+                line.strip()
+                for line in text.splitlines()
+                if line.strip() and not line.startswith("#") and "{{" not in line
+            ),
+            "",
+        )
+        chapters.append(
+            {
+                "slug": path.stem,
+                "title": title,
+                "summary": summary.rstrip(".") if len(summary) < 160 else "",
+                "path": path,
+            }
+        )
+    return chapters
+
+
+def render_chapter(text: str, figures: Mapping[str, str]) -> str:
+    """An SOP chapter's Markdown to HTML, its ``{{ figures.x }}`` placeholders filled.
+
+    An unknown placeholder is an error (a typo would otherwise print nothing).
+    """
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    try:
+        filled = env.from_string(text).render(figures=dict(figures))
+    except jinja2.UndefinedError as exc:
+        from helpers.errors import InputError
+
+        raise InputError(
+            f"a playbook chapter quotes a figure that does not exist ({exc}); "
+            f"valid figures: {', '.join(sorted(figures))}"
+        ) from exc
+    return render_markdown(filled)
+
+
+def publish_site_pages(reports_dir: Path, root: Path) -> None:
+    """Write ``reports/index.html`` and ``reports/sop/<chapter>.html``, each atomically.
+
+    Quarters are found from ``reports/<Q>/build/manifest.json`` (newest first; the
+    latest prominent, older ones under Archive). Chapter figures come from the
+    latest quarter's artifacts and params.
+    """
+    reports_dir = Path(reports_dir)
+    quarters = list_quarters(reports_dir)
+    figures = collect_figures(reports_dir)
+    chapters = list_chapters(Path(root))
+    latest_quarter = quarters[0]["quarter"] if quarters else None
+
+    for chapter in chapters:
+        chapter["href"] = f"sop/{chapter['slug']}.html"
+
+    def link(other: Mapping[str, Any]) -> dict[str, str]:
+        return {"title": other["title"], "href": f"{other['slug']}.html"}
+
+    for index, chapter in enumerate(chapters):
+        body = render_chapter(chapter["path"].read_text(encoding="utf-8"), figures)
+        page = _render_page(
+            "chapter.html.j2",
+            page=f"sop/{chapter['slug']}.html",
+            current="sop",
+            nav_quarter=latest_quarter,
+            title=chapter["title"],
+            body=_safe(body),
+            previous=link(chapters[index - 1]) if index > 0 else None,
+            next=link(chapters[index + 1]) if index + 1 < len(chapters) else None,
+            figures_quarter=latest_quarter,
+        )
+        write_text_atomic(reports_dir / "sop" / f"{chapter['slug']}.html", page)
+
+    summaries = [_quarter_card(q) for q in quarters]
+    home = _render_page(
+        "home.html.j2",
+        page=None,
+        current="home",
+        nav_quarter=latest_quarter,
+        title="Home",
+        latest=summaries[0] if summaries else None,
+        archive=summaries[1:],
+        chapters=chapters,
+    )
+    write_text_atomic(reports_dir / "index.html", home)
+
+
+def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
+    quarter, manifest = found["quarter"], found["manifest"]
+    params = manifest.get("params") or {}
+    entries = manifest.get("notebooks") or []
+    return {
+        "quarter": quarter,
+        "title": manifest.get("title") or quarter,
+        "href": f"{quarter}/index.html",
+        "calibration": f"{quarter}/calibration.html",
+        "roadmap": f"{quarter}/roadmap.html",
+        "built_at": _short_time(manifest.get("built_at")),
+        "budget": fmt_money(params.get("budget"), params.get("currency", "USD")),
+        "cases": sum(1 for e in entries if str(e.get("key", "")).startswith("case:")),
+        "failed": sum(1 for e in entries if e.get("status") == "failed"),
+    }
+
+
+def _safe(markup: str):
+    from markupsafe import Markup
+
+    return Markup(markup)
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)  # a web server must be able to read the site
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+__all__ = [
+    "NOT_BUILT",
+    "clean_html",
+    "collect_figures",
+    "find_notebook_error",
+    "list_chapters",
+    "list_quarters",
+    "publish_site_pages",
+    "render_chapter",
+    "render_markdown",
+    "render_notebook",
+    "render_quarter_page",
+    "write_text_atomic",
+]

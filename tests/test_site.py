@@ -1,0 +1,465 @@
+"""Tests of helpers/site.py: report pages, the quarter page, the home page and SOP chapters.
+
+``build_fake_site`` (also used by test_browser.py) writes a small site from fake
+notebooks, manifests and artifacts with the module's own functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from helpers import site
+from helpers.artifacts import case_path, write_json
+from helpers.errors import InputError
+
+EVIL = "<script>alert(1)</script>"
+# A 1×1 transparent PNG.
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def make_notebook(
+    *, quarter="2026Q4", initiative_id=None, name="Email platform upgrade", fail=False
+):
+    """An executed-looking notebook: parameters, summary, a table, a chart, a widget, stderr."""
+    parameters = {"quarter": quarter, "root": ".."}
+    if initiative_id:
+        parameters["initiative_id"] = initiative_id
+    nb = new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "papermill": {"parameters": parameters, "input_path": "notebooks/business_case.ipynb"},
+            "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}},
+        }
+    )
+    nb.cells = [
+        new_markdown_cell("# Business case\nWhat the initiative is worth, and how sure we are."),
+        new_code_cell("quarter: str = 'SECRET-DEFAULT'", metadata={"tags": ["parameters"]}),
+        new_code_cell("quarter = 'SECRET-INJECTED'", metadata={"tags": ["injected-parameters"]}),
+        new_markdown_cell("## Summary"),
+        new_code_cell(
+            "display(Markdown(finding))  # HIDDEN-CODE",
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={
+                        "text/markdown": f"**{name}**: fund it; expected NPV $150k.",
+                        "text/plain": "<IPython.core.display.Markdown object>",
+                    },
+                )
+            ],
+        ),
+        new_code_cell(
+            "table  # HIDDEN-CODE",
+            outputs=[
+                new_output(
+                    "execute_result",
+                    data={
+                        "text/html": (
+                            f"<table class='dataframe'><tr><th>name</th><td>{name}</td>"
+                            "<td onclick='steal()'>42</td></tr></table>"
+                        ),
+                        "text/plain": "table",
+                    },
+                    execution_count=3,
+                )
+            ],
+        ),
+        new_markdown_cell("## How likely is a loss?"),
+        new_code_cell(
+            "fig",
+            outputs=[
+                new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+                new_output("stream", name="stderr", text="UserWarning: STDERR-NOISE\n"),
+            ],
+        ),
+        new_code_cell(
+            "panel",
+            metadata={"tags": ["interactive"]},
+            outputs=[new_output("display_data", data={"text/plain": "INTERACTIVE-CELL"})],
+        ),
+        new_code_cell(
+            "widget",
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={
+                        "application/vnd.jupyter.widget-view+json": {
+                            "model_id": "m1",
+                            "version_major": 2,
+                            "version_minor": 0,
+                        },
+                        "text/plain": "WIDGET-FALLBACK",
+                    },
+                )
+            ],
+        ),
+        new_markdown_cell("## Method and assumptions\nRanges are 90% intervals."),
+    ]
+    if fail:
+        nb.cells.insert(
+            7,
+            new_code_cell(
+                "simulate_case(row)",
+                outputs=[
+                    new_output(
+                        "error",
+                        ename="ComputationError",
+                        evalue="EML-01: cost_high below cost_low",
+                        traceback=["\x1b[31mComputationError\x1b[0m", "Traceback line"],
+                    )
+                ],
+            ),
+        )
+    return nb
+
+
+def case_document(initiative_id, name, *, npv=150_000.0, prob_loss=0.12, cost80=210_000.0):
+    """A case JSON document with the keys the quarter page reads (contract 4)."""
+    return {
+        "id": initiative_id,
+        "name": name,
+        "category": "email",
+        "currency": "USD",
+        "npv": {"mean": npv, "0.1": -50_000.0, "0.5": npv, "0.9": 2 * npv},
+        "prob_loss": prob_loss,
+        "cost": {"mean": 180_000.0, "0.5": 170_000.0, "0.8": cost80},
+        "recommendation": {"action": "fund", "text": "Fund it."},
+    }
+
+
+def calibration_document(uplift80=0.31, uplift50=0.08):
+    return {
+        "metrics": {
+            "cost": {
+                "overall": {
+                    "n": 40,
+                    "share_overrun": 0.65,
+                    "uplift": {"0.5": uplift50, "0.2": uplift80, "0.1": 0.5},
+                },
+                "by_class": {},
+            },
+            "duration": {"overall": {"n": 40, "uplift": {"0.5": 0.1, "0.2": 0.27}}},
+        }
+    }
+
+
+def make_manifest(quarter, *, cases, failed=(), budget=900_000.0, title=None):
+    """A manifest as helpers.pipeline writes it (contract 9)."""
+    notebooks = [
+        {"key": "calibration", "title": "Calibration", "html": "calibration.html", "status": "ok"}
+    ]
+    for initiative_id, name in cases:
+        status = "failed" if initiative_id in failed else "ok"
+        notebooks.append(
+            {
+                "key": f"case:{initiative_id}",
+                "title": name,
+                "html": f"cases/{initiative_id}.html",
+                "status": status,
+                "reused": False,
+                "error": (
+                    {"cell": 7, "ename": "ComputationError", "evalue": "cost_high below cost_low"}
+                    if status == "failed"
+                    else None
+                ),
+                "seconds": 1.0,
+                "parameters": {"quarter": quarter, "initiative_id": initiative_id},
+            }
+        )
+    notebooks.append({"key": "roadmap", "title": "Roadmap", "html": "roadmap.html", "status": "ok"})
+    return {
+        "quarter": quarter,
+        "title": title or f"Marketing-IT roadmap, {quarter}",
+        "built_at": f"{quarter[:4]}-01-15T10:00:00+00:00",
+        "params": {
+            "quarter": quarter,
+            "currency": "USD",
+            "budget": budget,
+            "capacity": 150.0,
+            "discount_rate": 0.1,
+            "horizon_years": 3,
+            "simulations": 2000,
+            "estimate_confidence": 0.9,
+            "budget_confidence": 0.8,
+        },
+        "notebooks": notebooks,
+        "missing": [f"case {i} (failed)" for i in failed],
+    }
+
+
+def build_quarter(reports, quarter, *, cases, failed=(), budget=900_000.0, uplift80=0.31):
+    """Write reports/<Q>/ as the pipeline would: artifacts, manifest, report pages, quarter page."""
+    folder = reports / quarter
+    artifacts = folder / "build" / "artifacts"
+    write_json(artifacts / "calibration.json", calibration_document(uplift80=uplift80))
+    ok_cases = [c for c in cases if c[0] not in failed]
+    write_json(
+        artifacts / "roadmap.json",
+        {
+            "selected": [c[0] for c in ok_cases[:1]],
+            "expected_value": 320_000.0,
+            "prob_over_budget": 0.18,
+        },
+    )
+    for initiative_id, name in ok_cases:
+        write_json(case_path(artifacts, initiative_id), case_document(initiative_id, name))
+    manifest = make_manifest(quarter, cases=cases, failed=failed, budget=budget)
+    write_json(folder / "build" / "manifest.json", manifest)
+    for entry in manifest["notebooks"]:
+        initiative_id = entry["key"][5:] if entry["key"].startswith("case:") else None
+        name = dict(cases).get(initiative_id, entry["title"])
+        nb = make_notebook(
+            quarter=quarter,
+            initiative_id=initiative_id,
+            name=name,
+            fail=entry["status"] == "failed",
+        )
+        page = site.render_notebook(
+            nb,
+            title=entry["title"],
+            failed=entry["status"] == "failed",
+            page=f"{quarter}/{entry['html']}",
+        )
+        site.write_text_atomic(folder / entry["html"], page)
+    site.write_text_atomic(folder / "index.html", site.render_quarter_page(manifest, artifacts))
+    return folder
+
+
+def build_fake_site(reports: Path, root: Path) -> Path:
+    """Two quarters (the newer with an initiative named <script>… and one failed case)."""
+    build_quarter(reports, "2026Q3", cases=[("EML-01", "Email platform upgrade")], budget=700_000)
+    build_quarter(
+        reports,
+        "2026Q4",
+        cases=[("EML-01", "Email platform upgrade"), ("XSS-01", EVIL), ("WEB-02", "Site search")],
+        failed=("WEB-02",),
+        uplift80=0.37,
+    )
+    site.publish_site_pages(reports, root)
+    return reports
+
+
+def visible_text(markup: str) -> str:
+    """The page without its <style> block (so CSS words do not count as content)."""
+    return re.sub(r"<style>.*?</style>", "", markup, flags=re.S)
+
+
+# --------------------------------------------------------------------------- render_notebook
+
+
+@pytest.fixture(scope="module")
+def report() -> str:
+    return site.render_notebook(make_notebook(initiative_id="EML-01"), title="EML-01")
+
+
+def test_render_notebook_hides_code_and_parameter_cells(report):
+    assert "HIDDEN-CODE" not in report
+    assert "SECRET-DEFAULT" not in report
+    assert "SECRET-INJECTED" not in report
+    assert "INTERACTIVE-CELL" not in report
+    assert "What the initiative is worth" in report
+    assert "Email platform upgrade" in report
+
+
+def test_render_notebook_drops_widgets_and_stderr(report):
+    assert "WIDGET-FALLBACK" not in report
+    assert "widget-view" not in report
+    assert "widget-state" not in report
+    assert "STDERR-NOISE" not in report
+
+
+def test_render_notebook_is_self_contained(report):
+    assert "<script" not in report.lower()
+    assert not re.search(r"<link[^>]+href", report, re.I)
+    assert not re.search(r"@import|url\(\s*['\"]?https?:|@font-face", report, re.I)
+    assert "mathjax" not in report.lower() and "require.js" not in report.lower()
+    sources = re.findall(r"<img[^>]+src=\"([^\"]+)\"", report)
+    assert sources and all(src.startswith("data:image/") for src in sources)
+
+
+def test_render_notebook_navigation_relative_to_page(report):
+    assert 'href="../../index.html"' in report
+    assert 'href="../../2026Q4/index.html"' in report
+    assert 'href="../../2026Q4/roadmap.html"' in report
+
+
+def test_render_notebook_escapes_register_text_in_markdown_and_tables():
+    html = site.render_notebook(make_notebook(name=EVIL), title=EVIL)
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "onclick" not in html
+
+
+def test_render_notebook_failed_shows_banner_with_error():
+    html = site.render_notebook(make_notebook(fail=True), title="EML-01", failed=True)
+    assert "This report failed" in html
+    assert "ComputationError" in html
+    assert "cost_high below cost_low" in html
+    assert "How likely is a loss?" in html.split("This report failed")[1].split("</div>")[0]
+    assert "\x1b" not in html
+
+
+def test_render_notebook_failed_without_error_output_still_says_so():
+    html = site.render_notebook(make_notebook(), title="EML-01", failed=True)
+    assert "This report failed" in html
+    assert "did not finish" in html
+
+
+def test_render_notebook_ok_has_no_banner(report):
+    assert "This report failed" not in report
+
+
+def test_render_notebook_reuses_one_exporter():
+    site.render_notebook(make_notebook(), title="a")
+    first = site._get_exporter()
+    site.render_notebook(make_notebook(), title="b")
+    assert site._get_exporter() is first
+
+
+def test_render_notebook_leaves_input_notebook_unchanged():
+    nb = make_notebook()
+    before = nbformat.writes(nb)
+    site.render_notebook(nb, title="x")
+    assert nbformat.writes(nb) == before
+
+
+def test_find_notebook_error_names_cell_and_section():
+    error = site.find_notebook_error(make_notebook(fail=True))
+    assert error["cell"] == 7
+    assert error["ename"] == "ComputationError"
+    assert error["section"] == "How likely is a loss?"
+    assert site.find_notebook_error(make_notebook()) is None
+
+
+# --------------------------------------------------------------------------- sanitising
+
+
+def test_render_markdown_escapes_raw_html_and_drops_remote_images():
+    html = site.render_markdown(f"Name {EVIL}\n\n![chart](http://example.com/x.png) **bold**")
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img" not in html and "[chart]" in html
+    assert "<strong>bold</strong>" in html
+    assert "$150k–$300k" in site.render_markdown("$150k–$300k")
+
+
+def test_clean_html_keeps_tables_and_data_images_only():
+    html = site.clean_html(
+        f'<table><tr><td style="color: red">{EVIL}</td></tr></table>'
+        '<img src="http://example.com/t.gif"><img src="data:image/png;base64,AAAA">'
+        '<a href="javascript:alert(1)">x</a><style>.a{color:red}</style>'
+        "<style>@import url(http://example.com/x.css);</style>"
+    )
+    assert "<table>" in html and "&lt;script&gt;" in html
+    assert "example.com" not in html
+    assert 'src="data:image/png;base64,AAAA"' in html
+    assert "javascript:" not in html
+    assert "<style>.a{color:red}</style>" in html
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@pytest.fixture()
+def fake_site(tmp_path, root) -> Path:
+    return build_fake_site(tmp_path / "reports", root)
+
+
+def test_render_quarter_page_lists_cases_with_headline_figures(fake_site):
+    page = (fake_site / "2026Q4" / "index.html").read_text()
+    assert 'href="cases/EML-01.html"' in page
+    assert 'href="calibration.html"' in page and 'href="roadmap.html"' in page
+    assert "$150k" in page  # expected NPV
+    assert "12%" in page  # P(loss)
+    assert "$210k" in page  # cost P80
+    assert "Fund" in page
+
+
+def test_render_quarter_page_marks_failed_cases(fake_site):
+    page = (fake_site / "2026Q4" / "index.html").read_text()
+    assert "1 report failed" in page
+    row = page.split('href="cases/WEB-02.html"')[2].split("</tr>")[0]
+    assert "failed" in row and "ComputationError" in row
+
+
+def test_render_quarter_page_escapes_register_text(fake_site):
+    page = (fake_site / "2026Q4" / "index.html").read_text()
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_publish_site_pages_orders_quarters_newest_first_with_archive(fake_site):
+    home = (fake_site / "index.html").read_text()
+    assert home.index("2026Q4/index.html") < home.index("2026Q3/index.html")
+    latest = home.split('class="card latest"')[1].split("</div>")[0]
+    assert "2026Q4" in latest and "2026Q3" not in latest
+    archive = home.split('id="archive"')[1]
+    assert "2026Q3/index.html" in archive
+    assert "sop/01-how-we-decide.html" in home
+
+
+def test_publish_site_pages_fills_sop_figures_from_latest_quarter(fake_site, root):
+    chapter = (fake_site / "sop" / "03-estimating-and-calibration.html").read_text()
+    assert "37%" in chapter  # the 2026Q4 P80 uplift, not 2026Q3's 31%
+    assert site.NOT_BUILT not in chapter
+    assert "{{" not in chapter
+    budget = (fake_site / "sop" / "04-scoring-and-the-roadmap.html").read_text()
+    assert "$900,000" in budget
+
+
+def test_publish_site_pages_without_quarters_says_not_yet_built(tmp_path, root):
+    reports = tmp_path / "reports"
+    site.publish_site_pages(reports, root)
+    chapter = (reports / "sop" / "03-estimating-and-calibration.html").read_text()
+    assert site.NOT_BUILT in chapter
+    assert "No quarter has been built yet" in (reports / "index.html").read_text()
+
+
+def test_publish_site_pages_every_chapter_written(fake_site, root):
+    for md in (root / "playbook").glob("*.md"):
+        assert (fake_site / "sop" / f"{md.stem}.html").is_file()
+    assert len(list((root / "playbook").glob("*.md"))) >= 6
+
+
+def test_publish_site_pages_pages_are_self_contained(fake_site):
+    for page in fake_site.rglob("*.html"):
+        text = page.read_text()
+        assert "<script" not in text.lower(), page
+        assert not re.search(r"(src|href)=\"(https?:)?//", text), page
+
+
+def test_publish_site_pages_leaves_no_temporary_files(fake_site):
+    assert not [p for p in fake_site.rglob("*.tmp")]
+
+
+def test_render_chapter_unknown_figure_is_an_error():
+    with pytest.raises(InputError, match="figures.budgett|budgett"):
+        site.render_chapter("Budget: {{ figures.budgett }}", {"budget": "$1"})
+
+
+def test_list_quarters_ignores_scratch_and_unbuilt(tmp_path):
+    (tmp_path / "_scratch" / "2026Q4").mkdir(parents=True)
+    (tmp_path / "2026Q2").mkdir()
+    write_json(tmp_path / "2026Q1" / "build" / "manifest.json", {"quarter": "2026Q1"})
+    assert [q["quarter"] for q in site.list_quarters(tmp_path)] == ["2026Q1"]
+
+
+def test_write_text_atomic_replaces_whole_file(tmp_path):
+    path = tmp_path / "a" / "page.html"
+    site.write_text_atomic(path, "old")
+    site.write_text_atomic(path, "new")
+    assert path.read_text() == "new"
+    assert [p.name for p in path.parent.iterdir()] == ["page.html"]
+
+
+def test_png_fixture_is_a_png():
+    assert base64.b64decode(PNG)[:4] == b"\x89PNG"
