@@ -1,0 +1,55 @@
+"""``playbook run Q``: execute every notebook of a quarter and publish the site."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from helpers.cli.common import reports_errors, root_option
+
+
+@click.command()
+@click.argument("quarter")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Notebooks executed at once (default: the number of CPUs; 1 runs in this process).",
+)
+@click.option("--force", is_flag=True, help="Execute every notebook, even unchanged ones.")
+@root_option
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the site goes.  [default: <root>/reports]",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@reports_errors
+def run(
+    quarter: str, jobs: int | None, force: bool, root: Path, reports_dir: Path | None, quiet: bool
+) -> None:
+    """Validate QUARTER, execute its notebooks, render them and publish into the site.
+
+    Exit 0 when every notebook succeeded, 1 when any failed (the site is still
+    published, the failed ones marked), 2 on bad input (nothing runs).
+    """
+    from helpers.pipeline import run_quarter
+
+    result = run_quarter(
+        quarter,
+        root=root,
+        reports_dir=reports_dir,
+        jobs=jobs,
+        force=force,
+        progress=not quiet,
+    )
+    if result.failed:
+        click.echo(f"Error: {result.failure_line()}", err=True)
+    note = " (up to date)" if result.up_to_date else ""
+    click.echo(result.summary_line() + note)
+    sys.exit(result.exit_code)

@@ -1,0 +1,72 @@
+"""``playbook run``: exit codes, the one-line error, the summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_pipeline import INITIATIVES, make_project
+
+from helpers.cli import main
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, ["run", *args], catch_exceptions=False)
+
+
+def test_run_bad_params_exits_2_and_runs_nothing(project: Path) -> None:
+    params = project / "params" / "2026Q4.yaml"
+    params.write_text(params.read_text().replace("budget: 100000", "budget: -5"))
+
+    result = invoke("2026Q4", "--root", str(project), "-q")
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: 1 problem in the inputs:")
+    assert "params/2026Q4.yaml, column budget: Input should be greater than 0" in result.stderr
+    assert not (project / "reports" / ".builds").exists()
+
+
+def test_run_unknown_quarter_exits_2_naming_the_known_ones(project: Path) -> None:
+    result = invoke("2027Q1", "--root", str(project), "-q")
+
+    assert result.exit_code == 2
+    assert "no such params file: create it with `playbook new-quarter 2027Q1`" in result.stderr
+    assert "quarters with params: 2026Q3, 2026Q4" in result.stderr
+
+
+def test_run_jobs_below_one_is_a_usage_error(project: Path) -> None:
+    result = invoke("2026Q4", "--root", str(project), "--jobs", "0")
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--jobs'" in result.stderr
+
+
+@pytest.mark.slow
+def test_run_failing_case_exits_1_with_one_line_and_summary(project: Path, tmp_path: Path) -> None:
+    (project / "data" / "initiatives.csv").write_text(
+        INITIATIVES.replace("Second thing", "Second FAIL thing")
+    )
+    site = tmp_path / "site"
+
+    result = invoke("2026Q4", "--root", str(project), "--reports", str(site), "-q", "-j", "1")
+
+    assert result.exit_code == 1
+    errors = result.stderr.strip().splitlines()
+    assert errors == [
+        "Error: business_case.ipynb (case B-1) failed in cell 3: ValueError: cannot simulate B-1"
+    ]
+    assert result.stdout.startswith("2026Q4: 5 notebooks (5 executed, 0 reused, 1 failed) in ")
+    assert result.stdout.rstrip().endswith("2026Q4/index.html")
+    assert (site / "2026Q4" / "cases" / "B-1.html").is_file()
+    assert (site / "index.html").is_file()
+
+    again = invoke("2026Q4", "--root", str(project), "--reports", str(site), "-q", "-j", "1")
+
+    assert again.exit_code == 1
+    assert "(1 executed, 4 reused, 1 failed)" in again.stdout
