@@ -1,0 +1,1118 @@
+"""Portfolio selection: the best set of initiatives under budget and IT capacity.
+
+An exact integer program (``scipy.optimize.milp``, HiGHS, zero optimality gap):
+
+    maximise    sum value_i x_i                     x_i in {0, 1}
+    subject to  sum cost_i x_i   <= budget          cost at params.budget_confidence
+                sum effort_i x_i <= capacity        IT person-weeks at the same confidence
+                x_i <= x_j       for j in depends_on(i)
+                sum x_i <= 1     over an initiative and its variants
+                x_i = 1          for must-dos and committed work (approved, in progress)
+                x_i = 0          where a prerequisite was rejected, is not in the
+                                 register, or has no business case
+
+Costs are the calibrated delivery cost at ``budget_confidence`` (P80 by
+default); effort is planned at the same confidence (a plan on P80 money and P50
+people would be inconsistent). An initiative with no effort in the register
+uses 0 (noted). A prerequisite that is done counts as satisfied.
+
+Ties in value go to the cheaper plan: a second solve minimises cost among the
+plans of optimal value. Items are ordered by id, so row order never matters.
+An initiative with negative value is chosen only when forced or when it is the
+prerequisite of something worth more than it loses.
+
+Around the choice:
+
+- ``prob_over_budget``: the chosen items' costs are drawn jointly (independent
+  draws, each from its calibrated cost range: ``ranges.sample_range``, seeded
+  from params.seed); the share of draws whose total exceeds the budget.
+  Independence understates the tail when overruns move together.
+- ``frontier``: the best value at 16 budgets from 0.5x to 2x the budget
+  (steps of 0.1x), each an exact solve with the same constraints.
+- ``prob_top_k``: each initiative's NPV is redrawn from its case's quantiles
+  (piecewise-linear quantile function, tails extended linearly) and ranked;
+  the share of draws in which it ranks in the top ``scoring.top_k``.
+- ``reason`` for each initiative left out, found by forcing it in and
+  re-solving: its variant chosen instead, negative value, a prerequisite that
+  is blocked or not worth its cost, budget, capacity or both.
+- ``timeline``: see ``helpers.timeline``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from helpers.errors import ComputationError, PlaybookError
+from helpers.fmt import fmt_money
+from helpers.params import Params
+from helpers.scoring import (
+    case_number,
+    case_quantile,
+    quantile_key,
+    quantile_points,
+    score_initiatives,
+    selection_values,
+)
+from helpers.timeline import schedule_portfolio
+
+IN_SCOPE = ("proposed", "approved", "in_progress")
+COMMITTED = ("approved", "in_progress")
+FRONTIER_MULTIPLIERS = tuple(round(0.5 + 0.1 * step, 1) for step in range(16))
+MONEY_METHODS = ("expected_npv",)
+
+
+@dataclass
+class SelectionModel:
+    """The integer program's data, items sorted by id.
+
+    ``depends`` holds (i, j) index pairs meaning "i needs j"; ``groups`` the
+    index lists of which at most one may be chosen; ``blocked`` items are fixed
+    at 0 with ``block_reason``.
+    """
+
+    ids: list[str]
+    value: np.ndarray
+    cost: np.ndarray
+    effort: np.ndarray
+    budget: float
+    capacity: float
+    forced: np.ndarray
+    blocked: np.ndarray
+    depends: list[tuple[int, int]] = field(default_factory=list)
+    groups: list[list[int]] = field(default_factory=list)
+    block_reason: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {initiative_id: i for i, initiative_id in enumerate(self.ids)}
+
+
+# ---------------------------------------------------------------------------
+# The exact solve
+
+
+def solve_model(
+    model: SelectionModel,
+    *,
+    budget: float | None = None,
+    capacity: float | None = None,
+    include: Iterable[int] = (),
+    tie_break: bool = True,
+) -> np.ndarray | None:
+    """The optimal choice as a 0/1 array, or None when no plan satisfies the constraints.
+
+    ``budget``/``capacity`` override the model's; ``include`` forces more items in.
+    """
+    budget = model.budget if budget is None else float(budget)
+    capacity = model.capacity if capacity is None else float(capacity)
+    n = len(model.ids)
+    if n == 0:
+        return np.zeros(0)
+    lower = model.forced.astype(float).copy()
+    upper = np.where(model.blocked, 0.0, 1.0)
+    for i in include:
+        lower[i] = 1.0
+    if (lower > upper).any():
+        return None
+    base_rows, base_low, base_high = _structure(model)
+    margin_budget, margin_capacity = budget, capacity
+    for _ in range(4):
+        x = _solve_once(
+            model, lower, upper, base_rows, base_low, base_high, margin_budget, margin_capacity
+        )
+        if x is None:
+            return None
+        if tie_break:
+            x = _cheapest_of_equal_value(
+                model,
+                x,
+                lower,
+                upper,
+                base_rows,
+                base_low,
+                base_high,
+                margin_budget,
+                margin_capacity,
+            )
+        over_budget = float(model.cost @ x) - budget
+        over_capacity = float(model.effort @ x) - capacity
+        if over_budget <= 0 and over_capacity <= 0:
+            return x
+        # The solver's feasibility tolerance let a plan overshoot by a hair: tighten and retry.
+        if over_budget > 0:
+            margin_budget -= over_budget + 1e-9 * max(abs(budget), 1.0)
+        if over_capacity > 0:
+            margin_capacity -= over_capacity + 1e-9 * max(abs(capacity), 1.0)
+    raise ComputationError(
+        "the selection solver could not find a plan that respects the budget exactly; "
+        "check for extreme cost values in the cases"
+    )
+
+
+def _structure(model: SelectionModel) -> tuple[sparse.csr_matrix | None, np.ndarray, np.ndarray]:
+    """Dependency and variant rows (they do not change between solves)."""
+    n = len(model.ids)
+    rows, cols, vals, high = [], [], [], []
+    r = 0
+    for i, j in model.depends:
+        rows += [r, r]
+        cols += [i, j]
+        vals += [1.0, -1.0]
+        high.append(0.0)
+        r += 1
+    for group in model.groups:
+        for i in group:
+            rows.append(r)
+            cols.append(i)
+            vals.append(1.0)
+        high.append(1.0)
+        r += 1
+    if r == 0:
+        return None, np.zeros(0), np.zeros(0)
+    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(r, n))
+    return matrix, np.full(r, -np.inf), np.array(high)
+
+
+def _scale(values: np.ndarray) -> float:
+    top = float(np.max(np.abs(values))) if len(values) else 0.0
+    return top if top > 0 else 1.0
+
+
+def _resource_constraints(
+    model: SelectionModel,
+    base_rows: sparse.csr_matrix | None,
+    base_low: np.ndarray,
+    base_high: np.ndarray,
+    budget: float,
+    capacity: float,
+) -> list[LinearConstraint]:
+    cost_scale, effort_scale = _scale(model.cost), _scale(model.effort)
+    resources = np.vstack([model.cost / cost_scale, model.effort / effort_scale])
+    constraints = [
+        LinearConstraint(
+            resources, -np.inf, np.array([budget / cost_scale, capacity / effort_scale])
+        )
+    ]
+    if base_rows is not None:
+        constraints.append(LinearConstraint(base_rows, base_low, base_high))
+    return constraints
+
+
+_OPTIONS = {"mip_rel_gap": 0.0, "presolve": True}
+
+
+def _solve_once(
+    model: SelectionModel,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    base_rows: sparse.csr_matrix | None,
+    base_low: np.ndarray,
+    base_high: np.ndarray,
+    budget: float,
+    capacity: float,
+) -> np.ndarray | None:
+    constraints = _resource_constraints(model, base_rows, base_low, base_high, budget, capacity)
+    value_scale = _scale(model.value)
+    result = milp(
+        c=-model.value / value_scale,
+        integrality=np.ones(len(model.ids)),
+        bounds=Bounds(lower, upper),
+        constraints=constraints,
+        options=_OPTIONS,
+    )
+    if result.status == 2 or result.x is None:
+        return None
+    if result.status != 0:
+        raise ComputationError(f"the selection solver stopped early: {result.message}")
+    return np.round(result.x)
+
+
+def _cheapest_of_equal_value(
+    model: SelectionModel,
+    x: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    base_rows: sparse.csr_matrix | None,
+    base_low: np.ndarray,
+    base_high: np.ndarray,
+    budget: float,
+    capacity: float,
+) -> np.ndarray:
+    """Among plans as valuable as ``x``, the cheapest (then the fewest person-weeks)."""
+    best = float(model.value @ x)
+    value_scale = _scale(model.value)
+    constraints = _resource_constraints(model, base_rows, base_low, base_high, budget, capacity)
+    tolerance = 1e-9 * max(abs(best) / value_scale, 1.0)
+    constraints.append(
+        LinearConstraint(model.value / value_scale, best / value_scale - tolerance, np.inf)
+    )
+    cost_scale, effort_scale = _scale(model.cost), _scale(model.effort)
+    objective = model.cost / cost_scale + 1e-6 * model.effort / effort_scale
+    result = milp(
+        c=objective,
+        integrality=np.ones(len(model.ids)),
+        bounds=Bounds(lower, upper),
+        constraints=constraints,
+        options=_OPTIONS,
+    )
+    if result.status != 0 or result.x is None:
+        return x
+    candidate = np.round(result.x)
+    if float(model.value @ candidate) < best:
+        return x
+    return candidate
+
+
+def brute_force(model: SelectionModel) -> tuple[float, np.ndarray | None]:
+    """The optimum by trying every subset (for tests; at most ~16 items)."""
+    n = len(model.ids)
+    best_value, best_x = -math.inf, None
+    for mask in range(1 << n):
+        x = np.array([(mask >> i) & 1 for i in range(n)], dtype=float)
+        if is_feasible(model, x):
+            value = float(model.value @ x)
+            if value > best_value:
+                best_value, best_x = value, x
+    return best_value, best_x
+
+
+def is_feasible(model: SelectionModel, x: np.ndarray) -> bool:
+    """Whether a 0/1 choice breaks no constraint of ``model``."""
+    if float(model.cost @ x) > model.budget or float(model.effort @ x) > model.capacity:
+        return False
+    if any(x[i] > x[j] for i, j in model.depends):
+        return False
+    if any(sum(x[i] for i in group) > 1 for group in model.groups):
+        return False
+    return not (any(x[model.forced] < 1) or any(x[model.blocked] > 0))
+
+
+# ---------------------------------------------------------------------------
+# Building the model from the register and the cases
+
+
+def build_model(
+    initiatives: pd.DataFrame,
+    scores: pd.DataFrame,
+    values: pd.Series,
+    *,
+    budget: float,
+    capacity: float,
+    missing: Iterable[str] = (),
+) -> tuple[SelectionModel, dict[str, dict[str, Any]], list[str]]:
+    """The integer program for the scored initiatives.
+
+    ``initiatives`` is the whole register (every status: a prerequisite that is
+    done or rejected matters); ``scores`` has one row per candidate (in scope,
+    with a case). Returns the model, per-id constraint details for the report
+    (depends_on, satisfied dependencies, variant group, forced) and notes.
+    """
+    register = initiatives.set_index("id", drop=False)
+    status = register["status"].astype(str).str.lower().to_dict()
+    missing = set(missing)
+    ids = sorted(scores.index)
+    index = {initiative_id: i for i, initiative_id in enumerate(ids)}
+    n = len(ids)
+    forced = np.zeros(n, dtype=bool)
+    blocked = np.zeros(n, dtype=bool)
+    block_reason: dict[int, str] = {}
+    details: dict[str, dict[str, Any]] = {}
+    depends: list[tuple[int, int]] = []
+    notes: list[str] = []
+    for initiative_id in ids:
+        i = index[initiative_id]
+        row = register.loc[initiative_id]
+        forced[i] = bool(row.get("must_do", False)) or status[initiative_id] in COMMITTED
+        used, satisfied = [], []
+        for prerequisite in _as_list(row.get("depends_on")):
+            if prerequisite in index:
+                depends.append((i, index[prerequisite]))
+                used.append(prerequisite)
+            elif status.get(prerequisite) == "done":
+                satisfied.append(prerequisite)
+            elif prerequisite in missing and _is_committed(register, status, prerequisite):
+                satisfied.append(prerequisite)
+                notes.append(
+                    f"{initiative_id} depends on {prerequisite}, committed work without a "
+                    "business case: taken as going ahead"
+                )
+            else:
+                used.append(prerequisite)
+                blocked[i] = True
+                block_reason.setdefault(i, _unavailable(prerequisite, status, missing))
+        details[initiative_id] = {
+            "depends_on": used,
+            "dependencies_done": satisfied,
+            "variant_of": _text_or_none(row.get("variant_of")),
+            "forced": bool(forced[i]),
+        }
+    _propagate_blocks(ids, depends, blocked, block_reason)
+    groups = _variant_groups(register, ids)
+    for group in groups:
+        for i in group:
+            details[ids[i]]["variant_group"] = [ids[k] for k in group]
+    model = SelectionModel(
+        ids=ids,
+        value=values.reindex(ids).to_numpy(dtype=float),
+        cost=scores["cost"].reindex(ids).to_numpy(dtype=float),
+        effort=scores["effort"].reindex(ids).to_numpy(dtype=float),
+        budget=float(budget),
+        capacity=float(capacity),
+        forced=forced,
+        blocked=blocked,
+        depends=depends,
+        groups=groups,
+        block_reason=block_reason,
+    )
+    return model, details, notes
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    if isinstance(value, float) and math.isnan(value):
+        return []
+    return [str(part) for part in value]
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _is_committed(register: pd.DataFrame, status: Mapping[str, str], initiative_id: str) -> bool:
+    if initiative_id not in register.index:
+        return False
+    return status[initiative_id] in COMMITTED or bool(register.loc[initiative_id].get("must_do"))
+
+
+def _unavailable(prerequisite: str, status: Mapping[str, str], missing: set[str]) -> str:
+    if prerequisite in missing:
+        return f"depends on {prerequisite}, whose business case is missing"
+    if prerequisite not in status:
+        return f"depends on {prerequisite}, which is not in the initiatives register"
+    return f"depends on {prerequisite}, which is {status[prerequisite].replace('_', ' ')}"
+
+
+def _propagate_blocks(
+    ids: list[str], depends: list[tuple[int, int]], blocked: np.ndarray, reason: dict[int, str]
+) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for i, j in depends:
+            if blocked[j] and not blocked[i]:
+                blocked[i] = True
+                reason[i] = f"depends on {ids[j]}, which cannot go ahead ({reason[j]})"
+                changed = True
+
+
+def _variant_groups(register: pd.DataFrame, ids: list[str]) -> list[list[int]]:
+    """Index groups of an initiative with its variants (only groups of two or more)."""
+    index = {initiative_id: i for i, initiative_id in enumerate(ids)}
+    parent = {
+        initiative_id: _text_or_none(register.loc[initiative_id].get("variant_of"))
+        for initiative_id in register.index
+    }
+
+    def root(initiative_id: str) -> str:
+        seen = set()
+        while parent.get(initiative_id) and initiative_id not in seen:
+            seen.add(initiative_id)
+            initiative_id = parent[initiative_id]
+        return initiative_id
+
+    groups: dict[str, list[int]] = {}
+    for initiative_id in ids:
+        groups.setdefault(root(initiative_id), []).append(index[initiative_id])
+    return [sorted(members) for _, members in sorted(groups.items()) if len(members) > 1]
+
+
+def check_forced(model: SelectionModel, *, currency: str = "USD", level: float = 0.8) -> None:
+    """Raise ComputationError naming the conflict when the forced items cannot all go ahead."""
+    ids = model.ids
+    forced = [i for i in range(len(ids)) if model.forced[i]]
+    for i in forced:
+        if model.blocked[i]:
+            raise ComputationError(
+                f"{ids[i]} is a must-do or committed work but {model.block_reason[i]}: "
+                "change its status or its depends_on in the initiatives register"
+            )
+    needed = _closure(model, forced)
+    for group in model.groups:
+        both = [i for i in group if i in needed]
+        if len(both) > 1:
+            names = " and ".join(ids[i] for i in both)
+            raise ComputationError(
+                f"{names} are variants of one initiative and both are must-dos, committed "
+                "or prerequisites of committed work: keep one (change the other's status)"
+            )
+    members = sorted(needed)
+    cost = float(model.cost[members].sum()) if members else 0.0
+    effort = float(model.effort[members].sum()) if members else 0.0
+    listed = ", ".join(ids[i] for i in members)
+    label = f"P{100 * level:g}"
+    if cost > model.budget:
+        raise ComputationError(
+            f"must-dos and committed work ({listed}) need {fmt_money(cost, currency)} at "
+            f"{label} but the budget is {fmt_money(model.budget, currency)}: raise the budget "
+            "or move work out of the quarter"
+        )
+    if effort > model.capacity:
+        raise ComputationError(
+            f"must-dos and committed work ({listed}) need {effort:,.0f} IT person-weeks at "
+            f"{label} but capacity is {model.capacity:,.0f}: add capacity or move work out "
+            "of the quarter"
+        )
+
+
+def _closure(model: SelectionModel, start: Iterable[int]) -> set[int]:
+    """``start`` with every prerequisite, transitively."""
+    needs: dict[int, list[int]] = {}
+    for i, j in model.depends:
+        needs.setdefault(i, []).append(j)
+    seen: set[int] = set()
+    stack = list(start)
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        stack.extend(needs.get(i, []))
+    return seen
+
+
+# ---------------------------------------------------------------------------
+# The document
+
+
+def select_portfolio(
+    initiatives: pd.DataFrame,
+    cases: Mapping[str, Mapping[str, Any]],
+    params: Params,
+    *,
+    budget: float | None = None,
+    capacity: float | None = None,
+    method: str | None = None,
+    weights: Mapping[str, float] | None = None,
+    missing: Iterable[str] = (),
+    explain: bool = True,
+    frontier: bool = True,
+    simulations: int | None = None,
+) -> dict[str, Any]:
+    """The ``select`` JSON document (DESIGN.md §6) for a quarter's initiatives.
+
+    ``initiatives``: the canonical register, every status. ``cases``: id to
+    case document, for the in-scope initiatives that have one; in-scope
+    initiatives without a case are listed in ``missing`` and not chosen.
+    ``budget`` (currency), ``capacity`` (IT person-weeks), ``method`` and
+    ``weights`` override params. Raises ComputationError when the must-dos and
+    committed work cannot all fit.
+    """
+    budget = float(params.budget if budget is None else budget)
+    capacity = float(params.capacity if capacity is None else capacity)
+    method = method or params.scoring.method
+    weights = dict(params.scoring.weights if weights is None else weights)
+    level = params.budget_confidence
+    simulations = int(simulations or params.simulations)
+    if budget <= 0 or capacity < 0:
+        raise ComputationError(
+            f"budget must be above 0 and capacity 0 or more, got {budget:g} and {capacity:g}"
+        )
+
+    status = initiatives["status"].astype(str).str.lower()
+    in_scope = initiatives[status.isin(IN_SCOPE)]
+    missing_ids = sorted(set(missing) & set(in_scope["id"]))
+    notes: list[str] = []
+    usable: dict[str, Mapping[str, Any]] = {}
+    for initiative_id in sorted(in_scope["id"]):
+        case = cases.get(initiative_id)
+        if case is None:
+            if initiative_id not in missing_ids:
+                missing_ids.append(initiative_id)
+            continue
+        problem = _case_problem(case, level)
+        if problem:
+            missing_ids.append(initiative_id)
+            notes.append(f"{initiative_id}: {problem}; left out of the selection")
+            continue
+        usable[initiative_id] = case
+    missing_ids = sorted(set(missing_ids))
+
+    scores = score_initiatives(in_scope, usable, budget_confidence=level, weights=weights)
+    values = selection_values(scores, method)
+    for initiative_id in scores.index[scores["effort_missing"]]:
+        notes.append(f"{initiative_id} has no IT effort estimate: counted as 0 person-weeks")
+    model, details, model_notes = build_model(
+        initiatives, scores, values, budget=budget, capacity=capacity, missing=missing_ids
+    )
+    notes += model_notes
+    for initiative_id in missing_ids:
+        committed = _is_committed(
+            initiatives.set_index("id"), status_map(initiatives), initiative_id
+        )
+        extra = " (committed work: its cost is not counted against the budget)" if committed else ""
+        notes.append(f"{initiative_id} has no business case{extra}")
+    check_forced(model, currency=params.currency, level=level)
+
+    x = solve_model(model)
+    if x is None:  # check_forced makes this unreachable; keep the message honest if not
+        raise ComputationError("no plan satisfies the must-dos, budget and capacity together")
+    chosen = [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5]
+
+    rng = np.random.default_rng(params.seed)
+    total_cost = _simulate_total_cost(
+        [usable[i] for i in chosen], rng, simulations, params.estimate_confidence, level
+    )
+    prob_over = float(np.mean(total_cost > budget)) if len(chosen) else 0.0
+    top_k = min(params.scoring.top_k, len(model.ids)) if model.ids else 0
+    prob_top = _prob_top_k(
+        model.ids, usable, top_k, np.random.default_rng(params.seed + 1), simulations
+    )
+
+    reasons = (
+        explain_left_out(model, x, currency=params.currency, method=method, level=level)
+        if explain
+        else {}
+    )
+    points = frontier_points(model) if frontier else []
+    timeline = schedule_portfolio(
+        [
+            {
+                "id": i,
+                "name": scores.loc[i, "name"],
+                "duration_weeks": scores.loc[i, "duration_weeks"],
+                "effort": scores.loc[i, "effort_p50"],
+                "depends_on": details[i]["depends_on"],
+            }
+            for i in sorted(chosen, key=lambda k: (-float(values[k]), k))
+        ],
+        capacity=capacity,
+        quarter=params.quarter,
+    )
+
+    items: dict[str, dict[str, Any]] = {}
+    for i, initiative_id in enumerate(model.ids):
+        row = scores.loc[initiative_id]
+        entry: dict[str, Any] = {
+            "name": row["name"],
+            "value": float(model.value[i]),
+            "cost": float(model.cost[i]),
+            "effort": float(model.effort[i]),
+            "selected": bool(x[i] > 0.5),
+            **details[initiative_id],
+            "cost_p50": float(row["cost_p50"]),
+            "effort_p50": float(row["effort_p50"]),
+            "duration_weeks": float(row["duration_weeks"]),
+            "expected_npv": float(row["expected_npv"]),
+            "prob_loss": float(row["prob_loss"]),
+            "profitability_index": float(row["profitability_index"]),
+            "rice": float(row["rice"]),
+            "wsjf": float(row["wsjf"]),
+            "strategic_fit": float(row["strategic_fit"]),
+            "weighted_score": float(row["weighted_score"]),
+            "cost_of_delay": float(row["cost_of_delay"]),
+            "prob_top_k": prob_top.get(initiative_id, math.nan),
+            "blocked": bool(model.blocked[i]),
+        }
+        if not entry["selected"] and initiative_id in reasons:
+            entry["reason_code"], entry["reason"] = reasons[initiative_id]
+        items[initiative_id] = entry
+
+    return {
+        "quarter": params.quarter,
+        "currency": params.currency,
+        "method": method,
+        "weights": weights,
+        "budget": budget,
+        "budget_confidence": level,
+        "capacity": capacity,
+        "selected": chosen,
+        "expected_value": float(model.value @ x) if len(x) else 0.0,
+        "expected_npv": float(scores["expected_npv"].reindex(chosen).sum()),
+        "cost_at_confidence": float(model.cost @ x) if len(x) else 0.0,
+        "cost_p50": float(np.quantile(total_cost, 0.5)) if len(chosen) else 0.0,
+        "cost_quantiles": _quantiles(total_cost) if len(chosen) else {},
+        "prob_over_budget": prob_over,
+        "effort_used": float(model.effort @ x) if len(x) else 0.0,
+        "top_k": top_k,
+        "simulations": simulations,
+        "frontier": points,
+        "constraints": {
+            "budget": budget,
+            "capacity": capacity,
+            "dependencies": [[model.ids[i], model.ids[j]] for i, j in model.depends],
+            "variant_groups": [[model.ids[i] for i in group] for group in model.groups],
+            "forced": [model.ids[i] for i in range(len(model.ids)) if model.forced[i]],
+            "blocked": [model.ids[i] for i in range(len(model.ids)) if model.blocked[i]],
+        },
+        "initiatives": items,
+        "timeline": timeline.to_dict(orient="records"),
+        "missing": missing_ids,
+        "notes": notes,
+    }
+
+
+def status_map(initiatives: pd.DataFrame) -> dict[str, str]:
+    """Each initiative's status, lower case."""
+    return dict(
+        zip(
+            initiatives["id"].astype(str),
+            initiatives["status"].astype(str).str.lower(),
+            strict=True,
+        )
+    )
+
+
+def _case_problem(case: Mapping[str, Any], level: float) -> str | None:
+    if not math.isfinite(case_number(case, "npv", "mean")):
+        return "its case has no expected NPV"
+    if not math.isfinite(case_quantile(case, "cost", level)):
+        return f"its case has no cost at {quantile_key(level)}"
+    return None
+
+
+def _quantiles(draws: np.ndarray) -> dict[str, float]:
+    levels = (0.1, 0.5, 0.8, 0.9)
+    return {quantile_key(q): float(np.quantile(draws, q)) for q in levels}
+
+
+# ---------------------------------------------------------------------------
+# Around the choice
+
+
+def frontier_points(model: SelectionModel) -> list[dict[str, Any]]:
+    """Best value at 0.5x to 2x the budget (16 points); None where must-dos do not fit."""
+    points = []
+    for multiplier in FRONTIER_MULTIPLIERS:
+        budget = model.budget * multiplier
+        x = solve_model(model, budget=budget)
+        if x is None:
+            points.append({"budget": budget, "expected_value": None, "selected": None})
+            continue
+        points.append(
+            {
+                "budget": budget,
+                "expected_value": float(model.value @ x),
+                "cost_at_confidence": float(model.cost @ x),
+                "selected": [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5],
+            }
+        )
+    return points
+
+
+def explain_left_out(
+    model: SelectionModel,
+    x: np.ndarray,
+    *,
+    currency: str = "USD",
+    method: str = "expected_npv",
+    level: float = 0.8,
+) -> dict[str, tuple[str, str]]:
+    """Why each item left out of ``x`` was left out: id -> (code, text).
+
+    Codes: ``dependency``, ``variant``, ``negative_value``, ``budget``,
+    ``capacity``, ``budget_and_capacity``, ``tie``. Resource reasons come from
+    forcing the item in and re-solving: the text says how much value that
+    costs, or that no plan can include it.
+    """
+    ids = model.ids
+    chosen = {i for i in range(len(ids)) if x[i] > 0.5}
+    best = float(model.value @ x)
+    group_of = {i: group for group in model.groups for i in group}
+    label = f"P{100 * level:g}"
+
+    def money(amount: float) -> str:
+        if method in MONEY_METHODS:
+            return fmt_money(amount, currency)
+        return f"{amount:,.3g} points"
+
+    budget_left = model.budget - float(model.cost @ x)
+    capacity_left = model.capacity - float(model.effort @ x)
+    reasons: dict[str, tuple[str, str]] = {}
+    for i in range(len(ids)):
+        if i in chosen:
+            continue
+        if model.blocked[i]:
+            reasons[ids[i]] = ("dependency", f"it {model.block_reason[i]}")
+            continue
+        sibling = next((k for k in group_of.get(i, []) if k in chosen and k != i), None)
+        if sibling is not None:
+            reasons[ids[i]] = (
+                "variant",
+                f"its variant {ids[sibling]} was chosen instead (at most one of an "
+                "initiative and its variants)",
+            )
+            continue
+        if model.value[i] <= 0:
+            what = "negative" if model.value[i] < 0 else "zero"
+            reasons[ids[i]] = (
+                "negative_value",
+                f"its expected value is {what} ({money(model.value[i])})",
+            )
+            continue
+        extra = sorted(_closure(model, [i]) - chosen)
+        prerequisites = [k for k in extra if k != i]
+        conflict = next(
+            ((k, s) for k in prerequisites for s in group_of.get(k, []) if s in chosen and s != k),
+            None,
+        )
+        if conflict is not None:
+            k, s = conflict
+            reasons[ids[i]] = (
+                "dependency",
+                f"it depends on {ids[k]}, but {ids[k]}'s variant {ids[s]} was chosen instead",
+            )
+            continue
+        extra_value = float(model.value[extra].sum())
+        if prerequisites and extra_value <= 0:
+            names = ", ".join(ids[k] for k in prerequisites)
+            reasons[ids[i]] = (
+                "dependency",
+                f"it needs {names} first, and together they are worth {money(extra_value)}",
+            )
+            continue
+        extra_cost = float(model.cost[extra].sum())
+        extra_effort = float(model.effort[extra].sum())
+        over_budget = extra_cost > budget_left
+        over_capacity = extra_effort > capacity_left
+        with_prereq = " with its prerequisites" if prerequisites else ""
+        parts = []
+        if over_budget:
+            parts.append(
+                f"it needs {fmt_money(extra_cost, currency)} at {label}{with_prereq} but "
+                f"{fmt_money(max(budget_left, 0.0), currency)} of the budget is left"
+            )
+        if over_capacity:
+            parts.append(
+                f"it needs {extra_effort:,.0f} IT person-weeks{with_prereq} but "
+                f"{max(capacity_left, 0.0):,.0f} are left"
+            )
+        code = (
+            "budget_and_capacity"
+            if over_budget and over_capacity
+            else "budget"
+            if over_budget
+            else "capacity"
+            if over_capacity
+            else "tie"
+        )
+        forced_in = solve_model(model, include=[i], tie_break=False)
+        if forced_in is None:
+            consequence = "no plan within the budget and capacity can include it"
+        else:
+            loss = best - float(model.value @ forced_in)
+            consequence = f"making room for it would lower the portfolio's value by {money(loss)}"
+            if code == "tie" or loss <= 1e-9 * max(abs(best), 1.0):
+                code = "tie"
+                parts = ["an equally valuable plan includes it; the tie went to the cheaper plan"]
+                consequence = ""
+        text = "; ".join(parts + ([consequence] if consequence else []))
+        reasons[ids[i]] = (code, text)
+    return reasons
+
+
+def _simulate_total_cost(
+    cases: Sequence[Mapping[str, Any]],
+    rng: np.random.Generator,
+    simulations: int,
+    confidence: float,
+    level: float,
+) -> np.ndarray:
+    """Joint draws of the total delivery cost of ``cases`` (independent per case)."""
+    total = np.zeros(simulations)
+    for case in cases:
+        total += draw_cost(case, rng, simulations, confidence)
+    return total
+
+
+def draw_cost(
+    case: Mapping[str, Any], rng: np.random.Generator, size: int, confidence: float
+) -> np.ndarray:
+    """Draws of one case's calibrated delivery cost (currency).
+
+    From ``inputs.calibrated.cost`` {low, likely, high} with
+    ``ranges.sample_range``; from the case's cost quantiles when it has no range.
+    """
+    calibrated = (case.get("inputs") or {}).get("calibrated") or {}
+    cost_range = calibrated.get("cost") if isinstance(calibrated, Mapping) else None
+    if isinstance(cost_range, Mapping) and cost_range.get("low") is not None:
+        from helpers.ranges import sample_range
+
+        likely = cost_range.get("likely")
+        likely = None if likely is None or not math.isfinite(float(likely)) else float(likely)
+        return np.asarray(
+            sample_range(
+                rng,
+                float(cost_range["low"]),
+                likely,
+                float(cost_range["high"]),
+                confidence=confidence,
+                size=size,
+            ),
+            dtype=float,
+        )
+    return draw_from_quantiles(case.get("cost") or {}, rng, size)
+
+
+def draw_from_quantiles(
+    block: Mapping[str, Any], rng: np.random.Generator, size: int
+) -> np.ndarray:
+    """Draws from a distribution known by its quantiles (keys "0.1", "0.5"...).
+
+    Piecewise-linear quantile function through the given points, extended
+    linearly to levels 0 and 1 with the slope of the outermost segments. A
+    block with one point (or only a mean) gives that value.
+    """
+    points = quantile_points(block)
+    if len(points) == 0:
+        mean = block.get("mean") if isinstance(block, Mapping) else None
+        return np.full(size, float(mean) if mean is not None else math.nan)
+    if len(points) == 1:
+        return np.full(size, points[0, 1])
+    levels, values = points[:, 0], points[:, 1]
+    low_slope = (values[1] - values[0]) / (levels[1] - levels[0])
+    high_slope = (values[-1] - values[-2]) / (levels[-1] - levels[-2])
+    levels = np.concatenate([[0.0], levels, [1.0]])
+    values = np.concatenate(
+        [
+            [values[0] - low_slope * points[0, 0]],
+            values,
+            [values[-1] + high_slope * (1.0 - points[-1, 0])],
+        ]
+    )
+    return np.interp(rng.random(size), levels, values)
+
+
+def _prob_top_k(
+    ids: Sequence[str],
+    cases: Mapping[str, Mapping[str, Any]],
+    k: int,
+    rng: np.random.Generator,
+    simulations: int,
+) -> dict[str, float]:
+    """P(an initiative's NPV ranks in the top ``k``), NPVs redrawn independently."""
+    if not ids or k <= 0:
+        return {}
+    draws = np.vstack(
+        [draw_from_quantiles(cases[i].get("npv") or {}, rng, simulations) for i in ids]
+    )
+    draws = np.nan_to_num(draws, nan=-np.inf)
+    # rank 0 = highest NPV in each simulation; ties broken by id order (stable sort)
+    order = np.argsort(-draws, axis=0, kind="stable")
+    in_top = np.zeros(len(ids))
+    for position in range(min(k, len(ids))):
+        in_top += np.bincount(order[position], minlength=len(ids))
+    return {initiative_id: float(in_top[n] / simulations) for n, initiative_id in enumerate(ids)}
+
+
+# ---------------------------------------------------------------------------
+# Comparing with the previous quarter
+
+
+def compare_roadmaps(
+    previous: Mapping[str, Any] | None, current: Mapping[str, Any]
+) -> pd.DataFrame:
+    """What changed between two ``select`` documents, one row per initiative in either.
+
+    Columns: id, name, previous (funded / left out / not listed), current, change
+    (newly funded, dropped, still funded, still left out, new and funded, new
+    and left out, no longer listed), value_previous, value_current. Changes first.
+    Empty (same columns) when there is no previous roadmap.
+    """
+    columns = ["id", "name", "previous", "current", "change", "value_previous", "value_current"]
+    if not previous:
+        return pd.DataFrame(columns=columns)
+    before = previous.get("initiatives") or {}
+    after = current.get("initiatives") or {}
+    rows = []
+    for initiative_id in sorted(set(before) | set(after)):
+        old, new = before.get(initiative_id), after.get(initiative_id)
+        was = _state(old)
+        now = _state(new)
+        change = _CHANGES[(was, now)]
+        rows.append(
+            {
+                "id": initiative_id,
+                "name": (new or old or {}).get("name", initiative_id),
+                "previous": was,
+                "current": now,
+                "change": change,
+                "value_previous": (old or {}).get("value", math.nan),
+                "value_current": (new or {}).get("value", math.nan),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=columns)
+    order = {change: rank for rank, change in enumerate(_CHANGE_ORDER)}
+    frame = frame.sort_values(
+        ["change", "id"], key=lambda s: s.map(order) if s.name == "change" else s
+    )
+    return frame.reset_index(drop=True)
+
+
+def _state(entry: Mapping[str, Any] | None) -> str:
+    if entry is None:
+        return "not listed"
+    return "funded" if entry.get("selected") else "left out"
+
+
+_CHANGES = {
+    ("left out", "funded"): "newly funded",
+    ("funded", "left out"): "dropped",
+    ("funded", "funded"): "still funded",
+    ("left out", "left out"): "still left out",
+    ("not listed", "funded"): "new and funded",
+    ("not listed", "left out"): "new and left out",
+    ("funded", "not listed"): "no longer listed",
+    ("left out", "not listed"): "no longer listed",
+}
+_CHANGE_ORDER = (
+    "newly funded",
+    "dropped",
+    "new and funded",
+    "new and left out",
+    "no longer listed",
+    "still funded",
+    "still left out",
+)
+
+
+def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
+    """The latest quarter in ``quarters`` before ``quarter``, or None."""
+    earlier = [q for q in quarters if q < quarter]
+    return max(earlier) if earlier else None
+
+
+# ---------------------------------------------------------------------------
+# Loading: the only functions here that read files (through helpers.artifacts)
+
+
+def load_cases(
+    inputs: Any,
+    artifacts_dir: str | Path | None,
+    *,
+    compute_missing: bool = True,
+    calibration: Mapping[str, Any] | None | bool = None,
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The case of every in-scope initiative, and the ids without one.
+
+    Reads ``cases/<id>.json`` under ``artifacts_dir``. A case with no file is
+    computed (``business_case.simulate_case`` then ``summarise_case``) when
+    ``compute_missing``, else listed as missing; so is one whose computation
+    fails. ``calibration``: the calibration document to compute with; None
+    loads it only when a case must be computed (calibration.json in
+    ``artifacts_dir``, else computed from the actuals when params enable it);
+    False computes uncalibrated cases.
+    """
+    from helpers.artifacts import case_path, read_json
+
+    cases: dict[str, dict[str, Any]] = {}
+    missing: list[str] = []
+    to_compute: list[str] = []
+    for initiative_id in sorted(inputs.in_scope()["id"]):
+        path = case_path(artifacts_dir, initiative_id) if artifacts_dir else None
+        if path is not None and path.exists():
+            cases[initiative_id] = read_json(path)
+        elif compute_missing:
+            to_compute.append(initiative_id)
+        else:
+            missing.append(initiative_id)
+    if to_compute:
+        from helpers import business_case
+        from helpers.inputs import initiative_row
+
+        if calibration is None:
+            calibration = load_quarter_calibration(inputs, artifacts_dir)
+        calibration_doc = calibration if isinstance(calibration, Mapping) else None
+        for initiative_id in to_compute:
+            try:
+                simulation = business_case.simulate_case(
+                    initiative_row(inputs, initiative_id), inputs.params, calibration_doc
+                )
+                cases[initiative_id] = business_case.summarise_case(simulation)
+            except PlaybookError:
+                missing.append(initiative_id)
+    return cases, sorted(missing)
+
+
+def load_quarter_calibration(inputs: Any, artifacts_dir: str | Path | None) -> dict | None:
+    """The quarter's calibration: calibration.json if present, else computed; None if disabled."""
+    if not inputs.params.calibration.enabled:
+        return None
+    from helpers import artifacts
+
+    loader = getattr(artifacts, "load_calibration", None)
+    if loader is not None and artifacts_dir:
+        return loader(artifacts_dir, inputs)
+    if artifacts_dir and (Path(artifacts_dir) / artifacts.CALIBRATION).exists():
+        return artifacts.read_json(Path(artifacts_dir) / artifacts.CALIBRATION)
+    from helpers.calibration import calibrate_quarter
+
+    return calibrate_quarter(inputs)
+
+
+def select_quarter(
+    inputs: Any,
+    artifacts_dir: str | Path | None = None,
+    *,
+    compute_missing_cases: bool = True,
+    **overrides: Any,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Load the quarter's cases and select: (the select document, the cases used).
+
+    ``overrides`` go to ``select_portfolio`` (budget, capacity, method, weights...).
+    """
+    cases, missing = load_cases(inputs, artifacts_dir, compute_missing=compute_missing_cases)
+    document = select_portfolio(
+        inputs.initiatives, cases, inputs.params, missing=missing, **overrides
+    )
+    return document, cases
+
+
+def load_previous_roadmap(
+    root: str | Path, quarter: str, *, compute_missing_cases: bool = True
+) -> tuple[dict[str, Any] | None, str]:
+    """The previous quarter's roadmap and where it came from.
+
+    The published one (``reports/<prev>/build/artifacts/roadmap.json``) when it
+    exists; else one selected now from the previous quarter's params and
+    registers (cases from its build folder, computed when absent and
+    ``compute_missing_cases``). (None, why) when there is no earlier quarter or
+    it cannot be selected.
+    """
+    from helpers.artifacts import ROADMAP, read_json
+    from helpers.inputs import load_quarter
+    from helpers.params import list_quarters
+
+    root = Path(root)
+    previous = previous_quarter(quarter, list_quarters(root))
+    if previous is None:
+        return None, f"no quarter before {quarter} has params"
+    built = root / "reports" / previous / "build" / "artifacts"
+    if (built / ROADMAP).exists():
+        return read_json(built / ROADMAP), f"the published {previous} roadmap"
+    try:
+        inputs = load_quarter(previous, root)
+        document, _ = select_quarter(
+            inputs,
+            built if built.exists() else None,
+            compute_missing_cases=compute_missing_cases,
+            explain=False,
+            frontier=False,
+        )
+    except PlaybookError as exc:
+        return None, f"the {previous} roadmap could not be selected: {exc}"
+    return document, f"a selection computed now from the {previous} params and registers"
