@@ -129,3 +129,9 @@ def test_weighted_scores_do_not_depend_on_row_order(npvs, random):
     shuffled = register.sample(frac=1.0, random_state=random.randint(0, 999))
     second = score_initiatives(shuffled, cases)["weighted_score"]
     pd.testing.assert_series_equal(first, second)
+
+
+def test_score_initiatives_profitability_index_uses_pv_cost(register, cases):
+    cases["A"]["pv_cost"] = {"mean": 180.0}
+    scores = score_initiatives(register, cases)
+    assert scores.loc["A", "profitability_index"] == pytest.approx((100.0 + 180.0) / 180.0)

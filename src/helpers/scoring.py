@@ -10,8 +10,9 @@ Scores:
 
 - ``expected_npv``: the case's mean NPV.
 - ``prob_loss``: P(NPV < 0).
-- ``profitability_index``: (E[NPV] + E[cost]) / E[cost], with E[cost] the mean
-  calibrated delivery cost; above 1 the initiative earns more than it costs.
+- ``profitability_index``: E[PV benefit] / E[PV cost] = (E[NPV] + E[PV cost]) /
+  E[PV cost], with the case's ``pv_cost.mean`` (the mean calibrated delivery
+  cost when the case has no ``pv_cost``); above 1 it earns more than it costs.
 - ``rice``: reach x impact x confidence / effort (P50 IT person-weeks); NaN
   when the register lacks any of them.
 - ``wsjf``: cost of delay (currency per month) / duration (P50 weeks).
@@ -192,7 +193,10 @@ def _score_one(
     if effort_p50 > 0:
         rice = reach * impact * confidence / effort_p50
     wsjf = cost_of_delay / duration if duration > 0 else math.nan
-    pi = (npv + cost_mean) / cost_mean if cost_mean > 0 else math.nan
+    pv_cost = case_number(case, "pv_cost", "mean")
+    if not pv_cost > 0:
+        pv_cost = cost_mean
+    pi = (npv + pv_cost) / pv_cost if pv_cost > 0 else math.nan
     name = case.get("name")
     if name is None and row is not None and "name" in row.index:
         name = row["name"]

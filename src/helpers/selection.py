@@ -660,7 +660,14 @@ def select_portfolio(
             "blocked": [model.ids[i] for i in range(len(model.ids)) if model.blocked[i]],
         },
         "initiatives": items,
-        "timeline": timeline.to_dict(orient="records"),
+        "timeline": [
+            {
+                **row,
+                "start_date": row["start_date"].isoformat(),
+                "end_date": row["end_date"].isoformat(),
+            }
+            for row in timeline.to_dict(orient="records")
+        ],
         "missing": missing_ids,
         "notes": notes,
     }

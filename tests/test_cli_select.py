@@ -1,0 +1,106 @@
+"""Tests for ``playbook select``: JSON keys, the optimum it reports, exit codes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from helpers.cli import main
+
+
+@pytest.fixture(scope="module")
+def document(root):
+    result = CliRunner().invoke(main, ["select", "2026Q4", "--json", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_select_json_has_the_stable_keys(document):
+    for key in (
+        "selected",
+        "budget",
+        "expected_value",
+        "cost_at_confidence",
+        "prob_over_budget",
+        "frontier",
+        "initiatives",
+        "method",
+        "capacity",
+        "effort_used",
+        "missing",
+    ):
+        assert key in document
+    assert set(document["frontier"][0]) >= {"budget", "expected_value", "selected"}
+    for entry in document["initiatives"].values():
+        assert {"value", "cost", "effort", "selected"} <= set(entry)
+        if not entry["selected"]:
+            assert entry["reason"]
+    assert 0.0 <= document["prob_over_budget"] <= 1.0
+
+
+def test_select_json_selected_is_the_brute_force_optimum(document):
+    items = document["initiatives"]
+    ids = sorted(items)
+
+    def feasible(chosen):
+        if sum(items[i]["cost"] for i in chosen) > document["budget"]:
+            return False
+        if sum(items[i]["effort"] for i in chosen) > document["capacity"]:
+            return False
+        for i, entry in items.items():
+            if entry["forced"] and i not in chosen:
+                return False
+            if i in chosen and not set(entry["depends_on"]) <= chosen:
+                return False
+            if i in chosen and len(set(entry.get("variant_group", [i])) & chosen) > 1:
+                return False
+        return True
+
+    best = max(
+        sum(items[i]["value"] for i in chosen)
+        for chosen in (
+            {i for i, c in zip(ids, choice, strict=True) if c}
+            for choice in itertools.product([0, 1], repeat=len(ids))
+        )
+        if feasible(chosen)
+    )
+    chosen = set(document["selected"])
+    assert feasible(chosen)
+    assert sum(items[i]["value"] for i in chosen) == pytest.approx(best, rel=1e-12)
+    assert document["expected_value"] == pytest.approx(best, rel=1e-12)
+
+
+def test_select_budget_option_changes_the_budget(root):
+    result = CliRunner().invoke(
+        main, ["select", "2026Q4", "--budget", "1200000", "--json", "--root", str(root)]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["budget"] == 1200000.0
+
+
+def test_select_text_names_what_is_funded(root):
+    result = CliRunner().invoke(main, ["select", "2026Q4", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Roadmap 2026Q4: method expected_npv")
+    assert "Fund " in result.output and "leave out:" in result.output
+
+
+def test_select_budget_below_must_dos_exits_1_naming_the_conflict(root):
+    result = CliRunner().invoke(main, ["select", "2026Q4", "--budget", "1000", "--root", str(root)])
+    assert result.exit_code == 1
+    assert "must-dos and committed work" in result.output
+    assert "but the budget is $1k" in result.output
+
+
+def test_select_unknown_quarter_exits_2(root):
+    result = CliRunner().invoke(main, ["select", "2031Q1", "--root", str(root)])
+    assert result.exit_code == 2
+    assert "no such params file" in result.output
+
+
+def test_select_negative_budget_is_a_usage_error(root):
+    result = CliRunner().invoke(main, ["select", "2026Q4", "--budget", "-5", "--root", str(root)])
+    assert result.exit_code == 2
