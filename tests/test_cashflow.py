@@ -166,3 +166,25 @@ def test_npv_falls_with_delay(benefit, cost, duration, run_cost, ramp, delay):
     later = float(model.npv_delayed(delay))
     assume(benefit >= run_cost and later >= 0)
     assert float(model.npv()) >= later
+
+
+@settings(max_examples=100, deadline=None)
+@given(**inputs, rate=st.floats(0, 0.5))
+def test_payback_is_the_first_month_cumulative_cash_is_not_negative(
+    benefit, cost, duration, run_cost, ramp, rate
+):
+    model = CashFlowModel(
+        benefit=benefit,
+        cost=cost,
+        duration=duration,
+        run_cost=run_cost,
+        ramp=ramp,
+        annual_rate=rate,
+        horizon=36,
+    )
+    month = float(model.payback())
+    if math.isnan(month):
+        assert float(model.npv()) < 0
+    else:
+        assert float(model.cumulative(month)) == pytest.approx(0.0, abs=1e-6 * cost)
+        assert float(model.cumulative(month - 0.01)) < 0

@@ -27,7 +27,7 @@ WEEKS_PER_MONTH = 52.0 / 12.0
 # below this value of a·T the discount integrals use a series (the closed forms
 # would lose every digit to cancellation)
 _SMALL_RATE = 1e-4
-_PAYBACK_BISECTIONS = 40
+_PAYBACK_NEWTON_STEPS = 8  # quadratic convergence: far below a day after a few
 
 
 def monthly_rate(annual_rate: float) -> float:
@@ -70,6 +70,17 @@ class CashFlowModel:
         self._ramp_safe = np.where(self.ramp > 0, self.ramp, 1.0)
         self._dur_safe = np.where(self.duration > 0, self.duration, 1.0)
         self._ramp_end = self.duration + self.ramp
+        self._prepare()
+
+    def _prepare(self) -> None:
+        # discount factors at the model's own breakpoints, computed once: every
+        # later evaluation at a time t needs only exp(-a·t)
+        self._fast = self.a > 0.0 and not self._small
+        self._instant = bool(np.any(self.duration <= 0))
+        if self._fast:
+            self._e_duration = np.exp(-self.a * self.duration)
+            self._e_ramp = np.exp(-self.a * self.ramp)
+            self._e_ramp_end = self._e_duration * self._e_ramp
 
     # integrals of the discount factor
     def _annuity(self, t: np.ndarray) -> np.ndarray:
@@ -95,6 +106,23 @@ class CashFlowModel:
     def cumulative(self, t: np.ndarray | float) -> np.ndarray:
         """Cumulative discounted net cash from month 0 to month ``t`` (clipped to the horizon)."""
         t = np.minimum(np.asarray(t, dtype=float), self.horizon)
+        if not self._fast:
+            return self._cumulative_plain(t)
+        a = self.a
+        e_t = np.exp(-a * t)
+        e_d, e_re = self._e_duration, self._e_ramp_end
+        # ∫ v^s over [0, min(t, D)], [D, max(t, D)] and [D+R, max(t, D+R)], via exp(-a·x)
+        cost = self.cost / self._dur_safe * (1.0 - np.maximum(e_t, e_d)) / a
+        if self._instant:
+            cost = np.where(self.duration > 0, cost, np.where(t >= 0, self.cost, 0.0))
+        run = self.run_cost / 12.0 * (e_d - np.minimum(e_t, e_d)) / a
+        u = np.minimum(np.maximum(t - self.duration, 0.0), self.ramp)  # months into the ramp
+        e_u = np.minimum(np.maximum(e_t / e_d, self._e_ramp), 1.0)  # exp(-a·u)
+        ramp_part = e_d * (1.0 - e_u * (1.0 + a * u)) / (a * a) / self._ramp_safe
+        full_part = (e_re - np.minimum(e_t, e_re)) / a
+        return self.benefit / 12.0 * (ramp_part + full_part) - run - cost
+
+    def _cumulative_plain(self, t: np.ndarray) -> np.ndarray:
         d, r = self.duration, self.ramp
         cost = self.cost / self._dur_safe * self._annuity(np.minimum(t, d))
         cost = np.where(d > 0, cost, np.where(t >= 0, self.cost, 0.0))
@@ -127,16 +155,18 @@ class CashFlowModel:
         run = self.run_cost / 12.0 * (self._annuity(np.maximum(t, d)) - self._annuity(d))
         return cost + run
 
-    def payback(self) -> np.ndarray:
-        """Months from the decision until cumulative discounted cash reaches 0; NaN if never."""
+    def payback(self, npv: np.ndarray | None = None) -> np.ndarray:
+        """Months from the decision until cumulative discounted cash reaches 0; NaN if never.
+
+        ``npv`` (from ``npv()``) saves computing it again.
+        """
         shape = np.broadcast(self.benefit, self.cost, self.duration, self.run_cost, self.ramp).shape
         b = np.broadcast_to(self.benefit, shape)
         k = np.broadcast_to(self.run_cost, shape)
-        d = np.broadcast_to(self.duration, shape)
         ramp_end = np.broadcast_to(self._ramp_end, shape)
         T = self.horizon
         result = np.full(shape, np.nan)
-        end_value = np.broadcast_to(self.cumulative(T), shape)
+        end_value = np.broadcast_to(self.cumulative(T) if npv is None else npv, shape)
         pays = end_value >= 0
         if not pays.any():
             return result
@@ -150,23 +180,29 @@ class CashFlowModel:
             if self.a == 0.0:
                 cross = start - g1 / net
             else:
-                arg = np.exp(-self.a * start) + self.a * g1 / net
-                cross = -np.log(np.maximum(arg, 1e-300)) / self.a
+                # solves exp(-a·t) = exp(-a·start) + a·g1/net; log1p keeps tiny rates exact
+                x = np.maximum(self.a * g1 * np.exp(self.a * start) / net, -1.0 + 1e-16)
+                cross = start - np.log1p(x) / self.a
             result[in_full] = np.minimum(cross, T)
-        # otherwise it crosses during the ramp, where the net rate rises linearly: bisect
+        # otherwise it crosses during the ramp. There cumulative cash is convex in time
+        # (the net rate rises linearly and a·t < 1), so Newton's method started at the
+        # right end, where cash is already positive, falls monotonically onto the root.
         in_ramp = pays & ~in_full
         if in_ramp.any():
             idx = np.flatnonzero(in_ramp.ravel())
             sub = self._subset(idx, shape)
-            lo = np.broadcast_to(d, shape).ravel()[idx].copy()
-            hi = np.minimum(ramp_end.ravel()[idx], T).copy()
-            for _ in range(_PAYBACK_BISECTIONS):
-                mid = 0.5 * (lo + hi)
-                positive = sub.cumulative(mid) >= 0
-                hi = np.where(positive, mid, hi)
-                lo = np.where(positive, lo, mid)
-            result.ravel()[idx] = hi
+            t = np.minimum(sub._ramp_end, T)
+            for _ in range(_PAYBACK_NEWTON_STEPS):
+                t = np.maximum(t - sub.cumulative(t) / sub._net_rate(t), sub.duration)
+            result.ravel()[idx] = t
         return result
+
+    def _net_rate(self, t: np.ndarray) -> np.ndarray:
+        """Discounted net cash a month at time ``t`` after delivery (floored above 0)."""
+        ramp_share = np.minimum((t - self.duration) / self._ramp_safe, 1.0)
+        ramp_share = np.where(self.ramp > 0, ramp_share, 1.0)
+        rate = (self.benefit * ramp_share - self.run_cost) / 12.0 * np.exp(-self.a * t)
+        return np.maximum(rate, 1e-12)
 
     def _subset(self, idx: np.ndarray, shape: tuple[int, ...]) -> CashFlowModel:
         def pick(x: np.ndarray) -> np.ndarray:
@@ -184,6 +220,7 @@ class CashFlowModel:
         model._ramp_safe = np.where(model.ramp > 0, model.ramp, 1.0)
         model._dur_safe = np.where(model.duration > 0, model.duration, 1.0)
         model._ramp_end = model.duration + model.ramp
+        model._prepare()
         return model
 
 
