@@ -208,6 +208,7 @@ def build_quarter(reports, quarter, *, cases, failed=(), budget=900_000.0, uplif
             "selected": [c[0] for c in ok_cases[:1]],
             "expected_value": 320_000.0,
             "prob_over_budget": 0.18,
+            "initiatives": {c[0]: {"reason": "does not fit the budget"} for c in ok_cases[1:]},
         },
     )
     for initiative_id, name in ok_cases:
@@ -382,6 +383,7 @@ def test_render_quarter_page_lists_cases_with_headline_figures(fake_site):
     assert "12%" in page  # P(loss)
     assert "$210k" in page  # cost P80
     assert "Fund" in page
+    assert "Chosen" in page and "Left out: does not fit the budget" in page
 
 
 def test_render_quarter_page_marks_failed_cases(fake_site):

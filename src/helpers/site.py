@@ -461,7 +461,9 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
         if status == "failed":
             failed.append({"href": href, "title": title, "error": _error_text(entry.get("error"))})
         if key.startswith("case:"):
-            cases.append(_case_row(key[5:], entry, artifacts_dir, currency, href))
+            row = _case_row(key[5:], entry, artifacts_dir, currency, href)
+            row["roadmap"] = _roadmap_verdict(roadmap, key[5:])
+            cases.append(row)
         else:
             summary = {
                 "calibration": _calibration_summary(calibration),
@@ -518,6 +520,17 @@ def _case_row(initiative_id, entry, artifacts_dir, currency, href) -> dict[str, 
         "cost_p80": fmt_money(_quantile(doc.get("cost"), "0.8"), doc.get("currency", currency)),
         "fund": action == "fund",
     }
+
+
+def _roadmap_verdict(roadmap: Mapping | None, initiative_id: str) -> str:
+    """ "Chosen", or "Left out: <reason>", or "–" when the roadmap has not run."""
+    if not isinstance(roadmap, Mapping) or "selected" not in roadmap:
+        return "–"
+    if initiative_id in (roadmap.get("selected") or []):
+        return "Chosen"
+    detail = (roadmap.get("initiatives") or {}).get(initiative_id) or {}
+    reason = detail.get("reason") if isinstance(detail, Mapping) else None
+    return f"Left out: {reason}" if reason else "Left out"
 
 
 def _calibration_summary(calibration: Mapping | None) -> str:
