@@ -663,7 +663,9 @@ def excluded_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
         }
         for metric, found in calibration["metrics"].items()
     ]
-    return pd.DataFrame(rows, columns=["metric", "missing", "zero", "negative", "ids"])
+    return pd.DataFrame(rows, columns=["metric", "missing", "zero", "negative", "ids"]).set_index(
+        "metric"
+    )
 
 
 def describe_bias(calibration: Mapping[str, Any], *, budget_confidence: float) -> str:
@@ -710,13 +712,200 @@ def describe_coverage(calibration: Mapping[str, Any]) -> str:
         entry = found["overall"]
         if entry["coverage"] is None:
             continue
-        verdict = "overconfident" if entry["coverage"] < nominal else "honest"
+        k = entry["widening"]
+        if entry["coverage"] < nominal:
+            verdict = (
+                f"so they were overconfident: ranges {fmt_ratio(k)} as wide (in log terms, "
+                "about the estimate) would have held the nominal share"
+            )
+        else:
+            verdict = "so they were honest"
+            if k is not None and k < 1:
+                verdict += f" (even ranges {fmt_ratio(k)} as wide would have been)"
         lines.append(
             f"- **{metric}**: {fmt_pct(entry['coverage'])} of actuals fell inside the "
-            f"{fmt_pct(nominal)} ranges stated ({entry['coverage_n']} projects), so they were "
-            f"{verdict}; widening them ×{entry['widening']:.2f} in log terms would have made "
-            f"them honest."
+            f"{fmt_pct(nominal)} ranges stated ({entry['coverage_n']} projects), {verdict}."
         )
     if not lines:
         return "- No project in this history stated a range, so coverage cannot be checked."
     return "\n".join(lines)
+
+
+def describe_summary(calibration: Mapping[str, Any], *, budget_confidence: float) -> str:
+    """The report's summary in Markdown: the record, the bias, the ranges, and what we do."""
+    source = calibration.get("source", "the actuals register")
+    head = (
+        f"Past estimates against actuals for **{calibration['projects']} projects** "
+        f"({source}), per {calibration['by']}. Ratio = actual ÷ estimate; above ×1 is an "
+        "overrun (for benefit, below ×1 is a shortfall)."
+    )
+    action = (
+        "**What we do with it:** every new estimate is moved by its class's bias (small "
+        "classes lean on all projects) and widened to at least the spread of its track "
+        "record before it is simulated. Business cases show this calibrated view beside "
+        "the stated one."
+    )
+    return "\n\n".join(
+        [
+            head,
+            describe_bias(calibration, budget_confidence=budget_confidence),
+            describe_coverage(calibration),
+            action,
+        ]
+    )
+
+
+def fmt_summary_table(calibration: Mapping[str, Any], *, budget_confidence: float) -> pd.DataFrame:
+    """Per metric and class, as text: bias, shares, uplift at the budget confidence, coverage."""
+    chance = round(1 - budget_confidence, 10)
+    table = summary_table(calibration, chance=chance)
+    level = f"P{round(100 * budget_confidence)}"
+    return pd.DataFrame(
+        {
+            "metric": table["metric"],
+            "class": table["class"],
+            "projects": table["n"],
+            "median ratio": [fmt_ratio(v) for v in table["median"]],
+            "geometric mean": [fmt_ratio(v) for v in table["geometric_mean"]],
+            "over / on / under": [
+                f"{fmt_pct(o)} / {fmt_pct(e)} / {fmt_pct(u)}"
+                for o, e, u in zip(
+                    table["share_overrun"],
+                    table["share_on_estimate"],
+                    table["share_underrun"],
+                    strict=True,
+                )
+            ],
+            "bias used": [fmt_ratio(v) for v in table["bias_factor"]],
+            f"uplift for {level}": [fmt_pct(v) for v in table["uplift"]],
+            "range coverage": [fmt_pct(v) for v in table["coverage"]],
+            "widening": [fmt_ratio(v) for v in table["widening"]],
+        }
+    ).set_index(["metric", "class"])
+
+
+def _entries(found: Mapping[str, Any]) -> list[tuple[str, dict]]:
+    return [("all projects", found["overall"]), *found["by_class"].items()]
+
+
+def describe_fit(calibration: Mapping[str, Any]) -> str:
+    """One Markdown bullet per metric: how many projects overran, hit or beat the estimate."""
+    lines = []
+    for metric, found in calibration["metrics"].items():
+        entry = found["overall"]
+        if not entry["n"]:
+            continue
+        lines.append(
+            f"- **{metric}**: {fmt_pct(entry['share_overrun'])} came in above the estimate, "
+            f"{fmt_pct(entry['share_on_estimate'])} exactly on it and "
+            f"{fmt_pct(entry['share_underrun'])} below; half were within "
+            f"{fmt_ratio(entry['quantiles']['0.25'])}–{fmt_ratio(entry['quantiles']['0.75'])} "
+            "of the estimate."
+        )
+    return "\n".join(lines) or "- No project with a usable estimate and actual."
+
+
+def describe_spread(calibration: Mapping[str, Any]) -> str:
+    """One Markdown bullet per metric: the classes whose outcomes scatter most and least."""
+    lines = []
+    for metric, found in calibration["metrics"].items():
+        ranked = sorted(
+            (
+                (entry["sigma_raw"], label)
+                for label, entry in found["by_class"].items()
+                if entry["n"] >= calibration["min_class_size"] and entry["sigma_raw"] is not None
+            ),
+        )
+        overall = found["overall"]["sigma_raw"]
+        if overall is None:
+            continue
+        text = (
+            f"- **{metric}**: a typical miss is {fmt_ratio(math.exp(overall))} either way "
+            "(one standard deviation of log ratio)"
+        )
+        if len(ranked) >= 2:
+            (low, calm), (high, wild) = ranked[0], ranked[-1]
+            text += (
+                f"; most in {wild} ({fmt_ratio(math.exp(high))}), "
+                f"least in {calm} ({fmt_ratio(math.exp(low))})"
+            )
+        lines.append(text + ".")
+    return "\n".join(lines) or "- Too few projects to measure the spread."
+
+
+def describe_uplift(calibration: Mapping[str, Any], *, budget_confidence: float) -> str:
+    """One Markdown bullet per metric: what to add (or cut, for benefit) at two confidences."""
+    chance = _key(round(1 - budget_confidence, 10))
+    lines = []
+    for metric, found in calibration["metrics"].items():
+        entry = found["overall"]
+        if not entry["n"]:
+            continue
+        if found["benefit"]:
+            lines.append(
+                f"- **{metric}**: to keep the chance of falling short at {fmt_pct(float(chance))}, "
+                f"cut the stated figure by {fmt_pct(entry['haircut'].get(chance))}; "
+                f"at 10%, by {fmt_pct(entry['haircut']['0.1'])}."
+            )
+        else:
+            lines.append(
+                f"- **{metric}**: to keep the chance of overrun at {fmt_pct(float(chance))}, add "
+                f"{fmt_pct(entry['uplift'].get(chance))} (history) or "
+                f"{fmt_pct(entry['uplift_pooled'].get(chance))} (lognormal model); at 10%, add "
+                f"{fmt_pct(entry['uplift']['0.1'])}."
+            )
+    return "\n".join(lines) or "- No project with a usable estimate and actual."
+
+
+def describe_trend(calibration: Mapping[str, Any]) -> str:
+    """One Markdown bullet per metric: earlier against later projects (by completion quarter)."""
+    lines = []
+    for metric, found in calibration["metrics"].items():
+        trend = found["overall"]["trend"]
+        if len(trend) < 2:
+            continue
+        half = len(trend) // 2
+        early, late = trend[:half], trend[half:]
+
+        def pooled(points: list[dict]) -> tuple[float, int]:
+            n = sum(p["n"] for p in points)
+            return math.exp(sum(p["n"] * math.log(p["geometric_mean"]) for p in points) / n), n
+
+        (before, n_before), (after, n_after) = pooled(early), pooled(late)
+        verdict = (
+            "closer to estimate"
+            if abs(math.log(after)) < abs(math.log(before))
+            else "no closer to estimate"
+        )
+        lines.append(
+            f"- **{metric}**: {fmt_ratio(before)} in {early[0]['quarter']}–{early[-1]['quarter']} "
+            f"({n_before} projects) against {fmt_ratio(after)} in "
+            f"{late[0]['quarter']}–{late[-1]['quarter']} ({n_after} projects): {verdict}."
+        )
+    return "\n".join(lines) or "- No completion dates, so no trend can be shown."
+
+
+def describe_excluded(calibration: Mapping[str, Any]) -> str:
+    """Markdown: how many projects per metric could not give a ratio, and why."""
+    lines = []
+    for metric, found in calibration["metrics"].items():
+        ex = found["excluded"]
+        count = ex["missing"] + ex["zero"] + ex["negative"]
+        if count:
+            lines.append(
+                f"- **{metric}**: {count} of {calibration['projects']} projects left out of the "
+                f"ratios ({ex['missing']} with no estimate or actual, {ex['zero']} zero, "
+                f"{ex['negative']} negative)."
+            )
+    return "\n".join(lines) or "- Every project gave a usable ratio for every metric."
+
+
+def describe_method(calibration: Mapping[str, Any]) -> str:
+    """Markdown: the settings this calibration used, in words."""
+    n0 = calibration["n0"]
+    return (
+        f"Classes by `{calibration['by']}`. A class of n projects gets the credibility "
+        f"weight n ÷ (n + {n0:g}) against all projects; classes with fewer than "
+        f"{calibration['min_class_size']} usable projects use all projects. Ranges were "
+        f"taken as stated at {fmt_pct(calibration['confidence'])} confidence."
+    )
