@@ -1,0 +1,257 @@
+"""Benchmark the quarterly build against a shell loop of papermill + nbconvert.
+
+Measures, on a copy of the project in a temporary folder (the real reports/
+is never touched):
+
+- the cold build (``playbook run Q --force`` into an empty reports folder);
+- the rebuild with nothing changed;
+- the rebuild after one initiative changed (and which notebooks re-executed);
+- the reference a user would otherwise write: a shell loop calling
+  ``papermill`` then ``jupyter nbconvert`` for each notebook;
+- the floor: a kernel's start plus importing pandas, matplotlib and seaborn.
+
+and prints a table of the ratios against the targets of DESIGN.md section 9.
+
+    .venv/bin/python benchmarks/bench_build.py               # the sample quarter
+    .venv/bin/python benchmarks/bench_build.py --large       # and 100 generated initiatives
+
+With ``--large`` the shell loop runs over a sample of the notebooks (``--loop-cases``)
+and is extrapolated to all of them, unless ``--full-loop`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PLAYBOOK = BIN / "playbook"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quarter", default="2026Q4")
+    parser.add_argument("--jobs", type=int, default=None, help="playbook run --jobs")
+    parser.add_argument("--large", action="store_true", help="also 100 generated initiatives")
+    parser.add_argument("--size", type=int, default=100, help="initiatives in the --large run")
+    parser.add_argument(
+        "--loop-cases", type=int, default=8, help="cases the --large shell loop runs"
+    )
+    parser.add_argument("--full-loop", action="store_true", help="--large loop over every case")
+    parser.add_argument("--floor-runs", type=int, default=3)
+    args = parser.parse_args()
+
+    floor = measure_floor(args.floor_runs)
+    print(f"floor (kernel start + import pandas, matplotlib, seaborn): {floor:.2f} s")
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        project = copy_project(Path(tmp) / "sample")
+        rows = bench_quarter("sample", project, args.quarter, args.jobs, floor, loop_cases=None)
+        if args.large:
+            project = copy_project(Path(tmp) / "large")
+            generate_register(project, args.quarter, args.size)
+            loop_cases = None if args.full_loop else args.loop_cases
+            rows += bench_quarter(
+                f"{args.size} initiatives", project, args.quarter, args.jobs, floor, loop_cases
+            )
+    print()
+    print_table(rows)
+
+
+# -- the measurements ---------------------------------------------------------------
+
+
+def bench_quarter(label, project, quarter, jobs, floor, loop_cases):
+    reports = project / "reports"
+    print(f"\n[{label}] cold build ...", flush=True)
+    cold = playbook_run(project, quarter, reports, jobs, force=True)
+    manifest = read_manifest(reports, quarter)
+    executed = [e for e in manifest["notebooks"] if not e["reused"]]
+    per_notebook = sum(e["seconds"] for e in executed) / max(len(executed), 1)
+    failed = [e["key"] for e in manifest["notebooks"] if e["status"] != "ok"]
+    if failed:
+        print(f"  note: {len(failed)} notebooks failed: {', '.join(failed[:5])}")
+    print(f"[{label}] rebuild, nothing changed ...", flush=True)
+    unchanged = playbook_run(project, quarter, reports, jobs)
+    changed_id = change_one_initiative(project, quarter)
+    print(f"[{label}] rebuild after changing {changed_id} ...", flush=True)
+    one = playbook_run(project, quarter, reports, jobs)
+    manifest = read_manifest(reports, quarter)
+    reexecuted = [e["key"] for e in manifest["notebooks"] if not e["reused"]]
+    print(f"[{label}] shell loop: papermill then jupyter nbconvert per notebook ...", flush=True)
+    loop, looped, total = shell_loop(project, quarter, loop_cases)
+    loop_note = "" if looped == total else f" (extrapolated from {looped} of {total})"
+    n = len(manifest["notebooks"])
+    expected = {f"case:{changed_id}", "roadmap"}
+    return [
+        (label, f"cold build, {n} notebooks", f"{cold:.1f} s", "", ""),
+        (label, "shell loop" + loop_note, f"{loop:.1f} s", "", ""),
+        (label, "cold build / shell loop", f"{cold / loop:.3f}x", "<= 0.2x", cold / loop <= 0.2),
+        (label, "rebuild, nothing changed", f"{unchanged:.2f} s", "< 2 s", unchanged < 2),
+        (
+            label,
+            "rebuild unchanged / cold build",
+            f"{unchanged / cold:.3f}x",
+            "<= 0.05x",
+            unchanged / cold <= 0.05,
+        ),
+        (
+            label,
+            f"rebuild after {changed_id} changed",
+            f"{one:.1f} s, re-executed {', '.join(reexecuted)}",
+            "that case + roadmap",
+            set(reexecuted) == expected,
+        ),
+        (
+            label,
+            "time per notebook / floor",
+            f"{per_notebook:.2f} s / {floor:.2f} s = {per_notebook / floor:.2f}x",
+            "<= 1.3x",
+            per_notebook / floor <= 1.3,
+        ),
+    ]
+
+
+def playbook_run(project: Path, quarter: str, reports: Path, jobs, force=False) -> float:
+    command = [str(PLAYBOOK), "run", quarter, "--root", str(project), "--reports", str(reports)]
+    command += ["--quiet"] + (["--jobs", str(jobs)] if jobs else [])
+    command += ["--force"] if force else []
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        sys.exit(f"playbook run failed ({done.returncode}):\n{done.stderr}")
+    print("  " + done.stdout.strip().replace("\n", "\n  "))
+    return seconds
+
+
+def shell_loop(project: Path, quarter: str, cases: int | None) -> tuple[float, int, int]:
+    """Time the shell loop a user would write; returns (seconds, notebooks run, total)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from helpers.inputs import load_quarter
+
+    ids = list(load_quarter(quarter, project).in_scope()["id"])
+    total = len(ids) + 2
+    chosen = ids if cases is None else ids[:cases]
+    out = project / "loop"
+    artifacts = out / "artifacts"
+    lines = ["set -e", f"cd {shlex.quote(str(project / 'notebooks'))}"]
+    common = f"-p quarter {quarter} -p root {shlex.quote(str(project))} "
+    common += f"-p artifacts_dir {shlex.quote(str(artifacts))} -k python3 --no-progress-bar"
+    runs = [("calibration", "calibration", "")]
+    runs += [("business_case", f"case-{i}", f"-p initiative_id {shlex.quote(i)}") for i in chosen]
+    runs += [("roadmap", "roadmap", "-p compute_missing_cases False")]
+    for notebook, name, extra in runs:
+        executed = shlex.quote(str(out / f"{name}.ipynb"))
+        lines.append(f"{BIN}/papermill {notebook}.ipynb {executed} {common} {extra} || true")
+        lines.append(f"{BIN}/jupyter nbconvert --to html --no-input --log-level ERROR {executed}")
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    subprocess.run(["bash", "-c", "\n".join(lines)], capture_output=True, check=True)
+    seconds = time.perf_counter() - started
+    if len(runs) < total:  # cases cost about the same each: scale the case part
+        seconds = seconds * total / len(runs)
+    return seconds, len(runs), total
+
+
+def measure_floor(runs: int) -> float:
+    """A kernel's start plus importing pandas, matplotlib and seaborn, in seconds."""
+    from jupyter_client.manager import start_new_kernel
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        manager, client = start_new_kernel(kernel_name="python3")
+        try:
+            client.execute_interactive(
+                "import pandas, matplotlib, seaborn", timeout=120, output_hook=lambda _: None
+            )
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+# -- the projects ---------------------------------------------------------------------
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of params/, data/, notebooks/ and playbook/ (the code stays installed)."""
+    for name in ("params", "data", "notebooks", "playbook"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns(".*"))
+    return target
+
+
+def register_path(project: Path, quarter: str) -> Path:
+    sys.path.insert(0, str(ROOT / "src"))
+    from helpers.params import load_params
+
+    return project / load_params(quarter, project).initiatives.path
+
+
+def change_one_initiative(project: Path, quarter: str) -> str:
+    """Raise the first in-scope initiative's benefit_high by 10%; return its id."""
+    path = register_path(project, quarter)
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    row = next(r for r in rows if r["status"] in ("proposed", "approved", "in_progress"))
+    row["benefit_high"] = f"{float(row['benefit_high']) * 1.1:.0f}"
+    write_rows(path, rows)
+    return row["id"]
+
+
+def generate_register(project: Path, quarter: str, size: int) -> None:
+    """Replace the quarter's initiatives with ``size`` made from the sample ones (seeded)."""
+    path = register_path(project, quarter)
+    with path.open(newline="") as handle:
+        sample = [r for r in csv.DictReader(handle) if not r.get("variant_of")]
+    rng = random.Random(2026)
+    rows = []
+    for n in range(size):
+        row = dict(rng.choice(sample))
+        scale = rng.uniform(0.5, 2.0)
+        for key in row:
+            if key.startswith(("benefit_", "cost_")) and row[key]:
+                row[key] = f"{float(row[key]) * scale:.0f}"
+        row.update(id=f"GEN-{n + 1:03d}", name=f"{row['name']} #{n + 1}", status="proposed")
+        row.update(depends_on="", variant_of="", must_do="false")
+        rows.append(row)
+    write_rows(path, rows)
+
+
+def write_rows(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def read_manifest(reports: Path, quarter: str) -> dict:
+    return json.loads((reports / quarter / "build" / "manifest.json").read_text())
+
+
+def print_table(rows) -> None:
+    header = ("quarter", "figure", "measured", "target", "met")
+    cells = [header] + [
+        (a, b, c, d, "" if e == "" else ("yes" if e else "NO")) for a, b, c, d, e in rows
+    ]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
+    for i, row in enumerate(cells):
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""End to end: ``playbook run`` as a user runs it, into a temporary reports folder.
+
+- the sample quarter, built from a copy of the project (real notebooks, real site);
+- a build killed part-way leaves the previous site whole;
+- one initiative changed so its notebook fails: that case is marked failed in the
+  manifest and the site, every other report is present, exit 1 with one line.
+
+Slow (every notebook starts a kernel), so marked ``slow``; they run in CI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_pipeline import make_project
+
+PLAYBOOK = Path(sys.executable).parent / "playbook"
+NOTEBOOKS = ("calibration.ipynb", "business_case.ipynb", "roadmap.ipynb")
+
+pytestmark = pytest.mark.slow
+
+
+def playbook(*args: str | Path, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(PLAYBOOK), *map(str, args)], capture_output=True, text=True, timeout=900, **kwargs
+    )
+
+
+@pytest.fixture()
+def sample_project(root: Path, tmp_path: Path) -> Path:
+    """A copy of the project's params, data, notebooks and playbook (the code stays installed)."""
+    missing = [n for n in NOTEBOOKS if not (root / "notebooks" / n).is_file()]
+    if missing:
+        pytest.skip(f"notebooks not written yet: {', '.join(missing)}")
+    project = tmp_path / "project"
+    for name in ("params", "data", "notebooks", "playbook"):
+        if (root / name).exists():
+            shutil.copytree(root / name, project / name, ignore=shutil.ignore_patterns(".*"))
+    return project
+
+
+def in_scope_ids(project: Path, quarter: str = "2026Q4") -> list[str]:
+    from helpers.inputs import load_quarter
+
+    return list(load_quarter(quarter, project).in_scope()["id"])
+
+
+def read_manifest(quarter_dir: Path) -> dict:
+    return json.loads((quarter_dir / "build" / "manifest.json").read_text())
+
+
+def snapshot(reports: Path) -> dict[str, str]:
+    """Every published file (through the quarter symlinks), by path and content hash."""
+    files = {}
+    for path in sorted(reports.rglob("*")):
+        relative = path.relative_to(reports)
+        if relative.parts[0].startswith(".") or not path.is_file():
+            continue
+        files[relative.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for quarter in reports.iterdir():
+        if quarter.is_symlink() and not quarter.name.startswith("."):
+            for path in quarter.rglob("*"):
+                if path.is_file():
+                    key = path.relative_to(reports).as_posix()
+                    files[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return files
+
+
+def assert_site_complete(reports: Path, quarter: str) -> dict:
+    """The quarter's published build is whole: every page and file its manifest names."""
+    quarter_dir = reports / quarter
+    manifest = read_manifest(quarter_dir)
+    assert (reports / "index.html").is_file()
+    assert (quarter_dir / "index.html").is_file()
+    for entry in manifest["notebooks"]:
+        assert (quarter_dir / entry["html"]).is_file(), entry["html"]
+        assert (quarter_dir / entry["executed"]).is_file(), entry["executed"]
+    return manifest
+
+
+# -- the sample quarter -------------------------------------------------------------------
+
+
+def test_run_sample_quarter_publishes_every_report(sample_project: Path, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+
+    done = playbook("run", "2026Q4", "--root", sample_project, "--reports", reports, "-q")
+
+    assert done.returncode == 0, done.stderr
+    ids = in_scope_ids(sample_project)
+    assert f"2026Q4: {len(ids) + 2} notebooks ({len(ids) + 2} executed, 0 reused" in done.stdout
+    manifest = assert_site_complete(reports, "2026Q4")
+    assert [e["key"] for e in manifest["notebooks"]] == (
+        ["calibration"] + [f"case:{i}" for i in ids] + ["roadmap"]
+    )
+    assert {e["status"] for e in manifest["notebooks"]} == {"ok"}
+    assert manifest["missing"] == []
+    quarter = reports / "2026Q4"
+    for page in ["calibration.html", "roadmap.html"] + [f"cases/{i}.html" for i in ids]:
+        html = (quarter / page).read_text()
+        assert "Traceback" not in html, page
+    artifacts = quarter / "build" / "artifacts"
+    assert (artifacts / "calibration.json").is_file() and (artifacts / "roadmap.json").is_file()
+    assert sorted(p.stem for p in (artifacts / "cases").glob("*.json")) == sorted(ids)
+    inputs = quarter / "build" / "inputs"
+    for name in ("params/2026Q4.yaml", "params/defaults.yaml", "data/sample/initiatives.csv"):
+        assert (inputs / name).read_bytes() == (sample_project / name).read_bytes()
+    assert (reports / "index.html").is_file()
+
+    again = playbook("run", "2026Q4", "--root", sample_project, "--reports", reports, "-q")
+
+    assert again.returncode == 0, again.stderr
+    assert f"(0 executed, {len(ids) + 2} reused, 0 failed)" in again.stdout
+    assert "(up to date)" in again.stdout
+    assert read_manifest(quarter)["built_at"] == manifest["built_at"]
+
+
+def test_run_sample_quarter_failing_case_is_marked_and_the_rest_published(
+    sample_project: Path, tmp_path: Path
+) -> None:
+    failing = make_case_fail(sample_project)
+    reports = tmp_path / "reports"
+
+    done = playbook("run", "2026Q4", "--root", sample_project, "--reports", reports, "-q")
+
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"Error: business_case.ipynb (case {failing}) failed in cell ")
+    manifest = assert_site_complete(reports, "2026Q4")
+    status = {e["key"]: e["status"] for e in manifest["notebooks"]}
+    assert status.pop(f"case:{failing}") == "failed"
+    assert set(status.values()) == {"ok"}  # every other report, the roadmap included
+    assert manifest["missing"] == [failing]
+    entry = next(e for e in manifest["notebooks"] if e["key"] == f"case:{failing}")
+    assert entry["error"]["ename"] and entry["error"]["cell"] is not None
+    assert f"failed in cell {entry['error']['cell']}: {entry['error']['ename']}" in line
+    page = (reports / "2026Q4" / entry["html"]).read_text()
+    assert entry["error"]["ename"] in page
+    quarter_page = (reports / "2026Q4" / "index.html").read_text()
+    assert "failed" in quarter_page.lower()
+
+
+def make_case_fail(project: Path) -> str:
+    """Change one in-scope initiative so that its business case cannot be computed."""
+    import csv
+
+    path = project / "data" / "sample" / "initiatives.csv"
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    row = next(r for r in rows if r["status"] == "proposed" and not r["variant_of"])
+    # valid input (a register may well hold it), which the simulation cannot turn into money
+    row.update(benefit_low="1e305", benefit_likely="", benefit_high="1e307")
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return row["id"]
+
+
+# -- killed builds ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("moment", ["build folder created", "first case rendered", "manifest"])
+def test_run_killed_part_way_leaves_the_previous_site(tmp_path: Path, moment: str) -> None:
+    project = make_project(tmp_path / "project")
+    reports = tmp_path / "reports"
+    first = playbook("run", "2026Q4", "--root", project, "--reports", reports, "-q", "-j", "2")
+    assert first.returncode == 0, first.stderr
+    before = snapshot(reports)
+    published = os.readlink(reports / "2026Q4")
+
+    process = subprocess.Popen(
+        [str(PLAYBOOK), "run", "2026Q4", "--root", str(project), "--reports", str(reports)]
+        + ["-q", "--force", "-j", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(reports / ".builds", published, moment, process)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    if os.readlink(reports / "2026Q4") == published:
+        assert snapshot(reports) == before  # the previous site, untouched
+    else:  # killed after the swap: the new build is the site, and it is whole
+        assert_site_complete(reports, "2026Q4")
+    again = playbook("run", "2026Q4", "--root", project, "--reports", reports, "-q", "-j", "2")
+    assert again.returncode == 0, again.stderr
+    assert len(list((reports / ".builds").glob("2026Q4-*"))) <= 2  # the killed one collected
+
+
+def wait_for(builds: Path, published: str, moment: str, process: subprocess.Popen) -> None:
+    """Poll until the new build reaches ``moment`` (or the build ends)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        fresh = [p for p in builds.glob("2026Q4-*") if p.name != Path(published).name]
+        if fresh:
+            build = fresh[0]
+            if moment == "build folder created":
+                return
+            if moment == "first case rendered" and list(build.glob("cases/*.html")):
+                return
+            if moment == "manifest" and (build / "build" / "manifest.json").exists():
+                return
+        time.sleep(0.005)
