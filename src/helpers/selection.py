@@ -123,9 +123,14 @@ def solve_model(
         lower[i] = 1.0
     if (lower > upper).any():
         return None
+    needed = sorted(_closure(model, np.flatnonzero(lower > 0)))
+    if needed and (
+        float(model.cost[needed].sum()) > budget or float(model.effort[needed].sum()) > capacity
+    ):
+        return None
     base_rows, base_low, base_high = _structure(model)
     margin_budget, margin_capacity = budget, capacity
-    for _ in range(4):
+    for attempt in range(4):
         x = _solve_once(
             model, lower, upper, base_rows, base_low, base_high, margin_budget, margin_capacity
         )
@@ -148,10 +153,11 @@ def solve_model(
         if over_budget <= 0 and over_capacity <= 0:
             return x
         # The solver's feasibility tolerance let a plan overshoot by a hair: tighten and retry.
+        step = 1e-7 * 10**attempt  # about the solver's feasibility tolerance, then wider
         if over_budget > 0:
-            margin_budget -= over_budget + 1e-9 * max(abs(budget), 1.0)
+            margin_budget -= over_budget + step * _scale(model.cost)
         if over_capacity > 0:
-            margin_capacity -= over_capacity + 1e-9 * max(abs(capacity), 1.0)
+            margin_capacity -= over_capacity + step * _scale(model.effort)
     raise ComputationError(
         "the selection solver could not find a plan that respects the budget exactly; "
         "check for extreme cost values in the cases"
