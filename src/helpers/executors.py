@@ -37,6 +37,7 @@ import contextlib
 import importlib
 import multiprocessing
 import os
+import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
@@ -48,6 +49,9 @@ from typing import Any
 
 DEFAULT_KERNEL = "python3"
 DEFAULT_RENDERER = "helpers.site:render_notebook"
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 # Imported once by the forkserver; every worker forks with them loaded.
 _PRELOAD = ["papermill", "nbformat", "helpers.executors"]
@@ -67,6 +71,7 @@ class NotebookTask:
     title: str = ""
     renderer: str = DEFAULT_RENDERER  # "module:function" taking (nb, title=, failed=)
     execute: bool = True  # False: render the executed notebook already at ``output``
+    log: str | None = None  # the kernel's own stdout/stderr go here (None: inherited)
 
 
 @dataclass
@@ -91,7 +96,8 @@ def run_task(task: NotebookTask) -> TaskResult:
     started = time.perf_counter()
     error: dict[str, Any] | None = None
     if task.execute:
-        error = _execute(task)
+        with _redirect_process_output(task.log):
+            error = _execute(task)
     rendered = False
     if task.html:
         render_error = _render(task, failed=error is not None)
@@ -136,6 +142,34 @@ def _execute(task: NotebookTask) -> dict[str, Any] | None:
             return _write_error_notebook(task, type(exc).__name__, _first_line(str(exc)))
         return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}
     return None
+
+
+@contextlib.contextmanager
+def _redirect_process_output(log: str | None) -> Iterator[None]:
+    """Send this process's stdout/stderr (and so the kernel's, which inherits them) to ``log``.
+
+    Kernels print start-up warnings on their own stderr; they belong in the
+    build's logs, not on the terminal of ``playbook run``.
+    """
+    if log is None:
+        yield
+        return
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(log, "ab") as handle:
+            os.dup2(handle.fileno(), 1)
+            os.dup2(handle.fileno(), 2)
+            yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
 
 
 def _unknown_parameters(task: NotebookTask) -> str | None:
@@ -204,6 +238,7 @@ def _write_text(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; pages must be readable by all
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -407,6 +407,7 @@ class _Build:
             html=str(self.dir / spec["html"]),
             title=spec["title"],
             renderer=f"{self.site_name}:render_notebook",
+            log=str(self.build / "logs" / f"{Path(spec['html']).with_suffix('.log')}"),
         )
         if not reusable:
             return task
