@@ -357,14 +357,18 @@ def test_clean_html_keeps_tables_and_data_images_only():
     html = site.clean_html(
         f'<table><tr><td style="color: red">{EVIL}</td></tr></table>'
         '<img src="http://example.com/t.gif"><img src="data:image/png;base64,AAAA">'
-        '<a href="javascript:alert(1)">x</a><style>.a{color:red}</style>'
+        '<a href="javascript:alert(1)">x</a><style>#T_1_row0 { color: red; }</style>'
         "<style>@import url(http://example.com/x.css);</style>"
+        "<style>body { display: none }</style>"
     )
     assert "<table>" in html and "&lt;script&gt;" in html
-    assert "example.com" not in html
+    assert 'src="http' not in html
+    assert "&lt;style&gt;@import" in html  # shown as text, never fetched
     assert 'src="data:image/png;base64,AAAA"' in html
     assert "javascript:" not in html
-    assert "<style>.a{color:red}</style>" in html
+    assert "<style>#T_1_row0 { color: red; }</style>" in html  # pandas Styler rules
+    assert "&lt;style&gt;body { display: none }&lt;/style&gt;" in html
+    assert html.count("<style>") == 1
 
 
 # --------------------------------------------------------------------------- pages

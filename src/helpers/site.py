@@ -142,7 +142,8 @@ def render_markdown(text: str) -> str:
 def clean_html(markup: str) -> str:
     """Sanitise an HTML output (e.g. a table): anything not on the allow-list shows as text.
 
-    ``<style>`` blocks (pandas Styler) are kept unless they could fetch something.
+    ``<style>`` blocks are kept only when they are pandas Styler rules (every
+    selector starts with ``#T_``) and fetch nothing; any other shows as text.
     """
     import bleach
     from bleach.css_sanitizer import CSSSanitizer
@@ -150,9 +151,9 @@ def clean_html(markup: str) -> str:
     styles = []
 
     def keep_style(match: re.Match) -> str:
-        css = match.group(1)
-        if not re.search(r"@import|url\s*\(|expression\s*\(|</|<!--", css, re.IGNORECASE):
-            styles.append(f"<style>{css}</style>")
+        if not _is_styler_css(match.group(1)):
+            return match.group(0)  # left for bleach, which shows it as text
+        styles.append(f"<style>{match.group(1)}</style>")
         return ""
 
     markup = re.sub(r"<style[^>]*>(.*?)</style>", keep_style, markup or "", flags=re.S | re.I)
@@ -166,6 +167,20 @@ def clean_html(markup: str) -> str:
         strip_comments=True,
     )
     return "".join(styles) + cleaned
+
+
+def _is_styler_css(css: str) -> bool:
+    if re.search(r"@|url\s*\(|expression\s*\(|<|\\", css, re.IGNORECASE):
+        return False
+    rules = [rule for rule in css.split("}") if rule.strip()]
+    for rule in rules:
+        selectors, brace, _ = rule.partition("{")
+        if not brace:
+            return False
+        for selector in selectors.split(","):
+            if not re.match(r"^\s*#T_[\w-]+", selector):
+                return False
+    return True
 
 
 _ALLOWED_TAGS = frozenset(
