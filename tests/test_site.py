@@ -109,6 +109,7 @@ def make_notebook(
             7,
             new_code_cell(
                 "simulate_case(row)",
+                execution_count=5,
                 outputs=[
                     new_output(
                         "error",
@@ -305,8 +306,20 @@ def test_render_notebook_failed_shows_banner_with_error():
     assert "This report failed" in html
     assert "ComputationError" in html
     assert "cost_high below cost_low" in html
-    assert "How likely is a loss?" in html.split("This report failed")[1].split("</div>")[0]
+    banner = html.split("This report failed")[1].split("</div>")[0]
+    assert "How likely is a loss?" in banner
+    assert "(cell 5)" in banner  # the In [5] papermill and the manifest name
     assert "\x1b" not in html
+
+
+def test_render_notebook_failed_with_manifest_error_uses_it():
+    html = site.render_notebook(
+        make_notebook(),
+        title="EML-01",
+        failed=True,
+        error={"cell": 9, "ename": "DeadKernelError", "evalue": "Kernel died"},
+    )
+    assert "DeadKernelError" in html and "Kernel died" in html and "(cell 9)" in html
 
 
 def test_render_notebook_failed_without_error_output_still_says_so():
@@ -336,6 +349,7 @@ def test_render_notebook_leaves_input_notebook_unchanged():
 def test_find_notebook_error_names_cell_and_section():
     error = site.find_notebook_error(make_notebook(fail=True))
     assert error["cell"] == 7
+    assert error["execution_count"] == 5
     assert error["ename"] == "ComputationError"
     assert error["section"] == "How likely is a loss?"
     assert site.find_notebook_error(make_notebook()) is None

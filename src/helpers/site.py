@@ -86,11 +86,27 @@ def render_notebook(
     by default it is inferred from the notebook's papermill parameters.
     """
     found = find_notebook_error(nb)
-    if error is not None:
-        found = {**(found or {}), **{k: v for k, v in error.items() if v is not None}}
+    if error is not None:  # the manifest's error: its "cell" is the execution count
+        given = {k: v for k, v in error.items() if v is not None}
+        if "cell" in given:
+            given["execution_count"] = given.pop("cell")
+        found = {**(found or {}), **given}
     if failed and found is None:
-        found = {"cell": None, "ename": "The notebook did not finish", "evalue": ""}
-    found = {"cell": None, "section": "", "source": "", "evalue": "", **(found or {})}
+        found = {"ename": "The notebook did not finish", "evalue": ""}
+    found = {
+        "cell": None,
+        "execution_count": None,
+        "section": "",
+        "source": "",
+        "evalue": "",
+        **(found or {}),
+    }
+    if found["execution_count"] is not None:
+        found["where"] = f"cell {found['execution_count']}"
+    elif found["cell"] is not None:
+        found["where"] = f"cell {found['cell'] + 1} of the notebook"
+    else:
+        found["where"] = ""
     page = page or _infer_page(nb)
     resources = {
         "playbook": {
@@ -112,8 +128,9 @@ def render_notebook(
 def find_notebook_error(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
     """The first error output of an executed notebook, or None.
 
-    Returns {"cell": index into ``nb.cells`` (0-based), "ename", "evalue",
-    "section": the ``##`` heading the cell sits under, "source": the cell's code}.
+    Returns {"cell": index into ``nb.cells`` (0-based), "execution_count" (the
+    ``In [n]`` number, as papermill and the manifest name the cell), "ename",
+    "evalue", "section": the heading the cell sits under, "source": the cell's code}.
     """
     section = ""
     for index, cell in enumerate(nb.cells):
@@ -126,6 +143,7 @@ def find_notebook_error(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
             if output.get("output_type") == "error":
                 return {
                     "cell": index,
+                    "execution_count": cell.get("execution_count"),
                     "ename": output.get("ename", "Error"),
                     "evalue": output.get("evalue", ""),
                     "section": section,
@@ -432,7 +450,7 @@ def _error_text(error: Mapping[str, Any] | None) -> str:
     if error.get("evalue"):
         text += f": {error['evalue']}"
     if error.get("cell") is not None:
-        text += f" (cell {int(error['cell']) + 1})"
+        text += f" (cell {error['cell']})"  # the In [n] number
     return text
 
 
