@@ -50,6 +50,20 @@ QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95)
 OVERRUN_CHANCES = (0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05)
 ON_ESTIMATE_TOLERANCE = 1e-9  # relative: |r − 1| within this counts as on estimate
 UNCLASSIFIED = "unclassified"
+RATIO_COLUMNS = (
+    "metric",
+    "id",
+    "name",
+    "class",
+    "completed",
+    "estimate",
+    "actual",
+    "low",
+    "high",
+    "ratio",
+    "log_ratio",
+    "status",
+)
 
 
 def _key(p: float) -> str:
@@ -131,10 +145,7 @@ def ratio_frame(
             )
         )
     if not parts:
-        return pd.DataFrame(
-            columns=["metric", "id", "name", "class", "completed", "estimate", "actual"]
-            + ["low", "high", "ratio", "log_ratio", "status"]
-        )
+        return pd.DataFrame(columns=list(RATIO_COLUMNS))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -565,6 +576,23 @@ def widening_factor(entry: Mapping[str, Any], low: float, high: float, confidenc
 # --- tables and sentences for the report -------------------------------------
 
 
+SUMMARY_COLUMNS = (
+    "metric",
+    "class",
+    "n",
+    "median",
+    "geometric_mean",
+    "share_overrun",
+    "share_on_estimate",
+    "share_underrun",
+    "bias_factor",
+    "coverage",
+    "widening",
+    "uplift",
+    "uplift_pooled",
+)
+
+
 def summary_table(calibration: Mapping[str, Any], *, chance: float = 0.2) -> pd.DataFrame:
     """One row per metric and class (all projects first): how biased and how overconfident.
 
@@ -594,7 +622,7 @@ def summary_table(calibration: Mapping[str, Any], *, chance: float = 0.2) -> pd.
                     "uplift_pooled": entry["uplift_pooled"].get(_key(chance)),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def uplift_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
@@ -614,7 +642,7 @@ def uplift_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
                         "uplift_pooled": entry["uplift_pooled"][_key(p)],
                     }
                 )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["metric", "class", "n", "chance", "uplift", "uplift_pooled"])
 
 
 def trend_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
