@@ -114,6 +114,7 @@ def test_every_page_loads_offline_without_errors(browser, built_site, tmp_path):
             text = page.inner_text("main")
             assert "Traceback" not in text, path
             assert "HIDDEN-CODE" not in text, path
+            assert "<style" not in text and "{" not in text, f"{path} shows markup or CSS as text"
             for image in page.locator("img").all():
                 assert image.evaluate("i => i.complete && i.naturalWidth > 0"), path
     finally:
@@ -245,6 +246,7 @@ def test_real_build_browses_offline_and_shows_script_name_as_text(browser, real_
             assert page.locator("script").count() == 0, path
             text = page.inner_text("main")
             assert "Traceback" not in text, path
+            assert "<style" not in text, f"{path} shows CSS as text"
         page = watch.open(real_site / "2026Q4" / "index.html")
         assert EVIL in page.inner_text("main")
     finally:

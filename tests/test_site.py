@@ -64,6 +64,8 @@ def make_notebook(
                     "execute_result",
                     data={
                         "text/html": (
+                            "<style scoped>\n.dataframe tbody tr th { vertical-align: top; }\n"
+                            "</style>\n"
                             f"<table class='dataframe'><tr><th>name</th><td>{name}</td>"
                             "<td onclick='steal()'>42</td></tr></table>"
                         ),
@@ -374,6 +376,7 @@ def test_clean_html_keeps_tables_and_data_images_only():
         '<a href="javascript:alert(1)">x</a><style>#T_1_row0 { color: red; }</style>'
         "<style>@import url(http://example.com/x.css);</style>"
         "<style>body { display: none }</style>"
+        "<style scoped>\n .dataframe tbody tr th:only-of-type { vertical-align: middle; }\n</style>"
     )
     assert "<table>" in html and "&lt;script&gt;" in html
     assert 'src="http' not in html
@@ -383,6 +386,7 @@ def test_clean_html_keeps_tables_and_data_images_only():
     assert "<style>#T_1_row0 { color: red; }</style>" in html  # pandas Styler rules
     assert "&lt;style&gt;body { display: none }&lt;/style&gt;" in html
     assert html.count("<style>") == 1
+    assert "only-of-type" not in html  # pandas' default table style is dropped
 
 
 # --------------------------------------------------------------------------- pages

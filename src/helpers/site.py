@@ -161,7 +161,8 @@ def clean_html(markup: str) -> str:
     """Sanitise an HTML output (e.g. a table): anything not on the allow-list shows as text.
 
     ``<style>`` blocks are kept only when they are pandas Styler rules (every
-    selector starts with ``#T_``) and fetch nothing; any other shows as text.
+    selector starts with ``#T_``) and fetch nothing; pandas' default
+    ``.dataframe`` style is dropped (the site styles tables); any other shows as text.
     """
     import bleach
     from bleach.css_sanitizer import CSSSanitizer
@@ -169,9 +170,12 @@ def clean_html(markup: str) -> str:
     styles = []
 
     def keep_style(match: re.Match) -> str:
-        if not _is_styler_css(match.group(1)):
+        css = match.group(1)
+        if _css_selectors_start_with(css, ".dataframe"):
+            return ""  # pandas' default table style: the site stylesheet styles tables
+        if not _css_selectors_start_with(css, "#T_"):
             return match.group(0)  # left for bleach, which shows it as text
-        styles.append(f"<style>{match.group(1)}</style>")
+        styles.append(f"<style>{css}</style>")
         return ""
 
     markup = re.sub(r"<style[^>]*>(.*?)</style>", keep_style, markup or "", flags=re.S | re.I)
@@ -187,7 +191,8 @@ def clean_html(markup: str) -> str:
     return "".join(styles) + cleaned
 
 
-def _is_styler_css(css: str) -> bool:
+def _css_selectors_start_with(css: str, prefix: str) -> bool:
+    """True when ``css`` is plain rules whose every selector starts with ``prefix``."""
     if re.search(r"@|url\s*\(|expression\s*\(|<|\\", css, re.IGNORECASE):
         return False
     rules = [rule for rule in css.split("}") if rule.strip()]
@@ -196,7 +201,7 @@ def _is_styler_css(css: str) -> bool:
         if not brace:
             return False
         for selector in selectors.split(","):
-            if not re.match(r"^\s*#T_[\w-]+", selector):
+            if not selector.strip().startswith(prefix):
                 return False
     return True
 
