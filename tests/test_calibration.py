@@ -411,3 +411,61 @@ def test_summary_table_and_sentences(ranged):
     assert "50% of actuals fell inside the 90% ranges" in text
     assert "overconfident" in text
     assert "cost" in cal.describe_bias(doc, budget_confidence=0.8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(
+            st.floats(1, 1000),  # estimate
+            st.floats(0.2, 5.0),  # actual ÷ estimate
+            st.floats(0.3, 0.95),  # low ÷ estimate
+            st.floats(1.05, 3.0),  # high ÷ estimate
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    confidence=st.floats(0.5, 0.99),
+)
+def test_calibrate_history_widening_is_the_least_factor_reaching_nominal(data, confidence):
+    frame = _frame(
+        [
+            {"cost_estimate": e, "cost_actual": e * r, "cost_low": e * lo, "cost_high": e * hi}
+            for e, r, lo, hi in data
+        ]
+    )
+    entry = cal.calibrate_history(frame, confidence=confidence)["metrics"]["cost"]["overall"]
+    k = entry["widening"]
+    e, a = frame["cost_estimate"], frame["cost_actual"]
+    low, high = frame["cost_low"], frame["cost_high"]
+
+    def coverage(factor: float) -> float:
+        tol = 1e-9
+        inside = (a >= e * (low / e) ** factor * (1 - tol)) & (
+            a <= e * (high / e) ** factor * (1 + tol)
+        )
+        return float(inside.mean())
+
+    assert coverage(k) >= confidence
+    if k > 1e-6:
+        assert coverage(k * (1 - 1e-6)) < confidence
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ratios=st.lists(st.floats(0.1, 10.0), min_size=2, max_size=30),
+    scale=st.floats(0.01, 1000.0),
+)
+def test_calibrate_history_scale_free_and_uplift_monotone(ratios, scale):
+    base = _frame([{"cost_estimate": 10.0, "cost_actual": 10.0 * r} for r in ratios])
+    scaled = _frame(
+        [{"cost_estimate": 10.0 * scale, "cost_actual": 10.0 * r * scale} for r in ratios]
+    )
+    one = cal.calibrate_history(base)["metrics"]["cost"]["overall"]
+    two = cal.calibrate_history(scaled)["metrics"]["cost"]["overall"]
+    assert two["geometric_mean"] == pytest.approx(one["geometric_mean"], rel=1e-9)
+    assert two["quantiles"]["0.5"] == pytest.approx(one["quantiles"]["0.5"], rel=1e-9)
+    uplifts = [one["uplift"][key] for key in ("0.5", "0.4", "0.3", "0.2", "0.15", "0.1", "0.05")]
+    assert all(b >= a - 1e-12 for a, b in zip(uplifts, uplifts[1:], strict=False))
+    shares = one["share_overrun"] + one["share_on_estimate"] + one["share_underrun"]
+    assert shares == pytest.approx(1.0)

@@ -94,6 +94,20 @@ def test_calibrate_reads_sqlite_table_and_excel(sample, tmp_path):
     )
 
 
+def test_calibrate_sqlite_without_table_lists_tables(sample, tmp_path):
+    database = tmp_path / "history.sqlite"
+    with sqlite3.connect(database) as con:
+        pd.read_csv(sample, dtype=str).to_sql("past_projects", con, index=False)
+    result = _run(str(database))
+    assert result.exit_code == 2
+    assert "a SQLite file needs --table NAME; tables: past_projects" in result.stderr
+
+
+def test_calibrate_human_table_shows_benefit_haircut(sample):
+    result = _run(str(sample), "--metric", "benefit")
+    assert "haircut P80" in result.stdout and "uplift P80" not in result.stdout
+
+
 def test_calibrate_quarter_uses_its_params(root):
     result = _run("2026Q4", "--json", root=root)
     assert result.exit_code == 0, result.output

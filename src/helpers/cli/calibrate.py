@@ -115,10 +115,25 @@ def _load(
                 "--table) or a quarter such as 2026Q4",
             )
         )
+    if path.suffix.lower() in (".sqlite", ".sqlite3", ".db") and not table:
+        raise InputError(
+            Problem(actuals, f"a SQLite file needs --table NAME; tables: {_tables(path)}")
+        )
     source = RegisterSource(path=str(path.resolve()), table=table, sheet=sheet)
     frame = load_actuals(source)
     frame.attrs["label"] = settings_source(actuals, table, sheet)
     return frame, settings
+
+
+def _tables(path: Path) -> str:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            rows = con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+    except sqlite3.Error as exc:
+        return f"none readable ({exc})"
+    return ", ".join(r[0] for r in rows) or "none"
 
 
 def _with_extra_column(
