@@ -47,11 +47,8 @@ REMOVED_TAGS = ("parameters", "injected-parameters", "interactive", "papermill-e
 NOT_BUILT = "(not yet built)"
 QUARTER_FOLDER = re.compile(r"^\d{4}Q[1-4]$")
 
-_WIDGET_MIMETYPES = (
-    "application/vnd.jupyter.widget-view+json",
-    "application/vnd.jupyter.widget-state+json",
-    "application/javascript",
-)
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # an output that is a widget: dropped
+_DROPPED_MIMETYPES = ("application/vnd.jupyter.widget-state+json", "application/javascript")
 _RECOMMENDATIONS = {
     "fund": "Fund",
     "lean_first": "Run the lean version first",
@@ -85,6 +82,27 @@ def render_notebook(
     ``reports/`` (e.g. ``2026Q4/cases/EML-01.html``) for the navigation links;
     by default it is inferred from the notebook's papermill parameters.
     """
+    found = _describe_failure(nb, failed, error)
+    page = page or _infer_page(nb)
+    resources = {
+        "playbook": {
+            "title": title,
+            "css": _css(),
+            "nav": _render_nav(page, current=_page_kind(page)),
+            "failed": failed,
+            "error": found,
+            "footer": "Rendered from the executed notebook; code is hidden. "
+            "Figures come from the quarter's registers and params.",
+        }
+    }
+    exporter = _get_exporter()
+    with _exporter_lock:
+        body, _ = exporter.from_notebook_node(_strip_noise(nb), resources=resources)
+    return body
+
+
+def _describe_failure(nb, failed: bool, error: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the failure banner says: the notebook's own error, overridden by ``error``."""
     found = find_notebook_error(nb)
     if error is not None:  # the manifest's error: its "cell" is the execution count
         given = {k: v for k, v in error.items() if v is not None}
@@ -107,22 +125,7 @@ def render_notebook(
         found["where"] = f"cell {found['cell'] + 1} of the notebook"
     else:
         found["where"] = ""
-    page = page or _infer_page(nb)
-    resources = {
-        "playbook": {
-            "title": title,
-            "css": _css(),
-            "nav": _render_nav(page, current=_page_kind(page)),
-            "failed": failed,
-            "error": found,
-            "footer": "Rendered from the executed notebook; code is hidden. "
-            "Figures come from the quarter's registers and params.",
-        }
-    }
-    exporter = _get_exporter()
-    with _exporter_lock:
-        body, _ = exporter.from_notebook_node(_strip_noise(nb), resources=resources)
-    return body
+    return found
 
 
 def find_notebook_error(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
@@ -206,66 +209,18 @@ def _css_selectors_start_with(css: str, prefix: str) -> bool:
     return True
 
 
-_ALLOWED_TAGS = frozenset(
-    [
-        "a",
-        "abbr",
-        "b",
-        "blockquote",
-        "br",
-        "caption",
-        "code",
-        "col",
-        "colgroup",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "i",
-        "img",
-        "li",
-        "ol",
-        "p",
-        "pre",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "u",
-        "ul",
-    ]
-)
-_ALLOWED_ATTRIBUTES = frozenset(
-    [
-        "class",
-        "id",
-        "title",
-        "style",
-        "colspan",
-        "rowspan",
-        "align",
-        "valign",
-        "width",
-        "height",
-        "alt",
-    ]
-)
+# fmt: off
+_ALLOWED_TAGS = frozenset((
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "div",
+    "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p",
+    "pre", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul",
+))
+_ALLOWED_ATTRIBUTES = frozenset((
+    "class", "id", "title", "style", "colspan", "rowspan", "align", "valign", "width",
+    "height", "alt",
+))
+# fmt: on
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -311,9 +266,9 @@ def _strip_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 continue
             data = output.get("data")
             if data is not None:
-                if any(mime in data for mime in _WIDGET_MIMETYPES[:1]):
+                if _WIDGET_VIEW in data:
                     continue
-                for mime in _WIDGET_MIMETYPES[1:]:
+                for mime in _DROPPED_MIMETYPES:
                     data.pop(mime, None)
                 if not data:
                     continue
