@@ -40,7 +40,10 @@ Around the choice:
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,6 +219,30 @@ def _resource_constraints(
 _OPTIONS = {"mip_rel_gap": 0.0, "presolve": True}
 
 
+@contextlib.contextmanager
+def _quiet_solver():
+    """Silence the solver's own prints (HiGHS writes debug lines to file descriptor 1,
+    which a notebook kernel would show as output)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _milp(**kwargs: Any) -> Any:
+    with _quiet_solver():
+        return milp(**kwargs, options=_OPTIONS)
+
+
 def _solve_once(
     model: SelectionModel,
     lower: np.ndarray,
@@ -228,12 +255,11 @@ def _solve_once(
 ) -> np.ndarray | None:
     constraints = _resource_constraints(model, base_rows, base_low, base_high, budget, capacity)
     value_scale = _scale(model.value)
-    result = milp(
+    result = _milp(
         c=-model.value / value_scale,
         integrality=np.ones(len(model.ids)),
         bounds=Bounds(lower, upper),
         constraints=constraints,
-        options=_OPTIONS,
     )
     if result.status == 2 or result.x is None:
         return None
@@ -263,12 +289,11 @@ def _cheapest_of_equal_value(
     )
     cost_scale, effort_scale = _scale(model.cost), _scale(model.effort)
     objective = model.cost / cost_scale + 1e-6 * model.effort / effort_scale
-    result = milp(
+    result = _milp(
         c=objective,
         integrality=np.ones(len(model.ids)),
         bounds=Bounds(lower, upper),
         constraints=constraints,
-        options=_OPTIONS,
     )
     if result.status != 0 or result.x is None:
         return x
@@ -594,7 +619,7 @@ def select_portfolio(
         if explain
         else {}
     )
-    points = frontier_points(model) if frontier else []
+    points = frontier_points(model, x) if frontier else []
     timeline = schedule_portfolio(
         [
             {
@@ -707,12 +732,21 @@ def _quantiles(draws: np.ndarray) -> dict[str, float]:
 # Around the choice
 
 
-def frontier_points(model: SelectionModel) -> list[dict[str, Any]]:
-    """Best value at 0.5x to 2x the budget (16 points); None where must-dos do not fit."""
+def frontier_points(
+    model: SelectionModel, chosen: np.ndarray | None = None
+) -> list[dict[str, Any]]:
+    """Best value at 0.5x to 2x the budget (16 points); None where must-dos do not fit.
+
+    ``chosen`` (the selection at the budget itself) is reused at 1x so the two agree
+    on ties; other points take the solver's optimum without the cheapest-plan tie-break.
+    """
     points = []
     for multiplier in FRONTIER_MULTIPLIERS:
         budget = model.budget * multiplier
-        x = solve_model(model, budget=budget)
+        if multiplier == 1.0 and chosen is not None:
+            x = chosen
+        else:
+            x = solve_model(model, budget=budget, tie_break=False)
         if x is None:
             points.append({"budget": budget, "expected_value": None, "selected": None})
             continue
@@ -734,13 +768,17 @@ def explain_left_out(
     currency: str = "USD",
     method: str = "expected_npv",
     level: float = 0.8,
+    max_resolves: int = 40,
 ) -> dict[str, tuple[str, str]]:
     """Why each item left out of ``x`` was left out: id -> (code, text).
 
     Codes: ``dependency``, ``variant``, ``negative_value``, ``budget``,
-    ``capacity``, ``budget_and_capacity``, ``tie``. Resource reasons come from
-    forcing the item in and re-solving: the text says how much value that
-    costs, or that no plan can include it.
+    ``capacity``, ``budget_and_capacity``, ``tie``. An item worth something
+    whose prerequisites are available was kept out by what is left of the
+    budget or capacity (had it fitted, adding it would have raised the value);
+    for the ``max_resolves`` most valuable of these, forcing it in and
+    re-solving tells how much value making room would cost, or that no plan
+    can include it.
     """
     ids = model.ids
     chosen = {i for i in range(len(ids)) if x[i] > 0.5}
@@ -756,6 +794,10 @@ def explain_left_out(
     budget_left = model.budget - float(model.cost @ x)
     capacity_left = model.capacity - float(model.effort @ x)
     reasons: dict[str, tuple[str, str]] = {}
+    by_value = sorted(
+        (i for i in range(len(ids)) if i not in chosen), key=lambda i: -model.value[i]
+    )
+    resolve = set(by_value[:max_resolves])
     for i in range(len(ids)):
         if i in chosen:
             continue
@@ -823,6 +865,14 @@ def explain_left_out(
             if over_capacity
             else "tie"
         )
+        if code == "tie":
+            # it fits what is left and adds value: only a numerical tie can leave it out
+            parts = ["an equally valuable plan includes it; the tie went to the cheaper plan"]
+            reasons[ids[i]] = (code, parts[0])
+            continue
+        if i not in resolve:
+            reasons[ids[i]] = (code, "; ".join(parts))
+            continue
         forced_in = solve_model(model, include=[i], tie_break=False)
         if forced_in is None:
             consequence = "no plan within the budget and capacity can include it"
