@@ -19,11 +19,15 @@ from helpers.selection import (
     brute_force,
     build_model,
     compare_roadmaps,
+    describe_changes,
+    describe_summary,
     draw_from_quantiles,
+    fmt_left_out_table,
     is_feasible,
     previous_quarter,
     select_portfolio,
     solve_model,
+    what_if_selection,
 )
 
 PARAMS = Params(
@@ -487,3 +491,52 @@ def test_solve_model_equals_brute_force(model):
     assert x is not None
     assert is_feasible(model, x)
     assert float(model.value @ x) == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# Findings and tables
+
+
+def test_describe_summary_names_funded_cost_risk_and_missing(portfolio):
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
+    text = describe_summary(doc)
+    assert text.startswith("**Fund 3 initiatives** (by expected NPV): A (name A)")
+    assert "at P50" in text and "at P80" in text
+    assert "Chance the portfolio overruns the budget" in text
+    assert "**Missing business cases**: F" in text
+
+
+def test_describe_summary_says_what_more_budget_buys(portfolio):
+    register, cases = portfolio
+    cases = dict(cases, F=make_case("F", 40.0, 60.0, 1.0))
+    doc = select_portfolio(register, cases, PARAMS)
+    assert "would add $15 of value (adding F; dropping B)" in describe_summary(doc)
+
+
+def test_fmt_left_out_table_lists_reasons_and_missing(portfolio):
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
+    table = fmt_left_out_table(doc).set_index("id")
+    assert table.loc["AL", "left out because of"] == "its variant chosen instead"
+    assert table.loc["F", "left out because of"] == "no business case"
+
+
+def test_what_if_selection_reports_no_plan_when_must_dos_do_not_fit(portfolio):
+    register, cases = portfolio
+    table = what_if_selection(register, cases, PARAMS, budget=5.0)
+    assert "must-dos and committed work (C) need" in table.loc["no plan", "result"]
+    fine = what_if_selection(register, cases, PARAMS, budget=200.0, expected_npv=1.0)
+    assert fine.loc["fund", "result"].startswith("A, B, C")
+
+
+def test_describe_changes_names_what_moved():
+    table = compare_roadmaps(
+        {"initiatives": {"A": {"selected": False}}}, {"initiatives": {"A": {"selected": True}}}
+    )
+    assert describe_changes(table, "the 2026Q3 roadmap") == (
+        "Compared with the 2026Q3 roadmap: newly funded: A."
+    )
+    assert describe_changes(compare_roadmaps(None, {}), "no quarter before").startswith(
+        "Nothing to compare with"
+    )

@@ -55,8 +55,8 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from helpers.errors import ComputationError, PlaybookError
-from helpers.fmt import fmt_money
-from helpers.params import Params
+from helpers.fmt import fmt_money, fmt_pct
+from helpers.params import SCORING_METHODS, Params
 from helpers.scoring import (
     case_number,
     case_quantile,
@@ -559,6 +559,10 @@ def select_portfolio(
     weights = dict(params.scoring.weights if weights is None else weights)
     level = params.budget_confidence
     simulations = int(simulations or params.simulations)
+    if method not in SCORING_METHODS:
+        raise ComputationError(
+            f"unknown scoring method {method!r}: valid are {', '.join(SCORING_METHODS)}"
+        )
     if budget <= 0 or capacity < 0:
         raise ComputationError(
             f"budget must be above 0 and capacity 0 or more, got {budget:g} and {capacity:g}"
@@ -571,7 +575,7 @@ def select_portfolio(
     usable: dict[str, Mapping[str, Any]] = {}
     for initiative_id in sorted(in_scope["id"]):
         case = cases.get(initiative_id)
-        if case is None:
+        if case is None or initiative_id in missing_ids:
             if initiative_id not in missing_ids:
                 missing_ids.append(initiative_id)
             continue
@@ -1179,3 +1183,416 @@ def load_previous_roadmap(
     except PlaybookError as exc:
         return None, f"the {previous} roadmap could not be selected: {exc}"
     return document, f"a selection computed now from the {previous} params and registers"
+
+
+# ---------------------------------------------------------------------------
+# Findings and tables for the roadmap report (plain text and DataFrames)
+
+REASON_LABELS = {
+    "budget": "budget",
+    "capacity": "IT capacity",
+    "budget_and_capacity": "budget and IT capacity",
+    "negative_value": "negative value",
+    "dependency": "a prerequisite",
+    "variant": "its variant chosen instead",
+    "tie": "a tie",
+}
+
+
+METHOD_LABELS = {
+    "expected_npv": "expected NPV",
+    "weighted": "weighted score",
+    "rice": "RICE",
+    "wsjf": "WSJF",
+    "profitability_index": "profitability index",
+}
+
+
+def method_label(method: str) -> str:
+    """How reports name a scoring method: ``expected_npv`` -> ``expected NPV``."""
+    return METHOD_LABELS.get(method, method.replace("_", " "))
+
+
+def _worth(value: float | None, document: Mapping[str, Any]) -> str:
+    if value is None:
+        return "–"
+    if document["method"] in MONEY_METHODS:
+        return fmt_money(value, document["currency"])
+    return f"{value:,.3g} points"
+
+
+def _level_label(document: Mapping[str, Any]) -> str:
+    return f"P{100 * document['budget_confidence']:g}"
+
+
+def _names(document: Mapping[str, Any], ids: Iterable[str]) -> str:
+    items = document["initiatives"]
+    return ", ".join(f"{i} ({items[i]['name']})" if i in items else i for i in ids)
+
+
+def next_frontier_step(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The first frontier point above the budget that buys more value, or None."""
+    for point in document["frontier"]:
+        value = point["expected_value"]
+        margin = 1e-9 * max(abs(document["expected_value"]), 1.0)
+        if (
+            point["budget"] > document["budget"]
+            and value is not None
+            and value > document["expected_value"] + margin
+        ):
+            return point
+    return None
+
+
+def describe_summary(document: Mapping[str, Any]) -> str:
+    """The roadmap's summary as Markdown: what we fund, what it costs, the risk, the next slice."""
+    currency = document["currency"]
+    chosen = document["selected"]
+    level = _level_label(document)
+    lines = [
+        f"**Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}** "
+        f"(by {method_label(document['method'])}): {_names(document, chosen) or 'none'}.",
+        "",
+        f"- Expected value: **{_worth(document['expected_value'], document)}**"
+        + (
+            f" (expected NPV {fmt_money(document['expected_npv'], currency)})"
+            if document["method"] not in MONEY_METHODS
+            else ""
+        )
+        + ".",
+        f"- Cost: **{fmt_money(document['cost_p50'], currency)} at P50** and "
+        f"**{fmt_money(document['cost_at_confidence'], currency)} at {level}** (each "
+        f"initiative's {level}, summed: what the budget is planned on), against a budget of "
+        f"{fmt_money(document['budget'], currency)}.",
+        f"- Chance the portfolio overruns the budget: **{fmt_pct(document['prob_over_budget'])}**.",
+        f"- IT effort: {document['effort_used']:,.0f} of {document['capacity']:,.0f} "
+        f"person-weeks at {level}.",
+    ]
+    step = next_frontier_step(document)
+    if step is None:
+        lines.append(
+            f"- More budget (up to {fmt_money(document['frontier'][-1]['budget'], currency)}) "
+            "would buy nothing more: capacity, dependencies or value are the limit."
+            if document["frontier"]
+            else "- The frontier was not computed."
+        )
+    else:
+        added = sorted(set(step["selected"]) - set(chosen))
+        dropped = sorted(set(chosen) - set(step["selected"]))
+        changes = [f"adding {', '.join(added)}"] if added else []
+        changes += [f"dropping {', '.join(dropped)}"] if dropped else []
+        lines.append(
+            f"- Another {fmt_money(step['budget'] - document['budget'], currency)} (a budget of "
+            f"{fmt_money(step['budget'], currency)}) would add "
+            f"{_worth(step['expected_value'] - document['expected_value'], document)} of value"
+            + (f" ({'; '.join(changes)})" if changes else "")
+            + "."
+        )
+    if document["missing"]:
+        lines.append(
+            f"- **Missing business cases**: {', '.join(document['missing'])}; they are not in "
+            "this selection."
+        )
+    return "\n".join(lines)
+
+
+def fmt_ranked_table(document: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per initiative, chosen first then by value: decision, value, cost, effort, scores."""
+    currency = document["currency"]
+    items = document["initiatives"]
+    level = _level_label(document)
+    ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
+    rows = []
+    for rank, initiative_id in enumerate(ranked, start=1):
+        entry = items[initiative_id]
+        decision = "fund" if entry["selected"] else "leave out"
+        if entry["selected"] and entry["forced"]:
+            decision = "fund (committed)"
+        rows.append(
+            {
+                "rank": rank,
+                "id": initiative_id,
+                "initiative": entry["name"],
+                "decision": decision,
+                "value": _worth(entry["value"], document),
+                f"cost {level}": fmt_money(entry["cost"], currency),
+                "IT person-weeks": f"{entry['effort']:,.0f}",
+                "P(loss)": fmt_pct(entry["prob_loss"]),
+                "profitability index": f"{entry['profitability_index']:.2f}",
+                "RICE": "–" if _nan(entry["rice"]) else f"{entry['rice']:,.0f}",
+                "WSJF": "–" if _nan(entry["wsjf"]) else f"{entry['wsjf']:,.0f}",
+                "weighted score": f"{entry['weighted_score']:.0f}",
+                f"P(top {document['top_k']})": fmt_pct(entry["prob_top_k"]),
+            }
+        )
+    return pd.DataFrame(rows).set_index("rank")
+
+
+def describe_ranking(document: Mapping[str, Any]) -> str:
+    """One sentence on the ranking: the leader, and the most valuable initiative left out."""
+    items = document["initiatives"]
+    if not items:
+        return "No initiative has a business case yet."
+    label = method_label(document["method"])
+    leader = max(items, key=lambda i: (items[i]["value"], i))
+    text = (
+        f"Ranked by {label}, funded first: {leader} leads with "
+        f"{_worth(items[leader]['value'], document)}."
+    )
+    left = [i for i, e in items.items() if not e["selected"] and e["value"] > 0]
+    if left:
+        best = max(left, key=lambda i: (items[i]["value"], i))
+        text += (
+            f" The most valuable initiative left out is {best} "
+            f"({_worth(items[best]['value'], document)}): {items[best].get('reason', '')}."
+        )
+    return text
+
+
+def _nan(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def describe_frontier(document: Mapping[str, Any]) -> str:
+    """One sentence on what more (or less) budget would buy."""
+    currency = document["currency"]
+    points = [p for p in document["frontier"] if p["expected_value"] is not None]
+    if not points:
+        return "No frontier: the must-dos do not fit any of the budgets tried."
+    low, high = points[0], points[-1]
+    step = next_frontier_step(document)
+    text = (
+        f"From {fmt_money(low['budget'], currency)} to {fmt_money(high['budget'], currency)} "
+        f"the best plan is worth {_worth(low['expected_value'], document)} to "
+        f"{_worth(high['expected_value'], document)}; at this quarter's budget, "
+        f"{_worth(document['expected_value'], document)}. "
+    )
+    if step is None:
+        return text + "Above this budget the value stops rising."
+    return text + (
+        f"The next step up is at {fmt_money(step['budget'], currency)}, worth "
+        f"{_worth(step['expected_value'] - document['expected_value'], document)} more."
+    )
+
+
+def describe_value_cost(document: Mapping[str, Any]) -> str:
+    """One sentence on value for money across the initiatives."""
+    items = document["initiatives"]
+    if not items:
+        return "No initiative has a business case yet."
+    negative = sorted(i for i, e in items.items() if e["expected_npv"] < 0)
+    best = max(items, key=lambda i: (items[i]["profitability_index"], i))
+    text = (
+        f"{best} returns the most per unit of cost (profitability index "
+        f"{items[best]['profitability_index']:.2f}). "
+    )
+    if negative:
+        text += (
+            f"{len(negative)} of {len(items)} initiatives are expected to lose money: "
+            f"{', '.join(negative)}."
+        )
+    else:
+        text += "Every initiative is expected to earn more than it costs."
+    return text
+
+
+def fmt_timeline_table(document: Mapping[str, Any]) -> pd.DataFrame:
+    """The schedule as a table: start and end (week and date), people a week."""
+    rows = [
+        {
+            "id": row["id"],
+            "initiative": row["name"],
+            "start": f"week {row['start_week']:.0f} ({row['start_date']})",
+            "end": f"week {row['end_week']:.1f} ({row['end_date']})",
+            "people a week": f"{row['people']:.1f}",
+            "after": ", ".join(row["depends_on"]) or "–",
+            "ends after the quarter": "yes" if row["past_quarter"] else "no",
+        }
+        for row in document.get("timeline") or []
+    ]
+    return pd.DataFrame(rows)
+
+
+def describe_timeline(document: Mapping[str, Any]) -> str:
+    """One sentence on when the chosen work ends."""
+    rows = document.get("timeline") or []
+    if not rows:
+        return "Nothing is funded, so nothing is scheduled."
+    last = max(rows, key=lambda row: row["end_week"])
+    late = [row["id"] for row in rows if row["past_quarter"]]
+    text = (
+        f"On P50 durations and within {document['capacity'] / 13:.1f} IT people a week, the "
+        f"chosen work ends in week {last['end_week']:.0f} ({last['end_date']}, {last['id']}). "
+    )
+    if late:
+        text += f"{len(late)} run past the quarter's 13 weeks: {', '.join(late)}."
+    else:
+        text += "Everything finishes within the quarter."
+    return text
+
+
+def describe_rank_stability(document: Mapping[str, Any]) -> str:
+    """One sentence on which rankings are firm and which could swap."""
+    items = document["initiatives"]
+    k = document["top_k"]
+    if not items or k == 0:
+        return "No initiative to rank."
+    firm = sorted(i for i, e in items.items() if (e["prob_top_k"] or 0) >= 0.8)
+    shaky = sorted(i for i, e in items.items() if 0.2 <= (e["prob_top_k"] or 0) < 0.8)
+    text = f"Redrawing every NPV from its range, {', '.join(firm) or 'no initiative'} "
+    text += f"stay{'s' if len(firm) == 1 else ''} in the top {k} in at least 80% of draws"
+    if shaky:
+        text += f"; {', '.join(shaky)} could move in or out, so their order is not settled"
+    return text + "."
+
+
+def fmt_left_out_table(document: Mapping[str, Any]) -> pd.DataFrame:
+    """The initiatives left out, by value, with the reason in words."""
+    items = document["initiatives"]
+    left = sorted(
+        (i for i, e in items.items() if not e["selected"]), key=lambda i: (-items[i]["value"], i)
+    )
+    rows = [
+        {
+            "id": i,
+            "initiative": items[i]["name"],
+            "value": _worth(items[i]["value"], document),
+            "left out because of": REASON_LABELS.get(items[i].get("reason_code"), "–"),
+            "detail": items[i].get("reason", ""),
+        }
+        for i in left
+    ]
+    rows += [
+        {
+            "id": i,
+            "initiative": "",
+            "value": "–",
+            "left out because of": "no business case",
+            "detail": "its case is missing (failed or not run); it was not considered",
+        }
+        for i in document["missing"]
+    ]
+    return pd.DataFrame(
+        rows, columns=["id", "initiative", "value", "left out because of", "detail"]
+    )
+
+
+def describe_left_out(document: Mapping[str, Any]) -> str:
+    """One sentence counting the reasons initiatives were left out."""
+    items = document["initiatives"]
+    codes = [e.get("reason_code") for e in items.values() if not e["selected"]]
+    if not codes and not document["missing"]:
+        return "Every initiative with a business case is funded."
+    counts = pd.Series([REASON_LABELS.get(c, "other") for c in codes]).value_counts()
+    parts = [f"{n} for {label}" for label, n in counts.items()]
+    if document["missing"]:
+        parts.append(f"{len(document['missing'])} for want of a business case")
+    total = len(codes) + len(document["missing"])
+    return f"{total} initiative{'s' if total != 1 else ''} left out: " + "; ".join(parts) + "."
+
+
+def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> pd.DataFrame:
+    """``compare_roadmaps``'s table with the values formatted for reading."""
+    shown = table.copy()
+    for column in ("value_previous", "value_current"):
+        shown[column] = [
+            "–" if _nan(v) else _worth(float(v), document) for v in shown[column].astype(float)
+        ]
+    return shown.rename(
+        columns={"value_previous": "value then", "value_current": "value now", "name": "initiative"}
+    )
+
+
+def describe_changes(table: pd.DataFrame, source: str) -> str:
+    """One sentence on what changed since the previous quarter's roadmap."""
+    if table.empty:
+        return f"Nothing to compare with: {source}."
+    moved = table[table["change"].isin(["newly funded", "dropped", "new and funded"])]
+    if moved.empty:
+        return f"Compared with {source}, the funded set is unchanged."
+    parts = [
+        f"{change}: {', '.join(group['id'])}"
+        for change, group in moved.groupby("change", sort=False)
+    ]
+    return f"Compared with {source}: " + "; ".join(parts) + "."
+
+
+def describe_method(document: Mapping[str, Any]) -> str:
+    """The method and assumptions as Markdown, with this run's figures."""
+    level = _level_label(document)
+    weights = ", ".join(f"{k} {v:g}" for k, v in document["weights"].items())
+    notes = "".join(f"\n- {note}" for note in document["notes"])
+    return f"""- **Value**: the selection maximises the sum of each initiative's
+  {document["method"].replace("_", " ")} value. Expected NPV is money; for the other methods the
+  score itself is the value (profitability index minus 1, so that loss-makers count as negative).
+  The weighted score averages criteria rescaled to 0–100 across this quarter's initiatives
+  (chance of a loss inverted) with weights {weights}.
+- **Exact choice**: an integer program (scipy `milp`, HiGHS, zero optimality gap): the sum of
+  costs at {level} within the budget, the sum of IT effort at {level} within capacity, every
+  prerequisite funded with its dependant (a prerequisite already done counts as met; one
+  rejected or without a case rules its dependants out), at most one of an initiative and its
+  lean variants, must-dos and approved or in-progress work always in. Among plans of equal value
+  the cheaper wins. An initiative with negative value is funded only when forced or as the
+  prerequisite of something worth more.
+- **Costs** are the calibrated business cases' delivery costs (past actuals adjust each estimate
+  when calibration is on). The chance of overrunning draws each chosen initiative's cost from its
+  calibrated range, independently, {document["simulations"]:,} times; costs that overrun together
+  would make it higher.
+- **Frontier**: the same program at 16 budgets from 0.5× to 2× the budget.
+- **Rank stability**: each NPV redrawn from its case's quantiles, independently; the share of
+  draws in which it ranks in the top {document["top_k"]}.
+- **Reasons**: found by testing, not guessed: an initiative worth something whose prerequisites
+  are available was kept out by what was left of the budget or capacity; forcing it in and
+  re-solving shows the value making room would cost.
+- **Timeline**: greedy scheduling in priority (value) order from the quarter start, each
+  initiative on its P50 duration and P50 effort, within capacity ÷ 13 people a week, after its
+  prerequisites.{notes}"""
+
+
+def what_if_selection(
+    initiatives: pd.DataFrame,
+    cases: Mapping[str, Mapping[str, Any]],
+    params: Params,
+    *,
+    missing: Iterable[str] = (),
+    budget: float | None = None,
+    capacity: float | None = None,
+    method: str | None = None,
+    **weights: float,
+) -> pd.DataFrame:
+    """The selection under another budget, capacity, method or weights, as a small table.
+
+    ``weights`` are criterion=weight (only those given change). Errors (e.g. a
+    budget too small for the must-dos) come back as a one-row table saying so.
+    """
+    merged = dict(params.scoring.weights)
+    merged.update({k: float(v) for k, v in weights.items()})
+    if sum(merged.values()) <= 0:
+        merged = dict(params.scoring.weights)
+    try:
+        document = select_portfolio(
+            initiatives,
+            cases,
+            params,
+            budget=budget,
+            capacity=capacity,
+            method=method,
+            weights=merged,
+            missing=missing,
+            explain=False,
+            frontier=False,
+        )
+    except ComputationError as exc:
+        return pd.DataFrame({"what if": ["no plan"], "result": [str(exc)]}).set_index("what if")
+    currency = document["currency"]
+    level = _level_label(document)
+    rows = {
+        "fund": ", ".join(document["selected"]) or "nothing",
+        "expected value": _worth(document["expected_value"], document),
+        "expected NPV": fmt_money(document["expected_npv"], currency),
+        f"cost at {level}": fmt_money(document["cost_at_confidence"], currency),
+        "cost at P50": fmt_money(document["cost_p50"], currency),
+        "chance of overrunning the budget": fmt_pct(document["prob_over_budget"]),
+        "IT person-weeks used": f"{document['effort_used']:,.0f} of {document['capacity']:,.0f}",
+    }
+    return pd.DataFrame({"result": list(rows.values())}, index=pd.Index(list(rows), name="what if"))

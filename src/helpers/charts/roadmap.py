@@ -1,0 +1,233 @@
+"""Figures of the roadmap report. Each takes the ``select`` document and returns a Figure.
+
+The document is ``helpers.selection.select_portfolio``'s (also roadmap.json).
+Money axes read as ``$150k``; chosen initiatives are blue, committed work and
+must-dos dark blue, those left out grey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from helpers.fmt import fmt_money, fmt_pct
+from helpers.timeline import WEEKS_PER_QUARTER
+
+CHOSEN = "#0072B2"
+FORCED = "#003F63"
+LEFT_OUT = "#A6A6A6"
+ACCENT = "#D55E00"
+WIDTH, HEIGHT = 7.5, 4.0  # inches
+
+
+def _money(value: float, currency: str) -> str:
+    """Money for a chart label: ``$`` escaped so matplotlib does not read it as maths."""
+    return fmt_money(value, currency).replace("$", r"\$")
+
+
+def _text(value: Any) -> str:
+    return str(value).replace("$", r"\$")
+
+
+def _money_axis(axis: Any, currency: str, which: str = "x") -> None:
+    target = axis.xaxis if which == "x" else axis.yaxis
+    target.set_major_formatter(FuncFormatter(lambda value, _: _money(value, currency)))
+
+
+def _figure(height: float = HEIGHT) -> tuple[Figure, Any]:
+    figure = Figure(figsize=(WIDTH, height), layout="constrained")
+    axis = figure.add_subplot()
+    axis.spines[["top", "right"]].set_visible(False)
+    return figure, axis
+
+
+def _colour(entry: Mapping[str, Any]) -> str:
+    if not entry["selected"]:
+        return LEFT_OUT
+    return FORCED if entry.get("forced") else CHOSEN
+
+
+def _level(document: Mapping[str, Any]) -> str:
+    return f"P{100 * document['budget_confidence']:g}"
+
+
+def _value_label(document: Mapping[str, Any]) -> str:
+    if document["method"] == "expected_npv":
+        return f"Expected NPV ({document['currency']})"
+    return f"Selection value ({document['method'].replace('_', ' ')} score)"
+
+
+def plot_budget_use(document: Mapping[str, Any]) -> Figure:
+    """What the chosen initiatives cost at the budget confidence, stacked against the budget."""
+    currency = document["currency"]
+    items = document["initiatives"]
+    chosen = sorted(document["selected"], key=lambda i: (not items[i]["forced"], -items[i]["cost"]))
+    figure, axis = _figure(2.4)
+    left = 0.0
+    for initiative_id in chosen:
+        entry = items[initiative_id]
+        axis.barh(0, entry["cost"], left=left, color=_colour(entry), edgecolor="white", height=0.6)
+        if entry["cost"] > 0.06 * document["budget"]:
+            axis.text(
+                left + entry["cost"] / 2,
+                0,
+                initiative_id,
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=7,
+                rotation=90 if entry["cost"] < 0.12 * document["budget"] else 0,
+            )
+        left += entry["cost"]
+    axis.axvline(document["budget"], color=ACCENT, linewidth=2)
+    axis.text(
+        document["budget"],
+        0.42,
+        f" budget {_money(document['budget'], currency)}",
+        color=ACCENT,
+        fontsize=8,
+        va="bottom",
+    )
+    axis.set_yticks([])
+    axis.set_xlim(0, max(left, document["budget"]) * 1.15)
+    axis.set_ylim(-0.5, 0.7)
+    axis.set_xlabel(f"Cost at {_level(document)} ({currency}); dark: must-dos and committed work")
+    axis.set_title(
+        f"{len(chosen)} initiatives funded: {_money(left, currency)} at {_level(document)}, "
+        f"{fmt_pct(document['prob_over_budget'])} chance of overrunning the budget",
+        fontsize=10,
+        loc="left",
+    )
+    _money_axis(axis, currency)
+    return figure
+
+
+def plot_frontier(document: Mapping[str, Any]) -> Figure:
+    """Best portfolio value at each budget (0.5x to 2x), the current budget marked."""
+    currency = document["currency"]
+    points = [p for p in document["frontier"] if p["expected_value"] is not None]
+    figure, axis = _figure()
+    if points:
+        budgets = [p["budget"] for p in points]
+        values = [p["expected_value"] for p in points]
+        axis.step(budgets, values, where="post", color=CHOSEN, linewidth=2)
+        axis.plot(budgets, values, "o", color=CHOSEN, markersize=4)
+    axis.axvline(document["budget"], color=ACCENT, linestyle="--", linewidth=1)
+    axis.plot([document["budget"]], [document["expected_value"]], "o", color=ACCENT, markersize=8)
+    axis.annotate(
+        f"this plan: {_value(document['expected_value'], document)}",
+        (document["budget"], document["expected_value"]),
+        xytext=(8, -14),
+        textcoords="offset points",
+        fontsize=8,
+        color=ACCENT,
+    )
+    axis.set_xlabel(f"Budget ({currency}, costs at {_level(document)})")
+    axis.set_ylabel(_value_label(document))
+    axis.set_title("Efficient frontier: the best plan at each budget", fontsize=10, loc="left")
+    _money_axis(axis, currency)
+    if document["method"] == "expected_npv":
+        _money_axis(axis, currency, "y")
+    return figure
+
+
+def _value(value: float, document: Mapping[str, Any]) -> str:
+    if document["method"] == "expected_npv":
+        return _money(value, document["currency"])
+    return f"{value:,.3g}"
+
+
+def plot_value_cost(document: Mapping[str, Any]) -> Figure:
+    """Value against cost per initiative; bubble area = IT effort; colour = decision."""
+    currency = document["currency"]
+    items = document["initiatives"]
+    figure, axis = _figure(4.8)
+    efforts = np.array([entry["effort"] for entry in items.values()], dtype=float)
+    scale = 600.0 / max(float(efforts.max()) if len(efforts) else 1.0, 1.0)
+    for label, colour in (
+        ("chosen", CHOSEN),
+        ("must-do or committed", FORCED),
+        ("left out", LEFT_OUT),
+    ):
+        axis.scatter([], [], s=60, color=colour, label=label)
+    for initiative_id, entry in items.items():
+        axis.scatter(
+            entry["cost"],
+            entry["value"],
+            s=max(entry["effort"] * scale, 12.0),
+            color=_colour(entry),
+            alpha=0.7,
+            edgecolor="white",
+        )
+        axis.annotate(
+            _text(initiative_id),
+            (entry["cost"], entry["value"]),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=7,
+        )
+    axis.axhline(0.0, color="black", linewidth=1)
+    axis.set_xlabel(f"Cost at {_level(document)} ({currency}); bubble area: IT person-weeks")
+    axis.set_ylabel(_value_label(document))
+    axis.set_title("Value against cost: up and to the left is best", fontsize=10, loc="left")
+    _money_axis(axis, currency)
+    if document["method"] == "expected_npv":
+        _money_axis(axis, currency, "y")
+    axis.legend(loc="best", frameon=False, fontsize=8)
+    return figure
+
+
+def plot_timeline(document: Mapping[str, Any]) -> Figure:
+    """Gantt chart of the chosen initiatives in weeks from the quarter start."""
+    rows = list(document.get("timeline") or [])
+    items = document["initiatives"]
+    figure, axis = _figure(1.2 + 0.4 * max(len(rows), 1))
+    for position, row in enumerate(rows):
+        entry = items.get(row["id"], {"selected": True})
+        axis.barh(
+            position,
+            row["duration_weeks"],
+            left=row["start_week"],
+            color=_colour(entry),
+            height=0.6,
+        )
+        axis.text(
+            row["end_week"] + 0.2,
+            position,
+            f"{row['people']:.1f} people",
+            va="center",
+            fontsize=7,
+        )
+    axis.axvline(WEEKS_PER_QUARTER, color=ACCENT, linestyle="--", linewidth=1)
+    axis.text(WEEKS_PER_QUARTER, -0.9, " quarter ends", color=ACCENT, fontsize=8)
+    axis.set_yticks(range(len(rows)))
+    axis.set_yticklabels([_text(row["id"]) for row in rows], fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xlim(0, max([row["end_week"] for row in rows] + [WEEKS_PER_QUARTER]) + 3)
+    axis.set_xlabel(
+        f"Weeks from the quarter start (P50 durations; IT has "
+        f"{document['capacity'] / WEEKS_PER_QUARTER:.1f} people a week)"
+    )
+    axis.set_title("When the work happens", fontsize=10, loc="left")
+    return figure
+
+
+def plot_rank_stability(document: Mapping[str, Any]) -> Figure:
+    """Chance each initiative's NPV ranks in the top k, highest first."""
+    items = document["initiatives"]
+    ranked = sorted(items, key=lambda i: (-(items[i]["prob_top_k"] or 0.0), i))
+    figure, axis = _figure(1.0 + 0.3 * max(len(ranked), 1))
+    shares = [items[i]["prob_top_k"] or 0.0 for i in ranked]
+    axis.barh(range(len(ranked)), shares, color=[_colour(items[i]) for i in ranked], height=0.6)
+    axis.set_yticks(range(len(ranked)))
+    axis.set_yticklabels([_text(i) for i in ranked], fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xlim(0, 1)
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt_pct(value)))
+    axis.set_xlabel(f"Chance of ranking in the top {document['top_k']} by NPV")
+    axis.set_title("How stable is the ranking?", fontsize=10, loc="left")
+    return figure
