@@ -1149,16 +1149,13 @@ def select_quarter(
     return document, cases
 
 
-def load_previous_roadmap(
-    root: str | Path, quarter: str, *, compute_missing_cases: bool = True
-) -> tuple[dict[str, Any] | None, str]:
+def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any] | None, str]:
     """The previous quarter's roadmap and where it came from.
 
     The published one (``reports/<prev>/build/artifacts/roadmap.json``) when it
     exists; else one selected now from the previous quarter's params and
-    registers (cases from its build folder, computed when absent and
-    ``compute_missing_cases``). (None, why) when there is no earlier quarter or
-    it cannot be selected.
+    registers (its built cases when present, the rest simulated now). (None,
+    why) when no earlier quarter has params or its roadmap cannot be selected.
     """
     from helpers.artifacts import ROADMAP, read_json
     from helpers.inputs import load_quarter
@@ -1176,7 +1173,7 @@ def load_previous_roadmap(
         document, _ = select_quarter(
             inputs,
             built if built.exists() else None,
-            compute_missing_cases=compute_missing_cases,
+            compute_missing_cases=True,
             explain=False,
             frontier=False,
         )
@@ -1325,6 +1322,8 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> pd.DataFrame:
                 f"P(top {document['top_k']})": fmt_pct(entry["prob_top_k"]),
             }
         )
+    if not rows:
+        return pd.DataFrame({"initiative": []}, index=pd.Index([], name="rank"))
     return pd.DataFrame(rows).set_index("rank")
 
 
@@ -1523,7 +1522,7 @@ def describe_method(document: Mapping[str, Any]) -> str:
     weights = ", ".join(f"{k} {v:g}" for k, v in document["weights"].items())
     notes = "".join(f"\n- {note}" for note in document["notes"])
     return f"""- **Value**: the selection maximises the sum of each initiative's
-  {document["method"].replace("_", " ")} value. Expected NPV is money; for the other methods the
+  {method_label(document["method"])} value. Expected NPV is money; for the other methods the
   score itself is the value (profitability index minus 1, so that loss-makers count as negative).
   The weighted score averages criteria rescaled to 0–100 across this quarter's initiatives
   (chance of a loss inverted) with weights {weights}.

@@ -185,7 +185,11 @@ def plot_timeline(document: Mapping[str, Any]) -> Figure:
     """Gantt chart of the chosen initiatives in weeks from the quarter start."""
     rows = list(document.get("timeline") or [])
     items = document["initiatives"]
-    figure, axis = _figure(1.2 + 0.4 * max(len(rows), 1))
+    figure, axis = _figure(2.0 + 0.4 * len(rows))
+    if not rows:
+        axis.text(
+            0.5, 0.5, "Nothing funded, nothing scheduled", ha="center", transform=axis.transAxes
+        )
     for position, row in enumerate(rows):
         entry = items.get(row["id"], {"selected": True})
         axis.barh(
@@ -220,7 +224,7 @@ def plot_rank_stability(document: Mapping[str, Any]) -> Figure:
     """Chance each initiative's NPV ranks in the top k, highest first."""
     items = document["initiatives"]
     ranked = sorted(items, key=lambda i: (-(items[i]["prob_top_k"] or 0.0), i))
-    figure, axis = _figure(1.0 + 0.3 * max(len(ranked), 1))
+    figure, axis = _figure(2.0 + 0.3 * len(ranked))
     shares = [items[i]["prob_top_k"] or 0.0 for i in ranked]
     axis.barh(range(len(ranked)), shares, color=[_colour(items[i]) for i in ranked], height=0.6)
     axis.set_yticks(range(len(ranked)))
