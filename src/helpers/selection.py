@@ -603,6 +603,7 @@ def select_portfolio(
         notes.append(f"{initiative_id} has no business case{extra}")
     check_forced(model, currency=params.currency, level=level)
 
+    status_of = status_map(initiatives)
     x = solve_model(model)
     if x is None:  # check_forced makes this unreachable; keep the message honest if not
         raise ComputationError("no plan satisfies the must-dos, budget and capacity together")
@@ -644,6 +645,7 @@ def select_portfolio(
         row = scores.loc[initiative_id]
         entry: dict[str, Any] = {
             "name": row["name"],
+            "status": status_of.get(initiative_id, ""),
             "value": float(model.value[i]),
             "cost": float(model.cost[i]),
             "effort": float(model.effort[i]),
