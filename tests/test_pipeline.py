@@ -519,3 +519,19 @@ def test_serial_executor_missing_notebook_fails_its_task(project: Path, tmp_path
     assert result.error["ename"] == "FileNotFoundError"
     assert "roadmap.ipynb" in result.error["evalue"]
     assert (tmp_path / "out" / "roadmap.html").is_file()
+
+
+@pytest.mark.slow
+def test_serial_executor_hung_cell_fails_its_notebook(project: Path, tmp_path: Path) -> None:
+    hang = "import time\ntime.sleep(60)"
+    write_notebook(project / "notebooks" / "calibration.ipynb", HEADER, hang)
+    task = _task(project, tmp_path, "calibration")
+    task = NotebookTask(**{**task.__dict__, "cell_timeout": 2})
+
+    [result] = SerialExecutor().map([task])
+
+    assert result.status == "failed"
+    assert result.error["ename"] == "CellTimeoutError"
+    assert "timed out" in result.error["evalue"]
+    assert result.seconds < 30
+    assert (tmp_path / "out" / "calibration.html").is_file()

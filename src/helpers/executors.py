@@ -49,6 +49,7 @@ from typing import Any
 
 DEFAULT_KERNEL = "python3"
 DEFAULT_RENDERER = "helpers.site:render_notebook"
+DEFAULT_CELL_TIMEOUT = 600.0  # seconds: a hung cell fails its notebook instead of the build
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -72,6 +73,7 @@ class NotebookTask:
     renderer: str = DEFAULT_RENDERER  # "module:function" taking (nb, title=, failed=)
     execute: bool = True  # False: render the executed notebook already at ``output``
     log: str | None = None  # the kernel's own stdout/stderr go here (None: inherited)
+    cell_timeout: float | None = DEFAULT_CELL_TIMEOUT  # seconds one cell may run; None: no limit
 
 
 @dataclass
@@ -130,6 +132,7 @@ def _execute(task: NotebookTask) -> dict[str, Any] | None:
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
+            execution_timeout=task.cell_timeout,
         )
     except PapermillExecutionError as exc:
         return {
