@@ -278,6 +278,18 @@ def test_run_quarter_one_initiative_changed_reexecutes_its_case_and_roadmap(
     assert (result.quarter_dir / "cases" / "A-1.html").is_file()
 
 
+def test_run_quarter_previous_quarter_published_reexecutes_only_the_roadmap(
+    project: Path,
+) -> None:
+    build(project)
+    build(project, quarter="2026Q3")  # the roadmap shows what changed since 2026Q3
+
+    result, executor = build(project)
+
+    assert executor.ran == ["roadmap"]
+    assert result.executed == 1
+
+
 def test_run_quarter_force_reexecutes_everything(project: Path) -> None:
     build(project)
 

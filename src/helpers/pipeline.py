@@ -333,8 +333,37 @@ class _Build:
                 _frame_digest(self.inputs.initiatives),
                 _file_digest(self.artifacts / "calibration.json"),
                 cases,
+                self._previous_quarter_digest(),
             ],
         )
+
+    def _previous_quarter_digest(self) -> Any:
+        """What the roadmap reads of the quarter before (it shows what changed since).
+
+        The published roadmap under ``<root>/reports/<prev>`` when there is one,
+        else that quarter's params and registers.
+        """
+        from helpers.params import list_quarters, load_params
+
+        earlier = [q for q in list_quarters(self.root) if q < self.quarter]
+        if not earlier:
+            return None
+        previous = earlier[-1]
+        published = self.root / "reports" / previous / BUILD / "artifacts" / "roadmap.json"
+        parts: list[Any] = [previous, _file_digest(published)]
+        params = self.root / "params"
+        parts += [_file_digest(params / "defaults.yaml"), _file_digest(params / f"{previous}.yaml")]
+        try:
+            previous_params = load_params(previous, self.root)
+        except PlaybookError:
+            return parts  # the roadmap notes that it cannot read it; so does the key
+        for source in (previous_params.initiatives, previous_params.actuals):
+            if source.path:
+                path = Path(source.path)
+                parts.append(_file_digest(path if path.is_absolute() else self.root / path))
+            else:
+                parts.append(source.url)  # a database: its rows are not hashed here
+        return parts
 
     def _spec(self, *, key, title, notebook, stem, parameters, artifacts, depends, case_id=None):
         source = self.root / "notebooks" / NOTEBOOKS[notebook]
