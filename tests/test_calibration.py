@@ -469,3 +469,36 @@ def test_calibrate_history_scale_free_and_uplift_monotone(ratios, scale):
     assert all(b >= a - 1e-12 for a, b in zip(uplifts, uplifts[1:], strict=False))
     shares = one["share_overrun"] + one["share_on_estimate"] + one["share_underrun"]
     assert shares == pytest.approx(1.0)
+
+
+def test_ratio_frame_statuses_and_blank_class():
+    frame = _frame(
+        [
+            {"id": "A", "category": "web", "cost_estimate": 10, "cost_actual": 15},
+            {"id": "B", "category": None, "cost_estimate": 0, "cost_actual": 15},
+            {"id": "C", "category": "web", "cost_estimate": -2, "cost_actual": 0},
+        ]
+    )
+    table = cal.ratio_frame(frame)
+    assert list(table["status"]) == ["ok", "zero", "negative"]
+    assert table.loc[0, "ratio"] == pytest.approx(1.5)
+    assert table.loc[1, "class"] == cal.UNCLASSIFIED
+    assert table["ratio"].isna().sum() == 2
+
+
+def test_calibrate_quarter_missing_by_column_names_params_file():
+    from types import SimpleNamespace
+
+    from helpers.params import CalibrationSettings, RegisterSource
+
+    params = SimpleNamespace(
+        quarter="2026Q4",
+        calibration=CalibrationSettings(by="team"),
+        actuals=RegisterSource(path="data/sample/actuals.csv"),
+        estimate_confidence=0.9,
+    )
+    inputs = SimpleNamespace(
+        params=params, actuals=_frame([{"cost_estimate": 1.0, "cost_actual": 1.0}])
+    )
+    with pytest.raises(InputError, match=r"params/2026Q4.yaml, column calibration.by: .*'team'"):
+        cal.calibrate_quarter(inputs)
