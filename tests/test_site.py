@@ -487,3 +487,32 @@ def test_write_text_atomic_replaces_whole_file(tmp_path):
 
 def test_png_fixture_is_a_png():
     assert base64.b64decode(PNG)[:4] == b"\x89PNG"
+
+
+def test_classify_table_columns_marks_figures_and_short_text():
+    html = site.classify_table_columns(
+        "<table><thead><tr><th></th><th>initiative</th><th>value</th></tr></thead><tbody>"
+        "<tr><th rowspan='2'>cost</th><td>Email</td><td>$181k</td></tr>"
+        "<tr><td>Web</td><td>-$2k to ×1.5</td></tr></tbody></table>"
+    )
+    assert '<th class="num">value</th>' in html
+    assert '<td class="short">Email</td>' in html  # short text: one line, left
+    assert "<th>initiative</th>" in html
+    assert '<td class="num">-$2k to ×1.5</td>' in html  # the row span does not shift columns
+
+
+@pytest.mark.parametrize(
+    ("text", "numeric"),
+    [
+        ("$181k", True),
+        ("57%", True),
+        ("17 weeks / 27 weeks", True),
+        ("1,234.5", True),
+        ("fund", False),
+        ("EML-01", False),
+        ("", False),
+        ("never", False),
+    ],
+)
+def test_is_numeric_text(text, numeric):
+    assert site._is_numeric_text(text) is numeric

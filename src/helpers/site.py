@@ -191,7 +191,88 @@ def clean_html(markup: str) -> str:
         strip=False,
         strip_comments=True,
     )
+    if "<table" in cleaned:
+        cleaned = classify_table_columns(cleaned)
     return "".join(styles) + cleaned
+
+
+_SHORT_TEXT = 14  # characters: ids, short labels
+_UNIT_WORDS = {"k", "m", "bn", "x", "to", "week", "weeks", "month", "months", "pp", "p"}
+
+
+def _is_numeric_text(text: str) -> bool:
+    """A figure such as ``$181k``, ``57%``, ``×1.25``, ``17 weeks / 27 weeks``, ``-$2k to $5k``."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return bool(re.search(r"\d", text)) and all(w.lower() in _UNIT_WORDS for w in words)
+
+
+def classify_table_columns(markup: str) -> str:
+    """Mark table columns for the stylesheet: ``num`` when every value is a figure
+    (right-aligned), ``short`` when every value is short text such as an id (kept on
+    one line); other text wraps, left-aligned."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for table in soup.find_all("table"):
+        grid = _table_grid(table)
+        body = [cells for section, cells in grid if section != "thead"]
+        width = max((len(cells) for _, cells in grid), default=0)
+        for col in range(width):
+            data = [row[col] for row in body if col < len(row) and row[col] is not None]
+            texts = [cell.get_text(" ", strip=True) for cell in data if cell.name == "td"]
+            if not any(texts):
+                continue
+            if all(_is_numeric_text(t) for t in texts if t):
+                mark = "num"
+            elif all(len(t) <= _SHORT_TEXT for t in texts):
+                mark = "short"
+            else:
+                continue
+            for section, cells in grid:
+                cell = cells[col] if col < len(cells) else None
+                header = section == "thead" and _int_attr(cell, "colspan") == 1
+                if cell is not None and (cell.name == "td" or (header and mark == "num")):
+                    classes = cell.get("class", [])
+                    cell["class"] = classes if mark in classes else [*classes, mark]
+    return str(soup)
+
+
+def _table_grid(table) -> list[tuple[str, list]]:
+    """The table as rows of column positions (cells spanning rows or columns repeat)."""
+    grid: list[tuple[str, list]] = []
+    carried: dict[int, tuple[Any, int]] = {}  # column -> (cell, rows still to cover)
+    for row in table.find_all("tr"):
+        if row.find_parent("table") is not table:
+            continue
+        section = row.parent.name if row.parent is not None else ""
+        cells: list = []
+        col = 0
+        for cell in row.find_all(["td", "th"], recursive=False):
+            while col in carried:
+                cells.append(carried[col][0])
+                col += 1
+            span = _int_attr(cell, "colspan")
+            for _ in range(span):
+                cells.append(cell)
+                rows = _int_attr(cell, "rowspan")
+                if rows > 1:
+                    carried[col] = (cell, rows)
+                col += 1
+        while col in carried:
+            cells.append(carried[col][0])
+            col += 1
+        carried = {c: (cell, n - 1) for c, (cell, n) in carried.items() if n - 1 > 0}
+        grid.append((section, cells))
+    return grid
+
+
+def _int_attr(cell, name: str) -> int:
+    if cell is None:
+        return 1
+    try:
+        return max(1, int(cell.get(name, 1)))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _css_selectors_start_with(css: str, prefix: str) -> bool:
