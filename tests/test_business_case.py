@@ -388,10 +388,48 @@ def test_what_if_table_with_the_stated_ranges_matches_the_case(params):
     table = bc.what_if_table(
         row, params, benefit=(80_000, 300_000), cost=(120_000, 260_000), duration=(10, 24)
     )
-    assert (
-        table["Expected NPV"].iloc[0]
-        == bc.headline(bc.simulate_case(row, params)).loc["Expected NPV", "value"]
+    assert table.equals(bc.headline(bc.simulate_case(row, params)))
+
+
+def test_what_if_table_more_benefit_more_npv(params):
+    low = bc.what_if_table(
+        _row(), params, benefit=(80_000, 300_000), cost=(120_000, 260_000), duration=(10, 24)
     )
+    high = bc.what_if_table(
+        _row(), params, benefit=(400_000, 900_000), cost=(120_000, 260_000), duration=(10, 24)
+    )
+    assert low.loc["Expected NPV", "value"] != high.loc["Expected NPV", "value"]
+    assert high.loc["Chance of a loss", "value"] == "0%"
+
+
+def test_describe_summary_leads_with_the_recommendation(params):
+    text = bc.describe_summary(bc.simulate_case(_point(benefit=0.0), params))
+    assert text.startswith("**Recommendation: don't fund it.** Don't fund: expected NPV -$")
+    assert "no calibration applied" in text
+
+
+def test_describe_views_without_calibration_says_so(params):
+    sim = bc.simulate_case(_row(), params)
+    assert bc.describe_views(sim, sim).startswith("Calibration is off for this report")
+
+
+def test_describe_variants_of_a_lone_initiative_says_there_is_none(params):
+    sim = bc.simulate_case(_row(), params)
+    assert bc.describe_variants(sim) == (
+        "EML-01 has no lean or proof-of-concept variant in the register."
+    )
+
+
+def test_describe_method_states_the_thresholds(params):
+    text = bc.describe_method(bc.simulate_case(_row(), params))
+    assert "a chance of a loss of 20% or more is material" in text
+    assert "4,000" in text
+
+
+def test_summarise_case_with_the_stated_view_adds_it(params):
+    sim = bc.simulate_case(_row(), params)
+    summary = bc.summarise_case(sim, sim)
+    assert summary["stated_view"]["prob_loss"] == summary["prob_loss"]
 
 
 def test_what_if_bounds_hold_the_stated_range():

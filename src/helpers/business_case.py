@@ -456,14 +456,18 @@ def lean_cost(full: CaseSimulation, lean: CaseSimulation) -> float:
     return own_loss + max(float(np.mean(full.cost_of_delay)), 0.0) * wait_months
 
 
-def summarise_case(sim: CaseSimulation) -> dict[str, Any]:
+def summarise_case(sim: CaseSimulation, stated: CaseSimulation | None = None) -> dict[str, Any]:
     """The case JSON document (DESIGN §6 ``case``): money in currency, durations in
-    weeks, payback in months, fractions not percents; quantile keys like "0.5"."""
+    weeks, payback in months, fractions not percents; quantile keys like "0.5".
+
+    ``stated`` (the same case simulated without calibration) adds ``stated_view``
+    with its NPV, chance of a loss, cost and duration, for comparison.
+    """
     paid_back = np.isfinite(sim.payback)
     evppi = evppi_by_input(sim)
     payback = _payback_stats(sim.payback)
     payback["share"] = float(np.mean(paid_back))
-    return {
+    document = {
         "id": sim.id,
         "name": sim.name,
         "category": sim.category,
@@ -498,6 +502,14 @@ def summarise_case(sim: CaseSimulation) -> dict[str, Any]:
             "calibrated": {name: _range_dict(r) for name, r in sim.sampled.items()},
         },
     }
+    if stated is not None:
+        document["stated_view"] = {
+            "npv": _stats(stated.npv),
+            "prob_loss": float(np.mean(stated.npv < 0)),
+            "cost": _stats(stated.draws["cost"]),
+            "duration_weeks": _stats(stated.draws["duration"]),
+        }
+    return document
 
 
 def compare_views(stated: CaseSimulation, calibrated: CaseSimulation) -> pd.DataFrame:
@@ -553,10 +565,12 @@ def what_if_table(
     benefit: tuple[float, float],
     cost: tuple[float, float],
     duration: tuple[float, float],
+    related: Sequence[Mapping[str, Any]] = (),
 ) -> pd.DataFrame:
-    """Re-simulate with new (low, high) ranges and tabulate the headline figures.
+    """Re-simulate with new (low, high) ranges and return the headline table.
 
-    A stated likely value is kept when it still lies inside the new range.
+    Ranges are as stated (calibration, if given, applies on top). A stated likely
+    value is kept when it still lies inside the new range.
     """
     changed = dict(initiative)
     for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
@@ -564,20 +578,7 @@ def what_if_table(
         changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
         if not (low <= likely <= high):
             changed[f"{name}_likely"] = math.nan
-    sim = simulate_case(changed, params, calibration)
-    money = _money(sim.currency)
-    return pd.DataFrame(
-        {
-            "Expected NPV": [money(np.mean(sim.npv))],
-            "NPV P10–P90": [
-                f"{money(np.quantile(sim.npv, 0.1))} to {money(np.quantile(sim.npv, 0.9))}"
-            ],
-            "Chance of a loss": [fmt_pct(np.mean(sim.npv < 0))],
-            "Payback (median)": [fmt_months(_payback_stats(sim.payback)["0.5"])],
-            "Value of information": [money(value_of_information(sim.npv))],
-            "Recommendation": [recommend(sim)["action"].replace("_", " ")],
-        }
-    )
+    return headline(simulate_case(changed, params, calibration, related=related))
 
 
 def headline(sim: CaseSimulation) -> pd.DataFrame:
@@ -606,6 +607,240 @@ def headline(sim: CaseSimulation) -> pd.DataFrame:
         ("Cost of a month's delay", money(np.mean(sim.cost_of_delay))),
     ]
     return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
+
+
+# ---------------------------------------------------------------- report text
+
+
+def simulate_views(
+    initiative: Mapping[str, Any],
+    params: Params,
+    calibration: dict | None = None,
+    *,
+    related: Sequence[Mapping[str, Any]] = (),
+) -> tuple[CaseSimulation, CaseSimulation]:
+    """The stated (inside) view and the view to report: calibrated when a calibration is
+    given, else the stated view itself. Both use the same random numbers."""
+    stated = simulate_case(initiative, params, None, related=related)
+    if calibration is None:
+        return stated, stated
+    return stated, simulate_case(initiative, params, calibration, related=related)
+
+
+def describe_initiative(initiative: Mapping[str, Any]) -> str:
+    """One Markdown line naming the initiative, its owner, who benefits and its status."""
+    parts = [f"**{initiative.get('id')}: {initiative.get('name')}**"]
+    for label, key in (
+        ("category", "category"),
+        ("owner", "owner"),
+        ("benefits", "beneficiaries"),
+        ("status", "status"),
+    ):
+        value = _text(initiative.get(key))
+        if value:
+            parts.append(f"{label}: {value}")
+    if bool(initiative.get("must_do", False)):
+        parts.append("must-do")
+    parent = _text(initiative.get("variant_of"))
+    if parent:
+        parts.append(f"lean version of {parent}")
+    return " · ".join(parts)
+
+
+def describe_summary(sim: CaseSimulation) -> str:
+    """The recommendation in bold, its reasoning, and which view the figures use."""
+    recommendation = recommend(sim)
+    headline_text = {
+        "fund": "fund it",
+        "lean_first": "run the lean version first",
+        "gather_information": "gather information before deciding",
+        "do_not_fund": "don't fund it",
+    }[recommendation["action"]]
+    view = (
+        "Figures use the ranges calibrated by our track record (the outside view)."
+        if sim.calibrated
+        else "Figures use the ranges as stated (the inside view); no calibration applied."
+    )
+    return f"**Recommendation: {headline_text}.** {recommendation['text']}\n\n{view}"
+
+
+def describe_payback(sim: CaseSimulation) -> str:
+    """When the case pays back, in one sentence."""
+    share = float(np.mean(np.isfinite(sim.payback)))
+    median = _payback_stats(sim.payback)["0.5"]
+    years = f"{sim.horizon_years:g}-year horizon"
+    if median is None:
+        return (
+            f"In most simulations {sim.id} does not pay back within the {years}: "
+            f"only {fmt_pct(share)} do."
+        )
+    return (
+        f"The median simulation pays back {fmt_months(median)} after the decision, and "
+        f"{fmt_pct(share)} of simulations pay back within the {years}."
+    )
+
+
+def describe_sensitivity(sim: CaseSimulation) -> str:
+    """Which input moves NPV most, and what knowing each input is worth."""
+    table = sensitivity(sim)
+    top = table.iloc[0]
+    money = _money(sim.currency)
+    evppi = evppi_by_input(sim)
+    worth = ", ".join(f"{INPUT_LABELS[name].lower()} {money(evppi[name])}" for name in evppi)
+    return (
+        f"{top['label']} moves the NPV most: from {money(top['npv_at_low'])} at its P10 "
+        f"to {money(top['npv_at_high'])} at its P90, the other inputs at their medians. "
+        f"Knowing one input exactly before deciding is worth (EVPPI): {worth}; knowing "
+        f"everything, {money(value_of_information(sim.npv))} (EVPI)."
+    )
+
+
+def describe_variants(sim: CaseSimulation) -> str:
+    """The full-versus-lean finding, or that there is no variant."""
+    money = _money(sim.currency)
+    if not sim.related:
+        return f"{sim.id} has no lean or proof-of-concept variant in the register."
+    if sim.variant_of:
+        full = next((o for o in sim.related if o.id == sim.variant_of), sim.related[0])
+        cost = lean_cost(full, sim)
+        evpi = value_of_information(full.npv)
+        verdict = "worth it" if evpi > cost else "not worth it on these numbers"
+        return (
+            f"{sim.id} is the lean version of {full.id}. Testing with it first costs "
+            f"{money(cost)} (its own expected loss plus the value lost while {full.id} waits) "
+            f"against information worth up to {money(evpi)} on {full.id}: {verdict}."
+        )
+    best = min((o for o in sim.related if o.variant_of == sim.id), key=lambda o: lean_cost(sim, o))
+    cost = lean_cost(sim, best)
+    evpi = value_of_information(sim.npv)
+    verdict = "worth running first" if evpi > cost else "not worth running first on these numbers"
+    return (
+        f"The lean version {best.id} has expected NPV {money(np.mean(best.npv))} and a "
+        f"{fmt_pct(np.mean(best.npv < 0))} chance of a loss. Testing with it first costs "
+        f"{money(cost)} against information worth up to {money(evpi)} on {sim.id}: {verdict}."
+    )
+
+
+def describe_views(stated: CaseSimulation, case: CaseSimulation) -> str:
+    """What calibration does to the case (or that it is off)."""
+    if not case.calibrated:
+        return (
+            "Calibration is off for this report, so the figures are the stated ranges "
+            "alone: compare them with the calibration report before relying on them."
+        )
+    money = _money(case.currency)
+    return (
+        f"Our track record moves the expected NPV from {money(np.mean(stated.npv))} "
+        f"(stated) to {money(np.mean(case.npv))} (calibrated), the chance of a loss from "
+        f"{fmt_pct(np.mean(stated.npv < 0))} to {fmt_pct(np.mean(case.npv < 0))}, and the "
+        f"P80 cost from {money(np.quantile(stated.draws['cost'], 0.8))} to "
+        f"{money(np.quantile(case.draws['cost'], 0.8))}."
+    )
+
+
+def fmt_views(stated: CaseSimulation, case: CaseSimulation) -> pd.DataFrame:
+    """The stated-versus-calibrated table as text (money, percent, weeks)."""
+    table = compare_views(stated, case)
+    money = _money(case.currency)
+
+    def text(figure: str, value: float) -> str:
+        if figure == "Chance of a loss":
+            return fmt_pct(value)
+        if figure.startswith("Weeks"):
+            return fmt_weeks(value)
+        return money(value)
+
+    for column in ("stated", "calibrated"):
+        table[column] = [text(f, v) for f, v in zip(table["figure"], table[column], strict=True)]
+    return table.set_index("figure")
+
+
+def fmt_variants(sim: CaseSimulation) -> pd.DataFrame:
+    """The full-versus-lean table as text."""
+    table = compare_variants(sim)
+    money = _money(sim.currency)
+    if table.empty:
+        return table
+    return pd.DataFrame(
+        {
+            "option": [f"{i} ({role})" for i, role in zip(table["id"], table["role"], strict=True)],
+            "expected NPV": [money(v) for v in table["expected_npv"]],
+            "NPV P10 to P90": [
+                f"{money(a)} to {money(b)}"
+                for a, b in zip(table["npv_p10"], table["npv_p90"], strict=True)
+            ],
+            "chance of a loss": [fmt_pct(v) for v in table["prob_loss"]],
+            "cost P50 / P80": [
+                f"{money(a)} / {money(b)}"
+                for a, b in zip(table["cost_p50"], table["cost_p80"], strict=True)
+            ],
+            "weeks P50": [fmt_weeks(v) for v in table["duration_p50"]],
+            "EVPI": [money(v) for v in table["evpi"]],
+        }
+    ).set_index("option")
+
+
+def fmt_inputs(sim: CaseSimulation) -> pd.DataFrame:
+    """The ranges as stated beside the ranges sampled (calibrated when calibration applies)."""
+    rows = []
+    for name in INPUTS:
+        stated, sampled = sim.stated[name], sim.sampled[name]
+        rows.append(
+            {
+                "input": INPUT_LABELS[name],
+                "stated low / likely / high": _range_text(name, stated, sim.currency),
+                "sampled low / median / high": _range_text(name, sampled, sim.currency),
+            }
+        )
+    return pd.DataFrame(rows).set_index("input")
+
+
+def describe_method(sim: CaseSimulation) -> str:
+    """The Method and assumptions section as Markdown (parameters and thresholds included)."""
+    money = _money(sim.currency)
+    calibration = (
+        "Each range was first adjusted by the track record of its category "
+        "(reference-class forecasting): log X′ = log m + μ + k·(log X − log m), μ the "
+        "class's pooled bias, k ≥ 1 its widening (see the calibration report)."
+        if sim.calibrated
+        else "No calibration was applied: the stated ranges were used as given."
+    )
+    lines = [
+        f"- **Ranges**: each range is a {fmt_pct(sim.confidence)} interval: low and high "
+        "are the "
+        f"{fmt_pct((1 - sim.confidence) / 2)} and {fmt_pct((1 + sim.confidence) / 2)} "
+        "quantiles of a lognormal; with a likely value it is a split lognormal whose "
+        "median is the likely value. Inputs are drawn independently.",
+        f"- **Calibration**: {calibration}",
+        f"- **Simulations**: {sim.simulations:,}, seeded from the quarter's seed and the "
+        "initiative's id, so the same inputs always give the same numbers.",
+        f"- **Cash flow** (monthly, over {sim.horizon_years:g} years, discounted at "
+        f"{fmt_pct(sim.discount_rate, 1)} a year, i.e. (1 + annual)^(1/12) − 1 a month): "
+        "delivery cost spread evenly over the delivery time; benefit starts when delivery "
+        f"ends and {_ramp_text(sim.ramp_months)}; run cost of {money(sim.run_cost)} a year "
+        "from delivery on. Nothing after the horizon counts.",
+        "- **Measures**: NPV; ROI = NPV ÷ present value of delivery and run cost; payback = "
+        "the month cumulative discounted cash turns positive (never, if not within the "
+        "horizon); cost of delay = NPV lost if the whole initiative starts a month later.",
+        "- **Value of information**: EVPI = E[max(NPV, 0)] − max(E[NPV], 0), what knowing "
+        f"the outcome before deciding to fund would be worth. EVPPI per input bins the "
+        f"simulations into {EVPPI_BINS} equal-probability bins of that input. The tornado "
+        "shows NPV with one input at its P10 and P90 and the others at their medians.",
+        "- **Recommendation rules** (constants in `helpers.business_case`): a must-do is "
+        "funded; a chance of a loss of "
+        f"{fmt_pct(MATERIAL_LOSS_PROBABILITY)} or more is material; the lean version goes "
+        "first when the full initiative's risk is material and its EVPI exceeds the cost of "
+        "testing first (the lean version's expected loss plus the full one's cost of delay "
+        "while it waits); otherwise fund when the expected NPV is positive and the risk not "
+        "material; gather information on the input with the largest EVPPI when that is worth "
+        f"at least {fmt_pct(INFORMATION_SHARE_OF_COST)} of the expected cost; else fund if "
+        "the expected NPV is positive, and don't fund if not.",
+        "- **Caveats**: inputs are treated as independent (a costlier project is not "
+        "assumed to be a longer one); IT effort is reported for capacity planning but "
+        "does not enter NPV (its cost is inside delivery cost); EVPI is an upper bound on "
+        "what any study or proof of concept can be worth.",
+    ]
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- internals
@@ -708,29 +943,31 @@ def _payback_stats(payback: np.ndarray) -> dict[str, float | None]:
     return result
 
 
+def _ramp_text(months: float) -> str:
+    if months <= 0:
+        return "runs at the full annual rate at once"
+    unit = "month" if months == 1 else "months"
+    return f"ramps up linearly over {months:g} {unit} to the full annual rate"
+
+
+def _range_text(name: str, value: Range | None, currency: str) -> str:
+    if value is None:
+        return "–"
+    likely = "–" if value.likely is None else value.likely
+    if name in ("benefit", "cost"):
+        parts = [
+            fmt_money(value.low, currency),
+            "–" if likely == "–" else fmt_money(likely, currency),
+            fmt_money(value.high, currency),
+        ]
+    else:
+        parts = [f"{value.low:.1f}", "–" if likely == "–" else f"{likely:.1f}", f"{value.high:.1f}"]
+    return " / ".join(parts)
+
+
 def _range_dict(stated: Range | None) -> dict[str, float | None] | None:
     return None if stated is None else stated.as_dict()
 
 
 def _money(currency: str):
     return lambda value: fmt_money(float(value), currency)
-
-
-__all__ = [
-    "CaseSimulation",
-    "Range",
-    "compare_variants",
-    "compare_views",
-    "cumulative_cash_quantiles",
-    "evppi_by_input",
-    "find_related",
-    "headline",
-    "partial_value_of_information",
-    "recommend",
-    "sensitivity",
-    "simulate_case",
-    "summarise_case",
-    "value_of_information",
-    "what_if_bounds",
-    "what_if_table",
-]
