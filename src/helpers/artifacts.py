@@ -50,6 +50,7 @@ def write_json(path: str | Path, document: Any) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; artifacts are published for all
     os.replace(tmp, path)
     return path
 
