@@ -472,14 +472,14 @@ def _render_page(
 
 
 def _now() -> str:
-    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _short_time(stamp: str | None) -> str:
     if not stamp:
         return "–"
     try:
-        return datetime.fromisoformat(str(stamp)).strftime("%Y-%m-%d %H:%M")
+        return datetime.fromisoformat(str(stamp)).strftime("%Y-%m-%d %H:%M %Z").strip()
     except ValueError:
         return str(stamp)
 
