@@ -46,20 +46,23 @@ def plot_npv_distribution(sim: CaseSimulation) -> Figure:
     low, high = np.quantile(npv, [0.005, 0.995])
     if low == high:
         low, high = low - max(abs(low), 1.0) * 0.1, high + max(abs(high), 1.0) * 0.1
-    edges = np.linspace(min(low, 0.0) if low < 0 < high else low, high, 50)
+    width = (high - low) / 50
+    # bins aligned on 0, so each bar is wholly a loss or wholly a gain
+    edges = width * np.arange(np.floor(low / width), np.ceil(high / width) + 1)
     counts, edges = np.histogram(npv, bins=edges)  # the extreme 1% fall outside
     share = counts / npv.size
     centres = (edges[:-1] + edges[1:]) / 2
     colours = [LOSS if centre < 0 else GAIN for centre in centres]
     axis.bar(centres, share, width=np.diff(edges), color=colours, alpha=0.8, linewidth=0)
+    axis.set_ylim(0, share.max() * 1.25)
     axis.axvline(0.0, color="black", linewidth=1.2)
-    axis.annotate(
-        f"break-even\n{fmt_pct(np.mean(npv < 0))} chance of a loss",
-        xy=(0.0, share.max() * 0.95),
-        xytext=(6, 0),
-        textcoords="offset points",
+    axis.text(
+        0.0,
+        share.max() * 1.22,
+        f" break-even: {fmt_pct(np.mean(npv < 0))} chance of a loss",
         fontsize=8,
         va="top",
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
     )
     mean = float(np.mean(npv))
     axis.axvline(mean, color=NEUTRAL, linestyle="--", linewidth=1)
