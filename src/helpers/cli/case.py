@@ -52,13 +52,13 @@ def case(
         from helpers.calibration import calibrate_quarter
 
         calibration = calibrate_quarter(inputs)
-    sim = business_case.simulate_case(
+    stated, sim = business_case.simulate_views(
         row,
         inputs.params,
         calibration,
         related=business_case.find_related(inputs.initiatives, initiative_id),
     )
-    summary = business_case.summarise_case(sim)
+    summary = business_case.summarise_case(sim, stated if sim.calibrated else None)
     summary["quarter"] = quarter
     if as_json:
         echo_json(summary)
