@@ -109,7 +109,10 @@ def write_notebook(path: Path, parameters: str, code: str) -> None:
     nb.metadata["language_info"] = {"name": "python"}
     cell = nbformat.v4.new_code_cell(parameters)
     cell.metadata["tags"] = ["parameters"]
+    widget = nbformat.v4.new_code_cell('raise RuntimeError("interactive cells are for JupyterLab")')
+    widget.metadata["tags"] = ["interactive"]
     nb.cells = [nbformat.v4.new_markdown_cell("# Fixture"), cell, nbformat.v4.new_code_cell(code)]
+    nb.cells.append(widget)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
 
@@ -159,7 +162,7 @@ class InProcessExecutor(Executor):
             nb = nbformat.read(task.notebook, as_version=4)
             namespace: dict = {}
             for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
+                if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
                     continue
                 try:
                     exec(cell.source, namespace)
@@ -516,7 +519,8 @@ def test_local_process_executor_builds_the_fixture_quarter(project: Path) -> Non
     assert result.executed == 5
     assert again.up_to_date
     case = nbformat.read(result.quarter_dir / "build/notebooks/cases/C-1.ipynb", as_version=4)
-    assert case.cells[-1].outputs[0]["text"] == "case C-1\n"
+    assert case.cells[-2].outputs[0]["text"] == "case C-1\n"
+    assert case.cells[-1].outputs == []  # the interactive cell is kept, not run
     shutil.rmtree(project / "reports")
 
 

@@ -49,6 +49,7 @@ from typing import Any
 
 DEFAULT_KERNEL = "python3"
 DEFAULT_RENDERER = "helpers.site:render_notebook"
+SKIPPED_TAG = "interactive"  # cells with this tag are kept but not executed
 DEFAULT_CELL_TIMEOUT = 600.0  # seconds: a hung cell fails its notebook instead of the build
 
 _UMASK = os.umask(0)
@@ -133,6 +134,9 @@ def _execute(task: NotebookTask) -> dict[str, Any] | None:
             log_output=False,
             request_save_on_cell_execute=False,
             execution_timeout=task.cell_timeout,
+            # what-if widgets are for JupyterLab; the site drops them, and executing
+            # them can wedge nbclient (jupyter/nbclient#312), so they are not run here
+            skip_cells_with_tag=SKIPPED_TAG,
         )
     except PapermillExecutionError as exc:
         return {
