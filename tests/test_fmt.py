@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_range, fmt_ratio, fmt_weeks
+from helpers.fmt import (
+    fmt_money,
+    fmt_months,
+    fmt_pct,
+    fmt_range,
+    fmt_ratio,
+    fmt_text,
+    fmt_weeks,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +55,10 @@ def test_fmt_range_and_ratio():
     assert fmt_range(80_000, 300_000, "USD") == "$80k–$300k"
     assert fmt_range(10, 24) == "10–24"
     assert fmt_ratio(1.234) == "×1.23"
+
+
+def test_fmt_text_escapes_markdown_punctuation():
+    assert fmt_text("Sales & *marketing* [alerts](x)") == (
+        "Sales & \\*marketing\\* \\[alerts\\]\\(x\\)"
+    )
+    assert fmt_text(None) == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -63,3 +64,17 @@ def fmt_ratio(value: float | None) -> str:
     if _missing(value):
         return "–"
     return f"×{float(value):.2f}"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def fmt_text(text: object) -> str:
+    """Register text for a Markdown sentence: punctuation escaped, so a name shows as written.
+
+    HTML is escaped by the site renderer; this keeps ``*`` or ``[x](y)`` in a
+    name from turning into italics or a link.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
