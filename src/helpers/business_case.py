@@ -153,7 +153,20 @@ def simulate_case(
         draws[name] = _draw(sampled[name], z, ident, name, params.estimate_confidence)
     run_cost = _float(initiative.get("run_cost"), default=0.0)
     ramp = _float(initiative.get("ramp_months"), default=0.0)
-    sim = CaseSimulation(
+    model = CashFlowModel(
+        benefit=draws["benefit"],
+        cost=draws["cost"],
+        duration=weeks_to_months(draws["duration"]),
+        run_cost=run_cost,
+        ramp=ramp,
+        annual_rate=params.discount_rate,
+        horizon=12.0 * params.horizon_years,
+    )
+    npv = model.npv()
+    pv_cost = np.broadcast_to(model.pv_cost(), (n,)).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = np.where(pv_cost > 0, npv / pv_cost, np.nan)
+    return CaseSimulation(
         id=ident,
         name=str(initiative.get("name", ident)),
         category=category,
@@ -172,21 +185,13 @@ def simulate_case(
         sampled=sampled,
         draws=draws,
         normals=normals,
-        npv=np.empty(0),
-        pv_cost=np.empty(0),
-        roi=np.empty(0),
-        payback=np.empty(0),
-        cost_of_delay=np.empty(0),
+        npv=npv,
+        pv_cost=pv_cost,
+        roi=roi,
+        payback=model.payback(npv),
+        cost_of_delay=npv - model.npv_delayed(1.0),
+        related=tuple(simulate_case(row, params, calibration, simulations=n) for row in related),
     )
-    model = sim.model(benefit=draws["benefit"], cost=draws["cost"], duration=draws["duration"])
-    sim.npv = model.npv()
-    sim.pv_cost = np.broadcast_to(model.pv_cost(), (n,)).copy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sim.roi = np.where(sim.pv_cost > 0, sim.npv / sim.pv_cost, np.nan)
-    sim.payback = model.payback(sim.npv)
-    sim.cost_of_delay = sim.npv - model.npv_delayed(1.0)
-    sim.related = tuple(simulate_case(row, params, calibration, simulations=n) for row in related)
-    return sim
 
 
 def find_related(initiatives: pd.DataFrame, initiative_id: str) -> list[dict[str, Any]]:
