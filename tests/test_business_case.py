@@ -408,6 +408,13 @@ def test_describe_summary_leads_with_the_recommendation(params):
     assert "no calibration applied" in text
 
 
+def test_describe_initiative_shows_register_text_as_written():
+    text = bc.describe_initiative(_row(name="*Big* <script>x</script>", owner="Ana"))
+    assert text.startswith("**EML")
+    assert "\\*Big\\*" in text
+    assert "owner: Ana" in text
+
+
 def test_describe_views_without_calibration_says_so(params):
     sim = bc.simulate_case(_row(), params)
     assert bc.describe_views(sim, sim).startswith("Calibration is off for this report")

@@ -24,7 +24,7 @@ import pandas as pd
 
 from helpers.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
 from helpers.errors import InputError
-from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks
+from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_text, fmt_weeks
 from helpers.params import Params
 from helpers.ranges import fit_range, range_quantile, transform_normals
 
@@ -634,7 +634,7 @@ def simulate_views(
 
 def describe_initiative(initiative: Mapping[str, Any]) -> str:
     """One Markdown line naming the initiative, its owner, who benefits and its status."""
-    parts = [f"**{initiative.get('id')}: {initiative.get('name')}**"]
+    parts = [f"**{fmt_text(initiative.get('id'))}: {fmt_text(initiative.get('name'))}**"]
     for label, key in (
         ("category", "category"),
         ("owner", "owner"),
@@ -643,12 +643,12 @@ def describe_initiative(initiative: Mapping[str, Any]) -> str:
     ):
         value = _text(initiative.get(key))
         if value:
-            parts.append(f"{label}: {value}")
+            parts.append(f"{label}: {fmt_text(value)}")
     if bool(initiative.get("must_do", False)):
         parts.append("must-do")
     parent = _text(initiative.get("variant_of"))
     if parent:
-        parts.append(f"lean version of {parent}")
+        parts.append(f"lean version of {fmt_text(parent)}")
     return " · ".join(parts)
 
 
