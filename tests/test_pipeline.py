@@ -257,6 +257,19 @@ def test_run_quarter_nothing_changed_reuses_the_previous_build(project: Path) ->
     assert "5 notebooks (0 executed, 5 reused, 0 failed)" in second.summary_line()
 
 
+def test_run_quarter_results_out_of_order_keep_plan_order_and_cache(project: Path) -> None:
+    class Reversing(InProcessExecutor):
+        def map(self, tasks):
+            return reversed(list(super().map(tasks)))
+
+    first, _ = build(project, Reversing())
+    second, executor = build(project, Reversing())
+
+    keys = [e["key"] for e in first.manifest["notebooks"]]
+    assert keys == ["calibration", "case:A-1", "case:B-1", "case:C-1", "roadmap"]
+    assert second.up_to_date and executor.ran == []
+
+
 def test_run_quarter_one_initiative_changed_reexecutes_its_case_and_roadmap(
     project: Path,
 ) -> None:

@@ -227,7 +227,8 @@ class _Build:
         self.inputs_copied = inputs_copied
 
     def finish(self, started: float) -> BuildResult:
-        entries = list(self.entries.values())
+        order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
+        entries = [self.entries[key] for key in order]  # plan order, not completion order
         failed = [e for e in entries if e["status"] == "failed"]
         missing = [
             i for i in self.in_scope if not (self.artifacts / "cases" / f"{i}.json").exists()
@@ -512,7 +513,7 @@ class _Build:
             and self.rendered == 0
             and not manifest["summary"]["failed"]
             and self.previous[1].get("pages_key") == manifest["pages_key"]
-            and list(self.previous_entries) == list(self.entries)
+            and list(self.previous_entries) == [e["key"] for e in manifest["notebooks"]]
             and (self.previous[0] / "index.html").is_file()
         )
 
@@ -643,10 +644,12 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _display(path: Path) -> str:
+    """``path`` relative to the working folder when inside it, else absolute."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 __all__ = [
