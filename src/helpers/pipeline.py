@@ -140,9 +140,9 @@ def run_quarter(
     ``publish_site_pages``). Raises InputError (exit 2) on bad inputs before
     anything runs; a failing notebook is reported in the result, not raised.
     """
+    started = time.perf_counter()
     from helpers.inputs import load_quarter
 
-    started = time.perf_counter()
     root = Path(root).resolve()
     reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
     inputs = load_quarter(quarter, root)
