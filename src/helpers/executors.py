@@ -232,9 +232,10 @@ def resolve(target: str) -> Any:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def _first_line(text: str) -> str:
-    lines = [line for line in str(text).strip().splitlines() if line.strip()]
-    return lines[0].strip() if lines else ""
+def _first_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line (an InputError lists its problems on the lines below)."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _write_text(path: str | Path, text: str) -> None:
