@@ -156,9 +156,15 @@ def make_case_fail(project: Path) -> str:
     path = project / "data" / "sample" / "initiatives.csv"
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    row = next(r for r in rows if r["status"] == "proposed" and not r["variant_of"])
-    # valid input (a register may well hold it), which the simulation cannot turn into money
-    row.update(benefit_low="1e305", benefit_likely="", benefit_high="1e307")
+    variants_of = {r["variant_of"] for r in rows}
+    row = next(  # one without lean variants: their cases simulate it too
+        r
+        for r in rows
+        if r["status"] == "proposed" and not r["variant_of"] and r["id"] not in variants_of
+    )
+    # passes validation (0 < low < high), but a cost range spanning 600 orders of
+    # magnitude overflows double precision once calibrated and simulated
+    row.update(cost_low="1e-300", cost_likely="", cost_high="1e300")
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
