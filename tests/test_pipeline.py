@@ -573,3 +573,32 @@ def test_serial_executor_hung_cell_fails_its_notebook(project: Path, tmp_path: P
     assert "timed out" in result.error["evalue"]
     assert result.seconds < 30
     assert (tmp_path / "out" / "calibration.html").is_file()
+
+
+def render_by_dying(nb, *, title: str, failed: bool = False) -> str:
+    os._exit(3)  # a worker killed mid-task (out of memory, kill -9)
+
+
+@pytest.mark.slow
+def test_local_process_executor_survives_a_dead_worker(tmp_path: Path) -> None:
+    source = tmp_path / "nb.ipynb"
+    write_notebook(source, HEADER, "print(1)")
+
+    def task(renderer: str) -> NotebookTask:
+        return NotebookTask(
+            key=renderer,
+            notebook=str(source),
+            output=str(source),
+            parameters={},
+            cwd=str(tmp_path),
+            html=str(tmp_path / "nb.html"),
+            renderer=f"{SITE}:{renderer}",
+            execute=False,
+        )
+
+    with LocalProcessExecutor(1, preload=[SITE]) as executor:
+        [dead] = executor.map([task("render_by_dying")])
+        [alive] = executor.map([task("render_notebook")])
+
+    assert dead.status == "failed" and dead.error["ename"] == "BrokenProcessPool"
+    assert alive.status == "ok"

@@ -43,6 +43,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -307,7 +308,12 @@ class LocalProcessExecutor(Executor):
         if not tasks:
             return
         pool = self._ensure_pool()
-        futures = {pool.submit(run_task, task): task for task in tasks}
+        try:
+            futures = {pool.submit(run_task, task): task for task in tasks}
+        except BrokenProcessPool:  # a worker died earlier (killed, out of memory): start afresh
+            self.close()
+            pool = self._ensure_pool()
+            futures = {pool.submit(run_task, task): task for task in tasks}
         for future in as_completed(futures):
             try:
                 yield future.result()

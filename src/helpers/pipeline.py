@@ -272,8 +272,15 @@ class _Build:
         manifest["summary"]["seconds"] = round(time.perf_counter() - started, 3)
         _write_text(self.build / "manifest.json", json.dumps(manifest, indent=2))
         previous_dir = self._publish()
-        site.publish_site_pages(self.reports, self.root)
-        _collect_garbage(self.reports / BUILDS, self.quarter, keep={self.dir, previous_dir})
+        try:
+            site.publish_site_pages(self.reports, self.root)
+        except Exception as exc:
+            raise BuildError(
+                f"{self.quarter} is published at {_display(self.link)}, but writing the home "
+                f"page and SOP chapters failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        finally:
+            _collect_garbage(self.reports / BUILDS, self.quarter, keep={self.dir, previous_dir})
         return BuildResult(
             self.quarter,
             manifest,
