@@ -147,6 +147,7 @@ def shell_loop(project: Path, quarter: str, cases: int | None) -> tuple[float, i
     lines = ["set -e", f"cd {shlex.quote(str(project / 'notebooks'))}"]
     common = f"-p quarter {quarter} -p root {shlex.quote(str(project))} "
     common += f"-p artifacts_dir {shlex.quote(str(artifacts))} -k python3 --no-progress-bar"
+    common += " --execution-timeout 300"  # what-if widget cells can wedge nbclient
     runs = [("calibration", "calibration", "")]
     runs += [("business_case", f"case-{i}", f"-p initiative_id {shlex.quote(i)}") for i in chosen]
     runs += [("roadmap", "roadmap", "-p compute_missing_cases False")]
@@ -170,7 +171,7 @@ def measure_floor(runs: int) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        manager, client = start_new_kernel(kernel_name="python3")
+        manager, client = start_new_kernel(kernel_name="python3", stderr=subprocess.DEVNULL)
         try:
             client.execute_interactive(
                 "import pandas, matplotlib, seaborn", timeout=120, output_hook=lambda _: None

@@ -405,6 +405,32 @@ def test_run_quarter_interrupted_build_leaves_the_previous_site(project: Path) -
     assert len(list((project / "reports" / ".builds").glob("2026Q4-*"))) == 1
 
 
+def test_run_quarter_page_that_cannot_render_keeps_the_previous_site(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _ = build(project)
+    target = os.readlink(project / "reports" / "2026Q4")
+    (tmp_path / "broken_site.py").write_text(
+        f"from {SITE} import render_notebook, publish_site_pages\n"
+        "def render_quarter_page(manifest, artifacts_dir):\n"
+        "    raise KeyError('npv')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    with pytest.raises(BuildError, match="rendering the quarter page of 2026Q4 failed: KeyError"):
+        run_quarter(
+            "2026Q4",
+            root=project,
+            executor=InProcessExecutor(),
+            progress=False,
+            site="broken_site",
+            force=True,
+        )
+
+    assert os.readlink(project / "reports" / "2026Q4") == target
+    assert len(list((project / "reports" / ".builds").glob("2026Q4-*"))) == 1
+
+
 def test_run_quarter_never_changes_another_quarter(project: Path) -> None:
     other, _ = build(project, quarter="2026Q3")
     target = os.readlink(project / "reports" / "2026Q3")

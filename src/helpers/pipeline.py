@@ -159,13 +159,16 @@ def run_quarter(
             )
         try:
             build.run(executor, progress)
+            if own_executor:
+                executor.close()  # workers are not needed to render the quarter page
+            return build.finish(started)
         except BaseException:
-            shutil.rmtree(build.dir, ignore_errors=True)
+            if not build.published:  # the previous site stands; drop the half-made build
+                shutil.rmtree(build.dir, ignore_errors=True)
             raise
         finally:
             if own_executor:
                 executor.close()
-        return build.finish(started)
 
 
 class _Build:
@@ -201,12 +204,13 @@ class _Build:
         self.executed = 0
         self.reused = 0
         self.rendered = 0
+        self.published = False
         self._bar: Any = None
 
     # -- the steps -------------------------------------------------------------
 
     def run(self, executor: Executor, progress: bool) -> None:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         self.artifacts.mkdir(parents=True)
         inputs_copied = self._copy_inputs()
@@ -539,6 +543,7 @@ class _Build:
         os.symlink(os.path.relpath(self.dir, self.reports), temporary)
         _fsync_dir(self.dir)
         os.replace(temporary, self.link)
+        self.published = True
         _fsync_dir(self.reports)
         return previous_dir
 
