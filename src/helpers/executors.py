@@ -44,7 +44,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,7 @@ class TaskResult:
     seconds: float
     error: dict[str, Any] | None = None
     rendered: bool = False
-    notes: list[str] = field(default_factory=list)
+    render_seconds: float = 0.0  # of ``seconds``, the time spent rendering HTML
 
 
 def run_task(task: NotebookTask) -> TaskResult:
@@ -103,16 +103,19 @@ def run_task(task: NotebookTask) -> TaskResult:
         with _redirect_process_output(task.log):
             error = _execute(task)
     rendered = False
+    render_started = time.perf_counter()
     if task.html:
         render_error = _render(task, failed=error is not None)
         rendered = render_error is None
         error = error or render_error
+    finished = time.perf_counter()
     return TaskResult(
         key=task.key,
         status="failed" if error else "ok",
-        seconds=round(time.perf_counter() - started, 3),
+        seconds=round(finished - started, 3),
         error=error,
         rendered=rendered,
+        render_seconds=round(finished - render_started, 3),
     )
 
 

@@ -476,6 +476,7 @@ class _Build:
             "reused": reused,
             "error": result.error,
             "seconds": result.seconds,
+            "render_seconds": result.render_seconds,
             "parameters": {
                 k: v for k, v in spec["parameters"].items() if k not in ("root", "artifacts_dir")
             },
