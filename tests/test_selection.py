@@ -280,7 +280,8 @@ def test_select_portfolio_frontier_marks_budgets_too_small_for_must_dos(portfoli
     register, cases = portfolio
     doc = select_portfolio(register, cases, PARAMS, budget=30.0)
     first = doc["frontier"][0]  # 15 < the 20 committed C needs
-    assert first["expected_value"] is None and first["selected"] is None
+    assert first["expected_value"] is None and first["selected"] == []
+    assert first["feasible"] is False and doc["frontier"][-1]["feasible"] is True
 
 
 def test_select_portfolio_prob_over_budget_rises_as_budget_falls():

@@ -32,9 +32,12 @@ Around the choice:
 - ``prob_top_k``: each initiative's NPV is redrawn from its case's quantiles
   (piecewise-linear quantile function, tails extended linearly) and ranked;
   the share of draws in which it ranks in the top ``scoring.top_k``.
-- ``reason`` for each initiative left out, found by forcing it in and
-  re-solving: its variant chosen instead, negative value, a prerequisite that
-  is blocked or not worth its cost, budget, capacity or both.
+- ``reason`` for each initiative left out (``reason_code`` and text): its
+  variant chosen instead, negative value, a prerequisite that is blocked or
+  not worth its cost, or what is left of the budget, capacity or both (an
+  initiative worth something that fitted would have been chosen); for the 40
+  most valuable, forcing it in and re-solving tells the value making room
+  would cost, or that no plan can include it.
 - ``timeline``: see ``helpers.timeline``.
 """
 
@@ -741,7 +744,10 @@ def _quantiles(draws: np.ndarray) -> dict[str, float]:
 def frontier_points(
     model: SelectionModel, chosen: np.ndarray | None = None
 ) -> list[dict[str, Any]]:
-    """Best value at 0.5x to 2x the budget (16 points); None where must-dos do not fit.
+    """Best value at 0.5x to 2x the budget (16 points).
+
+    Where the must-dos do not fit, ``feasible`` is false, ``expected_value`` None
+    and ``selected`` empty.
 
     ``chosen`` (the selection at the budget itself) is reused at 1x so the two agree
     on ties; other points take the solver's optimum without the cheapest-plan tie-break.
@@ -754,11 +760,14 @@ def frontier_points(
         else:
             x = solve_model(model, budget=budget, tie_break=False)
         if x is None:
-            points.append({"budget": budget, "expected_value": None, "selected": None})
+            points.append(
+                {"budget": budget, "expected_value": None, "selected": [], "feasible": False}
+            )
             continue
         points.append(
             {
                 "budget": budget,
+                "feasible": True,
                 "expected_value": float(model.value @ x),
                 "cost_at_confidence": float(model.cost @ x),
                 "selected": [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5],
