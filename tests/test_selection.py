@@ -31,6 +31,7 @@ from helpers.selection import (
     solve_model,
     what_if_selection,
 )
+from helpers.timeline import schedule_portfolio
 
 PARAMS = Params(
     quarter="2026Q4",
@@ -594,3 +595,46 @@ def test_load_previous_roadmap_without_earlier_quarter(sample_copy):
         None,
         "no quarter before 2026Q3 has params",
     )
+
+
+# ---------------------------------------------------------------------------
+# The timeline (helpers.timeline)
+
+
+def test_schedule_portfolio_waits_for_people():
+    items = [
+        {"id": "A", "name": "A", "duration_weeks": 4.0, "effort": 40.0, "depends_on": []},
+        {"id": "B", "name": "B", "duration_weeks": 2.0, "effort": 10.0, "depends_on": []},
+    ]
+    # 130 person-weeks a quarter = 10 people a week: A takes them all for 4 weeks
+    table = schedule_portfolio(items, capacity=130.0, quarter="2026Q4").set_index("id")
+    assert table.loc["A", "start_week"] == 0.0
+    assert table.loc["B", "start_week"] == 4.0
+    assert str(table.loc["A", "start_date"]) == "2026-10-01"
+
+
+def test_schedule_portfolio_stretches_work_bigger_than_it():
+    items = [{"id": "A", "name": "A", "duration_weeks": 2.0, "effort": 40.0, "depends_on": []}]
+    table = schedule_portfolio(items, capacity=130.0, quarter="2026Q4")
+    assert table.loc[0, "people"] == pytest.approx(10.0)
+    assert table.loc[0, "duration_weeks"] == pytest.approx(4.0)
+
+
+def test_schedule_portfolio_starts_after_prerequisites_and_flags_late_work():
+    items = [
+        {"id": "B", "name": "B", "duration_weeks": 6.0, "effort": 0.0, "depends_on": ["A"]},
+        {"id": "A", "name": "A", "duration_weeks": 9.5, "effort": 0.0, "depends_on": ["Z"]},
+    ]
+    table = schedule_portfolio(items, capacity=100.0, quarter="2026Q1").set_index("id")
+    assert table.loc["B", "start_week"] == 10.0  # the first whole week after A ends
+    assert bool(table.loc["B", "past_quarter"]) is True
+    assert bool(table.loc["A", "past_quarter"]) is False
+
+
+def test_schedule_portfolio_cycle_is_an_error():
+    items = [
+        {"id": "A", "name": "A", "duration_weeks": 1.0, "effort": 1.0, "depends_on": ["B"]},
+        {"id": "B", "name": "B", "duration_weeks": 1.0, "effort": 1.0, "depends_on": ["A"]},
+    ]
+    with pytest.raises(ComputationError, match="A, B depend on each other in a cycle"):
+        schedule_portfolio(items, capacity=10.0, quarter="2026Q4")
