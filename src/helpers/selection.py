@@ -1559,6 +1559,31 @@ def describe_method(document: Mapping[str, Any]) -> str:
   prerequisites.{notes}"""
 
 
+def what_if_controls(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Slider settings for the what-if panel: budget and capacity from a quarter to
+    2.5 times this quarter's, the scoring methods, each weight from 0 to 1."""
+    budget, capacity = document["budget"], document["capacity"]
+    return {
+        "budget": {
+            "value": budget,
+            "min": 0.25 * budget,
+            "max": 2.5 * budget,
+            "step": 0.05 * budget,
+        },
+        "capacity": {
+            "value": capacity,
+            "min": 0.25 * capacity,
+            "max": 2.5 * capacity,
+            "step": 0.05 * capacity,
+        },
+        "method": {"options": list(SCORING_METHODS), "value": document["method"]},
+        "weights": {
+            name: {"value": weight, "min": 0.0, "max": 1.0, "step": 0.05}
+            for name, weight in document["weights"].items()
+        },
+    }
+
+
 def what_if_selection(
     initiatives: pd.DataFrame,
     cases: Mapping[str, Mapping[str, Any]],
