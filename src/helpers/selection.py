@@ -365,7 +365,7 @@ def build_model(
     for initiative_id in ids:
         i = index[initiative_id]
         row = register.loc[initiative_id]
-        forced[i] = bool(row.get("must_do", False)) or status[initiative_id] in COMMITTED
+        forced[i] = _truthy(row.get("must_do")) or status[initiative_id] in COMMITTED
         used, satisfied = [], []
         for prerequisite in _as_list(row.get("depends_on")):
             if prerequisite in index:
@@ -388,6 +388,7 @@ def build_model(
             "dependencies_done": satisfied,
             "variant_of": _text_or_none(row.get("variant_of")),
             "forced": bool(forced[i]),
+            "must_do": _truthy(row.get("must_do")),
         }
     _propagate_blocks(ids, depends, blocked, block_reason)
     groups = _variant_groups(register, ids)
@@ -410,6 +411,15 @@ def build_model(
     return model, details, notes
 
 
+def _truthy(value: Any) -> bool:
+    """A register flag as a bool (blank and NA are false)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1", "y")
+    return bool(value)
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -430,7 +440,7 @@ def _text_or_none(value: Any) -> str | None:
 def _is_committed(register: pd.DataFrame, status: Mapping[str, str], initiative_id: str) -> bool:
     if initiative_id not in register.index:
         return False
-    return status[initiative_id] in COMMITTED or bool(register.loc[initiative_id].get("must_do"))
+    return status[initiative_id] in COMMITTED or _truthy(register.loc[initiative_id].get("must_do"))
 
 
 def _unavailable(prerequisite: str, status: Mapping[str, str], missing: set[str]) -> str:
