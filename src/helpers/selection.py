@@ -841,7 +841,7 @@ def explain_left_out(
             what = "negative" if model.value[i] < 0 else "zero"
             reasons[ids[i]] = (
                 "negative_value",
-                f"its expected value is {what} ({money(model.value[i])})",
+                f"its {_VALUE_NAMES.get(method, 'value')} is {what} ({money(model.value[i])})",
             )
             continue
         extra = sorted(_closure(model, [i]) - chosen)
@@ -911,6 +911,15 @@ def explain_left_out(
         text = "; ".join(parts + ([consequence] if consequence else []))
         reasons[ids[i]] = (code, text)
     return reasons
+
+
+_VALUE_NAMES = {
+    "expected_npv": "expected NPV",
+    "weighted": "weighted score",
+    "rice": "RICE score",
+    "wsjf": "WSJF score",
+    "profitability_index": "profitability index less 1",
+}
 
 
 def _simulate_total_cost(
