@@ -23,6 +23,7 @@ from helpers.selection import (
     describe_summary,
     draw_from_quantiles,
     fmt_left_out_table,
+    fmt_ranked_table,
     is_feasible,
     load_cases,
     load_previous_roadmap,
@@ -521,17 +522,27 @@ def test_describe_summary_says_what_more_budget_buys(portfolio):
 def test_fmt_left_out_table_lists_reasons_and_missing(portfolio):
     register, cases = portfolio
     doc = select_portfolio(register, cases, PARAMS, missing=["F"])
-    table = fmt_left_out_table(doc).set_index("id")
+    table = fmt_left_out_table(doc).data.set_index("id")
     assert table.loc["AL", "left out because of"] == "its variant chosen instead"
     assert table.loc["F", "left out because of"] == "no business case"
 
 
 def test_what_if_selection_reports_no_plan_when_must_dos_do_not_fit(portfolio):
     register, cases = portfolio
-    table = what_if_selection(register, cases, PARAMS, budget=5.0)
+    table = what_if_selection(register, cases, PARAMS, budget=5.0).data.set_index("what if")
     assert "must-dos and committed work (C) need" in table.loc["no plan", "result"]
     fine = what_if_selection(register, cases, PARAMS, budget=200.0, expected_npv=1.0)
-    assert fine.loc["fund", "result"].startswith("A, B, C")
+    assert fine.data.set_index("what if").loc["fund", "result"].startswith("A, B, C")
+
+
+def test_fmt_ranked_table_escapes_names_and_keeps_them_whole(portfolio):
+    register, cases = portfolio
+    long_name = "<script>alert(1)</script> " + "a very long initiative name " * 3
+    cases = dict(cases, A=dict(cases["A"], name=long_name))
+    html = fmt_ranked_table(select_portfolio(register, cases, PARAMS)).to_html()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
+    assert "initiative name a very long initiative name" in html
 
 
 def test_describe_changes_names_what_moved():

@@ -1323,8 +1323,10 @@ def describe_summary(document: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def fmt_ranked_table(document: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per initiative, chosen first then by value: decision, value, cost, effort, scores."""
+def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
+    """One row per initiative, chosen first then by value: decision, value, cost, effort, scores.
+
+    A pandas Styler (``.data`` is the DataFrame)."""
     currency = document["currency"]
     items = document["initiatives"]
     level = _level_label(document)
@@ -1353,8 +1355,8 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> pd.DataFrame:
             }
         )
     if not rows:
-        return pd.DataFrame({"initiative": []}, index=pd.Index([], name="rank"))
-    return pd.DataFrame(rows).set_index("rank")
+        return styled_table(pd.DataFrame({"rank": [], "id": [], "initiative": []}))
+    return styled_table(pd.DataFrame(rows))
 
 
 def describe_ranking(document: Mapping[str, Any]) -> str:
@@ -1376,6 +1378,11 @@ def describe_ranking(document: Mapping[str, Any]) -> str:
             f"({_worth(items[best]['value'], document)}): {items[best].get('reason', '')}."
         )
     return text
+
+
+def styled_table(frame: pd.DataFrame) -> Any:
+    """A table for reports: every cell in full (no ``...``), text escaped, no index."""
+    return frame.style.format(escape="html").hide(axis="index")
 
 
 def _nan(value: Any) -> bool:
@@ -1425,8 +1432,8 @@ def describe_value_cost(document: Mapping[str, Any]) -> str:
     return text
 
 
-def fmt_timeline_table(document: Mapping[str, Any]) -> pd.DataFrame:
-    """The schedule as a table: start and end (week and date), people a week."""
+def fmt_timeline_table(document: Mapping[str, Any]) -> Any:
+    """The schedule as a table (Styler): start and end (week and date), people a week."""
     rows = [
         {
             "id": row["id"],
@@ -1439,7 +1446,7 @@ def fmt_timeline_table(document: Mapping[str, Any]) -> pd.DataFrame:
         }
         for row in document.get("timeline") or []
     ]
-    return pd.DataFrame(rows)
+    return styled_table(pd.DataFrame(rows))
 
 
 def describe_timeline(document: Mapping[str, Any]) -> str:
@@ -1475,8 +1482,8 @@ def describe_rank_stability(document: Mapping[str, Any]) -> str:
     return text + "."
 
 
-def fmt_left_out_table(document: Mapping[str, Any]) -> pd.DataFrame:
-    """The initiatives left out, by value, with the reason in words."""
+def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
+    """The initiatives left out, by value, with the reason in words (Styler)."""
     items = document["initiatives"]
     left = sorted(
         (i for i, e in items.items() if not e["selected"]), key=lambda i: (-items[i]["value"], i)
@@ -1501,9 +1508,8 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> pd.DataFrame:
         }
         for i in document["missing"]
     ]
-    return pd.DataFrame(
-        rows, columns=["id", "initiative", "value", "left out because of", "detail"]
-    )
+    columns = ["id", "initiative", "value", "left out because of", "detail"]
+    return styled_table(pd.DataFrame(rows, columns=columns))
 
 
 def describe_left_out(document: Mapping[str, Any]) -> str:
@@ -1520,15 +1526,21 @@ def describe_left_out(document: Mapping[str, Any]) -> str:
     return f"{total} initiative{'s' if total != 1 else ''} left out: " + "; ".join(parts) + "."
 
 
-def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> pd.DataFrame:
-    """``compare_roadmaps``'s table with the values formatted for reading."""
+def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> Any:
+    """``compare_roadmaps``'s table with the values formatted for reading (Styler)."""
     shown = table.copy()
     for column in ("value_previous", "value_current"):
         shown[column] = [
             "–" if _nan(v) else _worth(float(v), document) for v in shown[column].astype(float)
         ]
-    return shown.rename(
-        columns={"value_previous": "value then", "value_current": "value now", "name": "initiative"}
+    return styled_table(
+        shown.rename(
+            columns={
+                "value_previous": "value then",
+                "value_current": "value now",
+                "name": "initiative",
+            }
+        )
     )
 
 
@@ -1613,8 +1625,8 @@ def what_if_selection(
     capacity: float | None = None,
     method: str | None = None,
     **weights: float,
-) -> pd.DataFrame:
-    """The selection under another budget, capacity, method or weights, as a small table.
+) -> Any:
+    """The selection under another budget, capacity, method or weights, as a small table (Styler).
 
     ``weights`` are criterion=weight (only those given change). Errors (e.g. a
     budget too small for the must-dos) come back as a one-row table saying so.
@@ -1637,7 +1649,7 @@ def what_if_selection(
             frontier=False,
         )
     except ComputationError as exc:
-        return pd.DataFrame({"what if": ["no plan"], "result": [str(exc)]}).set_index("what if")
+        return styled_table(pd.DataFrame({"what if": ["no plan"], "result": [str(exc)]}))
     currency = document["currency"]
     level = _level_label(document)
     rows = {
@@ -1649,4 +1661,4 @@ def what_if_selection(
         "chance of overrunning the budget": fmt_pct(document["prob_over_budget"]),
         "IT person-weeks used": f"{document['effort_used']:,.0f} of {document['capacity']:,.0f}",
     }
-    return pd.DataFrame({"result": list(rows.values())}, index=pd.Index(list(rows), name="what if"))
+    return styled_table(pd.DataFrame({"what if": list(rows), "result": list(rows.values())}))
