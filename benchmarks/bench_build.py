@@ -143,10 +143,11 @@ def shell_loop(project: Path, quarter: str, cases: int | None) -> tuple[float, i
     chosen = ids if cases is None else ids[:cases]
     out = project / "loop"
     artifacts = out / "artifacts"
-    lines = ["set -e", f"cd {shlex.quote(str(project / 'notebooks'))}"]
+    notebooks = strip_interactive_cells(project / "notebooks", out / "notebooks")
+    lines = ["set -e", f"cd {shlex.quote(str(notebooks))}"]
     common = f"-p quarter {quarter} -p root {shlex.quote(str(project))} "
     common += f"-p artifacts_dir {shlex.quote(str(artifacts))} -k python3 --no-progress-bar"
-    common += " --execution-timeout 300"  # what-if widget cells can wedge nbclient
+    common += " --execution-timeout 300"  # a wedged kernel fails its notebook, not the bench
     runs = [("calibration", "calibration", "")]
     runs += [("business_case", f"case-{i}", f"-p initiative_id {shlex.quote(i)}") for i in chosen]
     runs += [("roadmap", "roadmap", "-p compute_missing_cases False")]
@@ -161,6 +162,22 @@ def shell_loop(project: Path, quarter: str, cases: int | None) -> tuple[float, i
     if len(runs) < total:  # cases cost about the same each: scale the case part
         seconds = seconds * total / len(runs)
     return seconds, len(runs), total
+
+
+def strip_interactive_cells(source: Path, target: Path) -> Path:
+    """Copies of the notebooks without their what-if widget cells, as ``playbook run`` runs them.
+
+    Both sides then do the same work; and plain papermill can wedge on a widget
+    cell (jupyter/nbclient#312), which would flatter the build.
+    """
+    import nbformat
+
+    target.mkdir(parents=True, exist_ok=True)
+    for path in source.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells = [c for c in nb.cells if "interactive" not in c.metadata.get("tags", [])]
+        nbformat.write(nb, target / path.name)
+    return target
 
 
 def measure_floor(runs: int) -> float:
