@@ -325,6 +325,20 @@ def test_run_quarter_site_template_changed_rerenders_without_executing(project: 
     assert result.executed == 0 and not result.up_to_date
 
 
+def test_run_quarter_params_comment_changed_republishes_without_executing(
+    project: Path,
+) -> None:
+    build(project)
+    params = project / "params" / "2026Q4.yaml"
+    params.write_text(params.read_text() + "# reviewed by finance\n")
+
+    result, executor = build(project)
+
+    assert executor.ran == [] and not result.up_to_date
+    copy = result.quarter_dir / "build" / "inputs" / "params" / "2026Q4.yaml"
+    assert copy.read_text().endswith("# reviewed by finance\n")
+
+
 def test_run_quarter_keeps_only_the_current_and_previous_builds(project: Path) -> None:
     for _ in range(3):
         build(project, force=True)

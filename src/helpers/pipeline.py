@@ -245,7 +245,12 @@ class _Build:
             "notebooks": entries,
             "missing": missing,
             "inputs": self.inputs_copied,
-            "pages_key": _digest(self.pages_digest, [e["cache_key"] for e in entries]),
+            # a new build whenever a page or the audit copy of the inputs would differ
+            "pages_key": _digest(
+                self.pages_digest,
+                [e["cache_key"] for e in entries],
+                [_file_digest(self.build / "inputs" / name) for name in self.inputs_copied],
+            ),
             "summary": {
                 "executed": self.executed,
                 "reused": self.reused,
