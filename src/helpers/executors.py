@@ -290,7 +290,7 @@ class LocalProcessExecutor(Executor):
     """
 
     def __init__(self, jobs: int | None = None, *, preload: Iterable[str] = ()):
-        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.jobs = max(1, jobs or _usable_cpus())
         self.preload = list(dict.fromkeys([*_PRELOAD, *preload]))
         self._pool: ProcessPoolExecutor | None = None
 
@@ -333,6 +333,13 @@ class LocalProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (not all the host's, inside a container or taskset)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _warm_worker(modules: list[str]) -> None:
