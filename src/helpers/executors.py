@@ -99,13 +99,14 @@ def run_task(task: NotebookTask) -> TaskResult:
     """
     started = time.perf_counter()
     error: dict[str, Any] | None = None
+    executed = None  # the executed notebook, when papermill hands it back
     if task.execute:
         with _redirect_process_output(task.log):
-            error = _execute(task)
+            error, executed = _execute(task)
     rendered = False
     render_started = time.perf_counter()
     if task.html:
-        render_error = _render(task, failed=error is not None)
+        render_error = _render(task, executed, failed=error is not None)
         rendered = render_error is None
         error = error or render_error
     finished = time.perf_counter()
@@ -119,7 +120,8 @@ def run_task(task: NotebookTask) -> TaskResult:
     )
 
 
-def _execute(task: NotebookTask) -> dict[str, Any] | None:
+def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
+    """Run the notebook; return (error or None, the executed notebook if papermill returned it)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -127,8 +129,8 @@ def _execute(task: NotebookTask) -> dict[str, Any] | None:
     try:
         unknown = _unknown_parameters(task)
         if unknown:
-            return _write_error_notebook(task, "UnknownParameterError", unknown)
-        papermill.execute_notebook(
+            return _write_error_notebook(task, "UnknownParameterError", unknown), None
+        executed = papermill.execute_notebook(
             task.notebook,
             task.output,
             parameters=task.parameters,
@@ -143,16 +145,17 @@ def _execute(task: NotebookTask) -> dict[str, Any] | None:
             skip_cells_with_tag=SKIPPED_TAG,
         )
     except PapermillExecutionError as exc:
-        return {
+        error = {
             "cell": exc.exec_count if exc.exec_count is not None else exc.cell_index,
             "ename": exc.ename,
             "evalue": _first_line(exc.evalue),
         }
+        return error, None
     except Exception as exc:  # kernel died, notebook unreadable, ...: still one failed task
         if not Path(task.output).exists():
-            return _write_error_notebook(task, type(exc).__name__, _first_line(str(exc)))
-        return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}
-    return None
+            return _write_error_notebook(task, type(exc).__name__, _first_line(str(exc))), None
+        return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}, None
+    return None, executed
 
 
 @contextlib.contextmanager
@@ -214,11 +217,12 @@ def _write_error_notebook(task: NotebookTask, ename: str, evalue: str) -> dict[s
     return {"cell": None, "ename": ename, "evalue": evalue}
 
 
-def _render(task: NotebookTask, *, failed: bool) -> dict[str, Any] | None:
+def _render(task: NotebookTask, executed: Any, *, failed: bool) -> dict[str, Any] | None:
     import nbformat
 
     try:
-        nb = nbformat.read(task.output, as_version=4)
+        # papermill's returned notebook is what it wrote: no need to read and validate it again
+        nb = executed if executed is not None else nbformat.read(task.output, as_version=4)
         render = resolve(task.renderer)
         _write_text(task.html, render(nb, title=task.title, failed=failed))
     except Exception as exc:  # a page that cannot be rendered fails its task, not the build
