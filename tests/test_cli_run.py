@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_pipeline import INITIATIVES, make_project
+from test_pipeline import HEADER, INITIATIVES, make_project, write_notebook
 
 from helpers.cli import main
 
@@ -70,3 +70,31 @@ def test_run_failing_case_exits_1_with_one_line_and_summary(project: Path, tmp_p
 
     assert again.exit_code == 1
     assert "(1 executed, 4 reused, 1 failed)" in again.stdout
+
+
+def test_run_cell_timeout_must_be_positive(project: Path) -> None:
+    result = invoke("2026Q4", "--root", str(project), "--cell-timeout", "0")
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--cell-timeout'" in result.stderr
+
+
+@pytest.mark.slow
+def test_run_hung_notebook_fails_after_cell_timeout(project: Path, tmp_path: Path) -> None:
+    hang = "import time\ntime.sleep(120)"
+    parameters = HEADER + "compute_missing_cases: bool = True  # compute cases without JSON\n"
+    write_notebook(project / "notebooks" / "roadmap.ipynb", parameters, hang)
+    site = tmp_path / "site"
+
+    result = invoke(
+        "2026Q4", "--root", str(project), "--reports", str(site), "-q", "-j", "1",
+        "--cell-timeout", "3",
+    )  # fmt: skip
+
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "Error: roadmap.ipynb failed: CellTimeoutError: "
+        "A cell timed out while it was being executed, after 3 seconds."
+    )
+    assert (site / "2026Q4" / "roadmap.html").is_file()

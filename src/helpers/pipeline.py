@@ -41,6 +41,7 @@ from typing import Any
 
 from helpers.errors import PlaybookError
 from helpers.executors import (
+    DEFAULT_CELL_TIMEOUT,
     DEFAULT_KERNEL,
     Executor,
     LocalProcessExecutor,
@@ -130,6 +131,7 @@ def run_quarter(
     executor: Executor | None = None,
     progress: bool = True,
     site: str = "helpers.site",
+    cell_timeout: float | None = DEFAULT_CELL_TIMEOUT,
 ) -> BuildResult:
     """Build quarter ``quarter`` into ``reports_dir`` (default ``<root>/reports``).
 
@@ -137,7 +139,8 @@ def run_quarter(
     execute every notebook even when its cache key is unchanged. ``executor``:
     where tasks run (default: local worker processes). ``site``: the module
     that renders pages (``render_notebook``, ``render_quarter_page``,
-    ``publish_site_pages``). Raises InputError (exit 2) on bad inputs before
+    ``publish_site_pages``). ``cell_timeout``: seconds one cell may run before
+    its notebook fails (None: no limit). Raises InputError (exit 2) on bad inputs before
     anything runs; a failing notebook is reported in the result, not raised.
     """
     started = time.perf_counter()
@@ -150,6 +153,7 @@ def run_quarter(
     builds.mkdir(parents=True, exist_ok=True)
     with _quarter_lock(builds, quarter):
         build = _Build(quarter, root, reports, inputs, site, force)
+        build.cell_timeout = cell_timeout
         own_executor = executor is None
         if own_executor:
             executor = (
@@ -181,6 +185,7 @@ class _Build:
         self.inputs = inputs
         self.site_name = site
         self.force = force
+        self.cell_timeout: float | None = DEFAULT_CELL_TIMEOUT
         self.link = reports / quarter
         self.previous = _read_previous(self.link)
         self.previous_entries = (
@@ -453,6 +458,7 @@ class _Build:
             html=str(self.dir / spec["html"]),
             title=spec["title"],
             renderer=f"{self.site_name}:render_notebook",
+            cell_timeout=self.cell_timeout,
             log=str(self.build / "logs" / f"{Path(spec['html']).with_suffix('.log')}"),
         )
         if not reusable:

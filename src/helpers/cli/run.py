@@ -28,10 +28,23 @@ from helpers.cli.common import reports_errors, root_option
     default=None,
     help="Where the site goes.  [default: <root>/reports]",
 )
+@click.option(
+    "--cell-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds one notebook cell may run before that notebook is marked failed.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def run(
-    quarter: str, jobs: int | None, force: bool, root: Path, reports_dir: Path | None, quiet: bool
+    quarter: str,
+    jobs: int | None,
+    force: bool,
+    root: Path,
+    reports_dir: Path | None,
+    cell_timeout: float,
+    quiet: bool,
 ) -> None:
     """Validate QUARTER, execute its notebooks, render them and publish into the site.
 
@@ -47,6 +60,7 @@ def run(
         jobs=jobs,
         force=force,
         progress=not quiet,
+        cell_timeout=cell_timeout,
     )
     if result.failed:
         click.echo(f"Error: {result.failure_line()}", err=True)
