@@ -117,6 +117,10 @@ CATALOGUE = {
         ["A,X,email,proposed,lots,,2000,5000,6000,10,24,20,45,,,"],
         ["row 2", "column benefit_low", "'lots' is not a number", "digits only"],
     ),
+    "infinite_number": (
+        ["A,X,email,proposed,1000,,inf,5000,6000,10,24,20,45,,,"],
+        ["row 2", "column benefit_high", "'inf' is not a number"],
+    ),
     "bad_status": (
         ["A,X,email,aproved,1,,2,3,4,1,2,1,2,,,"],
         ["column status", "'aproved' is not valid", "did you mean 'approved'", "valid: proposed"],

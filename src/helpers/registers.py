@@ -207,7 +207,10 @@ def _parse_number(value: Any) -> float:
         return float(value)
     text = str(value).strip().replace(",", "").replace("_", "")
     text = re.sub(r"^[$€£¥]", "", text)
-    return float(text)
+    number = float(text)
+    if not np.isfinite(number):  # "inf" and "nan" parse, but are no estimate
+        raise ValueError(value)
+    return number
 
 
 def _parse_bool(value: Any) -> bool:
