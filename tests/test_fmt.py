@@ -7,6 +7,7 @@ import math
 import pytest
 
 from helpers.fmt import (
+    fmt_level,
     fmt_money,
     fmt_months,
     fmt_pct,
@@ -14,6 +15,8 @@ from helpers.fmt import (
     fmt_ratio,
     fmt_text,
     fmt_weeks,
+    fmt_worth,
+    quantile_key,
 )
 
 
@@ -62,3 +65,14 @@ def test_fmt_text_escapes_markdown_punctuation():
         "Sales & \\*marketing\\* \\[alerts\\]\\(x\\)"
     )
     assert fmt_text(None) == ""
+
+
+def test_quantile_key_and_level():
+    assert quantile_key(0.8) == "0.8" and quantile_key(0.05) == "0.05"
+    assert fmt_level(0.8) == "P80" and fmt_level(0.975) == "P97.5"
+
+
+def test_fmt_worth_money_or_points():
+    assert fmt_worth(64.0, money=False) == "64 points"
+    assert fmt_worth(128_000, money=True, currency="USD") == "$128k"
+    assert fmt_worth(None, money=True) == "–"

@@ -78,3 +78,20 @@ def fmt_text(text: object) -> str:
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def quantile_key(level: float) -> str:
+    """The JSON key of a quantile or chance level: 0.8 -> ``"0.8"``."""
+    return f"{float(level):g}"
+
+
+def fmt_level(level: float) -> str:
+    """A confidence level as planners say it: 0.8 -> ``P80``."""
+    return f"P{100 * float(level):g}"
+
+
+def fmt_worth(value: float | None, *, money: bool, currency: str = "USD") -> str:
+    """A selection value: money for NPV-driven methods, else score points."""
+    if _missing(value):
+        return "–"
+    return fmt_money(value, currency) if money else f"{float(value):,.3g} points"
