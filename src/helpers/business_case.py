@@ -24,7 +24,7 @@ import pandas as pd
 
 from helpers.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
 from helpers.errors import InputError
-from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_text, fmt_weeks
+from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_text, fmt_weeks, quantile_key
 from helpers.params import Params
 from helpers.ranges import fit_range, range_quantile, transform_normals
 
@@ -319,7 +319,7 @@ def cumulative_cash_quantiles(
     )
     cumulative = np.concatenate([np.zeros((matrix.shape[0], 1)), np.cumsum(matrix, axis=1)], 1)
     values = np.quantile(cumulative, list(quantiles), axis=0).T
-    table = pd.DataFrame(values, columns=[_qkey(q) for q in quantiles])
+    table = pd.DataFrame(values, columns=[quantile_key(q) for q in quantiles])
     table.index.name = "month"
     return table
 
@@ -922,19 +922,15 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _qkey(q: float) -> str:
-    return f"{q:g}"
-
-
 def _stats(values: np.ndarray) -> dict[str, float | None]:
     values = np.asarray(values, dtype=float)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return {"mean": None, **{_qkey(q): None for q in QUANTILES}}
+        return {"mean": None, **{quantile_key(q): None for q in QUANTILES}}
     quantiles = np.quantile(finite, QUANTILES)
     return {
         "mean": float(np.mean(finite)),
-        **{_qkey(q): float(v) for q, v in zip(QUANTILES, quantiles, strict=True)},
+        **{quantile_key(q): float(v) for q, v in zip(QUANTILES, quantiles, strict=True)},
     }
 
 
@@ -944,7 +940,7 @@ def _payback_stats(payback: np.ndarray) -> dict[str, float | None]:
     result: dict[str, float | None] = {}
     for q in QUANTILES:
         value = float(np.quantile(ordered, q, method="inverted_cdf"))
-        result[_qkey(q)] = value if math.isfinite(value) else None
+        result[quantile_key(q)] = value if math.isfinite(value) else None
     return result
 
 

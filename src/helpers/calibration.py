@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.errors import InputError, Problem
-from helpers.fmt import fmt_pct, fmt_ratio
+from helpers.fmt import fmt_pct, fmt_ratio, quantile_key
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95)
 OVERRUN_CHANCES = (0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05)
@@ -64,11 +64,6 @@ RATIO_COLUMNS = (
     "log_ratio",
     "status",
 )
-
-
-def _key(p: float) -> str:
-    """Quantile and chance keys as the JSON documents spell them: 0.5 -> "0.5"."""
-    return f"{p:g}"
 
 
 # --- the ratio table ---------------------------------------------------------
@@ -227,14 +222,14 @@ def summarise_ratios(ratios: np.ndarray, *, haircut: bool = False) -> dict[str, 
     if n == 0:
         return {
             "n": 0,
-            "quantiles": {_key(q): None for q in QUANTILES},
+            "quantiles": {quantile_key(q): None for q in QUANTILES},
             "geometric_mean": None,
             "mean": None,
             "share_overrun": None,
             "share_on_estimate": None,
             "share_underrun": None,
-            "uplift": {_key(p): None for p in OVERRUN_CHANCES},
-            "haircut": {_key(p): None for p in OVERRUN_CHANCES} if haircut else None,
+            "uplift": {quantile_key(p): None for p in OVERRUN_CHANCES},
+            "haircut": {quantile_key(p): None for p in OVERRUN_CHANCES} if haircut else None,
             "mmre": None,
             "pred_25": None,
             "bias_raw": None,
@@ -245,15 +240,17 @@ def summarise_ratios(ratios: np.ndarray, *, haircut: bool = False) -> dict[str, 
     relative_error = np.abs(1.0 - 1.0 / r)  # |actual − estimate| ÷ actual
     return {
         "n": n,
-        "quantiles": {_key(q): float(np.quantile(r, q)) for q in QUANTILES},
+        "quantiles": {quantile_key(q): float(np.quantile(r, q)) for q in QUANTILES},
         "geometric_mean": float(np.exp(log_r.mean())),
         "mean": float(r.mean()),
         "share_overrun": _share((r > 1.0) & ~on),
         "share_on_estimate": _share(on),
         "share_underrun": _share((r < 1.0) & ~on),
-        "uplift": {_key(p): float(np.quantile(r, 1.0 - p) - 1.0) for p in OVERRUN_CHANCES},
+        "uplift": {quantile_key(p): float(np.quantile(r, 1.0 - p) - 1.0) for p in OVERRUN_CHANCES},
         "haircut": (
-            {_key(p): float(1.0 - np.quantile(r, p)) for p in OVERRUN_CHANCES} if haircut else None
+            {quantile_key(p): float(1.0 - np.quantile(r, p)) for p in OVERRUN_CHANCES}
+            if haircut
+            else None
         ),
         "mmre": float(relative_error.mean()),
         "pred_25": _share(relative_error <= 0.25 + ON_ESTIMATE_TOLERANCE),
@@ -376,7 +373,7 @@ def _finish(entry: dict[str, Any], overall: dict[str, Any], *, weight: float, ow
     entry["bias"] = float(bias)
     entry["sigma"] = float(math.sqrt(variance))
     entry["uplift_pooled"] = {
-        _key(p): float(math.exp(bias + entry["sigma"] * stats.norm.ppf(1 - p)) - 1)
+        quantile_key(p): float(math.exp(bias + entry["sigma"] * stats.norm.ppf(1 - p)) - 1)
         for p in OVERRUN_CHANCES
     }
 
@@ -621,8 +618,8 @@ def summary_table(calibration: Mapping[str, Any], *, chance: float = 0.2) -> pd.
                     "bias_factor": math.exp(entry["bias"]),
                     "coverage": entry["coverage"],
                     "widening": entry["widening"],
-                    "uplift": entry["uplift"].get(_key(chance)),
-                    "uplift_pooled": entry["uplift_pooled"].get(_key(chance)),
+                    "uplift": entry["uplift"].get(quantile_key(chance)),
+                    "uplift_pooled": entry["uplift_pooled"].get(quantile_key(chance)),
                 }
             )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -641,8 +638,8 @@ def uplift_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
                         "class": label,
                         "n": entry["n"],
                         "chance": p,
-                        "uplift": entry["uplift"][_key(p)],
-                        "uplift_pooled": entry["uplift_pooled"][_key(p)],
+                        "uplift": entry["uplift"][quantile_key(p)],
+                        "uplift_pooled": entry["uplift_pooled"][quantile_key(p)],
                     }
                 )
     return pd.DataFrame(rows, columns=["metric", "class", "n", "chance", "uplift", "uplift_pooled"])
@@ -701,7 +698,7 @@ def excluded_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
 
 def describe_bias(calibration: Mapping[str, Any], *, budget_confidence: float) -> str:
     """One Markdown bullet per metric: bias, overrun share, the uplift at the budget confidence."""
-    chance = _key(round(1 - budget_confidence, 10))
+    chance = quantile_key(round(1 - budget_confidence, 10))
     lines = []
     for metric, found in calibration["metrics"].items():
         entry = found["overall"]
@@ -866,7 +863,7 @@ def describe_spread(calibration: Mapping[str, Any]) -> str:
 
 def describe_uplift(calibration: Mapping[str, Any], *, budget_confidence: float) -> str:
     """One Markdown bullet per metric: what to add (or cut, for benefit) at two confidences."""
-    chance = _key(round(1 - budget_confidence, 10))
+    chance = quantile_key(round(1 - budget_confidence, 10))
     lines = []
     for metric, found in calibration["metrics"].items():
         entry = found["overall"]

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import ComputationError
+from helpers.fmt import quantile_key
 
 CRITERIA = (
     "expected_npv",
@@ -56,11 +57,6 @@ SCORE_COLUMNS = (
     "strategic_fit",
     "weighted_score",
 )
-
-
-def quantile_key(level: float) -> str:
-    """The case-document key of a quantile level: 0.8 -> ``"0.8"``."""
-    return f"{float(level):g}"
 
 
 def case_number(case: Mapping[str, Any], *path: str) -> float:

@@ -58,7 +58,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from helpers.errors import ComputationError, PlaybookError
-from helpers.fmt import fmt_money, fmt_pct
+from helpers.fmt import fmt_level, fmt_money, fmt_pct, fmt_worth
 from helpers.params import SCORING_METHODS, Params
 from helpers.scoring import (
     case_number,
@@ -1241,15 +1241,12 @@ def method_label(method: str) -> str:
 
 
 def _worth(value: float | None, document: Mapping[str, Any]) -> str:
-    if value is None:
-        return "–"
-    if document["method"] in MONEY_METHODS:
-        return fmt_money(value, document["currency"])
-    return f"{value:,.3g} points"
+    money = document["method"] in MONEY_METHODS
+    return fmt_worth(value, money=money, currency=document["currency"])
 
 
 def _level_label(document: Mapping[str, Any]) -> str:
-    return f"P{100 * document['budget_confidence']:g}"
+    return fmt_level(document["budget_confidence"])
 
 
 def _names(document: Mapping[str, Any], ids: Iterable[str]) -> str:

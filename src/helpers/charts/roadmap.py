@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.fmt import fmt_money, fmt_pct
+from helpers.fmt import fmt_level, fmt_money, fmt_pct
 from helpers.timeline import WEEKS_PER_QUARTER
 
 CHOSEN = "#0072B2"
@@ -52,7 +52,7 @@ def _colour(entry: Mapping[str, Any]) -> str:
 
 
 def _level(document: Mapping[str, Any]) -> str:
-    return f"P{100 * document['budget_confidence']:g}"
+    return fmt_level(document["budget_confidence"])
 
 
 def _value_label(document: Mapping[str, Any]) -> str:

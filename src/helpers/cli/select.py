@@ -82,6 +82,7 @@ def format_selection(document: dict[str, Any]) -> str:
 
 
 def _value(value: float, method: str, currency: str) -> str:
-    from helpers.fmt import fmt_money
+    from helpers.fmt import fmt_worth
+    from helpers.selection import MONEY_METHODS
 
-    return fmt_money(value, currency) if method == "expected_npv" else f"{value:,.3g}"
+    return fmt_worth(value, money=method in MONEY_METHODS, currency=currency)
