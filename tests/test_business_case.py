@@ -473,3 +473,11 @@ def test_simulate_case_same_seed_gives_the_same_numbers(seed):
     np.testing.assert_array_equal(
         bc.simulate_case(_row(), params).npv, bc.simulate_case(_row(), params).npv
     )
+
+
+def test_summarise_case_reports_cost_and_effort_at_the_budget_confidence():
+    params = _params(budget_confidence=0.75)
+    summary = bc.summarise_case(bc.simulate_case(_row(), params))
+    sim = bc.simulate_case(_row(), params)
+    assert summary["cost"]["0.75"] == pytest.approx(float(np.quantile(sim.draws["cost"], 0.75)))
+    assert "0.75" in summary["effort"] and "0.8" in summary["cost"]

@@ -502,3 +502,19 @@ def test_calibrate_quarter_missing_by_column_names_params_file():
     )
     with pytest.raises(InputError, match=r"params/2026Q4.yaml, column calibration.by: .*'team'"):
         cal.calibrate_quarter(inputs)
+
+
+def test_calibrate_quarter_has_the_uplift_at_the_budget_confidence(root):
+    from helpers.inputs import load_quarter
+
+    inputs = load_quarter("2026Q4", root)
+    params = inputs.params.model_copy(update={"budget_confidence": 0.75})
+    doc = cal.calibrate_quarter(
+        type(inputs)(params, inputs.root, inputs.initiatives, inputs.actuals)
+    )
+    overall = doc["metrics"]["cost"]["overall"]
+    ratios = cal.ratio_frame(inputs.actuals, by="category", metrics=["cost"])
+    r = ratios.loc[ratios["status"] == "ok", "ratio"].to_numpy(dtype=float)
+    assert overall["uplift"]["0.25"] == pytest.approx(np.quantile(r, 0.75) - 1)
+    text = cal.describe_bias(doc, budget_confidence=0.75)
+    assert "; ." not in text and "–" not in cal.describe_uplift(doc, budget_confidence=0.75)

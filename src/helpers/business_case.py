@@ -93,6 +93,7 @@ class CaseSimulation:
     payback: np.ndarray
     cost_of_delay: np.ndarray
     related: tuple[CaseSimulation, ...] = field(default_factory=tuple)
+    budget_confidence: float = 0.8  # cost and effort are also summarised at this quantile
 
     @property
     def horizon_months(self) -> float:
@@ -178,6 +179,7 @@ def simulate_case(
         discount_rate=params.discount_rate,
         horizon_years=params.horizon_years,
         confidence=params.estimate_confidence,
+        budget_confidence=params.budget_confidence,
         run_cost=run_cost,
         ramp_months=ramp,
         calibrated=calibration is not None,
@@ -490,9 +492,9 @@ def summarise_case(sim: CaseSimulation, stated: CaseSimulation | None = None) ->
         "roi": _stats(sim.roi),
         "payback_months": payback,
         "benefit": _stats(sim.draws["benefit"]),
-        "cost": _stats(sim.draws["cost"]),
+        "cost": _stats(sim.draws["cost"], extra=(sim.budget_confidence,)),
         "duration_weeks": _stats(sim.draws["duration"]),
-        "effort": _stats(sim.draws["effort"]),
+        "effort": _stats(sim.draws["effort"], extra=(sim.budget_confidence,)),
         "pv_cost": _stats(sim.pv_cost),
         "run_cost": sim.run_cost,
         "ramp_months": sim.ramp_months,
@@ -922,15 +924,17 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _stats(values: np.ndarray) -> dict[str, float | None]:
+def _stats(values: np.ndarray, extra: Sequence[float] = ()) -> dict[str, float | None]:
+    """Mean and quantiles (QUANTILES plus ``extra`` levels, e.g. the budget confidence)."""
+    levels = sorted({*QUANTILES, *(round(float(q), 10) for q in extra)})
     values = np.asarray(values, dtype=float)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return {"mean": None, **{quantile_key(q): None for q in QUANTILES}}
-    quantiles = np.quantile(finite, QUANTILES)
+        return {"mean": None, **{quantile_key(q): None for q in levels}}
+    quantiles = np.quantile(finite, levels)
     return {
         "mean": float(np.mean(finite)),
-        **{quantile_key(q): float(v) for q, v in zip(QUANTILES, quantiles, strict=True)},
+        **{quantile_key(q): float(v) for q, v in zip(levels, quantiles, strict=True)},
     }
 
 

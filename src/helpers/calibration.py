@@ -208,7 +208,9 @@ def _excluded(rows: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def summarise_ratios(ratios: np.ndarray, *, haircut: bool = False) -> dict[str, Any]:
+def summarise_ratios(
+    ratios: np.ndarray, *, haircut: bool = False, chances: Iterable[float] = OVERRUN_CHANCES
+) -> dict[str, Any]:
     """Statistics of positive ratios r = actual ÷ estimate (unpooled).
 
     n, quantiles, geometric mean, mean, shares over (r > 1), on (r = 1 within
@@ -228,8 +230,8 @@ def summarise_ratios(ratios: np.ndarray, *, haircut: bool = False) -> dict[str, 
             "share_overrun": None,
             "share_on_estimate": None,
             "share_underrun": None,
-            "uplift": {quantile_key(p): None for p in OVERRUN_CHANCES},
-            "haircut": {quantile_key(p): None for p in OVERRUN_CHANCES} if haircut else None,
+            "uplift": {quantile_key(p): None for p in chances},
+            "haircut": {quantile_key(p): None for p in chances} if haircut else None,
             "mmre": None,
             "pred_25": None,
             "bias_raw": None,
@@ -246,11 +248,9 @@ def summarise_ratios(ratios: np.ndarray, *, haircut: bool = False) -> dict[str, 
         "share_overrun": _share((r > 1.0) & ~on),
         "share_on_estimate": _share(on),
         "share_underrun": _share((r < 1.0) & ~on),
-        "uplift": {quantile_key(p): float(np.quantile(r, 1.0 - p) - 1.0) for p in OVERRUN_CHANCES},
+        "uplift": {quantile_key(p): float(np.quantile(r, 1.0 - p) - 1.0) for p in chances},
         "haircut": (
-            {quantile_key(p): float(1.0 - np.quantile(r, p)) for p in OVERRUN_CHANCES}
-            if haircut
-            else None
+            {quantile_key(p): float(1.0 - np.quantile(r, p)) for p in chances} if haircut else None
         ),
         "mmre": float(relative_error.mean()),
         "pred_25": _share(relative_error <= 0.25 + ON_ESTIMATE_TOLERANCE),
@@ -340,9 +340,11 @@ def _trend(rows: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _entry(rows: pd.DataFrame, *, metric: str, confidence: float) -> dict[str, Any]:
+def _entry(
+    rows: pd.DataFrame, *, metric: str, confidence: float, chances: Iterable[float]
+) -> dict[str, Any]:
     ratios = rows.loc[rows["status"] == "ok", "ratio"].to_numpy(dtype=float)
-    entry = summarise_ratios(ratios, haircut=is_benefit(metric))
+    entry = summarise_ratios(ratios, haircut=is_benefit(metric), chances=chances)
     entry.update(_coverage(rows, confidence))
     entry["trend"] = _trend(rows)
     entry["n_undated"] = int(((rows["status"] == "ok") & rows["completed"].isna()).sum())
@@ -358,7 +360,14 @@ def is_benefit(metric: str) -> bool:
 # --- pooling and the whole document -----------------------------------------
 
 
-def _finish(entry: dict[str, Any], overall: dict[str, Any], *, weight: float, own: bool) -> None:
+def _finish(
+    entry: dict[str, Any],
+    overall: dict[str, Any],
+    *,
+    weight: float,
+    own: bool,
+    chances: Iterable[float],
+) -> None:
     """Set the pooled bias, sigma and the widening used for new estimates."""
     mu_all = overall["bias_raw"] if overall["bias_raw"] is not None else 0.0
     var_all = (overall["sigma_raw"] or 0.0) ** 2
@@ -374,7 +383,7 @@ def _finish(entry: dict[str, Any], overall: dict[str, Any], *, weight: float, ow
     entry["sigma"] = float(math.sqrt(variance))
     entry["uplift_pooled"] = {
         quantile_key(p): float(math.exp(bias + entry["sigma"] * stats.norm.ppf(1 - p)) - 1)
-        for p in OVERRUN_CHANCES
+        for p in chances
     }
 
 
@@ -394,6 +403,7 @@ def calibrate_history(
     min_class_size: int = 3,
     metrics: Iterable[str] | None = None,
     confidence: float = 0.9,
+    overrun_chances: Iterable[float] = OVERRUN_CHANCES,
 ) -> dict[str, Any]:
     """The calibration document of an actuals register (the ``calibrate`` JSON of DESIGN §6).
 
@@ -418,6 +428,8 @@ def calibrate_history(
             Problem("calibration", f"min_class_size must be 1 or more, got {min_class_size}")
         )
     table = ratio_frame(actuals, by=by, metrics=metrics)
+    # the preset chances plus any asked for (e.g. 1 − budget_confidence), largest first
+    chances = tuple(sorted({round(float(p), 10) for p in overrun_chances}, reverse=True))
     document: dict[str, Any] = {
         "by": by,
         "n0": float(n0),
@@ -428,24 +440,35 @@ def calibrate_history(
     }
     for metric, rows in table.groupby("metric", sort=False):
         document["metrics"][str(metric)] = _calibrate_metric(
-            rows, metric=str(metric), n0=n0, min_class_size=min_class_size, confidence=confidence
+            rows,
+            metric=str(metric),
+            n0=n0,
+            min_class_size=min_class_size,
+            confidence=confidence,
+            chances=chances,
         )
     return document
 
 
 def _calibrate_metric(
-    rows: pd.DataFrame, *, metric: str, n0: float, min_class_size: int, confidence: float
+    rows: pd.DataFrame,
+    *,
+    metric: str,
+    n0: float,
+    min_class_size: int,
+    confidence: float,
+    chances: tuple[float, ...],
 ) -> dict[str, Any]:
-    overall = _entry(rows, metric=metric, confidence=confidence)
-    _finish(overall, overall, weight=1.0, own=True)
+    overall = _entry(rows, metric=metric, confidence=confidence, chances=chances)
+    _finish(overall, overall, weight=1.0, own=True, chances=chances)
     overall["widening_after_bias"] = _widening_after_bias(overall, confidence)
     overall["widening_used"] = overall["widening_after_bias"]
     by_class = {}
     for label, group in rows.groupby("class", sort=True):
-        entry = _entry(group, metric=metric, confidence=confidence)
+        entry = _entry(group, metric=metric, confidence=confidence, chances=chances)
         n = entry["n"]
         own = n >= min_class_size
-        _finish(entry, overall, weight=n / (n + n0) if own else 0.0, own=own)
+        _finish(entry, overall, weight=n / (n + n0) if own else 0.0, own=own, chances=chances)
         entry["widening_after_bias"] = _widening_after_bias(entry, confidence)
         entry["widening_used"] = _pooled_widening(
             entry, overall, n0=n0, min_class_size=min_class_size
@@ -501,6 +524,7 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
         n0=settings.n0,
         min_class_size=settings.min_class_size,
         confidence=params.estimate_confidence,
+        overrun_chances=(*OVERRUN_CHANCES, 1 - params.budget_confidence),
     )
     document["quarter"] = params.quarter
     document["source"] = params.actuals.label
