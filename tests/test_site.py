@@ -7,6 +7,7 @@ notebooks, manifests and artifacts with the module's own functions.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from pathlib import Path
 
@@ -516,3 +517,17 @@ def test_classify_table_columns_marks_figures_and_short_text():
 )
 def test_is_numeric_text(text, numeric):
     assert site._is_numeric_text(text) is numeric
+
+
+def test_render_quarter_page_follows_budget_confidence_and_scoring_method(tmp_path):
+    folder = build_quarter(tmp_path / "reports", "2026Q4", cases=[("EML-01", "Email upgrade")])
+    artifacts = folder / "build" / "artifacts"
+    manifest = json.loads((folder / "build" / "manifest.json").read_text())
+    manifest["params"]["budget_confidence"] = 0.9
+    roadmap = json.loads((artifacts / "roadmap.json").read_text())
+    roadmap.update({"method": "weighted", "expected_value": 64.0})
+    write_json(artifacts / "roadmap.json", roadmap)
+    page = site.render_quarter_page(manifest, artifacts)
+    assert "Cost P90" in page and "Cost P80" not in page
+    assert "90% sure" in page
+    assert "64 points" in page and "$64" not in page

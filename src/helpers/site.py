@@ -39,7 +39,7 @@ import mistune
 import nbformat
 
 from helpers.artifacts import CALIBRATION, ROADMAP, case_path, read_json
-from helpers.fmt import fmt_money, fmt_pct
+from helpers.fmt import fmt_level, fmt_money, fmt_pct, fmt_worth, quantile_key
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "playbook"
@@ -522,6 +522,7 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
     quarter = str(manifest.get("quarter", ""))
     params = manifest.get("params") or {}
     currency = params.get("currency", "USD")
+    level = float(params.get("budget_confidence") or 0.8)  # plan costs at this quantile
     entries = manifest.get("notebooks") or []
     calibration = _read_optional(artifacts_dir / CALIBRATION)
     roadmap = _read_optional(artifacts_dir / ROADMAP)
@@ -535,19 +536,19 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
         if status == "failed":
             failed.append({"href": href, "title": title, "error": _error_text(entry.get("error"))})
         if key.startswith("case:"):
-            row = _case_row(key[5:], entry, artifacts_dir, currency, href)
+            row = _case_row(key[5:], entry, artifacts_dir, currency, href, level)
             row["roadmap"] = _roadmap_verdict(roadmap, key[5:])
             cases.append(row)
         else:
             summary = {
-                "calibration": _calibration_summary(calibration),
+                "calibration": _calibration_summary(calibration, level),
                 "roadmap": _roadmap_summary(roadmap, currency),
             }.get(key, "")
             if status == "failed":
                 summary = _error_text(entry.get("error")) or "failed"
             overview.append({"href": href, "title": title, "summary": summary, "status": status})
 
-    headline = _quarter_headline(params, calibration, roadmap, cases, currency)
+    headline = _quarter_headline(params, calibration, roadmap, cases, currency, level)
     inputs = [
         {"label": "Budget", "value": fmt_money(params.get("budget"), currency, compact=False)},
         {"label": "IT capacity", "value": _person_weeks(params.get("capacity"))},
@@ -571,11 +572,13 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
         overview=overview,
         cases=cases,
         horizon=_years(params.get("horizon_years")),
+        level=fmt_level(level),
+        level_pct=fmt_pct(level),
         inputs=inputs,
     )
 
 
-def _case_row(initiative_id, entry, artifacts_dir, currency, href) -> dict[str, Any]:
+def _case_row(initiative_id, entry, artifacts_dir, currency, href, level) -> dict[str, Any]:
     status = str(entry.get("status", "ok"))
     doc = _read_optional(case_path(artifacts_dir, initiative_id)) if status != "failed" else None
     doc = doc if isinstance(doc, Mapping) else {}
@@ -591,7 +594,9 @@ def _case_row(initiative_id, entry, artifacts_dir, currency, href) -> dict[str, 
         "recommendation": _RECOMMENDATIONS.get(action, action or "–"),
         "npv": fmt_money((doc.get("npv") or {}).get("mean"), doc.get("currency", currency)),
         "prob_loss": fmt_pct(doc.get("prob_loss")),
-        "cost_p80": fmt_money(_quantile(doc.get("cost"), "0.8"), doc.get("currency", currency)),
+        "cost_at_level": fmt_money(
+            _quantile(doc.get("cost"), quantile_key(level)), doc.get("currency", currency)
+        ),
         "fund": action == "fund",
     }
 
@@ -607,15 +612,15 @@ def _roadmap_verdict(roadmap: Mapping | None, initiative_id: str) -> str:
     return f"Left out: {reason}" if reason else "Left out"
 
 
-def _calibration_summary(calibration: Mapping | None) -> str:
-    uplift = _cost_uplift(calibration)
+def _calibration_summary(calibration: Mapping | None, level: float) -> str:
+    uplift = _cost_uplift(calibration, level)
     overall = _cost_overall(calibration)
     if uplift is None or overall is None:
         return "Calibration of cost, duration and benefit estimates against past actuals."
     share = overall.get("share_overrun")
     return (
         f"From {int(overall.get('n', 0))} past projects: {fmt_pct(share)} overran their cost "
-        f"estimate; to be 80% sure, add {fmt_pct(uplift)} to a cost estimate."
+        f"estimate; to be {fmt_pct(level)} sure, add {fmt_pct(uplift)} to a cost estimate."
     )
 
 
@@ -625,21 +630,27 @@ def _roadmap_summary(roadmap: Mapping | None, currency: str) -> str:
     count = len(roadmap.get("selected") or [])
     text = (
         f"{count} initiative{'s' if count != 1 else ''} chosen, expected value "
-        f"{fmt_money(roadmap.get('expected_value'), currency)}"
+        f"{_roadmap_value(roadmap, currency)}"
     )
     if roadmap.get("prob_over_budget") is not None:
         text += f", {fmt_pct(roadmap['prob_over_budget'])} chance of overrunning the budget"
     return text + "."
 
 
-def _quarter_headline(params, calibration, roadmap, cases, currency) -> list[dict[str, str]]:
+def _roadmap_value(roadmap: Mapping, currency: str) -> str:
+    """The plan's value: money when NPV drives selection, else score points."""
+    money = roadmap.get("method", "expected_npv") == "expected_npv"
+    return fmt_worth(roadmap.get("expected_value"), money=money, currency=currency)
+
+
+def _quarter_headline(params, calibration, roadmap, cases, currency, level) -> list[dict[str, str]]:
     figures = [{"label": "Budget", "value": fmt_money(params.get("budget"), currency)}]
     if isinstance(roadmap, Mapping) and "selected" in roadmap:
         figures.append({"label": "Initiatives chosen", "value": str(len(roadmap["selected"]))})
         figures.append(
             {
                 "label": "Expected value of the plan",
-                "value": fmt_money(roadmap.get("expected_value"), currency),
+                "value": _roadmap_value(roadmap, currency),
             }
         )
         if roadmap.get("prob_over_budget") is not None:
@@ -649,9 +660,9 @@ def _quarter_headline(params, calibration, roadmap, cases, currency) -> list[dic
                     "value": fmt_pct(roadmap["prob_over_budget"]),
                 }
             )
-    uplift = _cost_uplift(calibration)
+    uplift = _cost_uplift(calibration, level)
     if uplift is not None:
-        figures.append({"label": "Cost uplift for P80", "value": fmt_pct(uplift)})
+        figures.append({"label": f"Cost uplift for {fmt_level(level)}", "value": fmt_pct(uplift)})
     figures.append({"label": "Business cases", "value": str(len(cases))})
     return figures
 
@@ -663,9 +674,11 @@ def _cost_overall(calibration: Mapping | None) -> Mapping | None:
         return None
 
 
-def _cost_uplift(calibration: Mapping | None, chance_of_overrun: str = "0.2") -> float | None:
+def _cost_uplift(calibration: Mapping | None, level: float) -> float | None:
+    """The cost uplift that makes a cost estimate ``level`` sure (chance of overrun 1 − level)."""
     overall = _cost_overall(calibration)
-    return _quantile(overall.get("uplift"), chance_of_overrun) if overall else None
+    chance = quantile_key(round(1 - level, 10))
+    return _quantile(overall.get("uplift"), chance) if overall else None
 
 
 def _person_weeks(value) -> str:
@@ -684,7 +697,7 @@ def _interval(value) -> str:
 
 
 def _cost_quantile(value) -> str:
-    return "–" if value is None else f"P{100 * float(value):.0f} calibrated cost"
+    return "–" if value is None else f"{fmt_level(value)} calibrated cost"
 
 
 def _count(value) -> str:
@@ -745,7 +758,7 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
     if params.get("capacity") is not None:
         figures["capacity"] = _person_weeks(params["capacity"])
     if params.get("budget_confidence") is not None:
-        figures["budget_confidence"] = f"P{100 * float(params['budget_confidence']):.0f}"
+        figures["budget_confidence"] = fmt_level(params["budget_confidence"])
     if params.get("estimate_confidence") is not None:
         figures["estimate_confidence"] = fmt_pct(params["estimate_confidence"])
     calibration = _read_optional(latest["folder"] / "build" / "artifacts" / CALIBRATION)
