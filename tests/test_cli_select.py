@@ -104,3 +104,10 @@ def test_select_unknown_quarter_exits_2(root):
 def test_select_negative_budget_is_a_usage_error(root):
     result = CliRunner().invoke(main, ["select", "2026Q4", "--budget", "-5", "--root", str(root)])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("budget", ["nan", "inf"])
+def test_select_non_finite_budget_exits_2(root, budget):
+    result = CliRunner().invoke(main, ["select", "2026Q4", "--budget", budget, "--root", str(root)])
+    assert result.exit_code == 2
+    assert "must be an amount of money" in result.output

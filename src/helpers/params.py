@@ -103,8 +103,10 @@ class Params(_Strict):
     currency: str = "USD"
     initiatives: RegisterSource
     actuals: RegisterSource
-    budget: float = Field(gt=0)  # delivery budget for the quarter's new work, in currency
-    capacity: float = Field(gt=0)  # IT person-weeks available
+    budget: float = Field(
+        gt=0, allow_inf_nan=False
+    )  # delivery budget for the quarter's new work, in currency
+    capacity: float = Field(gt=0, allow_inf_nan=False)  # IT person-weeks available
     discount_rate: float = 0.10  # annual, a fraction
     horizon_years: float = Field(3.0, gt=0, le=30)
     simulations: int = Field(5000, ge=100, le=1_000_000)

@@ -16,6 +16,7 @@ from helpers.cli.common import echo_json, reports_errors, root_option
     "--budget",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
+    callback=lambda ctx, param, value: _finite(value),
     help="Budget in the quarter's currency (default: the params budget).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the selection as one JSON document.")
@@ -86,3 +87,12 @@ def _value(value: float, method: str, currency: str) -> str:
     from helpers.selection import MONEY_METHODS
 
     return fmt_worth(value, money=method in MONEY_METHODS, currency=currency)
+
+
+def _finite(value: float | None) -> float | None:
+    """Reject nan and inf, which pass a numeric range check."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"must be an amount of money, got {value}")
+    return value
