@@ -649,3 +649,13 @@ def test_schedule_portfolio_cycle_is_an_error():
     ]
     with pytest.raises(ComputationError, match="A, B depend on each other in a cycle"):
         schedule_portfolio(items, capacity=10.0, quarter="2026Q4")
+
+
+def test_describe_summary_escapes_markdown_in_register_names(portfolio):
+    register, cases = portfolio
+    name = "Drop *all* [here](http://x)"
+    register = register.copy()
+    register.loc[register["id"] == "A", "name"] = name
+    cases = {**cases, "A": {**cases["A"], "name": name}}
+    text = describe_summary(select_portfolio(register, cases, PARAMS))
+    assert "Drop \\*all\\* \\[here\\]\\(http://x\\)" in text

@@ -58,7 +58,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from helpers.errors import ComputationError, PlaybookError
-from helpers.fmt import fmt_level, fmt_money, fmt_pct, fmt_worth
+from helpers.fmt import fmt_level, fmt_money, fmt_pct, fmt_text, fmt_worth
 from helpers.params import SCORING_METHODS, Params
 from helpers.scoring import (
     case_number,
@@ -1251,7 +1251,10 @@ def _level_label(document: Mapping[str, Any]) -> str:
 
 def _names(document: Mapping[str, Any], ids: Iterable[str]) -> str:
     items = document["initiatives"]
-    return ", ".join(f"{i} ({items[i]['name']})" if i in items else i for i in ids)
+    # register text goes into a Markdown sentence: escape its punctuation
+    return ", ".join(
+        f"{fmt_text(i)} ({fmt_text(items[i]['name'])})" if i in items else fmt_text(i) for i in ids
+    )
 
 
 def next_frontier_step(document: Mapping[str, Any]) -> dict[str, Any] | None:
