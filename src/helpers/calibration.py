@@ -649,60 +649,6 @@ def summary_table(calibration: Mapping[str, Any], *, chance: float = 0.2) -> pd.
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def uplift_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
-    """Long table of the uplift curves: metric, class, n, chance, uplift, uplift_pooled."""
-    rows = []
-    for metric, found in calibration["metrics"].items():
-        entries = [("all projects", found["overall"])] + list(found["by_class"].items())
-        for label, entry in entries:
-            for p in OVERRUN_CHANCES:
-                rows.append(
-                    {
-                        "metric": metric,
-                        "class": label,
-                        "n": entry["n"],
-                        "chance": p,
-                        "uplift": entry["uplift"][quantile_key(p)],
-                        "uplift_pooled": entry["uplift_pooled"][quantile_key(p)],
-                    }
-                )
-    return pd.DataFrame(rows, columns=["metric", "class", "n", "chance", "uplift", "uplift_pooled"])
-
-
-def trend_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
-    """Long table of the overall trend: metric, quarter, n, median, geometric_mean."""
-    rows = [
-        {"metric": metric, **point}
-        for metric, found in calibration["metrics"].items()
-        for point in found["overall"]["trend"]
-    ]
-    return pd.DataFrame(rows, columns=["metric", "quarter", "n", "median", "geometric_mean"])
-
-
-def coverage_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
-    """Stated-range coverage against the nominal level, per metric and class (rows with ranges)."""
-    nominal = calibration["confidence"]
-    rows = []
-    for metric, found in calibration["metrics"].items():
-        entries = [("all projects", found["overall"])] + list(found["by_class"].items())
-        for label, entry in entries:
-            if entry["coverage"] is None:
-                continue
-            rows.append(
-                {
-                    "metric": metric,
-                    "class": label,
-                    "ranges": entry["coverage_n"],
-                    "coverage": entry["coverage"],
-                    "nominal": nominal,
-                    "widening": entry["widening"],
-                }
-            )
-    return pd.DataFrame(
-        rows, columns=["metric", "class", "ranges", "coverage", "nominal", "widening"]
-    )
-
-
 def excluded_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
     """Per metric, how many projects could not give a ratio, and why (with their ids)."""
     rows = [
@@ -834,10 +780,6 @@ def fmt_summary_table(calibration: Mapping[str, Any], *, budget_confidence: floa
             "widening": [fmt_ratio(v) for v in table["widening"]],
         }
     ).set_index(["metric", "class"])
-
-
-def _entries(found: Mapping[str, Any]) -> list[tuple[str, dict]]:
-    return [("all projects", found["overall"]), *found["by_class"].items()]
 
 
 def describe_fit(calibration: Mapping[str, Any]) -> str:

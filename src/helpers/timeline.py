@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from helpers.errors import ComputationError
@@ -131,18 +130,3 @@ def _book(usage: list[float], start: int, span: int, people: float) -> None:
         usage.extend([0.0] * (start + span - len(usage)))
     for week in range(start, start + span):
         usage[week] += people
-
-
-def weekly_load(timeline: pd.DataFrame) -> pd.Series:
-    """People busy in each week of ``timeline`` (index: week number from 0)."""
-    if timeline.empty:
-        return pd.Series(dtype=float)
-    weeks = int(math.ceil(timeline["end_week"].max()))
-    load = np.zeros(max(weeks, 1))
-    for start, duration, people in _rows(timeline):
-        load[int(start) : int(start) + int(math.ceil(duration - 1e-9))] += people
-    return pd.Series(load, index=pd.RangeIndex(len(load), name="week"))
-
-
-def _rows(timeline: pd.DataFrame) -> Iterable[tuple[float, float, float]]:
-    return zip(timeline["start_week"], timeline["duration_weeks"], timeline["people"], strict=True)
