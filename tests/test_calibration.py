@@ -518,3 +518,23 @@ def test_calibrate_quarter_has_the_uplift_at_the_budget_confidence(root):
     assert overall["uplift"]["0.25"] == pytest.approx(np.quantile(r, 0.75) - 1)
     text = cal.describe_bias(doc, budget_confidence=0.75)
     assert "; ." not in text and "–" not in cal.describe_uplift(doc, budget_confidence=0.75)
+
+
+def test_calibrate_range_point_gets_the_bias_and_the_track_record_spread():
+    rows = [{"cost_estimate": 100, "cost_actual": a} for a in (50, 100, 200, 100)]
+    doc = cal.calibrate_history(_frame(rows))
+    entry = doc["metrics"]["cost"]["overall"]
+    low, median, high = cal.calibrate_range(
+        100, None, 100, metric="cost", category="web", calibration=doc, confidence=0.9
+    )
+    assert median == pytest.approx(100 * math.exp(entry["bias"]))
+    z = stats.norm.ppf(0.95)
+    assert math.log(high / median) == pytest.approx(z * entry["sigma"])
+    assert math.log(median / low) == pytest.approx(z * entry["sigma"])
+
+
+def test_calibrate_range_point_with_perfect_history_is_unchanged():
+    doc = cal.calibrate_history(_frame([{"cost_estimate": 10, "cost_actual": 10}] * 4))
+    assert cal.calibrate_range(
+        100, None, 100, metric="cost", category="web", calibration=doc, confidence=0.9
+    ) == pytest.approx((100, 100, 100))

@@ -865,7 +865,7 @@ def _stated_range(initiative: Mapping[str, Any], name: str) -> Range | None:
 def _calibrated(
     stated: Range | None, metric: str, category: str, calibration: dict | None, confidence: float
 ) -> Range | None:
-    if stated is None or calibration is None or stated.low == stated.high:
+    if stated is None or calibration is None:
         return stated
     # imported here: the calibration module is optional for the stated view
     from helpers.calibration import calibrate_range

@@ -567,8 +567,9 @@ def calibrate_range(
     for X in (low, m, high); μ is the class's pooled bias; k ≥ 1 is the class's
     pooled widening where history has stated ranges, else
     max(1, σ_class ÷ σ_stated) with σ_stated = (log high − log low) ÷ (2·z₍₁₊c₎/₂).
-    Unknown category: all projects. Metric absent from history, or a range
-    that is not positive: unchanged. A perfect history leaves it unchanged.
+    A point (low = high) gets the class's bias and its spread σ at the same
+    confidence. Unknown category: all projects. Metric absent from history, or
+    a range that is not positive: unchanged. A perfect history leaves it unchanged.
     """
     low, high = float(low), float(high)
     given = likely is not None and not (isinstance(likely, float) and math.isnan(likely))
@@ -579,6 +580,12 @@ def calibrate_range(
     if entry is None:
         return low, median, high
     mu = entry["bias"]
+    if low == high:
+        # a point claims no uncertainty: give it the track record's (a range may not
+        # be narrower than the record), about its bias-corrected value
+        centre = median * math.exp(mu)
+        spread = math.exp(float(stats.norm.ppf((1 + confidence) / 2)) * entry["sigma"])
+        return centre / spread, centre, centre * spread
     k = widening_factor(entry, low, high, confidence)
     log_m = math.log(median)
 
