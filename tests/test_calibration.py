@@ -500,7 +500,7 @@ def test_calibrate_quarter_missing_by_column_names_params_file():
     inputs = SimpleNamespace(
         params=params, actuals=_frame([{"cost_estimate": 1.0, "cost_actual": 1.0}])
     )
-    with pytest.raises(InputError, match=r"params/2026Q4.yaml, column calibration.by: .*'team'"):
+    with pytest.raises(InputError, match=r"params/2026Q4.yaml, key calibration.by: .*'team'"):
         cal.calibrate_quarter(inputs)
 
 

@@ -59,7 +59,7 @@ def test_load_params_misspelt_key_suggests_nearest(project):
 def test_load_params_misspelt_nested_key_suggests_nearest(project):
     write_quarter(project, "scoring:\n  metod: weighted\n")
     found = messages(project)
-    assert any("column scoring.metod" in m and "did you mean 'method'" in m for m in found)
+    assert any("key scoring.metod" in m and "did you mean 'method'" in m for m in found)
 
 
 def test_load_params_percent_rate_hints_fraction(project):
@@ -90,7 +90,7 @@ def test_load_params_negative_budget(project):
     write_quarter(project, "", quarter="2026Q4")
     text = (project / "params" / "2026Q4.yaml").read_text().replace("900000", "-1")
     (project / "params" / "2026Q4.yaml").write_text(text)
-    assert any("column budget" in m and "greater than 0" in m for m in messages(project))
+    assert any("key budget" in m and "greater than 0" in m for m in messages(project))
 
 
 def test_load_params_unknown_weight_criterion(project):
@@ -132,4 +132,4 @@ def test_load_params_infinite_budget_is_an_error(project):
     write_quarter(project, "")
     path = project / "params" / "2026Q4.yaml"
     path.write_text(path.read_text().replace("budget: 900000", "budget: .inf"))
-    assert any("column budget" in m for m in messages(project))
+    assert any("key budget" in m for m in messages(project))

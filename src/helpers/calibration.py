@@ -516,6 +516,7 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
                 f"{', '.join(map(str, actuals.columns))}",
                 column="calibration.by",
                 value=settings.by,
+                column_word="key",
             )
         )
     document = calibrate_history(

@@ -28,6 +28,7 @@ class Problem:
     id: str | None = None
     column: str | None = None
     value: object = None
+    column_word: str = "column"  # params files have keys, registers have columns
 
     def __str__(self) -> str:
         where = [self.file]
@@ -36,7 +37,7 @@ class Problem:
         if self.id:
             where.append(f"id {self.id}")
         if self.column:
-            where.append(f"column {self.column}")
+            where.append(f"{self.column_word} {self.column}")
         return ", ".join(where) + ": " + self.message
 
 

@@ -186,6 +186,7 @@ def load_params(quarter: str, root: Path) -> Params:
                 f"quarter says {data['quarter']!r} but the file is for {quarter}: make them agree",
                 column="quarter",
                 value=data["quarter"],
+                column_word="key",
             )
         )
     data.setdefault("quarter", quarter)
@@ -253,7 +254,7 @@ def _problem_from_pydantic(label: str, err: dict[str, Any]) -> Problem:
         message = err["msg"].removeprefix("Value error, ")
         if "input" in err and kind not in ("value_error",):
             message += f", got {err['input']!r}"
-    return Problem(label, message, column=key, value=err.get("input"))
+    return Problem(label, message, column=key, value=err.get("input"), column_word="key")
 
 
 def _valid_keys(loc: list[str]) -> list[str]:
