@@ -28,7 +28,7 @@ def test_run_bad_params_exits_2_and_runs_nothing(project: Path) -> None:
 
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: 1 problem in the inputs:")
-    assert "params/2026Q4.yaml, key budget: Input should be greater than 0" in result.stderr
+    assert "params/2026Q4.yaml, key budget: must be greater than 0" in result.stderr
     assert not (project / "reports" / ".builds").exists()
 
 

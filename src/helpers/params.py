@@ -251,7 +251,8 @@ def _problem_from_pydantic(label: str, err: dict[str, Any]) -> Problem:
     elif kind == "literal_error":
         message = f"{err['msg'].lower()}, got {err.get('input')!r}"
     else:
-        message = err["msg"].removeprefix("Value error, ")
+        # pydantic says "Input should be greater than 0": say it as the rule
+        message = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
         if "input" in err and kind not in ("value_error",):
             message += f", got {err['input']!r}"
     return Problem(label, message, column=key, value=err.get("input"), column_word="key")
