@@ -14,6 +14,13 @@ Executors decide where ``run_task`` runs:
   warm for the whole build. Workers fork from a forkserver that has imported
   papermill, nbformat and the renderer once, so no worker pays those imports
   again; each notebook still gets its own fresh kernel (named explicitly).
+  Each worker also keeps a *kernel template* (:func:`start_kernel_template`):
+  a process that has imported ipykernel and the libraries and ``helpers``
+  modules the notebooks use (:data:`KERNEL_PRELOAD`), and forks a fresh kernel
+  process for each notebook. The kernel's namespace is empty, as with a new
+  process; only the module imports are already done. Without a template
+  (``SerialExecutor``, or if the template is unavailable) kernels start the
+  usual way.
 
 A distributed engine plugs in by implementing :meth:`Executor.map` over the
 same tasks. With Dask, for instance::
@@ -35,10 +42,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import multiprocessing
 import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -58,6 +70,28 @@ os.umask(_UMASK)
 
 # Imported once by the forkserver; every worker forks with them loaded.
 _PRELOAD = ["papermill", "nbformat", "helpers.executors"]
+# Imported once by each worker's kernel template; every kernel forks with them loaded.
+# Nothing here may import matplotlib.pyplot (or seaborn, which does): pyplot hooks the
+# inline backend into the IPython shell on import, and the template has no shell yet.
+KERNEL_PRELOAD = (
+    "ipykernel.kernelapp",
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "scipy.optimize",
+    "matplotlib.figure",
+    "matplotlib.ticker",
+    "IPython.display",
+    "helpers.artifacts",
+    "helpers.inputs",
+    "helpers.business_case",
+    "helpers.calibration",
+    "helpers.selection",
+    "helpers.charts.case",
+    "helpers.charts.calibration",
+    "helpers.charts.roadmap",
+)
+_INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
 
 
 @dataclass(frozen=True)
@@ -130,6 +164,10 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
         unknown = _unknown_parameters(task)
         if unknown:
             return _write_error_notebook(task, "UnknownParameterError", unknown), None
+        template = _KERNEL_TEMPLATE
+        extra = {}
+        if template is not None and template.alive():
+            extra["kernel_manager_class"] = _forking_kernel_manager_class()
         executed = papermill.execute_notebook(
             task.notebook,
             task.output,
@@ -143,6 +181,7 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
             # what-if widgets are for JupyterLab; the site drops them, and executing
             # them can wedge nbclient (jupyter/nbclient#312), so they are not run here
             skip_cells_with_tag=SKIPPED_TAG,
+            **extra,
         )
     except PapermillExecutionError as exc:
         error = {
@@ -293,9 +332,17 @@ class LocalProcessExecutor(Executor):
     execute starts no process.
     """
 
-    def __init__(self, jobs: int | None = None, *, preload: Iterable[str] = ()):
+    def __init__(
+        self,
+        jobs: int | None = None,
+        *,
+        preload: Iterable[str] = (),
+        kernel_preload: Iterable[str] | None = KERNEL_PRELOAD,
+    ):
         self.jobs = max(1, jobs or _usable_cpus())
         self.preload = list(dict.fromkeys([*_PRELOAD, *preload]))
+        # None: no kernel template, every kernel starts as a new process
+        self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
         self._pool: ProcessPoolExecutor | None = None
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
@@ -306,7 +353,7 @@ class LocalProcessExecutor(Executor):
                 max_workers=self.jobs,
                 mp_context=context,
                 initializer=_warm_worker,
-                initargs=(self.preload,),
+                initargs=(self.preload, self.kernel_preload),
             )
         return self._pool
 
@@ -346,9 +393,254 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _warm_worker(modules: list[str]) -> None:
-    """Import what every task needs (a no-op when the forkserver preloaded it)."""
+def _warm_worker(modules: list[str], kernel_preload: Iterable[str] | None = None) -> None:
+    """Import what every task needs (a no-op when the forkserver preloaded it).
+
+    With ``kernel_preload``, also start this worker's kernel template (it imports
+    in the background, on a core the worker is not using yet).
+    """
+    if kernel_preload is not None:
+        start_kernel_template(kernel_preload)
     for name in modules:
         # a missing module is reported by the task itself, with its name
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+
+
+# -- kernels forked from a warm template ---------------------------------------------
+
+_KERNEL_TEMPLATE: _KernelTemplate | None = None
+
+
+def start_kernel_template(preload: Iterable[str] = KERNEL_PRELOAD) -> None:
+    """Start this process's kernel template; :func:`run_task` then forks kernels from it.
+
+    For executors' worker processes (a distributed engine's worker can call it
+    at start-up too). Idempotent. If the template cannot start or dies, kernels
+    start the usual way.
+    """
+    global _KERNEL_TEMPLATE
+    if _KERNEL_TEMPLATE is None or not _KERNEL_TEMPLATE.alive():
+        _KERNEL_TEMPLATE = _KernelTemplate(list(preload))
+
+
+class _KernelTemplate:
+    """A child process that has imported the kernel's modules and forks kernels on request.
+
+    Requests travel over a SOCK_SEQPACKET socket pair: the kernel's arguments,
+    working folder and environment as JSON, its stdin/stdout/stderr as file
+    descriptors; the reply is the kernel's process id. The template exits when
+    this process closes its end (or exits).
+    """
+
+    def __init__(self, preload: list[str]):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        code = (
+            "import sys, helpers.executors as e; e._template_main(int(sys.argv[1]), sys.argv[2:])"
+        )
+        self.process = subprocess.Popen(
+            # -P: no working folder on sys.path (ipykernel_launcher removes it too)
+            [sys.executable, "-P", "-c", code, str(theirs.fileno()), *preload],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C on the terminal reaches the worker, not here
+        )
+        theirs.close()
+        self.socket = ours
+        self.lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def fork(self, args: list[str], cwd: str, env: dict[str, str], timeout: float) -> int:
+        """Fork a kernel running ``ipykernel_launcher args``; return its process id."""
+        request = json.dumps({"args": args, "cwd": cwd, "env": env}).encode()
+        with self.lock, open(os.devnull, "rb") as stdin:
+            self.socket.settimeout(timeout)
+            socket.send_fds(self.socket, [request], [stdin.fileno(), 1, 2])
+            reply = self.socket.recv(4096)
+        if not reply:
+            raise RuntimeError("the kernel template exited")
+        return int(json.loads(reply)["pid"])
+
+
+def _template_main(fd: int, preload: list[str]) -> None:
+    """The kernel template's loop: import ``preload`` once, then fork one kernel per request."""
+    sock = socket.socket(fileno=fd)
+    if not os.environ.get("MPLBACKEND"):  # as ipykernel does, before matplotlib reads it
+        os.environ["MPLBACKEND"] = _INLINE_BACKEND
+    # pandas picks its display defaults on import by asking IPython whether it runs
+    # in a kernel (display.max_columns: 20 in a kernel, 0 in a terminal)
+    with _as_if_in_a_kernel(), contextlib.suppress(Exception):
+        importlib.import_module("pandas")
+    for name in preload:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
+        except OSError:
+            return
+        if not message:
+            return  # the worker closed its end
+        pid = os.fork()
+        if pid == 0:
+            _kernel_child(sock, json.loads(message), fds)  # never returns
+        for descriptor in fds:
+            os.close(descriptor)
+        sock.send(json.dumps({"pid": pid}).encode())
+
+
+@contextlib.contextmanager
+def _as_if_in_a_kernel() -> Iterator[None]:
+    """Make ``get_ipython()`` answer like a kernel's shell, for code that asks on import."""
+    import builtins
+
+    class _Shell:
+        kernel = True  # what pandas and others look for
+
+    builtins.get_ipython = lambda: _Shell()  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del builtins.get_ipython  # type: ignore[attr-defined]
+
+
+def _kernel_child(sock: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+    """In the forked child: become the kernel process ipykernel_launcher would have started."""
+    code = 1
+    try:
+        sock.close()
+        os.setsid()  # its own process group, as jupyter_client starts kernels
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for target, descriptor in enumerate(fds):
+            os.dup2(descriptor, target)
+            os.close(descriptor)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        if "numpy" in sys.modules:  # a fresh process seeds numpy's global generator anew
+            sys.modules["numpy"].random.seed()
+        sys.argv = [sys.executable, *request["args"]]
+        # ipykernel reads these when imported, which here was before they were set
+        for trait, variable in (
+            ("parent_handle", "JPY_PARENT_PID"),
+            ("interrupt", "JPY_INTERRUPT_EVENT"),
+        ):
+            if os.environ.get(variable):
+                sys.argv.append(f"--IPKernelApp.{trait}={int(os.environ[variable])}")
+        if sys.path and sys.path[0] in ("", os.getcwd()):
+            del sys.path[0]  # as ipykernel_launcher does; the shell adds it back
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(BaseException):
+            import atexit
+
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+_FORKING_MANAGER: Any = None
+
+
+def _forking_kernel_manager_class() -> Any:
+    """A jupyter_client kernel manager whose ipykernel kernels fork from this process's template.
+
+    Built on first use (jupyter_client is heavy to import).
+    """
+    global _FORKING_MANAGER
+    if _FORKING_MANAGER is not None:
+        return _FORKING_MANAGER
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkedKernelProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            template = _KERNEL_TEMPLATE
+            forkable = cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"] and not any(
+                kwargs.get(k) is not None for k in ("stdin", "stdout", "stderr")
+            )
+            if template is None or not template.alive() or not forkable:
+                return await super().launch_kernel(cmd, **kwargs)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
+            timeout = getattr(self.parent, "startup_timeout", None) or 60
+            try:
+                pid = template.fork(cmd[3:], cwd, env, timeout)
+            except (OSError, RuntimeError, ValueError):  # the template is gone: start usually
+                return await super().launch_kernel(cmd, **kwargs)
+            self.process = _ForkedProcess(pid)
+            self.pid = pid
+            self.pgid = pid
+            self.cwd = cwd
+            return self.connection_info
+
+    class ForkingKernelManager(AsyncKernelManager):
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            if self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = ForkedKernelProvisioner(
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                )
+            return await super()._async_pre_start_kernel(**kw)
+
+    _FORKING_MANAGER = ForkingKernelManager
+    return _FORKING_MANAGER
+
+
+class _ForkedProcess:
+    """The ``Popen`` surface jupyter_client uses, for a kernel forked by the template.
+
+    The template (its parent) reaps it, so its exit status is not known here.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:
+                pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.01)
+        return self.returncode or 0
+
+    def send_signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
