@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -642,3 +643,111 @@ def test_local_process_executor_survives_a_dead_worker(tmp_path: Path) -> None:
 
     assert dead.status == "failed" and dead.error["ename"] == "BrokenProcessPool"
     assert alive.status == "ok"
+
+
+# -- kernels forked from the worker's kernel template --------------------------------
+
+PROBE = """import sys
+preloaded = "pandas" in sys.modules
+import os
+import matplotlib
+import pandas as pd
+print(sorted(k for k in globals() if not k.startswith("_")))
+print(os.getcwd(), pd.get_option("display.max_columns"), matplotlib.get_backend())
+print(os.environ.get("JPY_PARENT_PID") == str(os.getppid()) or preloaded)
+print(os.getpid())
+"""
+
+
+@pytest.fixture()
+def kernel_template(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """This process's kernel template (preloading pandas), stopped after the test."""
+    from helpers import executors
+
+    monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
+    executors.start_kernel_template(["pandas"])
+    template = executors._KERNEL_TEMPLATE
+    yield template
+    template.socket.close()  # the template exits when its worker's end closes
+    template.process.wait(timeout=30)
+
+
+def _probe(tmp_path: Path, name: str, code: str = PROBE, **changes) -> tuple[TaskResult, list]:
+    source = tmp_path / "probe.ipynb"
+    write_notebook(source, HEADER, code)
+    task = NotebookTask(
+        key=name,
+        notebook=str(source),
+        output=str(tmp_path / f"{name}.ipynb"),
+        parameters={},
+        cwd=str(tmp_path),
+        **changes,
+    )
+    [result] = SerialExecutor().map([task])
+    executed = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
+    return result, executed.cells[2]
+
+
+@pytest.mark.slow
+def test_run_task_forked_kernel_is_like_a_new_kernel_with_imports_done(
+    tmp_path: Path, kernel_template, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import executors
+
+    forked, forked_cell = _probe(tmp_path, "forked")
+    monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
+    fresh, fresh_cell = _probe(tmp_path, "fresh")
+
+    assert forked.status == fresh.status == "ok"
+    forked_lines = forked_cell.outputs[0]["text"].splitlines()
+    fresh_lines = fresh_cell.outputs[0]["text"].splitlines()
+    # the same namespace, folder, pandas display defaults and matplotlib backend
+    assert forked_lines[:3] == fresh_lines[:3]
+    assert forked_lines[1] == f"{tmp_path} 20 module://matplotlib_inline.backend_inline"
+    assert forked_lines[2] == fresh_lines[2] == "True"
+    assert forked_cell.execution_count == fresh_cell.execution_count == 2
+    assert forked_lines[3] != fresh_lines[3]  # two processes
+    assert kernel_template.alive()
+
+
+@pytest.mark.slow
+def test_run_task_forked_kernel_preloads_modules(tmp_path: Path, kernel_template) -> None:
+    result, cell = _probe(tmp_path, "preloaded", code='import sys\nprint("pandas" in sys.modules)')
+
+    assert result.status == "ok"
+    assert cell.outputs[0]["text"] == "True\n"
+
+
+@pytest.mark.slow
+def test_run_task_forked_kernel_hung_cell_fails_and_kernel_is_stopped(
+    tmp_path: Path, kernel_template
+) -> None:
+    # a timed-out cell's output is not kept: the kernel leaves its process id in a file
+    code = "import os, time\nopen('pid', 'w').write(str(os.getpid()))\ntime.sleep(60)"
+
+    result, _ = _probe(tmp_path, "hung", code=code, cell_timeout=3)
+
+    assert result.status == "failed"
+    assert result.error["ename"] == "CellTimeoutError"
+    pid = int((tmp_path / "pid").read_text())
+    for _ in range(100):  # the kernel is shut down once its notebook is done
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"kernel {pid} still running")
+
+
+@pytest.mark.slow
+def test_run_task_dead_kernel_template_starts_kernels_the_usual_way(
+    tmp_path: Path, kernel_template
+) -> None:
+    kernel_template.process.kill()
+    kernel_template.process.wait(timeout=10)
+
+    result, cell = _probe(tmp_path, "fallback", code='import sys\nprint("pandas" in sys.modules)')
+
+    assert result.status == "ok"
+    assert cell.outputs[0]["text"] == "False\n"
