@@ -661,15 +661,14 @@ print(os.getpid())
 
 @pytest.fixture()
 def kernel_template(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """This process's kernel template (preloading pandas), stopped after the test."""
+    """A kernel template (preloading pandas) this process forks kernels from; stopped after."""
     from helpers import executors
 
+    template = executors.KernelTemplate(["pandas"])
     monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
-    executors.start_kernel_template(["pandas"])
-    template = executors._KERNEL_TEMPLATE
+    executors.connect_kernel_template(template.address)
     yield template
-    template.socket.close()  # the template exits when its worker's end closes
-    template.process.wait(timeout=30)
+    template.stop()
 
 
 def _probe(tmp_path: Path, name: str, code: str = PROBE, **changes) -> tuple[TaskResult, list]:
@@ -749,5 +748,23 @@ def test_run_task_dead_kernel_template_starts_kernels_the_usual_way(
 
     result, cell = _probe(tmp_path, "fallback", code='import sys\nprint("pandas" in sys.modules)')
 
+    assert result.status == "ok"
+    assert cell.outputs[0]["text"] == "False\n"
+
+
+@pytest.mark.slow
+def test_kernel_template_late_answer_kernels_start_the_usual_way(
+    tmp_path: Path, kernel_template
+) -> None:
+    from helpers import executors
+
+    client = executors._KERNEL_TEMPLATE
+    # still importing pandas: it cannot answer within a millisecond
+    with pytest.raises(OSError):
+        client.fork(["-f", str(tmp_path / "kernel.json")], str(tmp_path), {}, 0.001)
+
+    assert not client.alive()  # this process asks it no more
+    assert kernel_template.alive()  # other workers still may
+    result, cell = _probe(tmp_path, "late", code='import sys\nprint("pandas" in sys.modules)')
     assert result.status == "ok"
     assert cell.outputs[0]["text"] == "False\n"

@@ -14,10 +14,11 @@ Executors decide where ``run_task`` runs:
   warm for the whole build. Workers fork from a forkserver that has imported
   papermill, nbformat and the renderer once, so no worker pays those imports
   again; each notebook still gets its own fresh kernel (named explicitly).
-  Each worker also keeps a *kernel template* (:func:`start_kernel_template`):
-  a process that has imported ipykernel and the libraries and ``helpers``
+  The executor also starts a *kernel template* (:class:`KernelTemplate`): a
+  process that has imported ipykernel and the libraries and ``helpers``
   modules the notebooks use (:data:`KERNEL_PRELOAD`), and forks a fresh kernel
-  process for each notebook. The kernel's namespace is empty, as with a new
+  process for each notebook (workers reach it with
+  :func:`connect_kernel_template`). The kernel's namespace is empty, as with a new
   process; only the module imports are already done. Without a template
   (``SerialExecutor``, or if the template is unavailable) kernels start the
   usual way.
@@ -45,6 +46,7 @@ import importlib
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -344,16 +346,22 @@ class LocalProcessExecutor(Executor):
         # None: no kernel template, every kernel starts as a new process
         self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
         self._pool: ProcessPoolExecutor | None = None
+        self._template: KernelTemplate | None = None
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            if self.kernel_preload is not None:
+                # it imports while the forkserver does: neither waits for the other
+                with contextlib.suppress(OSError):
+                    self._template = KernelTemplate(self.kernel_preload)
+            address = self._template.address if self._template else None
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(self.preload)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
                 mp_context=context,
                 initializer=_warm_worker,
-                initargs=(self.preload, self.kernel_preload),
+                initargs=(self.preload, address),
             )
         return self._pool
 
@@ -384,6 +392,9 @@ class LocalProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._template is not None:
+            self._template.stop()
+            self._template = None
 
 
 def _usable_cpus() -> int:
@@ -393,14 +404,14 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _warm_worker(modules: list[str], kernel_preload: Iterable[str] | None = None) -> None:
+def _warm_worker(modules: list[str], kernel_template: str | None = None) -> None:
     """Import what every task needs (a no-op when the forkserver preloaded it).
 
-    With ``kernel_preload``, also start this worker's kernel template (it imports
-    in the background, on a core the worker is not using yet).
+    ``kernel_template``: the address of the executor's kernel template; this
+    worker's kernels then fork from it.
     """
-    if kernel_preload is not None:
-        start_kernel_template(kernel_preload)
+    if kernel_template is not None:
+        connect_kernel_template(kernel_template)
     for name in modules:
         # a missing module is reported by the task itself, with its name
         with contextlib.suppress(ImportError):
@@ -409,64 +420,121 @@ def _warm_worker(modules: list[str], kernel_preload: Iterable[str] | None = None
 
 # -- kernels forked from a warm template ---------------------------------------------
 
-_KERNEL_TEMPLATE: _KernelTemplate | None = None
+_KERNEL_TEMPLATE: _TemplateClient | None = None  # this process's connection, if any
 
 
-def start_kernel_template(preload: Iterable[str] = KERNEL_PRELOAD) -> None:
-    """Start this process's kernel template; :func:`run_task` then forks kernels from it.
+def connect_kernel_template(address: str) -> None:
+    """Fork this process's kernels from the kernel template at ``address``.
 
-    For executors' worker processes (a distributed engine's worker can call it
-    at start-up too). Idempotent. If the template cannot start or dies, kernels
-    start the usual way.
+    For executors' worker processes (a distributed engine's worker on the same
+    machine can call it at start-up too). If the template cannot be reached or
+    stops answering, kernels start the usual way.
     """
     global _KERNEL_TEMPLATE
-    if _KERNEL_TEMPLATE is None or not _KERNEL_TEMPLATE.alive():
-        _KERNEL_TEMPLATE = _KernelTemplate(list(preload))
+    _KERNEL_TEMPLATE = _TemplateClient(address)
 
 
-class _KernelTemplate:
-    """A child process that has imported the kernel's modules and forks kernels on request.
+class KernelTemplate:
+    """A process that has imported the kernels' modules and forks a kernel on request.
 
-    Requests travel over a SOCK_SEQPACKET socket pair: the kernel's arguments,
-    working folder and environment as JSON, its stdin/stdout/stderr as file
-    descriptors; the reply is the kernel's process id. The template exits when
-    this process closes its end (or exits).
+    It listens on a Unix socket (:attr:`address`) in a private folder. A request
+    (SOCK_SEQPACKET) carries the kernel's arguments, working folder and
+    environment as JSON and its stdin/stdout/stderr as file descriptors; the
+    reply is the kernel's process id. The template imports ``preload`` while
+    the first requests wait, and exits when :meth:`stop` is called or the
+    process that started it exits.
     """
 
-    def __init__(self, preload: list[str]):
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        code = (
-            "import sys, helpers.executors as e; e._template_main(int(sys.argv[1]), sys.argv[2:])"
-        )
+    def __init__(self, preload: Iterable[str] = KERNEL_PRELOAD):
+        self.folder = tempfile.mkdtemp(prefix="playbook-kernels-")
+        self.address = os.path.join(self.folder, "template.sock")
+        ours, theirs = socket.socketpair()  # the lifeline: EOF when we are gone
+        code = "import sys, helpers.executors as e; e._template_main(*sys.argv[1:])"
         self.process = subprocess.Popen(
             # -P: no working folder on sys.path (ipykernel_launcher removes it too)
-            [sys.executable, "-P", "-c", code, str(theirs.fileno()), *preload],
+            [sys.executable, "-P", "-c", code, str(theirs.fileno()), self.address, *preload],
             pass_fds=[theirs.fileno()],
+            # kernels get the worker's stdout/stderr with each request; the template itself
+            # must not write on ``playbook run``'s (``--json`` prints one document there)
             stdin=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C on the terminal reaches the worker, not here
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C on the terminal reaches the build, not here
         )
         theirs.close()
-        self.socket = ours
-        self.lock = threading.Lock()
+        self.lifeline = ours
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the template (kernels it forked run on, each in its own session). Idempotent."""
+        self.lifeline.close()
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _TemplateClient:
+    """One process's connection to a :class:`KernelTemplate`."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.socket: socket.socket | None = None
+        self.failed = False
+        self.lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return not self.failed
 
     def fork(self, args: list[str], cwd: str, env: dict[str, str], timeout: float) -> int:
         """Fork a kernel running ``ipykernel_launcher args``; return its process id."""
         request = json.dumps({"args": args, "cwd": cwd, "env": env}).encode()
         with self.lock, open(os.devnull, "rb") as stdin:
-            self.socket.settimeout(timeout)
-            socket.send_fds(self.socket, [request], [stdin.fileno(), 1, 2])
-            reply = self.socket.recv(4096)
-        if not reply:
-            raise RuntimeError("the kernel template exited")
-        return int(json.loads(reply)["pid"])
+            try:
+                if self.socket is None:
+                    self.socket = self._connect(min(timeout, 10.0))
+                self.socket.settimeout(timeout)
+                socket.send_fds(self.socket, [request], [stdin.fileno(), 1, 2])
+                reply = self.socket.recv(4096)
+                if not reply:
+                    raise RuntimeError("the kernel template exited")
+                return int(json.loads(reply)["pid"])
+            except BaseException:
+                # a late reply would answer the next request: stop asking this template
+                self.failed = True
+                if self.socket is not None:
+                    self.socket.close()
+                raise
+
+    def _connect(self, timeout: float) -> socket.socket:
+        """Connect, waiting up to ``timeout`` seconds for a template still starting."""
+        deadline = time.monotonic() + timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                sock.connect(self.address)
+                return sock
+            except FileNotFoundError:  # not listening yet (a refused connection: it is gone)
+                sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+            except BaseException:
+                sock.close()
+                raise
 
 
-def _template_main(fd: int, preload: list[str]) -> None:
-    """The kernel template's loop: import ``preload`` once, then fork one kernel per request."""
-    sock = socket.socket(fileno=fd)
+def _template_main(lifeline_fd: str, address: str, *preload: str) -> None:
+    """The kernel template: listen, import ``preload`` once, then fork one kernel per request."""
+    import selectors
+
+    lifeline = socket.socket(fileno=int(lifeline_fd))
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(address)  # before importing: workers may connect and wait meanwhile
+    listener.listen(64)
     if not os.environ.get("MPLBACKEND"):  # as ipykernel does, before matplotlib reads it
         os.environ["MPLBACKEND"] = _INLINE_BACKEND
     # pandas picks its display defaults on import by asking IPython whether it runs
@@ -478,19 +546,39 @@ def _template_main(fd: int, preload: list[str]) -> None:
             importlib.import_module(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    selector = selectors.DefaultSelector()
+    selector.register(lifeline, selectors.EVENT_READ)
+    selector.register(listener, selectors.EVENT_READ)
+    clients: list[socket.socket] = []
     while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
-        except OSError:
-            return
-        if not message:
-            return  # the worker closed its end
-        pid = os.fork()
-        if pid == 0:
-            _kernel_child(sock, json.loads(message), fds)  # never returns
-        for descriptor in fds:
-            os.close(descriptor)
-        sock.send(json.dumps({"pid": pid}).encode())
+        for key, _ in selector.select():
+            sock = key.fileobj
+            if sock is lifeline:
+                return  # whoever started the template is gone or stopped it
+            if sock is listener:
+                client, _ = listener.accept()
+                clients.append(client)
+                selector.register(client, selectors.EVENT_READ)
+                continue
+            try:
+                message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
+            except OSError:
+                message, fds = b"", []
+            if not message:
+                selector.unregister(sock)
+                clients.remove(sock)
+                sock.close()
+                continue
+            pid = os.fork()
+            if pid == 0:  # never returns
+                _kernel_child([lifeline, listener, *clients], json.loads(message), fds)
+            for descriptor in fds:
+                os.close(descriptor)
+            try:
+                sock.send(json.dumps({"pid": pid}).encode())
+            except OSError:  # nobody waits for this kernel any more
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -508,11 +596,12 @@ def _as_if_in_a_kernel() -> Iterator[None]:
         del builtins.get_ipython  # type: ignore[attr-defined]
 
 
-def _kernel_child(sock: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+def _kernel_child(sockets: list[socket.socket], request: dict[str, Any], fds: list[int]) -> None:
     """In the forked child: become the kernel process ipykernel_launcher would have started."""
     code = 1
     try:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         os.setsid()  # its own process group, as jupyter_client starts kernels
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
