@@ -5,43 +5,24 @@ Money axes read as ``$150k``; the break-even line (NPV = 0) is always drawn.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from helpers import business_case
 from helpers.business_case import CaseSimulation
-from helpers.fmt import fmt_money, fmt_pct
+from helpers.charts.style import money_axis, money_label, new_figure
+from helpers.fmt import fmt_pct
 
 GAIN = "#0072B2"
 LOSS = "#D55E00"
 NEUTRAL = "#7F7F7F"
 CALIBRATED = "#E69F00"
-WIDTH, HEIGHT = 7.5, 4.0  # inches
-
-
-def _money(value: float, currency: str) -> str:
-    """Money for a chart label: ``$`` escaped so matplotlib does not read it as maths."""
-    return fmt_money(value, currency).replace("$", r"\$")
-
-
-def _money_axis(axis: Any, currency: str, which: str = "x") -> None:
-    target = axis.xaxis if which == "x" else axis.yaxis
-    target.set_major_formatter(FuncFormatter(lambda value, _: _money(value, currency)))
-
-
-def _figure(height: float = HEIGHT) -> tuple[Figure, Any]:
-    figure = Figure(figsize=(WIDTH, height), layout="constrained")
-    axis = figure.add_subplot()
-    axis.spines[["top", "right"]].set_visible(False)
-    return figure, axis
 
 
 def plot_npv_distribution(sim: CaseSimulation) -> Figure:
     """Histogram of NPV: losses and gains coloured, break-even, mean and P10/P90 marked."""
-    figure, axis = _figure()
+    figure, axis = new_figure()
     npv = sim.npv
     low, high = np.quantile(npv, [0.005, 0.995])
     if low == high:
@@ -70,22 +51,22 @@ def plot_npv_distribution(sim: CaseSimulation) -> Figure:
     axis.axvspan(p10, p90, color=NEUTRAL, alpha=0.08, linewidth=0)
     axis.set_title(
         f"{sim.id}: NPV over {sim.horizon_years:g} years — expected "
-        f"{_money(mean, sim.currency)}, P10–P90 {_money(p10, sim.currency)} "
-        f"to {_money(p90, sim.currency)}",
+        f"{money_label(mean, sim.currency)}, P10–P90 {money_label(p10, sim.currency)} "
+        f"to {money_label(p90, sim.currency)}",
         fontsize=10,
         loc="left",
     )
     axis.set_xlabel(f"Net present value ({sim.currency}, {fmt_pct(sim.discount_rate)} a year)")
     axis.set_ylabel("Share of simulations")
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt_pct(value)))
-    _money_axis(axis, sim.currency)
+    money_axis(axis, sim.currency)
     return figure
 
 
 def plot_cash_fan(sim: CaseSimulation) -> Figure:
     """Cumulative discounted cash over the horizon: median line, P10–P90 band, break-even."""
     fan = business_case.cumulative_cash_quantiles(sim, (0.1, 0.25, 0.5, 0.75, 0.9))
-    figure, axis = _figure()
+    figure, axis = new_figure()
     months = fan.index.to_numpy()
     axis.fill_between(months, fan["0.1"], fan["0.9"], color=GAIN, alpha=0.15, label="P10–P90")
     axis.fill_between(months, fan["0.25"], fan["0.75"], color=GAIN, alpha=0.25, label="P25–P75")
@@ -99,7 +80,7 @@ def plot_cash_fan(sim: CaseSimulation) -> Figure:
         fontsize=10,
         loc="left",
     )
-    _money_axis(axis, sim.currency, "y")
+    money_axis(axis, sim.currency, "y")
     axis.legend(loc="best", frameon=False, fontsize=8)
     return figure
 
@@ -107,7 +88,7 @@ def plot_cash_fan(sim: CaseSimulation) -> Figure:
 def plot_tornado(sim: CaseSimulation) -> Figure:
     """NPV with each input at its P10 and P90 (others at their medians), largest swing on top."""
     table = business_case.sensitivity(sim).iloc[::-1].reset_index(drop=True)
-    figure, axis = _figure(1.2 + 0.7 * len(table))
+    figure, axis = new_figure(1.2 + 0.7 * len(table))
     base = float(table["base_npv"].iloc[0])
     for row in table.itertuples():
         for value, colour, label in (
@@ -136,7 +117,7 @@ def plot_tornado(sim: CaseSimulation) -> Figure:
     axis.axvline(0.0, color=LOSS, linewidth=1, linestyle=":")
     axis.set_xlabel(f"NPV ({sim.currency}); black line: all inputs at their medians")
     axis.set_title(f"{sim.id}: which estimates move the NPV most", fontsize=10, loc="left")
-    _money_axis(axis, sim.currency)
+    money_axis(axis, sim.currency)
     axis.legend(loc="lower right", frameon=False, fontsize=8)
     return figure
 
@@ -144,7 +125,7 @@ def plot_tornado(sim: CaseSimulation) -> Figure:
 def plot_variants(sim: CaseSimulation) -> Figure:
     """Expected NPV with its P10–P90 of the full initiative and each lean/POC variant."""
     table = business_case.compare_variants(sim)
-    figure, axis = _figure(1.5 + 0.8 * max(len(table), 1))
+    figure, axis = new_figure(1.5 + 0.8 * max(len(table), 1))
     if table.empty:
         axis.axis("off")
         axis.text(
@@ -162,8 +143,8 @@ def plot_variants(sim: CaseSimulation) -> Figure:
         axis.plot([row.npv_p10, row.npv_p90], [row.Index] * 2, color=colour, linewidth=3, alpha=0.4)
         axis.plot(row.expected_npv, row.Index, "o", color=colour, markersize=8)
         axis.annotate(
-            f"expected {_money(row.expected_npv, sim.currency)}, "
-            f"loss {fmt_pct(row.prob_loss)}, cost P50 {_money(row.cost_p50, sim.currency)}",
+            f"expected {money_label(row.expected_npv, sim.currency)}, "
+            f"loss {fmt_pct(row.prob_loss)}, cost P50 {money_label(row.cost_p50, sim.currency)}",
             xy=(row.expected_npv, row.Index),
             xytext=(0, 9),
             textcoords="offset points",
@@ -176,13 +157,13 @@ def plot_variants(sim: CaseSimulation) -> Figure:
     axis.axvline(0.0, color="black", linewidth=1)
     axis.set_xlabel(f"NPV ({sim.currency}): dot expected, bar P10–P90")
     axis.set_title("Full initiative against its lean version", fontsize=10, loc="left")
-    _money_axis(axis, sim.currency)
+    money_axis(axis, sim.currency)
     return figure
 
 
 def plot_views(stated: CaseSimulation, calibrated: CaseSimulation) -> Figure:
     """NPV distribution of the stated ranges (inside view) beside the calibrated (outside view)."""
-    figure, axis = _figure()
+    figure, axis = new_figure()
     both = np.concatenate([stated.npv, calibrated.npv])
     low, high = np.quantile(both, [0.005, 0.995])
     if low == high:
@@ -198,7 +179,7 @@ def plot_views(stated: CaseSimulation, calibrated: CaseSimulation) -> Figure:
             edges,
             color=colour,
             linewidth=2,
-            label=f"{label}: expected {_money(np.mean(sim.npv), sim.currency)}, "
+            label=f"{label}: expected {money_label(np.mean(sim.npv), sim.currency)}, "
             f"loss {fmt_pct(np.mean(sim.npv < 0))}",
         )
     axis.axvline(0.0, color="black", linewidth=1.2)
@@ -206,7 +187,7 @@ def plot_views(stated: CaseSimulation, calibrated: CaseSimulation) -> Figure:
     axis.set_ylabel("Share of simulations")
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt_pct(value)))
     axis.set_title(f"{stated.id}: what the track record does to the case", fontsize=10, loc="left")
-    _money_axis(axis, stated.currency)
+    money_axis(axis, stated.currency)
     axis.legend(loc="upper left", frameon=False, fontsize=8)
     return figure
 
@@ -214,4 +195,4 @@ def plot_views(stated: CaseSimulation, calibrated: CaseSimulation) -> Figure:
 def _value_text(name: str, value: float, currency: str) -> str:
     if name in ("duration", "effort"):
         return f"{value:.0f} wk"
-    return _money(value, currency)
+    return money_label(value, currency)

@@ -14,35 +14,18 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.fmt import fmt_level, fmt_money, fmt_pct
+from helpers.charts.style import money_axis, money_label, new_figure
+from helpers.fmt import fmt_level, fmt_pct
 from helpers.timeline import WEEKS_PER_QUARTER
 
 CHOSEN = "#0072B2"
 FORCED = "#003F63"
 LEFT_OUT = "#A6A6A6"
 ACCENT = "#D55E00"
-WIDTH, HEIGHT = 7.5, 4.0  # inches
-
-
-def _money(value: float, currency: str) -> str:
-    """Money for a chart label: ``$`` escaped so matplotlib does not read it as maths."""
-    return fmt_money(value, currency).replace("$", r"\$")
 
 
 def _text(value: Any) -> str:
     return str(value).replace("$", r"\$")
-
-
-def _money_axis(axis: Any, currency: str, which: str = "x") -> None:
-    target = axis.xaxis if which == "x" else axis.yaxis
-    target.set_major_formatter(FuncFormatter(lambda value, _: _money(value, currency)))
-
-
-def _figure(height: float = HEIGHT) -> tuple[Figure, Any]:
-    figure = Figure(figsize=(WIDTH, height), layout="constrained")
-    axis = figure.add_subplot()
-    axis.spines[["top", "right"]].set_visible(False)
-    return figure, axis
 
 
 def _colour(entry: Mapping[str, Any]) -> str:
@@ -66,7 +49,7 @@ def plot_budget_use(document: Mapping[str, Any]) -> Figure:
     currency = document["currency"]
     items = document["initiatives"]
     chosen = sorted(document["selected"], key=lambda i: (not items[i]["forced"], -items[i]["cost"]))
-    figure, axis = _figure(2.4)
+    figure, axis = new_figure(2.4)
     left = 0.0
     for initiative_id in chosen:
         entry = items[initiative_id]
@@ -87,7 +70,7 @@ def plot_budget_use(document: Mapping[str, Any]) -> Figure:
     axis.text(
         document["budget"],
         0.42,
-        f" budget {_money(document['budget'], currency)}",
+        f" budget {money_label(document['budget'], currency)}",
         color=ACCENT,
         fontsize=8,
         va="bottom",
@@ -97,12 +80,12 @@ def plot_budget_use(document: Mapping[str, Any]) -> Figure:
     axis.set_ylim(-0.5, 0.7)
     axis.set_xlabel(f"Cost at {_level(document)} ({currency}); dark: must-dos and committed work")
     axis.set_title(
-        f"{len(chosen)} initiatives funded: {_money(left, currency)} at {_level(document)}, "
+        f"{len(chosen)} initiatives funded: {money_label(left, currency)} at {_level(document)}, "
         f"{fmt_pct(document['prob_over_budget'])} chance of overrunning the budget",
         fontsize=10,
         loc="left",
     )
-    _money_axis(axis, currency)
+    money_axis(axis, currency)
     return figure
 
 
@@ -110,7 +93,7 @@ def plot_frontier(document: Mapping[str, Any]) -> Figure:
     """Best portfolio value at each budget (0.5x to 2x), the current budget marked."""
     currency = document["currency"]
     points = [p for p in document["frontier"] if p["expected_value"] is not None]
-    figure, axis = _figure()
+    figure, axis = new_figure()
     if points:
         budgets = [p["budget"] for p in points]
         values = [p["expected_value"] for p in points]
@@ -129,15 +112,15 @@ def plot_frontier(document: Mapping[str, Any]) -> Figure:
     axis.set_xlabel(f"Budget ({currency}, costs at {_level(document)})")
     axis.set_ylabel(_value_label(document))
     axis.set_title("Efficient frontier: the best plan at each budget", fontsize=10, loc="left")
-    _money_axis(axis, currency)
+    money_axis(axis, currency)
     if document["method"] == "expected_npv":
-        _money_axis(axis, currency, "y")
+        money_axis(axis, currency, "y")
     return figure
 
 
 def _value(value: float, document: Mapping[str, Any]) -> str:
     if document["method"] == "expected_npv":
-        return _money(value, document["currency"])
+        return money_label(value, document["currency"])
     return f"{value:,.3g}"
 
 
@@ -145,7 +128,7 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
     """Value against cost per initiative; bubble area = IT effort; colour = decision."""
     currency = document["currency"]
     items = document["initiatives"]
-    figure, axis = _figure(4.8)
+    figure, axis = new_figure(4.8)
     efforts = np.array([entry["effort"] for entry in items.values()], dtype=float)
     scale = 600.0 / max(float(efforts.max()) if len(efforts) else 1.0, 1.0)
     for label, colour in (
@@ -174,9 +157,9 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
     axis.set_xlabel(f"Cost at {_level(document)} ({currency}); bubble area: IT person-weeks")
     axis.set_ylabel(_value_label(document))
     axis.set_title("Value against cost: up and to the left is best", fontsize=10, loc="left")
-    _money_axis(axis, currency)
+    money_axis(axis, currency)
     if document["method"] == "expected_npv":
-        _money_axis(axis, currency, "y")
+        money_axis(axis, currency, "y")
     axis.legend(loc="best", frameon=False, fontsize=8)
     return figure
 
@@ -185,7 +168,7 @@ def plot_timeline(document: Mapping[str, Any]) -> Figure:
     """Gantt chart of the chosen initiatives in weeks from the quarter start."""
     rows = list(document.get("timeline") or [])
     items = document["initiatives"]
-    figure, axis = _figure(2.0 + 0.4 * len(rows))
+    figure, axis = new_figure(2.0 + 0.4 * len(rows))
     if not rows:
         axis.text(
             0.5, 0.5, "Nothing funded, nothing scheduled", ha="center", transform=axis.transAxes
@@ -224,7 +207,7 @@ def plot_rank_stability(document: Mapping[str, Any]) -> Figure:
     """Chance each initiative's NPV ranks in the top k, highest first."""
     items = document["initiatives"]
     ranked = sorted(items, key=lambda i: (-(items[i]["prob_top_k"] or 0.0), i))
-    figure, axis = _figure(2.0 + 0.3 * len(ranked))
+    figure, axis = new_figure(2.0 + 0.3 * len(ranked))
     shares = [items[i]["prob_top_k"] or 0.0 for i in ranked]
     axis.barh(range(len(ranked)), shares, color=[_colour(items[i]) for i in ranked], height=0.6)
     axis.set_yticks(range(len(ranked)))
