@@ -27,8 +27,9 @@ playbook: $(STAMP)
 	@for q in $(QUARTERS); do $(BIN)/playbook run $$q || exit $$?; done
 
 ## Run every test: unit, property, notebooks (nbval), end-to-end build, browser.
+## --dist loadfile keeps each notebook's cells on one worker (they share one kernel).
 test: $(STAMP) chromium
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 ## Open the notebooks in JupyterLab with the project's kernel.
 lab: $(STAMP)
