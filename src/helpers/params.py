@@ -28,6 +28,9 @@ WEIGHT_CRITERIA = (
 )
 
 
+DEFAULT_WEIGHTS = {"expected_npv": 0.4, "prob_loss": 0.2, "wsjf": 0.2, "strategic_fit": 0.2}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -60,14 +63,7 @@ class Scoring(_Strict):
     """How initiatives are scored and which score drives selection."""
 
     method: Literal[SCORING_METHODS] = "expected_npv"  # type: ignore[valid-type]
-    weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "expected_npv": 0.4,
-            "prob_loss": 0.2,
-            "wsjf": 0.2,
-            "strategic_fit": 0.2,
-        }
-    )
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     top_k: int = Field(5, ge=1)
 
     @field_validator("weights")

@@ -39,15 +39,9 @@ import pandas as pd
 
 from helpers.errors import ComputationError
 from helpers.fmt import quantile_key
+from helpers.params import DEFAULT_WEIGHTS, WEIGHT_CRITERIA
 
-CRITERIA = (
-    "expected_npv",
-    "prob_loss",
-    "profitability_index",
-    "rice",
-    "wsjf",
-    "strategic_fit",
-)
+CRITERIA = WEIGHT_CRITERIA  # the criteria a weighted score can use
 SCORE_COLUMNS = (
     "expected_npv",
     "prob_loss",
@@ -138,8 +132,6 @@ def score_initiatives(
     frame["weighted_score"] = weighted_scores(frame, weights or DEFAULT_WEIGHTS)
     return frame
 
-
-DEFAULT_WEIGHTS = {"expected_npv": 0.4, "prob_loss": 0.2, "wsjf": 0.2, "strategic_fit": 0.2}
 
 _ROW_COLUMNS = [
     "id",
