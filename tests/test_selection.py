@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -10,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from select_checks import breaks_nothing, brute_force_value
 
 from helpers.errors import ComputationError
 from helpers.params import Params
@@ -396,34 +396,6 @@ def _model_of(register, cases, budget, capacity):
     return model
 
 
-def _brute_force_document(doc):
-    """The best value over the initiatives, costs and efforts the document reports."""
-    items = doc["initiatives"]
-    ids = sorted(items)
-    best = -math.inf
-    for choice in itertools.product([0, 1], repeat=len(ids)):
-        chosen = {i for i, c in zip(ids, choice, strict=True) if c}
-        if _breaks_nothing(doc, chosen):
-            best = max(best, sum(items[i]["value"] for i in chosen))
-    return best
-
-
-def _breaks_nothing(doc, chosen):
-    items = doc["initiatives"]
-    if sum(items[i]["cost"] for i in chosen) > doc["budget"]:
-        return False
-    if sum(items[i]["effort"] for i in chosen) > doc["capacity"]:
-        return False
-    for i, entry in items.items():
-        if entry["forced"] and i not in chosen:
-            return False
-        if i in chosen and not set(entry["depends_on"]) <= chosen:
-            return False
-        if i in chosen and len(set(entry.get("variant_group", [i])) & chosen) > 1:
-            return False
-    return True
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_select_portfolio_equals_brute_force(instance):
@@ -440,8 +412,8 @@ def test_select_portfolio_equals_brute_force(instance):
         assert brute_force(model)[0] == -math.inf
         return
     chosen = set(doc["selected"])
-    assert _breaks_nothing(doc, chosen)
-    assert doc["expected_value"] == pytest.approx(_brute_force_document(doc), abs=1e-9)
+    assert breaks_nothing(doc, chosen)
+    assert doc["expected_value"] == pytest.approx(brute_force_value(doc), abs=1e-9)
     for initiative_id, entry in doc["initiatives"].items():
         assert entry["selected"] == (initiative_id in chosen)
         if not entry["selected"]:
