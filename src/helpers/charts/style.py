@@ -12,9 +12,15 @@ from helpers.fmt import fmt_money
 WIDTH, HEIGHT = 7.5, 4.0  # inches
 
 
+def escape_mathtext(text: object) -> str:
+    """Text for a chart title or label: ``$`` escaped so matplotlib shows it as written
+    instead of typesetting it as maths (a category named ``$x^2$`` stays ``$x^2$``)."""
+    return str(text).replace("$", r"\$")
+
+
 def money_label(value: float, currency: str) -> str:
     """Money for a chart label: ``$`` escaped so matplotlib does not read it as maths."""
-    return fmt_money(value, currency).replace("$", r"\$")
+    return escape_mathtext(fmt_money(value, currency))
 
 
 def money_axis(axis: Any, currency: str, which: str = "x") -> None:
