@@ -7,15 +7,20 @@ outside view). Each simulation runs the monthly cash-flow model
 (``helpers.cashflow``) to give NPV, ROI, payback and cost of delay. From these
 come the value of information (EVPI, and per-input EVPPI), a sensitivity
 tornado, the comparison of a full initiative with its lean/POC variants, and a
-recommendation in plain words. Money is in the params' currency; fractions, not
-percents.
+recommendation (an action and the figures behind it). Money is in the params'
+currency; fractions, not percents. The words of the case report are in
+``helpers.report.case``; this module computes only.
+
+Initiative rows are canonical register rows (``registers.validate_initiatives``):
+ranges are floats (NaN when blank), ``run_cost`` and ``ramp_months`` floats,
+``must_do`` a bool and ``variant_of`` an id or None, so they are read as they are.
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +29,7 @@ import pandas as pd
 
 from helpers.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
 from helpers.errors import InputError
-from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_text, fmt_weeks, quantile_key
+from helpers.fmt import quantile_key
 from helpers.params import Params
 from helpers.ranges import fit_range, range_quantile, transform_normals
 
@@ -33,15 +38,10 @@ QUANTILES = (0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95)
 INPUTS = ("benefit", "cost", "duration", "effort")
 # the inputs NPV depends on (effort is IT capacity, already paid for inside cost)
 NPV_INPUTS = ("benefit", "cost", "duration")
-INPUT_LABELS = {
-    "benefit": "Annual benefit",
-    "cost": "Delivery cost",
-    "duration": "Delivery time (weeks)",
-    "effort": "IT effort (person-weeks)",
-}
+ACTIONS = ("fund", "lean_first", "gather_information", "do_not_fund")
 
 # Recommendation thresholds. Params have no key for them (they are policy, not
-# quarter data); change them here. The notebook's Method section states them.
+# quarter data); change them here. The report's Method section states them.
 MATERIAL_LOSS_PROBABILITY = 0.20  # a chance of loss at or above this is a material risk
 INFORMATION_SHARE_OF_COST = 0.05  # information worth ≥ 5% of expected cost justifies a study
 EVPPI_BINS = 20  # quantile bins when estimating the value of knowing one input
@@ -135,7 +135,7 @@ def simulate_case(
     n = int(simulations or params.simulations)
     ident = str(initiative.get("id", ""))
     category = str(initiative.get("category", ""))
-    stated = {name: _stated_range(initiative, name) for name in INPUTS}
+    stated = {name: stated_range(initiative, name) for name in INPUTS}
     if stated["benefit"] is None or stated["cost"] is None or stated["duration"] is None:
         missing = [name for name in NPV_INPUTS if stated[name] is None]
         raise InputError(
@@ -152,8 +152,8 @@ def simulate_case(
         z = rng.standard_normal(n)  # drawn even for absent inputs, so seeds stay aligned
         normals[name] = z
         draws[name] = _draw(sampled[name], z, ident, name, params.estimate_confidence)
-    run_cost = _float(initiative.get("run_cost"), default=0.0)
-    ramp = _float(initiative.get("ramp_months"), default=0.0)
+    run_cost = float(initiative.get("run_cost", 0.0))
+    ramp = float(initiative.get("ramp_months", 0.0))
     model = CashFlowModel(
         benefit=draws["benefit"],
         cost=draws["cost"],
@@ -174,7 +174,7 @@ def simulate_case(
         currency=params.currency,
         status=str(initiative.get("status", "")),
         must_do=bool(initiative.get("must_do", False)),
-        variant_of=_text(initiative.get("variant_of")),
+        variant_of=initiative.get("variant_of") or None,
         simulations=n,
         discount_rate=params.discount_rate,
         horizon_years=params.horizon_years,
@@ -208,10 +208,35 @@ def find_related(initiatives: pd.DataFrame, initiative_id: str) -> list[dict[str
     own = initiatives[ids == initiative_id]
     rows = initiatives[variant_of == initiative_id]
     if not own.empty:
-        parent = _text(own.iloc[0]["variant_of"])
+        parent = own.iloc[0]["variant_of"]
         if parent:
             rows = initiatives[ids == parent]
     return [dict(row) for row in rows.to_dict("records")]
+
+
+def stated_range(initiative: Mapping[str, Any], name: str) -> Range | None:
+    """The range of input ``name`` as the register states it (None when low and high are blank)."""
+    low, likely, high = (
+        float(initiative.get(f"{name}_{part}", math.nan)) for part in ("low", "likely", "high")
+    )
+    if math.isnan(low) and math.isnan(high):
+        return None
+    return Range(low, None if math.isnan(likely) else likely, high)
+
+
+def simulate_views(
+    initiative: Mapping[str, Any],
+    params: Params,
+    calibration: dict | None = None,
+    *,
+    related: Sequence[Mapping[str, Any]] = (),
+) -> tuple[CaseSimulation, CaseSimulation]:
+    """The stated (inside) view and the view to report: calibrated when a calibration is
+    given, else the stated view itself. Both use the same random numbers."""
+    stated = simulate_case(initiative, params, None, related=related)
+    if calibration is None:
+        return stated, stated
+    return stated, simulate_case(initiative, params, calibration, related=related)
 
 
 # ---------------------------------------------------------------- value of information
@@ -284,7 +309,6 @@ def sensitivity(sim: CaseSimulation, *, low_q: float = 0.1, high_q: float = 0.9)
         rows.append(
             {
                 "input": name,
-                "label": INPUT_LABELS[name],
                 "low_value": low_value,
                 "high_value": high_value,
                 "npv_at_low": at_low,
@@ -330,25 +354,28 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
     """The full initiative beside its lean/POC variants (empty when it has none).
 
     Columns: id, name, role (full or lean), expected NPV, NPV P10 and P90,
-    chance of a loss, cost P50 and P80, duration P50 (weeks), EVPI.
+    chance of a loss, cost P50 and at the budget confidence (``cost_budget``),
+    duration P50 (weeks), EVPI, and for a lean row ``test_cost``: what running
+    it before the full initiative costs (:func:`lean_cost`; None on the full row).
     """
+    columns = [
+        "id",
+        "name",
+        "role",
+        "expected_npv",
+        "npv_p10",
+        "npv_p90",
+        "prob_loss",
+        "cost_p50",
+        "cost_budget",
+        "duration_p50",
+        "evpi",
+        "test_cost",
+    ]
     if not sim.related:
-        return pd.DataFrame(
-            columns=[
-                "id",
-                "name",
-                "role",
-                "expected_npv",
-                "npv_p10",
-                "npv_p90",
-                "prob_loss",
-                "cost_p50",
-                "cost_p80",
-                "duration_p50",
-                "evpi",
-            ]
-        )
+        return pd.DataFrame(columns=columns)
     options = sorted((sim, *sim.related), key=lambda s: s.variant_of is not None)
+    full = options[0]
     rows = []
     for option in options:
         rows.append(
@@ -361,18 +388,29 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
                 "npv_p90": float(np.quantile(option.npv, 0.9)),
                 "prob_loss": float(np.mean(option.npv < 0)),
                 "cost_p50": float(np.quantile(option.draws["cost"], 0.5)),
-                "cost_p80": float(np.quantile(option.draws["cost"], 0.8)),
+                "cost_budget": float(np.quantile(option.draws["cost"], sim.budget_confidence)),
                 "duration_p50": float(np.quantile(option.draws["duration"], 0.5)),
                 "evpi": value_of_information(option.npv),
+                "test_cost": lean_cost(full, option) if option.variant_of else None,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> dict[str, Any]:
-    """What to do, in plain words with the numbers: fund, lean_first, gather_information or
-    do_not_fund (``action``), the sentence (``text``) and the figures behind it."""
-    money = _money(sim.currency)
+    """What to do: ``action`` (one of :data:`ACTIONS`) and the figures behind it.
+
+    The rules: a must-do is funded; a chance of a loss at or above
+    ``MATERIAL_LOSS_PROBABILITY`` is material; the lean version goes first when the
+    full initiative's risk is material and its EVPI exceeds the cost of testing
+    first (:func:`lean_cost`), and a lean version is funded first on the same
+    test; otherwise fund when the expected NPV is positive and the risk not
+    material; gather information on the input with the largest EVPPI when that
+    is worth at least ``INFORMATION_SHARE_OF_COST`` of the expected cost; else
+    fund if the expected NPV is positive, and don't fund if not. The reasons
+    (``reason``: must_do, lean_first, lean_of_risky_full, clear_case,
+    information, accept_risk, negative) say which rule decided. Money in currency.
+    """
     mean = float(np.mean(sim.npv))
     p_loss = float(np.mean(sim.npv < 0))
     evpi = value_of_information(sim.npv)
@@ -380,11 +418,6 @@ def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> 
     evppi = evppi_by_input(sim) if evppi is None else evppi
     top_input = max(evppi, key=lambda name: evppi[name])
     top_value = evppi[top_input]
-    p10, p90 = np.quantile(sim.npv, [0.1, 0.9])
-    figures = (
-        f"expected NPV {money(mean)} (P10 {money(p10)} to P90 {money(p90)}), "
-        f"chance of a loss {fmt_pct(p_loss)}"
-    )
     basis = {
         "expected_npv": mean,
         "prob_loss": p_loss,
@@ -396,30 +429,17 @@ def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> 
         "information_share_of_cost": INFORMATION_SHARE_OF_COST,
     }
 
-    def answer(action: str, text: str, **extra: Any) -> dict[str, Any]:
-        return {"action": action, "text": text, **basis, **extra}
+    def answer(action: str, reason: str, **extra: Any) -> dict[str, Any]:
+        return {"action": action, "reason": reason, **basis, **extra}
 
     if sim.must_do:
-        cost_p80 = float(np.quantile(sim.draws["cost"], 0.8))
-        return answer(
-            "fund",
-            f"Fund: {sim.id} is a must-do, so it goes ahead whatever its return. It has "
-            f"{figures}; plan on {money(cost_p80)}, its cost at P80.",
-        )
+        return answer("fund", "must_do")
     leans = [other for other in sim.related if other.variant_of == sim.id]
     if leans and p_loss >= MATERIAL_LOSS_PROBABILITY:
         lean = min(leans, key=lambda other: lean_cost(sim, other))
         cost_of_test = lean_cost(sim, lean)
         if evpi > cost_of_test:
-            return answer(
-                "lean_first",
-                f"Run the lean version {lean.id} first: the full initiative has {figures}; "
-                f"knowing its outcome is worth up to {money(evpi)}, more than the "
-                f"{money(cost_of_test)} that testing first costs (what the lean version "
-                "loses plus the value lost while the full one waits).",
-                lean_id=lean.id,
-                lean_cost=cost_of_test,
-            )
+            return answer("lean_first", "lean_first", lean_id=lean.id, lean_cost=cost_of_test)
     full = next((other for other in sim.related if other.id == sim.variant_of), None)
     if full is not None:
         full_loss = float(np.mean(full.npv < 0))
@@ -428,30 +448,19 @@ def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> 
         if full_loss >= MATERIAL_LOSS_PROBABILITY and full_evpi > cost_of_test:
             return answer(
                 "fund",
-                f"Fund this lean version first: the full initiative {full.id} has a "
-                f"{fmt_pct(full_loss)} chance of a loss, and knowing its outcome is worth up "
-                f"to {money(full_evpi)}, more than the {money(cost_of_test)} that testing "
-                f"first costs. On its own this version has {figures}.",
+                "lean_of_risky_full",
                 full_id=full.id,
+                full_prob_loss=full_loss,
                 full_evpi=full_evpi,
                 lean_cost=cost_of_test,
             )
     if mean > 0 and p_loss < MATERIAL_LOSS_PROBABILITY:
-        return answer("fund", f"Fund: {figures}.")
+        return answer("fund", "clear_case")
     if top_value > 0 and top_value >= INFORMATION_SHARE_OF_COST * mean_cost:
-        return answer(
-            "gather_information",
-            f"Gather information on {INPUT_LABELS[top_input].lower()} before deciding: "
-            f"{figures}; knowing it better is worth up to {money(top_value)} "
-            f"(all uncertainty: {money(evpi)}).",
-        )
+        return answer("gather_information", "information")
     if mean > 0:
-        return answer(
-            "fund",
-            f"Fund, accepting the risk: {figures}; no single input is worth studying "
-            f"first (at most {money(top_value)}).",
-        )
-    return answer("do_not_fund", f"Don't fund: {figures}.")
+        return answer("fund", "accept_risk")
+    return answer("do_not_fund", "negative")
 
 
 def lean_cost(full: CaseSimulation, lean: CaseSimulation) -> float:
@@ -463,13 +472,24 @@ def lean_cost(full: CaseSimulation, lean: CaseSimulation) -> float:
     return own_loss + max(float(np.mean(full.cost_of_delay)), 0.0) * wait_months
 
 
-def summarise_case(sim: CaseSimulation, stated: CaseSimulation | None = None) -> dict[str, Any]:
+def summarise_case(
+    sim: CaseSimulation,
+    stated: CaseSimulation | None = None,
+    *,
+    explain: Callable[[Mapping[str, Any]], str] | None = None,
+) -> dict[str, Any]:
     """The case JSON document (DESIGN §6 ``case``): money in currency, durations in
     weeks, payback in months, fractions not percents; quantile keys like "0.5".
 
-    ``stated`` (the same case simulated without calibration) adds ``stated_view``
-    with its NPV, chance of a loss, cost and duration, for comparison.
+    Cost, effort and duration also carry the quantile at ``budget_confidence``
+    (from params; the level plans and reports use). ``stated`` (the same case
+    simulated without calibration) adds ``stated_view`` with its NPV, chance of a
+    loss, cost, duration and benefit, for comparison. ``explain`` turns the
+    finished document into the recommendation's sentence, stored as
+    ``recommendation.text`` (the report layer's
+    ``helpers.report.case.recommendation_text``); without it there is no text.
     """
+    budget = (sim.budget_confidence,)
     paid_back = np.isfinite(sim.payback)
     evppi = evppi_by_input(sim)
     payback = _payback_stats(sim.payback)
@@ -487,19 +507,21 @@ def summarise_case(sim: CaseSimulation, stated: CaseSimulation | None = None) ->
         "discount_rate": sim.discount_rate,
         "horizon_years": sim.horizon_years,
         "estimate_confidence": sim.confidence,
+        "budget_confidence": sim.budget_confidence,
         "npv": _stats(sim.npv),
         "prob_loss": float(np.mean(sim.npv < 0)),
         "roi": _stats(sim.roi),
         "payback_months": payback,
         "benefit": _stats(sim.draws["benefit"]),
-        "cost": _stats(sim.draws["cost"], extra=(sim.budget_confidence,)),
-        "duration_weeks": _stats(sim.draws["duration"]),
-        "effort": _stats(sim.draws["effort"], extra=(sim.budget_confidence,)),
+        "cost": _stats(sim.draws["cost"], extra=budget),
+        "duration_weeks": _stats(sim.draws["duration"], extra=budget),
+        "effort": _stats(sim.draws["effort"], extra=budget),
         "pv_cost": _stats(sim.pv_cost),
         "run_cost": sim.run_cost,
         "ramp_months": sim.ramp_months,
         "evpi": value_of_information(sim.npv),
         "evppi": evppi,
+        "evppi_bins": EVPPI_BINS,
         "cost_of_delay": float(np.mean(sim.cost_of_delay)),
         "sensitivity": sensitivity(sim).to_dict("records"),
         "variants": compare_variants(sim).to_dict("records"),
@@ -513,353 +535,16 @@ def summarise_case(sim: CaseSimulation, stated: CaseSimulation | None = None) ->
         document["stated_view"] = {
             "npv": _stats(stated.npv),
             "prob_loss": float(np.mean(stated.npv < 0)),
-            "cost": _stats(stated.draws["cost"]),
-            "duration_weeks": _stats(stated.draws["duration"]),
+            "cost": _stats(stated.draws["cost"], extra=budget),
+            "duration_weeks": _stats(stated.draws["duration"], extra=budget),
+            "benefit": _stats(stated.draws["benefit"]),
         }
+    if explain is not None:
+        document["recommendation"]["text"] = explain(document)
     return document
 
 
-def compare_views(stated: CaseSimulation, calibrated: CaseSimulation) -> pd.DataFrame:
-    """The stated (inside) view beside the calibrated (outside) view: one row per figure."""
-    rows = [
-        ("Expected NPV", np.mean, "npv"),
-        ("NPV P10", lambda x: np.quantile(x, 0.1), "npv"),
-        ("NPV P90", lambda x: np.quantile(x, 0.9), "npv"),
-        ("Chance of a loss", lambda x: np.mean(x < 0), "npv"),
-        ("Cost P50", lambda x: np.quantile(x, 0.5), "cost"),
-        ("Cost P80", lambda x: np.quantile(x, 0.8), "cost"),
-        ("Weeks P50", lambda x: np.quantile(x, 0.5), "duration"),
-        ("Weeks P80", lambda x: np.quantile(x, 0.8), "duration"),
-        ("Benefit P50 (a year)", lambda x: np.quantile(x, 0.5), "benefit"),
-    ]
-    table = []
-    for label, stat, source in rows:
-        values = []
-        for sim in (stated, calibrated):
-            data = sim.npv if source == "npv" else sim.draws[source]
-            values.append(float(stat(data)))
-        table.append({"figure": label, "stated": values[0], "calibrated": values[1]})
-    return pd.DataFrame(table)
-
-
-# ---------------------------------------------------------------- what-if
-
-
-def what_if_bounds(initiative: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Slider settings (min, max, step, value, description) for benefit, cost and duration."""
-    bounds = {}
-    fallback = _float(initiative.get("cost_high"), default=1.0)
-    for name in NPV_INPUTS:
-        stated = _stated_range(initiative, name)
-        low, high = (stated.low, stated.high) if stated else (0.0, 0.0)
-        top = 3.0 * high if high > 0 else 3.0 * fallback
-        step = top / 300.0
-        bounds[name] = {
-            "min": step,
-            "max": top,
-            "step": step,
-            "value": (max(low, step), max(high, step)),
-            "description": INPUT_LABELS[name],
-        }
-    return bounds
-
-
-def what_if_table(
-    initiative: Mapping[str, Any],
-    params: Params,
-    calibration: dict | None = None,
-    *,
-    benefit: tuple[float, float],
-    cost: tuple[float, float],
-    duration: tuple[float, float],
-    related: Sequence[Mapping[str, Any]] = (),
-) -> pd.DataFrame:
-    """Re-simulate with new (low, high) ranges and return the headline table.
-
-    Ranges are as stated (calibration, if given, applies on top). A stated likely
-    value is kept when it still lies inside the new range.
-    """
-    changed = dict(initiative)
-    for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
-        likely = _float(changed.get(f"{name}_likely"))
-        changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
-        if not (low <= likely <= high):
-            changed[f"{name}_likely"] = math.nan
-    return headline(simulate_case(changed, params, calibration, related=related))
-
-
-def headline(sim: CaseSimulation) -> pd.DataFrame:
-    """The summary table: the figures that carry the recommendation, formatted."""
-    money = _money(sim.currency)
-    npv = sim.npv
-    payback = _payback_stats(sim.payback)
-    rows = [
-        ("Recommendation", recommend(sim)["action"].replace("_", " ")),
-        ("Expected NPV", money(np.mean(npv))),
-        ("NPV, P10 to P90", f"{money(np.quantile(npv, 0.1))} to {money(np.quantile(npv, 0.9))}"),
-        ("Chance of a loss", fmt_pct(np.mean(npv < 0))),
-        ("Payback (median)", fmt_months(payback["0.5"])),
-        ("Pays back within the horizon", fmt_pct(np.mean(np.isfinite(sim.payback)))),
-        (
-            "Cost, P50 / P80",
-            f"{money(np.quantile(sim.draws['cost'], 0.5))} / "
-            f"{money(np.quantile(sim.draws['cost'], 0.8))}",
-        ),
-        (
-            "Time, P50 / P80",
-            f"{fmt_weeks(np.quantile(sim.draws['duration'], 0.5))} / "
-            f"{fmt_weeks(np.quantile(sim.draws['duration'], 0.8))}",
-        ),
-        ("Value of perfect information (EVPI)", money(value_of_information(npv))),
-        ("Cost of a month's delay", money(np.mean(sim.cost_of_delay))),
-    ]
-    return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
-
-
-# ---------------------------------------------------------------- report text
-
-
-def simulate_views(
-    initiative: Mapping[str, Any],
-    params: Params,
-    calibration: dict | None = None,
-    *,
-    related: Sequence[Mapping[str, Any]] = (),
-) -> tuple[CaseSimulation, CaseSimulation]:
-    """The stated (inside) view and the view to report: calibrated when a calibration is
-    given, else the stated view itself. Both use the same random numbers."""
-    stated = simulate_case(initiative, params, None, related=related)
-    if calibration is None:
-        return stated, stated
-    return stated, simulate_case(initiative, params, calibration, related=related)
-
-
-def describe_initiative(initiative: Mapping[str, Any]) -> str:
-    """One Markdown line naming the initiative, its owner, who benefits and its status."""
-    parts = [f"**{fmt_text(initiative.get('id'))}: {fmt_text(initiative.get('name'))}**"]
-    for label, key in (
-        ("category", "category"),
-        ("owner", "owner"),
-        ("benefits", "beneficiaries"),
-        ("status", "status"),
-    ):
-        value = _text(initiative.get(key))
-        if value:
-            parts.append(f"{label}: {fmt_text(value)}")
-    if bool(initiative.get("must_do", False)):
-        parts.append("must-do")
-    parent = _text(initiative.get("variant_of"))
-    if parent:
-        parts.append(f"lean version of {fmt_text(parent)}")
-    return " · ".join(parts)
-
-
-def describe_summary(sim: CaseSimulation) -> str:
-    """The recommendation in bold, its reasoning, and which view the figures use."""
-    recommendation = recommend(sim)
-    headline_text = {
-        "fund": "fund it",
-        "lean_first": "run the lean version first",
-        "gather_information": "gather information before deciding",
-        "do_not_fund": "don't fund it",
-    }[recommendation["action"]]
-    view = (
-        "Figures use the ranges calibrated by our track record (the outside view)."
-        if sim.calibrated
-        else "Figures use the ranges as stated (the inside view); no calibration applied."
-    )
-    return f"**Recommendation: {headline_text}.** {recommendation['text']}\n\n{view}"
-
-
-def describe_payback(sim: CaseSimulation) -> str:
-    """When the case pays back, in one sentence."""
-    share = float(np.mean(np.isfinite(sim.payback)))
-    median = _payback_stats(sim.payback)["0.5"]
-    years = f"{sim.horizon_years:g}-year horizon"
-    if median is None:
-        return (
-            f"In most simulations {sim.id} does not pay back within the {years}: "
-            f"only {fmt_pct(share)} do."
-        )
-    return (
-        f"The median simulation pays back {fmt_months(median)} after the decision, and "
-        f"{fmt_pct(share)} of simulations pay back within the {years}."
-    )
-
-
-def describe_sensitivity(sim: CaseSimulation) -> str:
-    """Which input moves NPV most, and what knowing each input is worth."""
-    table = sensitivity(sim)
-    top = table.iloc[0]
-    money = _money(sim.currency)
-    evppi = evppi_by_input(sim)
-    worth = ", ".join(f"{INPUT_LABELS[name].lower()} {money(evppi[name])}" for name in evppi)
-    return (
-        f"{top['label']} moves the NPV most: from {money(top['npv_at_low'])} at its P10 "
-        f"to {money(top['npv_at_high'])} at its P90, the other inputs at their medians. "
-        f"Knowing one input exactly before deciding is worth (EVPPI): {worth}; knowing "
-        f"everything, {money(value_of_information(sim.npv))} (EVPI)."
-    )
-
-
-def describe_variants(sim: CaseSimulation) -> str:
-    """The full-versus-lean finding, or that there is no variant."""
-    money = _money(sim.currency)
-    if not sim.related:
-        return f"{sim.id} has no lean or proof-of-concept variant in the register."
-    if sim.variant_of:
-        full = next((o for o in sim.related if o.id == sim.variant_of), sim.related[0])
-        cost = lean_cost(full, sim)
-        evpi = value_of_information(full.npv)
-        verdict = "worth it" if evpi > cost else "not worth it on these numbers"
-        return (
-            f"{sim.id} is the lean version of {full.id}. Testing with it first costs "
-            f"{money(cost)} (its own expected loss plus the value lost while {full.id} waits) "
-            f"against information worth up to {money(evpi)} on {full.id}: {verdict}."
-        )
-    best = min((o for o in sim.related if o.variant_of == sim.id), key=lambda o: lean_cost(sim, o))
-    cost = lean_cost(sim, best)
-    evpi = value_of_information(sim.npv)
-    verdict = "worth running first" if evpi > cost else "not worth running first on these numbers"
-    return (
-        f"The lean version {best.id} has expected NPV {money(np.mean(best.npv))} and a "
-        f"{fmt_pct(np.mean(best.npv < 0))} chance of a loss. Testing with it first costs "
-        f"{money(cost)} against information worth up to {money(evpi)} on {sim.id}: {verdict}."
-    )
-
-
-def describe_views(stated: CaseSimulation, case: CaseSimulation) -> str:
-    """What calibration does to the case (or that it is off)."""
-    if not case.calibrated:
-        return (
-            "Calibration is off for this report, so the figures are the stated ranges "
-            "alone: compare them with the calibration report before relying on them."
-        )
-    money = _money(case.currency)
-    return (
-        f"Our track record moves the expected NPV from {money(np.mean(stated.npv))} "
-        f"(stated) to {money(np.mean(case.npv))} (calibrated), the chance of a loss from "
-        f"{fmt_pct(np.mean(stated.npv < 0))} to {fmt_pct(np.mean(case.npv < 0))}, and the "
-        f"P80 cost from {money(np.quantile(stated.draws['cost'], 0.8))} to "
-        f"{money(np.quantile(case.draws['cost'], 0.8))}."
-    )
-
-
-def fmt_views(stated: CaseSimulation, case: CaseSimulation) -> pd.DataFrame:
-    """The stated-versus-calibrated table as text (money, percent, weeks)."""
-    table = compare_views(stated, case)
-    money = _money(case.currency)
-
-    def text(figure: str, value: float) -> str:
-        if figure == "Chance of a loss":
-            return fmt_pct(value)
-        if figure.startswith("Weeks"):
-            return fmt_weeks(value)
-        return money(value)
-
-    for column in ("stated", "calibrated"):
-        table[column] = [text(f, v) for f, v in zip(table["figure"], table[column], strict=True)]
-    return table.set_index("figure")
-
-
-def fmt_variants(sim: CaseSimulation) -> pd.DataFrame:
-    """The full-versus-lean table as text."""
-    table = compare_variants(sim)
-    money = _money(sim.currency)
-    if table.empty:
-        return table
-    return pd.DataFrame(
-        {
-            "option": [f"{i} ({role})" for i, role in zip(table["id"], table["role"], strict=True)],
-            "expected NPV": [money(v) for v in table["expected_npv"]],
-            "NPV P10 to P90": [
-                f"{money(a)} to {money(b)}"
-                for a, b in zip(table["npv_p10"], table["npv_p90"], strict=True)
-            ],
-            "chance of a loss": [fmt_pct(v) for v in table["prob_loss"]],
-            "cost P50 / P80": [
-                f"{money(a)} / {money(b)}"
-                for a, b in zip(table["cost_p50"], table["cost_p80"], strict=True)
-            ],
-            "weeks P50": [fmt_weeks(v) for v in table["duration_p50"]],
-            "EVPI": [money(v) for v in table["evpi"]],
-        }
-    ).set_index("option")
-
-
-def fmt_inputs(sim: CaseSimulation) -> pd.DataFrame:
-    """The ranges as stated beside the ranges sampled (calibrated when calibration applies)."""
-    rows = []
-    for name in INPUTS:
-        stated, sampled = sim.stated[name], sim.sampled[name]
-        rows.append(
-            {
-                "input": INPUT_LABELS[name],
-                "stated low / likely / high": _range_text(name, stated, sim.currency),
-                "sampled low / median / high": _range_text(name, sampled, sim.currency),
-            }
-        )
-    return pd.DataFrame(rows).set_index("input")
-
-
-def describe_method(sim: CaseSimulation) -> str:
-    """The Method and assumptions section as Markdown (parameters and thresholds included)."""
-    money = _money(sim.currency)
-    calibration = (
-        "Each range was first adjusted by the track record of its category "
-        "(reference-class forecasting): log X′ = log m + μ + k·(log X − log m), μ the "
-        "class's pooled bias, k ≥ 1 its widening (see the calibration report)."
-        if sim.calibrated
-        else "No calibration was applied: the stated ranges were used as given."
-    )
-    lines = [
-        f"- **Ranges**: each range is a {fmt_pct(sim.confidence)} interval: low and high "
-        "are the "
-        f"{fmt_pct((1 - sim.confidence) / 2)} and {fmt_pct((1 + sim.confidence) / 2)} "
-        "quantiles of a lognormal; with a likely value it is a split lognormal whose "
-        "median is the likely value. Inputs are drawn independently.",
-        f"- **Calibration**: {calibration}",
-        f"- **Simulations**: {sim.simulations:,}, seeded from the quarter's seed and the "
-        "initiative's id, so the same inputs always give the same numbers.",
-        f"- **Cash flow** (monthly, over {sim.horizon_years:g} years, discounted at "
-        f"{fmt_pct(sim.discount_rate, 1)} a year, i.e. (1 + annual)^(1/12) − 1 a month): "
-        "delivery cost spread evenly over the delivery time; benefit starts when delivery "
-        f"ends and {_ramp_text(sim.ramp_months)}; run cost of {money(sim.run_cost)} a year "
-        "from delivery on. Nothing after the horizon counts.",
-        "- **Measures**: NPV; ROI = NPV ÷ present value of delivery and run cost; payback = "
-        "the month cumulative discounted cash turns positive (never, if not within the "
-        "horizon); cost of delay = NPV lost if the whole initiative starts a month later.",
-        "- **Value of information**: EVPI = E[max(NPV, 0)] − max(E[NPV], 0), what knowing "
-        f"the outcome before deciding to fund would be worth. EVPPI per input bins the "
-        f"simulations into {EVPPI_BINS} equal-probability bins of that input. The tornado "
-        "shows NPV with one input at its P10 and P90 and the others at their medians.",
-        "- **Recommendation rules** (constants in `helpers.business_case`): a must-do is "
-        "funded; a chance of a loss of "
-        f"{fmt_pct(MATERIAL_LOSS_PROBABILITY)} or more is material; the lean version goes "
-        "first when the full initiative's risk is material and its EVPI exceeds the cost of "
-        "testing first (the lean version's expected loss plus the full one's cost of delay "
-        "while it waits); otherwise fund when the expected NPV is positive and the risk not "
-        "material; gather information on the input with the largest EVPPI when that is worth "
-        f"at least {fmt_pct(INFORMATION_SHARE_OF_COST)} of the expected cost; else fund if "
-        "the expected NPV is positive, and don't fund if not.",
-        "- **Caveats**: inputs are treated as independent (a costlier project is not "
-        "assumed to be a longer one); IT effort is reported for capacity planning but "
-        "does not enter NPV (its cost is inside delivery cost); EVPI is an upper bound on "
-        "what any study or proof of concept can be worth.",
-    ]
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- internals
-
-
-def _stated_range(initiative: Mapping[str, Any], name: str) -> Range | None:
-    low = _float(initiative.get(f"{name}_low"))
-    high = _float(initiative.get(f"{name}_high"))
-    if math.isnan(low) and math.isnan(high):
-        return None
-    likely = _float(initiative.get(f"{name}_likely"))
-    return Range(low, None if math.isnan(likely) else likely, high)
 
 
 def _calibrated(
@@ -902,28 +587,6 @@ def _quantile_of(stated: Range, q: float, confidence: float) -> float:
     return float(range_quantile(stated.low, stated.likely, stated.high, q, confidence=confidence))
 
 
-def _float(value: Any, default: float = math.nan) -> float:
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return default if math.isnan(number) else number
-
-
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    text = str(value).strip()
-    return text or None
-
-
 def _stats(values: np.ndarray, extra: Sequence[float] = ()) -> dict[str, float | None]:
     """Mean and quantiles (QUANTILES plus ``extra`` levels, e.g. the budget confidence)."""
     levels = sorted({*QUANTILES, *(round(float(q), 10) for q in extra)})
@@ -948,31 +611,5 @@ def _payback_stats(payback: np.ndarray) -> dict[str, float | None]:
     return result
 
 
-def _ramp_text(months: float) -> str:
-    if months <= 0:
-        return "runs at the full annual rate at once"
-    unit = "month" if months == 1 else "months"
-    return f"ramps up linearly over {months:g} {unit} to the full annual rate"
-
-
-def _range_text(name: str, value: Range | None, currency: str) -> str:
-    if value is None:
-        return "–"
-    likely = "–" if value.likely is None else value.likely
-    if name in ("benefit", "cost"):
-        parts = [
-            fmt_money(value.low, currency),
-            "–" if likely == "–" else fmt_money(likely, currency),
-            fmt_money(value.high, currency),
-        ]
-    else:
-        parts = [f"{value.low:.1f}", "–" if likely == "–" else f"{likely:.1f}", f"{value.high:.1f}"]
-    return " / ".join(parts)
-
-
 def _range_dict(stated: Range | None) -> dict[str, float | None] | None:
     return None if stated is None else stated.as_dict()
-
-
-def _money(currency: str):
-    return lambda value: fmt_money(float(value), currency)

@@ -1,6 +1,8 @@
 """Figures of the business-case report. Each takes a simulated case and returns a Figure.
 
 Money axes read as ``$150k``; the break-even line (NPV = 0) is always drawn.
+Register text (ids, names) goes through ``escape_mathtext``, so an id such as
+``$x^2$`` shows as written instead of as maths.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from matplotlib.ticker import FuncFormatter
 
 from helpers import business_case
 from helpers.business_case import CaseSimulation
-from helpers.charts.style import money_axis, money_label, new_figure
+from helpers.charts.style import escape_mathtext, money_axis, money_label, new_figure
 from helpers.fmt import fmt_pct
+from helpers.report.labels import input_label
 
 GAIN = "#0072B2"
 LOSS = "#D55E00"
@@ -50,7 +53,7 @@ def plot_npv_distribution(sim: CaseSimulation) -> Figure:
     p10, p90 = np.quantile(npv, [0.1, 0.9])
     axis.axvspan(p10, p90, color=NEUTRAL, alpha=0.08, linewidth=0)
     axis.set_title(
-        f"{sim.id}: NPV over {sim.horizon_years:g} years — expected "
+        f"{escape_mathtext(sim.id)}: NPV over {sim.horizon_years:g} years — expected "
         f"{money_label(mean, sim.currency)}, P10–P90 {money_label(p10, sim.currency)} "
         f"to {money_label(p90, sim.currency)}",
         fontsize=10,
@@ -76,7 +79,8 @@ def plot_cash_fan(sim: CaseSimulation) -> Figure:
     axis.set_xlabel("Months from the decision")
     axis.set_ylabel(f"Cumulative cash, discounted ({sim.currency})")
     axis.set_title(
-        f"{sim.id}: cumulative cash — where the median crosses zero it has paid back",
+        f"{escape_mathtext(sim.id)}: cumulative cash — where the median crosses zero it has "
+        "paid back",
         fontsize=10,
         loc="left",
     )
@@ -107,7 +111,7 @@ def plot_tornado(sim: CaseSimulation) -> Figure:
     axis.set_yticks(range(len(table)))
     axis.set_yticklabels(
         [
-            f"{row.label}\n{_value_text(row.input, row.low_value, sim.currency)} to "
+            f"{input_label(row.input)}\n{_value_text(row.input, row.low_value, sim.currency)} to "
             f"{_value_text(row.input, row.high_value, sim.currency)}"
             for row in table.itertuples()
         ],
@@ -116,7 +120,9 @@ def plot_tornado(sim: CaseSimulation) -> Figure:
     axis.axvline(base, color="black", linewidth=1)
     axis.axvline(0.0, color=LOSS, linewidth=1, linestyle=":")
     axis.set_xlabel(f"NPV ({sim.currency}); black line: all inputs at their medians")
-    axis.set_title(f"{sim.id}: which estimates move the NPV most", fontsize=10, loc="left")
+    axis.set_title(
+        f"{escape_mathtext(sim.id)}: which estimates move the NPV most", fontsize=10, loc="left"
+    )
     money_axis(axis, sim.currency)
     axis.legend(loc="lower right", frameon=False, fontsize=8)
     return figure
@@ -131,7 +137,7 @@ def plot_variants(sim: CaseSimulation) -> Figure:
         axis.text(
             0.5,
             0.5,
-            f"{sim.id} has no lean or proof-of-concept variant in the register.",
+            f"{escape_mathtext(sim.id)} has no lean or proof-of-concept variant in the register.",
             ha="center",
             va="center",
             fontsize=10,
@@ -152,7 +158,9 @@ def plot_variants(sim: CaseSimulation) -> Figure:
             fontsize=8,
         )
     axis.set_yticks(range(len(table)))
-    axis.set_yticklabels([f"{row.id} ({row.role})" for row in table.itertuples()], fontsize=9)
+    axis.set_yticklabels(
+        [f"{escape_mathtext(row.id)} ({row.role})" for row in table.itertuples()], fontsize=9
+    )
     axis.set_ylim(-0.6, len(table) - 0.3)
     axis.axvline(0.0, color="black", linewidth=1)
     axis.set_xlabel(f"NPV ({sim.currency}): dot expected, bar P10–P90")
@@ -186,7 +194,11 @@ def plot_views(stated: CaseSimulation, calibrated: CaseSimulation) -> Figure:
     axis.set_xlabel(f"Net present value ({stated.currency})")
     axis.set_ylabel("Share of simulations")
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt_pct(value)))
-    axis.set_title(f"{stated.id}: what the track record does to the case", fontsize=10, loc="left")
+    axis.set_title(
+        f"{escape_mathtext(stated.id)}: what the track record does to the case",
+        fontsize=10,
+        loc="left",
+    )
     money_axis(axis, stated.currency)
     axis.legend(loc="upper left", frameon=False, fontsize=8)
     return figure

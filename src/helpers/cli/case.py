@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -33,6 +32,7 @@ def case(
     from helpers import business_case
     from helpers.inputs import initiative_row, load_quarter
     from helpers.params import list_quarters
+    from helpers.report import case as case_report
 
     if quarter is None:
         quarters = list_quarters(root)
@@ -58,23 +58,11 @@ def case(
         calibration,
         related=business_case.find_related(inputs.initiatives, initiative_id),
     )
-    summary = business_case.summarise_case(sim, stated if sim.calibrated else None)
+    summary = business_case.summarise_case(
+        sim, stated if sim.calibrated else None, explain=case_report.recommendation_text
+    )
     summary["quarter"] = quarter
     if as_json:
         echo_json(summary)
     else:
-        click.echo(_as_text(summary, business_case.headline(sim)))
-
-
-def _as_text(summary: dict[str, Any], headline: Any) -> str:
-    view = "calibrated (outside view)" if summary["calibrated"] else "stated ranges (inside view)"
-    width = max(len(str(label)) for label in headline.index)
-    lines = [
-        f"{summary['id']}: {summary['name']} ({summary['quarter']}, {view}, "
-        f"{summary['simulations']} simulations)",
-        "",
-        summary["recommendation"]["text"],
-        "",
-    ]
-    lines += [f"  {label:<{width}}  {value}" for label, value in headline["value"].items()]
-    return "\n".join(lines)
+        click.echo(case_report.render_text(summary))

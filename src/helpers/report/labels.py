@@ -19,3 +19,26 @@ def level_label(level: float) -> str:
 def sure_label(level: float) -> str:
     """A confidence as a phrase: 0.8 -> ``80% sure``."""
     return f"{fmt_pct(level)} sure"
+
+
+# case
+
+# the ranged inputs of a business case (keys of ``business_case.INPUTS``)
+INPUT_LABELS = {
+    "benefit": "Annual benefit",
+    "cost": "Delivery cost",
+    "duration": "Delivery time (weeks)",
+    "effort": "IT effort (person-weeks)",
+}
+# a case's recommended action (``business_case.ACTIONS``), as the summary's bold headline says it
+ACTION_HEADLINES = {
+    "fund": "fund it",
+    "lean_first": "run the lean version first",
+    "gather_information": "gather information before deciding",
+    "do_not_fund": "don't fund it",
+}
+
+
+def input_label(name: str) -> str:
+    """A business-case input as a report names it: ``benefit`` -> ``Annual benefit``."""
+    return INPUT_LABELS[name]

@@ -1,0 +1,486 @@
+"""The business-case report's words and tables, from the case document.
+
+Every function here reads the JSON document ``business_case.summarise_case``
+returns (and the notebook writes to ``cases/<id>.json``), so the notebook, the
+quarter page and ``playbook case`` say the same thing and nothing is simulated
+again for the words. The exceptions take a register row: the initiative's name
+line and the what-if panel, which re-simulates by design.
+
+Levels such as "P80" come from the document's ``budget_confidence`` (from
+params) through :func:`helpers.report.labels.level_label`. Money is in the
+document's currency, payback in months, durations in weeks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from helpers import business_case
+from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks, quantile_key
+from helpers.params import Params
+from helpers.report.labels import ACTION_HEADLINES, input_label, level_label
+from helpers.report.markdown import escape_text, returns_markdown
+from helpers.report.tables import styled_table
+
+Case = Mapping[str, Any]  # a case document (``business_case.summarise_case``)
+
+
+# ---------------------------------------------------------------- recommendation
+
+
+@returns_markdown
+def describe_recommendation(case: Case) -> str:
+    """The recommendation's sentence with the figures behind it (Markdown)."""
+    money = _money(case)
+    rec = case["recommendation"]
+    npv = case["npv"]
+    figures = (
+        f"expected NPV {money(npv['mean'])} (P10 {money(npv['0.1'])} to P90 "
+        f"{money(npv['0.9'])}), chance of a loss {fmt_pct(case['prob_loss'])}"
+    )
+    ident = escape_text(case["id"])
+    reason = rec["reason"]
+    if reason == "must_do":
+        level = case["budget_confidence"]
+        return (
+            f"Fund: {ident} is a must-do, so it goes ahead whatever its return. It has "
+            f"{figures}; plan on {money(case['cost'][quantile_key(level)])}, its cost at "
+            f"{level_label(level)}."
+        )
+    if reason == "lean_first":
+        return (
+            f"Run the lean version {escape_text(rec['lean_id'])} first: the full initiative "
+            f"has {figures}; knowing its outcome is worth up to {money(rec['evpi'])}, more "
+            f"than the {money(rec['lean_cost'])} that testing first costs (what the lean "
+            "version loses plus the value lost while the full one waits)."
+        )
+    if reason == "lean_of_risky_full":
+        return (
+            f"Fund this lean version first: the full initiative {escape_text(rec['full_id'])} "
+            f"has a {fmt_pct(rec['full_prob_loss'])} chance of a loss, and knowing its "
+            f"outcome is worth up to {money(rec['full_evpi'])}, more than the "
+            f"{money(rec['lean_cost'])} that testing first costs. On its own this version "
+            f"has {figures}."
+        )
+    if reason == "clear_case":
+        return f"Fund: {figures}."
+    if reason == "information":
+        return (
+            f"Gather information on {input_label(rec['top_input']).lower()} before deciding: "
+            f"{figures}; knowing it better is worth up to {money(rec['top_evppi'])} "
+            f"(all uncertainty: {money(rec['evpi'])})."
+        )
+    if reason == "accept_risk":
+        return (
+            f"Fund, accepting the risk: {figures}; no single input is worth studying "
+            f"first (at most {money(rec['top_evppi'])})."
+        )
+    if reason == "negative":
+        return f"Don't fund: {figures}."
+    raise ValueError(
+        f"case {case['id']}: unknown recommendation reason {reason!r}; "
+        "re-run the business case with this version of helpers"
+    )
+
+
+def recommendation_text(case: Case) -> str:
+    """The recommendation's sentence as plain text, for ``recommendation.text`` in the
+    JSON document and the terminal (``summarise_case(..., explain=recommendation_text)``)."""
+    return describe_recommendation(case).plain
+
+
+# ---------------------------------------------------------------- summary
+
+
+@returns_markdown
+def describe_initiative(initiative: Mapping[str, Any]) -> str:
+    """One line naming the initiative, its owner, who benefits and its status.
+
+    ``initiative`` is a canonical register row (text columns are strings, empty
+    when blank; ``must_do`` a bool; ``variant_of`` an id or None).
+    """
+    parts = [f"**{escape_text(initiative.get('id'))}: {escape_text(initiative.get('name'))}**"]
+    for label, key in (
+        ("category", "category"),
+        ("owner", "owner"),
+        ("benefits", "beneficiaries"),
+        ("status", "status"),
+    ):
+        value = initiative.get(key)
+        if value:
+            parts.append(f"{label}: {escape_text(value)}")
+    if initiative.get("must_do"):
+        parts.append("must-do")
+    if initiative.get("variant_of"):
+        parts.append(f"lean version of {escape_text(initiative['variant_of'])}")
+    return " · ".join(parts)
+
+
+@returns_markdown
+def describe_summary(case: Case) -> str:
+    """The recommendation in bold, its reasoning, and which view the figures use."""
+    action = ACTION_HEADLINES[case["recommendation"]["action"]]
+    view = (
+        "Figures use the ranges calibrated by our track record (the outside view)."
+        if case["calibrated"]
+        else "Figures use the ranges as stated (the inside view); no calibration applied."
+    )
+    return f"**Recommendation: {action}.** {describe_recommendation(case)}\n\n{view}"
+
+
+def headline_frame(case: Case) -> pd.DataFrame:
+    """The summary's figures as text, one row each: columns ``figure`` and ``value``."""
+    money = _money(case)
+    npv, cost, weeks = case["npv"], case["cost"], case["duration_weeks"]
+    level = case["budget_confidence"]
+    key, label = quantile_key(level), level_label(level)
+    rows = [
+        ("Recommendation", case["recommendation"]["action"].replace("_", " ")),
+        ("Expected NPV", money(npv["mean"])),
+        ("NPV, P10 to P90", f"{money(npv['0.1'])} to {money(npv['0.9'])}"),
+        ("Chance of a loss", fmt_pct(case["prob_loss"])),
+        ("Payback (median)", fmt_months(case["payback_months"]["0.5"])),
+        ("Pays back within the horizon", fmt_pct(case["payback_months"]["share"])),
+        (f"Cost, P50 / {label}", f"{money(cost['0.5'])} / {money(cost[key])}"),
+        (f"Time, P50 / {label}", f"{fmt_weeks(weeks['0.5'])} / {fmt_weeks(weeks[key])}"),
+        ("Value of perfect information (EVPI)", money(case["evpi"])),
+        ("Cost of a month's delay", money(case["cost_of_delay"])),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value"])
+
+
+def headline(case: Case) -> Any:
+    """The summary table (a Styler): the figures that carry the recommendation."""
+    return styled_table(headline_frame(case), name=f"headline {case['id']}")
+
+
+# ---------------------------------------------------------------- sections
+
+
+@returns_markdown
+def describe_payback(case: Case) -> str:
+    """When the case pays back, in one sentence."""
+    payback = case["payback_months"]
+    years = f"{case['horizon_years']:g}-year horizon"
+    if _missing(payback["0.5"]):
+        return (
+            f"In most simulations {escape_text(case['id'])} does not pay back within the "
+            f"{years}: only {fmt_pct(payback['share'])} do."
+        )
+    return (
+        f"The median simulation pays back {fmt_months(payback['0.5'])} after the decision, "
+        f"and {fmt_pct(payback['share'])} of simulations pay back within the {years}."
+    )
+
+
+@returns_markdown
+def describe_sensitivity(case: Case) -> str:
+    """Which input moves NPV most, and what knowing each input is worth."""
+    money = _money(case)
+    top = case["sensitivity"][0]  # largest swing first
+    evppi = case["evppi"]
+    worth = ", ".join(f"{input_label(name).lower()} {money(evppi[name])}" for name in evppi)
+    return (
+        f"{input_label(top['input'])} moves the NPV most: from {money(top['npv_at_low'])} "
+        f"at its P10 to {money(top['npv_at_high'])} at its P90, the other inputs at their "
+        f"medians. Knowing one input exactly before deciding is worth (EVPPI): {worth}; "
+        f"knowing everything, {money(case['evpi'])} (EVPI)."
+    )
+
+
+@returns_markdown
+def describe_variants(case: Case) -> str:
+    """The full-versus-lean finding, or that there is no variant."""
+    money = _money(case)
+    ident = escape_text(case["id"])
+    rows = case["variants"]
+    if not rows:
+        return f"{ident} has no lean or proof-of-concept variant in the register."
+    full = next(row for row in rows if row["role"] == "full")
+    full_id = escape_text(full["id"])
+    if case["variant_of"]:
+        own = next(row for row in rows if row["id"] == case["id"])
+        cost, evpi = own["test_cost"], full["evpi"]
+        verdict = "worth it" if evpi > cost else "not worth it on these numbers"
+        return (
+            f"{ident} is the lean version of {full_id}. Testing with it first costs "
+            f"{money(cost)} (its own expected loss plus the value lost while {full_id} "
+            f"waits) against information worth up to {money(evpi)} on {full_id}: {verdict}."
+        )
+    best = min((row for row in rows if row["role"] == "lean"), key=lambda row: row["test_cost"])
+    cost, evpi = best["test_cost"], case["evpi"]
+    verdict = "worth running first" if evpi > cost else "not worth running first on these numbers"
+    return (
+        f"The lean version {escape_text(best['id'])} has expected NPV "
+        f"{money(best['expected_npv'])} and a {fmt_pct(best['prob_loss'])} chance of a loss. "
+        f"Testing with it first costs {money(cost)} against information worth up to "
+        f"{money(evpi)} on {ident}: {verdict}."
+    )
+
+
+def fmt_variants(case: Case) -> Any:
+    """The full-versus-lean table as text (a Styler; empty when there is no variant)."""
+    money = _money(case)
+    level = level_label(case["budget_confidence"])
+    rows = [
+        {
+            "option": f"{row['id']} ({row['role']})",
+            "expected NPV": money(row["expected_npv"]),
+            "NPV P10 to P90": f"{money(row['npv_p10'])} to {money(row['npv_p90'])}",
+            "chance of a loss": fmt_pct(row["prob_loss"]),
+            f"cost P50 / {level}": f"{money(row['cost_p50'])} / {money(row['cost_budget'])}",
+            "weeks P50": fmt_weeks(row["duration_p50"]),
+            "EVPI": money(row["evpi"]),
+        }
+        for row in case["variants"]
+    ]
+    return styled_table(pd.DataFrame(rows), name=f"variants {case['id']}")
+
+
+@returns_markdown
+def describe_views(case: Case) -> str:
+    """What calibration does to the case (or that it is off)."""
+    if not case["calibrated"]:
+        return (
+            "Calibration is off for this report, so the figures are the stated ranges "
+            "alone: compare them with the calibration report before relying on them."
+        )
+    money = _money(case)
+    stated = _stated_view(case)
+    level = case["budget_confidence"]
+    key = quantile_key(level)
+    return (
+        f"Our track record moves the expected NPV from {money(stated['npv']['mean'])} "
+        f"(stated) to {money(case['npv']['mean'])} (calibrated), the chance of a loss from "
+        f"{fmt_pct(stated['prob_loss'])} to {fmt_pct(case['prob_loss'])}, and the "
+        f"{level_label(level)} cost from {money(stated['cost'][key])} to "
+        f"{money(case['cost'][key])}."
+    )
+
+
+def fmt_views(case: Case) -> Any:
+    """The stated (inside) view beside the calibrated (outside) view, as text (a Styler)."""
+    money = _money(case)
+    level = case["budget_confidence"]
+    key, label = quantile_key(level), level_label(level)
+    stated = _stated_view(case) if case["calibrated"] else case
+    rows = [
+        ("Expected NPV", money, "npv", "mean"),
+        ("NPV P10", money, "npv", "0.1"),
+        ("NPV P90", money, "npv", "0.9"),
+        ("Chance of a loss", fmt_pct, "prob_loss", None),
+        ("Cost P50", money, "cost", "0.5"),
+        (f"Cost {label}", money, "cost", key),
+        ("Weeks P50", fmt_weeks, "duration_weeks", "0.5"),
+        (f"Weeks {label}", fmt_weeks, "duration_weeks", key),
+        ("Benefit P50 (a year)", money, "benefit", "0.5"),
+    ]
+
+    def value(view: Mapping[str, Any], source: str, stat: str | None) -> Any:
+        return view[source] if stat is None else view[source][stat]
+
+    table = [
+        {
+            "figure": figure,
+            "stated": text(value(stated, source, stat)),
+            "calibrated": text(value(case, source, stat)),
+        }
+        for figure, text, source, stat in rows
+    ]
+    return styled_table(pd.DataFrame(table), name=f"views {case['id']}")
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def what_if_bounds(initiative: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Slider settings (min, max, step, value, description) for benefit, cost and duration.
+
+    ``initiative`` is a canonical register row; the sliders start at its stated ranges.
+    """
+    bounds = {}
+    fallback = float(initiative.get("cost_high", 1.0))
+    for name in business_case.NPV_INPUTS:
+        stated = business_case.stated_range(initiative, name)
+        low, high = (stated.low, stated.high) if stated else (0.0, 0.0)
+        top = 3.0 * high if high > 0 else 3.0 * fallback
+        step = top / 300.0
+        bounds[name] = {
+            "min": step,
+            "max": top,
+            "step": step,
+            "value": (max(low, step), max(high, step)),
+            "description": input_label(name),
+        }
+    return bounds
+
+
+def what_if_table(
+    initiative: Mapping[str, Any],
+    params: Params,
+    calibration: dict | None = None,
+    *,
+    benefit: tuple[float, float],
+    cost: tuple[float, float],
+    duration: tuple[float, float],
+    related: Sequence[Mapping[str, Any]] = (),
+) -> Any:
+    """Re-simulate with new (low, high) ranges and return the headline table (a Styler).
+
+    Ranges are as stated (calibration, if given, applies on top). A stated likely
+    value is kept when it still lies inside the new range.
+    """
+    changed = dict(initiative)
+    for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
+        likely = float(changed.get(f"{name}_likely", math.nan))
+        changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
+        if not (low <= likely <= high):  # NaN (no likely value) stays NaN
+            changed[f"{name}_likely"] = math.nan
+    sim = business_case.simulate_case(changed, params, calibration, related=related)
+    return headline(business_case.summarise_case(sim))
+
+
+# ---------------------------------------------------------------- method
+
+
+@returns_markdown
+def describe_method(case: Case) -> str:
+    """The Method and assumptions section (parameters and thresholds included)."""
+    money = _money(case)
+    confidence = case["estimate_confidence"]
+    rec = case["recommendation"]
+    calibration = (
+        "Each range was first adjusted by the track record of its category "
+        "(reference-class forecasting): log X′ = log m + μ + k·(log X − log m), μ the "
+        "class's pooled bias, k ≥ 1 its widening (see the calibration report)."
+        if case["calibrated"]
+        else "No calibration was applied: the stated ranges were used as given."
+    )
+    lines = [
+        f"- **Ranges**: each range is a {fmt_pct(confidence)} interval: low and high "
+        "are the "
+        f"{fmt_pct((1 - confidence) / 2)} and {fmt_pct((1 + confidence) / 2)} "
+        "quantiles of a lognormal; with a likely value it is a split lognormal whose "
+        "median is the likely value. Inputs are drawn independently.",
+        f"- **Calibration**: {calibration}",
+        f"- **Simulations**: {case['simulations']:,}, seeded from the quarter's seed and the "
+        "initiative's id, so the same inputs always give the same numbers.",
+        f"- **Cash flow** (monthly, over {case['horizon_years']:g} years, discounted at "
+        f"{fmt_pct(case['discount_rate'], 1)} a year, i.e. (1 + annual)^(1/12) − 1 a month): "
+        "delivery cost spread evenly over the delivery time; benefit starts when delivery "
+        f"ends and {_ramp_text(case['ramp_months'])}; run cost of {money(case['run_cost'])} "
+        "a year from delivery on. Nothing after the horizon counts.",
+        "- **Measures**: NPV; ROI = NPV ÷ present value of delivery and run cost; payback = "
+        "the month cumulative discounted cash turns positive (never, if not within the "
+        "horizon); cost of delay = NPV lost if the whole initiative starts a month later.",
+        "- **Value of information**: EVPI = E[max(NPV, 0)] − max(E[NPV], 0), what knowing "
+        f"the outcome before deciding to fund would be worth. EVPPI per input bins the "
+        f"simulations into {case['evppi_bins']} equal-probability bins of that input. The "
+        "tornado shows NPV with one input at its P10 and P90 and the others at their medians.",
+        "- **Recommendation rules** (constants in `helpers.business_case`): a must-do is "
+        "funded; a chance of a loss of "
+        f"{fmt_pct(rec['material_loss_probability'])} or more is material; the lean version "
+        "goes first when the full initiative's risk is material and its EVPI exceeds the "
+        "cost of testing first (the lean version's expected loss plus the full one's cost of "
+        "delay while it waits); otherwise fund when the expected NPV is positive and the "
+        "risk not material; gather information on the input with the largest EVPPI when "
+        f"that is worth at least {fmt_pct(rec['information_share_of_cost'])} of the "
+        "expected cost; else fund if the expected NPV is positive, and don't fund if not.",
+        "- **Caveats**: inputs are treated as independent (a costlier project is not "
+        "assumed to be a longer one); IT effort is reported for capacity planning but "
+        "does not enter NPV (its cost is inside delivery cost); EVPI is an upper bound on "
+        "what any study or proof of concept can be worth.",
+    ]
+    return "\n".join(lines)
+
+
+def fmt_inputs(case: Case) -> Any:
+    """The ranges as stated beside the ranges sampled (calibrated when calibration applies)."""
+    currency = case["currency"]
+    inputs = case["inputs"]
+    rows = [
+        {
+            "input": input_label(name),
+            "stated low / likely / high": _range_text(name, inputs["stated"][name], currency),
+            "sampled low / median / high": _range_text(name, inputs["calibrated"][name], currency),
+        }
+        for name in business_case.INPUTS
+    ]
+    return styled_table(pd.DataFrame(rows), name=f"inputs {case['id']}")
+
+
+# ---------------------------------------------------------------- terminal
+
+
+def render_text(case: Case) -> str:
+    """The case for a terminal (``playbook case``): who, the recommendation, the figures.
+
+    Plain text, no Markdown escapes; ``case["quarter"]`` is named when present.
+    """
+    view = "calibrated (outside view)" if case["calibrated"] else "stated ranges (inside view)"
+    where = ", ".join(
+        str(part)
+        for part in (case.get("quarter"), view, f"{case['simulations']} simulations")
+        if part
+    )
+    table = headline_frame(case)
+    width = max(len(label) for label in table["figure"])
+    lines = [
+        f"{case['id']}: {case['name']} ({where})",
+        "",
+        recommendation_text(case),
+        "",
+    ]
+    lines += [
+        f"  {label:<{width}}  {value}"
+        for label, value in zip(table["figure"], table["value"], strict=True)
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- internals
+
+
+def _stated_view(case: Case) -> Mapping[str, Any]:
+    stated = case.get("stated_view")
+    if stated is None:
+        raise ValueError(
+            f"case {case['id']}: the document has no stated_view to compare with; "
+            "summarise it with the stated simulation too: "
+            "business_case.summarise_case(sim, stated)"
+        )
+    return stated
+
+
+def _ramp_text(months: float) -> str:
+    if months <= 0:
+        return "runs at the full annual rate at once"
+    unit = "month" if months == 1 else "months"
+    return f"ramps up linearly over {months:g} {unit} to the full annual rate"
+
+
+def _range_text(name: str, value: Mapping[str, Any] | None, currency: str) -> str:
+    if value is None:
+        return "–"
+
+    def text(number: float | None) -> str:
+        if _missing(number):
+            return "–"
+        if name in ("benefit", "cost"):
+            return fmt_money(number, currency)
+        return f"{number:.1f}"
+
+    return " / ".join(text(value[part]) for part in ("low", "likely", "high"))
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _money(case: Case):
+    currency = case["currency"]
+    return lambda value: fmt_money(float(value), currency)
