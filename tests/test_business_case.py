@@ -15,6 +15,7 @@ from helpers import business_case as bc
 from helpers.artifacts import to_jsonable
 from helpers.errors import InputError
 from helpers.params import Params
+from helpers.registers import validate_initiatives
 
 
 def _params(**overrides) -> Params:
@@ -213,10 +214,8 @@ def test_simulate_case_applies_calibrate_range(monkeypatch, params):
         "high": 260_000,
     }
     assert summary["inputs"]["calibrated"]["cost"]["high"] == pytest.approx(390_000)
-    views = bc.compare_views(stated, calibrated).set_index("figure")
-    assert views.loc["Cost P50", "calibrated"] == pytest.approx(
-        1.5 * views.loc["Cost P50", "stated"]
-    )
+    views = bc.summarise_case(calibrated, stated)
+    assert views["cost"]["0.5"] == pytest.approx(1.5 * views["stated_view"]["cost"]["0.5"])
 
 
 def test_simulate_case_with_a_perfect_history_is_unchanged(params):
@@ -244,7 +243,8 @@ def _register() -> pd.DataFrame:
     full = _row(id="F", variant_of=None)
     lean = _row(id="FL", variant_of="F", benefit_likely=math.nan, cost_likely=math.nan)
     other = _row(id="O")
-    return pd.DataFrame([full, lean, other])
+    # canonical, as validation returns it (variant_of an id or None)
+    return validate_initiatives(pd.DataFrame([full, lean, other]))
 
 
 def test_find_related_of_a_full_initiative_are_its_variants():
@@ -263,21 +263,22 @@ def test_recommend_fund_when_clearly_profitable(params):
     row = _row(cost_low=10_000.0, cost_likely=15_000.0, cost_high=20_000.0)
     recommendation = bc.recommend(bc.simulate_case(row, params))
     assert recommendation["action"] == "fund"
-    assert recommendation["text"].startswith("Fund: expected NPV $")
+    assert recommendation["reason"] == "clear_case"
+    assert "text" not in recommendation  # the words are the report layer's
 
 
 def test_recommend_do_not_fund_when_clearly_unprofitable(params):
     row = _row(benefit_low=1_000.0, benefit_likely=2_000.0, benefit_high=3_000.0)
     recommendation = bc.recommend(bc.simulate_case(row, params))
     assert recommendation["action"] == "do_not_fund"
-    assert "chance of a loss 100%" in recommendation["text"]
+    assert recommendation["prob_loss"] == 1.0
 
 
 def test_recommend_must_do_is_funded_whatever_its_return(params):
     row = _row(benefit_low=1_000.0, benefit_likely=2_000.0, benefit_high=3_000.0, must_do=True)
     recommendation = bc.recommend(bc.simulate_case(row, params))
     assert recommendation["action"] == "fund"
-    assert "must-do" in recommendation["text"]
+    assert recommendation["reason"] == "must_do"
 
 
 def test_recommend_gather_information_on_the_input_that_matters(params):
@@ -292,7 +293,6 @@ def test_recommend_gather_information_on_the_input_that_matters(params):
     recommendation = bc.recommend(bc.simulate_case(row, params))
     assert recommendation["action"] == "gather_information"
     assert recommendation["top_input"] == "benefit"
-    assert "annual benefit" in recommendation["text"]
 
 
 def test_recommend_lean_first_when_information_is_worth_more_than_the_test(params):
@@ -324,11 +324,18 @@ def test_recommend_lean_first_when_information_is_worth_more_than_the_test(param
     assert recommendation["action"] == "lean_first"
     assert recommendation["lean_id"] == "FL"
     assert recommendation["evpi"] > recommendation["lean_cost"]
-    assert recommendation["text"].startswith("Run the lean version FL first")
     lean_sim = bc.simulate_case(lean, params, related=[full])
-    assert "Fund this lean version first" in bc.recommend(lean_sim)["text"]
+    lean_recommendation = bc.recommend(lean_sim)
+    assert (lean_recommendation["action"], lean_recommendation["reason"]) == (
+        "fund",
+        "lean_of_risky_full",
+    )
+    assert lean_recommendation["full_id"] == "F"
+    assert lean_recommendation["full_prob_loss"] >= bc.MATERIAL_LOSS_PROBABILITY
     table = bc.compare_variants(sim)
     assert list(table["role"]) == ["full", "lean"]
+    assert table["test_cost"].iloc[1] == pytest.approx(recommendation["lean_cost"])
+    assert table["cost_budget"].iloc[0] == pytest.approx(np.quantile(sim.draws["cost"], 0.8))
 
 
 def test_compare_variants_without_variants_is_empty(params):
@@ -383,66 +390,10 @@ def test_cumulative_cash_quantiles_end_near_the_npv(params):
     assert fan["0.5"].iloc[-1] == pytest.approx(np.median(sim.npv), rel=0.1)
 
 
-def test_what_if_table_with_the_stated_ranges_matches_the_case(params):
-    row = _row()
-    table = bc.what_if_table(
-        row, params, benefit=(80_000, 300_000), cost=(120_000, 260_000), duration=(10, 24)
-    )
-    assert table.equals(bc.headline(bc.simulate_case(row, params)))
-
-
-def test_what_if_table_more_benefit_more_npv(params):
-    low = bc.what_if_table(
-        _row(), params, benefit=(80_000, 300_000), cost=(120_000, 260_000), duration=(10, 24)
-    )
-    high = bc.what_if_table(
-        _row(), params, benefit=(400_000, 900_000), cost=(120_000, 260_000), duration=(10, 24)
-    )
-    assert low.loc["Expected NPV", "value"] != high.loc["Expected NPV", "value"]
-    assert high.loc["Chance of a loss", "value"] == "0%"
-
-
-def test_describe_summary_leads_with_the_recommendation(params):
-    text = bc.describe_summary(bc.simulate_case(_point(benefit=0.0), params))
-    assert text.startswith("**Recommendation: don't fund it.** Don't fund: expected NPV -$")
-    assert "no calibration applied" in text
-
-
-def test_describe_initiative_shows_register_text_as_written():
-    text = bc.describe_initiative(_row(name="*Big* <script>x</script>", owner="Ana"))
-    assert text.startswith("**EML")
-    assert "\\*Big\\*" in text
-    assert "owner: Ana" in text
-
-
-def test_describe_views_without_calibration_says_so(params):
-    sim = bc.simulate_case(_row(), params)
-    assert bc.describe_views(sim, sim).startswith("Calibration is off for this report")
-
-
-def test_describe_variants_of_a_lone_initiative_says_there_is_none(params):
-    sim = bc.simulate_case(_row(), params)
-    assert bc.describe_variants(sim) == (
-        "EML-01 has no lean or proof-of-concept variant in the register."
-    )
-
-
-def test_describe_method_states_the_thresholds(params):
-    text = bc.describe_method(bc.simulate_case(_row(), params))
-    assert "a chance of a loss of 20% or more is material" in text
-    assert "4,000" in text
-
-
 def test_summarise_case_with_the_stated_view_adds_it(params):
     sim = bc.simulate_case(_row(), params)
     summary = bc.summarise_case(sim, sim)
     assert summary["stated_view"]["prob_loss"] == summary["prob_loss"]
-
-
-def test_what_if_bounds_hold_the_stated_range():
-    bounds = bc.what_if_bounds(_row())
-    assert bounds["cost"]["value"] == (120_000.0, 260_000.0)
-    assert bounds["cost"]["min"] < 120_000 < 260_000 < bounds["cost"]["max"]
 
 
 # ------------------------------------------------------------------ laws
@@ -481,3 +432,27 @@ def test_summarise_case_reports_cost_and_effort_at_the_budget_confidence():
     sim = bc.simulate_case(_row(), params)
     assert summary["cost"]["0.75"] == pytest.approx(float(np.quantile(sim.draws["cost"], 0.75)))
     assert "0.75" in summary["effort"] and "0.8" in summary["cost"]
+    assert "0.75" in summary["duration_weeks"]
+    assert summary["budget_confidence"] == 0.75
+
+
+def test_summarise_case_explain_adds_the_recommendation_text(params):
+    sim = bc.simulate_case(_row(), params)
+    seen = []
+
+    def explain(document):
+        seen.append(document)
+        return f"{document['recommendation']['action']} {document['id']}"
+
+    summary = bc.summarise_case(sim, sim, explain=explain)
+    assert summary["recommendation"]["text"] == f"{summary['recommendation']['action']} EML-01"
+    assert "stated_view" in seen[0]  # explain sees the finished document
+    assert "text" not in bc.summarise_case(sim)["recommendation"]
+
+
+def test_simulate_case_reads_typed_register_values(params):
+    row = _row(variant_of=None, must_do=True, run_cost=0.0)
+    sim = bc.simulate_case(row, params)
+    assert (sim.variant_of, sim.must_do, sim.run_cost) == (None, True, 0.0)
+    bare = {k: v for k, v in _row().items() if k not in ("run_cost", "ramp_months")}
+    assert bc.simulate_case(bare, params).run_cost == 0.0

@@ -75,7 +75,14 @@ def test_case_runs_for_every_sample_initiative(root):
         summary = json.loads(result.stdout)
         assert summary["id"] == initiative_id
         assert summary["calibrated"] is True
-        assert set(summary["stated_view"]) == {"npv", "prob_loss", "cost", "duration_weeks"}
+        assert set(summary["stated_view"]) == {
+            "npv",
+            "prob_loss",
+            "cost",
+            "duration_weeks",
+            "benefit",
+        }
+        assert summary["recommendation"]["text"]  # the report layer's sentence, in the JSON too
         assert summary["recommendation"]["action"] in {
             "fund",
             "lean_first",

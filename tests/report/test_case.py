@@ -1,0 +1,393 @@
+"""helpers.report.case: the case report's words and tables, read from the case document."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from helpers import business_case as bc
+from helpers.cli import main
+from helpers.params import Params
+from helpers.report import case as report
+from helpers.report.markdown import MarkdownText
+
+matplotlib.use("Agg")
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "business_case.ipynb"
+BARE_DOLLAR = re.compile(r"(?<!\\)\$")  # a $ JupyterLab would read as the start of maths
+
+
+def _params(**overrides) -> Params:
+    base = dict(
+        quarter="2026Q4",
+        title="test",
+        initiatives="initiatives.csv",
+        actuals="actuals.csv",
+        budget=1_000_000,
+        capacity=100,
+        simulations=4000,
+        seed=11,
+    )
+    return Params.model_validate({**base, **overrides})
+
+
+def _row(**overrides) -> dict:
+    row = dict(
+        id="EML-01",
+        name="Email upgrade",
+        category="email",
+        owner="",
+        beneficiaries="",
+        status="proposed",
+        benefit_low=80_000.0,
+        benefit_likely=150_000.0,
+        benefit_high=300_000.0,
+        cost_low=120_000.0,
+        cost_likely=160_000.0,
+        cost_high=260_000.0,
+        duration_low=10.0,
+        duration_likely=14.0,
+        duration_high=24.0,
+        effort_low=20.0,
+        effort_likely=28.0,
+        effort_high=45.0,
+        run_cost=30_000.0,
+        ramp_months=6.0,
+        variant_of=None,
+        must_do=False,
+    )
+    row.update(overrides)
+    return row
+
+
+def _point(**values) -> dict:
+    """A row with no uncertainty: every range a point."""
+    row = _row()
+    for name, value in values.items():
+        row[f"{name}_low"] = row[f"{name}_high"] = value
+        row[f"{name}_likely"] = math.nan
+    return row
+
+
+def _case(row: dict, params: Params, **kwargs) -> dict:
+    """The case document with its recommendation text, as the notebook writes it."""
+    sim = bc.simulate_case(row, params, **kwargs)
+    return bc.summarise_case(sim, explain=report.recommendation_text)
+
+
+def _full_and_lean() -> tuple[dict, dict]:
+    full = _row(
+        id="F",
+        benefit_low=20_000.0,
+        benefit_likely=math.nan,
+        benefit_high=600_000.0,
+        cost_low=150_000.0,
+        cost_likely=math.nan,
+        cost_high=170_000.0,
+    )
+    lean = _row(
+        id="FL",
+        variant_of="F",
+        benefit_low=5_000.0,
+        benefit_likely=math.nan,
+        benefit_high=20_000.0,
+        cost_low=8_000.0,
+        cost_likely=math.nan,
+        cost_high=12_000.0,
+        duration_low=2.0,
+        duration_likely=math.nan,
+        duration_high=4.0,
+        run_cost=0.0,
+    )
+    return full, lean
+
+
+def _calibrated_views(monkeypatch, params: Params) -> dict:
+    """A calibrated case document with its stated view: calibration raises cost by half."""
+    import helpers.calibration as calibration
+
+    def fake(low, likely, high, *, metric, category, calibration, confidence):
+        factor = 1.5 if metric == "cost" else 1.0
+        median = likely if not math.isnan(likely) else math.sqrt(low * high)
+        return low * factor, median * factor, high * factor
+
+    monkeypatch.setattr(calibration, "calibrate_range", fake)
+    stated, sim = bc.simulate_views(_row(), params, {"metrics": {}})
+    return bc.summarise_case(sim, stated, explain=report.recommendation_text)
+
+
+@pytest.fixture
+def params() -> Params:
+    return _params()
+
+
+# ------------------------------------------------------------------ the recommendation
+
+
+def test_recommendation_text_fund_when_clearly_profitable(params):
+    case = _case(_row(cost_low=10_000.0, cost_likely=15_000.0, cost_high=20_000.0), params)
+    assert case["recommendation"]["action"] == "fund"
+    assert case["recommendation"]["text"].startswith("Fund: expected NPV $")
+
+
+def test_recommendation_text_do_not_fund_when_clearly_unprofitable(params):
+    case = _case(_row(benefit_low=1_000.0, benefit_likely=2_000.0, benefit_high=3_000.0), params)
+    assert case["recommendation"]["action"] == "do_not_fund"
+    assert "chance of a loss 100%" in case["recommendation"]["text"]
+
+
+def test_recommendation_text_must_do_plans_at_the_budget_confidence(params):
+    row = _row(benefit_low=1_000.0, benefit_likely=2_000.0, benefit_high=3_000.0, must_do=True)
+    case = _case(row, params)
+    assert case["recommendation"]["action"] == "fund"
+    assert "must-do" in case["recommendation"]["text"]
+    assert case["recommendation"]["text"].endswith(", its cost at P80.")
+
+
+def test_recommendation_text_gather_information_names_the_input(params):
+    row = _row(
+        benefit_low=20_000.0,
+        benefit_likely=math.nan,
+        benefit_high=600_000.0,
+        cost_low=150_000.0,
+        cost_likely=math.nan,
+        cost_high=170_000.0,
+    )
+    case = _case(row, params)
+    assert case["recommendation"]["action"] == "gather_information"
+    assert "annual benefit" in case["recommendation"]["text"]
+
+
+def test_recommendation_text_lean_first_and_its_lean_version(params):
+    full, lean = _full_and_lean()
+    case = _case(full, params, related=[lean])
+    assert case["recommendation"]["text"].startswith("Run the lean version FL first")
+    lean_case = _case(lean, params, related=[full])
+    assert "Fund this lean version first" in lean_case["recommendation"]["text"]
+
+
+def test_recommendation_text_is_plain_and_the_markdown_is_escaped(params):
+    case = _case(_row(id="A-1*"), params)
+    text = case["recommendation"]["text"]
+    assert "\\" not in text and "$" in text
+    markdown = report.describe_recommendation(case)
+    assert isinstance(markdown, MarkdownText)
+    assert not BARE_DOLLAR.search(markdown)
+    assert markdown.plain == text
+
+
+# ------------------------------------------------------------------ budget confidence
+
+
+def test_budget_confidence_0_9_says_p90_never_p80(monkeypatch):
+    params = _params(budget_confidence=0.9)
+    row = _row(benefit_low=1_000.0, benefit_likely=2_000.0, benefit_high=3_000.0, must_do=True)
+    case = _case(row, params)
+    text = case["recommendation"]["text"]
+    assert text.endswith(f"plan on ${case['cost']['0.9'] / 1000:.0f}k, its cost at P90.")
+    table = report.headline_frame(case).set_index("figure")["value"]
+    assert "Cost, P50 / P90" in table.index and "Time, P50 / P90" in table.index
+    views = _calibrated_views(monkeypatch, params)
+    words = [
+        text,
+        report.describe_summary(case),
+        report.render_text({**case, "quarter": "2026Q4"}),
+        report.headline(case).to_html(),
+        report.describe_views(views),
+        report.fmt_views(views).to_html(),
+    ]
+    for said in words:
+        assert "P80" not in said
+    assert "P90 cost" in words[4]
+    assert "Cost P90" in words[5] and "Weeks P90" in words[5]
+
+
+def test_cli_case_with_budget_confidence_0_9_says_p90(root, tmp_path):
+    shutil.copytree(root / "params", tmp_path / "params")
+    shutil.copytree(root / "data" / "sample", tmp_path / "data" / "sample")
+    quarter = tmp_path / "params" / "2026Q4.yaml"
+    quarter.write_text(quarter.read_text() + "\nbudget_confidence: 0.9\n")
+    result = CliRunner().invoke(
+        main, ["case", "CONS-01", "--quarter", "2026Q4", "--root", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "its cost at P90." in result.stdout
+    assert "Cost, P50 / P90" in result.stdout
+    assert "P80" not in result.stdout
+
+
+# ------------------------------------------------------------------ summary and sections
+
+
+def test_describe_summary_leads_with_the_recommendation(params):
+    text = report.describe_summary(_case(_point(benefit=0.0), params))
+    # the fix of issue 9: the dollar is escaped for JupyterLab
+    assert text.startswith("**Recommendation: don't fund it.** Don't fund: expected NPV -\\$")
+    assert "no calibration applied" in text
+
+
+def test_describe_initiative_shows_register_text_as_written():
+    text = report.describe_initiative(_row(name="*Big* <script>x</script>", owner="Ana"))
+    assert text.startswith("**EML")
+    assert "\\*Big\\*" in text
+    assert "owner: Ana" in text
+
+
+def test_describe_initiative_names_must_do_and_its_full_initiative():
+    text = report.describe_initiative(_row(must_do=True, variant_of="$x^2$"))
+    assert "must-do" in text
+    assert "lean version of \\$x^2\\$" in text
+    assert not BARE_DOLLAR.search(text)
+
+
+def test_headline_frame_has_the_summary_figures(params):
+    case = _case(_row(), params)
+    table = report.headline_frame(case).set_index("figure")["value"]
+    assert table["Recommendation"] == case["recommendation"]["action"].replace("_", " ")
+    assert table["Chance of a loss"] == f"{100 * case['prob_loss']:.0f}%"
+    assert list(report.headline(case).data.columns) == ["figure", "value"]
+
+
+def test_describe_payback_says_when_or_that_it_does_not(params):
+    pays = report.describe_payback(_case(_row(), params))
+    assert pays.startswith("The median simulation pays back ")
+    never = report.describe_payback(_case(_point(benefit=0.0), params))
+    assert never == (
+        "In most simulations EML\\-01 does not pay back within the 3-year horizon: only 0% do."
+    )
+
+
+def test_describe_sensitivity_names_the_largest_swing(params):
+    case = _case(_row(), params)
+    text = report.describe_sensitivity(case)
+    top = case["sensitivity"][0]["input"]
+    assert text.startswith({"benefit": "Annual benefit", "cost": "Delivery cost"}.get(top, "Del"))
+    assert "(EVPI)" in text and not BARE_DOLLAR.search(text)
+
+
+def test_describe_views_without_calibration_says_so(params):
+    assert report.describe_views(_case(_row(), params)).startswith(
+        "Calibration is off for this report"
+    )
+
+
+def test_describe_views_calibrated_without_the_stated_view_says_how_to_fix(params):
+    case = {**_case(_row(), params), "calibrated": True}
+    with pytest.raises(ValueError, match="no stated_view.*summarise_case\\(sim, stated\\)"):
+        report.describe_views(case)
+
+
+def test_fmt_views_shows_the_calibrated_cost_higher(monkeypatch, params):
+    views = report.fmt_views(_calibrated_views(monkeypatch, params)).data.set_index("figure")
+    assert views.loc["Cost P80", "stated"] != views.loc["Cost P80", "calibrated"]
+    assert (
+        views.loc["Benefit P50 (a year)", "stated"]
+        == (views.loc["Benefit P50 (a year)", "calibrated"])
+    )
+
+
+def test_describe_variants_of_a_lone_initiative_says_there_is_none(params):
+    case = _case(_row(), params)
+    assert report.describe_variants(case) == (
+        "EML\\-01 has no lean or proof-of-concept variant in the register."
+    )
+
+
+def test_describe_variants_of_a_full_and_of_a_lean_initiative(params):
+    full, lean = _full_and_lean()
+    case = _case(full, params, related=[lean])
+    text = report.describe_variants(case)
+    assert text.startswith("The lean version FL has expected NPV ")
+    assert text.endswith(": worth running first.")
+    lean_text = report.describe_variants(_case(lean, params, related=[full]))
+    assert lean_text.startswith("FL is the lean version of F. Testing with it first costs ")
+    assert lean_text.endswith(": worth it.")
+    table = report.fmt_variants(case).data
+    assert list(table["option"]) == ["F (full)", "FL (lean)"]
+    assert "cost P50 / P80" in table.columns
+
+
+def test_describe_method_states_the_thresholds(params):
+    text = report.describe_method(_case(_row(), params))
+    assert "a chance of a loss of 20% or more is material" in text
+    assert "4,000" in text
+    assert "20 equal-probability bins" in text
+
+
+def test_fmt_inputs_shows_stated_and_sampled_ranges(params):
+    table = report.fmt_inputs(_case(_row(), params)).data.set_index("input")
+    assert table.loc["Delivery cost", "stated low / likely / high"] == "$120k / $160k / $260k"
+    assert table.loc["Delivery time (weeks)", "stated low / likely / high"] == "10.0 / 14.0 / 24.0"
+
+
+def test_render_text_leads_with_the_recommendation(params):
+    case = {**_case(_row(), params), "quarter": "2026Q4"}
+    lines = report.render_text(case).splitlines()
+    assert (
+        lines[0] == "EML-01: Email upgrade (2026Q4, stated ranges (inside view), 4000 simulations)"
+    )
+    assert lines[2] == case["recommendation"]["text"]
+    assert lines[4].split() == ["Recommendation", *case["recommendation"]["action"].split("_")]
+
+
+# ------------------------------------------------------------------ what-if
+
+
+def test_what_if_table_with_the_stated_ranges_matches_the_case(params):
+    row = _row()
+    table = report.what_if_table(
+        row, params, benefit=(80_000, 300_000), cost=(120_000, 260_000), duration=(10, 24)
+    )
+    assert table.data.equals(report.headline(_case(row, params)).data)
+
+
+def test_what_if_table_more_benefit_more_npv(params):
+    low = report.what_if_table(
+        _row(), params, benefit=(80_000, 300_000), cost=(120_000, 260_000), duration=(10, 24)
+    ).data.set_index("figure")
+    high = report.what_if_table(
+        _row(), params, benefit=(400_000, 900_000), cost=(120_000, 260_000), duration=(10, 24)
+    ).data.set_index("figure")
+    assert low.loc["Expected NPV", "value"] != high.loc["Expected NPV", "value"]
+    assert high.loc["Chance of a loss", "value"] == "0%"
+
+
+def test_what_if_bounds_hold_the_stated_range():
+    bounds = report.what_if_bounds(_row())
+    assert bounds["cost"]["value"] == (120_000.0, 260_000.0)
+    assert bounds["cost"]["min"] < 120_000 < 260_000 < bounds["cost"]["max"]
+    assert bounds["benefit"]["description"] == "Annual benefit"
+
+
+# ------------------------------------------------------------------ the notebook
+
+
+def test_business_case_notebook_markdown_has_no_unescaped_dollar(root, tmp_path, monkeypatch):
+    """Run the notebook's cells in-process and check every Markdown it displays."""
+    import IPython.display
+
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objects, **_: shown.extend(objects))
+    namespace: dict = {"__name__": "__notebook__"}
+    parameters = {"root": str(root), "artifacts_dir": str(tmp_path), "initiative_id": "EML-01"}
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+        exec(compile(source, NOTEBOOK.name, "exec"), namespace)
+        if "parameters" in cell.metadata.get("tags", []):
+            namespace.update(parameters)
+    markdown = [obj.data for obj in shown if isinstance(obj, IPython.display.Markdown)]
+    assert len(markdown) == 7, "the notebook shows seven Markdown outputs"
+    assert any("$" in text for text in markdown), "the sample case has money in its words"
+    for text in markdown:
+        assert not BARE_DOLLAR.search(text), text
+    written = (tmp_path / "cases" / "EML-01.json").read_text()
+    assert '"text": "Run the lean version EML-01P first' in written

@@ -1,0 +1,105 @@
+"""Business-case charts: register text shows as written, never as mathtext."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import pytest
+
+from helpers import business_case as bc
+from helpers.charts import case as charts
+from helpers.params import Params
+
+matplotlib.use("Agg")
+
+NAME = "$x^2$"
+
+
+def _row(**overrides) -> dict:
+    row = dict(
+        id=NAME,
+        name=NAME,
+        category="email",
+        status="proposed",
+        benefit_low=80_000.0,
+        benefit_likely=150_000.0,
+        benefit_high=300_000.0,
+        cost_low=120_000.0,
+        cost_likely=160_000.0,
+        cost_high=260_000.0,
+        duration_low=10.0,
+        duration_likely=14.0,
+        duration_high=24.0,
+        effort_low=math.nan,
+        effort_likely=math.nan,
+        effort_high=math.nan,
+        run_cost=30_000.0,
+        ramp_months=6.0,
+        variant_of=None,
+        must_do=False,
+    )
+    row.update(overrides)
+    return row
+
+
+@pytest.fixture
+def sim() -> bc.CaseSimulation:
+    params = Params.model_validate(
+        dict(
+            quarter="2026Q4",
+            title="test",
+            initiatives="initiatives.csv",
+            actuals="actuals.csv",
+            budget=1_000_000,
+            capacity=100,
+            simulations=500,
+            seed=3,
+        )
+    )
+    lean = _row(
+        id=f"{NAME} lean",
+        variant_of=NAME,
+        cost_low=10_000.0,
+        cost_likely=math.nan,
+        cost_high=20_000.0,
+    )
+    return bc.simulate_case(_row(), params, related=[lean])
+
+
+def _shown(text: matplotlib.text.Text) -> tuple[str, bool]:
+    """What matplotlib draws for a text: the string and whether it is typeset as maths."""
+    return text._preprocess_math(text.get_text())
+
+
+@pytest.mark.parametrize(
+    "plot",
+    [
+        charts.plot_npv_distribution,
+        charts.plot_cash_fan,
+        charts.plot_tornado,
+        charts.plot_variants,
+        lambda sim: charts.plot_views(sim, sim),
+    ],
+)
+def test_charts_show_a_register_id_with_dollars_as_written(sim, plot):
+    figure = plot(sim)
+    figure.canvas.draw()  # mathtext would parse here and could raise
+    axis = figure.axes[0]
+    texts = [axis.title, axis._left_title, *axis.get_yticklabels(), *axis.texts]
+    shown = [_shown(text) for text in texts if NAME.replace("$", "") in text.get_text()]
+    assert shown, "the id appears in the chart"
+    for string, is_math in shown:
+        assert not is_math
+        assert NAME in string
+
+
+def test_plot_variants_without_variants_names_the_id_as_written(sim):
+    lone = bc.CaseSimulation(**{**sim.__dict__, "related": ()})
+    figure = charts.plot_variants(lone)
+    figure.canvas.draw()
+    (message,) = figure.axes[0].texts
+    assert _shown(message) == (
+        f"{NAME} has no lean or proof-of-concept variant in the register.",
+        False,
+    )
