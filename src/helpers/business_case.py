@@ -8,8 +8,8 @@ outside view). Each simulation runs the monthly cash-flow model
 come the value of information (EVPI, and per-input EVPPI), a sensitivity
 tornado, the comparison of a full initiative with its lean/POC variants, and a
 recommendation (an action and the figures behind it). Money is in the params'
-currency; fractions, not percents. The words of the case report are in
-``helpers.report.case``; this module computes only.
+currency; fractions, not percents. The words of the case report are in the
+report layer (``report/case.py``); this module computes only.
 
 Initiative rows are canonical register rows (``registers.validate_initiatives``):
 ranges are floats (NaN when blank), ``run_cost`` and ``ramp_months`` floats,
@@ -486,8 +486,8 @@ def summarise_case(
     simulated without calibration) adds ``stated_view`` with its NPV, chance of a
     loss, cost, duration and benefit, for comparison. ``explain`` turns the
     finished document into the recommendation's sentence, stored as
-    ``recommendation.text`` (the report layer's
-    ``helpers.report.case.recommendation_text``); without it there is no text.
+    ``recommendation.text`` (the case report's
+    ``recommendation_text``); without it there is no text.
     """
     budget = (sim.budget_confidence,)
     paid_back = np.isfinite(sim.payback)
