@@ -94,7 +94,7 @@ def plan_adjustment(
 
 
 def adjustment_name(found: Mapping[str, Any], budget_confidence: float) -> str:
-    """The column word for :func:`plan_adjustment`: ``uplift P80`` or, for benefit, ``haircut P80``."""
+    """The column word for :func:`plan_adjustment`: ``uplift P80``, for benefit ``haircut P80``."""
     word = "haircut" if found["benefit"] else "uplift"
     return f"{word} {level_label(budget_confidence)}"
 
@@ -203,7 +203,7 @@ def excluded_frame(calibration: Mapping[str, Any]) -> Any:
 
 @returns_markdown
 def describe_bias(calibration: Mapping[str, Any], *, budget_confidence: float) -> str:
-    """One Markdown bullet per metric: bias, overrun share, what to apply at the budget confidence."""
+    """One Markdown bullet per metric: bias, overrun share, what to apply at the budget level."""
     lines = []
     for metric, found in calibration["metrics"].items():
         entry = found["overall"]
@@ -547,4 +547,3 @@ def render_table(document: Mapping[str, Any], *, budget_confidence: float) -> st
                 f"{excluded['negative']} negative ({shown})"
             )
     return "\n".join(lines)
-
