@@ -402,17 +402,6 @@ def test_calibrate_quarter_uses_params(root):
     assert {"cost", "duration", "benefit"} <= set(doc["metrics"])
 
 
-def test_summary_table_and_sentences(ranged):
-    doc = cal.calibrate_history(ranged, confidence=0.9)
-    table = cal.summary_table(doc)
-    assert list(table["class"]) == ["all projects", "web"]
-    assert table.loc[0, "coverage"] == pytest.approx(0.5)
-    text = cal.describe_coverage(doc)
-    assert "50% of actuals fell inside the 90% ranges" in text
-    assert "overconfident" in text
-    assert "cost" in cal.describe_bias(doc, budget_confidence=0.8)
-
-
 @settings(max_examples=60, deadline=None)
 @given(
     data=st.lists(
@@ -516,8 +505,7 @@ def test_calibrate_quarter_has_the_uplift_at_the_budget_confidence(root):
     ratios = cal.ratio_frame(inputs.actuals, by="category", metrics=["cost"])
     r = ratios.loc[ratios["status"] == "ok", "ratio"].to_numpy(dtype=float)
     assert overall["uplift"]["0.25"] == pytest.approx(np.quantile(r, 0.75) - 1)
-    text = cal.describe_bias(doc, budget_confidence=0.75)
-    assert "; ." not in text and "–" not in cal.describe_uplift(doc, budget_confidence=0.75)
+    assert overall["uplift_pooled"]["0.25"] is not None
 
 
 def test_calibrate_range_point_gets_the_bias_and_the_track_record_spread():

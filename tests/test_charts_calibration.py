@@ -69,3 +69,30 @@ def test_plot_trend_without_dates_says_so():
     fig = charts.plot_trend(cal.calibrate_history(frame))
     texts = [t.get_text() for axis in fig.axes for t in axis.texts]
     assert any("No completion dates" in t for t in texts)
+
+
+def test_plot_functions_show_a_class_named_like_maths_as_written(history):
+    history = history.replace({"category": {"web": "$x^2$"}})
+    history = history.rename(columns=lambda c: c.replace("duration", "$time"))
+    doc = cal.calibrate_history(history)
+    ratios = cal.ratio_frame(history)
+    figures = [
+        charts.plot_bias_overview(doc),
+        charts.plot_estimate_vs_actual(ratios),
+        charts.plot_ratio_distributions(ratios),
+        charts.plot_uplift_curves(doc),
+        charts.plot_coverage(doc),
+        charts.plot_trend(doc),
+    ]
+    texts = []
+    for fig in figures:
+        fig.canvas.draw()  # mathtext parses here: an unescaped "$x^2$" would typeset as maths
+        for axis in fig.axes:
+            texts.append(axis.get_title())
+            texts += [t.get_text() for t in axis.get_yticklabels()]
+            legend = axis.get_legend()
+            texts += [t.get_text() for t in legend.get_texts()] if legend else []
+        texts += [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    shown = [t for t in texts if "x^2" in t]
+    assert shown and all(r"\$x^2\$" in t for t in shown)
+    assert any(r"\$time" in t for t in texts)

@@ -108,6 +108,19 @@ def test_calibrate_human_table_shows_benefit_haircut(sample):
     assert "haircut P80" in result.stdout and "uplift P80" not in result.stdout
 
 
+def test_calibrate_human_table_plans_at_the_quarters_budget_confidence(root, tmp_path):
+    import shutil
+
+    shutil.copytree(root / "data", tmp_path / "data")
+    shutil.copytree(root / "params", tmp_path / "params")
+    params = tmp_path / "params" / "2026Q4.yaml"
+    params.write_text(params.read_text() + "budget_confidence: 0.9\n")
+    result = _run("2026Q4", root=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "uplift P90" in result.stdout and "haircut P90" in result.stdout
+    assert "P80" not in result.stdout
+
+
 def test_calibrate_quarter_uses_its_params(root):
     result = _run("2026Q4", "--json", root=root)
     assert result.exit_code == 0, result.output

@@ -153,24 +153,5 @@ def test_load_little06_published_average_duration(shared_datasets):
 
 
 def test_calibrate_dataset_absent_folder_gives_empty_report(tmp_path):
-    from helpers import calibration
-
     ratios, doc = history.calibrate_dataset("rk31", tmp_path / "missing")
     assert ratios.empty and doc["metrics"] == {} and doc["projects"] == 0
-    assert "The published datasets were not found" in history.describe_dataset(
-        "rk31", tmp_path / "missing"
-    )
-    assert "nothing to compare" in history.describe_published("rk31", doc)
-    assert calibration.fmt_summary_table(doc, budget_confidence=0.8).empty
-
-
-def test_describe_published_states_paper_and_figure(shared_datasets):
-    _, doc = history.calibrate_dataset("rk31", shared_datasets)
-    text = history.describe_published("rk31", doc)
-    assert "flexible overran **less**" in text
-    _, doc = history.calibrate_dataset("kitchenham", shared_datasets)
-    assert "Here: **26%** and **62%** over 145 projects" in history.describe_published(
-        "kitchenham", doc
-    )
-    _, doc = history.calibrate_dataset("little06", shared_datasets)
-    assert "**94%** finished late" in history.describe_published("little06", doc)

@@ -24,7 +24,6 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.errors import InputError, Problem
-from helpers.fmt import fmt_pct, fmt_ratio
 
 DATASETS = {
     "kitchenham": "kitchenham/kitchenham.arff",
@@ -222,26 +221,6 @@ def load_little06(path: str | Path) -> pd.DataFrame:
 
 # --- the real-history example ------------------------------------------------
 
-CITATIONS = {
-    "kitchenham": (
-        "Kitchenham, Pfleeger, McColl & Eagan, *An empirical study of maintenance and "
-        "development estimation accuracy*, Journal of Systems and Software 64 (2002): "
-        "145 projects of one outsourcing company; first estimate against actual effort "
-        "(person-hours), classes by project type."
-    ),
-    "rk31": (
-        "Moløkken-Østvold & Jørgensen, *A comparison of software project overruns: flexible "
-        "versus sequential development models*, IEEE Transactions on Software Engineering 31 "
-        "(2005): 44 Norwegian projects; effort (hours) and duration, classes by development "
-        "model (flex or seq)."
-    ),
-    "little06": (
-        "Little, *Schedule estimation and uncertainty surrounding the cone of uncertainty*, "
-        "IEEE Software 23(3) (2006): 121 projects at Landmark Graphics, 1999–2002; first "
-        "estimated release against actual release, durations in weeks from the start."
-    ),
-}
-
 
 def find_dataset(dataset: str, datasets_dir: str | Path) -> Path | None:
     """The dataset's file, or None when the datasets folder (or the file) is absent."""
@@ -260,7 +239,7 @@ def calibrate_dataset(
     """The ratio table and calibration document of a published dataset.
 
     When the dataset is absent both are empty (no metrics), so a report can
-    still run and say so (see ``describe_dataset``).
+    still run and say so (see ``helpers.report.calibration.describe_dataset``).
     """
     from helpers import calibration
 
@@ -281,47 +260,3 @@ def calibrate_dataset(
     )
     document["source"] = dataset
     return calibration.ratio_frame(frame), document
-
-
-def describe_dataset(dataset: str, datasets_dir: str | Path) -> str:
-    """Markdown: which dataset this is, or a clear note that the folder is absent."""
-    path = dataset_path(dataset, datasets_dir)
-    if not path.is_file():
-        return (
-            f"**The published datasets were not found** (looked for `{path}`). Clone the "
-            "project beside `shared/datasets`, or set `datasets_dir` to the folder that holds "
-            "them; the sections below are empty until then."
-        )
-    return f"{CITATIONS[dataset]} Read in place from `{path}`."
-
-
-def describe_published(dataset: str, calibration: dict) -> str:
-    """Markdown: the paper's published claim beside the figure this calibration computes."""
-    metrics = calibration.get("metrics", {})
-    if not metrics:
-        return "- No data: the dataset was not found, so there is nothing to compare."
-    if dataset == "kitchenham":
-        effort = metrics["effort"]["overall"]
-        return (
-            f"- Published: mean |actual − estimate| ÷ actual about 26%, about 63% of projects "
-            f"within 25%. Here: **{fmt_pct(effort['mmre'])}** and "
-            f"**{fmt_pct(effort['pred_25'])}** over {effort['n']} projects."
-        )
-    if dataset == "rk31":
-        effort = metrics["effort"]["by_class"]
-        flex, seq = effort["flex"], effort["seq"]
-        verdict = "less" if flex["geometric_mean"] < seq["geometric_mean"] else "not less"
-        return (
-            "- Published: flexible (incremental) projects overran their effort estimates less "
-            f"than sequential ones. Here: flexible {fmt_ratio(flex['geometric_mean'])} (geometric "
-            f"mean, {fmt_pct(flex['share_overrun'])} overran, n = {flex['n']}) against "
-            f"sequential {fmt_ratio(seq['geometric_mean'])} ({fmt_pct(seq['share_overrun'])} "
-            f"overran, n = {seq['n']}): flexible overran **{verdict}**."
-        )
-    duration = metrics["duration"]["overall"]
-    return (
-        "- Published: most projects finished later than first estimated; actual ÷ estimate "
-        f"is close to lognormal. Here: **{fmt_pct(duration['share_overrun'])}** finished "
-        f"late; median ratio {fmt_ratio(duration['quantiles']['0.5'])} against geometric mean "
-        f"{fmt_ratio(duration['geometric_mean'])} (equal for a lognormal)."
-    )

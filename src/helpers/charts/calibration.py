@@ -3,6 +3,9 @@
 Inputs are the calibration document (``helpers.calibration.calibrate_history``)
 and its ratio table (``helpers.calibration.ratio_frame``). Ratios are
 actual ÷ estimate, drawn on log axes so that ×2 and ×0.5 sit equally far from 1.
+Metric and class names are register text: they go through ``escape_mathtext``
+wherever they become a title, tick label or legend entry, so a class named
+``$x^2$`` shows as written.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from matplotlib.ticker import (
     NullFormatter,
     PercentFormatter,
 )
+
+from helpers.charts.style import escape_mathtext
 
 ALL = "all projects"
 PALETTE = (
@@ -120,9 +125,11 @@ def plot_bias_overview(calibration: Mapping[str, Any]) -> Figure:
                 ys.append(position + offset)
                 xs.append(entry["geometric_mean"])
                 sizes.append(20 + 4 * min(entry["n"], 50))
-        axis.scatter(xs, ys, s=sizes, color=colour, label=metric, alpha=0.85, zorder=3)
+        axis.scatter(
+            xs, ys, s=sizes, color=colour, label=escape_mathtext(metric), alpha=0.85, zorder=3
+        )
     axis.axvline(1.0, color="grey", linewidth=1, linestyle="--", zorder=1)
-    axis.set_yticks(range(len(classes)), classes)
+    axis.set_yticks(range(len(classes)), [escape_mathtext(c) for c in classes])
     axis.invert_yaxis()
     _ratio_axis(axis, "x")
     axis.set_xlabel("actual ÷ estimate (geometric mean; right of ×1 = overrun)")
@@ -142,7 +149,11 @@ def plot_estimate_vs_actual(ratios: pd.DataFrame) -> Figure:
     for axis, (metric, rows) in zip(axes, usable.groupby("metric", sort=False), strict=True):
         for label, group in rows.groupby("class", sort=True):
             axis.scatter(
-                group["estimate"], group["actual"], s=22, color=colours[label], label=label
+                group["estimate"],
+                group["actual"],
+                s=22,
+                color=colours[label],
+                label=escape_mathtext(label),
             )
         low = float(min(rows["estimate"].min(), rows["actual"].min())) * 0.8
         high = float(max(rows["estimate"].max(), rows["actual"].max())) * 1.25
@@ -152,7 +163,7 @@ def plot_estimate_vs_actual(ratios: pd.DataFrame) -> Figure:
         axis.set_xlim(low, high)
         axis.set_ylim(low, high)
         _value_axes(axis)
-        axis.set_title(f"{metric}: above the line = overrun")
+        axis.set_title(f"{escape_mathtext(metric)}: above the line = overrun")
         axis.set_xlabel("estimate")
         axis.set_ylabel("actual")
         axis.grid(alpha=0.3, which="both")
@@ -178,10 +189,10 @@ def plot_ratio_distributions(ratios: pd.DataFrame) -> Figure:
             jitter = rng.uniform(-0.15, 0.15, len(values))
             axis.scatter(values, position + jitter, s=14, color=colours[label], zorder=3)
         axis.axvline(1.0, color="grey", linestyle="--", linewidth=1)
-        axis.set_yticks(range(1, len(present) + 1), present)
+        axis.set_yticks(range(1, len(present) + 1), [escape_mathtext(c) for c in present])
         axis.invert_yaxis()
         _ratio_axis(axis, "x")
-        axis.set_title(f"{metric}: actual ÷ estimate")
+        axis.set_title(f"{escape_mathtext(metric)}: actual ÷ estimate")
         axis.grid(axis="x", alpha=0.3)
     return fig
 
@@ -211,7 +222,7 @@ def plot_uplift_curves(calibration: Mapping[str, Any]) -> Figure:
                     color=colours[label],
                     linewidth=1,
                     alpha=0.7,
-                    label=label,
+                    label=escape_mathtext(label),
                 )
         axis.plot(chances, list(overall[key].values()), color="black", linewidth=2.5, label=ALL)
         if not found["benefit"]:
@@ -228,10 +239,10 @@ def plot_uplift_curves(calibration: Mapping[str, Any]) -> Figure:
         axis.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         if found["benefit"]:
-            axis.set_title(f"{metric}: haircut to apply")
+            axis.set_title(f"{escape_mathtext(metric)}: haircut to apply")
             axis.set_xlabel("acceptable chance of falling short")
         else:
-            axis.set_title(f"{metric}: uplift to add")
+            axis.set_title(f"{escape_mathtext(metric)}: uplift to add")
             axis.set_xlabel("acceptable chance of overrun")
         axis.grid(alpha=0.3)
     _figure_legend(fig, axes)
@@ -254,7 +265,7 @@ def plot_coverage(calibration: Mapping[str, Any]) -> Figure:
             for label, entry in found["by_class"].items()
             if entry["coverage"] is not None
         ]
-        labels = [f"{label} ({entry['coverage_n']})" for label, entry in entries]
+        labels = [f"{escape_mathtext(label)} ({entry['coverage_n']})" for label, entry in entries]
         values = [entry["coverage"] for _, entry in entries]
         colours = ["black"] + [PALETTE[0]] * (len(entries) - 1)
         axis.barh(labels, values, color=colours, alpha=0.8)
@@ -265,7 +276,7 @@ def plot_coverage(calibration: Mapping[str, Any]) -> Figure:
         axis.set_xlim(0, 1.05)
         axis.invert_yaxis()
         axis.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        axis.set_title(f"{metric}: actuals inside the stated range")
+        axis.set_title(f"{escape_mathtext(metric)}: actuals inside the stated range")
         axis.set_xlabel("coverage (projects with a stated range in brackets)")
         axis.grid(axis="x", alpha=0.3)
     return fig
@@ -289,7 +300,7 @@ def plot_trend(calibration: Mapping[str, Any]) -> Figure:
         xs = [position[p["quarter"]] for p in trend]
         ys = [p["geometric_mean"] for p in trend]
         sizes = [12 + 6 * min(p["n"], 30) for p in trend]
-        axis.plot(xs, ys, color=colour, linewidth=1.5, label=metric)
+        axis.plot(xs, ys, color=colour, linewidth=1.5, label=escape_mathtext(metric))
         axis.scatter(xs, ys, s=sizes, color=colour, zorder=3)
     axis.axhline(1.0, color="grey", linestyle="--", linewidth=1)
     step = max(1, math.ceil(len(quarters) / 16))

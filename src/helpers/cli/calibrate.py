@@ -7,7 +7,6 @@ the calibration settings.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +74,10 @@ def calibrate(
     if as_json:
         echo_json(document)
     else:
-        click.echo(render_table(document))
+        from helpers.report import calibration as calibration_report
+
+        level = _budget_confidence(actuals, root)
+        click.echo(calibration_report.render_table(document, budget_confidence=level))
 
 
 def settings_source(actuals: str, table: str | None, sheet: str | None) -> str:
@@ -154,74 +156,10 @@ def _with_extra_column(
     return frame
 
 
-def _pct(value: float | None) -> str:
-    return (
-        "–"
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else (f"{100 * value:.0f}%")
-    )
+def _budget_confidence(actuals: str, root: Path) -> float:
+    """The level the text table plans at: the quarter's budget_confidence, else the default."""
+    from helpers.params import QUARTER_PATTERN, Params, load_params
 
-
-def _num(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-COLUMNS = (
-    ("class", "<"),
-    ("n", ">"),
-    ("median", ">"),
-    ("geo mean", ">"),
-    ("over", ">"),
-    ("on", ">"),
-    ("under", ">"),
-    ("uplift P80", ">"),
-    ("coverage", ">"),
-    ("widening", ">"),
-)
-
-
-def _line(cells: list[str], widths: list[int]) -> str:
-    return "  ".join(
-        f"{cell:{align}{width}}"
-        for cell, (_, align), width in zip(cells, COLUMNS, widths, strict=True)
-    )
-
-
-def render_table(document: dict[str, Any]) -> str:
-    """The calibration document as readable text: one table per metric."""
-    lines = [
-        f"Calibration of {document.get('source', 'actuals')}: ratio = actual / estimate, "
-        f"classes by {document['by']}; ranges stated at {_pct(document['confidence'])}."
-    ]
-    for metric, found in document["metrics"].items():
-        entries = [("all projects", found["overall"])] + list(found["by_class"].items())
-        rows = [
-            [
-                label,
-                str(e["n"]),
-                _num(e["quantiles"]["0.5"]),
-                _num(e["geometric_mean"]),
-                _pct(e["share_overrun"]),
-                _pct(e["share_on_estimate"]),
-                _pct(e["share_underrun"]),
-                _pct(e["haircut"]["0.2"] if found["benefit"] else e["uplift"]["0.2"]),
-                _pct(e["coverage"]),
-                _num(e["widening"]),
-            ]
-            for label, e in entries
-        ]
-        header = [name for name, _ in COLUMNS]
-        if found["benefit"]:
-            header[7] = "haircut P80"
-        widths = [max(len(name), *(len(row[i]) for row in rows)) for i, name in enumerate(header)]
-        lines += ["", f"{metric}", _line(header, widths)]
-        lines += [_line(["-" * w for w in widths], widths)] + [_line(row, widths) for row in rows]
-        excluded = found["excluded"]
-        count = excluded["missing"] + excluded["zero"] + excluded["negative"]
-        if count:
-            shown = ", ".join(excluded["ids"][:10]) + (" …" if count > 10 else "")
-            lines.append(
-                f"excluded {count}: {excluded['missing']} missing, {excluded['zero']} zero, "
-                f"{excluded['negative']} negative ({shown})"
-            )
-    return "\n".join(lines)
+    if not Path(actuals).exists() and QUARTER_PATTERN.match(actuals):
+        return load_params(actuals, root).budget_confidence
+    return Params.model_fields["budget_confidence"].default
