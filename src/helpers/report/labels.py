@@ -19,3 +19,35 @@ def level_label(level: float) -> str:
 def sure_label(level: float) -> str:
     """A confidence as a phrase: 0.8 -> ``80% sure``."""
     return f"{fmt_pct(level)} sure"
+
+
+# roadmap
+
+METHOD_LABELS = {
+    "expected_npv": "expected NPV",
+    "weighted": "weighted score",
+    "rice": "RICE",
+    "wsjf": "WSJF",
+    "profitability_index": "profitability index",
+}
+
+# the words for the ``reason_code`` of an initiative left out of the roadmap
+REASON_LABELS = {
+    "budget": "budget",
+    "capacity": "IT capacity",
+    "budget_and_capacity": "budget and IT capacity",
+    "negative_value": "negative value",
+    "dependency": "a prerequisite",
+    "variant": "its variant chosen instead",
+    "tie": "a tie",
+}
+
+
+def method_label(method: str) -> str:
+    """How reports name a scoring method: ``expected_npv`` -> ``expected NPV``."""
+    return METHOD_LABELS.get(method, method.replace("_", " "))
+
+
+def reason_label(code: str | None) -> str:
+    """A left-out initiative's ``reason_code`` in words: ``capacity`` -> ``IT capacity``."""
+    return REASON_LABELS.get(code, "–") if code else "–"
