@@ -22,7 +22,8 @@ from helpers.params import SCORING_METHODS, Params
 from helpers.report.labels import REASON_LABELS, level_label, method_label
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
-from helpers.selection import MONEY_METHODS, select_portfolio
+from helpers.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
+from helpers.timeline import WEEKS_PER_QUARTER
 
 
 def _worth(value: float | None, document: Mapping[str, Any]) -> str:
@@ -249,12 +250,13 @@ def describe_timeline(document: Mapping[str, Any]) -> str:
     last = max(rows, key=lambda row: row["end_week"])
     late = [row["id"] for row in rows if row["past_quarter"]]
     text = (
-        f"On P50 durations and within {document['capacity'] / 13:.1f} IT people a week, the "
+        f"On P50 durations and within {document['capacity'] / WEEKS_PER_QUARTER:.1f} IT people "
+        "a week, the "
         f"chosen work ends in week {last['end_week']:.0f} ({last['end_date']}, "
         f"{escape_text(last['id'])}). "
     )
     if late:
-        text += f"{len(late)} run past the quarter's 13 weeks: {_ids(late)}."
+        text += f"{len(late)} run past the quarter's {WEEKS_PER_QUARTER} weeks: {_ids(late)}."
     else:
         text += "Everything finishes within the quarter."
     return text
@@ -431,6 +433,9 @@ def describe_method(document: Mapping[str, Any]) -> str:
     level = _level_label(document)
     weights = ", ".join(f"{k} {v:g}" for k, v in document["weights"].items())
     notes = "".join(f"\n- {escape_text(note)}" for note in document["notes"])
+    low, high = FRONTIER_MULTIPLIERS[0], FRONTIER_MULTIPLIERS[-1]
+    budgets = f"{len(FRONTIER_MULTIPLIERS)} budgets from {low:g}× to {high:g}×"
+    people = f"capacity ÷ {WEEKS_PER_QUARTER} people a week"
     return f"""- **Value**: the selection maximises the sum of each initiative's
   {method_label(document["method"])} value. Expected NPV is money; for the other methods the
   score itself is the value (profitability index minus 1, so that loss-makers count as negative).
@@ -447,14 +452,14 @@ def describe_method(document: Mapping[str, Any]) -> str:
   when calibration is on). The chance of overrunning draws each chosen initiative's cost from its
   calibrated range, independently, {document["simulations"]:,} times; costs that overrun together
   would make it higher.
-- **Frontier**: the same program at 16 budgets from 0.5× to 2× the budget.
+- **Frontier**: the same program at {budgets} the budget.
 - **Rank stability**: each NPV redrawn from its case's quantiles, independently; the share of
   draws in which it ranks in the top {document["top_k"]}.
 - **Reasons**: found by testing, not guessed: an initiative worth something whose prerequisites
   are available was kept out by what was left of the budget or capacity; forcing it in and
   re-solving shows the value making room would cost.
 - **Timeline**: greedy scheduling in priority (value) order from the quarter start, each
-  initiative on its P50 duration and P50 effort, within capacity ÷ 13 people a week, after its
+  initiative on its P50 duration and P50 effort, within {people}, after its
   prerequisites.{notes}"""
 
 
