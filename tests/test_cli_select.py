@@ -89,3 +89,18 @@ def test_select_non_finite_budget_exits_2(root, budget):
     result = CliRunner().invoke(main, ["select", "2026Q4", "--budget", budget, "--root", str(root)])
     assert result.exit_code == 2
     assert "must be an amount of money" in result.output
+
+
+def test_select_text_labels_levels_from_budget_confidence(root, tmp_path):
+    import shutil
+
+    shutil.copytree(root / "params", tmp_path / "params")
+    shutil.copytree(root / "data", tmp_path / "data")
+    params = tmp_path / "params" / "2026Q4.yaml"
+    params.write_text(params.read_text() + "budget_confidence: 0.9\n")
+    result = CliRunner().invoke(
+        main, ["select", "2026Q4", "--budget", "2000000", "--root", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "at P90" in result.output and "cost P90" in result.output
+    assert "P80" not in result.output

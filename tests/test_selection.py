@@ -5,108 +5,32 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from select_builders import PARAMS, make_case, make_register, portfolio_inputs
 from select_checks import breaks_nothing, brute_force_value
 
 from helpers.errors import ComputationError
-from helpers.params import Params
 from helpers.scoring import score_initiatives, selection_values
 from helpers.selection import (
     SelectionModel,
     brute_force,
     build_model,
-    compare_roadmaps,
-    describe_changes,
-    describe_summary,
-    draw_from_quantiles,
-    fmt_left_out_table,
-    fmt_ranked_table,
     is_feasible,
     load_cases,
     load_previous_roadmap,
     previous_quarter,
     select_portfolio,
     solve_model,
-    what_if_selection,
 )
 from helpers.timeline import schedule_portfolio
-
-PARAMS = Params(
-    quarter="2026Q4",
-    title="test",
-    initiatives="i.csv",
-    actuals="a.csv",
-    budget=100.0,
-    capacity=50.0,
-    simulations=400,
-)
-
-
-def make_case(initiative_id, npv, cost, effort=5.0, *, prob_loss=0.2, cod=1.0, duration=4.0):
-    """A case document in the shape of business_case.summarise_case (cost is the P80)."""
-    return {
-        "id": initiative_id,
-        "name": f"name {initiative_id}",
-        "npv": {"mean": npv, "0.1": npv - 50, "0.5": npv, "0.9": npv + 50},
-        "prob_loss": prob_loss,
-        "cost": {"mean": 0.9 * cost, "0.5": 0.8 * cost, "0.8": cost, "0.9": 1.1 * cost},
-        "effort": {"mean": effort, "0.5": 0.8 * effort, "0.8": effort},
-        "duration_weeks": {"mean": duration, "0.5": duration},
-        "cost_of_delay": cod,
-        "inputs": {
-            "calibrated": {"cost": {"low": 0.5 * cost, "likely": 0.8 * cost, "high": 1.3 * cost}}
-        },
-    }
-
-
-def make_register(rows):
-    """A canonical initiatives frame from (id, status, depends_on, variant_of, must_do)."""
-    records = []
-    for initiative_id, status, depends_on, variant_of, must_do in rows:
-        records.append(
-            {
-                "id": initiative_id,
-                "name": f"name {initiative_id}",
-                "category": "web",
-                "status": status,
-                "depends_on": list(depends_on),
-                "variant_of": variant_of,
-                "must_do": must_do,
-                "strategic_fit": 3.0,
-                "reach": 100.0,
-                "impact": 2.0,
-                "confidence": 0.5,
-            }
-        )
-    return pd.DataFrame(records)
 
 
 @pytest.fixture
 def portfolio():
-    """Five initiatives: A (full) with lean variant AL, B needs A, C committed, D rejected."""
-    register = make_register(
-        [
-            ("A", "proposed", [], None, False),
-            ("AL", "proposed", [], "A", False),
-            ("B", "proposed", ["A"], None, False),
-            ("C", "approved", [], None, False),
-            ("D", "rejected", [], None, False),
-            ("E", "proposed", ["D"], None, False),
-            ("F", "proposed", [], None, False),
-        ]
-    )
-    cases = {
-        "A": make_case("A", 30.0, 40.0, 10.0),
-        "AL": make_case("AL", 12.0, 10.0, 3.0),
-        "B": make_case("B", 25.0, 20.0, 5.0),
-        "C": make_case("C", -5.0, 20.0, 5.0),
-        "E": make_case("E", 90.0, 5.0, 1.0),
-        "F": make_case("F", -3.0, 5.0, 1.0),
-    }
-    return register, cases
+    """Seven initiatives: A (full) with lean variant AL, B needs A, C committed, D rejected."""
+    return portfolio_inputs()
 
 
 def test_select_portfolio_picks_the_best_plan(portfolio):
@@ -321,40 +245,6 @@ def test_select_portfolio_timeline_respects_dependencies(portfolio):
     assert timeline["B"]["start_week"] >= timeline["A"]["end_week"]
 
 
-def test_draw_from_quantiles_reproduces_the_median():
-    draws = draw_from_quantiles(
-        {"0.1": 0.0, "0.5": 10.0, "0.9": 30.0}, np.random.default_rng(1), 20000
-    )
-    assert np.median(draws) == pytest.approx(10.0, abs=0.5)
-    assert np.mean(draws < 0.0) == pytest.approx(0.1, abs=0.01)
-
-
-def test_compare_roadmaps_names_the_changes():
-    previous = {
-        "initiatives": {
-            "A": {"selected": True, "value": 1.0},
-            "B": {"selected": False},
-            "Z": {"selected": True},
-        }
-    }
-    current = {
-        "initiatives": {
-            "A": {"selected": False, "value": 2.0},
-            "B": {"selected": True},
-            "N": {"selected": True},
-        }
-    }
-    table = compare_roadmaps(previous, current).set_index("id")
-    assert table.loc["A", "change"] == "dropped"
-    assert table.loc["B", "change"] == "newly funded"
-    assert table.loc["N", "change"] == "new and funded"
-    assert table.loc["Z", "change"] == "no longer listed"
-
-
-def test_compare_roadmaps_without_previous_is_empty():
-    assert compare_roadmaps(None, {"initiatives": {}}).empty
-
-
 def test_previous_quarter_picks_the_latest_earlier():
     assert previous_quarter("2026Q4", ["2025Q4", "2026Q3", "2026Q4", "2027Q1"]) == "2026Q3"
     assert previous_quarter("2026Q1", ["2026Q4"]) is None
@@ -471,65 +361,6 @@ def test_solve_model_equals_brute_force(model):
 
 
 # ---------------------------------------------------------------------------
-# Findings and tables
-
-
-def test_describe_summary_names_funded_cost_risk_and_missing(portfolio):
-    register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
-    text = describe_summary(doc)
-    assert text.startswith("**Fund 3 initiatives** (by expected NPV): A (name A)")
-    assert "at P50" in text and "at P80" in text
-    assert "Chance the portfolio overruns the budget" in text
-    assert "**Missing business cases**: F" in text
-
-
-def test_describe_summary_says_what_more_budget_buys(portfolio):
-    register, cases = portfolio
-    cases = dict(cases, F=make_case("F", 40.0, 60.0, 1.0))
-    doc = select_portfolio(register, cases, PARAMS)
-    assert "would add $15 of value (adding F; dropping B)" in describe_summary(doc)
-
-
-def test_fmt_left_out_table_lists_reasons_and_missing(portfolio):
-    register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
-    table = fmt_left_out_table(doc).data.set_index("id")
-    assert table.loc["AL", "left out because of"] == "its variant chosen instead"
-    assert table.loc["F", "left out because of"] == "no business case"
-
-
-def test_what_if_selection_reports_no_plan_when_must_dos_do_not_fit(portfolio):
-    register, cases = portfolio
-    table = what_if_selection(register, cases, PARAMS, budget=5.0).data.set_index("what if")
-    assert "must-dos and committed work (C) need" in table.loc["no plan", "result"]
-    fine = what_if_selection(register, cases, PARAMS, budget=200.0, expected_npv=1.0)
-    assert fine.data.set_index("what if").loc["fund", "result"].startswith("A, B, C")
-
-
-def test_fmt_ranked_table_escapes_names_and_keeps_them_whole(portfolio):
-    register, cases = portfolio
-    long_name = "<script>alert(1)</script> " + "a very long initiative name " * 3
-    cases = dict(cases, A=dict(cases["A"], name=long_name))
-    html = fmt_ranked_table(select_portfolio(register, cases, PARAMS)).to_html()
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<script>" not in html
-    assert "initiative name a very long initiative name" in html
-
-
-def test_describe_changes_names_what_moved():
-    table = compare_roadmaps(
-        {"initiatives": {"A": {"selected": False}}}, {"initiatives": {"A": {"selected": True}}}
-    )
-    assert describe_changes(table, "the 2026Q3 roadmap") == (
-        "Compared with the 2026Q3 roadmap: newly funded: A."
-    )
-    assert describe_changes(compare_roadmaps(None, {}), "no quarter before").startswith(
-        "Nothing to compare with"
-    )
-
-
-# ---------------------------------------------------------------------------
 # Loading cases and the previous roadmap
 
 
@@ -621,13 +452,3 @@ def test_schedule_portfolio_cycle_is_an_error():
     ]
     with pytest.raises(ComputationError, match="A, B depend on each other in a cycle"):
         schedule_portfolio(items, capacity=10.0, quarter="2026Q4")
-
-
-def test_describe_summary_escapes_markdown_in_register_names(portfolio):
-    register, cases = portfolio
-    name = "Drop *all* [here](http://x)"
-    register = register.copy()
-    register.loc[register["id"] == "A", "name"] = name
-    cases = {**cases, "A": {**cases["A"], "name": name}}
-    text = describe_summary(select_portfolio(register, cases, PARAMS))
-    assert "Drop \\*all\\* \\[here\\]\\(http://x\\)" in text

@@ -58,19 +58,19 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from helpers.errors import ComputationError, PlaybookError
-from helpers.fmt import fmt_level, fmt_money, fmt_pct, fmt_text, fmt_worth
+from helpers.fmt import fmt_level, fmt_money
 from helpers.params import SCORING_METHODS, Params
+from helpers.portfolio_risk import prob_top_k, simulate_total_cost
+from helpers.registers import IN_SCOPE
 from helpers.scoring import (
     case_number,
     case_quantile,
     quantile_key,
-    quantile_points,
     score_initiatives,
     selection_values,
 )
 from helpers.timeline import schedule_portfolio
 
-IN_SCOPE = ("proposed", "approved", "in_progress")
 COMMITTED = ("approved", "in_progress")
 FRONTIER_MULTIPLIERS = tuple(round(0.5 + 0.1 * step, 1) for step in range(16))
 MONEY_METHODS = ("expected_npv",)
@@ -351,7 +351,7 @@ def build_model(
     (depends_on, satisfied dependencies, variant group, forced) and notes.
     """
     register = initiatives.set_index("id", drop=False)
-    status = register["status"].astype(str).str.lower().to_dict()
+    status = register["status"].to_dict()
     missing = set(missing)
     ids = sorted(scores.index)
     index = {initiative_id: i for i, initiative_id in enumerate(ids)}
@@ -365,9 +365,9 @@ def build_model(
     for initiative_id in ids:
         i = index[initiative_id]
         row = register.loc[initiative_id]
-        forced[i] = _truthy(row.get("must_do")) or status[initiative_id] in COMMITTED
+        forced[i] = bool(row["must_do"]) or status[initiative_id] in COMMITTED
         used, satisfied = [], []
-        for prerequisite in _as_list(row.get("depends_on")):
+        for prerequisite in row["depends_on"]:
             if prerequisite in index:
                 depends.append((i, index[prerequisite]))
                 used.append(prerequisite)
@@ -386,9 +386,9 @@ def build_model(
         details[initiative_id] = {
             "depends_on": used,
             "dependencies_done": satisfied,
-            "variant_of": _text_or_none(row.get("variant_of")),
+            "variant_of": row["variant_of"],
             "forced": bool(forced[i]),
-            "must_do": _truthy(row.get("must_do")),
+            "must_do": bool(row["must_do"]),
         }
     _propagate_blocks(ids, depends, blocked, block_reason)
     groups = _variant_groups(register, ids)
@@ -411,36 +411,10 @@ def build_model(
     return model, details, notes
 
 
-def _truthy(value: Any) -> bool:
-    """A register flag as a bool (blank and NA are false)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return False
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "yes", "1", "y")
-    return bool(value)
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(";") if part.strip()]
-    if isinstance(value, float) and math.isnan(value):
-        return []
-    return [str(part) for part in value]
-
-
-def _text_or_none(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def _is_committed(register: pd.DataFrame, status: Mapping[str, str], initiative_id: str) -> bool:
     if initiative_id not in register.index:
         return False
-    return status[initiative_id] in COMMITTED or _truthy(register.loc[initiative_id].get("must_do"))
+    return status[initiative_id] in COMMITTED or bool(register.loc[initiative_id, "must_do"])
 
 
 def _unavailable(prerequisite: str, status: Mapping[str, str], missing: set[str]) -> str:
@@ -468,8 +442,7 @@ def _variant_groups(register: pd.DataFrame, ids: list[str]) -> list[list[int]]:
     """Index groups of an initiative with its variants (only groups of two or more)."""
     index = {initiative_id: i for i, initiative_id in enumerate(ids)}
     parent = {
-        initiative_id: _text_or_none(register.loc[initiative_id].get("variant_of"))
-        for initiative_id in register.index
+        initiative_id: register.loc[initiative_id, "variant_of"] for initiative_id in register.index
     }
 
     def root(initiative_id: str) -> str:
@@ -508,7 +481,7 @@ def check_forced(model: SelectionModel, *, currency: str = "USD", level: float =
     cost = float(model.cost[members].sum()) if members else 0.0
     effort = float(model.effort[members].sum()) if members else 0.0
     listed = ", ".join(ids[i] for i in members)
-    label = f"P{100 * level:g}"
+    label = fmt_level(level)
     if cost > model.budget:
         raise ComputationError(
             f"must-dos and committed work ({listed}) need {fmt_money(cost, currency)} at "
@@ -581,8 +554,7 @@ def select_portfolio(
             f"budget must be above 0 and capacity 0 or more, got {budget:g} and {capacity:g}"
         )
 
-    status = initiatives["status"].astype(str).str.lower()
-    in_scope = initiatives[status.isin(IN_SCOPE)]
+    in_scope = initiatives[initiatives["status"].isin(IN_SCOPE)]
     missing_ids = sorted(set(missing) & set(in_scope["id"]))
     notes: list[str] = []
     usable: dict[str, Mapping[str, Any]] = {}
@@ -623,12 +595,12 @@ def select_portfolio(
     chosen = [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5]
 
     rng = np.random.default_rng(params.seed)
-    total_cost = _simulate_total_cost(
-        [usable[i] for i in chosen], rng, simulations, params.estimate_confidence, level
+    total_cost = simulate_total_cost(
+        [usable[i] for i in chosen], rng, simulations, params.estimate_confidence
     )
     prob_over = float(np.mean(total_cost > budget)) if len(chosen) else 0.0
     top_k = min(params.scoring.top_k, len(model.ids)) if model.ids else 0
-    prob_top = _prob_top_k(
+    prob_top = prob_top_k(
         model.ids, usable, top_k, np.random.default_rng(params.seed + 1), simulations
     )
 
@@ -724,11 +696,11 @@ def select_portfolio(
 
 
 def status_map(initiatives: pd.DataFrame) -> dict[str, str]:
-    """Each initiative's status, lower case."""
+    """Each initiative's status, as validation normalised it (``in_progress``, ...)."""
     return dict(
         zip(
-            initiatives["id"].astype(str),
-            initiatives["status"].astype(str).str.lower(),
+            initiatives["id"],
+            initiatives["status"],
             strict=True,
         )
     )
@@ -809,7 +781,7 @@ def explain_left_out(
     chosen = {i for i in range(len(ids)) if x[i] > 0.5}
     best = float(model.value @ x)
     group_of = {i: group for group in model.groups for i in group}
-    label = f"P{100 * level:g}"
+    label = fmt_level(level)
 
     def money(amount: float) -> str:
         if method in MONEY_METHODS:
@@ -920,171 +892,6 @@ _VALUE_NAMES = {
     "wsjf": "WSJF score",
     "profitability_index": "profitability index less 1",
 }
-
-
-def _simulate_total_cost(
-    cases: Sequence[Mapping[str, Any]],
-    rng: np.random.Generator,
-    simulations: int,
-    confidence: float,
-    level: float,
-) -> np.ndarray:
-    """Joint draws of the total delivery cost of ``cases`` (independent per case)."""
-    total = np.zeros(simulations)
-    for case in cases:
-        total += draw_cost(case, rng, simulations, confidence)
-    return total
-
-
-def draw_cost(
-    case: Mapping[str, Any], rng: np.random.Generator, size: int, confidence: float
-) -> np.ndarray:
-    """Draws of one case's calibrated delivery cost (currency).
-
-    From ``inputs.calibrated.cost`` {low, likely, high} with
-    ``ranges.sample_range``; from the case's cost quantiles when it has no range.
-    """
-    calibrated = (case.get("inputs") or {}).get("calibrated") or {}
-    cost_range = calibrated.get("cost") if isinstance(calibrated, Mapping) else None
-    if isinstance(cost_range, Mapping) and cost_range.get("low") is not None:
-        from helpers.ranges import sample_range
-
-        likely = cost_range.get("likely")
-        likely = None if likely is None or not math.isfinite(float(likely)) else float(likely)
-        return np.asarray(
-            sample_range(
-                rng,
-                float(cost_range["low"]),
-                likely,
-                float(cost_range["high"]),
-                confidence=confidence,
-                size=size,
-            ),
-            dtype=float,
-        )
-    return draw_from_quantiles(case.get("cost") or {}, rng, size)
-
-
-def draw_from_quantiles(
-    block: Mapping[str, Any], rng: np.random.Generator, size: int
-) -> np.ndarray:
-    """Draws from a distribution known by its quantiles (keys "0.1", "0.5"...).
-
-    Piecewise-linear quantile function through the given points, extended
-    linearly to levels 0 and 1 with the slope of the outermost segments. A
-    block with one point (or only a mean) gives that value.
-    """
-    points = quantile_points(block)
-    if len(points) == 0:
-        mean = block.get("mean") if isinstance(block, Mapping) else None
-        return np.full(size, float(mean) if mean is not None else math.nan)
-    if len(points) == 1:
-        return np.full(size, points[0, 1])
-    levels, values = points[:, 0], points[:, 1]
-    low_slope = (values[1] - values[0]) / (levels[1] - levels[0])
-    high_slope = (values[-1] - values[-2]) / (levels[-1] - levels[-2])
-    levels = np.concatenate([[0.0], levels, [1.0]])
-    values = np.concatenate(
-        [
-            [values[0] - low_slope * points[0, 0]],
-            values,
-            [values[-1] + high_slope * (1.0 - points[-1, 0])],
-        ]
-    )
-    return np.interp(rng.random(size), levels, values)
-
-
-def _prob_top_k(
-    ids: Sequence[str],
-    cases: Mapping[str, Mapping[str, Any]],
-    k: int,
-    rng: np.random.Generator,
-    simulations: int,
-) -> dict[str, float]:
-    """P(an initiative's NPV ranks in the top ``k``), NPVs redrawn independently."""
-    if not ids or k <= 0:
-        return {}
-    draws = np.vstack(
-        [draw_from_quantiles(cases[i].get("npv") or {}, rng, simulations) for i in ids]
-    )
-    draws = np.nan_to_num(draws, nan=-np.inf)
-    # rank 0 = highest NPV in each simulation; ties broken by id order (stable sort)
-    order = np.argsort(-draws, axis=0, kind="stable")
-    in_top = np.zeros(len(ids))
-    for position in range(min(k, len(ids))):
-        in_top += np.bincount(order[position], minlength=len(ids))
-    return {initiative_id: float(in_top[n] / simulations) for n, initiative_id in enumerate(ids)}
-
-
-# ---------------------------------------------------------------------------
-# Comparing with the previous quarter
-
-
-def compare_roadmaps(
-    previous: Mapping[str, Any] | None, current: Mapping[str, Any]
-) -> pd.DataFrame:
-    """What changed between two ``select`` documents, one row per initiative in either.
-
-    Columns: id, name, previous (funded / left out / not listed), current, change
-    (newly funded, dropped, still funded, still left out, new and funded, new
-    and left out, no longer listed), value_previous, value_current. Changes first.
-    Empty (same columns) when there is no previous roadmap.
-    """
-    columns = ["id", "name", "previous", "current", "change", "value_previous", "value_current"]
-    if not previous:
-        return pd.DataFrame(columns=columns)
-    before = previous.get("initiatives") or {}
-    after = current.get("initiatives") or {}
-    rows = []
-    for initiative_id in sorted(set(before) | set(after)):
-        old, new = before.get(initiative_id), after.get(initiative_id)
-        was = _state(old)
-        now = _state(new)
-        change = _CHANGES[(was, now)]
-        rows.append(
-            {
-                "id": initiative_id,
-                "name": (new or old or {}).get("name", initiative_id),
-                "previous": was,
-                "current": now,
-                "change": change,
-                "value_previous": (old or {}).get("value", math.nan),
-                "value_current": (new or {}).get("value", math.nan),
-            }
-        )
-    frame = pd.DataFrame(rows, columns=columns)
-    order = {change: rank for rank, change in enumerate(_CHANGE_ORDER)}
-    frame = frame.sort_values(
-        ["change", "id"], key=lambda s: s.map(order) if s.name == "change" else s
-    )
-    return frame.reset_index(drop=True)
-
-
-def _state(entry: Mapping[str, Any] | None) -> str:
-    if entry is None:
-        return "not listed"
-    return "funded" if entry.get("selected") else "left out"
-
-
-_CHANGES = {
-    ("left out", "funded"): "newly funded",
-    ("funded", "left out"): "dropped",
-    ("funded", "funded"): "still funded",
-    ("left out", "left out"): "still left out",
-    ("not listed", "funded"): "new and funded",
-    ("not listed", "left out"): "new and left out",
-    ("funded", "not listed"): "no longer listed",
-    ("left out", "not listed"): "no longer listed",
-}
-_CHANGE_ORDER = (
-    "newly funded",
-    "dropped",
-    "new and funded",
-    "new and left out",
-    "no longer listed",
-    "still funded",
-    "still left out",
-)
 
 
 def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
@@ -1210,455 +1017,3 @@ def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any
     except PlaybookError as exc:
         return None, f"the {previous} roadmap could not be selected: {exc}"
     return document, f"a selection computed now from the {previous} params and registers"
-
-
-# ---------------------------------------------------------------------------
-# Findings and tables for the roadmap report (plain text and DataFrames)
-
-REASON_LABELS = {
-    "budget": "budget",
-    "capacity": "IT capacity",
-    "budget_and_capacity": "budget and IT capacity",
-    "negative_value": "negative value",
-    "dependency": "a prerequisite",
-    "variant": "its variant chosen instead",
-    "tie": "a tie",
-}
-
-
-METHOD_LABELS = {
-    "expected_npv": "expected NPV",
-    "weighted": "weighted score",
-    "rice": "RICE",
-    "wsjf": "WSJF",
-    "profitability_index": "profitability index",
-}
-
-
-def method_label(method: str) -> str:
-    """How reports name a scoring method: ``expected_npv`` -> ``expected NPV``."""
-    return METHOD_LABELS.get(method, method.replace("_", " "))
-
-
-def _worth(value: float | None, document: Mapping[str, Any]) -> str:
-    money = document["method"] in MONEY_METHODS
-    return fmt_worth(value, money=money, currency=document["currency"])
-
-
-def _level_label(document: Mapping[str, Any]) -> str:
-    return fmt_level(document["budget_confidence"])
-
-
-def _names(document: Mapping[str, Any], ids: Iterable[str]) -> str:
-    items = document["initiatives"]
-    # register text goes into a Markdown sentence: escape its punctuation
-    return ", ".join(
-        f"{fmt_text(i)} ({fmt_text(items[i]['name'])})" if i in items else fmt_text(i) for i in ids
-    )
-
-
-def next_frontier_step(document: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The first frontier point above the budget that buys more value, or None."""
-    for point in document["frontier"]:
-        value = point["expected_value"]
-        margin = 1e-9 * max(abs(document["expected_value"]), 1.0)
-        if (
-            point["budget"] > document["budget"]
-            and value is not None
-            and value > document["expected_value"] + margin
-        ):
-            return point
-    return None
-
-
-def describe_summary(document: Mapping[str, Any]) -> str:
-    """The roadmap's summary as Markdown: what we fund, what it costs, the risk, the next slice."""
-    currency = document["currency"]
-    chosen = document["selected"]
-    level = _level_label(document)
-    lines = [
-        f"**Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}** "
-        f"(by {method_label(document['method'])}): {_names(document, chosen) or 'none'}.",
-        "",
-        f"- Expected value: **{_worth(document['expected_value'], document)}**"
-        + (
-            f" (expected NPV {fmt_money(document['expected_npv'], currency)})"
-            if document["method"] not in MONEY_METHODS
-            else ""
-        )
-        + ".",
-        f"- Cost: **{fmt_money(document['cost_p50'], currency)} at P50** and "
-        f"**{fmt_money(document['cost_at_confidence'], currency)} at {level}** (each "
-        f"initiative's {level}, summed: what the budget is planned on), against a budget of "
-        f"{fmt_money(document['budget'], currency)}.",
-        f"- Chance the portfolio overruns the budget: **{fmt_pct(document['prob_over_budget'])}**.",
-        f"- IT effort: {document['effort_used']:,.0f} of {document['capacity']:,.0f} "
-        f"person-weeks at {level}.",
-    ]
-    step = next_frontier_step(document)
-    if step is None:
-        lines.append(
-            f"- More budget (up to {fmt_money(document['frontier'][-1]['budget'], currency)}) "
-            "would buy nothing more: capacity, dependencies or value are the limit."
-            if document["frontier"]
-            else "- The frontier was not computed."
-        )
-    else:
-        added = sorted(set(step["selected"]) - set(chosen))
-        dropped = sorted(set(chosen) - set(step["selected"]))
-        changes = [f"adding {', '.join(added)}"] if added else []
-        changes += [f"dropping {', '.join(dropped)}"] if dropped else []
-        lines.append(
-            f"- Another {fmt_money(step['budget'] - document['budget'], currency)} (a budget of "
-            f"{fmt_money(step['budget'], currency)}) would add "
-            f"{_worth(step['expected_value'] - document['expected_value'], document)} of value"
-            + (f" ({'; '.join(changes)})" if changes else "")
-            + "."
-        )
-    if document["missing"]:
-        lines.append(
-            f"- **Missing business cases**: {', '.join(document['missing'])}; they are not in "
-            "this selection."
-        )
-    return "\n".join(lines)
-
-
-def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
-    """One row per initiative, chosen first then by value: decision, value, cost, effort, scores.
-
-    A pandas Styler (``.data`` is the DataFrame)."""
-    currency = document["currency"]
-    items = document["initiatives"]
-    level = _level_label(document)
-    ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
-    rows = []
-    for rank, initiative_id in enumerate(ranked, start=1):
-        entry = items[initiative_id]
-        decision = "fund" if entry["selected"] else "leave out"
-        if entry["selected"] and entry["forced"]:
-            decision = "fund (committed)"
-        rows.append(
-            {
-                "rank": rank,
-                "id": initiative_id,
-                "initiative": entry["name"],
-                "decision": decision,
-                "value": _worth(entry["value"], document),
-                f"cost {level}": fmt_money(entry["cost"], currency),
-                "IT person-weeks": f"{entry['effort']:,.0f}",
-                "P(loss)": fmt_pct(entry["prob_loss"]),
-                "profitability index": f"{entry['profitability_index']:.2f}",
-                "RICE": "–" if _nan(entry["rice"]) else f"{entry['rice']:,.0f}",
-                "WSJF": "–" if _nan(entry["wsjf"]) else f"{entry['wsjf']:,.0f}",
-                "weighted score": f"{entry['weighted_score']:.0f}",
-                f"P(top {document['top_k']})": fmt_pct(entry["prob_top_k"]),
-            }
-        )
-    if not rows:
-        return styled_table(pd.DataFrame({"rank": [], "id": [], "initiative": []}))
-    return styled_table(pd.DataFrame(rows))
-
-
-def describe_ranking(document: Mapping[str, Any]) -> str:
-    """One sentence on the ranking: the leader, and the most valuable initiative left out."""
-    items = document["initiatives"]
-    if not items:
-        return "No initiative has a business case yet."
-    label = method_label(document["method"])
-    leader = max(items, key=lambda i: (items[i]["value"], i))
-    text = (
-        f"Ranked by {label}, funded first: {leader} leads with "
-        f"{_worth(items[leader]['value'], document)}."
-    )
-    left = [i for i, e in items.items() if not e["selected"] and e["value"] > 0]
-    if left:
-        best = max(left, key=lambda i: (items[i]["value"], i))
-        text += (
-            f" The most valuable initiative left out is {best} "
-            f"({_worth(items[best]['value'], document)}): {items[best].get('reason', '')}."
-        )
-    return text
-
-
-def styled_table(frame: pd.DataFrame) -> Any:
-    """A table for reports: every cell in full (no ``...``), text escaped, no index."""
-    return frame.style.format(escape="html").hide(axis="index")
-
-
-def _nan(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def describe_frontier(document: Mapping[str, Any]) -> str:
-    """One sentence on what more (or less) budget would buy."""
-    currency = document["currency"]
-    points = [p for p in document["frontier"] if p["expected_value"] is not None]
-    if not points:
-        return "No frontier: the must-dos do not fit any of the budgets tried."
-    low, high = points[0], points[-1]
-    step = next_frontier_step(document)
-    text = (
-        f"From {fmt_money(low['budget'], currency)} to {fmt_money(high['budget'], currency)} "
-        f"the best plan is worth {_worth(low['expected_value'], document)} to "
-        f"{_worth(high['expected_value'], document)}; at this quarter's budget, "
-        f"{_worth(document['expected_value'], document)}. "
-    )
-    if step is None:
-        return text + "Above this budget the value stops rising."
-    return text + (
-        f"The next step up is at {fmt_money(step['budget'], currency)}, worth "
-        f"{_worth(step['expected_value'] - document['expected_value'], document)} more."
-    )
-
-
-def describe_value_cost(document: Mapping[str, Any]) -> str:
-    """One sentence on value for money across the initiatives."""
-    items = document["initiatives"]
-    if not items:
-        return "No initiative has a business case yet."
-    negative = sorted(i for i, e in items.items() if e["expected_npv"] < 0)
-    best = max(items, key=lambda i: (items[i]["profitability_index"], i))
-    text = (
-        f"{best} returns the most per unit of cost (profitability index "
-        f"{items[best]['profitability_index']:.2f}). "
-    )
-    if negative:
-        text += (
-            f"{len(negative)} of {len(items)} initiatives are expected to lose money: "
-            f"{', '.join(negative)}."
-        )
-    else:
-        text += "Every initiative is expected to earn more than it costs."
-    return text
-
-
-def fmt_timeline_table(document: Mapping[str, Any]) -> Any:
-    """The schedule as a table (Styler): start and end (week and date), people a week."""
-    rows = [
-        {
-            "id": row["id"],
-            "initiative": row["name"],
-            "start": f"week {row['start_week']:.0f} ({row['start_date']})",
-            "end": f"week {row['end_week']:.1f} ({row['end_date']})",
-            "people a week": f"{row['people']:.1f}",
-            "after": ", ".join(row["depends_on"]) or "–",
-            "ends after the quarter": "yes" if row["past_quarter"] else "no",
-        }
-        for row in document.get("timeline") or []
-    ]
-    return styled_table(pd.DataFrame(rows))
-
-
-def describe_timeline(document: Mapping[str, Any]) -> str:
-    """One sentence on when the chosen work ends."""
-    rows = document.get("timeline") or []
-    if not rows:
-        return "Nothing is funded, so nothing is scheduled."
-    last = max(rows, key=lambda row: row["end_week"])
-    late = [row["id"] for row in rows if row["past_quarter"]]
-    text = (
-        f"On P50 durations and within {document['capacity'] / 13:.1f} IT people a week, the "
-        f"chosen work ends in week {last['end_week']:.0f} ({last['end_date']}, {last['id']}). "
-    )
-    if late:
-        text += f"{len(late)} run past the quarter's 13 weeks: {', '.join(late)}."
-    else:
-        text += "Everything finishes within the quarter."
-    return text
-
-
-def describe_rank_stability(document: Mapping[str, Any]) -> str:
-    """One sentence on which rankings are firm and which could swap."""
-    items = document["initiatives"]
-    k = document["top_k"]
-    if not items or k == 0:
-        return "No initiative to rank."
-    firm = sorted(i for i, e in items.items() if (e["prob_top_k"] or 0) >= 0.8)
-    shaky = sorted(i for i, e in items.items() if 0.2 <= (e["prob_top_k"] or 0) < 0.8)
-    text = f"Redrawing every NPV from its range, {', '.join(firm) or 'no initiative'} "
-    text += f"stay{'s' if len(firm) == 1 else ''} in the top {k} in at least 80% of draws"
-    if shaky:
-        text += f"; {', '.join(shaky)} could move in or out, so their order is not settled"
-    return text + "."
-
-
-def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
-    """The initiatives left out, by value, with the reason in words (Styler)."""
-    items = document["initiatives"]
-    left = sorted(
-        (i for i, e in items.items() if not e["selected"]), key=lambda i: (-items[i]["value"], i)
-    )
-    rows = [
-        {
-            "id": i,
-            "initiative": items[i]["name"],
-            "value": _worth(items[i]["value"], document),
-            "left out because of": REASON_LABELS.get(items[i].get("reason_code"), "–"),
-            "detail": items[i].get("reason", ""),
-        }
-        for i in left
-    ]
-    rows += [
-        {
-            "id": i,
-            "initiative": "",
-            "value": "–",
-            "left out because of": "no business case",
-            "detail": "its case is missing (failed or not run); it was not considered",
-        }
-        for i in document["missing"]
-    ]
-    columns = ["id", "initiative", "value", "left out because of", "detail"]
-    return styled_table(pd.DataFrame(rows, columns=columns))
-
-
-def describe_left_out(document: Mapping[str, Any]) -> str:
-    """One sentence counting the reasons initiatives were left out."""
-    items = document["initiatives"]
-    codes = [e.get("reason_code") for e in items.values() if not e["selected"]]
-    if not codes and not document["missing"]:
-        return "Every initiative with a business case is funded."
-    counts = pd.Series([REASON_LABELS.get(c, "other") for c in codes]).value_counts()
-    parts = [f"{n} for {label}" for label, n in counts.items()]
-    if document["missing"]:
-        parts.append(f"{len(document['missing'])} for want of a business case")
-    total = len(codes) + len(document["missing"])
-    return f"{total} initiative{'s' if total != 1 else ''} left out: " + "; ".join(parts) + "."
-
-
-def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> Any:
-    """``compare_roadmaps``'s table with the values formatted for reading (Styler)."""
-    shown = table.copy()
-    for column in ("value_previous", "value_current"):
-        shown[column] = [
-            "–" if _nan(v) else _worth(float(v), document) for v in shown[column].astype(float)
-        ]
-    return styled_table(
-        shown.rename(
-            columns={
-                "value_previous": "value then",
-                "value_current": "value now",
-                "name": "initiative",
-            }
-        )
-    )
-
-
-def describe_changes(table: pd.DataFrame, source: str) -> str:
-    """One sentence on what changed since the previous quarter's roadmap."""
-    if table.empty:
-        return f"Nothing to compare with: {source}."
-    moved = table[table["change"].isin(["newly funded", "dropped", "new and funded"])]
-    if moved.empty:
-        return f"Compared with {source}, the funded set is unchanged."
-    parts = [
-        f"{change}: {', '.join(group['id'])}"
-        for change, group in moved.groupby("change", sort=False)
-    ]
-    return f"Compared with {source}: " + "; ".join(parts) + "."
-
-
-def describe_method(document: Mapping[str, Any]) -> str:
-    """The method and assumptions as Markdown, with this run's figures."""
-    level = _level_label(document)
-    weights = ", ".join(f"{k} {v:g}" for k, v in document["weights"].items())
-    notes = "".join(f"\n- {note}" for note in document["notes"])
-    return f"""- **Value**: the selection maximises the sum of each initiative's
-  {method_label(document["method"])} value. Expected NPV is money; for the other methods the
-  score itself is the value (profitability index minus 1, so that loss-makers count as negative).
-  The weighted score averages criteria rescaled to 0–100 across this quarter's initiatives
-  (chance of a loss inverted) with weights {weights}.
-- **Exact choice**: an integer program (scipy `milp`, HiGHS, zero optimality gap): the sum of
-  costs at {level} within the budget, the sum of IT effort at {level} within capacity, every
-  prerequisite funded with its dependant (a prerequisite already done counts as met; one
-  rejected or without a case rules its dependants out), at most one of an initiative and its
-  lean variants, must-dos and approved or in-progress work always in. Among plans of equal value
-  the cheaper wins. An initiative with negative value is funded only when forced or as the
-  prerequisite of something worth more.
-- **Costs** are the calibrated business cases' delivery costs (past actuals adjust each estimate
-  when calibration is on). The chance of overrunning draws each chosen initiative's cost from its
-  calibrated range, independently, {document["simulations"]:,} times; costs that overrun together
-  would make it higher.
-- **Frontier**: the same program at 16 budgets from 0.5× to 2× the budget.
-- **Rank stability**: each NPV redrawn from its case's quantiles, independently; the share of
-  draws in which it ranks in the top {document["top_k"]}.
-- **Reasons**: found by testing, not guessed: an initiative worth something whose prerequisites
-  are available was kept out by what was left of the budget or capacity; forcing it in and
-  re-solving shows the value making room would cost.
-- **Timeline**: greedy scheduling in priority (value) order from the quarter start, each
-  initiative on its P50 duration and P50 effort, within capacity ÷ 13 people a week, after its
-  prerequisites.{notes}"""
-
-
-def what_if_controls(document: Mapping[str, Any]) -> dict[str, Any]:
-    """Slider settings for the what-if panel: budget and capacity from a quarter to
-    2.5 times this quarter's, the scoring methods, each weight from 0 to 1."""
-    budget, capacity = document["budget"], document["capacity"]
-    return {
-        "budget": {
-            "value": budget,
-            "min": 0.25 * budget,
-            "max": 2.5 * budget,
-            "step": 0.05 * budget,
-        },
-        "capacity": {
-            "value": capacity,
-            "min": 0.25 * capacity,
-            "max": 2.5 * capacity,
-            "step": 0.05 * capacity,
-        },
-        "method": {"options": list(SCORING_METHODS), "value": document["method"]},
-        "weights": {
-            name: {"value": weight, "min": 0.0, "max": 1.0, "step": 0.05}
-            for name, weight in document["weights"].items()
-        },
-    }
-
-
-def what_if_selection(
-    initiatives: pd.DataFrame,
-    cases: Mapping[str, Mapping[str, Any]],
-    params: Params,
-    *,
-    missing: Iterable[str] = (),
-    budget: float | None = None,
-    capacity: float | None = None,
-    method: str | None = None,
-    **weights: float,
-) -> Any:
-    """The selection under another budget, capacity, method or weights, as a small table (Styler).
-
-    ``weights`` are criterion=weight (only those given change). Errors (e.g. a
-    budget too small for the must-dos) come back as a one-row table saying so.
-    """
-    merged = dict(params.scoring.weights)
-    merged.update({k: float(v) for k, v in weights.items()})
-    if sum(merged.values()) <= 0:
-        merged = dict(params.scoring.weights)
-    try:
-        document = select_portfolio(
-            initiatives,
-            cases,
-            params,
-            budget=budget,
-            capacity=capacity,
-            method=method,
-            weights=merged,
-            missing=missing,
-            explain=False,
-            frontier=False,
-        )
-    except ComputationError as exc:
-        return styled_table(pd.DataFrame({"what if": ["no plan"], "result": [str(exc)]}))
-    currency = document["currency"]
-    level = _level_label(document)
-    rows = {
-        "fund": ", ".join(document["selected"]) or "nothing",
-        "expected value": _worth(document["expected_value"], document),
-        "expected NPV": fmt_money(document["expected_npv"], currency),
-        f"cost at {level}": fmt_money(document["cost_at_confidence"], currency),
-        "cost at P50": fmt_money(document["cost_p50"], currency),
-        "chance of overrunning the budget": fmt_pct(document["prob_over_budget"]),
-        "IT person-weeks used": f"{document['effort_used']:,.0f} of {document['capacity']:,.0f}",
-    }
-    return styled_table(pd.DataFrame({"what if": list(rows), "result": list(rows.values())}))

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.charts.style import money_axis, money_label, new_figure
+from helpers.charts.style import escape_mathtext, money_axis, money_label, new_figure
 from helpers.fmt import fmt_level, fmt_pct
 from helpers.timeline import WEEKS_PER_QUARTER
 
@@ -22,10 +22,6 @@ CHOSEN = "#0072B2"
 FORCED = "#003F63"
 LEFT_OUT = "#A6A6A6"
 ACCENT = "#D55E00"
-
-
-def _text(value: Any) -> str:
-    return str(value).replace("$", r"\$")
 
 
 def _colour(entry: Mapping[str, Any]) -> str:
@@ -58,7 +54,7 @@ def plot_budget_use(document: Mapping[str, Any]) -> Figure:
             axis.text(
                 left + entry["cost"] / 2,
                 0,
-                initiative_id,
+                escape_mathtext(initiative_id),
                 ha="center",
                 va="center",
                 color="white",
@@ -147,7 +143,7 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
             edgecolor="white",
         )
         axis.annotate(
-            _text(initiative_id),
+            escape_mathtext(initiative_id),
             (entry["cost"], entry["value"]),
             xytext=(4, 4),
             textcoords="offset points",
@@ -192,7 +188,7 @@ def plot_timeline(document: Mapping[str, Any]) -> Figure:
     axis.axvline(WEEKS_PER_QUARTER, color=ACCENT, linestyle="--", linewidth=1)
     axis.text(WEEKS_PER_QUARTER, -0.9, " quarter ends", color=ACCENT, fontsize=8)
     axis.set_yticks(range(len(rows)))
-    axis.set_yticklabels([_text(row["id"]) for row in rows], fontsize=8)
+    axis.set_yticklabels([escape_mathtext(row["id"]) for row in rows], fontsize=8)
     axis.invert_yaxis()
     axis.set_xlim(0, max([row["end_week"] for row in rows] + [WEEKS_PER_QUARTER]) + 3)
     axis.set_xlabel(
@@ -211,7 +207,7 @@ def plot_rank_stability(document: Mapping[str, Any]) -> Figure:
     shares = [items[i]["prob_top_k"] or 0.0 for i in ranked]
     axis.barh(range(len(ranked)), shares, color=[_colour(items[i]) for i in ranked], height=0.6)
     axis.set_yticks(range(len(ranked)))
-    axis.set_yticklabels([_text(i) for i in ranked], fontsize=8)
+    axis.set_yticklabels([escape_mathtext(i) for i in ranked], fontsize=8)
     axis.invert_yaxis()
     axis.set_xlim(0, 1)
     axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt_pct(value)))

@@ -42,3 +42,35 @@ ACTION_HEADLINES = {
 def input_label(name: str) -> str:
     """A business-case input as a report names it: ``benefit`` -> ``Annual benefit``."""
     return INPUT_LABELS[name]
+
+
+# roadmap
+
+METHOD_LABELS = {
+    "expected_npv": "expected NPV",
+    "weighted": "weighted score",
+    "rice": "RICE",
+    "wsjf": "WSJF",
+    "profitability_index": "profitability index",
+}
+
+# the words for the ``reason_code`` of an initiative left out of the roadmap
+REASON_LABELS = {
+    "budget": "budget",
+    "capacity": "IT capacity",
+    "budget_and_capacity": "budget and IT capacity",
+    "negative_value": "negative value",
+    "dependency": "a prerequisite",
+    "variant": "its variant chosen instead",
+    "tie": "a tie",
+}
+
+
+def method_label(method: str) -> str:
+    """How reports name a scoring method: ``expected_npv`` -> ``expected NPV``."""
+    return METHOD_LABELS.get(method, method.replace("_", " "))
+
+
+def reason_label(code: str | None) -> str:
+    """A left-out initiative's ``reason_code`` in words: ``capacity`` -> ``IT capacity``."""
+    return REASON_LABELS.get(code, "–") if code else "–"

@@ -1,0 +1,587 @@
+"""The roadmap report in words and tables, from the ``select`` document (roadmap.json).
+
+``helpers.selection.select_portfolio`` computes the document; this module says
+it: the summary and one sentence per question of the roadmap notebook
+(``describe_*``, Markdown with ``$`` and register text escaped), its tables
+(``fmt_*_table``, escaped Stylers with stable ids), the what-if panel, what
+changed since the previous quarter, and the plain text ``playbook select``
+prints. Every level label comes from the document's ``budget_confidence``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from helpers.errors import ComputationError
+from helpers.fmt import fmt_money, fmt_pct, fmt_worth
+from helpers.params import SCORING_METHODS, Params
+from helpers.report.labels import REASON_LABELS, level_label, method_label
+from helpers.report.markdown import escape_text, returns_markdown
+from helpers.report.tables import styled_table
+from helpers.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
+from helpers.timeline import WEEKS_PER_QUARTER
+
+
+def _worth(value: float | None, document: Mapping[str, Any]) -> str:
+    money = document["method"] in MONEY_METHODS
+    return fmt_worth(value, money=money, currency=document["currency"])
+
+
+def _level_label(document: Mapping[str, Any]) -> str:
+    return level_label(document["budget_confidence"])
+
+
+def _ids(ids: Iterable[str]) -> str:
+    """Register ids for a Markdown sentence, escaped, comma-separated."""
+    return ", ".join(escape_text(i) for i in ids)
+
+
+def _names(document: Mapping[str, Any], ids: Iterable[str]) -> str:
+    items = document["initiatives"]
+    return ", ".join(
+        f"{escape_text(i)} ({escape_text(items[i]['name'])})" if i in items else escape_text(i)
+        for i in ids
+    )
+
+
+def _nan(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def next_frontier_step(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The first frontier point above the budget that buys more value, or None."""
+    for point in document["frontier"]:
+        value = point["expected_value"]
+        margin = 1e-9 * max(abs(document["expected_value"]), 1.0)
+        if (
+            point["budget"] > document["budget"]
+            and value is not None
+            and value > document["expected_value"] + margin
+        ):
+            return point
+    return None
+
+
+@returns_markdown
+def describe_summary(document: Mapping[str, Any]) -> str:
+    """The roadmap's summary as Markdown: what we fund, what it costs, the risk, the next slice."""
+    currency = document["currency"]
+    chosen = document["selected"]
+    level = _level_label(document)
+    lines = [
+        f"**Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}** "
+        f"(by {method_label(document['method'])}): {_names(document, chosen) or 'none'}.",
+        "",
+        f"- Expected value: **{_worth(document['expected_value'], document)}**"
+        + (
+            f" (expected NPV {fmt_money(document['expected_npv'], currency)})"
+            if document["method"] not in MONEY_METHODS
+            else ""
+        )
+        + ".",
+        f"- Cost: **{fmt_money(document['cost_p50'], currency)} at P50** and "
+        f"**{fmt_money(document['cost_at_confidence'], currency)} at {level}** (each "
+        f"initiative's {level}, summed: what the budget is planned on), against a budget of "
+        f"{fmt_money(document['budget'], currency)}.",
+        f"- Chance the portfolio overruns the budget: **{fmt_pct(document['prob_over_budget'])}**.",
+        f"- IT effort: {document['effort_used']:,.0f} of {document['capacity']:,.0f} "
+        f"person-weeks at {level}.",
+    ]
+    step = next_frontier_step(document)
+    if step is None:
+        lines.append(
+            f"- More budget (up to {fmt_money(document['frontier'][-1]['budget'], currency)}) "
+            "would buy nothing more: capacity, dependencies or value are the limit."
+            if document["frontier"]
+            else "- The frontier was not computed."
+        )
+    else:
+        added = sorted(set(step["selected"]) - set(chosen))
+        dropped = sorted(set(chosen) - set(step["selected"]))
+        changes = [f"adding {_ids(added)}"] if added else []
+        changes += [f"dropping {_ids(dropped)}"] if dropped else []
+        lines.append(
+            f"- Another {fmt_money(step['budget'] - document['budget'], currency)} (a budget of "
+            f"{fmt_money(step['budget'], currency)}) would add "
+            f"{_worth(step['expected_value'] - document['expected_value'], document)} of value"
+            + (f" ({'; '.join(changes)})" if changes else "")
+            + "."
+        )
+    if document["missing"]:
+        lines.append(
+            f"- **Missing business cases**: {_ids(document['missing'])}; they are not in "
+            "this selection."
+        )
+    return "\n".join(lines)
+
+
+def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
+    """One row per initiative, chosen first then by value: decision, value, cost, effort, scores.
+
+    A pandas Styler (``.data`` is the DataFrame)."""
+    currency = document["currency"]
+    items = document["initiatives"]
+    level = _level_label(document)
+    ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
+    rows = []
+    for rank, initiative_id in enumerate(ranked, start=1):
+        entry = items[initiative_id]
+        decision = "fund" if entry["selected"] else "leave out"
+        if entry["selected"] and entry["forced"]:
+            decision = "fund (committed)"
+        rows.append(
+            {
+                "rank": rank,
+                "id": initiative_id,
+                "initiative": entry["name"],
+                "decision": decision,
+                "value": _worth(entry["value"], document),
+                f"cost {level}": fmt_money(entry["cost"], currency),
+                "IT person-weeks": f"{entry['effort']:,.0f}",
+                "P(loss)": fmt_pct(entry["prob_loss"]),
+                "profitability index": f"{entry['profitability_index']:.2f}",
+                "RICE": "–" if _nan(entry["rice"]) else f"{entry['rice']:,.0f}",
+                "WSJF": "–" if _nan(entry["wsjf"]) else f"{entry['wsjf']:,.0f}",
+                "weighted score": f"{entry['weighted_score']:.0f}",
+                f"P(top {document['top_k']})": fmt_pct(entry["prob_top_k"]),
+            }
+        )
+    if not rows:
+        rows_frame = pd.DataFrame({"rank": [], "id": [], "initiative": []})
+        return styled_table(rows_frame, name="roadmap-ranked")
+    return styled_table(pd.DataFrame(rows), name="roadmap-ranked")
+
+
+@returns_markdown
+def describe_ranking(document: Mapping[str, Any]) -> str:
+    """One sentence on the ranking: the leader, and the most valuable initiative left out."""
+    items = document["initiatives"]
+    if not items:
+        return "No initiative has a business case yet."
+    label = method_label(document["method"])
+    leader = max(items, key=lambda i: (items[i]["value"], i))
+    text = (
+        f"Ranked by {label}, funded first: {escape_text(leader)} leads with "
+        f"{_worth(items[leader]['value'], document)}."
+    )
+    left = [i for i, e in items.items() if not e["selected"] and e["value"] > 0]
+    if left:
+        best = max(left, key=lambda i: (items[i]["value"], i))
+        text += (
+            f" The most valuable initiative left out is {escape_text(best)} "
+            f"({_worth(items[best]['value'], document)}): "
+            f"{escape_text(items[best].get('reason', ''))}."
+        )
+    return text
+
+
+@returns_markdown
+def describe_frontier(document: Mapping[str, Any]) -> str:
+    """One sentence on what more (or less) budget would buy."""
+    currency = document["currency"]
+    points = [p for p in document["frontier"] if p["expected_value"] is not None]
+    if not points:
+        return "No frontier: the must-dos do not fit any of the budgets tried."
+    low, high = points[0], points[-1]
+    step = next_frontier_step(document)
+    text = (
+        f"From {fmt_money(low['budget'], currency)} to {fmt_money(high['budget'], currency)} "
+        f"the best plan is worth {_worth(low['expected_value'], document)} to "
+        f"{_worth(high['expected_value'], document)}; at this quarter's budget, "
+        f"{_worth(document['expected_value'], document)}. "
+    )
+    if step is None:
+        return text + "Above this budget the value stops rising."
+    return text + (
+        f"The next step up is at {fmt_money(step['budget'], currency)}, worth "
+        f"{_worth(step['expected_value'] - document['expected_value'], document)} more."
+    )
+
+
+@returns_markdown
+def describe_value_cost(document: Mapping[str, Any]) -> str:
+    """One sentence on value for money across the initiatives."""
+    items = document["initiatives"]
+    if not items:
+        return "No initiative has a business case yet."
+    negative = sorted(i for i, e in items.items() if e["expected_npv"] < 0)
+    best = max(items, key=lambda i: (items[i]["profitability_index"], i))
+    text = (
+        f"{escape_text(best)} returns the most per unit of cost (profitability index "
+        f"{items[best]['profitability_index']:.2f}). "
+    )
+    if negative:
+        text += (
+            f"{len(negative)} of {len(items)} initiatives are expected to lose money: "
+            f"{_ids(negative)}."
+        )
+    else:
+        text += "Every initiative is expected to earn more than it costs."
+    return text
+
+
+def fmt_timeline_table(document: Mapping[str, Any]) -> Any:
+    """The schedule as a table (Styler): start and end (week and date), people a week."""
+    rows = [
+        {
+            "id": row["id"],
+            "initiative": row["name"],
+            "start": f"week {row['start_week']:.0f} ({row['start_date']})",
+            "end": f"week {row['end_week']:.1f} ({row['end_date']})",
+            "people a week": f"{row['people']:.1f}",
+            "after": ", ".join(row["depends_on"]) or "–",
+            "ends after the quarter": "yes" if row["past_quarter"] else "no",
+        }
+        for row in document.get("timeline") or []
+    ]
+    return styled_table(pd.DataFrame(rows), name="roadmap-timeline")
+
+
+@returns_markdown
+def describe_timeline(document: Mapping[str, Any]) -> str:
+    """One sentence on when the chosen work ends."""
+    rows = document.get("timeline") or []
+    if not rows:
+        return "Nothing is funded, so nothing is scheduled."
+    last = max(rows, key=lambda row: row["end_week"])
+    late = [row["id"] for row in rows if row["past_quarter"]]
+    text = (
+        f"On P50 durations and within {document['capacity'] / WEEKS_PER_QUARTER:.1f} IT people "
+        "a week, the "
+        f"chosen work ends in week {last['end_week']:.0f} ({last['end_date']}, "
+        f"{escape_text(last['id'])}). "
+    )
+    if late:
+        text += f"{len(late)} run past the quarter's {WEEKS_PER_QUARTER} weeks: {_ids(late)}."
+    else:
+        text += "Everything finishes within the quarter."
+    return text
+
+
+@returns_markdown
+def describe_rank_stability(document: Mapping[str, Any]) -> str:
+    """One sentence on which rankings are firm and which could swap."""
+    items = document["initiatives"]
+    k = document["top_k"]
+    if not items or k == 0:
+        return "No initiative to rank."
+    firm = sorted(i for i, e in items.items() if (e["prob_top_k"] or 0) >= 0.8)
+    shaky = sorted(i for i, e in items.items() if 0.2 <= (e["prob_top_k"] or 0) < 0.8)
+    text = f"Redrawing every NPV from its range, {_ids(firm) or 'no initiative'} "
+    text += f"stay{'s' if len(firm) == 1 else ''} in the top {k} in at least 80% of draws"
+    if shaky:
+        text += f"; {_ids(shaky)} could move in or out, so their order is not settled"
+    return text + "."
+
+
+def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
+    """The initiatives left out, by value, with the reason in words (Styler)."""
+    items = document["initiatives"]
+    left = sorted(
+        (i for i, e in items.items() if not e["selected"]), key=lambda i: (-items[i]["value"], i)
+    )
+    rows = [
+        {
+            "id": i,
+            "initiative": items[i]["name"],
+            "value": _worth(items[i]["value"], document),
+            "left out because of": REASON_LABELS.get(items[i].get("reason_code"), "–"),
+            "detail": items[i].get("reason", ""),
+        }
+        for i in left
+    ]
+    rows += [
+        {
+            "id": i,
+            "initiative": "",
+            "value": "–",
+            "left out because of": "no business case",
+            "detail": "its case is missing (failed or not run); it was not considered",
+        }
+        for i in document["missing"]
+    ]
+    columns = ["id", "initiative", "value", "left out because of", "detail"]
+    return styled_table(pd.DataFrame(rows, columns=columns), name="roadmap-left-out")
+
+
+@returns_markdown
+def describe_left_out(document: Mapping[str, Any]) -> str:
+    """One sentence counting the reasons initiatives were left out."""
+    items = document["initiatives"]
+    codes = [e.get("reason_code") for e in items.values() if not e["selected"]]
+    if not codes and not document["missing"]:
+        return "Every initiative with a business case is funded."
+    counts = pd.Series([REASON_LABELS.get(c, "other") for c in codes]).value_counts()
+    parts = [f"{n} for {label}" for label, n in counts.items()]
+    if document["missing"]:
+        parts.append(f"{len(document['missing'])} for want of a business case")
+    total = len(codes) + len(document["missing"])
+    return f"{total} initiative{'s' if total != 1 else ''} left out: " + "; ".join(parts) + "."
+
+
+# ---------------------------------------------------------------------------
+# What changed since the previous quarter
+
+
+def compare_roadmaps(
+    previous: Mapping[str, Any] | None, current: Mapping[str, Any]
+) -> pd.DataFrame:
+    """What changed between two ``select`` documents, one row per initiative in either.
+
+    Columns: id, name, previous (funded / left out / not listed), current, change
+    (newly funded, dropped, still funded, still left out, new and funded, new
+    and left out, no longer listed), value_previous, value_current. Changes first.
+    Empty (same columns) when there is no previous roadmap.
+    """
+    columns = ["id", "name", "previous", "current", "change", "value_previous", "value_current"]
+    if not previous:
+        return pd.DataFrame(columns=columns)
+    before = previous.get("initiatives") or {}
+    after = current.get("initiatives") or {}
+    rows = []
+    for initiative_id in sorted(set(before) | set(after)):
+        old, new = before.get(initiative_id), after.get(initiative_id)
+        was = _state(old)
+        now = _state(new)
+        change = _CHANGES[(was, now)]
+        rows.append(
+            {
+                "id": initiative_id,
+                "name": (new or old or {}).get("name", initiative_id),
+                "previous": was,
+                "current": now,
+                "change": change,
+                "value_previous": (old or {}).get("value", math.nan),
+                "value_current": (new or {}).get("value", math.nan),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=columns)
+    order = {change: rank for rank, change in enumerate(_CHANGE_ORDER)}
+    frame = frame.sort_values(
+        ["change", "id"], key=lambda s: s.map(order) if s.name == "change" else s
+    )
+    return frame.reset_index(drop=True)
+
+
+def _state(entry: Mapping[str, Any] | None) -> str:
+    if entry is None:
+        return "not listed"
+    return "funded" if entry.get("selected") else "left out"
+
+
+_CHANGES = {
+    ("left out", "funded"): "newly funded",
+    ("funded", "left out"): "dropped",
+    ("funded", "funded"): "still funded",
+    ("left out", "left out"): "still left out",
+    ("not listed", "funded"): "new and funded",
+    ("not listed", "left out"): "new and left out",
+    ("funded", "not listed"): "no longer listed",
+    ("left out", "not listed"): "no longer listed",
+}
+_CHANGE_ORDER = (
+    "newly funded",
+    "dropped",
+    "new and funded",
+    "new and left out",
+    "no longer listed",
+    "still funded",
+    "still left out",
+)
+
+
+def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> Any:
+    """``compare_roadmaps``'s table with the values formatted for reading (Styler)."""
+    shown = table.copy()
+    for column in ("value_previous", "value_current"):
+        shown[column] = [
+            "–" if _nan(v) else _worth(float(v), document) for v in shown[column].astype(float)
+        ]
+    renamed = shown.rename(
+        columns={"value_previous": "value then", "value_current": "value now", "name": "initiative"}
+    )
+    return styled_table(renamed, name="roadmap-changes")
+
+
+@returns_markdown
+def describe_changes(table: pd.DataFrame, source: str) -> str:
+    """One sentence on what changed since the previous quarter's roadmap.
+
+    ``source`` says where the previous roadmap came from (``load_previous_roadmap``)."""
+    if table.empty:
+        return f"Nothing to compare with: {source}."
+    moved = table[table["change"].isin(["newly funded", "dropped", "new and funded"])]
+    if moved.empty:
+        return f"Compared with {source}, the funded set is unchanged."
+    parts = [
+        f"{change}: {_ids(group['id'])}" for change, group in moved.groupby("change", sort=False)
+    ]
+    return f"Compared with {source}: " + "; ".join(parts) + "."
+
+
+# ---------------------------------------------------------------------------
+# Method and assumptions
+
+
+@returns_markdown
+def describe_method(document: Mapping[str, Any]) -> str:
+    """The method and assumptions as Markdown, with this run's figures."""
+    level = _level_label(document)
+    weights = ", ".join(f"{k} {v:g}" for k, v in document["weights"].items())
+    notes = "".join(f"\n- {escape_text(note)}" for note in document["notes"])
+    low, high = FRONTIER_MULTIPLIERS[0], FRONTIER_MULTIPLIERS[-1]
+    budgets = f"{len(FRONTIER_MULTIPLIERS)} budgets from {low:g}× to {high:g}×"
+    people = f"capacity ÷ {WEEKS_PER_QUARTER} people a week"
+    return f"""- **Value**: the selection maximises the sum of each initiative's
+  {method_label(document["method"])} value. Expected NPV is money; for the other methods the
+  score itself is the value (profitability index minus 1, so that loss-makers count as negative).
+  The weighted score averages criteria rescaled to 0–100 across this quarter's initiatives
+  (chance of a loss inverted) with weights {weights}.
+- **Exact choice**: an integer program (scipy `milp`, HiGHS, zero optimality gap): the sum of
+  costs at {level} within the budget, the sum of IT effort at {level} within capacity, every
+  prerequisite funded with its dependant (a prerequisite already done counts as met; one
+  rejected or without a case rules its dependants out), at most one of an initiative and its
+  lean variants, must-dos and approved or in-progress work always in. Among plans of equal value
+  the cheaper wins. An initiative with negative value is funded only when forced or as the
+  prerequisite of something worth more.
+- **Costs** are the calibrated business cases' delivery costs (past actuals adjust each estimate
+  when calibration is on). The chance of overrunning draws each chosen initiative's cost from its
+  calibrated range, independently, {document["simulations"]:,} times; costs that overrun together
+  would make it higher.
+- **Frontier**: the same program at {budgets} the budget.
+- **Rank stability**: each NPV redrawn from its case's quantiles, independently; the share of
+  draws in which it ranks in the top {document["top_k"]}.
+- **Reasons**: found by testing, not guessed: an initiative worth something whose prerequisites
+  are available was kept out by what was left of the budget or capacity; forcing it in and
+  re-solving shows the value making room would cost.
+- **Timeline**: greedy scheduling in priority (value) order from the quarter start, each
+  initiative on its P50 duration and P50 effort, within {people}, after its
+  prerequisites.{notes}"""
+
+
+# ---------------------------------------------------------------------------
+# The what-if panel
+
+
+def what_if_controls(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Slider settings for the what-if panel: budget and capacity from a quarter to
+    2.5 times this quarter's, the scoring methods, each weight from 0 to 1."""
+    budget, capacity = document["budget"], document["capacity"]
+    return {
+        "budget": {
+            "value": budget,
+            "min": 0.25 * budget,
+            "max": 2.5 * budget,
+            "step": 0.05 * budget,
+        },
+        "capacity": {
+            "value": capacity,
+            "min": 0.25 * capacity,
+            "max": 2.5 * capacity,
+            "step": 0.05 * capacity,
+        },
+        "method": {"options": list(SCORING_METHODS), "value": document["method"]},
+        "weights": {
+            name: {"value": weight, "min": 0.0, "max": 1.0, "step": 0.05}
+            for name, weight in document["weights"].items()
+        },
+    }
+
+
+def what_if_selection(
+    initiatives: pd.DataFrame,
+    cases: Mapping[str, Mapping[str, Any]],
+    params: Params,
+    *,
+    missing: Iterable[str] = (),
+    budget: float | None = None,
+    capacity: float | None = None,
+    method: str | None = None,
+    **weights: float,
+) -> Any:
+    """The selection under another budget, capacity, method or weights, as a small table (Styler).
+
+    ``budget`` in the quarter's currency, ``capacity`` in IT person-weeks;
+    ``weights`` are criterion=weight (only those given change). Errors (e.g. a
+    budget too small for the must-dos) come back as a one-row table saying so.
+    """
+    merged = dict(params.scoring.weights)
+    merged.update({k: float(v) for k, v in weights.items()})
+    if sum(merged.values()) <= 0:
+        merged = dict(params.scoring.weights)
+    try:
+        document = select_portfolio(
+            initiatives,
+            cases,
+            params,
+            budget=budget,
+            capacity=capacity,
+            method=method,
+            weights=merged,
+            missing=missing,
+            explain=False,
+            frontier=False,
+        )
+    except ComputationError as exc:
+        frame = pd.DataFrame({"what if": ["no plan"], "result": [str(exc)]})
+        return styled_table(frame, name="roadmap-what-if")
+    currency = document["currency"]
+    level = _level_label(document)
+    rows = {
+        "fund": ", ".join(document["selected"]) or "nothing",
+        "expected value": _worth(document["expected_value"], document),
+        "expected NPV": fmt_money(document["expected_npv"], currency),
+        f"cost at {level}": fmt_money(document["cost_at_confidence"], currency),
+        "cost at P50": fmt_money(document["cost_p50"], currency),
+        "chance of overrunning the budget": fmt_pct(document["prob_over_budget"]),
+        "IT person-weeks used": f"{document['effort_used']:,.0f} of {document['capacity']:,.0f}",
+    }
+    frame = pd.DataFrame({"what if": list(rows), "result": list(rows.values())})
+    return styled_table(frame, name="roadmap-what-if")
+
+
+# ---------------------------------------------------------------------------
+# The command line
+
+
+def format_selection(document: Mapping[str, Any]) -> str:
+    """The selection as plain text for a terminal: the headline, then one line per initiative."""
+    currency = document["currency"]
+    level = _level_label(document)
+    chosen = document["selected"]
+    lines = [
+        f"Roadmap {document['quarter']}: method {document['method']}, budget "
+        f"{fmt_money(document['budget'], currency)} at {level}, capacity "
+        f"{document['capacity']:,.0f} IT person-weeks",
+        f"Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}: "
+        f"{', '.join(chosen) if chosen else 'none'}",
+        f"Expected value {_worth(document['expected_value'], document)}; "
+        f"cost {fmt_money(document['cost_at_confidence'], currency)} at {level} "
+        f"({fmt_money(document['cost_p50'], currency)} at P50); "
+        f"{fmt_pct(document['prob_over_budget'])} chance of overrunning the budget; "
+        f"{document['effort_used']:,.0f} of {document['capacity']:,.0f} person-weeks",
+        "",
+    ]
+    items = document["initiatives"]
+    width = max((len(i) for i in items), default=2)
+    header = f"  {'id':<{width}}  {'value':>10}  {'cost ' + level:>10}  {'effort':>6}  decision"
+    lines.append(header)
+    ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
+    for initiative_id in ranked:
+        entry = items[initiative_id]
+        decision = "fund" if entry["selected"] else f"leave out: {entry.get('reason', '')}"
+        if entry["selected"] and entry["forced"]:
+            decision = "fund (must-do or committed)"
+        lines.append(
+            f"  {initiative_id:<{width}}  {_worth(entry['value'], document):>10}  "
+            f"{fmt_money(entry['cost'], currency):>10}  {entry['effort']:>6.0f}  {decision}"
+        )
+    if document["missing"]:
+        lines += ["", f"Missing business cases: {', '.join(document['missing'])}"]
+    for note in document["notes"]:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)

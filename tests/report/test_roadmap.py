@@ -1,0 +1,191 @@
+"""Tests for helpers.report.roadmap: the roadmap's words, tables and what-if panel."""
+
+from __future__ import annotations
+
+import pytest
+from select_builders import PARAMS, make_case, portfolio_inputs
+
+from helpers.report.labels import method_label, reason_label
+from helpers.report.roadmap import (
+    compare_roadmaps,
+    describe_changes,
+    describe_frontier,
+    describe_method,
+    describe_ranking,
+    describe_summary,
+    fmt_left_out_table,
+    fmt_ranked_table,
+    format_selection,
+    what_if_selection,
+)
+from helpers.selection import select_portfolio
+
+
+@pytest.fixture
+def portfolio():
+    """Seven initiatives: A (full) with lean variant AL, B needs A, C committed, D rejected."""
+    return portfolio_inputs()
+
+
+def test_compare_roadmaps_names_the_changes():
+    previous = {
+        "initiatives": {
+            "A": {"selected": True, "value": 1.0},
+            "B": {"selected": False},
+            "Z": {"selected": True},
+        }
+    }
+    current = {
+        "initiatives": {
+            "A": {"selected": False, "value": 2.0},
+            "B": {"selected": True},
+            "N": {"selected": True},
+        }
+    }
+    table = compare_roadmaps(previous, current).set_index("id")
+    assert table.loc["A", "change"] == "dropped"
+    assert table.loc["B", "change"] == "newly funded"
+    assert table.loc["N", "change"] == "new and funded"
+    assert table.loc["Z", "change"] == "no longer listed"
+
+
+def test_compare_roadmaps_without_previous_is_empty():
+    assert compare_roadmaps(None, {"initiatives": {}}).empty
+
+
+def test_describe_summary_names_funded_cost_risk_and_missing(portfolio):
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
+    text = describe_summary(doc)
+    assert text.startswith("**Fund 3 initiatives** (by expected NPV): A (name A)")
+    assert "at P50" in text and "at P80" in text
+    assert "Chance the portfolio overruns the budget" in text
+    assert "**Missing business cases**: F" in text
+
+
+def test_describe_summary_says_what_more_budget_buys(portfolio):
+    register, cases = portfolio
+    cases = dict(cases, F=make_case("F", 40.0, 60.0, 1.0))
+    doc = select_portfolio(register, cases, PARAMS)
+    # Markdown for JupyterLab: ``$`` escaped once, so it does not start maths
+    assert "would add \\$15 of value (adding F; dropping B)" in describe_summary(doc)
+
+
+def test_fmt_left_out_table_lists_reasons_and_missing(portfolio):
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
+    table = fmt_left_out_table(doc).data.set_index("id")
+    assert table.loc["AL", "left out because of"] == "its variant chosen instead"
+    assert table.loc["F", "left out because of"] == "no business case"
+
+
+def test_what_if_selection_reports_no_plan_when_must_dos_do_not_fit(portfolio):
+    register, cases = portfolio
+    table = what_if_selection(register, cases, PARAMS, budget=5.0).data.set_index("what if")
+    assert "must-dos and committed work (C) need" in table.loc["no plan", "result"]
+    fine = what_if_selection(register, cases, PARAMS, budget=200.0, expected_npv=1.0)
+    assert fine.data.set_index("what if").loc["fund", "result"].startswith("A, B, C")
+
+
+def test_fmt_ranked_table_escapes_names_and_keeps_them_whole(portfolio):
+    register, cases = portfolio
+    long_name = "<script>alert(1)</script> " + "a very long initiative name " * 3
+    cases = dict(cases, A=dict(cases["A"], name=long_name))
+    html = fmt_ranked_table(select_portfolio(register, cases, PARAMS)).to_html()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
+    assert "initiative name a very long initiative name" in html
+
+
+def test_describe_changes_names_what_moved():
+    table = compare_roadmaps(
+        {"initiatives": {"A": {"selected": False}}}, {"initiatives": {"A": {"selected": True}}}
+    )
+    assert describe_changes(table, "the 2026Q3 roadmap") == (
+        "Compared with the 2026Q3 roadmap: newly funded: A."
+    )
+    assert describe_changes(compare_roadmaps(None, {}), "no quarter before").startswith(
+        "Nothing to compare with"
+    )
+
+
+def test_describe_summary_escapes_markdown_in_register_names(portfolio):
+    register, cases = portfolio
+    name = "Drop *all* [here](http://x)"
+    register = register.copy()
+    register.loc[register["id"] == "A", "name"] = name
+    cases = {**cases, "A": {**cases["A"], "name": name}}
+    text = describe_summary(select_portfolio(register, cases, PARAMS))
+    assert "Drop \\*all\\* \\[here\\]\\(http://x\\)" in text
+
+
+@pytest.fixture
+def at_p90(portfolio):
+    """The portfolio's document with budget_confidence 0.9, and those params."""
+    register, cases = portfolio
+    params = PARAMS.model_copy(update={"budget_confidence": 0.9})
+    return select_portfolio(register, cases, params, missing=["F"]), params
+
+
+def test_level_labels_follow_budget_confidence_p90_never_p80(portfolio, at_p90):
+    register, cases = portfolio
+    doc, params = at_p90
+    texts = {
+        "summary": describe_summary(doc),
+        "method": describe_method(doc),
+        "cli": format_selection(doc),
+        "ranked columns": " ".join(fmt_ranked_table(doc).data.columns),
+        "what if": " ".join(what_if_selection(register, cases, params).data["what if"]),
+        "left out": " ".join(fmt_left_out_table(doc).data["detail"]),
+    }
+    for where, text in texts.items():
+        assert "P80" not in text, where
+    assert "at P90" in texts["summary"] and "costs at P90" in texts["method"]
+    assert "cost P90" in texts["ranked columns"] and "cost at P90" in texts["what if"]
+    assert "budget $100 at P90" in texts["cli"] and "cost P90" in texts["cli"]
+
+
+def test_describe_functions_return_markdown_with_dollars_escaped_once(portfolio):
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS)
+    for text in (describe_summary(doc), describe_frontier(doc), describe_ranking(doc)):
+        assert "$" in text
+        assert "$" not in text.replace("\\$", "")  # every $ escaped
+        assert "\\\\$" not in text  # and only once
+        assert text._repr_markdown_() == str(text)
+        assert "\\" not in text.plain
+
+
+def test_describe_ranking_escapes_ids_and_reasons(portfolio):
+    register, cases = portfolio
+    register = register.copy()
+    register["id"] = register["id"].replace({"E": "*E*"})
+    register["depends_on"] = [list(d) for d in register["depends_on"]]
+    cases = {("*E*" if k == "E" else k): v for k, v in cases.items()}
+    text = describe_ranking(select_portfolio(register, cases, PARAMS))
+    # *E* is worth most but depends on rejected D: named as the leader, escaped
+    assert "\\*E\\* leads with" in text
+
+
+def test_format_selection_is_plain_text_for_the_terminal(portfolio):
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
+    text = format_selection(doc)
+    assert text.startswith("Roadmap 2026Q4: method expected_npv, budget $100 at P80")
+    assert "\\" not in text
+    assert "  AL " in text and "leave out: its variant A was chosen instead" in text
+    assert "Missing business cases: F" in text
+
+
+def test_method_and_reason_labels():
+    assert method_label("expected_npv") == "expected NPV"
+    assert method_label("new_method") == "new method"
+    assert reason_label("budget_and_capacity") == "budget and IT capacity"
+    assert reason_label(None) == "–"
+
+
+def test_tables_have_stable_distinct_ids(portfolio):
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS)
+    assert fmt_ranked_table(doc).to_html() == fmt_ranked_table(doc).to_html()
+    assert fmt_ranked_table(doc).uuid != fmt_left_out_table(doc).uuid
