@@ -18,6 +18,7 @@ COMMANDS = {
     "case": "helpers.cli.case:case",
     "select": "helpers.cli.select:select",
     "new-quarter": "helpers.cli.validate:new_quarter",
+    "templates": "helpers.cli.templates:templates",
 }
 
 
