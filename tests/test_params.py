@@ -123,8 +123,10 @@ def test_load_params_invalid_yaml_names_line(project):
 
 
 def test_load_params_dates_stay_strings(project):
-    write_quarter(project, "title: 2026-10-01\n")
-    # a later key wins in YAML; the date-like title stays text, not a date object
+    write_quarter(project, "")
+    path = project / "params" / "2026Q4.yaml"
+    path.write_text(path.read_text().replace("title: T", "title: 2026-10-01"))
+    # the date-like title stays text, not a date object
     assert load_params("2026Q4", project).title == "2026-10-01"
 
 

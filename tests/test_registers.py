@@ -190,7 +190,7 @@ def test_load_initiatives_unreadable_file_says_how_to_fix(tmp_path):
     path = tmp_path / "i.csv"
     path.write_bytes(b"\xff\xfe\x00\x00garbage\x00\xff")
     messages = problems_of(path)
-    assert "cannot read the file" in messages[0] and "UTF-8 CSV" in messages[0]
+    assert "is not UTF-8 text" in messages[0] and "CSV UTF-8" in messages[0]
 
 
 def test_load_initiatives_missing_file_names_the_params_path(tmp_path):

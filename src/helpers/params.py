@@ -203,7 +203,8 @@ def load_params(quarter: str, root: Path) -> Params:
         raise InputError(
             Problem(
                 label,
-                f"quarter says {shown(data['quarter'])} but the file is for {quarter}: make them agree",
+                f"quarter says {shown(data['quarter'])} but the file is for {quarter}: "
+                "make them agree",
                 column="quarter",
                 value=data["quarter"],
                 column_word="key",
@@ -233,9 +234,7 @@ def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(label, f"cannot read the params file: {exc}")) from None
     except _Refused as exc:
-        raise InputError(
-            Problem(label, exc.message, column=exc.key, column_word="key")
-        ) from None
+        raise InputError(Problem(label, exc.message, column=exc.key, column_word="key")) from None
     except RecursionError:
         raise InputError(
             Problem(label, "is nested too deeply to be a params file: use plain key: value lines")
@@ -317,7 +316,8 @@ def _problem_from_pydantic(label: str, err: dict[str, Any]) -> Problem:
     if kind == "extra_forbidden":
         valid = _valid_keys(loc[:-1])
         message = (
-            f"unknown key {shown(loc[-1])}{_suggest(loc[-1], valid)}; valid keys: {', '.join(valid)}"
+            f"unknown key {shown(loc[-1])}{_suggest(loc[-1], valid)}; "
+            f"valid keys: {', '.join(valid)}"
         )
     elif kind == "missing":
         message = f"required key {key!r} is missing: add it"
