@@ -15,9 +15,12 @@ Nothing is read by guessing:
 - a column name given twice is refused (pandas would rename one ``x.1``);
 - dates are ISO ``YYYY-MM-DD`` (or date cells in Excel) from 1990 to 2100;
   ``03/04/2023``, ``now`` and the like are refused with the expected format;
-- magnitudes must be plausible: money (benefit, cost, run cost, any actuals
-  metric) at most 1e12 currency units, durations at most 520 weeks (ten
-  years), effort at most 10,000 person-weeks, ramp-up at most 120 months;
+- magnitudes must be plausible. Initiatives: money (benefit, cost, run cost)
+  at most 1e12 currency units, durations at most 520 weeks (ten years),
+  effort at most 10,000 person-weeks, ramp-up at most 120 months, reach at
+  most 1e10 people. Actuals are compared as ratios, in whatever unit a
+  dataset uses (hours, days, currency), so any actuals value above 1e12 is
+  refused and nothing tighter;
 - initiative ids are file names and links, so they follow
   ``helpers.artifacts.ID_RULE`` (letters, digits, ``-``, ``_``, ``.``).
 """
@@ -748,9 +751,7 @@ INITIATIVE_BOUNDS: dict[str, tuple[float, str]] = {
 }
 
 
-def _actuals_bound(column: str) -> tuple[float, str]:
-    metric = column.rsplit("_", 1)[0]
-    return {"duration": _WEEKS, "effort": _EFFORT}.get(metric, _MONEY)
+_ACTUALS_BOUND = (MAX_MONEY, "in any unit")
 
 
 def _check_magnitudes(
@@ -1012,7 +1013,7 @@ def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
             column = f"{metric}_{part}"
             if column in frame.columns:
                 out[column] = bad.number(frame, column, ids)
-                _check_magnitudes(out, {column: _actuals_bound(column)}, bad)
+                _check_magnitudes(out, {column: _ACTUALS_BOUND}, bad)
         if f"{metric}_low" in out and f"{metric}_high" in out:
             for i in np.flatnonzero(out[f"{metric}_low"] > out[f"{metric}_high"]):
                 bad.add(
