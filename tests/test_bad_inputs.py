@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 from helpers import registers
 from helpers.cli import main
+from helpers.errors import InputError
 
 I = "data/sample/initiatives.csv"  # noqa: E741 - the register every message names
 A = "data/sample/actuals.csv"
@@ -686,3 +687,19 @@ def test_run_refuses_what_validate_refuses(project: Path, case: Case) -> None:
 def test_bad_options_exit_2_before_anything_runs(project: Path, args: list[str], expect: str):
     check_refused(project, args, (expect,))
     assert not (project / "reports" / ".builds").exists()
+
+
+@pytest.mark.parametrize("bad_id", [TRAVERSAL, "../x", "/etc/passwd", "a/b", "..", "CRM#02?x"])
+def test_case_path_never_leaves_the_cases_folder(tmp_path: Path, bad_id: str) -> None:
+    from helpers.artifacts import case_path
+
+    with pytest.raises(InputError, match="ids name files and links"):
+        case_path(tmp_path, bad_id)
+
+
+def test_contained_refuses_a_path_outside_its_folder(tmp_path: Path) -> None:
+    from helpers.artifacts import contained
+
+    assert contained(tmp_path, "cases/A-1.json") == tmp_path / "cases/A-1.json"
+    with pytest.raises(InputError, match="would be written outside"):
+        contained(tmp_path / "cases", "../../x.json")
