@@ -494,8 +494,8 @@ class _Collector:
         value: Any = None,
     ) -> None:
         row = None if index is None else index + self.first_row
-        if id and id_problem(id):  # an unsafe id is named by its row only, never echoed whole
-            id = None
+        if id and len(id) > 64:  # a location stays one short line
+            id = id[:64] + "…"
         self.problems.append(Problem(self.label, message, row, id or None, column, value))
 
     def number(self, frame: pd.DataFrame, column: str, ids: list[str]) -> np.ndarray:
