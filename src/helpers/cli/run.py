@@ -33,7 +33,7 @@ from helpers.cli.common import PositiveFinite, reports_errors, root_option
     type=PositiveFinite(),
     default=600.0,
     show_default=True,
-    help="Seconds one notebook cell may run before that notebook is marked failed.",
+    help="Seconds (finite, above 0) one notebook cell may run before its notebook fails.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
