@@ -98,3 +98,25 @@ def test_run_hung_notebook_fails_after_cell_timeout(project: Path, tmp_path: Pat
         "A cell timed out while it was being executed, after 3 seconds."
     )
     assert (site / "2026Q4" / "roadmap.html").is_file()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_run_cell_timeout_must_be_finite(project: Path, value: str) -> None:
+    result = invoke("2026Q4", "--root", str(project), "--cell-timeout", value)
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--cell-timeout': must be a finite number above 0" in result.stderr
+    assert not (project / "reports").exists()
+
+
+def test_run_unsafe_id_exits_2_and_writes_nothing_outside(project: Path, tmp_path: Path) -> None:
+    register = project / "data" / "initiatives.csv"
+    outside = tmp_path / "outside" / "pwned"
+    register.write_text(register.read_text().replace("\nA-1,", f"\n../../../../{outside},", 1))
+
+    result = invoke("2026Q4", "--root", str(project), "-q")
+
+    assert result.exit_code == 2
+    assert "column id:" in result.stderr and "ids name files and links" in result.stderr
+    assert not (tmp_path / "outside").exists()
+    assert not (project / "reports" / ".builds").exists()

@@ -104,3 +104,27 @@ def test_new_quarter_copies_latest_and_refuses_to_overwrite(project):
 def test_new_quarter_bad_name_exits_2(project):
     result = invoke("new-quarter", "Q1-2027", "--root", str(project))
     assert result.exit_code == 2 and "must look like 2026Q4" in result.output
+
+
+def test_validate_calibration_by_unknown_column_exits_2(project):
+    path = project / "params/2026Q4.yaml"
+    path.write_text(path.read_text() + "calibration:\n  by: client\n")
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2
+    assert "params/2026Q4.yaml, key calibration.by: calibration.by names column 'client'" in (
+        result.output
+    )
+
+
+def test_validate_seed_negative_exits_2(project):
+    path = project / "params/2026Q4.yaml"
+    path.write_text(path.read_text() + "seed: -1\n")
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2
+    assert "key seed: must be a whole number from 0 to 4294967295, got -1" in result.output
+
+
+def test_validate_calibration_off_allows_any_by(project):
+    path = project / "params/2026Q4.yaml"
+    path.write_text(path.read_text() + "calibration:\n  enabled: false\n  by: client\n")
+    assert invoke("validate", "2026Q4", "--root", str(project)).exit_code == 0

@@ -123,8 +123,10 @@ def test_load_params_invalid_yaml_names_line(project):
 
 
 def test_load_params_dates_stay_strings(project):
-    write_quarter(project, "title: 2026-10-01\n")
-    # a later key wins in YAML; the date-like title stays text, not a date object
+    write_quarter(project, "")
+    path = project / "params" / "2026Q4.yaml"
+    path.write_text(path.read_text().replace("title: T", "title: 2026-10-01"))
+    # the date-like title stays text, not a date object
     assert load_params("2026Q4", project).title == "2026-10-01"
 
 
@@ -133,3 +135,69 @@ def test_load_params_infinite_budget_is_an_error(project):
     path = project / "params" / "2026Q4.yaml"
     path.write_text(path.read_text().replace("budget: 900000", "budget: .inf"))
     assert any("key budget" in m for m in messages(project))
+
+
+def test_load_params_alias_bomb_is_refused_at_once_and_short(project):
+    write_quarter(project, "")
+    path = project / "params" / "2026Q4.yaml"
+    bomb = "".join(
+        f"{k}: &{k} [{', '.join([f'*{p}'] * 9) if p else ', '.join(['lol'] * 9)}]\n"
+        for p, k in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+    )
+    path.write_text(path.read_text().replace("title: T\n", bomb + "title: *i\n"))
+    (problem,) = messages(project)
+    assert "line 2: anchors and aliases (&name, *name) are not allowed" in problem
+    assert len(problem) < 300
+
+
+def test_load_params_plain_anchor_without_alias_is_refused(project):
+    write_quarter(project, "scoring: &s\n  top_k: 3\n")
+    assert "line 7: anchors and aliases" in messages(project)[0]
+
+
+def test_load_params_duplicate_key_names_both_lines(project):
+    write_quarter(project, "budget: 5\n")
+    (problem,) = messages(project)
+    assert problem.startswith("params/2026Q4.yaml, key budget: key 'budget' appears twice")
+    assert "(lines 5 and 7): keep one" in problem
+
+
+def test_load_params_same_key_in_two_mappings_is_fine(project):
+    write_quarter(project, "scoring:\n  top_k: 3\ncalibration:\n  min_class_size: 3\n")
+    assert load_params("2026Q4", project).scoring.top_k == 3
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296", "1.5", ".nan"])
+def test_load_params_seed_outside_numpy_range_is_refused(project, seed):
+    write_quarter(project, f"seed: {seed}\n")
+    assert any(m.startswith("params/2026Q4.yaml, key seed:") for m in messages(project))
+
+
+@pytest.mark.parametrize("seed", [0, 4294967295])
+def test_load_params_seed_edges_are_valid(project, seed):
+    write_quarter(project, f"seed: {seed}\n")
+    assert load_params("2026Q4", project).seed == seed
+
+
+@pytest.mark.parametrize(
+    "text", ["calibration:\n  n0: .nan\n", "calibration:\n  n0: .inf\n", "horizon_years: .nan\n"]
+)
+def test_load_params_non_finite_numbers_are_refused(project, text):
+    write_quarter(project, text)
+    assert "finite number" in messages(project)[0]
+
+
+def test_load_params_long_bad_value_is_echoed_short(project):
+    write_quarter(project, "")
+    path = project / "params" / "2026Q4.yaml"
+    long_title = "title: [" + ", ".join(["x" * 100] * 1000) + "]"
+    path.write_text(path.read_text().replace("title: T", long_title))
+    (problem,) = messages(project)
+    assert "characters)" in problem and len(problem) < 400
+
+
+def test_load_params_budget_beyond_a_trillion_is_refused(project):
+    write_quarter(project, "")
+    path = project / "params" / "2026Q4.yaml"
+    path.write_text(path.read_text().replace("budget: 900000", "budget: 1e13"))
+    assert "less than or equal to 1000000000000" in messages(project)[0]

@@ -7,6 +7,15 @@ Layout inside an artifacts folder::
     roadmap.json            written by notebooks/roadmap.ipynb
 
 Writes are atomic (temporary file then rename) so a reader never sees half a file.
+
+Initiative ids become file names and links (``cases/<id>.json``,
+``<Q>/cases/<id>.html``, ``.ipynb``, ``.log``), so they are restricted to a
+safe set rather than encoded: ASCII letters, digits, ``-``, ``_`` and ``.``,
+starting with a letter or digit, at most 64 characters (``ID_RULE``). Such an
+id needs no URL encoding and cannot name another folder; ``#``, ``?``, ``%``,
+``/``, spaces and the like are refused when the register is validated, and
+every per-initiative path goes through ``safe_id`` and ``contained`` again, so
+no id can write outside its folder whatever reaches them.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +31,48 @@ from typing import Any
 CALIBRATION = "calibration.json"
 ROADMAP = "roadmap.json"
 CASES = "cases"
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+ID_RULE = (
+    "use letters A-Z a-z, digits, '-', '_' and '.' only, starting with a letter or digit, "
+    "at most 64 characters (e.g. CRM-02)"
+)
+
+
+def id_problem(initiative_id: str) -> str | None:
+    """Why ``initiative_id`` cannot name files and links, or None when it can."""
+    if ID_PATTERN.match(initiative_id):
+        return None
+    bad = sorted({c for c in initiative_id if not re.match(r"[A-Za-z0-9._-]", c)})
+    if len(initiative_id) > 64:
+        why = f"is {len(initiative_id)} characters long"
+    elif bad:
+        why = "contains " + " ".join(repr(c) for c in bad[:10])
+    else:
+        why = "starts with '.', '-' or '_'"
+    return f"id {why}; ids name files and links: {ID_RULE}"
+
+
+def safe_id(initiative_id: str) -> str:
+    """``initiative_id`` unchanged if it is safe as a file name and link; else InputError."""
+    from helpers.errors import InputError, Problem, shown
+
+    problem = id_problem(str(initiative_id))
+    if problem:
+        raise InputError(Problem("initiative id", f"{shown(initiative_id)}: {problem}"))
+    return initiative_id
+
+
+def contained(folder: str | Path, relative: str | Path) -> Path:
+    """``folder / relative``, refused (InputError) unless it stays inside ``folder``."""
+    from helpers.errors import InputError, Problem
+
+    base = Path(folder).resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base) or path == base:
+        raise InputError(
+            Problem(str(relative), f"would be written outside {base}: ids name files, {ID_RULE}")
+        )
+    return Path(folder) / relative
 
 
 def resolve_artifacts_dir(root: str | Path, quarter: str, artifacts_dir: str | Path = "") -> Path:
@@ -38,8 +90,8 @@ def resolve_artifacts_dir(root: str | Path, quarter: str, artifacts_dir: str | P
 
 
 def case_path(artifacts_dir: str | Path, initiative_id: str) -> Path:
-    """Where the case summary of ``initiative_id`` lives."""
-    return Path(artifacts_dir) / CASES / f"{initiative_id}.json"
+    """Where the case summary of ``initiative_id`` lives (always inside ``cases/``)."""
+    return contained(Path(artifacts_dir) / CASES, f"{safe_id(initiative_id)}.json")
 
 
 def write_json(path: str | Path, document: Any) -> Path:

@@ -6,6 +6,17 @@ Messages say what failed, where, and how to fix it, in business terms.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+SHOWN_LIMIT = 200  # characters of a bad value echoed back in a message
+
+
+def shown(value: Any, limit: int = SHOWN_LIMIT) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a huge bad value never floods a message."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
 
 
 class PlaybookError(Exception):

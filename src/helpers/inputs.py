@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.errors import InputError, Problem
+from helpers.errors import InputError, Problem, shown
 from helpers.params import Params, load_params
 from helpers.registers import IN_SCOPE, load_actuals, load_initiatives
 
@@ -54,9 +54,30 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
             frames[key] = loader(getattr(params, key), root)
         except InputError as exc:
             problems.extend(exc.problems)
+    if "actuals" in frames:
+        problems.extend(_cross_check(params, frames["actuals"]))
     if problems:
         raise InputError(problems)
     return QuarterInputs(params, root, frames["initiatives"], frames["actuals"])
+
+
+def _cross_check(params: Params, actuals: pd.DataFrame) -> list[Problem]:
+    """Settings that name register columns: refused here, so `validate` catches them first."""
+    settings = params.calibration
+    if not settings.enabled or settings.by in actuals.columns:
+        return []
+    usable = [c for c in ("category", "name", "id") if c in actuals.columns]
+    return [
+        Problem(
+            f"params/{params.quarter}.yaml",
+            f"calibration.by names column {shown(settings.by)}, which the actuals register "
+            f"({params.actuals.label}) lacks: use {' or '.join(usable)}, "
+            "or turn calibration off (calibration.enabled: false)",
+            column="calibration.by",
+            value=settings.by,
+            column_word="key",
+        )
+    ]
 
 
 def initiative_row(inputs: QuarterInputs, initiative_id: str) -> dict[str, Any]:

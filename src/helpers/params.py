@@ -2,6 +2,16 @@
 
 Unknown keys are an error with the nearest valid name suggested. Every
 problem is reported at once, naming the file and the key.
+
+The YAML is read strictly, so nothing is taken silently:
+
+- anchors and aliases (``&name``, ``*name``, ``<<: *name``) are refused: a
+  params file is a few plain keys, and aliases let a few hundred bytes expand
+  into gigabytes (an "alias bomb");
+- a key given twice in one mapping is refused, naming both lines (YAML
+  itself would keep the last one without a word);
+- numbers must be finite (``.nan`` and ``.inf`` are refused everywhere);
+- a bad value is echoed back at most ``SHOWN_LIMIT`` (200) characters long.
 """
 
 from __future__ import annotations
@@ -14,9 +24,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from helpers.errors import InputError, Problem
+from helpers.errors import InputError, Problem, shown
 
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
+MAX_PARAMS_BYTES = 1_000_000  # a params file is a few kilobytes
+MAX_MONEY = 1e12  # currency; a budget or register amount above a trillion is a typo
+MAX_CAPACITY = 1e6  # person-weeks in a quarter
+SEED_LIMIT = 2**32  # numpy seeds are 0 .. 2**32 - 1
 SCORING_METHODS = ("expected_npv", "weighted", "rice", "wsjf", "profitability_index")
 WEIGHT_CRITERIA = (
     "expected_npv",
@@ -32,7 +46,7 @@ DEFAULT_WEIGHTS = {"expected_npv": 0.4, "prob_loss": 0.2, "wsjf": 0.2, "strategi
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RegisterSource(_Strict):
@@ -72,7 +86,7 @@ class Scoring(_Strict):
         for name, weight in weights.items():
             if name not in WEIGHT_CRITERIA:
                 raise ValueError(
-                    f"unknown criterion {name!r}{_suggest(name, WEIGHT_CRITERIA)}; "
+                    f"unknown criterion {shown(name)}{_suggest(name, WEIGHT_CRITERIA)}; "
                     f"valid: {', '.join(WEIGHT_CRITERIA)}"
                 )
             if weight < 0:
@@ -100,13 +114,13 @@ class Params(_Strict):
     initiatives: RegisterSource
     actuals: RegisterSource
     budget: float = Field(
-        gt=0, allow_inf_nan=False
+        gt=0, le=MAX_MONEY
     )  # delivery budget for the quarter's new work, in currency
-    capacity: float = Field(gt=0, allow_inf_nan=False)  # IT person-weeks available
+    capacity: float = Field(gt=0, le=MAX_CAPACITY)  # IT person-weeks available
     discount_rate: float = 0.10  # annual, a fraction
     horizon_years: float = Field(3.0, gt=0, le=30)
     simulations: int = Field(5000, ge=100, le=1_000_000)
-    seed: int = 2026
+    seed: int = 2026  # random seed, a whole number from 0 to 2**32 - 1
     estimate_confidence: float = 0.90  # the level at which ranges are stated
     budget_confidence: float = 0.80  # plan on this quantile of calibrated cost
     scoring: Scoring = Field(default_factory=Scoring)
@@ -116,7 +130,17 @@ class Params(_Strict):
     @classmethod
     def _quarter_format(cls, value: str) -> str:
         if not QUARTER_PATTERN.match(str(value)):
-            raise ValueError(f"must look like 2026Q4 (year, Q, 1-4), got {value!r}")
+            raise ValueError(f"must look like 2026Q4 (year, Q, 1-4), got {shown(value)}")
+        return value
+
+    @field_validator("seed")
+    @classmethod
+    def _seed_range(cls, value: int) -> int:
+        if not 0 <= value < SEED_LIMIT:
+            raise ValueError(
+                f"must be a whole number from 0 to {SEED_LIMIT - 1}, got {value} "
+                "(any such number gives repeatable results; e.g. 2026)"
+            )
         return value
 
     @field_validator("discount_rate")
@@ -179,7 +203,8 @@ def load_params(quarter: str, root: Path) -> Params:
         raise InputError(
             Problem(
                 label,
-                f"quarter says {data['quarter']!r} but the file is for {quarter}: make them agree",
+                f"quarter says {shown(data['quarter'])} but the file is for {quarter}: "
+                "make them agree",
                 column="quarter",
                 value=data["quarter"],
                 column_word="key",
@@ -195,11 +220,25 @@ def load_params(quarter: str, root: Path) -> Params:
 def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
     label = _relative(path, root)
     try:
-        # BaseLoader keeps dates and quarters as strings, as papermill does;
-        # numbers are converted by the typed model.
+        size = path.stat().st_size
+        if size > MAX_PARAMS_BYTES:
+            raise InputError(
+                Problem(
+                    label,
+                    f"is {size:,} bytes; a params file is a few kilobytes of plain keys: "
+                    "check this is the right file",
+                )
+            )
+        # Timestamps stay strings, as in papermill; numbers are converted by the typed model.
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(label, f"cannot read the params file: {exc}")) from None
+    except _Refused as exc:
+        raise InputError(Problem(label, exc.message, column=exc.key, column_word="key")) from None
+    except RecursionError:
+        raise InputError(
+            Problem(label, "is nested too deeply to be a params file: use plain key: value lines")
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -213,8 +252,45 @@ def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
     return data
 
 
+class _Refused(Exception):
+    """YAML that is well-formed but not allowed in a params file."""
+
+    def __init__(self, message: str, line: int, key: str | None = None):
+        super().__init__(message)
+        self.message, self.line, self.key = message, line, key
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves timestamps as strings (2026-10-01 stays text)."""
+    """SafeLoader that keeps timestamps as text and refuses aliases and duplicate keys."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Checked before the composer looks an alias up, so nothing is ever expanded.
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 1
+            raise _Refused(
+                f"line {line}: anchors and aliases (&name, *name) are not allowed in params: "
+                "write each value out in full",
+                line,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            line = key_node.start_mark.line + 1
+            if key is None:
+                continue
+            if key in seen:
+                raise _Refused(
+                    f"key {shown(key)} appears twice (lines {seen[key]} and {line}): "
+                    "keep one (YAML would silently use the last)",
+                    line,
+                    key=str(key)[:200],
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -240,17 +316,18 @@ def _problem_from_pydantic(label: str, err: dict[str, Any]) -> Problem:
     if kind == "extra_forbidden":
         valid = _valid_keys(loc[:-1])
         message = (
-            f"unknown key {loc[-1]!r}{_suggest(loc[-1], valid)}; valid keys: {', '.join(valid)}"
+            f"unknown key {shown(loc[-1])}{_suggest(loc[-1], valid)}; "
+            f"valid keys: {', '.join(valid)}"
         )
     elif kind == "missing":
         message = f"required key {key!r} is missing: add it"
     elif kind == "literal_error":
-        message = f"{err['msg'].lower()}, got {err.get('input')!r}"
+        message = f"{err['msg'].lower()}, got {shown(err.get('input'))}"
     else:
         # pydantic says "Input should be greater than 0": say it as the rule
         message = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
         if "input" in err and kind not in ("value_error",):
-            message += f", got {err['input']!r}"
+            message += f", got {shown(err['input'])}"
     return Problem(label, message, column=key, value=err.get("input"), column_word="key")
 
 

@@ -319,8 +319,12 @@ class _Build:
         )
 
     def _case_spec(self, initiative_id: str) -> dict[str, Any]:
+        from helpers.artifacts import contained, safe_id
         from helpers.inputs import initiative_row
 
+        # the id names the case's files: refuse any that could leave cases/
+        initiative_id = safe_id(initiative_id)
+        contained(self.dir / "cases", f"{initiative_id}.html")
         row = initiative_row(self.inputs, initiative_id)
         family = self.inputs.initiatives[
             (self.inputs.initiatives["variant_of"] == initiative_id)

@@ -5,11 +5,32 @@ and checked before anything runs. Every problem is reported at once, naming
 the file, the row as a spreadsheet user counts it (header = row 1), the id,
 the column, the bad value and what would be valid. Nothing the user wrote is
 ever modified: files are only read, databases opened read-only.
+
+Nothing is read by guessing:
+
+- numbers use a dot for decimals; ``,`` is accepted only as a thousands
+  separator in groups of three (``1,250,000.50``). A comma decimal
+  (``1,5``, ``1.000,5``) or an ambiguous ``1.000`` is refused with the cell and
+  the fix, never reinterpreted;
+- a column name given twice is refused (pandas would rename one ``x.1``);
+- dates are ISO ``YYYY-MM-DD`` (or date cells in Excel) from 1990 to 2100;
+  ``03/04/2023``, ``now`` and the like are refused with the expected format;
+- magnitudes must be plausible. Initiatives: money (benefit, cost, run cost)
+  at most 1e12 currency units, durations at most 520 weeks (ten years),
+  effort at most 10,000 person-weeks, ramp-up at most 120 months, reach at
+  most 1e10 people. Actuals are compared as ratios, in whatever unit a
+  dataset uses (hours, days, currency), so any actuals value above 1e12 is
+  refused and nothing tighter;
+- initiative ids are file names and links, so they follow
+  ``helpers.artifacts.ID_RULE`` (letters, digits, ``-``, ``_``, ``.``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import difflib
+import io
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -19,8 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.errors import InputError, Problem
-from helpers.params import RegisterSource
+from helpers.artifacts import id_problem
+from helpers.errors import InputError, Problem, shown
+from helpers.params import MAX_MONEY, RegisterSource
 
 STATUSES = ("proposed", "approved", "in_progress", "done", "rejected")
 IN_SCOPE = ("proposed", "approved", "in_progress")
@@ -58,6 +80,13 @@ OPTIONAL_INITIATIVE_COLUMNS = (
 )
 _TRUE = {"true", "yes", "y", "1", "x"}
 _FALSE = {"false", "no", "n", "0", ""}
+MAX_WEEKS = 520.0  # a duration above ten years is a unit mistake
+MAX_EFFORT = 10_000.0  # person-weeks for one initiative
+MAX_RAMP_MONTHS = 120.0
+MAX_REACH = 1e10  # more people than live on Earth
+MAX_IMPACT = 1e3
+FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+SQLITE_TIMEOUT = 2.0  # seconds to wait for a database another program is writing
 _METRIC_COLUMN = re.compile(r"^(?P<metric>[a-z][a-z0-9_]*?)_(?P<part>estimate|actual|low|high)$")
 
 
@@ -81,18 +110,41 @@ def read_register(source: RegisterSource | str | Path, root: Path | str = ".") -
         path = _source_path(source, root)
         frame = _read_file(path, source, label)
     frame.columns = [_normalise_column(c) for c in frame.columns]
-    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    columns = list(frame.columns)
+    duplicated = [c for i, c in enumerate(columns) if c in columns[:i]]
     if duplicated:
         raise InputError(
-            Problem(
-                label,
-                f"column {duplicated[0]!r} appears twice (column names ignore case, "
-                "spaces and hyphens): keep one",
-                column=duplicated[0],
-            )
+            [
+                Problem(
+                    label,
+                    f"column {shown(name)} appears twice (columns "
+                    f"{' and '.join(_letter(i) for i, c in enumerate(columns) if c == name)}; "
+                    "names ignore case, spaces and hyphens): keep one, or rename the other",
+                    column=name,
+                )
+                for name in dict.fromkeys(duplicated)
+            ]
         )
     frame.attrs["label"] = label
     frame.attrs["first_row"] = 1 if (source.table or source.url) else 2
+    return frame
+
+
+def _letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _with_header(raw: pd.DataFrame) -> pd.DataFrame:
+    """First row as column names, kept as written (so duplicates stay visible)."""
+    names = [f"unnamed_{_letter(i)}" if _blank(v) else str(v) for i, v in enumerate(raw.iloc[0])]
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = names
     return frame
 
 
@@ -113,10 +165,11 @@ def _read_file(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
         if source.table or suffix in (".sqlite", ".sqlite3", ".db"):
             return _read_sqlite(path, source, label)
         if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=object)
-            return frame.astype(object).where(frame.notna(), "")
+            return _read_excel(path, source, label)
+        if suffix == ".xls":
+            raise InputError(Problem(label, _OLD_EXCEL))
         if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            return _read_csv(path, label)
     except InputError:
         raise
     except ValueError as exc:
@@ -136,6 +189,103 @@ def _read_file(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
     )
 
 
+_OLD_EXCEL = (
+    "is an old Excel 97-2003 workbook (.xls) or a password-protected one, which cannot be "
+    "read: open it in Excel, remove any password (File > Info > Protect Workbook) and "
+    "save it as Excel Workbook (.xlsx)"
+)
+
+
+def _read_csv(path: Path, label: str) -> pd.DataFrame:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(
+            Problem(label, "is not UTF-8 text: in Excel, save it as 'CSV UTF-8 (Comma delimited)'")
+        ) from None
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if not header:
+        raise InputError(Problem(label, "is empty: the first row must name the columns"))
+    for mark, name in ((";", "semicolons"), ("\t", "tabs")):
+        if header.count(mark) > header.count(","):
+            raise InputError(
+                Problem(
+                    label,
+                    f"its columns are separated by {name}, not commas: in Excel, save it as "
+                    "'CSV UTF-8 (Comma delimited)' (numbers with a dot for decimals)",
+                )
+            )
+    try:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None)
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if not found:
+            raise
+        expected, line, saw = (int(g) for g in found.groups())
+        raise InputError(
+            Problem(
+                label,
+                f"this row has {saw} cells but the header has {expected}: put double quotes "
+                'around any value containing a comma (e.g. "Smith, J"), or remove the extra comma',
+                row=line,
+            )
+        ) from None
+    return _with_header(raw)
+
+
+def _read_excel(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: .xls, or any encrypted workbook
+        raise InputError(Problem(label, _OLD_EXCEL))
+    if not head.startswith(b"PK\x03\x04"):
+        if head and b"\x00" not in head and (b"," in head or b";" in head):
+            message = (
+                "is a text (CSV) file with an Excel name: rename it to .csv and "
+                "change the path in the params file"
+            )
+        else:
+            message = "is not an Excel workbook: open it in Excel and save it as .xlsx"
+        raise InputError(Problem(label, message))
+    raw = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=object, header=None)
+    if raw.empty:
+        raise InputError(Problem(label, "the sheet is empty: the first row must name the columns"))
+    raw = raw.astype(object).where(raw.notna(), "")
+    frame = _with_header(raw)
+    problems = _uncached_formulas(path, source.sheet, label, list(frame.columns))
+    if problems:
+        raise InputError(problems)
+    return frame
+
+
+def _uncached_formulas(
+    path: Path, sheet: str | None, label: str, columns: list[str]
+) -> list[Problem]:
+    """Formula cells whose result was never saved (files written by scripts, not Excel)."""
+    import openpyxl
+
+    formulas = openpyxl.load_workbook(path, data_only=False)
+    values = openpyxl.load_workbook(path, data_only=True)
+    name = sheet or formulas.sheetnames[0]
+    problems = []
+    for row in formulas[name].iter_rows():
+        for cell in row:
+            if cell.data_type != "f" or values[name][cell.coordinate].value is not None:
+                continue
+            index = cell.column - 1
+            problems.append(
+                Problem(
+                    label,
+                    f"cell {cell.coordinate} holds a formula ({shown(cell.value, 60)}) with no "
+                    "saved result (the file was written by a program that does not calculate): "
+                    "open it in Excel and save it, or paste the values instead of the formula",
+                    row=cell.row,
+                    column=columns[index] if index < len(columns) else _letter(index),
+                )
+            )
+    return problems
+
+
 def _unreadable(label: str, exc: Exception) -> Problem:
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return Problem(
@@ -149,17 +299,40 @@ def _read_sqlite(path: Path, source: RegisterSource, label: str) -> pd.DataFrame
     if not source.table:
         raise InputError(Problem(label, "a database register needs `table:` in the params file"))
     # Read-only: the user's database is never modified.
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        if source.table not in tables:
-            raise InputError(
-                Problem(
-                    label,
-                    f"no table {source.table!r}{_suggest(source.table, tables)}; "
-                    f"tables: {', '.join(tables) or 'none'}",
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=SQLITE_TIMEOUT)) as con:
+            query = "SELECT name FROM sqlite_master WHERE type='table'"
+            tables = [r[0] for r in con.execute(query)]
+            if source.table not in tables:
+                raise InputError(
+                    Problem(
+                        label,
+                        f"no table {shown(source.table)}{_suggest(source.table, tables)}; "
+                        f"tables: {', '.join(tables) or 'none'}",
+                    )
                 )
+            cursor = con.execute(f'SELECT * FROM "{source.table}"')
+            names = [d[0] for d in cursor.description]
+            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+    except sqlite3.DatabaseError as exc:
+        reason = str(exc)
+        if "locked" in reason or "busy" in reason:
+            message = (
+                f"the database is locked by another program writing to it (waited "
+                f"{SQLITE_TIMEOUT:g} s): let it finish or close it, then run again"
             )
-        frame = pd.read_sql_query(f'SELECT * FROM "{source.table}"', con)
+        elif "not a database" in reason or "malformed" in reason:
+            message = (
+                f"is not a readable SQLite database ({reason}): check the path in the "
+                "params file, or export the register to CSV"
+            )
+        else:
+            message = (
+                f"cannot read the SQLite database ({reason}): check it opens in "
+                "DB Browser for SQLite or the sqlite3 command"
+            )
+        raise InputError(Problem(label, message)) from None
     return frame.astype(object).where(frame.notna(), "")
 
 
@@ -197,20 +370,82 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+class _NumberFormat(ValueError):
+    """A cell that looks like a number written with other separators; the message says the fix."""
+
+
+_THOUSANDS_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,250,000.50
+_DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")  # 1.000 or 12.500: ambiguous
+
+
 def _parse_number(value: Any) -> float:
-    """A cell as a number: blank -> NaN; '$80,000' -> 80000; ValueError otherwise."""
+    """A cell as a number: blank -> NaN; '$80,000' -> 80000; ValueError otherwise.
+
+    A comma is read only as a thousands separator in groups of three; a comma
+    decimal (1,5 or 1.000,5) and a lone dot before three digits (1.000, which
+    could mean one thousand) raise _NumberFormat with the fix: nothing is guessed.
+    """
     if _blank(value):
         return float("nan")
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
-    text = str(value).strip().replace(",", "").replace("_", "")
-    text = re.sub(r"^[$€£¥]", "", text)
-    number = float(text)
+        number = float(value)
+    else:
+        text = re.sub(r"^([+-]?)[$€£¥]", r"\1", str(value).strip()).replace("_", "")
+        if "," in text:
+            if not _THOUSANDS_GROUPED.match(text):
+                raise _NumberFormat(
+                    f"{shown(value)} uses a comma as the decimal mark or an unclear separator: "
+                    "write digits with a dot for decimals and no thousands separators "
+                    "(e.g. 1000.5 for one thousand and a half)"
+                )
+            text = text.replace(",", "")
+        elif _DOT_THOUSANDS.match(text):
+            raise _NumberFormat(
+                f"{shown(value)} is ambiguous (a thousands separator or a decimal point?): "
+                f"write {text.replace('.', '')} or {float(text):g}, without separators"
+            )
+        number = float(text)
     if not np.isfinite(number):  # "inf" and "nan" parse, but are no estimate
         raise ValueError(value)
     return number
+
+
+def _parse_date(value: Any) -> pd.Timestamp:
+    """A completion date: an Excel date cell or ISO text YYYY-MM-DD, from 1990 to 2100.
+
+    Raises ValueError whose message says what was expected.
+    """
+    if isinstance(value, (dt.date, pd.Timestamp, np.datetime64)):  # Excel date cells
+        day = pd.Timestamp(value).date()
+    else:
+        text = str(value).strip()
+        found = re.match(
+            r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", text
+        )
+        if not found:
+            hint = (
+                " (day and month order cannot be told apart)"
+                if re.match(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$", text)
+                else ""
+            )
+            raise ValueError(
+                f"{shown(value)} is not a date in the form YYYY-MM-DD{hint}: "
+                "write e.g. 2025-03-31, or use a date cell in Excel"
+            )
+        try:
+            day = dt.date(*(int(g) for g in found.groups()))
+        except ValueError:
+            raise ValueError(
+                f"{shown(value)} is not a calendar date: check the month and day (YYYY-MM-DD)"
+            ) from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(
+            f"{shown(value)} is outside {FIRST_DATE.year}–{LAST_DATE.year}: "
+            "check the year (a completion date of a past project)"
+        )
+    return pd.Timestamp(day)
 
 
 def _parse_bool(value: Any) -> bool:
@@ -259,6 +494,8 @@ class _Collector:
         value: Any = None,
     ) -> None:
         row = None if index is None else index + self.first_row
+        if id and len(id) > 64:  # a location stays one short line
+            id = id[:64] + "…"
         self.problems.append(Problem(self.label, message, row, id or None, column, value))
 
     def number(self, frame: pd.DataFrame, column: str, ids: list[str]) -> np.ndarray:
@@ -269,9 +506,11 @@ class _Collector:
         for i, value in enumerate(frame[column].tolist()):
             try:
                 out[i] = _parse_number(value)
+            except _NumberFormat as exc:
+                self.add(str(exc), index=i, id=ids[i], column=column, value=value)
             except (TypeError, ValueError):
                 self.add(
-                    f"{value!r} is not a number: write digits only, e.g. 150000 "
+                    f"{shown(value)} is not a number: write digits only, e.g. 150000 "
                     "(no units or words)",
                     index=i,
                     id=ids[i],
@@ -330,7 +569,7 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("name", "category", "owner", "beneficiaries"):
         out[column] = [_text(v) for v in frame[column]] if column in frame else [""] * n
     out["category"] = out["category"].str.lower()
-    _check_ids(ids, bad)
+    _check_ids(ids, bad, names_files=True)
     for i, (name, category) in enumerate(zip(out["name"], out["category"], strict=True)):
         if not name:
             bad.add("name is empty: give the initiative a name", index=i, id=ids[i], column="name")
@@ -363,6 +602,7 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
     out["ramp_months"] = np.nan_to_num(bad.number(frame, "ramp_months", ids), nan=0.0)
     for column in ("strategic_fit", "reach", "impact", "confidence"):
         out[column] = bad.number(frame, column, ids)
+    _check_magnitudes(out, INITIATIVE_BOUNDS, bad)
     _check_ranges(out, bad)
     _check_scores(out, bad)
     out["must_do"] = _parse_flags(frame, "must_do", ids, bad)
@@ -381,11 +621,27 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _check_ids(ids: list[str], bad: _Collector) -> None:
+def _check_ids(ids: list[str], bad: _Collector, names_files: bool = False) -> None:
+    """Record empty and duplicate ids; ``names_files``: also ids unsafe as file names."""
     first_seen: dict[str, int] = {}
+    folded: dict[str, int] = {}
     for i, id_ in enumerate(ids):
+        unsafe = id_problem(id_) if names_files and id_ else None
         if not id_:
             bad.add("id is empty: every row needs a unique id", index=i, column="id")
+        elif unsafe:
+            bad.add(f"{shown(id_)}: {unsafe}", index=i, column="id", value=id_)
+        elif names_files and id_ not in first_seen and id_.lower() in folded:
+            other = folded[id_.lower()]
+            bad.add(
+                f"id {id_!r} differs from {ids[other]!r} (row {other + bad.first_row}) only "
+                "in upper/lower case: their pages would overwrite each other on Windows "
+                "and macOS; give each its own id",
+                index=i,
+                id=id_,
+                column="id",
+                value=id_,
+            )
         elif id_ in first_seen:
             bad.add(
                 f"duplicate id {id_!r} (also row {first_seen[id_] + bad.first_row}): "
@@ -397,6 +653,7 @@ def _check_ids(ids: list[str], bad: _Collector) -> None:
             )
         else:
             first_seen[id_] = i
+            folded.setdefault(id_.lower(), i)
 
 
 def _check_ranges(out: pd.DataFrame, bad: _Collector) -> None:
@@ -478,6 +735,43 @@ def _check_ranges(out: pd.DataFrame, bad: _Collector) -> None:
                     column=column,
                     value=out.at[i, column],
                 )
+
+
+_MONEY = (MAX_MONEY, "currency units (whole units, not cents)")
+_WEEKS = (MAX_WEEKS, "weeks (ten years)")
+_EFFORT = (MAX_EFFORT, "person-weeks")
+INITIATIVE_BOUNDS: dict[str, tuple[float, str]] = {
+    **{f"{m}_{p}": _MONEY for m in ("benefit", "cost") for p in ("low", "likely", "high")},
+    **{f"duration_{p}": _WEEKS for p in ("low", "likely", "high")},
+    **{f"effort_{p}": _EFFORT for p in ("low", "likely", "high")},
+    "run_cost": _MONEY,
+    "ramp_months": (MAX_RAMP_MONTHS, "months"),
+    "reach": (MAX_REACH, "people"),
+    "impact": (MAX_IMPACT, "(a RICE impact is about 0.25 to 3)"),
+}
+
+
+_ACTUALS_BOUND = (MAX_MONEY, "in any unit")
+
+
+def _check_magnitudes(
+    out: pd.DataFrame, bounds: dict[str, tuple[float, str]], bad: _Collector
+) -> None:
+    """Record numbers beyond plausible bounds (a unit mistake or a typo), then blank them."""
+    for column, (limit, unit) in bounds.items():
+        if column not in out:
+            continue
+        values = out[column].to_numpy(dtype=float)
+        for i in np.flatnonzero(np.abs(np.nan_to_num(values)) > limit):
+            bad.add(
+                f"{column} is {values[i]:g}, beyond the plausible {limit:g} {unit}: "
+                "check the units and the number of zeros",
+                index=int(i),
+                id=out.at[i, "id"],
+                column=column,
+                value=values[i],
+            )
+            out.at[i, column] = np.nan  # reported once; later checks skip it
 
 
 def _already_reported(bad: _Collector, index: int, column: str) -> bool:
@@ -703,10 +997,10 @@ def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
             completed.append(pd.NaT)
             continue
         try:
-            completed.append(pd.Timestamp(value))
-        except (TypeError, ValueError):
+            completed.append(_parse_date(value))
+        except ValueError as exc:
             bad.add(
-                f"{value!r} is not a date: write it as YYYY-MM-DD",
+                str(exc),
                 index=i,
                 id=ids[i],
                 column="completed",
@@ -719,6 +1013,7 @@ def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
             column = f"{metric}_{part}"
             if column in frame.columns:
                 out[column] = bad.number(frame, column, ids)
+                _check_magnitudes(out, {column: _ACTUALS_BOUND}, bad)
         if f"{metric}_low" in out and f"{metric}_high" in out:
             for i in np.flatnonzero(out[f"{metric}_low"] > out[f"{metric}_high"]):
                 bad.add(

@@ -38,7 +38,7 @@ import jinja2
 import mistune
 import nbformat
 
-from helpers.artifacts import CALIBRATION, ROADMAP, case_path, read_json
+from helpers.artifacts import CALIBRATION, ROADMAP, case_path, read_json, safe_id
 from helpers.fmt import fmt_level, fmt_money, fmt_pct, fmt_worth, quantile_key
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -402,7 +402,7 @@ def _infer_page(nb: nbformat.NotebookNode) -> str | None:
     if not quarter:
         return None
     if parameters.get("initiative_id"):
-        return f"{quarter}/cases/{parameters['initiative_id']}.html"
+        return f"{quarter}/cases/{safe_id(parameters['initiative_id'])}.html"
     name = Path(nb.metadata.get("papermill", {}).get("input_path") or "report").stem
     return f"{quarter}/{name}.html"
 

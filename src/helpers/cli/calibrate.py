@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from helpers.cli.common import echo_json, reports_errors, root_option
+from helpers.cli.common import PositiveFinite, echo_json, reports_errors, root_option
 from helpers.errors import InputError, Problem
 
 DEFAULTS = {"by": "category", "n0": 10.0, "min_class_size": 3, "confidence": 0.9}
@@ -29,7 +29,12 @@ DEFAULTS = {"by": "category", "n0": 10.0, "min_class_size": 3, "confidence": 0.9
 @click.option("--by", default=None, help="Column naming each project's reference class.")
 @click.option("--table", default=None, help="Table to read when ACTUALS is a SQLite file.")
 @click.option("--sheet", default=None, help="Sheet to read when ACTUALS is an Excel file.")
-@click.option("--n0", type=float, default=None, help="Credibility: a class of n gets n / (n + n0).")
+@click.option(
+    "--n0",
+    type=PositiveFinite(),
+    default=None,
+    help="Credibility: a class of n gets n / (n + n0); a finite number above 0.",
+)
 @click.option(
     "--min-class-size",
     type=int,

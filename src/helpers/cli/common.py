@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -41,3 +42,20 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 def echo_json(document: Any) -> None:
     """Print one JSON document to stdout: plain numbers, NaN as null."""
     click.echo(json.dumps(to_jsonable(document), indent=2, allow_nan=False))
+
+
+class PositiveFinite(click.ParamType):
+    """A number above 0 that is finite: ``nan`` and ``inf`` are usage errors (exit 2)."""
+
+    name = "positive number"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number) or number <= 0:
+            self.fail(f"must be a finite number above 0, got {value!r}", param, ctx)
+        return number

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from helpers.cli.common import reports_errors, root_option
+from helpers.cli.common import PositiveFinite, reports_errors, root_option
 
 
 @click.command()
@@ -30,10 +30,10 @@ from helpers.cli.common import reports_errors, root_option
 )
 @click.option(
     "--cell-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=PositiveFinite(),
     default=600.0,
     show_default=True,
-    help="Seconds one notebook cell may run before that notebook is marked failed.",
+    help="Seconds (finite, above 0) one notebook cell may run before its notebook fails.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
