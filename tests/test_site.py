@@ -16,7 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from helpers import site
-from helpers.artifacts import case_path, write_json
+from helpers.artifacts import case_path, write_json, write_text_atomic
 from helpers.errors import InputError
 
 EVIL = "<script>alert(1)</script>"
@@ -234,8 +234,8 @@ def build_quarter(reports, quarter, *, cases, failed=(), budget=900_000.0, uplif
             failed=entry["status"] == "failed",
             page=f"{quarter}/{entry['html']}",
         )
-        site.write_text_atomic(folder / entry["html"], page)
-    site.write_text_atomic(folder / "index.html", site.render_quarter_page(manifest, artifacts))
+        write_text_atomic(folder / entry["html"], page)
+    write_text_atomic(folder / "index.html", site.render_quarter_page(manifest, artifacts))
     return folder
 
 
@@ -476,14 +476,6 @@ def test_list_quarters_ignores_scratch_and_unbuilt(tmp_path):
     (tmp_path / "2026Q2").mkdir()
     write_json(tmp_path / "2026Q1" / "build" / "manifest.json", {"quarter": "2026Q1"})
     assert [q["quarter"] for q in site.list_quarters(tmp_path)] == ["2026Q1"]
-
-
-def test_write_text_atomic_replaces_whole_file(tmp_path):
-    path = tmp_path / "a" / "page.html"
-    site.write_text_atomic(path, "old")
-    site.write_text_atomic(path, "new")
-    assert path.read_text() == "new"
-    assert [p.name for p in path.parent.iterdir()] == ["page.html"]
 
 
 def test_png_fixture_is_a_png():

@@ -19,3 +19,21 @@ def level_label(level: float) -> str:
 def sure_label(level: float) -> str:
     """A confidence as a phrase: 0.8 -> ``80% sure``."""
     return f"{fmt_pct(level)} sure"
+
+
+# quarter page: the short recommendation labels of the business-case table
+
+RECOMMENDATION_LABELS = {
+    "fund": "Fund",
+    "lean_first": "Run the lean version first",
+    "gather_information": "Gather information first",
+    "do_not_fund": "Do not fund",
+}
+
+
+def recommendation_label(action: str | None) -> str:
+    """A case's recommended action as a table label: ``lean_first`` -> ``Run the lean version
+    first``; an unknown action shows as written, none as ``–``."""
+    if not action:
+        return "–"
+    return RECOMMENDATION_LABELS.get(action, action)
