@@ -553,3 +553,5 @@ def test_quarter_at_budget_confidence_90_says_p90_never_p80(tmp_path, root):
     home = (reports / "index.html").read_text()
     card = home.split('class="card latest"')[1].split("</div>")[0]
     assert "costs at P90" in card and "P80" not in card
+    chapter = visible_text((reports / "sop" / "04-scoring-and-the-roadmap.html").read_text())
+    assert "The current P90 cost uplift is 50%" in " ".join(chapter.split())  # the SOP too

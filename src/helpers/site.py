@@ -597,9 +597,10 @@ def list_quarters(reports_dir: Path) -> list[dict[str, Any]]:
 def collect_figures(reports_dir: Path) -> dict[str, str]:
     """Figures the SOP chapters quote, from the latest built quarter (or "(not yet built)").
 
-    Keys: quarter, title, budget, capacity, currency, budget_confidence,
-    estimate_confidence, cost_uplift_p80, cost_uplift_p50, cost_share_overrun,
-    cost_history_n, duration_uplift_p80.
+    Keys: quarter, title, budget, capacity, currency, budget_confidence (its
+    level label, e.g. P80), estimate_confidence, cost_uplift_budget (the cost
+    uplift at budget_confidence), cost_uplift_p80, cost_uplift_p50,
+    cost_share_overrun, cost_history_n, duration_uplift_p80.
     """
     keys = [
         "quarter",
@@ -609,6 +610,7 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
         "currency",
         "budget_confidence",
         "estimate_confidence",
+        "cost_uplift_budget",
         "cost_uplift_p80",
         "cost_uplift_p50",
         "cost_share_overrun",
@@ -637,6 +639,9 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
         published_artifacts_dir(reports_dir, latest["quarter"]) / CALIBRATION
     )
     overall = words.cost_overall(calibration)
+    uplift = words.cost_uplift(calibration, words.budget_level(params))
+    if uplift is not None:
+        figures["cost_uplift_budget"] = fmt_pct(uplift)
     if overall:
         for key, q in (("cost_uplift_p80", "0.2"), ("cost_uplift_p50", "0.5")):
             value = words.quantile(overall.get("uplift"), q)
