@@ -298,8 +298,13 @@ def test_run_quarter_one_initiative_changed_reexecutes_its_case_and_roadmap(
 def test_run_quarter_previous_quarter_published_reexecutes_only_the_roadmap(
     project: Path,
 ) -> None:
+    from helpers.quarter import previous_roadmap_path
+
     build(project)
     build(project, quarter="2026Q3")  # the roadmap shows what changed since 2026Q3
+    # the one path the roadmap notebook reads is where the 2026Q3 build published
+    previous, published = previous_roadmap_path(project, "2026Q4")
+    assert previous == "2026Q3" and published.is_file()
 
     result, executor = build(project)
 

@@ -18,9 +18,6 @@ from helpers.selection import (
     brute_force,
     build_model,
     is_feasible,
-    load_cases,
-    load_previous_roadmap,
-    previous_quarter,
     select_portfolio,
     solve_model,
 )
@@ -245,9 +242,6 @@ def test_select_portfolio_timeline_respects_dependencies(portfolio):
     assert timeline["B"]["start_week"] >= timeline["A"]["end_week"]
 
 
-def test_previous_quarter_picks_the_latest_earlier():
-    assert previous_quarter("2026Q4", ["2025Q4", "2026Q3", "2026Q4", "2027Q1"]) == "2026Q3"
-    assert previous_quarter("2026Q1", ["2026Q4"]) is None
 
 
 # ---------------------------------------------------------------------------
@@ -358,57 +352,6 @@ def test_solve_model_equals_brute_force(model):
     assert x is not None
     assert is_feasible(model, x)
     assert float(model.value @ x) == pytest.approx(best, rel=1e-9, abs=1e-9)
-
-
-# ---------------------------------------------------------------------------
-# Loading cases and the previous roadmap
-
-
-@pytest.fixture
-def sample_copy(root, tmp_path):
-    """The sample project (params and registers) copied to a temporary folder."""
-    import shutil
-
-    shutil.copytree(root / "params", tmp_path / "params")
-    shutil.copytree(root / "data", tmp_path / "data")
-    return tmp_path
-
-
-def test_load_cases_reads_artifacts_and_lists_the_rest_as_missing(sample_copy):
-    from helpers.artifacts import case_path, write_json
-    from helpers.inputs import load_quarter
-
-    inputs = load_quarter("2026Q4", sample_copy)
-    write_json(case_path(sample_copy / "art", "PAID-01"), make_case("PAID-01", 5.0, 10.0))
-    cases, missing = load_cases(inputs, sample_copy / "art", compute_missing=False)
-    assert list(cases) == ["PAID-01"]
-    assert cases["PAID-01"]["npv"]["mean"] == 5.0
-    assert "EML-01" in missing and "PAID-01" not in missing
-    assert "WEB-03" not in missing  # done: out of scope
-
-
-def test_load_cases_computes_missing_cases(sample_copy):
-    from helpers.inputs import load_quarter
-
-    inputs = load_quarter("2026Q4", sample_copy)
-    cases, missing = load_cases(inputs, None, compute_missing=True, calibration=False)
-    assert missing == []
-    assert set(cases) == set(inputs.in_scope()["id"])
-    assert cases["EML-01"]["calibrated"] is False
-
-
-def test_load_previous_roadmap_selects_the_previous_quarter(sample_copy):
-    document, source = load_previous_roadmap(sample_copy, "2026Q4")
-    assert source == "a selection computed now from the 2026Q3 params and registers"
-    assert document["quarter"] == "2026Q3"
-    assert document["selected"]
-
-
-def test_load_previous_roadmap_without_earlier_quarter(sample_copy):
-    assert load_previous_roadmap(sample_copy, "2026Q3") == (
-        None,
-        "no quarter before 2026Q3 has params",
-    )
 
 
 # ---------------------------------------------------------------------------

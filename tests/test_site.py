@@ -16,7 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from helpers import site
-from helpers.artifacts import case_path, write_json
+from helpers.artifacts import case_path, write_json, write_text_atomic
 from helpers.errors import InputError
 
 EVIL = "<script>alert(1)</script>"
@@ -126,7 +126,9 @@ def make_notebook(
     return nb
 
 
-def case_document(initiative_id, name, *, npv=150_000.0, prob_loss=0.12, cost80=210_000.0):
+def case_document(
+    initiative_id, name, *, npv=150_000.0, prob_loss=0.12, cost80=210_000.0, cost90=250_000.0
+):
     """A case JSON document with the keys the quarter page reads (contract 4)."""
     return {
         "id": initiative_id,
@@ -135,7 +137,7 @@ def case_document(initiative_id, name, *, npv=150_000.0, prob_loss=0.12, cost80=
         "currency": "USD",
         "npv": {"mean": npv, "0.1": -50_000.0, "0.5": npv, "0.9": 2 * npv},
         "prob_loss": prob_loss,
-        "cost": {"mean": 180_000.0, "0.5": 170_000.0, "0.8": cost80},
+        "cost": {"mean": 180_000.0, "0.5": 170_000.0, "0.8": cost80, "0.9": cost90},
         "recommendation": {"action": "fund", "text": "Fund it."},
     }
 
@@ -156,7 +158,9 @@ def calibration_document(uplift80=0.31, uplift50=0.08):
     }
 
 
-def make_manifest(quarter, *, cases, failed=(), budget=900_000.0, title=None):
+def make_manifest(
+    quarter, *, cases, failed=(), budget=900_000.0, title=None, budget_confidence=0.8
+):
     """A manifest as helpers.pipeline writes it (contract 9)."""
     notebooks = [
         {"key": "calibration", "title": "Calibration", "html": "calibration.html", "status": "ok"}
@@ -193,14 +197,16 @@ def make_manifest(quarter, *, cases, failed=(), budget=900_000.0, title=None):
             "horizon_years": 3,
             "simulations": 2000,
             "estimate_confidence": 0.9,
-            "budget_confidence": 0.8,
+            "budget_confidence": budget_confidence,
         },
         "notebooks": notebooks,
         "missing": [f"case {i} (failed)" for i in failed],
     }
 
 
-def build_quarter(reports, quarter, *, cases, failed=(), budget=900_000.0, uplift80=0.31):
+def build_quarter(
+    reports, quarter, *, cases, failed=(), budget=900_000.0, uplift80=0.31, budget_confidence=0.8
+):
     """Write reports/<Q>/ as the pipeline would: artifacts, manifest, report pages, quarter page."""
     folder = reports / quarter
     artifacts = folder / "build" / "artifacts"
@@ -217,7 +223,9 @@ def build_quarter(reports, quarter, *, cases, failed=(), budget=900_000.0, uplif
     )
     for initiative_id, name in ok_cases:
         write_json(case_path(artifacts, initiative_id), case_document(initiative_id, name))
-    manifest = make_manifest(quarter, cases=cases, failed=failed, budget=budget)
+    manifest = make_manifest(
+        quarter, cases=cases, failed=failed, budget=budget, budget_confidence=budget_confidence
+    )
     write_json(folder / "build" / "manifest.json", manifest)
     for entry in manifest["notebooks"]:
         initiative_id = entry["key"][5:] if entry["key"].startswith("case:") else None
@@ -234,8 +242,8 @@ def build_quarter(reports, quarter, *, cases, failed=(), budget=900_000.0, uplif
             failed=entry["status"] == "failed",
             page=f"{quarter}/{entry['html']}",
         )
-        site.write_text_atomic(folder / entry["html"], page)
-    site.write_text_atomic(folder / "index.html", site.render_quarter_page(manifest, artifacts))
+        write_text_atomic(folder / entry["html"], page)
+    write_text_atomic(folder / "index.html", site.render_quarter_page(manifest, artifacts))
     return folder
 
 
@@ -478,14 +486,6 @@ def test_list_quarters_ignores_scratch_and_unbuilt(tmp_path):
     assert [q["quarter"] for q in site.list_quarters(tmp_path)] == ["2026Q1"]
 
 
-def test_write_text_atomic_replaces_whole_file(tmp_path):
-    path = tmp_path / "a" / "page.html"
-    site.write_text_atomic(path, "old")
-    site.write_text_atomic(path, "new")
-    assert path.read_text() == "new"
-    assert [p.name for p in path.parent.iterdir()] == ["page.html"]
-
-
 def test_png_fixture_is_a_png():
     assert base64.b64decode(PNG)[:4] == b"\x89PNG"
 
@@ -531,3 +531,27 @@ def test_render_quarter_page_follows_budget_confidence_and_scoring_method(tmp_pa
     assert "Cost P90" in page and "Cost P80" not in page
     assert "90% sure" in page
     assert "64 points" in page and "$64" not in page
+
+
+def test_quarter_at_budget_confidence_90_says_p90_never_p80(tmp_path, root):
+    reports = tmp_path / "reports"
+    build_quarter(
+        reports,
+        "2026Q4",
+        cases=[("EML-01", "Email upgrade"), ("WEB-02", "Site search")],
+        budget_confidence=0.9,
+    )
+    site.publish_site_pages(reports, root)
+    page = visible_text((reports / "2026Q4" / "index.html").read_text())
+    assert "P80" not in page and "80% sure" not in page
+    assert "Cost P90" in page  # the cases table's column
+    assert "Cost uplift for P90" in page and "50%" in page  # headline, at the 0.1 overrun chance
+    assert "cost P90 is the calibrated delivery cost we are 90% sure not to exceed" in page
+    assert "to be 90% sure, add 50% to a cost estimate" in page  # the calibration row
+    assert "P90 calibrated cost" in page  # what this build used
+    assert "$250k" in page and "$210k" not in page  # each case's cost at P90, not P80
+    home = (reports / "index.html").read_text()
+    card = home.split('class="card latest"')[1].split("</div>")[0]
+    assert "costs at P90" in card and "P80" not in card
+    chapter = visible_text((reports / "sop" / "04-scoring-and-the-roadmap.html").read_text())
+    assert "The current P90 cost uplift is 50%" in " ".join(chapter.split())  # the SOP too

@@ -16,6 +16,15 @@ id needs no URL encoding and cannot name another folder; ``#``, ``?``, ``%``,
 ``/``, spaces and the like are refused when the register is validated, and
 every per-initiative path goes through ``safe_id`` and ``contained`` again, so
 no id can write outside its folder whatever reaches them.
+A built quarter publishes them under ``reports/<Q>/build/artifacts/``
+(:func:`published_artifacts_dir`). Which artifact to read, and what to compute
+when one is missing, is ``helpers.quarter``'s business; this module only
+stores.
+
+Every file the playbook writes (artifacts, executed notebooks, pages) goes
+through :func:`write_text_atomic`: a temporary file in the same folder, then
+one rename, so a reader never sees half a file and a failed write leaves the
+old file whole. Files are made readable by all (0o644): the site is published.
 """
 
 from __future__ import annotations
@@ -73,6 +82,7 @@ def contained(folder: str | Path, relative: str | Path) -> Path:
             Problem(str(relative), f"would be written outside {base}: ids name files, {ID_RULE}")
         )
     return Path(folder) / relative
+FILE_MODE = 0o644  # every file written: owner read-write, everyone read (a web server serves it)
 
 
 def resolve_artifacts_dir(root: str | Path, quarter: str, artifacts_dir: str | Path = "") -> Path:
@@ -94,17 +104,37 @@ def case_path(artifacts_dir: str | Path, initiative_id: str) -> Path:
     return contained(Path(artifacts_dir) / CASES, f"{safe_id(initiative_id)}.json")
 
 
-def write_json(path: str | Path, document: Any) -> Path:
-    """Write ``document`` as JSON atomically (NaN and inf become null)."""
+def published_artifacts_dir(reports_dir: str | Path, quarter: str) -> Path:
+    """A built quarter's artifacts as published: ``<reports_dir>/<quarter>/build/artifacts``."""
+    return Path(reports_dir) / quarter / "build" / "artifacts"
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, readable by all (:data:`FILE_MODE`).
+
+    The text goes to a temporary file in the same folder, which then replaces
+    ``path`` in one ``os.replace``: a reader sees the old file or the new one,
+    never half of one, and a write that fails leaves the old file and no
+    temporary file behind. Missing folders are created.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(to_jsonable(document), indent=2, allow_nan=False)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; artifacts are published for all
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes it owner-only
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
+
+
+def write_json(path: str | Path, document: Any) -> Path:
+    """Write ``document`` as JSON atomically (NaN and inf become null)."""
+    text = json.dumps(to_jsonable(document), indent=2, allow_nan=False)
+    return write_text_atomic(path, text)
 
 
 def read_json(path: str | Path) -> Any:
@@ -125,18 +155,3 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "item"):
         return to_jsonable(value.item())
     return value
-
-
-def load_calibration(artifacts_dir: str | Path, inputs: Any) -> dict | None:
-    """The quarter's calibration: ``calibration.json`` if written, else computed now.
-
-    ``inputs`` is a QuarterInputs. Returns None when params turn calibration off.
-    """
-    if not inputs.params.calibration.enabled:
-        return None
-    path = Path(artifacts_dir) / CALIBRATION
-    if path.exists():
-        return read_json(path)
-    from helpers.calibration import calibrate_quarter
-
-    return calibrate_quarter(inputs)

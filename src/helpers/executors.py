@@ -62,13 +62,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers.artifacts import write_text_atomic
+
 DEFAULT_KERNEL = "python3"
 DEFAULT_RENDERER = "helpers.site:render_notebook"
 SKIPPED_TAG = "interactive"  # cells with this tag are kept but not executed
 DEFAULT_CELL_TIMEOUT = 600.0  # seconds: a hung cell fails its notebook instead of the build
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 # Imported once by the forkserver; every worker forks with them loaded.
 _PRELOAD = ["papermill", "nbformat", "helpers.executors"]
@@ -254,7 +253,7 @@ def _write_error_notebook(task: NotebookTask, ename: str, evalue: str) -> dict[s
     cell = nbformat.v4.new_code_cell(source="")
     cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])]
     nb.cells.insert(0, cell)
-    _write_text(task.output, nbformat.writes(nb))
+    write_text_atomic(task.output, nbformat.writes(nb))
     return {"cell": None, "ename": ename, "evalue": evalue}
 
 
@@ -265,7 +264,7 @@ def _render(task: NotebookTask, executed: Any, *, failed: bool) -> dict[str, Any
         # papermill's returned notebook is what it wrote: no need to read and validate it again
         nb = executed if executed is not None else nbformat.read(task.output, as_version=4)
         render = resolve(task.renderer)
-        _write_text(task.html, render(nb, title=task.title, failed=failed))
+        write_text_atomic(task.html, render(nb, title=task.title, failed=failed))
     except Exception as exc:  # a page that cannot be rendered fails its task, not the build
         return {
             "cell": None,
@@ -285,21 +284,6 @@ def _first_line(text: str, limit: int = 300) -> str:
     """``text`` on one line (an InputError lists its problems on the lines below)."""
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` atomically: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; pages must be readable by all
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Executor(ABC):

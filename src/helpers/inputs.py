@@ -81,7 +81,15 @@ def _cross_check(params: Params, actuals: pd.DataFrame) -> list[Problem]:
 
 
 def initiative_row(inputs: QuarterInputs, initiative_id: str) -> dict[str, Any]:
-    """One initiative as a plain dict (floats, lists, None for blanks in text)."""
+    """One initiative as a plain dict of the values validation already typed.
+
+    ``registers.validate_initiatives`` parsed and checked the register once:
+    ranges and scores are floats (NaN when an optional one is blank), ``must_do``
+    a bool, ``depends_on`` a list of ids, ``variant_of`` an id or None, ``row``
+    the spreadsheet row. Nothing is parsed again here; numpy scalars only
+    become their Python equivalents. Raises InputError naming the register and
+    listing the ids when ``initiative_id`` is not in it.
+    """
     frame = inputs.initiatives
     match = frame[frame["id"] == initiative_id]
     if match.empty:
@@ -93,8 +101,10 @@ def initiative_row(inputs: QuarterInputs, initiative_id: str) -> dict[str, Any]:
                 id=initiative_id,
             )
         )
-    row = match.iloc[0].to_dict()
-    return {
-        k: (float(v) if isinstance(v, (np.floating, np.integer)) and k != "row" else v)
-        for k, v in row.items()
-    }
+    row = match.iloc[0]
+    return {column: _python(row[column]) for column in frame.columns}
+
+
+def _python(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (``np.float64(2.0)`` -> ``2.0``)."""
+    return value.item() if isinstance(value, np.generic) else value

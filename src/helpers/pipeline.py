@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from helpers.artifacts import CALIBRATION, ROADMAP, case_path, write_text_atomic
 from helpers.errors import PlaybookError
 from helpers.executors import (
     DEFAULT_CELL_TIMEOUT,
@@ -48,7 +49,6 @@ from helpers.executors import (
     NotebookTask,
     SerialExecutor,
     TaskResult,
-    _write_text,
 )
 
 NOTEBOOKS = {
@@ -239,9 +239,7 @@ class _Build:
         order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
         entries = [self.entries[key] for key in order]  # plan order, not completion order
         failed = [e for e in entries if e["status"] == "failed"]
-        missing = [
-            i for i in self.in_scope if not (self.artifacts / "cases" / f"{i}.json").exists()
-        ]
+        missing = [i for i in self.in_scope if not case_path(self.artifacts, i).exists()]
         manifest = {
             "quarter": self.quarter,
             "title": self.inputs.params.title,
@@ -282,9 +280,9 @@ class _Build:
                 f"rendering the quarter page of {self.quarter} failed: {type(exc).__name__}: "
                 f"{exc}; the previous site is unchanged"
             ) from exc
-        _write_text(self.dir / "index.html", page)
+        write_text_atomic(self.dir / "index.html", page)
         manifest["summary"]["seconds"] = round(time.perf_counter() - started, 3)
-        _write_text(self.build / "manifest.json", json.dumps(manifest, indent=2))
+        write_text_atomic(self.build / "manifest.json", json.dumps(manifest, indent=2))
         previous_dir = self._publish()
         try:
             site.publish_site_pages(self.reports, self.root)
@@ -314,7 +312,7 @@ class _Build:
             notebook="calibration",
             stem="calibration",
             parameters={},
-            artifacts=["calibration.json"],
+            artifacts=[CALIBRATION],
             depends=[_frame_digest(self.inputs.actuals)],
         )
 
@@ -341,23 +339,23 @@ class _Build:
             depends=[
                 _row_digest(row),
                 _frame_digest(family.drop(columns=["row"])),
-                _file_digest(self.artifacts / "calibration.json"),
+                _file_digest(self.artifacts / CALIBRATION),
             ],
             case_id=initiative_id,
         )
 
     def _roadmap_spec(self, in_scope: list[str]) -> dict[str, Any]:
-        cases = {i: _file_digest(self.artifacts / "cases" / f"{i}.json") for i in in_scope}
+        cases = {i: _file_digest(case_path(self.artifacts, i)) for i in in_scope}
         return self._spec(
             key="roadmap",
             title=f"Roadmap: {self.inputs.params.title}",
             notebook="roadmap",
             stem="roadmap",
             parameters={"compute_missing_cases": False},
-            artifacts=["roadmap.json"],
+            artifacts=[ROADMAP],
             depends=[
                 _frame_digest(self.inputs.initiatives),
-                _file_digest(self.artifacts / "calibration.json"),
+                _file_digest(self.artifacts / CALIBRATION),
                 cases,
                 self._previous_quarter_digest(),
             ],
@@ -369,13 +367,13 @@ class _Build:
         The published roadmap under ``<root>/reports/<prev>`` when there is one,
         else that quarter's params and registers.
         """
-        from helpers.params import list_quarters, load_params
+        from helpers.params import load_params
+        from helpers.quarter import previous_roadmap_path
 
-        earlier = [q for q in list_quarters(self.root) if q < self.quarter]
-        if not earlier:
+        found = previous_roadmap_path(self.root, self.quarter)
+        if found is None:
             return None
-        previous = earlier[-1]
-        published = self.root / "reports" / previous / BUILD / "artifacts" / "roadmap.json"
+        previous, published = found
         parts: list[Any] = [previous, _file_digest(published)]
         params = self.root / "params"
         parts += [_file_digest(params / "defaults.yaml"), _file_digest(params / f"{previous}.yaml")]

@@ -47,9 +47,8 @@ import contextlib
 import math
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,7 +56,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from helpers.errors import ComputationError, PlaybookError
+from helpers.errors import ComputationError
 from helpers.fmt import fmt_level, fmt_money
 from helpers.params import SCORING_METHODS, Params
 from helpers.portfolio_risk import prob_top_k, simulate_total_cost
@@ -894,126 +893,3 @@ _VALUE_NAMES = {
 }
 
 
-def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
-    """The latest quarter in ``quarters`` before ``quarter``, or None."""
-    earlier = [q for q in quarters if q < quarter]
-    return max(earlier) if earlier else None
-
-
-# ---------------------------------------------------------------------------
-# Loading: the only functions here that read files (through helpers.artifacts)
-
-
-def load_cases(
-    inputs: Any,
-    artifacts_dir: str | Path | None,
-    *,
-    compute_missing: bool = True,
-    calibration: Mapping[str, Any] | None | bool = None,
-) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """The case of every in-scope initiative, and the ids without one.
-
-    Reads ``cases/<id>.json`` under ``artifacts_dir``. A case with no file is
-    computed (``business_case.simulate_case`` then ``summarise_case``) when
-    ``compute_missing``, else listed as missing; so is one whose computation
-    fails. ``calibration``: the calibration document to compute with; None
-    loads it only when a case must be computed (calibration.json in
-    ``artifacts_dir``, else computed from the actuals when params enable it);
-    False computes uncalibrated cases.
-    """
-    from helpers.artifacts import case_path, read_json
-
-    cases: dict[str, dict[str, Any]] = {}
-    missing: list[str] = []
-    to_compute: list[str] = []
-    for initiative_id in sorted(inputs.in_scope()["id"]):
-        path = case_path(artifacts_dir, initiative_id) if artifacts_dir else None
-        if path is not None and path.exists():
-            cases[initiative_id] = read_json(path)
-        elif compute_missing:
-            to_compute.append(initiative_id)
-        else:
-            missing.append(initiative_id)
-    if to_compute:
-        from helpers import business_case
-        from helpers.inputs import initiative_row
-
-        if calibration is None:
-            calibration = load_quarter_calibration(inputs, artifacts_dir)
-        calibration_doc = calibration if isinstance(calibration, Mapping) else None
-        for initiative_id in to_compute:
-            try:
-                simulation = business_case.simulate_case(
-                    initiative_row(inputs, initiative_id), inputs.params, calibration_doc
-                )
-                cases[initiative_id] = business_case.summarise_case(simulation)
-            except PlaybookError:
-                missing.append(initiative_id)
-    return cases, sorted(missing)
-
-
-def load_quarter_calibration(inputs: Any, artifacts_dir: str | Path | None) -> dict | None:
-    """The quarter's calibration: calibration.json if present, else computed; None if disabled."""
-    if not inputs.params.calibration.enabled:
-        return None
-    from helpers import artifacts
-
-    loader = getattr(artifacts, "load_calibration", None)
-    if loader is not None and artifacts_dir:
-        return loader(artifacts_dir, inputs)
-    if artifacts_dir and (Path(artifacts_dir) / artifacts.CALIBRATION).exists():
-        return artifacts.read_json(Path(artifacts_dir) / artifacts.CALIBRATION)
-    from helpers.calibration import calibrate_quarter
-
-    return calibrate_quarter(inputs)
-
-
-def select_quarter(
-    inputs: Any,
-    artifacts_dir: str | Path | None = None,
-    *,
-    compute_missing_cases: bool = True,
-    **overrides: Any,
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """Load the quarter's cases and select: (the select document, the cases used).
-
-    ``overrides`` go to ``select_portfolio`` (budget, capacity, method, weights...).
-    """
-    cases, missing = load_cases(inputs, artifacts_dir, compute_missing=compute_missing_cases)
-    document = select_portfolio(
-        inputs.initiatives, cases, inputs.params, missing=missing, **overrides
-    )
-    return document, cases
-
-
-def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any] | None, str]:
-    """The previous quarter's roadmap and where it came from.
-
-    The published one (``reports/<prev>/build/artifacts/roadmap.json``) when it
-    exists; else one selected now from the previous quarter's params and
-    registers (its built cases when present, the rest simulated now). (None,
-    why) when no earlier quarter has params or its roadmap cannot be selected.
-    """
-    from helpers.artifacts import ROADMAP, read_json
-    from helpers.inputs import load_quarter
-    from helpers.params import list_quarters
-
-    root = Path(root)
-    previous = previous_quarter(quarter, list_quarters(root))
-    if previous is None:
-        return None, f"no quarter before {quarter} has params"
-    built = root / "reports" / previous / "build" / "artifacts"
-    if (built / ROADMAP).exists():
-        return read_json(built / ROADMAP), f"the published {previous} roadmap"
-    try:
-        inputs = load_quarter(previous, root)
-        document, _ = select_quarter(
-            inputs,
-            built if built.exists() else None,
-            compute_missing_cases=True,
-            explain=False,
-            frontier=False,
-        )
-    except PlaybookError as exc:
-        return None, f"the {previous} roadmap could not be selected: {exc}"
-    return document, f"a selection computed now from the {previous} params and registers"

@@ -25,9 +25,7 @@ Layout (see ``helpers.pipeline``)::
 from __future__ import annotations
 
 import copy
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Mapping
 from datetime import datetime
@@ -38,8 +36,18 @@ import jinja2
 import mistune
 import nbformat
 
-from helpers.artifacts import CALIBRATION, ROADMAP, case_path, read_json, safe_id
-from helpers.fmt import fmt_level, fmt_money, fmt_pct, fmt_worth, quantile_key
+from helpers.artifacts import (
+    CALIBRATION,
+    ROADMAP,
+    case_path,
+    published_artifacts_dir,
+    read_json,
+    safe_id,
+    write_text_atomic,
+)
+from helpers.fmt import fmt_money, fmt_pct
+from helpers.report import quarter as words
+from helpers.report.labels import level_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "playbook"
@@ -49,12 +57,6 @@ QUARTER_FOLDER = re.compile(r"^\d{4}Q[1-4]$")
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # an output that is a widget: dropped
 _DROPPED_MIMETYPES = ("application/vnd.jupyter.widget-state+json", "application/javascript")
-_RECOMMENDATIONS = {
-    "fund": "Fund",
-    "lean_first": "Run the lean version first",
-    "gather_information": "Gather information first",
-    "do_not_fund": "Do not fund",
-}
 
 _exporter = None
 _exporter_lock = threading.Lock()
@@ -502,27 +504,20 @@ def _read_optional(path: Path) -> Any:
         return None
 
 
-def _quantile(block: Mapping[str, Any] | None, q: str) -> float | None:
-    if not isinstance(block, Mapping):
-        return None
-    for key in (q, q.rstrip("0"), f"{float(q):.2f}"):
-        if key in block and block[key] is not None:
-            return float(block[key])
-    return None
-
-
 def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
     """The quarter page (``reports/<Q>/index.html``): every report with its headline figures.
 
-    Reads the case documents (cases/<id>.json: expected NPV, P(loss), cost P80,
-    recommendation), calibration.json and roadmap.json from ``artifacts_dir``;
-    reports whose manifest status is ``failed`` are marked failed with their error.
+    Reads the case documents (cases/<id>.json: expected NPV, P(loss), cost at
+    the params' budget_confidence, recommendation), calibration.json and
+    roadmap.json from ``artifacts_dir``; the words come from
+    ``helpers.report.quarter``. Reports whose manifest status is ``failed`` are
+    marked failed with their error.
     """
     artifacts_dir = Path(artifacts_dir)
     quarter = str(manifest.get("quarter", ""))
     params = manifest.get("params") or {}
     currency = params.get("currency", "USD")
-    level = float(params.get("budget_confidence") or 0.8)  # plan costs at this quantile
+    level = words.budget_level(params)  # plan costs at this quantile
     entries = manifest.get("notebooks") or []
     calibration = _read_optional(artifacts_dir / CALIBRATION)
     roadmap = _read_optional(artifacts_dir / ROADMAP)
@@ -537,44 +532,33 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
             failed.append({"href": href, "title": title, "error": _error_text(entry.get("error"))})
         if key.startswith("case:"):
             row = _case_row(key[5:], entry, artifacts_dir, currency, href, level)
-            row["roadmap"] = _roadmap_verdict(roadmap, key[5:])
+            row["roadmap"] = words.roadmap_verdict(roadmap, key[5:])
             cases.append(row)
         else:
             summary = {
-                "calibration": _calibration_summary(calibration, level),
-                "roadmap": _roadmap_summary(roadmap, currency),
+                "calibration": words.calibration_summary(calibration, level),
+                "roadmap": words.roadmap_summary(roadmap, currency),
             }.get(key, "")
             if status == "failed":
                 summary = _error_text(entry.get("error")) or "failed"
             overview.append({"href": href, "title": title, "summary": summary, "status": status})
 
-    headline = _quarter_headline(params, calibration, roadmap, cases, currency, level)
-    inputs = [
-        {"label": "Budget", "value": fmt_money(params.get("budget"), currency, compact=False)},
-        {"label": "IT capacity", "value": _person_weeks(params.get("capacity"))},
-        {"label": "Discount rate", "value": fmt_pct(params.get("discount_rate"), 1)},
-        {"label": "Horizon", "value": _years(params.get("horizon_years"))},
-        {"label": "Ranges stated as", "value": _interval(params.get("estimate_confidence"))},
-        {"label": "Budget planned at", "value": _cost_quantile(params.get("budget_confidence"))},
-        {"label": "Simulations", "value": _count(params.get("simulations"))},
-        {"label": "Built", "value": _short_time(manifest.get("built_at"))},
-    ]
+    built_at = _short_time(manifest.get("built_at"))
     return _render_page(
         "quarter.html.j2",
         page=f"{quarter}/index.html",
         current="quarter",
         title=manifest.get("title") or quarter,
         quarter=quarter,
-        built_at=_short_time(manifest.get("built_at")),
+        built_at=built_at,
         failed=failed,
         missing=[str(m) for m in (manifest.get("missing") or [])],
-        headline=headline,
+        headline=words.headline_figures(params, calibration, roadmap, len(cases)),
         overview=overview,
         cases=cases,
-        horizon=_years(params.get("horizon_years")),
-        level=fmt_level(level),
-        level_pct=fmt_pct(level),
-        inputs=inputs,
+        cases_note=words.cases_note(params),
+        cost_column=words.cost_column(level),
+        inputs=words.input_rows(params, built=built_at),
     )
 
 
@@ -582,126 +566,15 @@ def _case_row(initiative_id, entry, artifacts_dir, currency, href, level) -> dic
     status = str(entry.get("status", "ok"))
     doc = _read_optional(case_path(artifacts_dir, initiative_id)) if status != "failed" else None
     doc = doc if isinstance(doc, Mapping) else {}
-    recommendation = doc.get("recommendation") or {}
-    action = recommendation.get("action") if isinstance(recommendation, Mapping) else None
-    name = doc.get("name") or entry.get("title") or initiative_id
+    figures = words.case_figures(doc, currency=currency, level=level)
     return {
+        **figures,
         "id": initiative_id,
-        "name": name,
+        "name": figures["name"] or entry.get("title") or initiative_id,
         "href": href,
         "status": status if doc or status != "ok" else "missing",
         "error": _error_text(entry.get("error")) if status == "failed" else "",
-        "recommendation": _RECOMMENDATIONS.get(action, action or "–"),
-        "npv": fmt_money((doc.get("npv") or {}).get("mean"), doc.get("currency", currency)),
-        "prob_loss": fmt_pct(doc.get("prob_loss")),
-        "cost_at_level": fmt_money(
-            _quantile(doc.get("cost"), quantile_key(level)), doc.get("currency", currency)
-        ),
-        "fund": action == "fund",
     }
-
-
-def _roadmap_verdict(roadmap: Mapping | None, initiative_id: str) -> str:
-    """ "Chosen", or "Left out: <reason>", or "–" when the roadmap has not run."""
-    if not isinstance(roadmap, Mapping) or "selected" not in roadmap:
-        return "–"
-    if initiative_id in (roadmap.get("selected") or []):
-        return "Chosen"
-    detail = (roadmap.get("initiatives") or {}).get(initiative_id) or {}
-    reason = detail.get("reason") if isinstance(detail, Mapping) else None
-    return f"Left out: {reason}" if reason else "Left out"
-
-
-def _calibration_summary(calibration: Mapping | None, level: float) -> str:
-    uplift = _cost_uplift(calibration, level)
-    overall = _cost_overall(calibration)
-    if uplift is None or overall is None:
-        return "Calibration of cost, duration and benefit estimates against past actuals."
-    share = overall.get("share_overrun")
-    return (
-        f"From {int(overall.get('n', 0))} past projects: {fmt_pct(share)} overran their cost "
-        f"estimate; to be {fmt_pct(level)} sure, add {fmt_pct(uplift)} to a cost estimate."
-    )
-
-
-def _roadmap_summary(roadmap: Mapping | None, currency: str) -> str:
-    if not isinstance(roadmap, Mapping) or "selected" not in roadmap:
-        return "The portfolio chosen under budget and IT capacity."
-    count = len(roadmap.get("selected") or [])
-    text = (
-        f"{count} initiative{'s' if count != 1 else ''} chosen, expected value "
-        f"{_roadmap_value(roadmap, currency)}"
-    )
-    if roadmap.get("prob_over_budget") is not None:
-        text += f", {fmt_pct(roadmap['prob_over_budget'])} chance of overrunning the budget"
-    return text + "."
-
-
-def _roadmap_value(roadmap: Mapping, currency: str) -> str:
-    """The plan's value: money when NPV drives selection, else score points."""
-    money = roadmap.get("method", "expected_npv") == "expected_npv"
-    return fmt_worth(roadmap.get("expected_value"), money=money, currency=currency)
-
-
-def _quarter_headline(params, calibration, roadmap, cases, currency, level) -> list[dict[str, str]]:
-    figures = [{"label": "Budget", "value": fmt_money(params.get("budget"), currency)}]
-    if isinstance(roadmap, Mapping) and "selected" in roadmap:
-        figures.append({"label": "Initiatives chosen", "value": str(len(roadmap["selected"]))})
-        figures.append(
-            {
-                "label": "Expected value of the plan",
-                "value": _roadmap_value(roadmap, currency),
-            }
-        )
-        if roadmap.get("prob_over_budget") is not None:
-            figures.append(
-                {
-                    "label": "Chance of overrunning budget",
-                    "value": fmt_pct(roadmap["prob_over_budget"]),
-                }
-            )
-    uplift = _cost_uplift(calibration, level)
-    if uplift is not None:
-        figures.append({"label": f"Cost uplift for {fmt_level(level)}", "value": fmt_pct(uplift)})
-    figures.append({"label": "Business cases", "value": str(len(cases))})
-    return figures
-
-
-def _cost_overall(calibration: Mapping | None) -> Mapping | None:
-    try:
-        return calibration["metrics"]["cost"]["overall"]
-    except (KeyError, TypeError):
-        return None
-
-
-def _cost_uplift(calibration: Mapping | None, level: float) -> float | None:
-    """The cost uplift that makes a cost estimate ``level`` sure (chance of overrun 1 − level)."""
-    overall = _cost_overall(calibration)
-    chance = quantile_key(round(1 - level, 10))
-    return _quantile(overall.get("uplift"), chance) if overall else None
-
-
-def _person_weeks(value) -> str:
-    return "–" if value is None else f"{float(value):,.0f} person-weeks"
-
-
-def _years(value) -> str:
-    if value is None:
-        return "the horizon"
-    value = float(value)
-    return f"{value:g} year{'s' if value != 1 else ''}"
-
-
-def _interval(value) -> str:
-    return "–" if value is None else f"{fmt_pct(value)} intervals"
-
-
-def _cost_quantile(value) -> str:
-    return "–" if value is None else f"{fmt_level(value)} calibrated cost"
-
-
-def _count(value) -> str:
-    return "–" if value is None else f"{int(value):,}"
 
 
 # --------------------------------------------------------------------------- home and SOP
@@ -725,9 +598,10 @@ def list_quarters(reports_dir: Path) -> list[dict[str, Any]]:
 def collect_figures(reports_dir: Path) -> dict[str, str]:
     """Figures the SOP chapters quote, from the latest built quarter (or "(not yet built)").
 
-    Keys: quarter, title, budget, capacity, currency, budget_confidence,
-    estimate_confidence, cost_uplift_p80, cost_uplift_p50, cost_share_overrun,
-    cost_history_n, duration_uplift_p80.
+    Keys: quarter, title, budget, capacity, currency, budget_confidence (its
+    level label, e.g. P80), estimate_confidence, cost_uplift_budget (the cost
+    uplift at budget_confidence), cost_uplift_p80, cost_uplift_p50,
+    cost_share_overrun, cost_history_n, duration_uplift_p80.
     """
     keys = [
         "quarter",
@@ -737,6 +611,7 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
         "currency",
         "budget_confidence",
         "estimate_confidence",
+        "cost_uplift_budget",
         "cost_uplift_p80",
         "cost_uplift_p50",
         "cost_share_overrun",
@@ -756,16 +631,21 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
     if params.get("budget") is not None:
         figures["budget"] = fmt_money(params["budget"], currency, compact=False)
     if params.get("capacity") is not None:
-        figures["capacity"] = _person_weeks(params["capacity"])
+        figures["capacity"] = words.fmt_person_weeks(params["capacity"])
     if params.get("budget_confidence") is not None:
-        figures["budget_confidence"] = fmt_level(params["budget_confidence"])
+        figures["budget_confidence"] = level_label(params["budget_confidence"])
     if params.get("estimate_confidence") is not None:
         figures["estimate_confidence"] = fmt_pct(params["estimate_confidence"])
-    calibration = _read_optional(latest["folder"] / "build" / "artifacts" / CALIBRATION)
-    overall = _cost_overall(calibration)
+    calibration = _read_optional(
+        published_artifacts_dir(reports_dir, latest["quarter"]) / CALIBRATION
+    )
+    overall = words.cost_overall(calibration)
+    uplift = words.cost_uplift(calibration, words.budget_level(params))
+    if uplift is not None:
+        figures["cost_uplift_budget"] = fmt_pct(uplift)
     if overall:
         for key, q in (("cost_uplift_p80", "0.2"), ("cost_uplift_p50", "0.5")):
-            value = _quantile(overall.get("uplift"), q)
+            value = words.quantile(overall.get("uplift"), q)
             if value is not None:
                 figures[key] = fmt_pct(value)
         if overall.get("share_overrun") is not None:
@@ -774,7 +654,7 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
             figures["cost_history_n"] = f"{int(overall['n'])}"
     try:
         duration = calibration["metrics"]["duration"]["overall"]
-        value = _quantile(duration.get("uplift"), "0.2")
+        value = words.quantile(duration.get("uplift"), "0.2")
         if value is not None:
             figures["duration_uplift_p80"] = fmt_pct(value)
     except (KeyError, TypeError):
@@ -886,7 +766,7 @@ def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
         "calibration": f"{quarter}/calibration.html",
         "roadmap": f"{quarter}/roadmap.html",
         "built_at": _short_time(manifest.get("built_at")),
-        "budget": fmt_money(params.get("budget"), params.get("currency", "USD")),
+        "budget": words.card_budget(params),
         "cases": sum(1 for e in entries if str(e.get("key", "")).startswith("case:")),
         "failed": sum(1 for e in entries if e.get("status") == "failed"),
     }
@@ -896,22 +776,6 @@ def _safe(markup: str):
     from markupsafe import Markup
 
     return Markup(markup)
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # a web server must be able to read the site
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 __all__ = [
@@ -926,5 +790,4 @@ __all__ = [
     "render_markdown",
     "render_notebook",
     "render_quarter_page",
-    "write_text_atomic",
 ]

@@ -29,8 +29,8 @@ def select(quarter: str, budget: float | None, as_json: bool, root: Path) -> Non
     inputs.
     """
     from helpers.inputs import load_quarter
+    from helpers.quarter import select_quarter
     from helpers.report.roadmap import format_selection
-    from helpers.selection import select_quarter
 
     inputs = load_quarter(quarter, root)
     document, _ = select_quarter(inputs, None, compute_missing_cases=True, budget=budget)

@@ -74,3 +74,19 @@ def method_label(method: str) -> str:
 def reason_label(code: str | None) -> str:
     """A left-out initiative's ``reason_code`` in words: ``capacity`` -> ``IT capacity``."""
     return REASON_LABELS.get(code, "–") if code else "–"
+# quarter page: the short recommendation labels of the business-case table
+
+RECOMMENDATION_LABELS = {
+    "fund": "Fund",
+    "lean_first": "Run the lean version first",
+    "gather_information": "Gather information first",
+    "do_not_fund": "Do not fund",
+}
+
+
+def recommendation_label(action: str | None) -> str:
+    """A case's recommended action as a table label: ``lean_first`` -> ``Run the lean version
+    first``; an unknown action shows as written, none as ``–``."""
+    if not action:
+        return "–"
+    return RECOMMENDATION_LABELS.get(action, action)

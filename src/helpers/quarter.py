@@ -1,0 +1,173 @@
+"""Loading a quarter's artifacts: its calibration, its business cases, the previous roadmap.
+
+``helpers.artifacts`` says where the JSON files live and writes them; this
+module decides which to read and what to compute when one is missing, once,
+for the notebooks, the pipeline and the command line:
+
+- :func:`load_calibration`: ``calibration.json`` if written, else computed
+  from the actuals (None when params turn calibration off);
+- :func:`load_cases`: ``cases/<id>.json`` of every initiative in scope, the
+  missing ones computed or listed;
+- :func:`select_quarter`: those cases, then ``selection.select_portfolio``;
+- :func:`previous_roadmap_path`: where the previous quarter's published
+  roadmap is (the pipeline keys its cache on that file, the roadmap notebook
+  reads it through :func:`load_previous_roadmap`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from helpers import artifacts
+from helpers.errors import PlaybookError
+
+
+def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
+    """The latest quarter in ``quarters`` before ``quarter`` (``"2026Q3"`` for 2026Q4), or None."""
+    earlier = [q for q in quarters if q < quarter]
+    return max(earlier) if earlier else None
+
+
+def previous_roadmap_path(root: str | Path, quarter: str) -> tuple[str, Path] | None:
+    """The quarter before ``quarter`` that has params, and where its published roadmap lives.
+
+    The path is ``<root>/reports/<previous>/build/artifacts/roadmap.json``; it
+    exists only once that quarter has been built. None when no earlier quarter
+    has a params file.
+    """
+    from helpers.params import list_quarters
+
+    root = Path(root)
+    previous = previous_quarter(quarter, list_quarters(root))
+    if previous is None:
+        return None
+    return previous, artifacts.published_artifacts_dir(root / "reports", previous) / (
+        artifacts.ROADMAP
+    )
+
+
+def load_calibration(inputs: Any, artifacts_dir: str | Path | None = None) -> dict | None:
+    """The quarter's calibration document.
+
+    ``calibration.json`` under ``artifacts_dir`` when it has been written, else
+    computed now from the actuals (``calibration.calibrate_quarter``). None when
+    params turn calibration off. ``inputs`` is a ``QuarterInputs``.
+    """
+    if not inputs.params.calibration.enabled:
+        return None
+    if artifacts_dir:
+        path = Path(artifacts_dir) / artifacts.CALIBRATION
+        if path.exists():
+            return artifacts.read_json(path)
+    from helpers.calibration import calibrate_quarter
+
+    return calibrate_quarter(inputs)
+
+
+def load_cases(
+    inputs: Any,
+    artifacts_dir: str | Path | None,
+    *,
+    compute_missing: bool = True,
+    calibration: Mapping[str, Any] | None | bool = None,
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The case of every in-scope initiative, and the ids without one.
+
+    Reads ``cases/<id>.json`` under ``artifacts_dir``. A case with no file is
+    computed (``business_case.simulate_case`` then ``summarise_case``) when
+    ``compute_missing``, else listed as missing; so is one whose computation
+    fails. ``calibration``: the calibration document to compute with; None
+    loads it only when a case must be computed (:func:`load_calibration`);
+    False computes uncalibrated cases.
+    """
+    cases: dict[str, dict[str, Any]] = {}
+    missing: list[str] = []
+    to_compute: list[str] = []
+    for initiative_id in sorted(inputs.in_scope()["id"]):
+        path = artifacts.case_path(artifacts_dir, initiative_id) if artifacts_dir else None
+        if path is not None and path.exists():
+            cases[initiative_id] = artifacts.read_json(path)
+        elif compute_missing:
+            to_compute.append(initiative_id)
+        else:
+            missing.append(initiative_id)
+    if to_compute:
+        from helpers import business_case
+        from helpers.inputs import initiative_row
+
+        if calibration is None:
+            calibration = load_calibration(inputs, artifacts_dir)
+        calibration_doc = calibration if isinstance(calibration, Mapping) else None
+        for initiative_id in to_compute:
+            try:
+                simulation = business_case.simulate_case(
+                    initiative_row(inputs, initiative_id), inputs.params, calibration_doc
+                )
+                cases[initiative_id] = business_case.summarise_case(simulation)
+            except PlaybookError:
+                missing.append(initiative_id)
+    return cases, sorted(missing)
+
+
+def select_quarter(
+    inputs: Any,
+    artifacts_dir: str | Path | None = None,
+    *,
+    compute_missing_cases: bool = True,
+    **overrides: Any,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Load the quarter's cases and select: (the select document, the cases used).
+
+    ``overrides`` go to ``selection.select_portfolio`` (budget, capacity,
+    method, weights...).
+    """
+    from helpers.selection import select_portfolio
+
+    cases, missing = load_cases(inputs, artifacts_dir, compute_missing=compute_missing_cases)
+    document = select_portfolio(
+        inputs.initiatives, cases, inputs.params, missing=missing, **overrides
+    )
+    return document, cases
+
+
+def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any] | None, str]:
+    """The previous quarter's roadmap and where it came from.
+
+    The published one (:func:`previous_roadmap_path`) when it exists; else one
+    selected now from the previous quarter's params and registers (its built
+    cases when present, the rest simulated now). (None, why) when no earlier
+    quarter has params or its roadmap cannot be selected.
+    """
+    from helpers.inputs import load_quarter
+
+    found = previous_roadmap_path(root, quarter)
+    if found is None:
+        return None, f"no quarter before {quarter} has params"
+    previous, published = found
+    if published.exists():
+        return artifacts.read_json(published), f"the published {previous} roadmap"
+    built = published.parent
+    try:
+        inputs = load_quarter(previous, root)
+        document, _ = select_quarter(
+            inputs,
+            built if built.exists() else None,
+            compute_missing_cases=True,
+            explain=False,
+            frontier=False,
+        )
+    except PlaybookError as exc:
+        return None, f"the {previous} roadmap could not be selected: {exc}"
+    return document, f"a selection computed now from the {previous} params and registers"
+
+
+__all__ = [
+    "load_calibration",
+    "load_cases",
+    "load_previous_roadmap",
+    "previous_quarter",
+    "previous_roadmap_path",
+    "select_quarter",
+]

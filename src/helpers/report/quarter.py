@@ -1,0 +1,261 @@
+"""The words of a quarter's page and of its card on the home page.
+
+Everything here reads the documents a build leaves behind: the manifest's
+``params``, ``calibration.json``, ``roadmap.json`` and the case documents
+(``cases/<id>.json``). It returns plain text and label/value pairs; the site's
+Jinja templates escape them for HTML. The level at which costs are planned
+always comes from params (``budget_confidence``) through
+:func:`helpers.report.labels.level_label`, so a quarter planned at P90 says
+P90 everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from helpers.fmt import fmt_money, fmt_pct, fmt_worth, quantile_key
+from helpers.params import Params
+from helpers.report.labels import level_label, recommendation_label, sure_label
+
+Figure = dict[str, str]  # {"label": ..., "value": ...}
+
+
+# --------------------------------------------------------------------------- params
+
+
+def budget_level(params: Mapping[str, Any]) -> float:
+    """The quantile costs are planned at (``budget_confidence``, a fraction such as 0.8).
+
+    A manifest written before params carried it falls back to the params default.
+    """
+    value = params.get("budget_confidence")
+    if value is None:
+        return float(Params.model_fields["budget_confidence"].default)
+    return float(value)
+
+
+def fmt_person_weeks(value: float | None) -> str:
+    """IT capacity: 150 -> ``150 person-weeks``."""
+    return "–" if value is None else f"{float(value):,.0f} person-weeks"
+
+
+def fmt_years(value: float | None) -> str:
+    """A horizon in years: 3 -> ``3 years``, 1 -> ``1 year``."""
+    if value is None:
+        return "the horizon"
+    value = float(value)
+    return f"{value:g} year{'s' if value != 1 else ''}"
+
+
+def fmt_interval(value: float | None) -> str:
+    """The confidence ranges are stated at: 0.9 -> ``90% intervals``."""
+    return "–" if value is None else f"{fmt_pct(value)} intervals"
+
+
+def fmt_cost_level(value: float | None) -> str:
+    """The cost the budget is planned on: 0.8 -> ``P80 calibrated cost``."""
+    return "–" if value is None else f"{level_label(value)} calibrated cost"
+
+
+def fmt_count(value: float | None) -> str:
+    """A count with thousands separators: 2000 -> ``2,000``."""
+    return "–" if value is None else f"{int(value):,}"
+
+
+def input_rows(params: Mapping[str, Any], *, built: str) -> list[Figure]:
+    """The "What this build used" table: budget, capacity, rates, levels; ``built`` as shown."""
+    currency = params.get("currency", "USD")
+    return [
+        {"label": "Budget", "value": fmt_money(params.get("budget"), currency, compact=False)},
+        {"label": "IT capacity", "value": fmt_person_weeks(params.get("capacity"))},
+        {"label": "Discount rate", "value": fmt_pct(params.get("discount_rate"), 1)},
+        {"label": "Horizon", "value": fmt_years(params.get("horizon_years"))},
+        {"label": "Ranges stated as", "value": fmt_interval(params.get("estimate_confidence"))},
+        {"label": "Budget planned at", "value": fmt_cost_level(params.get("budget_confidence"))},
+        {"label": "Simulations", "value": fmt_count(params.get("simulations"))},
+        {"label": "Built", "value": built},
+    ]
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def quantile(block: Mapping[str, Any] | None, q: str) -> float | None:
+    """The value at quantile key ``q`` (``"0.8"``) of a document block, or None.
+
+    Accepts the keys as JSON documents spell them (``"0.8"``, ``"0.80"``).
+    """
+    if not isinstance(block, Mapping):
+        return None
+    for key in (q, q.rstrip("0"), f"{float(q):.2f}"):
+        if key in block and block[key] is not None:
+            return float(block[key])
+    return None
+
+
+def cost_overall(calibration: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """calibration.json's overall cost metrics (n, share_overrun, uplift), or None."""
+    try:
+        return calibration["metrics"]["cost"]["overall"]
+    except (KeyError, TypeError):
+        return None
+
+
+def cost_uplift(calibration: Mapping[str, Any] | None, level: float) -> float | None:
+    """The uplift (a fraction) that makes a cost estimate ``level`` sure.
+
+    Read at the overrun chance 1 − ``level`` (0.2 for P80) from calibration.json.
+    """
+    overall = cost_overall(calibration)
+    chance = quantile_key(round(1 - level, 10))
+    return quantile(overall.get("uplift"), chance) if overall else None
+
+
+def _has_roadmap(roadmap: Any) -> bool:
+    return isinstance(roadmap, Mapping) and "selected" in roadmap
+
+
+def calibration_summary(calibration: Mapping[str, Any] | None, level: float) -> str:
+    """One sentence for the calibration report's row: how often costs overran, the uplift."""
+    uplift = cost_uplift(calibration, level)
+    overall = cost_overall(calibration)
+    if uplift is None or overall is None:
+        return "Calibration of cost, duration and benefit estimates against past actuals."
+    share = overall.get("share_overrun")
+    return (
+        f"From {int(overall.get('n', 0))} past projects: {fmt_pct(share)} overran their cost "
+        f"estimate; to be {sure_label(level)}, add {fmt_pct(uplift)} to a cost estimate."
+    )
+
+
+def roadmap_value(roadmap: Mapping[str, Any], currency: str) -> str:
+    """The plan's value: money when NPV drives selection, else score points."""
+    money = roadmap.get("method", "expected_npv") == "expected_npv"
+    return fmt_worth(roadmap.get("expected_value"), money=money, currency=currency)
+
+
+def roadmap_summary(roadmap: Mapping[str, Any] | None, currency: str) -> str:
+    """One sentence for the roadmap report's row: how many chosen, value, overrun chance."""
+    if not _has_roadmap(roadmap):
+        return "The portfolio chosen under budget and IT capacity."
+    count = len(roadmap.get("selected") or [])
+    text = (
+        f"{count} initiative{'s' if count != 1 else ''} chosen, expected value "
+        f"{roadmap_value(roadmap, currency)}"
+    )
+    if roadmap.get("prob_over_budget") is not None:
+        text += f", {fmt_pct(roadmap['prob_over_budget'])} chance of overrunning the budget"
+    return text + "."
+
+
+def roadmap_verdict(roadmap: Mapping[str, Any] | None, initiative_id: str) -> str:
+    """``Chosen``, ``Left out: <reason>``, or ``–`` when the roadmap has not run."""
+    if not _has_roadmap(roadmap):
+        return "–"
+    if initiative_id in (roadmap.get("selected") or []):
+        return "Chosen"
+    detail = (roadmap.get("initiatives") or {}).get(initiative_id) or {}
+    reason = detail.get("reason") if isinstance(detail, Mapping) else None
+    return f"Left out: {reason}" if reason else "Left out"
+
+
+def headline_figures(
+    params: Mapping[str, Any],
+    calibration: Mapping[str, Any] | None,
+    roadmap: Mapping[str, Any] | None,
+    cases: int,
+) -> list[Figure]:
+    """The figures at the top of the quarter page: budget, the plan, the uplift, case count.
+
+    ``cases`` is the number of business cases in the build.
+    """
+    currency = params.get("currency", "USD")
+    level = budget_level(params)
+    figures = [{"label": "Budget", "value": fmt_money(params.get("budget"), currency)}]
+    if _has_roadmap(roadmap):
+        figures.append({"label": "Initiatives chosen", "value": str(len(roadmap["selected"]))})
+        figures.append(
+            {"label": "Expected value of the plan", "value": roadmap_value(roadmap, currency)}
+        )
+        if roadmap.get("prob_over_budget") is not None:
+            figures.append(
+                {
+                    "label": "Chance of overrunning budget",
+                    "value": fmt_pct(roadmap["prob_over_budget"]),
+                }
+            )
+    uplift = cost_uplift(calibration, level)
+    if uplift is not None:
+        figures.append({"label": f"Cost uplift for {level_label(level)}", "value": fmt_pct(uplift)})
+    figures.append({"label": "Business cases", "value": str(cases)})
+    return figures
+
+
+def case_figures(
+    document: Mapping[str, Any] | None, *, currency: str, level: float
+) -> dict[str, Any]:
+    """A case's row of the quarter page, from its case document (empty when none).
+
+    Keys: ``name`` (or None), ``recommendation`` (label), ``fund`` (bool),
+    ``npv`` (expected NPV), ``prob_loss``, ``cost_at_level`` (cost at ``level``).
+    """
+    document = document if isinstance(document, Mapping) else {}
+    recommendation = document.get("recommendation") or {}
+    action = recommendation.get("action") if isinstance(recommendation, Mapping) else None
+    currency = document.get("currency", currency)
+    return {
+        "name": document.get("name"),
+        "recommendation": recommendation_label(action),
+        "fund": action == "fund",
+        "npv": fmt_money((document.get("npv") or {}).get("mean"), currency),
+        "prob_loss": fmt_pct(document.get("prob_loss")),
+        "cost_at_level": fmt_money(quantile(document.get("cost"), quantile_key(level)), currency),
+    }
+
+
+def cost_column(level: float) -> str:
+    """The heading of the cases table's cost column: ``Cost P80``."""
+    return f"Cost {level_label(level)}"
+
+
+def cases_note(params: Mapping[str, Any]) -> str:
+    """The sentence above the cases table: what each column means, at the params' levels."""
+    level = budget_level(params)
+    return (
+        f"Expected NPV over {fmt_years(params.get('horizon_years'))}; P(loss) is the chance "
+        f"the NPV is below zero; cost {level_label(level)} is the calibrated delivery cost "
+        f"we are {sure_label(level)} not to exceed."
+    )
+
+
+def card_budget(params: Mapping[str, Any]) -> str:
+    """The budget on a quarter's home-page card, with the level it is planned at.
+
+    ``$900k, costs at P80``.
+    """
+    budget = fmt_money(params.get("budget"), params.get("currency", "USD"))
+    return f"{budget}, costs at {level_label(budget_level(params))}"
+
+
+__all__ = [
+    "budget_level",
+    "calibration_summary",
+    "card_budget",
+    "case_figures",
+    "cases_note",
+    "cost_column",
+    "cost_overall",
+    "cost_uplift",
+    "fmt_count",
+    "fmt_cost_level",
+    "fmt_interval",
+    "fmt_person_weeks",
+    "fmt_years",
+    "headline_figures",
+    "input_rows",
+    "quantile",
+    "roadmap_summary",
+    "roadmap_value",
+    "roadmap_verdict",
+]

@@ -1,0 +1,156 @@
+"""helpers.report.quarter: the words of the quarter page and its home-page card."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.report import quarter as words
+
+CALIBRATION = {
+    "metrics": {
+        "cost": {
+            "overall": {
+                "n": 40,
+                "share_overrun": 0.65,
+                "uplift": {"0.5": 0.08, "0.2": 0.31, "0.1": 0.5},
+            }
+        }
+    }
+}
+ROADMAP = {
+    "selected": ["A-1"],
+    "expected_value": 320_000.0,
+    "prob_over_budget": 0.18,
+    "initiatives": {"B-1": {"reason": "does not fit the budget"}, "C-1": {}},
+}
+CASE = {
+    "currency": "USD",
+    "name": "Email upgrade",
+    "npv": {"mean": 150_000.0},
+    "prob_loss": 0.12,
+    "cost": {"0.5": 170_000.0, "0.8": 210_000.0, "0.9": 250_000.0},
+    "recommendation": {"action": "lean_first"},
+}
+
+
+def params(**changes):
+    base = {
+        "currency": "USD",
+        "budget": 900_000.0,
+        "capacity": 150.0,
+        "discount_rate": 0.1,
+        "horizon_years": 3,
+        "simulations": 2000,
+        "estimate_confidence": 0.9,
+        "budget_confidence": 0.8,
+    }
+    return {**base, **changes}
+
+
+def test_budget_level_from_params_else_the_params_default():
+    assert words.budget_level(params(budget_confidence=0.9)) == 0.9
+    assert words.budget_level({}) == 0.8  # helpers.params.Params default
+
+
+@pytest.mark.parametrize(
+    ("level", "uplift", "sure"), [(0.8, "31%", "80% sure"), (0.9, "50%", "90% sure")]
+)
+def test_calibration_summary_follows_the_level(level, uplift, sure):
+    text = words.calibration_summary(CALIBRATION, level)
+    assert text == (
+        f"From 40 past projects: 65% overran their cost estimate; to be {sure}, "
+        f"add {uplift} to a cost estimate."
+    )
+
+
+def test_calibration_summary_without_calibration_says_what_it_is():
+    assert words.calibration_summary(None, 0.8).startswith("Calibration of cost")
+
+
+def test_roadmap_summary_counts_value_and_overrun():
+    assert words.roadmap_summary(ROADMAP, "USD") == (
+        "1 initiative chosen, expected value $320k, 18% chance of overrunning the budget."
+    )
+    scored = {**ROADMAP, "selected": ["A", "B"], "method": "weighted", "expected_value": 64.0}
+    scored.pop("prob_over_budget")
+    assert words.roadmap_summary(scored, "USD") == "2 initiatives chosen, expected value 64 points."
+    assert words.roadmap_summary(None, "USD").startswith("The portfolio chosen")
+
+
+def test_roadmap_verdict():
+    assert words.roadmap_verdict(ROADMAP, "A-1") == "Chosen"
+    assert words.roadmap_verdict(ROADMAP, "B-1") == "Left out: does not fit the budget"
+    assert words.roadmap_verdict(ROADMAP, "C-1") == "Left out"
+    assert words.roadmap_verdict(None, "A-1") == "–"
+
+
+def test_headline_figures_label_the_uplift_at_the_budget_level():
+    figures = words.headline_figures(params(budget_confidence=0.9), CALIBRATION, ROADMAP, 3)
+    assert figures == [
+        {"label": "Budget", "value": "$900k"},
+        {"label": "Initiatives chosen", "value": "1"},
+        {"label": "Expected value of the plan", "value": "$320k"},
+        {"label": "Chance of overrunning budget", "value": "18%"},
+        {"label": "Cost uplift for P90", "value": "50%"},
+        {"label": "Business cases", "value": "3"},
+    ]
+
+
+def test_headline_figures_without_roadmap_or_calibration():
+    labels = [f["label"] for f in words.headline_figures(params(), None, None, 0)]
+    assert labels == ["Budget", "Business cases"]
+
+
+@pytest.mark.parametrize(("level", "cost"), [(0.8, "$210k"), (0.9, "$250k")])
+def test_case_figures_cost_at_the_budget_level(level, cost):
+    row = words.case_figures(CASE, currency="EUR", level=level)
+    assert row == {
+        "name": "Email upgrade",
+        "recommendation": "Run the lean version first",
+        "fund": False,
+        "npv": "$150k",  # the document's currency wins
+        "prob_loss": "12%",
+        "cost_at_level": cost,
+    }
+
+
+def test_case_figures_without_document():
+    row = words.case_figures(None, currency="USD", level=0.8)
+    assert row["recommendation"] == "–" and row["npv"] == "–" and row["name"] is None
+
+
+def test_cases_note_and_cost_column_follow_params():
+    note = words.cases_note(params(budget_confidence=0.9, horizon_years=1))
+    assert note == (
+        "Expected NPV over 1 year; P(loss) is the chance the NPV is below zero; cost P90 is "
+        "the calibrated delivery cost we are 90% sure not to exceed."
+    )
+    assert words.cost_column(0.9) == "Cost P90"
+
+
+def test_input_rows_say_the_levels_from_params():
+    rows = {r["label"]: r["value"] for r in words.input_rows(params(), built="2026-01-15")}
+    assert rows == {
+        "Budget": "$900,000",
+        "IT capacity": "150 person-weeks",
+        "Discount rate": "10.0%",
+        "Horizon": "3 years",
+        "Ranges stated as": "90% intervals",
+        "Budget planned at": "P80 calibrated cost",
+        "Simulations": "2,000",
+        "Built": "2026-01-15",
+    }
+    assert {r["value"] for r in words.input_rows({}, built="")} <= {"–", "the horizon", ""}
+
+
+def test_card_budget_names_the_level():
+    assert words.card_budget(params(budget_confidence=0.9)) == "$900k, costs at P90"
+
+
+def test_formatters():
+    assert words.fmt_years(1) == "1 year" and words.fmt_years(2.5) == "2.5 years"
+    assert words.fmt_person_weeks(1234) == "1,234 person-weeks"
+    assert words.fmt_interval(0.8) == "80% intervals"
+    assert words.fmt_cost_level(0.95) == "P95 calibrated cost"
+    assert words.quantile({"0.80": 3.0}, "0.8") == 3.0
+    assert words.quantile({"0.8": None}, "0.8") is None

@@ -1,0 +1,189 @@
+"""Tests of helpers/quarter.py: loading a quarter's calibration, cases and previous roadmap."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import shutil
+
+import pytest
+
+from helpers.artifacts import CALIBRATION, ROADMAP, case_path, write_json
+from helpers.errors import InputError
+from helpers.inputs import initiative_row, load_quarter
+from helpers.quarter import (
+    load_calibration,
+    load_cases,
+    load_previous_roadmap,
+    previous_quarter,
+    previous_roadmap_path,
+    select_quarter,
+)
+
+
+@pytest.fixture
+def sample_copy(root, tmp_path):
+    """The sample project (params and registers) copied to a temporary folder."""
+    shutil.copytree(root / "params", tmp_path / "params")
+    shutil.copytree(root / "data", tmp_path / "data")
+    return tmp_path
+
+
+@pytest.fixture
+def inputs(sample_copy):
+    return load_quarter("2026Q4", sample_copy)
+
+
+def make_case(initiative_id, npv, cost):
+    """A case document in the shape of business_case.summarise_case (cost is the P80)."""
+    return {
+        "id": initiative_id,
+        "name": f"name {initiative_id}",
+        "npv": {"mean": npv, "0.1": npv - 50, "0.5": npv, "0.9": npv + 50},
+        "prob_loss": 0.2,
+        "cost": {"mean": 0.9 * cost, "0.5": 0.8 * cost, "0.8": cost, "0.9": 1.1 * cost},
+    }
+
+
+def without_calibration(inputs):
+    """``inputs`` with calibration turned off in params."""
+    settings = inputs.params.calibration.model_copy(update={"enabled": False})
+    params = inputs.params.model_copy(update={"calibration": settings})
+    return dataclasses.replace(inputs, params=params)
+
+
+# --------------------------------------------------------------------------- previous quarter
+
+
+def test_previous_quarter_picks_the_latest_earlier():
+    assert previous_quarter("2026Q4", ["2025Q4", "2026Q3", "2026Q4", "2027Q1"]) == "2026Q3"
+    assert previous_quarter("2026Q1", ["2026Q4"]) is None
+
+
+def test_previous_roadmap_path_is_the_published_roadmap_of_the_quarter_before(sample_copy):
+    previous, path = previous_roadmap_path(sample_copy, "2026Q4")
+    assert previous == "2026Q3"
+    assert path == sample_copy / "reports" / "2026Q3" / "build" / "artifacts" / ROADMAP
+
+
+def test_previous_roadmap_path_without_earlier_quarter(sample_copy):
+    assert previous_roadmap_path(sample_copy, "2026Q3") is None
+
+
+def test_load_previous_roadmap_reads_the_published_roadmap_at_the_one_path(sample_copy):
+    _, path = previous_roadmap_path(sample_copy, "2026Q4")
+    write_json(path, {"quarter": "2026Q3", "selected": ["PUBLISHED-1"]})
+    document, source = load_previous_roadmap(sample_copy, "2026Q4")
+    assert document["selected"] == ["PUBLISHED-1"]
+    assert source == "the published 2026Q3 roadmap"
+
+
+def test_load_previous_roadmap_selects_the_previous_quarter(sample_copy):
+    document, source = load_previous_roadmap(sample_copy, "2026Q4")
+    assert source == "a selection computed now from the 2026Q3 params and registers"
+    assert document["quarter"] == "2026Q3"
+    assert document["selected"]
+
+
+def test_load_previous_roadmap_without_earlier_quarter(sample_copy):
+    assert load_previous_roadmap(sample_copy, "2026Q3") == (
+        None,
+        "no quarter before 2026Q3 has params",
+    )
+
+
+def test_load_previous_roadmap_unreadable_params_says_why(sample_copy):
+    (sample_copy / "params" / "2026Q3.yaml").write_text("budget: [not a number\n")
+    document, source = load_previous_roadmap(sample_copy, "2026Q4")
+    assert document is None
+    assert source.startswith("the 2026Q3 roadmap could not be selected: ")
+    assert "2026Q3.yaml" in source
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def test_load_calibration_reads_calibration_json_when_written(inputs, tmp_path):
+    write_json(tmp_path / CALIBRATION, {"written": True, "metrics": {}})
+    assert load_calibration(inputs, tmp_path) == {"written": True, "metrics": {}}
+
+
+def test_load_calibration_computes_from_actuals_when_not_written(inputs, tmp_path):
+    document = load_calibration(inputs, tmp_path)
+    assert "written" not in document
+    assert document["metrics"]["cost"]["overall"]["n"] > 0
+    assert not (tmp_path / CALIBRATION).exists()  # computing never writes an artifact
+
+
+def test_load_calibration_none_when_params_turn_it_off(inputs, tmp_path):
+    write_json(tmp_path / CALIBRATION, {"written": True})
+    assert load_calibration(without_calibration(inputs), tmp_path) is None
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def test_load_cases_reads_artifacts_and_lists_the_rest_as_missing(inputs, sample_copy):
+    write_json(case_path(sample_copy / "art", "PAID-01"), make_case("PAID-01", 5.0, 10.0))
+    cases, missing = load_cases(inputs, sample_copy / "art", compute_missing=False)
+    assert list(cases) == ["PAID-01"]
+    assert cases["PAID-01"]["npv"]["mean"] == 5.0
+    assert "EML-01" in missing and "PAID-01" not in missing
+    assert "WEB-03" not in missing  # done: out of scope
+
+
+def test_load_cases_computes_missing_cases(inputs):
+    cases, missing = load_cases(inputs, None, compute_missing=True, calibration=False)
+    assert missing == []
+    assert set(cases) == set(inputs.in_scope()["id"])
+    assert cases["EML-01"]["calibrated"] is False
+
+
+def test_load_cases_computes_with_the_written_calibration(inputs, tmp_path):
+    calibration = load_calibration(inputs, None)
+    write_json(tmp_path / CALIBRATION, calibration)
+    for initiative_id in inputs.in_scope()["id"]:
+        if initiative_id != "EML-01":
+            write_json(case_path(tmp_path, initiative_id), make_case(initiative_id, 1.0, 1.0))
+    cases, missing = load_cases(inputs, tmp_path, compute_missing=True)
+    assert missing == []
+    assert cases["EML-01"]["calibrated"] is True  # computed now, with calibration.json
+
+
+def test_select_quarter_selects_from_the_loaded_cases(inputs, tmp_path):
+    for initiative_id in inputs.in_scope()["id"]:
+        write_json(case_path(tmp_path, initiative_id), make_case(initiative_id, 10.0, 1.0))
+    write_json(case_path(tmp_path, "EML-01"), make_case("EML-01", -1e9, 1.0))
+    document, cases = select_quarter(
+        inputs, tmp_path, compute_missing_cases=False, explain=False, frontier=False
+    )
+    assert set(cases) == set(inputs.in_scope()["id"])
+    assert "EML-01" not in document["selected"]  # worth a billion less than nothing
+    assert document["selected"]
+
+
+# --------------------------------------------------------------------------- initiative_row
+
+
+def test_initiative_row_gives_the_validated_values_as_python_types(inputs):
+    row = initiative_row(inputs, "EML-01")
+    frame = inputs.initiatives.set_index("id")
+    assert list(row) == list(inputs.initiatives.columns)
+    assert type(row["cost_low"]) is float and row["cost_low"] == frame.loc["EML-01", "cost_low"]
+    assert type(row["row"]) is int
+    assert type(row["must_do"]) is bool
+    assert isinstance(row["depends_on"], list)
+    assert not [k for k, v in row.items() if type(v).__module__ == "numpy"]
+
+
+def test_initiative_row_blank_optional_number_is_nan(inputs):
+    row = initiative_row(inputs, "WEB-03")  # the sample leaves its likely values blank
+    assert math.isnan(row["cost_likely"])
+
+
+def test_initiative_row_unknown_id_names_the_register_and_the_ids(inputs):
+    with pytest.raises(InputError) as excinfo:
+        initiative_row(inputs, "NOPE-9")
+    message = str(excinfo.value)
+    assert "no initiative with id 'NOPE-9'" in message
+    assert "initiatives" in message and "EML-01" in message
