@@ -641,7 +641,7 @@ def test_local_process_executor_survives_a_dead_worker(tmp_path: Path) -> None:
         [dead] = executor.map([task("render_by_dying")])
         [alive] = executor.map([task("render_notebook")])
 
-    assert dead.status == "failed" and dead.error["ename"] == "BrokenProcessPool"
+    assert dead.status == "failed" and dead.error["ename"] == "WorkerDied"
     assert alive.status == "ok"
 
 

@@ -112,6 +112,7 @@ class NotebookTask:
     execute: bool = True  # False: render the executed notebook already at ``output``
     log: str | None = None  # the kernel's own stdout/stderr go here (None: inherited)
     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT  # seconds one cell may run; None: no limit
+    failed: bool = False  # render the page as failed (its execution failed elsewhere)
 
 
 @dataclass
@@ -142,7 +143,7 @@ def run_task(task: NotebookTask) -> TaskResult:
     rendered = False
     render_started = time.perf_counter()
     if task.html:
-        render_error = _render(task, executed, failed=error is not None)
+        render_error = _render(task, executed, failed=error is not None or task.failed)
         rendered = render_error is None
         error = error or render_error
     finished = time.perf_counter()
@@ -347,10 +348,17 @@ class LocalProcessExecutor(Executor):
         self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
         self._pool: ProcessPoolExecutor | None = None
         self._template: KernelTemplate | None = None
+        self._markers = ""  # a folder: each worker's current task key, in a file named by pid
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
+        if not self._markers or not os.path.isdir(self._markers):
+            self._markers = tempfile.mkdtemp(prefix="playbook-workers-")
         if self._pool is None:
-            if self.kernel_preload is not None:
+            if self.kernel_preload is not None and (
+                self._template is None or not self._template.alive()
+            ):
+                if self._template is not None:
+                    self._template.stop()
                 # it imports while the forkserver does: neither waits for the other
                 with contextlib.suppress(OSError):
                     self._template = KernelTemplate(self.kernel_preload)
@@ -366,27 +374,85 @@ class LocalProcessExecutor(Executor):
         return self._pool
 
     def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
-        tasks = list(tasks)
-        if not tasks:
-            return
-        pool = self._ensure_pool()
-        try:
-            futures = {pool.submit(run_task, task): task for task in tasks}
-        except BrokenProcessPool:  # a worker died earlier (killed, out of memory): start afresh
-            self.close()
+        """Run ``tasks``; a worker that dies fails only the notebook it held.
+
+        When a worker process dies (killed, out of memory), the pool breaks and
+        every unfinished task with it. The task the dead worker was running
+        (each worker notes its current task in :attr:`_markers`) is failed:
+        its error notebook is written here and its page rendered as failed on
+        a fresh worker. Every other unfinished task is retried on fresh workers.
+        """
+        pending = {task.key: task for task in tasks}
+        died: dict[str, dict[str, Any]] = {}  # key -> the error of its dead worker
+        breaks = 0
+        while pending:
             pool = self._ensure_pool()
-            futures = {pool.submit(run_task, task): task for task in tasks}
-        for future in as_completed(futures):
+            futures = {}
             try:
-                yield future.result()
-            except Exception as exc:  # the worker itself died: report the task as failed
+                for task in pending.values():
+                    futures[pool.submit(_run_marked, task, self._markers)] = task
+            except BrokenProcessPool:  # a worker died while idle: start afresh
+                self._discard_pool()
+                breaks += 1
+                if breaks > len(pending) + 2:
+                    raise
+                continue
+            broken = False
+            for future in as_completed(futures):
                 task = futures[future]
-                yield TaskResult(
-                    key=task.key,
-                    status="failed",
-                    seconds=0.0,
-                    error={"cell": None, "ename": type(exc).__name__, "evalue": str(exc)},
-                )
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                except Exception as exc:  # e.g. a task that cannot be pickled
+                    result = TaskResult(task.key, "failed", 0.0, _error(exc))
+                del pending[task.key]
+                if task.key in died:  # its error page, rendered: still a failed notebook
+                    result = TaskResult(
+                        task.key, "failed", result.seconds, died[task.key], result.rendered
+                    )
+                yield result
+            if not broken:
+                continue
+            breaks += 1
+            for key, exitcode in self._discard_pool().items():
+                task = pending.get(key)
+                if task is None:
+                    continue
+                error = _worker_died(exitcode)
+                if key in died or not task.execute or not task.html:
+                    del pending[key]  # it killed its worker again, or has nothing to render
+                    yield TaskResult(key, "failed", 0.0, died.get(key, error))
+                    continue
+                died[key] = error
+                _write_error_notebook(task, error["ename"], error["evalue"])
+                pending[key] = NotebookTask(**{**task.__dict__, "execute": False, "failed": True})
+            if breaks > 2 * (len(pending) + len(died)) + 2:  # dying with no culprit found
+                for key in list(pending):
+                    del pending[key]
+                    yield TaskResult(key, "failed", 0.0, died.get(key, _worker_died(None)))
+
+    def _discard_pool(self) -> dict[str, int | None]:
+        """Shut a broken pool down; return {task key: exit code} of workers that died.
+
+        Workers the pool itself terminated (SIGTERM, once it saw one die) are
+        innocent; any other exit while holding a task marks that task.
+        """
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return {}
+        processes = dict(getattr(pool, "_processes", None) or {})
+        pool.shutdown(wait=True, cancel_futures=True)
+        culprits: dict[str, int | None] = {}
+        for pid, process in processes.items():
+            marker = Path(self._markers) / str(pid)
+            with contextlib.suppress(OSError):
+                key = marker.read_text(encoding="utf-8")
+                marker.unlink()
+                if process.exitcode != -signal.SIGTERM and key:
+                    culprits[key] = process.exitcode
+        return culprits
 
     def close(self) -> None:
         if self._pool is not None:
@@ -395,6 +461,42 @@ class LocalProcessExecutor(Executor):
         if self._template is not None:
             self._template.stop()
             self._template = None
+        shutil.rmtree(self._markers, ignore_errors=True)
+
+
+def _run_marked(task: NotebookTask, markers: str) -> TaskResult:
+    """:func:`run_task` in a pool worker, noting which task this worker holds meanwhile."""
+    marker = Path(markers) / str(os.getpid())
+    marker.write_text(task.key, encoding="utf-8")
+    try:
+        return run_task(task)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _worker_died(exitcode: int | None) -> dict[str, Any]:
+    """The error of a notebook whose worker process died under it."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"was killed by signal {-exitcode}"
+    elif exitcode is not None:
+        how = f"exited with code {exitcode}"
+    else:
+        how = "died"
+    return {
+        "cell": None,
+        "ename": "WorkerDied",
+        "evalue": (
+            f"the worker process running this notebook {how} (out of memory, or kill -9?); "
+            "the other notebooks were retried on a fresh worker. Run the build again."
+        ),
+    }
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}
 
 
 def _usable_cpus() -> int:

@@ -16,8 +16,24 @@
    previous site whole; then the site pages (home, SOP chapters) are rewritten
    and builds older than the previous one are removed.
 
+Before step 1, ``reports/`` must be writable (else exit 2, nothing runs), and
+folders left in ``reports/.builds`` by killed builds of this quarter are removed.
+
 A failing notebook does not stop the others: it is kept, rendered as failed,
-marked in the manifest, and the roadmap runs without it.
+marked in the manifest, and the roadmap runs without it. A worker process that
+dies fails only the notebook it was running; the others are retried.
+
+**When a build is not published.** A build whose calibration or roadmap
+notebook failed, or in which more than half of the business cases failed, is
+worse than no change: it is not published (``publish_partial=True``, or
+``playbook run --publish-partial``, publishes it anyway). The previous site
+stays as it was, the result names what failed (exit 1), and the unpublished
+build stays in ``reports/.builds`` for inspection until the next build.
+
+A build with nothing changed publishes nothing, but still rewrites the
+site-level pages (home, SOP chapters) when one is missing or was written from
+other quarters or chapters than those now in ``reports/`` (an interrupted
+publish, a folder that was read-only).
 """
 
 from __future__ import annotations
@@ -31,6 +47,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -80,6 +97,8 @@ class BuildResult:
     executed: int = 0
     reused: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
+    refused: str | None = None  # why this build was not published (the previous site stands)
+    build_dir: Path | None = None  # the unpublished build, when refused
 
     @property
     def index(self) -> Path:
@@ -94,9 +113,26 @@ class BuildResult:
     def summary_line(self) -> str:
         """``2026Q4: 19 notebooks (17 executed, 2 reused, 0 failed) in 41.2 s -> ...``."""
         total = len(self.manifest["notebooks"])
+        where = _display(self.index)
+        if self.refused:
+            where = f"NOT published (inspect {_display(self.build_dir / 'index.html')})"
         return (
             f"{self.quarter}: {total} notebooks ({self.executed} executed, {self.reused} reused, "
-            f"{len(self.failed)} failed) in {self.seconds:.1f} s -> {_display(self.index)}"
+            f"{len(self.failed)} failed) in {self.seconds:.1f} s -> {where}"
+        )
+
+    def refusal_line(self) -> str | None:
+        """Why the build was not published and what to do; None when it was published."""
+        if not self.refused:
+            return None
+        stands = (
+            f"the previous site stays at {_display(self.index)}"
+            if self.index.is_file()
+            else "nothing was published"
+        )
+        return (
+            f"{self.quarter} not published: {self.refused}; {stands}. Fix the failure and run "
+            "again, or publish it anyway with --publish-partial."
         )
 
     def failure_line(self) -> str | None:
@@ -132,6 +168,7 @@ def run_quarter(
     progress: bool = True,
     site: str = "helpers.site",
     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT,
+    publish_partial: bool = False,
 ) -> BuildResult:
     """Build quarter ``quarter`` into ``reports_dir`` (default ``<root>/reports``).
 
@@ -140,20 +177,30 @@ def run_quarter(
     where tasks run (default: local worker processes). ``site``: the module
     that renders pages (``render_notebook``, ``render_quarter_page``,
     ``publish_site_pages``). ``cell_timeout``: seconds one cell may run before
-    its notebook fails (None: no limit). Raises InputError (exit 2) on bad inputs before
-    anything runs; a failing notebook is reported in the result, not raised.
+    its notebook fails (None: no limit). ``publish_partial``: publish even a
+    build the rule in this module's docstring would keep back. Raises InputError
+    (exit 2) on bad inputs and ReportsNotWritable (exit 2) on a read-only
+    ``reports_dir``, before anything runs; a failing notebook is reported in the
+    result, not raised.
     """
     started = time.perf_counter()
     from helpers.inputs import load_quarter
 
     root = Path(root).resolve()
     reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
+    _check_writable(reports)
     inputs = load_quarter(quarter, root)
     builds = reports / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     with _quarter_lock(builds, quarter):
+        published = reports / quarter
+        # under the lock: any other folder of this quarter is left by a killed build
+        _collect_garbage(
+            builds, quarter, keep={published.resolve()} if published.exists() else set()
+        )
         build = _Build(quarter, root, reports, inputs, site, force)
         build.cell_timeout = cell_timeout
+        build.publish_partial = publish_partial
         own_executor = executor is None
         if own_executor:
             executor = (
@@ -186,6 +233,7 @@ class _Build:
         self.site_name = site
         self.force = force
         self.cell_timeout: float | None = DEFAULT_CELL_TIMEOUT
+        self.publish_partial = False
         self.link = reports / quarter
         self.previous = _read_previous(self.link)
         self.previous_entries = (
@@ -264,8 +312,7 @@ class _Build:
         }
         if self._unchanged(manifest):
             shutil.rmtree(self.dir, ignore_errors=True)
-            if not (self.reports / "index.html").exists():
-                self._site().publish_site_pages(self.reports, self.root)
+            self._publish_site_pages(only_if_stale=True)
             return BuildResult(
                 self.quarter,
                 self.previous[1],
@@ -285,9 +332,22 @@ class _Build:
         _write_text(self.dir / "index.html", page)
         manifest["summary"]["seconds"] = round(time.perf_counter() - started, 3)
         _write_text(self.build / "manifest.json", json.dumps(manifest, indent=2))
+        refused = None if self.publish_partial else _refusal(entries)
+        if refused:  # kept, unpublished, for inspection until the next build
+            return BuildResult(
+                self.quarter,
+                manifest,
+                self.link,
+                round(time.perf_counter() - started, 3),
+                executed=self.executed,
+                reused=self.reused,
+                failed=failed,
+                refused=refused,
+                build_dir=self.dir,
+            )
         previous_dir = self._publish()
         try:
-            site.publish_site_pages(self.reports, self.root)
+            self._publish_site_pages()
         except Exception as exc:
             raise BuildError(
                 f"{self.quarter} is published at {_display(self.link)}, but writing the home "
@@ -543,6 +603,34 @@ class _Build:
     def _site(self) -> Any:
         return importlib.import_module(self.site_name)
 
+    def _publish_site_pages(self, only_if_stale: bool = False) -> None:
+        """Write the home page and SOP chapters; with ``only_if_stale``, only when needed.
+
+        ``reports/.builds/site.json`` records what they were last written from
+        (every published quarter's manifest, the chapters and templates) and
+        which pages that wrote; they are stale when either changed or a page is
+        missing.
+        """
+        stamp = self.reports / BUILDS / "site.json"
+        key = _digest(
+            self.pages_digest,
+            str(self.root),
+            [(q.name, _file_digest(q / BUILD / "manifest.json")) for q in _quarters(self.reports)],
+        )
+        if only_if_stale:
+            try:
+                written = json.loads(stamp.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                written = {}
+            pages = written.get("pages") or ["index.html"]
+            if written.get("key") == key and all((self.reports / p).is_file() for p in pages):
+                return
+        self._site().publish_site_pages(self.reports, self.root)
+        pages = ["index.html"] + sorted(
+            p.relative_to(self.reports).as_posix() for p in (self.reports / "sop").glob("*.html")
+        )
+        _write_text(stamp, json.dumps({"key": key, "pages": pages}, indent=2))
+
     def _publish(self) -> Path | None:
         """Point ``reports/<Q>`` at this build in one atomic step; return the previous build."""
         previous_dir = self.previous[0] if self.previous else None
@@ -561,6 +649,54 @@ class _Build:
 
 
 # -- helpers --------------------------------------------------------------------
+
+
+def _refusal(entries: list[dict[str, Any]]) -> str | None:
+    """Why a build with these notebook entries must not replace the site, or None."""
+    reasons = [
+        f"{Path(e['notebook']).name} failed"
+        for e in entries
+        if e["key"] in ("calibration", "roadmap") and e["status"] == "failed"
+    ]
+    cases = [e for e in entries if e["key"].startswith("case:")]
+    failed = [e for e in cases if e["status"] == "failed"]
+    if len(failed) * 2 > len(cases):
+        reasons.append(f"{len(failed)} of {len(cases)} business cases failed (more than half)")
+    return "; ".join(reasons) or None
+
+
+class ReportsNotWritable(BuildError):
+    """The reports folder cannot be written: nothing is built (exit 2)."""
+
+    exit_code = 2
+
+
+def _check_writable(reports: Path) -> None:
+    """Raise ReportsNotWritable unless files can be created in ``reports`` and its folders."""
+    folders = [reports] + [reports / name for name in (BUILDS, "sop") if (reports / name).is_dir()]
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ReportsNotWritable(
+                f"cannot write to {_display(folder)} ({reason}): nothing was built; make it "
+                "writable, or build into another folder with --reports"
+            ) from None
+
+
+def _quarters(reports: Path) -> list[Path]:
+    """The published quarter folders (symlinks) in ``reports``."""
+    if not reports.is_dir():
+        return []
+    return sorted(
+        p
+        for p in reports.iterdir()
+        if not p.name.startswith(".") and (p / BUILD / "manifest.json").is_file()
+    )
 
 
 def _read_previous(link: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -678,6 +814,7 @@ def _display(path: Path) -> str:
 
 __all__ = [
     "BuildError",
+    "ReportsNotWritable",
     "BuildResult",
     "describe_failure",
     "run_quarter",

@@ -35,6 +35,11 @@ from helpers.cli.common import reports_errors, root_option
     show_default=True,
     help="Seconds one notebook cell may run before that notebook is marked failed.",
 )
+@click.option(
+    "--publish-partial",
+    is_flag=True,
+    help="Publish even if the calibration or roadmap failed, or more than half the cases.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def run(
@@ -44,12 +49,15 @@ def run(
     root: Path,
     reports_dir: Path | None,
     cell_timeout: float,
+    publish_partial: bool,
     quiet: bool,
 ) -> None:
     """Validate QUARTER, execute its notebooks, render them and publish into the site.
 
     Exit 0 when every notebook succeeded, 1 when any failed (the site is still
-    published, the failed ones marked), 2 on bad input (nothing runs).
+    published, the failed ones marked, unless the calibration or roadmap failed
+    or more than half the cases: then the previous site stays), 2 on bad input
+    or a read-only reports folder (nothing runs).
     """
     from helpers.pipeline import run_quarter
 
@@ -61,9 +69,12 @@ def run(
         force=force,
         progress=not quiet,
         cell_timeout=cell_timeout,
+        publish_partial=publish_partial,
     )
     if result.failed:
         click.echo(f"Error: {result.failure_line()}", err=True)
+    if result.refused:
+        click.echo(f"Error: {result.refusal_line()}", err=True)
     note = " (up to date)" if result.up_to_date else ""
     click.echo(result.summary_line() + note)
     sys.exit(result.exit_code)
