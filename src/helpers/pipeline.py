@@ -169,12 +169,18 @@ def run_quarter(
     site: str = "helpers.site",
     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT,
     publish_partial: bool = False,
+    engine: str | None = None,
+    scheduler: str | None = None,
+    shared_path: Path | str | None = None,
 ) -> BuildResult:
     """Build quarter ``quarter`` into ``reports_dir`` (default ``<root>/reports``).
 
     ``jobs``: worker processes (default: the number of CPUs). ``force``:
     execute every notebook even when its cache key is unchanged. ``executor``:
-    where tasks run (default: local worker processes). ``site``: the module
+    where tasks run (default: made from ``engine``, ``"local"`` worker
+    processes or ``"dask"`` with ``scheduler`` and ``shared_path`` as in
+    :class:`~helpers.executors.DaskExecutor`; None: the params' ``executor`` and
+    ``scheduler``). ``site``: the module
     that renders pages (``render_notebook``, ``render_quarter_page``,
     ``publish_site_pages``). ``cell_timeout``: seconds one cell may run before
     its notebook fails (None: no limit). ``publish_partial``: publish even a
@@ -189,24 +195,29 @@ def run_quarter(
     root = Path(root).resolve()
     reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
     _check_writable(reports)
-    inputs = load_quarter(quarter, root)
     builds = reports / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
+    if not force:
+        with _quarter_lock(builds, quarter):
+            _collect_stale_builds(builds, quarter)
+            unchanged = _up_to_date(quarter, root, reports, site)
+        if unchanged is not None:
+            unchanged.seconds = round(time.perf_counter() - started, 3)
+            return unchanged
+    inputs = load_quarter(quarter, root)
     with _quarter_lock(builds, quarter):
-        published = reports / quarter
-        # under the lock: any other folder of this quarter is left by a killed build
-        _collect_garbage(
-            builds, quarter, keep={published.resolve()} if published.exists() else set()
-        )
+        _collect_stale_builds(builds, quarter)
         build = _Build(quarter, root, reports, inputs, site, force)
         build.cell_timeout = cell_timeout
         build.publish_partial = publish_partial
         own_executor = executor is None
         if own_executor:
-            executor = (
-                SerialExecutor()
-                if jobs == 1
-                else LocalProcessExecutor(jobs, preload=[site.partition(":")[0]])
+            executor = _make_executor(
+                engine or getattr(inputs.params, "executor", None) or "local",
+                jobs,
+                scheduler or getattr(inputs.params, "scheduler", None),
+                shared_path,
+                site,
             )
         try:
             build.run(executor, progress)
@@ -244,16 +255,17 @@ class _Build:
         self.build = self.dir / BUILD
         self.artifacts = self.build / "artifacts"
         self.entries: dict[str, dict[str, Any]] = {}
-        self.params_json = inputs.params.model_dump(mode="json")
+        # where notebooks run never changes what they compute: not in any cache key
+        self.params_json = inputs.params.model_dump(mode="json", exclude={"executor", "scheduler"})
         helpers_dir = Path(__file__).resolve().parent
         self.helpers_digest = _tree_digest(helpers_dir, "*.py", exclude=_BUILD_MODULES)
-        self.render_digest = _digest(
-            _tree_digest(helpers_dir, "site.py"),
-            _tree_digest(helpers_dir / "templates", "*"),
-            _tree_digest(helpers_dir, "*.css"),
-            _tree_digest(root / "playbook", "*", exclude=("*.md",)),
+        self.render_digest, self.pages_digest = _render_digests(helpers_dir, root)
+        self.watched: dict[str, str | None] = {}  # every file the build read: path -> digest
+        self.databases = any(  # a database table has no file to hash: never "up to date" early
+            getattr(inputs.params, kind).url
+            and not getattr(inputs.params, kind).url.startswith("sqlite:///")
+            for kind in ("initiatives", "actuals")
         )
-        self.pages_digest = _digest(self.render_digest, _tree_digest(root / "playbook", "*.md"))
         self.executed = 0
         self.reused = 0
         self.rendered = 0
@@ -304,6 +316,11 @@ class _Build:
                 [e["cache_key"] for e in entries],
                 [_file_digest(self.build / "inputs" / name) for name in self.inputs_copied],
             ),
+            # what a rebuild compares first: unchanged, and nothing failed -> up to date
+            "inputs_key": None
+            if self.databases
+            else _inputs_key(self.watched, self.root, self.helpers_digest, self.pages_digest),
+            "inputs_watched": sorted(self.watched),
             "summary": {
                 "executed": self.executed,
                 "reused": self.reused,
@@ -312,7 +329,7 @@ class _Build:
         }
         if self._unchanged(manifest):
             shutil.rmtree(self.dir, ignore_errors=True)
-            self._publish_site_pages(only_if_stale=True)
+            _publish_site_pages(self._site(), self.reports, self.root, self.pages_digest, True)
             return BuildResult(
                 self.quarter,
                 self.previous[1],
@@ -347,7 +364,7 @@ class _Build:
             )
         previous_dir = self._publish()
         try:
-            self._publish_site_pages()
+            _publish_site_pages(self._site(), self.reports, self.root, self.pages_digest)
         except Exception as exc:
             raise BuildError(
                 f"{self.quarter} is published at {_display(self.link)}, but writing the home "
@@ -432,9 +449,9 @@ class _Build:
             return None
         previous = earlier[-1]
         published = self.root / "reports" / previous / BUILD / "artifacts" / "roadmap.json"
-        parts: list[Any] = [previous, _file_digest(published)]
+        parts: list[Any] = [previous, self._watch(published)]
         params = self.root / "params"
-        parts += [_file_digest(params / "defaults.yaml"), _file_digest(params / f"{previous}.yaml")]
+        parts += [self._watch(params / "defaults.yaml"), self._watch(params / f"{previous}.yaml")]
         try:
             previous_params = load_params(previous, self.root)
         except PlaybookError:
@@ -442,7 +459,7 @@ class _Build:
         for source in (previous_params.initiatives, previous_params.actuals):
             if source.path:
                 path = Path(source.path)
-                parts.append(_file_digest(path if path.is_absolute() else self.root / path))
+                parts.append(self._watch(path if path.is_absolute() else self.root / path))
             else:
                 parts.append(source.url)  # a database: its rows are not hashed here
         return parts
@@ -450,7 +467,7 @@ class _Build:
     def _spec(self, *, key, title, notebook, stem, parameters, artifacts, depends, case_id=None):
         source = self.root / "notebooks" / NOTEBOOKS[notebook]
         cache_key = _digest(
-            _file_digest(source),
+            self._watch(source),
             parameters,
             self.quarter,
             self.params_json,
@@ -560,6 +577,12 @@ class _Build:
 
     # -- inputs, publishing -------------------------------------------------------
 
+    def _watch(self, path: Path) -> str | None:
+        """The digest of ``path`` (None: missing), noted as an input of this build."""
+        digest = _file_digest(path)
+        self.watched[str(Path(path).resolve())] = digest
+        return digest
+
     def _copy_inputs(self) -> list[str]:
         """Copy the params files and registers this build reads into ``build/inputs/``."""
         target = self.build / "inputs"
@@ -577,6 +600,7 @@ class _Build:
                 name = f"registers/{path.name}"
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / name)
+            self._watch(path)
             copied.append(name)
         for kind in ("initiatives", "actuals"):
             source = getattr(self.inputs.params, kind)
@@ -603,34 +627,6 @@ class _Build:
     def _site(self) -> Any:
         return importlib.import_module(self.site_name)
 
-    def _publish_site_pages(self, only_if_stale: bool = False) -> None:
-        """Write the home page and SOP chapters; with ``only_if_stale``, only when needed.
-
-        ``reports/.builds/site.json`` records what they were last written from
-        (every published quarter's manifest, the chapters and templates) and
-        which pages that wrote; they are stale when either changed or a page is
-        missing.
-        """
-        stamp = self.reports / BUILDS / "site.json"
-        key = _digest(
-            self.pages_digest,
-            str(self.root),
-            [(q.name, _file_digest(q / BUILD / "manifest.json")) for q in _quarters(self.reports)],
-        )
-        if only_if_stale:
-            try:
-                written = json.loads(stamp.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                written = {}
-            pages = written.get("pages") or ["index.html"]
-            if written.get("key") == key and all((self.reports / p).is_file() for p in pages):
-                return
-        self._site().publish_site_pages(self.reports, self.root)
-        pages = ["index.html"] + sorted(
-            p.relative_to(self.reports).as_posix() for p in (self.reports / "sop").glob("*.html")
-        )
-        _write_text(stamp, json.dumps({"key": key, "pages": pages}, indent=2))
-
     def _publish(self) -> Path | None:
         """Point ``reports/<Q>`` at this build in one atomic step; return the previous build."""
         previous_dir = self.previous[0] if self.previous else None
@@ -649,6 +645,99 @@ class _Build:
 
 
 # -- helpers --------------------------------------------------------------------
+
+
+def _make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:
+    """The executor named ``engine``: ``"local"`` (worker processes) or ``"dask"``."""
+    if engine == "dask":
+        from helpers.executors import DaskExecutor
+
+        return DaskExecutor(jobs, scheduler=scheduler, shared_path=shared_path)
+    if engine != "local":
+        raise BuildError(f"unknown executor {engine!r}: choose local or dask")
+    if jobs == 1:
+        return SerialExecutor()
+    return LocalProcessExecutor(jobs, preload=[site.partition(":")[0]])
+
+
+def _publish_site_pages(
+    site: Any, reports: Path, root: Path, pages_digest: str, only_if_stale: bool = False
+) -> None:
+    """Write the home page and SOP chapters; with ``only_if_stale``, only when needed.
+
+    ``reports/.builds/site.json`` records what they were last written from
+    (every published quarter's manifest, the chapters and templates) and
+    which pages that wrote; they are stale when either changed or a page is
+    missing.
+    """
+    stamp = reports / BUILDS / "site.json"
+    key = _digest(
+        pages_digest,
+        str(root),
+        [(q.name, _file_digest(q / BUILD / "manifest.json")) for q in _quarters(reports)],
+    )
+    if only_if_stale:
+        try:
+            written = json.loads(stamp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            written = {}
+        pages = written.get("pages") or ["index.html"]
+        if written.get("key") == key and all((reports / p).is_file() for p in pages):
+            return
+    site.publish_site_pages(reports, root)
+    pages = ["index.html"] + sorted(
+        p.relative_to(reports).as_posix() for p in (reports / "sop").glob("*.html")
+    )
+    _write_text(stamp, json.dumps({"key": key, "pages": pages}, indent=2))
+
+
+def _inputs_key(watched: dict[str, str | None], root: Path, *code: Any) -> str:
+    """One digest of every file a build read, the params files there are and the code."""
+    params_files = sorted(p.name for p in (root / "params").glob("*.yaml"))
+    return _digest(sorted(watched.items()), params_files, code)
+
+
+def _up_to_date(quarter: str, root: Path, reports: Path, site: str) -> BuildResult | None:
+    """The published build, if nothing it read has changed since and nothing failed.
+
+    Hashes the few files the build recorded (params, registers, notebooks, the
+    previous quarter's) and the code once, and reads one manifest: the cost does
+    not grow with the number of notebooks. None: build as usual.
+    """
+    started = time.perf_counter()
+    previous = _read_previous(reports / quarter)
+    if previous is None or not previous[1].get("inputs_key"):
+        return None
+    folder, manifest = previous
+    entries = manifest["notebooks"]
+    if manifest.get("missing") or any(e["status"] != "ok" for e in entries):
+        return None
+    helpers_dir = Path(__file__).resolve().parent
+    helpers_digest = _tree_digest(helpers_dir, "*.py", exclude=_BUILD_MODULES)
+    render_digest, pages_digest = _render_digests(helpers_dir, root)
+    watched = {path: _file_digest(Path(path)) for path in manifest["inputs_watched"]}
+    if _inputs_key(watched, root, helpers_digest, pages_digest) != manifest["inputs_key"]:
+        return None
+    pages = ["index.html", *(e["html"] for e in entries)]
+    if not all((folder / page).is_file() for page in pages):
+        return None
+    module = importlib.import_module(site)
+    _publish_site_pages(module, reports, root, pages_digest, only_if_stale=True)
+    seconds = round(time.perf_counter() - started, 3)
+    return BuildResult(
+        quarter, manifest, reports / quarter, seconds, up_to_date=True, reused=len(entries)
+    )
+
+
+def _render_digests(helpers_dir: Path, root: Path) -> tuple[str, str]:
+    """(what every page's look depends on, that and the SOP chapters' text)."""
+    render = _digest(
+        _tree_digest(helpers_dir, "site.py"),
+        _tree_digest(helpers_dir / "templates", "*"),
+        _tree_digest(helpers_dir, "*.css"),
+        _tree_digest(root / "playbook", "*", exclude=("*.md",)),
+    )
+    return render, _digest(render, _tree_digest(root / "playbook", "*.md"))
 
 
 def _refusal(entries: list[dict[str, Any]]) -> str | None:
@@ -725,6 +814,13 @@ def _quarter_lock(builds: Path, quarter: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _collect_stale_builds(builds: Path, quarter: str) -> None:
+    """Under the quarter's lock: folders of this quarter other than the published one
+    are left by killed (or refused) builds."""
+    published = builds.parent / quarter
+    _collect_garbage(builds, quarter, keep={published.resolve()} if published.exists() else set())
 
 
 def _collect_garbage(builds: Path, quarter: str, keep: set[Path | None]) -> None:

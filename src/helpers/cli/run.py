@@ -40,6 +40,20 @@ from helpers.cli.common import reports_errors, root_option
     is_flag=True,
     help="Publish even if the calibration or roadmap failed, or more than half the cases.",
 )
+@click.option(
+    "--executor",
+    "engine",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="Where notebooks run: local worker processes, or Dask.  [default: params' executor]",
+)
+@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option(
+    "--shared-path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder the Dask workers see at the same path, holding the project and reports.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def run(
@@ -50,6 +64,9 @@ def run(
     reports_dir: Path | None,
     cell_timeout: float,
     publish_partial: bool,
+    engine: str | None,
+    scheduler: str | None,
+    shared_path: Path | None,
     quiet: bool,
 ) -> None:
     """Validate QUARTER, execute its notebooks, render them and publish into the site.
@@ -70,6 +87,9 @@ def run(
         progress=not quiet,
         cell_timeout=cell_timeout,
         publish_partial=publish_partial,
+        engine=engine,
+        scheduler=scheduler,
+        shared_path=shared_path,
     )
     if result.failed:
         click.echo(f"Error: {result.failure_line()}", err=True)
