@@ -710,7 +710,8 @@ def _run_shipped(
         def moved(path: str | None) -> str | None:
             if path is None:
                 return None
-            for name, folder in folders.items():
+            # the most specific folder first: the artifacts may lie inside the project
+            for name, folder in sorted(folders.items(), key=lambda item: -len(item[1])):
                 if Path(path).is_relative_to(folder):
                     return os.path.join(here[name], os.path.relpath(path, folder))
             return path

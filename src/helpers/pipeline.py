@@ -190,8 +190,6 @@ def run_quarter(
     result, not raised.
     """
     started = time.perf_counter()
-    from helpers.inputs import load_quarter
-
     root = Path(root).resolve()
     reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
     _check_writable(reports)
@@ -204,6 +202,8 @@ def run_quarter(
         if unchanged is not None:
             unchanged.seconds = round(time.perf_counter() - started, 3)
             return unchanged
+    from helpers.inputs import load_quarter  # pandas: seconds to import, not needed above
+
     inputs = load_quarter(quarter, root)
     with _quarter_lock(builds, quarter):
         _collect_stale_builds(builds, quarter)
@@ -329,7 +329,7 @@ class _Build:
         }
         if self._unchanged(manifest):
             shutil.rmtree(self.dir, ignore_errors=True)
-            _publish_site_pages(self._site(), self.reports, self.root, self.pages_digest, True)
+            _publish_site_pages(self.site_name, self.reports, self.root, self.pages_digest, True)
             return BuildResult(
                 self.quarter,
                 self.previous[1],
@@ -364,7 +364,7 @@ class _Build:
             )
         previous_dir = self._publish()
         try:
-            _publish_site_pages(self._site(), self.reports, self.root, self.pages_digest)
+            _publish_site_pages(self.site_name, self.reports, self.root, self.pages_digest)
         except Exception as exc:
             raise BuildError(
                 f"{self.quarter} is published at {_display(self.link)}, but writing the home "
@@ -661,7 +661,7 @@ def _make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Exec
 
 
 def _publish_site_pages(
-    site: Any, reports: Path, root: Path, pages_digest: str, only_if_stale: bool = False
+    site: str, reports: Path, root: Path, pages_digest: str, only_if_stale: bool = False
 ) -> None:
     """Write the home page and SOP chapters; with ``only_if_stale``, only when needed.
 
@@ -684,7 +684,7 @@ def _publish_site_pages(
         pages = written.get("pages") or ["index.html"]
         if written.get("key") == key and all((reports / p).is_file() for p in pages):
             return
-    site.publish_site_pages(reports, root)
+    importlib.import_module(site).publish_site_pages(reports, root)  # imported only when needed
     pages = ["index.html"] + sorted(
         p.relative_to(reports).as_posix() for p in (reports / "sop").glob("*.html")
     )
@@ -721,8 +721,7 @@ def _up_to_date(quarter: str, root: Path, reports: Path, site: str) -> BuildResu
     pages = ["index.html", *(e["html"] for e in entries)]
     if not all((folder / page).is_file() for page in pages):
         return None
-    module = importlib.import_module(site)
-    _publish_site_pages(module, reports, root, pages_digest, only_if_stale=True)
+    _publish_site_pages(site, reports, root, pages_digest, only_if_stale=True)
     seconds = round(time.perf_counter() - started, 3)
     return BuildResult(
         quarter, manifest, reports / quarter, seconds, up_to_date=True, reused=len(entries)
