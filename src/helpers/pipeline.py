@@ -194,8 +194,7 @@ def run_quarter(
     reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
     _check_writable(reports)
     builds = reports / BUILDS
-    builds.mkdir(parents=True, exist_ok=True)
-    if not force:
+    if not force and (reports / quarter / BUILD / "manifest.json").is_file():
         with _quarter_lock(builds, quarter):
             _collect_stale_builds(builds, quarter)
             unchanged = _up_to_date(quarter, root, reports, site)
@@ -205,6 +204,7 @@ def run_quarter(
     from helpers.inputs import load_quarter  # pandas: seconds to import, not needed above
 
     inputs = load_quarter(quarter, root)
+    builds.mkdir(parents=True, exist_ok=True)
     with _quarter_lock(builds, quarter):
         _collect_stale_builds(builds, quarter)
         build = _Build(quarter, root, reports, inputs, site, force)
