@@ -21,6 +21,12 @@ and prints a table of the ratios against the targets of DESIGN.md section 9.
 
 With ``--large`` the shell loop runs over a sample of the notebooks (``--loop-cases``)
 and is extrapolated to all of them, unless ``--full-loop`` is given.
+
+    .venv/bin/python benchmarks/bench_build.py --large --size 2000 --executor both
+
+``--executor dask`` builds with ``playbook run --executor dask`` (a LocalCluster of
+``--jobs`` workers); ``both`` measures the local executor and Dask on separate
+copies and prints them side by side, against the same targets.
 """
 
 from __future__ import annotations
@@ -54,22 +60,34 @@ def main() -> None:
     )
     parser.add_argument("--full-loop", action="store_true", help="--large loop over every case")
     parser.add_argument("--floor-runs", type=int, default=3)
+    parser.add_argument(
+        "--executor",
+        choices=["local", "dask", "both"],
+        default="local",
+        help="playbook run --executor (both: side by side)",
+    )
     args = parser.parse_args()
 
     floor = measure_floor(args.floor_runs)
     print(f"floor (kernel start + import pandas, matplotlib, seaborn): {floor:.2f} s")
+    executors = ["local", "dask"] if args.executor == "both" else [args.executor]
+    columns = {}
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
-        project = copy_project(Path(tmp) / "sample")
-        rows = bench_quarter("sample", project, args.quarter, args.jobs, floor, loop_cases=None)
-        if args.large:
-            project = copy_project(Path(tmp) / "large")
-            generate_register(project, args.quarter, args.size)
-            loop_cases = None if args.full_loop else args.loop_cases
-            rows += bench_quarter(
-                f"{args.size} initiatives", project, args.quarter, args.jobs, floor, loop_cases
-            )
+        for executor in executors:
+            global EXECUTOR
+            EXECUTOR = executor
+            project = copy_project(Path(tmp) / executor / "sample")
+            rows = bench_quarter("sample", project, args.quarter, args.jobs, floor, loop_cases=None)
+            if args.large:
+                project = copy_project(Path(tmp) / executor / "large")
+                generate_register(project, args.quarter, args.size)
+                loop_cases = None if args.full_loop else args.loop_cases
+                rows += bench_quarter(
+                    f"{args.size} initiatives", project, args.quarter, args.jobs, floor, loop_cases
+                )
+            columns[executor] = rows
     print()
-    print_table(rows)
+    print_table(side_by_side(columns))
 
 
 # -- the measurements ---------------------------------------------------------------
@@ -134,8 +152,12 @@ def bench_quarter(label, project, quarter, jobs, floor, loop_cases):
     ]
 
 
+EXECUTOR = "local"  # playbook run --executor, set per column by main()
+
+
 def playbook_run(project: Path, quarter: str, reports: Path, jobs, force=False) -> float:
     command = [str(PLAYBOOK), "run", quarter, "--root", str(project), "--reports", str(reports)]
+    command += ["--executor", EXECUTOR]
     command += ["--quiet"] + (["--jobs", str(jobs)] if jobs else [])
     command += ["--force"] if force else []
     started = time.perf_counter()
@@ -277,11 +299,32 @@ def read_manifest(reports: Path, quarter: str) -> dict:
     return json.loads((reports / quarter / "build" / "manifest.json").read_text())
 
 
-def print_table(rows) -> None:
-    header = ("quarter", "figure", "measured", "target", "met")
-    cells = [header] + [
-        (a, b, c, d, "" if e == "" else ("yes" if e else "NO")) for a, b, c, d, e in rows
-    ]
+def side_by_side(columns: dict[str, list[tuple]]) -> tuple[list[str], list[tuple]]:
+    """One row per (quarter, figure): each executor's measurement and whether it met the target.
+
+    Figure names that carry a measurement (the changed id, the notebook count) come
+    from the first executor.
+    """
+    names = list(columns)
+    first = columns[names[0]]
+    header = ["quarter", "figure"]
+    for name in names:
+        header += [f"{name}: measured", f"{name}: met"]
+    header.append("target")
+    rows = []
+    for i, (quarter, figure, *_rest) in enumerate(first):
+        row = [quarter, figure]
+        for name in names:
+            _, _, measured, _target, met = columns[name][i]
+            row += [measured, "" if met == "" else ("yes" if met else "NO")]
+        row.append(first[i][3])
+        rows.append(tuple(row))
+    return header, rows
+
+
+def print_table(table: tuple[list[str], list[tuple]]) -> None:
+    header, rows = table
+    cells = [tuple(header)] + list(rows)
     widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
     for i, row in enumerate(cells):
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())

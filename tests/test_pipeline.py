@@ -646,7 +646,7 @@ def test_local_process_executor_survives_a_dead_worker(tmp_path: Path) -> None:
         [dead] = executor.map([task("render_by_dying")])
         [alive] = executor.map([task("render_notebook")])
 
-    assert dead.status == "failed" and dead.error["ename"] == "BrokenProcessPool"
+    assert dead.status == "failed" and dead.error["ename"] == "WorkerDied"
     assert alive.status == "ok"
 
 
@@ -773,3 +773,32 @@ def test_kernel_template_late_answer_kernels_start_the_usual_way(
     result, cell = _probe(tmp_path, "late", code='import sys\nprint("pandas" in sys.modules)')
     assert result.status == "ok"
     assert cell.outputs[0]["text"] == "False\n"
+
+
+def test_run_quarter_nothing_changed_reads_one_manifest_without_loading_inputs(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(project)
+    import helpers.inputs
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("an up-to-date check must not load and validate the registers")
+
+    monkeypatch.setattr(helpers.inputs, "load_quarter", no_loading)
+
+    second, executor = build(project)
+
+    assert second.up_to_date and executor.ran == []
+    (project / "data" / "initiatives.csv").write_text(INITIATIVES.replace("Bob", "Bea"))
+    with pytest.raises(AssertionError, match="must not load"):  # a change: the usual path
+        build(project)
+
+
+def test_run_quarter_previous_quarter_params_changed_is_not_up_to_date(project: Path) -> None:
+    build(project)
+    params = project / "params" / "2026Q3.yaml"  # the roadmap compares with 2026Q3
+    params.write_text(params.read_text().replace("budget: 100000", "budget: 90000"))
+
+    result, executor = build(project)
+
+    assert not result.up_to_date and executor.ran == ["roadmap"]

@@ -23,20 +23,16 @@ Executors decide where ``run_task`` runs:
   (``SerialExecutor``, or if the template is unavailable) kernels start the
   usual way.
 
-A distributed engine plugs in by implementing :meth:`Executor.map` over the
-same tasks. With Dask, for instance::
+- :class:`DaskExecutor` submits each task to a ``dask.distributed`` cluster
+  (a ``LocalCluster`` of ``jobs`` worker processes, or a scheduler address):
+  ``client.submit(run_task, task)``, as papermill's maintainers sketch a
+  fan-out. Workers need the same environment (``helpers``, papermill, the
+  ``python3`` kernel). On a LocalCluster, or with ``shared_path`` (a folder
+  holding the project and the reports that every worker sees at the same
+  path), tasks read and write files in place; otherwise the inputs travel with
+  the task and the outputs come back with its result (:func:`_run_shipped`).
 
-    class DaskExecutor(Executor):
-        def __init__(self, client):
-            self.client = client
-        def map(self, tasks):
-            futures = self.client.map(run_task, list(tasks), pure=False)
-            for future in distributed.as_completed(futures):
-                yield future.result()
-
-(Ray: ``ray.remote(run_task)`` and ``ray.wait``.) The workers need the project
-folder and the build folder on a shared file system, and the same environment
-(``helpers``, papermill, the ``python3`` kernel).
+(Ray would plug in the same way: ``ray.remote(run_task)`` and ``ray.wait``.)
 """
 
 from __future__ import annotations
@@ -54,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -111,6 +108,7 @@ class NotebookTask:
     execute: bool = True  # False: render the executed notebook already at ``output``
     log: str | None = None  # the kernel's own stdout/stderr go here (None: inherited)
     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT  # seconds one cell may run; None: no limit
+    failed: bool = False  # render the page as failed (its execution failed elsewhere)
 
 
 @dataclass
@@ -141,7 +139,7 @@ def run_task(task: NotebookTask) -> TaskResult:
     rendered = False
     render_started = time.perf_counter()
     if task.html:
-        render_error = _render(task, executed, failed=error is not None)
+        render_error = _render(task, executed, failed=error is not None or task.failed)
         rendered = render_error is None
         error = error or render_error
     finished = time.perf_counter()
@@ -331,10 +329,17 @@ class LocalProcessExecutor(Executor):
         self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
         self._pool: ProcessPoolExecutor | None = None
         self._template: KernelTemplate | None = None
+        self._markers = ""  # a folder: each worker's current task key, in a file named by pid
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
+        if not self._markers or not os.path.isdir(self._markers):
+            self._markers = tempfile.mkdtemp(prefix="playbook-workers-")
         if self._pool is None:
-            if self.kernel_preload is not None:
+            if self.kernel_preload is not None and (
+                self._template is None or not self._template.alive()
+            ):
+                if self._template is not None:
+                    self._template.stop()
                 # it imports while the forkserver does: neither waits for the other
                 with contextlib.suppress(OSError):
                     self._template = KernelTemplate(self.kernel_preload)
@@ -350,27 +355,85 @@ class LocalProcessExecutor(Executor):
         return self._pool
 
     def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
-        tasks = list(tasks)
-        if not tasks:
-            return
-        pool = self._ensure_pool()
-        try:
-            futures = {pool.submit(run_task, task): task for task in tasks}
-        except BrokenProcessPool:  # a worker died earlier (killed, out of memory): start afresh
-            self.close()
+        """Run ``tasks``; a worker that dies fails only the notebook it held.
+
+        When a worker process dies (killed, out of memory), the pool breaks and
+        every unfinished task with it. The task the dead worker was running
+        (each worker notes its current task in :attr:`_markers`) is failed:
+        its error notebook is written here and its page rendered as failed on
+        a fresh worker. Every other unfinished task is retried on fresh workers.
+        """
+        pending = {task.key: task for task in tasks}
+        died: dict[str, dict[str, Any]] = {}  # key -> the error of its dead worker
+        breaks = 0
+        while pending:
             pool = self._ensure_pool()
-            futures = {pool.submit(run_task, task): task for task in tasks}
-        for future in as_completed(futures):
+            futures = {}
             try:
-                yield future.result()
-            except Exception as exc:  # the worker itself died: report the task as failed
+                for task in pending.values():
+                    futures[pool.submit(_run_marked, task, self._markers)] = task
+            except BrokenProcessPool:  # a worker died while idle: start afresh
+                self._discard_pool()
+                breaks += 1
+                if breaks > len(pending) + 2:
+                    raise
+                continue
+            broken = False
+            for future in as_completed(futures):
                 task = futures[future]
-                yield TaskResult(
-                    key=task.key,
-                    status="failed",
-                    seconds=0.0,
-                    error={"cell": None, "ename": type(exc).__name__, "evalue": str(exc)},
-                )
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                except Exception as exc:  # e.g. a task that cannot be pickled
+                    result = TaskResult(task.key, "failed", 0.0, _error(exc))
+                del pending[task.key]
+                if task.key in died:  # its error page, rendered: still a failed notebook
+                    result = TaskResult(
+                        task.key, "failed", result.seconds, died[task.key], result.rendered
+                    )
+                yield result
+            if not broken:
+                continue
+            breaks += 1
+            for key, exitcode in self._discard_pool().items():
+                task = pending.get(key)
+                if task is None:
+                    continue
+                error = _worker_died(exitcode)
+                if key in died or not task.execute or not task.html:
+                    del pending[key]  # it killed its worker again, or has nothing to render
+                    yield TaskResult(key, "failed", 0.0, died.get(key, error))
+                    continue
+                died[key] = error
+                _write_error_notebook(task, error["ename"], error["evalue"])
+                pending[key] = NotebookTask(**{**task.__dict__, "execute": False, "failed": True})
+            if breaks > 2 * (len(pending) + len(died)) + 2:  # dying with no culprit found
+                for key in list(pending):
+                    del pending[key]
+                    yield TaskResult(key, "failed", 0.0, died.get(key, _worker_died(None)))
+
+    def _discard_pool(self) -> dict[str, int | None]:
+        """Shut a broken pool down; return {task key: exit code} of workers that died.
+
+        Workers the pool itself terminated (SIGTERM, once it saw one die) are
+        innocent; any other exit while holding a task marks that task.
+        """
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return {}
+        processes = dict(getattr(pool, "_processes", None) or {})
+        pool.shutdown(wait=True, cancel_futures=True)
+        culprits: dict[str, int | None] = {}
+        for pid, process in processes.items():
+            marker = Path(self._markers) / str(pid)
+            with contextlib.suppress(OSError):
+                key = marker.read_text(encoding="utf-8")
+                marker.unlink()
+                if process.exitcode != -signal.SIGTERM and key:
+                    culprits[key] = process.exitcode
+        return culprits
 
     def close(self) -> None:
         if self._pool is not None:
@@ -379,6 +442,294 @@ class LocalProcessExecutor(Executor):
         if self._template is not None:
             self._template.stop()
             self._template = None
+        shutil.rmtree(self._markers, ignore_errors=True)
+
+
+def _run_marked(task: NotebookTask, markers: str) -> TaskResult:
+    """:func:`run_task` in a pool worker, noting which task this worker holds meanwhile."""
+    marker = Path(markers) / str(os.getpid())
+    marker.write_text(task.key, encoding="utf-8")
+    try:
+        return run_task(task)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _worker_died(exitcode: int | None) -> dict[str, Any]:
+    """The error of a notebook whose worker process died under it."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"was killed by signal {-exitcode}"
+    elif exitcode is not None:
+        how = f"exited with code {exitcode}"
+    else:
+        how = "died"
+    return {
+        "cell": None,
+        "ename": "WorkerDied",
+        "evalue": (
+            f"the worker process running this notebook {how} (out of memory, or kill -9?); "
+            "the other notebooks were retried on a fresh worker. Run the build again."
+        ),
+    }
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}
+
+
+class DaskExecutor(Executor):
+    """Runs each task as one ``dask.distributed`` task; results in completion order.
+
+    ``scheduler``: a scheduler address (``tcp://host:8786``); None starts a
+    ``LocalCluster`` of ``jobs`` single-threaded worker processes (their
+    kernels fork from a kernel template, as with :class:`LocalProcessExecutor`).
+    ``shared_path``: a folder every worker sees at the same path, holding the
+    project and the reports; without it (and with a scheduler) each task
+    carries its inputs and brings its outputs back. A worker lost mid-task is
+    Dask's to handle: the task is retried on another worker, up to
+    ``distributed.scheduler.allowed-failures`` times, then fails alone
+    (``KilledWorker``). Needs ``pip install .[dask]``.
+    """
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        *,
+        scheduler: str | None = None,
+        shared_path: str | Path | None = None,
+        kernel_preload: Iterable[str] | None = KERNEL_PRELOAD,
+    ):
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            from helpers.errors import PlaybookError
+
+            raise PlaybookError(
+                "--executor dask needs dask.distributed: pip install '.[dask]' "
+                "(or pip install 'dask[distributed]')"
+            ) from None
+        self.jobs = max(1, jobs or _usable_cpus())
+        self.scheduler = scheduler
+        self.shared_path = Path(shared_path).resolve() if shared_path else None
+        self.ship = scheduler is not None and shared_path is None
+        self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
+        self._client: Any = None
+        self._cluster: Any = None
+        self._template: KernelTemplate | None = None
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client``, connected (and the LocalCluster started) on first use."""
+        if self._client is None:
+            from distributed import Client, LocalCluster
+
+            if self.scheduler:
+                self._client = Client(self.scheduler)
+            else:
+                self._cluster = LocalCluster(
+                    n_workers=self.jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=50,  # CRITICAL: a restarted worker is reported per task
+                )
+                self._client = Client(self._cluster)
+                if self.kernel_preload is not None:
+                    with contextlib.suppress(OSError):
+                        self._template = KernelTemplate(self.kernel_preload)
+                        self._client.register_plugin(_kernel_template_plugin(self._template))
+        return self._client
+
+    def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
+        from distributed import as_completed
+
+        tasks = list(tasks)
+        if not tasks:
+            return
+        for task in tasks:
+            self._check_shared(task)
+        client = self.client
+        stamp = uuid.uuid4().hex[:8]
+        keys = [f"notebook-{task.key}-{stamp}" for task in tasks]
+        if self.ship:
+            payload = client.scatter(_pack_inputs(tasks[0]), broadcast=True, hash=False)
+            futures = [
+                client.submit(_run_shipped, task, payload, _executed(task), key=key, pure=False)
+                for task, key in zip(tasks, keys, strict=True)
+            ]
+        else:
+            futures = client.map(run_task, tasks, key=keys, pure=False)
+        by_future = dict(zip(futures, tasks, strict=True))
+        for future in as_completed(futures):
+            task = by_future[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # KilledWorker: it took down its workers every time
+                yield TaskResult(task.key, "failed", 0.0, _lost_on_dask(exc))
+                continue
+            if self.ship:
+                result, files = result
+                for path, data in files.items():
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    Path(path).write_bytes(data)  # into the unpublished build folder
+            yield result
+
+    def _check_shared(self, task: NotebookTask) -> None:
+        if self.shared_path is None:
+            return
+        for path in (task.notebook, task.output, task.cwd, *task.parameters.values()):
+            outside = isinstance(path, str) and os.path.isabs(path)
+            if outside and not Path(path).resolve().is_relative_to(self.shared_path):
+                from helpers.errors import PlaybookError
+
+                raise PlaybookError(
+                    f"{path} is outside the shared path {self.shared_path} that the Dask "
+                    "workers see: put the project and its reports under it, or leave out "
+                    "--shared-path to send the inputs with each task"
+                )
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+            self._cluster = None
+        if self._template is not None:
+            self._template.stop()
+            self._template = None
+
+
+def _kernel_template_plugin(template: KernelTemplate) -> Any:
+    """A Dask worker plugin connecting each (re)started worker to the kernel template."""
+    from distributed import WorkerPlugin
+
+    class ConnectKernelTemplate(WorkerPlugin):
+        name = "playbook-kernel-template"
+
+        def __init__(self, address: str):
+            self.address = address
+
+        def setup(self, worker: Any) -> None:
+            connect_kernel_template(self.address)
+
+    return ConnectKernelTemplate(template.address)
+
+
+def _lost_on_dask(exc: BaseException) -> dict[str, Any]:
+    if type(exc).__name__ == "KilledWorker":
+        return {
+            "cell": None,
+            "ename": "WorkerDied",
+            "evalue": (
+                "every Dask worker that ran this notebook died (out of memory, or killed); "
+                f"the other notebooks were not affected. {_first_line(str(exc), 200)}"
+            ),
+        }
+    return _error(exc)
+
+
+# -- inputs that travel with a task (a cluster without a shared file system) ----------
+
+_SKIPPED_IN_PROJECT = ("reports",)  # build output; never an input of a notebook
+
+
+def _pack_inputs(task: NotebookTask) -> bytes:
+    """A zip of the task's project folder (``root`` parameter) and artifacts folder.
+
+    Dot-folders and ``reports/`` are left out. Every task of one stage shares it.
+    """
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, folder in _shipped_folders(task).items():
+            for path in sorted(Path(folder).rglob("*")):
+                relative = path.relative_to(folder)
+                if not path.is_file() or any(p.startswith(".") for p in relative.parts):
+                    continue
+                if name == "root" and relative.parts[0] in _SKIPPED_IN_PROJECT:
+                    continue
+                archive.write(path, f"{name}/{relative.as_posix()}")
+    return buffer.getvalue()
+
+
+def _shipped_folders(task: NotebookTask) -> dict[str, str]:
+    folders = {
+        "root": task.parameters.get("root"),
+        "artifacts": task.parameters.get("artifacts_dir"),
+    }
+    return {name: str(folder) for name, folder in folders.items() if folder}
+
+
+def _executed(task: NotebookTask) -> bytes | None:
+    """The executed notebook a render-only task renders (it travels with the task)."""
+    return None if task.execute else Path(task.output).read_bytes()
+
+
+def _run_shipped(
+    task: NotebookTask, payload: bytes, executed: bytes | None = None
+) -> tuple[TaskResult, dict[str, bytes]]:
+    """On a worker: unpack the inputs, run ``task`` there, return its result and output files.
+
+    Files come back by their paths on the submitting machine: the executed
+    notebook, the HTML, the log and every artifact the notebook wrote or changed.
+    """
+    import io
+    import zipfile
+
+    folders = _shipped_folders(task)
+    with tempfile.TemporaryDirectory(prefix="playbook-task-") as tmp:
+        zipfile.ZipFile(io.BytesIO(payload)).extractall(tmp)
+        here = {name: os.path.join(tmp, name) for name in folders}
+        for folder in here.values():
+            os.makedirs(folder, exist_ok=True)
+
+        def moved(path: str | None) -> str | None:
+            if path is None:
+                return None
+            # the most specific folder first: the artifacts may lie inside the project
+            for name, folder in sorted(folders.items(), key=lambda item: -len(item[1])):
+                if Path(path).is_relative_to(folder):
+                    return os.path.join(here[name], os.path.relpath(path, folder))
+            return path
+
+        outputs = {"output": task.output, "html": task.html, "log": task.log}
+        local = {k: os.path.join(tmp, "out", k) if v else None for k, v in outputs.items()}
+        parameters = {
+            k: (moved(v) if k in ("root", "artifacts_dir") else v)
+            for k, v in task.parameters.items()
+        }
+        artifacts = Path(here.get("artifacts", os.path.join(tmp, "artifacts")))
+        before = {p: p.read_bytes() for p in artifacts.rglob("*") if p.is_file()}
+        run = NotebookTask(
+            **{
+                **task.__dict__,
+                "notebook": moved(task.notebook),
+                "cwd": moved(task.cwd),
+                "parameters": parameters,
+                **local,
+            }
+        )
+        if executed is not None:
+            os.makedirs(os.path.dirname(local["output"]), exist_ok=True)
+            Path(local["output"]).write_bytes(executed)
+        result = run_task(run)
+        files = {
+            outputs[k]: Path(v).read_bytes() for k, v in local.items() if v and os.path.isfile(v)
+        }
+        if "artifacts" in folders:
+            for path in artifacts.rglob("*"):
+                if path.is_file() and before.get(path) != (data := path.read_bytes()):
+                    original = os.path.join(folders["artifacts"], path.relative_to(artifacts))
+                    files[original] = data
+        return result, files
 
 
 def _usable_cpus() -> int:

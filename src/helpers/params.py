@@ -125,6 +125,8 @@ class Params(_Strict):
     budget_confidence: float = 0.80  # plan on this quantile of calibrated cost
     scoring: Scoring = Field(default_factory=Scoring)
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
+    executor: Literal["local", "dask"] = "local"  # where `playbook run` executes notebooks
+    scheduler: str | None = None  # a Dask scheduler address (tcp://host:8786); None: LocalCluster
 
     @field_validator("quarter")
     @classmethod

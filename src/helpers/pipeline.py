@@ -16,8 +16,24 @@
    previous site whole; then the site pages (home, SOP chapters) are rewritten
    and builds older than the previous one are removed.
 
+Before step 1, ``reports/`` must be writable (else exit 2, nothing runs), and
+folders left in ``reports/.builds`` by killed builds of this quarter are removed.
+
 A failing notebook does not stop the others: it is kept, rendered as failed,
-marked in the manifest, and the roadmap runs without it.
+marked in the manifest, and the roadmap runs without it. A worker process that
+dies fails only the notebook it was running; the others are retried.
+
+**When a build is not published.** A build whose calibration or roadmap
+notebook failed, or in which more than half of the business cases failed, is
+worse than no change: it is not published (``publish_partial=True``, or
+``playbook run --publish-partial``, publishes it anyway). The previous site
+stays as it was, the result names what failed (exit 1), and the unpublished
+build stays in ``reports/.builds`` for inspection until the next build.
+
+A build with nothing changed publishes nothing, but still rewrites the
+site-level pages (home, SOP chapters) when one is missing or was written from
+other quarters or chapters than those now in ``reports/`` (an interrupted
+publish, a folder that was read-only).
 """
 
 from __future__ import annotations
@@ -31,6 +47,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -80,6 +97,8 @@ class BuildResult:
     executed: int = 0
     reused: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
+    refused: str | None = None  # why this build was not published (the previous site stands)
+    build_dir: Path | None = None  # the unpublished build, when refused
 
     @property
     def index(self) -> Path:
@@ -94,9 +113,26 @@ class BuildResult:
     def summary_line(self) -> str:
         """``2026Q4: 19 notebooks (17 executed, 2 reused, 0 failed) in 41.2 s -> ...``."""
         total = len(self.manifest["notebooks"])
+        where = _display(self.index)
+        if self.refused:
+            where = f"NOT published (inspect {_display(self.build_dir / 'index.html')})"
         return (
             f"{self.quarter}: {total} notebooks ({self.executed} executed, {self.reused} reused, "
-            f"{len(self.failed)} failed) in {self.seconds:.1f} s -> {_display(self.index)}"
+            f"{len(self.failed)} failed) in {self.seconds:.1f} s -> {where}"
+        )
+
+    def refusal_line(self) -> str | None:
+        """Why the build was not published and what to do; None when it was published."""
+        if not self.refused:
+            return None
+        stands = (
+            f"the previous site stays at {_display(self.index)}"
+            if self.index.is_file()
+            else "nothing was published"
+        )
+        return (
+            f"{self.quarter} not published: {self.refused}; {stands}. Fix the failure and run "
+            "again, or publish it anyway with --publish-partial."
         )
 
     def failure_line(self) -> str | None:
@@ -132,34 +168,56 @@ def run_quarter(
     progress: bool = True,
     site: str = "helpers.site",
     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT,
+    publish_partial: bool = False,
+    engine: str | None = None,
+    scheduler: str | None = None,
+    shared_path: Path | str | None = None,
 ) -> BuildResult:
     """Build quarter ``quarter`` into ``reports_dir`` (default ``<root>/reports``).
 
     ``jobs``: worker processes (default: the number of CPUs). ``force``:
     execute every notebook even when its cache key is unchanged. ``executor``:
-    where tasks run (default: local worker processes). ``site``: the module
+    where tasks run (default: made from ``engine``, ``"local"`` worker
+    processes or ``"dask"`` with ``scheduler`` and ``shared_path`` as in
+    :class:`~helpers.executors.DaskExecutor`; None: the params' ``executor`` and
+    ``scheduler``). ``site``: the module
     that renders pages (``render_notebook``, ``render_quarter_page``,
     ``publish_site_pages``). ``cell_timeout``: seconds one cell may run before
-    its notebook fails (None: no limit). Raises InputError (exit 2) on bad inputs before
-    anything runs; a failing notebook is reported in the result, not raised.
+    its notebook fails (None: no limit). ``publish_partial``: publish even a
+    build the rule in this module's docstring would keep back. Raises InputError
+    (exit 2) on bad inputs and ReportsNotWritable (exit 2) on a read-only
+    ``reports_dir``, before anything runs; a failing notebook is reported in the
+    result, not raised.
     """
     started = time.perf_counter()
-    from helpers.inputs import load_quarter
-
     root = Path(root).resolve()
     reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
-    inputs = load_quarter(quarter, root)
+    _check_writable(reports)
     builds = reports / BUILDS
+    if not force and (reports / quarter / BUILD / "manifest.json").is_file():
+        with _quarter_lock(builds, quarter):
+            _collect_stale_builds(builds, quarter)
+            unchanged = _up_to_date(quarter, root, reports, site)
+        if unchanged is not None:
+            unchanged.seconds = round(time.perf_counter() - started, 3)
+            return unchanged
+    from helpers.inputs import load_quarter  # pandas: seconds to import, not needed above
+
+    inputs = load_quarter(quarter, root)
     builds.mkdir(parents=True, exist_ok=True)
     with _quarter_lock(builds, quarter):
+        _collect_stale_builds(builds, quarter)
         build = _Build(quarter, root, reports, inputs, site, force)
         build.cell_timeout = cell_timeout
+        build.publish_partial = publish_partial
         own_executor = executor is None
         if own_executor:
-            executor = (
-                SerialExecutor()
-                if jobs == 1
-                else LocalProcessExecutor(jobs, preload=[site.partition(":")[0]])
+            executor = _make_executor(
+                engine or getattr(inputs.params, "executor", None) or "local",
+                jobs,
+                scheduler or getattr(inputs.params, "scheduler", None),
+                shared_path,
+                site,
             )
         try:
             build.run(executor, progress)
@@ -186,6 +244,7 @@ class _Build:
         self.site_name = site
         self.force = force
         self.cell_timeout: float | None = DEFAULT_CELL_TIMEOUT
+        self.publish_partial = False
         self.link = reports / quarter
         self.previous = _read_previous(self.link)
         self.previous_entries = (
@@ -196,16 +255,17 @@ class _Build:
         self.build = self.dir / BUILD
         self.artifacts = self.build / "artifacts"
         self.entries: dict[str, dict[str, Any]] = {}
-        self.params_json = inputs.params.model_dump(mode="json")
+        # where notebooks run never changes what they compute: not in any cache key
+        self.params_json = inputs.params.model_dump(mode="json", exclude={"executor", "scheduler"})
         helpers_dir = Path(__file__).resolve().parent
         self.helpers_digest = _tree_digest(helpers_dir, "*.py", exclude=_BUILD_MODULES)
-        self.render_digest = _digest(
-            _tree_digest(helpers_dir, "site.py"),
-            _tree_digest(helpers_dir / "templates", "*"),
-            _tree_digest(helpers_dir, "*.css"),
-            _tree_digest(root / "playbook", "*", exclude=("*.md",)),
+        self.render_digest, self.pages_digest = _render_digests(helpers_dir, root)
+        self.watched: dict[str, str | None] = {}  # every file the build read: path -> digest
+        self.databases = any(  # a database table has no file to hash: never "up to date" early
+            getattr(inputs.params, kind).url
+            and not getattr(inputs.params, kind).url.startswith("sqlite:///")
+            for kind in ("initiatives", "actuals")
         )
-        self.pages_digest = _digest(self.render_digest, _tree_digest(root / "playbook", "*.md"))
         self.executed = 0
         self.reused = 0
         self.rendered = 0
@@ -254,6 +314,11 @@ class _Build:
                 [e["cache_key"] for e in entries],
                 [_file_digest(self.build / "inputs" / name) for name in self.inputs_copied],
             ),
+            # what a rebuild compares first: unchanged, and nothing failed -> up to date
+            "inputs_key": None
+            if self.databases
+            else _inputs_key(self.watched, self.root, self.helpers_digest, self.pages_digest),
+            "inputs_watched": sorted(self.watched),
             "summary": {
                 "executed": self.executed,
                 "reused": self.reused,
@@ -262,8 +327,7 @@ class _Build:
         }
         if self._unchanged(manifest):
             shutil.rmtree(self.dir, ignore_errors=True)
-            if not (self.reports / "index.html").exists():
-                self._site().publish_site_pages(self.reports, self.root)
+            _publish_site_pages(self.site_name, self.reports, self.root, self.pages_digest, True)
             return BuildResult(
                 self.quarter,
                 self.previous[1],
@@ -283,9 +347,22 @@ class _Build:
         write_text_atomic(self.dir / "index.html", page)
         manifest["summary"]["seconds"] = round(time.perf_counter() - started, 3)
         write_text_atomic(self.build / "manifest.json", json.dumps(manifest, indent=2))
+        refused = None if self.publish_partial else _refusal(entries)
+        if refused:  # kept, unpublished, for inspection until the next build
+            return BuildResult(
+                self.quarter,
+                manifest,
+                self.link,
+                round(time.perf_counter() - started, 3),
+                executed=self.executed,
+                reused=self.reused,
+                failed=failed,
+                refused=refused,
+                build_dir=self.dir,
+            )
         previous_dir = self._publish()
         try:
-            site.publish_site_pages(self.reports, self.root)
+            _publish_site_pages(self.site_name, self.reports, self.root, self.pages_digest)
         except Exception as exc:
             raise BuildError(
                 f"{self.quarter} is published at {_display(self.link)}, but writing the home "
@@ -374,9 +451,9 @@ class _Build:
         if found is None:
             return None
         previous, published = found
-        parts: list[Any] = [previous, _file_digest(published)]
+        parts: list[Any] = [previous, self._watch(published)]
         params = self.root / "params"
-        parts += [_file_digest(params / "defaults.yaml"), _file_digest(params / f"{previous}.yaml")]
+        parts += [self._watch(params / "defaults.yaml"), self._watch(params / f"{previous}.yaml")]
         try:
             previous_params = load_params(previous, self.root)
         except PlaybookError:
@@ -384,7 +461,7 @@ class _Build:
         for source in (previous_params.initiatives, previous_params.actuals):
             if source.path:
                 path = Path(source.path)
-                parts.append(_file_digest(path if path.is_absolute() else self.root / path))
+                parts.append(self._watch(path if path.is_absolute() else self.root / path))
             else:
                 parts.append(source.url)  # a database: its rows are not hashed here
         return parts
@@ -392,7 +469,7 @@ class _Build:
     def _spec(self, *, key, title, notebook, stem, parameters, artifacts, depends, case_id=None):
         source = self.root / "notebooks" / NOTEBOOKS[notebook]
         cache_key = _digest(
-            _file_digest(source),
+            self._watch(source),
             parameters,
             self.quarter,
             self.params_json,
@@ -502,6 +579,12 @@ class _Build:
 
     # -- inputs, publishing -------------------------------------------------------
 
+    def _watch(self, path: Path) -> str | None:
+        """The digest of ``path`` (None: missing), noted as an input of this build."""
+        digest = _file_digest(path)
+        self.watched[str(Path(path).resolve())] = digest
+        return digest
+
     def _copy_inputs(self) -> list[str]:
         """Copy the params files and registers this build reads into ``build/inputs/``."""
         target = self.build / "inputs"
@@ -519,6 +602,7 @@ class _Build:
                 name = f"registers/{path.name}"
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / name)
+            self._watch(path)
             copied.append(name)
         for kind in ("initiatives", "actuals"):
             source = getattr(self.inputs.params, kind)
@@ -565,6 +649,146 @@ class _Build:
 # -- helpers --------------------------------------------------------------------
 
 
+def _make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:
+    """The executor named ``engine``: ``"local"`` (worker processes) or ``"dask"``."""
+    if engine == "dask":
+        from helpers.executors import DaskExecutor
+
+        return DaskExecutor(jobs, scheduler=scheduler, shared_path=shared_path)
+    if engine != "local":
+        raise BuildError(f"unknown executor {engine!r}: choose local or dask")
+    if jobs == 1:
+        return SerialExecutor()
+    return LocalProcessExecutor(jobs, preload=[site.partition(":")[0]])
+
+
+def _publish_site_pages(
+    site: str, reports: Path, root: Path, pages_digest: str, only_if_stale: bool = False
+) -> None:
+    """Write the home page and SOP chapters; with ``only_if_stale``, only when needed.
+
+    ``reports/.builds/site.json`` records what they were last written from
+    (every published quarter's manifest, the chapters and templates) and
+    which pages that wrote; they are stale when either changed or a page is
+    missing.
+    """
+    stamp = reports / BUILDS / "site.json"
+    key = _digest(
+        pages_digest,
+        str(root),
+        [(q.name, _file_digest(q / BUILD / "manifest.json")) for q in _quarters(reports)],
+    )
+    if only_if_stale:
+        try:
+            written = json.loads(stamp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            written = {}
+        pages = written.get("pages") or ["index.html"]
+        if written.get("key") == key and all((reports / p).is_file() for p in pages):
+            return
+    importlib.import_module(site).publish_site_pages(reports, root)  # imported only when needed
+    pages = ["index.html"] + sorted(
+        p.relative_to(reports).as_posix() for p in (reports / "sop").glob("*.html")
+    )
+    write_text_atomic(stamp, json.dumps({"key": key, "pages": pages}, indent=2))
+
+
+def _inputs_key(watched: dict[str, str | None], root: Path, *code: Any) -> str:
+    """One digest of every file a build read, the params files there are and the code."""
+    params_files = sorted(p.name for p in (root / "params").glob("*.yaml"))
+    return _digest(sorted(watched.items()), params_files, code)
+
+
+def _up_to_date(quarter: str, root: Path, reports: Path, site: str) -> BuildResult | None:
+    """The published build, if nothing it read has changed since and nothing failed.
+
+    Hashes the few files the build recorded (params, registers, notebooks, the
+    previous quarter's) and the code once, and reads one manifest: the cost does
+    not grow with the number of notebooks. None: build as usual.
+    """
+    started = time.perf_counter()
+    previous = _read_previous(reports / quarter)
+    if previous is None or not previous[1].get("inputs_key"):
+        return None
+    folder, manifest = previous
+    entries = manifest["notebooks"]
+    if manifest.get("missing") or any(e["status"] != "ok" for e in entries):
+        return None
+    helpers_dir = Path(__file__).resolve().parent
+    helpers_digest = _tree_digest(helpers_dir, "*.py", exclude=_BUILD_MODULES)
+    render_digest, pages_digest = _render_digests(helpers_dir, root)
+    watched = {path: _file_digest(Path(path)) for path in manifest["inputs_watched"]}
+    if _inputs_key(watched, root, helpers_digest, pages_digest) != manifest["inputs_key"]:
+        return None
+    pages = ["index.html", *(e["html"] for e in entries)]
+    if not all((folder / page).is_file() for page in pages):
+        return None
+    _publish_site_pages(site, reports, root, pages_digest, only_if_stale=True)
+    seconds = round(time.perf_counter() - started, 3)
+    return BuildResult(
+        quarter, manifest, reports / quarter, seconds, up_to_date=True, reused=len(entries)
+    )
+
+
+def _render_digests(helpers_dir: Path, root: Path) -> tuple[str, str]:
+    """(what every page's look depends on, that and the SOP chapters' text)."""
+    render = _digest(
+        _tree_digest(helpers_dir, "site.py"),
+        _tree_digest(helpers_dir / "templates", "*"),
+        _tree_digest(helpers_dir, "*.css"),
+        _tree_digest(root / "playbook", "*", exclude=("*.md",)),
+    )
+    return render, _digest(render, _tree_digest(root / "playbook", "*.md"))
+
+
+def _refusal(entries: list[dict[str, Any]]) -> str | None:
+    """Why a build with these notebook entries must not replace the site, or None."""
+    reasons = [
+        f"{Path(e['notebook']).name} failed"
+        for e in entries
+        if e["key"] in ("calibration", "roadmap") and e["status"] == "failed"
+    ]
+    cases = [e for e in entries if e["key"].startswith("case:")]
+    failed = [e for e in cases if e["status"] == "failed"]
+    if len(failed) * 2 > len(cases):
+        reasons.append(f"{len(failed)} of {len(cases)} business cases failed (more than half)")
+    return "; ".join(reasons) or None
+
+
+class ReportsNotWritable(BuildError):
+    """The reports folder cannot be written: nothing is built (exit 2)."""
+
+    exit_code = 2
+
+
+def _check_writable(reports: Path) -> None:
+    """Raise ReportsNotWritable unless files can be created in ``reports`` and its folders."""
+    folders = [reports] + [reports / name for name in (BUILDS, "sop") if (reports / name).is_dir()]
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ReportsNotWritable(
+                f"cannot write to {_display(folder)} ({reason}): nothing was built; make it "
+                "writable, or build into another folder with --reports"
+            ) from None
+
+
+def _quarters(reports: Path) -> list[Path]:
+    """The published quarter folders (symlinks) in ``reports``."""
+    if not reports.is_dir():
+        return []
+    return sorted(
+        p
+        for p in reports.iterdir()
+        if not p.name.startswith(".") and (p / BUILD / "manifest.json").is_file()
+    )
+
+
 def _read_previous(link: Path) -> tuple[Path, dict[str, Any]] | None:
     """The published build of a quarter and its manifest, if any."""
     manifest = link / BUILD / "manifest.json"
@@ -591,6 +815,13 @@ def _quarter_lock(builds: Path, quarter: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _collect_stale_builds(builds: Path, quarter: str) -> None:
+    """Under the quarter's lock: folders of this quarter other than the published one
+    are left by killed (or refused) builds."""
+    published = builds.parent / quarter
+    _collect_garbage(builds, quarter, keep={published.resolve()} if published.exists() else set())
 
 
 def _collect_garbage(builds: Path, quarter: str, keep: set[Path | None]) -> None:
@@ -680,6 +911,7 @@ def _display(path: Path) -> str:
 
 __all__ = [
     "BuildError",
+    "ReportsNotWritable",
     "BuildResult",
     "describe_failure",
     "run_quarter",

@@ -35,6 +35,25 @@ from helpers.cli.common import PositiveFinite, reports_errors, root_option
     show_default=True,
     help="Seconds (finite, above 0) one notebook cell may run before its notebook fails.",
 )
+@click.option(
+    "--publish-partial",
+    is_flag=True,
+    help="Publish even if the calibration or roadmap failed, or more than half the cases.",
+)
+@click.option(
+    "--executor",
+    "engine",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="Where notebooks run: local worker processes, or Dask.  [default: params' executor]",
+)
+@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option(
+    "--shared-path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder the Dask workers see at the same path, holding the project and reports.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def run(
@@ -44,12 +63,18 @@ def run(
     root: Path,
     reports_dir: Path | None,
     cell_timeout: float,
+    publish_partial: bool,
+    engine: str | None,
+    scheduler: str | None,
+    shared_path: Path | None,
     quiet: bool,
 ) -> None:
     """Validate QUARTER, execute its notebooks, render them and publish into the site.
 
     Exit 0 when every notebook succeeded, 1 when any failed (the site is still
-    published, the failed ones marked), 2 on bad input (nothing runs).
+    published, the failed ones marked, unless the calibration or roadmap failed
+    or more than half the cases: then the previous site stays), 2 on bad input
+    or a read-only reports folder (nothing runs).
     """
     from helpers.pipeline import run_quarter
 
@@ -61,9 +86,15 @@ def run(
         force=force,
         progress=not quiet,
         cell_timeout=cell_timeout,
+        publish_partial=publish_partial,
+        engine=engine,
+        scheduler=scheduler,
+        shared_path=shared_path,
     )
     if result.failed:
         click.echo(f"Error: {result.failure_line()}", err=True)
+    if result.refused:
+        click.echo(f"Error: {result.refusal_line()}", err=True)
     note = " (up to date)" if result.up_to_date else ""
     click.echo(result.summary_line() + note)
     sys.exit(result.exit_code)
