@@ -27,3 +27,9 @@ def test_styled_table_id_differs_between_tables():
     assert styled_table(_frame("b")).uuid != styled_table(_frame("a")).uuid
     assert styled_table(_frame("a"), name="other").uuid != styled_table(_frame("a")).uuid
     assert first
+
+
+def test_styled_table_is_skipped_by_mathjax():
+    html = styled_table(pd.DataFrame({"cost": ["$150k to $300k"]})).to_html()
+    assert 'class="tex2jax_ignore"' in html
+    assert "$150k to $300k" in html
