@@ -66,7 +66,7 @@ ESTIMATE_LEVELS = (0.1, 0.5, 0.8, 0.9)  # the quantiles `calibrate --estimates` 
 
 
 def normalise_class(value: Any) -> str:
-    """A class label as matched: trimmed and case-folded (``" Code Inspect"`` → ``code inspect``)."""
+    """A class label as matched: trimmed, case-folded (``" Code Inspect"`` → ``code inspect``)."""
     return str(value).strip().casefold()
 
 
