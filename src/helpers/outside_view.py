@@ -57,8 +57,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
+from helpers.errors import InputError, Problem
+from helpers.fmt import quantile_key
 from helpers.ranges import fit_range, transform_normals
 
 LOG_DECIMALS = 12  # log ratios equal to this many decimals are the same value (float noise)
@@ -306,3 +309,156 @@ def draw(
     d_stated = k * (np.log(stated) - math.log(median))
     spread = np.where(u >= 0.5, np.maximum(d_record, d_stated), np.minimum(d_record, d_stated))
     return median * np.exp(bias + spread)
+
+
+def calibrate_estimates(
+    new: pd.DataFrame,
+    calibration: Mapping[str, Any],
+    *,
+    confidence: float,
+    levels: Iterable[float] = ESTIMATE_LEVELS,
+) -> dict[str, Any]:
+    """The ``calibrate --estimates`` document: calibrated quantiles of each new estimate.
+
+    ``new`` is any register with ``id``, the class column the calibration used
+    (``calibration["by"]``) and, per metric of the history, ``<metric>_estimate``
+    or ``<metric>_low`` / ``<metric>_likely`` / ``<metric>_high`` (a range stated
+    at ``confidence``). Result: ``estimates.<id>.<metric>`` with ``quantiles``
+    (keys ``"0.1"`` … in the estimate's units), ``class_used`` (None: all
+    projects) and ``weight``. A row without a figure for a metric has no entry
+    for it. Raises InputError naming file, row, id and column for bad input.
+    """
+    label = new.attrs.get("label", "estimates")
+    by = calibration["by"]
+    history = list(calibration["metrics"])
+    metrics = [
+        m
+        for m in history
+        if f"{m}_estimate" in new.columns or {f"{m}_low", f"{m}_high"} <= set(new.columns)
+    ]
+    problems = []
+    for column in ("id", by):
+        if column not in new.columns:
+            problems.append(
+                Problem(
+                    label,
+                    f"no column {column!r}: the new estimates need id and {by} (the class "
+                    f"column the history is grouped by); columns found: "
+                    f"{', '.join(map(str, new.columns))}",
+                    column=column,
+                )
+            )
+    if not metrics:
+        problems.append(
+            Problem(
+                label,
+                "no estimate to calibrate: add <metric>_estimate (or _low and _high) for a "
+                f"metric of the history: {', '.join(history) or 'none'}",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    levels = tuple(levels)
+    z = stats.norm.ppf(np.asarray(levels))
+    estimates: dict[str, Any] = {}
+    for i, row in enumerate(new.to_dict("records")):
+        ident = str(row["id"]).strip() or f"row {i + 2}"
+        answers: dict[str, Any] = {}
+        for metric in metrics:
+            figures = _figures(row, metric, label=label, row=i + 2, ident=ident, problems=problems)
+            if figures is None:
+                continue
+            view = view_for(calibration, metric, row[by])
+            entry = _class_record(calibration, metric, view)
+            low, likely, high = figures
+            values = draw(
+                view,
+                z,
+                low=low,
+                likely=likely,
+                high=high,
+                confidence=confidence,
+                widening=entry.get("widening_used") if entry else None,
+                name=f"{label}, id {ident}, {metric}",
+            )
+            answers[metric] = {
+                "stated": {"low": low, "likely": likely, "high": high},
+                "quantiles": {
+                    quantile_key(q): float(v) for q, v in zip(levels, values, strict=True)
+                },
+                "class": None if _blank(row[by]) else str(row[by]).strip(),
+                "class_used": None if view is None else view.class_used,
+                "weight": 0.0 if view is None else view.weight,
+            }
+        estimates[ident] = answers
+    if problems:
+        raise InputError(problems)
+    return {
+        "by": by,
+        "confidence": float(confidence),
+        "levels": [quantile_key(q) for q in levels],
+        "metrics": metrics,
+        "estimates": estimates,
+    }
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value)) or str(value) == ""
+
+
+def _number(value: Any) -> float | None:
+    if _blank(value):
+        return None
+    try:
+        return float(str(value).replace(",", ""))
+    except ValueError:
+        return math.nan
+
+
+def _figures(
+    cells: Mapping[str, Any], metric: str, *, label: str, row: int, ident: str, problems: list
+) -> tuple[float, float | None, float] | None:
+    """(low, likely, high) of one metric in one row: a point estimate is low = high."""
+    names = ("estimate", "low", "likely", "high")
+    values = {name: _number(cells.get(f"{metric}_{name}")) for name in names}
+    for name, value in values.items():
+        if value is not None and not (value > 0):
+            problems.append(
+                Problem(
+                    label,
+                    f"{metric}_{name} must be a number above 0, "
+                    f"got {cells.get(f'{metric}_{name}')!r}",
+                    row=row,
+                    id=ident,
+                    column=f"{metric}_{name}",
+                )
+            )
+            return None
+    if values["estimate"] is not None:
+        return values["estimate"], None, values["estimate"]
+    if values["low"] is None and values["high"] is None:
+        return None
+    if values["low"] is None or values["high"] is None or values["low"] > values["high"]:
+        problems.append(
+            Problem(
+                label,
+                f"a range needs {metric}_low ≤ {metric}_high, both filled in "
+                f"(or give {metric}_estimate)",
+                row=row,
+                id=ident,
+                column=f"{metric}_low",
+            )
+        )
+        return None
+    return values["low"], values["likely"], values["high"]
+
+
+def _class_record(
+    calibration: Mapping[str, Any], metric: str, view: OutsideView | None
+) -> Mapping[str, Any] | None:
+    found = calibration["metrics"].get(metric)
+    if not found or view is None:
+        return None
+    if view.class_used is None:
+        return found["overall"]
+    return found["by_class"][view.class_used]
