@@ -143,3 +143,43 @@ def test_draw_keeps_a_wide_range_and_widens_a_narrow_one(skewed: np.ndarray) -> 
 def test_ratio_counts_groups_float_noise() -> None:
     counts = ov.ratio_counts([0.1 * 3, 0.3, 2.0, 2.0, 0.0, -1.0, float("nan")])
     assert counts == {"ratio": [pytest.approx(0.3), 2.0], "count": [2, 2]}
+
+
+def test_simulate_case_draws_a_point_estimate_from_the_class_record(skewed: np.ndarray) -> None:
+    from helpers import business_case as bc
+    from helpers.params import Params
+
+    params = Params.model_validate(
+        dict(
+            quarter="2026Q4",
+            title="test",
+            initiatives="initiatives.csv",
+            actuals="actuals.csv",
+            budget=1_000_000,
+            capacity=100,
+            simulations=20_000,
+            seed=3,
+        )
+    )
+    history = _history({"Email": list(skewed)})
+    history["team"] = "Growth"
+    row = {
+        "id": "E1",
+        "category": "email",
+        "team": " growth",
+        "benefit_low": 80_000.0,
+        "benefit_high": 300_000.0,
+        "cost_low": 100_000.0,
+        "cost_high": 100_000.0,
+        "duration_low": 10.0,
+        "duration_high": 24.0,
+    }
+    for by in ("category", "team"):
+        document = calibrate_history(history, by=by)
+        sim = bc.simulate_case(row, params, document)
+        cost = sim.draws["cost"]
+        assert np.mean(np.isclose(cost, 100_000.0)) == pytest.approx(0.37, abs=0.015)
+        view = ov.from_counts(skewed)
+        assert np.quantile(cost, 0.8) == pytest.approx(100_000 * view.quantile(0.8), rel=0.02)
+        assert sim.sampled["cost"].class_used in ("Email", "Growth")
+        assert sim.stated["cost"].low == sim.stated["cost"].high == 100_000.0  # inside view kept

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers.correlation import estimate_correlation
 from helpers.errors import InputError, Problem
 from helpers.fmt import fmt_pct, fmt_ratio, quantile_key
 from helpers.outside_view import match_class, ratio_counts
@@ -449,6 +450,7 @@ def calibrate_history(
             confidence=confidence,
             chances=chances,
         )
+    document["correlation"] = estimate_correlation(table, n0=n0)
     return document
 
 
