@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -229,3 +230,27 @@ def _summary(scored: pd.DataFrame) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def backtest_quarter(inputs: Any) -> dict[str, Any]:
+    """``backtest_history`` of a quarter's actuals with its calibration.by, n0 and min size."""
+    settings = inputs.params.calibration
+    return backtest_history(
+        inputs.actuals, by=settings.by, n0=settings.n0, min_class_size=settings.min_class_size
+    )
+
+
+PUBLISHED = ("little06", "kitchenham", "renzo")  # the dated published histories
+
+
+def backtest_published(
+    datasets_dir: str | Path, datasets: Iterable[str] = PUBLISHED
+) -> dict[str, dict[str, Any]]:
+    """The backtest of each published dated dataset under ``datasets_dir`` (absent: left out)."""
+    from helpers.history import find_dataset, load_dataset
+
+    return {
+        dataset: backtest_history(load_dataset(dataset, datasets_dir))
+        for dataset in datasets
+        if find_dataset(dataset, datasets_dir) is not None
+    }

@@ -42,7 +42,12 @@ def margin(share: float, n: int) -> float:
 
 def _held(summary: Mapping[str, Any], level: float) -> str:
     key = f"p{round(100 * level)}"
-    le, lt = summary[f"share_le_{key}"], summary[f"share_lt_{key}"]
+    if f"share_le_{key}" in summary:
+        le, lt = summary[f"share_le_{key}"], summary[f"share_lt_{key}"]
+    else:  # another level (e.g. a budget confidence of 0.9): from the reliability curve
+        reliability = summary["reliability"]
+        at = [round(q, 6) for q in reliability["levels"]].index(round(level, 6))
+        le, lt = reliability["share_le"][at], reliability["share_lt"][at]
     if le - lt > TIE_GAP:
         return f"{fmt_pct(le)} ({fmt_pct(lt)} strictly below it: ties)"
     return fmt_pct(le)
@@ -160,3 +165,27 @@ def render_estimates(document: Mapping[str, Any], *, source: str = "actuals") ->
     table = estimates_table(document)
     body = table.to_string(index=False) if len(table) else "(no estimate to calibrate)"
     return f"{head}\n\n{body}"
+
+
+def published_table(documents: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per published dataset and metric: the backtest shares, as text."""
+    frames = []
+    for dataset, document in documents.items():
+        table = backtest_table(document)
+        table.insert(0, "dataset", dataset)
+        frames.append(table[table["metric"] != "all metrics"])
+    if not frames:
+        return pd.DataFrame(columns=["dataset", "metric"])
+    return pd.concat(frames, ignore_index=True)
+
+
+@returns_markdown
+def describe_published(documents: Mapping[str, Mapping[str, Any]], *, level: float = 0.8) -> str:
+    """Markdown: one verdict bullet per published dataset and metric, or that none was found."""
+    if not documents:
+        return "- The published datasets were not found, so there is no backtest to show."
+    lines = []
+    for dataset, document in documents.items():
+        for line in describe_backtest(document, level=level).splitlines():
+            lines.append(line.replace("- **", f"- **{escape_text(dataset)}, ", 1))
+    return "\n".join(lines)
