@@ -80,3 +80,17 @@ def test_calibrate_history_carries_the_correlation_block() -> None:
     document = calibrate_history(_history(60, rho=0.5, quarter_sd=0.2))
     assert set(document["correlation"]) == {"n0", "between_metrics", "within_quarter"}
     assert set(document["correlation"]["within_quarter"]) == {"cost", "duration"}
+
+
+def test_describe_correlation_and_table_read_the_block() -> None:
+    from helpers.report.correlation import correlation_table, describe_correlation
+
+    document = calibrate_history(_history(300, rho=0.8, quarter_sd=0.3))
+    text = describe_correlation(document)
+    assert "**cost with duration**: overruns strongly go together" in text
+    assert "common to projects completed in the same quarter" in text
+    table = correlation_table(document)
+    assert list(table["projects"]) == [300, 300, 300]
+    assert describe_correlation({"metrics": {}}) == (
+        "- Too few projects to say how overruns move together."
+    )
