@@ -8,6 +8,7 @@ import pytest
 
 from helpers import outside_view as ov
 from helpers.calibration import calibrate_history
+from helpers.errors import InputError
 
 
 @pytest.fixture
@@ -183,3 +184,20 @@ def test_simulate_case_draws_a_point_estimate_from_the_class_record(skewed: np.n
         assert np.quantile(cost, 0.8) == pytest.approx(100_000 * view.quantile(0.8), rel=0.02)
         assert sim.sampled["cost"].class_used in ("Email", "Growth")
         assert sim.stated["cost"].low == sim.stated["cost"].high == 100_000.0  # inside view kept
+
+
+def test_draw_absurd_range_names_it() -> None:
+    view = ov.from_counts([1.0, 1.5, 2.0, 3.0])
+    with pytest.raises(
+        InputError, match=r"initiative X, cost: the calibrated range 1e-300–1e\+300"
+    ):
+        ov.draw(
+            view,
+            np.array([-3.0, 0.0, 3.0]),
+            low=1e-300,
+            likely=None,
+            high=1e300,
+            confidence=0.9,
+            widening=2.0,
+            name="initiative X, cost",
+        )

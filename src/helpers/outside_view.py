@@ -296,19 +296,25 @@ def draw(
     """
     z = np.asarray(z, dtype=float)
     fitted = fit_range(low, likely, high, confidence=confidence, name=name)
-    stated = transform_normals(fitted, z)
-    if view is None or low <= 0 or high <= 0:
-        return stated
-    has_likely = likely is not None and not math.isnan(float(likely))
-    median = float(likely) if has_likely else math.sqrt(low * high)
-    u = stats.norm.cdf(z)
-    log_record = view._log_quantile(u)
-    bias = float(view._log_quantile(np.asarray(0.5)))
-    k = max(1.0, float(widening)) if widening is not None else 1.0
-    d_record = log_record - bias
-    d_stated = k * (np.log(stated) - math.log(median))
-    spread = np.where(u >= 0.5, np.maximum(d_record, d_stated), np.minimum(d_record, d_stated))
-    return median * np.exp(bias + spread)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        stated = transform_normals(fitted, z)
+        if view is None or low <= 0 or high <= 0:
+            return stated
+        has_likely = likely is not None and not math.isnan(float(likely))
+        median = float(likely) if has_likely else math.sqrt(low * high)
+        u = stats.norm.cdf(z)
+        bias = float(view._log_quantile(np.asarray(0.5)))
+        k = max(1.0, float(widening)) if widening is not None else 1.0
+        d_record = view._log_quantile(u) - bias
+        d_stated = k * (np.log(stated) - math.log(median))
+        spread = np.where(u >= 0.5, np.maximum(d_record, d_stated), np.minimum(d_record, d_stated))
+        values = median * np.exp(bias + spread)
+    if not np.all(np.isfinite(values) & (values > 0)):
+        raise InputError(
+            f"{name}: the calibrated range {low:g}–{high:g} overflows double precision "
+            "(it spans too many orders of magnitude); state a narrower range"
+        )
+    return values
 
 
 def calibrate_estimates(
