@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from helpers.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
 from helpers.errors import InputError
@@ -58,6 +59,23 @@ class Range:
 
     def as_dict(self) -> dict[str, float | None]:
         return {"low": self.low, "likely": self.likely, "high": self.high}
+
+
+@dataclass(frozen=True)
+class CalibratedRange(Range):
+    """A stated range calibrated by the empirical outside view (``helpers.outside_view``).
+
+    low / likely / high summarise the calibrated distribution (its quantiles at
+    the stated confidence and its median); draws come from ``view`` around
+    ``stated`` with the class's coverage ``widening``. ``class_used`` is None
+    when the record of all projects was used (class missing or too small).
+    """
+
+    stated: Range | None = None
+    view: Any = field(default=None, compare=False, repr=False)
+    widening: float | None = None
+    class_used: str | None = None
+    weight: float = 0.0
 
 
 @dataclass
@@ -142,8 +160,9 @@ def simulate_case(
             f"initiative {ident}: no {', '.join(missing)} range; "
             "fill in the *_low and *_high columns of the initiatives register"
         )
+    reference = initiative.get((calibration or {}).get("by", "category"))
     sampled = {
-        name: _calibrated(rng_range, name, category, calibration, params.estimate_confidence)
+        name: _calibrated(rng_range, name, reference, calibration, params.estimate_confidence)
         for name, rng_range in stated.items()
     }
     rng = np.random.default_rng(np.random.SeedSequence([params.seed, zlib.crc32(ident.encode())]))
@@ -550,11 +569,43 @@ def summarise_case(
 def _calibrated(
     stated: Range | None, metric: str, category: str, calibration: dict | None, confidence: float
 ) -> Range | None:
+    """The range to draw from: the empirical outside view of its class around the stated range.
+
+    Its low / likely / high summarise the calibrated distribution (quantiles at
+    (1 ± confidence) ÷ 2 and the median); draws come from ``outside_view.draw``.
+    A calibration document without ratio distributions (older artifacts) falls
+    back to the lognormal ``calibrate_range``.
+    """
     if stated is None or calibration is None:
         return stated
-    # imported here: the calibration module is optional for the stated view
-    from helpers.calibration import calibrate_range
+    # imported here: the calibration modules are optional for the stated view
+    from helpers.calibration import calibrate_range, class_entry
+    from helpers.outside_view import draw, view_for
 
+    view = view_for(calibration, metric, category)
+    if view is not None and stated.low > 0 and stated.high > 0:
+        entry = class_entry(calibration, metric, category) or {}
+        widening = entry.get("widening_used")
+        levels = np.array([(1 - confidence) / 2, 0.5, (1 + confidence) / 2])
+        low, median, high = draw(
+            view,
+            stats.norm.ppf(levels),
+            low=stated.low,
+            likely=stated.likely,
+            high=stated.high,
+            confidence=confidence,
+            widening=widening,
+        )
+        return CalibratedRange(
+            float(low),
+            float(median),
+            float(high),
+            stated=stated,
+            view=view,
+            widening=widening,
+            class_used=view.class_used,
+            weight=view.weight,
+        )
     likely = math.nan if stated.likely is None else stated.likely
     low, median, high = calibrate_range(
         stated.low,
@@ -573,6 +624,20 @@ def _draw(
 ) -> np.ndarray:
     if sampled is None:
         return np.full(z.shape, np.nan)
+    if isinstance(sampled, CalibratedRange):
+        from helpers.outside_view import draw
+
+        stated = sampled.stated
+        return draw(
+            sampled.view,
+            z,
+            low=stated.low,
+            likely=stated.likely,
+            high=stated.high,
+            confidence=confidence,
+            widening=sampled.widening,
+            name=f"initiative {ident}, {name}",
+        )
     fitted = fit_range(
         sampled.low,
         sampled.likely,
@@ -584,6 +649,9 @@ def _draw(
 
 
 def _quantile_of(stated: Range, q: float, confidence: float) -> float:
+    if isinstance(stated, CalibratedRange):
+        z = np.atleast_1d(stats.norm.ppf(q))
+        return float(_draw(stated, z, "", "quantile", confidence)[0])
     return float(range_quantile(stated.low, stated.likely, stated.high, q, confidence=confidence))
 
 

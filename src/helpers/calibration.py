@@ -43,8 +43,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers.correlation import estimate_correlation
 from helpers.errors import InputError, Problem
 from helpers.fmt import quantile_key
+from helpers.outside_view import match_class, ratio_counts
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95)
 OVERRUN_CHANCES = (0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05)
@@ -349,6 +351,7 @@ def _entry(
     entry["trend"] = _trend(rows)
     entry["n_undated"] = int(((rows["status"] == "ok") & rows["completed"].isna()).sum())
     entry["excluded"] = _excluded(rows)
+    entry["distribution"] = ratio_counts(ratios)  # the empirical outside view's record
     return entry
 
 
@@ -447,6 +450,7 @@ def calibrate_history(
             confidence=confidence,
             chances=chances,
         )
+    document["correlation"] = estimate_correlation(table, n0=n0)
     return document
 
 
@@ -543,7 +547,8 @@ def class_entry(calibration: Mapping[str, Any], metric: str, category: Any) -> d
     found = (calibration or {}).get("metrics", {}).get(metric)
     if not found or not found["overall"]["n"]:
         return None
-    return found["by_class"].get(str(category), found["overall"])
+    label = match_class(found["by_class"], category)
+    return found["overall"] if label is None else found["by_class"][label]
 
 
 def stated_sigma(low: float, high: float, confidence: float) -> float:

@@ -13,6 +13,9 @@ Rows the dataset leaves blank stay in the frame as NaN: calibration counts them.
 - ``load_little06``: Little (2006), 121 Landmark Graphics projects, weekly
   re-estimates (xz CSV): one row per project, first estimate against actual.
   Category: ``all`` (the data has no project type).
+- ``load_renzo``: Jones (2019), the Renzo Pomodoro dataset, 17,764 personal
+  tasks (xz CSV), estimate against actual in pomodoros, dated. Category: the
+  task's first tag (``untagged`` when none).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ DATASETS = {
     "kitchenham": "kitchenham/kitchenham.arff",
     "rk31": "rk31/RK31-surveycostestim.csv.xz",
     "little06": "little06/Little06.csv.xz",
+    "renzo": "renzo/all-tasks.csv.xz",
 }
 DAYS_PER_WEEK = 7.0
 
@@ -44,7 +48,12 @@ def dataset_path(dataset: str, datasets_dir: str | Path) -> Path:
 
 def load_dataset(dataset: str, datasets_dir: str | Path) -> pd.DataFrame:
     """The actuals register of a published ``dataset`` found under ``datasets_dir``."""
-    loaders = {"kitchenham": load_kitchenham, "rk31": load_rk31, "little06": load_little06}
+    loaders = {
+        "kitchenham": load_kitchenham,
+        "rk31": load_rk31,
+        "little06": load_little06,
+        "renzo": load_renzo,
+    }
     return loaders[dataset](dataset_path(dataset, datasets_dir))
 
 
@@ -217,6 +226,29 @@ def load_little06(path: str | Path) -> pd.DataFrame:
         }
     )
     return frame.reset_index(drop=True)
+
+
+def load_renzo(path: str | Path) -> pd.DataFrame:
+    """Jones (2019), Renzo Pomodoro: one row per task, effort in pomodoros (25-minute units).
+
+    ``completed`` is the task's date; category its first tag (``@planning`` …,
+    ``untagged`` when blank). Tasks without an estimate or actual stay as NaN.
+    """
+    path = Path(path)
+    _check_exists(path)
+    raw = pd.read_csv(path, compression="xz", dtype=str, keep_default_na=False)
+    _missing_columns(path, raw, ["X.words", "date", "estimate", "actual"])
+    tag = raw["X.words"].str.split(",").str[0].str.strip()
+    return pd.DataFrame(
+        {
+            "id": "R" + pd.Series(range(1, len(raw) + 1), index=raw.index).astype(str),
+            "name": "Renzo task " + raw["description"].astype(str),
+            "category": tag.where(tag != "", "untagged"),
+            "completed": pd.to_datetime(raw["date"], format="%Y-%m-%d", errors="coerce"),
+            "effort_estimate": _number(raw["estimate"].replace("NA", None)),
+            "effort_actual": _number(raw["actual"].replace("NA", None)),
+        }
+    )
 
 
 # --- the real-history example ------------------------------------------------

@@ -601,7 +601,9 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
     Keys: quarter, title, budget, capacity, currency, budget_confidence (its
     level label, e.g. P80), estimate_confidence, cost_uplift_budget (the cost
     uplift at budget_confidence), cost_uplift_p80, cost_uplift_p50,
-    cost_share_overrun, cost_history_n, duration_uplift_p80.
+    cost_share_overrun, cost_history_n, duration_uplift_p80, and from the backtest
+    cost_backtest_p80, cost_backtest_estimate (shares of later actual costs at or
+    below the calibrated P80 and the raw estimate) and cost_backtest_n.
     """
     keys = [
         "quarter",
@@ -617,6 +619,9 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
         "cost_share_overrun",
         "cost_history_n",
         "duration_uplift_p80",
+        "cost_backtest_p80",
+        "cost_backtest_estimate",
+        "cost_backtest_n",
     ]
     figures = dict.fromkeys(keys, NOT_BUILT)
     quarters = list_quarters(reports_dir)
@@ -659,7 +664,26 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
             figures["duration_uplift_p80"] = fmt_pct(value)
     except (KeyError, TypeError):
         pass
+    figures.update(_backtest_figures(calibration))
     return figures
+
+
+def _backtest_figures(calibration: Any) -> dict[str, str]:
+    """The cost backtest as the chapter quotes it; too little history says so."""
+    if not isinstance(calibration, dict):
+        return {}
+    try:
+        summary = calibration["backtest"]["cost"]["summary"]
+    except (KeyError, TypeError):  # an artifact built before the backtest existed
+        keys = ("cost_backtest_p80", "cost_backtest_estimate", "cost_backtest_n")
+        return dict.fromkeys(keys, "(not checked in this build)")
+    if not summary.get("n"):
+        return dict.fromkeys(("cost_backtest_p80", "cost_backtest_estimate"), "(too few)")
+    return {
+        "cost_backtest_p80": fmt_pct(summary["share_le_p80"]),
+        "cost_backtest_estimate": fmt_pct(summary["share_le_estimate"]),
+        "cost_backtest_n": str(int(summary["n"])),
+    }
 
 
 def list_chapters(root: Path) -> list[dict[str, str]]:

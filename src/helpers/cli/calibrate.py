@@ -47,6 +47,16 @@ DEFAULTS = {"by": "category", "n0": 10.0, "min_class_size": 3, "confidence": 0.9
     default=None,
     help="Level at which past ranges were stated (fraction, e.g. 0.9).",
 )
+@click.option(
+    "--estimates",
+    "new",
+    default=None,
+    help="A register of new estimates (id, class, <metric>_estimate or _low/_likely/_high): "
+    "print their calibrated P10, P50, P80 and P90.",
+)
+@click.option(
+    "--backtest", is_flag=True, help="Check the calibration out of sample by completion date."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document and nothing else.")
 @root_option
 @reports_errors
@@ -59,6 +69,8 @@ def calibrate(
     n0: float | None,
     min_class_size: int | None,
     confidence: float | None,
+    new: str | None,
+    backtest: bool,
     as_json: bool,
     root: Path,
 ) -> None:
@@ -76,6 +88,12 @@ def calibrate(
         frame = _with_extra_column(frame, actuals, settings["by"], root, table, sheet)
     document = calibrate_history(frame, metrics=list(metrics) or None, **settings)
     document["source"] = settings_source(actuals, table, sheet)
+    if new is not None or backtest:
+        from helpers.cli.calibrate_checks import answer_checks
+
+        metrics = tuple(metrics) or None
+        answer_checks(frame, document, new=new, backtest=backtest, metrics=metrics, as_json=as_json)
+        return
     if as_json:
         echo_json(document)
     else:

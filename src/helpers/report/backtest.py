@@ -1,0 +1,191 @@
+"""Words and tables for the backtest (``helpers.backtest``) and for calibrated new estimates.
+
+The verdict reads "Out of sample, our calibrated P80 held 81% of actual costs;
+raw estimates held 62%." Levels come from :func:`helpers.report.labels.level_label`;
+shares are formatted once here. Where whole-number estimates make many actuals
+equal a quantile, both the share at or below and the share strictly below are
+given, since an honest quantile lies between them. With few predicted rows the
+sentence gives the margin of sampling error (two standard errors) so a reader
+does not take noise for a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from helpers.fmt import fmt_pct
+from helpers.report.labels import level_label
+from helpers.report.markdown import escape_text, returns_markdown
+
+TIE_GAP = 0.005  # shares ≤ and < further apart than this: ties worth showing
+ACTUALS_WORDS = {
+    "cost": "actual costs",
+    "duration": "actual durations",
+    "effort": "actual efforts",
+    "benefit": "actual benefits",
+}
+
+
+def actuals_words(metric: str) -> str:
+    """How a sentence names a metric's actual figures: ``cost`` → ``actual costs``."""
+    return ACTUALS_WORDS.get(metric, f"actual {escape_text(metric)} figures")
+
+
+def margin(share: float, n: int) -> float:
+    """Two standard errors of an observed share of n rows (a fraction)."""
+    return 2 * math.sqrt(max(share * (1 - share), 0.0) / n) if n else math.nan
+
+
+def _held(summary: Mapping[str, Any], level: float) -> str:
+    key = f"p{round(100 * level)}"
+    if f"share_le_{key}" in summary:
+        le, lt = summary[f"share_le_{key}"], summary[f"share_lt_{key}"]
+    else:  # another level (e.g. a budget confidence of 0.9): from the reliability curve
+        reliability = summary["reliability"]
+        at = [round(q, 6) for q in reliability["levels"]].index(round(level, 6))
+        le, lt = reliability["share_le"][at], reliability["share_lt"][at]
+    if le - lt > TIE_GAP:
+        return f"{fmt_pct(le)} ({fmt_pct(lt)} strictly below it: ties)"
+    return fmt_pct(le)
+
+
+@returns_markdown
+def describe_backtest(document: Mapping[str, Any], *, level: float = 0.8) -> str:
+    """One Markdown bullet per metric: how the calibrated quantiles held out of sample."""
+    lines = []
+    for metric, found in document["backtest"].items():
+        s = found["summary"]
+        if not found["enough_history"]:
+            lines.append(
+                f"- **{escape_text(metric)}**: only {found['n_dated']} dated projects; at least "
+                f"{document['min_rows']} are needed to check calibration out of sample, so no "
+                "verdict yet."
+            )
+            continue
+        noise = margin(level, s["n"])
+        lines.append(
+            f"- **{escape_text(metric)}**: out of sample, our calibrated {level_label(level)} "
+            f"held {_held(s, level)} of {actuals_words(metric)}; raw estimates held "
+            f"{fmt_pct(s['share_le_estimate'])}. The calibrated {level_label(0.5)} held "
+            f"{_held(s, 0.5)} and {fmt_pct(s['coverage_p10_p90'])} fell between "
+            f"{level_label(0.1)} and {level_label(0.9)} ({s['n']} projects predicted; "
+            f"sampling error about ±{fmt_pct(noise)})."
+        )
+    return "\n".join(lines) or "- No metric to check."
+
+
+@returns_markdown
+def describe_backtest_method(document: Mapping[str, Any]) -> str:
+    """Markdown: how the backtest was run, in words."""
+    cuts = document["cut_fractions"]
+    return (
+        f"Projects sorted by completion date; at each cut ({fmt_pct(cuts[0])} to "
+        f"{fmt_pct(cuts[-1])} of the history) the calibration is built from the projects "
+        f"before the cut and predicts the next {fmt_pct(document['horizon'])}, each project "
+        f"from its own point estimate and class (`{escape_text(document['by'])}`, pooled with "
+        f"weight n ÷ (n + {document['n0']:g})). A calibrated {level_label(0.8)} is honest when "
+        f"about {fmt_pct(0.8)} of later actuals land at or below it; with whole-number "
+        "estimates an actual often equals it exactly, so the share strictly below is shown "
+        f"too. Metrics with fewer than {document['min_rows']} dated projects get no verdict."
+    )
+
+
+def backtest_table(document: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per metric (then all metrics): rows predicted and the shares, as text."""
+    entries = list(document["backtest"].items())
+    if len(entries) > 1:
+        entries.append(("all metrics", {"enough_history": True, "summary": document["overall"]}))
+    rows = []
+    for metric, found in entries:
+        s = found["summary"]
+        rows.append(
+            {
+                "metric": metric,
+                "predicted": s["n"],
+                f"≤ {level_label(0.5)}": fmt_pct(s["share_le_p50"]),
+                f"< {level_label(0.5)}": fmt_pct(s["share_lt_p50"]),
+                f"≤ {level_label(0.8)}": fmt_pct(s["share_le_p80"]),
+                f"< {level_label(0.8)}": fmt_pct(s["share_lt_p80"]),
+                f"{level_label(0.1)}–{level_label(0.9)}": fmt_pct(s["coverage_p10_p90"]),
+                "≤ raw estimate": fmt_pct(s["share_le_estimate"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def render_backtest(document: Mapping[str, Any], *, source: str = "actuals") -> str:
+    """The backtest for a terminal: a table and the verdict in plain text."""
+    head = f"Backtest of the calibration of {source} (out of sample, by completion date)."
+    table = backtest_table(document).to_string(index=False)
+    return "\n\n".join(
+        [head, table, describe_backtest(document).plain, describe_backtest_method(document).plain]
+    )
+
+
+def estimates_table(document: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per new estimate and metric: stated figure, calibrated quantiles, class used."""
+    rows = []
+    for ident, metrics in document["estimates"].items():
+        for metric, found in metrics.items():
+            stated = found["stated"]
+            point = stated["low"] == stated["high"]
+            row = {
+                "id": ident,
+                "metric": metric,
+                "stated": (
+                    _figure(stated["low"])
+                    if point
+                    else f"{_figure(stated['low'])}–{_figure(stated['high'])}"
+                ),
+            }
+            for key, value in found["quantiles"].items():
+                row[level_label(float(key))] = _figure(value)
+            row["class used"] = found["class_used"] or "all projects"
+            row["weight"] = f"{found['weight']:.2f}"
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _figure(value: float) -> str:
+    """A figure in the estimate's own units: whole thousands separated, small ones to 3 digits."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def render_estimates(document: Mapping[str, Any], *, source: str = "actuals") -> str:
+    """Calibrated new estimates for a terminal: what to plan on, per row and metric."""
+    levels = ", ".join(level_label(float(k)) for k in document["levels"])
+    head = (
+        f"New estimates calibrated by the record of {source} (classes by {document['by']}): "
+        f"{levels} of what each will really take."
+    )
+    table = estimates_table(document)
+    body = table.to_string(index=False) if len(table) else "(no estimate to calibrate)"
+    return f"{head}\n\n{body}"
+
+
+def published_table(documents: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per published dataset and metric: the backtest shares, as text."""
+    frames = []
+    for dataset, document in documents.items():
+        table = backtest_table(document)
+        table.insert(0, "dataset", dataset)
+        frames.append(table[table["metric"] != "all metrics"])
+    if not frames:
+        return pd.DataFrame(columns=["dataset", "metric"])
+    return pd.concat(frames, ignore_index=True)
+
+
+@returns_markdown
+def describe_published(documents: Mapping[str, Mapping[str, Any]], *, level: float = 0.8) -> str:
+    """Markdown: one verdict bullet per published dataset and metric, or that none was found."""
+    if not documents:
+        return "- The published datasets were not found, so there is no backtest to show."
+    lines = []
+    for dataset, document in documents.items():
+        for line in describe_backtest(document, level=level).splitlines():
+            lines.append(line.replace("- **", f"- **{escape_text(dataset)}, ", 1))
+    return "\n".join(lines)

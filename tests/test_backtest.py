@@ -1,0 +1,108 @@
+"""The rolling-origin backtest: shares out of sample, ties, too little history, published data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.backtest import CUTS, backtest_history
+from helpers.errors import InputError
+from helpers.history import find_dataset, load_dataset
+
+SUMMARY_KEYS = {
+    "n",
+    "share_le_estimate",
+    "share_le_p50",
+    "share_lt_p50",
+    "share_le_p80",
+    "share_lt_p80",
+    "coverage_p10_p90",
+}
+
+
+def _history(n: int, *, seed: int = 5, whole: bool = False) -> pd.DataFrame:
+    """n dated projects whose log ratios are stationary (normal about 0.2, sd 0.4)."""
+    rng = np.random.default_rng(seed)
+    estimate = rng.integers(1, 6, n).astype(float) if whole else rng.uniform(50, 150, n)
+    actual = estimate * np.exp(rng.normal(0.2, 0.4, n))
+    if whole:
+        actual = np.maximum(1.0, np.round(actual))
+    return pd.DataFrame(
+        {
+            "id": [f"P{i}" for i in range(n)],
+            "category": rng.choice(["web", "data", "crm"], n),
+            "completed": pd.date_range("2020-01-01", periods=n, freq="D"),
+            "cost_estimate": estimate,
+            "cost_actual": actual,
+        }
+    )
+
+
+def test_backtest_history_stationary_record_holds_its_levels() -> None:
+    document = backtest_history(_history(3000))
+    summary = document["backtest"]["cost"]["summary"]
+    assert set(summary) >= SUMMARY_KEYS
+    assert summary["n"] == 5 * 300
+    assert summary["share_le_p50"] == pytest.approx(0.5, abs=0.04)
+    assert summary["share_le_p80"] == pytest.approx(0.8, abs=0.03)
+    assert summary["coverage_p10_p90"] == pytest.approx(0.8, abs=0.04)
+    assert summary["share_le_estimate"] < 0.4  # raw estimates mostly overran
+    assert summary["share_lt_p80"] == summary["share_le_p80"]  # continuous: no ties
+
+
+def test_backtest_history_cuts_score_each_row_once() -> None:
+    document = backtest_history(_history(95))
+    cuts = document["backtest"]["cost"]["cuts"]
+    assert [c["cut"] for c in cuts] == list(CUTS)
+    assert [c["calibrated_on"] for c in cuts] == [math.floor(f * 95) for f in CUTS]
+    assert all(c["n"] == 10 for c in cuts[:-1]) and cuts[-1]["n"] == 95 - 85
+    assert sum(c["n"] for c in cuts) == document["backtest"]["cost"]["summary"]["n"]
+    assert cuts[0]["first_date"] <= cuts[0]["last_date"] < cuts[1]["first_date"]
+
+
+def test_backtest_history_counts_ties_both_ways() -> None:
+    summary = backtest_history(_history(2000, whole=True))["backtest"]["cost"]["summary"]
+    assert summary["share_lt_p50"] < summary["share_le_p50"]
+    assert summary["share_lt_p50"] - 0.03 <= 0.5 <= summary["share_le_p50"] + 0.03
+    assert summary["share_lt_p80"] - 0.03 <= 0.8 <= summary["share_le_p80"] + 0.03
+
+
+def test_backtest_history_too_little_history_says_so() -> None:
+    frame = _history(40)
+    frame.loc[15:, "completed"] = pd.NaT  # 15 dated rows
+    document = backtest_history(frame)
+    found = document["backtest"]["cost"]
+    assert found["enough_history"] is False and found["n_dated"] == 15
+    assert found["n_undated"] == 25
+    assert found["cuts"] == [] and found["summary"]["n"] == 0
+    assert found["summary"]["share_le_p80"] is None
+    assert document["overall"]["enough_history"] is False
+
+
+def test_backtest_history_bad_cut_names_it() -> None:
+    with pytest.raises(InputError, match=r"cuts and horizon must be fractions.*\[0\.5, 50\.0\]"):
+        backtest_history(_history(50), cuts=(0.5, 50))
+
+
+def test_backtest_history_missing_class_column_lists_choices() -> None:
+    with pytest.raises(InputError, match="no column 'team'.*choose one of id, category"):
+        backtest_history(_history(50), by="team")
+
+
+@pytest.mark.parametrize("dataset", ["little06", "kitchenham", "renzo"])
+def test_backtest_history_published_datasets(shared_datasets, dataset: str) -> None:
+    if find_dataset(dataset, shared_datasets) is None:
+        pytest.skip(f"{dataset} not under {shared_datasets}")
+    document = backtest_history(load_dataset(dataset, shared_datasets))
+    for metric, found in document["backtest"].items():
+        summary = found["summary"]
+        assert found["enough_history"] and len(found["cuts"]) == 5
+        print(dataset, metric, {k: summary[k] for k in sorted(SUMMARY_KEYS)})
+        assert summary["share_lt_p80"] <= summary["share_le_p80"]
+        # ±3 points is only measurable where two standard errors are below it
+        if 2 * math.sqrt(0.16 / summary["n"]) < 0.03:
+            assert summary["share_lt_p50"] - 0.03 <= 0.5 <= summary["share_le_p50"] + 0.03
+            assert summary["share_lt_p80"] - 0.03 <= 0.8 <= summary["share_le_p80"] + 0.03
