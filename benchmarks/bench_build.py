@@ -24,6 +24,13 @@ and is extrapolated to all of them, unless ``--full-loop`` is given.
 
     .venv/bin/python benchmarks/bench_build.py --large --size 2000 --executor both
 
+``--plan-only`` times only the build's own work (planning, cache keys, linking,
+the quarter page) with a no-op executor that writes placeholder notebooks and
+pages, cold and after one initiative changed, at ``--size``: it shows the
+pipeline's cost growing linearly without executing any notebook.
+
+    .venv/bin/python benchmarks/bench_build.py --plan-only --size 2000
+
 ``--executor dask`` builds with ``playbook run --executor dask`` (a LocalCluster of
 ``--jobs`` workers); ``both`` measures the local executor and Dask on separate
 copies and prints them side by side, against the same targets.
@@ -66,7 +73,14 @@ def main() -> None:
         default="local",
         help="playbook run --executor (both: side by side)",
     )
+    parser.add_argument(
+        "--plan-only", action="store_true", help="time planning and linking with a no-op executor"
+    )
     args = parser.parse_args()
+    if args.plan_only:
+        with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
+            print_table((["quarter", "figure", "measured"], bench_plan(Path(tmp), args)))
+        return
 
     floor = measure_floor(args.floor_runs)
     print(f"floor (kernel start + import pandas, matplotlib, seaborn): {floor:.2f} s")
@@ -150,6 +164,54 @@ def bench_quarter(label, project, quarter, jobs, floor, loop_cases):
             "",
         ),
     ]
+
+
+def bench_plan(tmp: Path, args) -> list[tuple]:
+    """Seconds of the build's own work at ``args.size`` initiatives, notebooks not run."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from helpers.pipeline import run_quarter
+
+    project = copy_project(tmp / "plan")
+    generate_register(project, args.quarter, args.size)
+    label = f"{args.size} initiatives"
+    rows = []
+    for figure, force in (("planning, cold (no-op executor)", True), (None, False)):
+        if figure is None:
+            changed_id, _ = change_one_initiative(project, args.quarter)
+            figure = f"planning, {changed_id} changed (no-op executor)"
+        started = time.perf_counter()
+        result = run_quarter(
+            args.quarter,
+            root=project,
+            reports_dir=project / "reports",
+            executor=NoopExecutor(),
+            progress=False,
+            force=force,
+        )
+        seconds = time.perf_counter() - started
+        print(f"  {figure}: {seconds:.1f} s; {result.summary_line()}", flush=True)
+        rows.append((label, figure, f"{seconds:.1f} s ({result.executed} placeholders)"))
+    page = project / "reports" / args.quarter / "index.html"
+    rows.append((label, "quarter page weight", f"{page.stat().st_size / 1e6:.2f} MB"))
+    return rows
+
+
+class NoopExecutor:
+    """Writes a copy of each task's notebook and a placeholder page; runs nothing."""
+
+    def map(self, tasks):
+        from helpers.executors import TaskResult
+
+        for task in tasks:
+            Path(task.output).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(task.notebook, task.output)
+            if task.html:
+                Path(task.html).parent.mkdir(parents=True, exist_ok=True)
+                Path(task.html).write_text("<html><body>placeholder</body></html>")
+            yield TaskResult(task.key, "ok", 0.0)
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 EXECUTOR = "local"  # playbook run --executor, set per column by main()

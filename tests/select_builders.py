@@ -6,6 +6,8 @@ import it by name, as they do ``select_checks``).
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from helpers.params import Params
@@ -89,3 +91,18 @@ def portfolio_inputs():
         "F": make_case("F", -3.0, 5.0, 1.0),
     }
     return register, cases
+
+
+@functools.cache
+def large_document(n: int = 70, budget: float = 300.0) -> dict:
+    """A roadmap document of ``n`` initiatives, ~39 funded and ~31 left out (over TOP = 30)."""
+    from helpers.selection import select_portfolio
+
+    ids = [f"X{i:02d}" for i in range(n)]
+    register = make_register([(i, "proposed", [], None, False) for i in ids])
+    cases = {
+        i: make_case(i, 10.0 + k, 5.0 + (k % 7), 1.0, duration=2.0 + k % 5)
+        for k, i in enumerate(ids)
+    }
+    params = PARAMS.model_copy(update={"budget": budget, "capacity": 1000.0})
+    return select_portfolio(register, cases, params)

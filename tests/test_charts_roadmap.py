@@ -51,3 +51,34 @@ def test_plot_draws_register_text_with_dollars_as_written(dollar_document, plot)
     if plot is not charts.plot_frontier:  # the frontier names no initiative
         assert shown, "the initiative is labelled"
     assert all(r"\$x^2\$" in t for t in shown)
+
+
+# -- hundreds of initiatives: label or draw the top TOP, say how many more ------------
+
+
+def _texts(figure) -> list[str]:
+    return [t.get_text() for t in figure.findobj(matplotlib.text.Text)]
+
+
+def test_plots_at_scale_label_only_the_top_and_say_how_many_more():
+    from select_builders import large_document
+
+    document = large_document()
+    items = document["initiatives"]
+    assert len(items) > charts.TOP and len(document["timeline"]) > charts.TOP
+
+    value_cost = _texts(charts.plot_value_cost(document))
+    labelled = [t for t in value_cost if t in items]
+    best = sorted(items, key=lambda i: (-items[i]["value"], i))[: charts.TOP]
+    assert sorted(labelled) == sorted(best)
+    assert any(f"the {charts.TOP} most valuable of {len(items)}" in t for t in value_cost)
+
+    timeline = charts.plot_timeline(document)
+    assert len(timeline.axes[0].get_yticklabels()) == charts.TOP
+    hidden = len(document["timeline"]) - charts.TOP
+    assert any(f"{hidden} more in the table below" in t for t in _texts(timeline))
+    assert timeline.get_figheight() < 2.0 + 0.4 * (charts.TOP + 1)
+
+    stability = charts.plot_rank_stability(document)
+    assert len(stability.axes[0].get_yticklabels()) == charts.TOP
+    assert any(f"{len(items) - charts.TOP} more at" in t for t in _texts(stability))

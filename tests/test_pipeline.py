@@ -802,3 +802,46 @@ def test_run_quarter_previous_quarter_params_changed_is_not_up_to_date(project: 
     result, executor = build(project)
 
     assert not result.up_to_date and executor.ran == ["roadmap"]
+
+
+# -- planning at scale: one pass over the register ----------------------------------
+
+VARIANTS = """id,name,category,owner,beneficiaries,status,\
+benefit_low,benefit_high,cost_low,cost_high,duration_low,duration_high,variant_of
+A-1,First thing,email,Ann,Team,proposed,10000,50000,5000,20000,2,6,
+A-1L,First thing lean,email,Ann,Team,proposed,5000,30000,2000,9000,1,4,A-1
+B-1,Second thing,web,Bob,Team,approved,20000,90000,8000,30000,3,9,
+"""
+
+
+def test_run_quarter_lean_variant_changed_reexecutes_its_family_only(project: Path) -> None:
+    registers = project / "data" / "initiatives.csv"
+    registers.write_text(VARIANTS)
+    build(project)
+    changed = VARIANTS.replace("5000,30000,2000", "5000,35000,2000")
+    registers.write_text(changed)
+
+    _, executor = build(project)
+
+    # the variant, its full version (it compares itself with its variants), the roadmap
+    assert sorted(executor.ran) == ["case:A-1", "case:A-1L", "roadmap"]
+
+    registers.write_text(changed.replace("Second thing", "Second thing renamed"))
+    _, executor = build(project)
+    assert sorted(executor.ran) == ["case:B-1", "roadmap"]
+
+
+def test_run_quarter_plans_cases_from_one_pass_over_the_register(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planning n cases must not scan the register once per case (quadratic at 2,000)."""
+    import helpers.inputs
+
+    def per_case_scan(*args, **kwargs):
+        raise AssertionError("initiative_row scans the register: planning must use the index")
+
+    monkeypatch.setattr(helpers.inputs, "initiative_row", per_case_scan)
+    result, executor = build(project)
+
+    assert result.exit_code == 0
+    assert sorted(executor.ran) == ["calibration", "case:A-1", "case:B-1", "case:C-1", "roadmap"]

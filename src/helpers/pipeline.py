@@ -271,6 +271,8 @@ class _Build:
         self.rendered = 0
         self.published = False
         self._bar: Any = None
+        self._register_index: _RegisterIndex | None = None
+        self._case_paths: dict[str, Path] = {}  # id -> its case artifact, checked once
 
     # -- the steps -------------------------------------------------------------
 
@@ -299,7 +301,7 @@ class _Build:
         order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
         entries = [self.entries[key] for key in order]  # plan order, not completion order
         failed = [e for e in entries if e["status"] == "failed"]
-        missing = [i for i in self.in_scope if not case_path(self.artifacts, i).exists()]
+        missing = [i for i in self.in_scope if not self._case_paths[i].exists()]
         manifest = {
             "quarter": self.quarter,
             "title": self.inputs.params.title,
@@ -400,11 +402,15 @@ class _Build:
         # the id names the case's files: refuse any that could leave cases/
         initiative_id = safe_id(initiative_id)
         contained(self.dir / "cases", f"{initiative_id}.html")
-        row = initiative_row(self.inputs, initiative_id)
-        family = self.inputs.initiatives[
-            (self.inputs.initiatives["variant_of"] == initiative_id)
-            | (self.inputs.initiatives["id"] == (row.get("variant_of") or ""))
-        ]
+        self._case_paths[initiative_id] = case_path(self.artifacts, initiative_id)
+        rows = self._rows()
+        index = rows.position.get(initiative_id)
+        row = initiative_row(self.inputs, initiative_id) if index is None else rows.records[index]
+        # its full version and its lean variants, in register order
+        family = sorted(
+            rows.variants.get(initiative_id, [])
+            + [rows.position[p] for p in [row.get("variant_of")] if p in rows.position]
+        )
         return self._spec(
             key=f"case:{initiative_id}",
             title=f"Business case {initiative_id}: {row.get('name') or initiative_id}",
@@ -415,14 +421,20 @@ class _Build:
             # its own row, the rows of its full version and lean variants, calibration
             depends=[
                 _row_digest(row),
-                _frame_digest(family.drop(columns=["row"])),
+                _digest([rows.records[i] for i in family]),
                 _file_digest(self.artifacts / CALIBRATION),
             ],
             case_id=initiative_id,
         )
 
+    def _rows(self) -> _RegisterIndex:
+        """The register's rows indexed once per build (per-case lookups stay O(1))."""
+        if self._register_index is None:
+            self._register_index = _RegisterIndex.of(self.inputs.initiatives)
+        return self._register_index
+
     def _roadmap_spec(self, in_scope: list[str]) -> dict[str, Any]:
-        cases = {i: _file_digest(case_path(self.artifacts, i)) for i in in_scope}
+        cases = {i: _file_digest(self._case_paths[i]) for i in in_scope}
         return self._spec(
             key="roadmap",
             title=f"Roadmap: {self.inputs.params.title}",
@@ -647,6 +659,40 @@ class _Build:
 
 
 # -- helpers --------------------------------------------------------------------
+
+
+@dataclass
+class _RegisterIndex:
+    """The initiatives register as plain records, indexed for the per-case specs.
+
+    ``records``: one dict per row, in register order, the values as
+    ``inputs.initiative_row`` gives them (Python scalars); ``position``: id ->
+    index in ``records``; ``variants``: id -> indexes of its lean variants. Made
+    in one pass, so planning n cases costs O(n), not n scans of the register.
+    """
+
+    records: list[dict[str, Any]]
+    position: dict[str, int]
+    variants: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, frame: Any) -> _RegisterIndex:
+        from helpers.inputs import _python
+
+        columns = list(frame.columns)
+        records = [
+            {c: _python(v) for c, v in zip(columns, values, strict=True)}
+            for values in frame.itertuples(index=False, name=None)
+        ]
+        position: dict[str, int] = {}
+        variants: dict[str, list[int]] = {}
+        for i, record in enumerate(records):
+            position.setdefault(record["id"], i)
+            if record.get("variant_of"):
+                variants.setdefault(record["variant_of"], []).append(i)
+        for record in records:
+            record.pop("row", None)  # the spreadsheet row moves when rows are added above
+        return cls(records, position, variants)
 
 
 def _make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:

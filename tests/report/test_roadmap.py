@@ -189,3 +189,38 @@ def test_tables_have_stable_distinct_ids(portfolio):
     doc = select_portfolio(register, cases, PARAMS)
     assert fmt_ranked_table(doc).to_html() == fmt_ranked_table(doc).to_html()
     assert fmt_ranked_table(doc).uuid != fmt_left_out_table(doc).uuid
+
+
+# -- hundreds of initiatives: the top rows, a line on the rest, every row in <details> -----
+
+
+def test_long_roadmap_tables_show_the_top_rows_and_sum_up_the_rest():
+    from select_builders import large_document
+
+    from helpers.report.roadmap import fmt_timeline_table
+    from helpers.report.tables import TOP_ROWS, LongTable
+
+    document = large_document()
+    funded = len(document["selected"])
+    left = len(document["initiatives"]) - funded
+    assert funded > TOP_ROWS and left > TOP_ROWS
+    ranked = fmt_ranked_table(document)
+    assert isinstance(ranked, LongTable) and len(ranked.data) == len(document["initiatives"])
+    markup = ranked._repr_html_()
+    assert f"{len(document['initiatives']) - TOP_ROWS} more (" in markup
+    assert f"{left} leave out" in markup and f"All {len(ranked.data)} rows" in markup
+    timeline = fmt_timeline_table(document)
+    assert isinstance(timeline, LongTable) and len(timeline.data) == funded
+    assert f"{funded - TOP_ROWS} more start from week" in timeline._repr_html_()
+    left_out = fmt_left_out_table(document)
+    assert isinstance(left_out, LongTable) and len(left_out.data) == left
+    assert f"{left - TOP_ROWS} more (" in left_out._repr_html_()
+
+
+def test_short_roadmap_tables_stay_stylers(portfolio):
+    from helpers.report.tables import LongTable
+
+    document = select_portfolio(*portfolio, PARAMS)
+    assert not isinstance(fmt_ranked_table(document), LongTable)
+    assert not isinstance(fmt_left_out_table(document), LongTable)
+    assert hasattr(fmt_ranked_table(document), "to_html")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.report.tables import styled_table
+from helpers.report.tables import long_table, styled_table
 
 
 def _frame(name: str = "<script>alert(1)</script>") -> pd.DataFrame:
@@ -33,3 +33,45 @@ def test_styled_table_is_skipped_by_mathjax():
     html = styled_table(pd.DataFrame({"cost": ["$150k to $300k"]})).to_html()
     assert 'class="tex2jax_ignore"' in html
     assert "$150k to $300k" in html
+
+
+# -- long tables: the first rows, a line on the rest, every row in <details> ---------
+
+
+def _long(rows: int = 45) -> pd.DataFrame:
+    names = [f"Initiative {n}" for n in range(rows)]
+    names[40] = "<script>alert(1)</script>"
+    return pd.DataFrame({"id": [f"X-{n:03d}" for n in range(rows)], "initiative": names})
+
+
+def test_long_table_shows_the_top_rows_then_every_row_in_details():
+    markup = long_table(_long(), name="t", top=30, rest="15 more: all left out.")._repr_html_()
+    top, rest = markup.split("<details>")
+    assert top.count("<tr>") == 31  # header and 30 rows
+    assert "X-029" in top and "X-030" not in top
+    assert "<p>15 more: all left out.</p>" in top
+    assert "<summary>All 45 rows</summary>" in rest
+    assert rest.count("<tr>") == 46 and "X-044" in rest
+    assert "<script>" not in markup and "&lt;script&gt;" in markup
+
+
+def test_long_table_default_rest_line_counts_the_hidden_rows():
+    table = long_table(_long(), top=30)
+    assert "15 more rows, in the full table below." in table._repr_html_()
+    assert len(table.data) == 45
+
+
+def test_long_table_is_stable_and_skipped_by_mathjax():
+    first = long_table(_long(), name="t")._repr_html_()
+    assert first == long_table(_long(), name="t")._repr_html_()
+    assert first != long_table(_long(), name="other")._repr_html_()
+    assert 'class="long-table tex2jax_ignore"' in first
+
+
+def test_long_table_survives_the_site_cleaner_with_no_script():
+    from helpers.site import clean_html
+
+    cleaned = clean_html(long_table(_long(), name="t")._repr_html_())
+    assert "<details>" in cleaned and "<summary>All 45 rows</summary>" in cleaned
+    assert "&lt;details" not in cleaned and "&lt;table" not in cleaned
+    assert "<script" not in cleaned

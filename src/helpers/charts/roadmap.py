@@ -22,6 +22,7 @@ CHOSEN = "#0072B2"
 FORCED = "#003F63"
 LEFT_OUT = "#A6A6A6"
 ACCENT = "#D55E00"
+TOP = 30  # at scale, charts label (or show) only this many initiatives, the rest summed up
 
 
 def _colour(entry: Mapping[str, Any]) -> str:
@@ -133,15 +134,30 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
         ("left out", LEFT_OUT),
     ):
         axis.scatter([], [], s=60, color=colour, label=label)
-    for initiative_id, entry in items.items():
+    if len(items) > TOP:  # hundreds of points: one collection, labels on the top TOP only
+        entries = list(items.values())
         axis.scatter(
-            entry["cost"],
-            entry["value"],
-            s=max(entry["effort"] * scale, 12.0),
-            color=_colour(entry),
+            [e["cost"] for e in entries],
+            [e["value"] for e in entries],
+            s=[max(e["effort"] * scale, 12.0) for e in entries],
+            color=[_colour(e) for e in entries],
             alpha=0.7,
             edgecolor="white",
         )
+        labelled = sorted(items, key=lambda i: (-items[i]["value"], i))[:TOP]
+    else:
+        for entry in items.values():
+            axis.scatter(
+                entry["cost"],
+                entry["value"],
+                s=max(entry["effort"] * scale, 12.0),
+                color=_colour(entry),
+                alpha=0.7,
+                edgecolor="white",
+            )
+        labelled = list(items)
+    for initiative_id in labelled:
+        entry = items[initiative_id]
         axis.annotate(
             escape_mathtext(initiative_id),
             (entry["cost"], entry["value"]),
@@ -152,7 +168,10 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
     axis.axhline(0.0, color="black", linewidth=1)
     axis.set_xlabel(f"Cost at {_level(document)} ({currency}); bubble area: IT person-weeks")
     axis.set_ylabel(_value_label(document))
-    axis.set_title("Value against cost: up and to the left is best", fontsize=10, loc="left")
+    title = "Value against cost: up and to the left is best"
+    if len(labelled) < len(items):
+        title += f" (the {len(labelled)} most valuable of {len(items)} labelled)"
+    axis.set_title(title, fontsize=10, loc="left")
     money_axis(axis, currency)
     if document["method"] == "expected_npv":
         money_axis(axis, currency, "y")
@@ -161,8 +180,14 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
 
 
 def plot_timeline(document: Mapping[str, Any]) -> Figure:
-    """Gantt chart of the chosen initiatives in weeks from the quarter start."""
+    """Gantt chart of the chosen initiatives in weeks from the quarter start.
+
+    Past :data:`TOP` initiatives, the first TOP to start are drawn and the title
+    says how many more there are (the timeline table lists them all).
+    """
     rows = list(document.get("timeline") or [])
+    hidden = rows[TOP:]
+    rows = rows[:TOP]
     items = document["initiatives"]
     figure, axis = new_figure(2.0 + 0.4 * len(rows))
     if not rows:
@@ -195,14 +220,23 @@ def plot_timeline(document: Mapping[str, Any]) -> Figure:
         f"Weeks from the quarter start (P50 durations; IT has "
         f"{document['capacity'] / WEEKS_PER_QUARTER:.1f} people a week)"
     )
-    axis.set_title("When the work happens", fontsize=10, loc="left")
+    title = "When the work happens"
+    if hidden:
+        title += f": the first {len(rows)} to start; {len(hidden)} more in the table below"
+    axis.set_title(title, fontsize=10, loc="left")
     return figure
 
 
 def plot_rank_stability(document: Mapping[str, Any]) -> Figure:
-    """Chance each initiative's NPV ranks in the top k, highest first."""
+    """Chance each initiative's NPV ranks in the top k, highest first.
+
+    Past :data:`TOP` initiatives, only the TOP most likely are drawn and the
+    title says the highest chance among the rest.
+    """
     items = document["initiatives"]
     ranked = sorted(items, key=lambda i: (-(items[i]["prob_top_k"] or 0.0), i))
+    hidden = ranked[TOP:]
+    ranked = ranked[:TOP]
     figure, axis = new_figure(2.0 + 0.3 * len(ranked))
     shares = [items[i]["prob_top_k"] or 0.0 for i in ranked]
     axis.barh(range(len(ranked)), shares, color=[_colour(items[i]) for i in ranked], height=0.6)
@@ -212,5 +246,9 @@ def plot_rank_stability(document: Mapping[str, Any]) -> Figure:
     axis.set_xlim(0, 1)
     axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt_pct(value)))
     axis.set_xlabel(f"Chance of ranking in the top {document['top_k']} by NPV")
-    axis.set_title("How stable is the ranking?", fontsize=10, loc="left")
+    title = "How stable is the ranking?"
+    if hidden:
+        best = items[hidden[0]]["prob_top_k"] or 0.0
+        title += f" The top {len(ranked)}; {len(hidden)} more at {fmt_pct(best)} or less"
+    axis.set_title(title, fontsize=10, loc="left")
     return figure

@@ -21,7 +21,7 @@ from helpers.fmt import fmt_money, fmt_pct, fmt_worth
 from helpers.params import SCORING_METHODS, Params
 from helpers.report.labels import REASON_LABELS, level_label, method_label
 from helpers.report.markdown import escape_text, returns_markdown
-from helpers.report.tables import styled_table
+from helpers.report.tables import TOP_ROWS, long_table, styled_table
 from helpers.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
 from helpers.timeline import WEEKS_PER_QUARTER
 
@@ -122,7 +122,8 @@ def describe_summary(document: Mapping[str, Any]) -> str:
 def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     """One row per initiative, chosen first then by value: decision, value, cost, effort, scores.
 
-    A pandas Styler (``.data`` is the DataFrame)."""
+    A pandas Styler (``.data`` is the DataFrame); past ``TOP_ROWS`` rows a
+    ``report.tables.LongTable`` (the top rows, a line on the rest, then every row)."""
     currency = document["currency"]
     items = document["initiatives"]
     level = _level_label(document)
@@ -153,6 +154,11 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     if not rows:
         rows_frame = pd.DataFrame({"rank": [], "id": [], "initiative": []})
         return styled_table(rows_frame, name="roadmap-ranked")
+    if len(rows) > TOP_ROWS:  # hundreds of initiatives: the top, a line, then all in <details>
+        decisions = pd.Series([r["decision"] for r in rows[TOP_ROWS:]]).value_counts()
+        counts = ", ".join(f"{n:,} {decision}" for decision, n in decisions.items())
+        rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): all {len(rows):,} in the table below."
+        return long_table(pd.DataFrame(rows), name="roadmap-ranked", rest=rest)
     return styled_table(pd.DataFrame(rows), name="roadmap-ranked")
 
 
@@ -225,7 +231,9 @@ def describe_value_cost(document: Mapping[str, Any]) -> str:
 
 
 def fmt_timeline_table(document: Mapping[str, Any]) -> Any:
-    """The schedule as a table (Styler): start and end (week and date), people a week."""
+    """The schedule as a table (Styler): start and end (week and date), people a week.
+
+    Past ``TOP_ROWS`` rows a ``LongTable``: the first to start, a line, every row."""
     rows = [
         {
             "id": row["id"],
@@ -238,6 +246,14 @@ def fmt_timeline_table(document: Mapping[str, Any]) -> Any:
         }
         for row in document.get("timeline") or []
     ]
+    if len(rows) > TOP_ROWS:  # hundreds funded: the first to start, a line, then all
+        later = rows[TOP_ROWS:]
+        past = sum(r["ends after the quarter"] == "yes" for r in later)
+        rest = (
+            f"{len(later):,} more start from {later[0]['start']}, {past:,} of them ending after "
+            f"the quarter: all {len(rows):,} in the table below."
+        )
+        return long_table(pd.DataFrame(rows), name="roadmap-timeline", rest=rest)
     return styled_table(pd.DataFrame(rows), name="roadmap-timeline")
 
 
@@ -279,7 +295,9 @@ def describe_rank_stability(document: Mapping[str, Any]) -> str:
 
 
 def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
-    """The initiatives left out, by value, with the reason in words (Styler)."""
+    """The initiatives left out, by value, with the reason in words (Styler).
+
+    Past ``TOP_ROWS`` rows a ``LongTable``: the most valuable, a line by reason, every row."""
     items = document["initiatives"]
     left = sorted(
         (i for i, e in items.items() if not e["selected"]), key=lambda i: (-items[i]["value"], i)
@@ -305,6 +323,12 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
         for i in document["missing"]
     ]
     columns = ["id", "initiative", "value", "left out because of", "detail"]
+    if len(rows) > TOP_ROWS:  # hundreds left out: the most valuable, a line by reason, then all
+        reasons = pd.Series([r["left out because of"] for r in rows[TOP_ROWS:]]).value_counts()
+        counts = ", ".join(f"{n:,} {reason}" for reason, n in reasons.items())
+        rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): all {len(rows):,} in the table below."
+        frame = pd.DataFrame(rows, columns=columns)
+        return long_table(frame, name="roadmap-left-out", rest=rest)
     return styled_table(pd.DataFrame(rows, columns=columns), name="roadmap-left-out")
 
 
