@@ -534,8 +534,8 @@ CASES = [
             xlsx(lambda sheet: sheet.__setitem__("G2", "=40000*2")),
         ),
         located(
-            "data/initiatives.xlsx, row 2, column benefit_low:",
-            "cell G2 holds a formula",
+            "data/initiatives.xlsx, Sheet!G2, column benefit_low:",
+            "the cell holds a formula",
             "open it in Excel and save it",
         ),
     ),
@@ -556,7 +556,7 @@ CASES = [
             xlsx(lambda sheet: sheet.__setitem__("G2", "80.000,5")),
         ),
         located(
-            "data/initiatives.xlsx, row 2, id EML-01, column benefit_low:",
+            "data/initiatives.xlsx, Sheet!G2, id EML-01, column benefit_low:",
             "comma as the decimal mark",
         ),
     ),
