@@ -45,3 +45,19 @@ def test_project_root_absolute_folder_is_never_replaced(tmp_path):
 
 def test_load_quarter_sample_has_no_warnings(root):
     assert load_quarter("2026Q4", root).warnings == ()
+
+
+def test_quarter_page_lists_the_input_warnings(tmp_path):
+    from helpers.site import render_quarter_page
+
+    manifest = {
+        "quarter": "2026Q4",
+        "title": "Roadmap",
+        "params": {"currency": "USD"},
+        "notebooks": [],
+        "warnings": ["data/i.csv, column 'Notes' (notes): ignored: Notes <b>"],
+    }
+    page = render_quarter_page(manifest, tmp_path)
+    assert "Assumptions to check" in page
+    assert "ignored: Notes &lt;b&gt;" in page  # register text is escaped
+    assert "Assumptions to check" not in render_quarter_page({**manifest, "warnings": []}, tmp_path)
