@@ -369,6 +369,28 @@ CASES = [
         located(f"{I}, column strategic_fitt:", "did you mean 'strategic_fit'?"),
     ),
     Case(
+        "misspelt_required_column_right_way_round",
+        header(I, "benefit_high", "benfit_high"),
+        located(
+            f"{I}, column benfit_high:",
+            "column 'benfit_high' is not known: did you mean 'benefit_high'?",
+        ),
+    ),
+    Case(
+        "dependencies_header_would_drop_every_dependency",
+        header(I, "depends_on", "Dependencies"),
+        located(
+            f"{I}, column 'Dependencies' (dependencies):",
+            "did you mean 'depends_on'?",
+            "its values are lost",
+        ),
+    ),
+    Case(
+        "lean_version_of_header_would_drop_every_variant",
+        header(I, "variant_of", "Lean version of"),
+        located(f"{I}, column 'Lean version of' (lean_version_of):", "did you mean 'variant_of'?"),
+    ),
+    Case(
         "semicolon_csv",
         raw_text(
             I,
