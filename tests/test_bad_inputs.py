@@ -369,6 +369,28 @@ CASES = [
         located(f"{I}, column strategic_fitt:", "did you mean 'strategic_fit'?"),
     ),
     Case(
+        "misspelt_required_column_right_way_round",
+        header(I, "benefit_high", "benfit_high"),
+        located(
+            f"{I}, column benfit_high:",
+            "column 'benfit_high' is not known: did you mean 'benefit_high'?",
+        ),
+    ),
+    Case(
+        "dependencies_header_would_drop_every_dependency",
+        header(I, "depends_on", "Dependencies"),
+        located(
+            f"{I}, column 'Dependencies' (dependencies):",
+            "did you mean 'depends_on'?",
+            "its values are lost",
+        ),
+    ),
+    Case(
+        "lean_version_of_header_would_drop_every_variant",
+        header(I, "variant_of", "Lean version of"),
+        located(f"{I}, column 'Lean version of' (lean_version_of):", "did you mean 'variant_of'?"),
+    ),
+    Case(
         "semicolon_csv",
         raw_text(
             I,
@@ -534,8 +556,8 @@ CASES = [
             xlsx(lambda sheet: sheet.__setitem__("G2", "=40000*2")),
         ),
         located(
-            "data/initiatives.xlsx, row 2, column benefit_low:",
-            "cell G2 holds a formula",
+            "data/initiatives.xlsx, Sheet!G2, column benefit_low:",
+            "the cell holds a formula",
             "open it in Excel and save it",
         ),
     ),
@@ -556,7 +578,7 @@ CASES = [
             xlsx(lambda sheet: sheet.__setitem__("G2", "80.000,5")),
         ),
         located(
-            "data/initiatives.xlsx, row 2, id EML-01, column benefit_low:",
+            "data/initiatives.xlsx, Sheet!G2, id EML-01, column benefit_low:",
             "comma as the decimal mark",
         ),
     ),

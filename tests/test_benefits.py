@@ -299,7 +299,7 @@ def test_validate_benefits_unknown_template_suggests_one(templates, initiatives)
 def test_validate_benefits_missing_column_suggests_the_name(templates, initiatives):
     frame = register(PRODUCT_ROWS).rename(columns={"driver": "drivers"})
     text = problems_of(frame, initiatives, templates)
-    assert "column driver: missing column 'driver' (did you mean 'drivers'?)" in text
+    assert "column drivers: column 'drivers' is not known: did you mean 'driver'?" in text
 
 
 def test_benefit_rows_refuses_a_share_above_one(templates, initiatives):

@@ -128,3 +128,50 @@ def test_validate_calibration_off_allows_any_by(project):
     path = project / "params/2026Q4.yaml"
     path.write_text(path.read_text() + "calibration:\n  enabled: false\n  by: client\n")
     assert invoke("validate", "2026Q4", "--root", str(project)).exit_code == 0
+
+
+def test_validate_lists_warnings_and_exits_0(project):
+    path = project / "data/sample/initiatives.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",Notes"
+    lines[1] = lines[1].replace(",email,", ",loyalty,", 1) + ",call Priya"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    assert "2 warnings (assumptions that change results):" in result.output
+    assert "data/sample/initiatives.csv, column 'Notes' (notes): ignored: Notes" in result.output
+    assert (
+        "data/sample/initiatives.csv, row 2, id EML-01, column category: category 'loyalty' has "
+        "no past projects in the actuals register"
+    ) in result.output and "calibrated with all projects" in result.output
+
+
+def test_validate_dropped_column_is_an_error_not_valid(project):
+    path = project / "data/sample/initiatives.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(",depends_on,", ",Dependencies,", 1), encoding="utf-8")
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2
+    assert (
+        "data/sample/initiatives.csv, column 'Dependencies' (dependencies): column "
+        "'Dependencies' is not known: did you mean 'depends_on'?"
+    ) in result.output
+
+
+def test_new_quarter_workbook_points_params_at_its_sheets(project):
+    workbook = project / "data/registers.xlsx"
+    assert invoke("template", str(workbook), "--root", str(project)).exit_code == 0
+    result = invoke("new-quarter", "2027Q1", "--workbook", str(workbook), "--root", str(project))
+    assert result.exit_code == 0, result.output
+    text = (project / "params/2027Q1.yaml").read_text()
+    assert "initiatives: {path: data/registers.xlsx, sheet: Initiatives}\n" in text
+    assert "actuals: {path: data/registers.xlsx, sheet: Actuals}\n" in text
+    result = invoke("validate", "2027Q1", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    assert "1 initiatives (1 in scope), 1 past projects" in result.output
+
+
+def test_new_quarter_missing_workbook_exits_2(project):
+    result = invoke("new-quarter", "2027Q1", "--workbook", "nope.xlsx", "--root", str(project))
+    assert result.exit_code == 2 and "playbook template" in result.output
+    assert not (project / "params/2027Q1.yaml").exists()

@@ -17,6 +17,7 @@ from helpers.registers import (
     load_initiatives,
     metric_names,
     read_register,
+    register_warnings,
     validate_actuals,
 )
 
@@ -159,16 +160,78 @@ def test_load_initiatives_catalogue_names_where_and_how(tmp_path, case):
     assert all(m.startswith("i.csv") for m in messages)
 
 
-def test_load_initiatives_missing_column_suggests_the_misspelling(tmp_path):
+def test_load_initiatives_misspelt_required_column_suggests_the_right_way_round(tmp_path):
     header = HEADER.replace("cost_high", "cost_hgih")
     messages = problems_of(write_csv(tmp_path, GOOD_ROWS, header=header))
-    assert any("missing column 'cost_high' (did you mean 'cost_hgih'?)" in m for m in messages)
+    assert any(
+        "column 'cost_hgih' is not known: did you mean 'cost_high'?" in m for m in messages
+    ), messages
+    assert not any("missing column 'cost_high'" in m for m in messages)
 
 
 def test_load_initiatives_misspelt_optional_column_is_reported(tmp_path):
     header = HEADER.replace("depends_on", "depend_on")
     messages = problems_of(write_csv(tmp_path, GOOD_ROWS, header=header))
-    assert any("unknown column 'depend_on' (did you mean 'depends_on'?)" in m for m in messages)
+    assert any("column 'depend_on' is not known: did you mean 'depends_on'?" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("Dependencies", "depends_on"), ("Lean version of", "variant_of"), ("Benfit High", None)],
+)
+def test_load_initiatives_column_resembling_a_known_one_is_an_error(tmp_path, written, meant):
+    if meant is None:  # a typo of a required column
+        header = HEADER.replace("benefit_high", written)
+        meant = "benefit_high"
+    else:
+        header = HEADER.replace(meant, written)
+    messages = problems_of(write_csv(tmp_path, GOOD_ROWS, header=header))
+    assert any(
+        f"column {written!r} is not known: did you mean {meant!r}?" in m for m in messages
+    ), messages
+
+
+def test_load_initiatives_other_unknown_column_is_a_warning(tmp_path):
+    path = write_csv(tmp_path, [r + ",call Priya" for r in GOOD_ROWS], header=HEADER + ",Notes")
+    frame = load_initiatives(path)
+    warnings = [str(w).replace(f"{tmp_path}/", "") for w in register_warnings(frame)]
+    assert any("column 'Notes' (notes): ignored: Notes" in w for w in warnings), warnings
+
+
+def test_load_initiatives_assumptions_are_warnings(tmp_path):
+    rows = [
+        GOOD_ROWS[0].replace(",false", ",Yes").replace("80000", '"$80,000"', 1),
+        GOOD_ROWS[1].replace(",3,8,A,", ",,,A,"),
+        GOOD_ROWS[2],
+    ]
+    frame = load_initiatives(write_csv(tmp_path, rows))
+    folder = f"{tmp_path}/"
+    warnings = [str(w).replace(folder, "") for w in register_warnings(frame)]
+    assert frame.at[0, "benefit_low"] == 80000 and bool(frame.at[0, "must_do"])
+    assert any(
+        w.startswith("i.csv, row 2, id A, column benefit_low: money typed as text ('$80,000')")
+        for w in warnings
+    ), warnings
+    assert any("row 2" in w and "'Yes' was read as true" in w for w in warnings)
+    assert any("row 3, id A-L" in w and "counted as 0 IT person-weeks" in w for w in warnings)
+
+
+def test_load_initiatives_missing_column_and_row_problems_reported_together(tmp_path):
+    header = HEADER.replace(",cost_high", "")
+    rows = [",".join(r.split(",")[:8] + r.split(",")[9:]) for r in GOOD_ROWS]
+    rows[0] = rows[0].replace("proposed", "aproved")
+    messages = problems_of(write_csv(tmp_path, rows, header=header))
+    assert messages[0].startswith("i.csv, column cost_high: missing column 'cost_high'")
+    assert any("'aproved' is not valid" in m for m in messages[1:]), messages
+    assert not any("cost_high is empty" in m for m in messages)
+
+
+def test_load_initiatives_problems_in_row_order(tmp_path):
+    rows = [GOOD_ROWS[0].replace("proposed", "nope"), GOOD_ROWS[1].replace(",15000,", ",-1,")]
+    rows = rows + [GOOD_ROWS[0].replace("A,", "C,", 1).replace("80000", "x", 1)]
+    messages = problems_of(write_csv(tmp_path, rows))
+    found = [int(m.split("row ")[1].split(",")[0]) for m in messages if "row " in m]
+    assert found == sorted(found), messages
 
 
 def test_load_initiatives_reports_every_problem_at_once(tmp_path):
@@ -227,7 +290,10 @@ def test_load_initiatives_excel_bad_row_counts_like_a_spreadsheet(tmp_path):
     raw.loc[1, "cost_low"] = "-7"
     raw.to_excel(tmp_path / "i.xlsx", index=False)
     messages = problems_of(tmp_path / "i.xlsx")
-    assert any("row 3" in m and "id A-L" in m and "cost_low is negative" in m for m in messages)
+    assert any(
+        m.startswith("i.xlsx, Sheet1!H3, id A-L, column cost_low: cost_low is negative")
+        for m in messages
+    ), messages
 
 
 def test_load_initiatives_unknown_sheet_lists_sheets(tmp_path):
@@ -482,7 +548,7 @@ def test_read_register_formula_without_saved_result_names_the_cell(tmp_path):
     book.save(tmp_path / "i.xlsx")
     messages = problems_of(tmp_path / "i.xlsx")
     assert messages == [
-        "i.xlsx, row 2, column benefit_low: cell E2 holds a formula ('=40000*2') with no saved "
+        "i.xlsx, Sheet!E2, column benefit_low: the cell holds a formula ('=40000*2') with no saved "
         "result (the file was written by a program that does not calculate): open it in Excel "
         "and save it, or paste the values instead of the formula"
     ]

@@ -30,7 +30,10 @@ class Problem:
     """One problem found in an input: where it is, what is wrong, what would be valid.
 
     ``row`` counts as a spreadsheet user does: the header is row 1, the first
-    data row is row 2.
+    data row is row 2 (in a CSV file, the line). ``cell`` is the cell as Excel
+    shows it (``Initiatives!J9``) when the register is a workbook sheet, and
+    ``header`` the column's name as the user wrote it (``Cost Low``) when it
+    differs from the normalised ``column`` (``cost_low``).
     """
 
     file: str
@@ -40,15 +43,22 @@ class Problem:
     column: str | None = None
     value: object = None
     column_word: str = "column"  # params files have keys, registers have columns
+    cell: str | None = None
+    header: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
-        if self.row is not None:
+        if self.cell:
+            where.append(self.cell)
+        elif self.row is not None:
             where.append(f"row {self.row}")
         if self.id:
             where.append(f"id {self.id}")
         if self.column:
-            where.append(f"{self.column_word} {self.column}")
+            if self.header and self.header != self.column:
+                where.append(f"{self.column_word} {self.header!r} ({self.column})")
+            else:
+                where.append(f"{self.column_word} {self.column}")
         return ", ".join(where) + ": " + self.message
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from helpers.errors import InputError, Problem, shown
 from helpers.params import Params, load_params
-from helpers.registers import IN_SCOPE, load_actuals, load_initiatives
+from helpers.registers import IN_SCOPE, load_actuals, load_initiatives, register_warnings
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class QuarterInputs:
     root: Path
     initiatives: pd.DataFrame
     actuals: pd.DataFrame
+    # assumptions that change results (ignored columns, effort counted as 0, ...):
+    # `playbook validate` lists them and the quarter's build page shows them
+    warnings: tuple[Problem, ...] = ()
 
     def in_scope(self) -> pd.DataFrame:
         """Initiatives still to decide or deliver: proposed, approved or in progress."""
@@ -40,12 +43,41 @@ class QuarterInputs:
         return paths
 
 
+def project_root(root: Path | str = ".") -> Path:
+    """The project folder (the one holding ``params/``) that ``root`` means.
+
+    ``root`` is used as given when it holds ``params/`` or is absolute. A
+    relative ``root`` that does not, such as a notebook's default ``..`` when
+    papermill runs from the repository root, is searched for upward from the
+    current folder: the first folder holding ``params/`` wins. Raises
+    InputError naming every folder searched when none does.
+    """
+    root = Path(root)
+    if (root / "params").is_dir() or root.is_absolute():
+        return root
+    here = Path.cwd()
+    searched = [root.resolve(), here, *here.parents]
+    for folder in searched[1:]:
+        if (folder / "params").is_dir():
+            return folder
+    shown_folders = ", ".join(str(f) for f in dict.fromkeys(searched))
+    raise InputError(
+        Problem(
+            str(root),
+            f"no params/ folder in {shown_folders}: run from the project folder, "
+            "or pass its path (--root, or papermill -p root /path/to/project)",
+        )
+    )
+
+
 def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
     """Load and check everything quarter ``quarter`` needs.
 
-    Raises InputError listing every problem in the params and both registers.
+    ``root`` is resolved by ``project_root``. Raises InputError listing every
+    problem in the params and both registers; warnings (assumptions that
+    change results) are returned in ``QuarterInputs.warnings``.
     """
-    root = Path(root)
+    root = project_root(root)
     params = load_params(quarter, root)
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
@@ -58,7 +90,38 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
         problems.extend(_cross_check(params, frames["actuals"]))
     if problems:
         raise InputError(problems)
-    return QuarterInputs(params, root, frames["initiatives"], frames["actuals"])
+    warnings = [w for frame in frames.values() for w in register_warnings(frame)]
+    warnings += _classes_without_history(params, frames["initiatives"], frames["actuals"])
+    return QuarterInputs(
+        params, root, frames["initiatives"], frames["actuals"], warnings=tuple(warnings)
+    )
+
+
+def _classes_without_history(
+    params: Params, initiatives: pd.DataFrame, actuals: pd.DataFrame
+) -> list[Problem]:
+    """Initiatives still to decide whose reference class has no past project."""
+    by = params.calibration.by
+    if not params.calibration.enabled or by not in initiatives or by not in actuals:
+        return []
+    known = set(actuals[by].astype(str).str.lower())
+    scope = initiatives[initiatives["status"].isin(IN_SCOPE)]
+    warnings = []
+    for value, group in scope.groupby(scope[by].astype(str), sort=False):
+        if value.lower() in known:
+            continue
+        warnings.append(
+            Problem(
+                params.initiatives.label,
+                f"{by} {value!r} has no past projects in the actuals register "
+                f"({params.actuals.label}): {', '.join(group['id'])} calibrated with all "
+                "projects; add actuals of this class, or use a class that has some",
+                row=int(group["row"].iloc[0]),
+                id=str(group["id"].iloc[0]),
+                column=by,
+            )
+        )
+    return warnings
 
 
 def _cross_check(params: Params, actuals: pd.DataFrame) -> list[Problem]:

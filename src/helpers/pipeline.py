@@ -310,6 +310,8 @@ class _Build:
             "notebooks": entries,
             "missing": missing,
             "inputs": self.inputs_copied,
+            # assumptions that change results (helpers.inputs): the quarter page lists them
+            "warnings": [str(w) for w in self.inputs.warnings],
             # a new build whenever a page or the audit copy of the inputs would differ
             "pages_key": _digest(
                 self.pages_digest,

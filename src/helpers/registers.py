@@ -109,6 +109,7 @@ def read_register(source: RegisterSource | str | Path, root: Path | str = ".") -
     else:
         path = _source_path(source, root)
         frame = _read_file(path, source, label)
+    written = [str(c).strip() for c in frame.columns]
     frame.columns = [_normalise_column(c) for c in frame.columns]
     columns = list(frame.columns)
     duplicated = [c for i, c in enumerate(columns) if c in columns[:i]]
@@ -127,6 +128,9 @@ def read_register(source: RegisterSource | str | Path, root: Path | str = ".") -
         )
     frame.attrs["label"] = label
     frame.attrs["first_row"] = 1 if (source.table or source.url) else 2
+    # where each column came from, so a message can point at the cell the user sees
+    frame.attrs["headers"] = dict(zip(frame.columns, written, strict=True))
+    frame.attrs["letters"] = {c: _letter(i) for i, c in enumerate(frame.columns)}
     return frame
 
 
@@ -255,6 +259,7 @@ def _read_excel(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
     problems = _uncached_formulas(path, source.sheet, label, list(frame.columns))
     if problems:
         raise InputError(problems)
+    frame.attrs["sheet"] = source.sheet or pd.ExcelFile(path).sheet_names[0]
     return frame
 
 
@@ -276,14 +281,22 @@ def _uncached_formulas(
             problems.append(
                 Problem(
                     label,
-                    f"cell {cell.coordinate} holds a formula ({shown(cell.value, 60)}) with no "
+                    f"the cell holds a formula ({shown(cell.value, 60)}) with no "
                     "saved result (the file was written by a program that does not calculate): "
                     "open it in Excel and save it, or paste the values instead of the formula",
                     row=cell.row,
                     column=columns[index] if index < len(columns) else _letter(index),
+                    cell=_cell_name(name, cell.coordinate),
                 )
             )
     return problems
+
+
+def _cell_name(sheet: str, coordinate: str) -> str:
+    """A cell as Excel writes it in a formula: ``Initiatives!J9``, ``'My sheet'!J9``."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
+        return f"{sheet}!{coordinate}"
+    return "'" + sheet.replace("'", "''") + f"'!{coordinate}"
 
 
 def _unreadable(label: str, exc: Exception) -> Problem:
@@ -477,14 +490,25 @@ def _suggest(name: str, valid: Iterable[str]) -> str:
 
 
 class _Collector:
-    """Collects problems for one register, with its label and row numbering."""
+    """Collects problems and warnings for one register, located as the user sees it.
+
+    A problem on a workbook sheet names the cell (``Initiatives!J9``); every
+    problem names the header as written (``Cost Low``). ``skip`` holds required
+    columns found missing: their cells are blank, so per-row problems about them
+    would only repeat the missing-column problem.
+    """
 
     def __init__(self, frame: pd.DataFrame):
         self.label = frame.attrs.get("label", "register")
         self.first_row = frame.attrs.get("first_row", 2)
+        self.headers: dict[str, str] = frame.attrs.get("headers", {})
+        self.letters: dict[str, str] = frame.attrs.get("letters", {})
+        self.sheet: str | None = frame.attrs.get("sheet")
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.skip: set[str] = set()
 
-    def add(
+    def locate(
         self,
         message: str,
         *,
@@ -492,11 +516,35 @@ class _Collector:
         id: str | None = None,
         column: str | None = None,
         value: Any = None,
-    ) -> None:
+    ) -> Problem:
+        """One Problem, with the row, cell and header as the user sees them."""
         row = None if index is None else index + self.first_row
         if id and len(id) > 64:  # a location stays one short line
             id = id[:64] + "…"
-        self.problems.append(Problem(self.label, message, row, id or None, column, value))
+        cell = None
+        if self.sheet and column in self.letters:
+            cell = _cell_name(self.sheet, f"{self.letters[column]}{1 if row is None else row}")
+        elif self.sheet and row is not None:
+            cell = f"{_cell_name(self.sheet, '')[:-1]} row {row}"
+        header = self.headers.get(column) if column else None
+        return Problem(
+            self.label, message, row, id or None, column, value, cell=cell, header=header
+        )
+
+    def add(self, message: str, **where: Any) -> None:
+        """Record a problem (``where``: index, id, column, value)."""
+        if where.get("index") is not None and where.get("column") in self.skip:
+            return
+        self.problems.append(self.locate(message, **where))
+
+    def warn(self, message: str, **where: Any) -> None:
+        """Record an assumption that changes results but does not stop the run."""
+        self.warnings.append(self.locate(message, **where))
+
+    def raise_if_any(self) -> None:
+        """Raise InputError with every problem: the whole register first, then in row order."""
+        if self.problems:
+            raise InputError(sorted(self.problems, key=_row_order))
 
     def number(self, frame: pd.DataFrame, column: str, ids: list[str]) -> np.ndarray:
         """Parse a column as numbers, recording every cell that is not one."""
@@ -517,34 +565,116 @@ class _Collector:
                     column=column,
                     value=value,
                 )
+            else:
+                if isinstance(value, str) and _MONEY_MARKS.search(value):
+                    self.warn(
+                        f"money typed as text ({shown(value)}) was read as {out[i]:g} "
+                        "(currency sign and thousands separators dropped): check it is in the "
+                        "params' currency, and type plain numbers (a number cell in Excel)",
+                        index=i,
+                        id=ids[i],
+                        column=column,
+                        value=value,
+                    )
         return out
+
+
+_MONEY_MARKS = re.compile(r"[$€£¥,]")
+
+
+def _row_order(problem: Problem) -> tuple[bool, int]:
+    """Problems about the whole register first, then by row (stable within a row)."""
+    return (problem.row is not None, problem.row or 0)
+
+
+# Headers people write for a column the product reads under another name.
+COLUMN_SYNONYMS = {
+    "dependencies": "depends_on",
+    "dependency": "depends_on",
+    "depends": "depends_on",
+    "prerequisites": "depends_on",
+    "lean_version_of": "variant_of",
+    "variant": "variant_of",
+    "poc_of": "variant_of",
+    "parent": "variant_of",
+    "mandatory": "must_do",
+    "must": "must_do",
+    "fit": "strategic_fit",
+    "title": "name",
+    "reference_class": "category",
+}
+
+
+def _resemble(name: str, known: list[str]) -> str | None:
+    """The known column an unknown header most likely means, or None."""
+    if COLUMN_SYNONYMS.get(name) in known:
+        return COLUMN_SYNONYMS[name]
+    compact = name.replace("_", "")
+    for candidate in known:
+        if candidate.replace("_", "") == compact:
+            return candidate
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _check_columns(
     frame: pd.DataFrame, required: Iterable[str], optional: Iterable[str], bad: _Collector
 ) -> bool:
-    """Record missing required columns and misspelt optional ones. False if any required missing."""
+    """Record missing required columns and unknown ones. False if any required is missing.
+
+    An unknown header that resembles a known column (``Dependencies``,
+    ``Lean version of``, ``benfit_high``) is a problem with the suggestion: its
+    values would otherwise be lost. Any other unknown column is a warning
+    ("ignored: Notes"); a column with neither header nor values is skipped.
+    """
     columns = list(frame.columns)
-    known = set(required) | set(optional)
-    unknown = [c for c in columns if c not in known]
+    required = list(required)
+    known = required + [c for c in optional if c not in required]
+    meant: set[str] = set()
+    for name in columns:
+        if name in known:
+            continue
+        written = bad.headers.get(name, name)
+        target = _resemble(name, known)
+        if target and target not in columns:
+            meant.add(target)
+            bad.add(
+                f"column {written!r} is not known: did you mean {target!r}? rename the "
+                "header, or its values are lost",
+                column=name,
+            )
+        elif name.startswith("unnamed_") and all(_blank(v) for v in frame[name]):
+            continue
+        else:
+            also = f" ({target!r} is read instead)" if target else ""
+            bad.warn(f"ignored: {written}{also}: not a column of this register", column=name)
     ok = True
     for name in required:
         if name not in columns:
             ok = False
-            bad.add(
-                f"missing column {name!r}{_suggest(name, unknown)}: add it "
-                f"(required columns: {', '.join(required)})",
-                column=name,
-            )
-    for name in unknown:
-        close = difflib.get_close_matches(name, list(optional), n=1, cutoff=0.8)
-        if close and close[0] not in columns:
-            bad.add(
-                f"unknown column {name!r} (did you mean {close[0]!r}?): rename it, "
-                "or its values are ignored",
-                column=name,
-            )
+            if name not in meant:
+                bad.add(
+                    f"missing column {name!r}: add it (required columns: {', '.join(required)})",
+                    column=name,
+                )
     return ok
+
+
+def _fill_missing(frame: pd.DataFrame, required: Iterable[str], bad: _Collector) -> pd.DataFrame:
+    """Blank stand-ins for missing required columns, so row problems are still found."""
+    missing = [c for c in required if c not in frame.columns]
+    if not missing:
+        return frame
+    bad.skip.update(missing)
+    frame = frame.copy()
+    for name in missing:
+        frame[name] = ""
+    return frame
+
+
+def register_warnings(frame: pd.DataFrame) -> list[Problem]:
+    """Warnings validation recorded on a register: assumptions that change results."""
+    return list(frame.attrs.get("warnings", []))
 
 
 # --- initiatives -------------------------------------------------------------
@@ -559,10 +689,11 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
     ``row`` the spreadsheet row. Raises InputError listing every problem.
     """
     bad = _Collector(frame)
-    if not _check_columns(frame, REQUIRED_INITIATIVE_COLUMNS, OPTIONAL_INITIATIVE_COLUMNS, bad):
-        raise InputError(bad.problems)
+    _check_columns(frame, REQUIRED_INITIATIVE_COLUMNS, OPTIONAL_INITIATIVE_COLUMNS, bad)
+    frame = _fill_missing(frame, REQUIRED_INITIATIVE_COLUMNS, bad)
     if frame.empty:
-        raise InputError(Problem(bad.label, "has no initiatives: add at least one row"))
+        bad.add("has no initiatives: add at least one row")
+        bad.raise_if_any()
     n = len(frame)
     ids = [_text(v) for v in frame["id"].tolist()]
     out = pd.DataFrame({"id": ids, "row": np.arange(n) + bad.first_row})
@@ -603,6 +734,7 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("strategic_fit", "reach", "impact", "confidence"):
         out[column] = bad.number(frame, column, ids)
     _check_magnitudes(out, INITIATIVE_BOUNDS, bad)
+    _warn_no_effort(frame, out, bad)
     _check_ranges(out, bad)
     _check_scores(out, bad)
     out["must_do"] = _parse_flags(frame, "must_do", ids, bad)
@@ -616,9 +748,30 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
         for v in (frame["depends_on"] if "depends_on" in frame else [""] * n)
     ]
     _check_links(out, bad)
-    if bad.problems:
-        raise InputError(bad.problems)
+    bad.raise_if_any()
+    out.attrs["warnings"] = bad.warnings
     return out
+
+
+def _warn_no_effort(frame: pd.DataFrame, out: pd.DataFrame, bad: _Collector) -> None:
+    """Initiatives still to decide with no effort count as 0 IT person-weeks against capacity."""
+    if not any(f"effort_{p}" in frame.columns for p in ("low", "high")):
+        bad.warn(
+            "no effort_low/effort_high columns: every initiative counts as 0 IT person-weeks, "
+            "so capacity limits nothing; add the columns to plan IT capacity",
+        )
+        return
+    for i in range(len(out)):
+        if out.at[i, "status"] not in IN_SCOPE:
+            continue
+        if np.isnan(out.at[i, "effort_low"]) and np.isnan(out.at[i, "effort_high"]):
+            bad.warn(
+                "no effort given: counted as 0 IT person-weeks against capacity; "
+                "give effort_low and effort_high",
+                index=i,
+                id=out.at[i, "id"],
+                column="effort_low",
+            )
 
 
 def _check_ids(ids: list[str], bad: _Collector, names_files: bool = False) -> None:
@@ -827,7 +980,7 @@ def _parse_flags(frame: pd.DataFrame, column: str, ids: list[str], bad: _Collect
     flags = []
     for i, value in enumerate(frame[column].tolist()):
         try:
-            flags.append(_parse_bool(value))
+            flag = _parse_bool(value)
         except (TypeError, ValueError):
             bad.add(
                 f"{value!r} is not yes or no: write true or false (blank means false)",
@@ -836,7 +989,18 @@ def _parse_flags(frame: pd.DataFrame, column: str, ids: list[str], bad: _Collect
                 column=column,
                 value=value,
             )
-            flags.append(False)
+            flag = False
+        else:
+            if isinstance(value, str) and value.strip().lower() not in ("true", "false", ""):
+                bad.warn(
+                    f"{shown(value)} was read as {str(flag).lower()}: write true or false "
+                    "(blank means false) so nobody has to guess",
+                    index=i,
+                    id=ids[i],
+                    column=column,
+                    value=value,
+                )
+        flags.append(flag)
     return flags
 
 
@@ -957,7 +1121,9 @@ def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
     bad = _Collector(frame)
     columns = list(frame.columns)
     metrics = metric_names(columns)
-    ok = _check_columns(frame, ("id", "category"), ("name", "completed"), bad)
+    measured = [c for c in columns if _METRIC_COLUMN.match(c)]
+    ok = _check_columns(frame, ("id", "category"), ("name", "completed", *measured), bad)
+    frame = _fill_missing(frame, ("id", "category"), bad)
     for column in columns:
         match = _METRIC_COLUMN.match(column)
         if not match or column in ("id", "name", "category", "completed"):
@@ -975,8 +1141,6 @@ def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
             "no metric pairs: add columns such as cost_estimate and cost_actual "
             "(or duration_, effort_, benefit_)",
         )
-    if not ok or bad.problems:
-        raise InputError(bad.problems)
     n = len(frame)
     ids = [_text(v) for v in frame["id"].tolist()]
     _check_ids(ids, bad)
@@ -1023,8 +1187,8 @@ def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
                     id=ids[i],
                     column=f"{metric}_low",
                 )
-    if bad.problems:
-        raise InputError(bad.problems)
+    bad.raise_if_any()
+    out.attrs["warnings"] = bad.warnings
     return out
 
 

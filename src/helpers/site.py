@@ -559,6 +559,7 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
         cases_note=words.cases_note(params),
         cost_column=words.cost_column(level),
         inputs=words.input_rows(params, built=built_at),
+        warnings=[str(w) for w in (manifest.get("warnings") or [])],
     )
 
 

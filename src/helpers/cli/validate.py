@@ -10,13 +10,42 @@ import click
 from helpers.cli.common import reports_errors, root_option
 from helpers.errors import InputError, Problem
 
+_workbook_option = click.option(
+    "--workbook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A registers workbook (from `playbook template`): its Initiatives and Actuals sheets.",
+)
+
 
 @click.command()
-@click.argument("quarter")
+@click.argument("quarter", required=False)
+@_workbook_option
 @root_option
 @reports_errors
-def validate(quarter: str, root: Path) -> None:
-    """Check QUARTER's params and registers; exit 0, or 2 with every problem listed."""
+def validate(quarter: str | None, workbook: Path | None, root: Path) -> None:
+    """Check QUARTER's params and registers, or a registers --workbook alone.
+
+    Exit 0 listing any warnings (assumptions that change results), or 2 with
+    every problem listed.
+    """
+    if workbook is not None and quarter is None:
+        from helpers.workbook import load_workbook_registers
+
+        initiatives, actuals, warnings = load_workbook_registers(workbook)
+        click.echo(
+            f"{workbook}: registers are valid: {len(initiatives)} initiatives, "
+            f"{len(actuals)} past projects."
+        )
+        _echo_warnings(warnings)
+        return
+    if quarter is None or workbook is not None:
+        raise InputError(
+            Problem(
+                "command line",
+                "give a QUARTER (playbook validate 2026Q4) or a workbook "
+                "(playbook validate --workbook registers.xlsx), not both",
+            )
+        )
     from helpers.inputs import load_quarter
 
     inputs = load_quarter(quarter, root)
@@ -25,14 +54,30 @@ def validate(quarter: str, root: Path) -> None:
         f"{quarter}: params and registers are valid: {len(inputs.initiatives)} initiatives "
         f"({len(scope)} in scope), {len(inputs.actuals)} past projects."
     )
+    _echo_warnings(inputs.warnings)
+
+
+def _echo_warnings(warnings: list[Problem] | tuple[Problem, ...]) -> None:
+    """Warnings change results but stop nothing: listed on stdout, exit 0."""
+    if not warnings:
+        return
+    count = len(warnings)
+    click.echo(f"{count} warning{'s' if count != 1 else ''} (assumptions that change results):")
+    for warning in warnings:
+        click.echo(f"  - {warning}")
 
 
 @click.command("new-quarter")
 @click.argument("quarter")
+@_workbook_option
 @root_option
 @reports_errors
-def new_quarter(quarter: str, root: Path) -> None:
-    """Create params/QUARTER.yaml from the latest quarter's params."""
+def new_quarter(quarter: str, workbook: Path | None, root: Path) -> None:
+    """Create params/QUARTER.yaml from the latest quarter's params.
+
+    With --workbook, the new params read the initiatives and actuals from
+    that workbook's sheets instead.
+    """
     from helpers.params import QUARTER_PATTERN, list_quarters, params_path
 
     if not QUARTER_PATTERN.match(quarter):
@@ -52,10 +97,34 @@ def new_quarter(quarter: str, root: Path) -> None:
     text = params_path(latest, root).read_text(encoding="utf-8")
     text = re.sub(r"^quarter:.*$", f"quarter: {quarter}", text, count=1, flags=re.MULTILINE)
     text = text.replace(_title_quarter(latest), _title_quarter(quarter))
+    if workbook is not None:
+        text = _point_at_workbook(text, workbook, Path(root))
     # exclusive create: never overwrite, even if the file appeared meanwhile
     with open(target, "x", encoding="utf-8") as handle:
         handle.write(text)
     click.echo(f"Created {target} from {latest}: review its budget, capacity and registers.")
+
+
+def _point_at_workbook(text: str, workbook: Path, root: Path) -> str:
+    """Params text whose initiatives and actuals name the workbook's sheets."""
+    from helpers.workbook import sources
+
+    if not workbook.exists():
+        raise InputError(
+            Problem(str(workbook), "no such workbook: write one with `playbook template PATH.xlsx`")
+        )
+    try:
+        shown = workbook.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # outside the project: keep the full path
+        shown = workbook.resolve().as_posix()
+    for key, source in sources(shown).items():
+        line = f"{key}: {{path: {source.path}, sheet: {source.sheet}}}\n"
+        # the key's line and any indented lines under it (a mapping written as a block)
+        pattern = rf"^{key}:.*\n(?:[ \t]+.*\n)*"
+        text, count = re.subn(pattern, lambda _, line=line: line, text, count=1, flags=re.MULTILINE)
+        if not count:
+            text += line
+    return text
 
 
 def _title_quarter(quarter: str) -> str:
