@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -75,6 +76,12 @@ def snapshot(reports: Path) -> dict[str, str]:
     return files
 
 
+def without_times(html: str) -> str:
+    """A page with its build times and durations blanked (they differ between builds)."""
+    html = re.sub(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?", "T", html)
+    return re.sub(r"\d+(\.\d+)? ?s\b", "S", html)
+
+
 def assert_site_complete(reports: Path, quarter: str) -> dict:
     """The quarter's published build is whole: every page and file its manifest names."""
     quarter_dir = reports / quarter
@@ -122,6 +129,14 @@ def test_run_sample_quarter_publishes_every_report(sample_project: Path, tmp_pat
     assert f"(0 executed, {len(ids) + 2} reused, 0 failed)" in again.stdout
     assert "(up to date)" in again.stdout
     assert read_manifest(quarter)["built_at"] == manifest["built_at"]
+
+    # a second build of the same inputs gives the same pages, apart from build times
+    other = tmp_path / "reports-again"
+    rebuilt = playbook("run", "2026Q4", "--root", sample_project, "--reports", other, "-q")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    for page in ["index.html", "calibration.html", "roadmap.html", f"cases/{ids[0]}.html"]:
+        first, second = (without_times((r / "2026Q4" / page).read_text()) for r in (reports, other))
+        assert first == second, f"{page} differs between two builds of the same inputs"
 
 
 def test_run_sample_quarter_failing_case_is_marked_and_the_rest_published(

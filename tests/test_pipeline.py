@@ -845,3 +845,17 @@ def test_run_quarter_plans_cases_from_one_pass_over_the_register(
 
     assert result.exit_code == 0
     assert sorted(executor.ran) == ["calibration", "case:A-1", "case:B-1", "case:C-1", "roadmap"]
+def test_audit_copy_keeps_what_the_roadmap_compared_with(project: Path) -> None:
+    # no 2026Q3 build yet: the comparison selects from 2026Q3's params and registers
+    result, _ = build(project)
+    inputs = result.quarter_dir / "build" / "inputs" / "previous" / "2026Q3"
+    assert (inputs / "params" / "2026Q3.yaml").read_text().startswith("quarter: 2026Q3")
+    assert (inputs / "data" / "initiatives.csv").read_text() == INITIATIVES
+    assert "previous/2026Q3/params/2026Q3.yaml" in result.manifest["inputs"]
+
+    # once 2026Q3 is published, its roadmap.json is what the comparison reads and keeps
+    build(project, quarter="2026Q3")
+    result, _ = build(project, force=True)
+    kept = result.quarter_dir / "build" / "inputs" / "previous" / "2026Q3" / "roadmap.json"
+    published = project / "reports" / "2026Q3" / "build" / "artifacts" / "roadmap.json"
+    assert kept.read_bytes() == published.read_bytes()

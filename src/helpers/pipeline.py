@@ -618,6 +618,10 @@ class _Build:
             shutil.copy2(path, target / name)
             self._watch(path)
             copied.append(name)
+        for path, name in self._previous_quarter_files():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / name)
+            copied.append(name)
         for kind in ("initiatives", "actuals"):
             source = getattr(self.inputs.params, kind)
             if source.url and not source.url.startswith("sqlite:///"):
@@ -627,6 +631,41 @@ class _Build:
                 getattr(self.inputs, kind).to_csv(target / name, index=False)
                 copied.append(name)
         return copied
+
+    def _previous_quarter_files(self) -> list[tuple[Path, str]]:
+        """What the roadmap's "changed since last quarter" compares with, for the audit copy:
+        the previous quarter's published roadmap.json, or (when it has none) the params and
+        register files it would be selected from; under ``previous/<Q>/``."""
+        from helpers.params import load_params
+        from helpers.quarter import previous_roadmap_path
+
+        found = previous_roadmap_path(self.root, self.quarter)
+        if found is None:
+            return []
+        previous, published = found
+        folder = f"previous/{previous}"
+        if published.is_file():
+            return [(published, f"{folder}/roadmap.json")]
+        params = self.root / "params"
+        files = [params / "defaults.yaml", params / f"{previous}.yaml"]
+        try:
+            previous_params = load_params(previous, self.root)
+        except PlaybookError:
+            previous_params = None
+        for source in (
+            (previous_params.initiatives, previous_params.actuals) if previous_params else ()
+        ):
+            if source.path:
+                path = Path(source.path)
+                files.append(path if path.is_absolute() else self.root / path)
+        found_files = []
+        for path in files:
+            if path.is_file():
+                name = _relative(path, self.root)
+                if Path(name).is_absolute():
+                    name = f"registers/{path.name}"
+                found_files.append((path, f"{folder}/{name}"))
+        return found_files
 
     def _unchanged(self, manifest: dict[str, Any]) -> bool:
         """Nothing executed or rendered, and the previous build has the same pages."""
