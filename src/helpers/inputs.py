@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,24 @@ from helpers.registers import IN_SCOPE, load_actuals, load_initiatives
 
 @dataclass(frozen=True)
 class QuarterInputs:
-    """Validated params, initiatives and actuals of one quarter."""
+    """Validated params, initiatives and actuals of one quarter, and, when the quarter
+    uses benefit templates, its benefits register (canonical, ``benefits.validate_benefits``)
+    and the templates by name."""
 
     params: Params
     root: Path
     initiatives: pd.DataFrame
     actuals: pd.DataFrame
+    benefits: pd.DataFrame | None = None
+    templates: dict[str, Any] = field(default_factory=dict)
+
+    def benefit_inputs(self) -> Any:
+        """The ``benefits.BenefitInputs`` for ``simulate_case`` (None: no templates)."""
+        if self.benefits is None or not self.templates:
+            return None
+        from helpers.benefits import BenefitInputs
+
+        return BenefitInputs(self.benefits, self.initiatives, self.templates)
 
     def in_scope(self) -> pd.DataFrame:
         """Initiatives still to decide or deliver: proposed, approved or in progress."""
@@ -31,7 +43,9 @@ class QuarterInputs:
     def register_paths(self) -> list[Path]:
         """The register files this quarter reads (for audit copies and cache keys)."""
         paths = []
-        for source in (self.params.initiatives, self.params.actuals):
+        for source in (self.params.initiatives, self.params.actuals, self.params.benefits):
+            if source is None:
+                continue
             if source.path:
                 path = Path(source.path)
                 paths.append(path if path.is_absolute() else self.root / path)
@@ -43,7 +57,8 @@ class QuarterInputs:
 def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
     """Load and check everything quarter ``quarter`` needs.
 
-    Raises InputError listing every problem in the params and both registers.
+    Raises InputError listing every problem in the params, the registers and,
+    when the quarter uses benefit templates, the templates folder.
     """
     root = Path(root)
     params = load_params(quarter, root)
@@ -56,9 +71,47 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
             problems.extend(exc.problems)
     if "actuals" in frames:
         problems.extend(_cross_check(params, frames["actuals"]))
+    benefits, templates = None, {}
+    if "initiatives" in frames:
+        try:
+            benefits, templates = _load_benefits(params, frames["initiatives"], root)
+        except InputError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    return QuarterInputs(params, root, frames["initiatives"], frames["actuals"])
+    return QuarterInputs(
+        params, root, frames["initiatives"], frames["actuals"], benefits, templates
+    )
+
+
+def _load_benefits(
+    params: Params, initiatives: pd.DataFrame, root: Path
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """The benefits register and templates, when the quarter uses templates (else None, {})."""
+    from helpers.benefit_templates import load_templates, templates_folder
+    from helpers.benefits import check_initiative_templates, load_benefits, uses_templates
+
+    used = uses_templates(initiatives)
+    if not used and params.benefits is None:
+        return None, {}
+    if not used and not templates_folder(root).is_dir():
+        return None, {}
+    templates = load_templates(root)
+    problems = check_initiative_templates(initiatives, templates, params.initiatives.label)
+    if problems:
+        raise InputError(problems)
+    if params.benefits is None:
+        raise InputError(
+            Problem(
+                f"params/{params.quarter}.yaml",
+                "initiatives name benefit templates but there is no benefits register: "
+                "add benefits: with the register of their drivers (e.g. "
+                "benefits: data/benefits.csv), or clear the template column",
+                column="benefits",
+                column_word="key",
+            )
+        )
+    return load_benefits(params.benefits, initiatives, templates, root), templates
 
 
 def _cross_check(params: Params, actuals: pd.DataFrame) -> list[Problem]:
