@@ -590,7 +590,8 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
     """The keys a templated case adds: ``benefit`` with ``by_beneficiary.<name>`` (mean,
     quantiles, ``share`` of the total's mean), ``benefit_template``, ``evppi_by_driver``
     (currency, largest first), ``benefit_drivers`` (each row's range and evidence) and,
-    for a full initiative, the ``benefit_share`` of each lean variant."""
+    ``benefit_share`` (this initiative's share of the volume drivers; 1 for a full one) and
+    ``lean_benefit_shares`` (each templated lean variant's, by id)."""
     detail = sim.benefit_detail
     total_mean = float(np.mean(sim.draws["benefit"]))
     benefit = _stats(sim.draws["benefit"])
@@ -604,6 +605,11 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
         "benefit_share": detail.benefit_share,
         "evppi_by_driver": evppi_by_driver(sim.npv, detail.driver_scores),
         "benefit_drivers": detail.evidence,
+        "lean_benefit_shares": {
+            other.id: other.benefit_detail.benefit_share
+            for other in sim.related
+            if other.variant_of == sim.id and other.benefit_detail is not None
+        },
     }
 
 
