@@ -143,7 +143,7 @@ def simulate_case(
     n = int(simulations or params.simulations)
     ident = str(initiative.get("id", ""))
     category = str(initiative.get("category", ""))
-    plan = benefits.plan(ident) if benefits is not None else None
+    plan = benefits.plan(ident) if benefits is not None and _names_template(initiative) else None
     stated = {name: stated_range(initiative, name) for name in INPUTS}
     if plan is not None:
         stated["benefit"] = Range(0.0, None, 0.0)  # placeholder: the drivers' range, below
@@ -611,6 +611,13 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
             if other.variant_of == sim.id and other.benefit_detail is not None
         },
     }
+
+
+def _names_template(initiative: Mapping[str, Any]) -> bool:
+    """Whether the row draws its benefit from drivers: it names a template, or a lean
+    variant's benefit share of its full initiative's (a what-if row clears both)."""
+    share = initiative.get("benefit_share")
+    return bool(initiative.get("template")) or not (share is None or math.isnan(float(share)))
 
 
 def _range_of(draws: np.ndarray, confidence: float) -> Range:

@@ -88,19 +88,22 @@ def _load_benefits(
     params: Params, initiatives: pd.DataFrame, root: Path
 ) -> tuple[pd.DataFrame | None, dict[str, Any]]:
     """The benefits register and templates, when the quarter uses templates (else None, {})."""
-    from helpers.benefit_templates import load_templates, templates_folder
+    from helpers.benefit_templates import PLAYBOOK_TEMPLATES, load_templates, templates_folder
     from helpers.benefits import check_initiative_templates, load_benefits, uses_templates
 
     used = uses_templates(initiatives)
     if not used and params.benefits is None:
         return None, {}
-    if not used and not templates_folder(root).is_dir():
+    folder = templates_folder(root)
+    if not folder.is_dir() and PLAYBOOK_TEMPLATES.is_dir():
+        folder = PLAYBOOK_TEMPLATES  # a project without templates of its own uses the playbook's
+    if not used and not folder.is_dir():
         return None, {}
-    templates = load_templates(root)
+    templates = load_templates(root, folder)
     problems = check_initiative_templates(initiatives, templates, params.initiatives.label)
-    if problems:
-        raise InputError(problems)
     if params.benefits is None:
+        if problems:
+            raise InputError(problems)
         raise InputError(
             Problem(
                 f"params/{params.quarter}.yaml",
@@ -111,7 +114,17 @@ def _load_benefits(
                 column_word="key",
             )
         )
-    return load_benefits(params.benefits, initiatives, templates, root), templates
+    try:
+        benefits = load_benefits(params.benefits, initiatives, templates, root)
+    except InputError as exc:
+        # an unknown template is reported once, on the initiatives register's row
+        unknown = {p.id for p in problems if p.column == "template"}
+        problems += [
+            p for p in exc.problems if not (p.id in unknown and p.column == "initiative_id")
+        ]
+    if problems:
+        raise InputError(problems)
+    return benefits, templates
 
 
 def _cross_check(params: Params, actuals: pd.DataFrame) -> list[Problem]:

@@ -519,19 +519,24 @@ def what_if_table(
     cost: tuple[float, float],
     duration: tuple[float, float],
     related: Sequence[Mapping[str, Any]] = (),
+    benefits: Any = None,
 ) -> Any:
     """Re-simulate with new (low, high) ranges and return the headline table (a Styler).
 
     Ranges are as stated (calibration, if given, applies on top). A stated likely
-    value is kept when it still lies inside the new range.
+    value is kept when it still lies inside the new range. The benefit slider
+    replaces a templated benefit's drivers; ``benefits``
+    (``QuarterInputs.benefit_inputs()``) still gives the related variants theirs.
     """
-    changed = dict(initiative)
+    changed = {**initiative, "template": "", "benefit_share": math.nan}
     for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
         likely = float(changed.get(f"{name}_likely", math.nan))
         changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
         if not (low <= likely <= high):  # NaN (no likely value) stays NaN
             changed[f"{name}_likely"] = math.nan
-    sim = business_case.simulate_case(changed, params, calibration, related=related)
+    sim = business_case.simulate_case(
+        changed, params, calibration, related=related, benefits=benefits
+    )
     return headline(business_case.summarise_case(sim))
 
 
