@@ -169,7 +169,10 @@ def test_validate_refuses_a_bad_benefits_row_and_an_unknown_template(project):
     _edit(project / "data/sample/initiatives.csv", ",time_saved,", ",time_savd,")
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2, result.output
-    assert "column likely: likely (0.7) is outside low–high (0.9–0.85)" in result.output
+    assert (
+        "data/sample/benefits.csv, row 25, id PAID-01, column low: low (0.9) is above high (0.85)"
+    ) in result.output
+    assert "2 problems" in result.output  # BI-01's benefits rows are not blamed again
     assert (
         "data/sample/initiatives.csv, row 11, id BI-01, column template: template "
         "'time_savd' does not exist (did you mean 'time_saved'?)"
