@@ -41,7 +41,8 @@ class QuarterInputs:
         return self.initiatives[mask].reset_index(drop=True)
 
     def register_paths(self) -> list[Path]:
-        """The register files this quarter reads (for audit copies and cache keys)."""
+        """The register files this quarter reads, and the benefit templates it uses
+        (for audit copies and cache keys)."""
         paths = []
         for source in (self.params.initiatives, self.params.actuals, self.params.benefits):
             if source is None:
@@ -51,6 +52,8 @@ class QuarterInputs:
                 paths.append(path if path.is_absolute() else self.root / path)
             elif source.url and source.url.startswith("sqlite:///"):
                 paths.append(Path(source.url.removeprefix("sqlite:///")))
+        # a changed formula or driver changes the cases, as a changed register does
+        paths += [Path(template.path).resolve() for template in self.templates.values()]
         return paths
 
 
