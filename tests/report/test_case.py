@@ -472,3 +472,10 @@ def test_what_if_bounds_of_a_templated_case_start_at_the_drivers_range(templated
     bounds = report.what_if_bounds(row, templated)
     stated = templated["inputs"]["stated"]["benefit"]
     assert bounds["benefit"]["value"] == (stated["low"], stated["high"])
+
+
+def test_render_text_of_a_templated_case_names_beneficiaries_and_the_driver(templated):
+    text = report.render_text(templated)
+    assert "Who benefits (median a year, share of the benefit):" in text
+    assert "  Email and lifecycle team: $" in text
+    assert "Measure conversion uplift before deciding: worth up to $" in text

@@ -635,6 +635,14 @@ def render_text(case: Case) -> str:
         f"  {label:<{width}}  {value}"
         for label, value in zip(table["figure"], table["value"], strict=True)
     ]
+    if case.get("evppi_by_driver"):
+        money = _money(case)
+        lines += ["", "Who benefits (median a year, share of the benefit):"]
+        lines += [
+            f"  {row.beneficiary}: {money(row.median)}, {fmt_pct(row.share)}"
+            for row in beneficiaries_frame(case).itertuples()
+        ]
+        lines += ["", describe_driver_test(case).plain]
     return "\n".join(lines)
 
 
