@@ -83,7 +83,12 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
     if problems:
         raise InputError(problems)
     return QuarterInputs(
-        params, root, frames["initiatives"], frames["actuals"], benefits, templates
+        params,
+        root,
+        frames["initiatives"],
+        frames["actuals"],
+        benefits=benefits,
+        templates=templates,
     )
 
 
