@@ -401,7 +401,7 @@ CASES = [
     Case(
         "extra_comma_in_row",
         raw_text(I, lambda text: text.replace("PAID-02,", "PAID-02,x,", 1)),
-        located(f"{I}, row 9:", "has 28 cells but the header has 27", "double quotes"),
+        located(f"{I}, row 9:", "has 30 cells but the header has 29", "double quotes"),
     ),
     Case(
         "latin1_csv",
@@ -478,12 +478,12 @@ CASES = [
     Case(
         "duplicate_key_budget",
         append_params("budget: 5\n"),
-        located(f"{P}, key budget:", "appears twice (lines 5 and 7)", "keep one"),
+        located(f"{P}, key budget:", "appears twice (lines 6 and 8)", "keep one"),
     ),
     Case(
         "duplicate_nested_key",
         append_params("scoring:\n  top_k: 3\n  top_k: 4\n"),
-        located(f"{P}, key top_k:", "appears twice (lines 8 and 9)"),
+        located(f"{P}, key top_k:", "appears twice (lines 9 and 10)"),
     ),
     Case(
         "seed_negative",

@@ -456,3 +456,89 @@ def test_simulate_case_reads_typed_register_values(params):
     assert (sim.variant_of, sim.must_do, sim.run_cost) == (None, True, 0.0)
     bare = {k: v for k, v in _row().items() if k not in ("run_cost", "ramp_months")}
     assert bc.simulate_case(bare, params).run_cost == 0.0
+
+
+# ---------------------------------------------------------------- templated benefits
+
+
+@pytest.fixture(scope="module")
+def sample_inputs(root):
+    from helpers.inputs import load_quarter
+
+    return load_quarter("2026Q4", root)
+
+
+def _templated(sample_inputs, initiative_id: str, calibration: dict | None = None):
+    from helpers.inputs import initiative_row
+
+    return bc.simulate_case(
+        initiative_row(sample_inputs, initiative_id),
+        sample_inputs.params,
+        calibration,
+        related=bc.find_related(sample_inputs.initiatives, initiative_id),
+        benefits=sample_inputs.benefit_inputs(),
+        simulations=4000,
+    )
+
+
+def test_simulate_case_templated_beneficiaries_sum_to_the_total_draw_by_draw(sample_inputs):
+    sim = _templated(sample_inputs, "CRM-01")
+    parts = sim.benefit_detail.by_beneficiary
+    assert set(parts) == {"Demand gen", "Sales operations"}
+    np.testing.assert_allclose(sum(parts.values()), sim.draws["benefit"], rtol=1e-12)
+
+
+def test_simulate_case_templated_keeps_the_other_inputs_draws(sample_inputs):
+    """The drivers are drawn after the four inputs, so cost and duration are as without them."""
+    from helpers.inputs import initiative_row
+
+    sim = _templated(sample_inputs, "CRM-01")
+    row = {**initiative_row(sample_inputs, "CRM-01"), "benefit_low": 1.0, "benefit_high": 2.0}
+    plain = bc.simulate_case(row, sample_inputs.params, simulations=4000)
+    np.testing.assert_array_equal(sim.draws["cost"], plain.draws["cost"])
+    np.testing.assert_array_equal(sim.draws["duration"], plain.draws["duration"])
+
+
+def test_simulate_case_templated_total_gets_the_benefit_haircut(sample_inputs, monkeypatch):
+    """Calibration moves the drivers' total as it would move a stated range: a class that
+    delivered half its stated benefit halves the median, and beneficiaries still add up."""
+    import helpers.calibration as calibration_module
+
+    def halve(low, likely, high, *, metric, category, calibration, confidence):
+        factor = 0.5 if metric == "benefit" else 1.0
+        median = likely if likely is not None and not math.isnan(likely) else (low * high) ** 0.5
+        return low * factor, median * factor, high * factor
+
+    monkeypatch.setattr(calibration_module, "calibrate_range", halve)
+    stated = _templated(sample_inputs, "CRM-01")
+    calibrated = _templated(sample_inputs, "CRM-01", {"metrics": {}})
+    np.testing.assert_allclose(calibrated.draws["benefit"], 0.5 * stated.draws["benefit"])
+    np.testing.assert_allclose(
+        sum(calibrated.benefit_detail.by_beneficiary.values()), calibrated.draws["benefit"]
+    )
+    summary = bc.summarise_case(calibrated)
+    assert summary["benefit"]["0.5"] == pytest.approx(0.5 * np.median(stated.draws["benefit"]))
+
+
+def test_summarise_case_templated_has_beneficiaries_and_evppi_by_driver(sample_inputs):
+    summary = bc.summarise_case(_templated(sample_inputs, "CRM-01"))
+    parts = summary["benefit"]["by_beneficiary"]
+    assert set(parts["Demand gen"]) >= {"mean", "0.1", "0.5", "0.9", "share"}
+    assert list(summary["evppi_by_driver"]) == sorted(
+        summary["evppi_by_driver"], key=lambda d: -summary["evppi_by_driver"][d]
+    )
+    assert set(summary["evppi_by_driver"]) == {
+        "marketing_spend",
+        "share_reallocated",
+        "return_improvement",
+    }
+    assert summary["lean_benefit_shares"] == {"CRM-01L": 0.5}
+    assert summary["evppi"]["benefit"] > 0  # binned on the drivers' total
+
+
+def test_simulate_case_lean_variant_inherits_half_the_volume(sample_inputs):
+    full = _templated(sample_inputs, "CRM-01")
+    lean = _templated(sample_inputs, "CRM-01L")
+    assert lean.benefit_detail.benefit_share == 0.5
+    ratio = np.median(lean.draws["benefit"]) / np.median(full.draws["benefit"])
+    assert ratio == pytest.approx(0.5, rel=0.1)

@@ -103,3 +103,23 @@ def test_plot_variants_without_variants_names_the_id_as_written(sim):
         f"{NAME} has no lean or proof-of-concept variant in the register.",
         False,
     )
+
+
+def test_plot_beneficiaries_one_bar_each_largest_share_on_top_names_as_written(sim):
+    case = bc.summarise_case(sim)
+    case["benefit"]["by_beneficiary"] = {
+        NAME: {**case["benefit"], "share": 0.25},
+        "Web shop": {**case["benefit"], "share": 0.75},
+    }
+    figure = charts.plot_beneficiaries(case)
+    figure.canvas.draw()
+    labels = [_shown(label) for label in figure.axes[0].get_yticklabels()]
+    assert [label.split("\n")[0] for label, _ in labels] == [NAME, "Web shop"]  # bottom to top
+    assert not any(is_math for _, is_math in labels)
+    assert "75% of the benefit" in labels[1][0]
+
+
+def test_plot_beneficiaries_of_a_case_without_a_template_has_one_bar(sim):
+    figure = charts.plot_beneficiaries(bc.summarise_case(sim))
+    (label,) = figure.axes[0].get_yticklabels()
+    assert label.get_text().startswith("all beneficiaries (one stated range)")

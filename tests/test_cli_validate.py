@@ -175,3 +175,89 @@ def test_new_quarter_missing_workbook_exits_2(project):
     result = invoke("new-quarter", "2027Q1", "--workbook", "nope.xlsx", "--root", str(project))
     assert result.exit_code == 2 and "playbook template" in result.output
     assert not (project / "params/2027Q1.yaml").exists()
+# ------------------------------------------------------------------ benefit templates
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _drop_line(path: Path, start: str) -> int:
+    """Remove the first line starting with ``start``; return its spreadsheet row number."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith(start))
+    del lines[index]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return index + 1
+
+
+def test_validate_refuses_a_missing_driver_with_row_and_column(project):
+    _drop_line(project / "data/sample/benefits.csv", "PAID-01,Europe account,share_cut,")
+    lines = (project / "data/sample/benefits.csv").read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("PAID-01,Europe")) + 1
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2, result.output
+    assert (
+        f"data/sample/benefits.csv, row {first}, id PAID-01, column driver: beneficiary "
+        "'Europe account' lacks driver(s) share_cut of template paid_search_pruning"
+    ) in result.output
+
+
+def test_validate_refuses_a_bad_benefits_row_and_an_unknown_template(project):
+    _edit(
+        project / "data/sample/benefits.csv",
+        "PAID-01,North America account,share_cut,0.5,",
+        "PAID-01,North America account,share_cut,0.9,",
+    )
+    _edit(project / "data/sample/initiatives.csv", ",time_saved,", ",time_savd,")
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2, result.output
+    assert (
+        "data/sample/benefits.csv, row 25, id PAID-01, column low: low (0.9) is above high (0.85)"
+    ) in result.output
+    assert "2 problems" in result.output  # BI-01's benefits rows are not blamed again
+    assert (
+        "data/sample/initiatives.csv, row 11, id BI-01, column template: template "
+        "'time_savd' does not exist (did you mean 'time_saved'?)"
+    ) in result.output
+
+
+def test_validate_templated_initiatives_need_a_benefits_register(project):
+    _edit(project / "params/2026Q4.yaml", "benefits: data/sample/benefits.csv", "")
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2, result.output
+    assert "params/2026Q4.yaml, key benefits: initiatives name benefit templates" in (result.output)
+
+
+def test_validate_benefit_share_is_a_fraction_of_a_variant(project):
+    _edit(
+        project / "data/sample/initiatives.csv",
+        ",EML-01,,false,3,40000,1,0.8,,0.2",
+        ",EML-01,,false,3,40000,1,0.8,,20",
+    )
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2, result.output
+    assert (
+        "row 3, id EML-01P, column benefit_share: benefit_share must be a fraction above 0 "
+        "and at most 1, got 20 (did you mean 0.2?)"
+    ) in result.output
+
+
+def test_validate_a_project_without_templates_uses_the_playbooks(project):
+    assert not (project / "playbook").exists()
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_reports_a_broken_template_file(project, root):
+    shutil.copytree(root / "playbook" / "templates", project / "playbook" / "templates")
+    _edit(
+        project / "playbook/templates/time_saved.yaml",
+        "formula: hours_saved",
+        "formula: __import__('os') + hours_saved",
+    )
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2, result.output
+    assert "playbook/templates/time_saved.yaml" in result.output

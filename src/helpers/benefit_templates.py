@@ -44,6 +44,8 @@ import yaml
 from helpers.errors import InputError, Problem
 
 TEMPLATES_FOLDER = Path("playbook") / "templates"
+# the playbook's own templates, for a project folder without a playbook/templates of its own
+PLAYBOOK_TEMPLATES = Path(__file__).resolve().parents[2] / TEMPLATES_FOLDER
 TEMPLATE_KEYS = ("name", "title", "description", "drivers", "formula")
 DRIVER_KEYS = ("name", "unit", "description", "evidence", "volume")
 REQUIRED_DRIVER_KEYS = ("name", "unit", "description", "evidence")

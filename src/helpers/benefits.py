@@ -311,6 +311,78 @@ def _check_templated_have_rows(
         )
 
 
+def check_initiative_templates(
+    initiatives: pd.DataFrame, templates: Mapping[str, Template], label: str
+) -> list[Problem]:
+    """Problems of the initiatives register's ``template`` and ``benefit_share`` columns.
+
+    ``label`` names the register. An unknown template gets a did-you-mean; a
+    lean variant with a ``benefit_share`` needs a full initiative with a template
+    (or a template and rows of its own).
+    """
+    problems: list[Problem] = []
+    names = ", ".join(templates) or "none"
+    rows = initiatives.to_dict("records")
+    own = {str(r["id"]): _text(r.get("template")).lower() for r in rows}
+    for r in rows:
+        id_, name = str(r["id"]), own[str(r["id"])]
+        row = int(r["row"]) if "row" in r else None
+        if name and name not in templates:
+            problems.append(
+                Problem(
+                    label,
+                    f"template {name!r} does not exist{_suggest(name, list(templates))}: "
+                    f"use one of {names} (see `playbook templates`), or leave it blank and "
+                    "give benefit_low/benefit_high",
+                    row=row,
+                    id=id_,
+                    column="template",
+                    value=name,
+                )
+            )
+        parent = _text(r.get("variant_of"))
+        if not name and _share(r) is not None and parent and not own.get(parent):
+            problems.append(
+                Problem(
+                    label,
+                    f"benefit_share scales the drivers of {parent}, which names no template: "
+                    f"name a template for {parent}, or clear benefit_share and give "
+                    "benefit_low/benefit_high",
+                    row=row,
+                    id=id_,
+                    column="benefit_share",
+                    value=_share(r),
+                )
+            )
+    return problems
+
+
+def uses_templates(initiatives: pd.DataFrame) -> bool:
+    """Whether any initiative names a template (or a benefit share of one)."""
+    return any(name for name in initiative_templates(initiatives).values()) or any(
+        _share(r) is not None for r in initiatives.to_dict("records")
+    )
+
+
+@dataclass(frozen=True)
+class BenefitInputs:
+    """What templated benefits need: the canonical benefits register, the initiatives
+    register and the templates (``inputs.QuarterInputs.benefit_inputs``)."""
+
+    register: pd.DataFrame
+    initiatives: pd.DataFrame
+    templates: Mapping[str, Template]
+
+    def plan(self, initiative_id: str) -> tuple[pd.DataFrame, Template, float] | None:
+        """The rows, template and benefit share of a templated initiative; None otherwise."""
+        if initiative_id not in set(self.initiatives["id"].astype(str)):
+            return None
+        rows, name, share = benefit_rows(initiative_id, self.register, self.initiatives)
+        if name is None or name not in self.templates:
+            return None
+        return rows, self.templates[name], share
+
+
 def load_benefits(
     source: RegisterSource | str | Path,
     initiatives: pd.DataFrame,

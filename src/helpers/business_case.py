@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers.benefits import BenefitInputs, BenefitSimulation, evppi_by_driver, simulate_benefit
 from helpers.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
 from helpers.errors import InputError
 from helpers.fmt import quantile_key
@@ -112,6 +113,9 @@ class CaseSimulation:
     cost_of_delay: np.ndarray
     related: tuple[CaseSimulation, ...] = field(default_factory=tuple)
     budget_confidence: float = 0.8  # cost and effort are also summarised at this quantile
+    # a templated initiative's benefit by beneficiary and driver (None: one stated range);
+    # its by_beneficiary draws carry the calibration of the total, so they sum to it
+    benefit_detail: BenefitSimulation | None = None
 
     @property
     def horizon_months(self) -> float:
@@ -140,6 +144,7 @@ def simulate_case(
     *,
     related: Sequence[Mapping[str, Any]] = (),
     simulations: int | None = None,
+    benefits: BenefitInputs | None = None,
 ) -> CaseSimulation:
     """Simulate one initiative (a canonical register row) under the quarter's ``params``.
 
@@ -147,13 +152,19 @@ def simulate_case(
     effort and benefit ranges to the track record of the initiative's category;
     None uses the stated ranges. ``related`` are the rows of its lean/POC
     variants (or of its full initiative when it is itself a variant); they are
-    simulated alike for the comparison and the recommendation. Deterministic:
-    the random numbers come from ``params.seed`` and the initiative id.
+    simulated alike for the comparison and the recommendation. ``benefits``
+    (``QuarterInputs.benefit_inputs()``): an initiative naming a template draws
+    its benefit from its drivers (after the four inputs, from the same random
+    stream), and the class's benefit calibration adjusts that total.
+    Deterministic: the random numbers come from ``params.seed`` and the initiative id.
     """
     n = int(simulations or params.simulations)
     ident = str(initiative.get("id", ""))
     category = str(initiative.get("category", ""))
+    plan = benefits.plan(ident) if benefits is not None and _names_template(initiative) else None
     stated = {name: stated_range(initiative, name) for name in INPUTS}
+    if plan is not None:
+        stated["benefit"] = Range(0.0, None, 0.0)  # placeholder: the drivers' range, below
     if stated["benefit"] is None or stated["cost"] is None or stated["duration"] is None:
         missing = [name for name in NPV_INPUTS if stated[name] is None]
         raise InputError(
@@ -171,6 +182,25 @@ def simulate_case(
         z = rng.standard_normal(n)  # drawn even for absent inputs, so seeds stay aligned
         normals[name] = z
         draws[name] = _draw(sampled[name], z, ident, name, params.estimate_confidence)
+    detail = None
+    if plan is not None:
+        rows, template, share = plan
+        detail = simulate_benefit(
+            rows,
+            template,
+            rng=rng,
+            simulations=n,
+            confidence=params.estimate_confidence,
+            benefit_share=share,
+            initiative_id=ident,
+        )
+        stated["benefit"] = _range_of(detail.total, params.estimate_confidence)
+        sampled["benefit"] = _calibrated(
+            stated["benefit"], "benefit", reference, calibration, params.estimate_confidence
+        )
+        draws["benefit"] = _moved(detail.total, stated["benefit"], sampled["benefit"])
+        normals["benefit"] = _scores_of(draws["benefit"])
+        detail.by_beneficiary = _scaled_parts(detail.by_beneficiary, detail.total, draws["benefit"])
     run_cost = float(initiative.get("run_cost", 0.0))
     ramp = float(initiative.get("ramp_months", 0.0))
     model = CashFlowModel(
@@ -211,7 +241,11 @@ def simulate_case(
         roi=roi,
         payback=model.payback(npv),
         cost_of_delay=npv - model.npv_delayed(1.0),
-        related=tuple(simulate_case(row, params, calibration, simulations=n) for row in related),
+        related=tuple(
+            simulate_case(row, params, calibration, simulations=n, benefits=benefits)
+            for row in related
+        ),
+        benefit_detail=detail,
     )
 
 
@@ -249,13 +283,16 @@ def simulate_views(
     calibration: dict | None = None,
     *,
     related: Sequence[Mapping[str, Any]] = (),
+    benefits: BenefitInputs | None = None,
 ) -> tuple[CaseSimulation, CaseSimulation]:
     """The stated (inside) view and the view to report: calibrated when a calibration is
     given, else the stated view itself. Both use the same random numbers."""
-    stated = simulate_case(initiative, params, None, related=related)
+    stated = simulate_case(initiative, params, None, related=related, benefits=benefits)
     if calibration is None:
         return stated, stated
-    return stated, simulate_case(initiative, params, calibration, related=related)
+    return stated, simulate_case(
+        initiative, params, calibration, related=related, benefits=benefits
+    )
 
 
 # ---------------------------------------------------------------- value of information
@@ -558,9 +595,89 @@ def summarise_case(
             "duration_weeks": _stats(stated.draws["duration"], extra=budget),
             "benefit": _stats(stated.draws["benefit"]),
         }
+    if sim.benefit_detail is not None:
+        document.update(_benefit_documents(sim))
     if explain is not None:
         document["recommendation"]["text"] = explain(document)
     return document
+
+
+# ---------------------------------------------------------------- templated benefits
+
+
+def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
+    """The keys a templated case adds: ``benefit`` with ``by_beneficiary.<name>`` (mean,
+    quantiles, ``share`` of the total's mean), ``benefit_template``, ``evppi_by_driver``
+    (currency, largest first), ``benefit_drivers`` (each row's range and evidence) and,
+    ``benefit_share`` (this initiative's share of the volume drivers; 1 for a full one) and
+    ``lean_benefit_shares`` (each templated lean variant's, by id)."""
+    detail = sim.benefit_detail
+    total_mean = float(np.mean(sim.draws["benefit"]))
+    benefit = _stats(sim.draws["benefit"])
+    benefit["by_beneficiary"] = {
+        name: {**_stats(draws), "share": float(np.mean(draws)) / total_mean if total_mean else None}
+        for name, draws in detail.by_beneficiary.items()
+    }
+    return {
+        "benefit": benefit,
+        "benefit_template": detail.template,
+        "benefit_share": detail.benefit_share,
+        "evppi_by_driver": evppi_by_driver(sim.npv, detail.driver_scores),
+        "benefit_drivers": detail.evidence,
+        "lean_benefit_shares": {
+            other.id: other.benefit_detail.benefit_share
+            for other in sim.related
+            if other.variant_of == sim.id and other.benefit_detail is not None
+        },
+    }
+
+
+def _names_template(initiative: Mapping[str, Any]) -> bool:
+    """Whether the row draws its benefit from drivers: it names a template, or a lean
+    variant's benefit share of its full initiative's (a what-if row clears both)."""
+    share = initiative.get("benefit_share")
+    return bool(initiative.get("template")) or not (share is None or math.isnan(float(share)))
+
+
+def _range_of(draws: np.ndarray, confidence: float) -> Range:
+    """The range the draws span at ``confidence`` (low, median, high), for sensitivity and
+    calibration of a benefit built from drivers."""
+    tail = (1.0 - confidence) / 2.0
+    low, median, high = np.quantile(draws, [tail, 0.5, 1.0 - tail])
+    return Range(float(low), float(median), float(high))
+
+
+def _moved(draws: np.ndarray, stated: Range, sampled: Range) -> np.ndarray:
+    """Move draws the way calibration moved their range: x′ = m′·(x ÷ m)^k, with m the
+    median and k the widening (log high′/low′ ÷ log high/low). Unchanged when the
+    range is not moved or not positive."""
+    if sampled == stated or stated.low <= 0 or np.any(draws <= 0):
+        return draws
+    k = 1.0
+    if stated.high > stated.low:
+        k = math.log(sampled.high / sampled.low) / math.log(stated.high / stated.low)
+    return sampled.likely * (draws / stated.likely) ** k
+
+
+def _scores_of(draws: np.ndarray) -> np.ndarray:
+    """Standard-normal scores rising with the draws (their ranks), so that binning on a
+    score's probability is binning on the draw (``evppi_by_input``)."""
+    from scipy.special import ndtri  # imported here: keeps `playbook --help` light
+
+    ranks = np.empty(draws.size)
+    ranks[np.argsort(draws, kind="stable")] = np.arange(draws.size)
+    return ndtri((ranks + 0.5) / max(draws.size, 1))
+
+
+def _scaled_parts(
+    parts: Mapping[str, np.ndarray], total: np.ndarray, moved: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each beneficiary's draws scaled as its total was, so they still sum to it."""
+    if moved is total:
+        return dict(parts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(total != 0, moved / total, 1.0)
+    return {name: draws * ratio for name, draws in parts.items()}
 
 
 # ---------------------------------------------------------------- internals

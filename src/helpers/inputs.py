@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,9 @@ from helpers.registers import IN_SCOPE, load_actuals, load_initiatives, register
 
 @dataclass(frozen=True)
 class QuarterInputs:
-    """Validated params, initiatives and actuals of one quarter."""
+    """Validated params, initiatives and actuals of one quarter, and, when the quarter
+    uses benefit templates, its benefits register (canonical, ``benefits.validate_benefits``)
+    and the templates by name."""
 
     params: Params
     root: Path
@@ -25,6 +27,16 @@ class QuarterInputs:
     # assumptions that change results (ignored columns, effort counted as 0, ...):
     # `playbook validate` lists them and the quarter's build page shows them
     warnings: tuple[Problem, ...] = ()
+    benefits: pd.DataFrame | None = None
+    templates: dict[str, Any] = field(default_factory=dict)
+
+    def benefit_inputs(self) -> Any:
+        """The ``benefits.BenefitInputs`` for ``simulate_case`` (None: no templates)."""
+        if self.benefits is None or not self.templates:
+            return None
+        from helpers.benefits import BenefitInputs
+
+        return BenefitInputs(self.benefits, self.initiatives, self.templates)
 
     def in_scope(self) -> pd.DataFrame:
         """Initiatives still to decide or deliver: proposed, approved or in progress."""
@@ -32,14 +44,19 @@ class QuarterInputs:
         return self.initiatives[mask].reset_index(drop=True)
 
     def register_paths(self) -> list[Path]:
-        """The register files this quarter reads (for audit copies and cache keys)."""
+        """The register files this quarter reads, and the benefit templates it uses
+        (for audit copies and cache keys)."""
         paths = []
-        for source in (self.params.initiatives, self.params.actuals):
+        for source in (self.params.initiatives, self.params.actuals, self.params.benefits):
+            if source is None:
+                continue
             if source.path:
                 path = Path(source.path)
                 paths.append(path if path.is_absolute() else self.root / path)
             elif source.url and source.url.startswith("sqlite:///"):
                 paths.append(Path(source.url.removeprefix("sqlite:///")))
+        # a changed formula or driver changes the cases, as a changed register does
+        paths += [Path(template.path).resolve() for template in self.templates.values()]
         return paths
 
 
@@ -74,8 +91,9 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
     """Load and check everything quarter ``quarter`` needs.
 
     ``root`` is resolved by ``project_root``. Raises InputError listing every
-    problem in the params and both registers; warnings (assumptions that
-    change results) are returned in ``QuarterInputs.warnings``.
+    problem in the params, the registers and, when the quarter uses benefit
+    templates, the templates folder; warnings (assumptions that change results)
+    are returned in ``QuarterInputs.warnings``.
     """
     root = project_root(root)
     params = load_params(quarter, root)
@@ -88,12 +106,24 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
             problems.extend(exc.problems)
     if "actuals" in frames:
         problems.extend(_cross_check(params, frames["actuals"]))
+    benefits, templates = None, {}
+    if "initiatives" in frames:
+        try:
+            benefits, templates = _load_benefits(params, frames["initiatives"], root)
+        except InputError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
     warnings = [w for frame in frames.values() for w in register_warnings(frame)]
     warnings += _classes_without_history(params, frames["initiatives"], frames["actuals"])
     return QuarterInputs(
-        params, root, frames["initiatives"], frames["actuals"], warnings=tuple(warnings)
+        params,
+        root,
+        frames["initiatives"],
+        frames["actuals"],
+        warnings=tuple(warnings),
+        benefits=benefits,
+        templates=templates,
     )
 
 
@@ -122,6 +152,49 @@ def _classes_without_history(
             )
         )
     return warnings
+
+
+def _load_benefits(
+    params: Params, initiatives: pd.DataFrame, root: Path
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """The benefits register and templates, when the quarter uses templates (else None, {})."""
+    from helpers.benefit_templates import PLAYBOOK_TEMPLATES, load_templates, templates_folder
+    from helpers.benefits import check_initiative_templates, load_benefits, uses_templates
+
+    used = uses_templates(initiatives)
+    if not used and params.benefits is None:
+        return None, {}
+    folder = templates_folder(root)
+    if not folder.is_dir() and PLAYBOOK_TEMPLATES.is_dir():
+        folder = PLAYBOOK_TEMPLATES  # a project without templates of its own uses the playbook's
+    if not used and not folder.is_dir():
+        return None, {}
+    templates = load_templates(root, folder)
+    problems = check_initiative_templates(initiatives, templates, params.initiatives.label)
+    if params.benefits is None:
+        if problems:
+            raise InputError(problems)
+        raise InputError(
+            Problem(
+                f"params/{params.quarter}.yaml",
+                "initiatives name benefit templates but there is no benefits register: "
+                "add benefits: with the register of their drivers (e.g. "
+                "benefits: data/benefits.csv), or clear the template column",
+                column="benefits",
+                column_word="key",
+            )
+        )
+    try:
+        benefits = load_benefits(params.benefits, initiatives, templates, root)
+    except InputError as exc:
+        # an unknown template is reported once, on the initiatives register's row
+        unknown = {p.id for p in problems if p.column == "template"}
+        problems += [
+            p for p in exc.problems if not (p.id in unknown and p.column == "initiative_id")
+        ]
+    if problems:
+        raise InputError(problems)
+    return benefits, templates
 
 
 def _cross_check(params: Params, actuals: pd.DataFrame) -> list[Problem]:

@@ -113,6 +113,7 @@ class Params(_Strict):
     currency: str = "USD"
     initiatives: RegisterSource
     actuals: RegisterSource
+    benefits: RegisterSource | None = None  # drivers of templated initiatives (optional)
     budget: float = Field(
         gt=0, le=MAX_MONEY
     )  # delivery budget for the quarter's new work, in currency
@@ -161,7 +162,7 @@ class Params(_Strict):
             raise ValueError(f"must be a fraction from 0.5 to below 1, got {value:g}{hint}")
         return value
 
-    @field_validator("initiatives", "actuals", mode="before")
+    @field_validator("initiatives", "actuals", "benefits", mode="before")
     @classmethod
     def _source_from_string(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -77,6 +77,8 @@ OPTIONAL_INITIATIVE_COLUMNS = (
     "reach",
     "impact",
     "confidence",
+    "template",  # a benefit template's name (playbook/templates); its drivers then give the benefit
+    "benefit_share",  # a lean variant's share of its full initiative's volume drivers (0-1)
 )
 _TRUE = {"true", "yes", "y", "1", "x"}
 _FALSE = {"false", "no", "n", "0", ""}
@@ -731,6 +733,8 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = bad.number(frame, column, ids)
     out["run_cost"] = np.nan_to_num(bad.number(frame, "run_cost", ids), nan=0.0)
     out["ramp_months"] = np.nan_to_num(bad.number(frame, "ramp_months", ids), nan=0.0)
+    out["template"] = [_text(v).lower() for v in frame.get("template", [""] * n)]
+    out["benefit_share"] = bad.number(frame, "benefit_share", ids)
     for column in ("strategic_fit", "reach", "impact", "confidence"):
         out[column] = bad.number(frame, column, ids)
     _check_magnitudes(out, INITIATIVE_BOUNDS, bad)
@@ -748,6 +752,7 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
         for v in (frame["depends_on"] if "depends_on" in frame else [""] * n)
     ]
     _check_links(out, bad)
+    _check_benefit_shares(out, bad)
     bad.raise_if_any()
     out.attrs["warnings"] = bad.warnings
     return out
@@ -809,10 +814,41 @@ def _check_ids(ids: list[str], bad: _Collector, names_files: bool = False) -> No
             folded.setdefault(id_.lower(), i)
 
 
+def _templated(out: pd.DataFrame, i: int) -> bool:
+    """A template named, or a benefit share of a full initiative's template."""
+    return bool(out.at[i, "template"]) or not np.isnan(out.at[i, "benefit_share"])
+
+
+def _check_benefit_shares(out: pd.DataFrame, bad: _Collector) -> None:
+    for i, (id_, share) in enumerate(zip(out["id"], out["benefit_share"], strict=True)):
+        if np.isnan(share):
+            continue
+        if not 0 < share <= 1:
+            hint = f" (did you mean {share / 100:g}?)" if 1 < share <= 100 else ""
+            bad.add(
+                f"benefit_share must be a fraction above 0 and at most 1, got {share:g}{hint}",
+                index=i,
+                id=id_,
+                column="benefit_share",
+                value=share,
+            )
+        elif not out.at[i, "variant_of"]:
+            bad.add(
+                "benefit_share is for a lean variant: set variant_of to its full initiative, "
+                "or leave benefit_share blank",
+                index=i,
+                id=id_,
+                column="benefit_share",
+                value=share,
+            )
+
+
 def _check_ranges(out: pd.DataFrame, bad: _Collector) -> None:
     for i, id_ in enumerate(out["id"]):
         for metric in RANGES:
             low, likely, high = (out.at[i, f"{metric}_{p}"] for p in ("low", "likely", "high"))
+            if metric == "benefit" and np.isnan(low) and np.isnan(high) and _templated(out, i):
+                continue  # its drivers give the benefit (helpers.benefits)
             if metric == "effort" and np.isnan(low) and np.isnan(high):
                 if not np.isnan(likely):
                     bad.add(

@@ -369,14 +369,27 @@ def test_what_if_bounds_hold_the_stated_range():
 # ------------------------------------------------------------------ the notebook
 
 
-def test_business_case_notebook_markdown_has_no_unescaped_dollar(root, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("initiative_id", "says"),
+    [
+        ("EML-01", '"text": "Run the lean version EML-01P first'),  # templated benefit
+        ("CDP-01", '"id": "CDP-01"'),  # one stated benefit range
+    ],
+)
+def test_business_case_notebook_markdown_has_no_unescaped_dollar(
+    root, tmp_path, monkeypatch, initiative_id, says
+):
     """Run the notebook's cells in-process and check every Markdown it displays."""
     import IPython.display
 
     shown: list = []
     monkeypatch.setattr(IPython.display, "display", lambda *objects, **_: shown.extend(objects))
     namespace: dict = {"__name__": "__notebook__"}
-    parameters = {"root": str(root), "artifacts_dir": str(tmp_path), "initiative_id": "EML-01"}
+    parameters = {
+        "root": str(root),
+        "artifacts_dir": str(tmp_path),
+        "initiative_id": initiative_id,
+    }
     for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
         if cell.cell_type != "code" or "interactive" in cell.metadata.get("tags", []):
             continue
@@ -385,9 +398,84 @@ def test_business_case_notebook_markdown_has_no_unescaped_dollar(root, tmp_path,
         if "parameters" in cell.metadata.get("tags", []):
             namespace.update(parameters)
     markdown = [obj.data for obj in shown if isinstance(obj, IPython.display.Markdown)]
-    assert len(markdown) == 7, "the notebook shows seven Markdown outputs"
+    assert len(markdown) == 10, "the notebook shows ten Markdown outputs"
     assert any("$" in text for text in markdown), "the sample case has money in its words"
     for text in markdown:
         assert not BARE_DOLLAR.search(text), text
-    written = (tmp_path / "cases" / "EML-01.json").read_text()
-    assert '"text": "Run the lean version EML-01P first' in written
+    written = (tmp_path / "cases" / f"{initiative_id}.json").read_text()
+    assert says in written
+
+
+# ------------------------------------------------------------------ templated benefits
+
+
+@pytest.fixture(scope="module")
+def templated(root) -> dict:
+    """The sample EML-01 case (email_program template, lean EML-01P on 20% of the data)."""
+    from helpers.inputs import initiative_row, load_quarter
+
+    inputs = load_quarter("2026Q4", root)
+    sim = bc.simulate_case(
+        initiative_row(inputs, "EML-01"),
+        inputs.params,
+        related=bc.find_related(inputs.initiatives, "EML-01"),
+        benefits=inputs.benefit_inputs(),
+    )
+    return bc.summarise_case(sim)
+
+
+def test_describe_beneficiaries_names_who_gains_most(templated):
+    text = report.describe_beneficiaries(templated)
+    assert "Email and lifecycle team gains most" in text and "Regional marketers" in text
+
+
+def test_beneficiaries_frame_shares_add_to_one_largest_first(templated):
+    frame = report.beneficiaries_frame(templated)
+    assert list(frame["beneficiary"]) == ["Email and lifecycle team", "Regional marketers"]
+    assert frame["share"].sum() == pytest.approx(1.0)
+    assert (frame["p10"] < frame["median"]).all() and (frame["median"] < frame["p90"]).all()
+
+
+def test_describe_driver_test_recommends_the_top_driver_and_the_poc_cost(templated):
+    text = report.describe_driver_test(templated)
+    top = max(templated["evppi_by_driver"], key=templated["evppi_by_driver"].get)
+    assert top == "conversion_uplift"
+    worth = report.fmt_money(templated["evppi_by_driver"][top], "USD").replace("$", r"\$")
+    assert f"Measure conversion uplift before deciding: worth up to {worth}" in text
+    assert "A proof of concept on 20% of the data (EML\\-01P)" in text
+
+
+def test_driver_values_frame_points_at_the_evidence_footnotes(templated):
+    frame = report.driver_values_frame(templated)
+    assert frame["driver"].iloc[0] == "conversion uplift"
+    notes = report.describe_driver_evidence(templated)
+    for marker in frame["evidence"].iloc[0].split():
+        number = marker.strip("[]")
+        line = next(line for line in notes.splitlines() if line.startswith(f"{number}. "))
+        assert "conversion uplift" in line and "Mailchimp" in line
+
+
+def test_a_case_without_a_template_says_it_has_one_stated_range(params):
+    case = _case(_row(), params)
+    assert "has one stated benefit range" in report.describe_beneficiaries(case)
+    assert "has one stated benefit range, not drivers" in report.describe_driver_test(case)
+    frame = report.beneficiaries_frame(case)
+    assert list(frame["beneficiary"]) == ["all beneficiaries (one stated range)"]
+    assert report.driver_values_frame(case)["evppi"].iloc[0] == case["evppi"]["benefit"]
+    assert "one stated range" in report.describe_driver_evidence(case)
+
+
+def test_what_if_bounds_of_a_templated_case_start_at_the_drivers_range(templated, root):
+    from helpers.inputs import initiative_row, load_quarter
+
+    row = initiative_row(load_quarter("2026Q4", root), "EML-01")
+    bounds = report.what_if_bounds(row, templated)
+    stated = templated["inputs"]["stated"]["benefit"]
+    assert bounds["benefit"]["value"] == (stated["low"], stated["high"])
+
+
+def test_render_text_of_a_templated_case_names_beneficiaries_and_the_driver(templated):
+    text = report.render_text(templated)
+    assert "Who benefits (median a year, share of the benefit):" in text
+    assert "  Email and lifecycle team: $" in text
+    assert "Measure conversion uplift before deciding: worth up to $" in text

@@ -7,6 +7,9 @@ Register text (ids, names) goes through ``escape_mathtext``, so an id such as
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -15,6 +18,7 @@ from helpers import business_case
 from helpers.business_case import CaseSimulation
 from helpers.charts.style import escape_mathtext, money_axis, money_label, new_figure
 from helpers.fmt import fmt_pct
+from helpers.report.case import beneficiaries_frame
 from helpers.report.labels import input_label
 
 GAIN = "#0072B2"
@@ -201,6 +205,40 @@ def plot_views(stated: CaseSimulation, calibrated: CaseSimulation) -> Figure:
     )
     money_axis(axis, stated.currency)
     axis.legend(loc="upper left", frameon=False, fontsize=8)
+    return figure
+
+
+def plot_beneficiaries(case: Mapping[str, Any]) -> Figure:
+    """Benefit a year per beneficiary (from the case document): P10–P90 bar, median dot,
+    share of the expected benefit in the label; largest share on top."""
+    frame = beneficiaries_frame(case).iloc[::-1].reset_index(drop=True)
+    currency = case["currency"]
+    figure, axis = new_figure(1.2 + 0.6 * len(frame))
+    axis.barh(
+        frame.index,
+        frame["p90"] - frame["p10"],
+        left=frame["p10"],
+        color=GAIN,
+        alpha=0.35,
+        height=0.5,
+        label="P10 to P90",
+    )
+    axis.scatter(frame["median"], frame.index, color=GAIN, zorder=3, label="median")
+    axis.set_yticks(range(len(frame)))
+    axis.set_yticklabels(
+        [
+            f"{escape_mathtext(row.beneficiary)}\n{fmt_pct(row.share)} of the benefit"
+            for row in frame.itertuples()
+        ],
+        fontsize=8,
+    )
+    axis.set_xlim(left=min(0.0, float(frame["p10"].min())))
+    axis.set_xlabel(f"Benefit a year ({currency})")
+    axis.set_title(
+        f"{escape_mathtext(case['id'])}: who benefits, and how much", fontsize=10, loc="left"
+    )
+    money_axis(axis, currency)
+    axis.legend(loc="lower right", frameon=False, fontsize=8)
     return figure
 
 

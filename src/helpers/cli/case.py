@@ -57,6 +57,7 @@ def case(
         inputs.params,
         calibration,
         related=business_case.find_related(inputs.initiatives, initiative_id),
+        benefits=inputs.benefit_inputs(),
     )
     summary = business_case.summarise_case(
         sim, stated if sim.calibrated else None, explain=case_report.recommendation_text

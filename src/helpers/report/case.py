@@ -294,18 +294,209 @@ def fmt_views(case: Case) -> Any:
     return styled_table(pd.DataFrame(table), name=f"views {case['id']}")
 
 
+# ---------------------------------------------------------------- who benefits, which driver
+
+
+def driver_label(name: str) -> str:
+    """A template driver as a report names it: ``conversion_uplift`` -> ``conversion uplift``."""
+    return name.replace("_", " ")
+
+
+@returns_markdown
+def describe_beneficiaries(case: Case) -> str:
+    """Who gains from the initiative and how much (a templated case), or that its benefit
+    is one stated range."""
+    money = _money(case)
+    ident = escape_text(case["id"])
+    benefit = case["benefit"]
+    parts = benefit.get("by_beneficiary")
+    if not parts:
+        return (
+            f"{ident} has one stated benefit range (P10 {money(benefit['0.1'])} to P90 "
+            f"{money(benefit['0.9'])} a year) for all who gain from it, so it cannot say who "
+            "gains how much: name a template in the template column of the initiatives "
+            "register and give its drivers per beneficiary in the benefits register."
+        )
+    ranked = sorted(parts.items(), key=lambda item: -(item[1]["share"] or 0.0))
+    top_name, top = ranked[0]
+    others = ", ".join(f"{escape_text(name)} {fmt_pct(part['share'])}" for name, part in ranked[1:])
+    return (
+        f"The benefit (median {money(benefit['0.5'])} a year, template "
+        f"{escape_text(case.get('benefit_template'))}) is built from drivers per beneficiary. "
+        f"{escape_text(top_name)} gains most: {fmt_pct(top['share'])} of the expected "
+        f"benefit, median {money(top['0.5'])} a year" + (f"; then {others}." if others else ".")
+    )
+
+
+def beneficiaries_frame(case: Case) -> pd.DataFrame:
+    """Benefit per beneficiary a year (numbers, currency): ``beneficiary``, ``p10``, ``median``,
+    ``p90``, ``share`` (of the expected total), largest share first. A case without a
+    template has one row, "all beneficiaries (one stated range)"."""
+    benefit = case["benefit"]
+    parts = benefit.get("by_beneficiary") or {
+        "all beneficiaries (one stated range)": {**benefit, "share": 1.0}
+    }
+    rows = [
+        {
+            "beneficiary": name,
+            "p10": part["0.1"],
+            "median": part["0.5"],
+            "p90": part["0.9"],
+            "share": part["share"],
+        }
+        for name, part in parts.items()
+    ]
+    frame = pd.DataFrame(rows, columns=["beneficiary", "p10", "median", "p90", "share"])
+    return frame.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def fmt_beneficiaries(case: Case) -> Any:
+    """The benefit per beneficiary as text (a Styler): P10, median, P90 a year, share."""
+    money = _money(case)
+    frame = beneficiaries_frame(case)
+    table = pd.DataFrame(
+        {
+            "beneficiary": frame["beneficiary"],
+            "P10 a year": frame["p10"].map(money),
+            "median a year": frame["median"].map(money),
+            "P90 a year": frame["p90"].map(money),
+            "share of the benefit": frame["share"].map(fmt_pct),
+        }
+    )
+    return styled_table(table, name=f"beneficiaries {case['id']}")
+
+
+@returns_markdown
+def describe_driver_test(case: Case) -> str:
+    """Which driver to measure first and what knowing it is worth (EVPPI, currency), and
+    what a proof of concept on part of the data would cost to run first."""
+    money = _money(case)
+    ident = escape_text(case["id"])
+    evppi = case.get("evppi_by_driver")
+    if not evppi:
+        return (
+            f"{ident} has one stated benefit range, not drivers, so there is no single "
+            "assumption to test: knowing the benefit exactly is worth up to "
+            f"{money(case['evppi']['benefit'])} (see which estimates matter most)."
+        )
+    top, value = max(evppi.items(), key=lambda item: item[1])
+    if value <= 0:
+        text = (
+            "No single driver can change the decision on these numbers: measuring any of "
+            "them first is worth nothing."
+        )
+    else:
+        rec = case["recommendation"]
+        text = f"Measure {driver_label(top)} before deciding: worth up to {money(value)}" + (
+            "."
+            if value >= rec["information_share_of_cost"] * rec["expected_cost"]
+            else f", small against the expected cost of {money(rec['expected_cost'])}."
+        )
+    return text + _poc_text(case, money)
+
+
+def _poc_text(case: Case, money: Any) -> str:
+    """What a lean variant on part of the data costs to run first (empty without one)."""
+    if case["variant_of"]:
+        own = next((row for row in case["variants"] if row["id"] == case["id"]), None)
+        if own is None or own["test_cost"] is None:
+            return ""
+        return (
+            f" This is the proof of concept on {fmt_pct(case.get('benefit_share', 1.0))} of "
+            f"the data: running it first costs {money(own['test_cost'])} (its own expected "
+            "loss plus the value lost while the full initiative waits)."
+        )
+    shares = case.get("lean_benefit_shares") or {}
+    leans = [row for row in case["variants"] if row["role"] == "lean" and row["id"] in shares]
+    if not leans:
+        return ""
+    best = min(leans, key=lambda row: row["test_cost"])
+    return (
+        f" A proof of concept on {fmt_pct(shares[best['id']])} of the data "
+        f"({escape_text(best['id'])}) would measure it; running it first costs "
+        f"{money(best['test_cost'])} (its own expected loss plus the value lost while "
+        f"{escape_text(case['id'])} waits)."
+    )
+
+
+def driver_values_frame(case: Case) -> pd.DataFrame:
+    """EVPPI per driver (currency), largest first: ``driver``, ``unit``, ``evppi``,
+    ``evidence`` (the numbers of its footnotes in :func:`describe_driver_evidence`). A case
+    without a template has one row: the benefit as one stated range."""
+    evppi = case.get("evppi_by_driver")
+    if not evppi:
+        return pd.DataFrame(
+            [
+                {
+                    "driver": "benefit (one stated range)",
+                    "unit": f"{case['currency']} a year",
+                    "evppi": case["evppi"]["benefit"],
+                    "evidence": "",
+                }
+            ]
+        )
+    notes: dict[str, list[str]] = {}
+    units: dict[str, str] = {}
+    for number, row in enumerate(case.get("benefit_drivers", []), start=1):
+        notes.setdefault(row["driver"], []).append(f"[{number}]")
+        units[row["driver"]] = row["unit"]
+    rows = [
+        {
+            "driver": driver_label(name),
+            "unit": units.get(name, ""),
+            "evppi": value,
+            "evidence": " ".join(notes.get(name, [])),
+        }
+        for name, value in sorted(evppi.items(), key=lambda item: -item[1])
+    ]
+    return pd.DataFrame(rows, columns=["driver", "unit", "evppi", "evidence"])
+
+
+def fmt_driver_values(case: Case) -> Any:
+    """What knowing each driver before deciding is worth (a Styler), largest first."""
+    money = _money(case)
+    frame = driver_values_frame(case)
+    frame["evppi"] = frame["evppi"].map(money)
+    frame = frame.rename(columns={"evppi": "worth knowing first (EVPPI)"})
+    return styled_table(frame, name=f"driver values {case['id']}")
+
+
+@returns_markdown
+def describe_driver_evidence(case: Case) -> str:
+    """Each driver's range and its evidence, numbered as the footnotes of the driver table."""
+    rows = case.get("benefit_drivers")
+    if not rows:
+        return "No driver evidence: the benefit is one stated range."
+    lines = ["Evidence for each driver (range low / likely / high, in the driver's unit):", ""]
+    for number, row in enumerate(rows, start=1):
+        likely = "–" if _missing(row["likely"]) else f"{row['likely']:,.6g}"
+        source = escape_text(row["source"]) or "no source given: add one to the benefits register"
+        lines.append(
+            f"{number}. {escape_text(row['beneficiary'])}, {driver_label(row['driver'])} "
+            f"({escape_text(row['unit'])}): {row['low']:,.6g} / {likely} / "
+            f"{row['high']:,.6g}. {source}"
+        )
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- what-if
 
 
-def what_if_bounds(initiative: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def what_if_bounds(
+    initiative: Mapping[str, Any], case: Case | None = None
+) -> dict[str, dict[str, Any]]:
     """Slider settings (min, max, step, value, description) for benefit, cost and duration.
 
     ``initiative`` is a canonical register row; the sliders start at its stated ranges.
+    A templated initiative states no benefit range: with its ``case`` document the
+    benefit slider starts at the range its drivers give (``inputs.stated.benefit``).
     """
     bounds = {}
     fallback = float(initiative.get("cost_high", 1.0))
     for name in business_case.NPV_INPUTS:
         stated = business_case.stated_range(initiative, name)
+        if stated is None and case is not None and case["inputs"]["stated"].get(name):
+            stated = business_case.Range(**case["inputs"]["stated"][name])
         low, high = (stated.low, stated.high) if stated else (0.0, 0.0)
         top = 3.0 * high if high > 0 else 3.0 * fallback
         step = top / 300.0
@@ -328,19 +519,24 @@ def what_if_table(
     cost: tuple[float, float],
     duration: tuple[float, float],
     related: Sequence[Mapping[str, Any]] = (),
+    benefits: Any = None,
 ) -> Any:
     """Re-simulate with new (low, high) ranges and return the headline table (a Styler).
 
     Ranges are as stated (calibration, if given, applies on top). A stated likely
-    value is kept when it still lies inside the new range.
+    value is kept when it still lies inside the new range. The benefit slider
+    replaces a templated benefit's drivers; ``benefits``
+    (``QuarterInputs.benefit_inputs()``) still gives the related variants theirs.
     """
-    changed = dict(initiative)
+    changed = {**initiative, "template": "", "benefit_share": math.nan}
     for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
         likely = float(changed.get(f"{name}_likely", math.nan))
         changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
         if not (low <= likely <= high):  # NaN (no likely value) stays NaN
             changed[f"{name}_likely"] = math.nan
-    sim = business_case.simulate_case(changed, params, calibration, related=related)
+    sim = business_case.simulate_case(
+        changed, params, calibration, related=related, benefits=benefits
+    )
     return headline(business_case.summarise_case(sim))
 
 
@@ -439,6 +635,14 @@ def render_text(case: Case) -> str:
         f"  {label:<{width}}  {value}"
         for label, value in zip(table["figure"], table["value"], strict=True)
     ]
+    if case.get("evppi_by_driver"):
+        money = _money(case)
+        lines += ["", "Who benefits (median a year, share of the benefit):"]
+        lines += [
+            f"  {row.beneficiary}: {money(row.median)}, {fmt_pct(row.share)}"
+            for row in beneficiaries_frame(case).itertuples()
+        ]
+        lines += ["", describe_driver_test(case).plain]
     return "\n".join(lines)
 
 
