@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -300,7 +301,10 @@ def fmt_views(case: Case) -> Any:
 def what_if_bounds(initiative: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Slider settings (min, max, step, value, description) for benefit, cost and duration.
 
-    ``initiative`` is a canonical register row; the sliders start at its stated ranges.
+    ``initiative`` is a canonical register row; the sliders start at its stated
+    ranges (money in the register's currency, duration in weeks). The step is a
+    round number (1, 2 or 5 times a power of ten) near a 300th of the range, so
+    stated values such as 80,000 sit on a step and are never moved by snapping.
     """
     bounds = {}
     fallback = float(initiative.get("cost_high", 1.0))
@@ -308,7 +312,8 @@ def what_if_bounds(initiative: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         stated = business_case.stated_range(initiative, name)
         low, high = (stated.low, stated.high) if stated else (0.0, 0.0)
         top = 3.0 * high if high > 0 else 3.0 * fallback
-        step = top / 300.0
+        step = _round_step(top / 300.0)
+        top = step * math.ceil(top / step)
         bounds[name] = {
             "min": step,
             "max": top,
@@ -317,6 +322,97 @@ def what_if_bounds(initiative: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             "description": input_label(name),
         }
     return bounds
+
+
+def _round_step(raw: float) -> float:
+    """The round number (1, 2 or 5 times a power of ten) nearest above ``raw`` (> 0)."""
+    if not raw > 0 or not math.isfinite(raw):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+
+
+def _what_if_value_text(name: str, value: float, currency: str) -> str:
+    """A slider's value as the report says it: money in full, duration in weeks."""
+    return fmt_weeks(value) if name == "duration" else fmt_money(value, currency, compact=False)
+
+
+def what_if_panel(
+    initiative: Mapping[str, Any],
+    params: Params,
+    calibration: dict | None = None,
+    *,
+    related: Sequence[Mapping[str, Any]] = (),
+) -> Any:
+    """The what-if panel for JupyterLab (an ipywidgets ``VBox``): two sliders per input.
+
+    Each range (benefit and cost in the quarter's currency, duration in weeks)
+    has its own low and high slider, so moving one bound never moves the other;
+    each shows its value formatted beside it and its full label above. The
+    headline table below (``panel.result``, an HTML widget) re-simulates with
+    :func:`what_if_table` when a slider is released. A low above its high is
+    said in words instead of a table.
+    """
+    import ipywidgets as widgets
+
+    currency = params.currency
+    bounds = what_if_bounds(initiative)
+    label_style = {"description_width": "0"}
+    sliders: dict[tuple[str, str], Any] = {}
+    rows = []
+    for name, spec in bounds.items():
+        rows.append(widgets.HTML(f"<b>{escape(spec['description'])}</b>"))
+        for side, value in zip(("low", "high"), spec["value"], strict=True):
+            slider = widgets.FloatSlider(
+                value=value,
+                min=spec["min"],
+                max=spec["max"],
+                step=spec["step"],
+                readout=False,
+                continuous_update=False,
+                description="",
+                style=label_style,
+                layout=widgets.Layout(width="22rem"),
+            )
+            shown = widgets.Label(_what_if_value_text(name, value, currency))
+
+            def show(change, name=name, shown=shown):
+                shown.value = _what_if_value_text(name, change["new"], currency)
+
+            slider.observe(show, names="value")
+            sliders[name, side] = slider
+            rows.append(
+                widgets.HBox(
+                    [widgets.Label(side, layout=widgets.Layout(width="3rem")), slider, shown]
+                )
+            )
+    result = widgets.HTML()
+
+    def update(_change=None) -> None:
+        ranges = {
+            name: (sliders[name, "low"].value, sliders[name, "high"].value) for name in bounds
+        }
+        crossed = [
+            f"{bounds[name]['description']}: low {_what_if_value_text(name, low, currency)} "
+            f"is above high {_what_if_value_text(name, high, currency)}"
+            for name, (low, high) in ranges.items()
+            if low > high
+        ]
+        if crossed:
+            result.value = (
+                f"<p>{escape('; '.join(crossed))}. Move the low slider below the high one.</p>"
+            )
+            return
+        table = what_if_table(initiative, params, calibration, related=related, **ranges)
+        result.value = table.to_html()
+
+    for slider in sliders.values():
+        slider.observe(update, names="value")
+    update()
+    panel = widgets.VBox([*rows, result])
+    panel.result = result
+    panel.sliders = sliders
+    return panel
 
 
 def what_if_table(

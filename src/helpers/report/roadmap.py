@@ -469,7 +469,11 @@ def describe_method(document: Mapping[str, Any]) -> str:
 
 def what_if_controls(document: Mapping[str, Any]) -> dict[str, Any]:
     """Slider settings for the what-if panel: budget and capacity from a quarter to
-    2.5 times this quarter's, the scoring methods, each weight from 0 to 1."""
+    2.5 times this quarter's, the scoring methods, each weight from 0 to 1.
+
+    Budget is in the quarter's currency, capacity in IT person-weeks; each slider
+    has a full ``description``; ``method`` options are (label, method) pairs.
+    """
     budget, capacity = document["budget"], document["capacity"]
     return {
         "budget": {
@@ -477,19 +481,39 @@ def what_if_controls(document: Mapping[str, Any]) -> dict[str, Any]:
             "min": 0.25 * budget,
             "max": 2.5 * budget,
             "step": 0.05 * budget,
+            "description": f"Budget at {_level_label(document)} ({document['currency']})",
         },
         "capacity": {
             "value": capacity,
             "min": 0.25 * capacity,
             "max": 2.5 * capacity,
             "step": 0.05 * capacity,
+            "description": "IT capacity (person-weeks)",
         },
-        "method": {"options": list(SCORING_METHODS), "value": document["method"]},
+        "method": {
+            "options": [(method_label(m), m) for m in SCORING_METHODS],
+            "value": document["method"],
+            "description": "Rank by",
+        },
         "weights": {
-            name: {"value": weight, "min": 0.0, "max": 1.0, "step": 0.05}
+            name: {
+                "value": weight,
+                "min": 0.0,
+                "max": 1.0,
+                "step": 0.05,
+                "description": f"Weight of {name.replace('_', ' ')}",
+            }
             for name, weight in document["weights"].items()
         },
     }
+
+
+def _what_if_worth(value: float | None, document: Mapping[str, Any]) -> str:
+    """The selection's value: money for NPV methods, whole points otherwise (never 1.44e+05)."""
+    if document["method"] in MONEY_METHODS or _nan(value):
+        return _worth(value, document)
+    value = float(value)
+    return f"{value:,.0f} points" if abs(value) >= 100 else f"{value:,.2f} points"
 
 
 def what_if_selection(
@@ -533,7 +557,9 @@ def what_if_selection(
     level = _level_label(document)
     rows = {
         "fund": ", ".join(document["selected"]) or "nothing",
-        "expected value": _worth(document["expected_value"], document),
+        f"expected value ({method_label(document['method'])})": _what_if_worth(
+            document["expected_value"], document
+        ),
         "expected NPV": fmt_money(document["expected_npv"], currency),
         f"cost at {level}": fmt_money(document["cost_at_confidence"], currency),
         "cost at P50": fmt_money(document["cost_p50"], currency),
@@ -542,6 +568,75 @@ def what_if_selection(
     }
     frame = pd.DataFrame({"what if": list(rows), "result": list(rows.values())})
     return styled_table(frame, name="roadmap-what-if")
+
+
+def what_if_panel(
+    initiatives: pd.DataFrame,
+    cases: Mapping[str, Mapping[str, Any]],
+    params: Params,
+    document: Mapping[str, Any],
+    *,
+    missing: Iterable[str] = (),
+) -> Any:
+    """The roadmap's what-if panel for JupyterLab (an ipywidgets ``VBox``).
+
+    Budget (money, in full), capacity (person-weeks) and the ranking method;
+    the weights show only when the method is "weighted" (the only method they
+    change), with a line saying so. The selection table below
+    (``panel.result``, an HTML widget) is recomputed by
+    :func:`what_if_selection` when a control is released.
+    """
+    import ipywidgets as widgets
+
+    controls = what_if_controls(document)
+    currency = document["currency"]
+    missing = list(missing)
+    wide = {"description_width": "14rem"}
+    layout = widgets.Layout(width="36rem")
+
+    def slider(spec: Mapping[str, Any], shown) -> Any:
+        control = widgets.FloatSlider(
+            **spec, readout=False, continuous_update=False, style=wide, layout=layout
+        )
+        text = widgets.Label(shown(spec["value"]))
+        control.observe(lambda change: setattr(text, "value", shown(change["new"])), "value")
+        return control, widgets.HBox([control, text])
+
+    budget, budget_row = slider(controls["budget"], lambda v: fmt_money(v, currency, compact=False))
+    capacity, capacity_row = slider(controls["capacity"], lambda v: f"{v:,.0f} IT person-weeks")
+    method = widgets.Dropdown(**controls["method"], style=wide, layout=layout)
+    weights, weight_rows = {}, []
+    for name, spec in controls["weights"].items():
+        weights[name], row = slider(spec, lambda v: f"{v:.2f}")
+        weight_rows.append(row)
+    weights_box = widgets.VBox(
+        [widgets.Label("Weights change the weighted score only."), *weight_rows]
+    )
+    result = widgets.HTML()
+
+    def update(_change=None) -> None:
+        weighted = method.value == "weighted"
+        weights_box.layout.display = None if weighted else "none"
+        given = {name: w.value for name, w in weights.items()} if weighted else {}
+        table = what_if_selection(
+            initiatives,
+            cases,
+            params,
+            missing=missing,
+            budget=budget.value,
+            capacity=capacity.value,
+            method=method.value,
+            **given,
+        )
+        result.value = table.to_html()
+
+    for control in (budget, capacity, method, *weights.values()):
+        control.observe(update, names="value")
+    update()
+    panel = widgets.VBox([budget_row, capacity_row, method, weights_box, result])
+    panel.result = result
+    panel.controls = {"budget": budget, "capacity": capacity, "method": method, **weights}
+    return panel
 
 
 # ---------------------------------------------------------------------------
