@@ -14,6 +14,7 @@ document's currency, payback in months, durations in weeks.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
@@ -221,6 +222,35 @@ def describe_variants(case: Case) -> str:
         f"Testing with it first costs {money(cost)} against information worth up to "
         f"{money(evpi)} on {ident}: {verdict}."
     )
+
+
+_LINKABLE_ID = re.compile(r"^[A-Za-z0-9._-]+$")  # register ids are validated to this set
+
+
+def _case_link(initiative_id: str) -> str:
+    """A Markdown link to another case page (a sibling under ``cases/``); plain text if unsafe."""
+    text = escape_text(initiative_id)
+    return f"[{text}]({initiative_id}.html)" if _LINKABLE_ID.match(initiative_id) else text
+
+
+@returns_markdown
+def describe_links(case: Case, initiative: Mapping[str, Any]) -> str:
+    """Links from the case page (``reports/<Q>/cases/<id>.html``): its full or lean
+    variants, the initiatives it depends on (``initiative`` is its register row), and
+    back to the roadmap's row for it."""
+    own = str(case["id"])
+    parts = []
+    variants = [str(row["id"]) for row in case.get("variants") or [] if row["id"] != own]
+    if variants:
+        parts.append("variants " + ", ".join(_case_link(i) for i in variants))
+    depends = initiative.get("depends_on") or []
+    if isinstance(depends, str):
+        depends = [d.strip() for d in depends.split(",") if d.strip()]
+    if depends:
+        parts.append("depends on " + ", ".join(_case_link(str(i)) for i in depends))
+    roadmap = "../roadmap.html" + (f"#decision-{own}" if _LINKABLE_ID.match(own) else "")
+    parts.append(f"[the roadmap's decision on {escape_text(own)}]({roadmap})")
+    return "Related pages: " + " · ".join(parts) + "."
 
 
 def fmt_variants(case: Case) -> Any:

@@ -11,6 +11,7 @@ prints. Every level label comes from the document's ``budget_confidence``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,6 +47,33 @@ def _names(document: Mapping[str, Any], ids: Iterable[str]) -> str:
         f"{escape_text(i)} ({escape_text(items[i]['name'])})" if i in items else escape_text(i)
         for i in ids
     )
+
+
+_LINKABLE_ID = re.compile(r"^[A-Za-z0-9._-]+$")  # register ids are validated to this set
+
+
+def link_ids(styler: Any, *, rows: Iterable[int] | None = None, anchor: bool = False) -> Any:
+    """The table's ``id`` cells as links to their case pages (``cases/<id>.html``).
+
+    The id is escaped first, then wrapped; an id outside ``[A-Za-z0-9._-]`` (never
+    one the registers accept) stays plain text. ``rows``: the row positions to
+    link (default all); ``anchor``: each link also carries ``id="decision-<id>"``
+    so a case page can link back to the roadmap's row for it.
+    """
+    frame = styler.data
+    if "id" not in frame.columns or frame.empty:
+        return styler
+    positions = list(range(len(frame))) if rows is None else list(rows)
+
+    def link(value: Any) -> str:
+        text = str(value)
+        if not _LINKABLE_ID.match(text):
+            return text
+        target = f' id="decision-{text}"' if anchor else ""
+        return f'<a href="cases/{text}.html"{target}>{text}</a>'
+
+    subset = pd.IndexSlice[frame.index[positions], ["id"]]
+    return styler.format(link, subset=subset, escape="html")
 
 
 def _nan(value: Any) -> bool:
@@ -153,7 +181,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     if not rows:
         rows_frame = pd.DataFrame({"rank": [], "id": [], "initiative": []})
         return styled_table(rows_frame, name="roadmap-ranked")
-    return styled_table(pd.DataFrame(rows), name="roadmap-ranked")
+    return link_ids(styled_table(pd.DataFrame(rows), name="roadmap-ranked"), anchor=True)
 
 
 @returns_markdown
@@ -238,7 +266,7 @@ def fmt_timeline_table(document: Mapping[str, Any]) -> Any:
         }
         for row in document.get("timeline") or []
     ]
-    return styled_table(pd.DataFrame(rows), name="roadmap-timeline")
+    return link_ids(styled_table(pd.DataFrame(rows), name="roadmap-timeline"))
 
 
 @returns_markdown
@@ -305,7 +333,8 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
         for i in document["missing"]
     ]
     columns = ["id", "initiative", "value", "left out because of", "detail"]
-    return styled_table(pd.DataFrame(rows, columns=columns), name="roadmap-left-out")
+    table = styled_table(pd.DataFrame(rows, columns=columns), name="roadmap-left-out")
+    return link_ids(table, rows=range(len(left)))  # the missing have no case page
 
 
 @returns_markdown
