@@ -634,3 +634,10 @@ def test_css_wraps_long_words_and_has_a_print_header():
     assert re.search(r"td, th[^{]*\{ overflow-wrap: anywhere; \}", css)
     assert ".print-header { display: none; }" in css
     assert "@page" in css
+
+
+def test_a_list_of_ids_is_not_a_figure():
+    """Figures stay on one line; a list of project ids must wrap (it made calibration 1,600 px)."""
+    ids = ", ".join(f"P-2021-{n:02d}" for n in range(1, 9))
+    assert not site._is_numeric_text(ids)
+    assert site._is_numeric_text("P-2021-03")  # one short code still lines up as a figure

@@ -206,13 +206,21 @@ def clean_html(markup: str) -> str:
 
 
 _SHORT_TEXT = 14  # characters: ids, short labels
+_LONGEST_FIGURE = 40  # characters: "-$1,234k to $5,678k" fits, a list of ids does not
 _UNIT_WORDS = {"k", "m", "bn", "x", "to", "week", "weeks", "month", "months", "pp", "p"}
 
 
 def _is_numeric_text(text: str) -> bool:
-    """A figure such as ``$181k``, ``57%``, ``×1.25``, ``17 weeks / 27 weeks``, ``-$2k to $5k``."""
+    """A figure such as ``$181k``, ``57%``, ``×1.25``, ``17 weeks / 27 weeks``, ``-$2k to $5k``.
+
+    Longer text is never a figure: a list of ids such as ``P-2021-03, P-2021-07, …``
+    must wrap, not stay on one line as figures do."""
     words = re.findall(r"[^\W\d_]+", text)
-    return bool(re.search(r"\d", text)) and all(w.lower() in _UNIT_WORDS for w in words)
+    return (
+        len(text) <= _LONGEST_FIGURE
+        and bool(re.search(r"\d", text))
+        and all(w.lower() in _UNIT_WORDS for w in words)
+    )
 
 
 def classify_table_columns(markup: str) -> str:
