@@ -641,3 +641,29 @@ def test_a_list_of_ids_is_not_a_figure():
     ids = ", ".join(f"P-2021-{n:02d}" for n in range(1, 9))
     assert not site._is_numeric_text(ids)
     assert site._is_numeric_text("P-2021-03")  # one short code still lines up as a figure
+
+
+def test_roadmap_ids_link_to_case_pages_escaped_then_wrapped():
+    import pandas as pd
+
+    from helpers.report.roadmap import link_ids
+    from helpers.report.tables import styled_table
+
+    frame = pd.DataFrame({"id": ["EML-01", "<b>x</b>", "MISSING-1"], "value": ["$1k", "$2k", "–"]})
+    html = link_ids(styled_table(frame), rows=[0, 1], anchor=True).to_html()
+    assert '<a href="cases/EML-01.html" id="decision-EML-01">EML-01</a>' in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "cases/&lt;b" not in html  # not a safe id: text
+    assert 'href="cases/MISSING-1.html"' not in html  # a row not linked (no case page)
+    cleaned = site.clean_html(html)
+    assert 'href="cases/EML-01.html"' in cleaned and 'id="decision-EML-01"' in cleaned
+
+
+def test_case_page_links_to_variants_prerequisites_and_the_roadmap_row():
+    from helpers.report.case import describe_links
+
+    case = {"id": "EML-01", "variants": [{"id": "EML-01"}, {"id": "EML-01P"}]}
+    text = describe_links(case, {"id": "EML-01", "depends_on": ["DATA-01"]})
+    html = site.render_markdown(text)
+    assert 'href="EML-01P.html"' in html
+    assert 'href="DATA-01.html"' in html
+    assert 'href="../roadmap.html#decision-EML-01"' in html
