@@ -12,6 +12,8 @@ except in CI (``CI=true``), where they fail.
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -260,3 +262,219 @@ def test_real_build_browses_offline_and_shows_script_name_as_text(browser, real_
         watch.close()
     assert watch.external == [], "requests left the file"
     assert watch.problems == []
+
+
+# ------------------------------------------------------------------ reading: fit, links, print
+
+PHONE_390 = {"width": 390, "height": 844}
+LAPTOP_1280 = {"width": 1280, "height": 800}
+LONG_WORD = "W" * 5000  # a hostile 5,000-character word in an initiative's name
+
+
+def _report_notebook(quarter: str, heading: str, outputs: list[tuple[str, str]]):
+    """An executed-looking report: a heading per (kind, content) output, kind markdown/html/png."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    nb = new_notebook(
+        metadata={"papermill": {"parameters": {"quarter": quarter}, "input_path": "roadmap.ipynb"}}
+    )
+    nb.cells = [new_markdown_cell(f"# {heading}")]
+    for kind, content in outputs:
+        mime = {"markdown": "text/markdown", "html": "text/html", "png": "image/png"}[kind]
+        output = new_output("display_data", data={mime: content, "text/plain": ""})
+        nb.cells.append(new_code_cell("", outputs=[output]))
+    return nb
+
+
+@pytest.fixture(scope="module")
+def roadmap_site(tmp_path_factory, root) -> Path:
+    """The fake site plus the sample quarter's real roadmap tables, case summaries and
+    charts (report layer, in-process), and a case page for every initiative."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from test_site import make_notebook
+
+    from helpers import selection, site
+    from helpers.artifacts import write_text_atomic
+    from helpers.charts import roadmap as charts
+    from helpers.inputs import load_quarter
+    from helpers.quarter import load_cases
+    from helpers.report import case as case_report
+    from helpers.report import roadmap as roadmap_report
+
+    reports = build_fake_site(tmp_path_factory.mktemp("site") / "reports", root)
+    inputs = load_quarter("2026Q4", root)
+    cases, missing = load_cases(inputs, tmp_path_factory.mktemp("artifacts"))
+    document = selection.select_portfolio(inputs.initiatives, cases, inputs.params, missing=missing)
+
+    def png(figure) -> str:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=100)
+        return base64.b64encode(buffer.getvalue()).decode()
+
+    nb = _report_notebook(
+        "2026Q4",
+        "Roadmap: what do we fund this quarter?",
+        [
+            ("markdown", str(roadmap_report.describe_summary(document))),
+            ("png", png(charts.plot_budget_use(document))),
+            ("html", roadmap_report.fmt_ranked_table(document).to_html()),
+            ("html", roadmap_report.fmt_timeline_table(document).to_html()),
+            ("html", roadmap_report.fmt_left_out_table(document).to_html()),
+        ],
+    )
+    quarter = reports / "2026Q4"
+    page = site.render_notebook(nb, title="Roadmap 2026Q4", page="2026Q4/roadmap.html")
+    write_text_atomic(quarter / "roadmap.html", page)
+    for initiative_id, case in cases.items():
+        row = inputs.initiatives.set_index("id").loc[initiative_id].to_dict()
+        name = LONG_WORD if initiative_id == "EML-01" else str(row["name"])
+        nb = make_notebook(initiative_id=initiative_id, name=name)
+        nb.cells[4].outputs[0].data["text/markdown"] += "\n\n" + str(
+            case_report.describe_links(case, {**row, "id": initiative_id})
+        )
+        nb.cells[4].outputs[0].data["text/markdown"] += "\n\n" + str(
+            case_report.describe_links(case, {**row, "id": initiative_id})
+        )
+        page = site.render_notebook(
+            nb,
+            title=f"Business case {initiative_id}: {name}",
+            page=f"2026Q4/cases/{initiative_id}.html",
+        )
+        write_text_atomic(quarter / "cases" / f"{initiative_id}.html", page)
+    return reports
+
+
+_WIDER_THAN_VIEWPORT = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrollBox = el => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if (x === 'auto' || x === 'scroll') return true;
+    }
+    return false;
+  };
+  const wide = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1 || scrollBox(el)) continue;
+    wide.push(`${el.tagName.toLowerCase()}.${el.className}: right ${Math.round(box.right)}px`);
+  }
+  return wide.slice(0, 5);
+}"""
+
+_SCROLLING_BOXES = """() => [...document.querySelectorAll('.output_html, .table-wrap, main')]
+  .filter(el => el.scrollWidth > el.clientWidth + 1)
+  .map(el => `${el.className}: ${el.scrollWidth} > ${el.clientWidth}`)"""
+
+
+def _reading_pages(site_root: Path) -> list[Path]:
+    return [
+        site_root / "index.html",
+        site_root / "2026Q4" / "index.html",
+        site_root / "2026Q4" / "roadmap.html",
+        site_root / "2026Q4" / "cases" / "EML-01.html",
+        site_root / "sop" / "01-how-we-decide.html",
+    ]
+
+
+@pytest.mark.parametrize("viewport", [PHONE_390, LAPTOP_1280], ids=["phone-390", "laptop-1280"])
+def test_no_element_wider_than_the_viewport_outside_a_scroll_box(browser, roadmap_site, viewport):
+    watch = PageWatch(browser, viewport)
+    try:
+        for path in _reading_pages(roadmap_site):
+            page = watch.open(path)
+            assert page.evaluate(_WIDER_THAN_VIEWPORT) == [], f"{path} at {viewport['width']}px"
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 1, f"{path} scrolls sideways by {overflow}px"
+            if viewport is LAPTOP_1280:  # on a laptop no table scrolls sideways either
+                assert page.evaluate(_SCROLLING_BOXES) == [], path
+    finally:
+        watch.close()
+    assert watch.problems == []
+
+
+def test_sop_who_does_what_table_fits_a_phone(browser, roadmap_site):
+    watch = PageWatch(browser, PHONE_390)
+    try:
+        page = watch.open(roadmap_site / "sop" / "01-how-we-decide.html")
+        table = page.locator("table").first
+        assert "Who" in page.inner_text("main") and table.is_visible()
+        box = table.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_390["width"], box
+    finally:
+        watch.close()
+
+
+def test_charts_stay_readable_on_a_phone(browser, roadmap_site):
+    watch = PageWatch(browser, PHONE_390)
+    try:
+        page = watch.open(roadmap_site / "2026Q4" / "roadmap.html")
+        image = page.locator(".output_png img").first
+        shown = image.evaluate("i => i.getBoundingClientRect().width / i.naturalWidth")
+        assert shown >= 0.55, f"the chart is shrunk to {shown:.0%} of its size on a phone"
+    finally:
+        watch.close()
+
+
+def test_every_case_id_in_the_roadmap_is_a_working_link(browser, roadmap_site):
+    watch = PageWatch(browser, LAPTOP_1280)
+    try:
+        page = watch.open(roadmap_site / "2026Q4" / "roadmap.html")
+        ranked = page.locator("table").first
+        headers = ranked.locator("thead th").all_inner_texts()
+        column = [h.strip() for h in headers].index("id")
+        ids = ranked.locator(f"tbody tr td:nth-child({column + 1})").all_inner_texts()
+        assert len(ids) >= 10
+        for initiative_id in ids:
+            link = ranked.locator(f"a[href='cases/{initiative_id}.html']")
+            assert link.count() == 1, initiative_id
+        hrefs = page.eval_on_selector_all("table a[href]", "as => as.map(a => a.href)")
+        assert len(hrefs) >= len(ids)
+        for href in hrefs:
+            target = Path(href.split("#")[0].removeprefix("file://"))
+            assert target.is_file(), f"roadmap links to missing {target}"
+        # and a case page links back to the roadmap's row for it
+        case = watch.open(roadmap_site / "2026Q4" / "cases" / f"{ids[0]}.html")
+        back = case.locator(f"a[href='../roadmap.html#decision-{ids[0]}']").first
+        back.click()
+        page.wait_for_timeout(50)
+        assert case.url.endswith(f"roadmap.html#decision-{ids[0]}")
+        assert case.locator(f"#decision-{ids[0]}").count() == 1
+    finally:
+        watch.close()
+
+
+def test_printed_roadmap_says_the_quarter_and_every_ranked_column(browser, roadmap_site, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    watch = PageWatch(browser, LAPTOP_1280)
+    try:
+        page = watch.open(roadmap_site / "2026Q4" / "roadmap.html")
+        headers = [
+            h.strip() for h in page.locator("table").first.locator("thead th").all_inner_texts()
+        ]
+        assert "P(top 5)" in headers and "value" in headers
+        page.emulate_media(media="print")
+        assert page.locator(".print-header").is_visible()
+        pdf = tmp_path / "roadmap.pdf"
+        page.pdf(path=str(pdf), format="A4")
+        # on A4 portrait (18.2 cm between the margins) no table is cut at the right edge
+        page.set_viewport_size({"width": 688, "height": 1000})
+        assert page.evaluate(_WIDER_THAN_VIEWPORT) == []
+        assert page.evaluate(_SCROLLING_BOXES) == []
+    finally:
+        watch.close()
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(str(pdf)).pages)
+    flat = " ".join(unicodedata.normalize("NFKC", text).split())  # "ﬁ" ligature -> "fi"
+    assert "2026Q4" in flat.split("Roadmap")[0], "the print header names the quarter first"
+    # a header wrapped over two lines interleaves with its neighbours' lines in the PDF
+    # text, so each of its words is looked for on the page that holds the table
+    words = set(re.split(r"[\s-]+", flat))
+    missing = [h for h in headers if not all(w in words for w in re.split(r"[\s-]+", h) if w)]
+    assert missing == [], f"printed roadmap lacks columns {missing}"
+    # ids and figures are printed whole, never broken inside ("PAI D-01", "$102 k")
+    assert "PAID-01" in flat and not re.search(r"\$\d+ k\b", flat)

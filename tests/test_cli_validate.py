@@ -175,6 +175,8 @@ def test_new_quarter_missing_workbook_exits_2(project):
     result = invoke("new-quarter", "2027Q1", "--workbook", "nope.xlsx", "--root", str(project))
     assert result.exit_code == 2 and "playbook template" in result.output
     assert not (project / "params/2027Q1.yaml").exists()
+
+
 # ------------------------------------------------------------------ benefit templates
 
 

@@ -845,6 +845,8 @@ def test_run_quarter_plans_cases_from_one_pass_over_the_register(
 
     assert result.exit_code == 0
     assert sorted(executor.ran) == ["calibration", "case:A-1", "case:B-1", "case:C-1", "roadmap"]
+
+
 def test_audit_copy_keeps_what_the_roadmap_compared_with(project: Path) -> None:
     # no 2026Q3 build yet: the comparison selects from 2026Q3's params and registers
     result, _ = build(project)

@@ -242,8 +242,6 @@ def test_select_portfolio_timeline_respects_dependencies(portfolio):
     assert timeline["B"]["start_week"] >= timeline["A"]["end_week"]
 
 
-
-
 # ---------------------------------------------------------------------------
 # Property tests: the exact solve equals brute force, and every constraint holds
 

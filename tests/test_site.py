@@ -555,3 +555,115 @@ def test_quarter_at_budget_confidence_90_says_p90_never_p80(tmp_path, root):
     assert "costs at P90" in card and "P80" not in card
     chapter = visible_text((reports / "sop" / "04-scoring-and-the-roadmap.html").read_text())
     assert "The current P90 cost uplift is 50%" in " ".join(chapter.split())  # the SOP too
+
+
+# --------------------------------------------------------------------------- links and print
+
+
+def test_clean_html_keeps_relative_page_links_only():
+    cleaned = site.clean_html(
+        '<a href="cases/EML-01.html">EML-01</a> <a href="../2026Q3/index.html#cases">Q3</a> '
+        '<a href="javascript:alert(1)">x</a> <a href="cases/x.html?q=1">y</a> '
+        '<a href="//evil.example/a.html">z</a>'
+    )
+    assert 'href="cases/EML-01.html"' in cleaned
+    assert 'href="../2026Q3/index.html#cases"' in cleaned
+    assert 'href="javascript' not in cleaned
+    assert 'href="cases/x.html?q=1"' not in cleaned
+    assert 'href="//evil' not in cleaned
+
+
+def test_quarter_page_links_to_the_other_quarters(fake_site):
+    newer = (fake_site / "2026Q4" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../2026Q3/index.html"' in newer
+    assert 'href="../index.html#quarters"' in newer
+    older = (fake_site / "2026Q3" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../2026Q4/index.html"' not in older  # built before 2026Q4 existed
+    assert 'href="../index.html#quarters"' in older
+
+
+def test_home_card_says_the_decision_in_one_line_and_links_to_it(tmp_path, root):
+    reports = tmp_path / "reports"
+    folder = build_quarter(reports, "2026Q4", cases=[("EML-01", "Email"), ("CRM-01", "CRM")])
+    roadmap = json.loads((folder / "build" / "artifacts" / "roadmap.json").read_text())
+    roadmap.update(
+        selected=["EML-01", "CRM-01", "A", "B", "C", "D"],
+        cost_at_confidence=861_000.0,
+        budget_confidence=0.8,
+        prob_over_budget=0.1,
+    )
+    write_json(folder / "build" / "artifacts" / "roadmap.json", roadmap)
+    site.publish_site_pages(reports, root)
+    home = (reports / "index.html").read_text(encoding="utf-8")
+    line = "Fund 6 initiatives, $861k at P80, 10% chance of overrunning"
+    assert f'<a href="2026Q4/roadmap.html">{line}</a>' in home
+
+
+def test_pages_carry_a_print_header_with_quarter_title_and_build(fake_site):
+    for path in (fake_site / "2026Q4" / "index.html", fake_site / "2026Q4/cases/EML-01.html"):
+        html = path.read_text(encoding="utf-8")
+        header = re.search(r'<header class="print-header">(.*?)</header>', html, re.S)
+        assert header, path
+        assert "2026Q4" in header.group(1) and "built " in header.group(1), header.group(1)
+    case = (fake_site / "2026Q4/cases/EML-01.html").read_text(encoding="utf-8")
+    assert "Email platform upgrade" in re.search(r'print-header">(.*?)<', case).group(1)
+
+
+def test_failed_case_page_without_papermill_metadata_links_up_two_levels(tmp_path):
+    """A worker that died leaves an error notebook: its page's links still resolve."""
+    from helpers import executors
+
+    task = executors.NotebookTask(
+        key="case:EML-01",
+        notebook=str(tmp_path / "missing.ipynb"),
+        output=str(tmp_path / "out.ipynb"),
+        parameters={"quarter": "2026Q4", "initiative_id": "EML-01"},
+        cwd=str(tmp_path),
+    )
+    executors._write_error_notebook(task, "WorkerDied", "the worker running it was killed")
+    nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    html = site.render_notebook(nb, title="EML-01", failed=True)
+    assert 'href="../../index.html"' in html
+    assert 'href="../../2026Q4/roadmap.html"' in html
+    assert "cases/index.html" not in html
+    assert 'href="index.html"' not in html
+
+
+def test_css_wraps_long_words_and_has_a_print_header():
+    css = (Path(site.__file__).parent / "templates" / "site.css").read_text(encoding="utf-8")
+    assert re.search(r"td, th[^{]*\{ overflow-wrap: anywhere; \}", css)
+    assert ".print-header { display: none; }" in css
+    assert "@page" in css
+
+
+def test_a_list_of_ids_is_not_a_figure():
+    """Figures stay on one line; a list of project ids must wrap (it made calibration 1,600 px)."""
+    ids = ", ".join(f"P-2021-{n:02d}" for n in range(1, 9))
+    assert not site._is_numeric_text(ids)
+    assert site._is_numeric_text("P-2021-03")  # one short code still lines up as a figure
+
+
+def test_roadmap_ids_link_to_case_pages_escaped_then_wrapped():
+    import pandas as pd
+
+    from helpers.report.roadmap import link_ids
+    from helpers.report.tables import styled_table
+
+    frame = pd.DataFrame({"id": ["EML-01", "<b>x</b>", "MISSING-1"], "value": ["$1k", "$2k", "–"]})
+    html = link_ids(styled_table(frame), rows=[0, 1], anchor=True).to_html()
+    assert '<a href="cases/EML-01.html" id="decision-EML-01">EML-01</a>' in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "cases/&lt;b" not in html  # not a safe id: text
+    assert 'href="cases/MISSING-1.html"' not in html  # a row not linked (no case page)
+    cleaned = site.clean_html(html)
+    assert 'href="cases/EML-01.html"' in cleaned and 'id="decision-EML-01"' in cleaned
+
+
+def test_case_page_links_to_variants_prerequisites_and_the_roadmap_row():
+    from helpers.report.case import describe_links
+
+    case = {"id": "EML-01", "variants": [{"id": "EML-01"}, {"id": "EML-01P"}]}
+    text = describe_links(case, {"id": "EML-01", "depends_on": ["DATA-01"]})
+    html = site.render_markdown(text)
+    assert 'href="EML-01P.html"' in html
+    assert 'href="DATA-01.html"' in html
+    assert 'href="../roadmap.html#decision-EML-01"' in html

@@ -3,11 +3,12 @@
 nbval skips these cells (tag ``nbval-skip``): widget comms without a front end
 can wedge a headless kernel (jupyter/nbclient#312). Here every code cell of the
 notebook runs in-process instead, where widgets need no front end, and the
-panel's controls are moved to check the result updates.
+panel's controls are moved to check the result updates, each bound alone.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -19,65 +20,111 @@ matplotlib.use("Agg")
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def run_cells(name: str, parameters: dict, tmp_path: Path) -> dict:
+def run_cells(name: str, parameters: dict) -> dict:
     """Execute a notebook's code cells in one namespace, as a kernel would, and return it."""
-    import ipywidgets
-
-    captured: list = []
-    original_interact = ipywidgets.interact
-
-    def interact(function, **controls):
-        panel = ipywidgets.interactive(function, **controls)
-        captured.append(panel)
-        return panel
-
-    ipywidgets.interact = interact
     namespace: dict = {"__name__": "__notebook__"}
-    try:
-        nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            source = "\n".join(
-                line for line in cell.source.splitlines() if not line.startswith("%")
-            )
-            exec(compile(source, f"{name}.ipynb", "exec"), namespace)
-            if "parameters" in cell.metadata.get("tags", []):
-                namespace.update(parameters)
-    finally:
-        ipywidgets.interact = original_interact
-    namespace["_panels"] = captured
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+        exec(compile(source, f"{name}.ipynb", "exec"), namespace)
+        if "parameters" in cell.metadata.get("tags", []):
+            namespace.update(parameters)
     return namespace
 
 
-@pytest.mark.parametrize(
-    ("name", "parameters"),
-    [
-        ("business_case", {"initiative_id": "CRM-01"}),
-        ("roadmap", {}),
-    ],
-)
-def test_what_if_panel_builds_and_updates(root, tmp_path, name, parameters):
-    parameters = {"root": str(root), "artifacts_dir": str(tmp_path), **parameters}
-    namespace = run_cells(name, parameters, tmp_path)
-    panels = namespace["_panels"]
-    assert len(panels) == 1, "each report has one what-if panel"
-    panel = panels[0]
-    first = _table_text(panel.result)
-    sliders = [w for w in panel.children if hasattr(w, "value") and hasattr(w, "max")]
-    assert sliders, "the panel has controls"
-    slider = sliders[0]
-    if isinstance(slider.value, tuple):
-        low, high = slider.value
-        slider.value = (low, min(slider.max, high * 1.5))
-    else:
-        slider.value = min(slider.max, slider.value * 1.5) or slider.max
-    panel.update()
-    assert panel.result is not None
-    assert _table_text(panel.result) != first, "moving a control changes the result"
+@pytest.fixture(scope="module")
+def case_panel(root, tmp_path_factory):
+    parameters = {
+        "root": str(root),
+        "artifacts_dir": str(tmp_path_factory.mktemp("case")),
+        "initiative_id": "EML-01",
+    }
+    return run_cells("business_case", parameters)["what_if"]
 
 
-def _table_text(result) -> str:
-    """The shown table as text (a pandas Styler shows its .data)."""
-    table = getattr(result, "data", result)
-    return table.to_string() if hasattr(table, "to_string") else repr(table)
+@pytest.fixture(scope="module")
+def roadmap_panel(root, tmp_path_factory):
+    parameters = {"root": str(root), "artifacts_dir": str(tmp_path_factory.mktemp("roadmap"))}
+    return run_cells("roadmap", parameters)["what_if"]
+
+
+def _labels(panel) -> list[str]:
+    """Every Label and HTML text in the panel, depth first (not the result table)."""
+    found = []
+    for child in getattr(panel, "children", ()):
+        if child is panel.result:
+            continue
+        if child.__class__.__name__ in ("Label", "HTML"):
+            found.append(re.sub(r"<[^>]+>", "", child.value))
+        found += _labels_of(child)
+    return found
+
+
+def _labels_of(widget) -> list[str]:
+    found = []
+    for child in getattr(widget, "children", ()):
+        if child.__class__.__name__ in ("Label", "HTML"):
+            found.append(re.sub(r"<[^>]+>", "", child.value))
+        found += _labels_of(child)
+    return found
+
+
+def test_case_panel_moving_one_bound_never_moves_the_other(case_panel):
+    low, high = case_panel.sliders["benefit", "low"], case_panel.sliders["benefit", "high"]
+    assert (low.value, high.value) == (80_000, 300_000)  # EML-01's stated benefit range
+    before = case_panel.result.value
+    high.value = 450_000
+    assert low.value == 80_000
+    low.value = 81_000
+    assert high.value == 450_000
+    assert case_panel.result.value != before, "moving a slider re-simulates"
+
+
+def test_case_panel_shows_money_weeks_and_full_labels(case_panel):
+    text = _labels(case_panel)
+    assert "Annual benefit" in text and "Delivery cost" in text
+    assert "Delivery time (weeks)" in text
+    assert "$80,000" in text or "$81,000" in text
+    assert any(re.fullmatch(r"\d+(\.\d)? weeks", t) for t in text), text
+    assert not any(re.search(r"\d\.\d\d – ", t) for t in text)
+    for slider in case_panel.sliders.values():
+        assert slider.readout is False  # the formatted label beside it says the value
+
+
+def test_case_panel_says_when_low_is_above_high(case_panel):
+    low, high = case_panel.sliders["cost", "low"], case_panel.sliders["cost", "high"]
+    saved = low.value, high.value
+    try:
+        low.value = high.value + 10 * low.step
+        assert "is above high" in case_panel.result.value
+        assert "<table" not in case_panel.result.value
+    finally:
+        low.value, high.value = saved
+    assert "<table" in case_panel.result.value
+
+
+def test_roadmap_panel_shows_weights_only_for_weighted(roadmap_panel):
+    method = roadmap_panel.controls["method"]
+    weights_box = roadmap_panel.children[3]
+    method.value = "expected_npv"
+    assert weights_box.layout.display == "none"
+    method.value = "weighted"
+    assert weights_box.layout.display is None
+    assert "Weights change the weighted score only." in _labels(roadmap_panel)
+    method.value = "rice"
+    assert weights_box.layout.display == "none"
+    shown = roadmap_panel.result.value
+    assert "e+0" not in shown, "RICE in whole points, not 1.44e+05"
+    assert re.search(r"[\d,]+ points", shown), shown
+
+
+def test_roadmap_panel_budget_moves_the_result(roadmap_panel):
+    roadmap_panel.controls["method"].value = "expected_npv"
+    budget = roadmap_panel.controls["budget"]
+    before = roadmap_panel.result.value
+    budget.value = budget.min
+    assert roadmap_panel.result.value != before
+    assert any(t.startswith("$") and "," in t for t in _labels(roadmap_panel))
+    assert "Budget at P80 (USD)" in budget.description

@@ -82,6 +82,8 @@ def contained(folder: str | Path, relative: str | Path) -> Path:
             Problem(str(relative), f"would be written outside {base}: ids name files, {ID_RULE}")
         )
     return Path(folder) / relative
+
+
 FILE_MODE = 0o644  # every file written: owner read-write, everyone read (a web server serves it)
 
 

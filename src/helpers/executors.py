@@ -248,6 +248,8 @@ def _write_error_notebook(task: NotebookTask, ename: str, evalue: str) -> dict[s
         nb = nbformat.read(task.notebook, as_version=4)
     except Exception:  # a missing or unreadable notebook: show the error alone
         nb = nbformat.v4.new_notebook()
+    # as papermill would record them: the page's navigation is found from these
+    nb.metadata["papermill"] = {"parameters": dict(task.parameters), "input_path": task.notebook}
     cell = nbformat.v4.new_code_cell(source="")
     cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])]
     nb.cells.insert(0, cell)

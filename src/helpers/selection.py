@@ -891,5 +891,3 @@ _VALUE_NAMES = {
     "wsjf": "WSJF score",
     "profitability_index": "profitability index less 1",
 }
-
-

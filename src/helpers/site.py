@@ -89,6 +89,7 @@ def render_notebook(
     resources = {
         "playbook": {
             "title": title,
+            "print_header": _print_header(page, title),
             "css": _css(),
             "nav": _render_nav(page, current=_page_kind(page)),
             "failed": failed,
@@ -101,6 +102,12 @@ def render_notebook(
     with _exporter_lock:
         body, _ = exporter.from_notebook_node(_strip_noise(nb), resources=resources)
     return body
+
+
+def _print_header(page: str | None, title: str) -> str:
+    """What a printed report says at the top: quarter, title and build date."""
+    quarter = page.split("/")[0] if page and QUARTER_FOLDER.match(page.split("/")[0]) else ""
+    return " · ".join(part for part in (quarter, title, f"built {_now()}") if part)
 
 
 def _describe_failure(nb, failed: bool, error: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -199,13 +206,21 @@ def clean_html(markup: str) -> str:
 
 
 _SHORT_TEXT = 14  # characters: ids, short labels
+_LONGEST_FIGURE = 40  # characters: "-$1,234k to $5,678k" fits, a list of ids does not
 _UNIT_WORDS = {"k", "m", "bn", "x", "to", "week", "weeks", "month", "months", "pp", "p"}
 
 
 def _is_numeric_text(text: str) -> bool:
-    """A figure such as ``$181k``, ``57%``, ``×1.25``, ``17 weeks / 27 weeks``, ``-$2k to $5k``."""
+    """A figure such as ``$181k``, ``57%``, ``×1.25``, ``17 weeks / 27 weeks``, ``-$2k to $5k``.
+
+    Longer text is never a figure: a list of ids such as ``P-2021-03, P-2021-07, …``
+    must wrap, not stay on one line as figures do."""
     words = re.findall(r"[^\W\d_]+", text)
-    return bool(re.search(r"\d", text)) and all(w.lower() in _UNIT_WORDS for w in words)
+    return (
+        len(text) <= _LONGEST_FIGURE
+        and bool(re.search(r"\d", text))
+        and all(w.lower() in _UNIT_WORDS for w in words)
+    )
 
 
 def classify_table_columns(markup: str) -> str:
@@ -312,8 +327,16 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if tag == "img" and name == "src":
         return value.startswith("data:image/")
     if tag == "a" and name == "href":
-        return value.startswith(("#", "http://", "https://", "mailto:"))
+        return value.startswith(("#", "http://", "https://", "mailto:")) or bool(
+            _RELATIVE_PAGE.match(value)
+        )
     return False
+
+
+# a link to another page of the site, e.g. ``cases/EML-01.html#decision``: no scheme, no query
+_RELATIVE_PAGE = re.compile(
+    r"^(\.\./)*[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*\.html(#[A-Za-z0-9._-]*)?$"
+)
 
 
 class _SafeRenderer(mistune.HTMLRenderer):
@@ -504,14 +527,17 @@ def _read_optional(path: Path) -> Any:
         return None
 
 
-def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
+def render_quarter_page(
+    manifest: dict, artifacts_dir: Path, *, reports_dir: Path | None = None
+) -> str:
     """The quarter page (``reports/<Q>/index.html``): every report with its headline figures.
 
     Reads the case documents (cases/<id>.json: expected NPV, P(loss), cost at
     the params' budget_confidence, recommendation), calibration.json and
     roadmap.json from ``artifacts_dir``; the words come from
     ``helpers.report.quarter``. Reports whose manifest status is ``failed`` are
-    marked failed with their error.
+    marked failed with their error. The page links to the other quarters built
+    under ``reports_dir`` (by default the ``reports/`` folder holding the build).
     """
     artifacts_dir = Path(artifacts_dir)
     quarter = str(manifest.get("quarter", ""))
@@ -560,7 +586,23 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
         cost_column=words.cost_column(level),
         inputs=words.input_rows(params, built=built_at),
         warnings=[str(w) for w in (manifest.get("warnings") or [])],
+        other_quarters=_other_quarters(quarter, artifacts_dir, reports_dir),
     )
+
+
+def _other_quarters(quarter: str, artifacts_dir: Path, reports_dir: Path | None) -> list[dict]:
+    """The other built quarters, newest first, as links from ``reports/<quarter>/index.html``."""
+    if reports_dir is None:  # reports/.builds/<build>/build/artifacts or reports/<Q>/build/...
+        reports_dir = next(
+            (p.parent for p in artifacts_dir.parents if p.name in (".builds", quarter)), None
+        )
+    if reports_dir is None:
+        return []
+    return [
+        {"quarter": q["quarter"], "href": f"../{q['quarter']}/index.html"}
+        for q in list_quarters(reports_dir)
+        if q["quarter"] != quarter
+    ]
 
 
 def _case_row(initiative_id, entry, artifacts_dir, currency, href, level) -> dict[str, Any]:
@@ -792,6 +834,11 @@ def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
         "roadmap": f"{quarter}/roadmap.html",
         "built_at": _short_time(manifest.get("built_at")),
         "budget": words.card_budget(params),
+        "decision": words.card_decision(
+            _read_optional(published_artifacts_dir(found["folder"].parent, quarter) / ROADMAP),
+            params.get("currency", "USD"),
+        ),
+        "decision_href": f"{quarter}/roadmap.html",
         "cases": sum(1 for e in entries if str(e.get("key", "")).startswith("case:")),
         "failed": sum(1 for e in entries if e.get("status") == "failed"),
     }

@@ -31,7 +31,7 @@ def test_styled_table_id_differs_between_tables():
 
 def test_styled_table_is_skipped_by_mathjax():
     html = styled_table(pd.DataFrame({"cost": ["$150k to $300k"]})).to_html()
-    assert 'class="tex2jax_ignore"' in html
+    assert 'class="tex2jax_ignore mathjax_ignore"' in html  # MathJax 2 and 3 (JupyterLab 4)
     assert "$150k to $300k" in html
 
 

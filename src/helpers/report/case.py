@@ -14,7 +14,9 @@ document's currency, payback in months, durations in weeks.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -220,6 +222,35 @@ def describe_variants(case: Case) -> str:
         f"Testing with it first costs {money(cost)} against information worth up to "
         f"{money(evpi)} on {ident}: {verdict}."
     )
+
+
+_LINKABLE_ID = re.compile(r"^[A-Za-z0-9._-]+$")  # register ids are validated to this set
+
+
+def _case_link(initiative_id: str) -> str:
+    """A Markdown link to another case page (a sibling under ``cases/``); plain text if unsafe."""
+    text = escape_text(initiative_id)
+    return f"[{text}]({initiative_id}.html)" if _LINKABLE_ID.match(initiative_id) else text
+
+
+@returns_markdown
+def describe_links(case: Case, initiative: Mapping[str, Any]) -> str:
+    """Links from the case page (``reports/<Q>/cases/<id>.html``): its full or lean
+    variants, the initiatives it depends on (``initiative`` is its register row), and
+    back to the roadmap's row for it."""
+    own = str(case["id"])
+    parts = []
+    variants = [str(row["id"]) for row in case.get("variants") or [] if row["id"] != own]
+    if variants:
+        parts.append("variants " + ", ".join(_case_link(i) for i in variants))
+    depends = initiative.get("depends_on") or []
+    if isinstance(depends, str):
+        depends = [d.strip() for d in depends.split(",") if d.strip()]
+    if depends:
+        parts.append("depends on " + ", ".join(_case_link(str(i)) for i in depends))
+    roadmap = "../roadmap.html" + (f"#decision-{own}" if _LINKABLE_ID.match(own) else "")
+    parts.append(f"[the roadmap's decision on {escape_text(own)}]({roadmap})")
+    return "Related pages: " + " · ".join(parts) + "."
 
 
 def fmt_variants(case: Case) -> Any:
@@ -487,9 +518,13 @@ def what_if_bounds(
 ) -> dict[str, dict[str, Any]]:
     """Slider settings (min, max, step, value, description) for benefit, cost and duration.
 
-    ``initiative`` is a canonical register row; the sliders start at its stated ranges.
-    A templated initiative states no benefit range: with its ``case`` document the
-    benefit slider starts at the range its drivers give (``inputs.stated.benefit``).
+    ``initiative`` is a canonical register row; the sliders start at its stated
+    ranges (money in the register's currency, duration in weeks). A templated
+    initiative states no benefit range: with its ``case`` document the benefit
+    slider starts at the range its drivers give (``inputs.stated.benefit``). The
+    step is a round number (1, 2 or 5 times a power of ten) near a 300th of the
+    range, so stated values such as 80,000 sit on a step and are never moved by
+    snapping.
     """
     bounds = {}
     fallback = float(initiative.get("cost_high", 1.0))
@@ -499,7 +534,8 @@ def what_if_bounds(
             stated = business_case.Range(**case["inputs"]["stated"][name])
         low, high = (stated.low, stated.high) if stated else (0.0, 0.0)
         top = 3.0 * high if high > 0 else 3.0 * fallback
-        step = top / 300.0
+        step = _round_step(top / 300.0)
+        top = step * math.ceil(top / step)
         bounds[name] = {
             "min": step,
             "max": top,
@@ -508,6 +544,104 @@ def what_if_bounds(
             "description": input_label(name),
         }
     return bounds
+
+
+def _round_step(raw: float) -> float:
+    """The round number (1, 2 or 5 times a power of ten) nearest above ``raw`` (> 0)."""
+    if not raw > 0 or not math.isfinite(raw):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+
+
+def _what_if_value_text(name: str, value: float, currency: str) -> str:
+    """A slider's value as the report says it: money in full, duration in weeks."""
+    return fmt_weeks(value) if name == "duration" else fmt_money(value, currency, compact=False)
+
+
+def what_if_panel(
+    initiative: Mapping[str, Any],
+    params: Params,
+    calibration: dict | None = None,
+    *,
+    related: Sequence[Mapping[str, Any]] = (),
+    benefits: Any = None,
+    case: Case | None = None,
+) -> Any:
+    """The what-if panel for JupyterLab (an ipywidgets ``VBox``): two sliders per input.
+
+    ``benefits`` and ``case`` as for :func:`what_if_table` and :func:`what_if_bounds`
+    (a templated benefit's drivers; the case document its sliders start from).
+
+    Each range (benefit and cost in the quarter's currency, duration in weeks)
+    has its own low and high slider, so moving one bound never moves the other;
+    each shows its value formatted beside it and its full label above. The
+    headline table below (``panel.result``, an HTML widget) re-simulates with
+    :func:`what_if_table` when a slider is released. A low above its high is
+    said in words instead of a table.
+    """
+    import ipywidgets as widgets
+
+    currency = params.currency
+    bounds = what_if_bounds(initiative, case)
+    label_style = {"description_width": "0"}
+    sliders: dict[tuple[str, str], Any] = {}
+    rows = []
+    for name, spec in bounds.items():
+        rows.append(widgets.HTML(f"<b>{escape(spec['description'])}</b>"))
+        for side, value in zip(("low", "high"), spec["value"], strict=True):
+            slider = widgets.FloatSlider(
+                value=value,
+                min=spec["min"],
+                max=spec["max"],
+                step=spec["step"],
+                readout=False,
+                continuous_update=False,
+                description="",
+                style=label_style,
+                layout=widgets.Layout(width="22rem"),
+            )
+            shown = widgets.Label(_what_if_value_text(name, value, currency))
+
+            def show(change, name=name, shown=shown):
+                shown.value = _what_if_value_text(name, change["new"], currency)
+
+            slider.observe(show, names="value")
+            sliders[name, side] = slider
+            rows.append(
+                widgets.HBox(
+                    [widgets.Label(side, layout=widgets.Layout(width="3rem")), slider, shown]
+                )
+            )
+    result = widgets.HTML()
+
+    def update(_change=None) -> None:
+        ranges = {
+            name: (sliders[name, "low"].value, sliders[name, "high"].value) for name in bounds
+        }
+        crossed = [
+            f"{bounds[name]['description']}: low {_what_if_value_text(name, low, currency)} "
+            f"is above high {_what_if_value_text(name, high, currency)}"
+            for name, (low, high) in ranges.items()
+            if low > high
+        ]
+        if crossed:
+            result.value = (
+                f"<p>{escape('; '.join(crossed))}. Move the low slider below the high one.</p>"
+            )
+            return
+        table = what_if_table(
+            initiative, params, calibration, related=related, benefits=benefits, **ranges
+        )
+        result.value = table.to_html()
+
+    for slider in sliders.values():
+        slider.observe(update, names="value")
+    update()
+    panel = widgets.VBox([*rows, result])
+    panel.result = result
+    panel.sliders = sliders
+    return panel
 
 
 def what_if_table(

@@ -74,6 +74,8 @@ def method_label(method: str) -> str:
 def reason_label(code: str | None) -> str:
     """A left-out initiative's ``reason_code`` in words: ``capacity`` -> ``IT capacity``."""
     return REASON_LABELS.get(code, "–") if code else "–"
+
+
 # quarter page: the short recommendation labels of the business-case table
 
 RECOMMENDATION_LABELS = {

@@ -238,10 +238,29 @@ def card_budget(params: Mapping[str, Any]) -> str:
     return f"{budget}, costs at {level_label(budget_level(params))}"
 
 
+def card_decision(roadmap: Mapping[str, Any] | None, currency: str) -> str:
+    """The roadmap's decision in one line for the home-page card, or "" before it runs.
+
+    ``Fund 6 initiatives, $861k at P80, 10% chance of overrunning``: the cost is
+    the plan's at its budget_confidence level.
+    """
+    if not _has_roadmap(roadmap):
+        return ""
+    count = len(roadmap.get("selected") or [])
+    text = f"Fund {count} initiative{'s' if count != 1 else ''}"
+    cost, level = roadmap.get("cost_at_confidence"), roadmap.get("budget_confidence")
+    if cost is not None and level is not None:
+        text += f", {fmt_money(cost, currency)} at {level_label(level)}"
+    if roadmap.get("prob_over_budget") is not None:
+        text += f", {fmt_pct(roadmap['prob_over_budget'])} chance of overrunning"
+    return text
+
+
 __all__ = [
     "budget_level",
     "calibration_summary",
     "card_budget",
+    "card_decision",
     "case_figures",
     "cases_note",
     "cost_column",

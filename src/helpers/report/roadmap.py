@@ -11,6 +11,7 @@ prints. Every level label comes from the document's ``budget_confidence``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,6 +47,33 @@ def _names(document: Mapping[str, Any], ids: Iterable[str]) -> str:
         f"{escape_text(i)} ({escape_text(items[i]['name'])})" if i in items else escape_text(i)
         for i in ids
     )
+
+
+_LINKABLE_ID = re.compile(r"^[A-Za-z0-9._-]+$")  # register ids are validated to this set
+
+
+def link_ids(styler: Any, *, rows: Iterable[int] | None = None, anchor: bool = False) -> Any:
+    """The table's ``id`` cells as links to their case pages (``cases/<id>.html``).
+
+    The id is escaped first, then wrapped; an id outside ``[A-Za-z0-9._-]`` (never
+    one the registers accept) stays plain text. ``rows``: the row positions to
+    link (default all); ``anchor``: each link also carries ``id="decision-<id>"``
+    so a case page can link back to the roadmap's row for it.
+    """
+    frame = styler.data
+    if "id" not in frame.columns or frame.empty:
+        return styler
+    positions = list(range(len(frame))) if rows is None else list(rows)
+
+    def link(value: Any) -> str:
+        text = str(value)
+        if not _LINKABLE_ID.match(text):
+            return text
+        target = f' id="decision-{text}"' if anchor else ""
+        return f'<a href="cases/{text}.html"{target}>{text}</a>'
+
+    subset = pd.IndexSlice[frame.index[positions], ["id"]]
+    return styler.format(link, subset=subset, escape="html")
 
 
 def _nan(value: Any) -> bool:
@@ -159,7 +187,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
         counts = ", ".join(f"{n:,} {decision}" for decision, n in decisions.items())
         rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): all {len(rows):,} in the table below."
         return long_table(pd.DataFrame(rows), name="roadmap-ranked", rest=rest)
-    return styled_table(pd.DataFrame(rows), name="roadmap-ranked")
+    return link_ids(styled_table(pd.DataFrame(rows), name="roadmap-ranked"), anchor=True)
 
 
 @returns_markdown
@@ -254,7 +282,7 @@ def fmt_timeline_table(document: Mapping[str, Any]) -> Any:
             f"the quarter: all {len(rows):,} in the table below."
         )
         return long_table(pd.DataFrame(rows), name="roadmap-timeline", rest=rest)
-    return styled_table(pd.DataFrame(rows), name="roadmap-timeline")
+    return link_ids(styled_table(pd.DataFrame(rows), name="roadmap-timeline"))
 
 
 @returns_markdown
@@ -329,7 +357,8 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
         rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): all {len(rows):,} in the table below."
         frame = pd.DataFrame(rows, columns=columns)
         return long_table(frame, name="roadmap-left-out", rest=rest)
-    return styled_table(pd.DataFrame(rows, columns=columns), name="roadmap-left-out")
+    table = styled_table(pd.DataFrame(rows, columns=columns), name="roadmap-left-out")
+    return link_ids(table, rows=range(len(left)))  # the missing have no case page
 
 
 @returns_markdown
@@ -493,7 +522,11 @@ def describe_method(document: Mapping[str, Any]) -> str:
 
 def what_if_controls(document: Mapping[str, Any]) -> dict[str, Any]:
     """Slider settings for the what-if panel: budget and capacity from a quarter to
-    2.5 times this quarter's, the scoring methods, each weight from 0 to 1."""
+    2.5 times this quarter's, the scoring methods, each weight from 0 to 1.
+
+    Budget is in the quarter's currency, capacity in IT person-weeks; each slider
+    has a full ``description``; ``method`` options are (label, method) pairs.
+    """
     budget, capacity = document["budget"], document["capacity"]
     return {
         "budget": {
@@ -501,19 +534,39 @@ def what_if_controls(document: Mapping[str, Any]) -> dict[str, Any]:
             "min": 0.25 * budget,
             "max": 2.5 * budget,
             "step": 0.05 * budget,
+            "description": f"Budget at {_level_label(document)} ({document['currency']})",
         },
         "capacity": {
             "value": capacity,
             "min": 0.25 * capacity,
             "max": 2.5 * capacity,
             "step": 0.05 * capacity,
+            "description": "IT capacity (person-weeks)",
         },
-        "method": {"options": list(SCORING_METHODS), "value": document["method"]},
+        "method": {
+            "options": [(method_label(m), m) for m in SCORING_METHODS],
+            "value": document["method"],
+            "description": "Rank by",
+        },
         "weights": {
-            name: {"value": weight, "min": 0.0, "max": 1.0, "step": 0.05}
+            name: {
+                "value": weight,
+                "min": 0.0,
+                "max": 1.0,
+                "step": 0.05,
+                "description": f"Weight of {name.replace('_', ' ')}",
+            }
             for name, weight in document["weights"].items()
         },
     }
+
+
+def _what_if_worth(value: float | None, document: Mapping[str, Any]) -> str:
+    """The selection's value: money for NPV methods, whole points otherwise (never 1.44e+05)."""
+    if document["method"] in MONEY_METHODS or _nan(value):
+        return _worth(value, document)
+    value = float(value)
+    return f"{value:,.0f} points" if abs(value) >= 100 else f"{value:,.2f} points"
 
 
 def what_if_selection(
@@ -557,7 +610,9 @@ def what_if_selection(
     level = _level_label(document)
     rows = {
         "fund": ", ".join(document["selected"]) or "nothing",
-        "expected value": _worth(document["expected_value"], document),
+        f"expected value ({method_label(document['method'])})": _what_if_worth(
+            document["expected_value"], document
+        ),
         "expected NPV": fmt_money(document["expected_npv"], currency),
         f"cost at {level}": fmt_money(document["cost_at_confidence"], currency),
         "cost at P50": fmt_money(document["cost_p50"], currency),
@@ -566,6 +621,75 @@ def what_if_selection(
     }
     frame = pd.DataFrame({"what if": list(rows), "result": list(rows.values())})
     return styled_table(frame, name="roadmap-what-if")
+
+
+def what_if_panel(
+    initiatives: pd.DataFrame,
+    cases: Mapping[str, Mapping[str, Any]],
+    params: Params,
+    document: Mapping[str, Any],
+    *,
+    missing: Iterable[str] = (),
+) -> Any:
+    """The roadmap's what-if panel for JupyterLab (an ipywidgets ``VBox``).
+
+    Budget (money, in full), capacity (person-weeks) and the ranking method;
+    the weights show only when the method is "weighted" (the only method they
+    change), with a line saying so. The selection table below
+    (``panel.result``, an HTML widget) is recomputed by
+    :func:`what_if_selection` when a control is released.
+    """
+    import ipywidgets as widgets
+
+    controls = what_if_controls(document)
+    currency = document["currency"]
+    missing = list(missing)
+    wide = {"description_width": "14rem"}
+    layout = widgets.Layout(width="36rem")
+
+    def slider(spec: Mapping[str, Any], shown) -> Any:
+        control = widgets.FloatSlider(
+            **spec, readout=False, continuous_update=False, style=wide, layout=layout
+        )
+        text = widgets.Label(shown(spec["value"]))
+        control.observe(lambda change: setattr(text, "value", shown(change["new"])), "value")
+        return control, widgets.HBox([control, text])
+
+    budget, budget_row = slider(controls["budget"], lambda v: fmt_money(v, currency, compact=False))
+    capacity, capacity_row = slider(controls["capacity"], lambda v: f"{v:,.0f} IT person-weeks")
+    method = widgets.Dropdown(**controls["method"], style=wide, layout=layout)
+    weights, weight_rows = {}, []
+    for name, spec in controls["weights"].items():
+        weights[name], row = slider(spec, lambda v: f"{v:.2f}")
+        weight_rows.append(row)
+    weights_box = widgets.VBox(
+        [widgets.Label("Weights change the weighted score only."), *weight_rows]
+    )
+    result = widgets.HTML()
+
+    def update(_change=None) -> None:
+        weighted = method.value == "weighted"
+        weights_box.layout.display = None if weighted else "none"
+        given = {name: w.value for name, w in weights.items()} if weighted else {}
+        table = what_if_selection(
+            initiatives,
+            cases,
+            params,
+            missing=missing,
+            budget=budget.value,
+            capacity=capacity.value,
+            method=method.value,
+            **given,
+        )
+        result.value = table.to_html()
+
+    for control in (budget, capacity, method, *weights.values()):
+        control.observe(update, names="value")
+    update()
+    panel = widgets.VBox([budget_row, capacity_row, method, weights_box, result])
+    panel.result = result
+    panel.controls = {"budget": budget, "capacity": capacity, "method": method, **weights}
+    return panel
 
 
 # ---------------------------------------------------------------------------

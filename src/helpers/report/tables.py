@@ -2,7 +2,8 @@
 
 pandas gives each Styler a random id, so two builds of the same inputs would
 differ in every table's CSS; the id here is derived from the table's content.
-Tables carry the class ``tex2jax_ignore``: JupyterLab's MathJax skips them, so a
+Tables carry the classes ``tex2jax_ignore`` (MathJax 2) and ``mathjax_ignore``
+(MathJax 3, JupyterLab 4): MathJax skips them, so a
 cell such as ``$150k`` to ``$300k`` is never typeset as maths.
 """
 
@@ -24,7 +25,7 @@ def styled_table(frame: pd.DataFrame, *, name: str = "") -> Any:
     content = f"{name}\x1f{list(frame.columns)}\x1f{frame.to_csv(index=False)}"
     uuid = hashlib.sha1(content.encode("utf-8")).hexdigest()[:10]
     styler = frame.style.format(escape="html").hide(axis="index").set_uuid(uuid)
-    return styler.set_table_attributes('class="tex2jax_ignore"')
+    return styler.set_table_attributes('class="tex2jax_ignore mathjax_ignore"')
 
 
 TOP_ROWS = 30  # rows a long report table shows before its "all rows" section
@@ -51,7 +52,7 @@ class LongTable:
         uuid = hashlib.sha1(content.encode("utf-8")).hexdigest()[:10]
         total = len(self.data)
         return (
-            f'<div id="T_{uuid}" class="long-table tex2jax_ignore">'
+            f'<div id="T_{uuid}" class="long-table tex2jax_ignore mathjax_ignore">'
             + _html_table(self.data.head(self.top))
             + f"<p>{html.escape(self.rest)}</p>"
             + f"<details><summary>All {total:,} rows</summary>"
