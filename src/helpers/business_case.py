@@ -463,13 +463,37 @@ def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> 
     return answer("do_not_fund", "negative")
 
 
+def roi_summary(sim: CaseSimulation) -> dict[str, float | None]:
+    """ROI = E[NPV] ÷ E[PV of costs] (a fraction; equals profitability index − 1, and its
+    sign is the expected NPV's), under ``mean``; the quantiles are of the per-simulation
+    ratio NPV ÷ PV cost (how the return spreads), not of the expected ratio."""
+    summary = _stats(sim.roi)
+    summary["mean"] = expected_roi(sim.npv, sim.pv_cost)
+    return summary
+
+
+def expected_roi(npv: np.ndarray, pv_cost: np.ndarray) -> float | None:
+    """E[NPV] ÷ E[PV of costs] (fraction); None when the expected PV of costs is not positive."""
+    pv = float(np.mean(pv_cost))
+    return float(np.mean(npv)) / pv if pv > 0 else None
+
+
+def expected_cost_of_delay(npv: np.ndarray, cost_of_delay: np.ndarray) -> float:
+    """The value lost per month of later delivery (currency per month): the mean over the
+    simulations, and 0 for an initiative whose expected NPV is not positive (delaying
+    something not worth doing loses nothing)."""
+    if not float(np.mean(npv)) > 0:
+        return 0.0
+    return max(float(np.mean(cost_of_delay)), 0.0)
+
+
 def lean_cost(full: CaseSimulation, lean: CaseSimulation) -> float:
     """What running ``lean`` before ``full`` costs (currency): the lean version's expected
     loss (0 when it pays for itself) plus the full initiative's cost of delay for the
     lean version's median delivery time."""
     own_loss = max(-float(np.mean(lean.npv)), 0.0)
     wait_months = float(np.median(weeks_to_months(lean.draws["duration"])))
-    return own_loss + max(float(np.mean(full.cost_of_delay)), 0.0) * wait_months
+    return own_loss + expected_cost_of_delay(full.npv, full.cost_of_delay) * wait_months
 
 
 def summarise_case(
@@ -510,7 +534,7 @@ def summarise_case(
         "budget_confidence": sim.budget_confidence,
         "npv": _stats(sim.npv),
         "prob_loss": float(np.mean(sim.npv < 0)),
-        "roi": _stats(sim.roi),
+        "roi": roi_summary(sim),
         "payback_months": payback,
         "benefit": _stats(sim.draws["benefit"]),
         "cost": _stats(sim.draws["cost"], extra=budget),
@@ -522,7 +546,7 @@ def summarise_case(
         "evpi": value_of_information(sim.npv),
         "evppi": evppi,
         "evppi_bins": EVPPI_BINS,
-        "cost_of_delay": float(np.mean(sim.cost_of_delay)),
+        "cost_of_delay": expected_cost_of_delay(sim.npv, sim.cost_of_delay),
         "sensitivity": sensitivity(sim).to_dict("records"),
         "variants": compare_variants(sim).to_dict("records"),
         "recommendation": recommend(sim, evppi),

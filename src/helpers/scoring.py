@@ -15,7 +15,13 @@ Scores:
   cost when the case has no ``pv_cost``); above 1 it earns more than it costs.
 - ``rice``: reach x impact x confidence / effort (P50 IT person-weeks); NaN
   when the register lacks any of them.
-- ``wsjf``: cost of delay (currency per month) / duration (P50 weeks).
+- ``roi``: E[NPV] / E[PV cost] = profitability index - 1 (its sign is the
+  expected NPV's).
+- ``cost_of_delay``: the case's value lost per month of later delivery; 0 when
+  the expected NPV is not positive (delaying a loss-maker loses nothing).
+- ``wsjf``: cost of delay (currency per month) / duration (P50 weeks); 0 and
+  ``worth_doing_now`` false when the expected NPV is not positive, so a
+  loss-maker never ranks above an initiative that makes money.
 - ``weighted_score``: criteria normalised to 0-100 across the quarter's
   initiatives (min-max; ``prob_loss`` inverted so 100 is the safest), averaged
   with the weights of ``params.scoring.weights`` over the criteria each
@@ -141,6 +147,8 @@ _ROW_COLUMNS = [
     "profitability_index",
     "rice",
     "wsjf",
+    "worth_doing_now",
+    "roi",
     "strategic_fit",
     "cost",
     "cost_p50",
@@ -180,7 +188,14 @@ def _score_one(
     rice = math.nan
     if effort_p50 > 0:
         rice = reach * impact * confidence / effort_p50
+    worth_doing_now = bool(npv > 0)
+    if not worth_doing_now:
+        cost_of_delay = 0.0
+    elif math.isfinite(cost_of_delay):
+        cost_of_delay = max(cost_of_delay, 0.0)
     wsjf = cost_of_delay / duration if duration > 0 else math.nan
+    if not worth_doing_now:
+        wsjf = 0.0
     pv_cost = case_number(case, "pv_cost", "mean")
     if not pv_cost > 0:
         pv_cost = cost_mean
@@ -196,6 +211,8 @@ def _score_one(
         "profitability_index": pi,
         "rice": rice,
         "wsjf": wsjf,
+        "worth_doing_now": worth_doing_now,
+        "roi": pi - 1.0,
         "strategic_fit": register("strategic_fit"),
         "cost": case_quantile(case, "cost", level),
         "cost_p50": case_quantile(case, "cost", 0.5),

@@ -643,6 +643,8 @@ def select_portfolio(
             "profitability_index": float(row["profitability_index"]),
             "rice": float(row["rice"]),
             "wsjf": float(row["wsjf"]),
+            "worth_doing_now": bool(row["worth_doing_now"]),
+            "roi": float(row["roi"]),
             "strategic_fit": float(row["strategic_fit"]),
             "weighted_score": float(row["weighted_score"]),
             "cost_of_delay": float(row["cost_of_delay"]),
@@ -891,5 +893,3 @@ _VALUE_NAMES = {
     "wsjf": "WSJF score",
     "profitability_index": "profitability index less 1",
 }
-
-

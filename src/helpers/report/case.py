@@ -22,7 +22,12 @@ import pandas as pd
 from helpers import business_case
 from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks, quantile_key
 from helpers.params import Params
-from helpers.report.labels import ACTION_HEADLINES, input_label, level_label
+from helpers.report.labels import (
+    ACTION_HEADLINES,
+    PAYBACK_LABEL,
+    input_label,
+    level_label,
+)
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
 
@@ -143,7 +148,7 @@ def headline_frame(case: Case) -> pd.DataFrame:
         ("Expected NPV", money(npv["mean"])),
         ("NPV, P10 to P90", f"{money(npv['0.1'])} to {money(npv['0.9'])}"),
         ("Chance of a loss", fmt_pct(case["prob_loss"])),
-        ("Payback (median)", fmt_months(case["payback_months"]["0.5"])),
+        (f"{PAYBACK_LABEL.capitalize()} (median)", fmt_months(case["payback_months"]["0.5"])),
         ("Pays back within the horizon", fmt_pct(case["payback_months"]["share"])),
         (f"Cost, P50 / {label}", f"{money(cost['0.5'])} / {money(cost[key])}"),
         (f"Time, P50 / {label}", f"{fmt_weeks(weeks['0.5'])} / {fmt_weeks(weeks[key])}"),
@@ -172,7 +177,8 @@ def describe_payback(case: Case) -> str:
             f"{years}: only {fmt_pct(payback['share'])} do."
         )
     return (
-        f"The median simulation pays back {fmt_months(payback['0.5'])} after the decision, "
+        f"The median simulation pays back (discounted) {fmt_months(payback['0.5'])} "
+        "after the decision, "
         f"and {fmt_pct(payback['share'])} of simulations pay back within the {years}."
     )
 
@@ -374,9 +380,12 @@ def describe_method(case: Case) -> str:
         "delivery cost spread evenly over the delivery time; benefit starts when delivery "
         f"ends and {_ramp_text(case['ramp_months'])}; run cost of {money(case['run_cost'])} "
         "a year from delivery on. Nothing after the horizon counts.",
-        "- **Measures**: NPV; ROI = NPV ÷ present value of delivery and run cost; payback = "
-        "the month cumulative discounted cash turns positive (never, if not within the "
-        "horizon); cost of delay = NPV lost if the whole initiative starts a month later.",
+        "- **Measures**: NPV; ROI = expected NPV ÷ expected present value of delivery and "
+        "run cost (profitability index − 1, so its sign is the expected NPV's); "
+        f"{PAYBACK_LABEL} = the month cumulative discounted cash turns positive (never, "
+        "if not within the horizon); cost of delay = NPV lost if the whole initiative "
+        "starts a month later "
+        "(0 when the expected NPV is not positive).",
         "- **Value of information**: EVPI = E[max(NPV, 0)] − max(E[NPV], 0), what knowing "
         f"the outcome before deciding to fund would be worth. EVPPI per input bins the "
         f"simulations into {case['evppi_bins']} equal-probability bins of that input. The "

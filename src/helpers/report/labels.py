@@ -74,6 +74,8 @@ def method_label(method: str) -> str:
 def reason_label(code: str | None) -> str:
     """A left-out initiative's ``reason_code`` in words: ``capacity`` -> ``IT capacity``."""
     return REASON_LABELS.get(code, "–") if code else "–"
+
+
 # quarter page: the short recommendation labels of the business-case table
 
 RECOMMENDATION_LABELS = {
@@ -90,3 +92,19 @@ def recommendation_label(action: str | None) -> str:
     if not action:
         return "–"
     return RECOMMENDATION_LABELS.get(action, action)
+
+
+# honest ratios: what a WSJF cell says for an initiative not worth doing (expected NPV ≤ 0),
+# and the name of the payback measure (cash flows are discounted before it is counted)
+NOT_WORTH_DOING_NOW = "not worth doing now"
+PAYBACK_LABEL = "discounted payback"
+
+
+def wsjf_label(wsjf: float | None, worth_doing_now: bool = True) -> str:
+    """A WSJF score as a table cell: ``not worth doing now`` for an initiative whose expected
+    NPV is not positive, ``–`` when unknown, else the score rounded."""
+    if not worth_doing_now:
+        return NOT_WORTH_DOING_NOW
+    if wsjf is None or wsjf != wsjf:
+        return "–"
+    return f"{wsjf:,.0f}"

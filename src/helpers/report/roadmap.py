@@ -19,7 +19,7 @@ import pandas as pd
 from helpers.errors import ComputationError
 from helpers.fmt import fmt_money, fmt_pct, fmt_worth
 from helpers.params import SCORING_METHODS, Params
-from helpers.report.labels import REASON_LABELS, level_label, method_label
+from helpers.report.labels import REASON_LABELS, level_label, method_label, wsjf_label
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
 from helpers.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
@@ -145,7 +145,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
                 "P(loss)": fmt_pct(entry["prob_loss"]),
                 "profitability index": f"{entry['profitability_index']:.2f}",
                 "RICE": "–" if _nan(entry["rice"]) else f"{entry['rice']:,.0f}",
-                "WSJF": "–" if _nan(entry["wsjf"]) else f"{entry['wsjf']:,.0f}",
+                "WSJF": wsjf_label(entry["wsjf"], entry.get("worth_doing_now", True)),
                 "weighted score": f"{entry['weighted_score']:.0f}",
                 f"P(top {document['top_k']})": fmt_pct(entry["prob_top_k"]),
             }
