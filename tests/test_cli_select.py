@@ -66,9 +66,9 @@ def test_select_text_names_what_is_funded(root):
     assert "Fund " in result.output and "leave out:" in result.output
 
 
-def test_select_budget_below_must_dos_exits_1_naming_the_conflict(root):
+def test_select_budget_below_must_dos_exits_2_naming_the_conflict(root):
     result = CliRunner().invoke(main, ["select", "2026Q4", "--budget", "1000", "--root", str(root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "must-dos and committed work" in result.output
     assert "but the budget is $1k" in result.output
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from select_builders import PARAMS, make_case, make_register, portfolio_inputs
 from select_checks import breaks_nothing, brute_force_value
 
-from helpers.errors import ComputationError
+from helpers.errors import ComputationError, InputError
 from helpers.scoring import score_initiatives, selection_values
 from helpers.selection import (
     SelectionModel,
@@ -123,15 +123,16 @@ def test_select_portfolio_raises_when_must_dos_exceed_budget():
         [("A", "approved", [], None, False), ("B", "proposed", [], None, True)]
     )
     cases = {"A": make_case("A", 1.0, 70.0), "B": make_case("B", 1.0, 60.0)}
-    with pytest.raises(ComputationError, match=r"must-dos and committed work \(A, B\) need"):
+    with pytest.raises(InputError, match=r"must-dos and committed work \(A, B\) need") as info:
         select_portfolio(register, cases, PARAMS)
-    with pytest.raises(ComputationError, match="but the budget is"):
-        select_portfolio(register, cases, PARAMS)
+    assert info.value.exit_code == 2
+    assert "but the budget is" in str(info.value)
+    assert f"params/{PARAMS.quarter}.yaml, key budget:" in str(info.value)
 
 
 def test_select_portfolio_raises_when_must_dos_exceed_capacity():
     register = make_register([("A", "in_progress", [], None, False)])
-    with pytest.raises(ComputationError, match="IT person-weeks at P80 but capacity is 50"):
+    with pytest.raises(InputError, match="IT person-weeks at P80 but capacity is 50"):
         select_portfolio(register, {"A": make_case("A", 1.0, 10.0, 60.0)}, PARAMS)
 
 
@@ -139,7 +140,7 @@ def test_select_portfolio_raises_when_a_must_do_depends_on_rejected_work():
     register = make_register(
         [("A", "rejected", [], None, False), ("B", "proposed", ["A"], None, True)]
     )
-    with pytest.raises(ComputationError, match="B is a must-do or committed work but depends on A"):
+    with pytest.raises(InputError, match="B is a must-do or committed work but depends on A"):
         select_portfolio(register, {"B": make_case("B", 1.0, 10.0)}, PARAMS)
 
 
@@ -148,7 +149,7 @@ def test_select_portfolio_raises_when_two_variants_are_committed():
         [("A", "approved", [], None, False), ("AL", "in_progress", [], "A", False)]
     )
     cases = {"A": make_case("A", 1.0, 10.0), "AL": make_case("AL", 1.0, 5.0)}
-    with pytest.raises(ComputationError, match="A and AL are variants of one initiative"):
+    with pytest.raises(InputError, match="A and AL are variants of one initiative"):
         select_portfolio(register, cases, PARAMS)
 
 
@@ -242,8 +243,6 @@ def test_select_portfolio_timeline_respects_dependencies(portfolio):
     assert timeline["B"]["start_week"] >= timeline["A"]["end_week"]
 
 
-
-
 # ---------------------------------------------------------------------------
 # Property tests: the exact solve equals brute force, and every constraint holds
 
@@ -290,7 +289,7 @@ def test_select_portfolio_equals_brute_force(instance):
         doc = select_portfolio(
             register, cases, PARAMS, budget=budget, capacity=capacity, frontier=False
         )
-    except ComputationError:
+    except InputError:
         # the forced set must then be truly infeasible: brute force finds no plan either
         model = _model_of(register, cases, budget, capacity)
         assert brute_force(model)[0] == -math.inf

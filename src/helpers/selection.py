@@ -56,7 +56,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from helpers.errors import ComputationError
+from helpers.errors import ComputationError, InputError, Problem
 from helpers.fmt import fmt_level, fmt_money
 from helpers.params import SCORING_METHODS, Params
 from helpers.portfolio_risk import prob_top_k, simulate_total_cost
@@ -457,24 +457,45 @@ def _variant_groups(register: pd.DataFrame, ids: list[str]) -> list[list[int]]:
     return [sorted(members) for _, members in sorted(groups.items()) if len(members) > 1]
 
 
-def check_forced(model: SelectionModel, *, currency: str = "USD", level: float = 0.8) -> None:
-    """Raise ComputationError naming the conflict when the forced items cannot all go ahead."""
+def check_forced(
+    model: SelectionModel,
+    *,
+    currency: str = "USD",
+    level: float = 0.8,
+    register: str = "initiatives register",
+    params_file: str = "params",
+) -> None:
+    """Raise InputError (bad input, exit 2) naming the conflict when the forced items
+    (must-dos, committed work and their prerequisites) cannot all go ahead.
+
+    ``register`` and ``params_file`` name where the user fixes it (status, must_do and
+    depends_on live in the register; budget and capacity in params).
+    """
     ids = model.ids
     forced = [i for i in range(len(ids)) if model.forced[i]]
     for i in forced:
         if model.blocked[i]:
-            raise ComputationError(
-                f"{ids[i]} is a must-do or committed work but {model.block_reason[i]}: "
-                "change its status or its depends_on in the initiatives register"
+            raise InputError(
+                Problem(
+                    register,
+                    f"{ids[i]} is a must-do or committed work but {model.block_reason[i]}: "
+                    "change its status or its depends_on in the initiatives register",
+                    id=ids[i],
+                    column="depends_on",
+                )
             )
     needed = _closure(model, forced)
     for group in model.groups:
         both = [i for i in group if i in needed]
         if len(both) > 1:
             names = " and ".join(ids[i] for i in both)
-            raise ComputationError(
-                f"{names} are variants of one initiative and both are must-dos, committed "
-                "or prerequisites of committed work: keep one (change the other's status)"
+            raise InputError(
+                Problem(
+                    register,
+                    f"{names} are variants of one initiative and both are must-dos, committed "
+                    "or prerequisites of committed work: keep one (change the other's status)",
+                    column="status",
+                )
             )
     members = sorted(needed)
     cost = float(model.cost[members].sum()) if members else 0.0
@@ -482,16 +503,26 @@ def check_forced(model: SelectionModel, *, currency: str = "USD", level: float =
     listed = ", ".join(ids[i] for i in members)
     label = fmt_level(level)
     if cost > model.budget:
-        raise ComputationError(
-            f"must-dos and committed work ({listed}) need {fmt_money(cost, currency)} at "
-            f"{label} but the budget is {fmt_money(model.budget, currency)}: raise the budget "
-            "or move work out of the quarter"
+        raise InputError(
+            Problem(
+                params_file,
+                f"must-dos and committed work ({listed}) need {fmt_money(cost, currency)} at "
+                f"{label} but the budget is {fmt_money(model.budget, currency)}: raise the "
+                "budget or move work out of the quarter",
+                column="budget",
+                column_word="key",
+            )
         )
     if effort > model.capacity:
-        raise ComputationError(
-            f"must-dos and committed work ({listed}) need {effort:,.0f} IT person-weeks at "
-            f"{label} but capacity is {model.capacity:,.0f}: add capacity or move work out "
-            "of the quarter"
+        raise InputError(
+            Problem(
+                params_file,
+                f"must-dos and committed work ({listed}) need {effort:,.0f} IT person-weeks at "
+                f"{label} but capacity is {model.capacity:,.0f}: add capacity or move work "
+                "out of the quarter",
+                column="capacity",
+                column_word="key",
+            )
         )
 
 
@@ -535,8 +566,8 @@ def select_portfolio(
     case document, for the in-scope initiatives that have one; in-scope
     initiatives without a case are listed in ``missing`` and not chosen.
     ``budget`` (currency), ``capacity`` (IT person-weeks), ``method`` and
-    ``weights`` override params. Raises ComputationError when the must-dos and
-    committed work cannot all fit.
+    ``weights`` override params. Raises InputError (exit 2) naming the conflict when
+    the must-dos and committed work cannot all fit.
     """
     budget = float(params.budget if budget is None else budget)
     capacity = float(params.capacity if capacity is None else capacity)
@@ -585,7 +616,13 @@ def select_portfolio(
         )
         extra = " (committed work: its cost is not counted against the budget)" if committed else ""
         notes.append(f"{initiative_id} has no business case{extra}")
-    check_forced(model, currency=params.currency, level=level)
+    check_forced(
+        model,
+        currency=params.currency,
+        level=level,
+        register=params.initiatives.label,
+        params_file=f"params/{params.quarter}.yaml",
+    )
 
     status_of = status_map(initiatives)
     x = solve_model(model)

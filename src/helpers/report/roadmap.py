@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.errors import ComputationError
+from helpers.errors import ComputationError, InputError
 from helpers.fmt import fmt_money, fmt_pct, fmt_worth
 from helpers.params import SCORING_METHODS, Params
 from helpers.report.labels import REASON_LABELS, level_label, method_label, wsjf_label
@@ -526,7 +526,7 @@ def what_if_selection(
             explain=False,
             frontier=False,
         )
-    except ComputationError as exc:
+    except (ComputationError, InputError) as exc:
         frame = pd.DataFrame({"what if": ["no plan"], "result": [str(exc)]})
         return styled_table(frame, name="roadmap-what-if")
     currency = document["currency"]
