@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -394,3 +395,175 @@ def test_schedule_portfolio_cycle_is_an_error():
     ]
     with pytest.raises(ComputationError, match="A, B depend on each other in a cycle"):
         schedule_portfolio(items, capacity=10.0, quarter="2026Q4")
+
+
+# ---------------------------------------------------------------------------
+# Staged lean-first value: one decision per initiative
+
+
+def _staged_params():
+    from helpers.params import Params
+
+    return Params.model_validate(
+        dict(
+            quarter="2026Q4",
+            title="test",
+            initiatives="initiatives.csv",
+            actuals="actuals.csv",
+            budget=2_000_000,
+            capacity=500,
+            simulations=4000,
+            seed=5,
+        )
+    )
+
+
+def _staged_row(initiative_id, **overrides):
+    row = dict(
+        id=initiative_id,
+        name=f"name {initiative_id}",
+        category="email",
+        status="proposed",
+        benefit_low=10_000.0,
+        benefit_likely=None,
+        benefit_high=400_000.0,
+        cost_low=200_000.0,
+        cost_likely=None,
+        cost_high=300_000.0,
+        duration_low=8.0,
+        duration_likely=None,
+        duration_high=16.0,
+        effort_low=10.0,
+        effort_likely=None,
+        effort_high=20.0,
+        run_cost=0.0,
+        ramp_months=0.0,
+        variant_of=None,
+        depends_on=[],
+        informs=[],
+        must_do=False,
+        strategic_fit=3.0,
+        reach=math.nan,
+        impact=math.nan,
+        confidence=math.nan,
+    )
+    row.update(overrides)
+    return {k: (math.nan if v is None and k.endswith("_likely") else v) for k, v in row.items()}
+
+
+def _staged_inputs(extra_rows=()):
+    """F: a risky full initiative (benefit 10k-400k a year against 200k-300k); FL: a cheap,
+    quick lean version that measures F's benefit."""
+    from helpers import business_case as bc
+
+    params = _staged_params()
+    rows = [
+        _staged_row("F"),
+        _staged_row(
+            "FL",
+            variant_of="F",
+            benefit_low=1_000.0,
+            benefit_high=20_000.0,
+            cost_low=10_000.0,
+            cost_high=20_000.0,
+            duration_low=2.0,
+            duration_high=4.0,
+            effort_low=1.0,
+            effort_high=3.0,
+        ),
+        *extra_rows,
+    ]
+    register = pd.DataFrame(rows)
+    # as validation leaves it: None (not NaN) where a row is no variant
+    register["variant_of"] = pd.Series([row["variant_of"] for row in rows], dtype=object)
+    cases = {}
+    for row in rows:
+        related = bc.find_related(register, row["id"])
+        sim = bc.simulate_case(row, params, None, related=related)
+        cases[row["id"]] = bc.summarise_case(sim)
+    return register, cases, params
+
+
+def test_staged_value_exceeds_full_value_and_roadmap_picks_lean():
+    from helpers.report.roadmap import decision_reason
+
+    register, cases, params = _staged_inputs()
+    staged = cases["FL"]["staged"]
+    assert staged["value"] == pytest.approx(staged["lean_npv"] + staged["follow_up_value"])
+    # information never hurts: deciding F later with its benefit known beats deciding blind
+    assert staged["follow_up_value"] >= max(staged["full_npv_delayed"], 0.0)
+    assert staged["value"] > max(cases["F"]["npv"]["mean"], 0.0)
+    assert cases["F"]["recommendation"]["action"] == "lean_first"
+    assert cases["FL"]["recommendation"]["action"] == "fund"
+    doc = select_portfolio(register, cases, params, describe_decision=decision_reason)
+    assert doc["selected"] == ["FL"]
+    lean, full = doc["initiatives"]["FL"], doc["initiatives"]["F"]
+    assert lean["value"] == pytest.approx(staged["value"])  # the case's number, not E[NPV_L]
+    assert lean["decision"] == "fund_lean_first"
+    assert full["decision"] == "leave_out"
+    assert full["decision_basis"]["agrees"] and lean["decision_basis"]["agrees"]
+    assert "FL goes first" in full["decision_reason"]
+    assert "from deciding F next with what it measures" in lean["decision_reason"]
+
+
+def test_dependency_forces_the_full_initiative_and_both_say_so():
+    from helpers.report.roadmap import decision_reason
+
+    needs_full = _staged_row(
+        "X",
+        depends_on=["F"],
+        category="web",
+        benefit_low=900_000.0,
+        benefit_high=1_100_000.0,
+        cost_low=10_000.0,
+        cost_high=20_000.0,
+    )
+    register, cases, params = _staged_inputs([needs_full])
+    assert cases["F"]["recommendation"]["action"] == "lean_first"
+    doc = select_portfolio(register, cases, params, describe_decision=decision_reason)
+    assert set(doc["selected"]) == {"F", "X"}
+    full, lean = doc["initiatives"]["F"], doc["initiatives"]["FL"]
+    assert full["decision"] == "fund"
+    assert full["decision_basis"] == {
+        "code": "fund",
+        "agrees": False,
+        "constraint": "dependency",
+        "dependents": ["X"],
+    }
+    assert "Its case recommends: run the lean version first" in full["decision_reason"]
+    assert "X depend on it, so it is funded in full now" in full["decision_reason"]
+    assert lean["decision"] == "leave_out"
+    assert lean["decision_basis"]["constraint"] == "dependency"
+    assert "X depend on F, so F is funded in full instead" in lean["decision_reason"]
+
+
+def test_staged_value_bins_on_the_inputs_the_lean_version_informs():
+    from helpers import business_case as bc
+
+    params = _staged_params()
+    full = bc.simulate_case(_staged_row("F", cost_low=50_000.0, cost_high=600_000.0), params)
+    lean_row = _staged_row("FL", variant_of="F", duration_low=2.0, duration_high=4.0)
+    on_benefit = bc.staged_value(full, bc.simulate_case(lean_row, params))
+    on_both = bc.staged_value(
+        full, bc.simulate_case({**lean_row, "informs": ["benefit", "cost"]}, params)
+    )
+    assert on_benefit["informs"] == ["benefit"]
+    assert on_both["informs"] == ["benefit", "cost"]
+    # knowing the cost as well is worth more (the cost range is wide here)
+    assert on_both["follow_up_value"] > on_benefit["follow_up_value"]
+    with pytest.raises(InputError, match="informs names speed; valid are benefit"):
+        bc.simulate_case({**lean_row, "informs": ["speed"]}, params)
+
+
+def test_validate_initiatives_reads_informs_and_names_a_bad_input():
+    from helpers.registers import validate_initiatives
+
+    frame = pd.DataFrame([_staged_row("F"), _staged_row("FL", variant_of="F")])
+    frame = frame.drop(columns=["depends_on", "informs"]).assign(
+        variant_of=["", "F"], informs=["", "Benefit; cost"]
+    )
+    out = validate_initiatives(frame)
+    assert list(out["informs"]) == [[], ["benefit", "cost"]]
+    frame.loc[1, "informs"] = "benefit;reach"
+    with pytest.raises(InputError, match=r"row 3, id FL, column informs: informs names 'reach'"):
+        validate_initiatives(frame)

@@ -103,7 +103,10 @@ def load_cases(
         for initiative_id in to_compute:
             try:
                 simulation = business_case.simulate_case(
-                    initiative_row(inputs, initiative_id), inputs.params, calibration_doc
+                    initiative_row(inputs, initiative_id),
+                    inputs.params,
+                    calibration_doc,
+                    related=business_case.find_related(inputs.initiatives, initiative_id),
                 )
                 cases[initiative_id] = business_case.summarise_case(simulation)
             except PlaybookError:

@@ -28,7 +28,11 @@ Scores:
   initiative has.
 
 The selection value of each method (``selection_values``): ``expected_npv``
-is money; the other methods use the score itself, except
+is money, and for a lean variant whose case carries a ``staged`` block it is
+the staged value (``business_case.staged_value``: its own expected NPV plus
+the follow-up decision on the full initiative made with what it measures), so
+the case's "lean first" and the roadmap use the same number; the other
+methods use the score itself, except
 ``profitability_index``, whose value is PI - 1 (net return per unit of cost)
 so that loss-makers have negative value and are never chosen for their own
 sake.
@@ -158,6 +162,8 @@ _ROW_COLUMNS = [
     "effort_missing",
     "duration_weeks",
     "cost_of_delay",
+    "staged_value",
+    "follow_up_value",
 ]
 
 
@@ -222,6 +228,8 @@ def _score_one(
         "effort_missing": bool(math.isnan(effort)),
         "duration_weeks": duration,
         "cost_of_delay": cost_of_delay,
+        "staged_value": case_number(case, "staged", "value"),
+        "follow_up_value": case_number(case, "staged", "follow_up_value"),
     }
 
 
@@ -274,12 +282,15 @@ def weighted_scores(scores: pd.DataFrame, weights: Mapping[str, float]) -> pd.Se
 def selection_values(scores: pd.DataFrame, method: str) -> pd.Series:
     """The value selection maximises, per initiative, for a scoring method.
 
-    ``expected_npv``: money. ``profitability_index``: PI - 1. ``rice``,
+    ``expected_npv``: money (a lean variant's staged value when its case has
+    one). ``profitability_index``: PI - 1. ``rice``,
     ``wsjf``, ``weighted``: the score itself. A missing score counts as 0 (no
     value claimed).
     """
     if method == "expected_npv":
         values = scores["expected_npv"]
+        if "staged_value" in scores:
+            values = scores["staged_value"].where(scores["staged_value"].notna(), values)
     elif method == "profitability_index":
         values = scores["profitability_index"] - 1.0
     elif method == "weighted":

@@ -47,7 +47,7 @@ import contextlib
 import math
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from helpers.decisions import decide
 from helpers.errors import ComputationError, InputError, Problem
 from helpers.fmt import fmt_level, fmt_money
 from helpers.params import SCORING_METHODS, Params
@@ -559,6 +560,7 @@ def select_portfolio(
     explain: bool = True,
     frontier: bool = True,
     simulations: int | None = None,
+    describe_decision: Callable[[Mapping[str, Any], Mapping[str, Any]], str] | None = None,
 ) -> dict[str, Any]:
     """The ``select`` JSON document (DESIGN.md §6) for a quarter's initiatives.
 
@@ -566,7 +568,10 @@ def select_portfolio(
     case document, for the in-scope initiatives that have one; in-scope
     initiatives without a case are listed in ``missing`` and not chosen.
     ``budget`` (currency), ``capacity`` (IT person-weeks), ``method`` and
-    ``weights`` override params. Raises InputError (exit 2) naming the conflict when
+    ``weights`` override params. ``describe_decision`` (the report layer's
+    ``report.roadmap.decision_reason``) turns each initiative's entry and the
+    document into ``decision_reason``; without it there are no words, only
+    ``decision`` and ``decision_basis``. Raises InputError (exit 2) naming the conflict when
     the must-dos and committed work cannot all fit.
     """
     budget = float(params.budget if budget is None else budget)
@@ -690,9 +695,16 @@ def select_portfolio(
         }
         if not entry["selected"] and initiative_id in reasons:
             entry["reason_code"], entry["reason"] = reasons[initiative_id]
+        entry["staged_value"] = _finite_or_none(row["staged_value"])
+        entry["follow_up_value"] = _finite_or_none(row["follow_up_value"])
+        recommendation = usable[initiative_id].get("recommendation")
+        entry["case_action"] = (
+            recommendation.get("action") if isinstance(recommendation, Mapping) else None
+        )
         items[initiative_id] = entry
+    decide(model.ids, model.depends, x, items)
 
-    return {
+    document = {
         "quarter": params.quarter,
         "currency": params.currency,
         "method": method,
@@ -731,6 +743,15 @@ def select_portfolio(
         "missing": missing_ids,
         "notes": notes,
     }
+    if describe_decision is not None:
+        for entry in items.values():
+            entry["decision_reason"] = describe_decision(entry, document)
+    return document
+
+
+def _finite_or_none(value: Any) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def status_map(initiatives: pd.DataFrame) -> dict[str, str]:

@@ -173,7 +173,7 @@ def test_format_selection_is_plain_text_for_the_terminal(portfolio):
     text = format_selection(doc)
     assert text.startswith("Roadmap 2026Q4: method expected_npv, budget $100 at P80")
     assert "\\" not in text
-    assert "  AL " in text and "leave out: its variant A was chosen instead" in text
+    assert "  AL " in text and "Leave out: its variant A was chosen instead" in text
     assert "Missing business cases: F" in text
 
 

@@ -59,17 +59,24 @@ def describe_recommendation(case: Case) -> str:
     if reason == "lean_first":
         return (
             f"Run the lean version {escape_text(rec['lean_id'])} first: the full initiative "
-            f"has {figures}; knowing its outcome is worth up to {money(rec['evpi'])}, more "
-            f"than the {money(rec['lean_cost'])} that testing first costs (what the lean "
-            "version loses plus the value lost while the full one waits)."
+            f"has {figures}; run first, the lean version is worth {money(rec['lean_value'])} "
+            f"(its own expected NPV plus {money(rec['follow_up_value'])} from deciding the "
+            "full initiative next with what it measures), more than funding the full one now."
         )
     if reason == "lean_of_risky_full":
         return (
-            f"Fund this lean version first: the full initiative {escape_text(rec['full_id'])} "
-            f"has a {fmt_pct(rec['full_prob_loss'])} chance of a loss, and knowing its "
-            f"outcome is worth up to {money(rec['full_evpi'])}, more than the "
-            f"{money(rec['lean_cost'])} that testing first costs. On its own this version "
-            f"has {figures}."
+            f"Fund this lean version first: run first it is worth {money(rec['lean_value'])} "
+            f"(its own expected NPV plus {money(rec['follow_up_value'])} from deciding "
+            f"{escape_text(rec['full_id'])} next with what it measures), more than "
+            f"{escape_text(rec['full_id'])} funded now ({money(rec['full_npv'])}). On its own "
+            f"this version has {figures}."
+        )
+    if reason == "full_better":
+        return (
+            f"Don't fund this lean version: fund {escape_text(rec['full_id'])} directly "
+            f"(expected NPV {money(rec['full_npv'])}, a must-do or worth more than the "
+            f"{money(rec['lean_value'])} this version is worth run first). On its own this "
+            f"version has {figures}."
         )
     if reason == "clear_case":
         return f"Fund: {figures}."
@@ -210,21 +217,27 @@ def describe_variants(case: Case) -> str:
     full_id = escape_text(full["id"])
     if case["variant_of"]:
         own = next(row for row in rows if row["id"] == case["id"])
-        cost, evpi = own["test_cost"], full["evpi"]
-        verdict = "worth it" if evpi > cost else "not worth it on these numbers"
+        staged, now = own["staged_value"], full["expected_npv"]
+        verdict = "worth it" if staged > max(now, 0.0) else "not worth it on these numbers"
         return (
-            f"{ident} is the lean version of {full_id}. Testing with it first costs "
-            f"{money(cost)} (its own expected loss plus the value lost while {full_id} "
-            f"waits) against information worth up to {money(evpi)} on {full_id}: {verdict}."
+            f"{ident} is the lean version of {full_id}. Run first, it is worth "
+            f"{money(staged)}: its own expected NPV plus {money(own['follow_up_value'])} from "
+            f"deciding {full_id} next with what it measures, against {money(now)} for "
+            f"{full_id} funded now: {verdict}."
         )
-    best = min((row for row in rows if row["role"] == "lean"), key=lambda row: row["test_cost"])
-    cost, evpi = best["test_cost"], case["evpi"]
-    verdict = "worth running first" if evpi > cost else "not worth running first on these numbers"
+    best = max((row for row in rows if row["role"] == "lean"), key=lambda row: row["staged_value"])
+    staged, now = best["staged_value"], case["npv"]["mean"]
+    verdict = (
+        "worth running first"
+        if staged > max(now, 0.0)
+        else "not worth running first on these numbers"
+    )
     return (
         f"The lean version {escape_text(best['id'])} has expected NPV "
         f"{money(best['expected_npv'])} and a {fmt_pct(best['prob_loss'])} chance of a loss. "
-        f"Testing with it first costs {money(cost)} against information worth up to "
-        f"{money(evpi)} on {ident}: {verdict}."
+        f"Run first, it is worth {money(staged)} (plus {money(best['follow_up_value'])} from "
+        f"deciding {ident} next with what it measures) against {money(now)} for {ident} "
+        f"funded now: {verdict}."
     )
 
 
@@ -391,11 +404,13 @@ def describe_method(case: Case) -> str:
         f"simulations into {case['evppi_bins']} equal-probability bins of that input. The "
         "tornado shows NPV with one input at its P10 and P90 and the others at their medians.",
         "- **Recommendation rules** (constants in `helpers.business_case`): a must-do is "
-        "funded; a chance of a loss of "
-        f"{fmt_pct(rec['material_loss_probability'])} or more is material; the lean version "
-        "goes first when the full initiative's risk is material and its EVPI exceeds the "
-        "cost of testing first (the lean version's expected loss plus the full one's cost of "
-        "delay while it waits); otherwise fund when the expected NPV is positive and the "
+        "funded; the lean version goes first when its staged value (its own expected NPV "
+        "plus the value of deciding the full initiative next, delayed by the lean version's "
+        "median delivery time, with the inputs the lean version measures known) exceeds the "
+        "full initiative's expected NPV and 0; the roadmap values lean versions the same "
+        "way; a chance of a loss of "
+        f"{fmt_pct(rec['material_loss_probability'])} or more is material; otherwise fund "
+        "when the expected NPV is positive and the "
         "risk not material; gather information on the input with the largest EVPPI when "
         f"that is worth at least {fmt_pct(rec['information_share_of_cost'])} of the "
         "expected cost; else fund if the expected NPV is positive, and don't fund if not.",

@@ -108,3 +108,21 @@ def wsjf_label(wsjf: float | None, worth_doing_now: bool = True) -> str:
     if wsjf is None or wsjf != wsjf:
         return "–"
     return f"{wsjf:,.0f}"
+
+
+# one decision per initiative (``selection.DECISIONS``), as the roadmap, the quarter page and
+# ``playbook select`` say it
+DECISION_LABELS = {
+    "fund": "Fund",
+    "fund_lean_first": "Fund the lean version first",
+    "must_do": "Fund (must-do or committed)",
+    "leave_out": "Leave out",
+}
+
+
+def decision_label(decision: str | None) -> str:
+    """A roadmap decision as a table label: ``fund_lean_first`` -> ``Fund the lean version
+    first``; none as ``–``."""
+    if not decision:
+        return "–"
+    return DECISION_LABELS.get(decision, decision.replace("_", " "))

@@ -19,7 +19,14 @@ import pandas as pd
 from helpers.errors import ComputationError, InputError
 from helpers.fmt import fmt_money, fmt_pct, fmt_worth
 from helpers.params import SCORING_METHODS, Params
-from helpers.report.labels import REASON_LABELS, level_label, method_label, wsjf_label
+from helpers.report.labels import (
+    REASON_LABELS,
+    decision_label,
+    level_label,
+    method_label,
+    recommendation_label,
+    wsjf_label,
+)
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
 from helpers.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
@@ -130,9 +137,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     rows = []
     for rank, initiative_id in enumerate(ranked, start=1):
         entry = items[initiative_id]
-        decision = "fund" if entry["selected"] else "leave out"
-        if entry["selected"] and entry["forced"]:
-            decision = "fund (committed)"
+        decision = decision_label(entry.get("decision"))
         rows.append(
             {
                 "rank": rank,
@@ -548,6 +553,86 @@ def what_if_selection(
 # The command line
 
 
+def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    """Why the roadmap decided what it did for one initiative, in plain words.
+
+    ``entry`` is ``document["initiatives"][id]`` with ``decision`` and
+    ``decision_basis`` (``selection.decide``). Where the case's own recommendation
+    differs, a second sentence names the constraint or comparison that made the
+    difference. Passed to ``select_portfolio(describe_decision=...)`` so the
+    document's ``decision_reason`` and every page say it the same way.
+    """
+    basis = entry.get("decision_basis") or {}
+    code = basis.get("code")
+    items = document["initiatives"]
+    method = method_label(document["method"])
+    value = _worth(entry["value"], document)
+    if code == "must_do":
+        text = "It is a must-do, so it goes ahead whatever its return."
+    elif code == "committed":
+        text = "It is committed work (approved or in progress), so it goes ahead."
+    elif code == "lean_first":
+        full_id = basis.get("full_id", "")
+        full = items.get(full_id)
+        against = (
+            f", more than {full_id} funded now ({_worth(full['value'], document)})"
+            if full is not None
+            else ""
+        )
+        text = (
+            f"Worth {value} run first: its own expected NPV "
+            f"{fmt_money(entry['expected_npv'], document['currency'])} plus "
+            f"{fmt_money(entry.get('follow_up_value'), document['currency'])} from deciding "
+            f"{full_id} next with what it measures{against}."
+        )
+    elif code == "fund":
+        text = f"It adds {value} ({method}) and fits the budget and IT capacity."
+    elif code == "lean_first_chosen":
+        lean_id = basis.get("lean_id", "")
+        text = (
+            f"Its lean version {lean_id} goes first; it is decided next, with what "
+            f"{lean_id} measures."
+        )
+    elif entry.get("reason"):
+        text = f"{entry['reason'][0].upper()}{entry['reason'][1:]}."
+    else:
+        text = "Left out: a better plan within the budget and IT capacity does without it."
+    if basis.get("agrees", True) or not entry.get("case_action"):
+        return text
+    case_says = recommendation_label(entry["case_action"]).lower()
+    return f"{text} Its case recommends: {case_says}; the roadmap differs because " + (
+        f"{_constraint_words(basis, entry, document)}."
+    )
+
+
+def _constraint_words(
+    basis: Mapping[str, Any], entry: Mapping[str, Any], document: Mapping[str, Any]
+) -> str:
+    """The constraint or comparison behind a roadmap decision that differs from the case."""
+    constraint = basis.get("constraint")
+    dependents = ", ".join(basis.get("dependents") or [])
+    instead = basis.get("chosen_instead")
+    if constraint == "must_do":
+        return "it is a must-do"
+    if constraint == "committed":
+        return "it is committed work"
+    if constraint == "dependency" and instead:
+        return f"{dependents} depend on {instead}, so {instead} is funded in full instead"
+    if constraint == "dependency" and dependents:
+        return f"{dependents} depend on it, so it is funded in full now"
+    if constraint == "variant" and instead:
+        return (
+            f"{instead} was chosen instead: with the budget and IT capacity, the plan is worth "
+            "more with it (at most one of an initiative and its variants)"
+        )
+    if constraint in REASON_LABELS and entry.get("reason"):
+        return entry["reason"]
+    return (
+        f"on the roadmap's comparison it adds {_worth(entry['value'], document)} "
+        f"({method_label(document['method'])}) within the budget and IT capacity"
+    )
+
+
 def format_selection(document: Mapping[str, Any]) -> str:
     """The selection as plain text for a terminal: the headline, then one line per initiative."""
     currency = document["currency"]
@@ -573,9 +658,11 @@ def format_selection(document: Mapping[str, Any]) -> str:
     ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
     for initiative_id in ranked:
         entry = items[initiative_id]
-        decision = "fund" if entry["selected"] else f"leave out: {entry.get('reason', '')}"
-        if entry["selected"] and entry["forced"]:
-            decision = "fund (must-do or committed)"
+        decision = decision_label(entry.get("decision"))
+        if entry.get("decision_reason"):
+            decision = f"{decision}. {entry['decision_reason']}"
+        elif not entry["selected"]:
+            decision = f"{decision}: {entry.get('reason', '')}"
         lines.append(
             f"  {initiative_id:<{width}}  {_worth(entry['value'], document):>10}  "
             f"{fmt_money(entry['cost'], currency):>10}  {entry['effort']:>6.0f}  {decision}"
