@@ -567,3 +567,114 @@ def test_validate_initiatives_reads_informs_and_names_a_bad_input():
     frame.loc[1, "informs"] = "benefit;reach"
     with pytest.raises(InputError, match=r"row 3, id FL, column informs: informs names 'reach'"):
         validate_initiatives(frame)
+
+
+# ---------------------------------------------------------------------------
+# Budget confidence for the whole plan
+
+
+def _many(n=12, seed=3):
+    rng = np.random.default_rng(seed)
+    rows = [(f"I{k:02d}", "proposed", [], None, False) for k in range(n)]
+    cases = {
+        f"I{k:02d}": make_case(
+            f"I{k:02d}", float(rng.uniform(5, 60)), float(rng.uniform(10, 40)), effort=1.0
+        )
+        for k in range(n)
+    }
+    return make_register(rows), cases
+
+
+@pytest.mark.parametrize("confidence", [0.7, 0.8, 0.9])
+def test_whole_plan_meets_the_budget_confidence_and_beats_per_initiative(confidence):
+    register, cases = _many()
+    params = PARAMS.model_copy(
+        update={"simulations": 4000, "budget": 150.0, "budget_confidence": confidence}
+    )
+    whole = select_portfolio(register, cases, params, explain=False, frontier=False)
+    old = select_portfolio(
+        register,
+        cases,
+        params.model_copy(update={"budget_rule": "per_initiative"}),
+        explain=False,
+        frontier=False,
+    )
+    error = 3 * math.sqrt(confidence * (1 - confidence) / params.simulations)
+    assert whole["budget_rule"] == "whole_plan"
+    assert whole["prob_over_budget"] <= 1 - confidence + error
+    # independent costs: the older rule funds no more value at the same confidence
+    assert old["expected_value"] <= whole["expected_value"] + 1e-9
+    assert whole["planning_quantile"] <= confidence
+    # the plan's cost at the confidence is within the budget (it is the simulated quantile)
+    assert whole["cost_at_confidence"] <= params.budget
+    assert old["planning_quantile"] == confidence
+    chosen = old["selected"]
+    summed = sum(old["initiatives"][i]["cost"] for i in chosen)
+    assert old["cost_at_confidence"] == pytest.approx(summed)
+
+
+def test_per_initiative_rule_leaves_hidden_contingency():
+    register, cases = _many()
+    params = PARAMS.model_copy(
+        update={"simulations": 4000, "budget": 150.0, "budget_rule": "per_initiative"}
+    )
+    old = select_portfolio(register, cases, params, explain=False, frontier=False)
+    # summed P80s: the plan overruns far less often than 20% (the label is not true)
+    assert old["prob_over_budget"] < 0.2 - 3 * math.sqrt(0.16 / params.simulations)
+
+
+def test_solver_costs_are_exact_quantiles_of_the_calibrated_range():
+    from helpers.portfolio_risk import CostQuantiles
+    from helpers.ranges import range_quantile
+
+    case = make_case("A", 10.0, 100.0)
+    cost = case["inputs"]["calibrated"]["cost"]
+    exact = range_quantile(cost["low"], cost["likely"], cost["high"], 0.8, confidence=0.9)
+    assert CostQuantiles([case], 0.9).at(0.8)[0] == pytest.approx(exact, rel=1e-12)
+    # without a range, the case's own quantiles (interpolated)
+    bare = {**case, "inputs": {}}
+    assert CostQuantiles([bare], 0.9).at(0.8)[0] == pytest.approx(100.0)
+
+
+def test_budget_rule_must_be_a_known_rule():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="whole_plan"):
+        PARAMS.model_validate({**PARAMS.model_dump(), "budget_rule": "sum"})
+
+
+def test_common_overrun_share_moves_costs_together_and_0_keeps_independent_draws():
+    from helpers.portfolio_risk import cost_draws, draw_cost
+
+    cases = [make_case(f"I{k}", 1.0, 100.0) for k in range(6)]
+    independent = cost_draws(cases, np.random.default_rng(4), 20_000, 0.9)
+    rng = np.random.default_rng(4)
+    today = np.vstack([draw_cost(case, rng, 20_000, 0.9) for case in cases])
+    np.testing.assert_array_equal(independent, today)  # all 0: today's draws exactly
+    together = cost_draws(cases, np.random.default_rng(4), 20_000, 0.9, common_share=0.5)
+    ranks = np.argsort(np.argsort(together, axis=1), axis=1)
+    rank_corr = np.corrcoef(ranks)[0, 1]
+    # Spearman of a Gaussian copula with correlation 0.5: (6/pi) asin(0.25) = 0.483
+    assert rank_corr == pytest.approx(6 / math.pi * math.asin(0.25), abs=0.03)
+    # each initiative's own distribution is unchanged (same P80)
+    assert np.quantile(together[0], 0.8) == pytest.approx(np.quantile(today[0], 0.8), rel=0.03)
+    # the total's tail is fatter when overruns move together
+    assert np.quantile(together.sum(0), 0.9) > np.quantile(today.sum(0), 0.9)
+
+
+def test_select_portfolio_states_the_correlation_used():
+    register, cases = _many()
+    params = PARAMS.model_copy(
+        update={
+            "simulations": 2000,
+            "budget": 150.0,
+            "correlation": PARAMS.correlation.model_copy(update={"common_overrun_share": 0.4}),
+        }
+    )
+    doc = select_portfolio(register, cases, params, explain=False, frontier=False)
+    assert doc["correlation"] == {"common_overrun_share": 0.4, "source": "params"}
+    error = 3 * math.sqrt(0.16 / params.simulations)
+    assert doc["prob_over_budget"] <= 0.2 + error
+    from helpers.report.roadmap import describe_method
+
+    assert "40% of each initiative's overrun variance is common" in describe_method(doc)

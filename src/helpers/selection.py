@@ -11,10 +11,24 @@ An exact integer program (``scipy.optimize.milp``, HiGHS, zero optimality gap):
                 x_i = 0          where a prerequisite was rejected, is not in the
                                  register, or has no business case
 
-Costs are the calibrated delivery cost at ``budget_confidence`` (P80 by
-default); effort is planned at the same confidence (a plan on P80 money and P50
-people would be inconsistent). An initiative with no effort in the register
-uses 0 (noted). A prerequisite that is done counts as satisfied.
+Budget rule (``params.budget_rule``). ``whole_plan`` (default): the chosen plan's
+total cost stays within the budget with probability at least
+``budget_confidence``, checked by joint simulation of the initiatives' calibrated
+costs. Method: each initiative's cost is planned at its exact quantile q (the
+fitted calibrated range, no sampling error), the program is solved, and the plan's
+P(total cost <= budget) is simulated; q is bisected and the most valuable plan
+that meets the confidence is kept (``portfolio_risk.choose_at_confidence``). The
+guarantee: the reported plan meets the confidence on the simulation (Monte Carlo
+error about sqrt(p(1-p)/simulations), 0.6 points at 5,000 draws and p = 0.2), and
+is worth at least the per-initiative plan whenever that plan meets it; it is the
+best plan of the q-family, not proven optimal over every plan. ``per_initiative``
+keeps the older rule: each cost at ``budget_confidence`` (exact quantile) and their
+sum within budget, which leaves hidden contingency (independent costs: the plan
+then stays within budget more often than the label says). Effort is planned at
+``budget_confidence`` per initiative (a plan on P80 money and P50 people would be
+inconsistent). Must-dos are checked at ``budget_confidence`` per initiative.
+An initiative with no effort in the register uses 0 (noted). A prerequisite that
+is done counts as satisfied.
 
 Ties in value go to the cheaper plan: a second solve minimises cost among the
 plans of optimal value. Items are ordered by id, so row order never matters.
@@ -27,6 +41,9 @@ Around the choice:
   draws, each from its calibrated cost range: ``ranges.sample_range``, seeded
   from params.seed); the share of draws whose total exceeds the budget.
   Independence understates the tail when overruns move together.
+  ``cost_at_confidence``: the plan's total cost at ``budget_confidence`` from
+  those draws (whole_plan), or the sum of per-initiative quantiles
+  (per_initiative); ``planning_quantile``: the q each cost was planned at.
 - ``frontier``: the best value at 16 budgets from 0.5x to 2x the budget
   (steps of 0.1x), each an exact solve with the same constraints.
 - ``prob_top_k``: each initiative's NPV is redrawn from its case's quantiles
@@ -60,7 +77,7 @@ from helpers.decisions import decide
 from helpers.errors import ComputationError, InputError, Problem
 from helpers.fmt import fmt_level, fmt_money
 from helpers.params import SCORING_METHODS, Params
-from helpers.portfolio_risk import prob_top_k, simulate_total_cost
+from helpers.portfolio_risk import choose_plan, prob_top_k
 from helpers.registers import IN_SCOPE
 from helpers.scoring import (
     case_number,
@@ -630,23 +647,24 @@ def select_portfolio(
     )
 
     status_of = status_map(initiatives)
-    x = solve_model(model)
-    if x is None:  # check_forced makes this unreachable; keep the message honest if not
-        raise ComputationError("no plan satisfies the must-dos, budget and capacity together")
-    chosen = [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5]
-
-    rng = np.random.default_rng(params.seed)
-    total_cost = simulate_total_cost(
-        [usable[i] for i in chosen], rng, simulations, params.estimate_confidence
+    x, model, planning_quantile, total_cost = choose_plan(
+        model, usable, params, simulations, solve_model
     )
+    chosen = [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5]
     prob_over = float(np.mean(total_cost > budget)) if len(chosen) else 0.0
+    if params.budget_rule == "whole_plan" and len(chosen):
+        cost_at_confidence = float(np.quantile(total_cost, level))
+    else:
+        cost_at_confidence = float(model.cost @ x) if len(x) else 0.0
     top_k = min(params.scoring.top_k, len(model.ids)) if model.ids else 0
     prob_top = prob_top_k(
         model.ids, usable, top_k, np.random.default_rng(params.seed + 1), simulations
     )
 
     reasons = (
-        explain_left_out(model, x, currency=params.currency, method=method, level=level)
+        explain_left_out(
+            model, x, currency=params.currency, method=method, level=round(planning_quantile, 2)
+        )
         if explain
         else {}
     )
@@ -715,7 +733,13 @@ def select_portfolio(
         "selected": chosen,
         "expected_value": float(model.value @ x) if len(x) else 0.0,
         "expected_npv": float(scores["expected_npv"].reindex(chosen).sum()),
-        "cost_at_confidence": float(model.cost @ x) if len(x) else 0.0,
+        "cost_at_confidence": cost_at_confidence,
+        "budget_rule": params.budget_rule,
+        "correlation": {
+            "common_overrun_share": params.correlation.common_overrun_share,
+            "source": "params",
+        },
+        "planning_quantile": planning_quantile,
         "cost_p50": float(np.quantile(total_cost, 0.5)) if len(chosen) else 0.0,
         "cost_quantiles": _quantiles(total_cost) if len(chosen) else {},
         "prob_over_budget": prob_over,

@@ -126,3 +126,16 @@ def decision_label(decision: str | None) -> str:
     if not decision:
         return "–"
     return DECISION_LABELS.get(decision, decision.replace("_", " "))
+
+
+# the whole plan's budget risk (``select``'s ``prob_over_budget`` and ``cost_at_confidence``)
+PROB_OVER_BUDGET_LABEL = "chance the plan overruns the budget"
+
+
+def cost_at_confidence_label(level: float, budget_rule: str = "whole_plan") -> str:
+    """How ``cost_at_confidence`` is named: the plan's total cost at the budget confidence
+    (whole_plan: from the joint simulation; per_initiative: each initiative's quantile,
+    summed)."""
+    if budget_rule == "per_initiative":
+        return f"sum of each initiative's cost at {level_label(level)}"
+    return f"plan cost at {level_label(level)} ({sure_label(level)} the plan costs no more)"

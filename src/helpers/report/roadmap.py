@@ -20,7 +20,9 @@ from helpers.errors import ComputationError, InputError
 from helpers.fmt import fmt_money, fmt_pct, fmt_worth
 from helpers.params import SCORING_METHODS, Params
 from helpers.report.labels import (
+    PROB_OVER_BUDGET_LABEL,
     REASON_LABELS,
+    cost_at_confidence_label,
     decision_label,
     level_label,
     method_label,
@@ -40,6 +42,16 @@ def _worth(value: float | None, document: Mapping[str, Any]) -> str:
 
 def _level_label(document: Mapping[str, Any]) -> str:
     return level_label(document["budget_confidence"])
+
+
+def _rule(document: Mapping[str, Any]) -> str:
+    return document.get("budget_rule", "per_initiative")
+
+
+def _plan_level(document: Mapping[str, Any]) -> str:
+    """The quantile each initiative's cost was planned at (``planning_quantile``), e.g. P66."""
+    q = document.get("planning_quantile", document["budget_confidence"])
+    return level_label(round(float(q), 2))
 
 
 def _ids(ids: Iterable[str]) -> str:
@@ -91,10 +103,10 @@ def describe_summary(document: Mapping[str, Any]) -> str:
         )
         + ".",
         f"- Cost: **{fmt_money(document['cost_p50'], currency)} at P50** and "
-        f"**{fmt_money(document['cost_at_confidence'], currency)} at {level}** (each "
-        f"initiative's {level}, summed: what the budget is planned on), against a budget of "
-        f"{fmt_money(document['budget'], currency)}.",
-        f"- Chance the portfolio overruns the budget: **{fmt_pct(document['prob_over_budget'])}**.",
+        f"**{fmt_money(document['cost_at_confidence'], currency)}**, the "
+        f"{cost_at_confidence_label(document['budget_confidence'], _rule(document))}, "
+        f"against a budget of {fmt_money(document['budget'], currency)}.",
+        f"- {PROB_OVER_BUDGET_LABEL.capitalize()}: **{fmt_pct(document['prob_over_budget'])}**.",
         f"- IT effort: {document['effort_used']:,.0f} of {document['capacity']:,.0f} "
         f"person-weeks at {level}.",
     ]
@@ -132,7 +144,6 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     A pandas Styler (``.data`` is the DataFrame)."""
     currency = document["currency"]
     items = document["initiatives"]
-    level = _level_label(document)
     ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
     rows = []
     for rank, initiative_id in enumerate(ranked, start=1):
@@ -145,7 +156,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
                 "initiative": entry["name"],
                 "decision": decision,
                 "value": _worth(entry["value"], document),
-                f"cost {level}": fmt_money(entry["cost"], currency),
+                f"cost {_plan_level(document)}": fmt_money(entry["cost"], currency),
                 "IT person-weeks": f"{entry['effort']:,.0f}",
                 "P(loss)": fmt_pct(entry["prob_loss"]),
                 "profitability index": f"{entry['profitability_index']:.2f}",
@@ -446,17 +457,17 @@ def describe_method(document: Mapping[str, Any]) -> str:
   score itself is the value (profitability index minus 1, so that loss-makers count as negative).
   The weighted score averages criteria rescaled to 0–100 across this quarter's initiatives
   (chance of a loss inverted) with weights {weights}.
+- **Budget confidence**: {_budget_rule_text(document)}
 - **Exact choice**: an integer program (scipy `milp`, HiGHS, zero optimality gap): the sum of
-  costs at {level} within the budget, the sum of IT effort at {level} within capacity, every
-  prerequisite funded with its dependant (a prerequisite already done counts as met; one
-  rejected or without a case rules its dependants out), at most one of an initiative and its
-  lean variants, must-dos and approved or in-progress work always in. Among plans of equal value
+  costs at {_plan_level(document)} within the budget, the sum of IT effort at {level} within
+  capacity, every prerequisite funded with its dependant (a prerequisite already done counts as
+  met; one rejected or without a case rules its dependants out), at most one of an initiative and
+  its lean variants, must-dos and approved or in-progress work always in. Among plans of equal value
   the cheaper wins. An initiative with negative value is funded only when forced or as the
   prerequisite of something worth more.
 - **Costs** are the calibrated business cases' delivery costs (past actuals adjust each estimate
   when calibration is on). The chance of overrunning draws each chosen initiative's cost from its
-  calibrated range, independently, {document["simulations"]:,} times; costs that overrun together
-  would make it higher.
+  calibrated range, {document["simulations"]:,} times, {_correlation_text(document)}
 - **Frontier**: the same program at {budgets} the budget.
 - **Rank stability**: each NPV redrawn from its case's quantiles, independently; the share of
   draws in which it ranks in the top {document["top_k"]}.
@@ -633,6 +644,38 @@ def _constraint_words(
     )
 
 
+def _correlation_text(document: Mapping[str, Any]) -> str:
+    """How the cost draws move together, and where that came from."""
+    correlation = document.get("correlation") or {}
+    share = float(correlation.get("common_overrun_share") or 0.0)
+    if share <= 0:
+        return (
+            "independently (params `correlation.common_overrun_share` is 0); costs that "
+            "overrun together would make it higher."
+        )
+    return (
+        f"through a Gaussian copula in which {fmt_pct(share)} of each initiative's overrun "
+        f"variance is common to the quarter's initiatives (from {correlation.get('source')})."
+    )
+
+
+def _budget_rule_text(document: Mapping[str, Any]) -> str:
+    level = _level_label(document)
+    if _rule(document) == "per_initiative":
+        return (
+            f"each initiative's cost at {level}, summed, within the budget (params "
+            "`budget_rule: per_initiative`); the whole plan then stays within budget more often "
+            f"than {level} says."
+        )
+    return (
+        f"the whole plan's total cost stays within the budget with at least "
+        f"{fmt_pct(document['budget_confidence'])} chance, checked by joint simulation: each "
+        "initiative's cost is planned at one quantile (here "
+        f"{_plan_level(document)}, exact from its calibrated range), found by bisection as the "
+        "most valuable plan that meets the confidence."
+    )
+
+
 def format_selection(document: Mapping[str, Any]) -> str:
     """The selection as plain text for a terminal: the headline, then one line per initiative."""
     currency = document["currency"]
@@ -645,15 +688,17 @@ def format_selection(document: Mapping[str, Any]) -> str:
         f"Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}: "
         f"{', '.join(chosen) if chosen else 'none'}",
         f"Expected value {_worth(document['expected_value'], document)}; "
-        f"cost {fmt_money(document['cost_at_confidence'], currency)} at {level} "
+        f"{cost_at_confidence_label(document['budget_confidence'], _rule(document))} "
+        f"{fmt_money(document['cost_at_confidence'], currency)} "
         f"({fmt_money(document['cost_p50'], currency)} at P50); "
-        f"{fmt_pct(document['prob_over_budget'])} chance of overrunning the budget; "
+        f"{PROB_OVER_BUDGET_LABEL} {fmt_pct(document['prob_over_budget'])}; "
         f"{document['effort_used']:,.0f} of {document['capacity']:,.0f} person-weeks",
         "",
     ]
     items = document["initiatives"]
     width = max((len(i) for i in items), default=2)
-    header = f"  {'id':<{width}}  {'value':>10}  {'cost ' + level:>10}  {'effort':>6}  decision"
+    cost_head = "cost " + _plan_level(document)
+    header = f"  {'id':<{width}}  {'value':>10}  {cost_head:>10}  {'effort':>6}  decision"
     lines.append(header)
     ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
     for initiative_id in ranked:
