@@ -121,5 +121,5 @@ def test_select_text_labels_levels_from_budget_confidence(root, tmp_path):
         main, ["select", "2026Q4", "--budget", "2000000", "--root", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
-    assert "at P90" in result.output and "cost P90" in result.output
+    assert "at P90" in result.output and "plan cost at P90 (90% sure" in result.output
     assert "P80" not in result.output

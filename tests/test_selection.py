@@ -589,7 +589,12 @@ def _many(n=12, seed=3):
 def test_whole_plan_meets_the_budget_confidence_and_beats_per_initiative(confidence):
     register, cases = _many()
     params = PARAMS.model_copy(
-        update={"simulations": 4000, "budget": 150.0, "budget_confidence": confidence}
+        update={
+            "simulations": 4000,
+            "budget": 150.0,
+            "budget_confidence": confidence,
+            "budget_rule": "whole_plan",
+        }
     )
     whole = select_portfolio(register, cases, params, explain=False, frontier=False)
     old = select_portfolio(
@@ -634,6 +639,7 @@ def test_solver_costs_are_exact_quantiles_of_the_calibrated_range():
     # without a range, the case's own quantiles (interpolated)
     bare = {**case, "inputs": {}}
     assert CostQuantiles([bare], 0.9).at(0.8)[0] == pytest.approx(100.0)
+    assert CostQuantiles([case], 0.9).at(0.8)[0] == pytest.approx(100.0)  # consistent builder
 
 
 def test_budget_rule_must_be_a_known_rule():
@@ -668,6 +674,7 @@ def test_select_portfolio_states_the_correlation_used():
         update={
             "simulations": 2000,
             "budget": 150.0,
+            "budget_rule": "whole_plan",
             "correlation": PARAMS.correlation.model_copy(update={"common_overrun_share": 0.4}),
         }
     )

@@ -71,15 +71,15 @@ def decide(
             else:
                 basis["code"] = entry.get("reason_code") or "not_chosen"
         action = entry.get("case_action")
-        agrees = _agrees(action, decision, basis["code"])
-        basis["agrees"] = agrees
-        if not agrees and action:
+        agreed = agrees(action, decision, basis["code"])
+        basis["agrees"] = agreed
+        if not agreed and action:
             basis.update(_constraint(initiative_id, entry, decision, chosen_sibling, dependents))
         entry["decision"] = decision
         entry["decision_basis"] = basis
 
 
-def _agrees(action: str | None, decision: str, code: str) -> bool:
+def agrees(action: str | None, decision: str, code: str) -> bool:
     """Whether a case's recommended action says what the roadmap decided."""
     if action is None:
         return True

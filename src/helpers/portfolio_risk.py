@@ -37,7 +37,7 @@ class CostQuantiles:
         z = np.array([NormalDist().inv_cdf(float(q))])
         return np.array(
             [
-                float(transform_normals(fitted, z)[0])
+                float(f"{float(transform_normals(fitted, z)[0]):.12g}")  # drop float noise
                 if fitted is not None
                 else case_quantile(case, "cost", q)
                 for fitted, case in zip(self._fitted, self._cases, strict=True)

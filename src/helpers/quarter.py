@@ -135,6 +135,15 @@ def select_quarter(
     return document, cases
 
 
+def load_roadmap(artifacts_dir: str | Path | None) -> dict[str, Any] | None:
+    """The quarter's ``roadmap.json`` under ``artifacts_dir`` when it has been written, else
+    None (business cases usually run before the roadmap)."""
+    if not artifacts_dir:
+        return None
+    path = Path(artifacts_dir) / artifacts.ROADMAP
+    return artifacts.read_json(path) if path.exists() else None
+
+
 def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any] | None, str]:
     """The previous quarter's roadmap and where it came from.
 
@@ -170,6 +179,7 @@ __all__ = [
     "load_calibration",
     "load_cases",
     "load_previous_roadmap",
+    "load_roadmap",
     "previous_quarter",
     "previous_roadmap_path",
     "select_quarter",

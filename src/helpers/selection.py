@@ -77,7 +77,7 @@ from helpers.decisions import decide
 from helpers.errors import ComputationError, InputError, Problem
 from helpers.fmt import fmt_level, fmt_money
 from helpers.params import SCORING_METHODS, Params
-from helpers.portfolio_risk import choose_plan, prob_top_k
+from helpers.portfolio_risk import CostQuantiles, choose_plan, prob_top_k
 from helpers.registers import IN_SCOPE
 from helpers.scoring import (
     case_number,
@@ -638,6 +638,9 @@ def select_portfolio(
         )
         extra = " (committed work: its cost is not counted against the budget)" if committed else ""
         notes.append(f"{initiative_id} has no business case{extra}")
+    if model.ids:  # the solver's costs: exact quantiles of the calibrated ranges
+        quantiles = CostQuantiles([usable[i] for i in model.ids], params.estimate_confidence)
+        model.cost = quantiles.at(level)
     check_forced(
         model,
         currency=params.currency,

@@ -59,7 +59,7 @@ def test_describe_summary_names_funded_cost_risk_and_missing(portfolio):
     text = describe_summary(doc)
     assert text.startswith("**Fund 3 initiatives** (by expected NPV): A (name A)")
     assert "at P50" in text and "at P80" in text
-    assert "Chance the portfolio overruns the budget" in text
+    assert "Chance the plan overruns the budget" in text
     assert "**Missing business cases**: F" in text
 
 
@@ -189,3 +189,21 @@ def test_tables_have_stable_distinct_ids(portfolio):
     doc = select_portfolio(register, cases, PARAMS)
     assert fmt_ranked_table(doc).to_html() == fmt_ranked_table(doc).to_html()
     assert fmt_ranked_table(doc).uuid != fmt_left_out_table(doc).uuid
+
+
+def test_decisions_read_the_same_on_the_quarter_page_and_the_case_page(portfolio):
+    from helpers.report import case as case_report
+    from helpers.report import quarter as quarter_words
+    from helpers.report.roadmap import decision_reason
+
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS, describe_decision=decision_reason)
+    for initiative_id, entry in doc["initiatives"].items():
+        assert entry["decision"] in ("fund", "fund_lean_first", "must_do", "leave_out")
+        verdict = quarter_words.roadmap_verdict(doc, initiative_id)
+        assert verdict.endswith(entry["decision_reason"])
+    case = {"id": "AL", "recommendation": {"action": "fund"}}
+    text = case_report.describe_roadmap_decision(case, doc)
+    assert text.startswith("**Roadmap: leave out**, where this case recommends: fund.")
+    assert "Its variant A was chosen instead" in text
+    assert "has not been built yet" in case_report.describe_roadmap_decision(case, None)

@@ -20,13 +20,16 @@ from typing import Any
 import pandas as pd
 
 from helpers import business_case
+from helpers.decisions import agrees
 from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks, quantile_key
 from helpers.params import Params
 from helpers.report.labels import (
     ACTION_HEADLINES,
     PAYBACK_LABEL,
+    decision_label,
     input_label,
     level_label,
+    recommendation_label,
 )
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
@@ -96,6 +99,30 @@ def describe_recommendation(case: Case) -> str:
     raise ValueError(
         f"case {case['id']}: unknown recommendation reason {reason!r}; "
         "re-run the business case with this version of helpers"
+    )
+
+
+@returns_markdown
+def describe_roadmap_decision(case: Case, roadmap: Mapping[str, Any] | None) -> str:
+    """The roadmap's decision beside the case's own recommendation, and the reason where
+    they differ; says so when the roadmap has not been built yet (``roadmap`` None)."""
+    entry = ((roadmap or {}).get("initiatives") or {}).get(case["id"])
+    if not isinstance(entry, Mapping) or not entry.get("decision"):
+        return (
+            "The roadmap has not been built yet for this quarter; the quarter page shows its "
+            "decision beside this recommendation once it has."
+        )
+    own = recommendation_label(case["recommendation"]["action"]).lower()
+    decision = decision_label(entry["decision"])
+    basis = entry.get("decision_basis") or {}
+    reason = entry.get("decision_reason") or ""
+    if agrees(case["recommendation"]["action"], entry["decision"], basis.get("code", "")):
+        return (
+            f"**Roadmap: {decision.lower()}**, as this case recommends ({own}). "
+            f"{escape_text(reason)}"
+        )
+    return (
+        f"**Roadmap: {decision.lower()}**, where this case recommends: {own}. {escape_text(reason)}"
     )
 
 
