@@ -385,7 +385,7 @@ def test_business_case_notebook_markdown_has_no_unescaped_dollar(root, tmp_path,
         if "parameters" in cell.metadata.get("tags", []):
             namespace.update(parameters)
     markdown = [obj.data for obj in shown if isinstance(obj, IPython.display.Markdown)]
-    assert len(markdown) == 7, "the notebook shows seven Markdown outputs"
+    assert len(markdown) == 8, "the notebook shows eight Markdown outputs"
     assert any("$" in text for text in markdown), "the sample case has money in its words"
     for text in markdown:
         assert not BARE_DOLLAR.search(text), text
