@@ -36,7 +36,10 @@ def generate(n: int, seed: int = 7) -> tuple[pd.DataFrame, dict[str, dict]]:
             lean_id = f"{initiative_id}L"
             rows.append(_row(lean_id, "proposed", [], initiative_id, False))
             cases[lean_id] = _case(rng, lean_id, scale=0.35)
-    return pd.DataFrame(rows), cases
+    register = pd.DataFrame(rows)
+    # as validation leaves it: None (not NaN) where a row is no variant
+    register["variant_of"] = pd.Series([row["variant_of"] for row in rows], dtype=object)
+    return register, cases
 
 
 def _row(initiative_id, status, depends, variant_of, must_do):

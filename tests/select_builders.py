@@ -7,6 +7,7 @@ import it by name, as they do ``select_checks``).
 from __future__ import annotations
 
 import functools
+import math
 
 import pandas as pd
 
@@ -20,23 +21,36 @@ PARAMS = Params(
     budget=100.0,
     capacity=50.0,
     simulations=400,
+    budget_rule="per_initiative",  # the solver's exactness, on per-initiative costs
 )
+# a lognormal cost whose P80 is the case's cost: median = cost / exp(z80 * sigma)
+_SIGMA, _Z80, _Z90, _Z95 = 0.3, 0.8416212335729143, 1.2815515655446004, 1.6448536269514722
 
 
 def make_case(initiative_id, npv, cost, effort=5.0, *, prob_loss=0.2, cod=1.0, duration=4.0):
-    """A case document in the shape of business_case.summarise_case (cost is the P80)."""
+    """A case document in the shape of business_case.summarise_case (cost is the P80).
+
+    The calibrated cost range (low/high at the 90% interval, likely the median) is the
+    lognormal whose P80 is exactly ``cost``, so the case's quantiles and the exact
+    quantiles of its range agree.
+    """
+    median = cost / math.exp(_Z80 * _SIGMA)
+    low, high = median * math.exp(-_Z95 * _SIGMA), median * math.exp(_Z95 * _SIGMA)
     return {
         "id": initiative_id,
         "name": f"name {initiative_id}",
         "npv": {"mean": npv, "0.1": npv - 50, "0.5": npv, "0.9": npv + 50},
         "prob_loss": prob_loss,
-        "cost": {"mean": 0.9 * cost, "0.5": 0.8 * cost, "0.8": cost, "0.9": 1.1 * cost},
+        "cost": {
+            "mean": median * math.exp(_SIGMA**2 / 2),
+            "0.5": median,
+            "0.8": cost,
+            "0.9": median * math.exp(_Z90 * _SIGMA),
+        },
         "effort": {"mean": effort, "0.5": 0.8 * effort, "0.8": effort},
         "duration_weeks": {"mean": duration, "0.5": duration},
         "cost_of_delay": cod,
-        "inputs": {
-            "calibrated": {"cost": {"low": 0.5 * cost, "likely": 0.8 * cost, "high": 1.3 * cost}}
-        },
+        "inputs": {"calibrated": {"cost": {"low": low, "likely": median, "high": high}}},
     }
 
 

@@ -35,9 +35,28 @@ def test_select_json_has_the_stable_keys(document):
         assert key in document
     assert set(document["frontier"][0]) >= {"budget", "expected_value", "selected"}
     for entry in document["initiatives"].values():
-        assert {"value", "cost", "effort", "selected"} <= set(entry)
+        assert {"value", "cost", "effort", "selected", "decision", "decision_reason"} <= set(entry)
+        assert entry["decision"] in ("fund", "fund_lean_first", "must_do", "leave_out")
+        assert entry["decision_reason"]
         if not entry["selected"]:
             assert entry["reason"]
+
+
+def test_select_sample_lean_first_agrees_with_the_case(document):
+    """EML-01's case says run the lean EML-01P first; the roadmap now does the same."""
+    full, lean = document["initiatives"]["EML-01"], document["initiatives"]["EML-01P"]
+    assert full["case_action"] == "lean_first"
+    assert lean["decision"] == "fund_lean_first"
+    assert full["decision"] == "leave_out"
+    assert full["decision_basis"] == {
+        "code": "lean_first_chosen",
+        "lean_id": "EML-01P",
+        "agrees": True,
+    }
+    # the lean version is valued at its staged value, above its own expected NPV
+    assert lean["value"] == pytest.approx(lean["staged_value"])
+    assert lean["value"] > lean["expected_npv"]
+    assert "EML-01P goes first" in full["decision_reason"]
     assert 0.0 <= document["prob_over_budget"] <= 1.0
 
 
@@ -63,12 +82,12 @@ def test_select_text_names_what_is_funded(root):
     result = CliRunner().invoke(main, ["select", "2026Q4", "--root", str(root)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Roadmap 2026Q4: method expected_npv")
-    assert "Fund " in result.output and "leave out:" in result.output
+    assert "Fund " in result.output and "Leave out." in result.output
 
 
-def test_select_budget_below_must_dos_exits_1_naming_the_conflict(root):
+def test_select_budget_below_must_dos_exits_2_naming_the_conflict(root):
     result = CliRunner().invoke(main, ["select", "2026Q4", "--budget", "1000", "--root", str(root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "must-dos and committed work" in result.output
     assert "but the budget is $1k" in result.output
 
@@ -102,5 +121,5 @@ def test_select_text_labels_levels_from_budget_confidence(root, tmp_path):
         main, ["select", "2026Q4", "--budget", "2000000", "--root", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
-    assert "at P90" in result.output and "cost P90" in result.output
+    assert "at P90" in result.output and "plan cost at P90 (90% sure" in result.output
     assert "P80" not in result.output

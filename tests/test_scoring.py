@@ -135,3 +135,63 @@ def test_score_initiatives_profitability_index_uses_pv_cost(register, cases):
     cases["A"]["pv_cost"] = {"mean": 180.0}
     scores = score_initiatives(register, cases)
     assert scores.loc["A", "profitability_index"] == pytest.approx((100.0 + 180.0) / 180.0)
+
+
+def test_score_initiatives_loss_maker_has_no_cost_of_delay(register, cases):
+    scores = score_initiatives(register, cases)
+    b = scores.loc["B"]  # expected NPV -50 though the case says 1,000 a month of delay
+    assert b["wsjf"] == 0.0
+    assert bool(b["worth_doing_now"]) is False
+    assert bool(scores.loc["A", "worth_doing_now"]) is True
+
+
+def test_score_initiatives_roi_is_profitability_index_less_one(register, cases):
+    scores = score_initiatives(register, cases)
+    for initiative_id in scores.index:
+        row = scores.loc[initiative_id]
+        assert row["roi"] == pytest.approx(row["profitability_index"] - 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-1e6, 1e6).filter(lambda v: abs(v) > 1e-6),
+            st.floats(1.0, 1e6),
+            st.floats(0.0, 1e5),
+            st.floats(0.5, 50.0),
+        ),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_score_initiatives_roi_sign_and_wsjf_rank_are_honest(rows):
+    ids = [f"I{k}" for k in range(len(rows))]
+    register = pd.DataFrame({"id": ids, "name": ids})
+    cases = {
+        i: case(npv, cost, cod=cod, duration=duration)
+        for i, (npv, cost, cod, duration) in zip(ids, rows, strict=True)
+    }
+    scores = score_initiatives(register, cases)
+    assert (np.sign(scores["roi"]) == np.sign(scores["expected_npv"])).all()
+    ranked = scores.sort_values("wsjf", ascending=False, kind="stable")
+    positive = ranked["expected_npv"] > 0
+    # no loss-maker ranks strictly above an initiative that makes money
+    last_positive_wsjf = ranked.loc[positive, "wsjf"].min() if positive.any() else math.inf
+    assert (ranked.loc[~positive, "wsjf"] <= last_positive_wsjf).all()
+    assert (scores.loc[~positive, "wsjf"] == 0.0).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(-3.0, 3.0), st.integers(0, 10_000))
+def test_business_case_roi_sign_equals_expected_npv_sign(shift, seed):
+    from helpers import business_case as bc
+
+    rng = np.random.default_rng(seed)
+    pv_cost = rng.uniform(50.0, 150.0, 500)
+    # skewed NPVs: the mean of per-draw ratios can have the other sign than E[NPV]
+    npv = (rng.lognormal(0.0, 1.0, 500) - math.e**0.5 + shift) * pv_cost[::-1]
+    roi = bc.expected_roi(npv, pv_cost)
+    assert np.sign(roi) == np.sign(np.mean(npv))
+    assert roi == pytest.approx(np.mean(npv) / np.mean(pv_cost))
+    assert bc.expected_cost_of_delay(npv, np.full(500, 10.0)) == (10.0 if np.mean(npv) > 0 else 0.0)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from select_builders import PARAMS, make_case, make_register, portfolio_inputs
 from select_checks import breaks_nothing, brute_force_value
 
-from helpers.errors import ComputationError
+from helpers.errors import ComputationError, InputError
 from helpers.scoring import score_initiatives, selection_values
 from helpers.selection import (
     SelectionModel,
@@ -123,15 +124,16 @@ def test_select_portfolio_raises_when_must_dos_exceed_budget():
         [("A", "approved", [], None, False), ("B", "proposed", [], None, True)]
     )
     cases = {"A": make_case("A", 1.0, 70.0), "B": make_case("B", 1.0, 60.0)}
-    with pytest.raises(ComputationError, match=r"must-dos and committed work \(A, B\) need"):
+    with pytest.raises(InputError, match=r"must-dos and committed work \(A, B\) need") as info:
         select_portfolio(register, cases, PARAMS)
-    with pytest.raises(ComputationError, match="but the budget is"):
-        select_portfolio(register, cases, PARAMS)
+    assert info.value.exit_code == 2
+    assert "but the budget is" in str(info.value)
+    assert f"params/{PARAMS.quarter}.yaml, key budget:" in str(info.value)
 
 
 def test_select_portfolio_raises_when_must_dos_exceed_capacity():
     register = make_register([("A", "in_progress", [], None, False)])
-    with pytest.raises(ComputationError, match="IT person-weeks at P80 but capacity is 50"):
+    with pytest.raises(InputError, match="IT person-weeks at P80 but capacity is 50"):
         select_portfolio(register, {"A": make_case("A", 1.0, 10.0, 60.0)}, PARAMS)
 
 
@@ -139,7 +141,7 @@ def test_select_portfolio_raises_when_a_must_do_depends_on_rejected_work():
     register = make_register(
         [("A", "rejected", [], None, False), ("B", "proposed", ["A"], None, True)]
     )
-    with pytest.raises(ComputationError, match="B is a must-do or committed work but depends on A"):
+    with pytest.raises(InputError, match="B is a must-do or committed work but depends on A"):
         select_portfolio(register, {"B": make_case("B", 1.0, 10.0)}, PARAMS)
 
 
@@ -148,7 +150,7 @@ def test_select_portfolio_raises_when_two_variants_are_committed():
         [("A", "approved", [], None, False), ("AL", "in_progress", [], "A", False)]
     )
     cases = {"A": make_case("A", 1.0, 10.0), "AL": make_case("AL", 1.0, 5.0)}
-    with pytest.raises(ComputationError, match="A and AL are variants of one initiative"):
+    with pytest.raises(InputError, match="A and AL are variants of one initiative"):
         select_portfolio(register, cases, PARAMS)
 
 
@@ -288,7 +290,7 @@ def test_select_portfolio_equals_brute_force(instance):
         doc = select_portfolio(
             register, cases, PARAMS, budget=budget, capacity=capacity, frontier=False
         )
-    except ComputationError:
+    except InputError:
         # the forced set must then be truly infeasible: brute force finds no plan either
         model = _model_of(register, cases, budget, capacity)
         assert brute_force(model)[0] == -math.inf
@@ -393,3 +395,293 @@ def test_schedule_portfolio_cycle_is_an_error():
     ]
     with pytest.raises(ComputationError, match="A, B depend on each other in a cycle"):
         schedule_portfolio(items, capacity=10.0, quarter="2026Q4")
+
+
+# ---------------------------------------------------------------------------
+# Staged lean-first value: one decision per initiative
+
+
+def _staged_params():
+    from helpers.params import Params
+
+    return Params.model_validate(
+        dict(
+            quarter="2026Q4",
+            title="test",
+            initiatives="initiatives.csv",
+            actuals="actuals.csv",
+            budget=2_000_000,
+            capacity=500,
+            simulations=4000,
+            seed=5,
+        )
+    )
+
+
+def _staged_row(initiative_id, **overrides):
+    row = dict(
+        id=initiative_id,
+        name=f"name {initiative_id}",
+        category="email",
+        status="proposed",
+        benefit_low=10_000.0,
+        benefit_likely=None,
+        benefit_high=400_000.0,
+        cost_low=200_000.0,
+        cost_likely=None,
+        cost_high=300_000.0,
+        duration_low=8.0,
+        duration_likely=None,
+        duration_high=16.0,
+        effort_low=10.0,
+        effort_likely=None,
+        effort_high=20.0,
+        run_cost=0.0,
+        ramp_months=0.0,
+        variant_of=None,
+        depends_on=[],
+        informs=[],
+        must_do=False,
+        strategic_fit=3.0,
+        reach=math.nan,
+        impact=math.nan,
+        confidence=math.nan,
+    )
+    row.update(overrides)
+    return {k: (math.nan if v is None and k.endswith("_likely") else v) for k, v in row.items()}
+
+
+def _staged_inputs(extra_rows=()):
+    """F: a risky full initiative (benefit 10k-400k a year against 200k-300k); FL: a cheap,
+    quick lean version that measures F's benefit."""
+    from helpers import business_case as bc
+
+    params = _staged_params()
+    rows = [
+        _staged_row("F"),
+        _staged_row(
+            "FL",
+            variant_of="F",
+            benefit_low=1_000.0,
+            benefit_high=20_000.0,
+            cost_low=10_000.0,
+            cost_high=20_000.0,
+            duration_low=2.0,
+            duration_high=4.0,
+            effort_low=1.0,
+            effort_high=3.0,
+        ),
+        *extra_rows,
+    ]
+    register = pd.DataFrame(rows)
+    # as validation leaves it: None (not NaN) where a row is no variant
+    register["variant_of"] = pd.Series([row["variant_of"] for row in rows], dtype=object)
+    cases = {}
+    for row in rows:
+        related = bc.find_related(register, row["id"])
+        sim = bc.simulate_case(row, params, None, related=related)
+        cases[row["id"]] = bc.summarise_case(sim)
+    return register, cases, params
+
+
+def test_staged_value_exceeds_full_value_and_roadmap_picks_lean():
+    from helpers.report.roadmap import decision_reason
+
+    register, cases, params = _staged_inputs()
+    staged = cases["FL"]["staged"]
+    assert staged["value"] == pytest.approx(staged["lean_npv"] + staged["follow_up_value"])
+    # information never hurts: deciding F later with its benefit known beats deciding blind
+    assert staged["follow_up_value"] >= max(staged["full_npv_delayed"], 0.0)
+    assert staged["value"] > max(cases["F"]["npv"]["mean"], 0.0)
+    assert cases["F"]["recommendation"]["action"] == "lean_first"
+    assert cases["FL"]["recommendation"]["action"] == "fund"
+    doc = select_portfolio(register, cases, params, describe_decision=decision_reason)
+    assert doc["selected"] == ["FL"]
+    lean, full = doc["initiatives"]["FL"], doc["initiatives"]["F"]
+    assert lean["value"] == pytest.approx(staged["value"])  # the case's number, not E[NPV_L]
+    assert lean["decision"] == "fund_lean_first"
+    assert full["decision"] == "leave_out"
+    assert full["decision_basis"]["agrees"] and lean["decision_basis"]["agrees"]
+    assert "FL goes first" in full["decision_reason"]
+    assert "from deciding F next with what it measures" in lean["decision_reason"]
+
+
+def test_dependency_forces_the_full_initiative_and_both_say_so():
+    from helpers.report.roadmap import decision_reason
+
+    needs_full = _staged_row(
+        "X",
+        depends_on=["F"],
+        category="web",
+        benefit_low=900_000.0,
+        benefit_high=1_100_000.0,
+        cost_low=10_000.0,
+        cost_high=20_000.0,
+    )
+    register, cases, params = _staged_inputs([needs_full])
+    assert cases["F"]["recommendation"]["action"] == "lean_first"
+    doc = select_portfolio(register, cases, params, describe_decision=decision_reason)
+    assert set(doc["selected"]) == {"F", "X"}
+    full, lean = doc["initiatives"]["F"], doc["initiatives"]["FL"]
+    assert full["decision"] == "fund"
+    assert full["decision_basis"] == {
+        "code": "fund",
+        "agrees": False,
+        "constraint": "dependency",
+        "dependents": ["X"],
+    }
+    assert "Its case recommends: run the lean version first" in full["decision_reason"]
+    assert "X depend on it, so it is funded in full now" in full["decision_reason"]
+    assert lean["decision"] == "leave_out"
+    assert lean["decision_basis"]["constraint"] == "dependency"
+    assert "X depend on F, so F is funded in full instead" in lean["decision_reason"]
+
+
+def test_staged_value_bins_on_the_inputs_the_lean_version_informs():
+    from helpers import business_case as bc
+
+    params = _staged_params()
+    full = bc.simulate_case(_staged_row("F", cost_low=50_000.0, cost_high=600_000.0), params)
+    lean_row = _staged_row("FL", variant_of="F", duration_low=2.0, duration_high=4.0)
+    on_benefit = bc.staged_value(full, bc.simulate_case(lean_row, params))
+    on_both = bc.staged_value(
+        full, bc.simulate_case({**lean_row, "informs": ["benefit", "cost"]}, params)
+    )
+    assert on_benefit["informs"] == ["benefit"]
+    assert on_both["informs"] == ["benefit", "cost"]
+    # knowing the cost as well is worth more (the cost range is wide here)
+    assert on_both["follow_up_value"] > on_benefit["follow_up_value"]
+    with pytest.raises(InputError, match="informs names speed; valid are benefit"):
+        bc.simulate_case({**lean_row, "informs": ["speed"]}, params)
+
+
+def test_validate_initiatives_reads_informs_and_names_a_bad_input():
+    from helpers.registers import validate_initiatives
+
+    frame = pd.DataFrame([_staged_row("F"), _staged_row("FL", variant_of="F")])
+    frame = frame.drop(columns=["depends_on", "informs"]).assign(
+        variant_of=["", "F"], informs=["", "Benefit; cost"]
+    )
+    out = validate_initiatives(frame)
+    assert list(out["informs"]) == [[], ["benefit", "cost"]]
+    frame.loc[1, "informs"] = "benefit;reach"
+    with pytest.raises(InputError, match=r"row 3, id FL, column informs: informs names 'reach'"):
+        validate_initiatives(frame)
+
+
+# ---------------------------------------------------------------------------
+# Budget confidence for the whole plan
+
+
+def _many(n=12, seed=3):
+    rng = np.random.default_rng(seed)
+    rows = [(f"I{k:02d}", "proposed", [], None, False) for k in range(n)]
+    cases = {
+        f"I{k:02d}": make_case(
+            f"I{k:02d}", float(rng.uniform(5, 60)), float(rng.uniform(10, 40)), effort=1.0
+        )
+        for k in range(n)
+    }
+    return make_register(rows), cases
+
+
+@pytest.mark.parametrize("confidence", [0.7, 0.8, 0.9])
+def test_whole_plan_meets_the_budget_confidence_and_beats_per_initiative(confidence):
+    register, cases = _many()
+    params = PARAMS.model_copy(
+        update={
+            "simulations": 4000,
+            "budget": 150.0,
+            "budget_confidence": confidence,
+            "budget_rule": "whole_plan",
+        }
+    )
+    whole = select_portfolio(register, cases, params, explain=False, frontier=False)
+    old = select_portfolio(
+        register,
+        cases,
+        params.model_copy(update={"budget_rule": "per_initiative"}),
+        explain=False,
+        frontier=False,
+    )
+    error = 3 * math.sqrt(confidence * (1 - confidence) / params.simulations)
+    assert whole["budget_rule"] == "whole_plan"
+    assert whole["prob_over_budget"] <= 1 - confidence + error
+    # independent costs: the older rule funds no more value at the same confidence
+    assert old["expected_value"] <= whole["expected_value"] + 1e-9
+    assert whole["planning_quantile"] <= confidence
+    # the plan's cost at the confidence is within the budget (it is the simulated quantile)
+    assert whole["cost_at_confidence"] <= params.budget
+    assert old["planning_quantile"] == confidence
+    chosen = old["selected"]
+    summed = sum(old["initiatives"][i]["cost"] for i in chosen)
+    assert old["cost_at_confidence"] == pytest.approx(summed)
+
+
+def test_per_initiative_rule_leaves_hidden_contingency():
+    register, cases = _many()
+    params = PARAMS.model_copy(
+        update={"simulations": 4000, "budget": 150.0, "budget_rule": "per_initiative"}
+    )
+    old = select_portfolio(register, cases, params, explain=False, frontier=False)
+    # summed P80s: the plan overruns far less often than 20% (the label is not true)
+    assert old["prob_over_budget"] < 0.2 - 3 * math.sqrt(0.16 / params.simulations)
+
+
+def test_solver_costs_are_exact_quantiles_of_the_calibrated_range():
+    from helpers.portfolio_risk import CostQuantiles
+    from helpers.ranges import range_quantile
+
+    case = make_case("A", 10.0, 100.0)
+    cost = case["inputs"]["calibrated"]["cost"]
+    exact = range_quantile(cost["low"], cost["likely"], cost["high"], 0.8, confidence=0.9)
+    assert CostQuantiles([case], 0.9).at(0.8)[0] == pytest.approx(exact, rel=1e-12)
+    # without a range, the case's own quantiles (interpolated)
+    bare = {**case, "inputs": {}}
+    assert CostQuantiles([bare], 0.9).at(0.8)[0] == pytest.approx(100.0)
+    assert CostQuantiles([case], 0.9).at(0.8)[0] == pytest.approx(100.0)  # consistent builder
+
+
+def test_budget_rule_must_be_a_known_rule():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="whole_plan"):
+        PARAMS.model_validate({**PARAMS.model_dump(), "budget_rule": "sum"})
+
+
+def test_common_overrun_share_moves_costs_together_and_0_keeps_independent_draws():
+    from helpers.portfolio_risk import cost_draws, draw_cost
+
+    cases = [make_case(f"I{k}", 1.0, 100.0) for k in range(6)]
+    independent = cost_draws(cases, np.random.default_rng(4), 20_000, 0.9)
+    rng = np.random.default_rng(4)
+    today = np.vstack([draw_cost(case, rng, 20_000, 0.9) for case in cases])
+    np.testing.assert_array_equal(independent, today)  # all 0: today's draws exactly
+    together = cost_draws(cases, np.random.default_rng(4), 20_000, 0.9, common_share=0.5)
+    ranks = np.argsort(np.argsort(together, axis=1), axis=1)
+    rank_corr = np.corrcoef(ranks)[0, 1]
+    # Spearman of a Gaussian copula with correlation 0.5: (6/pi) asin(0.25) = 0.483
+    assert rank_corr == pytest.approx(6 / math.pi * math.asin(0.25), abs=0.03)
+    # each initiative's own distribution is unchanged (same P80)
+    assert np.quantile(together[0], 0.8) == pytest.approx(np.quantile(today[0], 0.8), rel=0.03)
+    # the total's tail is fatter when overruns move together
+    assert np.quantile(together.sum(0), 0.9) > np.quantile(today.sum(0), 0.9)
+
+
+def test_select_portfolio_states_the_correlation_used():
+    register, cases = _many()
+    params = PARAMS.model_copy(
+        update={
+            "simulations": 2000,
+            "budget": 150.0,
+            "budget_rule": "whole_plan",
+            "correlation": PARAMS.correlation.model_copy(update={"common_overrun_share": 0.4}),
+        }
+    )
+    doc = select_portfolio(register, cases, params, explain=False, frontier=False)
+    assert doc["correlation"] == {"common_overrun_share": 0.4, "source": "params"}
+    error = 3 * math.sqrt(0.16 / params.simulations)
+    assert doc["prob_over_budget"] <= 0.2 + error
+    from helpers.report.roadmap import describe_method
+
+    assert "40% of each initiative's overrun variance is common" in describe_method(doc)

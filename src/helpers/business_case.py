@@ -112,6 +112,7 @@ class CaseSimulation:
     payback: np.ndarray
     cost_of_delay: np.ndarray
     related: tuple[CaseSimulation, ...] = field(default_factory=tuple)
+    informs: tuple[str, ...] = ()  # a lean variant: the full initiative's inputs it measures
     budget_confidence: float = 0.8  # cost and effort are also summarised at this quantile
     # a templated initiative's benefit by beneficiary and driver (None: one stated range);
     # its by_beneficiary draws carry the calibration of the total, so they sum to it
@@ -229,6 +230,7 @@ def simulate_case(
         horizon_years=params.horizon_years,
         confidence=params.estimate_confidence,
         budget_confidence=params.budget_confidence,
+        informs=_informs(initiative),
         run_cost=run_cost,
         ramp_months=ramp,
         calibrated=calibration is not None,
@@ -412,7 +414,8 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
     Columns: id, name, role (full or lean), expected NPV, NPV P10 and P90,
     chance of a loss, cost P50 and at the budget confidence (``cost_budget``),
     duration P50 (weeks), EVPI, and for a lean row ``test_cost``: what running
-    it before the full initiative costs (:func:`lean_cost`; None on the full row).
+    it before the full initiative costs (:func:`lean_cost`), ``staged_value`` and
+    ``follow_up_value`` (:func:`staged_value`; None on the full row).
     """
     columns = [
         "id",
@@ -427,6 +430,8 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
         "duration_p50",
         "evpi",
         "test_cost",
+        "staged_value",
+        "follow_up_value",
     ]
     if not sim.related:
         return pd.DataFrame(columns=columns)
@@ -434,6 +439,7 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
     full = options[0]
     rows = []
     for option in options:
+        staged = staged_value(full, option) if option.variant_of else None
         rows.append(
             {
                 "id": option.id,
@@ -448,24 +454,77 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
                 "duration_p50": float(np.quantile(option.draws["duration"], 0.5)),
                 "evpi": value_of_information(option.npv),
                 "test_cost": lean_cost(full, option) if option.variant_of else None,
+                "staged_value": staged["value"] if staged else None,
+                "follow_up_value": staged["follow_up_value"] if staged else None,
             }
         )
     return pd.DataFrame(rows, columns=columns)
 
 
+def staged_value(full: CaseSimulation, lean: CaseSimulation, *, bins: int = EVPPI_BINS) -> dict:
+    """The value of funding ``lean`` now and deciding ``full`` next with what it measures.
+
+    E[NPV_L] + E[max(E[NPV_F,delayed | measured inputs], 0)] (currency): the lean
+    version's own expected NPV plus the follow-up decision on the full initiative,
+    started after the lean version's median delivery time (the horizon staying
+    fixed) and funded only where, given the inputs the lean version ``informs``
+    (default: the full initiative's benefit), it is expected to pay. The conditional
+    expectation bins the full initiative's simulations on those inputs
+    (equal-probability bins, ``bins`` in all, split evenly across the inputs).
+    Keys: ``value``, ``lean_npv``, ``follow_up_value``, ``full_npv``,
+    ``full_npv_delayed``, ``delay_months``, ``informs``, ``full_id``, ``lean_id``.
+    """
+    from scipy.special import ndtr  # imported here: keeps `playbook --help` light
+
+    informs = lean.informs or ("benefit",)
+    delay = float(np.median(weeks_to_months(lean.draws["duration"])))
+    delayed = np.asarray(
+        full.model(
+            benefit=full.draws["benefit"], cost=full.draws["cost"], duration=full.draws["duration"]
+        ).npv_delayed(delay),
+        dtype=float,
+    )
+    per_input = max(2, int(round(bins ** (1.0 / len(informs)))))
+    which = np.zeros(delayed.size, dtype=np.intp)
+    for name in informs:
+        sampled = full.sampled.get(name)
+        if sampled is None or sampled.low == sampled.high:
+            continue  # a constant input tells nothing
+        cell = np.minimum((ndtr(full.normals[name]) * per_input).astype(np.intp), per_input - 1)
+        which = which * per_input + cell
+    sums = np.bincount(which, weights=delayed)
+    follow_up = float(np.sum(np.maximum(sums, 0.0))) / max(delayed.size, 1)
+    lean_npv = float(np.mean(lean.npv))
+    return {
+        "lean_id": lean.id,
+        "full_id": full.id,
+        "informs": list(informs),
+        "delay_months": delay,
+        "lean_npv": lean_npv,
+        "follow_up_value": follow_up,
+        "full_npv": float(np.mean(full.npv)),
+        "full_npv_delayed": float(np.mean(delayed)),
+        "value": lean_npv + follow_up,
+    }
+
+
 def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> dict[str, Any]:
     """What to do: ``action`` (one of :data:`ACTIONS`) and the figures behind it.
 
-    The rules: a must-do is funded; a chance of a loss at or above
-    ``MATERIAL_LOSS_PROBABILITY`` is material; the lean version goes first when the
-    full initiative's risk is material and its EVPI exceeds the cost of testing
-    first (:func:`lean_cost`), and a lean version is funded first on the same
-    test; otherwise fund when the expected NPV is positive and the risk not
-    material; gather information on the input with the largest EVPPI when that
-    is worth at least ``INFORMATION_SHARE_OF_COST`` of the expected cost; else
-    fund if the expected NPV is positive, and don't fund if not. The reasons
-    (``reason``: must_do, lean_first, lean_of_risky_full, clear_case,
-    information, accept_risk, negative) say which rule decided. Money in currency.
+    The rules: a must-do is funded; a full initiative with lean variants runs the
+    lean version first when its staged value (:func:`staged_value`: the lean
+    version's expected NPV plus the follow-up decision on the full one made with
+    what it measures) exceeds both the full initiative's expected NPV and 0; a
+    lean version is funded (first) on the same comparison and not funded when the
+    full initiative is worth more; selection values lean versions the same way, so
+    the case and the roadmap agree unless a constraint forces otherwise. Then: a
+    chance of a loss at or above ``MATERIAL_LOSS_PROBABILITY`` is material; fund
+    when the expected NPV is positive and the risk not material; gather information
+    on the input with the largest EVPPI when that is worth at least
+    ``INFORMATION_SHARE_OF_COST`` of the expected cost; else fund if the expected
+    NPV is positive, and don't fund if not. The reasons (``reason``: must_do,
+    lean_first, lean_of_risky_full, full_better, clear_case, information,
+    accept_risk, negative) say which rule decided. Money in currency.
     """
     mean = float(np.mean(sim.npv))
     p_loss = float(np.mean(sim.npv < 0))
@@ -491,25 +550,33 @@ def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> 
     if sim.must_do:
         return answer("fund", "must_do")
     leans = [other for other in sim.related if other.variant_of == sim.id]
-    if leans and p_loss >= MATERIAL_LOSS_PROBABILITY:
-        lean = min(leans, key=lambda other: lean_cost(sim, other))
-        cost_of_test = lean_cost(sim, lean)
-        if evpi > cost_of_test:
-            return answer("lean_first", "lean_first", lean_id=lean.id, lean_cost=cost_of_test)
+    if leans:
+        best = max((staged_value(sim, lean) for lean in leans), key=lambda v: v["value"])
+        if best["value"] > max(mean, 0.0):
+            return answer(
+                "lean_first",
+                "lean_first",
+                lean_id=best["lean_id"],
+                lean_value=best["value"],
+                follow_up_value=best["follow_up_value"],
+                lean_cost=lean_cost(sim, next(o for o in leans if o.id == best["lean_id"])),
+            )
     full = next((other for other in sim.related if other.id == sim.variant_of), None)
     if full is not None:
-        full_loss = float(np.mean(full.npv < 0))
-        full_evpi = value_of_information(full.npv)
-        cost_of_test = lean_cost(full, sim)
-        if full_loss >= MATERIAL_LOSS_PROBABILITY and full_evpi > cost_of_test:
-            return answer(
-                "fund",
-                "lean_of_risky_full",
-                full_id=full.id,
-                full_prob_loss=full_loss,
-                full_evpi=full_evpi,
-                lean_cost=cost_of_test,
-            )
+        staged = staged_value(full, sim)
+        extra = {
+            "full_id": full.id,
+            "full_npv": staged["full_npv"],
+            "lean_value": staged["value"],
+            "follow_up_value": staged["follow_up_value"],
+            "full_prob_loss": float(np.mean(full.npv < 0)),
+        }
+        if full.must_do:
+            return answer("do_not_fund", "full_better", **extra)
+        if staged["value"] > max(staged["full_npv"], 0.0):
+            return answer("fund", "lean_of_risky_full", **extra)
+        if staged["full_npv"] > 0:
+            return answer("do_not_fund", "full_better", **extra)
     if mean > 0 and p_loss < MATERIAL_LOSS_PROBABILITY:
         return answer("fund", "clear_case")
     if top_value > 0 and top_value >= INFORMATION_SHARE_OF_COST * mean_cost:
@@ -519,13 +586,37 @@ def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> 
     return answer("do_not_fund", "negative")
 
 
+def roi_summary(sim: CaseSimulation) -> dict[str, float | None]:
+    """ROI = E[NPV] ÷ E[PV of costs] (a fraction; equals profitability index − 1, and its
+    sign is the expected NPV's), under ``mean``; the quantiles are of the per-simulation
+    ratio NPV ÷ PV cost (how the return spreads), not of the expected ratio."""
+    summary = _stats(sim.roi)
+    summary["mean"] = expected_roi(sim.npv, sim.pv_cost)
+    return summary
+
+
+def expected_roi(npv: np.ndarray, pv_cost: np.ndarray) -> float | None:
+    """E[NPV] ÷ E[PV of costs] (fraction); None when the expected PV of costs is not positive."""
+    pv = float(np.mean(pv_cost))
+    return float(np.mean(npv)) / pv if pv > 0 else None
+
+
+def expected_cost_of_delay(npv: np.ndarray, cost_of_delay: np.ndarray) -> float:
+    """The value lost per month of later delivery (currency per month): the mean over the
+    simulations, and 0 for an initiative whose expected NPV is not positive (delaying
+    something not worth doing loses nothing)."""
+    if not float(np.mean(npv)) > 0:
+        return 0.0
+    return max(float(np.mean(cost_of_delay)), 0.0)
+
+
 def lean_cost(full: CaseSimulation, lean: CaseSimulation) -> float:
     """What running ``lean`` before ``full`` costs (currency): the lean version's expected
     loss (0 when it pays for itself) plus the full initiative's cost of delay for the
     lean version's median delivery time."""
     own_loss = max(-float(np.mean(lean.npv)), 0.0)
     wait_months = float(np.median(weeks_to_months(lean.draws["duration"])))
-    return own_loss + max(float(np.mean(full.cost_of_delay)), 0.0) * wait_months
+    return own_loss + expected_cost_of_delay(full.npv, full.cost_of_delay) * wait_months
 
 
 def summarise_case(
@@ -566,7 +657,7 @@ def summarise_case(
         "budget_confidence": sim.budget_confidence,
         "npv": _stats(sim.npv),
         "prob_loss": float(np.mean(sim.npv < 0)),
-        "roi": _stats(sim.roi),
+        "roi": roi_summary(sim),
         "payback_months": payback,
         "benefit": _stats(sim.draws["benefit"]),
         "cost": _stats(sim.draws["cost"], extra=budget),
@@ -578,10 +669,11 @@ def summarise_case(
         "evpi": value_of_information(sim.npv),
         "evppi": evppi,
         "evppi_bins": EVPPI_BINS,
-        "cost_of_delay": float(np.mean(sim.cost_of_delay)),
+        "cost_of_delay": expected_cost_of_delay(sim.npv, sim.cost_of_delay),
         "sensitivity": sensitivity(sim).to_dict("records"),
         "variants": compare_variants(sim).to_dict("records"),
         "recommendation": recommend(sim, evppi),
+        "staged": _staged_block(sim),
         "inputs": {
             "stated": {name: _range_dict(r) for name, r in sim.stated.items()},
             "calibrated": {name: _range_dict(r) for name, r in sim.sampled.items()},
@@ -681,6 +773,29 @@ def _scaled_parts(
 
 
 # ---------------------------------------------------------------- internals
+
+
+def _staged_block(sim: CaseSimulation) -> dict[str, Any] | None:
+    """A lean variant's staged value (:func:`staged_value`) when its full initiative was
+    simulated alongside it; None otherwise (selection then uses its own expected NPV)."""
+    full = next((other for other in sim.related if other.id == sim.variant_of), None)
+    return staged_value(full, sim) if full is not None else None
+
+
+def _informs(initiative: Mapping[str, Any]) -> tuple[str, ...]:
+    """The inputs a lean variant's ``informs`` column names (empty: the default, benefit).
+
+    Raises InputError naming the row and the valid inputs for an unknown name.
+    """
+    raw = initiative.get("informs")
+    names = tuple(raw) if isinstance(raw, (list, tuple)) else ()
+    unknown = [name for name in names if name not in INPUTS]
+    if unknown:
+        raise InputError(
+            f"initiative {initiative.get('id', '')}: informs names {', '.join(unknown)}; "
+            f"valid are {', '.join(INPUTS)} (separate several with ';')"
+        )
+    return names
 
 
 def _calibrated(

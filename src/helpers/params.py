@@ -105,6 +105,14 @@ class CalibrationSettings(_Strict):
     min_class_size: int = Field(3, ge=1)  # smaller classes use the pooled record alone
 
 
+class Correlation(_Strict):
+    """How risks move together (overrides; 0 everywhere reproduces independent draws)."""
+
+    # share of each initiative's cost-overrun variance (in normal scores, Gaussian copula)
+    # common to all of the quarter's initiatives: 0 independent, towards 1 all overrun together
+    common_overrun_share: float = Field(0.0, ge=0, lt=1)
+
+
 class Params(_Strict):
     """One quarter's params. Money in ``currency``, durations in weeks, rates as fractions."""
 
@@ -123,7 +131,12 @@ class Params(_Strict):
     simulations: int = Field(5000, ge=100, le=1_000_000)
     seed: int = 2026  # random seed, a whole number from 0 to 2**32 - 1
     estimate_confidence: float = 0.90  # the level at which ranges are stated
-    budget_confidence: float = 0.80  # plan on this quantile of calibrated cost
+    budget_confidence: float = 0.80  # the chance the whole plan's cost stays within budget
+    # whole_plan: the chosen plan's total cost (joint simulation) stays within budget with at
+    # least budget_confidence; per_initiative: the older rule, the sum of each initiative's
+    # cost at that quantile within budget (stricter: hidden contingency)
+    budget_rule: Literal["whole_plan", "per_initiative"] = "whole_plan"
+    correlation: Correlation = Field(default_factory=Correlation)
     scoring: Scoring = Field(default_factory=Scoring)
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     executor: Literal["local", "dask"] = "local"  # where `playbook run` executes notebooks

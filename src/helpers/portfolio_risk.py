@@ -3,36 +3,93 @@
 Each case's delivery cost is drawn from its calibrated range
 (``ranges.sample_range``), or from its cost quantiles when it has none; NPVs
 are redrawn from their quantiles. Draws are independent across initiatives,
-which understates the tail when overruns move together.
+which understates the tail when overruns move together. :func:`choose_at_confidence`
+finds the plan whose total cost stays within budget with the budget confidence.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from helpers.ranges import sample_range
-from helpers.scoring import quantile_points
+from helpers.errors import ComputationError
+from helpers.ranges import fit_range, sample_range, transform_normals
+from helpers.scoring import case_quantile, quantile_points
 
 
-def simulate_total_cost(
+class CostQuantiles:
+    """Each case's delivery cost at any quantile q, exactly where the case has its
+    calibrated range (the fitted split lognormal, no sampling error), else interpolated
+    between the case's reported quantiles. ``at(q)`` returns one cost per case (currency).
+    """
+
+    def __init__(self, cases: Sequence[Mapping[str, Any]], confidence: float):
+        self._fitted = [_fitted_cost(case, confidence) for case in cases]
+        self._cases = cases
+
+    def at(self, q: float) -> np.ndarray:
+        from statistics import NormalDist
+
+        z = np.array([NormalDist().inv_cdf(float(q))])
+        return np.array(
+            [
+                float(f"{float(transform_normals(fitted, z)[0]):.12g}")  # drop float noise
+                if fitted is not None
+                else case_quantile(case, "cost", q)
+                for fitted, case in zip(self._fitted, self._cases, strict=True)
+            ]
+        )
+
+
+def _fitted_cost(case: Mapping[str, Any], confidence: float) -> Any:
+    calibrated = (case.get("inputs") or {}).get("calibrated") or {}
+    cost_range = calibrated.get("cost") if isinstance(calibrated, Mapping) else None
+    if not isinstance(cost_range, Mapping) or cost_range.get("low") is None:
+        return None
+    likely = cost_range.get("likely")
+    likely = None if likely is None or not math.isfinite(float(likely)) else float(likely)
+    return fit_range(
+        float(cost_range["low"]), likely, float(cost_range["high"]), confidence=confidence
+    )
+
+
+def cost_draws(
     cases: Sequence[Mapping[str, Any]],
     rng: np.random.Generator,
     simulations: int,
     confidence: float,
+    *,
+    common_share: float = 0.0,
 ) -> np.ndarray:
-    """Joint draws of the total delivery cost of ``cases`` (currency; independent per case).
+    """Joint draws of each case's delivery cost: an array (cases x simulations), currency.
 
-    ``confidence``: the chance a stated low-high range holds the outcome
-    (params.estimate_confidence).
+    ``common_share`` (params ``correlation.common_overrun_share``): a Gaussian copula in
+    which that share of each case's normal-score variance is one factor common to all
+    cases (pairwise correlation of the scores = ``common_share``), so overruns move
+    together; 0 gives the independent draws of :func:`draw_cost`.
     """
-    total = np.zeros(simulations)
+    if not cases:
+        return np.zeros((0, simulations))
+    if common_share <= 0:
+        return np.vstack([draw_cost(case, rng, simulations, confidence) for case in cases])
+    from scipy.special import ndtr  # imported here: keeps `playbook --help` light
+
+    common = rng.standard_normal(simulations)
+    rows = []
     for case in cases:
-        total += draw_cost(case, rng, simulations, confidence)
-    return total
+        z = math.sqrt(common_share) * common + math.sqrt(1.0 - common_share) * (
+            rng.standard_normal(simulations)
+        )
+        fitted = _fitted_cost(case, confidence)
+        if fitted is not None:
+            rows.append(np.asarray(transform_normals(fitted, z), dtype=float))
+        else:
+            rows.append(_from_quantiles_at(case.get("cost") or {}, ndtr(z)))
+    return np.vstack(rows)
 
 
 def draw_cost(
@@ -71,6 +128,14 @@ def draw_from_quantiles(
     linearly to levels 0 and 1 with the slope of the outermost segments. A
     block with one point (or only a mean) gives that value.
     """
+    if len(quantile_points(block)) < 2:  # a constant: no random numbers used
+        return _from_quantiles_at(block, np.zeros(size))
+    return _from_quantiles_at(block, rng.random(size))
+
+
+def _from_quantiles_at(block: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
+    """The quantile function of :func:`draw_from_quantiles` at the levels ``u``."""
+    size = len(u)
     points = quantile_points(block)
     if len(points) == 0:
         mean = block.get("mean") if isinstance(block, Mapping) else None
@@ -88,7 +153,7 @@ def draw_from_quantiles(
             [values[-1] + high_slope * (1.0 - points[-1, 0])],
         ]
     )
-    return np.interp(rng.random(size), levels, values)
+    return np.interp(u, levels, values)
 
 
 def prob_top_k(
@@ -111,3 +176,106 @@ def prob_top_k(
     for position in range(min(k, len(ids))):
         in_top += np.bincount(order[position], minlength=len(ids))
     return {initiative_id: float(in_top[n] / simulations) for n, initiative_id in enumerate(ids)}
+
+
+def choose_at_confidence(
+    solve: Callable[[np.ndarray], np.ndarray | None],
+    cost_at: Callable[[float], np.ndarray],
+    value: np.ndarray,
+    draws: np.ndarray,
+    budget: float,
+    confidence: float,
+    *,
+    steps: int = 10,
+) -> tuple[np.ndarray, float, np.ndarray, float] | None:
+    """The best plan whose total cost stays within ``budget`` with at least ``confidence``.
+
+    Method: plan each initiative at its cost quantile q (``cost_at(q)``, exact), solve
+    (``solve(costs)``: the 0/1 plan or None), and check the plan by joint simulation
+    (``draws``: cases x simulations, currency): P(sum of the chosen draws <= budget).
+    Lower q leaves room for more value but raises the plan's chance of overrunning, so
+    q is bisected (``steps`` halvings) between 0.5 and ``confidence`` (above it, up to
+    0.999, when the per-initiative plan itself falls short), and the most valuable
+    plan (``value`` per case) that met the confidence is kept, ties to the cheaper.
+    Guarantee: the returned plan meets the confidence on these draws (Monte Carlo
+    error about sqrt(p(1-p)/simulations)), and is worth at least the per-initiative
+    plan whenever that plan meets it; it is the best of the plans the q-family yields,
+    not proven optimal over every plan. Returns (plan, q, costs at q, P(within
+    budget)), or None when no q tried gives a plan that meets the confidence.
+    """
+    best: tuple[np.ndarray, float, np.ndarray, float] | None = None
+    best_key: tuple[float, float] | None = None
+
+    def attempt(q: float) -> bool:
+        nonlocal best, best_key
+        costs = cost_at(q)
+        x = solve(costs)
+        if x is None:
+            return False
+        chosen = x > 0.5
+        within = float(np.mean(draws[chosen].sum(axis=0) <= budget)) if chosen.any() else 1.0
+        if within < confidence:
+            return False
+        key = (float(value @ x), -float(costs @ x))
+        if best_key is None or key > best_key:
+            best, best_key = (x, q, costs, within), key
+        return True
+
+    if attempt(confidence):
+        low, high = 0.5, confidence  # high meets; look for a lower q that still does
+        if attempt(low):
+            return best
+    else:
+        low, high = confidence, 0.999  # low fails; look for a higher q that meets
+        if not attempt(high):
+            return None
+    for _ in range(steps):
+        middle = 0.5 * (low + high)
+        if attempt(middle):
+            high = middle
+        else:
+            low = middle
+    return best
+
+
+def choose_plan(
+    model: Any,
+    cases: Mapping[str, Mapping[str, Any]],
+    params: Any,
+    simulations: int,
+    solve_model: Callable[[Any], np.ndarray | None],
+) -> tuple[np.ndarray, Any, float, np.ndarray]:
+    """The plan under ``params.budget_rule`` for a ``selection.SelectionModel`` solved by
+    ``solve_model``: (plan, the model with the costs it used, the cost quantile each
+    initiative was planned at, the plan's simulated total cost in currency)."""
+    level = params.budget_confidence
+    ordered = [cases[i] for i in model.ids]
+    quantiles = CostQuantiles(ordered, params.estimate_confidence)
+    draws = cost_draws(
+        ordered,
+        np.random.default_rng(params.seed),
+        simulations,
+        params.estimate_confidence,
+        common_share=params.correlation.common_overrun_share,
+    )
+    per_initiative = replace(model, cost=quantiles.at(level)) if model.ids else model
+    found = None
+    if params.budget_rule == "whole_plan" and model.ids:
+        found = choose_at_confidence(
+            lambda costs: solve_model(replace(model, cost=costs)),
+            quantiles.at,
+            model.value,
+            draws,
+            model.budget,
+            level,
+        )
+    if found is None:
+        x = solve_model(per_initiative)
+        if x is None:  # check_forced makes this unreachable; keep the message honest if not
+            raise ComputationError("no plan satisfies the must-dos, budget and capacity together")
+        used, q = per_initiative, level
+    else:
+        x, q, costs, _ = found
+        used = replace(model, cost=costs)
+    total = draws[x > 0.5].sum(axis=0) if len(x) else np.zeros(simulations)
+    return x, used, float(q), total

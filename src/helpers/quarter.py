@@ -107,6 +107,7 @@ def load_cases(
                     inputs.params,
                     calibration_doc,
                     benefits=inputs.benefit_inputs(),
+                    related=business_case.find_related(inputs.initiatives, initiative_id),
                 )
                 cases[initiative_id] = business_case.summarise_case(simulation)
             except PlaybookError:
@@ -133,6 +134,15 @@ def select_quarter(
         inputs.initiatives, cases, inputs.params, missing=missing, **overrides
     )
     return document, cases
+
+
+def load_roadmap(artifacts_dir: str | Path | None) -> dict[str, Any] | None:
+    """The quarter's ``roadmap.json`` under ``artifacts_dir`` when it has been written, else
+    None (business cases usually run before the roadmap)."""
+    if not artifacts_dir:
+        return None
+    path = Path(artifacts_dir) / artifacts.ROADMAP
+    return artifacts.read_json(path) if path.exists() else None
 
 
 def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any] | None, str]:
@@ -170,6 +180,7 @@ __all__ = [
     "load_calibration",
     "load_cases",
     "load_previous_roadmap",
+    "load_roadmap",
     "previous_quarter",
     "previous_roadmap_path",
     "select_quarter",

@@ -72,6 +72,7 @@ OPTIONAL_INITIATIVE_COLUMNS = (
     "ramp_months",
     "variant_of",
     "depends_on",
+    "informs",
     "must_do",
     "strategic_fit",
     "reach",
@@ -751,6 +752,7 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
         [part.strip() for part in re.split(r"[;,]", _text(v)) if part.strip()]
         for v in (frame["depends_on"] if "depends_on" in frame else [""] * n)
     ]
+    out["informs"] = _parse_informs(frame, ids, bad)
     _check_links(out, bad)
     _check_benefit_shares(out, bad)
     bad.raise_if_any()
@@ -777,6 +779,30 @@ def _warn_no_effort(frame: pd.DataFrame, out: pd.DataFrame, bad: _Collector) -> 
                 id=out.at[i, "id"],
                 column="effort_low",
             )
+
+
+INFORMS_INPUTS = ("benefit", "cost", "duration", "effort")
+
+
+def _parse_informs(frame: pd.DataFrame, ids: list[str], bad: _Collector) -> list[list[str]]:
+    """A lean row's ``informs``: the full initiative's inputs it measures (``;``-separated;
+    empty means the default, benefit)."""
+    values = frame["informs"] if "informs" in frame else [""] * len(ids)
+    out = []
+    for i, value in enumerate(values):
+        names = [part.strip().lower() for part in re.split(r"[;,]", _text(value)) if part.strip()]
+        for name in names:
+            if name not in INFORMS_INPUTS:
+                bad.add(
+                    f"informs names {name!r}: valid are {', '.join(INFORMS_INPUTS)}, "
+                    "separated by ';'",
+                    index=i,
+                    id=ids[i],
+                    column="informs",
+                    value=name,
+                )
+        out.append(names)
+    return out
 
 
 def _check_ids(ids: list[str], bad: _Collector, names_files: bool = False) -> None:

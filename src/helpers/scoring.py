@@ -15,14 +15,24 @@ Scores:
   cost when the case has no ``pv_cost``); above 1 it earns more than it costs.
 - ``rice``: reach x impact x confidence / effort (P50 IT person-weeks); NaN
   when the register lacks any of them.
-- ``wsjf``: cost of delay (currency per month) / duration (P50 weeks).
+- ``roi``: E[NPV] / E[PV cost] = profitability index - 1 (its sign is the
+  expected NPV's).
+- ``cost_of_delay``: the case's value lost per month of later delivery; 0 when
+  the expected NPV is not positive (delaying a loss-maker loses nothing).
+- ``wsjf``: cost of delay (currency per month) / duration (P50 weeks); 0 and
+  ``worth_doing_now`` false when the expected NPV is not positive, so a
+  loss-maker never ranks above an initiative that makes money.
 - ``weighted_score``: criteria normalised to 0-100 across the quarter's
   initiatives (min-max; ``prob_loss`` inverted so 100 is the safest), averaged
   with the weights of ``params.scoring.weights`` over the criteria each
   initiative has.
 
 The selection value of each method (``selection_values``): ``expected_npv``
-is money; the other methods use the score itself, except
+is money, and for a lean variant whose case carries a ``staged`` block it is
+the staged value (``business_case.staged_value``: its own expected NPV plus
+the follow-up decision on the full initiative made with what it measures), so
+the case's "lean first" and the roadmap use the same number; the other
+methods use the score itself, except
 ``profitability_index``, whose value is PI - 1 (net return per unit of cost)
 so that loss-makers have negative value and are never chosen for their own
 sake.
@@ -141,6 +151,8 @@ _ROW_COLUMNS = [
     "profitability_index",
     "rice",
     "wsjf",
+    "worth_doing_now",
+    "roi",
     "strategic_fit",
     "cost",
     "cost_p50",
@@ -150,6 +162,8 @@ _ROW_COLUMNS = [
     "effort_missing",
     "duration_weeks",
     "cost_of_delay",
+    "staged_value",
+    "follow_up_value",
 ]
 
 
@@ -180,7 +194,14 @@ def _score_one(
     rice = math.nan
     if effort_p50 > 0:
         rice = reach * impact * confidence / effort_p50
+    worth_doing_now = bool(npv > 0)
+    if not worth_doing_now:
+        cost_of_delay = 0.0
+    elif math.isfinite(cost_of_delay):
+        cost_of_delay = max(cost_of_delay, 0.0)
     wsjf = cost_of_delay / duration if duration > 0 else math.nan
+    if not worth_doing_now:
+        wsjf = 0.0
     pv_cost = case_number(case, "pv_cost", "mean")
     if not pv_cost > 0:
         pv_cost = cost_mean
@@ -196,6 +217,8 @@ def _score_one(
         "profitability_index": pi,
         "rice": rice,
         "wsjf": wsjf,
+        "worth_doing_now": worth_doing_now,
+        "roi": pi - 1.0,
         "strategic_fit": register("strategic_fit"),
         "cost": case_quantile(case, "cost", level),
         "cost_p50": case_quantile(case, "cost", 0.5),
@@ -205,6 +228,8 @@ def _score_one(
         "effort_missing": bool(math.isnan(effort)),
         "duration_weeks": duration,
         "cost_of_delay": cost_of_delay,
+        "staged_value": case_number(case, "staged", "value"),
+        "follow_up_value": case_number(case, "staged", "follow_up_value"),
     }
 
 
@@ -257,12 +282,15 @@ def weighted_scores(scores: pd.DataFrame, weights: Mapping[str, float]) -> pd.Se
 def selection_values(scores: pd.DataFrame, method: str) -> pd.Series:
     """The value selection maximises, per initiative, for a scoring method.
 
-    ``expected_npv``: money. ``profitability_index``: PI - 1. ``rice``,
+    ``expected_npv``: money (a lean variant's staged value when its case has
+    one). ``profitability_index``: PI - 1. ``rice``,
     ``wsjf``, ``weighted``: the score itself. A missing score counts as 0 (no
     value claimed).
     """
     if method == "expected_npv":
         values = scores["expected_npv"]
+        if "staged_value" in scores:
+            values = scores["staged_value"].where(scores["staged_value"].notna(), values)
     elif method == "profitability_index":
         values = scores["profitability_index"] - 1.0
     elif method == "weighted":

@@ -307,7 +307,7 @@ def test_describe_variants_of_a_full_and_of_a_lean_initiative(params):
     assert text.startswith("The lean version FL has expected NPV ")
     assert text.endswith(": worth running first.")
     lean_text = report.describe_variants(_case(lean, params, related=[full]))
-    assert lean_text.startswith("FL is the lean version of F. Testing with it first costs ")
+    assert lean_text.startswith("FL is the lean version of F. Run first, it is worth ")
     assert lean_text.endswith(": worth it.")
     table = report.fmt_variants(case).data
     assert list(table["option"]) == ["F (full)", "FL (lean)"]
@@ -398,7 +398,7 @@ def test_business_case_notebook_markdown_has_no_unescaped_dollar(
         if "parameters" in cell.metadata.get("tags", []):
             namespace.update(parameters)
     markdown = [obj.data for obj in shown if isinstance(obj, IPython.display.Markdown)]
-    assert len(markdown) == 11, "the notebook shows eleven Markdown outputs (one: related pages)"
+    assert len(markdown) == 12, "the notebook shows twelve Markdown outputs"
     assert any("$" in text for text in markdown), "the sample case has money in its words"
     for text in markdown:
         assert not BARE_DOLLAR.search(text), text

@@ -59,7 +59,7 @@ def test_describe_summary_names_funded_cost_risk_and_missing(portfolio):
     text = describe_summary(doc)
     assert text.startswith("**Fund 3 initiatives** (by expected NPV): A (name A)")
     assert "at P50" in text and "at P80" in text
-    assert "Chance the portfolio overruns the budget" in text
+    assert "Chance the plan overruns the budget" in text
     assert "**Missing business cases**: F" in text
 
 
@@ -173,7 +173,7 @@ def test_format_selection_is_plain_text_for_the_terminal(portfolio):
     text = format_selection(doc)
     assert text.startswith("Roadmap 2026Q4: method expected_npv, budget $100 at P80")
     assert "\\" not in text
-    assert "  AL " in text and "leave out: its variant A was chosen instead" in text
+    assert "  AL " in text and "Leave out: its variant A was chosen instead" in text
     assert "Missing business cases: F" in text
 
 
@@ -224,3 +224,21 @@ def test_short_roadmap_tables_stay_stylers(portfolio):
     assert not isinstance(fmt_ranked_table(document), LongTable)
     assert not isinstance(fmt_left_out_table(document), LongTable)
     assert hasattr(fmt_ranked_table(document), "to_html")
+
+
+def test_decisions_read_the_same_on_the_quarter_page_and_the_case_page(portfolio):
+    from helpers.report import case as case_report
+    from helpers.report import quarter as quarter_words
+    from helpers.report.roadmap import decision_reason
+
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS, describe_decision=decision_reason)
+    for initiative_id, entry in doc["initiatives"].items():
+        assert entry["decision"] in ("fund", "fund_lean_first", "must_do", "leave_out")
+        verdict = quarter_words.roadmap_verdict(doc, initiative_id)
+        assert verdict.endswith(entry["decision_reason"])
+    case = {"id": "AL", "recommendation": {"action": "fund"}}
+    text = case_report.describe_roadmap_decision(case, doc)
+    assert text.startswith("**Roadmap: leave out**, where this case recommends: fund.")
+    assert "Its variant A was chosen instead" in text
+    assert "has not been built yet" in case_report.describe_roadmap_decision(case, None)

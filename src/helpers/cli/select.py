@@ -30,10 +30,12 @@ def select(quarter: str, budget: float | None, as_json: bool, root: Path) -> Non
     """
     from helpers.inputs import load_quarter
     from helpers.quarter import select_quarter
-    from helpers.report.roadmap import format_selection
+    from helpers.report.roadmap import decision_reason, format_selection
 
     inputs = load_quarter(quarter, root)
-    document, _ = select_quarter(inputs, None, compute_missing_cases=True, budget=budget)
+    document, _ = select_quarter(
+        inputs, None, compute_missing_cases=True, budget=budget, describe_decision=decision_reason
+    )
     if as_json:
         echo_json(document)
     else:

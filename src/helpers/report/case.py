@@ -22,9 +22,17 @@ from typing import Any
 import pandas as pd
 
 from helpers import business_case
+from helpers.decisions import agrees
 from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks, quantile_key
 from helpers.params import Params
-from helpers.report.labels import ACTION_HEADLINES, input_label, level_label
+from helpers.report.labels import (
+    ACTION_HEADLINES,
+    PAYBACK_LABEL,
+    decision_label,
+    input_label,
+    level_label,
+    recommendation_label,
+)
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
 
@@ -56,17 +64,24 @@ def describe_recommendation(case: Case) -> str:
     if reason == "lean_first":
         return (
             f"Run the lean version {escape_text(rec['lean_id'])} first: the full initiative "
-            f"has {figures}; knowing its outcome is worth up to {money(rec['evpi'])}, more "
-            f"than the {money(rec['lean_cost'])} that testing first costs (what the lean "
-            "version loses plus the value lost while the full one waits)."
+            f"has {figures}; run first, the lean version is worth {money(rec['lean_value'])} "
+            f"(its own expected NPV plus {money(rec['follow_up_value'])} from deciding the "
+            "full initiative next with what it measures), more than funding the full one now."
         )
     if reason == "lean_of_risky_full":
         return (
-            f"Fund this lean version first: the full initiative {escape_text(rec['full_id'])} "
-            f"has a {fmt_pct(rec['full_prob_loss'])} chance of a loss, and knowing its "
-            f"outcome is worth up to {money(rec['full_evpi'])}, more than the "
-            f"{money(rec['lean_cost'])} that testing first costs. On its own this version "
-            f"has {figures}."
+            f"Fund this lean version first: run first it is worth {money(rec['lean_value'])} "
+            f"(its own expected NPV plus {money(rec['follow_up_value'])} from deciding "
+            f"{escape_text(rec['full_id'])} next with what it measures), more than "
+            f"{escape_text(rec['full_id'])} funded now ({money(rec['full_npv'])}). On its own "
+            f"this version has {figures}."
+        )
+    if reason == "full_better":
+        return (
+            f"Don't fund this lean version: fund {escape_text(rec['full_id'])} directly "
+            f"(expected NPV {money(rec['full_npv'])}, a must-do or worth more than the "
+            f"{money(rec['lean_value'])} this version is worth run first). On its own this "
+            f"version has {figures}."
         )
     if reason == "clear_case":
         return f"Fund: {figures}."
@@ -86,6 +101,30 @@ def describe_recommendation(case: Case) -> str:
     raise ValueError(
         f"case {case['id']}: unknown recommendation reason {reason!r}; "
         "re-run the business case with this version of helpers"
+    )
+
+
+@returns_markdown
+def describe_roadmap_decision(case: Case, roadmap: Mapping[str, Any] | None) -> str:
+    """The roadmap's decision beside the case's own recommendation, and the reason where
+    they differ; says so when the roadmap has not been built yet (``roadmap`` None)."""
+    entry = ((roadmap or {}).get("initiatives") or {}).get(case["id"])
+    if not isinstance(entry, Mapping) or not entry.get("decision"):
+        return (
+            "The roadmap has not been built yet for this quarter; the quarter page shows its "
+            "decision beside this recommendation once it has."
+        )
+    own = recommendation_label(case["recommendation"]["action"]).lower()
+    decision = decision_label(entry["decision"])
+    basis = entry.get("decision_basis") or {}
+    reason = entry.get("decision_reason") or ""
+    if agrees(case["recommendation"]["action"], entry["decision"], basis.get("code", "")):
+        return (
+            f"**Roadmap: {decision.lower()}**, as this case recommends ({own}). "
+            f"{escape_text(reason)}"
+        )
+    return (
+        f"**Roadmap: {decision.lower()}**, where this case recommends: {own}. {escape_text(reason)}"
     )
 
 
@@ -145,7 +184,7 @@ def headline_frame(case: Case) -> pd.DataFrame:
         ("Expected NPV", money(npv["mean"])),
         ("NPV, P10 to P90", f"{money(npv['0.1'])} to {money(npv['0.9'])}"),
         ("Chance of a loss", fmt_pct(case["prob_loss"])),
-        ("Payback (median)", fmt_months(case["payback_months"]["0.5"])),
+        (f"{PAYBACK_LABEL.capitalize()} (median)", fmt_months(case["payback_months"]["0.5"])),
         ("Pays back within the horizon", fmt_pct(case["payback_months"]["share"])),
         (f"Cost, P50 / {label}", f"{money(cost['0.5'])} / {money(cost[key])}"),
         (f"Time, P50 / {label}", f"{fmt_weeks(weeks['0.5'])} / {fmt_weeks(weeks[key])}"),
@@ -174,7 +213,8 @@ def describe_payback(case: Case) -> str:
             f"{years}: only {fmt_pct(payback['share'])} do."
         )
     return (
-        f"The median simulation pays back {fmt_months(payback['0.5'])} after the decision, "
+        f"The median simulation pays back (discounted) {fmt_months(payback['0.5'])} "
+        "after the decision, "
         f"and {fmt_pct(payback['share'])} of simulations pay back within the {years}."
     )
 
@@ -206,21 +246,27 @@ def describe_variants(case: Case) -> str:
     full_id = escape_text(full["id"])
     if case["variant_of"]:
         own = next(row for row in rows if row["id"] == case["id"])
-        cost, evpi = own["test_cost"], full["evpi"]
-        verdict = "worth it" if evpi > cost else "not worth it on these numbers"
+        staged, now = own["staged_value"], full["expected_npv"]
+        verdict = "worth it" if staged > max(now, 0.0) else "not worth it on these numbers"
         return (
-            f"{ident} is the lean version of {full_id}. Testing with it first costs "
-            f"{money(cost)} (its own expected loss plus the value lost while {full_id} "
-            f"waits) against information worth up to {money(evpi)} on {full_id}: {verdict}."
+            f"{ident} is the lean version of {full_id}. Run first, it is worth "
+            f"{money(staged)}: its own expected NPV plus {money(own['follow_up_value'])} from "
+            f"deciding {full_id} next with what it measures, against {money(now)} for "
+            f"{full_id} funded now: {verdict}."
         )
-    best = min((row for row in rows if row["role"] == "lean"), key=lambda row: row["test_cost"])
-    cost, evpi = best["test_cost"], case["evpi"]
-    verdict = "worth running first" if evpi > cost else "not worth running first on these numbers"
+    best = max((row for row in rows if row["role"] == "lean"), key=lambda row: row["staged_value"])
+    staged, now = best["staged_value"], case["npv"]["mean"]
+    verdict = (
+        "worth running first"
+        if staged > max(now, 0.0)
+        else "not worth running first on these numbers"
+    )
     return (
         f"The lean version {escape_text(best['id'])} has expected NPV "
         f"{money(best['expected_npv'])} and a {fmt_pct(best['prob_loss'])} chance of a loss. "
-        f"Testing with it first costs {money(cost)} against information worth up to "
-        f"{money(evpi)} on {ident}: {verdict}."
+        f"Run first, it is worth {money(staged)} (plus {money(best['follow_up_value'])} from "
+        f"deciding {ident} next with what it measures) against {money(now)} for {ident} "
+        f"funded now: {verdict}."
     )
 
 
@@ -704,19 +750,24 @@ def describe_method(case: Case) -> str:
         "delivery cost spread evenly over the delivery time; benefit starts when delivery "
         f"ends and {_ramp_text(case['ramp_months'])}; run cost of {money(case['run_cost'])} "
         "a year from delivery on. Nothing after the horizon counts.",
-        "- **Measures**: NPV; ROI = NPV ÷ present value of delivery and run cost; payback = "
-        "the month cumulative discounted cash turns positive (never, if not within the "
-        "horizon); cost of delay = NPV lost if the whole initiative starts a month later.",
+        "- **Measures**: NPV; ROI = expected NPV ÷ expected present value of delivery and "
+        "run cost (profitability index − 1, so its sign is the expected NPV's); "
+        f"{PAYBACK_LABEL} = the month cumulative discounted cash turns positive (never, "
+        "if not within the horizon); cost of delay = NPV lost if the whole initiative "
+        "starts a month later "
+        "(0 when the expected NPV is not positive).",
         "- **Value of information**: EVPI = E[max(NPV, 0)] − max(E[NPV], 0), what knowing "
         f"the outcome before deciding to fund would be worth. EVPPI per input bins the "
         f"simulations into {case['evppi_bins']} equal-probability bins of that input. The "
         "tornado shows NPV with one input at its P10 and P90 and the others at their medians.",
         "- **Recommendation rules** (constants in `helpers.business_case`): a must-do is "
-        "funded; a chance of a loss of "
-        f"{fmt_pct(rec['material_loss_probability'])} or more is material; the lean version "
-        "goes first when the full initiative's risk is material and its EVPI exceeds the "
-        "cost of testing first (the lean version's expected loss plus the full one's cost of "
-        "delay while it waits); otherwise fund when the expected NPV is positive and the "
+        "funded; the lean version goes first when its staged value (its own expected NPV "
+        "plus the value of deciding the full initiative next, delayed by the lean version's "
+        "median delivery time, with the inputs the lean version measures known) exceeds the "
+        "full initiative's expected NPV and 0; the roadmap values lean versions the same "
+        "way; a chance of a loss of "
+        f"{fmt_pct(rec['material_loss_probability'])} or more is material; otherwise fund "
+        "when the expected NPV is positive and the "
         "risk not material; gather information on the input with the largest EVPPI when "
         f"that is worth at least {fmt_pct(rec['information_share_of_cost'])} of the "
         "expected cost; else fund if the expected NPV is positive, and don't fund if not.",

@@ -92,3 +92,50 @@ def recommendation_label(action: str | None) -> str:
     if not action:
         return "–"
     return RECOMMENDATION_LABELS.get(action, action)
+
+
+# honest ratios: what a WSJF cell says for an initiative not worth doing (expected NPV ≤ 0),
+# and the name of the payback measure (cash flows are discounted before it is counted)
+NOT_WORTH_DOING_NOW = "not worth doing now"
+PAYBACK_LABEL = "discounted payback"
+
+
+def wsjf_label(wsjf: float | None, worth_doing_now: bool = True) -> str:
+    """A WSJF score as a table cell: ``not worth doing now`` for an initiative whose expected
+    NPV is not positive, ``–`` when unknown, else the score rounded."""
+    if not worth_doing_now:
+        return NOT_WORTH_DOING_NOW
+    if wsjf is None or wsjf != wsjf:
+        return "–"
+    return f"{wsjf:,.0f}"
+
+
+# one decision per initiative (``selection.DECISIONS``), as the roadmap, the quarter page and
+# ``playbook select`` say it
+DECISION_LABELS = {
+    "fund": "Fund",
+    "fund_lean_first": "Fund the lean version first",
+    "must_do": "Fund (must-do or committed)",
+    "leave_out": "Leave out",
+}
+
+
+def decision_label(decision: str | None) -> str:
+    """A roadmap decision as a table label: ``fund_lean_first`` -> ``Fund the lean version
+    first``; none as ``–``."""
+    if not decision:
+        return "–"
+    return DECISION_LABELS.get(decision, decision.replace("_", " "))
+
+
+# the whole plan's budget risk (``select``'s ``prob_over_budget`` and ``cost_at_confidence``)
+PROB_OVER_BUDGET_LABEL = "chance the plan overruns the budget"
+
+
+def cost_at_confidence_label(level: float, budget_rule: str = "whole_plan") -> str:
+    """How ``cost_at_confidence`` is named: the plan's total cost at the budget confidence
+    (whole_plan: from the joint simulation; per_initiative: each initiative's quantile,
+    summed)."""
+    if budget_rule == "per_initiative":
+        return f"sum of each initiative's cost at {level_label(level)}"
+    return f"plan cost at {level_label(level)} ({sure_label(level)} the plan costs no more)"

@@ -16,7 +16,12 @@ from typing import Any
 
 from helpers.fmt import fmt_money, fmt_pct, fmt_worth, quantile_key
 from helpers.params import Params
-from helpers.report.labels import level_label, recommendation_label, sure_label
+from helpers.report.labels import (
+    decision_label,
+    level_label,
+    recommendation_label,
+    sure_label,
+)
 
 Figure = dict[str, str]  # {"label": ..., "value": ...}
 
@@ -150,9 +155,17 @@ def roadmap_summary(roadmap: Mapping[str, Any] | None, currency: str) -> str:
 
 
 def roadmap_verdict(roadmap: Mapping[str, Any] | None, initiative_id: str) -> str:
-    """``Chosen``, ``Left out: <reason>``, or ``–`` when the roadmap has not run."""
+    """The roadmap's decision for one initiative (``Fund the lean version first: <why>``,
+    the words of ``labels.decision_label`` and the roadmap's ``decision_reason``);
+    ``Chosen``/``Left out: <reason>`` for a roadmap without decisions; ``–`` when the
+    roadmap has not run."""
     if not _has_roadmap(roadmap):
         return "–"
+    detail = (roadmap.get("initiatives") or {}).get(initiative_id) or {}
+    if isinstance(detail, Mapping) and detail.get("decision"):
+        label = decision_label(detail["decision"])
+        reason = detail.get("decision_reason")
+        return f"{label}: {reason}" if reason else label
     if initiative_id in (roadmap.get("selected") or []):
         return "Chosen"
     detail = (roadmap.get("initiatives") or {}).get(initiative_id) or {}

@@ -17,10 +17,19 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.errors import ComputationError
+from helpers.errors import ComputationError, InputError
 from helpers.fmt import fmt_money, fmt_pct, fmt_worth
 from helpers.params import SCORING_METHODS, Params
-from helpers.report.labels import REASON_LABELS, level_label, method_label
+from helpers.report.labels import (
+    PROB_OVER_BUDGET_LABEL,
+    REASON_LABELS,
+    cost_at_confidence_label,
+    decision_label,
+    level_label,
+    method_label,
+    recommendation_label,
+    wsjf_label,
+)
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import TOP_ROWS, long_table, styled_table
 from helpers.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
@@ -34,6 +43,16 @@ def _worth(value: float | None, document: Mapping[str, Any]) -> str:
 
 def _level_label(document: Mapping[str, Any]) -> str:
     return level_label(document["budget_confidence"])
+
+
+def _rule(document: Mapping[str, Any]) -> str:
+    return document.get("budget_rule", "per_initiative")
+
+
+def _plan_level(document: Mapping[str, Any]) -> str:
+    """The quantile each initiative's cost was planned at (``planning_quantile``), e.g. P66."""
+    q = document.get("planning_quantile", document["budget_confidence"])
+    return level_label(round(float(q), 2))
 
 
 def _ids(ids: Iterable[str]) -> str:
@@ -112,10 +131,10 @@ def describe_summary(document: Mapping[str, Any]) -> str:
         )
         + ".",
         f"- Cost: **{fmt_money(document['cost_p50'], currency)} at P50** and "
-        f"**{fmt_money(document['cost_at_confidence'], currency)} at {level}** (each "
-        f"initiative's {level}, summed: what the budget is planned on), against a budget of "
-        f"{fmt_money(document['budget'], currency)}.",
-        f"- Chance the portfolio overruns the budget: **{fmt_pct(document['prob_over_budget'])}**.",
+        f"**{fmt_money(document['cost_at_confidence'], currency)}**, the "
+        f"{cost_at_confidence_label(document['budget_confidence'], _rule(document))}, "
+        f"against a budget of {fmt_money(document['budget'], currency)}.",
+        f"- {PROB_OVER_BUDGET_LABEL.capitalize()}: **{fmt_pct(document['prob_over_budget'])}**.",
         f"- IT effort: {document['effort_used']:,.0f} of {document['capacity']:,.0f} "
         f"person-weeks at {level}.",
     ]
@@ -154,14 +173,11 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     ``report.tables.LongTable`` (the top rows, a line on the rest, then every row)."""
     currency = document["currency"]
     items = document["initiatives"]
-    level = _level_label(document)
     ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
     rows = []
     for rank, initiative_id in enumerate(ranked, start=1):
         entry = items[initiative_id]
-        decision = "fund" if entry["selected"] else "leave out"
-        if entry["selected"] and entry["forced"]:
-            decision = "fund (committed)"
+        decision = decision_label(entry.get("decision"))
         rows.append(
             {
                 "rank": rank,
@@ -169,12 +185,12 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
                 "initiative": entry["name"],
                 "decision": decision,
                 "value": _worth(entry["value"], document),
-                f"cost {level}": fmt_money(entry["cost"], currency),
+                f"cost {_plan_level(document)}": fmt_money(entry["cost"], currency),
                 "IT person-weeks": f"{entry['effort']:,.0f}",
                 "P(loss)": fmt_pct(entry["prob_loss"]),
                 "profitability index": f"{entry['profitability_index']:.2f}",
                 "RICE": "–" if _nan(entry["rice"]) else f"{entry['rice']:,.0f}",
-                "WSJF": "–" if _nan(entry["wsjf"]) else f"{entry['wsjf']:,.0f}",
+                "WSJF": wsjf_label(entry["wsjf"], entry.get("worth_doing_now", True)),
                 "weighted score": f"{entry['weighted_score']:.0f}",
                 f"P(top {document['top_k']})": fmt_pct(entry["prob_top_k"]),
             }
@@ -494,17 +510,17 @@ def describe_method(document: Mapping[str, Any]) -> str:
   score itself is the value (profitability index minus 1, so that loss-makers count as negative).
   The weighted score averages criteria rescaled to 0–100 across this quarter's initiatives
   (chance of a loss inverted) with weights {weights}.
+- **Budget confidence**: {_budget_rule_text(document)}
 - **Exact choice**: an integer program (scipy `milp`, HiGHS, zero optimality gap): the sum of
-  costs at {level} within the budget, the sum of IT effort at {level} within capacity, every
-  prerequisite funded with its dependant (a prerequisite already done counts as met; one
-  rejected or without a case rules its dependants out), at most one of an initiative and its
-  lean variants, must-dos and approved or in-progress work always in. Among plans of equal value
+  costs at {_plan_level(document)} within the budget, the sum of IT effort at {level} within
+  capacity, every prerequisite funded with its dependant (a prerequisite already done counts as
+  met; one rejected or without a case rules its dependants out), at most one of an initiative and
+  its lean variants, must-dos and approved or in-progress work always in. Among plans of equal value
   the cheaper wins. An initiative with negative value is funded only when forced or as the
   prerequisite of something worth more.
 - **Costs** are the calibrated business cases' delivery costs (past actuals adjust each estimate
   when calibration is on). The chance of overrunning draws each chosen initiative's cost from its
-  calibrated range, independently, {document["simulations"]:,} times; costs that overrun together
-  would make it higher.
+  calibrated range, {document["simulations"]:,} times, {_correlation_text(document)}
 - **Frontier**: the same program at {budgets} the budget.
 - **Rank stability**: each NPV redrawn from its case's quantiles, independently; the share of
   draws in which it ranks in the top {document["top_k"]}.
@@ -603,7 +619,7 @@ def what_if_selection(
             explain=False,
             frontier=False,
         )
-    except ComputationError as exc:
+    except (ComputationError, InputError) as exc:
         frame = pd.DataFrame({"what if": ["no plan"], "result": [str(exc)]})
         return styled_table(frame, name="roadmap-what-if")
     currency = document["currency"]
@@ -696,6 +712,118 @@ def what_if_panel(
 # The command line
 
 
+def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    """Why the roadmap decided what it did for one initiative, in plain words.
+
+    ``entry`` is ``document["initiatives"][id]`` with ``decision`` and
+    ``decision_basis`` (``selection.decide``). Where the case's own recommendation
+    differs, a second sentence names the constraint or comparison that made the
+    difference. Passed to ``select_portfolio(describe_decision=...)`` so the
+    document's ``decision_reason`` and every page say it the same way.
+    """
+    basis = entry.get("decision_basis") or {}
+    code = basis.get("code")
+    items = document["initiatives"]
+    method = method_label(document["method"])
+    value = _worth(entry["value"], document)
+    if code == "must_do":
+        text = "It is a must-do, so it goes ahead whatever its return."
+    elif code == "committed":
+        text = "It is committed work (approved or in progress), so it goes ahead."
+    elif code == "lean_first":
+        full_id = basis.get("full_id", "")
+        full = items.get(full_id)
+        against = (
+            f", more than {full_id} funded now ({_worth(full['value'], document)})"
+            if full is not None
+            else ""
+        )
+        text = (
+            f"Worth {value} run first: its own expected NPV "
+            f"{fmt_money(entry['expected_npv'], document['currency'])} plus "
+            f"{fmt_money(entry.get('follow_up_value'), document['currency'])} from deciding "
+            f"{full_id} next with what it measures{against}."
+        )
+    elif code == "fund":
+        text = f"It adds {value} ({method}) and fits the budget and IT capacity."
+    elif code == "lean_first_chosen":
+        lean_id = basis.get("lean_id", "")
+        text = (
+            f"Its lean version {lean_id} goes first; it is decided next, with what "
+            f"{lean_id} measures."
+        )
+    elif entry.get("reason"):
+        text = f"{entry['reason'][0].upper()}{entry['reason'][1:]}."
+    else:
+        text = "Left out: a better plan within the budget and IT capacity does without it."
+    if basis.get("agrees", True) or not entry.get("case_action"):
+        return text
+    case_says = recommendation_label(entry["case_action"]).lower()
+    return f"{text} Its case recommends: {case_says}; the roadmap differs because " + (
+        f"{_constraint_words(basis, entry, document)}."
+    )
+
+
+def _constraint_words(
+    basis: Mapping[str, Any], entry: Mapping[str, Any], document: Mapping[str, Any]
+) -> str:
+    """The constraint or comparison behind a roadmap decision that differs from the case."""
+    constraint = basis.get("constraint")
+    dependents = ", ".join(basis.get("dependents") or [])
+    instead = basis.get("chosen_instead")
+    if constraint == "must_do":
+        return "it is a must-do"
+    if constraint == "committed":
+        return "it is committed work"
+    if constraint == "dependency" and instead:
+        return f"{dependents} depend on {instead}, so {instead} is funded in full instead"
+    if constraint == "dependency" and dependents:
+        return f"{dependents} depend on it, so it is funded in full now"
+    if constraint == "variant" and instead:
+        return (
+            f"{instead} was chosen instead: with the budget and IT capacity, the plan is worth "
+            "more with it (at most one of an initiative and its variants)"
+        )
+    if constraint in REASON_LABELS and entry.get("reason"):
+        return entry["reason"]
+    return (
+        f"on the roadmap's comparison it adds {_worth(entry['value'], document)} "
+        f"({method_label(document['method'])}) within the budget and IT capacity"
+    )
+
+
+def _correlation_text(document: Mapping[str, Any]) -> str:
+    """How the cost draws move together, and where that came from."""
+    correlation = document.get("correlation") or {}
+    share = float(correlation.get("common_overrun_share") or 0.0)
+    if share <= 0:
+        return (
+            "independently (params `correlation.common_overrun_share` is 0); costs that "
+            "overrun together would make it higher."
+        )
+    return (
+        f"through a Gaussian copula in which {fmt_pct(share)} of each initiative's overrun "
+        f"variance is common to the quarter's initiatives (from {correlation.get('source')})."
+    )
+
+
+def _budget_rule_text(document: Mapping[str, Any]) -> str:
+    level = _level_label(document)
+    if _rule(document) == "per_initiative":
+        return (
+            f"each initiative's cost at {level}, summed, within the budget (params "
+            "`budget_rule: per_initiative`); the whole plan then stays within budget more often "
+            f"than {level} says."
+        )
+    return (
+        f"the whole plan's total cost stays within the budget with at least "
+        f"{fmt_pct(document['budget_confidence'])} chance, checked by joint simulation: each "
+        "initiative's cost is planned at one quantile (here "
+        f"{_plan_level(document)}, exact from its calibrated range), found by bisection as the "
+        "most valuable plan that meets the confidence."
+    )
+
+
 def format_selection(document: Mapping[str, Any]) -> str:
     """The selection as plain text for a terminal: the headline, then one line per initiative."""
     currency = document["currency"]
@@ -708,22 +836,26 @@ def format_selection(document: Mapping[str, Any]) -> str:
         f"Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}: "
         f"{', '.join(chosen) if chosen else 'none'}",
         f"Expected value {_worth(document['expected_value'], document)}; "
-        f"cost {fmt_money(document['cost_at_confidence'], currency)} at {level} "
+        f"{cost_at_confidence_label(document['budget_confidence'], _rule(document))} "
+        f"{fmt_money(document['cost_at_confidence'], currency)} "
         f"({fmt_money(document['cost_p50'], currency)} at P50); "
-        f"{fmt_pct(document['prob_over_budget'])} chance of overrunning the budget; "
+        f"{PROB_OVER_BUDGET_LABEL} {fmt_pct(document['prob_over_budget'])}; "
         f"{document['effort_used']:,.0f} of {document['capacity']:,.0f} person-weeks",
         "",
     ]
     items = document["initiatives"]
     width = max((len(i) for i in items), default=2)
-    header = f"  {'id':<{width}}  {'value':>10}  {'cost ' + level:>10}  {'effort':>6}  decision"
+    cost_head = "cost " + _plan_level(document)
+    header = f"  {'id':<{width}}  {'value':>10}  {cost_head:>10}  {'effort':>6}  decision"
     lines.append(header)
     ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
     for initiative_id in ranked:
         entry = items[initiative_id]
-        decision = "fund" if entry["selected"] else f"leave out: {entry.get('reason', '')}"
-        if entry["selected"] and entry["forced"]:
-            decision = "fund (must-do or committed)"
+        decision = decision_label(entry.get("decision"))
+        if entry.get("decision_reason"):
+            decision = f"{decision}. {entry['decision_reason']}"
+        elif not entry["selected"]:
+            decision = f"{decision}: {entry.get('reason', '')}"
         lines.append(
             f"  {initiative_id:<{width}}  {_worth(entry['value'], document):>10}  "
             f"{fmt_money(entry['cost'], currency):>10}  {entry['effort']:>6.0f}  {decision}"
