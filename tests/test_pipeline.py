@@ -240,6 +240,11 @@ def test_run_quarter_builds_and_publishes_every_notebook(project: Path) -> None:
         "data/initiatives.csv",
         "params/2026Q4.yaml",
         "params/defaults.yaml",
+        # what "changed since last quarter" compared with (2026Q3 is not built)
+        "previous/2026Q3/data/actuals.csv",
+        "previous/2026Q3/data/initiatives.csv",
+        "previous/2026Q3/params/2026Q3.yaml",
+        "previous/2026Q3/params/defaults.yaml",
     ]
     assert (quarter / "build/inputs/data/initiatives.csv").read_text() == INITIATIVES
     assert "2026Q4" in (project / "reports" / "index.html").read_text()
