@@ -22,6 +22,7 @@ class QuarterInputs:
     root: Path
     initiatives: pd.DataFrame
     actuals: pd.DataFrame
+    outcomes: pd.DataFrame | None = None  # params ``outcomes:``, checked (helpers.outcomes)
 
     def in_scope(self) -> pd.DataFrame:
         """Initiatives still to decide or deliver: proposed, approved or in progress."""
@@ -31,7 +32,9 @@ class QuarterInputs:
     def register_paths(self) -> list[Path]:
         """The register files this quarter reads (for audit copies and cache keys)."""
         paths = []
-        for source in (self.params.initiatives, self.params.actuals):
+        for source in (self.params.initiatives, self.params.actuals, self.params.outcomes):
+            if source is None:
+                continue
             if source.path:
                 path = Path(source.path)
                 paths.append(path if path.is_absolute() else self.root / path)
@@ -56,9 +59,20 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
             problems.extend(exc.problems)
     if "actuals" in frames:
         problems.extend(_cross_check(params, frames["actuals"]))
+    if params.outcomes is not None:
+        from helpers.outcomes import duplicates_with_actuals, load_outcomes
+
+        try:
+            frames["outcomes"] = load_outcomes(params.outcomes, root)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        if "outcomes" in frames and "actuals" in frames:
+            problems.extend(duplicates_with_actuals(frames["outcomes"], frames["actuals"]))
     if problems:
         raise InputError(problems)
-    return QuarterInputs(params, root, frames["initiatives"], frames["actuals"])
+    return QuarterInputs(
+        params, root, frames["initiatives"], frames["actuals"], frames.get("outcomes")
+    )
 
 
 def _cross_check(params: Params, actuals: pd.DataFrame) -> list[Problem]:

@@ -105,6 +105,15 @@ class CalibrationSettings(_Strict):
     min_class_size: int = Field(3, ge=1)  # smaller classes use the pooled record alone
 
 
+class Change(_Strict):
+    """One entry of an approved quarter's change-control log."""
+
+    date: str  # YYYY-MM-DD
+    what: str  # what changed: an initiative added, dropped, re-scoped, budget moved
+    why: str
+    approved_by: str
+
+
 class Params(_Strict):
     """One quarter's params. Money in ``currency``, durations in weeks, rates as fractions."""
 
@@ -113,6 +122,7 @@ class Params(_Strict):
     currency: str = "USD"
     initiatives: RegisterSource
     actuals: RegisterSource
+    outcomes: RegisterSource | None = None  # what happened to earlier quarters' initiatives
     budget: float = Field(
         gt=0, le=MAX_MONEY
     )  # delivery budget for the quarter's new work, in currency
@@ -127,6 +137,11 @@ class Params(_Strict):
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     executor: Literal["local", "dask"] = "local"  # where `playbook run` executes notebooks
     scheduler: str | None = None  # a Dask scheduler address (tcp://host:8786); None: LocalCluster
+    status: Literal["draft", "approved"] = "draft"  # an approved quarter is the plan
+    approved_on: str | None = None  # YYYY-MM-DD, written by `playbook approve`
+    approved_by: str | None = None  # who approved it
+    fingerprint: str | None = None  # sha256 of what was approved (`playbook approve`)
+    changes: list[Change] = Field(default_factory=list)  # change-control log since approval
 
     @field_validator("quarter")
     @classmethod
@@ -161,7 +176,7 @@ class Params(_Strict):
             raise ValueError(f"must be a fraction from 0.5 to below 1, got {value:g}{hint}")
         return value
 
-    @field_validator("initiatives", "actuals", mode="before")
+    @field_validator("initiatives", "actuals", "outcomes", mode="before")
     @classmethod
     def _source_from_string(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -390,8 +390,19 @@ class _Build:
             stem="calibration",
             parameters={},
             artifacts=[CALIBRATION],
-            depends=[_frame_digest(self.inputs.actuals)],
+            depends=[_frame_digest(self.inputs.actuals), self._outcomes_digest()],
         )
+
+    def _outcomes_digest(self) -> Any:
+        """The outcomes register and the builds of earlier quarters it is joined to."""
+        from helpers.params import list_quarters
+
+        outcomes = getattr(self.inputs, "outcomes", None)
+        if outcomes is None:
+            return None
+        earlier = [q for q in list_quarters(self.root) if q < self.quarter]
+        manifests = [self.root / "reports" / q / BUILD / "manifest.json" for q in earlier]
+        return [_frame_digest(outcomes), [self._watch(path) for path in manifests]]
 
     def _case_spec(self, initiative_id: str) -> dict[str, Any]:
         from helpers.artifacts import contained, safe_id
