@@ -72,7 +72,9 @@ NOTEBOOKS = {
     "calibration": "calibration.ipynb",
     "business_case": "business_case.ipynb",
     "roadmap": "roadmap.ipynb",
+    "review": "review.ipynb",
 }
+REVIEW = "review.json"  # written by notebooks/review.ipynb, from the second quarter on
 BUILDS = ".builds"
 BUILD = "build"  # inside a quarter folder: manifest, executed notebooks, artifacts, inputs
 # Build machinery that notebooks never import: editing it re-renders, never re-executes.
@@ -280,7 +282,8 @@ class _Build:
         self.artifacts.mkdir(parents=True)
         inputs_copied = self._copy_inputs()
         in_scope = list(self.inputs.in_scope()["id"])
-        total = 2 + len(in_scope)
+        review = self._review_spec()
+        total = 2 + len(in_scope) + (review is not None)
         with tqdm(
             total=total,
             desc=self.quarter,
@@ -290,13 +293,17 @@ class _Build:
             leave=False,
         ) as self._bar:
             self._stage(executor, [self._calibration_spec()])
+            if review is not None:
+                self._stage(executor, [review])
             self._stage(executor, [self._case_spec(i) for i in in_scope])
             self._stage(executor, [self._roadmap_spec(in_scope)])
         self.in_scope = in_scope
+        self.reviewed = review is not None
         self.inputs_copied = inputs_copied
 
     def finish(self, started: float) -> BuildResult:
         order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
+        order += ["review"] if self.reviewed else []
         entries = [self.entries[key] for key in order]  # plan order, not completion order
         failed = [e for e in entries if e["status"] == "failed"]
         missing = [i for i in self.in_scope if not case_path(self.artifacts, i).exists()]
@@ -391,6 +398,24 @@ class _Build:
             parameters={},
             artifacts=[CALIBRATION],
             depends=[_frame_digest(self.inputs.actuals), self._outcomes_digest()],
+        )
+
+    def _review_spec(self) -> dict[str, Any] | None:
+        """The quarter review, from the second quarter on (None for the first)."""
+        from helpers.params import list_quarters
+
+        earlier = [q for q in list_quarters(self.root) if q < self.quarter]
+        if not earlier:
+            return None
+        published = [self.root / "reports" / q / BUILD / "manifest.json" for q in earlier]
+        return self._spec(
+            key="review",
+            title=f"Quarter review: what happened to what {earlier[-1]} funded",
+            notebook="review",
+            stem="review",
+            parameters={},
+            artifacts=[REVIEW],
+            depends=[self._outcomes_digest(), [self._watch(path) for path in published]],
         )
 
     def _outcomes_digest(self) -> Any:
