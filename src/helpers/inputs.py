@@ -43,8 +43,11 @@ class QuarterInputs:
         return paths
 
 
-def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
+def load_quarter(quarter: str, root: Path | str = ".", *, approval: bool = True) -> QuarterInputs:
     """Load and check everything quarter ``quarter`` needs.
+
+    ``approval``: also refuse an approved quarter changed without a ``changes:``
+    entry (``helpers.approval``); False only to fingerprint the inputs as they are.
 
     Raises InputError listing every problem in the params and both registers.
     """
@@ -68,6 +71,15 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
             problems.extend(exc.problems)
         if "outcomes" in frames and "actuals" in frames:
             problems.extend(duplicates_with_actuals(frames["outcomes"], frames["actuals"]))
+    if problems:
+        raise InputError(problems)
+    from helpers.approval import check_approval
+
+    loaded = QuarterInputs(
+        params, root, frames["initiatives"], frames["actuals"], frames.get("outcomes")
+    )
+    if approval:
+        problems.extend(check_approval(loaded))
     if problems:
         raise InputError(problems)
     return QuarterInputs(

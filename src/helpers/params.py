@@ -140,7 +140,7 @@ class Params(_Strict):
     status: Literal["draft", "approved"] = "draft"  # an approved quarter is the plan
     approved_on: str | None = None  # YYYY-MM-DD, written by `playbook approve`
     approved_by: str | None = None  # who approved it
-    fingerprint: str | None = None  # sha256 of what was approved (`playbook approve`)
+    fingerprint: dict[str, str] | None = None  # sha256 per part of what was approved
     changes: list[Change] = Field(default_factory=list)  # change-control log since approval
 
     @field_validator("quarter")

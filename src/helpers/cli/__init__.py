@@ -19,6 +19,7 @@ COMMANDS = {
     "select": "helpers.cli.select:select",
     "new-quarter": "helpers.cli.validate:new_quarter",
     "templates": "helpers.cli.templates:templates",
+    "approve": "helpers.cli.approve:approve",
 }
 
 

@@ -33,6 +33,7 @@ def validate(quarter: str, root: Path) -> None:
 @reports_errors
 def new_quarter(quarter: str, root: Path) -> None:
     """Create params/QUARTER.yaml from the latest quarter's params."""
+    from helpers.approval import APPROVAL_KEYS, strip_keys
     from helpers.params import QUARTER_PATTERN, list_quarters, params_path
 
     if not QUARTER_PATTERN.match(quarter):
@@ -52,6 +53,8 @@ def new_quarter(quarter: str, root: Path) -> None:
     text = params_path(latest, root).read_text(encoding="utf-8")
     text = re.sub(r"^quarter:.*$", f"quarter: {quarter}", text, count=1, flags=re.MULTILINE)
     text = text.replace(_title_quarter(latest), _title_quarter(quarter))
+    # a new quarter is a draft: the approval and change log of the one copied stay there
+    text = strip_keys(text, (*APPROVAL_KEYS, "changes")) + "status: draft\n"
     # exclusive create: never overwrite, even if the file appeared meanwhile
     with open(target, "x", encoding="utf-8") as handle:
         handle.write(text)
