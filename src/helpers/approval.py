@@ -167,3 +167,41 @@ def approval_block(approved_on: str, approved_by: str, parts: dict[str, str]) ->
 def approve_text(text: str, approved_on: str, approved_by: str, parts: dict[str, str]) -> str:
     """A params file's text approved: old approval keys replaced, ``changes:`` kept."""
     return strip_keys(text, APPROVAL_KEYS) + approval_block(approved_on, approved_by, parts)
+
+
+def _standing(roadmap: Any) -> dict[str, Any] | None:
+    """What a roadmap document says about value and risk (None without one)."""
+    if not isinstance(roadmap, dict) or "selected" not in roadmap:
+        return None
+    return {
+        "expected_value": roadmap.get("expected_value"),
+        "prob_over_budget": roadmap.get("prob_over_budget"),
+        "selected": list(roadmap.get("selected", [])),
+    }
+
+
+def change_log(
+    changes: list[dict[str, Any]],
+    previous_manifest: dict[str, Any] | None,
+    previous_roadmap: Any,
+    roadmap: Any,
+) -> list[dict[str, Any]]:
+    """Each change with the roadmap's value and risk ``before`` and ``after`` it.
+
+    A change new since the previous build gets that build's roadmap as before
+    and this build's as after (the selection re-run without and with it); a
+    change already logged keeps the figures recorded when it was first built.
+    """
+    carried = {
+        (c.get("date"), c.get("what")): c for c in (previous_manifest or {}).get("changes") or []
+    }
+    log = []
+    for change in changes:
+        earlier = carried.get((change.get("date"), change.get("what")))
+        if earlier is not None and earlier.get("after") is not None:
+            log.append({**change, "before": earlier.get("before"), "after": earlier["after"]})
+        else:
+            log.append(
+                {**change, "before": _standing(previous_roadmap), "after": _standing(roadmap)}
+            )
+    return log

@@ -56,7 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from helpers.artifacts import CALIBRATION, ROADMAP, case_path, write_text_atomic
+from helpers.artifacts import CALIBRATION, REVIEW, ROADMAP, case_path, write_text_atomic
 from helpers.errors import PlaybookError
 from helpers.executors import (
     DEFAULT_CELL_TIMEOUT,
@@ -74,7 +74,6 @@ NOTEBOOKS = {
     "roadmap": "roadmap.ipynb",
     "review": "review.ipynb",
 }
-REVIEW = "review.json"  # written by notebooks/review.ipynb, from the second quarter on
 BUILDS = ".builds"
 BUILD = "build"  # inside a quarter folder: manifest, executed notebooks, artifacts, inputs
 # Build machinery that notebooks never import: editing it re-renders, never re-executes.
@@ -343,6 +342,7 @@ class _Build:
                 up_to_date=True,
                 reused=len(entries),
             )
+        manifest["changes"] = self._change_log()
         site = self._site()
         try:
             page = site.render_quarter_page(manifest, self.artifacts)
@@ -399,6 +399,18 @@ class _Build:
             artifacts=[CALIBRATION],
             depends=[_frame_digest(self.inputs.actuals), self._outcomes_digest()],
         )
+
+    def _change_log(self) -> list[dict[str, Any]]:
+        """The params' change log with the roadmap before (previous build) and after (this one)."""
+        from helpers.approval import change_log
+
+        changes = self.params_json.get("changes") or []
+        if not changes:
+            return []
+        previous = self.previous[1] if self.previous else None
+        before = self.previous[0] / BUILD / "artifacts" / ROADMAP if self.previous else None
+        read = lambda path: json.loads(path.read_text()) if path and path.is_file() else None  # noqa: E731
+        return change_log(changes, previous, read(before), read(self.artifacts / ROADMAP))
 
     def _review_spec(self) -> dict[str, Any] | None:
         """The quarter review, from the second quarter on (None for the first)."""

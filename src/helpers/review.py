@@ -42,7 +42,6 @@ from helpers.artifacts import case_path, published_artifacts_dir
 from helpers.fmt import quantile_key
 from helpers.outcomes import METRICS, funded_ids, join_outcomes
 
-REVIEW = "review.json"  # the artifact, beside calibration.json and roadmap.json
 LEVELS = (0.1, 0.2, 0.5, 0.8, 0.9)  # reliability points (quantile levels)
 CASE_KEYS = {"cost": "cost", "duration": "duration_weeks", "effort": "effort", "benefit": "benefit"}
 QUARTER_FIRST_MONTH = {"1": 1, "2": 4, "3": 7, "4": 10}

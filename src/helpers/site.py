@@ -38,6 +38,7 @@ import nbformat
 
 from helpers.artifacts import (
     CALIBRATION,
+    REVIEW,
     ROADMAP,
     case_path,
     published_artifacts_dir,
@@ -521,6 +522,7 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
     entries = manifest.get("notebooks") or []
     calibration = _read_optional(artifacts_dir / CALIBRATION)
     roadmap = _read_optional(artifacts_dir / ROADMAP)
+    review = _read_optional(artifacts_dir / REVIEW)
 
     overview, cases, failed = [], [], []
     for entry in entries:
@@ -538,6 +540,7 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
             summary = {
                 "calibration": words.calibration_summary(calibration, level),
                 "roadmap": words.roadmap_summary(roadmap, currency),
+                "review": words.review_summary(review),
             }.get(key, "")
             if status == "failed":
                 summary = _error_text(entry.get("error")) or "failed"
@@ -559,6 +562,8 @@ def render_quarter_page(manifest: dict, artifacts_dir: Path) -> str:
         cases_note=words.cases_note(params),
         cost_column=words.cost_column(level),
         inputs=words.input_rows(params, built=built_at),
+        approval=words.approval_line(params),
+        changes=words.change_rows(params, manifest.get("changes")),
     )
 
 
@@ -742,6 +747,11 @@ def publish_site_pages(reports_dir: Path, root: Path) -> None:
         write_text_atomic(reports_dir / "sop" / f"{chapter['slug']}.html", page)
 
     summaries = [_quarter_card(q) for q in quarters]
+    # the headline is the latest approved quarter: a half-made plan never looks like the plan
+    approved = [card for card in summaries if card["status"] == "approved"]
+    if approved:
+        summaries.remove(approved[0])
+        summaries.insert(0, approved[0])
     home = _render_page(
         "home.html.j2",
         page=None,
@@ -766,6 +776,10 @@ def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
         "calibration": f"{quarter}/calibration.html",
         "roadmap": f"{quarter}/roadmap.html",
         "built_at": _short_time(manifest.get("built_at")),
+        "status": params.get("status"),
+        "review": f"{quarter}/review.html"
+        if any(e.get("key") == "review" for e in entries)
+        else None,
         "budget": words.card_budget(params),
         "cases": sum(1 for e in entries if str(e.get("key", "")).startswith("case:")),
         "failed": sum(1 for e in entries if e.get("status") == "failed"),
