@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def project(tmp_path: Path) -> Path:
             q3.read_text(), ("status", "approved_on", "approved_by", "fingerprint", "changes")
         )
     )
+    text = re.sub(r"(?m)^budget:.*$", "budget: 700000", q3.read_text())
+    q3.write_text(text)
     return tmp_path
 
 
@@ -120,4 +123,56 @@ def test_new_quarter_is_a_draft(project):
     assert result.exit_code == 0, result.output
     text = (project / "params" / "2027Q1.yaml").read_text()
     assert "status: draft" in text
-    assert "approved_by" not in text and "fingerprint" not in text and "changes" not in text
+    assert "approved_by" not in text and "fingerprint" not in text and "\nchanges:" not in text
+
+
+def test_change_log_takes_before_from_the_previous_build_and_keeps_logged_figures():
+    from helpers.approval import change_log
+
+    change = {"date": "2026-08-12", "what": "budget +30k", "why": "w", "approved_by": "D"}
+    before = {"selected": ["A"], "expected_value": 100.0, "prob_over_budget": 0.3}
+    after = {"selected": ["A", "B"], "expected_value": 150.0, "prob_over_budget": 0.2}
+    log = change_log([change], None, before, after)
+    assert log[0]["before"]["expected_value"] == 100.0
+    assert log[0]["after"]["selected"] == ["A", "B"]
+    # rebuilt later with nothing new: the figures recorded when it was first built stay
+    again = change_log([change], {"changes": log}, after, {**after, "expected_value": 1.0})
+    assert again[0]["before"]["expected_value"] == 100.0
+    assert again[0]["after"]["expected_value"] == 150.0
+
+
+def test_quarter_page_shows_changes_since_approval_and_draft_label(tmp_path):
+    from helpers.site import render_quarter_page
+
+    params = {
+        "currency": "USD",
+        "status": "approved",
+        "approved_on": "2026-07-01",
+        "approved_by": "Dana Lee",
+        "budget": 730000,
+    }
+    changes = [
+        {
+            "date": "2026-08-12",
+            "what": "Budget <moved>",
+            "why": "legal",
+            "approved_by": "D",
+            "before": {"expected_value": 100000.0, "prob_over_budget": 0.3, "selected": []},
+            "after": {"expected_value": 150000.0, "prob_over_budget": 0.2, "selected": []},
+        }
+    ]
+    manifest = {
+        "quarter": "2026Q3",
+        "title": "Q3",
+        "params": params,
+        "notebooks": [],
+        "changes": changes,
+    }
+    page = render_quarter_page(manifest, tmp_path)
+    assert "Changes since approval" in page and "Budget &lt;moved&gt;" in page
+    assert "Approved on 2026-07-01 by Dana Lee" in page
+    assert "$100k → $150k" in page and "30% → 20%" in page
+    draft = render_quarter_page(
+        {**manifest, "params": {**params, "status": "draft"}, "changes": []}, tmp_path
+    )
+    assert 'class="badge draft">Draft<' in draft and "Changes since approval" not in draft

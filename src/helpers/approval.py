@@ -5,8 +5,9 @@ quarter is approved, by whom and when, and a **fingerprint** of what was
 approved, so the approval travels with the repository rather than with a
 build folder. The fingerprint is one sha256 per part:
 
-- ``params``: the decision-relevant keys (everything but the title, the
-  register locations, where notebooks run, and the approval keys themselves);
+- ``params``: the decision-relevant keys set away from their defaults
+  (everything but the title, the register locations, where notebooks run,
+  and the approval keys themselves);
 - ``initiatives``: the register's rows as validated (in id order);
 - ``actuals``: the rows completed on or before the approval date (a shared
   register grows with later projects; those did not inform this decision);
@@ -52,17 +53,32 @@ def _sha(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _blank(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return not value
+    return value is None or value == "" or (isinstance(value, float) and value != value)
+
+
 def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Rows in id order, without the row number and without columns blank in every row.
+
+    A column no row fills (one a later version of the playbook adds with a
+    blank default) changes nothing that was approved, so it leaves the
+    fingerprint as it was.
+    """
     if frame is None:
         return []
-    ordered = frame.drop(columns=["row"], errors="ignore").sort_values("id", kind="stable")
+    frame = frame.drop(columns=["row"], errors="ignore")
+    filled = [c for c in frame.columns if not all(_blank(v) for v in frame[c].tolist())]
+    ordered = frame[filled].sort_values("id", kind="stable")
     records = ordered.astype(object).where(ordered.notna(), None).to_dict("records")
     return records
 
 
 def fingerprint(inputs: Any, approved_on: str) -> dict[str, str]:
     """The sha256 of each part of ``inputs`` as of ``approved_on`` (YYYY-MM-DD)."""
-    params = inputs.params.model_dump(mode="json")
+    # keys left at their defaults are out: a key a later version adds changes no decision
+    params = inputs.params.model_dump(mode="json", exclude_defaults=True)
     decisions = {k: v for k, v in params.items() if k not in NOT_DECISIONS}
     actuals = inputs.actuals
     if "completed" in actuals.columns:

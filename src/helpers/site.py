@@ -625,6 +625,7 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
     ]
     figures = dict.fromkeys(keys, NOT_BUILT)
     quarters = list_quarters(reports_dir)
+    figures.update(_loop_figures(reports_dir, quarters))
     if not quarters:
         return figures
     latest = quarters[0]
@@ -665,6 +666,27 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
     except (KeyError, TypeError):
         pass
     return figures
+
+
+def _loop_figures(reports_dir: Path, quarters: list[dict[str, Any]]) -> dict[str, str]:
+    """The latest review, and the latest approved quarter with its change log."""
+    from helpers.report.review import loop_figures
+
+    reviews = [
+        q
+        for q in quarters
+        if (published_artifacts_dir(reports_dir, q["quarter"]) / REVIEW).is_file()
+    ]
+    review = (
+        _read_optional(published_artifacts_dir(reports_dir, reviews[0]["quarter"]) / REVIEW)
+        if reviews
+        else None
+    )
+    approved = [
+        q for q in quarters if (q["manifest"].get("params") or {}).get("status") == "approved"
+    ]
+    manifest = approved[0]["manifest"] if approved else {}
+    return loop_figures(review, manifest.get("params"), manifest.get("changes"), missing=NOT_BUILT)
 
 
 def list_chapters(root: Path) -> list[dict[str, str]]:

@@ -223,3 +223,56 @@ def describe_method(review: Mapping[str, Any]) -> str:
         "- **Caveats**: few outcomes make noisy shares; stopped and cancelled initiatives are "
         "reviewed but not used to calibrate."
     )
+
+
+LOOP_FIGURES = (
+    "review_quarter",
+    "review_cost_n",
+    "review_cost_p80_held",
+    "review_cost_stated_p80_held",
+    "review_lessons",
+    "approved_quarter",
+    "approved_on",
+    "approved_by",
+    "change_log",
+)
+
+
+def loop_figures(
+    review: Mapping[str, Any] | None,
+    approved: Mapping[str, Any] | None,
+    changes: list[Mapping[str, Any]] | None,
+    *,
+    missing: str,
+) -> dict[str, str]:
+    """Figures SOP chapters 5 and 6 quote: the latest review, approval and change log.
+
+    ``approved``: the params of the latest approved quarter (its manifest's);
+    ``changes``: its manifest's change log. ``missing`` stands in for what is not built.
+    """
+    figures = dict.fromkeys(LOOP_FIGURES, missing)
+    if review:
+        figures["review_quarter"] = str(review.get("quarter", missing))
+        cost = (review.get("forecast_verification") or {}).get("cost")
+        if cost:
+            figures["review_cost_n"] = str(cost["n"])
+            figures["review_cost_p80_held"] = _held(cost.get("share_le_p80"), cost["n"])
+            figures["review_cost_stated_p80_held"] = _held(
+                cost.get("stated_share_le_p80"), cost["n"]
+            )
+        figures["review_lessons"] = describe_lessons(review)
+    if approved:
+        figures["approved_quarter"] = str(approved.get("quarter", missing))
+        figures["approved_on"] = str(approved.get("approved_on") or missing)
+        figures["approved_by"] = escape_text(approved.get("approved_by") or missing)
+        figures["change_log"] = (
+            "\n".join(
+                f"- {escape_text(c.get('date'))}: {escape_text(c.get('what'))} "
+                f"(why: {escape_text(c.get('why'))}; approved by "
+                f"{escape_text(c.get('approved_by'))})"
+                for c in changes
+            )
+            if changes
+            else "No change since approval."
+        )
+    return figures
