@@ -417,7 +417,7 @@ class _Build:
         from helpers.params import list_quarters
 
         earlier = [q for q in list_quarters(self.root) if q < self.quarter]
-        if not earlier:
+        if not earlier or not (self.root / "notebooks" / NOTEBOOKS["review"]).is_file():
             return None
         published = [self.root / "reports" / q / BUILD / "manifest.json" for q in earlier]
         return self._spec(

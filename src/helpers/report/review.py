@@ -31,6 +31,17 @@ METRIC_WORDS = {
 }
 
 
+def percentile_label(value: float | None, *, lowest: float = 0.05, highest: float = 0.95) -> str:
+    """Where an actual landed: 0.536 -> ``P54``; at the forecast's edges ``P5 or below``."""
+    if value is None:
+        return ""
+    if value <= lowest:
+        return f"{level_label(lowest)} or below"
+    if value >= highest:
+        return f"{level_label(highest)} or above"
+    return level_label(round(value, 2))
+
+
 def _held(share: float | None, n: int) -> str:
     if share is None:
         return "no forecast to check"
@@ -97,7 +108,7 @@ def initiatives_frame(review: Mapping[str, Any]) -> pd.DataFrame:
         }
         for metric, label in INPUT_LABELS.items():
             value = entry["percentile"].get(metric)
-            row[label] = "" if value is None else level_label(value)
+            row[label] = percentile_label(value)
         rows.append(row)
     return pd.DataFrame(rows)
 
