@@ -456,12 +456,12 @@ CASES = [
     Case(
         "duplicate_key_budget",
         append_params("budget: 5\n"),
-        located(f"{P}, key budget:", "appears twice (lines 5 and 7)", "keep one"),
+        located(f"{P}, key budget:", "appears twice (lines 5 and 8)", "keep one"),
     ),
     Case(
         "duplicate_nested_key",
         append_params("scoring:\n  top_k: 3\n  top_k: 4\n"),
-        located(f"{P}, key top_k:", "appears twice (lines 8 and 9)"),
+        located(f"{P}, key top_k:", "appears twice (lines 9 and 10)"),
     ),
     Case(
         "seed_negative",
