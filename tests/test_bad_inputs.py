@@ -478,7 +478,7 @@ CASES = [
     Case(
         "duplicate_key_budget",
         append_params("budget: 5\n"),
-        located(f"{P}, key budget:", "appears twice (lines 6 and 8)", "keep one"),
+        located(f"{P}, key budget:", "appears twice (lines 6 and 9)", "keep one"),
     ),
     Case(
         "duplicate_nested_key",

@@ -39,6 +39,7 @@ from typing import Any
 
 CALIBRATION = "calibration.json"
 ROADMAP = "roadmap.json"
+REVIEW = "review.json"  # the quarter review (notebooks/review.ipynb), from the second quarter on
 CASES = "cases"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 ID_RULE = (

@@ -523,6 +523,12 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
                 column_word="key",
             )
         )
+    # actuals plus each delivered outcome beside the estimate of the quarter that funded it
+    from helpers.outcomes import with_outcomes
+
+    actuals, from_outcomes = with_outcomes(
+        actuals, getattr(inputs, "outcomes", None), params.quarter, inputs.root, settings.by
+    )
     document = calibrate_history(
         actuals,
         by=settings.by,
@@ -533,6 +539,8 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
     )
     document["quarter"] = params.quarter
     document["source"] = params.actuals.label
+    if params.outcomes is not None:
+        document["outcomes"] = {"source": params.outcomes.label, **from_outcomes}
     return document
 
 

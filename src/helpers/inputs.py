@@ -38,6 +38,8 @@ class QuarterInputs:
 
         return BenefitInputs(self.benefits, self.initiatives, self.templates)
 
+    outcomes: pd.DataFrame | None = None  # params ``outcomes:``, checked (helpers.outcomes)
+
     def in_scope(self) -> pd.DataFrame:
         """Initiatives still to decide or deliver: proposed, approved or in progress."""
         mask = self.initiatives["status"].isin(IN_SCOPE)
@@ -47,7 +49,12 @@ class QuarterInputs:
         """The register files this quarter reads, and the benefit templates it uses
         (for audit copies and cache keys)."""
         paths = []
-        for source in (self.params.initiatives, self.params.actuals, self.params.benefits):
+        for source in (
+            self.params.initiatives,
+            self.params.actuals,
+            self.params.benefits,
+            self.params.outcomes,
+        ):
             if source is None:
                 continue
             if source.path:
@@ -87,10 +94,12 @@ def project_root(root: Path | str = ".") -> Path:
     )
 
 
-def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
+def load_quarter(quarter: str, root: Path | str = ".", *, approval: bool = True) -> QuarterInputs:
     """Load and check everything quarter ``quarter`` needs.
 
-    ``root`` is resolved by ``project_root``. Raises InputError listing every
+    ``root`` is resolved by ``project_root``. ``approval``: also refuse an
+    approved quarter changed without a ``changes:`` entry (``helpers.approval``);
+    False only to fingerprint the inputs as they are. Raises InputError listing every
     problem in the params, the registers and, when the quarter uses benefit
     templates, the templates folder; warnings (assumptions that change results)
     are returned in ``QuarterInputs.warnings``.
@@ -106,6 +115,15 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
             problems.extend(exc.problems)
     if "actuals" in frames:
         problems.extend(_cross_check(params, frames["actuals"]))
+    if params.outcomes is not None:
+        from helpers.outcomes import duplicates_with_actuals, load_outcomes
+
+        try:
+            frames["outcomes"] = load_outcomes(params.outcomes, root)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        if "outcomes" in frames and "actuals" in frames:
+            problems.extend(duplicates_with_actuals(frames["outcomes"], frames["actuals"]))
     benefits, templates = None, {}
     if "initiatives" in frames:
         try:
@@ -114,9 +132,11 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
+    from helpers.approval import check_approval
+
     warnings = [w for frame in frames.values() for w in register_warnings(frame)]
     warnings += _classes_without_history(params, frames["initiatives"], frames["actuals"])
-    return QuarterInputs(
+    loaded = QuarterInputs(
         params,
         root,
         frames["initiatives"],
@@ -124,7 +144,11 @@ def load_quarter(quarter: str, root: Path | str = ".") -> QuarterInputs:
         warnings=tuple(warnings),
         benefits=benefits,
         templates=templates,
+        outcomes=frames.get("outcomes"),
     )
+    if approval and (problems := check_approval(loaded)):
+        raise InputError(problems)
+    return loaded
 
 
 def _classes_without_history(

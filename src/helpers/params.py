@@ -113,6 +113,15 @@ class Correlation(_Strict):
     common_overrun_share: float = Field(0.0, ge=0, lt=1)
 
 
+class Change(_Strict):
+    """One entry of an approved quarter's change-control log."""
+
+    date: str  # YYYY-MM-DD
+    what: str  # what changed: an initiative added, dropped, re-scoped, budget moved
+    why: str
+    approved_by: str
+
+
 class Params(_Strict):
     """One quarter's params. Money in ``currency``, durations in weeks, rates as fractions."""
 
@@ -122,6 +131,7 @@ class Params(_Strict):
     initiatives: RegisterSource
     actuals: RegisterSource
     benefits: RegisterSource | None = None  # drivers of templated initiatives (optional)
+    outcomes: RegisterSource | None = None  # what happened to earlier quarters' initiatives
     budget: float = Field(
         gt=0, le=MAX_MONEY
     )  # delivery budget for the quarter's new work, in currency
@@ -141,6 +151,11 @@ class Params(_Strict):
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     executor: Literal["local", "dask"] = "local"  # where `playbook run` executes notebooks
     scheduler: str | None = None  # a Dask scheduler address (tcp://host:8786); None: LocalCluster
+    status: Literal["draft", "approved"] = "draft"  # an approved quarter is the plan
+    approved_on: str | None = None  # YYYY-MM-DD, written by `playbook approve`
+    approved_by: str | None = None  # who approved it
+    fingerprint: dict[str, str] | None = None  # sha256 per part of what was approved
+    changes: list[Change] = Field(default_factory=list)  # change-control log since approval
 
     @field_validator("quarter")
     @classmethod
@@ -175,7 +190,7 @@ class Params(_Strict):
             raise ValueError(f"must be a fraction from 0.5 to below 1, got {value:g}{hint}")
         return value
 
-    @field_validator("initiatives", "actuals", "benefits", mode="before")
+    @field_validator("initiatives", "actuals", "benefits", "outcomes", mode="before")
     @classmethod
     def _source_from_string(cls, value: Any) -> Any:
         if isinstance(value, str):

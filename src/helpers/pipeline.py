@@ -56,7 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from helpers.artifacts import CALIBRATION, ROADMAP, case_path, write_text_atomic
+from helpers.artifacts import CALIBRATION, REVIEW, ROADMAP, case_path, write_text_atomic
 from helpers.errors import PlaybookError
 from helpers.executors import (
     DEFAULT_CELL_TIMEOUT,
@@ -72,6 +72,7 @@ NOTEBOOKS = {
     "calibration": "calibration.ipynb",
     "business_case": "business_case.ipynb",
     "roadmap": "roadmap.ipynb",
+    "review": "review.ipynb",
 }
 BUILDS = ".builds"
 BUILD = "build"  # inside a quarter folder: manifest, executed notebooks, artifacts, inputs
@@ -282,7 +283,8 @@ class _Build:
         self.artifacts.mkdir(parents=True)
         inputs_copied = self._copy_inputs()
         in_scope = list(self.inputs.in_scope()["id"])
-        total = 2 + len(in_scope)
+        review = self._review_spec()
+        total = 2 + len(in_scope) + (review is not None)
         with tqdm(
             total=total,
             desc=self.quarter,
@@ -292,13 +294,17 @@ class _Build:
             leave=False,
         ) as self._bar:
             self._stage(executor, [self._calibration_spec()])
+            if review is not None:
+                self._stage(executor, [review])
             self._stage(executor, [self._case_spec(i) for i in in_scope])
             self._stage(executor, [self._roadmap_spec(in_scope)])
         self.in_scope = in_scope
+        self.reviewed = review is not None
         self.inputs_copied = inputs_copied
 
     def finish(self, started: float) -> BuildResult:
         order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
+        order += ["review"] if self.reviewed else []
         entries = [self.entries[key] for key in order]  # plan order, not completion order
         failed = [e for e in entries if e["status"] == "failed"]
         missing = [i for i in self.in_scope if not self._case_paths[i].exists()]
@@ -340,6 +346,7 @@ class _Build:
                 up_to_date=True,
                 reused=len(entries),
             )
+        manifest["changes"] = self._change_log()
         site = self._site()
         try:
             page = site.render_quarter_page(manifest, self.artifacts)
@@ -394,8 +401,49 @@ class _Build:
             stem="calibration",
             parameters={},
             artifacts=[CALIBRATION],
-            depends=[_frame_digest(self.inputs.actuals)],
+            depends=[_frame_digest(self.inputs.actuals), self._outcomes_digest()],
         )
+
+    def _change_log(self) -> list[dict[str, Any]]:
+        """The params' change log with the roadmap before (previous build) and after (this one)."""
+        from helpers.approval import change_log
+
+        changes = self.params_json.get("changes") or []
+        if not changes:
+            return []
+        previous = self.previous[1] if self.previous else None
+        before = self.previous[0] / BUILD / "artifacts" / ROADMAP if self.previous else None
+        read = lambda path: json.loads(path.read_text()) if path and path.is_file() else None  # noqa: E731
+        return change_log(changes, previous, read(before), read(self.artifacts / ROADMAP))
+
+    def _review_spec(self) -> dict[str, Any] | None:
+        """The quarter review, from the second quarter on (None for the first)."""
+        from helpers.params import list_quarters
+
+        earlier = [q for q in list_quarters(self.root) if q < self.quarter]
+        if not earlier or not (self.root / "notebooks" / NOTEBOOKS["review"]).is_file():
+            return None
+        published = [self.root / "reports" / q / BUILD / "manifest.json" for q in earlier]
+        return self._spec(
+            key="review",
+            title=f"Quarter review: what happened to what {earlier[-1]} funded",
+            notebook="review",
+            stem="review",
+            parameters={},
+            artifacts=[REVIEW],
+            depends=[self._outcomes_digest(), [self._watch(path) for path in published]],
+        )
+
+    def _outcomes_digest(self) -> Any:
+        """The outcomes register and the builds of earlier quarters it is joined to."""
+        from helpers.params import list_quarters
+
+        outcomes = getattr(self.inputs, "outcomes", None)
+        if outcomes is None:
+            return None
+        earlier = [q for q in list_quarters(self.root) if q < self.quarter]
+        manifests = [self.root / "reports" / q / BUILD / "manifest.json" for q in earlier]
+        return [_frame_digest(outcomes), [self._watch(path) for path in manifests]]
 
     def _case_spec(self, initiative_id: str) -> dict[str, Any]:
         from helpers.artifacts import contained, safe_id

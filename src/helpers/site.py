@@ -38,6 +38,7 @@ import nbformat
 
 from helpers.artifacts import (
     CALIBRATION,
+    REVIEW,
     ROADMAP,
     case_path,
     published_artifacts_dir,
@@ -547,6 +548,7 @@ def render_quarter_page(
     entries = manifest.get("notebooks") or []
     calibration = _read_optional(artifacts_dir / CALIBRATION)
     roadmap = _read_optional(artifacts_dir / ROADMAP)
+    review = _read_optional(artifacts_dir / REVIEW)
 
     overview, cases, failed = [], [], []
     for entry in entries:
@@ -564,6 +566,7 @@ def render_quarter_page(
             summary = {
                 "calibration": words.calibration_summary(calibration, level),
                 "roadmap": words.roadmap_summary(roadmap, currency),
+                "review": words.review_summary(review),
             }.get(key, "")
             if status == "failed":
                 summary = _error_text(entry.get("error")) or "failed"
@@ -587,6 +590,8 @@ def render_quarter_page(
         inputs=words.input_rows(params, built=built_at),
         warnings=[str(w) for w in (manifest.get("warnings") or [])],
         other_quarters=_other_quarters(quarter, artifacts_dir, reports_dir),
+        approval=words.approval_line(params),
+        changes=words.change_rows(params, manifest.get("changes")),
     )
 
 
@@ -668,6 +673,7 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
     ]
     figures = dict.fromkeys(keys, NOT_BUILT)
     quarters = list_quarters(reports_dir)
+    figures.update(_loop_figures(reports_dir, quarters))
     if not quarters:
         return figures
     latest = quarters[0]
@@ -727,6 +733,27 @@ def _backtest_figures(calibration: Any) -> dict[str, str]:
         "cost_backtest_estimate": fmt_pct(summary["share_le_estimate"]),
         "cost_backtest_n": str(int(summary["n"])),
     }
+
+
+def _loop_figures(reports_dir: Path, quarters: list[dict[str, Any]]) -> dict[str, str]:
+    """The latest review, and the latest approved quarter with its change log."""
+    from helpers.report.review import loop_figures
+
+    reviews = [
+        q
+        for q in quarters
+        if (published_artifacts_dir(reports_dir, q["quarter"]) / REVIEW).is_file()
+    ]
+    review = (
+        _read_optional(published_artifacts_dir(reports_dir, reviews[0]["quarter"]) / REVIEW)
+        if reviews
+        else None
+    )
+    approved = [
+        q for q in quarters if (q["manifest"].get("params") or {}).get("status") == "approved"
+    ]
+    manifest = approved[0]["manifest"] if approved else {}
+    return loop_figures(review, manifest.get("params"), manifest.get("changes"), missing=NOT_BUILT)
 
 
 def list_chapters(root: Path) -> list[dict[str, str]]:
@@ -809,6 +836,11 @@ def publish_site_pages(reports_dir: Path, root: Path) -> None:
         write_text_atomic(reports_dir / "sop" / f"{chapter['slug']}.html", page)
 
     summaries = [_quarter_card(q) for q in quarters]
+    # the headline is the latest approved quarter: a half-made plan never looks like the plan
+    approved = [card for card in summaries if card["status"] == "approved"]
+    if approved:
+        summaries.remove(approved[0])
+        summaries.insert(0, approved[0])
     home = _render_page(
         "home.html.j2",
         page=None,
@@ -833,6 +865,10 @@ def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
         "calibration": f"{quarter}/calibration.html",
         "roadmap": f"{quarter}/roadmap.html",
         "built_at": _short_time(manifest.get("built_at")),
+        "status": params.get("status"),
+        "review": f"{quarter}/review.html"
+        if any(e.get("key") == "review" for e in entries)
+        else None,
         "budget": words.card_budget(params),
         "decision": words.card_decision(
             _read_optional(published_artifacts_dir(found["folder"].parent, quarter) / ROADMAP),

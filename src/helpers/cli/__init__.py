@@ -20,6 +20,7 @@ COMMANDS = {
     "new-quarter": "helpers.cli.validate:new_quarter",
     "templates": "helpers.cli.templates:templates",
     "template": "helpers.cli.template:template",
+    "approve": "helpers.cli.approve:approve",
 }
 
 

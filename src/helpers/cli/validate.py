@@ -78,6 +78,7 @@ def new_quarter(quarter: str, workbook: Path | None, root: Path) -> None:
     With --workbook, the new params read the initiatives and actuals from
     that workbook's sheets instead.
     """
+    from helpers.approval import APPROVAL_KEYS, strip_keys
     from helpers.params import QUARTER_PATTERN, list_quarters, params_path
 
     if not QUARTER_PATTERN.match(quarter):
@@ -99,6 +100,8 @@ def new_quarter(quarter: str, workbook: Path | None, root: Path) -> None:
     text = text.replace(_title_quarter(latest), _title_quarter(quarter))
     if workbook is not None:
         text = _point_at_workbook(text, workbook, Path(root))
+    # a new quarter is a draft: the approval and change log of the one copied stay there
+    text = strip_keys(text, (*APPROVAL_KEYS, "changes")) + "status: draft\n"
     # exclusive create: never overwrite, even if the file appeared meanwhile
     with open(target, "x", encoding="utf-8") as handle:
         handle.write(text)

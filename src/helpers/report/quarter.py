@@ -291,3 +291,65 @@ __all__ = [
     "roadmap_value",
     "roadmap_verdict",
 ]
+
+
+# --------------------------------------------------------------------------- review, approval
+
+
+def review_summary(review: Mapping[str, Any] | None) -> str:
+    """The review's line on the quarter page: statuses, and how the cost P80 held."""
+    if not review:
+        return "No review in this build."
+    portfolio = review.get("portfolio") or {}
+    counts = ", ".join(
+        f"{n} {s.replace('_', ' ')}" for s, n in sorted(portfolio.get("by_status", {}).items())
+    )
+    text = f"{portfolio.get('funded', 0)} funded initiatives reviewed" + (
+        f": {counts}" if counts else ""
+    )
+    cost = (review.get("forecast_verification") or {}).get("cost")
+    if cost and cost.get("share_le_p80") is not None:
+        n = cost["n"]
+        text += (
+            f"; calibrated {level_label(0.8)} held {round(cost['share_le_p80'] * n)} of {n} costs, "
+            f"stated ranges {round((cost.get('stated_share_le_p80') or 0) * n)} of {n}"
+        )
+    return text + "."
+
+
+def approval_line(params: Mapping[str, Any]) -> str:
+    """``Approved on 2026-07-01 by Dana Lee``, or ``Draft: not approved yet``."""
+    if params.get("status") == "approved":
+        return f"Approved on {params.get('approved_on')} by {params.get('approved_by')}"
+    if params.get("status") == "draft":
+        return "Draft: not approved yet. Approve it with playbook approve."
+    return ""
+
+
+def _standing_text(standing: Mapping[str, Any] | None, currency: str) -> tuple[str, str]:
+    if not standing:
+        return "–", "–"
+    return (
+        fmt_money(standing.get("expected_value"), currency),
+        fmt_pct(standing.get("prob_over_budget")),
+    )
+
+
+def change_rows(params: Mapping[str, Any], logged: list[Mapping[str, Any]] | None) -> list[dict]:
+    """One row per change since approval: what, why, who, value and risk before and after."""
+    currency = params.get("currency", "USD")
+    rows = []
+    for change in logged or params.get("changes") or []:
+        value_before, risk_before = _standing_text(change.get("before"), currency)
+        value_after, risk_after = _standing_text(change.get("after"), currency)
+        rows.append(
+            {
+                "date": change.get("date", ""),
+                "what": change.get("what", ""),
+                "why": change.get("why", ""),
+                "approved_by": change.get("approved_by", ""),
+                "value": f"{value_before} → {value_after}",
+                "risk": f"{risk_before} → {risk_after}",
+            }
+        )
+    return rows

@@ -1,0 +1,377 @@
+"""Outcomes: what happened to initiatives funded in earlier quarters, recorded once.
+
+An outcomes register (params ``outcomes:``; CSV, Excel or SQL table like the
+others) has one row per initiative: ``id`` (an initiative of an earlier
+quarter), ``status`` (delivered | stopped | cancelled), ``completed``
+(YYYY-MM-DD), the actual one-off ``cost`` (currency), ``duration`` (weeks),
+``effort`` (IT person-weeks), the realised annual ``benefit`` (currency a
+year) with ``measured_on``, a ``lessons`` text and, optionally, ``funded_in``
+(the quarter that funded it, e.g. 2026Q3; found from the published roadmaps
+when blank).
+
+Nobody types an estimate twice and nobody can rewrite one later: each outcome
+is joined to the estimate in the **audit copy** of the quarter that funded it,
+``reports/<Q>/build/inputs/`` (the params and registers that build read, see
+``pipeline._copy_inputs``), never to the register as it is today. The estimate
+of a metric is the row's ``<metric>_likely``, else the geometric midpoint
+√(low·high) (the centre ``calibration.calibrate_range`` uses), and its stated
+range is (``<metric>_low``, ``<metric>_high``).
+
+:func:`outcome_actuals` turns the delivered outcomes into rows shaped like the
+actuals register (``<metric>_estimate``, ``_actual``, ``_low``, ``_high``), so
+calibration reads actuals plus outcomes with one method. Stopped and cancelled
+initiatives are reviewed but not calibrated on: their partial cost is no
+completed estimate. An outcome whose funding quarter has not been built (no
+audit copy yet) is listed as ``pending`` with the reason, never joined to the
+current register.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.errors import InputError, Problem
+from helpers.params import QUARTER_PATTERN, RegisterSource
+from helpers.registers import (
+    _blank,
+    _check_columns,
+    _check_ids,
+    _check_magnitudes,
+    _Collector,
+    _parse_date,
+    _suggest,
+    _text,
+    read_register,
+    validate_initiatives,
+)
+
+STATUSES = ("delivered", "stopped", "cancelled")
+METRICS = ("cost", "duration", "effort", "benefit")  # currency, weeks, person-weeks, a year
+REQUIRED_COLUMNS = ("id", "status")
+OPTIONAL_COLUMNS = ("funded_in", "completed", *METRICS, "measured_on", "lessons", "name")
+BOUNDS = {
+    "cost": (1e12, "currency"),
+    "benefit": (1e12, "currency a year"),
+    "duration": (520.0, "weeks"),
+    "effort": (10_000.0, "person-weeks"),
+}
+SOURCE = "outcome"  # the ``source`` of an actuals-shaped row made from an outcome
+
+
+# --- the register ---------------------------------------------------------------
+
+
+def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check an outcomes register and return it in canonical form.
+
+    Columns: id, row (spreadsheet row), funded_in (a quarter or ""), status,
+    completed and measured_on (datetime, NaT when blank), cost, duration,
+    effort, benefit (floats, NaN when blank), lessons, name. Raises InputError
+    listing every problem with its row, id and column.
+    """
+    bad = _Collector(frame)
+    if not _check_columns(frame, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, bad):
+        raise InputError(bad.problems)
+    n = len(frame)
+    ids = [_text(v) for v in frame["id"].tolist()]
+    _check_ids(ids, bad, names_files=True)
+    out = pd.DataFrame({"id": ids, "row": np.arange(n) + bad.first_row})
+    for column in ("lessons", "name", "funded_in"):
+        out[column] = [_text(v) for v in frame[column]] if column in frame else [""] * n
+    for i, quarter in enumerate(out["funded_in"]):
+        if quarter and not QUARTER_PATTERN.match(quarter):
+            bad.add(
+                f"funded_in {quarter!r} is not a quarter: write it like 2026Q3, "
+                "or leave it blank to find it from the published roadmaps",
+                index=i,
+                id=ids[i],
+                column="funded_in",
+                value=quarter,
+            )
+    statuses = []
+    for i, value in enumerate(frame["status"].tolist()):
+        status = _text(value).lower()
+        if status not in STATUSES:
+            bad.add(
+                f"status {value!r} is not valid{_suggest(status, STATUSES)}; "
+                f"valid: {', '.join(STATUSES)}",
+                index=i,
+                id=ids[i],
+                column="status",
+                value=value,
+            )
+        statuses.append(status)
+    out["status"] = statuses
+    for column in ("completed", "measured_on"):
+        days = []
+        for i, value in enumerate(frame[column] if column in frame else [""] * n):
+            if _blank(value):
+                days.append(pd.NaT)
+                continue
+            try:
+                days.append(_parse_date(value))
+            except ValueError as exc:
+                bad.add(str(exc), index=i, id=ids[i], column=column, value=value)
+                days.append(pd.NaT)
+        out[column] = pd.to_datetime(pd.Series(days, dtype="datetime64[ns]"))
+    for metric in METRICS:
+        out[metric] = bad.number(frame, metric, ids)
+        for i in np.flatnonzero(out[metric].to_numpy() < 0):
+            bad.add(
+                f"{metric} is {out.at[i, metric]:g}: an actual cannot be negative",
+                index=int(i),
+                id=ids[i],
+                column=metric,
+                value=out.at[i, metric],
+            )
+    _check_magnitudes(out, BOUNDS, bad)
+    for i, status in enumerate(statuses):
+        if status == "delivered" and pd.isna(out.at[i, "completed"]):
+            bad.add(
+                "a delivered initiative needs its completed date (YYYY-MM-DD)",
+                index=i,
+                id=ids[i],
+                column="completed",
+            )
+        if not pd.isna(out.at[i, "benefit"]) and pd.isna(out.at[i, "measured_on"]):
+            bad.add(
+                "a realised benefit needs measured_on (the date it was measured, YYYY-MM-DD)",
+                index=i,
+                id=ids[i],
+                column="measured_on",
+            )
+    if bad.problems:
+        raise InputError(bad.problems)
+    return out
+
+
+def load_outcomes(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
+    """Read and check an outcomes register (CSV, Excel or SQL table)."""
+    frame = read_register(source, root)
+    out = validate_outcomes(frame)
+    out.attrs["label"] = frame.attrs.get("label", "outcomes")
+    return out
+
+
+def duplicates_with_actuals(outcomes: pd.DataFrame, actuals: pd.DataFrame) -> list[Problem]:
+    """An initiative recorded both in the actuals register and as an outcome: one per id.
+
+    Calibration would count it twice; the outcome carries the estimate from
+    the audit copy, so the actuals row is the one to delete.
+    """
+    label = outcomes.attrs.get("label", "outcomes")
+    actual_label = actuals.attrs.get("label", "actuals")
+    rows = dict(zip(actuals["id"], actuals["row"], strict=False))
+    return [
+        Problem(
+            label,
+            f"{initiative_id!r} is also in the actuals register ({actual_label}, row "
+            f"{rows[initiative_id]}): record it once; delete the actuals row, since the "
+            "outcome takes its estimate from the audit copy of the quarter that funded it",
+            row=int(row),
+            id=initiative_id,
+            column="id",
+        )
+        for initiative_id, row in zip(outcomes["id"], outcomes["row"], strict=True)
+        if initiative_id in rows
+    ]
+
+
+# --- the audit copies ------------------------------------------------------------
+
+
+def audit_inputs_dir(reports: str | Path, quarter: str) -> Path:
+    """The audit copy of a built quarter's inputs: ``<reports>/<quarter>/build/inputs``."""
+    return Path(reports) / quarter / "build" / "inputs"
+
+
+def _manifest(reports: Path, quarter: str) -> dict[str, Any] | None:
+    path = Path(reports) / quarter / "build" / "manifest.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def audit_initiatives(reports: str | Path, quarter: str) -> tuple[pd.DataFrame, Path] | None:
+    """The initiatives register as ``quarter``'s build read it (its audit copy), and its file.
+
+    None when the quarter has not been built. The copy's name follows
+    ``pipeline._copy_inputs``: the register's path under the project, else
+    ``registers/<file name>``, else ``registers/initiatives.csv`` for a database.
+    """
+    manifest = _manifest(Path(reports), quarter)
+    if manifest is None:
+        return None
+    base = audit_inputs_dir(reports, quarter)
+    source = manifest["params"]["initiatives"]
+    candidates = []
+    if source.get("path"):
+        path = Path(source["path"])
+        candidates += [base / path, base / "registers" / path.name]
+    candidates.append(base / "registers" / "initiatives.csv")
+    for candidate in candidates:
+        if candidate.is_file() and str(candidate.relative_to(base)) in manifest["inputs"]:
+            copied = dict(source, path=str(candidate), url=None)
+            return validate_initiatives(read_register(RegisterSource(**copied))), candidate
+    return None
+
+
+def funded_ids(reports: str | Path, quarter: str) -> list[str] | None:
+    """The ids ``quarter``'s published roadmap selected (None: no published roadmap)."""
+    path = Path(reports) / quarter / "build" / "artifacts" / "roadmap.json"
+    if not path.is_file():
+        return None
+    return list(json.loads(path.read_text(encoding="utf-8")).get("selected", []))
+
+
+def funding_quarter(
+    initiative_id: str, quarter: str, quarters: list[str], reports: str | Path
+) -> str | None:
+    """The latest quarter before ``quarter`` whose published roadmap selected the id."""
+    for earlier in sorted((q for q in quarters if q < quarter), reverse=True):
+        if initiative_id in (funded_ids(reports, earlier) or []):
+            return earlier
+    return None
+
+
+def estimate_of(row: dict[str, Any], metric: str) -> tuple[float, float, float]:
+    """(estimate, low, high) of ``metric`` on an initiative row; NaN where not stated.
+
+    The estimate is ``<metric>_likely``, else √(low·high) (NaN unless both positive).
+    """
+    low = float(row.get(f"{metric}_low", math.nan))
+    high = float(row.get(f"{metric}_high", math.nan))
+    likely = float(row.get(f"{metric}_likely", math.nan))
+    if math.isnan(likely):
+        likely = math.sqrt(low * high) if low > 0 and high > 0 else math.nan
+    return likely, low, high
+
+
+def join_outcomes(
+    outcomes: pd.DataFrame,
+    quarter: str,
+    quarters: list[str],
+    reports: str | Path,
+    *,
+    by: str = "category",
+) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Path]]:
+    """Each outcome beside the estimate of the quarter that funded it.
+
+    Returns (joined, pending, files read). ``joined`` has one row per outcome
+    whose audit copy holds the id: the outcome's columns plus ``funded_in``,
+    ``category`` (the ``by`` column of the funded row), ``name`` and, per
+    metric, ``<metric>_estimate``, ``_actual``, ``_low``, ``_high``.
+    ``pending`` lists the others as ``{id, row, reason}``.
+    """
+    rows: list[dict[str, Any]] = []
+    pending: list[dict[str, Any]] = []
+    read: list[Path] = []
+    copies: dict[str, tuple[pd.DataFrame, Path] | None] = {}
+    for outcome in outcomes.to_dict("records"):
+        initiative_id = outcome["id"]
+        funded_in = outcome.get("funded_in") or funding_quarter(
+            initiative_id, quarter, quarters, reports
+        )
+        if not funded_in:
+            pending.append(
+                {
+                    "id": initiative_id,
+                    "row": int(outcome["row"]),
+                    "reason": f"no published roadmap before {quarter} selected it: build the "
+                    "quarter that funded it, or name it in funded_in",
+                }
+            )
+            continue
+        if funded_in not in copies:
+            copies[funded_in] = audit_initiatives(reports, funded_in)
+            if copies[funded_in] is not None:
+                read.append(copies[funded_in][1])
+        copy = copies[funded_in]
+        if copy is None:
+            pending.append(
+                {
+                    "id": initiative_id,
+                    "row": int(outcome["row"]),
+                    "reason": f"{funded_in} has no audit copy yet: run `playbook run {funded_in}`",
+                }
+            )
+            continue
+        frame = copy[0]
+        match = frame[frame["id"] == initiative_id]
+        if match.empty:
+            pending.append(
+                {
+                    "id": initiative_id,
+                    "row": int(outcome["row"]),
+                    "reason": f"the {funded_in} audit copy has no initiative {initiative_id!r}",
+                }
+            )
+            continue
+        funded = match.iloc[0].to_dict()
+        joined = dict(outcome)
+        joined["funded_in"] = funded_in
+        joined["name"] = outcome.get("name") or funded.get("name", initiative_id)
+        joined[by] = str(funded.get(by, "")) if by != "id" else initiative_id
+        joined.setdefault("category", funded.get("category", ""))
+        for metric in METRICS:
+            estimate, low, high = estimate_of(funded, metric)
+            joined[f"{metric}_estimate"] = estimate
+            joined[f"{metric}_actual"] = outcome[metric]
+            joined[f"{metric}_low"] = low
+            joined[f"{metric}_high"] = high
+        rows.append(joined)
+    return pd.DataFrame(rows), pending, read
+
+
+def outcome_actuals(joined: pd.DataFrame, by: str = "category") -> pd.DataFrame:
+    """Delivered outcomes as actuals-register rows (``source`` = "outcome <quarter>").
+
+    Only metrics with an actual recorded are filled; the others stay NaN and
+    calibration counts them as missing, as it does for the actuals register.
+    """
+    columns = ["id", "name", by, "completed", "source"] + [
+        f"{m}_{part}" for m in METRICS for part in ("estimate", "actual", "low", "high")
+    ]
+    if joined.empty:
+        return pd.DataFrame(columns=list(dict.fromkeys(columns)))
+    delivered = joined[joined["status"] == "delivered"].copy()
+    delivered["source"] = [f"{SOURCE} {q}" for q in delivered["funded_in"]]
+    for metric in METRICS:
+        missing = delivered[f"{metric}_actual"].isna()
+        delivered.loc[missing, f"{metric}_estimate"] = np.nan
+    return delivered[list(dict.fromkeys(columns))].reset_index(drop=True)
+
+
+def with_outcomes(
+    actuals: pd.DataFrame, outcomes: pd.DataFrame | None, quarter: str, root: str | Path, by: str
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The actuals register plus the delivered outcomes, and a note of what was added.
+
+    The note: ``{"added": [ids], "pending": [{id, row, reason}], "files": [audit copies]}``.
+    Outcome metrics the actuals register lacks are added as columns.
+    """
+    from helpers.params import list_quarters
+
+    note: dict[str, Any] = {"added": [], "pending": [], "files": []}
+    if outcomes is None or outcomes.empty:
+        return actuals, note
+    root = Path(root)
+    joined, pending, read = join_outcomes(
+        outcomes, quarter, list_quarters(root), root / "reports", by=by
+    )
+    rows = outcome_actuals(joined, by=by)
+    keep = [c for c in rows.columns if c in actuals.columns or c.split("_")[0] in METRICS]
+    combined = pd.concat(
+        [actuals.assign(source=actuals.get("source", "actuals")), rows[keep]], ignore_index=True
+    )
+    combined.attrs = dict(actuals.attrs)
+    note["added"] = list(rows["id"])
+    note["pending"] = pending
+    note["files"] = [str(p) for p in read]
+    return combined, note

@@ -1,0 +1,289 @@
+"""The words and tables of the quarter review (``helpers.review``'s document).
+
+Shares are said as "held k of n" against the nominal level, so a reader sees
+at once whether a forecast was honest; levels come from ``level_label``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from helpers.fmt import fmt_money, fmt_pct
+from helpers.report.labels import INPUT_LABELS, level_label
+from helpers.report.markdown import escape_text, returns_markdown
+from helpers.report.tables import styled_table
+
+STATUS_LABELS = {
+    "delivered": "delivered",
+    "stopped": "stopped",
+    "cancelled": "cancelled",
+    "slipped": "slipped (past its P80 delivery time, no outcome yet)",
+    "in_progress": "in progress",
+}
+METRIC_WORDS = {
+    "cost": "costs",
+    "duration": "delivery times",
+    "effort": "efforts",
+    "benefit": "benefits",
+}
+
+
+def percentile_label(value: float | None, *, lowest: float = 0.05, highest: float = 0.95) -> str:
+    """Where an actual landed: 0.536 -> ``P54``; at the forecast's edges ``P5 or below``."""
+    if value is None:
+        return ""
+    if value <= lowest:
+        return f"{level_label(lowest)} or below"
+    if value >= highest:
+        return f"{level_label(highest)} or above"
+    return level_label(round(value, 2))
+
+
+def _held(share: float | None, n: int) -> str:
+    if share is None:
+        return "no forecast to check"
+    return f"{round(share * n)} of {n}"
+
+
+@returns_markdown
+def describe_summary(review: Mapping[str, Any], *, currency: str) -> str:
+    """The review's headline: what was funded and happened, and how the forecasts held."""
+    portfolio = review["portfolio"]
+    quarters = ", ".join(review["reviewed_quarters"]) or "no earlier quarter"
+    if not portfolio["funded"]:
+        head = (
+            f"No published roadmap before {review['quarter']} to review: "
+            "build the previous quarter first."
+        )
+    else:
+        counts = ", ".join(
+            f"{n} {STATUS_LABELS[s].split(' (')[0]}"
+            for s, n in sorted(portfolio["by_status"].items())
+        )
+        head = f"**{portfolio['funded']} initiatives funded in {quarters}**: {counts}."
+    lines = [head]
+    if portfolio["n_cost"]:
+        lines.append(
+            f"Actual cost {fmt_money(portfolio['actual_cost'], currency)} against "
+            f"{fmt_money(portfolio['expected_cost'], currency)} expected "
+            f"({portfolio['n_cost']} with a cost recorded)."
+        )
+    verification = review["forecast_verification"].get("cost")
+    if verification:
+        n = verification["n"]
+        lines.append(
+            f"Our calibrated {level_label(0.8)} held {_held(verification['share_le_p80'], n)} "
+            f"costs; the stated ranges held {_held(verification['stated_share_le_p80'], n)}."
+        )
+    return "\n\n".join(lines)
+
+
+@returns_markdown
+def describe_statuses(review: Mapping[str, Any]) -> str:
+    """What was delivered, stopped or slipped, by name."""
+    groups: dict[str, list[str]] = {}
+    for initiative_id, entry in review["initiatives"].items():
+        groups.setdefault(entry["status"], []).append(
+            f"{escape_text(entry['name'])} ({escape_text(initiative_id)})"
+        )
+    if not groups:
+        return "Nothing to review yet."
+    return "\n".join(
+        f"- **{STATUS_LABELS[status].capitalize()}**: {'; '.join(names)}"
+        for status, names in sorted(groups.items())
+    )
+
+
+def initiatives_frame(review: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per funded initiative: status and the percentile each actual landed at."""
+    rows = []
+    for initiative_id, entry in review["initiatives"].items():
+        row = {
+            "Initiative": f"{initiative_id}: {entry['name']}",
+            "Funded in": entry["funded_in"],
+            "Status": STATUS_LABELS[entry["status"]],
+        }
+        for metric, label in INPUT_LABELS.items():
+            value = entry["percentile"].get(metric)
+            row[label] = percentile_label(value)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fmt_initiatives_table(review: Mapping[str, Any]) -> Any:
+    """:func:`initiatives_frame` as a report table."""
+    return styled_table(initiatives_frame(review), name="review-initiatives")
+
+
+@returns_markdown
+def describe_percentiles(review: Mapping[str, Any]) -> str:
+    """Where actuals landed in their calibrated forecasts."""
+    placed = review.get("placed", [])
+    if not placed:
+        return "No delivered outcome has a published forecast yet: nothing to place."
+    above = [p for p in placed if p["percentile"] is not None and p["percentile"] > 0.8]
+    return (
+        f"{len(placed)} actuals placed in their calibrated forecasts; "
+        f"{len(above)} landed above {level_label(0.8)}. A percentile is the level of the "
+        "forecast the actual matched: P50 is on the median, P90 means only one forecast in ten "
+        "should land that high."
+    )
+
+
+def verification_frame(review: Mapping[str, Any]) -> pd.DataFrame:
+    """Per metric: n and the shares at or below P50 and P80, calibrated and stated."""
+    rows = []
+    for metric, entry in review["forecast_verification"].items():
+        rows.append(
+            {
+                "Metric": INPUT_LABELS.get(metric, metric),
+                "Outcomes": entry["n"],
+                f"≤ calibrated {level_label(0.5)}": fmt_pct(entry["share_le_p50"]),
+                f"≤ calibrated {level_label(0.8)}": fmt_pct(entry["share_le_p80"]),
+                f"≤ stated {level_label(0.5)}": fmt_pct(entry["stated_share_le_p50"]),
+                f"≤ stated {level_label(0.8)}": fmt_pct(entry["stated_share_le_p80"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def fmt_verification_table(review: Mapping[str, Any]) -> Any:
+    """:func:`verification_frame` as a report table."""
+    return styled_table(verification_frame(review), name="review-verification")
+
+
+@returns_markdown
+def describe_verification(review: Mapping[str, Any]) -> str:
+    """The forecast check in one sentence per metric."""
+    found = review["forecast_verification"]
+    if not found:
+        return "No recorded outcome has a published forecast yet: nothing to verify."
+    lines = []
+    for metric, entry in found.items():
+        n = entry["n"]
+        lines.append(
+            f"- {INPUT_LABELS.get(metric, metric)}: our calibrated {level_label(0.8)} held "
+            f"{_held(entry['share_le_p80'], n)} {METRIC_WORDS.get(metric, metric)}; "
+            f"the stated ranges held {_held(entry['stated_share_le_p80'], n)} "
+            f"(an honest {level_label(0.8)} holds about 80%)."
+        )
+    return "\n".join(lines)
+
+
+@returns_markdown
+def describe_value(review: Mapping[str, Any], *, currency: str) -> str:
+    """Realised against expected portfolio value."""
+    portfolio = review["portfolio"]
+    parts = []
+    if portfolio["n_cost"]:
+        parts.append(
+            f"Cost: {fmt_money(portfolio['actual_cost'], currency)} spent against "
+            f"{fmt_money(portfolio['expected_cost'], currency)} expected, over "
+            f"{portfolio['n_cost']} initiatives with an actual cost."
+        )
+    if portfolio["n_benefit"]:
+        parts.append(
+            f"Benefit: {fmt_money(portfolio['realised_benefit'], currency)} a year realised "
+            f"against {fmt_money(portfolio['expected_benefit'], currency)} expected, over "
+            f"{portfolio['n_benefit']} initiatives with a measured benefit."
+        )
+    return "\n\n".join(parts) or "No outcome with a cost or benefit recorded yet."
+
+
+@returns_markdown
+def describe_lessons(review: Mapping[str, Any]) -> str:
+    """The lessons recorded with the outcomes, quoted."""
+    if not review["lessons"]:
+        return "No lessons recorded yet: add them to the outcomes register's lessons column."
+    return "\n".join(
+        f"- **{escape_text(entry['name'])}** ({STATUS_LABELS[entry['status']].split(' (')[0]}): "
+        f"“{escape_text(entry['lessons'])}”"
+        for entry in review["lessons"]
+    )
+
+
+@returns_markdown
+def describe_pending(review: Mapping[str, Any]) -> str:
+    """Outcomes that could not be joined to an audit copy, and why."""
+    if not review["pending"]:
+        return "Every recorded outcome was joined to the estimate of the quarter that funded it."
+    return "\n".join(
+        f"- row {p['row']}, {escape_text(p['id'])}: {escape_text(p['reason'])}"
+        for p in review["pending"]
+    )
+
+
+@returns_markdown
+def describe_method(review: Mapping[str, Any]) -> str:
+    """How the review is computed."""
+    return (
+        f"- **Reviewed**: the initiatives the published roadmap of "
+        f"{', '.join(review['reviewed_quarters']) or 'the previous quarter'} selected, as of "
+        f"{review['as_of']}.\n"
+        "- **Estimates** come from the audit copy of the quarter that funded each initiative "
+        "(its `build/inputs/`), never from today's register.\n"
+        "- **Percentile**: the actual's place among the calibrated forecast's published "
+        "quantiles, linear between them; beyond the outermost it is that level.\n"
+        "- **Stated view**: the range stated at decision time read as lognormal about its "
+        "estimate at the quarter's estimate confidence.\n"
+        "- **Slipped**: no outcome recorded and the quarter's first day plus the calibrated "
+        f"{level_label(0.8)} delivery time has passed.\n"
+        "- **Caveats**: few outcomes make noisy shares; stopped and cancelled initiatives are "
+        "reviewed but not used to calibrate."
+    )
+
+
+LOOP_FIGURES = (
+    "review_quarter",
+    "review_cost_n",
+    "review_cost_p80_held",
+    "review_cost_stated_p80_held",
+    "review_lessons",
+    "approved_quarter",
+    "approved_on",
+    "approved_by",
+    "change_log",
+)
+
+
+def loop_figures(
+    review: Mapping[str, Any] | None,
+    approved: Mapping[str, Any] | None,
+    changes: list[Mapping[str, Any]] | None,
+    *,
+    missing: str,
+) -> dict[str, str]:
+    """Figures SOP chapters 5 and 6 quote: the latest review, approval and change log.
+
+    ``approved``: the params of the latest approved quarter (its manifest's);
+    ``changes``: its manifest's change log. ``missing`` stands in for what is not built.
+    """
+    figures = dict.fromkeys(LOOP_FIGURES, missing)
+    if review:
+        figures["review_quarter"] = str(review.get("quarter", missing))
+        cost = (review.get("forecast_verification") or {}).get("cost")
+        if cost:
+            figures["review_cost_n"] = str(cost["n"])
+            figures["review_cost_p80_held"] = _held(cost.get("share_le_p80"), cost["n"])
+            figures["review_cost_stated_p80_held"] = _held(
+                cost.get("stated_share_le_p80"), cost["n"]
+            )
+        figures["review_lessons"] = describe_lessons(review)
+    if approved:
+        figures["approved_quarter"] = str(approved.get("quarter", missing))
+        figures["approved_on"] = str(approved.get("approved_on") or missing)
+        figures["approved_by"] = escape_text(approved.get("approved_by") or missing)
+        figures["change_log"] = (
+            "\n".join(
+                f"- {escape_text(c.get('date'))}: {escape_text(c.get('what'))} "
+                f"(why: {escape_text(c.get('why'))}; approved by "
+                f"{escape_text(c.get('approved_by'))})"
+                for c in changes
+            )
+            if changes
+            else "No change since approval."
+        )
+    return figures

@@ -1,0 +1,355 @@
+"""The quarter review: what happened to what we funded, and how good our forecasts were.
+
+For the initiatives that earlier quarters' published roadmaps selected:
+
+- **status**: ``delivered``, ``stopped`` or ``cancelled`` from the outcomes
+  register; with no outcome yet, ``slipped`` when the review date is past the
+  funding quarter's first day plus the calibrated P80 delivery time, else
+  ``in_progress``;
+- **percentile**: where each actual landed in its calibrated forecast (the
+  case JSON the funding quarter published). The case gives quantiles at fixed
+  levels; between two of them the percentile is interpolated linearly, and an
+  actual beyond the outermost is given that level (0.05 or 0.95): "at or
+  below P5" and "at or above P95" are as far as the forecast can say;
+- **portfolio**: expected (case means) against actual cost and realised annual
+  benefit, over the initiatives that have outcomes;
+- **forecast verification** over every delivered outcome with a published
+  case: the share of actuals at or below the calibrated P50 and P80, and at or
+  below the same levels of the stated range (read as lognormal about its
+  estimate at the funding quarter's ``estimate_confidence``). An honest
+  forecast holds about 50% and 80%. The reliability points run over
+  ``LEVELS``.
+
+Money in currency, durations in weeks, effort in person-weeks, benefit a year;
+shares and percentiles are fractions. Everything here is pure except
+:func:`load_review`, which reads the published artifacts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from helpers.artifacts import case_path, published_artifacts_dir
+from helpers.fmt import quantile_key
+from helpers.outcomes import METRICS, funded_ids, join_outcomes
+
+LEVELS = (0.1, 0.2, 0.5, 0.8, 0.9)  # reliability points (quantile levels)
+CASE_KEYS = {"cost": "cost", "duration": "duration_weeks", "effort": "effort", "benefit": "benefit"}
+QUARTER_FIRST_MONTH = {"1": 1, "2": 4, "3": 7, "4": 10}
+
+
+def quarter_start(quarter: str) -> dt.date:
+    """The first day of ``quarter`` (``2026Q3`` -> 2026-07-01)."""
+    return dt.date(int(quarter[:4]), QUARTER_FIRST_MONTH[quarter[-1]], 1)
+
+
+def percentile_in(actual: float, quantiles: Mapping[str, Any]) -> float | None:
+    """The level at which ``actual`` sits among ``quantiles`` ({"0.1": value, ...}).
+
+    Linear between neighbouring quantiles; clamped to the outermost levels.
+    None when the actual or the quantiles are missing.
+    """
+    points = sorted(
+        (float(level), float(value))
+        for level, value in quantiles.items()
+        if _is_level(level) and value is not None and math.isfinite(float(value))
+    )
+    if actual is None or not math.isfinite(actual) or not points:
+        return None
+    levels = np.array([p[0] for p in points])
+    values = np.maximum.accumulate(np.array([p[1] for p in points]))
+    if actual <= values[0]:
+        return float(levels[0])
+    if actual >= values[-1]:
+        return float(levels[-1])
+    # the first quantile above the actual, and the one below
+    upper = int(np.searchsorted(values, actual, side="right"))
+    lo_v, hi_v, lo_l, hi_l = values[upper - 1], values[upper], levels[upper - 1], levels[upper]
+    return float(lo_l + (hi_l - lo_l) * (actual - lo_v) / (hi_v - lo_v))
+
+
+def _is_level(key: Any) -> bool:
+    try:
+        return 0 < float(key) < 1
+    except (TypeError, ValueError):
+        return False
+
+
+def stated_quantile(
+    estimate: float, low: float, high: float, level: float, confidence: float
+) -> float | None:
+    """The ``level`` quantile of a stated range read as lognormal about ``estimate``.
+
+    The range (low, high) is the central ``confidence`` interval, so
+    σ = (ln high − ln low) ÷ (2·z₍₁₊c₎/₂); a point (low = high) is its estimate.
+    None unless estimate, low and high are positive.
+    """
+    if not all(v is not None and math.isfinite(v) and v > 0 for v in (estimate, low, high)):
+        return None
+    sigma = (math.log(high) - math.log(low)) / (2 * stats.norm.ppf((1 + confidence) / 2))
+    return float(estimate * math.exp(stats.norm.ppf(level) * sigma))
+
+
+def _share(values: list[bool]) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def verify_forecasts(
+    rows: list[dict[str, Any]], levels: tuple[float, ...] = LEVELS
+) -> dict[str, dict[str, Any]]:
+    """Forecast verification per metric over ``rows`` (see :func:`placed_rows`).
+
+    Each metric: ``n``, ``share_le_p50``, ``share_le_p80`` (calibrated),
+    ``stated_share_le_p50``, ``stated_share_le_p80``, and ``reliability``: one
+    point per level with the shares for the calibrated and the stated view.
+    A metric with no row is left out.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for metric in METRICS:
+        mine = [r for r in rows if r["metric"] == metric]
+        if not mine:
+            continue
+        reliability = []
+        for level in levels:
+            key = quantile_key(level)
+            calibrated = [
+                r["actual"] <= r["calibrated"][key]
+                for r in mine
+                if r["calibrated"].get(key) is not None
+            ]
+            stated = [
+                r["actual"] <= r["stated"][key] for r in mine if r["stated"].get(key) is not None
+            ]
+            reliability.append(
+                {
+                    "level": level,
+                    "calibrated": _share(calibrated),
+                    "stated": _share(stated),
+                    "n_calibrated": len(calibrated),
+                    "n_stated": len(stated),
+                }
+            )
+        at = {point["level"]: point for point in reliability}
+        out[metric] = {
+            "n": len(mine),
+            "share_le_p50": at.get(0.5, {}).get("calibrated"),
+            "share_le_p80": at.get(0.8, {}).get("calibrated"),
+            "stated_share_le_p50": at.get(0.5, {}).get("stated"),
+            "stated_share_le_p80": at.get(0.8, {}).get("stated"),
+            "reliability": reliability,
+        }
+    return out
+
+
+def placed_rows(
+    joined: pd.DataFrame, cases: Mapping[tuple[str, str], Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per delivered outcome and metric with an actual and a published forecast.
+
+    ``cases`` maps (funding quarter, id) to the case JSON. Each row: id,
+    funded_in, metric, actual, percentile, ``calibrated`` and ``stated``
+    quantiles (keys as ``quantile_key``; stated ones at the case's
+    ``estimate_confidence``).
+    """
+    rows = []
+    if joined.empty:
+        return rows
+    for outcome in joined[joined["status"] == "delivered"].to_dict("records"):
+        case = cases.get((outcome["funded_in"], outcome["id"]))
+        if case is None:
+            continue
+        confidence = float(case.get("estimate_confidence", 0.9))
+        for metric in METRICS:
+            actual = outcome.get(f"{metric}_actual")
+            forecast = case.get(CASE_KEYS[metric]) or {}
+            if actual is None or not math.isfinite(float(actual)) or not forecast:
+                continue
+            calibrated = {k: v for k, v in forecast.items() if _is_level(k)}
+            stated = {
+                quantile_key(level): stated_quantile(
+                    outcome[f"{metric}_estimate"],
+                    outcome[f"{metric}_low"],
+                    outcome[f"{metric}_high"],
+                    level,
+                    confidence,
+                )
+                for level in LEVELS
+            }
+            rows.append(
+                {
+                    "id": outcome["id"],
+                    "funded_in": outcome["funded_in"],
+                    "metric": metric,
+                    "actual": float(actual),
+                    "percentile": percentile_in(float(actual), calibrated),
+                    "calibrated": calibrated,
+                    "stated": stated,
+                }
+            )
+    return rows
+
+
+def review_funded(
+    funded: Mapping[str, list[str]],
+    joined: pd.DataFrame,
+    cases: Mapping[tuple[str, str], Mapping[str, Any]],
+    placed: list[dict[str, Any]],
+    *,
+    as_of: dt.date,
+) -> dict[str, dict[str, Any]]:
+    """Status and percentiles of every funded initiative (``funded``: quarter -> ids).
+
+    Each entry: name, funded_in, status, completed (ISO date or None),
+    ``percentile.<metric>``, ``actual.<metric>``, ``expected.<metric>`` (case
+    mean), lessons.
+    """
+    outcomes = {r["id"]: r for r in joined.to_dict("records")} if not joined.empty else {}
+    entries: dict[str, dict[str, Any]] = {}
+    for quarter in sorted(funded):
+        for initiative_id in funded[quarter]:
+            case = cases.get((quarter, initiative_id)) or {}
+            outcome = outcomes.get(initiative_id)
+            if outcome is not None and outcome["funded_in"] == quarter:
+                status = outcome["status"]
+            else:
+                outcome = None
+                p80 = (case.get("duration_weeks") or {}).get(quantile_key(0.8))
+                due = quarter_start(quarter) + dt.timedelta(weeks=p80) if p80 else None
+                status = "slipped" if due is not None and as_of > due else "in_progress"
+            completed = outcome.get("completed") if outcome else None
+            entries[initiative_id] = {
+                "name": case.get("name") or (outcome or {}).get("name") or initiative_id,
+                "funded_in": quarter,
+                "status": status,
+                "completed": None
+                if completed is None or pd.isna(completed)
+                else str(pd.Timestamp(completed).date()),
+                "percentile": {
+                    r["metric"]: r["percentile"]
+                    for r in placed
+                    if r["id"] == initiative_id and r["funded_in"] == quarter
+                },
+                "actual": {m: _number(outcome.get(m)) for m in METRICS if outcome is not None},
+                "expected": {
+                    m: _number((case.get(CASE_KEYS[m]) or {}).get("mean")) for m in METRICS
+                },
+                "lessons": (outcome or {}).get("lessons") or "",
+            }
+    return entries
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def portfolio_value(initiatives: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Expected against actual over initiatives with an outcome (currency; benefit a year).
+
+    ``expected_cost`` and ``actual_cost`` over those with an actual cost;
+    ``expected_benefit`` and ``realised_benefit`` over those with a measured benefit.
+    """
+
+    def pair(metric: str) -> tuple[float, float, int]:
+        both = [
+            (e["expected"].get(metric), e["actual"].get(metric))
+            for e in initiatives.values()
+            if e["actual"].get(metric) is not None and e["expected"].get(metric) is not None
+        ]
+        return sum(x for x, _ in both), sum(y for _, y in both), len(both)
+
+    expected_cost, actual_cost, n_cost = pair("cost")
+    expected_benefit, realised_benefit, n_benefit = pair("benefit")
+    counts: dict[str, int] = {}
+    for entry in initiatives.values():
+        counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+    return {
+        "funded": len(initiatives),
+        "by_status": counts,
+        "expected_cost": expected_cost,
+        "actual_cost": actual_cost,
+        "n_cost": n_cost,
+        "expected_benefit": expected_benefit,
+        "realised_benefit": realised_benefit,
+        "n_benefit": n_benefit,
+    }
+
+
+def review_document(
+    quarter: str,
+    funded: Mapping[str, list[str]],
+    joined: pd.DataFrame,
+    cases: Mapping[tuple[str, str], Mapping[str, Any]],
+    *,
+    as_of: dt.date,
+    pending: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The ``review.json`` document (DESIGN §6): initiatives, verification, portfolio, lessons."""
+    placed = placed_rows(joined, cases)
+    initiatives = review_funded(funded, joined, cases, placed, as_of=as_of)
+    lessons = [
+        {"id": i, "name": e["name"], "status": e["status"], "lessons": e["lessons"]}
+        for i, e in initiatives.items()
+        if e["lessons"]
+    ]
+    return {
+        "quarter": quarter,
+        "as_of": as_of.isoformat(),
+        "reviewed_quarters": sorted(funded),
+        "initiatives": initiatives,
+        "forecast_verification": verify_forecasts(placed),
+        "portfolio": portfolio_value(initiatives),
+        "lessons": lessons,
+        "pending": list(pending or []),
+        "placed": placed,
+    }
+
+
+def load_review(inputs: Any, reports: str | Path | None = None) -> dict[str, Any]:
+    """The review of ``inputs.params.quarter``: read the published quarters, then review.
+
+    Reviews the previous quarter's roadmap (the latest earlier quarter that is
+    built); verification runs over every outcome with a published case. The
+    review date is the first day of the quarter under review.
+    """
+    from helpers.params import list_quarters
+
+    quarter = inputs.params.quarter
+    reports = Path(reports) if reports else Path(inputs.root) / "reports"
+    quarters = list_quarters(inputs.root)
+    earlier = sorted((q for q in quarters if q < quarter), reverse=True)
+    funded: dict[str, list[str]] = {}
+    for previous in earlier:
+        ids = funded_ids(reports, previous)
+        if ids is not None:
+            funded[previous] = ids
+            break
+    outcomes = inputs.outcomes if inputs.outcomes is not None else pd.DataFrame()
+    if outcomes.empty:
+        joined, pending = pd.DataFrame(), []
+    else:
+        joined, pending, _ = join_outcomes(
+            outcomes, quarter, quarters, reports, by=inputs.params.calibration.by
+        )
+    wanted = {(q, i) for q, ids in funded.items() for i in ids}
+    if not joined.empty:
+        wanted |= set(zip(joined["funded_in"], joined["id"], strict=True))
+    cases = {}
+    for funded_in, initiative_id in wanted:
+        path = case_path(published_artifacts_dir(reports, funded_in), initiative_id)
+        if path.is_file():
+            cases[(funded_in, initiative_id)] = json.loads(path.read_text(encoding="utf-8"))
+    return review_document(
+        quarter, funded, joined, cases, as_of=quarter_start(quarter), pending=pending
+    )

@@ -1,0 +1,94 @@
+"""helpers.report.review: the review's words say the numbers of its document."""
+
+from __future__ import annotations
+
+from helpers.report.review import (
+    describe_lessons,
+    describe_summary,
+    describe_verification,
+    initiatives_frame,
+    loop_figures,
+    percentile_label,
+)
+
+REVIEW = {
+    "quarter": "2026Q4",
+    "as_of": "2026-10-01",
+    "reviewed_quarters": ["2026Q3"],
+    "initiatives": {
+        "A": {
+            "name": "Alpha *bold*",
+            "funded_in": "2026Q3",
+            "status": "delivered",
+            "percentile": {"cost": 0.536, "duration": 0.97},
+            "lessons": "Agree $ scope first",
+        },
+        "B": {
+            "name": "Beta",
+            "funded_in": "2026Q3",
+            "status": "slipped",
+            "percentile": {},
+            "lessons": "",
+        },
+    },
+    "forecast_verification": {
+        "cost": {
+            "n": 9,
+            "share_le_p50": 4 / 9,
+            "share_le_p80": 7 / 9,
+            "stated_share_le_p50": 2 / 9,
+            "stated_share_le_p80": 4 / 9,
+            "reliability": [],
+        }
+    },
+    "portfolio": {
+        "funded": 2,
+        "by_status": {"delivered": 1, "slipped": 1},
+        "expected_cost": 100000.0,
+        "actual_cost": 120000.0,
+        "n_cost": 1,
+        "expected_benefit": 0.0,
+        "realised_benefit": 0.0,
+        "n_benefit": 0,
+    },
+    "lessons": [
+        {"id": "A", "name": "Alpha *bold*", "status": "delivered", "lessons": "Agree $ scope first"}
+    ],
+    "pending": [],
+    "placed": [],
+}
+
+
+def test_describe_verification_says_held_k_of_n():
+    text = describe_verification(REVIEW)
+    assert "calibrated P80 held 7 of 9 costs; the stated ranges held 4 of 9" in text
+
+
+def test_describe_summary_counts_and_money():
+    text = describe_summary(REVIEW, currency="USD")
+    assert "2 initiatives funded in 2026Q3" in text and "1 delivered" in text
+    assert r"Actual cost \$120k against \$100k expected" in text
+
+
+def test_lessons_are_quoted_and_escaped():
+    text = describe_lessons(REVIEW)
+    assert r"Alpha \*bold\*" in text and r"Agree \$ scope first" in text
+
+
+def test_percentile_label_rounds_and_names_the_edges():
+    assert percentile_label(0.536) == "P54"
+    assert percentile_label(0.97) == "P95 or above"
+    assert percentile_label(0.01) == "P5 or below"
+    frame = initiatives_frame(REVIEW)
+    assert list(frame.loc[0, ["Delivery cost", "Delivery time (weeks)"]]) == ["P54", "P95 or above"]
+
+
+def test_loop_figures_quote_review_approval_and_changes():
+    approved = {"quarter": "2026Q3", "approved_on": "2026-07-01", "approved_by": "Dana"}
+    changes = [{"date": "2026-08-12", "what": "budget +30k", "why": "legal", "approved_by": "D"}]
+    figures = loop_figures(REVIEW, approved, changes, missing="(not yet built)")
+    assert figures["review_cost_p80_held"] == "7 of 9"
+    assert figures["review_cost_stated_p80_held"] == "4 of 9"
+    assert figures["approved_by"] == "Dana" and r"budget \+30k" in figures["change_log"]
+    empty = loop_figures(None, None, None, missing="(not yet built)")
+    assert set(empty.values()) == {"(not yet built)"}

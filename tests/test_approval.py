@@ -1,0 +1,178 @@
+"""Draft and approved quarters: playbook approve, the fingerprint, change control."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from helpers.approval import strip_keys
+from helpers.cli import main
+from helpers.params import load_params
+
+ROOT = Path(__file__).resolve().parents[1]
+CHANGE = """changes:
+  - date: "2026-08-15"
+    what: WEB-03 re-scoped to the consent categories only
+    why: legal review
+    approved_by: Dana Lee
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "params", tmp_path / "params")
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    q3 = tmp_path / "params" / "2026Q3.yaml"
+    q3.write_text(
+        strip_keys(
+            q3.read_text(), ("status", "approved_on", "approved_by", "fingerprint", "changes")
+        )
+    )
+    text = re.sub(r"(?m)^budget:.*$", "budget: 700000", q3.read_text())
+    q3.write_text(text)
+    return tmp_path
+
+
+def _run(project: Path, *args: str):
+    return CliRunner().invoke(main, [*args, "--root", str(project)])
+
+
+def _edit_register(project: Path) -> None:
+    path = project / "data" / "sample" / "initiatives_2026Q3.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame.loc[frame["id"] == "WEB-03", "cost_high"] = "30000"
+    frame.to_csv(path, index=False)
+
+
+def test_approve_writes_status_and_fingerprint_and_keeps_the_rest(project):
+    before = (project / "params" / "2026Q3.yaml").read_text()
+    result = _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01")
+    assert result.exit_code == 0, result.output
+    text = (project / "params" / "2026Q3.yaml").read_text()
+    assert text.startswith(before.rstrip("\n"))  # comments and keys kept as written
+    params = load_params("2026Q3", project)
+    assert params.status == "approved" and params.approved_by == "Dana Lee"
+    assert params.approved_on == "2026-07-01"
+    assert set(params.fingerprint) == {"params", "initiatives", "actuals"}
+    assert _run(project, "validate", "2026Q3").exit_code == 0
+
+
+def test_change_without_log_entry_exits_2_naming_what_differs(project):
+    _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01")
+    _edit_register(project)
+    result = _run(project, "validate", "2026Q3")
+    assert result.exit_code == 2
+    assert "approved on 2026-07-01 by Dana Lee" in result.output
+    assert "initiatives register rows" in result.output and "changes:" in result.output
+    assert "decision keys" not in result.output
+
+
+def test_budget_change_names_the_params(project):
+    _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01")
+    path = project / "params" / "2026Q3.yaml"
+    path.write_text(path.read_text().replace("budget: 700000", "budget: 750000"))
+    result = _run(project, "validate", "2026Q3")
+    assert result.exit_code == 2 and "decision keys" in result.output
+
+
+def test_change_with_log_entry_is_valid(project):
+    _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01")
+    _edit_register(project)
+    path = project / "params" / "2026Q3.yaml"
+    path.write_text(path.read_text() + CHANGE)
+    assert _run(project, "validate", "2026Q3").exit_code == 0
+    assert load_params("2026Q3", project).changes[0].what.startswith("WEB-03")
+
+
+def test_later_actuals_do_not_break_an_approval(project):
+    _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01")
+    actuals = project / "data" / "sample" / "actuals.csv"
+    header = actuals.read_text().splitlines()[0].split(",")
+    row = {c: "" for c in header} | {
+        "id": "P999",
+        "name": "Later",
+        "category": "web",
+        "completed": "2026-09-30",
+        "cost_estimate": "10",
+        "cost_actual": "12",
+    }
+    with actuals.open("a") as handle:
+        handle.write(",".join(row[c] for c in header) + "\n")
+    assert _run(project, "validate", "2026Q3").exit_code == 0
+
+
+def test_approved_without_fingerprint_is_refused(project):
+    path = project / "params" / "2026Q3.yaml"
+    path.write_text(path.read_text() + "status: approved\n")
+    result = _run(project, "validate", "2026Q3")
+    assert result.exit_code == 2 and "playbook approve 2026Q3 --by NAME" in result.output
+
+
+def test_new_quarter_is_a_draft(project):
+    _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01")
+    shutil.copy(project / "params" / "2026Q3.yaml", project / "params" / "2026Q4.yaml")
+    (project / "params" / "2026Q4.yaml").write_text(
+        (project / "params" / "2026Q4.yaml").read_text().replace("2026Q3", "2026Q4") + CHANGE
+    )
+    result = _run(project, "new-quarter", "2027Q1")
+    assert result.exit_code == 0, result.output
+    text = (project / "params" / "2027Q1.yaml").read_text()
+    assert "status: draft" in text
+    assert "approved_by" not in text and "fingerprint" not in text and "\nchanges:" not in text
+
+
+def test_change_log_takes_before_from_the_previous_build_and_keeps_logged_figures():
+    from helpers.approval import change_log
+
+    change = {"date": "2026-08-12", "what": "budget +30k", "why": "w", "approved_by": "D"}
+    before = {"selected": ["A"], "expected_value": 100.0, "prob_over_budget": 0.3}
+    after = {"selected": ["A", "B"], "expected_value": 150.0, "prob_over_budget": 0.2}
+    log = change_log([change], None, before, after)
+    assert log[0]["before"]["expected_value"] == 100.0
+    assert log[0]["after"]["selected"] == ["A", "B"]
+    # rebuilt later with nothing new: the figures recorded when it was first built stay
+    again = change_log([change], {"changes": log}, after, {**after, "expected_value": 1.0})
+    assert again[0]["before"]["expected_value"] == 100.0
+    assert again[0]["after"]["expected_value"] == 150.0
+
+
+def test_quarter_page_shows_changes_since_approval_and_draft_label(tmp_path):
+    from helpers.site import render_quarter_page
+
+    params = {
+        "currency": "USD",
+        "status": "approved",
+        "approved_on": "2026-07-01",
+        "approved_by": "Dana Lee",
+        "budget": 730000,
+    }
+    changes = [
+        {
+            "date": "2026-08-12",
+            "what": "Budget <moved>",
+            "why": "legal",
+            "approved_by": "D",
+            "before": {"expected_value": 100000.0, "prob_over_budget": 0.3, "selected": []},
+            "after": {"expected_value": 150000.0, "prob_over_budget": 0.2, "selected": []},
+        }
+    ]
+    manifest = {
+        "quarter": "2026Q3",
+        "title": "Q3",
+        "params": params,
+        "notebooks": [],
+        "changes": changes,
+    }
+    page = render_quarter_page(manifest, tmp_path)
+    assert "Changes since approval" in page and "Budget &lt;moved&gt;" in page
+    assert "Approved on 2026-07-01 by Dana Lee" in page
+    assert "$100k → $150k" in page and "30% → 20%" in page
+    draft = render_quarter_page(
+        {**manifest, "params": {**params, "status": "draft"}, "changes": []}, tmp_path
+    )
+    assert 'class="badge draft">Draft<' in draft and "Changes since approval" not in draft

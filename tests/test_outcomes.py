@@ -1,0 +1,147 @@
+"""helpers.outcomes: the register, the join to the audit copy, calibration reading both."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.calibration import calibrate_quarter
+from helpers.errors import InputError
+from helpers.inputs import load_quarter
+from helpers.outcomes import estimate_of, join_outcomes, validate_outcomes
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTCOME_HEADER = "id,status,completed,cost,duration,benefit,measured_on,lessons\n"
+
+
+def _publish_audit_copy(project: Path, quarter: str, selected: list[str]) -> Path:
+    """A built quarter as pipeline._copy_inputs leaves it: manifest, inputs copy, roadmap."""
+    build = project / "reports" / quarter / "build"
+    register = f"data/sample/initiatives_{quarter}.csv"
+    (build / "inputs" / "data" / "sample").mkdir(parents=True)
+    (build / "inputs" / "params").mkdir(parents=True)
+    shutil.copy(project / register, build / "inputs" / register)
+    shutil.copy(project / "params" / f"{quarter}.yaml", build / "inputs/params")
+    (build / "artifacts").mkdir()
+    (build / "artifacts" / "roadmap.json").write_text(json.dumps({"selected": selected}))
+    manifest = {
+        "params": {"initiatives": {"path": register}},
+        "inputs": [register, f"params/{quarter}.yaml"],
+    }
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    return build / "inputs" / register
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """The sample project (params, data) with a published 2026Q3 and no outcomes yet."""
+    shutil.copytree(ROOT / "params", tmp_path / "params")
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    q4 = tmp_path / "params" / "2026Q4.yaml"
+    text = "\n".join(
+        line for line in q4.read_text().splitlines() if not line.startswith("outcomes:")
+    )
+    q4.write_text(text + "\noutcomes: data/outcomes_test.csv\n")
+    (tmp_path / "data" / "outcomes_test.csv").write_text(OUTCOME_HEADER)
+    _publish_audit_copy(tmp_path, "2026Q3", ["EML-01", "CRM-01"])
+    return tmp_path
+
+
+def _cost_n(project: Path) -> int:
+    return calibrate_quarter(load_quarter("2026Q4", project))["metrics"]["cost"]["overall"]["n"]
+
+
+def test_one_outcome_adds_exactly_one_with_the_audit_estimate(project):
+    before = _cost_n(project)
+    (project / "data" / "outcomes_test.csv").write_text(
+        OUTCOME_HEADER + "EML-01,delivered,2026-09-20,200000,18,,,Segments took longer\n"
+    )
+    document = calibrate_quarter(load_quarter("2026Q4", project))
+    assert document["metrics"]["cost"]["overall"]["n"] == before + 1
+    assert document["outcomes"]["added"] == ["EML-01"]
+    # the 2026Q3 audit copy states cost_likely 160000 for EML-01: ratio 200000 / 160000
+    inputs = load_quarter("2026Q4", project)
+    joined, pending, read = join_outcomes(
+        inputs.outcomes, "2026Q4", ["2026Q3", "2026Q4"], project / "reports"
+    )
+    assert pending == [] and joined.loc[0, "cost_estimate"] == 160000
+    assert joined.loc[0, "funded_in"] == "2026Q3"
+    assert read[0].is_relative_to(project / "reports" / "2026Q3" / "build" / "inputs")
+
+
+def test_editing_the_current_register_does_not_change_the_estimate(project):
+    (project / "data" / "outcomes_test.csv").write_text(
+        OUTCOME_HEADER + "EML-01,delivered,2026-09-20,200000,18,,,\n"
+    )
+    before = calibrate_quarter(load_quarter("2026Q4", project))["metrics"]["cost"]
+    current = project / "data" / "sample" / "initiatives_2026Q3.csv"
+    frame = pd.read_csv(current, dtype=str)
+    frame.loc[frame["id"] == "EML-01", "cost_likely"] = "199000"  # rewriting history
+    frame.to_csv(current, index=False)
+    after = calibrate_quarter(load_quarter("2026Q4", project))["metrics"]["cost"]
+    assert after["overall"]["n"] == before["overall"]["n"]
+    assert after["overall"]["geometric_mean"] == before["overall"]["geometric_mean"]
+
+
+def test_outcome_of_an_unbuilt_quarter_is_pending_not_joined(project):
+    shutil.rmtree(project / "reports" / "2026Q3")
+    before = _cost_n(project)
+    (project / "data" / "outcomes_test.csv").write_text(
+        OUTCOME_HEADER + "EML-01,delivered,2026-09-20,200000,18,,,\n"
+    )
+    document = calibrate_quarter(load_quarter("2026Q4", project))
+    assert document["metrics"]["cost"]["overall"]["n"] == before
+    assert document["outcomes"]["pending"][0]["id"] == "EML-01"
+    assert "no published roadmap" in document["outcomes"]["pending"][0]["reason"]
+
+
+def test_stopped_outcome_is_not_calibrated_on(project):
+    before = _cost_n(project)
+    (project / "data" / "outcomes_test.csv").write_text(
+        OUTCOME_HEADER + "CRM-01,stopped,,50000,,,,Vendor folded\n"
+    )
+    assert _cost_n(project) == before
+
+
+def test_duplicate_between_actuals_and_outcomes_is_reported(project):
+    actuals = pd.read_csv(project / "data" / "sample" / "actuals.csv", dtype=str)
+    first = actuals.loc[0, "id"]
+    (project / "data" / "outcomes_test.csv").write_text(
+        OUTCOME_HEADER + f"{first},delivered,2026-09-20,1,1,,,\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_quarter("2026Q4", project)
+    message = str(caught.value)
+    assert "outcomes_test.csv, row 2" in message and "also in the actuals register" in message
+
+
+def test_validate_outcomes_names_row_and_column():
+    frame = pd.DataFrame(
+        {
+            "id": ["A", "B"],
+            "status": ["deliverd", "delivered"],
+            "completed": ["2026-09-01", ""],
+            "cost": ["-5", "x"],
+            "benefit": ["", "100"],
+        }
+    )
+    frame.attrs["label"] = "outcomes.csv"
+    with pytest.raises(InputError) as caught:
+        validate_outcomes(frame)
+    text = str(caught.value)
+    assert "row 2, id A, column status: status 'deliverd' is not valid (did you mean" in text
+    assert "row 2, id A, column cost: cost is -5" in text
+    assert "row 3, id B, column cost" in text
+    assert "row 3, id B, column completed: a delivered initiative needs" in text
+    assert "row 3, id B, column measured_on" in text
+
+
+def test_estimate_of_uses_likely_else_geometric_midpoint():
+    assert estimate_of({"cost_low": 10, "cost_likely": 20, "cost_high": 90}, "cost") == (20, 10, 90)
+    assert estimate_of({"cost_low": 10, "cost_likely": float("nan"), "cost_high": 90}, "cost")[
+        0
+    ] == pytest.approx(30)
