@@ -366,7 +366,12 @@ def with_outcomes(
         outcomes, quarter, list_quarters(root), root / "reports", by=by
     )
     rows = outcome_actuals(joined, by=by)
-    keep = [c for c in rows.columns if c in actuals.columns or c.split("_")[0] in METRICS]
+    # a metric the actuals register lacks is added only when some outcome records it
+    keep = [
+        c
+        for c in rows.columns
+        if c in actuals.columns or (c.split("_")[0] in METRICS and rows[c].notna().any())
+    ]
     combined = pd.concat(
         [actuals.assign(source=actuals.get("source", "actuals")), rows[keep]], ignore_index=True
     )

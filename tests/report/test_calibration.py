@@ -46,10 +46,17 @@ def ranged() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def sample_doc(root) -> dict:
+def sample_doc(root, tmp_path_factory) -> dict:
+    """The sample 2026Q4 calibration, from a copy without built reports (so no outcome of an
+    earlier quarter is joined, whatever this checkout has built)."""
+    import shutil
+
     from helpers.inputs import load_quarter
 
-    return cal.calibrate_quarter(load_quarter("2026Q4", root))
+    project = tmp_path_factory.mktemp("sample")
+    for name in ("params", "data"):
+        shutil.copytree(root / name, project / name)
+    return cal.calibrate_quarter(load_quarter("2026Q4", project))
 
 
 def _all_words(doc: dict, budget_confidence: float) -> str:
