@@ -483,7 +483,7 @@ CASES = [
     Case(
         "duplicate_nested_key",
         append_params("scoring:\n  top_k: 3\n  top_k: 4\n"),
-        located(f"{P}, key top_k:", "appears twice (lines 9 and 10)"),
+        located(f"{P}, key top_k:", "appears twice (lines 10 and 11)"),
     ),
     Case(
         "seed_negative",

@@ -109,7 +109,12 @@ def new_quarter(quarter: str, workbook: Path | None, root: Path) -> None:
 
 
 def _point_at_workbook(text: str, workbook: Path, root: Path) -> str:
-    """Params text whose initiatives and actuals name the workbook's sheets."""
+    """Params text whose initiatives and actuals name the workbook's sheets.
+
+    The benefits and outcomes registers copied from the latest quarter describe
+    that quarter's initiatives, so they are dropped: add ``benefits:`` and
+    ``outcomes:`` (e.g. the workbook's Benefits and Outcomes sheets) once filled.
+    """
     from helpers.workbook import sources
 
     if not workbook.exists():
@@ -120,6 +125,8 @@ def _point_at_workbook(text: str, workbook: Path, root: Path) -> str:
         shown = workbook.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:  # outside the project: keep the full path
         shown = workbook.resolve().as_posix()
+    for key in ("benefits", "outcomes"):
+        text = re.sub(rf"^{key}:.*\n(?:[ \t]+.*\n)*", "", text, flags=re.MULTILINE)
     for key, source in sources(shown).items():
         line = f"{key}: {{path: {source.path}, sheet: {source.sheet}}}\n"
         # the key's line and any indented lines under it (a mapping written as a block)
