@@ -39,7 +39,7 @@ def case_panel(root, tmp_path_factory):
     parameters = {
         "root": str(root),
         "artifacts_dir": str(tmp_path_factory.mktemp("case")),
-        "initiative_id": "EML-01",
+        "initiative_id": "CDP-01",  # a stated benefit range (no template)
     }
     return run_cells("business_case", parameters)["what_if"]
 
@@ -73,12 +73,12 @@ def _labels_of(widget) -> list[str]:
 
 def test_case_panel_moving_one_bound_never_moves_the_other(case_panel):
     low, high = case_panel.sliders["benefit", "low"], case_panel.sliders["benefit", "high"]
-    assert (low.value, high.value) == (80_000, 300_000)  # EML-01's stated benefit range
+    assert (low.value, high.value) == (200_000, 900_000)  # CDP-01's stated benefit range
     before = case_panel.result.value
-    high.value = 450_000
-    assert low.value == 80_000
-    low.value = 81_000
-    assert high.value == 450_000
+    high.value = 1_200_000
+    assert low.value == 200_000
+    low.value = 210_000
+    assert high.value == 1_200_000
     assert case_panel.result.value != before, "moving a slider re-simulates"
 
 
@@ -86,7 +86,7 @@ def test_case_panel_shows_money_weeks_and_full_labels(case_panel):
     text = _labels(case_panel)
     assert "Annual benefit" in text and "Delivery cost" in text
     assert "Delivery time (weeks)" in text
-    assert "$80,000" in text or "$81,000" in text
+    assert "$200,000" in text or "$210,000" in text
     assert any(re.fullmatch(r"\d+(\.\d)? weeks", t) for t in text), text
     assert not any(re.search(r"\d\.\d\d – ", t) for t in text)
     for slider in case_panel.sliders.values():

@@ -208,7 +208,7 @@ def test_long_roadmap_tables_show_the_top_rows_and_sum_up_the_rest():
     assert isinstance(ranked, LongTable) and len(ranked.data) == len(document["initiatives"])
     markup = ranked._repr_html_()
     assert f"{len(document['initiatives']) - TOP_ROWS} more (" in markup
-    assert f"{left} leave out" in markup and f"All {len(ranked.data)} rows" in markup
+    assert f"{left} Leave out" in markup and f"All {len(ranked.data)} rows" in markup
     timeline = fmt_timeline_table(document)
     assert isinstance(timeline, LongTable) and len(timeline.data) == funded
     assert f"{funded - TOP_ROWS} more start from week" in timeline._repr_html_()

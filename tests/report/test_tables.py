@@ -65,7 +65,7 @@ def test_long_table_is_stable_and_skipped_by_mathjax():
     first = long_table(_long(), name="t")._repr_html_()
     assert first == long_table(_long(), name="t")._repr_html_()
     assert first != long_table(_long(), name="other")._repr_html_()
-    assert 'class="long-table tex2jax_ignore"' in first
+    assert 'class="long-table tex2jax_ignore mathjax_ignore"' in first
 
 
 def test_long_table_survives_the_site_cleaner_with_no_script():
