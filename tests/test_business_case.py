@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from case_builders import make_params, make_row, point_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,55 +18,7 @@ from helpers.errors import InputError
 from helpers.params import Params
 from helpers.registers import validate_initiatives
 
-
-def _params(**overrides) -> Params:
-    base = dict(
-        quarter="2026Q4",
-        title="test",
-        initiatives="initiatives.csv",
-        actuals="actuals.csv",
-        budget=1_000_000,
-        capacity=100,
-        simulations=4000,
-        seed=11,
-    )
-    return Params.model_validate({**base, **overrides})
-
-
-def _row(**overrides) -> dict:
-    row = dict(
-        id="EML-01",
-        name="Email upgrade",
-        category="email",
-        status="proposed",
-        benefit_low=80_000.0,
-        benefit_likely=150_000.0,
-        benefit_high=300_000.0,
-        cost_low=120_000.0,
-        cost_likely=160_000.0,
-        cost_high=260_000.0,
-        duration_low=10.0,
-        duration_likely=14.0,
-        duration_high=24.0,
-        effort_low=20.0,
-        effort_likely=28.0,
-        effort_high=45.0,
-        run_cost=30_000.0,
-        ramp_months=6.0,
-        variant_of=None,
-        must_do=False,
-    )
-    row.update(overrides)
-    return row
-
-
-def _point(**values) -> dict:
-    """A row with no uncertainty: every range a point."""
-    row = _row()
-    for name, value in values.items():
-        row[f"{name}_low"] = row[f"{name}_high"] = value
-        row[f"{name}_likely"] = math.nan
-    return row
+_params, _row, _point = make_params, make_row, point_row
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import math
 
 import matplotlib
 import pytest
+from case_builders import make_row
 
 from helpers import business_case as bc
 from helpers.charts import case as charts
@@ -17,30 +18,10 @@ NAME = "$x^2$"
 
 
 def _row(**overrides) -> dict:
-    row = dict(
-        id=NAME,
-        name=NAME,
-        category="email",
-        status="proposed",
-        benefit_low=80_000.0,
-        benefit_likely=150_000.0,
-        benefit_high=300_000.0,
-        cost_low=120_000.0,
-        cost_likely=160_000.0,
-        cost_high=260_000.0,
-        duration_low=10.0,
-        duration_likely=14.0,
-        duration_high=24.0,
-        effort_low=math.nan,
-        effort_likely=math.nan,
-        effort_high=math.nan,
-        run_cost=30_000.0,
-        ramp_months=6.0,
-        variant_of=None,
-        must_do=False,
-    )
-    row.update(overrides)
-    return row
+    """EML-01's ranges under a name that is mathtext, with no effort."""
+    nan = math.nan
+    base = dict(id=NAME, name=NAME, effort_low=nan, effort_likely=nan, effort_high=nan)
+    return make_row(**{**base, **overrides})
 
 
 @pytest.fixture
