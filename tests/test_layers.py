@@ -23,7 +23,15 @@ DOMAIN = [
     "selection",
     "timeline",
 ]
-OPTIONAL_DOMAIN = ["outside_view", "backtest", "correlation", "benefits", "portfolio_risk"]
+OPTIONAL_DOMAIN = [
+    "outside_view",
+    "backtest",
+    "correlation",
+    "benefits",
+    "portfolio_risk",
+    "case_value",
+    "copula",
+]
 FORBIDDEN_IMPORTS = ("helpers.report", "helpers.charts", "IPython", "ipywidgets", "matplotlib")
 MAX_LINES = 1000
 
