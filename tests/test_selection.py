@@ -679,7 +679,10 @@ def test_select_portfolio_states_the_correlation_used():
         }
     )
     doc = select_portfolio(register, cases, params, explain=False, frontier=False)
-    assert doc["correlation"] == {"common_overrun_share": 0.4, "source": "params"}
+    assert (doc["correlation"]["common_overrun_share"], doc["correlation"]["source"]) == (
+        0.4,
+        "params",
+    )
     error = 3 * math.sqrt(0.16 / params.simulations)
     assert doc["prob_over_budget"] <= 0.2 + error
     from helpers.report.roadmap import describe_method

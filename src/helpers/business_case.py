@@ -47,6 +47,7 @@ from helpers.case_value import (  # the value side of a case; re-exported for ca
     value_of_information,
 )
 from helpers.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
+from helpers.copula import correlate_scores, resolve_correlation, score_matrix
 from helpers.errors import InputError
 from helpers.fmt import quantile_key
 from helpers.params import Params
@@ -155,6 +156,8 @@ class CaseSimulation:
     # a templated initiative's benefit by beneficiary and driver (None: one stated range);
     # its by_beneficiary draws carry the calibration of the total, so they sum to it
     benefit_detail: BenefitSimulation | None = None
+    # the correlations the inputs were drawn with (``copula.resolve_correlation``)
+    correlation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def horizon_months(self) -> float:
@@ -184,6 +187,7 @@ def simulate_case(
     related: Sequence[Mapping[str, Any]] = (),
     simulations: int | None = None,
     benefits: BenefitInputs | None = None,
+    correlation: Mapping[str, Any] | None = None,
 ) -> CaseSimulation:
     """Simulate one initiative (a canonical register row) under the quarter's ``params``.
 
@@ -195,8 +199,15 @@ def simulate_case(
     (``QuarterInputs.benefit_inputs()``): an initiative naming a template draws
     its benefit from its drivers (after the four inputs, from the same random
     stream), and the class's benefit calibration adjusts that total.
+    ``correlation`` (``copula.resolve_correlation``; None resolves params
+    ``correlation:`` against ``calibration``): the four inputs' normal scores are
+    correlated through a Gaussian copula with its rank correlations between
+    metrics (a templated benefit keeps its drivers' draws; the other inputs
+    follow its ranks). All 0 gives the independent draws.
     Deterministic: the random numbers come from ``params.seed`` and the initiative id.
     """
+    if correlation is None:
+        correlation = resolve_correlation(params.correlation, calibration)
     n = int(simulations or params.simulations)
     ident = str(initiative.get("id", ""))
     category = str(initiative.get("category", ""))
@@ -216,11 +227,8 @@ def simulate_case(
         for name, rng_range in stated.items()
     }
     rng = np.random.default_rng(np.random.SeedSequence([params.seed, zlib.crc32(ident.encode())]))
-    draws, normals = {}, {}
-    for name in INPUTS:
-        z = rng.standard_normal(n)  # drawn even for absent inputs, so seeds stay aligned
-        normals[name] = z
-        draws[name] = _draw(sampled[name], z, ident, name, params.estimate_confidence)
+    # one row per input, drawn even for absent inputs, so seeds stay aligned
+    scores = np.vstack([rng.standard_normal(n) for _ in INPUTS])
     detail = None
     if plan is not None:
         rows, template, share = plan
@@ -237,9 +245,17 @@ def simulate_case(
         sampled["benefit"] = _calibrated(
             stated["benefit"], "benefit", reference, calibration, params.estimate_confidence
         )
-        draws["benefit"] = _moved(detail.total, stated["benefit"], sampled["benefit"])
-        normals["benefit"] = _scores_of(draws["benefit"])
-        detail.by_beneficiary = _scaled_parts(detail.by_beneficiary, detail.total, draws["benefit"])
+        moved = _moved(detail.total, stated["benefit"], sampled["benefit"])
+        scores[0] = _scores_of(moved)  # the benefit's row: its drivers' ranks
+        detail.by_beneficiary = _scaled_parts(detail.by_beneficiary, detail.total, moved)
+    scores = correlate_scores(scores, score_matrix(correlation, INPUTS))
+    normals = dict(zip(INPUTS, scores, strict=True))
+    draws = {
+        name: moved
+        if name == "benefit" and detail is not None
+        else _draw(sampled[name], normals[name], ident, name, params.estimate_confidence)
+        for name in INPUTS
+    }
     run_cost = float(initiative.get("run_cost", 0.0))
     ramp = float(initiative.get("ramp_months", 0.0))
     model = CashFlowModel(
@@ -282,10 +298,13 @@ def simulate_case(
         payback=model.payback(npv),
         cost_of_delay=npv - model.npv_delayed(1.0),
         related=tuple(
-            simulate_case(row, params, calibration, simulations=n, benefits=benefits)
+            simulate_case(
+                row, params, calibration, simulations=n, benefits=benefits, correlation=correlation
+            )
             for row in related
         ),
         benefit_detail=detail,
+        correlation=dict(correlation),
     )
 
 
@@ -326,12 +345,16 @@ def simulate_views(
     benefits: BenefitInputs | None = None,
 ) -> tuple[CaseSimulation, CaseSimulation]:
     """The stated (inside) view and the view to report: calibrated when a calibration is
-    given, else the stated view itself. Both use the same random numbers."""
-    stated = simulate_case(initiative, params, None, related=related, benefits=benefits)
+    given, else the stated view itself. Both use the same random numbers and the same
+    correlations (params ``correlation:`` over the calibration's estimates)."""
+    correlation = resolve_correlation(params.correlation, calibration)
+    stated = simulate_case(
+        initiative, params, None, related=related, benefits=benefits, correlation=correlation
+    )
     if calibration is None:
         return stated, stated
     return stated, simulate_case(
-        initiative, params, calibration, related=related, benefits=benefits
+        initiative, params, calibration, related=related, benefits=benefits, correlation=correlation
     )
 
 
@@ -460,6 +483,7 @@ def summarise_case(
         "variants": compare_variants(sim).to_dict("records"),
         "recommendation": recommend(sim, evppi),
         "staged": staged_block(sim),
+        "correlation": sim.correlation,
         "inputs": {
             "stated": {name: _range_dict(r) for name, r in sim.stated.items()},
             "calibrated": {name: _range_dict(r) for name, r in sim.sampled.items()},

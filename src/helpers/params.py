@@ -106,11 +106,19 @@ class CalibrationSettings(_Strict):
 
 
 class Correlation(_Strict):
-    """How risks move together (overrides; 0 everywhere reproduces independent draws)."""
+    """How risks move together. Each value left out (None) comes from the calibration's
+    estimate (shrunk by its credibility), else 0; 0 everywhere gives independent draws."""
 
     # share of each initiative's cost-overrun variance (in normal scores, Gaussian copula)
     # common to all of the quarter's initiatives: 0 independent, towards 1 all overrun together
-    common_overrun_share: float = Field(0.0, ge=0, lt=1)
+    common_overrun_share: float | None = Field(None, ge=0, lt=1)
+    # rank (Spearman) correlations between one initiative's metrics, -1 to 1
+    benefit_cost: float | None = Field(None, ge=-1, le=1)
+    benefit_duration: float | None = Field(None, ge=-1, le=1)
+    benefit_effort: float | None = Field(None, ge=-1, le=1)
+    cost_duration: float | None = Field(None, ge=-1, le=1)
+    cost_effort: float | None = Field(None, ge=-1, le=1)
+    duration_effort: float | None = Field(None, ge=-1, le=1)
 
 
 class Change(_Strict):

@@ -2,9 +2,12 @@
 
 Each case's delivery cost is drawn from its calibrated range
 (``ranges.sample_range``), or from its cost quantiles when it has none; NPVs
-are redrawn from their quantiles. Draws are independent across initiatives,
-which understates the tail when overruns move together. :func:`choose_at_confidence`
-finds the plan whose total cost stays within budget with the budget confidence.
+are redrawn from their quantiles. Costs move together across initiatives
+through a Gaussian copula with the common overrun share (:func:`plan_correlation`:
+params ``correlation.common_overrun_share``, else the calibration's within-quarter
+estimate the cases were simulated with, else 0 and independent draws).
+:func:`choose_at_confidence` finds the plan whose total cost stays within budget
+with the budget confidence.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.copula import common_share, resolve_correlation
 from helpers.errors import ComputationError
 from helpers.ranges import fit_range, sample_range, transform_normals
 from helpers.scoring import case_quantile, quantile_points
@@ -238,6 +242,41 @@ def choose_at_confidence(
     return best
 
 
+def plan_correlation(cases: Sequence[Mapping[str, Any]], settings: Any) -> dict[str, Any]:
+    """The correlations of a plan's joint simulation, and where they came from.
+
+    ``settings`` is ``params.correlation``; each value set there wins. The rest come
+    from the ``correlation`` block the cases were simulated with (one calibration per
+    quarter, so the first case that has one speaks for all), else 0. Returns
+    {common_overrun_share (fraction), source ("params", "calibration" or "none"), n,
+    quarters, between_metrics (the cases' rank correlations between metrics, as
+    ``copula.resolve_correlation``)}.
+    """
+    own = resolve_correlation(settings, None)
+    used = next(
+        (case["correlation"] for case in cases if isinstance(case.get("correlation"), Mapping)),
+        own,
+    )
+    common = own["common_overrun_share"]
+    if common["source"] != "params":
+        common = used.get("common_overrun_share") or common
+    between = [
+        mine if mine["source"] == "params" else theirs
+        for mine, theirs in zip(
+            own["between_metrics"],
+            used.get("between_metrics") or own["between_metrics"],
+            strict=True,
+        )
+    ]
+    return {
+        "common_overrun_share": common_share({"common_overrun_share": common}),
+        "source": common["source"],
+        "n": common.get("n"),
+        "quarters": common.get("quarters"),
+        "between_metrics": between,
+    }
+
+
 def choose_plan(
     model: Any,
     cases: Mapping[str, Mapping[str, Any]],
@@ -256,7 +295,7 @@ def choose_plan(
         np.random.default_rng(params.seed),
         simulations,
         params.estimate_confidence,
-        common_share=params.correlation.common_overrun_share,
+        common_share=plan_correlation(ordered, params.correlation)["common_overrun_share"],
     )
     per_initiative = replace(model, cost=quantiles.at(level)) if model.ids else model
     found = None

@@ -77,7 +77,7 @@ from helpers.decisions import decide
 from helpers.errors import ComputationError, InputError, Problem
 from helpers.fmt import fmt_level, fmt_money
 from helpers.params import SCORING_METHODS, Params
-from helpers.portfolio_risk import CostQuantiles, choose_plan, prob_top_k
+from helpers.portfolio_risk import CostQuantiles, choose_plan, plan_correlation, prob_top_k
 from helpers.registers import IN_SCOPE
 from helpers.scoring import (
     case_number,
@@ -738,10 +738,7 @@ def select_portfolio(
         "expected_npv": float(scores["expected_npv"].reindex(chosen).sum()),
         "cost_at_confidence": cost_at_confidence,
         "budget_rule": params.budget_rule,
-        "correlation": {
-            "common_overrun_share": params.correlation.common_overrun_share,
-            "source": "params",
-        },
+        "correlation": plan_correlation(list(usable.values()), params.correlation),
         "planning_quantile": planning_quantile,
         "cost_p50": float(np.quantile(total_cost, 0.5)) if len(chosen) else 0.0,
         "cost_quantiles": _quantiles(total_cost) if len(chosen) else {},

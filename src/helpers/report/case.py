@@ -25,6 +25,7 @@ from helpers import business_case
 from helpers.decisions import agrees
 from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks, quantile_key
 from helpers.params import Params
+from helpers.report.correlation import describe_metric_correlations
 from helpers.report.labels import (
     ACTION_HEADLINES,
     PAYBACK_LABEL,
@@ -741,7 +742,8 @@ def describe_method(case: Case) -> str:
         "are the "
         f"{fmt_pct((1 - confidence) / 2)} and {fmt_pct((1 + confidence) / 2)} "
         "quantiles of a lognormal; with a likely value it is a split lognormal whose "
-        "median is the likely value. Inputs are drawn independently.",
+        "median is the likely value. "
+        + describe_metric_correlations((case.get("correlation") or {}).get("between_metrics")),
         f"- **Calibration**: {calibration}",
         f"- **Simulations**: {case['simulations']:,}, seeded from the quarter's seed and the "
         "initiative's id, so the same inputs always give the same numbers.",
@@ -771,12 +773,22 @@ def describe_method(case: Case) -> str:
         "risk not material; gather information on the input with the largest EVPPI when "
         f"that is worth at least {fmt_pct(rec['information_share_of_cost'])} of the "
         "expected cost; else fund if the expected NPV is positive, and don't fund if not.",
-        "- **Caveats**: inputs are treated as independent (a costlier project is not "
-        "assumed to be a longer one); IT effort is reported for capacity planning but "
+        f"- **Caveats**: {_independence_caveat(case)}IT effort is reported for capacity "
+        "planning but "
         "does not enter NPV (its cost is inside delivery cost); EVPI is an upper bound on "
         "what any study or proof of concept can be worth.",
     ]
     return "\n".join(lines)
+
+
+def _independence_caveat(case: Case) -> str:
+    """The caveat of independent inputs, when the inputs were drawn independently."""
+    entries = (case.get("correlation") or {}).get("between_metrics") or ()
+    if any(entry.get("rank") for entry in entries):
+        return ""
+    return (
+        "inputs are treated as independent (a costlier project is not assumed to be a longer one); "
+    )
 
 
 def fmt_inputs(case: Case) -> Any:

@@ -66,3 +66,62 @@ def describe_correlation(calibration: Mapping[str, Any]) -> str:
             f"{found['n']} projects; {fmt_pct(found['shrunk'])} once shrunk)."
         )
     return "\n".join(lines) or "- Too few projects to say how overruns move together."
+
+
+# ------------------------------------------------------ the correlations a simulation used
+
+
+def _used_source(entry: Mapping[str, Any], key: str) -> str:
+    """Where one correlation a simulation used came from, in words."""
+    if entry.get("source") == "params":
+        return f"params `correlation.{key}`"
+    if entry.get("source") == "calibration":
+        quarters = entry.get("quarters")
+        over = f" over {quarters} quarters" if quarters else ""
+        return f"the calibration: {entry.get('n')} projects{over}, shrunk toward 0"
+    return "neither params nor the calibration give one"
+
+
+def describe_metric_correlations(entries: Any) -> str:
+    """One sentence: the rank correlations between an initiative's inputs that its draws used
+    (``copula.resolve_correlation``'s ``between_metrics``; None or empty: independent)."""
+    entries = [entry for entry in entries or () if isinstance(entry, Mapping)]
+    used = [entry for entry in entries if entry.get("rank")]
+    if not used:
+        sources = sorted({entry.get("source", "none") for entry in entries} - {"none"})
+        why = (
+            "every correlation between them is 0 (" + " and ".join(sources) + ")"
+            if sources
+            else "params `correlation:` sets no correlation between them and the calibration "
+            "estimates none"
+        )
+        return f"Inputs are drawn independently: {why}."
+    parts = [
+        f"{escape_text(a)} with {escape_text(b)} {_number(entry['rank'])} "
+        f"({_used_source(entry, f'{a}_{b}')})"
+        for entry in used
+        for a, b in [entry["metrics"]]
+    ]
+    return (
+        "Inputs are drawn through a Gaussian copula with rank correlations "
+        + "; ".join(parts)
+        + (", the other pairs 0" if len(used) < len(entries) else "")
+        + ". Each input's own distribution is unchanged."
+    )
+
+
+def describe_common_overrun(block: Mapping[str, Any] | None) -> str:
+    """How the joint cost simulation moved initiatives' costs together, and where the
+    share came from (the select document's ``correlation`` block)."""
+    block = block or {}
+    share = float(block.get("common_overrun_share") or 0.0)
+    source = _used_source(block, "common_overrun_share")
+    if share <= 0:
+        return (
+            f"independently (common overrun share 0: {source}); costs that overrun "
+            "together would make it higher."
+        )
+    return (
+        f"through a Gaussian copula in which {fmt_pct(share)} of each initiative's overrun "
+        f"variance is common to the quarter's initiatives (from {source})."
+    )

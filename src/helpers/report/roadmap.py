@@ -20,6 +20,7 @@ import pandas as pd
 from helpers.errors import ComputationError, InputError
 from helpers.fmt import fmt_money, fmt_pct, fmt_worth
 from helpers.params import SCORING_METHODS, Params
+from helpers.report.correlation import describe_common_overrun, describe_metric_correlations
 from helpers.report.labels import (
     PROB_OVER_BUDGET_LABEL,
     REASON_LABELS,
@@ -793,17 +794,13 @@ def _constraint_words(
 
 
 def _correlation_text(document: Mapping[str, Any]) -> str:
-    """How the cost draws move together, and where that came from."""
+    """How the cost draws move together, where that came from, and the cases' correlations
+    between metrics."""
     correlation = document.get("correlation") or {}
-    share = float(correlation.get("common_overrun_share") or 0.0)
-    if share <= 0:
-        return (
-            "independently (params `correlation.common_overrun_share` is 0); costs that "
-            "overrun together would make it higher."
-        )
     return (
-        f"through a Gaussian copula in which {fmt_pct(share)} of each initiative's overrun "
-        f"variance is common to the quarter's initiatives (from {correlation.get('source')})."
+        describe_common_overrun(correlation)
+        + " Within each business case: "
+        + describe_metric_correlations(correlation.get("between_metrics"))
     )
 
 
