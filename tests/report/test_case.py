@@ -431,3 +431,26 @@ def test_render_text_of_a_templated_case_names_beneficiaries_and_the_driver(temp
     assert "Who benefits (median a year, share of the benefit):" in text
     assert "  Email and lifecycle team: $" in text
     assert "Measure conversion uplift before deciding: worth up to $" in text
+
+
+def test_describe_method_states_the_correlations_used_and_their_source():
+    from helpers.copula import resolve_correlation
+
+    calibration = {
+        "correlation": {
+            "between_metrics": [{"metrics": ["cost", "duration"], "n": 48, "shrunk": 0.41}]
+        }
+    }
+    params = _params(correlation={"benefit_cost": -0.2})
+    used = resolve_correlation(params.correlation, calibration)
+    text = report.describe_method(_case(_row(), params, correlation=used))
+    assert "Gaussian copula with rank correlations" in text
+    assert "benefit with cost -0.20 (params `correlation.benefit_cost`)" in text
+    assert "cost with duration +0.41 (the calibration: 48 projects, shrunk toward 0)" in text
+    assert "treated as independent" not in text
+
+
+def test_describe_method_says_independent_when_no_correlation_is_used(params):
+    text = report.describe_method(_case(_row(), params))
+    assert "Inputs are drawn independently" in text
+    assert "treated as independent" in text

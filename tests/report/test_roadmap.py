@@ -242,3 +242,33 @@ def test_decisions_read_the_same_on_the_quarter_page_and_the_case_page(portfolio
     assert text.startswith("**Roadmap: leave out**, where this case recommends: fund.")
     assert "Its variant A was chosen instead" in text
     assert "has not been built yet" in case_report.describe_roadmap_decision(case, None)
+
+
+def test_describe_method_states_the_calibrated_common_overrun_share(portfolio):
+    from helpers.copula import resolve_correlation
+
+    register, cases = portfolio
+    calibration = {
+        "correlation": {
+            "between_metrics": [{"metrics": ["cost", "effort"], "n": 25, "shrunk": 0.3}],
+            "within_quarter": {"cost": {"n": 48, "quarters": 15, "shrunk": 0.2}},
+        }
+    }
+    used = resolve_correlation(PARAMS.correlation, calibration)
+    cases = {key: {**case, "correlation": used} for key, case in cases.items()}
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"], explain=False, frontier=False)
+    assert (doc["correlation"]["common_overrun_share"], doc["correlation"]["source"]) == (
+        0.2,
+        "calibration",
+    )
+    text = describe_method(doc)
+    assert "20% of each initiative's overrun variance is common" in text
+    assert "the calibration: 48 projects over 15 quarters, shrunk toward 0" in text
+    assert "cost with effort +0.30 (the calibration: 25 projects, shrunk toward 0)" in text
+
+
+def test_describe_method_says_costs_are_independent_without_correlation(portfolio):
+    register, cases = portfolio
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"], explain=False, frontier=False)
+    text = describe_method(doc)
+    assert "independently (common overrun share 0: neither params nor the calibration" in text
