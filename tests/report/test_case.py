@@ -445,8 +445,8 @@ def test_describe_method_states_the_correlations_used_and_their_source():
     used = resolve_correlation(params.correlation, calibration)
     text = report.describe_method(_case(_row(), params, correlation=used))
     assert "Gaussian copula with rank correlations" in text
-    assert "benefit with cost -0.20 (params `correlation.benefit_cost`)" in text
-    assert "cost with duration +0.41 (the calibration: 48 projects, shrunk toward 0)" in text
+    assert "benefit with cost -0.20 (from params `correlation.benefit_cost`)" in text
+    assert "cost with duration +0.41 (from the calibration, 48 projects, shrunk toward 0)" in text
     assert "treated as independent" not in text
 
 

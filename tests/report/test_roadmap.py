@@ -263,12 +263,12 @@ def test_describe_method_states_the_calibrated_common_overrun_share(portfolio):
     )
     text = describe_method(doc)
     assert "20% of each initiative's overrun variance is common" in text
-    assert "the calibration: 48 projects over 15 quarters, shrunk toward 0" in text
-    assert "cost with effort +0.30 (the calibration: 25 projects, shrunk toward 0)" in text
+    assert "from the calibration, 48 projects over 15 quarters, shrunk toward 0" in text
+    assert "cost with effort +0.30 (from the calibration, 25 projects, shrunk toward 0)" in text
 
 
 def test_describe_method_says_costs_are_independent_without_correlation(portfolio):
     register, cases = portfolio
     doc = select_portfolio(register, cases, PARAMS, missing=["F"], explain=False, frontier=False)
     text = describe_method(doc)
-    assert "independently (common overrun share 0: neither params nor the calibration" in text
+    assert "independently (common overrun share 0, as neither params nor the calibration" in text

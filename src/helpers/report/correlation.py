@@ -74,11 +74,11 @@ def describe_correlation(calibration: Mapping[str, Any]) -> str:
 def _used_source(entry: Mapping[str, Any], key: str) -> str:
     """Where one correlation a simulation used came from, in words."""
     if entry.get("source") == "params":
-        return f"params `correlation.{key}`"
+        return f"from params `correlation.{key}`"
     if entry.get("source") == "calibration":
         quarters = entry.get("quarters")
         over = f" over {quarters} quarters" if quarters else ""
-        return f"the calibration: {entry.get('n')} projects{over}, shrunk toward 0"
+        return f"from the calibration, {entry.get('n')} projects{over}, shrunk toward 0"
     return "neither params nor the calibration give one"
 
 
@@ -118,10 +118,11 @@ def describe_common_overrun(block: Mapping[str, Any] | None) -> str:
     source = _used_source(block, "common_overrun_share")
     if share <= 0:
         return (
-            f"independently (common overrun share 0: {source}); costs that overrun "
+            f"independently (common overrun share 0, {source.replace('neither', 'as neither')}); "
+            "costs that overrun "
             "together would make it higher."
         )
     return (
         f"through a Gaussian copula in which {fmt_pct(share)} of each initiative's overrun "
-        f"variance is common to the quarter's initiatives (from {source})."
+        f"variance is common to the quarter's initiatives ({source})."
     )

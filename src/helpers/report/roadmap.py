@@ -797,11 +797,9 @@ def _correlation_text(document: Mapping[str, Any]) -> str:
     """How the cost draws move together, where that came from, and the cases' correlations
     between metrics."""
     correlation = document.get("correlation") or {}
-    return (
-        describe_common_overrun(correlation)
-        + " Within each business case: "
-        + describe_metric_correlations(correlation.get("between_metrics"))
-    )
+    within = describe_metric_correlations(correlation.get("between_metrics"))
+    within = within[0].lower() + within[1:]
+    return f"{describe_common_overrun(correlation)} Within each business case, {within}"
 
 
 def _budget_rule_text(document: Mapping[str, Any]) -> str:
