@@ -120,3 +120,20 @@ def test_run_unsafe_id_exits_2_and_writes_nothing_outside(project: Path, tmp_pat
     assert "column id:" in result.stderr and "ids name files and links" in result.stderr
     assert not (tmp_path / "outside").exists()
     assert not (project / "reports" / ".builds").exists()
+
+
+def test_run_must_dos_over_budget_exit_2_before_any_notebook(project: Path) -> None:
+    params = project / "params" / "2026Q4.yaml"
+    params.write_text(params.read_text().replace("budget: 100000", "budget: 10000"))
+    inputs = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+
+    result = invoke("2026Q4", "--root", str(project), "-q")
+
+    assert result.exit_code == 2
+    assert "params/2026Q4.yaml, key budget" in result.stderr
+    assert "must-dos and committed work (B-1, C-1) need $" in result.stderr
+    assert "but the budget is $10k: raise the budget or move work out" in result.stderr
+    reports = project / "reports"
+    written = [p for p in reports.rglob("*")] if reports.exists() else []
+    assert written == []  # no build folder, no quarter, no site
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == inputs

@@ -263,3 +263,27 @@ def test_validate_reports_a_broken_template_file(project, root):
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2, result.output
     assert "playbook/templates/time_saved.yaml" in result.output
+
+
+def test_validate_must_dos_over_budget_exit_2_naming_them_and_the_fix(project):
+    path = project / "params/2026Q4.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("budget: 900000", "budget: 100000", 1), encoding="utf-8")
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2, result.output
+    assert "params/2026Q4.yaml, key budget" in result.output
+    assert "must-dos and committed work (CONS-01, DATA-01, WEB-02) need $" in result.output
+    assert "at P80 but the budget is $100k: raise the budget or move work out" in result.output
+    assert "params and registers are valid" not in result.output
+    after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    assert after == before  # nothing written or changed
+
+
+def test_validate_must_dos_over_capacity_exit_2(project):
+    path = project / "params/2026Q4.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("capacity: 150", "capacity: 5", 1), encoding="utf-8")
+    result = invoke("validate", "2026Q4", "--root", str(project))
+    assert result.exit_code == 2, result.output
+    assert "IT person-weeks at P80 but capacity is 5: add capacity" in result.output

@@ -187,3 +187,18 @@ def test_initiative_row_unknown_id_names_the_register_and_the_ids(inputs):
     message = str(excinfo.value)
     assert "no initiative with id 'NOPE-9'" in message
     assert "initiatives" in message and "EML-01" in message
+
+
+def test_forced_ids_include_the_prerequisites_of_must_dos(root):
+    import dataclasses
+
+    from helpers.inputs import load_quarter
+    from helpers.quarter import forced_ids
+
+    inputs = load_quarter("2026Q4", root)
+    assert forced_ids(inputs) == ["CONS-01", "DATA-01", "WEB-02"]
+    register = inputs.initiatives.copy()
+    at = register.index[register["id"] == "CONS-01"][0]
+    register.at[at, "depends_on"] = ["CVM-01"]  # CVM-01 itself depends on CRM-01
+    changed = dataclasses.replace(inputs, initiatives=register)
+    assert forced_ids(changed) == ["CONS-01", "CRM-01", "CVM-01", "DATA-01", "WEB-02"]

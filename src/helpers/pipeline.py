@@ -2,7 +2,9 @@
 
 ``run_quarter`` reads as its steps:
 
-1. validate the quarter's inputs (bad input stops here: nothing runs);
+1. validate the quarter's inputs, including whether its must-dos and committed
+   work fit the budget and capacity (``quarter.check_must_dos``; bad input stops
+   here: nothing runs);
 2. open a fresh build folder ``reports/.builds/<Q>-<stamp>`` and copy the
    params and registers into its ``build/inputs/``;
 3. run the calibration notebook, then one business case per initiative in
@@ -203,8 +205,10 @@ def run_quarter(
             unchanged.seconds = round(time.perf_counter() - started, 3)
             return unchanged
     from helpers.inputs import load_quarter  # pandas: seconds to import, not needed above
+    from helpers.quarter import check_must_dos
 
     inputs = load_quarter(quarter, root)
+    check_must_dos(inputs)  # infeasible must-dos are bad input: exit 2 before anything runs
     builds.mkdir(parents=True, exist_ok=True)
     with _quarter_lock(builds, quarter):
         _collect_stale_builds(builds, quarter)

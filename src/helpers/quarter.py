@@ -9,6 +9,8 @@ for the notebooks, the pipeline and the command line:
 - :func:`load_cases`: ``cases/<id>.json`` of every initiative in scope, the
   missing ones computed or listed;
 - :func:`select_quarter`: those cases, then ``selection.select_portfolio``;
+- :func:`check_must_dos`: before anything is built, whether the must-dos and
+  committed work fit (``select``'s own check, on their cases alone);
 - :func:`previous_roadmap_path`: where the previous quarter's published
   roadmap is (the pipeline keys its cache on that file, the roadmap notebook
   reads it through :func:`load_previous_roadmap`).
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import artifacts
-from helpers.errors import PlaybookError
+from helpers.errors import InputError, PlaybookError
 
 
 def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
@@ -94,25 +96,93 @@ def load_cases(
         else:
             missing.append(initiative_id)
     if to_compute:
-        from helpers import business_case
-        from helpers.inputs import initiative_row
-
         if calibration is None:
             calibration = load_calibration(inputs, artifacts_dir)
         calibration_doc = calibration if isinstance(calibration, Mapping) else None
-        for initiative_id in to_compute:
-            try:
-                simulation = business_case.simulate_case(
-                    initiative_row(inputs, initiative_id),
-                    inputs.params,
-                    calibration_doc,
-                    benefits=inputs.benefit_inputs(),
-                    related=business_case.find_related(inputs.initiatives, initiative_id),
-                )
-                cases[initiative_id] = business_case.summarise_case(simulation)
-            except PlaybookError:
-                missing.append(initiative_id)
+        computed, failed = _compute_cases(inputs, to_compute, calibration_doc)
+        cases.update(computed)
+        missing += failed
     return cases, sorted(missing)
+
+
+def _compute_cases(
+    inputs: Any, ids: Sequence[str], calibration: Mapping[str, Any] | None
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The case documents of ``ids`` simulated now, and the ids whose simulation failed."""
+    from helpers import business_case
+    from helpers.inputs import initiative_row
+
+    cases: dict[str, dict[str, Any]] = {}
+    failed: list[str] = []
+    for initiative_id in ids:
+        try:
+            simulation = business_case.simulate_case(
+                initiative_row(inputs, initiative_id),
+                inputs.params,
+                calibration,
+                benefits=inputs.benefit_inputs(),
+                related=business_case.find_related(inputs.initiatives, initiative_id),
+            )
+            cases[initiative_id] = business_case.summarise_case(simulation)
+        except PlaybookError:
+            failed.append(initiative_id)
+    return cases, failed
+
+
+def forced_ids(inputs: Any) -> list[str]:
+    """The in-scope initiatives that must go ahead: must-dos, committed work (approved or in
+    progress) and, transitively, the in-scope initiatives they depend on (sorted ids)."""
+    from helpers.selection import COMMITTED
+
+    scope = inputs.in_scope().set_index("id", drop=False)
+    pending = [
+        str(initiative_id)
+        for initiative_id, row in scope.iterrows()
+        if bool(row.get("must_do", False)) or row["status"] in COMMITTED
+    ]
+    found: set[str] = set()
+    while pending:
+        initiative_id = pending.pop()
+        if initiative_id in found:
+            continue
+        found.add(initiative_id)
+        depends_on = scope.loc[initiative_id].get("depends_on")
+        pending += [str(p) for p in (depends_on or ()) if p in scope.index]
+    return sorted(found)
+
+
+def check_must_dos(inputs: Any) -> None:
+    """Raise InputError (exit 2) when the must-dos and committed work cannot all go ahead:
+    over the budget or IT capacity at the budget confidence, a prerequisite ruled out,
+    or two variants of one initiative. The message names the ids, their cost at that
+    level, the budget and the fix.
+
+    It is ``select``'s own check (``selection.check_forced``, through
+    ``select_portfolio``) on the cases of :func:`forced_ids` alone, simulated now with
+    the quarter's calibration, so it says what ``playbook select`` would say, before
+    any notebook runs. When the calibration or a case cannot be computed the check is
+    left to the notebooks, which report that failure themselves.
+    """
+    ids = forced_ids(inputs)
+    if not ids:
+        return
+    from helpers.selection import select_portfolio
+
+    try:
+        cases, _ = _compute_cases(inputs, ids, load_calibration(inputs))
+        scope = set(inputs.in_scope()["id"])
+        select_portfolio(
+            inputs.initiatives,
+            cases,
+            inputs.params,
+            missing=sorted(scope - set(cases)),
+            explain=False,
+            frontier=False,
+        )
+    except InputError:
+        raise
+    except PlaybookError:
+        return
 
 
 def select_quarter(
@@ -177,6 +247,8 @@ def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any
 
 
 __all__ = [
+    "check_must_dos",
+    "forced_ids",
     "load_calibration",
     "load_cases",
     "load_previous_roadmap",

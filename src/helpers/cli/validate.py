@@ -25,6 +25,8 @@ _workbook_option = click.option(
 def validate(quarter: str | None, workbook: Path | None, root: Path) -> None:
     """Check QUARTER's params and registers, or a registers --workbook alone.
 
+    A quarter's must-dos and committed work must also fit its budget and IT
+    capacity at the budget confidence (the check `playbook select` makes).
     Exit 0 listing any warnings (assumptions that change results), or 2 with
     every problem listed.
     """
@@ -47,8 +49,10 @@ def validate(quarter: str | None, workbook: Path | None, root: Path) -> None:
             )
         )
     from helpers.inputs import load_quarter
+    from helpers.quarter import check_must_dos
 
     inputs = load_quarter(quarter, root)
+    check_must_dos(inputs)
     scope = inputs.in_scope()
     click.echo(
         f"{quarter}: params and registers are valid: {len(inputs.initiatives)} initiatives "
