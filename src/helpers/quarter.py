@@ -108,16 +108,22 @@ def load_cases(
 def _compute_cases(
     inputs: Any, ids: Sequence[str], calibration: Mapping[str, Any] | None
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """The case documents of ``ids`` simulated now, and the ids whose simulation failed."""
+    """The case documents of ``ids`` simulated now, and the ids whose simulation failed.
+
+    The register's rows are read in one pass (as ``inputs.initiative_row`` gives them),
+    not scanned once per case."""
     from helpers import business_case
-    from helpers.inputs import initiative_row
 
     cases: dict[str, dict[str, Any]] = {}
     failed: list[str] = []
+    rows = {str(row["id"]): row for row in inputs.initiatives.to_dict("records")}
     for initiative_id in ids:
+        if initiative_id not in rows:
+            failed.append(initiative_id)
+            continue
         try:
             simulation = business_case.simulate_case(
-                initiative_row(inputs, initiative_id),
+                rows[initiative_id],
                 inputs.params,
                 calibration,
                 benefits=inputs.benefit_inputs(),
