@@ -54,7 +54,7 @@ def _sha(value: Any) -> str:
 
 
 def _blank(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, dict)):
         return not value
     return value is None or value == "" or (isinstance(value, float) and value != value)
 
