@@ -172,3 +172,9 @@ def test_drivers_say_which_assumptions_are_over_or_underestimated():
     assert realised.loc[0, "Stated range"] == "0.01% to 0.08%"
     assert realised.loc[0, "Percentile"] == "P31"
     assert "No outcome records a realised driver" in describe_drivers(REVIEW)
+
+
+def test_loop_figures_quote_kpis_and_driver_verdicts_for_sop_6():
+    figures = loop_figures(KPI_REVIEW, None, None, missing="(not yet built)")
+    assert "1 of 2 measured KPIs met their target" in figures["review_kpis"]
+    assert "conversion uplift: **overestimated**" in figures["review_drivers"]

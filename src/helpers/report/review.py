@@ -386,6 +386,8 @@ LOOP_FIGURES = (
     "review_cost_p80_held",
     "review_cost_stated_p80_held",
     "review_lessons",
+    "review_kpis",
+    "review_drivers",
     "approved_quarter",
     "approved_on",
     "approved_by",
@@ -416,6 +418,8 @@ def loop_figures(
                 cost.get("stated_share_le_p80"), cost["n"]
             )
         figures["review_lessons"] = describe_lessons(review)
+        figures["review_kpis"] = describe_kpis(review)
+        figures["review_drivers"] = describe_drivers(review)
     if approved:
         figures["approved_quarter"] = str(approved.get("quarter", missing))
         figures["approved_on"] = str(approved.get("approved_on") or missing)
