@@ -126,19 +126,67 @@ def test_new_quarter_is_a_draft(project):
     assert "approved_by" not in text and "fingerprint" not in text and "\nchanges:" not in text
 
 
-def test_change_log_takes_before_from_the_previous_build_and_keeps_logged_figures():
+def test_change_log_starts_at_the_approved_roadmap_and_keeps_logged_figures():
     from helpers.approval import change_log
 
     change = {"date": "2026-08-12", "what": "budget +30k", "why": "w", "approved_by": "D"}
-    before = {"selected": ["A"], "expected_value": 100.0, "prob_over_budget": 0.3}
+    approved = {"selected": ["A"], "expected_value": 100.0, "prob_over_budget": 0.3}
     after = {"selected": ["A", "B"], "expected_value": 150.0, "prob_over_budget": 0.2}
-    log = change_log([change], None, before, after)
+    log = change_log([change], None, approved, after)
     assert log[0]["before"]["expected_value"] == 100.0
     assert log[0]["after"]["selected"] == ["A", "B"]
-    # rebuilt later with nothing new: the figures recorded when it was first built stay
-    again = change_log([change], {"changes": log}, after, {**after, "expected_value": 1.0})
+    # rebuilt after a second change: the first keeps its figures, the second starts there
+    second = {**change, "date": "2026-09-01", "what": "dropped B"}
+    now = {"selected": ["A"], "expected_value": 90.0, "prob_over_budget": 0.1}
+    again = change_log([change, second], {"changes": log}, approved, now)
     assert again[0]["before"]["expected_value"] == 100.0
     assert again[0]["after"]["expected_value"] == 150.0
+    assert again[1]["before"]["expected_value"] == 150.0
+    assert again[1]["after"]["expected_value"] == 90.0
+
+
+def test_sample_snapshot_is_what_was_approved():
+    from helpers.approval import fingerprint, snapshot_dir
+    from helpers.inputs import load_quarter
+
+    approved = load_quarter("2026Q3", snapshot_dir(ROOT, "2026Q3"), approval=False)
+    assert approved.params.budget == 700000  # before the logged budget move
+    recorded = dict(load_params("2026Q3", ROOT).fingerprint)
+    assert fingerprint(approved, "2026-07-01") == recorded
+
+
+def test_dropping_an_initiative_shows_before_as_the_selection_on_the_approved_inputs(project):
+    from helpers.approval import approved_selection, change_log, snapshot_dir
+    from helpers.inputs import load_quarter
+    from helpers.quarter import select_quarter
+
+    assert (
+        _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01").exit_code == 0
+    )
+    folder = snapshot_dir(project, "2026Q3")
+    assert (folder / "params" / "2026Q3.yaml").is_file()
+    approved = approved_selection(project, "2026Q3")
+    dropped = approved["selected"][0]
+    path = project / "data" / "sample" / "initiatives_2026Q3.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame.loc[frame["id"] == dropped, "status"] = "rejected"
+    frame.to_csv(path, index=False)
+    params = project / "params" / "2026Q3.yaml"
+    params.write_text(params.read_text() + CHANGE.replace("WEB-03 re-scoped", f"dropped {dropped}"))
+    assert _run(project, "validate", "2026Q3").exit_code == 0
+    # the snapshot is untouched by the edit: the approved roadmap still selects it
+    assert approved_selection(project, "2026Q3") == approved
+    current, _ = select_quarter(
+        load_quarter("2026Q3", project), None, explain=False, frontier=False
+    )
+    assert dropped not in current["selected"]
+    log = change_log(
+        [c.model_dump() for c in load_params("2026Q3", project).changes], None, approved, current
+    )
+    assert log[0]["before"]["expected_value"] == approved["expected_value"]
+    assert log[0]["before"]["selected"] == approved["selected"]
+    assert log[0]["after"]["expected_value"] == current["expected_value"]
+    assert log[0]["before"]["expected_value"] != log[0]["after"]["expected_value"]
 
 
 def test_quarter_page_shows_changes_since_approval_and_draft_label(tmp_path):

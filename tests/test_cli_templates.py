@@ -47,7 +47,8 @@ def test_templates_json_is_one_document_with_drivers(root):
     drivers = {d["name"]: d for d in email["drivers"]}
     assert drivers["list_size"]["volume"] is True
     assert drivers["conversion_uplift"]["volume"] is False
-    assert set(drivers["list_size"]) == {"name", "unit", "description", "evidence", "volume"}
+    assert set(drivers["list_size"]) == {"name", "unit", "description", "evidence", "volume", "kpi"}
+    assert drivers["conversion_uplift"]["kpi"] is True and drivers["list_size"]["kpi"] is False
 
 
 def test_templates_names_filter_the_listing(root):

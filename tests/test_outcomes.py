@@ -145,3 +145,21 @@ def test_estimate_of_uses_likely_else_geometric_midpoint():
     assert estimate_of({"cost_low": 10, "cost_likely": float("nan"), "cost_high": 90}, "cost")[
         0
     ] == pytest.approx(30)
+
+
+def test_review_kpi_comes_from_the_audit_copy_and_the_outcome(project):
+    from helpers.review import load_review
+
+    shutil.rmtree(project / "reports" / "2026Q3")
+    _publish_audit_copy(project, "2026Q3", ["WEB-03"])
+    (project / "data" / "outcomes_test.csv").write_text(
+        "id,status,completed,cost,kpi_value\nWEB-03,delivered,2026-08-14,31000,0.64\n"
+    )
+    current = project / "data" / "sample" / "initiatives_2026Q3.csv"
+    frame = pd.read_csv(current, dtype=str)
+    frame.loc[frame["id"] == "WEB-03", "kpi_target"] = "0.6"  # moving the goalposts later
+    frame.to_csv(current, index=False)
+    kpi = load_review(load_quarter("2026Q4", project))["initiatives"]["WEB-03"]["kpi"]
+    assert kpi["name"].startswith("consent rate") and kpi["source"] == "register"
+    assert (kpi["baseline"], kpi["target"], kpi["realised"]) == (0.58, 0.7, 0.64)
+    assert kpi["met"] is False

@@ -667,3 +667,40 @@ def test_case_page_links_to_variants_prerequisites_and_the_roadmap_row():
     assert 'href="EML-01P.html"' in html
     assert 'href="DATA-01.html"' in html
     assert 'href="../roadmap.html#decision-EML-01"' in html
+
+
+def _project_with_status(tmp_path: Path, statuses: dict[str, str]) -> Path:
+    (tmp_path / "params").mkdir()
+    for quarter, status in statuses.items():
+        extra = (
+            'approved_on: "2026-07-01"\napproved_by: "Dana Lee"\nfingerprint:\n  params: x\n'
+            if status == "approved"
+            else ""
+        )
+        (tmp_path / "params" / f"{quarter}.yaml").write_text(
+            f"quarter: {quarter}\ntitle: Roadmap\ninitiatives: data/initiatives.csv\n"
+            f"actuals: data/actuals.csv\nbudget: 100000\ncapacity: 50\nstatus: {status}\n{extra}"
+        )
+    return tmp_path
+
+
+@pytest.mark.parametrize("page", ["calibration", "roadmap", "review", "case"])
+def test_render_notebook_labels_every_report_of_a_draft_quarter(tmp_path, page):
+    root = _project_with_status(tmp_path, {"2026Q3": "approved", "2026Q4": "draft"})
+    pages = {}
+    for quarter in ("2026Q3", "2026Q4"):
+        nb = make_notebook(quarter=quarter, initiative_id="EML-01" if page == "case" else None)
+        nb.metadata["papermill"]["parameters"]["root"] = str(root)
+        nb.metadata["papermill"]["input_path"] = f"notebooks/{page}.ipynb"
+        pages[quarter] = site.render_notebook(nb, title="A report")
+    draft = pages["2026Q4"]
+    assert "<title>Draft: A report" in draft
+    header = re.search(r'<header class="print-header">(.*?)</header>', draft, re.S).group(1)
+    assert header.startswith("Draft · 2026Q4 · A report"), header
+    assert 'class="badge draft">Draft<' in draft and "not approved yet" in draft
+    assert "Draft" not in visible_text(pages["2026Q3"]) and "Draft" not in pages["2026Q3"]
+
+
+def test_render_notebook_without_quarter_params_is_not_labelled_draft(report):
+    # make_notebook's root ("..") has no params for its quarter: nothing says draft
+    assert "Draft" not in report

@@ -44,7 +44,7 @@ def test_write_workbook_headers_are_the_columns_registers_read(workbook):
     assert set(names) == set(readable) and len(names) == len(readable)
     assert headers(book["Outcomes"]) == [
         "id", "completed", "status", "cost", "duration", "effort", "benefit", "measured_on",
-        "lessons",
+        "lessons", "driver", "value", "kpi_value",
     ]  # fmt: skip
 
 
@@ -164,3 +164,23 @@ def test_template_unknown_columns_error_or_warning(workbook):
     assert result.exit_code == 2
     assert "column 'Lean version of' is not known: did you mean 'variant_of'?" in result.output
     assert "column 'Dependencies' is not known: did you mean 'depends_on'?" in result.output
+
+
+def test_template_kpi_columns_are_explained_and_checked_by_cell(workbook):
+    book = openpyxl.load_workbook(workbook)
+    rows = [r for r in book[README_SHEET].iter_rows(values_only=True) if r[0] and r[1]]
+    explained = {(r[0], r[1]): r for r in rows}
+    assert "when there is no template" in explained[(INITIATIVES_SHEET, "kpi")][2]
+    assert explained[(INITIATIVES_SHEET, "kpi_target")][3] == "the KPI's unit"
+    assert "quarter review" in explained[(INITIATIVES_SHEET, "kpi_target")][2]
+    sheet = book[INITIATIVES_SHEET]
+    names = headers(sheet)
+    sheet.cell(row=2, column=names.index("kpi") + 1, value="consent rate")
+    book.save(workbook)
+    result = invoke("validate", "--workbook", str(workbook))
+    assert result.exit_code == 2
+    letter = openpyxl.utils.get_column_letter(names.index("kpi_target") + 1)
+    assert (
+        f"Initiatives!{letter}2, id EX-01, column kpi_target: KPI 'consent rate' has no target"
+        in (result.output)
+    )

@@ -17,6 +17,14 @@ Once approved, a quarter whose inputs no longer match the fingerprint must
 say why in its ``changes:`` log (date, what, why, approved_by); without an
 entry dated on or after the approval, validation fails (exit 2) naming the
 parts that differ and how to record the change.
+
+The fingerprint proves *that* the inputs changed; to show *what the change
+did*, approval also keeps the approved inputs themselves in
+``params/approved/<Q>/`` (:func:`write_snapshot`: the params file and the
+register files, and the benefit templates, laid out as a small project).
+"Changes since approval" compares the roadmap selected from that snapshot,
+with the same method as the roadmap notebook (:func:`approved_selection`),
+with the roadmap selected from today's inputs.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ import datetime as dt
 import hashlib
 import json
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,11 +42,14 @@ import pandas as pd
 from helpers.errors import Problem
 
 APPROVAL_KEYS = ("status", "approved_on", "approved_by", "fingerprint")
+REGISTER_KEYS = ("initiatives", "actuals", "benefits", "outcomes")
+APPROVED_FOLDER = Path("params") / "approved"  # the approved inputs, one project per quarter
 NOT_DECISIONS = {
     "quarter",
     "title",
     "initiatives",
     "actuals",
+    "benefits",
     "outcomes",
     "executor",
     "scheduler",
@@ -54,7 +67,7 @@ def _sha(value: Any) -> str:
 
 
 def _blank(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, dict)):
         return not value
     return value is None or value == "" or (isinstance(value, float) and value != value)
 
@@ -199,25 +212,107 @@ def _standing(roadmap: Any) -> dict[str, Any] | None:
 def change_log(
     changes: list[dict[str, Any]],
     previous_manifest: dict[str, Any] | None,
-    previous_roadmap: Any,
+    approved_roadmap: Any,
     roadmap: Any,
 ) -> list[dict[str, Any]]:
     """Each change with the roadmap's value and risk ``before`` and ``after`` it.
 
-    A change new since the previous build gets that build's roadmap as before
-    and this build's as after (the selection re-run without and with it); a
-    change already logged keeps the figures recorded when it was first built.
+    The first change's ``before`` is the roadmap selected from the approved
+    inputs (:func:`approved_selection`); each later change starts where the
+    one before it ended. A change new since the previous build ends at this
+    build's roadmap; one already logged keeps the ``after`` recorded when it
+    was first built (later changes have moved the roadmap since).
     """
     carried = {
         (c.get("date"), c.get("what")): c for c in (previous_manifest or {}).get("changes") or []
     }
+    standing = _standing(approved_roadmap)
     log = []
     for change in changes:
         earlier = carried.get((change.get("date"), change.get("what")))
         if earlier is not None and earlier.get("after") is not None:
-            log.append({**change, "before": earlier.get("before"), "after": earlier["after"]})
+            after = earlier["after"]
         else:
-            log.append(
-                {**change, "before": _standing(previous_roadmap), "after": _standing(roadmap)}
-            )
+            after = _standing(roadmap)
+        log.append({**change, "before": standing, "after": after})
+        standing = after
     return log
+
+
+# --- the approved inputs ---------------------------------------------------------------
+
+
+def snapshot_dir(root: str | Path, quarter: str) -> Path:
+    """Where ``playbook approve`` keeps the approved inputs: ``params/approved/<Q>/``."""
+    return Path(root) / APPROVED_FOLDER / quarter
+
+
+def write_snapshot(inputs: Any, root: str | Path) -> Path:
+    """Keep the inputs ``playbook approve`` approved, as a project of their own.
+
+    ``params/approved/<Q>/`` gets ``params/<Q>.yaml`` (the params without the
+    approval keys and ``changes:``, its registers pointing at the copies),
+    ``params/defaults.yaml``, ``registers/`` (each register file as it was;
+    a database table as the CSV of its rows) and ``playbook/templates/``.
+    Replaces an earlier snapshot of the quarter. Returns the folder.
+    """
+    from helpers.params import params_path
+    from helpers.registers import read_register
+
+    root = Path(root)
+    quarter = inputs.params.quarter
+    target = snapshot_dir(root, quarter)
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "params").mkdir(parents=True)
+    (target / "registers").mkdir()
+    lines = []
+    for key in REGISTER_KEYS:
+        source = getattr(inputs.params, key, None)
+        if source is None:
+            continue
+        fields = {k: v for k, v in source.model_dump().items() if v is not None}
+        if source.path and not source.url:
+            path = Path(source.path) if Path(source.path).is_absolute() else root / source.path
+            name = f"registers/{path.name}"
+            shutil.copy2(path, target / name)
+            fields["path"] = name
+        else:
+            name = f"registers/{key}.csv"
+            read_register(source, root).to_csv(target / name, index=False)
+            fields = {"path": name}
+        lines.append(f"{key}: {json.dumps(fields)}")
+    text = strip_keys(
+        params_path(quarter, root).read_text(encoding="utf-8"),
+        (*APPROVAL_KEYS, "changes", *REGISTER_KEYS),
+    )
+    (target / "params" / f"{quarter}.yaml").write_text(
+        text + "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    defaults = root / "params" / "defaults.yaml"
+    if defaults.is_file():
+        shutil.copy2(defaults, target / "params" / "defaults.yaml")
+    templates = root / "playbook" / "templates"
+    if templates.is_dir():
+        shutil.copytree(templates, target / "playbook" / "templates")
+    return target
+
+
+def approved_selection(root: str | Path, quarter: str) -> dict[str, Any] | None:
+    """The roadmap selected from ``quarter``'s approved inputs (None without a snapshot).
+
+    The same method as the roadmap notebook: every in-scope case simulated
+    from the approved registers and params (calibrated on the approved
+    actuals), then ``selection.select_portfolio`` at the approved budget.
+    """
+    from helpers.inputs import load_quarter
+    from helpers.quarter import select_quarter
+
+    folder = snapshot_dir(root, quarter)
+    if not (folder / "params" / f"{quarter}.yaml").is_file():
+        return None
+    inputs = load_quarter(quarter, folder, approval=False)
+    document, _ = select_quarter(
+        inputs, None, compute_missing_cases=True, explain=False, frontier=False
+    )
+    return document

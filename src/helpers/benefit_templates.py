@@ -11,6 +11,7 @@ A template is a YAML file in ``playbook/templates/NAME.yaml``::
         description: What it measures.
         evidence: Where a typical value comes from.
         volume: true                 # optional; a lean variant's benefit_share scales it
+        kpi: true                    # optional, at most one: the initiative's KPI (key driver)
     formula: list_size * sends_per_year * conversion_uplift * value_per_conversion
 
 The formula gives the annual benefit in the params' currency. It may use
@@ -47,7 +48,7 @@ TEMPLATES_FOLDER = Path("playbook") / "templates"
 # the playbook's own templates, for a project folder without a playbook/templates of its own
 PLAYBOOK_TEMPLATES = Path(__file__).resolve().parents[2] / TEMPLATES_FOLDER
 TEMPLATE_KEYS = ("name", "title", "description", "drivers", "formula")
-DRIVER_KEYS = ("name", "unit", "description", "evidence", "volume")
+DRIVER_KEYS = ("name", "unit", "description", "evidence", "volume", "kpi")
 REQUIRED_DRIVER_KEYS = ("name", "unit", "description", "evidence")
 FUNCTIONS = ("min", "max")
 MAX_EXPONENT = 10  # a larger power of an uncertain driver is no business formula, and overflows
@@ -70,6 +71,7 @@ class Driver:
     description: str
     evidence: str
     volume: bool = False
+    kpi: bool = False  # the key driver: a funded initiative's KPI, reviewed against its target
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +80,7 @@ class Driver:
             "description": self.description,
             "evidence": self.evidence,
             "volume": self.volume,
+            "kpi": self.kpi,
         }
 
 
@@ -96,6 +99,11 @@ class Template:
     @property
     def driver_names(self) -> tuple[str, ...]:
         return tuple(d.name for d in self.drivers)
+
+    @property
+    def kpi_driver(self) -> Driver | None:
+        """The driver marked ``kpi: true`` (the initiative's KPI), or None."""
+        return next((d for d in self.drivers if d.kpi), None)
 
     @property
     def volume_drivers(self) -> tuple[str, ...]:
@@ -448,6 +456,19 @@ def _drivers(raw: Any, label: str, problems: list[Problem]) -> tuple[Driver, ...
         if not isinstance(volume, bool):
             problem(f"must be true or false, got {volume!r}", f"{where}.volume", volume)
             ok = False
+        kpi = item.get("kpi", False)
+        if not isinstance(kpi, bool):
+            problem(f"must be true or false, got {kpi!r}", f"{where}.kpi", kpi)
+            ok = False
+        elif kpi and any(d.kpi for d in drivers):
+            first = next(d.name for d in drivers if d.kpi)
+            problem(
+                f"a template has one KPI, and {first!r} is already marked kpi: true; "
+                "remove kpi from one of them",
+                f"{where}.kpi",
+                kpi,
+            )
+            ok = False
         name = item.get("name")
         if isinstance(name, str) and name.strip():
             name = name.strip()
@@ -471,6 +492,7 @@ def _drivers(raw: Any, label: str, problems: list[Problem]) -> tuple[Driver, ...
                     description=" ".join(item["description"].split()),
                     evidence=" ".join(item["evidence"].split()),
                     volume=volume,
+                    kpi=kpi,
                 )
             )
     return tuple(drivers)

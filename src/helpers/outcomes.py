@@ -5,7 +5,10 @@ others) has one row per initiative: ``id`` (an initiative of an earlier
 quarter), ``status`` (delivered | stopped | cancelled), ``completed``
 (YYYY-MM-DD), the actual one-off ``cost`` (currency), ``duration`` (weeks),
 ``effort`` (IT person-weeks), the realised annual ``benefit`` (currency a
-year) with ``measured_on``, a ``lessons`` text and, optionally, ``funded_in``
+year) with ``measured_on``, a ``lessons`` text, optionally the realised
+drivers of a templated case (``driver`` and ``value``, ``;``-separated lists
+in the same order, each value in its driver's unit) or the realised KPI of an
+untemplated one (``kpi_value``, in the unit of the row's ``kpi``) and ``funded_in``
 (the quarter that funded it, e.g. 2026Q3; found from the published roadmaps
 when blank).
 
@@ -54,7 +57,17 @@ from helpers.registers import (
 STATUSES = ("delivered", "stopped", "cancelled")
 METRICS = ("cost", "duration", "effort", "benefit")  # currency, weeks, person-weeks, a year
 REQUIRED_COLUMNS = ("id", "status")
-OPTIONAL_COLUMNS = ("funded_in", "completed", *METRICS, "measured_on", "lessons", "name")
+OPTIONAL_COLUMNS = (
+    "funded_in",
+    "completed",
+    *METRICS,
+    "measured_on",
+    "lessons",
+    "name",
+    "driver",  # realised drivers of a templated case, ;-separated (list_size; conversion_uplift)
+    "value",  # their realised values, in the same order and the drivers' units
+    "kpi_value",  # the realised KPI of an initiative without a template, in the KPI's unit
+)
 BOUNDS = {
     "cost": (1e12, "currency"),
     "benefit": (1e12, "currency a year"),
@@ -72,7 +85,8 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
 
     Columns: id, row (spreadsheet row), funded_in (a quarter or ""), status,
     completed and measured_on (datetime, NaT when blank), cost, duration,
-    effort, benefit (floats, NaN when blank), lessons, name. Raises InputError
+    effort, benefit, kpi_value (floats, NaN when blank), drivers ({name:
+    realised value}), lessons, name. Raises InputError
     listing every problem with its row, id and column.
     """
     bad = _Collector(frame)
@@ -131,6 +145,8 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
                 value=out.at[i, metric],
             )
     _check_magnitudes(out, BOUNDS, bad)
+    out["kpi_value"] = bad.number(frame, "kpi_value", ids)
+    out["drivers"] = _realised_drivers(frame, ids, bad)
     for i, status in enumerate(statuses):
         if status == "delivered" and pd.isna(out.at[i, "completed"]):
             bad.add(
@@ -149,6 +165,52 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     if bad.problems:
         raise InputError(bad.problems)
     return out
+
+
+def _realised_drivers(frame: pd.DataFrame, ids: list[str], bad: _Collector) -> list[dict]:
+    """Each row's realised drivers, {name: value}, from its ``;``-separated driver and value."""
+    found: list[dict[str, float]] = []
+    names_of = frame["driver"].tolist() if "driver" in frame else [""] * len(frame)
+    values_of = frame["value"].tolist() if "value" in frame else [""] * len(frame)
+    for i, (names, values) in enumerate(zip(names_of, values_of, strict=True)):
+        names = [n.strip().lower() for n in _text(names).split(";") if n.strip()]
+        parts = [v.strip() for v in _text(values).split(";") if v.strip()]
+        row: dict[str, float] = {}
+        if len(names) != len(parts):
+            bad.add(
+                f"{len(names)} driver(s) but {len(parts)} value(s): give one value per driver, "
+                "in the same order, both ;-separated (driver: list_size; conversion_uplift, "
+                "value: 205000; 0.0002)",
+                index=i,
+                id=ids[i],
+                column="value" if names else "driver",
+                value=values if names else None,
+            )
+            found.append(row)
+            continue
+        for name, text in zip(names, parts, strict=True):
+            try:
+                number = float(text.replace(",", ""))
+            except ValueError:
+                bad.add(
+                    f"the value of driver {name} ({text!r}) is not a number: write digits only",
+                    index=i,
+                    id=ids[i],
+                    column="value",
+                    value=values,
+                )
+                continue
+            if name in row:
+                bad.add(
+                    f"driver {name} is given twice: keep one",
+                    index=i,
+                    id=ids[i],
+                    column="driver",
+                    value=name,
+                )
+            row[name] = number
+        found.append(row)
+    return found
 
 
 def load_outcomes(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:

@@ -409,16 +409,17 @@ class _Build:
         )
 
     def _change_log(self) -> list[dict[str, Any]]:
-        """The params' change log with the roadmap before (previous build) and after (this one)."""
-        from helpers.approval import change_log
+        """The params' change log with the roadmap before (selected from the approved
+        inputs, ``approval.approved_selection``) and after (this build's) the changes."""
+        from helpers.approval import approved_selection, change_log
 
         changes = self.params_json.get("changes") or []
         if not changes:
             return []
         previous = self.previous[1] if self.previous else None
-        before = self.previous[0] / BUILD / "artifacts" / ROADMAP if self.previous else None
-        read = lambda path: json.loads(path.read_text()) if path and path.is_file() else None  # noqa: E731
-        return change_log(changes, previous, read(before), read(self.artifacts / ROADMAP))
+        path = self.artifacts / ROADMAP
+        roadmap = json.loads(path.read_text()) if path.is_file() else None
+        return change_log(changes, previous, approved_selection(self.root, self.quarter), roadmap)
 
     def _review_spec(self) -> dict[str, Any] | None:
         """The quarter review, from the second quarter on (None for the first)."""

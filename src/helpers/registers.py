@@ -80,6 +80,9 @@ OPTIONAL_INITIATIVE_COLUMNS = (
     "confidence",
     "template",  # a benefit template's name (playbook/templates); its drivers then give the benefit
     "benefit_share",  # a lean variant's share of its full initiative's volume drivers (0-1)
+    "kpi",  # the KPI of an initiative without a template (a template's KPI is its key driver)
+    "kpi_baseline",  # the KPI's value today, in the KPI's own unit
+    "kpi_target",  # the KPI's value the initiative promises; the review checks it was met
 )
 _TRUE = {"true", "yes", "y", "1", "x"}
 _FALSE = {"false", "no", "n", "0", ""}
@@ -755,9 +758,51 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
     out["informs"] = _parse_informs(frame, ids, bad)
     _check_links(out, bad)
     _check_benefit_shares(out, bad)
+    _check_kpis(frame, out, bad)
     bad.raise_if_any()
     out.attrs["warnings"] = bad.warnings
     return out
+
+
+def _check_kpis(frame: pd.DataFrame, out: pd.DataFrame, bad: _Collector) -> None:
+    """``kpi`` (text), ``kpi_baseline`` and ``kpi_target`` (numbers in the KPI's unit).
+
+    An initiative without a template that names a KPI states its target; a
+    baseline or target needs a KPI to belong to, the template's key driver or
+    ``kpi``; a templated initiative's KPI is its template's key driver.
+    """
+    ids = list(out["id"])
+    out["kpi"] = [_text(v) for v in frame.get("kpi", [""] * len(out))]
+    out["kpi_baseline"] = bad.number(frame, "kpi_baseline", ids)
+    out["kpi_target"] = bad.number(frame, "kpi_target", ids)
+    for i, (kpi, target) in enumerate(zip(out["kpi"], out["kpi_target"], strict=True)):
+        where = {"index": i, "id": ids[i]}
+        if _templated(out, i):
+            if kpi:
+                bad.add(
+                    "kpi is for an initiative without a template: a templated initiative's KPI "
+                    "is its template's key driver (kpi: true); leave kpi blank",
+                    column="kpi",
+                    value=kpi,
+                    **where,
+                )
+        elif kpi and np.isnan(target) and not _already_reported(bad, i, "kpi_target"):
+            bad.add(
+                f"KPI {kpi!r} has no target: give kpi_target, the value it should reach "
+                "(in the KPI's unit)",
+                column="kpi_target",
+                **where,
+            )
+        elif not kpi:
+            for column in ("kpi_baseline", "kpi_target"):
+                if not np.isnan(out.at[i, column]):
+                    bad.add(
+                        f"{column} is set but kpi is blank: name the KPI it measures in kpi "
+                        "(e.g. consent rate), or clear it",
+                        column="kpi",
+                        **where,
+                    )
+                    break
 
 
 def _warn_no_effort(frame: pd.DataFrame, out: pd.DataFrame, bad: _Collector) -> None:

@@ -19,6 +19,21 @@ For the initiatives that earlier quarters' published roadmaps selected:
   estimate at the funding quarter's ``estimate_confidence``). An honest
   forecast holds about 50% and 80%. The reliability points run over
   ``LEVELS``.
+- **KPI** of each funded initiative: its template's key driver (``kpi: true``
+  in the template) or, without a template, the row's ``kpi``; baseline and
+  target from the funding quarter's audit copy of the initiative row (a
+  templated KPI's target defaults to the stated median of its driver);
+  realised from the outcome's ``driver``/``value`` or ``kpi_value``. Met when
+  the realised value reached the target in the direction from the baseline
+  (a target below its baseline is met at or below it).
+- **realised drivers** of templated cases against the range stated at
+  decision time (the case's ``benefit_drivers``): the percentile the value
+  landed at in the stated distribution, and whether marketing over- or
+  under-estimated it (stated median above or below what happened),
+  summarised per driver name. A driver stated for several beneficiaries
+  uses the same draws for each (``benefits.simulate_benefit``), so its
+  combined quantiles are the beneficiaries' quantiles added (a volume) or
+  averaged (any other driver).
 
 Money in currency, durations in weeks, effort in person-weeks, benefit a year;
 shares and percentiles are fractions. Everything here is pure except
@@ -40,11 +55,13 @@ from scipy import stats
 
 from helpers.artifacts import case_path, published_artifacts_dir
 from helpers.fmt import quantile_key
-from helpers.outcomes import METRICS, funded_ids, join_outcomes
+from helpers.outcomes import METRICS, audit_initiatives, funded_ids, join_outcomes
+from helpers.ranges import range_quantile
 
 LEVELS = (0.1, 0.2, 0.5, 0.8, 0.9)  # reliability points (quantile levels)
 CASE_KEYS = {"cost": "cost", "duration": "duration_weeks", "effort": "effort", "benefit": "benefit"}
 QUARTER_FIRST_MONTH = {"1": 1, "2": 4, "3": 7, "4": 10}
+DRIVER_LEVELS = tuple(round(0.01 * k, 2) for k in range(1, 100))  # a stated driver's quantiles
 
 
 def quarter_start(quarter: str) -> dt.date:
@@ -205,13 +222,18 @@ def review_funded(
     placed: list[dict[str, Any]],
     *,
     as_of: dt.date,
+    rows: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
+    templates: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Status and percentiles of every funded initiative (``funded``: quarter -> ids).
+    """Status, percentiles and KPI of every funded initiative (``funded``: quarter -> ids).
 
     Each entry: name, funded_in, status, completed (ISO date or None),
     ``percentile.<metric>``, ``actual.<metric>``, ``expected.<metric>`` (case
-    mean), lessons.
+    mean), lessons, and ``kpi`` (:func:`kpi_of`; None when it has none).
+    ``rows``: (funding quarter, id) -> the initiative row of that quarter's
+    audit copy; ``templates``: name -> benefit template.
     """
+    rows, templates = rows or {}, templates or {}
     outcomes = {r["id"]: r for r in joined.to_dict("records")} if not joined.empty else {}
     entries: dict[str, dict[str, Any]] = {}
     for quarter in sorted(funded):
@@ -243,8 +265,213 @@ def review_funded(
                     m: _number((case.get(CASE_KEYS[m]) or {}).get("mean")) for m in METRICS
                 },
                 "lessons": (outcome or {}).get("lessons") or "",
+                "kpi": kpi_of(
+                    rows.get((quarter, initiative_id)),
+                    case,
+                    outcome,
+                    _template_of(rows.get((quarter, initiative_id)), case, templates),
+                ),
             }
     return entries
+
+
+def _template_of(
+    row: Mapping[str, Any] | None, case: Mapping[str, Any], templates: Mapping[str, Any]
+) -> Any:
+    """The benefit template the initiative was decided with (its row's, else its case's)."""
+    name = (row or {}).get("template") or case.get("benefit_template")
+    return templates.get(name) if name else None
+
+
+def realised_drivers(
+    joined: pd.DataFrame,
+    cases: Mapping[tuple[str, str], Mapping[str, Any]],
+    rows: Mapping[tuple[str, str], Mapping[str, Any]],
+    templates: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """:func:`place_drivers` over every outcome that records realised drivers."""
+    placed: list[dict[str, Any]] = []
+    if joined.empty or "drivers" not in joined:
+        return placed
+    for outcome in joined.to_dict("records"):
+        key = (outcome["funded_in"], outcome["id"])
+        case = cases.get(key)
+        if not outcome.get("drivers") or case is None:
+            continue
+        template = _template_of(rows.get(key), case, templates)
+        placed += place_drivers(
+            outcome["id"], outcome["funded_in"], outcome["drivers"], case, template
+        )
+    return placed
+
+
+# --- realised drivers and KPIs -----------------------------------------------------
+
+
+def stated_driver_quantiles(
+    stated: list[Mapping[str, Any]],
+    *,
+    volume: bool,
+    confidence: float,
+    share: float = 1.0,
+    levels: tuple[float, ...] = DRIVER_LEVELS,
+) -> dict[str, float]:
+    """Quantiles ({quantile_key: value}, the driver's unit) of one driver as stated.
+
+    ``stated``: the case's ``benefit_drivers`` rows of that driver, one per
+    beneficiary (low, likely or None, high at ``confidence``). The
+    beneficiaries share one set of draws, so a volume's quantiles add (and
+    scale by a lean variant's ``share``) and any other driver's average.
+    """
+    per_row = np.array(
+        [
+            np.atleast_1d(
+                range_quantile(
+                    float(r["low"]),
+                    r.get("likely"),
+                    float(r["high"]),
+                    levels,
+                    confidence=confidence,
+                )
+            )
+            for r in stated
+        ]
+    )
+    combined = per_row.sum(axis=0) * share if volume else per_row.mean(axis=0)
+    return {quantile_key(level): float(v) for level, v in zip(levels, combined, strict=True)}
+
+
+def _template_driver(template: Any, name: str) -> Any:
+    if template is None or name not in template.driver_names:
+        return None
+    return template.driver(name)
+
+
+def place_drivers(
+    initiative_id: str,
+    funded_in: str,
+    realised: Mapping[str, float],
+    case: Mapping[str, Any],
+    template: Any = None,
+) -> list[dict[str, Any]]:
+    """Each realised driver of one initiative placed in the range stated for it.
+
+    Each row: id, funded_in, driver, unit, realised, ``stated`` (low, median,
+    high of the combined stated distribution at the case's confidence),
+    percentile (fraction, clamped to 0.01..0.99), ``estimated`` ("over" when
+    the stated median is above what happened, "under" when below, "on" when
+    equal) and ``outside`` (the value fell outside the stated range). A driver
+    the case did not state is left out.
+    """
+    confidence = float(case.get("estimate_confidence", 0.9))
+    share = float(case.get("benefit_share") or 1.0)
+    tail = (1 - confidence) / 2
+    rows = []
+    for name, value in sorted(realised.items()):
+        stated = [r for r in case.get("benefit_drivers") or [] if r.get("driver") == name]
+        if not stated or value is None or not math.isfinite(float(value)):
+            continue
+        driver = _template_driver(template, name)
+        quantiles = stated_driver_quantiles(
+            stated,
+            volume=bool(driver and driver.volume),
+            confidence=confidence,
+            share=share,
+        )
+        median = quantiles[quantile_key(0.5)]
+        low, high = (quantiles[quantile_key(round(q, 2))] for q in (tail, 1 - tail))
+        value = float(value)
+        rows.append(
+            {
+                "id": initiative_id,
+                "funded_in": funded_in,
+                "driver": name,
+                "unit": driver.unit if driver else stated[0].get("unit", ""),
+                "realised": value,
+                "stated": {"low": low, "median": median, "high": high},
+                "percentile": percentile_in(value, quantiles),
+                "estimated": "over" if median > value else "under" if median < value else "on",
+                "outside": value < low or value > high,
+            }
+        )
+    return rows
+
+
+def summarise_drivers(placed: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per driver name: n, over, under, outside (counts), mean_percentile and the verdict.
+
+    The verdict is "overestimated" when more realised values fell below the
+    stated median than above, "underestimated" for the reverse, else "mixed".
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted({r["driver"] for r in placed}):
+        mine = [r for r in placed if r["driver"] == name]
+        over = sum(r["estimated"] == "over" for r in mine)
+        under = sum(r["estimated"] == "under" for r in mine)
+        out[name] = {
+            "n": len(mine),
+            "unit": mine[0]["unit"],
+            "over": over,
+            "under": under,
+            "outside": sum(r["outside"] for r in mine),
+            "mean_percentile": float(np.mean([r["percentile"] for r in mine])),
+            "verdict": "overestimated"
+            if over > under
+            else "underestimated"
+            if under > over
+            else "mixed",
+        }
+    return out
+
+
+def kpi_of(
+    row: Mapping[str, Any] | None,
+    case: Mapping[str, Any],
+    outcome: Mapping[str, Any] | None,
+    template: Any = None,
+) -> dict[str, Any] | None:
+    """The KPI of a funded initiative: name, unit, baseline, target, realised, met, source.
+
+    ``row``: the initiative as the funding quarter's audit copy holds it;
+    ``template``: its benefit template (None without one). A template's KPI
+    is its key driver (target: the row's ``kpi_target``, else the stated
+    median of the driver); otherwise the row's ``kpi``. None when neither
+    names a KPI. ``met`` is None until both target and realised are known.
+    """
+    row = row or {}
+    baseline, target = _number(row.get("kpi_baseline")), _number(row.get("kpi_target"))
+    outcome = outcome or {}
+    key = template.kpi_driver if template is not None else None
+    if key is not None:
+        name, unit, source = key.name, key.unit, "template"
+        realised = _number((outcome.get("drivers") or {}).get(key.name))
+        stated = [r for r in case.get("benefit_drivers") or [] if r.get("driver") == key.name]
+        if target is None and stated:
+            target = stated_driver_quantiles(
+                stated,
+                volume=key.volume,
+                confidence=float(case.get("estimate_confidence", 0.9)),
+                share=float(case.get("benefit_share") or 1.0),
+                levels=(0.5,),
+            )[quantile_key(0.5)]
+    elif row.get("kpi"):
+        name, unit, source = str(row["kpi"]), "", "register"
+        realised = _number(outcome.get("kpi_value"))
+    else:
+        return None
+    met = None
+    if target is not None and realised is not None:
+        lower_is_better = baseline is not None and target < baseline
+        met = realised <= target if lower_is_better else realised >= target
+    return {
+        "name": name,
+        "unit": unit,
+        "source": source,
+        "baseline": baseline,
+        "target": target,
+        "realised": realised,
+        "met": met,
+    }
 
 
 def _number(value: Any) -> float | None:
@@ -294,10 +521,17 @@ def review_document(
     *,
     as_of: dt.date,
     pending: list[dict[str, Any]] | None = None,
+    rows: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
+    templates: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``review.json`` document (DESIGN §6): initiatives, verification, portfolio, lessons."""
+    """The ``review.json`` document (DESIGN §6): initiatives (with KPIs), verification,
+    portfolio, lessons, and the realised ``drivers`` with their ``driver_summary``."""
+    rows, templates = rows or {}, templates or {}
     placed = placed_rows(joined, cases)
-    initiatives = review_funded(funded, joined, cases, placed, as_of=as_of)
+    initiatives = review_funded(
+        funded, joined, cases, placed, as_of=as_of, rows=rows, templates=templates
+    )
+    drivers = realised_drivers(joined, cases, rows, templates)
     lessons = [
         {"id": i, "name": e["name"], "status": e["status"], "lessons": e["lessons"]}
         for i, e in initiatives.items()
@@ -313,6 +547,8 @@ def review_document(
         "lessons": lessons,
         "pending": list(pending or []),
         "placed": placed,
+        "drivers": drivers,
+        "driver_summary": summarise_drivers(drivers),
     }
 
 
@@ -350,6 +586,30 @@ def load_review(inputs: Any, reports: str | Path | None = None) -> dict[str, Any
         path = case_path(published_artifacts_dir(reports, funded_in), initiative_id)
         if path.is_file():
             cases[(funded_in, initiative_id)] = json.loads(path.read_text(encoding="utf-8"))
+    rows = {}
+    for funded_in in sorted({q for q, _ in wanted}):
+        copy = audit_initiatives(reports, funded_in)
+        if copy is not None:
+            rows.update({(funded_in, r["id"]): r for r in copy[0].to_dict("records")})
     return review_document(
-        quarter, funded, joined, cases, as_of=quarter_start(quarter), pending=pending
+        quarter,
+        funded,
+        joined,
+        cases,
+        as_of=quarter_start(quarter),
+        pending=pending,
+        rows=rows,
+        templates=getattr(inputs, "templates", None) or _templates(inputs.root),
     )
+
+
+def _templates(root: str | Path) -> dict[str, Any]:
+    """The project's benefit templates by name ({} when it has none or they do not load:
+    validation reports a broken template before any notebook runs)."""
+    from helpers.benefit_templates import load_templates, templates_folder
+    from helpers.errors import PlaybookError
+
+    try:
+        return load_templates(root) if templates_folder(root).is_dir() else {}
+    except PlaybookError:
+        return {}

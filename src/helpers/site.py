@@ -55,6 +55,7 @@ TEMPLATE_NAME = "playbook"
 REMOVED_TAGS = ("parameters", "injected-parameters", "interactive", "papermill-error-cell-tag")
 NOT_BUILT = "(not yet built)"
 QUARTER_FOLDER = re.compile(r"^\d{4}Q[1-4]$")
+DRAFT_LABEL = "Draft"  # what every page of a draft quarter says
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # an output that is a widget: dropped
 _DROPPED_MIMETYPES = ("application/vnd.jupyter.widget-state+json", "application/javascript")
@@ -74,6 +75,7 @@ def render_notebook(
     failed: bool = False,
     page: str | None = None,
     error: Mapping[str, Any] | None = None,
+    draft: bool | None = None,
 ) -> str:
     """One executed notebook as a self-contained HTML page, code hidden.
 
@@ -84,13 +86,19 @@ def render_notebook(
     "evalue"} as in the manifest). ``page`` is the page's path under
     ``reports/`` (e.g. ``2026Q4/cases/EML-01.html``) for the navigation links;
     by default it is inferred from the notebook's papermill parameters.
+    ``draft`` labels the page "Draft" (its title, print header and a banner);
+    by default it is read from the quarter's params (papermill's ``quarter``
+    and ``root``), so every report of a draft quarter says it is one.
     """
     found = _describe_failure(nb, failed, error)
     page = page or _infer_page(nb)
+    draft = _is_draft(nb) if draft is None else draft
     resources = {
         "playbook": {
-            "title": title,
-            "print_header": _print_header(page, title),
+            "title": f"{DRAFT_LABEL}: {title}" if draft else title,
+            "print_header": _print_header(page, title, draft=draft),
+            "draft": draft,
+            "draft_note": words.approval_line({"status": "draft"}) if draft else "",
             "css": _css(),
             "nav": _render_nav(page, current=_page_kind(page)),
             "failed": failed,
@@ -105,10 +113,29 @@ def render_notebook(
     return body
 
 
-def _print_header(page: str | None, title: str) -> str:
-    """What a printed report says at the top: quarter, title and build date."""
+def _print_header(page: str | None, title: str, *, draft: bool = False) -> str:
+    """What a printed report says at the top: Draft (if so), quarter, title and build date."""
     quarter = page.split("/")[0] if page and QUARTER_FOLDER.match(page.split("/")[0]) else ""
-    return " · ".join(part for part in (quarter, title, f"built {_now()}") if part)
+    label = DRAFT_LABEL if draft else ""
+    return " · ".join(part for part in (label, quarter, title, f"built {_now()}") if part)
+
+
+def _is_draft(nb: nbformat.NotebookNode) -> bool:
+    """Whether the notebook's quarter (papermill ``quarter`` and ``root``) is a draft.
+
+    False when the notebook does not say which quarter, or its params cannot be read.
+    """
+    from helpers.errors import PlaybookError
+    from helpers.params import load_params
+
+    parameters = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
+    quarter, root = parameters.get("quarter"), parameters.get("root")
+    if not quarter or not root:
+        return False
+    try:
+        return load_params(str(quarter), Path(root)).status == "draft"
+    except (PlaybookError, OSError):
+        return False
 
 
 def _describe_failure(nb, failed: bool, error: Mapping[str, Any] | None) -> dict[str, Any]:

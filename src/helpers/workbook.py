@@ -160,6 +160,27 @@ INITIATIVE_COLUMNS = (
     _c("reach", "people reached per year (RICE)", "people", False, 400000, MONEY),
     _c("impact", "impact per person (RICE: 0.25, 0.5, 1, 2, 3)", "score", False, 2, FRACTION),
     _c("confidence", "confidence in the estimate (RICE)", "fraction 0-1", False, 0.7, FRACTION),
+    _c(
+        "kpi",
+        "the KPI, when there is no template (a template's KPI is its key driver)",
+        "text",
+        False,
+        "",
+    ),
+    _c(
+        "kpi_baseline",
+        "the KPI's value today (blank: not measured)",
+        "the KPI's unit",
+        False,
+        "",
+    ),
+    _c(
+        "kpi_target",
+        "the KPI's value it should reach; the quarter review checks it",
+        "the KPI's unit",
+        False,
+        "",
+    ),
 )
 
 ACTUAL_COLUMNS = (
@@ -201,6 +222,27 @@ OUTCOME_COLUMNS = (
     _c("benefit", "realised annual benefit", "currency per year", False, "", MONEY),
     _c("measured_on", "when the benefit was measured", "date", False, "", DATE),
     _c("lessons", "what to do differently next time", "text", False, ""),
+    _c(
+        "driver",
+        "realised drivers of a templated case, separated by ; (e.g. list_size; conversion_uplift)",
+        "text",
+        False,
+        "",
+    ),
+    _c(
+        "value",
+        "their realised values, same order, separated by ;",
+        "the drivers' units",
+        False,
+        "",
+    ),
+    _c(
+        "kpi_value",
+        "the realised KPI of an initiative without a template",
+        "the KPI's unit",
+        False,
+        "",
+    ),
 )
 
 

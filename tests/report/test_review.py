@@ -92,3 +92,89 @@ def test_loop_figures_quote_review_approval_and_changes():
     assert figures["approved_by"] == "Dana" and r"budget \+30k" in figures["change_log"]
     empty = loop_figures(None, None, None, missing="(not yet built)")
     assert set(empty.values()) == {"(not yet built)"}
+
+
+KPI_REVIEW = {
+    **REVIEW,
+    "initiatives": {
+        "A": {
+            **REVIEW["initiatives"]["A"],
+            "kpi": {
+                "name": "conversion_uplift",
+                "unit": "extra conversions per email delivered (fraction)",
+                "baseline": None,
+                "target": 0.0003,
+                "realised": 0.0002,
+                "met": False,
+            },
+        },
+        "B": {
+            **REVIEW["initiatives"]["B"],
+            "kpi": {
+                "name": "consent rate",
+                "unit": "",
+                "baseline": 0.6,
+                "target": 0.8,
+                "realised": 0.85,
+                "met": True,
+            },
+        },
+        "C": {**REVIEW["initiatives"]["B"], "name": "Gamma", "kpi": None},
+    },
+    "drivers": [
+        {
+            "id": "A",
+            "driver": "conversion_uplift",
+            "unit": "fraction",
+            "realised": 0.0002,
+            "stated": {"low": 0.0001, "median": 0.0003, "high": 0.0008},
+            "percentile": 0.31,
+        }
+    ],
+    "driver_summary": {
+        "conversion_uplift": {
+            "n": 3,
+            "unit": "fraction",
+            "over": 2,
+            "under": 1,
+            "outside": 1,
+            "mean_percentile": 0.3,
+            "verdict": "overestimated",
+        }
+    },
+}
+
+
+def test_kpi_table_shows_baseline_target_realised_and_met():
+    from helpers.report.review import describe_kpis, kpi_frame
+
+    frame = kpi_frame(KPI_REVIEW)
+    assert list(frame["Target met?"]) == ["missed", "met"]  # C has no KPI: no row
+    assert frame.loc[0, "Target"] == "0.03%" and frame.loc[0, "Realised"] == "0.02%"
+    assert frame.loc[1, "Baseline"] == "0.6" and frame.loc[1, "Realised"] == "0.85"
+    text = describe_kpis(KPI_REVIEW)
+    assert "1 of 2 measured KPIs met their target" in text
+    assert "Missed: Alpha \\*bold\\* (conversion uplift)" in text
+    assert "1 of 2 measured KPIs met their target" in describe_summary(KPI_REVIEW, currency="USD")
+
+
+def test_drivers_say_which_assumptions_are_over_or_underestimated():
+    from helpers.report.review import describe_drivers, drivers_frame, realised_drivers_frame
+
+    text = describe_drivers(KPI_REVIEW)
+    assert "conversion uplift: **overestimated**: 2 of 3 came in below the stated median" in text
+    assert "1 outside the stated range" in text
+    frame = drivers_frame(KPI_REVIEW)
+    assert (
+        frame.loc[0, "Verdict"] == "overestimated" and frame.loc[0, "Average percentile"] == "P30"
+    )
+    realised = realised_drivers_frame(KPI_REVIEW)
+    assert realised.loc[0, "Stated range"] == "0.01% to 0.08%"
+    assert realised.loc[0, "Percentile"] == "P31"
+    assert "No outcome records a realised driver" in describe_drivers(REVIEW)
+
+
+def test_loop_figures_quote_kpis_and_driver_verdicts_for_sop_6():
+    figures = loop_figures(KPI_REVIEW, None, None, missing="(not yet built)")
+    assert "1 of 2 measured KPIs met their target" in figures["review_kpis"]
+    assert "conversion uplift: **overestimated**" in figures["review_drivers"]

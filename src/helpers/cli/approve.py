@@ -24,7 +24,7 @@ from helpers.cli.common import reports_errors, root_option
 @reports_errors
 def approve(quarter: str, approved_by: str, approved_on: str, root: Path) -> None:
     """Mark QUARTER approved: status, approved_on, approved_by and a fingerprint in its params."""
-    from helpers.approval import approve_text, fingerprint
+    from helpers.approval import approve_text, fingerprint, write_snapshot
     from helpers.artifacts import write_text_atomic
     from helpers.errors import InputError, Problem
     from helpers.inputs import load_quarter
@@ -43,5 +43,6 @@ def approve(quarter: str, approved_by: str, approved_on: str, root: Path) -> Non
     original = path.read_text(encoding="utf-8")
     parts = fingerprint(load_quarter(quarter, root, approval=False), approved_on)
     write_text_atomic(path, approve_text(original, approved_on, approved_by.strip(), parts))
-    load_quarter(quarter, root)  # the approved file reads back and matches its fingerprint
+    approved = load_quarter(quarter, root)  # the approved file reads back and matches it
+    write_snapshot(approved, root)  # what "Changes since approval" re-selects from
     click.echo(f"{quarter} approved on {approved_on} by {approved_by.strip()}: {path}")

@@ -71,6 +71,14 @@ def describe_summary(review: Mapping[str, Any], *, currency: str) -> str:
             f"{fmt_money(portfolio['expected_cost'], currency)} expected "
             f"({portfolio['n_cost']} with a cost recorded)."
         )
+    kpis = [
+        e["kpi"]
+        for e in review["initiatives"].values()
+        if (e.get("kpi") or {}).get("met") is not None
+    ]
+    if kpis:
+        met = sum(1 for k in kpis if k["met"])
+        lines.append(f"{met} of {len(kpis)} measured KPIs met their target.")
     verification = review["forecast_verification"].get("cost")
     if verification:
         n = verification["n"]
@@ -193,6 +201,142 @@ def describe_value(review: Mapping[str, Any], *, currency: str) -> str:
     return "\n\n".join(parts) or "No outcome with a cost or benefit recorded yet."
 
 
+def _amount(value: float | None, unit: str = "") -> str:
+    """A KPI or driver value in its own unit: 4 significant figures, a fraction as a percent."""
+    if value is None:
+        return ""
+    if "fraction" in unit or "share" in unit or unit.endswith("rate"):
+        return fmt_pct(value, digits=2 if abs(value) < 0.01 else 1)
+    return f"{value:,.4g}"
+
+
+MET_LABELS = {True: "met", False: "missed", None: "not measured yet"}
+
+
+def kpi_frame(review: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per funded initiative with a KPI: baseline, target, realised, met."""
+    rows = []
+    for initiative_id, entry in review["initiatives"].items():
+        kpi = entry.get("kpi")
+        if not kpi:
+            continue
+        unit = kpi.get("unit") or ""
+        rows.append(
+            {
+                "Initiative": f"{initiative_id}: {entry['name']}",
+                "KPI": kpi["name"].replace("_", " ") + (f" ({unit})" if unit else ""),
+                "Baseline": _amount(kpi["baseline"], unit),
+                "Target": _amount(kpi["target"], unit),
+                "Realised": _amount(kpi["realised"], unit),
+                "Target met?": MET_LABELS[kpi["met"]],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def fmt_kpi_table(review: Mapping[str, Any]) -> Any:
+    """:func:`kpi_frame` as a report table."""
+    return styled_table(kpi_frame(review), name="review-kpis")
+
+
+@returns_markdown
+def describe_kpis(review: Mapping[str, Any]) -> str:
+    """How many funded initiatives reached their KPI's target, naming the misses."""
+    kpis = {i: e["kpi"] for i, e in review["initiatives"].items() if e.get("kpi")}
+    if not kpis:
+        return (
+            "No funded initiative names a KPI: a template's key driver (kpi: true) or the "
+            "initiatives register's kpi and kpi_target columns give one."
+        )
+    measured = {i: k for i, k in kpis.items() if k["met"] is not None}
+    missed = [
+        f"{escape_text(review['initiatives'][i]['name'])} "
+        f"({escape_text(k['name'].replace('_', ' '))})"
+        for i, k in measured.items()
+        if not k["met"]
+    ]
+    text = (
+        f"**{len(measured) - len(missed)} of {len(measured)} measured KPIs met their target** "
+        f"({len(kpis) - len(measured)} not measured yet)."
+    )
+    if missed:
+        text += " Missed: " + "; ".join(missed) + "."
+    return text
+
+
+def drivers_frame(review: Mapping[str, Any]) -> pd.DataFrame:
+    """Per driver name: how often marketing's stated median was above or below what happened."""
+    rows = []
+    for name, entry in (review.get("driver_summary") or {}).items():
+        rows.append(
+            {
+                "Driver": name.replace("_", " "),
+                "Realised values": entry["n"],
+                "Below the stated median (overestimated)": entry["over"],
+                "Above it (underestimated)": entry["under"],
+                "Outside the stated range": entry["outside"],
+                "Average percentile": percentile_label(
+                    entry["mean_percentile"], lowest=0.01, highest=0.99
+                ),
+                "Verdict": entry["verdict"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def fmt_drivers_table(review: Mapping[str, Any]) -> Any:
+    """:func:`drivers_frame` as a report table."""
+    return styled_table(drivers_frame(review), name="review-drivers")
+
+
+def realised_drivers_frame(review: Mapping[str, Any]) -> pd.DataFrame:
+    """Each realised driver beside the range stated at decision time."""
+    rows = []
+    for r in review.get("drivers") or []:
+        unit = r.get("unit") or ""
+        rows.append(
+            {
+                "Initiative": r["id"],
+                "Driver": r["driver"].replace("_", " "),
+                "Stated range": f"{_amount(r['stated']['low'], unit)} to "
+                f"{_amount(r['stated']['high'], unit)}",
+                "Stated median": _amount(r["stated"]["median"], unit),
+                "Realised": _amount(r["realised"], unit),
+                "Percentile": percentile_label(r["percentile"], lowest=0.01, highest=0.99),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def fmt_realised_drivers_table(review: Mapping[str, Any]) -> Any:
+    """:func:`realised_drivers_frame` as a report table."""
+    return styled_table(realised_drivers_frame(review), name="review-realised-drivers")
+
+
+@returns_markdown
+def describe_drivers(review: Mapping[str, Any]) -> str:
+    """Which assumptions marketing over- or under-estimates, one line per driver."""
+    summary = review.get("driver_summary") or {}
+    if not summary:
+        return (
+            "No outcome records a realised driver yet: add driver and value to the outcomes "
+            "register for templated initiatives."
+        )
+    lines = []
+    for name, entry in summary.items():
+        n = entry["n"]
+        verdict = {
+            "overestimated": f"**overestimated**: {entry['over']} of {n} came in below the "
+            "stated median",
+            "underestimated": f"**underestimated**: {entry['under']} of {n} came in above the "
+            "stated median",
+            "mixed": f"mixed: {entry['over']} below and {entry['under']} above the stated median",
+        }[entry["verdict"]]
+        outside = f"; {entry['outside']} outside the stated range" if entry["outside"] else ""
+        lines.append(f"- {name.replace('_', ' ')}: {verdict}{outside}.")
+    return "\n".join(lines)
+
+
 @returns_markdown
 def describe_lessons(review: Mapping[str, Any]) -> str:
     """The lessons recorded with the outcomes, quoted."""
@@ -242,6 +386,8 @@ LOOP_FIGURES = (
     "review_cost_p80_held",
     "review_cost_stated_p80_held",
     "review_lessons",
+    "review_kpis",
+    "review_drivers",
     "approved_quarter",
     "approved_on",
     "approved_by",
@@ -272,6 +418,8 @@ def loop_figures(
                 cost.get("stated_share_le_p80"), cost["n"]
             )
         figures["review_lessons"] = describe_lessons(review)
+        figures["review_kpis"] = describe_kpis(review)
+        figures["review_drivers"] = describe_drivers(review)
     if approved:
         figures["approved_quarter"] = str(approved.get("quarter", missing))
         figures["approved_on"] = str(approved.get("approved_on") or missing)
