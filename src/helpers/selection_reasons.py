@@ -11,12 +11,10 @@ from typing import Any
 import numpy as np
 
 from helpers.fmt import fmt_level, fmt_money
-from helpers.selection_solve import SelectionModel, closure, solve_model
+from helpers.selection_solve import SelectionModel, closure, linear_bound, solve_model
 
 FRONTIER_MULTIPLIERS = tuple(round(0.5 + 0.1 * step, 1) for step in range(16))
 MONEY_METHODS = ("expected_npv",)
-
-# Around the choice
 
 
 def frontier_points(
@@ -29,29 +27,42 @@ def frontier_points(
 
     ``chosen`` (the selection at the budget itself) is reused at 1x so the two agree
     on ties; other points take the solver's optimum without the cheapest-plan tie-break.
+    Budgets are visited from the largest down, and a plan optimal at a larger budget
+    that costs no more than a smaller one is optimal there too (the smaller budget
+    allows fewer plans), so it is reused without a solve; once the must-dos do not
+    fit, no smaller budget fits them either. Every point stays exact.
     """
-    points = []
-    for multiplier in FRONTIER_MULTIPLIERS:
+    points: dict[float, dict[str, Any]] = {}
+    previous: np.ndarray | None = None
+    infeasible = False
+    for multiplier in sorted(FRONTIER_MULTIPLIERS, reverse=True):
         budget = model.budget * multiplier
         if multiplier == 1.0 and chosen is not None:
             x = chosen
+        elif infeasible:
+            x = None
+        elif previous is not None and float(model.cost @ previous) <= budget:
+            x = previous
         else:
             x = solve_model(model, budget=budget, tie_break=False)
+        infeasible = x is None
+        previous = x
         if x is None:
-            points.append(
-                {"budget": budget, "expected_value": None, "selected": [], "feasible": False}
-            )
-            continue
-        points.append(
-            {
+            points[multiplier] = {
                 "budget": budget,
-                "feasible": True,
-                "expected_value": float(model.value @ x),
-                "cost_at_confidence": float(model.cost @ x),
-                "selected": [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5],
+                "expected_value": None,
+                "selected": [],
+                "feasible": False,
             }
-        )
-    return points
+            continue
+        points[multiplier] = {
+            "budget": budget,
+            "feasible": True,
+            "expected_value": float(model.value @ x),
+            "cost_at_confidence": float(model.cost @ x),
+            "selected": [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5],
+        }
+    return [points[multiplier] for multiplier in FRONTIER_MULTIPLIERS]
 
 
 def explain_left_out(
@@ -61,7 +72,7 @@ def explain_left_out(
     currency: str = "USD",
     method: str = "expected_npv",
     level: float = 0.8,
-    max_resolves: int = 40,
+    max_resolves: int = 8,
 ) -> dict[str, tuple[str, str]]:
     """Why each item left out of ``x`` was left out: id -> (code, text).
 
@@ -69,9 +80,10 @@ def explain_left_out(
     ``capacity``, ``budget_and_capacity``, ``tie``. An item worth something
     whose prerequisites are available was kept out by what is left of the
     budget or capacity (had it fitted, adding it would have raised the value);
-    for the ``max_resolves`` most valuable of these, forcing it in and
-    re-solving tells how much value making room would cost, or that no plan
-    can include it.
+    for the ``max_resolves`` of these nearest the cut-off (the smallest loss the
+    linear bound proves), forcing it in and re-solving tells how much value making
+    room would cost, or that no plan can include it; for the others the text gives
+    the bound's loss as "at least" (exact as a lower bound, not re-solved).
     """
     ids = model.ids
     chosen = {i for i in range(len(ids)) if x[i] > 0.5}
@@ -87,10 +99,7 @@ def explain_left_out(
     budget_left = model.budget - float(model.cost @ x)
     capacity_left = model.capacity - float(model.effort @ x)
     reasons: dict[str, tuple[str, str]] = {}
-    by_value = sorted(
-        (i for i in range(len(ids)) if i not in chosen), key=lambda i: -model.value[i]
-    )
-    resolve = set(by_value[:max_resolves])
+    pending: dict[int, tuple[str, list[str], list[int]]] = {}
     for i in range(len(ids)):
         if i in chosen:
             continue
@@ -163,21 +172,38 @@ def explain_left_out(
             parts = ["an equally valuable plan includes it; the tie went to the cheaper plan"]
             reasons[ids[i]] = (code, parts[0])
             continue
-        if i not in resolve:
-            reasons[ids[i]] = (code, "; ".join(parts))
-            continue
-        forced_in = solve_model(model, include=[i], tie_break=False)
-        if forced_in is None:
-            consequence = "no plan within the budget and capacity can include it"
-        else:
-            loss = best - float(model.value @ forced_in)
-            consequence = f"making room for it would lower the portfolio's value by {money(loss)}"
-            if code == "tie" or loss <= 1e-9 * max(abs(best), 1.0):
-                code = "tie"
-                parts = ["an equally valuable plan includes it; the tie went to the cheaper plan"]
-                consequence = ""
-        text = "; ".join(parts + ([consequence] if consequence else []))
-        reasons[ids[i]] = (code, text)
+        pending[i] = (code, parts, extra)
+    # Forcing an item in and re-solving tells what making room costs. Re-solve only the
+    # items nearest the cut-off (the smallest proven loss); for the rest, the linear
+    # bound proves a loss of at least so much (an exact lower bound, said as such).
+    least_loss: dict[int, float] = {}
+    if pending:
+        bound = linear_bound(model)
+        least_loss = {i: best - bound.ceiling_with(extra) for i, (_, _, extra) in pending.items()}
+    marginal = set(sorted(pending, key=lambda i: (least_loss[i], ids[i]))[:max_resolves])
+    for i, (code, parts, _) in pending.items():
+        consequence = ""
+        if i in marginal:
+            forced_in = solve_model(model, include=[i], tie_break=False)
+            if forced_in is None:
+                consequence = "no plan within the budget and capacity can include it"
+            else:
+                loss = best - float(model.value @ forced_in)
+                consequence = (
+                    f"making room for it would lower the portfolio's value by {money(loss)}"
+                )
+                if loss <= 1e-9 * max(abs(best), 1.0):
+                    code = "tie"
+                    parts = [
+                        "an equally valuable plan includes it; the tie went to the cheaper plan"
+                    ]
+                    consequence = ""
+        elif least_loss[i] > 1e-9 * max(abs(best), 1.0):
+            consequence = (
+                "making room for it would lower the portfolio's value by at least "
+                f"{money(least_loss[i])} (a bound, not re-solved)"
+            )
+        reasons[ids[i]] = (code, "; ".join(parts + ([consequence] if consequence else [])))
     return reasons
 
 

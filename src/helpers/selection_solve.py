@@ -85,22 +85,27 @@ def solve_model(
     base_rows, base_low, base_high = _structure(model)
     margin_budget, margin_capacity = budget, capacity
     for attempt in range(4):
+        bound = LinearBound(
+            model, lower, upper, base_rows, base_high, margin_budget, margin_capacity
+        )
+        if bound.infeasible:
+            return None
+        fixed_lower, fixed_upper = bound.fix(bound.floor)
         x = _solve_once(
-            model, lower, upper, base_rows, base_low, base_high, margin_budget, margin_capacity
+            model,
+            fixed_lower,
+            fixed_upper,
+            base_rows,
+            base_low,
+            base_high,
+            margin_budget,
+            margin_capacity,
         )
         if x is None:
             return None
         if tie_break:
             x = _cheapest_of_equal_value(
-                model,
-                x,
-                lower,
-                upper,
-                base_rows,
-                base_low,
-                base_high,
-                margin_budget,
-                margin_capacity,
+                model, x, bound, base_rows, base_low, base_high, margin_budget, margin_capacity
             )
         over_budget = float(model.cost @ x) - budget
         over_capacity = float(model.effort @ x) - capacity
@@ -222,22 +227,25 @@ def _solve_once(
 def _cheapest_of_equal_value(
     model: SelectionModel,
     x: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
+    bound: LinearBound,
     base_rows: sparse.csr_matrix | None,
     base_low: np.ndarray,
     base_high: np.ndarray,
     budget: float,
     capacity: float,
 ) -> np.ndarray:
-    """Among plans as valuable as ``x``, the cheapest (then the fewest person-weeks)."""
+    """Among plans as valuable as ``x``, the cheapest (then the fewest person-weeks).
+
+    Items that the linear bound shows sit at one value in every plan as valuable as
+    ``x`` are fixed first (exact), which leaves the solver a small program.
+    """
     best = float(model.value @ x)
     value_scale = _scale(model.value)
     constraints = _resource_constraints(model, base_rows, base_low, base_high, budget, capacity)
     tolerance = 1e-9 * max(abs(best) / value_scale, 1.0)
-    constraints.append(
-        LinearConstraint(model.value / value_scale, best / value_scale - tolerance, np.inf)
-    )
+    floor = best / value_scale - tolerance
+    constraints.append(LinearConstraint(model.value / value_scale, floor, np.inf))
+    lower, upper = bound.fix(floor)
     cost_scale, effort_scale = _scale(model.cost), _scale(model.effort)
     objective = model.cost / cost_scale + 1e-6 * model.effort / effort_scale
     result = _milp(
@@ -252,6 +260,99 @@ def _cheapest_of_equal_value(
     if float(model.value @ candidate) < best:
         return x
     return candidate
+
+
+class LinearBound:
+    """The linear relaxation of the value program as an exact bound on every plan.
+
+    For any multipliers y <= 0 of the ``<=`` rows, a plan x has
+    value(x) <= -(y.b + sum_j min(d_j l_j, d_j u_j)) - sum_j |d_j| [x_j off its bound],
+    with d = c - A'y (c the negated scaled values): weak duality, computed here in
+    numpy from the relaxation's multipliers, so it holds however accurate they are.
+    :meth:`fix` uses it to fix the items that sit at one bound in every plan worth
+    at least a floor (reduced-cost fixing), and :meth:`ceiling_with` bounds the
+    value of the best plan that includes given items. ``floor`` is the value of
+    the relaxation's solution rounded down (a feasible plan). Values are scaled
+    by the largest absolute value.
+    """
+
+    def __init__(
+        self,
+        model: SelectionModel,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        base_rows: sparse.csr_matrix | None,
+        base_high: np.ndarray,
+        budget: float,
+        capacity: float,
+    ):
+        from scipy.optimize import linprog  # imported here: keeps `playbook --help` light
+
+        self.lower, self.upper = lower, upper
+        self.value_scale = _scale(model.value)
+        cost_scale, effort_scale = _scale(model.cost), _scale(model.effort)
+        rows = sparse.csr_matrix(np.vstack([model.cost / cost_scale, model.effort / effort_scale]))
+        if base_rows is not None:
+            rows = sparse.vstack([rows, base_rows]).tocsr()
+        high = np.concatenate([[budget / cost_scale, capacity / effort_scale], base_high])
+        c = -model.value / self.value_scale
+        result = linprog(
+            c, A_ub=rows, b_ub=high, bounds=np.column_stack([lower, upper]), method="highs"
+        )
+        self.infeasible = result.status == 2
+        self.usable = result.status == 0
+        self.reduced = np.zeros(len(c))
+        self.ceiling = math.inf
+        self.floor = -math.inf
+        if not self.usable:
+            return
+        y = np.minimum(np.asarray(result.ineqlin.marginals, dtype=float), 0.0)
+        self.reduced = c - rows.T @ y
+        least = float(y @ high) + float(
+            np.minimum(self.reduced * lower, self.reduced * upper).sum()
+        )
+        # float rounding and the solver's feasibility tolerance on the rows
+        self.margin = 1e-9 * (float(np.abs(y) @ np.abs(high)) + float(np.abs(self.reduced).sum()))
+        self.margin += 1e-6 * float(np.abs(y).sum()) + 1e-12
+        self.ceiling = -least
+        rounded = np.floor(np.asarray(result.x) + 1e-9)
+        if float(np.max(rows @ rounded - high, initial=0.0)) <= 0:
+            self.floor = float(model.value @ rounded) / self.value_scale
+
+    def fix(self, floor: float) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds with every item fixed that sits at one bound in all plans worth >= floor."""
+        lower, upper = self.lower.copy(), self.upper.copy()
+        if not self.usable or not math.isfinite(floor):
+            return lower, upper
+        room = self.ceiling - floor + self.margin
+        fix = (upper > lower) & (np.abs(self.reduced) > room)
+        to_upper = fix & (self.reduced < 0)
+        to_lower = fix & (self.reduced >= 0)
+        lower[to_upper] = upper[to_upper]
+        upper[to_lower] = lower[to_lower]
+        return lower, upper
+
+    def ceiling_with(self, items: Iterable[int]) -> float:
+        """An upper bound on the value (currency or points) of any plan holding ``items``."""
+        if not self.usable:
+            return math.inf
+        items = [k for k in items if self.lower[k] < self.upper[k]]
+        cost = float(np.maximum(self.reduced[items], 0.0).sum()) if items else 0.0
+        return (self.ceiling - cost + self.margin) * self.value_scale
+
+
+def linear_bound(model: SelectionModel) -> LinearBound:
+    """The :class:`LinearBound` of ``model`` as it stands (its must-dos, blocks and limits)."""
+    base_rows, _, base_high = _structure(model)
+    return LinearBound(
+        model,
+        model.forced.astype(float),
+        np.where(model.blocked, 0.0, 1.0),
+        base_rows,
+        base_high,
+        model.budget,
+        model.capacity,
+    )
 
 
 def brute_force(model: SelectionModel) -> tuple[float, np.ndarray | None]:
