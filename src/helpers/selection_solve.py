@@ -296,14 +296,17 @@ class LinearBound:
             rows = sparse.vstack([rows, base_rows]).tocsr()
         high = np.concatenate([[budget / cost_scale, capacity / effort_scale], base_high])
         c = -model.value / self.value_scale
+        self.reduced = np.zeros(len(c))
+        self.ceiling = math.inf
+        self.floor = -math.inf
+        self.infeasible = self.usable = False
+        if len(c) == 0:
+            return
         result = linprog(
             c, A_ub=rows, b_ub=high, bounds=np.column_stack([lower, upper]), method="highs"
         )
         self.infeasible = result.status == 2
         self.usable = result.status == 0
-        self.reduced = np.zeros(len(c))
-        self.ceiling = math.inf
-        self.floor = -math.inf
         if not self.usable:
             return
         y = np.minimum(np.asarray(result.ineqlin.marginals, dtype=float), 0.0)
