@@ -13,9 +13,10 @@ import contextlib
 import math
 import os
 import sys
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
 
 import numpy as np
 from scipy import sparse
@@ -173,6 +174,14 @@ def _resource_constraints(
 
 
 _OPTIONS = {"mip_rel_gap": 0.0, "presolve": True}
+# HiGHS heuristics that only look for good plans (sub-MIPs, feasibility jump): after the
+# linear bound has fixed most items they cost more than the search they save. Passed
+# through scipy, which warns that it does not check them.
+_HEURISTICS_OFF = {
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_feasibility_jump": False,
+}
 
 
 @contextlib.contextmanager
@@ -194,9 +203,52 @@ def _quiet_solver():
         os.close(saved)
 
 
-def _milp(**kwargs: Any) -> Any:
-    with _quiet_solver():
-        return milp(**kwargs, options=_OPTIONS)
+def _milp(
+    *,
+    c: np.ndarray,
+    integrality: np.ndarray,
+    bounds: Bounds,
+    constraints: list[LinearConstraint],
+) -> SimpleNamespace:
+    """``scipy.optimize.milp`` on the items not fixed by their bounds.
+
+    Fixed items are taken out and their share moved to the rows' limits, so the solver
+    sees only the free items (its set-up time grows with every column it is given).
+    Returns ``status`` (0 optimal, 2 infeasible, else the solver's), ``x`` (all items)
+    and ``message``.
+    """
+    lower, upper = np.asarray(bounds.lb, dtype=float), np.asarray(bounds.ub, dtype=float)
+    free = upper > lower
+    fixed = np.where(free, 0.0, lower)
+    reduced = []
+    for constraint in constraints:
+        matrix = sparse.csr_matrix(constraint.A)
+        shift = matrix @ fixed
+        low = np.broadcast_to(constraint.lb, shift.shape) - shift
+        high = np.broadcast_to(constraint.ub, shift.shape) - shift
+        part = matrix[:, free].tocsr()
+        used = np.diff(part.indptr) > 0
+        slack = 1e-9 * (1.0 + np.abs(shift))
+        if np.any((~used) & ((low > slack) | (high < -slack))):
+            return SimpleNamespace(status=2, x=None, message="fixed items break a constraint")
+        if used.any():
+            reduced.append(LinearConstraint(part[used], low[used], high[used]))
+    if not free.any():
+        return SimpleNamespace(status=0, x=fixed, message="every item fixed")
+    with _quiet_solver(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Unrecognized options detected", RuntimeWarning)
+        result = milp(
+            c=np.asarray(c, dtype=float)[free],
+            integrality=np.asarray(integrality)[free],
+            bounds=Bounds(lower[free], upper[free]),
+            constraints=reduced,
+            options={**_OPTIONS, **_HEURISTICS_OFF},
+        )
+    x = None
+    if result.x is not None:
+        x = fixed.copy()
+        x[free] = result.x
+    return SimpleNamespace(status=result.status, x=x, message=result.message)
 
 
 def _solve_once(
@@ -320,7 +372,8 @@ class LinearBound:
         self.ceiling = -least
         rounded = np.floor(np.asarray(result.x) + 1e-9)
         if float(np.max(rows @ rounded - high, initial=0.0)) <= 0:
-            self.floor = float(model.value @ rounded) / self.value_scale
+            plan = _fill(model, rounded, upper, budget, capacity)
+            self.floor = float(model.value @ plan) / self.value_scale
 
     def fix(self, floor: float) -> tuple[np.ndarray, np.ndarray]:
         """Bounds with every item fixed that sits at one bound in all plans worth >= floor."""
@@ -342,6 +395,36 @@ class LinearBound:
         items = [k for k in items if self.lower[k] < self.upper[k]]
         cost = float(np.maximum(self.reduced[items], 0.0).sum()) if items else 0.0
         return (self.ceiling - cost + self.margin) * self.value_scale
+
+
+def _fill(
+    model: SelectionModel, x: np.ndarray, upper: np.ndarray, budget: float, capacity: float
+) -> np.ndarray:
+    """``x`` (a feasible plan) with items of positive value added, best value per share of
+    the budget and capacity left first, while they fit, their prerequisites are in and no
+    variant of theirs is: a feasible plan at least as valuable (a floor for fixing)."""
+    x = x.copy()
+    budget_left = budget - float(model.cost @ x)
+    capacity_left = capacity - float(model.effort @ x)
+    needs: dict[int, list[int]] = {}
+    for i, j in model.depends:
+        needs.setdefault(i, []).append(j)
+    group_of = {i: group for group in model.groups for i in group}
+    share = model.cost / max(budget_left, 1e-12) + model.effort / max(capacity_left, 1e-12)
+    density = model.value / np.maximum(share, 1e-12)
+    for i in np.argsort(-density, kind="stable"):
+        if x[i] > 0.5 or upper[i] < 0.5 or model.value[i] <= 0:
+            continue
+        if model.cost[i] > budget_left or model.effort[i] > capacity_left:
+            continue
+        if any(x[j] < 0.5 for j in needs.get(i, ())):
+            continue
+        if any(x[k] > 0.5 for k in group_of.get(i, ())):
+            continue
+        x[i] = 1.0
+        budget_left -= float(model.cost[i])
+        capacity_left -= float(model.effort[i])
+    return x
 
 
 def linear_bound(model: SelectionModel) -> LinearBound:
