@@ -187,6 +187,7 @@ def choose_at_confidence(
     confidence: float,
     *,
     steps: int = 10,
+    resolution: float = 0.005,
 ) -> tuple[np.ndarray, float, np.ndarray, float] | None:
     """The best plan whose total cost stays within ``budget`` with at least ``confidence``.
 
@@ -194,9 +195,13 @@ def choose_at_confidence(
     (``solve(costs)``: the 0/1 plan or None), and check the plan by joint simulation
     (``draws``: cases x simulations, currency): P(sum of the chosen draws <= budget).
     Lower q leaves room for more value but raises the plan's chance of overrunning, so
-    q is bisected (``steps`` halvings) between 0.5 and ``confidence`` (above it, up to
-    0.999, when the per-initiative plan itself falls short), and the most valuable
-    plan (``value`` per case) that met the confidence is kept, ties to the cheaper.
+    q is bisected (at most ``steps`` halvings, stopping once the bracket is narrower
+    than ``resolution``: a finer q than the reported P-level changes little and costs a
+    solve per step) between 0.5 and ``confidence`` (above it, up to 0.999, when the
+    per-initiative plan itself falls short), and the most valuable plan (``value`` per
+    case) that met the confidence is kept, ties to the cheaper. The draws are drawn
+    once and reused at every step (common random numbers: the steps compare plans,
+    not simulation noise).
     Guarantee: the returned plan meets the confidence on these draws (Monte Carlo
     error about sqrt(p(1-p)/simulations)), and is worth at least the per-initiative
     plan whenever that plan meets it; it is the best of the plans the q-family yields,
@@ -230,6 +235,8 @@ def choose_at_confidence(
         if not attempt(high):
             return None
     for _ in range(steps):
+        if high - low < resolution:
+            break
         middle = 0.5 * (low + high)
         if attempt(middle):
             high = middle

@@ -129,6 +129,16 @@ def build_model(
     (depends_on, satisfied dependencies, variant group, forced) and notes.
     """
     register = initiatives.set_index("id", drop=False)
+    rows = {  # one dict per row: reading a DataFrame row by row is slow at hundreds of rows
+        initiative_id: dict(zip(("depends_on", "variant_of", "must_do"), values, strict=True))
+        for initiative_id, *values in zip(
+            register.index,
+            register["depends_on"],
+            register["variant_of"],
+            register["must_do"],
+            strict=True,
+        )
+    }
     status = register["status"].to_dict()
     missing = set(missing)
     ids = sorted(scores.index)
@@ -142,7 +152,7 @@ def build_model(
     notes: list[str] = []
     for initiative_id in ids:
         i = index[initiative_id]
-        row = register.loc[initiative_id]
+        row = rows[initiative_id]
         forced[i] = bool(row["must_do"]) or status[initiative_id] in COMMITTED
         used, satisfied = [], []
         for prerequisite in row["depends_on"]:
@@ -219,9 +229,7 @@ def _propagate_blocks(
 def _variant_groups(register: pd.DataFrame, ids: list[str]) -> list[list[int]]:
     """Index groups of an initiative with its variants (only groups of two or more)."""
     index = {initiative_id: i for i, initiative_id in enumerate(ids)}
-    parent = {
-        initiative_id: register.loc[initiative_id, "variant_of"] for initiative_id in register.index
-    }
+    parent = register["variant_of"].to_dict()
 
     def root(initiative_id: str) -> str:
         seen = set()
@@ -417,13 +425,14 @@ def select_portfolio(
         else {}
     )
     points = frontier_points(model, x) if frontier else []
+    score_rows = scores.to_dict("index")  # row by row from a DataFrame is slow at scale
     timeline = schedule_portfolio(
         [
             {
                 "id": i,
-                "name": scores.loc[i, "name"],
-                "duration_weeks": scores.loc[i, "duration_weeks"],
-                "effort": scores.loc[i, "effort_p50"],
+                "name": score_rows[i]["name"],
+                "duration_weeks": score_rows[i]["duration_weeks"],
+                "effort": score_rows[i]["effort_p50"],
                 "depends_on": details[i]["depends_on"],
             }
             for i in sorted(chosen, key=lambda k: (-float(values[k]), k))
@@ -434,7 +443,7 @@ def select_portfolio(
 
     items: dict[str, dict[str, Any]] = {}
     for i, initiative_id in enumerate(model.ids):
-        row = scores.loc[initiative_id]
+        row = score_rows[initiative_id]
         entry: dict[str, Any] = {
             "name": row["name"],
             "status": status_of.get(initiative_id, ""),
