@@ -30,19 +30,38 @@ class CostQuantiles:
     def __init__(self, cases: Sequence[Mapping[str, Any]], confidence: float):
         self._fitted = [_fitted_cost(case, confidence) for case in cases]
         self._cases = cases
+        # the fitted ranges as arrays: one vectorised transform per q (the bisection asks
+        # for many q); a constant range has sigma 0 and its value as exp(mu)
+        ranged = [f for f in self._fitted if f is not None]
+        self._ranged = np.array([f is not None for f in self._fitted], dtype=bool)
+        self._mu = np.array([f.mu for f in ranged], dtype=float)
+        self._sigma_low = np.array([f.sigma_low for f in ranged], dtype=float)
+        self._sigma_high = np.array([f.sigma_high for f in ranged], dtype=float)
+        self._constant = np.array(
+            [math.nan if f.constant is None else f.constant for f in ranged], dtype=float
+        )
+        self._memo: dict[float, np.ndarray] = {}
 
     def at(self, q: float) -> np.ndarray:
         from statistics import NormalDist
 
-        z = np.array([NormalDist().inv_cdf(float(q))])
-        return np.array(
+        q = float(q)
+        if q in self._memo:
+            return self._memo[q].copy()
+        z = NormalDist().inv_cdf(q)
+        sigma = self._sigma_low if z < 0 else self._sigma_high
+        exact = np.where(np.isnan(self._constant), np.exp(self._mu + sigma * z), self._constant)
+        exact = iter(exact.tolist())
+        costs = np.array(
             [
-                float(f"{float(transform_normals(fitted, z)[0]):.12g}")  # drop float noise
-                if fitted is not None
+                float(f"{next(exact):.12g}")  # drop float noise
+                if ranged
                 else case_quantile(case, "cost", q)
-                for fitted, case in zip(self._fitted, self._cases, strict=True)
+                for ranged, case in zip(self._ranged, self._cases, strict=True)
             ]
         )
+        self._memo[q] = costs
+        return costs.copy()
 
 
 def _fitted_cost(case: Mapping[str, Any], confidence: float) -> Any:
@@ -187,7 +206,6 @@ def choose_at_confidence(
     confidence: float,
     *,
     steps: int = 10,
-    resolution: float = 0.005,
 ) -> tuple[np.ndarray, float, np.ndarray, float] | None:
     """The best plan whose total cost stays within ``budget`` with at least ``confidence``.
 
@@ -195,13 +213,9 @@ def choose_at_confidence(
     (``solve(costs)``: the 0/1 plan or None), and check the plan by joint simulation
     (``draws``: cases x simulations, currency): P(sum of the chosen draws <= budget).
     Lower q leaves room for more value but raises the plan's chance of overrunning, so
-    q is bisected (at most ``steps`` halvings, stopping once the bracket is narrower
-    than ``resolution``: a finer q than the reported P-level changes little and costs a
-    solve per step) between 0.5 and ``confidence`` (above it, up to 0.999, when the
-    per-initiative plan itself falls short), and the most valuable plan (``value`` per
-    case) that met the confidence is kept, ties to the cheaper. The draws are drawn
-    once and reused at every step (common random numbers: the steps compare plans,
-    not simulation noise).
+    q is bisected (``steps`` halvings) between 0.5 and ``confidence`` (above it, up to
+    0.999, when the per-initiative plan itself falls short), and the most valuable
+    plan (``value`` per case) that met the confidence is kept, ties to the cheaper.
     Guarantee: the returned plan meets the confidence on these draws (Monte Carlo
     error about sqrt(p(1-p)/simulations)), and is worth at least the per-initiative
     plan whenever that plan meets it; it is the best of the plans the q-family yields,
@@ -235,8 +249,6 @@ def choose_at_confidence(
         if not attempt(high):
             return None
     for _ in range(steps):
-        if high - low < resolution:
-            break
         middle = 0.5 * (low + high)
         if attempt(middle):
             high = middle
