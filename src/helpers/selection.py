@@ -31,7 +31,11 @@ An initiative with no effort in the register uses 0 (noted). A prerequisite that
 is done counts as satisfied.
 
 Ties in value go to the cheaper plan: a second solve minimises cost among the
-plans of optimal value. Items are ordered by id, so row order never matters.
+plans of optimal value. Speed (``selection_solve``): before each solve the linear
+relaxation's multipliers bound every plan's value (weak duality, computed exactly),
+and items that sit at one value in every plan worth at least a known feasible plan
+are fixed (reduced-cost fixing), so the solver sees only the few items near the
+cut-off; the optimum is unchanged. Items are ordered by id, so row order never matters.
 An initiative with negative value is chosen only when forced or when it is the
 prerequisite of something worth more than it loses.
 
@@ -45,16 +49,19 @@ Around the choice:
   those draws (whole_plan), or the sum of per-initiative quantiles
   (per_initiative); ``planning_quantile``: the q each cost was planned at.
 - ``frontier``: the best value at 16 budgets from 0.5x to 2x the budget
-  (steps of 0.1x), each an exact solve with the same constraints.
+  (steps of 0.1x), each exact with the same constraints; a plan optimal at a
+  larger budget that fits a smaller one is reused there without a solve.
 - ``prob_top_k``: each initiative's NPV is redrawn from its case's quantiles
   (piecewise-linear quantile function, tails extended linearly) and ranked;
   the share of draws in which it ranks in the top ``scoring.top_k``.
 - ``reason`` for each initiative left out (``reason_code`` and text): its
   variant chosen instead, negative value, a prerequisite that is blocked or
   not worth its cost, or what is left of the budget, capacity or both (an
-  initiative worth something that fitted would have been chosen); for the 40
-  most valuable, forcing it in and re-solving tells the value making room
-  would cost, or that no plan can include it.
+  initiative worth something that fitted would have been chosen); for the 8
+  nearest the cut-off (smallest loss the linear bound proves), forcing it in and
+  re-solving tells the value making room would cost, or that no plan can include
+  it; for the others the text gives that proven loss as "at least ... (a bound,
+  not re-solved)": a true lower bound, not the exact loss.
 - ``timeline``: see ``helpers.timeline``.
 """
 
