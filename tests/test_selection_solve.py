@@ -105,3 +105,25 @@ def _amount(text: str, after: str) -> float:
     word = text.split(after, 1)[1].split()[0].rstrip(";").lstrip("$")
     scale = {"k": 1e3, "M": 1e6}.get(word[-1], 1.0)
     return float(word.rstrip("kM").replace(",", "")) * scale
+
+
+def test_prob_top_k_keeps_the_stable_sort_tie_rule():
+    """The partition gives what ranking by a stable sort gave, ties to the earlier id."""
+    from helpers.portfolio_risk import draw_from_quantiles, prob_top_k
+
+    cases = {
+        "A": {"npv": {"0.5": 10.0}},  # constants: ties in every draw
+        "B": {"npv": {"0.5": 10.0}},
+        "C": {"npv": {"0.1": 0.0, "0.9": 20.0}},
+        "D": {"npv": {}},  # no NPV: ranks last
+        "E": {"npv": {"0.5": 10.0}},
+    }
+    ids = sorted(cases)
+    for k in range(1, 6):
+        got = prob_top_k(ids, cases, k, np.random.default_rng(3), 500)
+        rng = np.random.default_rng(3)
+        draws = np.vstack([draw_from_quantiles(cases[i]["npv"], rng, 500) for i in ids])
+        order = np.argsort(-np.nan_to_num(draws, nan=-np.inf), axis=0, kind="stable")
+        expected = {i: float(np.mean((order[:k] == n).any(axis=0))) for n, i in enumerate(ids)}
+        assert got == pytest.approx(expected)
+        assert sum(got.values()) == pytest.approx(k)

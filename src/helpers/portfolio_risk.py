@@ -189,11 +189,16 @@ def prob_top_k(
         [draw_from_quantiles(cases[i].get("npv") or {}, rng, simulations) for i in ids]
     )
     draws = np.nan_to_num(draws, nan=-np.inf)
-    # rank 0 = highest NPV in each simulation; ties broken by id order (stable sort)
-    order = np.argsort(-draws, axis=0, kind="stable")
-    in_top = np.zeros(len(ids))
-    for position in range(min(k, len(ids))):
-        in_top += np.bincount(order[position], minlength=len(ids))
+    # In each simulation the k highest NPVs, ties broken by id order (as a stable sort
+    # would): all above the k-th highest, then the first ids equal to it. A partition,
+    # not a full sort: only membership of the top k matters.
+    k = min(k, len(ids))
+    negated = -draws
+    kth = np.partition(negated, k - 1, axis=0)[k - 1]
+    above = negated < kth
+    level = negated == kth
+    room = k - above.sum(axis=0)
+    in_top = (above | (level & (np.cumsum(level, axis=0) <= room))).sum(axis=1)
     return {initiative_id: float(in_top[n] / simulations) for n, initiative_id in enumerate(ids)}
 
 
