@@ -11,7 +11,13 @@ from typing import Any
 import numpy as np
 
 from helpers.fmt import fmt_level, fmt_money
-from helpers.selection_solve import SelectionModel, closure, linear_bound, solve_model
+from helpers.selection_solve import (
+    SelectionModel,
+    closure,
+    linear_bound,
+    prerequisite_lists,
+    solve_model,
+)
 
 FRONTIER_MULTIPLIERS = tuple(round(0.5 + 0.1 * step, 1) for step in range(16))
 MONEY_METHODS = ("expected_npv",)
@@ -89,6 +95,7 @@ def explain_left_out(
     chosen = {i for i in range(len(ids)) if x[i] > 0.5}
     best = float(model.value @ x)
     group_of = {i: group for group in model.groups for i in group}
+    needs = prerequisite_lists(model)
     label = fmt_level(level)
 
     def money(amount: float) -> str:
@@ -121,7 +128,7 @@ def explain_left_out(
                 f"its {_VALUE_NAMES.get(method, 'value')} is {what} ({money(model.value[i])})",
             )
             continue
-        extra = sorted(closure(model, [i]) - chosen)
+        extra = sorted(closure(model, [i], needs) - chosen)
         prerequisites = [k for k in extra if k != i]
         conflict = next(
             ((k, s) for k in prerequisites for s in group_of.get(k, []) if s in chosen and s != k),

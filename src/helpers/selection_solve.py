@@ -465,11 +465,20 @@ def is_feasible(model: SelectionModel, x: np.ndarray) -> bool:
     return not (any(x[model.forced] < 1) or any(x[model.blocked] > 0))
 
 
-def closure(model: SelectionModel, start: Iterable[int]) -> set[int]:
-    """``start`` with every prerequisite, transitively."""
+def prerequisite_lists(model: SelectionModel) -> dict[int, list[int]]:
+    """Each item's direct prerequisites (indices), for :func:`closure` called many times."""
     needs: dict[int, list[int]] = {}
     for i, j in model.depends:
         needs.setdefault(i, []).append(j)
+    return needs
+
+
+def closure(
+    model: SelectionModel, start: Iterable[int], needs: dict[int, list[int]] | None = None
+) -> set[int]:
+    """``start`` with every prerequisite, transitively (``needs``: :func:`prerequisite_lists`)."""
+    if needs is None:
+        needs = prerequisite_lists(model)
     seen: set[int] = set()
     stack = list(start)
     while stack:
