@@ -33,42 +33,47 @@ def frontier_points(
 
     ``chosen`` (the selection at the budget itself) is reused at 1x so the two agree
     on ties; other points take the solver's optimum without the cheapest-plan tie-break.
-    Budgets are visited from the largest down, and a plan optimal at a larger budget
-    that costs no more than a smaller one is optimal there too (the smaller budget
-    allows fewer plans), so it is reused without a solve; once the must-dos do not
-    fit, no smaller budget fits them either. Every point stays exact.
+    Above 1x, budgets are visited from the largest down: a plan optimal at a larger
+    budget that costs no more than a smaller one is optimal there too (the smaller
+    budget allows fewer plans), so it is reused without a solve, and the plan at 1x,
+    feasible at every larger budget, speeds each solve. Below 1x they are visited from
+    the smallest up, each plan feasible at the next budget and speeding its solve.
+    Every point stays exact.
     """
     points: dict[float, dict[str, Any]] = {}
+    larger = sorted((m for m in FRONTIER_MULTIPLIERS if m > 1.0), reverse=True)
+    smaller = sorted(m for m in FRONTIER_MULTIPLIERS if m < 1.0)
+    at_budget = chosen if chosen is not None else solve_model(model, tie_break=False)
+    if 1.0 in FRONTIER_MULTIPLIERS:
+        points[1.0] = _point(model, model.budget, at_budget)
     previous: np.ndarray | None = None
-    infeasible = False
-    for multiplier in sorted(FRONTIER_MULTIPLIERS, reverse=True):
+    for multiplier in larger:
         budget = model.budget * multiplier
-        if multiplier == 1.0 and chosen is not None:
-            x = chosen
-        elif infeasible:
-            x = None
-        elif previous is not None and float(model.cost @ previous) <= budget:
+        if previous is not None and float(model.cost @ previous) <= budget:
             x = previous
         else:
-            x = solve_model(model, budget=budget, tie_break=False)
-        infeasible = x is None
+            x = solve_model(model, budget=budget, tie_break=False, known=at_budget)
+        points[multiplier] = _point(model, budget, x)
         previous = x
-        if x is None:
-            points[multiplier] = {
-                "budget": budget,
-                "expected_value": None,
-                "selected": [],
-                "feasible": False,
-            }
-            continue
-        points[multiplier] = {
-            "budget": budget,
-            "feasible": True,
-            "expected_value": float(model.value @ x),
-            "cost_at_confidence": float(model.cost @ x),
-            "selected": [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5],
-        }
+    previous = None
+    for multiplier in smaller:
+        budget = model.budget * multiplier
+        x = solve_model(model, budget=budget, tie_break=False, known=previous)
+        points[multiplier] = _point(model, budget, x)
+        previous = x if x is not None else previous
     return [points[multiplier] for multiplier in FRONTIER_MULTIPLIERS]
+
+
+def _point(model: SelectionModel, budget: float, x: np.ndarray | None) -> dict[str, Any]:
+    if x is None:
+        return {"budget": budget, "expected_value": None, "selected": [], "feasible": False}
+    return {
+        "budget": budget,
+        "feasible": True,
+        "expected_value": float(model.value @ x),
+        "cost_at_confidence": float(model.cost @ x),
+        "selected": [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5],
+    }
 
 
 def explain_left_out(

@@ -62,10 +62,13 @@ def solve_model(
     capacity: float | None = None,
     include: Iterable[int] = (),
     tie_break: bool = True,
+    known: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """The optimal choice as a 0/1 array, or None when no plan satisfies the constraints.
 
     ``budget``/``capacity`` override the model's; ``include`` forces more items in.
+    ``known``: a plan, if any, that may satisfy these constraints; when it does, its
+    value helps fix items before the solve (speed only: the optimum is the same).
     """
     budget = model.budget if budget is None else float(budget)
     capacity = model.capacity if capacity is None else float(capacity)
@@ -87,7 +90,7 @@ def solve_model(
     margin_budget, margin_capacity = budget, capacity
     for attempt in range(4):
         bound = LinearBound(
-            model, lower, upper, base_rows, base_high, margin_budget, margin_capacity
+            model, lower, upper, base_rows, base_high, margin_budget, margin_capacity, known
         )
         if bound.infeasible:
             return None
@@ -337,6 +340,7 @@ class LinearBound:
         base_high: np.ndarray,
         budget: float,
         capacity: float,
+        known: np.ndarray | None = None,
     ):
         from scipy.optimize import linprog  # imported here: keeps `playbook --help` light
 
@@ -371,9 +375,15 @@ class LinearBound:
         self.margin += 1e-6 * float(np.abs(y).sum()) + 1e-12
         self.ceiling = -least
         rounded = np.floor(np.asarray(result.x) + 1e-9)
-        if float(np.max(rows @ rounded - high, initial=0.0)) <= 0:
-            plan = _fill(model, rounded, upper, budget, capacity)
-            self.floor = float(model.value @ plan) / self.value_scale
+        for plan in (rounded, known):
+            if (
+                plan is not None
+                and np.all(plan >= lower)
+                and np.all(plan <= upper)
+                and float(np.max(rows @ plan - high, initial=0.0)) <= 0
+            ):
+                plan = _fill(model, plan, upper, budget, capacity)
+                self.floor = max(self.floor, float(model.value @ plan) / self.value_scale)
 
     def fix(self, floor: float) -> tuple[np.ndarray, np.ndarray]:
         """Bounds with every item fixed that sits at one bound in all plans worth >= floor."""
