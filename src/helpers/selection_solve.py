@@ -358,8 +358,13 @@ class LinearBound:
         self.infeasible = self.usable = False
         if len(c) == 0:
             return
-        result = linprog(
-            c, A_ub=rows, b_ub=high, bounds=np.column_stack([lower, upper]), method="highs"
+        result = linprog(  # presolve off: it costs more than it saves on this small LP
+            c,
+            A_ub=rows,
+            b_ub=high,
+            bounds=np.column_stack([lower, upper]),
+            method="highs",
+            options={"presolve": False},
         )
         self.infeasible = result.status == 2
         self.usable = result.status == 0
