@@ -34,19 +34,38 @@ class CostQuantiles:
     def __init__(self, cases: Sequence[Mapping[str, Any]], confidence: float):
         self._fitted = [_fitted_cost(case, confidence) for case in cases]
         self._cases = cases
+        # the fitted ranges as arrays: one vectorised transform per q (the bisection asks
+        # for many q); a constant range has sigma 0 and its value as exp(mu)
+        ranged = [f for f in self._fitted if f is not None]
+        self._ranged = np.array([f is not None for f in self._fitted], dtype=bool)
+        self._mu = np.array([f.mu for f in ranged], dtype=float)
+        self._sigma_low = np.array([f.sigma_low for f in ranged], dtype=float)
+        self._sigma_high = np.array([f.sigma_high for f in ranged], dtype=float)
+        self._constant = np.array(
+            [math.nan if f.constant is None else f.constant for f in ranged], dtype=float
+        )
+        self._memo: dict[float, np.ndarray] = {}
 
     def at(self, q: float) -> np.ndarray:
         from statistics import NormalDist
 
-        z = np.array([NormalDist().inv_cdf(float(q))])
-        return np.array(
+        q = float(q)
+        if q in self._memo:
+            return self._memo[q].copy()
+        z = NormalDist().inv_cdf(q)
+        sigma = self._sigma_low if z < 0 else self._sigma_high
+        exact = np.where(np.isnan(self._constant), np.exp(self._mu + sigma * z), self._constant)
+        exact = iter(exact.tolist())
+        costs = np.array(
             [
-                float(f"{float(transform_normals(fitted, z)[0]):.12g}")  # drop float noise
-                if fitted is not None
+                float(f"{next(exact):.12g}")  # drop float noise
+                if ranged
                 else case_quantile(case, "cost", q)
-                for fitted, case in zip(self._fitted, self._cases, strict=True)
+                for ranged, case in zip(self._ranged, self._cases, strict=True)
             ]
         )
+        self._memo[q] = costs
+        return costs.copy()
 
 
 def _fitted_cost(case: Mapping[str, Any], confidence: float) -> Any:
@@ -174,11 +193,16 @@ def prob_top_k(
         [draw_from_quantiles(cases[i].get("npv") or {}, rng, simulations) for i in ids]
     )
     draws = np.nan_to_num(draws, nan=-np.inf)
-    # rank 0 = highest NPV in each simulation; ties broken by id order (stable sort)
-    order = np.argsort(-draws, axis=0, kind="stable")
-    in_top = np.zeros(len(ids))
-    for position in range(min(k, len(ids))):
-        in_top += np.bincount(order[position], minlength=len(ids))
+    # In each simulation the k highest NPVs, ties broken by id order (as a stable sort
+    # would): all above the k-th highest, then the first ids equal to it. A partition,
+    # not a full sort: only membership of the top k matters.
+    k = min(k, len(ids))
+    negated = -draws
+    kth = np.partition(negated, k - 1, axis=0)[k - 1]
+    above = negated < kth
+    level = negated == kth
+    room = k - above.sum(axis=0)
+    in_top = (above | (level & (np.cumsum(level, axis=0) <= room))).sum(axis=1)
     return {initiative_id: float(in_top[n] / simulations) for n, initiative_id in enumerate(ids)}
 
 

@@ -31,7 +31,11 @@ An initiative with no effort in the register uses 0 (noted). A prerequisite that
 is done counts as satisfied.
 
 Ties in value go to the cheaper plan: a second solve minimises cost among the
-plans of optimal value. Items are ordered by id, so row order never matters.
+plans of optimal value. Speed (``selection_solve``): before each solve the linear
+relaxation's multipliers bound every plan's value (weak duality, computed exactly),
+and items that sit at one value in every plan worth at least a known feasible plan
+are fixed (reduced-cost fixing), so the solver sees only the few items near the
+cut-off; the optimum is unchanged. Items are ordered by id, so row order never matters.
 An initiative with negative value is chosen only when forced or when it is the
 prerequisite of something worth more than it loses.
 
@@ -45,33 +49,30 @@ Around the choice:
   those draws (whole_plan), or the sum of per-initiative quantiles
   (per_initiative); ``planning_quantile``: the q each cost was planned at.
 - ``frontier``: the best value at 16 budgets from 0.5x to 2x the budget
-  (steps of 0.1x), each an exact solve with the same constraints.
+  (steps of 0.1x), each exact with the same constraints; a plan optimal at a
+  larger budget that fits a smaller one is reused there without a solve.
 - ``prob_top_k``: each initiative's NPV is redrawn from its case's quantiles
   (piecewise-linear quantile function, tails extended linearly) and ranked;
   the share of draws in which it ranks in the top ``scoring.top_k``.
 - ``reason`` for each initiative left out (``reason_code`` and text): its
   variant chosen instead, negative value, a prerequisite that is blocked or
   not worth its cost, or what is left of the budget, capacity or both (an
-  initiative worth something that fitted would have been chosen); for the 40
-  most valuable, forcing it in and re-solving tells the value making room
-  would cost, or that no plan can include it.
+  initiative worth something that fitted would have been chosen); for the 8
+  nearest the cut-off (smallest loss the linear bound proves), forcing it in and
+  re-solving tells the value making room would cost, or that no plan can include
+  it; for the others the text gives that proven loss as "at least ... (a bound,
+  not re-solved)": a true lower bound, not the exact loss.
 - ``timeline``: see ``helpers.timeline``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from helpers.decisions import decide
 from helpers.errors import ComputationError, InputError, Problem
@@ -86,265 +87,32 @@ from helpers.scoring import (
     score_initiatives,
     selection_values,
 )
+from helpers.selection_reasons import (
+    FRONTIER_MULTIPLIERS,
+    MONEY_METHODS,
+    explain_left_out,
+    frontier_points,
+)
+from helpers.selection_solve import SelectionModel, brute_force, closure, is_feasible, solve_model
 from helpers.timeline import schedule_portfolio
 
+__all__ = [
+    "COMMITTED",
+    "FRONTIER_MULTIPLIERS",
+    "MONEY_METHODS",
+    "SelectionModel",
+    "brute_force",
+    "build_model",
+    "check_forced",
+    "explain_left_out",
+    "frontier_points",
+    "is_feasible",
+    "select_portfolio",
+    "solve_model",
+    "status_map",
+]
+
 COMMITTED = ("approved", "in_progress")
-FRONTIER_MULTIPLIERS = tuple(round(0.5 + 0.1 * step, 1) for step in range(16))
-MONEY_METHODS = ("expected_npv",)
-
-
-@dataclass
-class SelectionModel:
-    """The integer program's data, items sorted by id.
-
-    ``depends`` holds (i, j) index pairs meaning "i needs j"; ``groups`` the
-    index lists of which at most one may be chosen; ``blocked`` items are fixed
-    at 0 with ``block_reason``.
-    """
-
-    ids: list[str]
-    value: np.ndarray
-    cost: np.ndarray
-    effort: np.ndarray
-    budget: float
-    capacity: float
-    forced: np.ndarray
-    blocked: np.ndarray
-    depends: list[tuple[int, int]] = field(default_factory=list)
-    groups: list[list[int]] = field(default_factory=list)
-    block_reason: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def index(self) -> dict[str, int]:
-        return {initiative_id: i for i, initiative_id in enumerate(self.ids)}
-
-
-# ---------------------------------------------------------------------------
-# The exact solve
-
-
-def solve_model(
-    model: SelectionModel,
-    *,
-    budget: float | None = None,
-    capacity: float | None = None,
-    include: Iterable[int] = (),
-    tie_break: bool = True,
-) -> np.ndarray | None:
-    """The optimal choice as a 0/1 array, or None when no plan satisfies the constraints.
-
-    ``budget``/``capacity`` override the model's; ``include`` forces more items in.
-    """
-    budget = model.budget if budget is None else float(budget)
-    capacity = model.capacity if capacity is None else float(capacity)
-    n = len(model.ids)
-    if n == 0:
-        return np.zeros(0)
-    lower = model.forced.astype(float).copy()
-    upper = np.where(model.blocked, 0.0, 1.0)
-    for i in include:
-        lower[i] = 1.0
-    if (lower > upper).any():
-        return None
-    needed = sorted(_closure(model, np.flatnonzero(lower > 0)))
-    if needed and (
-        float(model.cost[needed].sum()) > budget or float(model.effort[needed].sum()) > capacity
-    ):
-        return None
-    base_rows, base_low, base_high = _structure(model)
-    margin_budget, margin_capacity = budget, capacity
-    for attempt in range(4):
-        x = _solve_once(
-            model, lower, upper, base_rows, base_low, base_high, margin_budget, margin_capacity
-        )
-        if x is None:
-            return None
-        if tie_break:
-            x = _cheapest_of_equal_value(
-                model,
-                x,
-                lower,
-                upper,
-                base_rows,
-                base_low,
-                base_high,
-                margin_budget,
-                margin_capacity,
-            )
-        over_budget = float(model.cost @ x) - budget
-        over_capacity = float(model.effort @ x) - capacity
-        if over_budget <= 0 and over_capacity <= 0:
-            return x
-        # The solver's feasibility tolerance let a plan overshoot by a hair: tighten and retry.
-        step = 1e-7 * 10**attempt  # about the solver's feasibility tolerance, then wider
-        if over_budget > 0:
-            margin_budget -= over_budget + step * _scale(model.cost)
-        if over_capacity > 0:
-            margin_capacity -= over_capacity + step * _scale(model.effort)
-    raise ComputationError(
-        "the selection solver could not find a plan that respects the budget exactly; "
-        "check for extreme cost values in the cases"
-    )
-
-
-def _structure(model: SelectionModel) -> tuple[sparse.csr_matrix | None, np.ndarray, np.ndarray]:
-    """Dependency and variant rows (they do not change between solves)."""
-    n = len(model.ids)
-    rows, cols, vals, high = [], [], [], []
-    r = 0
-    for i, j in model.depends:
-        rows += [r, r]
-        cols += [i, j]
-        vals += [1.0, -1.0]
-        high.append(0.0)
-        r += 1
-    for group in model.groups:
-        for i in group:
-            rows.append(r)
-            cols.append(i)
-            vals.append(1.0)
-        high.append(1.0)
-        r += 1
-    if r == 0:
-        return None, np.zeros(0), np.zeros(0)
-    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(r, n))
-    return matrix, np.full(r, -np.inf), np.array(high)
-
-
-def _scale(values: np.ndarray) -> float:
-    top = float(np.max(np.abs(values))) if len(values) else 0.0
-    return top if top > 0 else 1.0
-
-
-def _resource_constraints(
-    model: SelectionModel,
-    base_rows: sparse.csr_matrix | None,
-    base_low: np.ndarray,
-    base_high: np.ndarray,
-    budget: float,
-    capacity: float,
-) -> list[LinearConstraint]:
-    cost_scale, effort_scale = _scale(model.cost), _scale(model.effort)
-    resources = np.vstack([model.cost / cost_scale, model.effort / effort_scale])
-    constraints = [
-        LinearConstraint(
-            resources, -np.inf, np.array([budget / cost_scale, capacity / effort_scale])
-        )
-    ]
-    if base_rows is not None:
-        constraints.append(LinearConstraint(base_rows, base_low, base_high))
-    return constraints
-
-
-_OPTIONS = {"mip_rel_gap": 0.0, "presolve": True}
-
-
-@contextlib.contextmanager
-def _quiet_solver():
-    """Silence the solver's own prints (HiGHS writes debug lines to file descriptor 1,
-    which a notebook kernel would show as output)."""
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _milp(**kwargs: Any) -> Any:
-    with _quiet_solver():
-        return milp(**kwargs, options=_OPTIONS)
-
-
-def _solve_once(
-    model: SelectionModel,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    base_rows: sparse.csr_matrix | None,
-    base_low: np.ndarray,
-    base_high: np.ndarray,
-    budget: float,
-    capacity: float,
-) -> np.ndarray | None:
-    constraints = _resource_constraints(model, base_rows, base_low, base_high, budget, capacity)
-    value_scale = _scale(model.value)
-    result = _milp(
-        c=-model.value / value_scale,
-        integrality=np.ones(len(model.ids)),
-        bounds=Bounds(lower, upper),
-        constraints=constraints,
-    )
-    if result.status == 2 or result.x is None:
-        return None
-    if result.status != 0:
-        raise ComputationError(f"the selection solver stopped early: {result.message}")
-    return np.round(result.x)
-
-
-def _cheapest_of_equal_value(
-    model: SelectionModel,
-    x: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    base_rows: sparse.csr_matrix | None,
-    base_low: np.ndarray,
-    base_high: np.ndarray,
-    budget: float,
-    capacity: float,
-) -> np.ndarray:
-    """Among plans as valuable as ``x``, the cheapest (then the fewest person-weeks)."""
-    best = float(model.value @ x)
-    value_scale = _scale(model.value)
-    constraints = _resource_constraints(model, base_rows, base_low, base_high, budget, capacity)
-    tolerance = 1e-9 * max(abs(best) / value_scale, 1.0)
-    constraints.append(
-        LinearConstraint(model.value / value_scale, best / value_scale - tolerance, np.inf)
-    )
-    cost_scale, effort_scale = _scale(model.cost), _scale(model.effort)
-    objective = model.cost / cost_scale + 1e-6 * model.effort / effort_scale
-    result = _milp(
-        c=objective,
-        integrality=np.ones(len(model.ids)),
-        bounds=Bounds(lower, upper),
-        constraints=constraints,
-    )
-    if result.status != 0 or result.x is None:
-        return x
-    candidate = np.round(result.x)
-    if float(model.value @ candidate) < best:
-        return x
-    return candidate
-
-
-def brute_force(model: SelectionModel) -> tuple[float, np.ndarray | None]:
-    """The optimum by trying every subset (for tests; at most ~16 items)."""
-    n = len(model.ids)
-    best_value, best_x = -math.inf, None
-    for mask in range(1 << n):
-        x = np.array([(mask >> i) & 1 for i in range(n)], dtype=float)
-        if is_feasible(model, x):
-            value = float(model.value @ x)
-            if value > best_value:
-                best_value, best_x = value, x
-    return best_value, best_x
-
-
-def is_feasible(model: SelectionModel, x: np.ndarray) -> bool:
-    """Whether a 0/1 choice breaks no constraint of ``model``."""
-    if float(model.cost @ x) > model.budget or float(model.effort @ x) > model.capacity:
-        return False
-    if any(x[i] > x[j] for i, j in model.depends):
-        return False
-    if any(sum(x[i] for i in group) > 1 for group in model.groups):
-        return False
-    return not (any(x[model.forced] < 1) or any(x[model.blocked] > 0))
 
 
 # ---------------------------------------------------------------------------
@@ -368,6 +136,16 @@ def build_model(
     (depends_on, satisfied dependencies, variant group, forced) and notes.
     """
     register = initiatives.set_index("id", drop=False)
+    rows = {  # one dict per row: reading a DataFrame row by row is slow at hundreds of rows
+        initiative_id: dict(zip(("depends_on", "variant_of", "must_do"), values, strict=True))
+        for initiative_id, *values in zip(
+            register.index,
+            register["depends_on"],
+            register["variant_of"],
+            register["must_do"],
+            strict=True,
+        )
+    }
     status = register["status"].to_dict()
     missing = set(missing)
     ids = sorted(scores.index)
@@ -381,7 +159,7 @@ def build_model(
     notes: list[str] = []
     for initiative_id in ids:
         i = index[initiative_id]
-        row = register.loc[initiative_id]
+        row = rows[initiative_id]
         forced[i] = bool(row["must_do"]) or status[initiative_id] in COMMITTED
         used, satisfied = [], []
         for prerequisite in row["depends_on"]:
@@ -458,9 +236,7 @@ def _propagate_blocks(
 def _variant_groups(register: pd.DataFrame, ids: list[str]) -> list[list[int]]:
     """Index groups of an initiative with its variants (only groups of two or more)."""
     index = {initiative_id: i for i, initiative_id in enumerate(ids)}
-    parent = {
-        initiative_id: register.loc[initiative_id, "variant_of"] for initiative_id in register.index
-    }
+    parent = register["variant_of"].to_dict()
 
     def root(initiative_id: str) -> str:
         seen = set()
@@ -502,7 +278,7 @@ def check_forced(
                     column="depends_on",
                 )
             )
-    needed = _closure(model, forced)
+    needed = closure(model, forced)
     for group in model.groups:
         both = [i for i in group if i in needed]
         if len(both) > 1:
@@ -542,22 +318,6 @@ def check_forced(
                 column_word="key",
             )
         )
-
-
-def _closure(model: SelectionModel, start: Iterable[int]) -> set[int]:
-    """``start`` with every prerequisite, transitively."""
-    needs: dict[int, list[int]] = {}
-    for i, j in model.depends:
-        needs.setdefault(i, []).append(j)
-    seen: set[int] = set()
-    stack = list(start)
-    while stack:
-        i = stack.pop()
-        if i in seen:
-            continue
-        seen.add(i)
-        stack.extend(needs.get(i, []))
-    return seen
 
 
 # ---------------------------------------------------------------------------
@@ -672,13 +432,14 @@ def select_portfolio(
         else {}
     )
     points = frontier_points(model, x) if frontier else []
+    score_rows = scores.to_dict("index")  # row by row from a DataFrame is slow at scale
     timeline = schedule_portfolio(
         [
             {
                 "id": i,
-                "name": scores.loc[i, "name"],
-                "duration_weeks": scores.loc[i, "duration_weeks"],
-                "effort": scores.loc[i, "effort_p50"],
+                "name": score_rows[i]["name"],
+                "duration_weeks": score_rows[i]["duration_weeks"],
+                "effort": score_rows[i]["effort_p50"],
                 "depends_on": details[i]["depends_on"],
             }
             for i in sorted(chosen, key=lambda k: (-float(values[k]), k))
@@ -689,7 +450,7 @@ def select_portfolio(
 
     items: dict[str, dict[str, Any]] = {}
     for i, initiative_id in enumerate(model.ids):
-        row = scores.loc[initiative_id]
+        row = score_rows[initiative_id]
         entry: dict[str, Any] = {
             "name": row["name"],
             "status": status_of.get(initiative_id, ""),
@@ -800,178 +561,3 @@ def _case_problem(case: Mapping[str, Any], level: float) -> str | None:
 def _quantiles(draws: np.ndarray) -> dict[str, float]:
     levels = (0.1, 0.5, 0.8, 0.9)
     return {quantile_key(q): float(np.quantile(draws, q)) for q in levels}
-
-
-# ---------------------------------------------------------------------------
-# Around the choice
-
-
-def frontier_points(
-    model: SelectionModel, chosen: np.ndarray | None = None
-) -> list[dict[str, Any]]:
-    """Best value at 0.5x to 2x the budget (16 points).
-
-    Where the must-dos do not fit, ``feasible`` is false, ``expected_value`` None
-    and ``selected`` empty.
-
-    ``chosen`` (the selection at the budget itself) is reused at 1x so the two agree
-    on ties; other points take the solver's optimum without the cheapest-plan tie-break.
-    """
-    points = []
-    for multiplier in FRONTIER_MULTIPLIERS:
-        budget = model.budget * multiplier
-        if multiplier == 1.0 and chosen is not None:
-            x = chosen
-        else:
-            x = solve_model(model, budget=budget, tie_break=False)
-        if x is None:
-            points.append(
-                {"budget": budget, "expected_value": None, "selected": [], "feasible": False}
-            )
-            continue
-        points.append(
-            {
-                "budget": budget,
-                "feasible": True,
-                "expected_value": float(model.value @ x),
-                "cost_at_confidence": float(model.cost @ x),
-                "selected": [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5],
-            }
-        )
-    return points
-
-
-def explain_left_out(
-    model: SelectionModel,
-    x: np.ndarray,
-    *,
-    currency: str = "USD",
-    method: str = "expected_npv",
-    level: float = 0.8,
-    max_resolves: int = 40,
-) -> dict[str, tuple[str, str]]:
-    """Why each item left out of ``x`` was left out: id -> (code, text).
-
-    Codes: ``dependency``, ``variant``, ``negative_value``, ``budget``,
-    ``capacity``, ``budget_and_capacity``, ``tie``. An item worth something
-    whose prerequisites are available was kept out by what is left of the
-    budget or capacity (had it fitted, adding it would have raised the value);
-    for the ``max_resolves`` most valuable of these, forcing it in and
-    re-solving tells how much value making room would cost, or that no plan
-    can include it.
-    """
-    ids = model.ids
-    chosen = {i for i in range(len(ids)) if x[i] > 0.5}
-    best = float(model.value @ x)
-    group_of = {i: group for group in model.groups for i in group}
-    label = fmt_level(level)
-
-    def money(amount: float) -> str:
-        if method in MONEY_METHODS:
-            return fmt_money(amount, currency)
-        return f"{amount:,.3g} points"
-
-    budget_left = model.budget - float(model.cost @ x)
-    capacity_left = model.capacity - float(model.effort @ x)
-    reasons: dict[str, tuple[str, str]] = {}
-    by_value = sorted(
-        (i for i in range(len(ids)) if i not in chosen), key=lambda i: -model.value[i]
-    )
-    resolve = set(by_value[:max_resolves])
-    for i in range(len(ids)):
-        if i in chosen:
-            continue
-        if model.blocked[i]:
-            reasons[ids[i]] = ("dependency", f"it {model.block_reason[i]}")
-            continue
-        sibling = next((k for k in group_of.get(i, []) if k in chosen and k != i), None)
-        if sibling is not None:
-            reasons[ids[i]] = (
-                "variant",
-                f"its variant {ids[sibling]} was chosen instead (at most one of an "
-                "initiative and its variants)",
-            )
-            continue
-        if model.value[i] <= 0:
-            what = "negative" if model.value[i] < 0 else "zero"
-            reasons[ids[i]] = (
-                "negative_value",
-                f"its {_VALUE_NAMES.get(method, 'value')} is {what} ({money(model.value[i])})",
-            )
-            continue
-        extra = sorted(_closure(model, [i]) - chosen)
-        prerequisites = [k for k in extra if k != i]
-        conflict = next(
-            ((k, s) for k in prerequisites for s in group_of.get(k, []) if s in chosen and s != k),
-            None,
-        )
-        if conflict is not None:
-            k, s = conflict
-            reasons[ids[i]] = (
-                "dependency",
-                f"it depends on {ids[k]}, but {ids[k]}'s variant {ids[s]} was chosen instead",
-            )
-            continue
-        extra_value = float(model.value[extra].sum())
-        if prerequisites and extra_value <= 0:
-            names = ", ".join(ids[k] for k in prerequisites)
-            reasons[ids[i]] = (
-                "dependency",
-                f"it needs {names} first, and together they are worth {money(extra_value)}",
-            )
-            continue
-        extra_cost = float(model.cost[extra].sum())
-        extra_effort = float(model.effort[extra].sum())
-        over_budget = extra_cost > budget_left
-        over_capacity = extra_effort > capacity_left
-        with_prereq = " with its prerequisites" if prerequisites else ""
-        parts = []
-        if over_budget:
-            parts.append(
-                f"it needs {fmt_money(extra_cost, currency)} at {label}{with_prereq} but "
-                f"{fmt_money(max(budget_left, 0.0), currency)} of the budget is left"
-            )
-        if over_capacity:
-            parts.append(
-                f"it needs {extra_effort:,.0f} IT person-weeks{with_prereq} but "
-                f"{max(capacity_left, 0.0):,.0f} are left"
-            )
-        code = (
-            "budget_and_capacity"
-            if over_budget and over_capacity
-            else "budget"
-            if over_budget
-            else "capacity"
-            if over_capacity
-            else "tie"
-        )
-        if code == "tie":
-            # it fits what is left and adds value: only a numerical tie can leave it out
-            parts = ["an equally valuable plan includes it; the tie went to the cheaper plan"]
-            reasons[ids[i]] = (code, parts[0])
-            continue
-        if i not in resolve:
-            reasons[ids[i]] = (code, "; ".join(parts))
-            continue
-        forced_in = solve_model(model, include=[i], tie_break=False)
-        if forced_in is None:
-            consequence = "no plan within the budget and capacity can include it"
-        else:
-            loss = best - float(model.value @ forced_in)
-            consequence = f"making room for it would lower the portfolio's value by {money(loss)}"
-            if code == "tie" or loss <= 1e-9 * max(abs(best), 1.0):
-                code = "tie"
-                parts = ["an equally valuable plan includes it; the tie went to the cheaper plan"]
-                consequence = ""
-        text = "; ".join(parts + ([consequence] if consequence else []))
-        reasons[ids[i]] = (code, text)
-    return reasons
-
-
-_VALUE_NAMES = {
-    "expected_npv": "expected NPV",
-    "weighted": "weighted score",
-    "rice": "RICE score",
-    "wsjf": "WSJF score",
-    "profitability_index": "profitability index less 1",
-}

@@ -526,8 +526,9 @@ def describe_method(document: Mapping[str, Any]) -> str:
 - **Rank stability**: each NPV redrawn from its case's quantiles, independently; the share of
   draws in which it ranks in the top {document["top_k"]}.
 - **Reasons**: found by testing, not guessed: an initiative worth something whose prerequisites
-  are available was kept out by what was left of the budget or capacity; forcing it in and
-  re-solving shows the value making room would cost.
+  are available was kept out by what was left of the budget or capacity; for the few nearest the
+  cut-off, forcing it in and re-solving shows the value making room would cost; for the others a
+  linear-programming bound shows the least it would cost ("at least", not re-solved).
 - **Timeline**: greedy scheduling in priority (value) order from the quarter start, each
   initiative on its P50 duration and P50 effort, within {people}, after its
   prerequisites.{notes}"""
