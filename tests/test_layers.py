@@ -31,6 +31,8 @@ OPTIONAL_DOMAIN = [
     "portfolio_risk",
     "case_value",
     "copula",
+    "selection_solve",
+    "selection_reasons",
 ]
 FORBIDDEN_IMPORTS = ("helpers.report", "helpers.charts", "IPython", "ipywidgets", "matplotlib")
 MAX_LINES = 1000
