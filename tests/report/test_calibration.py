@@ -124,7 +124,7 @@ def test_describe_published_states_paper_and_figure(shared_datasets):
 
 def test_describe_dataset_cites_the_paper(shared_datasets):
     text = report.describe_dataset("kitchenham", shared_datasets)
-    assert text.startswith("Kitchenham, Pfleeger, McColl & Eagan")
+    assert text.body.startswith("Kitchenham, Pfleeger, McColl & Eagan")
     assert "kitchenham.arff" in text
 
 
