@@ -85,7 +85,10 @@ def test_returns_markdown_wraps_a_describe_function():
 def test_plain_drops_the_wrapper_emphasis_and_escapes():
     text = markdown("**Fund it.** Expected NPV $150k for \\*Spring\\* \\*\\*sale\\*\\*")
     assert text.plain == "Fund it. Expected NPV $150k for *Spring* **sale**"
-    assert "**" not in markdown("**cost** at P80: __big__").plain
+    assert markdown("**cost** at P80: __big__, class (`category`)").plain == (
+        "cost at P80: big, class (category)"
+    )
+    assert plain(r"a \` tick") == "a ` tick"
 
 
 def test_site_renders_the_wrapper_as_a_div_and_the_words_as_written():

@@ -42,8 +42,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 # a ``$`` not already escaped: preceded by an even number of backslashes (zero included)
 _BARE_DOLLAR = re.compile(r"(?<!\\)((?:\\\\)*)\$")
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~$])")
-# ``**`` or ``__`` that is Markdown (not escaped), for plain text
-_STRONG = re.compile(r"(?<!\\)((?:\\\\)*)(\*\*|__)")
+# ``**``, ``__`` or a code span's backtick that is Markdown (not escaped), for plain text
+_MARKUP = re.compile(r"(?<!\\)((?:\\\\)*)(\*\*|__|`)")
 
 
 class MarkdownText(str):
@@ -108,9 +108,9 @@ def returns_markdown(func: Callable[..., str]) -> Callable[..., MarkdownText]:
 
 
 def plain(text: str) -> str:
-    """The words for a terminal: no MathJax wrapper, no ``**`` emphasis, no escapes.
+    """The words for a terminal: no MathJax wrapper, ``**`` emphasis, code marks or escapes.
 
     ``**Fund it.** Plan on \\$150k`` -> ``Fund it. Plan on $150k``.
     """
-    words = _STRONG.sub(r"\1", unwrap(text))
+    words = _MARKUP.sub(r"\1", unwrap(text))
     return _ESCAPED.sub(r"\1", words)
