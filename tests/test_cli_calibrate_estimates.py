@@ -115,4 +115,4 @@ def test_calibrate_backtest_text_gives_the_verdict(sample):
     assert "out of sample, our calibrated P80 held" in result.stdout
     assert "of actual costs; raw estimates held" in result.stdout
     assert "at least 30 are needed" in result.stdout
-    assert "**" not in result.stdout and "`" not in result.stdout  # no Markdown in a terminal
+    assert "**" not in result.stdout and "\\" not in result.stdout  # no Markdown in a terminal

@@ -42,8 +42,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 # a ``$`` not already escaped: preceded by an even number of backslashes (zero included)
 _BARE_DOLLAR = re.compile(r"(?<!\\)((?:\\\\)*)\$")
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~$])")
-# ``**``, ``__`` or a code span's backtick that is Markdown (not escaped), for plain text
-_MARKUP = re.compile(r"(?<!\\)((?:\\\\)*)(\*\*|__|`)")
+# ``**`` or ``__`` that is Markdown (not escaped), for plain text; code spans keep their
+# backticks, which read as a name to type in a terminal too
+_MARKUP = re.compile(r"(?<!\\)((?:\\\\)*)(\*\*|__)")
 
 
 class MarkdownText(str):
@@ -108,7 +109,7 @@ def returns_markdown(func: Callable[..., str]) -> Callable[..., MarkdownText]:
 
 
 def plain(text: str) -> str:
-    """The words for a terminal: no MathJax wrapper, ``**`` emphasis, code marks or escapes.
+    """The words for a terminal: no MathJax wrapper, ``**`` emphasis or escapes.
 
     ``**Fund it.** Plan on \\$150k`` -> ``Fund it. Plan on $150k``.
     """
