@@ -106,3 +106,17 @@ def test_backtest_history_published_datasets(shared_datasets, dataset: str) -> N
         if 2 * math.sqrt(0.16 / summary["n"]) < 0.03:
             assert summary["share_lt_p50"] - 0.03 <= 0.5 <= summary["share_le_p50"] + 0.03
             assert summary["share_lt_p80"] - 0.03 <= 0.8 <= summary["share_le_p80"] + 0.03
+
+
+def test_calibrate_with_backtest_is_the_calibration_document_plus_its_backtest(root) -> None:
+    from helpers.backtest import backtest_quarter, calibrate_with_backtest
+    from helpers.calibration import calibrate_quarter
+    from helpers.inputs import load_quarter
+
+    inputs = load_quarter("2026Q4", root)
+    document, check = calibrate_with_backtest(inputs)
+    assert check == backtest_quarter(inputs)
+    assert document["backtest"] == check["backtest"]
+    assert document["backtest_overall"] == check["overall"]
+    plain = calibrate_quarter(inputs)
+    assert {k: v for k, v in document.items() if not k.startswith("backtest")} == plain

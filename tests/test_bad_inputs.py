@@ -189,48 +189,50 @@ CASES = [
     Case(
         "id_path_traversal",
         cell(I, 10, "id", TRAVERSAL),
-        located(f"{I}, row 10, column id:", "'/'", "ids name files and links", "e.g. CRM-02"),
+        located(f"{I}, line 10, column id:", "'/'", "ids name files and links", "e.g. CRM-02"),
     ),
     Case(
         "id_hash_question",
         cell(I, 10, "id", "CRM#02?x"),
-        located(f"{I}, row 10, column id:", "'#' '?'", "letters A-Z a-z, digits"),
+        located(f"{I}, line 10, column id:", "'#' '?'", "letters A-Z a-z, digits"),
     ),
     Case(
         "id_hash_question_percent_space",
         cell(I, 10, "id", "CRM #02?%x"),
-        located(f"{I}, row 10, column id:", "' ' '#' '%' '?'"),
+        located(f"{I}, line 10, column id:", "' ' '#' '%' '?'"),
     ),
-    Case("id_percent", cell(I, 10, "id", "A%20B"), located(f"{I}, row 10, column id:", "'%'")),
-    Case("id_space", cell(I, 10, "id", "PAID 03"), located(f"{I}, row 10, column id:", "' '")),
-    Case("id_backslash", cell(I, 10, "id", "..\\x"), located(f"{I}, row 10, column id:", "'\\\\'")),
+    Case("id_percent", cell(I, 10, "id", "A%20B"), located(f"{I}, line 10, column id:", "'%'")),
+    Case("id_space", cell(I, 10, "id", "PAID 03"), located(f"{I}, line 10, column id:", "' '")),
+    Case(
+        "id_backslash", cell(I, 10, "id", "..\\x"), located(f"{I}, line 10, column id:", "'\\\\'")
+    ),
     Case(
         "id_leading_dot",
         cell(I, 10, "id", ".hidden"),
-        located(f"{I}, row 10, column id:", "starts with '.'"),
+        located(f"{I}, line 10, column id:", "starts with '.'"),
     ),
     Case(
         "id_too_long",
         cell(I, 10, "id", "X" * 65),
-        located(f"{I}, row 10, column id:", "65 characters long", "at most 64"),
+        located(f"{I}, line 10, column id:", "65 characters long", "at most 64"),
     ),
     Case(
         "id_differs_only_in_case",
         cell(I, 10, "id", "paid-01"),
-        located(f"{I}, row 10, id paid-01, column id:", "only in upper/lower case", "row 8"),
+        located(f"{I}, line 10, id paid-01, column id:", "only in upper/lower case", "line 8"),
     ),
     Case(
         "id_duplicate",
         cell(I, 10, "id", "PAID-01"),
-        located(f"{I}, row 10, id PAID-01, column id:", "duplicate id", "also row 8"),
+        located(f"{I}, line 10, id PAID-01, column id:", "duplicate id", "also line 8"),
     ),
-    Case("id_empty", cell(I, 10, "id", ""), located(f"{I}, row 10, column id:", "id is empty")),
+    Case("id_empty", cell(I, 10, "id", ""), located(f"{I}, line 10, column id:", "id is empty")),
     # --- numbers read wrongly before --------------------------------------------------
     Case(
         "european_decimal",
         cell(I, 2, "benefit_low", "1.000,5"),
         located(
-            f"{I}, row 2, id EML-01, column benefit_low:",
+            f"{I}, line 2, id EML-01, column benefit_low:",
             "'1.000,5' uses a comma as the decimal mark",
             "e.g. 1000.5",
         ),
@@ -238,109 +240,109 @@ CASES = [
     Case(
         "comma_decimal",
         cell(I, 2, "duration_low", "10,5"),
-        located(f"{I}, row 2, id EML-01, column duration_low:", "comma as the decimal mark"),
+        located(f"{I}, line 2, id EML-01, column duration_low:", "comma as the decimal mark"),
     ),
     Case(
         "comma_decimal_money",
         cell(I, 2, "run_cost", "30000,50"),
-        located(f"{I}, row 2, id EML-01, column run_cost:", "comma as the decimal mark"),
+        located(f"{I}, line 2, id EML-01, column run_cost:", "comma as the decimal mark"),
     ),
     Case(
         "dot_thousands_ambiguous",
         cell(I, 2, "cost_low", "120.000"),
-        located(f"{I}, row 2, id EML-01, column cost_low:", "ambiguous", "write 120000 or 120"),
+        located(f"{I}, line 2, id EML-01, column cost_low:", "ambiguous", "write 120000 or 120"),
     ),
     Case(
         "dot_thousands_twice",
         cell(I, 2, "cost_high", "1.260.000"),
-        located(f"{I}, row 2, id EML-01, column cost_high:", "not a number", "digits only"),
+        located(f"{I}, line 2, id EML-01, column cost_high:", "not a number", "digits only"),
     ),
     Case(
         "space_thousands",
         cell(I, 2, "cost_high", "260 000"),
-        located(f"{I}, row 2, id EML-01, column cost_high:", "not a number"),
+        located(f"{I}, line 2, id EML-01, column cost_high:", "not a number"),
     ),
     Case(
         "units_in_number",
         cell(I, 2, "benefit_high", "300k"),
-        located(f"{I}, row 2, id EML-01, column benefit_high:", "'300k' is not a number"),
+        located(f"{I}, line 2, id EML-01, column benefit_high:", "'300k' is not a number"),
     ),
     Case(
         "nan_text",
         cell(I, 2, "benefit_high", "nan"),
-        located(f"{I}, row 2, id EML-01, column benefit_high:", "not a number"),
+        located(f"{I}, line 2, id EML-01, column benefit_high:", "not a number"),
     ),
     Case(
         "inf_text",
         cell(I, 2, "benefit_high", "inf"),
-        located(f"{I}, row 2, id EML-01, column benefit_high:", "not a number"),
+        located(f"{I}, line 2, id EML-01, column benefit_high:", "not a number"),
     ),
     # --- magnitudes ---------------------------------------------------------------------
     Case(
         "benefit_1e300",
         cell(I, 2, "benefit_high", "1e300"),
-        located(f"{I}, row 2, id EML-01, column benefit_high:", "beyond the plausible 1e+12"),
+        located(f"{I}, line 2, id EML-01, column benefit_high:", "beyond the plausible 1e+12"),
     ),
     Case(
         "duration_1e9_weeks",
         cell(I, 2, "duration_high", "1e9"),
-        located(f"{I}, row 2, id EML-01, column duration_high:", "520 weeks"),
+        located(f"{I}, line 2, id EML-01, column duration_high:", "520 weeks"),
     ),
     Case(
         "effort_million",
         cell(I, 2, "effort_high", "1000000"),
-        located(f"{I}, row 2, id EML-01, column effort_high:", "10000 person-weeks"),
+        located(f"{I}, line 2, id EML-01, column effort_high:", "10000 person-weeks"),
     ),
     Case(
         "run_cost_cents",
         cell(I, 2, "run_cost", "5000000000000"),
-        located(f"{I}, row 2, id EML-01, column run_cost:", "not cents"),
+        located(f"{I}, line 2, id EML-01, column run_cost:", "not cents"),
     ),
     Case(
         "ramp_months_1000",
         cell(I, 2, "ramp_months", "1000"),
-        located(f"{I}, row 2, id EML-01, column ramp_months:", "120 months"),
+        located(f"{I}, line 2, id EML-01, column ramp_months:", "120 months"),
     ),
     Case(
         "reach_beyond_people",
         cell(I, 2, "reach", "1e12"),
-        located(f"{I}, row 2, id EML-01, column reach:", "people"),
+        located(f"{I}, line 2, id EML-01, column reach:", "people"),
     ),
     # --- other register cells -----------------------------------------------------------
     Case(
         "negative_cost",
         cell(I, 2, "cost_low", "-120000"),
-        located(f"{I}, row 2, id EML-01, column cost_low:", "cannot be below 0"),
+        located(f"{I}, line 2, id EML-01, column cost_low:", "cannot be below 0"),
     ),
     Case(
         "low_above_high",
         cell(I, 2, "cost_low", "999999"),
-        located(f"{I}, row 2, id EML-01, column cost_low:", "swap them"),
+        located(f"{I}, line 2, id EML-01, column cost_low:", "swap them"),
     ),
     Case(
         "status_unknown",
         cell(I, 2, "status", "maybe"),
-        located(f"{I}, row 2, id EML-01, column status:", "valid: proposed"),
+        located(f"{I}, line 2, id EML-01, column status:", "valid: proposed"),
     ),
     Case(
         "must_do_unclear",
         cell(I, 2, "must_do", "perhaps"),
-        located(f"{I}, row 2, id EML-01, column must_do:", "write true or false"),
+        located(f"{I}, line 2, id EML-01, column must_do:", "write true or false"),
     ),
     Case(
         "confidence_percent",
         cell(I, 2, "confidence", "70"),
-        located(f"{I}, row 2, id EML-01, column confidence:", "did you mean 0.7?"),
+        located(f"{I}, line 2, id EML-01, column confidence:", "did you mean 0.7?"),
     ),
     Case(
         "depends_on_unknown",
         cell(I, 4, "depends_on", "EML-09"),
-        located(f"{I}, row 4, id EML-02, column depends_on:", "unknown id 'EML-09'"),
+        located(f"{I}, line 4, id EML-02, column depends_on:", "unknown id 'EML-09'"),
     ),
     Case(
         "name_empty",
         cell(I, 2, "name", ""),
-        located(f"{I}, row 2, id EML-01, column name:", "give the initiative a name"),
+        located(f"{I}, line 2, id EML-01, column name:", "give the initiative a name"),
     ),
     # --- columns and file layout --------------------------------------------------------
     Case(
@@ -401,7 +403,7 @@ CASES = [
     Case(
         "extra_comma_in_row",
         raw_text(I, lambda text: text.replace("PAID-02,", "PAID-02,x,", 1)),
-        located(f"{I}, row 9:", "has 30 cells but the header has 29", "double quotes"),
+        located(f"{I}, line 9:", "has 30 cells but the header has 29", "double quotes"),
     ),
     Case(
         "latin1_csv",
@@ -418,18 +420,18 @@ CASES = [
     Case(
         "date_2999",
         cell(A, 2, "completed", "2999-01-01"),
-        located(f"{A}, row 2, id P043, column completed:", "outside 1990–2100"),
+        located(f"{A}, line 2, id P043, column completed:", "outside 1990–2100"),
     ),
     Case(
         "date_1677",
         cell(A, 2, "completed", "1677-01-01"),
-        located(f"{A}, row 2, id P043, column completed:", "outside 1990–2100"),
+        located(f"{A}, line 2, id P043, column completed:", "outside 1990–2100"),
     ),
     Case(
         "date_slashes",
         cell(A, 2, "completed", "03/04/2023"),
         located(
-            f"{A}, row 2, id P043, column completed:",
+            f"{A}, line 2, id P043, column completed:",
             "not a date in the form YYYY-MM-DD (day and month order",
             "2025-03-31",
         ),
@@ -437,27 +439,27 @@ CASES = [
     Case(
         "date_now",
         cell(A, 2, "completed", "now"),
-        located(f"{A}, row 2, id P043, column completed:", "'now' is not a date"),
+        located(f"{A}, line 2, id P043, column completed:", "'now' is not a date"),
     ),
     Case(
         "date_not_in_calendar",
         cell(A, 2, "completed", "2023-02-30"),
-        located(f"{A}, row 2, id P043, column completed:", "not a calendar date"),
+        located(f"{A}, line 2, id P043, column completed:", "not a calendar date"),
     ),
     Case(
         "actuals_european_decimal",
         cell(A, 2, "cost_actual", "52.000,5"),
-        located(f"{A}, row 2, id P043, column cost_actual:", "comma as the decimal mark"),
+        located(f"{A}, line 2, id P043, column cost_actual:", "comma as the decimal mark"),
     ),
     Case(
         "actuals_duration_1e13",
         cell(A, 2, "duration_actual", "1e13"),
-        located(f"{A}, row 2, id P043, column duration_actual:", "1e+12 in any unit"),
+        located(f"{A}, line 2, id P043, column duration_actual:", "1e+12 in any unit"),
     ),
     Case(
         "actuals_cost_1e300",
         cell(A, 2, "cost_estimate", "1e300"),
-        located(f"{A}, row 2, id P043, column cost_estimate:", "1e+12"),
+        located(f"{A}, line 2, id P043, column cost_estimate:", "1e+12"),
     ),
     Case(
         "actuals_metric_without_partner",

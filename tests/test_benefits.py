@@ -249,7 +249,7 @@ def test_validate_benefits_canonical_columns_and_units(templates, initiatives):
 def test_validate_benefits_missing_driver_names_beneficiary_and_driver(templates, initiatives):
     text = problems_of(register(PRODUCT_ROWS[:3]), initiatives, templates)
     assert (
-        "benefits.csv, row 4, id P-1, column driver: beneficiary 'Team B' lacks driver(s) b "
+        "benefits.csv, line 4, id P-1, column driver: beneficiary 'Team B' lacks driver(s) b "
         "of template product: add a row for each (ub)"
     ) in text
 
@@ -267,16 +267,16 @@ def test_validate_benefits_every_row_problem_at_once(templates, initiatives):
         ("P-1", "Team C", "b", 0, "", 2, ""),
     ]
     text = problems_of(register(rows), initiatives, templates)
-    assert "row 2, id P-9, column initiative_id: initiative_id 'P-9' is not in the" in text
+    assert "line 2, id P-9, column initiative_id: initiative_id 'P-9' is not in the" in text
     assert "(did you mean 'P-1'?)" in text
-    assert "row 3, id P-1, column driver: driver 'aa' is not a driver of template product" in text
-    assert "row 4, id P-1, column low: low (5) is above high (2): swap them" in text
-    assert "row 5, id P-1, column likely: likely (9) is outside low–high (1–2)" in text
-    assert "row 6, id P-1, column driver: driver b of beneficiary 'Team A' is given twice" in text
-    assert "row 7, id N-1, column initiative_id: initiative N-1 names no template" in text
-    assert "row 8, id P-1, column beneficiary: beneficiary is empty" in text
-    assert "row 9, id P-1, column low: 'lots' is not a number" in text
-    assert "row 10, id P-1, column low: low is 0 but high is above 0" in text
+    assert "line 3, id P-1, column driver: driver 'aa' is not a driver of template product" in text
+    assert "line 4, id P-1, column low: low (5) is above high (2): swap them" in text
+    assert "line 5, id P-1, column likely: likely (9) is outside low–high (1–2)" in text
+    assert "line 6, id P-1, column driver: driver b of beneficiary 'Team A' is given twice" in text
+    assert "line 7, id N-1, column initiative_id: initiative N-1 names no template" in text
+    assert "line 8, id P-1, column beneficiary: beneficiary is empty" in text
+    assert "line 9, id P-1, column low: 'lots' is not a number" in text
+    assert "line 10, id P-1, column low: low is 0 but high is above 0" in text
 
 
 def test_validate_benefits_templated_initiative_without_rows(templates, initiatives):

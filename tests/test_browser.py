@@ -367,6 +367,23 @@ _WIDER_THAN_VIEWPORT = """() => {
   return wide.slice(0, 5);
 }"""
 
+# column headers broken inside a word ("Reco/mme/ndati/on"): a header cell narrower than
+# its longest word (words of up to 24 letters: product words, not register text; a
+# hyphen is a place to wrap, so "person-weeks" may show as "person-" / "weeks")
+_HEADERS_BROKEN_MID_WORD = """() => {
+  const measure = document.createElement('canvas').getContext('2d'), broken = [];
+  for (const th of document.querySelectorAll('thead th')) {
+    const style = getComputedStyle(th);
+    if (style.display === 'none' || !th.innerText.trim()) continue;
+    measure.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const words = th.innerText.split(/\\s+|(?<=-)/).filter(w => w && w.length <= 24);
+    const longest = Math.max(0, ...words.map(w => measure.measureText(w).width));
+    const room = th.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (longest > room + 1) broken.push(`${th.innerText}: ${Math.round(room)}px`);
+  }
+  return broken.slice(0, 5);
+}"""
+
 _SCROLLING_BOXES = """() => [...document.querySelectorAll('.output_html, .table-wrap, main')]
   .filter(el => el.scrollWidth > el.clientWidth + 1)
   .map(el => `${el.className}: ${el.scrollWidth} > ${el.clientWidth}`)"""
@@ -389,6 +406,7 @@ def test_no_element_wider_than_the_viewport_outside_a_scroll_box(browser, roadma
         for path in _reading_pages(roadmap_site):
             page = watch.open(path)
             assert page.evaluate(_WIDER_THAN_VIEWPORT) == [], f"{path} at {viewport['width']}px"
+            assert page.evaluate(_HEADERS_BROKEN_MID_WORD) == [], path
             overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
             assert overflow <= 1, f"{path} scrolls sideways by {overflow}px"
             if viewport is LAPTOP_1280:  # on a laptop no table scrolls sideways either

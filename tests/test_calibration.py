@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from calibration_builders import history_frame, ranged_history
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -15,24 +16,9 @@ from helpers import calibration as cal
 from helpers.errors import InputError
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    if "id" not in frame:
-        frame["id"] = [f"P{i:03d}" for i in range(len(frame))]
-    if "category" not in frame:
-        frame["category"] = "web"
-    return frame
-
-
 @pytest.fixture
 def ranged() -> pd.DataFrame:
-    """Four projects estimated at 100 with the range 50–200 (a log half-width of log 2)."""
-    return _frame(
-        [
-            {"cost_estimate": 100, "cost_actual": a, "cost_low": 50, "cost_high": 200}
-            for a in (100, 200, 400, 25)
-        ]
-    )
+    return ranged_history()
 
 
 @pytest.fixture
@@ -42,7 +28,7 @@ def synthetic() -> tuple[pd.DataFrame, float, float]:
     n, mu, sigma = 4000, 0.3, 0.25
     estimate = rng.uniform(10, 1000, n)
     actual = estimate * np.exp(rng.normal(mu, sigma, n))
-    frame = _frame(
+    frame = history_frame(
         [{"cost_estimate": e, "cost_actual": a} for e, a in zip(estimate, actual, strict=True)]
     )
     return frame, mu, sigma
@@ -53,7 +39,7 @@ def _pooling_history() -> pd.DataFrame:
     rows = [{"category": "big", "cost_estimate": 10, "cost_actual": 20} for _ in range(200)]
     rows += [{"category": "small", "cost_estimate": 10, "cost_actual": 5} for _ in range(4)]
     rows += [{"category": "other", "cost_estimate": 10, "cost_actual": 10} for _ in range(100)]
-    return _frame(rows)
+    return history_frame(rows)
 
 
 def test_summarise_ratios_exact_quantiles_and_uplift():
@@ -143,14 +129,14 @@ def test_calibrate_history_widened_ranges_reach_nominal_coverage(ranged):
 
 
 def test_calibrate_history_no_stated_ranges_gives_null_coverage():
-    doc = cal.calibrate_history(_frame([{"cost_estimate": 10, "cost_actual": 12}] * 3))
+    doc = cal.calibrate_history(history_frame([{"cost_estimate": 10, "cost_actual": 12}] * 3))
     entry = doc["metrics"]["cost"]["overall"]
     assert entry["coverage"] is None and entry["widening"] is None
     assert doc["metrics"]["cost"]["by_class"]["web"]["coverage"] is None
 
 
 def test_calibrate_history_counts_invalid_rows_never_drops_them():
-    frame = _frame(
+    frame = history_frame(
         [
             {"id": "A", "cost_estimate": 10, "cost_actual": 12},
             {"id": "B", "cost_estimate": 0, "cost_actual": 12},
@@ -193,7 +179,7 @@ def test_calibrate_range_applies_recovered_bias_and_spread(synthetic):
 
 
 def test_calibrate_range_perfect_history_leaves_estimates_unchanged(ranged):
-    perfect = _frame(
+    perfect = history_frame(
         [
             {"cost_estimate": e, "cost_actual": e, "cost_low": e / 2, "cost_high": e * 2}
             for e in (10, 20, 40)
@@ -219,7 +205,7 @@ def test_calibrate_range_perfect_history_leaves_estimates_unchanged(ranged):
 def test_calibrate_range_perfect_history_property(ratios, low, spread, confidence):
     estimates = np.linspace(1, 100, len(ratios))
     doc = cal.calibrate_history(
-        _frame([{"cost_estimate": e, "cost_actual": e} for e in estimates]),
+        history_frame([{"cost_estimate": e, "cost_actual": e} for e in estimates]),
         confidence=confidence,
     )
     high = low * spread
@@ -230,7 +216,7 @@ def test_calibrate_range_perfect_history_property(ratios, low, spread, confidenc
 
 
 def test_calibrate_range_bias_only_history_scales_the_range():
-    doc = cal.calibrate_history(_frame([{"cost_estimate": 10, "cost_actual": 15}] * 5))
+    doc = cal.calibrate_history(history_frame([{"cost_estimate": 10, "cost_actual": 15}] * 5))
     out = cal.calibrate_range(
         80, 100, 200, metric="cost", category="web", calibration=doc, confidence=0.9
     )
@@ -239,7 +225,7 @@ def test_calibrate_range_bias_only_history_scales_the_range():
 
 def test_calibrate_range_uses_sigma_ratio_without_stated_ranges():
     rows = [{"cost_estimate": 100, "cost_actual": a} for a in (50, 100, 200, 100)]
-    doc = cal.calibrate_history(_frame(rows))
+    doc = cal.calibrate_history(history_frame(rows))
     entry = doc["metrics"]["cost"]["overall"]
     sigma_stated = math.log(2) / (2 * stats.norm.ppf(0.95))
     k = entry["sigma"] / sigma_stated
@@ -284,7 +270,7 @@ def test_calibrate_range_metric_absent_from_history_is_unchanged():
 
 
 def test_calibrate_range_zero_benefit_point_is_unchanged():
-    doc = cal.calibrate_history(_frame([{"benefit_estimate": 10, "benefit_actual": 5}] * 4))
+    doc = cal.calibrate_history(history_frame([{"benefit_estimate": 10, "benefit_actual": 5}] * 4))
     assert cal.calibrate_range(
         0, None, 0, metric="benefit", category="web", calibration=doc, confidence=0.9
     ) == (0, 0, 0)
@@ -318,7 +304,7 @@ def test_calibrate_history_class_below_min_size_uses_all_projects():
 def test_calibrate_history_spread_is_pooled_by_variance():
     rows = [{"category": "wide", "cost_estimate": 10, "cost_actual": a} for a in (5, 20) * 5]
     rows += [{"category": "flat", "cost_estimate": 10, "cost_actual": 10} for _ in range(10)]
-    doc = cal.calibrate_history(_frame(rows), n0=10)
+    doc = cal.calibrate_history(history_frame(rows), n0=10)
     cost = doc["metrics"]["cost"]
     flat, overall = cost["by_class"]["flat"], cost["overall"]
     assert flat["sigma_raw"] == 0.0
@@ -326,7 +312,7 @@ def test_calibrate_history_spread_is_pooled_by_variance():
 
 
 def test_calibrate_history_trend_by_completion_quarter():
-    frame = _frame(
+    frame = history_frame(
         [
             {"completed": "2024-01-10", "cost_estimate": 10, "cost_actual": 20},
             {"completed": "2024-03-31", "cost_estimate": 10, "cost_actual": 5},
@@ -343,7 +329,7 @@ def test_calibrate_history_trend_by_completion_quarter():
 
 
 def test_calibrate_history_every_metric_pair_and_benefit_haircut():
-    frame = _frame(
+    frame = history_frame(
         [
             {
                 "cost_estimate": 10,
@@ -364,22 +350,26 @@ def test_calibrate_history_every_metric_pair_and_benefit_haircut():
 
 def test_calibrate_history_missing_by_column_names_the_choices():
     with pytest.raises(InputError, match="no column 'team' to group projects by: choose one of"):
-        cal.calibrate_history(_frame([{"cost_estimate": 1, "cost_actual": 1}]), by="team")
+        cal.calibrate_history(history_frame([{"cost_estimate": 1, "cost_actual": 1}]), by="team")
 
 
 def test_calibrate_history_no_metric_pairs_says_what_to_add():
     with pytest.raises(InputError, match="no metric pairs: add columns such as cost_estimate"):
-        cal.calibrate_history(_frame([{"cost_estimate": 1}]))
+        cal.calibrate_history(history_frame([{"cost_estimate": 1}]))
 
 
 def test_calibrate_history_unknown_metric_lists_the_metrics():
     with pytest.raises(InputError, match="no metric 'effort'.*metrics in this register: cost"):
-        cal.calibrate_history(_frame([{"cost_estimate": 1, "cost_actual": 1}]), metrics=["effort"])
+        cal.calibrate_history(
+            history_frame([{"cost_estimate": 1, "cost_actual": 1}]), metrics=["effort"]
+        )
 
 
 def test_calibrate_history_bad_confidence_is_input_error():
     with pytest.raises(InputError, match="confidence must be a fraction between 0 and 1, got 90"):
-        cal.calibrate_history(_frame([{"cost_estimate": 1, "cost_actual": 1}]), confidence=90)
+        cal.calibrate_history(
+            history_frame([{"cost_estimate": 1, "cost_actual": 1}]), confidence=90
+        )
 
 
 def test_calibrate_history_shuffling_rows_changes_nothing(ranged):
@@ -417,7 +407,7 @@ def test_calibrate_quarter_uses_params(root):
     confidence=st.floats(0.5, 0.99),
 )
 def test_calibrate_history_widening_is_the_least_factor_reaching_nominal(data, confidence):
-    frame = _frame(
+    frame = history_frame(
         [
             {"cost_estimate": e, "cost_actual": e * r, "cost_low": e * lo, "cost_high": e * hi}
             for e, r, lo, hi in data
@@ -446,8 +436,8 @@ def test_calibrate_history_widening_is_the_least_factor_reaching_nominal(data, c
     scale=st.floats(0.01, 1000.0),
 )
 def test_calibrate_history_scale_free_and_uplift_monotone(ratios, scale):
-    base = _frame([{"cost_estimate": 10.0, "cost_actual": 10.0 * r} for r in ratios])
-    scaled = _frame(
+    base = history_frame([{"cost_estimate": 10.0, "cost_actual": 10.0 * r} for r in ratios])
+    scaled = history_frame(
         [{"cost_estimate": 10.0 * scale, "cost_actual": 10.0 * r * scale} for r in ratios]
     )
     one = cal.calibrate_history(base)["metrics"]["cost"]["overall"]
@@ -461,7 +451,7 @@ def test_calibrate_history_scale_free_and_uplift_monotone(ratios, scale):
 
 
 def test_ratio_frame_statuses_and_blank_class():
-    frame = _frame(
+    frame = history_frame(
         [
             {"id": "A", "category": "web", "cost_estimate": 10, "cost_actual": 15},
             {"id": "B", "category": None, "cost_estimate": 0, "cost_actual": 15},
@@ -487,7 +477,7 @@ def test_calibrate_quarter_missing_by_column_names_params_file():
         estimate_confidence=0.9,
     )
     inputs = SimpleNamespace(
-        params=params, actuals=_frame([{"cost_estimate": 1.0, "cost_actual": 1.0}])
+        params=params, actuals=history_frame([{"cost_estimate": 1.0, "cost_actual": 1.0}])
     )
     with pytest.raises(InputError, match=r"params/2026Q4.yaml, key calibration.by: .*'team'"):
         cal.calibrate_quarter(inputs)
@@ -510,7 +500,7 @@ def test_calibrate_quarter_has_the_uplift_at_the_budget_confidence(root):
 
 def test_calibrate_range_point_gets_the_bias_and_the_track_record_spread():
     rows = [{"cost_estimate": 100, "cost_actual": a} for a in (50, 100, 200, 100)]
-    doc = cal.calibrate_history(_frame(rows))
+    doc = cal.calibrate_history(history_frame(rows))
     entry = doc["metrics"]["cost"]["overall"]
     low, median, high = cal.calibrate_range(
         100, None, 100, metric="cost", category="web", calibration=doc, confidence=0.9
@@ -522,7 +512,7 @@ def test_calibrate_range_point_gets_the_bias_and_the_track_record_spread():
 
 
 def test_calibrate_range_point_with_perfect_history_is_unchanged():
-    doc = cal.calibrate_history(_frame([{"cost_estimate": 10, "cost_actual": 10}] * 4))
+    doc = cal.calibrate_history(history_frame([{"cost_estimate": 10, "cost_actual": 10}] * 4))
     assert cal.calibrate_range(
         100, None, 100, metric="cost", category="web", calibration=doc, confidence=0.9
     ) == pytest.approx((100, 100, 100))

@@ -76,10 +76,10 @@ def test_calibrate_estimates_bad_row_names_file_row_id_column(sample, tmp_path):
     path.write_text("id,category,cost_estimate\nN1,web,-5\nN2,web,abc\n")
     result = CliRunner().invoke(main, ["calibrate", sample, "--estimates", str(path)])
     assert result.exit_code == 2
-    assert "row 2, id N1, column cost_estimate: cost_estimate must be a number above 0" in (
+    assert "line 2, id N1, column cost_estimate: cost_estimate must be a number above 0" in (
         result.stderr
     )
-    assert "row 3, id N2" in result.stderr
+    assert "line 3, id N2" in result.stderr
 
 
 def test_calibrate_estimates_missing_class_column_lists_columns(sample, tmp_path):
@@ -115,3 +115,4 @@ def test_calibrate_backtest_text_gives_the_verdict(sample):
     assert "out of sample, our calibrated P80 held" in result.stdout
     assert "of actual costs; raw estimates held" in result.stdout
     assert "at least 30 are needed" in result.stdout
+    assert "**" not in result.stdout and "\\" not in result.stdout  # no Markdown in a terminal

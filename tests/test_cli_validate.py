@@ -43,11 +43,11 @@ def test_validate_bad_registers_exit_2_listing_every_problem(project):
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2
     assert "3 problems" in result.output
-    assert "data/sample/initiatives.csv, row 2, id EML-01, column cost_low" in result.output
-    assert "row 3, id EML-01P, column variant_of: variant_of names unknown id 'EML-99'" in (
+    assert "data/sample/initiatives.csv, line 2, id EML-01, column cost_low" in result.output
+    assert "line 3, id EML-01P, column variant_of: variant_of names unknown id 'EML-99'" in (
         result.output
     )
-    assert "data/sample/actuals.csv, row 2" in result.output and "not a date" in result.output
+    assert "data/sample/actuals.csv, line 2" in result.output and "not a date" in result.output
     assert path.read_bytes() == before  # nothing the user wrote is modified
 
 
@@ -141,7 +141,7 @@ def test_validate_lists_warnings_and_exits_0(project):
     assert "2 warnings (assumptions that change results):" in result.output
     assert "data/sample/initiatives.csv, column 'Notes' (notes): ignored: Notes" in result.output
     assert (
-        "data/sample/initiatives.csv, row 2, id EML-01, column category: category 'loyalty' has "
+        "data/sample/initiatives.csv, line 2, id EML-01, column category: category 'loyalty' has "
         "no past projects in the actuals register"
     ) in result.output and "calibrated with all projects" in result.output
 
@@ -202,7 +202,7 @@ def test_validate_refuses_a_missing_driver_with_row_and_column(project):
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2, result.output
     assert (
-        f"data/sample/benefits.csv, row {first}, id PAID-01, column driver: beneficiary "
+        f"data/sample/benefits.csv, line {first}, id PAID-01, column driver: beneficiary "
         "'Europe account' lacks driver(s) share_cut of template paid_search_pruning"
     ) in result.output
 
@@ -217,11 +217,11 @@ def test_validate_refuses_a_bad_benefits_row_and_an_unknown_template(project):
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2, result.output
     assert (
-        "data/sample/benefits.csv, row 25, id PAID-01, column low: low (0.9) is above high (0.85)"
+        "data/sample/benefits.csv, line 25, id PAID-01, column low: low (0.9) is above high (0.85)"
     ) in result.output
     assert "2 problems" in result.output  # BI-01's benefits rows are not blamed again
     assert (
-        "data/sample/initiatives.csv, row 11, id BI-01, column template: template "
+        "data/sample/initiatives.csv, line 11, id BI-01, column template: template "
         "'time_savd' does not exist (did you mean 'time_saved'?)"
     ) in result.output
 
@@ -242,7 +242,7 @@ def test_validate_benefit_share_is_a_fraction_of_a_variant(project):
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2, result.output
     assert (
-        "row 3, id EML-01P, column benefit_share: benefit_share must be a fraction above 0 "
+        "line 3, id EML-01P, column benefit_share: benefit_share must be a fraction above 0 "
         "and at most 1, got 20 (did you mean 0.2?)"
     ) in result.output
 

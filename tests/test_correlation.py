@@ -91,6 +91,6 @@ def test_describe_correlation_and_table_read_the_block() -> None:
     assert "common to projects completed in the same quarter" in text
     table = correlation_table(document)
     assert list(table["projects"]) == [300, 300, 300]
-    assert describe_correlation({"metrics": {}}) == (
+    assert describe_correlation({"metrics": {}}).body == (
         "- Too few projects to say how overruns move together."
     )

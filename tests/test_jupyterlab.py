@@ -2,7 +2,9 @@
 
 Starts JupyterLab on a free port (token disabled, no browser) rooted at a
 temporary copy of the project, opens ``notebooks/business_case.ipynb``, runs all
-cells and checks that no cell errs, that no dollar amount is typeset as maths,
+cells and checks that no cell errs, that no dollar amount is typeset as maths
+(tables and Markdown outputs alike), that every Markdown output escapes its
+dollars and carries the wrapper MathJax skips (``helpers.report.markdown``),
 and that moving one what-if slider changes the result. The server is stopped
 in a ``finally``; every wait is bounded.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -22,6 +25,8 @@ from pathlib import Path
 
 import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, _unavailable
+
+from helpers.report.markdown import NO_MATHS_OPEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,6 +55,22 @@ _TYPESET_MONEY = """() => [...document.querySelectorAll(
     '.jp-OutputArea .MathJax, .jp-OutputArea mjx-container')]
   .filter(m => /\\d/.test(m.textContent))
   .map(m => `${m.closest('[data-mime-type]')?.dataset.mimeType}: ${m.textContent}`)"""
+
+# the text/markdown data of every output, as the kernel sent it (what a saved notebook holds)
+_MARKDOWN_OUTPUTS = """() => {
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells, found = [];
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    for (let j = 0; j < cell.outputs.length; j++) {
+      const data = cell.outputs.get(j).toJSON().data || {};
+      if (data['text/markdown']) found.push([].concat(data['text/markdown']).join(''));
+    }
+  }
+  return found;
+}"""
+
+BARE_DOLLAR = re.compile(r"(?<!\\)\$")  # a $ a Markdown maths plugin would read as maths
 
 _RESULT_TEXT = """() => {
   const slider = document.querySelector('.jp-OutputArea .widget-slider');
@@ -194,13 +215,13 @@ def test_business_case_runs_in_jupyterlab_and_its_slider_moves_the_result(jupyte
                 "the what-if table to change after moving a slider",
             )
             assert after != before
-            tables = [t for t in typeset if not t.startswith("text/markdown")]
-            assert tables == [], f"dollar amounts typeset as maths: {tables}"
-            if typeset:  # Markdown outputs: a fix outside this test's reach, see the reason
-                pytest.xfail(
-                    "JupyterLab 4 renders `\\$` in Markdown output as a bare `$` (marked "
-                    "consumes the backslash) and MathJax 3 then typesets `$…$`: "
-                    f"{typeset[:3]}; helpers.report.markdown must emit a form MathJax skips"
-                )
+            # Markdown outputs (every report sentence) and HTML tables alike: nothing typeset
+            assert typeset == [], f"dollar amounts typeset as maths: {typeset[:3]}"
+            markdown = page.evaluate(_MARKDOWN_OUTPUTS)
+            assert len(markdown) >= 10, "the notebook shows its report sentences as Markdown"
+            bare = [m for m in markdown if BARE_DOLLAR.search(m)]
+            assert bare == [], f"Markdown outputs with an unescaped $: {bare[:3]}"
+            unwrapped = [m for m in markdown if NO_MATHS_OPEN not in m]
+            assert unwrapped == [], f"Markdown outputs MathJax would read: {unwrapped[:3]}"
         finally:
             browser.close()

@@ -116,7 +116,7 @@ def test_duplicate_between_actuals_and_outcomes_is_reported(project):
     with pytest.raises(InputError) as caught:
         load_quarter("2026Q4", project)
     message = str(caught.value)
-    assert "outcomes_test.csv, row 2" in message and "also in the actuals register" in message
+    assert "outcomes_test.csv, line 2" in message and "also in the actuals register" in message
 
 
 def test_validate_outcomes_names_row_and_column():
@@ -133,11 +133,11 @@ def test_validate_outcomes_names_row_and_column():
     with pytest.raises(InputError) as caught:
         validate_outcomes(frame)
     text = str(caught.value)
-    assert "row 2, id A, column status: status 'deliverd' is not valid (did you mean" in text
-    assert "row 2, id A, column cost: cost is -5" in text
-    assert "row 3, id B, column cost" in text
-    assert "row 3, id B, column completed: a delivered initiative needs" in text
-    assert "row 3, id B, column measured_on" in text
+    assert "line 2, id A, column status: status 'deliverd' is not valid (did you mean" in text
+    assert "line 2, id A, column cost: cost is -5" in text
+    assert "line 3, id B, column cost" in text
+    assert "line 3, id B, column completed: a delivered initiative needs" in text
+    assert "line 3, id B, column measured_on" in text
 
 
 def test_estimate_of_uses_likely_else_geometric_midpoint():

@@ -75,11 +75,11 @@ def test_read_register_normalises_column_names(tmp_path):
 CATALOGUE = {
     "low_above_high": (
         ["A,X,email,proposed,300000,,80000,120000,260000,10,24,20,45,,,"],
-        ["row 2", "id A", "column benefit_low", "(300000) is above benefit_high (80000)", "swap"],
+        ["line 2", "id A", "column benefit_low", "(300000) is above benefit_high (80000)", "swap"],
     ),
     "negative_cost": (
         ["A,X,email,proposed,1000,,2000,-5000,260000,10,24,20,45,,,"],
-        ["row 2", "column cost_low", "negative (-5000)", "cannot be below 0"],
+        ["line 2", "column cost_low", "negative (-5000)", "cannot be below 0"],
     ),
     "likely_outside_range": (
         ["A,X,email,proposed,1000,9000,2000,5000,6000,10,24,20,45,,,"],
@@ -87,15 +87,15 @@ CATALOGUE = {
     ),
     "duplicate_id": (
         [GOOD_ROWS[0], GOOD_ROWS[0].replace("Email upgrade", "Again")],
-        ["row 3", "duplicate id 'A' (also row 2)", "its own id"],
+        ["line 3", "duplicate id 'A' (also line 2)", "its own id"],
     ),
     "empty_id": (
         [",X,email,proposed,1000,,2000,5000,6000,10,24,20,45,,,"],
-        ["row 2", "column id", "id is empty"],
+        ["line 2", "column id", "id is empty"],
     ),
     "unknown_variant_of": (
         [GOOD_ROWS[0], "A-L,POC,email,proposed,1,,2,3,4,1,2,1,2,AA,,"],
-        ["row 3", "id A-L", "column variant_of", "unknown id 'AA'", "did you mean 'A'"],
+        ["line 3", "id A-L", "column variant_of", "unknown id 'AA'", "did you mean 'A'"],
     ),
     "variant_of_a_variant": (
         [GOOD_ROWS[0], GOOD_ROWS[1], "A-L2,POC2,email,proposed,1,,2,3,4,1,2,1,2,A-L,,"],
@@ -103,7 +103,7 @@ CATALOGUE = {
     ),
     "unknown_depends_on": (
         [GOOD_ROWS[0], "C,CDP,data,proposed,1,,2,3,4,1,2,1,2,,A;CRM-9,"],
-        ["row 3", "column depends_on", "unknown id 'CRM-9'", "separated by ;"],
+        ["line 3", "column depends_on", "unknown id 'CRM-9'", "separated by ;"],
     ),
     "self_dependency": (
         ["A,X,email,proposed,1,,2,3,4,1,2,1,2,,A,"],
@@ -119,11 +119,11 @@ CATALOGUE = {
     ),
     "not_a_number": (
         ["A,X,email,proposed,lots,,2000,5000,6000,10,24,20,45,,,"],
-        ["row 2", "column benefit_low", "'lots' is not a number", "digits only"],
+        ["line 2", "column benefit_low", "'lots' is not a number", "digits only"],
     ),
     "infinite_number": (
         ["A,X,email,proposed,1000,,inf,5000,6000,10,24,20,45,,,"],
-        ["row 2", "column benefit_high", "'inf' is not a number"],
+        ["line 2", "column benefit_high", "'inf' is not a number"],
     ),
     "bad_status": (
         ["A,X,email,aproved,1,,2,3,4,1,2,1,2,,,"],
@@ -209,11 +209,11 @@ def test_load_initiatives_assumptions_are_warnings(tmp_path):
     warnings = [str(w).replace(folder, "") for w in register_warnings(frame)]
     assert frame.at[0, "benefit_low"] == 80000 and bool(frame.at[0, "must_do"])
     assert any(
-        w.startswith("i.csv, row 2, id A, column benefit_low: money typed as text ('$80,000')")
+        w.startswith("i.csv, line 2, id A, column benefit_low: money typed as text ('$80,000')")
         for w in warnings
     ), warnings
-    assert any("row 2" in w and "'Yes' was read as true" in w for w in warnings)
-    assert any("row 3, id A-L" in w and "counted as 0 IT person-weeks" in w for w in warnings)
+    assert any("line 2" in w and "'Yes' was read as true" in w for w in warnings)
+    assert any("line 3, id A-L" in w and "counted as 0 IT person-weeks" in w for w in warnings)
 
 
 def test_load_initiatives_missing_column_and_row_problems_reported_together(tmp_path):
@@ -368,7 +368,7 @@ def test_load_actuals_sample_register_is_valid(root):
         (
             ACTUALS_HEADER,
             ["P1,a,web,last week,100,120,90,130"],
-            ["row 2", "column completed", "'last week' is not a date", "YYYY-MM-DD"],
+            ["line 2", "column completed", "'last week' is not a date", "YYYY-MM-DD"],
         ),
         (
             ACTUALS_HEADER,
@@ -402,7 +402,7 @@ def test_validate_actuals_duplicate_id(tmp_path):
     frame = read_register(
         write_csv(tmp_path, ["P1,a,web,,1,2,,", "P1,b,web,,1,2,,"], header=ACTUALS_HEADER)
     )
-    with pytest.raises(InputError, match=r"row 3.*duplicate id 'P1' \(also row 2\)"):
+    with pytest.raises(InputError, match=r"line 3.*duplicate id 'P1' \(also line 2\)"):
         validate_actuals(frame)
 
 
@@ -479,13 +479,15 @@ def test_load_initiatives_unsafe_id_is_refused_by_row(tmp_path, bad_id):
     rows[1] = rows[1].replace(",A,,", f',"{bad_id}",,')
     rows[2] = rows[2].replace(",A,true", f',"{bad_id}",true')
     messages = problems_of(write_csv(tmp_path, rows))
-    assert any(m.startswith("i.csv, row 2, column id:") and "ids name files" in m for m in messages)
+    assert any(
+        m.startswith("i.csv, line 2, column id:") and "ids name files" in m for m in messages
+    )
 
 
 def test_load_initiatives_ids_differing_only_in_case_are_refused(tmp_path):
     rows = [*GOOD_ROWS, GOOD_ROWS[2].replace("B,", "b,", 1)]
     (message,) = problems_of(write_csv(tmp_path, rows))
-    assert message.startswith("i.csv, row 5, id b, column id: id 'b' differs from 'B' (row 4)")
+    assert message.startswith("i.csv, line 5, id b, column id: id 'b' differs from 'B' (line 4)")
 
 
 def test_read_register_duplicate_column_is_refused_with_letters(tmp_path):
@@ -502,9 +504,9 @@ def test_load_initiatives_implausible_magnitudes_are_refused_once(tmp_path):
     rows[0] = rows[0].replace(",10,24,", ",10,1e9,")
     messages = problems_of(write_csv(tmp_path, rows))
     assert messages == [
-        "i.csv, row 2, id A, column benefit_high: benefit_high is 1e+300, beyond the plausible "
+        "i.csv, line 2, id A, column benefit_high: benefit_high is 1e+300, beyond the plausible "
         "1e+12 currency units (whole units, not cents): check the units and the number of zeros",
-        "i.csv, row 2, id A, column duration_high: duration_high is 1e+09, beyond the plausible "
+        "i.csv, line 2, id A, column duration_high: duration_high is 1e+09, beyond the plausible "
         "520 weeks (ten years): check the units and the number of zeros",
     ]
 
@@ -518,7 +520,7 @@ def test_read_register_semicolon_csv_says_so(tmp_path):
 def test_read_register_ragged_row_names_the_row(tmp_path):
     rows = [*GOOD_ROWS[:2], GOOD_ROWS[2] + ",extra"]
     (message,) = problems_of(write_csv(tmp_path, rows))
-    assert message.startswith("i.csv, row 4: this row has 17 cells but the header has 16")
+    assert message.startswith("i.csv, line 4: this line has 17 cells but the header has 16")
 
 
 def test_read_register_csv_named_xlsx_says_rename(tmp_path):
@@ -575,3 +577,21 @@ def test_read_register_file_that_is_no_database_says_so(tmp_path):
     path.write_bytes(b"not a database at all" * 200)
     with pytest.raises(InputError, match="is not a readable SQLite database"):
         read_register(RegisterSource(path=str(path), table="t"))
+
+
+def test_load_initiatives_csv_problem_names_the_line_an_editor_shows(tmp_path):
+    # a blank line and a name quoted over two lines move the record down: the line
+    # named is the one an editor shows, and the header as the user wrote it
+    header = HEADER.replace("cost_low", "Cost Low")
+    two_lines = GOOD_ROWS[1].replace("Email POC", '"Email\nPOC"')
+    rows = [GOOD_ROWS[0], "", two_lines, GOOD_ROWS[2].replace("40000", "forty", 1)]
+    (message,) = problems_of(write_csv(tmp_path, rows, header=header))
+    assert message.startswith("i.csv, line 6, id B, column 'Cost Low' (cost_low): 'forty'")
+    frame = load_initiatives(write_csv(tmp_path, [GOOD_ROWS[0], "", two_lines, GOOD_ROWS[2]]))
+    assert frame["row"].tolist() == [2, 4, 6]
+
+
+def test_record_lines_start_where_each_record_starts():
+    from helpers.registers import _record_lines
+
+    assert _record_lines('a,b\n\n1,2\n   \n"x\ny",3\n,\n4,5\n') == [1, 3, 5, 7, 8]

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.calibration import ratio_frame
+from helpers.calibration import calibrate_quarter, ratio_frame
 from helpers.errors import InputError, Problem
 from helpers.fmt import quantile_key
 from helpers.outside_view import normalise_class, view_of_ratios
@@ -238,6 +238,24 @@ def backtest_quarter(inputs: Any) -> dict[str, Any]:
     return backtest_history(
         inputs.actuals, by=settings.by, n0=settings.n0, min_class_size=settings.min_class_size
     )
+
+
+def calibrate_with_backtest(inputs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A quarter's calibration document as ``calibration.json`` holds it, and its backtest.
+
+    The document is ``calibration.calibrate_quarter(inputs)`` with the backtest's
+    per-metric results under ``backtest`` and the pooled summary under
+    ``backtest_overall`` (what the quarter page and ``playbook calibrate`` read);
+    the second value is the ``backtest_quarter`` document itself, for its table
+    and reliability chart. Shares are fractions.
+    """
+    check = backtest_quarter(inputs)
+    document = {
+        **calibrate_quarter(inputs),
+        "backtest": check["backtest"],
+        "backtest_overall": check["overall"],
+    }
+    return document, check
 
 
 PUBLISHED = ("little06", "kitchenham", "renzo")  # the dated published histories

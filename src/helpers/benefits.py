@@ -83,7 +83,7 @@ def validate_benefits(
     for column in ("low", "likely", "high"):
         out[column] = bad.number(frame, column, ids)
     out["source"] = [_text(v) for v in frame["source"]] if "source" in frame else [""] * n
-    out["row"] = np.arange(n) + bad.first_row
+    out["row"] = np.array([bad.row_number(i) for i in range(n)], dtype=int)
     template_of = initiative_templates(initiatives)
     known_ids = [str(i) for i in initiatives["id"]]
     out["template"] = [template_of.get(id_) or "" for id_ in ids]
@@ -199,7 +199,7 @@ def _check_row(
     if beneficiary and key in seen:
         bad.add(
             f"driver {driver} of beneficiary {beneficiary!r} is given twice "
-            f"(also row {seen[key] + bad.first_row}): keep one row",
+            f"(also {bad.row_word} {bad.row_number(seen[key])}): keep one",
             index=i,
             id=id_,
             column="driver",
@@ -211,7 +211,7 @@ def _check_row(
 def _check_ranges(out: pd.DataFrame, bad: _Collector) -> None:
     reported = {(p.row, p.column) for p in bad.problems}
     for i, id_ in enumerate(out["initiative_id"]):
-        row = i + bad.first_row
+        row = bad.row_number(i)
         low, likely, high = (out.at[i, c] for c in ("low", "likely", "high"))
         unit = out.at[i, "unit"]
         in_unit = f" (in {unit})" if unit else ""

@@ -25,12 +25,18 @@ class PlaybookError(Exception):
     exit_code = 1
 
 
+def row_word(file: str) -> str:
+    """How a message names a record of ``file``: "line" in a CSV file, "row" elsewhere."""
+    return "line" if str(file).lower().endswith((".csv", ".txt")) else "row"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in an input: where it is, what is wrong, what would be valid.
 
     ``row`` counts as a spreadsheet user does: the header is row 1, the first
-    data row is row 2 (in a CSV file, the line). ``cell`` is the cell as Excel
+    data row is row 2. In a CSV file it is the line an editor shows (the header
+    is line 1) and the message says "line". ``cell`` is the cell as Excel
     shows it (``Initiatives!J9``) when the register is a workbook sheet, and
     ``header`` the column's name as the user wrote it (``Cost Low``) when it
     differs from the normalised ``column`` (``cost_low``).
@@ -51,7 +57,7 @@ class Problem:
         if self.cell:
             where.append(self.cell)
         elif self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"{row_word(self.file)} {self.row}")
         if self.id:
             where.append(f"id {self.id}")
         if self.column:

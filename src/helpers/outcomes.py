@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.errors import InputError, Problem
+from helpers.errors import InputError, Problem, row_word
 from helpers.params import QUARTER_PATTERN, RegisterSource
 from helpers.registers import (
     _blank,
@@ -95,7 +95,9 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     n = len(frame)
     ids = [_text(v) for v in frame["id"].tolist()]
     _check_ids(ids, bad, names_files=True)
-    out = pd.DataFrame({"id": ids, "row": np.arange(n) + bad.first_row})
+    out = pd.DataFrame(
+        {"id": ids, "row": np.array([bad.row_number(i) for i in range(n)], dtype=int)}
+    )
     for column in ("lessons", "name", "funded_in"):
         out[column] = [_text(v) for v in frame[column]] if column in frame else [""] * n
     for i, quarter in enumerate(out["funded_in"]):
@@ -233,9 +235,10 @@ def duplicates_with_actuals(outcomes: pd.DataFrame, actuals: pd.DataFrame) -> li
     return [
         Problem(
             label,
-            f"{initiative_id!r} is also in the actuals register ({actual_label}, row "
-            f"{rows[initiative_id]}): record it once; delete the actuals row, since the "
-            "outcome takes its estimate from the audit copy of the quarter that funded it",
+            f"{initiative_id!r} is also in the actuals register ({actual_label}, "
+            f"{row_word(actual_label)} {rows[initiative_id]}): record it once; delete it from "
+            "the actuals, since the outcome takes its estimate from the audit copy of the "
+            "quarter that funded it",
             row=int(row),
             id=initiative_id,
             column="id",

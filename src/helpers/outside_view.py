@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers.errors import InputError, Problem
+from helpers.errors import InputError, Problem, row_word
 from helpers.fmt import quantile_key
 from helpers.ranges import fit_range, transform_normals
 
@@ -368,7 +368,7 @@ def calibrate_estimates(
     z = stats.norm.ppf(np.asarray(levels))
     estimates: dict[str, Any] = {}
     for i, row in enumerate(new.to_dict("records")):
-        ident = str(row["id"]).strip() or f"row {i + 2}"
+        ident = str(row["id"]).strip() or f"{row_word(label)} {i + 2}"
         answers: dict[str, Any] = {}
         for metric in metrics:
             figures = _figures(row, metric, label=label, row=i + 2, ident=ident, problems=problems)

@@ -2,7 +2,8 @@
 
 They are read from CSV, Excel (``.xlsx``) or a SQL table (SQLite by default)
 and checked before anything runs. Every problem is reported at once, naming
-the file, the row as a spreadsheet user counts it (header = row 1), the id,
+the file, the row as a spreadsheet user counts it (header = row 1; in a CSV
+file the line as an editor shows it, header = line 1), the header as written, the id,
 the column, the bad value and what would be valid. Nothing the user wrote is
 ever modified: files are only read, databases opened read-only.
 
@@ -28,6 +29,7 @@ Nothing is read by guessing:
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import difflib
 import io
@@ -41,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.artifacts import id_problem
-from helpers.errors import InputError, Problem, shown
+from helpers.errors import InputError, Problem, row_word, shown
 from helpers.params import MAX_MONEY, RegisterSource
 
 STATUSES = ("proposed", "approved", "in_progress", "done", "rejected")
@@ -235,12 +237,34 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
         raise InputError(
             Problem(
                 label,
-                f"this row has {saw} cells but the header has {expected}: put double quotes "
+                f"this line has {saw} cells but the header has {expected}: put double quotes "
                 'around any value containing a comma (e.g. "Smith, J"), or remove the extra comma',
                 row=line,
             )
         ) from None
-    return _with_header(raw)
+    frame = _with_header(raw)
+    lines = _record_lines(text)
+    if len(lines) == len(raw):  # else a message falls back to counting rows
+        frame.attrs["lines"] = lines[1:]
+    return frame
+
+
+def _record_lines(text: str) -> list[int]:
+    """The line each record of a CSV text starts on (1-based), as an editor numbers them.
+
+    Blank lines are skipped, as pandas skips them; a quoted cell spanning lines
+    moves every later record down.
+    """
+    reader = csv.reader(io.StringIO(text))
+    starts = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except (StopIteration, csv.Error):
+            return starts
+        if len(record) > 1 or any(cell.strip() for cell in record):
+            starts.append(start)
 
 
 def _read_excel(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
@@ -507,6 +531,8 @@ class _Collector:
     def __init__(self, frame: pd.DataFrame):
         self.label = frame.attrs.get("label", "register")
         self.first_row = frame.attrs.get("first_row", 2)
+        self.lines: list[int] | None = frame.attrs.get("lines")
+        self.row_word = row_word(self.label)  # "line" in a CSV file
         self.headers: dict[str, str] = frame.attrs.get("headers", {})
         self.letters: dict[str, str] = frame.attrs.get("letters", {})
         self.sheet: str | None = frame.attrs.get("sheet")
@@ -524,7 +550,7 @@ class _Collector:
         value: Any = None,
     ) -> Problem:
         """One Problem, with the row, cell and header as the user sees them."""
-        row = None if index is None else index + self.first_row
+        row = None if index is None else self.row_number(index)
         if id and len(id) > 64:  # a location stays one short line
             id = id[:64] + "…"
         cell = None
@@ -536,6 +562,12 @@ class _Collector:
         return Problem(
             self.label, message, row, id or None, column, value, cell=cell, header=header
         )
+
+    def row_number(self, index: int) -> int:
+        """Where the data row at 0-based ``index`` is, as the user counts: CSV line or sheet row."""
+        if self.lines is not None and 0 <= index < len(self.lines):
+            return self.lines[index]
+        return index + self.first_row
 
     def add(self, message: str, **where: Any) -> None:
         """Record a problem (``where``: index, id, column, value)."""
@@ -702,7 +734,9 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
         bad.raise_if_any()
     n = len(frame)
     ids = [_text(v) for v in frame["id"].tolist()]
-    out = pd.DataFrame({"id": ids, "row": np.arange(n) + bad.first_row})
+    out = pd.DataFrame(
+        {"id": ids, "row": np.array([bad.row_number(i) for i in range(n)], dtype=int)}
+    )
     for column in ("name", "category", "owner", "beneficiaries"):
         out[column] = [_text(v) for v in frame[column]] if column in frame else [""] * n
     out["category"] = out["category"].str.lower()
@@ -863,9 +897,9 @@ def _check_ids(ids: list[str], bad: _Collector, names_files: bool = False) -> No
         elif names_files and id_ not in first_seen and id_.lower() in folded:
             other = folded[id_.lower()]
             bad.add(
-                f"id {id_!r} differs from {ids[other]!r} (row {other + bad.first_row}) only "
-                "in upper/lower case: their pages would overwrite each other on Windows "
-                "and macOS; give each its own id",
+                f"id {id_!r} differs from {ids[other]!r} "
+                f"({bad.row_word} {bad.row_number(other)}) only in upper/lower case: their "
+                "pages would overwrite each other on Windows and macOS; give each its own id",
                 index=i,
                 id=id_,
                 column="id",
@@ -873,7 +907,7 @@ def _check_ids(ids: list[str], bad: _Collector, names_files: bool = False) -> No
             )
         elif id_ in first_seen:
             bad.add(
-                f"duplicate id {id_!r} (also row {first_seen[id_] + bad.first_row}): "
+                f"duplicate id {id_!r} (also {bad.row_word} {bad.row_number(first_seen[id_])}): "
                 "give each row its own id",
                 index=i,
                 id=id_,
@@ -1035,7 +1069,7 @@ def _check_magnitudes(
 
 
 def _already_reported(bad: _Collector, index: int, column: str) -> bool:
-    row = index + bad.first_row
+    row = bad.row_number(index)
     return any(p.row == row and p.column == column for p in bad.problems)
 
 
@@ -1251,7 +1285,9 @@ def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
     n = len(frame)
     ids = [_text(v) for v in frame["id"].tolist()]
     _check_ids(ids, bad)
-    out = pd.DataFrame({"id": ids, "row": np.arange(n) + bad.first_row})
+    out = pd.DataFrame(
+        {"id": ids, "row": np.array([bad.row_number(i) for i in range(n)], dtype=int)}
+    )
     out["name"] = [_text(v) for v in frame["name"]] if "name" in frame else ids
     out["category"] = [_text(v).lower() for v in frame["category"]]
     for i, category in enumerate(out["category"]):

@@ -49,6 +49,7 @@ from helpers.artifacts import (
 from helpers.fmt import fmt_money, fmt_pct
 from helpers.report import quarter as words
 from helpers.report.labels import level_label
+from helpers.report.markdown import NO_MATHS_CLASS, unwrap
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "playbook"
@@ -193,8 +194,17 @@ def find_notebook_error(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
 
 
 def render_markdown(text: str) -> str:
-    """Markdown to HTML with raw HTML escaped (shown as text) and only data-URI images."""
-    return _markdown(text or "")
+    """Markdown to HTML with raw HTML escaped (shown as text) and only data-URI images.
+
+    The one piece of HTML a report's Markdown may carry, the wrapper that tells
+    MathJax to skip it (``helpers.report.markdown``), becomes a ``div`` of the
+    same class, so the site shows the words JupyterLab shows.
+    """
+    text = text or ""
+    body = unwrap(text)
+    if body == text:
+        return _markdown(text)
+    return f'<div class="{NO_MATHS_CLASS}">\n{_markdown(body)}</div>\n'
 
 
 def clean_html(markup: str) -> str:

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from calibration_builders import history_frame, ranged_history
 
 from helpers import calibration as cal
 from helpers import history
@@ -25,24 +26,9 @@ DESCRIBE_DOC = (
 DESCRIBE_LEVEL = ("describe_summary", "describe_bias", "describe_uplift")
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    if "id" not in frame:
-        frame["id"] = [f"P{i:03d}" for i in range(len(frame))]
-    if "category" not in frame:
-        frame["category"] = "web"
-    return frame
-
-
 @pytest.fixture
 def ranged() -> pd.DataFrame:
-    """Four projects estimated at 100 with the range 50–200 (a log half-width of log 2)."""
-    return _frame(
-        [
-            {"cost_estimate": 100, "cost_actual": a, "cost_low": 50, "cost_high": 200}
-            for a in (100, 200, 400, 25)
-        ]
-    )
+    return ranged_history()
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +110,7 @@ def test_describe_published_states_paper_and_figure(shared_datasets):
 
 def test_describe_dataset_cites_the_paper(shared_datasets):
     text = report.describe_dataset("kitchenham", shared_datasets)
-    assert text.startswith("Kitchenham, Pfleeger, McColl & Eagan")
+    assert text.body.startswith("Kitchenham, Pfleeger, McColl & Eagan")
     assert "kitchenham.arff" in text
 
 
@@ -189,7 +175,7 @@ def test_benefit_table_text_and_cli_say_the_same_number(sample_doc):
 
 
 def test_fmt_summary_table_negative_uplift_reads_as_a_cut():
-    frame = _frame([{"cost_estimate": 100, "cost_actual": 50}] * 4)
+    frame = history_frame([{"cost_estimate": 100, "cost_actual": 50}] * 4)
     table = report.fmt_summary_table(cal.calibrate_history(frame), budget_confidence=0.8).data
     assert list(table["to plan at P80"]) == ["cut 50%", "cut 50%"]
 
@@ -198,7 +184,7 @@ def test_fmt_summary_table_negative_uplift_reads_as_a_cut():
 
 
 def test_describe_functions_return_markdown_with_every_dollar_escaped():
-    frame = _frame(
+    frame = history_frame(
         [
             {
                 "category": "$x^2$" if i % 2 else "*web*",
@@ -229,7 +215,7 @@ def test_describe_functions_return_markdown_with_every_dollar_escaped():
 
 
 def test_render_table_is_plain_text_without_escapes():
-    frame = _frame([{"category": "$x^2$", "cost_estimate": 100, "cost_actual": 150}] * 3)
+    frame = history_frame([{"category": "$x^2$", "cost_estimate": 100, "cost_actual": 150}] * 3)
     text = report.render_table(cal.calibrate_history(frame), budget_confidence=0.8)
     assert "$x^2$" in text and "\\" not in text
 
@@ -241,7 +227,7 @@ def test_tables_are_escaped_stylers_without_index(sample_doc):
     excluded = report.excluded_frame(sample_doc)
     assert list(excluded.data["metric"]) == ["cost", "duration", "benefit"]
     assert excluded.data.set_index("metric").loc["benefit", "missing"] == 29
-    frame = _frame([{"id": "<b>X</b>", "cost_estimate": 0, "cost_actual": 1}] * 2)
+    frame = history_frame([{"id": "<b>X</b>", "cost_estimate": 0, "cost_actual": 1}] * 2)
     html = report.excluded_frame(cal.calibrate_history(frame)).to_html()
     assert "<b>X</b>" not in html and "&lt;b&gt;X&lt;/b&gt;" in html
 

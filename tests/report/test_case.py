@@ -181,13 +181,13 @@ def test_cli_case_with_budget_confidence_0_9_says_p90(root, tmp_path):
 def test_describe_summary_leads_with_the_recommendation(params):
     text = report.describe_summary(_case(_point(benefit=0.0), params))
     # the fix of issue 9: the dollar is escaped for JupyterLab
-    assert text.startswith("**Recommendation: don't fund it.** Don't fund: expected NPV -\\$")
+    assert text.body.startswith("**Recommendation: don't fund it.** Don't fund: expected NPV -\\$")
     assert "no calibration applied" in text
 
 
 def test_describe_initiative_shows_register_text_as_written():
     text = report.describe_initiative(_row(name="*Big* <script>x</script>", owner="Ana"))
-    assert text.startswith("**EML")
+    assert text.body.startswith("**EML")
     assert "\\*Big\\*" in text
     assert "owner: Ana" in text
 
@@ -209,9 +209,9 @@ def test_headline_frame_has_the_summary_figures(params):
 
 def test_describe_payback_says_when_or_that_it_does_not(params):
     pays = report.describe_payback(_case(_row(), params))
-    assert pays.startswith("The median simulation pays back ")
+    assert pays.body.startswith("The median simulation pays back ")
     never = report.describe_payback(_case(_point(benefit=0.0), params))
-    assert never == (
+    assert never.body == (
         "In most simulations EML\\-01 does not pay back within the 3-year horizon: only 0% do."
     )
 
@@ -220,12 +220,14 @@ def test_describe_sensitivity_names_the_largest_swing(params):
     case = _case(_row(), params)
     text = report.describe_sensitivity(case)
     top = case["sensitivity"][0]["input"]
-    assert text.startswith({"benefit": "Annual benefit", "cost": "Delivery cost"}.get(top, "Del"))
+    assert text.body.startswith(
+        {"benefit": "Annual benefit", "cost": "Delivery cost"}.get(top, "Del")
+    )
     assert "(EVPI)" in text and not BARE_DOLLAR.search(text)
 
 
 def test_describe_views_without_calibration_says_so(params):
-    assert report.describe_views(_case(_row(), params)).startswith(
+    assert report.describe_views(_case(_row(), params)).body.startswith(
         "Calibration is off for this report"
     )
 
@@ -247,7 +249,7 @@ def test_fmt_views_shows_the_calibrated_cost_higher(monkeypatch, params):
 
 def test_describe_variants_of_a_lone_initiative_says_there_is_none(params):
     case = _case(_row(), params)
-    assert report.describe_variants(case) == (
+    assert report.describe_variants(case).body == (
         "EML\\-01 has no lean or proof-of-concept variant in the register."
     )
 
@@ -256,11 +258,11 @@ def test_describe_variants_of_a_full_and_of_a_lean_initiative(params):
     full, lean = _full_and_lean()
     case = _case(full, params, related=[lean])
     text = report.describe_variants(case)
-    assert text.startswith("The lean version FL has expected NPV ")
-    assert text.endswith(": worth running first.")
+    assert text.body.startswith("The lean version FL has expected NPV ")
+    assert text.body.endswith(": worth running first.")
     lean_text = report.describe_variants(_case(lean, params, related=[full]))
-    assert lean_text.startswith("FL is the lean version of F. Run first, it is worth ")
-    assert lean_text.endswith(": worth it.")
+    assert lean_text.body.startswith("FL is the lean version of F. Run first, it is worth ")
+    assert lean_text.body.endswith(": worth it.")
     table = report.fmt_variants(case).data
     assert list(table["option"]) == ["F (full)", "FL (lean)"]
     assert "cost P50 / P80" in table.columns

@@ -57,7 +57,7 @@ def test_describe_summary_names_funded_cost_risk_and_missing(portfolio):
     register, cases = portfolio
     doc = select_portfolio(register, cases, PARAMS, missing=["F"])
     text = describe_summary(doc)
-    assert text.startswith("**Fund 3 initiatives** (by expected NPV): A (name A)")
+    assert text.body.startswith("**Fund 3 initiatives** (by expected NPV): A (name A)")
     assert "at P50" in text and "at P80" in text
     assert "Chance the plan overruns the budget" in text
     assert "**Missing business cases**: F" in text
@@ -101,10 +101,10 @@ def test_describe_changes_names_what_moved():
     table = compare_roadmaps(
         {"initiatives": {"A": {"selected": False}}}, {"initiatives": {"A": {"selected": True}}}
     )
-    assert describe_changes(table, "the 2026Q3 roadmap") == (
+    assert describe_changes(table, "the 2026Q3 roadmap").body == (
         "Compared with the 2026Q3 roadmap: newly funded: A."
     )
-    assert describe_changes(compare_roadmaps(None, {}), "no quarter before").startswith(
+    assert describe_changes(compare_roadmaps(None, {}), "no quarter before").body.startswith(
         "Nothing to compare with"
     )
 
@@ -239,7 +239,7 @@ def test_decisions_read_the_same_on_the_quarter_page_and_the_case_page(portfolio
         assert verdict.endswith(entry["decision_reason"])
     case = {"id": "AL", "recommendation": {"action": "fund"}}
     text = case_report.describe_roadmap_decision(case, doc)
-    assert text.startswith("**Roadmap: leave out**, where this case recommends: fund.")
+    assert text.body.startswith("**Roadmap: leave out**, where this case recommends: fund.")
     assert "Its variant A was chosen instead" in text
     assert "has not been built yet" in case_report.describe_roadmap_decision(case, None)
 
