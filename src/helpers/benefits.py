@@ -598,3 +598,34 @@ def driver_to_test(evppi: Mapping[str, float]) -> str | None:
     """The driver worth measuring first: the highest EVPPI (None when none is worth anything)."""
     best = max(evppi.items(), key=lambda item: item[1], default=None)
     return best[0] if best is not None and best[1] > 0 else None
+
+
+# --- what a lean variant measures ------------------------------------------------
+
+INFORMS_STATED = "stated"  # the lean row's ``informs`` column named the inputs
+INFORMS_TOP_DRIVER = "top_evppi_driver"  # the full case's driver with the highest EVPPI
+INFORMS_BENEFIT = "benefit"  # the default without drivers: the full initiative's benefit
+
+
+def resolve_informs(
+    stated: Sequence[str], full_npv: np.ndarray, full_detail: BenefitSimulation | None
+) -> tuple[tuple[str, ...], str]:
+    """What a lean variant's POC measures of its full initiative, and why: (names, basis).
+
+    ``stated``: the lean row's ``informs`` (inputs such as ``benefit``); when given
+    it wins (basis :data:`INFORMS_STATED`). Otherwise, when the full initiative
+    draws its benefit from template drivers (``full_detail``, with ``full_npv`` its
+    NPV per simulation), the driver with the highest EVPPI of the full case
+    (:func:`evppi_by_driver`, the figure its case reports; basis
+    :data:`INFORMS_TOP_DRIVER`). Else, or when no driver could change the
+    decision, the full initiative's benefit (basis :data:`INFORMS_BENEFIT`).
+    Deterministic: the full case's simulation fixes it, so the lean case, the
+    full case and selection (which reads the lean case) name the same driver.
+    """
+    if stated:
+        return tuple(stated), INFORMS_STATED
+    if full_detail is not None:
+        top = driver_to_test(evppi_by_driver(full_npv, full_detail.driver_scores))
+        if top is not None:
+            return (top,), INFORMS_TOP_DRIVER
+    return ("benefit",), INFORMS_BENEFIT
