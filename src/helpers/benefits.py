@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -417,6 +417,10 @@ class BenefitSimulation:
     drivers: dict[str, dict[str, np.ndarray]]  # beneficiary -> driver -> draws
     driver_scores: dict[str, np.ndarray]
     evidence: list[dict[str, Any]]
+    # the total from the stated driver ranges (``total`` itself when no driver is calibrated)
+    stated_total: np.ndarray | None = None
+    # the calibrated drivers: name -> {factor, n, weight} (``driver_calibration``)
+    calibrated_drivers: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def benefit_rows(
@@ -461,6 +465,7 @@ def simulate_benefit(
     confidence: float,
     benefit_share: float = 1.0,
     initiative_id: str | None = None,
+    calibrated_drivers: Mapping[str, Mapping[str, float]] | None = None,
 ) -> BenefitSimulation:
     """Simulate the annual benefit of one initiative from its benefits ``rows``.
 
@@ -470,6 +475,11 @@ def simulate_benefit(
     each beneficiary's range of that driver (stated at ``confidence``),
     multiplies the volume drivers by ``benefit_share`` (a fraction) and
     evaluates the formula per beneficiary. Currency per year.
+
+    ``calibrated_drivers`` (``driver_calibration.driver_factors``): each named
+    driver's draws are multiplied by its ``factor`` (its track record); then
+    ``total`` is the calibrated benefit and ``stated_total`` the one from the
+    stated ranges, from the same draws.
     """
     n = int(simulations)
     ident = initiative_id or (str(rows["initiative_id"].iloc[0]) if len(rows) else "")
@@ -480,7 +490,9 @@ def simulate_benefit(
         )
     scores = {name: rng.standard_normal(n) for name in template.driver_names}
     varies = dict.fromkeys(template.driver_names, False)
+    factors = {name: float(entry["factor"]) for name, entry in (calibrated_drivers or {}).items()}
     by_beneficiary: dict[str, np.ndarray] = {}
+    stated_parts: list[np.ndarray] = []
     drivers: dict[str, dict[str, np.ndarray]] = {}
     evidence: list[dict[str, Any]] = []
     for beneficiary, group in rows.groupby("beneficiary", sort=False):
@@ -517,6 +529,9 @@ def simulate_benefit(
                 f"initiative {ident}, beneficiary {beneficiary}: no rows for driver(s) "
                 f"{', '.join(missing)} of template {template.name}"
             )
+        if factors:
+            stated_parts.append(np.broadcast_to(template.evaluate(values), (n,)))
+            values = {name: draws * factors.get(name, 1.0) for name, draws in values.items()}
         drivers[beneficiary] = values
         by_beneficiary[beneficiary] = np.broadcast_to(template.evaluate(values), (n,)).copy()
     if not by_beneficiary:
@@ -531,6 +546,10 @@ def simulate_benefit(
         drivers=drivers,
         driver_scores={name: (z if varies[name] else np.zeros(n)) for name, z in scores.items()},
         evidence=evidence,
+        stated_total=np.sum(np.stack(stated_parts), axis=0) if factors else total,
+        calibrated_drivers={
+            name: dict(entry) for name, entry in (calibrated_drivers or {}).items()
+        },
     )
 
 

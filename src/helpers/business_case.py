@@ -36,6 +36,7 @@ from helpers.benefits import (
     simulate_benefit,
 )
 from helpers.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
+from helpers.driver_calibration import driver_factors
 from helpers.errors import InputError
 from helpers.fmt import quantile_key
 from helpers.params import Params
@@ -200,12 +201,17 @@ def simulate_case(
             confidence=params.estimate_confidence,
             benefit_share=share,
             initiative_id=ident,
+            calibrated_drivers=driver_factors(calibration, template.driver_names),
         )
-        stated["benefit"] = _range_of(detail.total, params.estimate_confidence)
-        sampled["benefit"] = _calibrated(
-            stated["benefit"], "benefit", reference, calibration, params.estimate_confidence
-        )
-        draws["benefit"] = _moved(detail.total, stated["benefit"], sampled["benefit"])
+        stated["benefit"] = _range_of(detail.stated_total, params.estimate_confidence)
+        if detail.calibrated_drivers:  # the drivers carry the track record: no second haircut
+            sampled["benefit"] = _range_of(detail.total, params.estimate_confidence)
+            draws["benefit"] = detail.total
+        else:
+            sampled["benefit"] = _calibrated(
+                stated["benefit"], "benefit", reference, calibration, params.estimate_confidence
+            )
+            draws["benefit"] = _moved(detail.total, stated["benefit"], sampled["benefit"])
         normals["benefit"] = _scores_of(draws["benefit"])
         detail.by_beneficiary = _scaled_parts(detail.by_beneficiary, detail.total, draws["benefit"])
     run_cost = float(initiative.get("run_cost", 0.0))
@@ -719,7 +725,9 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
     """The keys a templated case adds: ``benefit`` with ``by_beneficiary.<name>`` (mean,
     quantiles, ``share`` of the total's mean), ``benefit_template``, ``evppi_by_driver``
     (currency, largest first), ``benefit_drivers`` (each row's range and evidence) and,
-    ``benefit_share`` (this initiative's share of the volume drivers; 1 for a full one) and
+    ``benefit_share`` (this initiative's share of the volume drivers; 1 for a full one),
+    ``calibrated_drivers`` (driver -> factor, n, weight; empty: the total's calibration
+    applies, see ``driver_calibration``) and
     ``lean_benefit_shares`` (each templated lean variant's, by id)."""
     detail = sim.benefit_detail
     total_mean = float(np.mean(sim.draws["benefit"]))
@@ -734,6 +742,7 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
         "benefit_share": detail.benefit_share,
         "evppi_by_driver": evppi_by_driver(sim.npv, detail.driver_scores),
         "benefit_drivers": detail.evidence,
+        "calibrated_drivers": detail.calibrated_drivers,
         "lean_benefit_shares": {
             other.id: other.benefit_detail.benefit_share
             for other in sim.related

@@ -54,7 +54,18 @@ from helpers.registers import (
 STATUSES = ("delivered", "stopped", "cancelled")
 METRICS = ("cost", "duration", "effort", "benefit")  # currency, weeks, person-weeks, a year
 REQUIRED_COLUMNS = ("id", "status")
-OPTIONAL_COLUMNS = ("funded_in", "completed", *METRICS, "measured_on", "lessons", "name")
+# a templated initiative's realised driver value (one per row: its KPI, or what its POC
+# measured); ``beneficiary`` only when several beneficiaries state that driver
+DRIVER_COLUMNS = ("driver", "value", "beneficiary")
+OPTIONAL_COLUMNS = (
+    "funded_in",
+    "completed",
+    *METRICS,
+    "measured_on",
+    "lessons",
+    "name",
+    *DRIVER_COLUMNS,
+)
 BOUNDS = {
     "cost": (1e12, "currency"),
     "benefit": (1e12, "currency a year"),
@@ -72,8 +83,10 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
 
     Columns: id, row (spreadsheet row), funded_in (a quarter or ""), status,
     completed and measured_on (datetime, NaT when blank), cost, duration,
-    effort, benefit (floats, NaN when blank), lessons, name. Raises InputError
-    listing every problem with its row, id and column.
+    effort, benefit (floats, NaN when blank), lessons, name, and a realised
+    template driver: driver and beneficiary ("" when blank), value (in the
+    driver's unit, NaN when blank). Raises InputError listing every problem
+    with its row, id and column.
     """
     bad = _Collector(frame)
     if not _check_columns(frame, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, bad):
@@ -131,6 +144,7 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
                 value=out.at[i, metric],
             )
     _check_magnitudes(out, BOUNDS, bad)
+    _driver_values(frame, out, ids, bad)
     for i, status in enumerate(statuses):
         if status == "delivered" and pd.isna(out.at[i, "completed"]):
             bad.add(
@@ -149,6 +163,41 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     if bad.problems:
         raise InputError(bad.problems)
     return out
+
+
+def _driver_values(frame: pd.DataFrame, out: pd.DataFrame, ids: list[str], bad: _Collector) -> None:
+    """The realised driver columns: a ``driver`` needs its ``value`` and a ``value`` its
+    ``driver`` (both measured on ``measured_on``)."""
+    n = len(frame)
+    for column in ("driver", "beneficiary"):
+        out[column] = [_text(v) for v in frame[column]] if column in frame else [""] * n
+    out["driver"] = [name.lower() for name in out["driver"]]
+    out["value"] = bad.number(frame, "value", ids)
+    for i in range(n):
+        named, valued = bool(out.at[i, "driver"]), not pd.isna(out.at[i, "value"])
+        if named and not valued:
+            bad.add(
+                f"driver {out.at[i, 'driver']!r} has no value: give the value measured, in the "
+                "driver's unit, or clear the driver",
+                index=i,
+                id=ids[i],
+                column="value",
+            )
+        elif valued and not named:
+            bad.add(
+                "a value needs the driver it measures (a driver name of the initiative's "
+                "template, e.g. conversion_uplift)",
+                index=i,
+                id=ids[i],
+                column="driver",
+            )
+        elif valued and pd.isna(out.at[i, "measured_on"]):
+            bad.add(
+                "a realised driver value needs measured_on (the date it was measured, YYYY-MM-DD)",
+                index=i,
+                id=ids[i],
+                column="measured_on",
+            )
 
 
 def load_outcomes(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:

@@ -36,7 +36,7 @@ from helpers.report.labels import (
 )
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
-from helpers.report.templates import informs_text
+from helpers.report.templates import describe_case_driver_calibration, informs_text
 
 Case = Mapping[str, Any]  # a case document (``business_case.summarise_case``)
 
@@ -744,6 +744,7 @@ def describe_method(case: Case) -> str:
         "quantiles of a lognormal; with a likely value it is a split lognormal whose "
         "median is the likely value. Inputs are drawn independently.",
         f"- **Calibration**: {calibration}",
+        *filter(None, [str(describe_case_driver_calibration(case))]),
         f"- **Simulations**: {case['simulations']:,}, seeded from the quarter's seed and the "
         "initiative's id, so the same inputs always give the same numbers.",
         f"- **Cash flow** (monthly, over {case['horizon_years']:g} years, discounted at "

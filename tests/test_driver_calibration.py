@@ -1,0 +1,256 @@
+"""helpers.driver_calibration: realised driver values against the audit copy's estimates,
+pooled per driver with credibility weights, and applied to new templated cases once."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from case_builders import make_params, make_row
+
+from helpers import business_case as bc
+from helpers.benefit_templates import load_template
+from helpers.benefits import BenefitInputs, validate_benefits
+from helpers.calibration import calibrate_history
+from helpers.driver_calibration import calibrate_drivers, driver_factors, driver_ratios
+from helpers.errors import InputError
+from helpers.outcomes import validate_outcomes
+from helpers.report.templates import describe_case_driver_calibration, driver_calibration_frame
+
+INITIATIVES = """\
+id,name,category,status,benefit_low,benefit_high,cost_low,cost_high,duration_low,duration_high,template,variant_of,benefit_share
+A1,One,email,approved,,,100,200,4,8,product,,
+A1L,One lean,email,approved,,,50,80,2,4,,A1,0.5
+A2,Two,email,approved,,,100,200,4,8,product,,
+A3,Three,email,approved,,,100,200,4,8,product,,
+"""
+BENEFITS = """\
+initiative_id,beneficiary,driver,low,likely,high
+A1,Team,a,800,1000,1500
+A1,Team,b,1,2,3
+A2,Team,a,100,,400
+A2,Team,b,3,4,6
+A3,Team,a,10,20,30
+A3,Team,b,1,2,3
+A3,Other team,a,10,20,30
+A3,Other team,b,1,2,3
+"""
+
+
+def _publish(reports: Path, quarter: str) -> None:
+    """A built quarter's audit copy of its initiatives and benefits registers."""
+    build = reports / quarter / "build"
+    (build / "inputs" / "data").mkdir(parents=True)
+    (build / "inputs" / "data" / "initiatives.csv").write_text(INITIATIVES)
+    (build / "inputs" / "data" / "benefits.csv").write_text(BENEFITS)
+    manifest = {
+        "params": {
+            "initiatives": {"path": "data/initiatives.csv"},
+            "benefits": {"path": "data/benefits.csv"},
+        },
+        "inputs": ["data/initiatives.csv", "data/benefits.csv"],
+    }
+    (build / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _outcomes(rows: list[dict]) -> pd.DataFrame:
+    """A canonical outcomes register from rows (text cells, as read)."""
+    base = {"status": "delivered", "completed": "2026-11-01", "measured_on": "2026-11-20"}
+    frame = pd.DataFrame([{k: str(v) for k, v in {**base, **row}.items()} for row in rows])
+    frame.attrs.update(label="outcomes.csv", first_row=2)
+    return validate_outcomes(frame)
+
+
+@pytest.fixture
+def history(tmp_path: Path):
+    """Realised ÷ estimated: b 1/2 (A1) and 2/4 (A2); a on the lean A1L 400 ÷ (0.5·1000);
+    a on A2 is 100 ÷ √(100·400); A3 names b without saying which of its two beneficiaries."""
+    _publish(tmp_path / "reports", "2026Q3")
+    outcomes = _outcomes(
+        [
+            {"id": "A1", "funded_in": "2026Q3", "driver": "b", "value": 1},
+            {"id": "A2", "funded_in": "2026Q3", "driver": "B", "value": 2},
+            {"id": "A1L", "funded_in": "2026Q3", "driver": "a", "value": 400},
+            {"id": "A3", "funded_in": "2026Q3", "driver": "b", "value": 2},
+        ]
+    )
+    return driver_ratios(
+        outcomes,
+        "2026Q4",
+        ["2026Q3", "2026Q4"],
+        tmp_path / "reports",
+        volume_drivers={"product": ("a",)},
+    )
+
+
+def test_driver_ratios_join_the_audit_copy_estimates(history):
+    ratios, pending = history
+    by_id = ratios.set_index("id")
+    assert by_id.loc["A1", "ratio"] == pytest.approx(0.5)
+    assert by_id.loc["A2", "ratio"] == pytest.approx(0.5)  # driver names fold case
+    # the lean variant inherits A1's rows, its volume driver at its share
+    assert by_id.loc["A1L", ["estimate", "ratio"]].tolist() == pytest.approx([500, 0.8])
+    assert [(p["id"], p["driver"]) for p in pending] == [("A3", "b")]
+    assert "name one in beneficiary" in pending[0]["reason"]
+
+
+def test_calibrate_drivers_pools_with_the_credibility_weight(history):
+    ratios, pending = history
+    block = calibrate_drivers(ratios, n0=2.0, pending=pending)
+    b, a = block["by_driver"]["b"], block["by_driver"]["a"]
+    # b: n = 2, geometric mean 0.5, w = 2 / (2 + 2): factor 0.5 ** 0.5
+    assert (b["n"], b["ids"], b["weight"]) == (2, ["A1", "A2"], 0.5)
+    assert b["geometric_mean"] == pytest.approx(0.5)
+    assert b["factor"] == pytest.approx(math.sqrt(0.5))
+    assert b["quantiles"]["0.5"] == pytest.approx(0.5)
+    # a: n = 1, w = 1/3
+    assert a["factor"] == pytest.approx(0.8 ** (1 / 3))
+    assert block["pending"] == pending
+
+
+def test_calibrate_drivers_excludes_a_value_that_gives_no_ratio():
+    ratios = pd.DataFrame(
+        [
+            {
+                "driver": "b",
+                "id": "X",
+                "template": "t",
+                "estimate": 2.0,
+                "actual": 0.0,
+                "ratio": np.nan,
+            }
+        ]
+    )
+    block = calibrate_drivers(ratios, n0=10)
+    assert block["by_driver"] == {}
+    assert block["excluded"][0]["id"] == "X"
+
+
+def test_validate_outcomes_driver_needs_its_value_and_date():
+    frame = pd.DataFrame(
+        [
+            {"id": "A1", "status": "delivered", "completed": "2026-11-01", "driver": "b"},
+            {"id": "A2", "status": "delivered", "completed": "2026-11-01", "value": "3"},
+            {
+                "id": "A3",
+                "status": "delivered",
+                "completed": "2026-11-01",
+                "driver": "b",
+                "value": "3",
+            },
+        ]
+    )
+    frame.attrs.update(label="outcomes.csv", first_row=2)
+    with pytest.raises(InputError) as error:
+        validate_outcomes(frame)
+    text = str(error.value)
+    assert "row 2, id A1, column value: driver 'b' has no value" in text
+    assert "row 3, id A2, column driver: a value needs the driver it measures" in text
+    assert "row 4, id A3, column measured_on: a realised driver value needs measured_on" in text
+
+
+# --- applying the block ------------------------------------------------------------------
+
+
+@pytest.fixture
+def product(tmp_path: Path):
+    (tmp_path / "product.yaml").write_text(
+        textwrap.dedent(
+            """\
+            name: product
+            title: T
+            description: D
+            formula: a * b
+            drivers:
+              - {name: a, unit: lists, description: d, evidence: e, volume: true}
+              - {name: b, unit: USD a list, description: d, evidence: e}
+            """
+        ),
+        encoding="utf-8",
+    )
+    return load_template(tmp_path / "product.yaml")
+
+
+def _calibration(drivers: dict) -> dict:
+    """Benefits of the email class came in at half their estimate (a haircut of the total),
+    plus a ``drivers`` block."""
+    actuals = pd.DataFrame(
+        {
+            "id": [f"P{i}" for i in range(6)],
+            "category": ["email"] * 6,
+            "benefit_estimate": [100.0, 200, 300, 400, 500, 600],
+            "benefit_actual": [50.0, 100, 150, 200, 250, 300],
+        }
+    )
+    return {**calibrate_history(actuals, min_class_size=3), "drivers": drivers}
+
+
+def _templated_case(product, calibration):
+    blank = {f"benefit_{p}": math.nan for p in ("low", "likely", "high")}
+    row = make_row(id="T-1", template="product", benefit_share=math.nan, **blank)
+    initiatives = pd.DataFrame([row])
+    frame = pd.DataFrame(
+        [
+            ["T-1", "Team", "a", "900", "1000", "1100", ""],
+            ["T-1", "Team", "b", "100", "150", "200", ""],
+        ],
+        columns=["initiative_id", "beneficiary", "driver", "low", "likely", "high", "source"],
+    )
+    frame.attrs.update(label="benefits.csv", first_row=2)
+    benefits = BenefitInputs(
+        validate_benefits(frame, initiatives, {"product": product}),
+        initiatives,
+        {"product": product},
+    )
+    return bc.simulate_case(row, make_params(), calibration, benefits=benefits)
+
+
+def test_calibrated_driver_replaces_the_total_haircut(product):
+    block = {"by_driver": {"b": {"n": 3, "weight": 0.25, "factor": 0.8}}}
+    sim = _templated_case(product, _calibration(block))
+    detail = sim.benefit_detail
+    # b's draws times 0.8, so the product's total too, draw by draw; no second haircut
+    np.testing.assert_allclose(detail.total, 0.8 * detail.stated_total)
+    np.testing.assert_allclose(sim.draws["benefit"], detail.total)
+    assert sim.sampled["benefit"].likely == pytest.approx(0.8 * sim.stated["benefit"].likely)
+    assert bc.summarise_case(sim)["calibrated_drivers"] == {
+        "b": {"n": 3, "weight": 0.25, "factor": 0.8}
+    }
+
+
+def test_templated_case_without_calibrated_drivers_keeps_the_total_haircut(product):
+    sim = _templated_case(product, _calibration({"by_driver": {"other": {"n": 4, "factor": 2.0}}}))
+    assert sim.benefit_detail.calibrated_drivers == {}
+    # the class's benefit came in at half: the total is calibrated down (about halved)
+    assert sim.sampled["benefit"].likely < 0.7 * sim.stated["benefit"].likely
+
+
+def test_driver_factors_ignore_drivers_without_outcomes_and_older_artifacts():
+    block = {"drivers": {"by_driver": {"b": {"n": 0, "factor": 1.0, "weight": 0.0}}}}
+    assert driver_factors(block, ("a", "b")) == {}
+    assert driver_factors({"metrics": {}}, ("a", "b")) == {}
+    assert driver_factors(None, ("a",)) == {}
+
+
+# --- words ----------------------------------------------------------------------------------
+
+
+def test_driver_calibration_frame_and_case_sentence(history):
+    ratios, pending = history
+    calibration = {"drivers": calibrate_drivers(ratios, n0=2.0, pending=pending)}
+    frame = driver_calibration_frame(calibration)
+    assert list(frame["driver"]) == ["a", "b"]
+    assert list(frame["outcomes"]) == [1, 2]
+    case = {"calibrated": True, "calibrated_drivers": {"b": {"n": 2, "weight": 0.5, "factor": 0.7}}}
+    text = describe_case_driver_calibration(case).plain
+    assert "b ×0.70 (2 outcomes" in text
+    assert "not applied on top" in text
+    plain = {"calibrated": True, "calibrated_drivers": {}, "evppi_by_driver": {"a": 1.0}}
+    assert "benefit calibration of its class applies to the total" in (
+        describe_case_driver_calibration(plain).plain
+    )
