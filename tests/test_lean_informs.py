@@ -19,9 +19,11 @@ from helpers.benefits import (
     INFORMS_STATED,
     INFORMS_TOP_DRIVER,
     BenefitInputs,
+    check_initiative_templates,
     resolve_informs,
     validate_benefits,
 )
+from helpers.registers import validate_initiatives
 from helpers.report import case as case_report
 from helpers.report.templates import informs_text
 
@@ -155,3 +157,31 @@ def test_informs_text_names_inputs_and_the_reason():
     assert informs_text(["conversion_uplift"], INFORMS_TOP_DRIVER, "X1").startswith(
         "conversion uplift (the driver of X1's benefit"
     )
+
+
+def test_lean_informs_may_name_a_driver_and_the_stated_driver_wins(product):
+    initiatives = _initiatives(informs=["a"])
+    lean = _case(initiatives, _inputs(product, initiatives), "P-1L")
+    assert (lean["staged"]["informs"], lean["staged"]["informs_basis"]) == (["a"], INFORMS_STATED)
+
+
+def test_check_initiative_templates_names_an_unknown_informs_driver(product):
+    initiatives = _initiatives(informs=["bb"])
+    problems = check_initiative_templates(initiatives, {"product": product}, "initiatives.csv")
+    assert len(problems) == 1
+    message = str(problems[0])
+    assert "id P-1L, column informs: informs names 'bb', which is neither an input nor a " in (
+        message
+    )
+    assert "driver of template product" in message and "valid are benefit, cost" in message
+
+
+def test_validate_initiatives_reads_a_driver_in_informs_on_a_templated_row():
+    frame = pd.DataFrame(
+        [
+            make_row(id="F", template="product"),
+            make_row(id="FL", variant_of="F", benefit_share=0.5, informs="Conversion_uplift"),
+        ]
+    ).drop(columns=["must_do"])
+    out = validate_initiatives(frame)
+    assert list(out["informs"]) == [[], ["conversion_uplift"]]

@@ -341,6 +341,7 @@ def check_initiative_templates(
                 )
             )
         parent = _text(r.get("variant_of"))
+        problems += _informs_problems(r, own.get(parent) or name, templates, label, row)
         if not name and _share(r) is not None and parent and not own.get(parent):
             problems.append(
                 Problem(
@@ -355,6 +356,39 @@ def check_initiative_templates(
                 )
             )
     return problems
+
+
+def _informs_problems(
+    initiative: Mapping[str, Any],
+    template_name: str,
+    templates: Mapping[str, Template],
+    label: str,
+    row: int | None,
+) -> list[Problem]:
+    """``informs`` names that are neither an input nor a driver of the full initiative's
+    template (``template_name``: its template, or the row's own)."""
+    from helpers.registers import INFORMS_INPUTS
+
+    raw = initiative.get("informs")
+    names = [n for n in (raw if isinstance(raw, (list, tuple)) else []) if n not in INFORMS_INPUTS]
+    template = templates.get(template_name) if template_name else None
+    drivers = list(template.driver_names) if template is not None else []
+    valid = ", ".join([*INFORMS_INPUTS, *drivers])
+    return [
+        Problem(
+            label,
+            f"informs names {name!r}, which is neither an input nor a driver of "
+            + (f"template {template.name}" if template is not None else "a template")
+            + f"{_suggest(name, [*INFORMS_INPUTS, *drivers])}: valid are {valid}, "
+            "separated by ';'",
+            row=row,
+            id=str(initiative["id"]),
+            column="informs",
+            value=name,
+        )
+        for name in names
+        if name not in drivers
+    ]
 
 
 def uses_templates(initiatives: pd.DataFrame) -> bool:

@@ -816,20 +816,33 @@ def _informs_scores(full: CaseSimulation, name: str) -> np.ndarray | None:
     if detail is not None and name in detail.driver_scores:
         scores = detail.driver_scores[name]
         return scores if np.any(scores != 0) else None
-    sampled = full.sampled.get(name)
+    if name not in full.sampled:
+        raise InputError(
+            f"initiative {full.id}: a lean variant's informs names {name!r}, which is neither "
+            f"an input ({', '.join(INPUTS)}) nor a driver of {full.id}'s benefit template"
+        )
+    sampled = full.sampled[name]
     if sampled is None or sampled.low == sampled.high:
         return None
     return full.normals[name]
 
 
 def _informs(initiative: Mapping[str, Any]) -> tuple[str, ...]:
-    """The inputs a lean variant's ``informs`` column names (empty: the default, benefit).
+    """The inputs (or, on a templated row, drivers) a lean variant's ``informs`` column names
+    (empty: the default, ``benefits.resolve_informs``).
 
     Raises InputError naming the row and the valid inputs for an unknown name.
     """
     raw = initiative.get("informs")
     names = tuple(raw) if isinstance(raw, (list, tuple)) else ()
-    unknown = [name for name in names if name not in INPUTS]
+    # a row drawing its benefit from template drivers may name drivers too, checked with
+    # the benefits register (benefits.check_initiative_templates) and by staged_value
+    drivers_allowed = _names_template(initiative)
+    unknown = [
+        name
+        for name in names
+        if name not in INPUTS and not (drivers_allowed and name.isidentifier())
+    ]
     if unknown:
         raise InputError(
             f"initiative {initiative.get('id', '')}: informs names {', '.join(unknown)}; "
