@@ -17,10 +17,20 @@ from helpers import business_case as bc
 from helpers.benefit_templates import load_template
 from helpers.benefits import BenefitInputs, validate_benefits
 from helpers.calibration import calibrate_history
-from helpers.driver_calibration import calibrate_drivers, driver_factors, driver_ratios
+from helpers.driver_calibration import (
+    calibrate_drivers,
+    driver_factors,
+    driver_ratios,
+    place_driver_values,
+)
 from helpers.errors import InputError
 from helpers.outcomes import validate_outcomes
-from helpers.report.templates import describe_case_driver_calibration, driver_calibration_frame
+from helpers.report.templates import (
+    describe_case_driver_calibration,
+    describe_driver_calibration,
+    driver_calibration_frame,
+    driver_values_table,
+)
 
 INITIATIVES = """\
 id,name,category,status,benefit_low,benefit_high,cost_low,cost_high,duration_low,duration_high,template,variant_of,benefit_share
@@ -254,3 +264,28 @@ def test_driver_calibration_frame_and_case_sentence(history):
     assert "benefit calibration of its class applies to the total" in (
         describe_case_driver_calibration(plain).plain
     )
+
+
+def test_place_driver_values_in_the_stated_range(history):
+    ratios, _ = history
+    placed = {row["id"]: row for row in place_driver_values(ratios, 0.9)}
+    # A1's b came in at its stated low (1 of 1 / 2 / 3): within, at P5
+    assert placed["A1"]["placement"] == "within"
+    assert placed["A1"]["percentile"] == pytest.approx(0.05)
+    # A2's b: 2 against a range of 3 to 6: below it
+    assert placed["A2"]["placement"] == "below" and placed["A2"]["percentile"] < 0.05
+    # the lean A1L: 400 lists against 400 / 500 / 750 (A1's range at half): its low
+    assert placed["A1L"]["percentile"] == pytest.approx(0.05)
+
+
+def test_describe_driver_calibration_says_what_was_overestimated(history):
+    ratios, pending = history
+    calibration = {"drivers": calibrate_drivers(ratios, n0=2.0, pending=pending)}
+    text = describe_driver_calibration(calibration).plain
+    assert "b ×0.71 (2 outcomes, weight 50%)" in text
+    assert "Realised below the estimate: a 1 of 1; b 2 of 2." in text
+    assert "Not yet usable: A3 (b): several beneficiaries state 'b'" in text
+    table = driver_values_table(calibration).data
+    assert list(table["in the stated range"]) == ["within (P5)", "below (P0)", "within (P5)"]
+    empty = describe_driver_calibration({"drivers": calibrate_drivers(ratios.iloc[:0], n0=2)})
+    assert "No outcome records a realised benefit driver yet" in empty.plain

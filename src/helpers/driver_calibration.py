@@ -213,11 +213,61 @@ def _estimate(
     return likely * scale, low * scale, high * scale, template, str(row["beneficiary"]).strip()
 
 
+def place_driver_values(ratios: pd.DataFrame, confidence: float) -> list[dict[str, Any]]:
+    """Each realised driver value placed in the range stated at decision time.
+
+    ``ratios`` from :func:`driver_ratios`; ``confidence`` the level the ranges were
+    stated at (a fraction). Per row: ``id``, ``driver``, ``estimate``, ``actual``,
+    ``low``, ``high``, ``ratio``, ``percentile`` (a fraction: where the value lands in
+    the split lognormal the range states, ``ranges.fit_range``; None when the range
+    is not positive) and ``placement`` (``below``, ``within`` or ``above`` the range;
+    None without one).
+    """
+    from statistics import NormalDist
+
+    from helpers.errors import InputError
+    from helpers.ranges import fit_range
+
+    placed = []
+    for row in ratios.to_dict("records"):
+        actual, low, high = (_number(row.get(key)) for key in ("actual", "low", "high"))
+        percentile = None
+        try:
+            fitted = fit_range(low, _number(row.get("estimate")), high, confidence=confidence)
+        except InputError:
+            fitted = None
+        if fitted is not None and fitted.constant is None and actual > 0:
+            log_gap = math.log(actual) - fitted.mu
+            sigma = fitted.sigma_low if log_gap < 0 else fitted.sigma_high
+            percentile = NormalDist().cdf(log_gap / sigma) if sigma > 0 else None
+        placement = "below" if actual < low else "above" if actual > high else "within"
+        if math.isnan(low) or math.isnan(high):
+            placement = None
+        placed.append(
+            {
+                "id": row["id"],
+                "driver": row["driver"],
+                "estimate": _number(row.get("estimate")),
+                "actual": actual,
+                "low": low,
+                "high": high,
+                "ratio": None if math.isnan(_number(row.get("ratio"))) else float(row["ratio"]),
+                "percentile": percentile,
+                "placement": placement,
+            }
+        )
+    return placed
+
+
 # --- the calibration block --------------------------------------------------------------
 
 
 def calibrate_drivers(
-    ratios: pd.DataFrame, *, n0: float, pending: list[dict[str, Any]] | None = None
+    ratios: pd.DataFrame,
+    *,
+    n0: float,
+    pending: list[dict[str, Any]] | None = None,
+    confidence: float = 0.9,
 ) -> dict[str, Any]:
     """The ``drivers`` block of ``calibration.json`` from :func:`driver_ratios`.
 
@@ -225,8 +275,10 @@ def calibrate_drivers(
     ratio (keys like "0.5"), ``geometric_mean``, ``bias`` (mean log ratio),
     ``weight`` = n ÷ (n + n0) and ``factor`` = exp(weight·bias), what new ranges of
     the driver are multiplied by. ``excluded``: rows whose estimate or value is not
-    positive; ``pending``: outcomes that could not be joined; ``rule``: how the
-    total's benefit calibration combines with it (see the module docstring).
+    positive; ``pending``: outcomes that could not be joined; ``values``: each
+    realised value in its stated range (:func:`place_driver_values`, ranges stated
+    at ``confidence``); ``rule``: how the total's benefit calibration combines with
+    it (see the module docstring).
     """
     usable = ratios[np.isfinite(ratios["ratio"].to_numpy(dtype=float))] if len(ratios) else ratios
     by_driver: dict[str, Any] = {}
@@ -264,6 +316,7 @@ def calibrate_drivers(
             for r in excluded.to_dict("records")
         ],
         "pending": list(pending or []),
+        "values": place_driver_values(ratios, confidence),
         "rule": (
             "a templated case with a calibrated driver takes its benefit from the calibrated "
             "drivers and skips the benefit calibration of the total; other cases keep it"
@@ -287,7 +340,9 @@ def calibrate_quarter_drivers(inputs: Any) -> dict[str, Any]:
     ratios, pending = driver_ratios(
         outcomes, params.quarter, list_quarters(root), root / "reports", volume_drivers=volumes
     )
-    return calibrate_drivers(ratios, n0=params.calibration.n0, pending=pending)
+    return calibrate_drivers(
+        ratios, n0=params.calibration.n0, pending=pending, confidence=params.estimate_confidence
+    )
 
 
 # --- applying it to a new case ------------------------------------------------------------

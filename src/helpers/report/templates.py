@@ -131,6 +131,20 @@ def describe_driver_calibration(calibration: Mapping[str, Any] | None) -> Markdo
             "case with a calibrated driver takes its benefit from the calibrated drivers and "
             "skips the class's benefit haircut of the total, so nothing is haircut twice."
         )
+    values = block.get("values") or []
+    if values:
+        under: dict[str, list[int]] = {}
+        for row in values:
+            counts = under.setdefault(row["driver"], [0, 0])
+            counts[0] += row["ratio"] is not None and row["ratio"] < 1
+            counts[1] += 1
+        text += (
+            " Realised below the estimate: "
+            + "; ".join(
+                f"{driver_label(name)} {below} of {n}" for name, (below, n) in sorted(under.items())
+            )
+            + "."
+        )
     if pending:
         waiting = "; ".join(
             f"{escape_text(p['id'])} ({escape_text(p['driver'])}): {escape_text(p['reason'])}"
@@ -160,3 +174,37 @@ def describe_case_driver_calibration(case: Mapping[str, Any]) -> MarkdownText:
         f"- **Benefit drivers** calibrated on past outcomes: {'; '.join(parts)}. The class's "
         "benefit calibration of the total is not applied on top (no double haircut)."
     )
+
+
+def driver_values_table(calibration: Mapping[str, Any] | None) -> Any:
+    """Each realised driver value beside the range stated when it was funded (a Styler):
+    which assumptions were over- or under-estimated (``drivers.values``)."""
+    values = ((calibration or {}).get("drivers") or {}).get("values") or []
+    table = pd.DataFrame(
+        [
+            {
+                "initiative": row["id"],
+                "driver": driver_label(row["driver"]),
+                "stated low / estimate / high": (
+                    f"{row['low']:.4g} / {row['estimate']:.4g} / {row['high']:.4g}"
+                ),
+                "realised": f"{row['actual']:.4g}",
+                "realised ÷ estimated": "" if row["ratio"] is None else f"{row['ratio']:.2f}",
+                "in the stated range": (
+                    f"{row['placement']} (P{round(100 * row['percentile'])})"
+                    if row["percentile"] is not None
+                    else row["placement"] or ""
+                ),
+            }
+            for row in values
+        ],
+        columns=[
+            "initiative",
+            "driver",
+            "stated low / estimate / high",
+            "realised",
+            "realised ÷ estimated",
+            "in the stated range",
+        ],
+    )
+    return styled_table(table, name="driver values")
