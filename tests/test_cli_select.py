@@ -42,20 +42,24 @@ def test_select_json_has_the_stable_keys(document):
             assert entry["reason"]
 
 
-def test_select_sample_lean_first_agrees_with_the_case(document):
-    """EML-01's case says run the lean EML-01P first; the roadmap now does the same."""
+def test_select_sample_lean_first_is_valued_as_the_case_values_it(document):
+    """EML-01's case says run the lean EML-01P first; the roadmap values EML-01P at its
+    staged value, measuring the driver of EML-01 with the highest EVPPI (conversion
+    uplift), and funds it first as the case says."""
     full, lean = document["initiatives"]["EML-01"], document["initiatives"]["EML-01P"]
     assert full["case_action"] == "lean_first"
+    assert (lean["informs"], lean["informs_basis"]) == (["conversion_uplift"], "top_evppi_driver")
+    # the lean version is valued at its staged value, above its own expected NPV
+    assert lean["value"] == pytest.approx(lean["staged_value"])
+    assert lean["value"] > lean["expected_npv"]
     assert lean["decision"] == "fund_lean_first"
+    assert "It measures conversion uplift" in lean["decision_reason"]
     assert full["decision"] == "leave_out"
     assert full["decision_basis"] == {
         "code": "lean_first_chosen",
         "lean_id": "EML-01P",
         "agrees": True,
     }
-    # the lean version is valued at its staged value, above its own expected NPV
-    assert lean["value"] == pytest.approx(lean["staged_value"])
-    assert lean["value"] > lean["expected_npv"]
     assert "EML-01P goes first" in full["decision_reason"]
     assert 0.0 <= document["prob_over_budget"] <= 1.0
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -341,6 +341,7 @@ def check_initiative_templates(
                 )
             )
         parent = _text(r.get("variant_of"))
+        problems += _informs_problems(r, own.get(parent) or name, templates, label, row)
         if not name and _share(r) is not None and parent and not own.get(parent):
             problems.append(
                 Problem(
@@ -355,6 +356,39 @@ def check_initiative_templates(
                 )
             )
     return problems
+
+
+def _informs_problems(
+    initiative: Mapping[str, Any],
+    template_name: str,
+    templates: Mapping[str, Template],
+    label: str,
+    row: int | None,
+) -> list[Problem]:
+    """``informs`` names that are neither an input nor a driver of the full initiative's
+    template (``template_name``: its template, or the row's own)."""
+    from helpers.registers import INFORMS_INPUTS
+
+    raw = initiative.get("informs")
+    names = [n for n in (raw if isinstance(raw, (list, tuple)) else []) if n not in INFORMS_INPUTS]
+    template = templates.get(template_name) if template_name else None
+    drivers = list(template.driver_names) if template is not None else []
+    valid = ", ".join([*INFORMS_INPUTS, *drivers])
+    return [
+        Problem(
+            label,
+            f"informs names {name!r}, which is neither an input nor a driver of "
+            + (f"template {template.name}" if template is not None else "a template")
+            + f"{_suggest(name, [*INFORMS_INPUTS, *drivers])}: valid are {valid}, "
+            "separated by ';'",
+            row=row,
+            id=str(initiative["id"]),
+            column="informs",
+            value=name,
+        )
+        for name in names
+        if name not in drivers
+    ]
 
 
 def uses_templates(initiatives: pd.DataFrame) -> bool:
@@ -417,6 +451,10 @@ class BenefitSimulation:
     drivers: dict[str, dict[str, np.ndarray]]  # beneficiary -> driver -> draws
     driver_scores: dict[str, np.ndarray]
     evidence: list[dict[str, Any]]
+    # the total from the stated driver ranges (``total`` itself when no driver is calibrated)
+    stated_total: np.ndarray | None = None
+    # the calibrated drivers: name -> {factor, n, weight} (``driver_calibration``)
+    calibrated_drivers: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def benefit_rows(
@@ -461,6 +499,7 @@ def simulate_benefit(
     confidence: float,
     benefit_share: float = 1.0,
     initiative_id: str | None = None,
+    calibrated_drivers: Mapping[str, Mapping[str, float]] | None = None,
 ) -> BenefitSimulation:
     """Simulate the annual benefit of one initiative from its benefits ``rows``.
 
@@ -470,6 +509,11 @@ def simulate_benefit(
     each beneficiary's range of that driver (stated at ``confidence``),
     multiplies the volume drivers by ``benefit_share`` (a fraction) and
     evaluates the formula per beneficiary. Currency per year.
+
+    ``calibrated_drivers`` (``driver_calibration.driver_factors``): each named
+    driver's draws are multiplied by its ``factor`` (its track record); then
+    ``total`` is the calibrated benefit and ``stated_total`` the one from the
+    stated ranges, from the same draws.
     """
     n = int(simulations)
     ident = initiative_id or (str(rows["initiative_id"].iloc[0]) if len(rows) else "")
@@ -480,7 +524,9 @@ def simulate_benefit(
         )
     scores = {name: rng.standard_normal(n) for name in template.driver_names}
     varies = dict.fromkeys(template.driver_names, False)
+    factors = {name: float(entry["factor"]) for name, entry in (calibrated_drivers or {}).items()}
     by_beneficiary: dict[str, np.ndarray] = {}
+    stated_parts: list[np.ndarray] = []
     drivers: dict[str, dict[str, np.ndarray]] = {}
     evidence: list[dict[str, Any]] = []
     for beneficiary, group in rows.groupby("beneficiary", sort=False):
@@ -517,6 +563,9 @@ def simulate_benefit(
                 f"initiative {ident}, beneficiary {beneficiary}: no rows for driver(s) "
                 f"{', '.join(missing)} of template {template.name}"
             )
+        if factors:
+            stated_parts.append(np.broadcast_to(template.evaluate(values), (n,)))
+            values = {name: draws * factors.get(name, 1.0) for name, draws in values.items()}
         drivers[beneficiary] = values
         by_beneficiary[beneficiary] = np.broadcast_to(template.evaluate(values), (n,)).copy()
     if not by_beneficiary:
@@ -531,6 +580,10 @@ def simulate_benefit(
         drivers=drivers,
         driver_scores={name: (z if varies[name] else np.zeros(n)) for name, z in scores.items()},
         evidence=evidence,
+        stated_total=np.sum(np.stack(stated_parts), axis=0) if factors else total,
+        calibrated_drivers={
+            name: dict(entry) for name, entry in (calibrated_drivers or {}).items()
+        },
     )
 
 
@@ -598,3 +651,34 @@ def driver_to_test(evppi: Mapping[str, float]) -> str | None:
     """The driver worth measuring first: the highest EVPPI (None when none is worth anything)."""
     best = max(evppi.items(), key=lambda item: item[1], default=None)
     return best[0] if best is not None and best[1] > 0 else None
+
+
+# --- what a lean variant measures ------------------------------------------------
+
+INFORMS_STATED = "stated"  # the lean row's ``informs`` column named the inputs
+INFORMS_TOP_DRIVER = "top_evppi_driver"  # the full case's driver with the highest EVPPI
+INFORMS_BENEFIT = "benefit"  # the default without drivers: the full initiative's benefit
+
+
+def resolve_informs(
+    stated: Sequence[str], full_npv: np.ndarray, full_detail: BenefitSimulation | None
+) -> tuple[tuple[str, ...], str]:
+    """What a lean variant's POC measures of its full initiative, and why: (names, basis).
+
+    ``stated``: the lean row's ``informs`` (inputs such as ``benefit``); when given
+    it wins (basis :data:`INFORMS_STATED`). Otherwise, when the full initiative
+    draws its benefit from template drivers (``full_detail``, with ``full_npv`` its
+    NPV per simulation), the driver with the highest EVPPI of the full case
+    (:func:`evppi_by_driver`, the figure its case reports; basis
+    :data:`INFORMS_TOP_DRIVER`). Else, or when no driver could change the
+    decision, the full initiative's benefit (basis :data:`INFORMS_BENEFIT`).
+    Deterministic: the full case's simulation fixes it, so the lean case, the
+    full case and selection (which reads the lean case) name the same driver.
+    """
+    if stated:
+        return tuple(stated), INFORMS_STATED
+    if full_detail is not None:
+        top = driver_to_test(evppi_by_driver(full_npv, full_detail.driver_scores))
+        if top is not None:
+            return (top,), INFORMS_TOP_DRIVER
+    return ("benefit",), INFORMS_BENEFIT

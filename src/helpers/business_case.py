@@ -48,6 +48,7 @@ from helpers.case_value import (  # the value side of a case; re-exported for ca
 )
 from helpers.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
 from helpers.copula import correlate_scores, resolve_correlation, score_matrix
+from helpers.driver_calibration import driver_factors
 from helpers.errors import InputError
 from helpers.fmt import quantile_key
 from helpers.params import Params
@@ -240,12 +241,17 @@ def simulate_case(
             confidence=params.estimate_confidence,
             benefit_share=share,
             initiative_id=ident,
+            calibrated_drivers=driver_factors(calibration, template.driver_names),
         )
-        stated["benefit"] = _range_of(detail.total, params.estimate_confidence)
-        sampled["benefit"] = _calibrated(
-            stated["benefit"], "benefit", reference, calibration, params.estimate_confidence
-        )
-        moved = _moved(detail.total, stated["benefit"], sampled["benefit"])
+        stated["benefit"] = _range_of(detail.stated_total, params.estimate_confidence)
+        if detail.calibrated_drivers:  # the drivers carry the track record: no second haircut
+            sampled["benefit"] = _range_of(detail.total, params.estimate_confidence)
+            moved = detail.total
+        else:
+            sampled["benefit"] = _calibrated(
+                stated["benefit"], "benefit", reference, calibration, params.estimate_confidence
+            )
+            moved = _moved(detail.total, stated["benefit"], sampled["benefit"])
         scores[0] = _scores_of(moved)  # the benefit's row: its drivers' ranks
         detail.by_beneficiary = _scaled_parts(detail.by_beneficiary, detail.total, moved)
     scores = correlate_scores(scores, score_matrix(correlation, INPUTS))
@@ -511,7 +517,9 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
     """The keys a templated case adds: ``benefit`` with ``by_beneficiary.<name>`` (mean,
     quantiles, ``share`` of the total's mean), ``benefit_template``, ``evppi_by_driver``
     (currency, largest first), ``benefit_drivers`` (each row's range and evidence) and,
-    ``benefit_share`` (this initiative's share of the volume drivers; 1 for a full one) and
+    ``benefit_share`` (this initiative's share of the volume drivers; 1 for a full one),
+    ``calibrated_drivers`` (driver -> factor, n, weight; empty: the total's calibration
+    applies, see ``driver_calibration``) and
     ``lean_benefit_shares`` (each templated lean variant's, by id)."""
     detail = sim.benefit_detail
     total_mean = float(np.mean(sim.draws["benefit"]))
@@ -526,6 +534,7 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
         "benefit_share": detail.benefit_share,
         "evppi_by_driver": evppi_by_driver(sim.npv, detail.driver_scores),
         "benefit_drivers": detail.evidence,
+        "calibrated_drivers": detail.calibrated_drivers,
         "lean_benefit_shares": {
             other.id: other.benefit_detail.benefit_share
             for other in sim.related
@@ -586,13 +595,21 @@ def _scaled_parts(
 
 
 def _informs(initiative: Mapping[str, Any]) -> tuple[str, ...]:
-    """The inputs a lean variant's ``informs`` column names (empty: the default, benefit).
+    """The inputs (or, on a templated row, drivers) a lean variant's ``informs`` column names
+    (empty: the default, ``benefits.resolve_informs``).
 
     Raises InputError naming the row and the valid inputs for an unknown name.
     """
     raw = initiative.get("informs")
     names = tuple(raw) if isinstance(raw, (list, tuple)) else ()
-    unknown = [name for name in names if name not in INPUTS]
+    # a row drawing its benefit from template drivers may name drivers too, checked with
+    # the benefits register (benefits.check_initiative_templates) and by staged_value
+    drivers_allowed = _names_template(initiative)
+    unknown = [
+        name
+        for name in names
+        if name not in INPUTS and not (drivers_allowed and name.isidentifier())
+    ]
     if unknown:
         raise InputError(
             f"initiative {initiative.get('id', '')}: informs names {', '.join(unknown)}; "

@@ -541,6 +541,9 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
     document["source"] = params.actuals.label
     if params.outcomes is not None:
         document["outcomes"] = {"source": params.outcomes.label, **from_outcomes}
+    from helpers.driver_calibration import calibrate_quarter_drivers  # templated drivers
+
+    document["drivers"] = calibrate_quarter_drivers(inputs)
     return document
 
 

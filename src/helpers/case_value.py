@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from helpers.benefits import resolve_informs
 from helpers.cashflow import weeks_to_months
+from helpers.errors import InputError
 
 if TYPE_CHECKING:
     from helpers.business_case import CaseSimulation
@@ -92,7 +94,8 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
     chance of a loss, cost P50 and at the budget confidence (``cost_budget``),
     duration P50 (weeks), EVPI, and for a lean row ``test_cost``: what running
     it before the full initiative costs (:func:`lean_cost`), ``staged_value`` and
-    ``follow_up_value`` (:func:`staged_value`; None on the full row).
+    ``follow_up_value``, ``informs`` and ``informs_basis`` (:func:`staged_value`;
+    None on the full row).
     """
     columns = [
         "id",
@@ -109,6 +112,8 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
         "test_cost",
         "staged_value",
         "follow_up_value",
+        "informs",
+        "informs_basis",
     ]
     if not sim.related:
         return pd.DataFrame(columns=columns)
@@ -133,6 +138,8 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
                 "test_cost": lean_cost(full, option) if option.variant_of else None,
                 "staged_value": staged["value"] if staged else None,
                 "follow_up_value": staged["follow_up_value"] if staged else None,
+                "informs": staged["informs"] if staged else None,
+                "informs_basis": staged["informs_basis"] if staged else None,
             }
         )
     return pd.DataFrame(rows, columns=columns)
@@ -145,15 +152,17 @@ def staged_value(full: CaseSimulation, lean: CaseSimulation, *, bins: int = EVPP
     version's own expected NPV plus the follow-up decision on the full initiative,
     started after the lean version's median delivery time (the horizon staying
     fixed) and funded only where, given the inputs the lean version ``informs``
-    (default: the full initiative's benefit), it is expected to pay. The conditional
+    (``benefits.resolve_informs``: the row's column, else the full case's template
+    driver with the highest EVPPI, else its benefit), it is expected to pay. The conditional
     expectation bins the full initiative's simulations on those inputs
     (equal-probability bins, ``bins`` in all, split evenly across the inputs).
     Keys: ``value``, ``lean_npv``, ``follow_up_value``, ``full_npv``,
-    ``full_npv_delayed``, ``delay_months``, ``informs``, ``full_id``, ``lean_id``.
+    ``full_npv_delayed``, ``delay_months``, ``informs``, ``informs_basis`` (why:
+    ``stated``, ``top_evppi_driver`` or ``benefit``), ``full_id``, ``lean_id``.
     """
     from scipy.special import ndtr  # imported here: keeps `playbook --help` light
 
-    informs = lean.informs or ("benefit",)
+    informs, basis = resolve_informs(lean.informs, full.npv, full.benefit_detail)
     delay = float(np.median(weeks_to_months(lean.draws["duration"])))
     delayed = np.asarray(
         full.model(
@@ -164,10 +173,10 @@ def staged_value(full: CaseSimulation, lean: CaseSimulation, *, bins: int = EVPP
     per_input = max(2, int(round(bins ** (1.0 / len(informs)))))
     which = np.zeros(delayed.size, dtype=np.intp)
     for name in informs:
-        sampled = full.sampled.get(name)
-        if sampled is None or sampled.low == sampled.high:
-            continue  # a constant input tells nothing
-        cell = np.minimum((ndtr(full.normals[name]) * per_input).astype(np.intp), per_input - 1)
+        scores = _informs_scores(full, name)
+        if scores is None:
+            continue  # a constant input or driver tells nothing
+        cell = np.minimum((ndtr(scores) * per_input).astype(np.intp), per_input - 1)
         which = which * per_input + cell
     sums = np.bincount(which, weights=delayed)
     follow_up = float(np.sum(np.maximum(sums, 0.0))) / max(delayed.size, 1)
@@ -176,6 +185,7 @@ def staged_value(full: CaseSimulation, lean: CaseSimulation, *, bins: int = EVPP
         "lean_id": lean.id,
         "full_id": full.id,
         "informs": list(informs),
+        "informs_basis": basis,
         "delay_months": delay,
         "lean_npv": lean_npv,
         "follow_up_value": follow_up,
@@ -236,6 +246,8 @@ def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> 
                 lean_id=best["lean_id"],
                 lean_value=best["value"],
                 follow_up_value=best["follow_up_value"],
+                informs=best["informs"],
+                informs_basis=best["informs_basis"],
                 lean_cost=lean_cost(sim, next(o for o in leans if o.id == best["lean_id"])),
             )
     full = next((other for other in sim.related if other.id == sim.variant_of), None)
@@ -246,6 +258,8 @@ def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> 
             "full_npv": staged["full_npv"],
             "lean_value": staged["value"],
             "follow_up_value": staged["follow_up_value"],
+            "informs": staged["informs"],
+            "informs_basis": staged["informs_basis"],
             "full_prob_loss": float(np.mean(full.npv < 0)),
         }
         if full.must_do:
@@ -292,3 +306,21 @@ def staged_block(sim: CaseSimulation) -> dict[str, Any] | None:
     simulated alongside it; None otherwise (selection then uses its own expected NPV)."""
     full = next((other for other in sim.related if other.id == sim.variant_of), None)
     return staged_value(full, sim) if full is not None else None
+
+
+def _informs_scores(full: CaseSimulation, name: str) -> np.ndarray | None:
+    """The standard-normal scores of the full initiative's input or template driver ``name``
+    (None when it is constant, so measuring it tells nothing)."""
+    detail = full.benefit_detail
+    if detail is not None and name in detail.driver_scores:
+        scores = detail.driver_scores[name]
+        return scores if np.any(scores != 0) else None
+    if name not in full.sampled:
+        raise InputError(
+            f"initiative {full.id}: a lean variant's informs names {name!r}, which is neither "
+            f"an input ({', '.join(full.sampled)}) nor a driver of {full.id}'s benefit template"
+        )
+    sampled = full.sampled[name]
+    if sampled is None or sampled.low == sampled.high:
+        return None
+    return full.normals[name]

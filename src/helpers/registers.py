@@ -789,7 +789,11 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
         [part.strip() for part in re.split(r"[;,]", _text(v)) if part.strip()]
         for v in (frame["depends_on"] if "depends_on" in frame else [""] * n)
     ]
-    out["informs"] = _parse_informs(frame, ids, bad)
+    templated = [
+        bool(t) or not np.isnan(b)
+        for t, b in zip(out["template"], out["benefit_share"], strict=True)
+    ]
+    out["informs"] = _parse_informs(frame, ids, bad, templated=templated)
     _check_links(out, bad)
     _check_benefit_shares(out, bad)
     _check_kpis(frame, out, bad)
@@ -863,14 +867,21 @@ def _warn_no_effort(frame: pd.DataFrame, out: pd.DataFrame, bad: _Collector) -> 
 INFORMS_INPUTS = ("benefit", "cost", "duration", "effort")
 
 
-def _parse_informs(frame: pd.DataFrame, ids: list[str], bad: _Collector) -> list[list[str]]:
+def _parse_informs(
+    frame: pd.DataFrame, ids: list[str], bad: _Collector, *, templated: list[bool] | None = None
+) -> list[list[str]]:
     """A lean row's ``informs``: the full initiative's inputs it measures (``;``-separated;
-    empty means the default, benefit)."""
+    empty means the default: the full case's top-EVPPI driver, else benefit). On a row
+    that draws its benefit from template drivers (``templated``: a template or a
+    benefit_share) a name may also be a driver (``benefits.check_initiative_templates``
+    checks it against the template)."""
     values = frame["informs"] if "informs" in frame else [""] * len(ids)
     out = []
     for i, value in enumerate(values):
         names = [part.strip().lower() for part in re.split(r"[;,]", _text(value)) if part.strip()]
         for name in names:
+            if templated and templated[i] and re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                continue  # a driver name: checked against the template with the benefits
             if name not in INFORMS_INPUTS:
                 bad.add(
                     f"informs names {name!r}: valid are {', '.join(INFORMS_INPUTS)}, "

@@ -337,8 +337,50 @@ def stated_driver_quantiles(
             for r in stated
         ]
     )
-    combined = per_row.sum(axis=0) * share if volume else per_row.mean(axis=0)
+    combined = combine_beneficiaries(per_row, volume=volume, share=share)
     return {quantile_key(level): float(v) for level, v in zip(levels, combined, strict=True)}
+
+
+def combine_beneficiaries(per_row: Any, *, volume: bool, share: float = 1.0) -> np.ndarray:
+    """One driver's figures stated by several beneficiaries, combined (the driver's unit).
+
+    ``per_row``: one row (or value) per beneficiary, e.g. their quantiles or their
+    estimates. The beneficiaries share one set of draws (``benefits.simulate_benefit``),
+    so a volume driver's figures add (times a lean variant's ``share``) and any other
+    driver's average.
+    """
+    rows = np.asarray(per_row, dtype=float)
+    return rows.sum(axis=0) * share if volume else rows.mean(axis=0)
+
+
+def place_realised_driver(
+    value: float,
+    stated: list[Mapping[str, Any]],
+    *,
+    volume: bool,
+    confidence: float,
+    share: float = 1.0,
+) -> dict[str, Any]:
+    """Where one realised driver value landed in the range stated for it.
+
+    ``stated``: that driver's rows as stated at decision time, one per beneficiary
+    (low, likely or None, high at ``confidence``), combined by
+    :func:`stated_driver_quantiles`. Keys: ``stated`` (low, median, high of the
+    combined distribution, the driver's unit), ``percentile`` (fraction, clamped to
+    0.01..0.99), ``estimated`` ("over" when the stated median is above the value,
+    "under" when below, "on" when equal) and ``outside`` (the value fell outside the
+    stated range).
+    """
+    quantiles = stated_driver_quantiles(stated, volume=volume, confidence=confidence, share=share)
+    tail = (1 - confidence) / 2
+    median = quantiles[quantile_key(0.5)]
+    low, high = (quantiles[quantile_key(round(q, 2))] for q in (tail, 1 - tail))
+    return {
+        "stated": {"low": low, "median": median, "high": high},
+        "percentile": percentile_in(value, quantiles),
+        "estimated": "over" if median > value else "under" if median < value else "on",
+        "outside": value < low or value > high,
+    }
 
 
 def _template_driver(template: Any, name: str) -> Any:
@@ -365,22 +407,20 @@ def place_drivers(
     """
     confidence = float(case.get("estimate_confidence", 0.9))
     share = float(case.get("benefit_share") or 1.0)
-    tail = (1 - confidence) / 2
     rows = []
     for name, value in sorted(realised.items()):
         stated = [r for r in case.get("benefit_drivers") or [] if r.get("driver") == name]
         if not stated or value is None or not math.isfinite(float(value)):
             continue
         driver = _template_driver(template, name)
-        quantiles = stated_driver_quantiles(
+        value = float(value)
+        placed = place_realised_driver(
+            value,
             stated,
             volume=bool(driver and driver.volume),
             confidence=confidence,
             share=share,
         )
-        median = quantiles[quantile_key(0.5)]
-        low, high = (quantiles[quantile_key(round(q, 2))] for q in (tail, 1 - tail))
-        value = float(value)
         rows.append(
             {
                 "id": initiative_id,
@@ -388,10 +428,7 @@ def place_drivers(
                 "driver": name,
                 "unit": driver.unit if driver else stated[0].get("unit", ""),
                 "realised": value,
-                "stated": {"low": low, "median": median, "high": high},
-                "percentile": percentile_in(value, quantiles),
-                "estimated": "over" if median > value else "under" if median < value else "on",
-                "outside": value < low or value > high,
+                **placed,
             }
         )
     return rows

@@ -479,6 +479,9 @@ def select_portfolio(
             entry["reason_code"], entry["reason"] = reasons[initiative_id]
         entry["staged_value"] = _finite_or_none(row["staged_value"])
         entry["follow_up_value"] = _finite_or_none(row["follow_up_value"])
+        staged = usable[initiative_id].get("staged") or {}  # what a lean variant measures
+        entry["informs"] = staged.get("informs")
+        entry["informs_basis"] = staged.get("informs_basis")
         recommendation = usable[initiative_id].get("recommendation")
         entry["case_action"] = (
             recommendation.get("action") if isinstance(recommendation, Mapping) else None

@@ -259,10 +259,13 @@ def test_describe_variants_of_a_full_and_of_a_lean_initiative(params):
     case = _case(full, params, related=[lean])
     text = report.describe_variants(case)
     assert text.body.startswith("The lean version FL has expected NPV ")
-    assert text.body.endswith(": worth running first.")
+    assert text.body.endswith(
+        ": worth running first. It measures annual benefit (F has no benefit drivers to "
+        "choose from)."
+    )
     lean_text = report.describe_variants(_case(lean, params, related=[full]))
     assert lean_text.body.startswith("FL is the lean version of F. Run first, it is worth ")
-    assert lean_text.body.endswith(": worth it.")
+    assert ": worth it. It measures annual benefit" in lean_text.body
     table = report.fmt_variants(case).data
     assert list(table["option"]) == ["F (full)", "FL (lean)"]
     assert "cost P50 / P80" in table.columns

@@ -30,12 +30,14 @@ from helpers.report.labels import (
     ACTION_HEADLINES,
     PAYBACK_LABEL,
     decision_label,
+    driver_label,
     input_label,
     level_label,
     recommendation_label,
 )
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
+from helpers.report.templates import describe_case_driver_calibration, informs_text
 
 Case = Mapping[str, Any]  # a case document (``business_case.summarise_case``)
 
@@ -67,15 +69,17 @@ def describe_recommendation(case: Case) -> str:
             f"Run the lean version {escape_text(rec['lean_id'])} first: the full initiative "
             f"has {figures}; run first, the lean version is worth {money(rec['lean_value'])} "
             f"(its own expected NPV plus {money(rec['follow_up_value'])} from deciding the "
-            "full initiative next with what it measures), more than funding the full one now."
+            "full initiative next with what it measures), more than funding the full one now. "
+            f"It measures {informs_text(rec.get('informs'), rec.get('informs_basis'), case['id'])}."
         )
     if reason == "lean_of_risky_full":
         return (
             f"Fund this lean version first: run first it is worth {money(rec['lean_value'])} "
             f"(its own expected NPV plus {money(rec['follow_up_value'])} from deciding "
             f"{escape_text(rec['full_id'])} next with what it measures), more than "
-            f"{escape_text(rec['full_id'])} funded now ({money(rec['full_npv'])}). On its own "
-            f"this version has {figures}."
+            f"{escape_text(rec['full_id'])} funded now ({money(rec['full_npv'])}). It measures "
+            f"{informs_text(rec.get('informs'), rec.get('informs_basis'), rec['full_id'])}. "
+            f"On its own this version has {figures}."
         )
     if reason == "full_better":
         return (
@@ -253,7 +257,8 @@ def describe_variants(case: Case) -> str:
             f"{ident} is the lean version of {full_id}. Run first, it is worth "
             f"{money(staged)}: its own expected NPV plus {money(own['follow_up_value'])} from "
             f"deciding {full_id} next with what it measures, against {money(now)} for "
-            f"{full_id} funded now: {verdict}."
+            f"{full_id} funded now: {verdict}. It measures "
+            f"{informs_text(own.get('informs'), own.get('informs_basis'), full['id'])}."
         )
     best = max((row for row in rows if row["role"] == "lean"), key=lambda row: row["staged_value"])
     staged, now = best["staged_value"], case["npv"]["mean"]
@@ -267,7 +272,8 @@ def describe_variants(case: Case) -> str:
         f"{money(best['expected_npv'])} and a {fmt_pct(best['prob_loss'])} chance of a loss. "
         f"Run first, it is worth {money(staged)} (plus {money(best['follow_up_value'])} from "
         f"deciding {ident} next with what it measures) against {money(now)} for {ident} "
-        f"funded now: {verdict}."
+        f"funded now: {verdict}. It measures "
+        f"{informs_text(best.get('informs'), best.get('informs_basis'), case['id'])}."
     )
 
 
@@ -373,11 +379,6 @@ def fmt_views(case: Case) -> Any:
 
 
 # ---------------------------------------------------------------- who benefits, which driver
-
-
-def driver_label(name: str) -> str:
-    """A template driver as a report names it: ``conversion_uplift`` -> ``conversion uplift``."""
-    return name.replace("_", " ")
 
 
 @returns_markdown
@@ -745,6 +746,7 @@ def describe_method(case: Case) -> str:
         "median is the likely value. "
         + describe_metric_correlations((case.get("correlation") or {}).get("between_metrics")),
         f"- **Calibration**: {calibration}",
+        *filter(None, [str(describe_case_driver_calibration(case))]),
         f"- **Simulations**: {case['simulations']:,}, seeded from the quarter's seed and the "
         "initiative's id, so the same inputs always give the same numbers.",
         f"- **Cash flow** (monthly, over {case['horizon_years']:g} years, discounted at "

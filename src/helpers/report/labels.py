@@ -44,6 +44,11 @@ def input_label(name: str) -> str:
     return INPUT_LABELS[name]
 
 
+def driver_label(name: str) -> str:
+    """A template driver as a report names it: ``conversion_uplift`` -> ``conversion uplift``."""
+    return name.replace("_", " ")
+
+
 # roadmap
 
 METHOD_LABELS = {

@@ -33,6 +33,7 @@ from helpers.report.labels import (
 )
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import TOP_ROWS, long_table, styled_table
+from helpers.report.templates import informs_text
 from helpers.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
 from helpers.timeline import WEEKS_PER_QUARTER
 
@@ -744,7 +745,8 @@ def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> st
             f"Worth {value} run first: its own expected NPV "
             f"{fmt_money(entry['expected_npv'], document['currency'])} plus "
             f"{fmt_money(entry.get('follow_up_value'), document['currency'])} from deciding "
-            f"{full_id} next with what it measures{against}."
+            f"{full_id} next with what it measures{against}. It measures "
+            f"{informs_text(entry.get('informs'), entry.get('informs_basis'), full_id)}."
         )
     elif code == "fund":
         text = f"It adds {value} ({method}) and fits the budget and IT capacity."
