@@ -127,3 +127,10 @@ def test_select_text_labels_levels_from_budget_confidence(root, tmp_path):
     assert result.exit_code == 0, result.output
     assert "at P90" in result.output and "plan cost at P90 (90% sure" in result.output
     assert "P80" not in result.output
+
+
+def test_select_decision_reasons_are_plain_text(document):
+    """decision_reason is shown as is by the JSON, tables and the terminal: no Markdown escapes."""
+    for initiative_id, entry in document["initiatives"].items():
+        reason = entry.get("decision_reason") or ""
+        assert "\\" not in reason and "**" not in reason, (initiative_id, reason)

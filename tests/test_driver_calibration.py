@@ -184,8 +184,8 @@ def test_validate_outcomes_driver_needs_its_value():
     with pytest.raises(InputError) as error:
         validate_outcomes(frame)
     text = str(error.value)
-    assert "row 2, id A1, column value: 1 driver(s) but 0 value(s)" in text
-    assert "row 3, id A2, column driver: 0 driver(s) but 1 value(s)" in text
+    assert "line 2, id A1, column value: 1 driver(s) but 0 value(s)" in text
+    assert "line 3, id A2, column driver: 0 driver(s) but 1 value(s)" in text
 
 
 # --- applying the block ------------------------------------------------------------------

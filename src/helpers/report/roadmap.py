@@ -31,7 +31,7 @@ from helpers.report.labels import (
     recommendation_label,
     wsjf_label,
 )
-from helpers.report.markdown import escape_text, returns_markdown
+from helpers.report.markdown import escape_text, plain, returns_markdown
 from helpers.report.tables import TOP_ROWS, long_table, styled_table
 from helpers.report.templates import informs_text
 from helpers.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
@@ -746,7 +746,8 @@ def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> st
             f"{fmt_money(entry['expected_npv'], document['currency'])} plus "
             f"{fmt_money(entry.get('follow_up_value'), document['currency'])} from deciding "
             f"{full_id} next with what it measures{against}. It measures "
-            f"{informs_text(entry.get('informs'), entry.get('informs_basis'), full_id)}."
+            # decision_reason is plain text (the JSON, tables and the CLI show it as is)
+            f"{plain(informs_text(entry.get('informs'), entry.get('informs_basis'), full_id))}."
         )
     elif code == "fund":
         text = f"It adds {value} ({method}) and fits the budget and IT capacity."
