@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.backtest import CUTS, backtest_history
+from helpers.backtest import CUTS, backtest_history, held_check
 from helpers.errors import InputError
 from helpers.history import find_dataset, load_dataset
 
@@ -106,3 +106,18 @@ def test_backtest_history_published_datasets(shared_datasets, dataset: str) -> N
         if 2 * math.sqrt(0.16 / summary["n"]) < 0.03:
             assert summary["share_lt_p50"] - 0.03 <= 0.5 <= summary["share_le_p50"] + 0.03
             assert summary["share_lt_p80"] - 0.03 <= 0.8 <= summary["share_le_p80"] + 0.03
+
+
+@pytest.mark.parametrize(
+    ("le", "lt", "level", "n", "expected"),
+    [
+        (0.82, 0.82, 0.8, 50, "within_goal"),  # 2 points off
+        (0.90, 0.70, 0.8, 50, "within_goal"),  # ties: the level lies between < and ≤
+        (0.72, 0.72, 0.8, 200, "misses"),  # 8 points, 2se = 5.7
+        (0.72, 0.72, 0.8, 65, "within_sampling_error"),  # 8 points, 2se = 9.9
+        (0.677, 0.677, 0.8, 65, "misses"),  # Little06 P80: 12.3 points, 2se = 9.9
+        (0.676, 0.314, 0.5, 5080, "within_goal"),  # Renzo P50 with ties
+    ],
+)
+def test_held_check_goal_sampling_error_and_miss(le, lt, level, n, expected) -> None:
+    assert held_check(le, lt, level, n) == expected

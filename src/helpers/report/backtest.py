@@ -90,7 +90,10 @@ def describe_backtest_method(document: Mapping[str, Any]) -> str:
         f"weight n ÷ (n + {document['n0']:g})). A calibrated {level_label(0.8)} is honest when "
         f"about {fmt_pct(0.8)} of later actuals land at or below it; with whole-number "
         "estimates an actual often equals it exactly, so the share strictly below is shown "
-        f"too. Metrics with fewer than {document['min_rows']} dated projects get no verdict."
+        f"too. Metrics with fewer than {document['min_rows']} dated projects get no verdict. "
+        "Projects still running at a cut are not in its calibration; where the long projects "
+        "are the ones that overrun, later actuals run above the calibrated quantiles, "
+        "most of all for durations."
     )
 
 
