@@ -117,6 +117,8 @@ class CaseSimulation:
     # a templated initiative's benefit by beneficiary and driver (None: one stated range);
     # its by_beneficiary draws carry the calibration of the total, so they sum to it
     benefit_detail: BenefitSimulation | None = None
+    # which record calibrated each input (outside_view.reference_class); None: not calibrated
+    reference_class: dict[str, Any] | None = None
 
     @property
     def horizon_months(self) -> float:
@@ -173,6 +175,10 @@ def simulate_case(
             "fill in the *_low and *_high columns of the initiatives register"
         )
     reference = initiative.get((calibration or {}).get("by", "category"))
+    from helpers.outside_view import reference_class
+
+    used = [name for name in INPUTS if stated[name] is not None]
+    reference_record = reference_class(calibration, reference, used)
     sampled = {
         name: _calibrated(rng_range, name, reference, calibration, params.estimate_confidence)
         for name, rng_range in stated.items()
@@ -248,6 +254,7 @@ def simulate_case(
             for row in related
         ),
         benefit_detail=detail,
+        reference_class=reference_record,
     )
 
 
@@ -678,6 +685,7 @@ def summarise_case(
             "stated": {name: _range_dict(r) for name, r in sim.stated.items()},
             "calibrated": {name: _range_dict(r) for name, r in sim.sampled.items()},
         },
+        "reference_class": sim.reference_class,
     }
     if stated is not None:
         document["stated_view"] = {

@@ -46,7 +46,7 @@ from scipy import stats
 from helpers.correlation import estimate_correlation
 from helpers.errors import InputError, Problem
 from helpers.fmt import quantile_key
-from helpers.outside_view import match_class, ratio_counts
+from helpers.outside_view import match_class, normalise_class, ratio_counts
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95)
 OVERRUN_CHANCES = (0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05)
@@ -92,8 +92,10 @@ def ratio_frame(
 ) -> pd.DataFrame:
     """One row per project and metric: estimate, actual, stated range, ratio and status.
 
-    Columns: metric, id, name, class, completed, estimate, actual, low, high,
-    ratio (actual ÷ estimate, NaN when not usable), log_ratio, status
+    Columns: metric, id, name, class (the ``by`` value, trimmed; labels that
+    differ only in case are one class, spelled as first written), completed,
+    estimate, actual, low, high, ratio (actual ÷ estimate, NaN when not
+    usable), log_ratio, status
     (``ok``, ``missing``, ``zero`` or ``negative``). Raises InputError when
     ``by`` or a requested metric is absent.
     """
@@ -101,7 +103,14 @@ def ratio_frame(
     n = len(actuals)
     ids = _ids(actuals)
     names = [("" if _blank(v) else str(v)) for v in actuals["name"]] if "name" in actuals else ids
-    classes = [UNCLASSIFIED if _blank(v) else str(v) for v in actuals[by]]
+    # one class per label ignoring case and surrounding spaces, spelled as first written
+    spelled: dict[str, str] = {}
+    classes = [
+        UNCLASSIFIED
+        if _blank(v) or not str(v).strip()
+        else spelled.setdefault(normalise_class(v), str(v).strip())
+        for v in actuals[by]
+    ]
     completed = (
         pd.to_datetime(actuals["completed"], errors="coerce").to_numpy()
         if "completed" in actuals

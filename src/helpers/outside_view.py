@@ -248,6 +248,46 @@ def view_for(calibration: Mapping[str, Any] | None, metric: str, value: Any) -> 
     return mixture(own, pool, float(entry.get("weight", 0.0)))
 
 
+def reference_class(
+    calibration: Mapping[str, Any] | None, value: Any, metrics: Iterable[str]
+) -> dict[str, Any] | None:
+    """Which record calibrated a project whose class column holds ``value`` (a case's record).
+
+    ``{"by", "class" (as written, trimmed; None when blank), "n0",
+    "min_class_size", "metrics": {metric: {...}}}``, per metric of the history
+    among ``metrics``: ``status`` (``"own"``: the class's record pooled with
+    all projects; ``"too_small"``: fewer than ``min_class_size`` past
+    projects, so all projects alone; ``"missing"``: no past project of the
+    class, all projects alone), ``class_used`` (the label matched, None
+    unless own), ``n_class`` and ``n_all`` (usable past projects) and
+    ``weight`` (the class's credibility weight, 0 unless own). None without a
+    calibration document.
+    """
+    if calibration is None:
+        return None
+    settings = {k: calibration.get(k) for k in ("by", "n0", "min_class_size")}
+    found: dict[str, Any] = {}
+    for metric in metrics:
+        entry = calibration.get("metrics", {}).get(metric)
+        if not entry or not entry["overall"].get("n"):
+            continue
+        label = match_class(entry["by_class"], value)
+        own = entry["by_class"][label] if label is not None else None
+        n_class = int(own["n"]) if own else 0
+        weight = float(own.get("weight", 0.0)) if own else 0.0
+        status = "missing" if not n_class else "own" if weight > 0 else "too_small"
+        found[metric] = {
+            "status": status,
+            "class_used": label if status == "own" else None,
+            "n_class": n_class,
+            "n_all": int(entry["overall"]["n"]),
+            "weight": weight,
+        }
+    blank = value is None or (not isinstance(value, str) and pd.isna(value))
+    written = None if blank or not str(value).strip() else str(value).strip()
+    return {**settings, "class": written, "metrics": found}
+
+
 def view_of_ratios(
     class_ratios: np.ndarray,
     all_ratios: np.ndarray,

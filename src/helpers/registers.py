@@ -683,16 +683,19 @@ def register_warnings(frame: pd.DataFrame) -> list[Problem]:
 # --- initiatives -------------------------------------------------------------
 
 
-def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
+def validate_initiatives(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFrame:
     """Check an initiatives register and return it in canonical form.
 
     Canonical columns: text (id, name, category, owner, beneficiaries, status,
     variant_of or None), floats (ranges, run_cost and ramp_months default 0,
     others NaN when blank), ``depends_on`` a list of ids, ``must_do`` bool,
-    ``row`` the spreadsheet row. Raises InputError listing every problem.
+    ``row`` the spreadsheet row. ``keep``: further columns to keep as trimmed
+    text (``calibration.by``, e.g. ``team``; see ``kept_columns``). Raises
+    InputError listing every problem.
     """
     bad = _Collector(frame)
-    _check_columns(frame, REQUIRED_INITIATIVE_COLUMNS, OPTIONAL_INITIATIVE_COLUMNS, bad)
+    extra = kept_columns(frame, keep, REQUIRED_INITIATIVE_COLUMNS + OPTIONAL_INITIATIVE_COLUMNS)
+    _check_columns(frame, REQUIRED_INITIATIVE_COLUMNS, (*OPTIONAL_INITIATIVE_COLUMNS, *extra), bad)
     frame = _fill_missing(frame, REQUIRED_INITIATIVE_COLUMNS, bad)
     if frame.empty:
         bad.add("has no initiatives: add at least one row")
@@ -755,6 +758,8 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
     out["informs"] = _parse_informs(frame, ids, bad)
     _check_links(out, bad)
     _check_benefit_shares(out, bad)
+    for column in extra:
+        out[column] = [_text(v) for v in frame[column]]
     bad.raise_if_any()
     out.attrs["warnings"] = bad.warnings
     return out
@@ -1172,19 +1177,23 @@ def metric_names(columns: Iterable[str]) -> list[str]:
     ]
 
 
-def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
+def validate_actuals(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFrame:
     """Check an actuals register and return it in canonical form.
 
     Canonical columns: id, name, category, completed (datetime, NaT when
     blank), ``row``, and float metric columns ``<metric>_estimate``,
-    ``<metric>_actual`` and optional ``<metric>_low``/``_high``. Zero,
-    negative or blank values pass through: calibration counts and reports them.
+    ``<metric>_actual`` and optional ``<metric>_low``/``_high``. ``keep``:
+    further columns to keep as trimmed text (``calibration.by``, e.g. ``owner``;
+    see ``kept_columns``). Zero, negative or blank values pass through:
+    calibration counts and reports them.
     """
     bad = _Collector(frame)
     columns = list(frame.columns)
     metrics = metric_names(columns)
     measured = [c for c in columns if _METRIC_COLUMN.match(c)]
-    ok = _check_columns(frame, ("id", "category"), ("name", "completed", *measured), bad)
+    known = ("id", "category", "name", "completed", *measured)
+    extra = kept_columns(frame, keep, known)
+    ok = _check_columns(frame, ("id", "category"), (*known[2:], *extra), bad)
     frame = _fill_missing(frame, ("id", "category"), bad)
     for column in columns:
         match = _METRIC_COLUMN.match(column)
@@ -1249,19 +1258,38 @@ def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
                     id=ids[i],
                     column=f"{metric}_low",
                 )
+    for column in extra:
+        out[column] = [_text(v) for v in frame[column]]
     bad.raise_if_any()
     out.attrs["warnings"] = bad.warnings
     return out
 
 
+def kept_columns(frame: pd.DataFrame, keep: Iterable[str], known: Iterable[str]) -> list[str]:
+    """The register's columns named in ``keep`` that it would not keep anyway.
+
+    Names match as headers do (``read_register`` trims them, lower-cases them
+    and turns spaces into ``_``), so ``calibration.by: Team`` keeps a ``team ``
+    header. A name the register lacks is left out here: ``inputs`` refuses it
+    with the params file and the fix.
+    """
+    known = set(known)
+    wanted = [_normalise_column(name) for name in keep]
+    return [c for c in dict.fromkeys(wanted) if c in frame.columns and c not in known]
+
+
 # --- entry points ------------------------------------------------------------
 
 
-def load_initiatives(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
-    """Read and check an initiatives register (CSV, Excel or SQL table)."""
-    return validate_initiatives(read_register(source, root))
+def load_initiatives(
+    source: RegisterSource | str | Path, root: Path | str = ".", *, keep: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Read and check an initiatives register (CSV, Excel or SQL table); ``keep`` as validate."""
+    return validate_initiatives(read_register(source, root), keep=keep)
 
 
-def load_actuals(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
-    """Read and check an actuals register (CSV, Excel or SQL table)."""
-    return validate_actuals(read_register(source, root))
+def load_actuals(
+    source: RegisterSource | str | Path, root: Path | str = ".", *, keep: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Read and check an actuals register (CSV, Excel or SQL table); ``keep`` as validate."""
+    return validate_actuals(read_register(source, root), keep=keep)
