@@ -575,3 +575,21 @@ def test_read_register_file_that_is_no_database_says_so(tmp_path):
     path.write_bytes(b"not a database at all" * 200)
     with pytest.raises(InputError, match="is not a readable SQLite database"):
         read_register(RegisterSource(path=str(path), table="t"))
+
+
+def test_load_actuals_keeps_the_calibration_by_column_as_trimmed_text(tmp_path):
+    header = "id,name,category, Team ,completed,cost_estimate,cost_actual"
+    path = write_csv(tmp_path, ["P1,a,web, Growth ,2025-01-10,100,120"], header=header)
+    frame = load_actuals(path, keep=("Team",))
+    assert list(frame["team"]) == ["Growth"]
+    assert not any("ignored" in p.message for p in register_warnings(frame))
+    dropped = load_actuals(path)  # not named by calibration.by: ignored, and said so
+    assert "team" not in dropped.columns
+    assert any("ignored: " in p.message and "Team" in p.message for p in register_warnings(dropped))
+
+
+def test_load_initiatives_keeps_the_calibration_by_column(tmp_path):
+    rows = [row + ",growth" for row in GOOD_ROWS]
+    frame = load_initiatives(write_csv(tmp_path, rows, header=HEADER + ",team"), keep=["team"])
+    assert list(frame["team"]) == ["growth"] * 3
+    assert not any("ignored" in p.message for p in register_warnings(frame))
