@@ -58,6 +58,7 @@ import pandas as pd
 from helpers.calibration import ratio_frame
 from helpers.errors import InputError, Problem
 from helpers.fmt import quantile_key
+from helpers.history import DAYS_PER_WEEK
 from helpers.outside_view import normalise_class, view_of_ratios
 
 CUTS = (0.5, 0.6, 0.7, 0.8, 0.9)  # fractions of the dated history calibrated on
@@ -66,6 +67,7 @@ MIN_DATED_ROWS = 30  # fewer dated rows than this is too little history to judge
 RELIABILITY_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 TOLERANCE = 1e-9  # relative: float noise between a ratio and an equal quantile
 GOAL = 0.03  # issue 12's goal: a calibrated quantile holds its level within 3 points
+CENSORED_METRIC = "duration"  # running projects bound this metric's ratio from below
 
 
 def backtest_history(
@@ -156,12 +158,15 @@ def _backtest_metric(
     classes = np.array([normalise_class(c) for c in dated["class"]])
     ratios = dated["ratio"].to_numpy(dtype=float)
     window = math.ceil(horizon * total)
+    censors = censoring_applies(rows)
     parts = []
     for cut in cuts:
         start = math.floor(cut * total)
         stop = min(total, start + window)
         if stop <= start or start == 0:
             continue
+        when = dated["completed"].iloc[start - 1]
+        bounds, bound_class = running_at(rows, when) if censors else (np.array([]), np.array([]))
         scored = _predict(
             ratios[:start],
             classes[:start],
@@ -169,10 +174,14 @@ def _backtest_metric(
             classes[start:stop],
             n0=n0,
             min_class_size=min_class_size,
+            censored=bounds,
+            censored_class=bound_class,
         )
         entry = {
             "cut": cut,
+            "calibration_date": _iso(when),
             "calibrated_on": start,
+            "running": int(bounds.size),
             "first_date": _iso(dated["completed"].iloc[start]),
             "last_date": _iso(dated["completed"].iloc[stop - 1]),
             **_summary(scored),
@@ -185,6 +194,40 @@ def _backtest_metric(
     return result, pooled
 
 
+def censoring_applies(rows: pd.DataFrame) -> bool:
+    """Whether running projects bound this metric's ratio: duration, with start dates."""
+    return (
+        str(rows["metric"].iloc[0]) == CENSORED_METRIC
+        if len(rows) and "started" in rows and rows["started"].notna().any()
+        else False
+    )
+
+
+def running_at(rows: pd.DataFrame, when: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Lower bounds of the duration ratio of the projects running at date ``when``.
+
+    A project started before ``when`` and not completed by it (completed
+    after ``when``, or not yet: an in-flight row) has run (when − started)
+    weeks, so its ratio is at least elapsed ÷ estimate. Only what was known
+    at ``when`` enters: the start date, the estimate and that it had not
+    finished, never its later actual. Returns (bounds, normalised classes).
+    """
+    when = pd.Timestamp(when)
+    estimate = rows["estimate"].to_numpy(dtype=float)
+    started = pd.to_datetime(rows["started"])
+    completed = pd.to_datetime(rows["completed"])
+    running = (
+        (started < when).to_numpy()
+        & (completed.isna() | (completed > when)).to_numpy()
+        & (estimate > 0)
+        & rows["status"].isin(("ok", "missing")).to_numpy()
+    )
+    elapsed = (when - started[running]).dt.total_seconds().to_numpy() / (86400 * DAYS_PER_WEEK)
+    bounds = elapsed / estimate[running]
+    classes = np.array([normalise_class(c) for c in rows.loc[running, "class"]])
+    return bounds, classes
+
+
 def _predict(
     train: np.ndarray,
     train_class: np.ndarray,
@@ -193,10 +236,18 @@ def _predict(
     *,
     n0: float,
     min_class_size: int,
+    censored: np.ndarray | None = None,
+    censored_class: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Each test ratio against its class's calibrated ratio quantiles (from the train rows)."""
+    """Each test ratio against its class's calibrated ratio quantiles (from the train rows).
+
+    ``censored`` are lower bounds of projects running at the cut (with their
+    classes); they enter each view as the Kaplan–Meier estimator takes them.
+    """
     levels = np.array(RELIABILITY_LEVELS)
     quantiles = np.empty((test.size, levels.size))
+    censored = np.asarray([] if censored is None else censored, dtype=float)
+    censored_class = np.asarray([] if censored_class is None else censored_class, dtype=object)
     for label in np.unique(test_class):
         view = view_of_ratios(
             train[train_class == label],
@@ -204,6 +255,8 @@ def _predict(
             n0=n0,
             min_class_size=min_class_size,
             class_used=str(label),
+            class_censored=censored[censored_class == label],
+            all_censored=censored,
         )
         quantiles[test_class == label] = np.atleast_1d(view.quantile(levels))
     return _scores(test, quantiles, levels)

@@ -46,6 +46,7 @@ from scipy import stats
 from helpers.correlation import estimate_correlation
 from helpers.errors import InputError, Problem
 from helpers.fmt import quantile_key
+from helpers.history import DAYS_PER_WEEK
 from helpers.outside_view import match_class, normalise_class, ratio_counts
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95)
@@ -58,6 +59,7 @@ RATIO_COLUMNS = (
     "name",
     "class",
     "completed",
+    "started",
     "estimate",
     "actual",
     "low",
@@ -116,6 +118,7 @@ def ratio_frame(
         if "completed" in actuals
         else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     )
+    started = started_dates(actuals)
     parts = []
     for metric in metrics:
         estimate = _numbers(actuals, f"{metric}_estimate")
@@ -140,6 +143,7 @@ def ratio_frame(
                     "name": names,
                     "class": classes,
                     "completed": pd.to_datetime(completed),
+                    "started": started.to_numpy(),
                     "estimate": estimate,
                     "actual": actual,
                     "low": _numbers(actuals, f"{metric}_low"),
@@ -153,6 +157,29 @@ def ratio_frame(
     if not parts:
         return pd.DataFrame(columns=list(RATIO_COLUMNS))
     return pd.concat(parts, ignore_index=True)
+
+
+def started_dates(actuals: pd.DataFrame) -> pd.Series:
+    """Each project's start date: the ``started`` column, else completed − duration_actual.
+
+    ``duration_actual`` is in weeks (7 days). NaT where neither is known. The
+    backtest uses it to see which projects were running at a cut.
+    """
+    n = len(actuals)
+    found = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    if "started" in actuals:
+        found = pd.Series(
+            pd.to_datetime(actuals["started"], errors="coerce").to_numpy(), dtype="datetime64[ns]"
+        )
+    if "completed" in actuals and "duration_actual" in actuals:
+        done = pd.Series(
+            pd.to_datetime(actuals["completed"], errors="coerce").to_numpy(),
+            dtype="datetime64[ns]",
+        )
+        weeks = pd.Series(_numbers(actuals, "duration_actual"))
+        derived = done - pd.to_timedelta(weeks * DAYS_PER_WEEK, unit="D")
+        found = found.where(found.notna(), derived)
+    return found
 
 
 def _blank(value: Any) -> bool:
