@@ -55,10 +55,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.calibration import ratio_frame
+from helpers.calibration import CENSORED_METRIC, ratio_frame, running_at
 from helpers.errors import InputError, Problem
 from helpers.fmt import quantile_key
-from helpers.history import DAYS_PER_WEEK
 from helpers.outside_view import normalise_class, view_of_ratios
 
 CUTS = (0.5, 0.6, 0.7, 0.8, 0.9)  # fractions of the dated history calibrated on
@@ -67,7 +66,6 @@ MIN_DATED_ROWS = 30  # fewer dated rows than this is too little history to judge
 RELIABILITY_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 TOLERANCE = 1e-9  # relative: float noise between a ratio and an equal quantile
 GOAL = 0.03  # issue 12's goal: a calibrated quantile holds its level within 3 points
-CENSORED_METRIC = "duration"  # running projects bound this metric's ratio from below
 
 
 def backtest_history(
@@ -201,31 +199,6 @@ def censoring_applies(rows: pd.DataFrame) -> bool:
         if len(rows) and "started" in rows and rows["started"].notna().any()
         else False
     )
-
-
-def running_at(rows: pd.DataFrame, when: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Lower bounds of the duration ratio of the projects running at date ``when``.
-
-    A project started before ``when`` and not completed by it (completed
-    after ``when``, or not yet: an in-flight row) has run (when − started)
-    weeks, so its ratio is at least elapsed ÷ estimate. Only what was known
-    at ``when`` enters: the start date, the estimate and that it had not
-    finished, never its later actual. Returns (bounds, normalised classes).
-    """
-    when = pd.Timestamp(when)
-    estimate = rows["estimate"].to_numpy(dtype=float)
-    started = pd.to_datetime(rows["started"])
-    completed = pd.to_datetime(rows["completed"])
-    running = (
-        (started < when).to_numpy()
-        & (completed.isna() | (completed > when)).to_numpy()
-        & (estimate > 0)
-        & rows["status"].isin(("ok", "missing")).to_numpy()
-    )
-    elapsed = (when - started[running]).dt.total_seconds().to_numpy() / (86400 * DAYS_PER_WEEK)
-    bounds = elapsed / estimate[running]
-    classes = np.array([normalise_class(c) for c in rows.loc[running, "class"]])
-    return bounds, classes
 
 
 def _predict(

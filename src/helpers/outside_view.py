@@ -323,17 +323,26 @@ def view_for(calibration: Mapping[str, Any] | None, metric: str, value: Any) -> 
     found = (calibration or {}).get("metrics", {}).get(metric)
     if not found or not found["overall"].get("n") or "distribution" not in found["overall"]:
         return None
-    overall = found["overall"]["distribution"]
-    pool = from_counts(overall["ratio"], overall["count"])
+    pool = _recorded(found["overall"]["distribution"])
     label = match_class(found["by_class"], value)
     if label is None:
         return mixture(None, pool, 0.0)
     entry = found["by_class"][label]
-    own = from_counts(entry["distribution"]["ratio"], entry["distribution"]["count"])
+    own = _recorded(entry["distribution"])
     if own is None:
         return mixture(None, pool, 0.0)
     own = OutsideView(own.cumulative, own.log_ratio, own.n, label, 1.0)
     return mixture(own, pool, float(entry.get("weight", 0.0)))
+
+
+def _recorded(distribution: Mapping[str, Any]) -> OutsideView | None:
+    """The view of a document's ``distribution`` (with running projects' ``censored`` bounds)."""
+    censored = distribution.get("censored")
+    if not censored or not censored["ratio"]:
+        return from_counts(distribution["ratio"], distribution["count"])
+    exact = np.repeat(np.asarray(distribution["ratio"], dtype=float), distribution["count"])
+    bounds = np.repeat(np.asarray(censored["ratio"], dtype=float), censored["count"])
+    return from_censored(exact, bounds)
 
 
 def reference_class(
