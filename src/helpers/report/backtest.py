@@ -113,9 +113,11 @@ def describe_backtest_method(document: Mapping[str, Any]) -> str:
         f"about {fmt_pct(0.8)} of later actuals land at or below it; with whole-number "
         "estimates an actual often equals it exactly, so the share strictly below is shown "
         f"too. Metrics with fewer than {document['min_rows']} dated projects get no verdict. "
-        "Projects still running at a cut are not in its calibration; where the long projects "
-        "are the ones that overrun, later actuals run above the calibrated quantiles, "
-        "most of all for durations."
+        "Projects still running at a cut (started before it, finished after) enter its "
+        "duration calibration as lower bounds, elapsed ÷ estimated weeks at the cut, through "
+        "the Kaplan–Meier estimator: only what was known at the cut, never their later actual. "
+        "Without them the calibration would hold only the projects that finished early, "
+        "which are the ones that overran least."
     )
 
 
