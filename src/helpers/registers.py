@@ -765,87 +765,6 @@ def validate_initiatives(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd
     return out
 
 
-IN_FLIGHT = "in_flight"  # the status of a project still running (its actuals not yet known)
-PROJECT_STATUSES = ("done", IN_FLIGHT)
-
-
-def _in_flight(
-    frame: pd.DataFrame, out: pd.DataFrame, metrics: list[str], ids: list[str], bad: Any
-) -> None:
-    """Check the optional ``started`` (date) and ``status`` (done / in_flight) columns.
-
-    Sets ``out["started"]`` (NaT when blank) and ``out["status"]``. A row is
-    in flight when its status says so or, without a status, when it has a
-    start date but no completed date. An in-flight row needs a start date
-    (its elapsed time is what it tells the duration calibration), no
-    completed date and no ``<metric>_actual`` yet.
-    """
-    n = len(out)
-    started = []
-    for i, value in enumerate(frame["started"] if "started" in frame else [""] * n):
-        if _blank(value):
-            started.append(pd.NaT)
-            continue
-        try:
-            started.append(_parse_date(value))
-        except ValueError as exc:
-            bad.add(str(exc), index=i, id=ids[i], column="started", value=value)
-            started.append(pd.NaT)
-    out["started"] = pd.to_datetime(pd.Series(started, dtype="datetime64[ns]"))
-    status = []
-    for i, value in enumerate(frame["status"] if "status" in frame else [""] * n):
-        text = "" if _blank(value) else re.sub(r"[\s-]+", "_", str(value).strip().lower())
-        if text and text not in PROJECT_STATUSES:
-            bad.add(
-                f"status must be done or in_flight (a project still running), got {value!r}",
-                index=i,
-                id=ids[i],
-                column="status",
-                value=value,
-            )
-        if not text:
-            running = pd.notna(out.at[i, "started"]) and pd.isna(out.at[i, "completed"])
-            text = IN_FLIGHT if running else "done"
-        status.append(text)
-    out["status"] = status
-    for i in range(n):
-        begun, done = out.at[i, "started"], out.at[i, "completed"]
-        if pd.notna(begun) and pd.notna(done) and begun > done:
-            bad.add(
-                f"started ({begun.date()}) is after completed ({done.date()}): fix either date",
-                index=i,
-                id=ids[i],
-                column="started",
-            )
-        if status[i] != IN_FLIGHT:
-            continue
-        if pd.isna(begun):
-            bad.add(
-                "an in_flight project needs started (the date work began, YYYY-MM-DD): "
-                "its elapsed time is what it tells the calibration",
-                index=i,
-                id=ids[i],
-                column="started",
-            )
-        if pd.notna(done):
-            bad.add(
-                "an in_flight project has no completed date yet: clear completed, "
-                "or set status to done",
-                index=i,
-                id=ids[i],
-                column="completed",
-            )
-        for metric in metrics:
-            if not pd.isna(out.at[i, f"{metric}_actual"]):
-                bad.add(
-                    f"an in_flight project has no {metric}_actual yet: clear it, "
-                    "or set status to done",
-                    index=i,
-                    id=ids[i],
-                    column=f"{metric}_actual",
-                )
-
-
 def _warn_no_effort(frame: pd.DataFrame, out: pd.DataFrame, bad: _Collector) -> None:
     """Initiatives still to decide with no effort count as 0 IT person-weeks against capacity."""
     if not any(f"effort_{p}" in frame.columns for p in ("low", "high")):
@@ -1346,6 +1265,87 @@ def validate_actuals(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.Dat
     bad.raise_if_any()
     out.attrs["warnings"] = bad.warnings
     return out
+
+
+IN_FLIGHT = "in_flight"  # the status of a project still running (its actuals not yet known)
+PROJECT_STATUSES = ("done", IN_FLIGHT)
+
+
+def _in_flight(
+    frame: pd.DataFrame, out: pd.DataFrame, metrics: list[str], ids: list[str], bad: _Collector
+) -> None:
+    """Check the optional ``started`` (date) and ``status`` (done / in_flight) columns.
+
+    Sets ``out["started"]`` (NaT when blank) and ``out["status"]``. A row is
+    in flight when its status says so or, without a status, when it has a
+    start date but no completed date. An in-flight row needs a start date
+    (its elapsed time is what it tells the duration calibration), no
+    completed date and no ``<metric>_actual`` yet.
+    """
+    n = len(out)
+    started = []
+    for i, value in enumerate(frame["started"] if "started" in frame else [""] * n):
+        if _blank(value):
+            started.append(pd.NaT)
+            continue
+        try:
+            started.append(_parse_date(value))
+        except ValueError as exc:
+            bad.add(str(exc), index=i, id=ids[i], column="started", value=value)
+            started.append(pd.NaT)
+    out["started"] = pd.to_datetime(pd.Series(started, dtype="datetime64[ns]"))
+    status = []
+    for i, value in enumerate(frame["status"] if "status" in frame else [""] * n):
+        text = "" if _blank(value) else re.sub(r"[\s-]+", "_", str(value).strip().lower())
+        if text and text not in PROJECT_STATUSES:
+            bad.add(
+                f"status must be done or in_flight (a project still running), got {value!r}",
+                index=i,
+                id=ids[i],
+                column="status",
+                value=value,
+            )
+        if not text:
+            running = pd.notna(out.at[i, "started"]) and pd.isna(out.at[i, "completed"])
+            text = IN_FLIGHT if running else "done"
+        status.append(text)
+    out["status"] = status
+    for i in range(n):
+        begun, done = out.at[i, "started"], out.at[i, "completed"]
+        if pd.notna(begun) and pd.notna(done) and begun > done:
+            bad.add(
+                f"started ({begun.date()}) is after completed ({done.date()}): fix either date",
+                index=i,
+                id=ids[i],
+                column="started",
+            )
+        if status[i] != IN_FLIGHT:
+            continue
+        if pd.isna(begun):
+            bad.add(
+                "an in_flight project needs started (the date work began, YYYY-MM-DD): "
+                "its elapsed time is what it tells the calibration",
+                index=i,
+                id=ids[i],
+                column="started",
+            )
+        if pd.notna(done):
+            bad.add(
+                "an in_flight project has no completed date yet: clear completed, "
+                "or set status to done",
+                index=i,
+                id=ids[i],
+                column="completed",
+            )
+        for metric in metrics:
+            if not pd.isna(out.at[i, f"{metric}_actual"]):
+                bad.add(
+                    f"an in_flight project has no {metric}_actual yet: clear it, "
+                    "or set status to done",
+                    index=i,
+                    id=ids[i],
+                    column=f"{metric}_actual",
+                )
 
 
 def kept_columns(frame: pd.DataFrame, keep: Iterable[str], known: Iterable[str]) -> list[str]:
