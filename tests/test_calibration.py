@@ -595,3 +595,27 @@ def test_load_actuals_checks_running_rows(tmp_path, row: str, message: str) -> N
     with pytest.raises(InputError, match=message) as raised:
         load_actuals(path)
     assert "row 2" in str(raised.value) or "line 2" in str(raised.value)
+
+
+def test_calibrate_history_cost_to_date_of_a_running_project_is_a_lower_bound(tmp_path) -> None:
+    from helpers.calibration import calibrate_history
+    from helpers.errors import InputError
+    from helpers.registers import load_actuals
+
+    path = _running_register(tmp_path)
+    lines = path.read_text().splitlines()
+    lines[0] += ",cost_to_date"
+    lines[1:5] = [line + "," for line in lines[1:5]]
+    lines[5] += ",150"  # E: spent 150 of 100 estimated so far
+    lines[6] += ","  # F: nothing said about its cost
+    path.write_text("\n".join(lines) + "\n")
+    document = calibrate_history(load_actuals(path))
+    cost = document["metrics"]["cost"]["overall"]
+    assert cost["n"] == 4 and cost["n_running"] == 1
+    assert cost["distribution"]["censored"] == {"ratio": [1.5], "count": [1]}
+    assert document["metrics"]["duration"]["overall"]["n_running"] == 2
+    lines[1] += "90"  # a finished project with cost_to_date
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="cost_to_date is for projects still running") as raised:
+        load_actuals(path)
+    assert "row 2" in str(raised.value) or "line 2" in str(raised.value)

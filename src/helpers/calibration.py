@@ -62,6 +62,7 @@ RATIO_COLUMNS = (
     "started",
     "estimate",
     "actual",
+    "to_date",
     "low",
     "high",
     "ratio",
@@ -149,6 +150,7 @@ def ratio_frame(
                     "started": started.to_numpy(),
                     "estimate": estimate,
                     "actual": actual,
+                    "to_date": _numbers(actuals, f"{metric}_to_date"),
                     "low": _numbers(actuals, f"{metric}_low"),
                     "high": _numbers(actuals, f"{metric}_high"),
                     "ratio": ratio,
@@ -397,11 +399,16 @@ def _entry(
     entry["excluded"] = _excluded(rows)
     entry["distribution"] = ratio_counts(ratios)  # the empirical outside view's record
     entry["n_running"] = 0
+    bounds = np.array([])
     if as_of is not None and metric == CENSORED_METRIC and rows["started"].notna().any():
         bounds, _ = running_at(rows, as_of)
-        entry["n_running"] = int(bounds.size)
-        if bounds.size:  # running projects' lower bounds (Kaplan–Meier in the outside view)
-            entry["distribution"]["censored"] = ratio_counts(bounds)
+    elif metric != CENSORED_METRIC:  # spent so far on a running project: a lower bound
+        spent = rows[(rows["status"] == "in_flight") & (rows["estimate"] > 0)]
+        spent = spent[spent["to_date"] > 0]
+        bounds = (spent["to_date"] / spent["estimate"]).to_numpy(dtype=float)
+    entry["n_running"] = int(bounds.size)
+    if bounds.size:  # running projects' lower bounds (Kaplan–Meier in the outside view)
+        entry["distribution"]["censored"] = ratio_counts(bounds)
     return entry
 
 
@@ -495,7 +502,9 @@ def calibrate_history(
     bounds, elapsed ÷ estimate at ``as_of`` (default: the register's latest
     completed date, the last date it records): ``distribution.censored`` and
     ``n_running`` per entry, used by the outside view's Kaplan–Meier
-    estimator. Their cost, effort and benefit stay out (nothing known yet).
+    estimator. Their cost, effort and benefit stay out (nothing known yet)
+    unless the register gives ``<metric>_to_date`` (spent so far): then
+    to_date ÷ estimate is that metric's lower bound.
 
     ``metrics.<metric>`` holds ``overall``, ``by_class.<class>`` and
     ``excluded``; each entry has n, quantiles, geometric_mean, shares,

@@ -1191,7 +1191,8 @@ def validate_actuals(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.Dat
     columns = list(frame.columns)
     metrics = metric_names(columns)
     measured = [c for c in columns if _METRIC_COLUMN.match(c)]
-    known = ("id", "category", "name", "completed", "started", "status", *measured)
+    to_date = [f"{m}_to_date" for m in metrics if f"{m}_to_date" in columns]
+    known = ("id", "category", "name", "completed", "started", "status", *measured, *to_date)
     extra = kept_columns(frame, keep, known)
     ok = _check_columns(frame, ("id", "category"), (*known[2:], *extra), bad)
     frame = _fill_missing(frame, ("id", "category"), bad)
@@ -1258,7 +1259,10 @@ def validate_actuals(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.Dat
                     id=ids[i],
                     column=f"{metric}_low",
                 )
-    if "started" in frame.columns or "status" in frame.columns:
+    for column in to_date:
+        out[column] = bad.number(frame, column, ids)
+        _check_magnitudes(out, {column: _ACTUALS_BOUND}, bad)
+    if "started" in frame.columns or "status" in frame.columns or to_date:
         _in_flight(frame, out, metrics, ids, bad)
     for column in extra:
         out[column] = [_text(v) for v in frame[column]]
@@ -1280,7 +1284,8 @@ def _in_flight(
     in flight when its status says so or, without a status, when it has a
     start date but no completed date. An in-flight row needs a start date
     (its elapsed time is what it tells the duration calibration), no
-    completed date and no ``<metric>_actual`` yet.
+    completed date and no ``<metric>_actual`` yet. ``<metric>_to_date``
+    (spent so far) belongs on in-flight rows only.
     """
     n = len(out)
     started = []
@@ -1320,6 +1325,16 @@ def _in_flight(
                 column="started",
             )
         if status[i] != IN_FLIGHT:
+            for metric in metrics:
+                column = f"{metric}_to_date"
+                if column in out and not pd.isna(out.at[i, column]):
+                    bad.add(
+                        f"{column} is for projects still running: this one is done, so give "
+                        f"{metric}_actual and clear {column} (or set status to in_flight)",
+                        index=i,
+                        id=ids[i],
+                        column=column,
+                    )
             continue
         if pd.isna(begun):
             bad.add(

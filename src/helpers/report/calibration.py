@@ -424,19 +424,34 @@ def describe_method(calibration: Mapping[str, Any]) -> str:
 
 
 def _running_text(calibration: Mapping[str, Any]) -> str:
-    """The sentence on projects still running, when the duration record holds any."""
-    found = calibration.get("metrics", {}).get("duration")
+    """The sentences on projects still running, when a metric's record holds any."""
+    metrics = calibration.get("metrics", {})
+    found = metrics.get("duration")
     running = found["overall"].get("n_running", 0) if found else 0
-    if not running:
-        return ""
-    return (
-        f" {running} project{'s' if running != 1 else ''} still running on "
-        f"{calibration.get('as_of')} count{'' if running != 1 else 's'} toward the duration "
-        "record as lower bounds (elapsed ÷ estimated weeks: the ratio will be at least that), "
-        "combined with the finished projects by the Kaplan–Meier (product-limit) estimator; "
-        "leaving them out would calibrate on the projects that finished early, which are the "
-        "ones that overran least. Their cost, effort and benefit are not known yet and stay out."
-    )
+    text = ""
+    if running:
+        text += (
+            f" {running} project{'s' if running != 1 else ''} still running on "
+            f"{calibration.get('as_of')} count{'' if running != 1 else 's'} toward the duration "
+            "record as lower bounds (elapsed ÷ estimated weeks: the ratio will be at least "
+            "that), combined with the finished projects by the Kaplan–Meier (product-limit) "
+            "estimator; leaving them out would calibrate on the projects that finished early, "
+            "which are the ones that overran least."
+        )
+    spent = [
+        f"{escape_text(m)} ({entry['overall']['n_running']})"
+        for m, entry in metrics.items()
+        if m != "duration" and entry["overall"].get("n_running")
+    ]
+    if spent:
+        text += (
+            " Running projects' spend so far (`_to_date`) is a lower bound the same way for "
+            + ", ".join(spent)
+            + "; without it a running project's other metrics stay out."
+        )
+    elif running:
+        text += " Their cost, effort and benefit are not known yet and stay out."
+    return text
 
 
 # --- the published-history example ------------------------------------------------
