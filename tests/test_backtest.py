@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.backtest import CUTS, backtest_history
+from helpers.backtest import CUTS, backtest_history, held_check
 from helpers.errors import InputError
 from helpers.history import find_dataset, load_dataset
 
@@ -120,3 +120,76 @@ def test_calibrate_with_backtest_is_the_calibration_document_plus_its_backtest(r
     assert document["backtest_overall"] == check["overall"]
     plain = calibrate_quarter(inputs)
     assert {k: v for k, v in document.items() if not k.startswith("backtest")} == plain
+
+
+@pytest.mark.parametrize(
+    ("le", "lt", "level", "n", "expected"),
+    [
+        (0.82, 0.82, 0.8, 50, "within_goal"),  # 2 points off
+        (0.90, 0.70, 0.8, 50, "within_goal"),  # ties: the level lies between < and ≤
+        (0.72, 0.72, 0.8, 200, "misses"),  # 8 points, 2se = 5.7
+        (0.72, 0.72, 0.8, 65, "within_sampling_error"),  # 8 points, 2se = 9.9
+        (0.677, 0.677, 0.8, 65, "misses"),  # Little06 P80: 12.3 points, 2se = 9.9
+        (0.676, 0.314, 0.5, 5080, "within_goal"),  # Renzo P50 with ties
+    ],
+)
+def test_held_check_goal_sampling_error_and_miss(le, lt, level, n, expected) -> None:
+    assert held_check(le, lt, level, n) == expected
+
+
+def _durations(n: int, *, seed: int = 11) -> pd.DataFrame:
+    """n projects started one a day, durations (weeks) estimate × a lognormal ratio.
+
+    Completion order is not start order: long overruns finish late, so at any
+    cut they are still running (the survivorship the censoring corrects).
+    """
+    rng = np.random.default_rng(seed)
+    started = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(n) * 3, unit="D")
+    estimate = rng.uniform(10, 40, n)
+    actual = estimate * np.exp(rng.normal(0.3, 0.6, n))
+    return pd.DataFrame(
+        {
+            "id": [f"D{i}" for i in range(n)],
+            "category": "all",
+            "started": started,
+            "completed": started + pd.to_timedelta(actual * 7, unit="D"),
+            "duration_estimate": estimate,
+            "duration_actual": actual,
+        }
+    )
+
+
+def test_backtest_history_running_projects_are_censored_at_the_cut() -> None:
+    frame = _durations(400)
+    censored = backtest_history(frame)["backtest"]["duration"]
+    assert all(c["running"] > 0 for c in censored["cuts"])
+    assert all(c["calibration_date"] < c["first_date"] for c in censored["cuts"][1:])
+    # the same history under a metric no start date bounds: finished projects only
+    plain = backtest_history(
+        frame.rename(
+            columns={"duration_estimate": "span_estimate", "duration_actual": "span_actual"}
+        )
+    )["backtest"]["span"]
+    assert all("running" in c and c["running"] == 0 for c in plain["cuts"])
+    # calibrating on finished projects only understates the overruns; censoring corrects it
+    assert plain["summary"]["share_le_p80"] < 0.8 - 0.05
+    assert censored["summary"]["share_le_p80"] > plain["summary"]["share_le_p80"]
+    assert censored["summary"]["share_le_p50"] > plain["summary"]["share_le_p50"]
+
+
+def test_backtest_history_uses_only_what_was_known_at_the_cut() -> None:
+    frame = _durations(200)
+    first = backtest_history(frame)["backtest"]["duration"]["cuts"][0]
+    when = pd.Timestamp(first["calibration_date"])
+    last_scored = pd.Timestamp(first["last_date"]) + pd.Timedelta(days=1)  # dates are days
+    # a project running at the first cut that finishes after its test window
+    running = frame[(frame["started"] < when) & (frame["completed"] > last_scored)]
+    assert len(running) and first["running"] >= len(running)
+    changed = frame.copy()
+    changed.loc[running.index, "duration_actual"] *= 3.0  # its later actual, and only that
+    again = backtest_history(changed)["backtest"]["duration"]["cuts"][0]
+    assert again == first
+    # while its start date (known at the cut) does change the calibration
+    moved = frame.copy()
+    moved.loc[running.index, "started"] = when + pd.Timedelta(days=1)
+    assert backtest_history(moved)["backtest"]["duration"]["cuts"][0] != first

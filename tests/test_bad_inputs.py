@@ -501,7 +501,7 @@ CASES = [
     Case(
         "calibration_by_unknown_column",
         append_params("calibration:\n  by: client\n"),
-        located(f"{P}, key calibration.by:", "'client'", "use category or name or id"),
+        located(f"{P}, key calibration.by:", "'client'", "use a column both registers have"),
     ),
     Case(
         "calibration_n0_nan",

@@ -516,3 +516,96 @@ def test_calibrate_range_point_with_perfect_history_is_unchanged():
     assert cal.calibrate_range(
         100, None, 100, metric="cost", category="web", calibration=doc, confidence=0.9
     ) == pytest.approx((100, 100, 100))
+
+
+# --- projects still running: right-censored duration --------------------------
+
+
+def _running_register(tmp_path):
+    text = (
+        "id,category,started,completed,status,"
+        "duration_estimate,duration_actual,cost_estimate,cost_actual\n"
+        "A,web,2025-01-06,2025-03-03,done,8,8,100,110\n"
+        "B,web,2025-01-06,2025-03-31,,8,12,100,120\n"
+        "C,web,2025-02-03,2025-04-28,done,10,12,100,100\n"
+        "D,web,2025-02-03,2025-05-26,done,12,16,100,130\n"
+        "E,web,2025-01-06,,in_flight,8,,100,\n"
+        "F,web,2025-01-06,,,8,,100,\n"
+    )
+    path = tmp_path / "actuals.csv"
+    path.write_text(text)
+    return path
+
+
+def test_calibrate_history_counts_running_projects_as_censored(tmp_path) -> None:
+    from helpers.calibration import calibrate_history
+    from helpers.outside_view import view_for
+    from helpers.registers import load_actuals
+
+    actuals = load_actuals(_running_register(tmp_path))
+    assert list(actuals["status"]) == ["done"] * 4 + ["in_flight"] * 2
+    document = calibrate_history(actuals)
+    assert document["as_of"] == "2025-05-26"
+    duration = document["metrics"]["duration"]["overall"]
+    # E and F: 20 weeks from 2025-01-06 to 2025-05-26 against 8 estimated
+    assert duration["n"] == 4 and duration["n_running"] == 2
+    assert duration["distribution"]["censored"] == {"ratio": [2.5], "count": [2]}
+    assert duration["excluded"]["ids"] == []  # running is not a gap in the record
+    cost = document["metrics"]["cost"]["overall"]
+    assert cost["n"] == 4 and cost["n_running"] == 0 and "censored" not in cost["distribution"]
+    finished = calibrate_history(actuals[actuals["status"] == "done"])
+    p80 = view_for(document, "duration", "web").quantile(0.8)
+    assert p80 > view_for(finished, "duration", "web").quantile(0.8)
+    assert view_for(document, "cost", "web").quantile(0.8) == pytest.approx(
+        view_for(finished, "cost", "web").quantile(0.8)
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("E,web,2025-01-06,2025-02-01,in_flight,8,,100,", "no completed date yet"),
+        ("E,web,,,in_flight,8,,100,", "needs started"),
+        ("E,web,2025-01-06,,in_flight,8,9,100,", "no duration_actual yet"),
+        ("E,web,2025-01-06,,running,8,,100,", "status must be done or in_flight"),
+        ("E,web,06/01/2025,,in_flight,8,,100,", "started"),
+        ("E,web,2025-04-06,2025-03-01,done,8,8,100,100", "started .2025-04-06. is after"),
+    ],
+)
+def test_load_actuals_checks_running_rows(tmp_path, row: str, message: str) -> None:
+    from helpers.errors import InputError
+    from helpers.registers import load_actuals
+
+    path = tmp_path / "actuals.csv"
+    header = (
+        "id,category,started,completed,status,"
+        "duration_estimate,duration_actual,cost_estimate,cost_actual"
+    )
+    path.write_text(f"{header}\n{row}\n")
+    with pytest.raises(InputError, match=message) as raised:
+        load_actuals(path)
+    assert "row 2" in str(raised.value) or "line 2" in str(raised.value)
+
+
+def test_calibrate_history_cost_to_date_of_a_running_project_is_a_lower_bound(tmp_path) -> None:
+    from helpers.calibration import calibrate_history
+    from helpers.errors import InputError
+    from helpers.registers import load_actuals
+
+    path = _running_register(tmp_path)
+    lines = path.read_text().splitlines()
+    lines[0] += ",cost_to_date"
+    lines[1:5] = [line + "," for line in lines[1:5]]
+    lines[5] += ",150"  # E: spent 150 of 100 estimated so far
+    lines[6] += ","  # F: nothing said about its cost
+    path.write_text("\n".join(lines) + "\n")
+    document = calibrate_history(load_actuals(path))
+    cost = document["metrics"]["cost"]["overall"]
+    assert cost["n"] == 4 and cost["n_running"] == 1
+    assert cost["distribution"]["censored"] == {"ratio": [1.5], "count": [1]}
+    assert document["metrics"]["duration"]["overall"]["n_running"] == 2
+    lines[1] += "90"  # a finished project with cost_to_date
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="cost_to_date is for projects still running") as raised:
+        load_actuals(path)
+    assert "row 2" in str(raised.value) or "line 2" in str(raised.value)

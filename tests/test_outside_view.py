@@ -201,3 +201,58 @@ def test_draw_absurd_range_names_it() -> None:
             widening=2.0,
             name="initiative X, cost",
         )
+
+
+# --- running projects as right-censored observations (Kaplan–Meier) -----------
+
+
+def test_kaplan_meier_matches_a_hand_computed_example() -> None:
+    # finished 1, 2, 4; one running project known to be beyond 1.5.
+    # KM: S(1) = 3/4; at 2 two are at risk: S(2) = 3/4 · 1/2 = 3/8; S(4) = 0.
+    # Masses (×4 projects): 1 → 1, 2 → 1.5, 4 → 1.5.
+    values, finished, masses = ov.kaplan_meier([1.0, 2.0, 4.0], [1.5])
+    assert values.tolist() == [1.0, 2.0, 4.0]
+    assert finished.tolist() == [1, 1, 1]
+    assert masses.tolist() == pytest.approx([1.0, 1.5, 1.5])
+    # a tie: the finished project comes first; a bound at the top keeps its mass there
+    values, finished, masses = ov.kaplan_meier([1.0, 2.0, 2.0], [2.0, 3.0])
+    # 1 → 1; 2, 2 finished → 1 each; bound at 2 passes 1 to the bound at 3, which keeps 2
+    assert values.tolist() == [1.0, 2.0, 3.0]
+    assert finished.tolist() == [1, 2, 0]
+    assert masses.tolist() == pytest.approx([1.0, 2.0, 2.0])
+
+
+def test_from_censored_without_bounds_is_exactly_from_counts(skewed: np.ndarray) -> None:
+    plain = ov.from_counts(skewed)
+    censored = ov.from_censored(skewed, [])
+    assert np.array_equal(plain.cumulative, censored.cumulative)
+    assert np.array_equal(plain.log_ratio, censored.log_ratio)
+    assert plain.n == censored.n
+    mixed = ov.view_of_ratios(skewed[:20], skewed, n0=10, min_class_size=3)
+    also = ov.view_of_ratios(
+        skewed[:20], skewed, n0=10, min_class_size=3, class_censored=[], all_censored=[]
+    )
+    assert np.array_equal(mixed.cumulative, also.cumulative)
+    assert np.array_equal(mixed.log_ratio, also.log_ratio)
+
+
+def test_from_censored_running_projects_raise_the_quantiles(skewed: np.ndarray) -> None:
+    levels = np.array([0.5, 0.8, 0.9])
+    plain = ov.from_counts(skewed).quantile(levels)
+    bounds = np.quantile(skewed, 0.7) * np.ones(10)  # ten long projects still running
+    censored = ov.from_censored(skewed, bounds)
+    assert censored.n == skewed.size + 10
+    raised = censored.quantile(levels)
+    assert raised[0] >= plain[0]  # the median may sit on the tie atom at 1
+    assert np.all(raised[1:] > plain[1:])
+    # bounds below every finished ratio say nothing new: the same distribution
+    low = ov.from_censored(skewed, np.full(5, skewed.min() / 2))
+    assert low.quantile(levels) == pytest.approx(plain)
+
+
+def test_from_censored_keeps_tie_mass_of_finished_projects() -> None:
+    ratios = [1.0] * 4 + [0.8, 1.5, 2.0]
+    view = ov.from_censored(ratios, [1.2])
+    # the bound sits above the atom at 1: the atom keeps 4 of 8 projects' mass
+    assert view.mass_at(1.0) == pytest.approx(4 / 8)
+    assert view.cdf(1.0) == pytest.approx(5 / 8)

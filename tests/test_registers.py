@@ -595,3 +595,21 @@ def test_record_lines_start_where_each_record_starts():
     from helpers.registers import _record_lines
 
     assert _record_lines('a,b\n\n1,2\n   \n"x\ny",3\n,\n4,5\n') == [1, 3, 5, 7, 8]
+
+
+def test_load_actuals_keeps_the_calibration_by_column_as_trimmed_text(tmp_path):
+    header = "id,name,category, Team ,completed,cost_estimate,cost_actual"
+    path = write_csv(tmp_path, ["P1,a,web, Growth ,2025-01-10,100,120"], header=header)
+    frame = load_actuals(path, keep=("Team",))
+    assert list(frame["team"]) == ["Growth"]
+    assert not any("ignored" in p.message for p in register_warnings(frame))
+    dropped = load_actuals(path)  # not named by calibration.by: ignored, and said so
+    assert "team" not in dropped.columns
+    assert any("ignored: " in p.message and "Team" in p.message for p in register_warnings(dropped))
+
+
+def test_load_initiatives_keeps_the_calibration_by_column(tmp_path):
+    rows = [row + ",growth" for row in GOOD_ROWS]
+    frame = load_initiatives(write_csv(tmp_path, rows, header=HEADER + ",team"), keep=["team"])
+    assert list(frame["team"]) == ["growth"] * 3
+    assert not any("ignored" in p.message for p in register_warnings(frame))

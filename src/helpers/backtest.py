@@ -24,7 +24,30 @@ Steps, per metric:
 with n, share_le_estimate, share_le_p50, share_lt_p50, share_le_p80,
 share_lt_p80, coverage_p10_p90 (P10 ≤ actual ≤ P90), plus ``reliability``
 (observed shares at P10…P90) and ``overall`` pooled over metrics. Shares are
-fractions, not percents.
+fractions, not percents. ``held_check`` turns a share into a verdict against
+the goal (within 3 points of the level) or two binomial standard errors.
+
+Projects running at a cut (duration only): at cut date T (the completion
+date of the last calibration row) a project started before T and not
+finished by it has run (T − started) weeks, so its ratio is at least
+elapsed ÷ estimate. These lower bounds enter the cut's calibration as
+right-censored observations (``helpers.outside_view.from_censored``,
+Kaplan–Meier on log ratios); nothing later than T is used. Start dates come
+from a ``started`` column, else completed − duration_actual. Without them a
+calibration holds only the projects that finished early, which are the ones
+that overran least (survivorship), and the next window's long overruns land
+above its quantiles.
+
+What the published histories show (``benchmarks/bench_backtest.py``), and why
+the method is not changed to fit them: Renzo (5,080 tasks predicted) holds
+P50 and P80 within 3 points once ties are counted (< ≤ level ≤ ≤); Kitchenham
+effort within 3 points at P50 and within sampling error at P80. Durations,
+finished projects only: Little06 P50 37%, P80 68%, Kitchenham P80 69% (misses
+beyond sampling error); their log ratios rise with completion date but not
+with start date (Spearman ρ −0.16 and +0.04 by start), so estimating did not
+get worse: the miss is survivorship. With running projects censored:
+Little06 48% and 86% (P80 within sampling error, 2se 9.9 points), Kitchenham
+duration 49% and 77% (within 3 points).
 """
 
 from __future__ import annotations
@@ -37,7 +60,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.calibration import calibrate_quarter, ratio_frame
+from helpers.calibration import CENSORED_METRIC, calibrate_quarter, ratio_frame, running_at
 from helpers.errors import InputError, Problem
 from helpers.fmt import quantile_key
 from helpers.outside_view import normalise_class, view_of_ratios
@@ -47,6 +70,7 @@ HORIZON = 0.1  # the fraction of the history predicted after each cut
 MIN_DATED_ROWS = 30  # fewer dated rows than this is too little history to judge
 RELIABILITY_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 TOLERANCE = 1e-9  # relative: float noise between a ratio and an equal quantile
+GOAL = 0.03  # issue 12's goal: a calibrated quantile holds its level within 3 points
 
 
 def backtest_history(
@@ -137,12 +161,15 @@ def _backtest_metric(
     classes = np.array([normalise_class(c) for c in dated["class"]])
     ratios = dated["ratio"].to_numpy(dtype=float)
     window = math.ceil(horizon * total)
+    censors = censoring_applies(rows)
     parts = []
     for cut in cuts:
         start = math.floor(cut * total)
         stop = min(total, start + window)
         if stop <= start or start == 0:
             continue
+        when = dated["completed"].iloc[start - 1]
+        bounds, bound_class = running_at(rows, when) if censors else (np.array([]), np.array([]))
         scored = _predict(
             ratios[:start],
             classes[:start],
@@ -150,10 +177,14 @@ def _backtest_metric(
             classes[start:stop],
             n0=n0,
             min_class_size=min_class_size,
+            censored=bounds,
+            censored_class=bound_class,
         )
         entry = {
             "cut": cut,
+            "calibration_date": _iso(when),
             "calibrated_on": start,
+            "running": int(bounds.size),
             "first_date": _iso(dated["completed"].iloc[start]),
             "last_date": _iso(dated["completed"].iloc[stop - 1]),
             **_summary(scored),
@@ -166,6 +197,15 @@ def _backtest_metric(
     return result, pooled
 
 
+def censoring_applies(rows: pd.DataFrame) -> bool:
+    """Whether running projects bound this metric's ratio: duration, with start dates."""
+    return (
+        str(rows["metric"].iloc[0]) == CENSORED_METRIC
+        if len(rows) and "started" in rows and rows["started"].notna().any()
+        else False
+    )
+
+
 def _predict(
     train: np.ndarray,
     train_class: np.ndarray,
@@ -174,10 +214,18 @@ def _predict(
     *,
     n0: float,
     min_class_size: int,
+    censored: np.ndarray | None = None,
+    censored_class: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Each test ratio against its class's calibrated ratio quantiles (from the train rows)."""
+    """Each test ratio against its class's calibrated ratio quantiles (from the train rows).
+
+    ``censored`` are lower bounds of projects running at the cut (with their
+    classes); they enter each view as the Kaplan–Meier estimator takes them.
+    """
     levels = np.array(RELIABILITY_LEVELS)
     quantiles = np.empty((test.size, levels.size))
+    censored = np.asarray([] if censored is None else censored, dtype=float)
+    censored_class = np.asarray([] if censored_class is None else censored_class, dtype=object)
     for label in np.unique(test_class):
         view = view_of_ratios(
             train[train_class == label],
@@ -185,6 +233,8 @@ def _predict(
             n0=n0,
             min_class_size=min_class_size,
             class_used=str(label),
+            class_censored=censored[censored_class == label],
+            all_censored=censored,
         )
         quantiles[test_class == label] = np.atleast_1d(view.quantile(levels))
     return _scores(test, quantiles, levels)
@@ -226,6 +276,27 @@ def _summary(scored: pd.DataFrame) -> dict[str, Any]:
             "share_lt": [_share(scored[f"lt_{quantile_key(q)}"]) for q in RELIABILITY_LEVELS],
         },
     }
+
+
+def held_check(le: float, lt: float, level: float, n: int, *, goal: float = GOAL) -> str:
+    """Whether a calibrated quantile held its level out of sample, as a key.
+
+    ``le`` and ``lt`` are the shares at or below and strictly below the
+    quantile (fractions), ``level`` its nominal share (0.8 for P80), ``n`` the
+    rows predicted. The observed share is taken as the interval [lt, le] (ties
+    lie between); its distance to ``level`` is 0 when the level lies inside.
+
+    - ``"within_goal"``: the distance is at most ``goal`` (3 points);
+    - ``"within_sampling_error"``: at most two binomial standard errors of a
+      quantile that is exactly right, 2·√(level·(1 − level) ÷ n);
+    - ``"misses"``: further than both.
+    """
+    distance = 0.0 if lt <= level <= le else min(abs(le - level), abs(lt - level))
+    if distance <= goal + 1e-12:
+        return "within_goal"
+    if n and distance <= 2 * math.sqrt(level * (1 - level) / n):
+        return "within_sampling_error"
+    return "misses"
 
 
 def _iso(value: Any) -> str | None:

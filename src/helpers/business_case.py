@@ -159,6 +159,8 @@ class CaseSimulation:
     benefit_detail: BenefitSimulation | None = None
     # the correlations the inputs were drawn with (``copula.resolve_correlation``)
     correlation: dict[str, Any] = field(default_factory=dict)
+    # which record calibrated each input (outside_view.reference_class); None: not calibrated
+    reference_class: dict[str, Any] | None = None
 
     @property
     def horizon_months(self) -> float:
@@ -223,6 +225,10 @@ def simulate_case(
             "fill in the *_low and *_high columns of the initiatives register"
         )
     reference = initiative.get((calibration or {}).get("by", "category"))
+    from helpers.outside_view import reference_class
+
+    used = [name for name in INPUTS if stated[name] is not None]
+    reference_record = reference_class(calibration, reference, used)
     sampled = {
         name: _calibrated(rng_range, name, reference, calibration, params.estimate_confidence)
         for name, rng_range in stated.items()
@@ -311,6 +317,7 @@ def simulate_case(
         ),
         benefit_detail=detail,
         correlation=dict(correlation),
+        reference_class=reference_record,
     )
 
 
@@ -494,6 +501,7 @@ def summarise_case(
             "stated": {name: _range_dict(r) for name, r in sim.stated.items()},
             "calibrated": {name: _range_dict(r) for name, r in sim.sampled.items()},
         },
+        "reference_class": sim.reference_class,
     }
     if stated is not None:
         document["stated_view"] = {

@@ -46,7 +46,8 @@ from scipy import stats
 from helpers.correlation import estimate_correlation
 from helpers.errors import InputError, Problem
 from helpers.fmt import quantile_key
-from helpers.outside_view import match_class, ratio_counts
+from helpers.history import DAYS_PER_WEEK
+from helpers.outside_view import match_class, normalise_class, ratio_counts
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95)
 OVERRUN_CHANCES = (0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05)
@@ -58,8 +59,10 @@ RATIO_COLUMNS = (
     "name",
     "class",
     "completed",
+    "started",
     "estimate",
     "actual",
+    "to_date",
     "low",
     "high",
     "ratio",
@@ -92,8 +95,10 @@ def ratio_frame(
 ) -> pd.DataFrame:
     """One row per project and metric: estimate, actual, stated range, ratio and status.
 
-    Columns: metric, id, name, class, completed, estimate, actual, low, high,
-    ratio (actual ÷ estimate, NaN when not usable), log_ratio, status
+    Columns: metric, id, name, class (the ``by`` value, trimmed; labels that
+    differ only in case are one class, spelled as first written), completed,
+    estimate, actual, low, high, ratio (actual ÷ estimate, NaN when not
+    usable), log_ratio, status
     (``ok``, ``missing``, ``zero`` or ``negative``). Raises InputError when
     ``by`` or a requested metric is absent.
     """
@@ -101,12 +106,20 @@ def ratio_frame(
     n = len(actuals)
     ids = _ids(actuals)
     names = [("" if _blank(v) else str(v)) for v in actuals["name"]] if "name" in actuals else ids
-    classes = [UNCLASSIFIED if _blank(v) else str(v) for v in actuals[by]]
+    # one class per label ignoring case and surrounding spaces, spelled as first written
+    spelled: dict[str, str] = {}
+    classes = [
+        UNCLASSIFIED
+        if _blank(v) or not str(v).strip()
+        else spelled.setdefault(normalise_class(v), str(v).strip())
+        for v in actuals[by]
+    ]
     completed = (
         pd.to_datetime(actuals["completed"], errors="coerce").to_numpy()
         if "completed" in actuals
         else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     )
+    started = started_dates(actuals)
     parts = []
     for metric in metrics:
         estimate = _numbers(actuals, f"{metric}_estimate")
@@ -120,6 +133,9 @@ def ratio_frame(
                 np.where((estimate == 0) | (actual == 0), "zero", "ok"),
             ),
         )
+        if "status" in actuals:  # a project still running: no actual yet, not a gap
+            running = (actuals["status"].astype(str) == "in_flight").to_numpy()
+            status = np.where(running & (status == "missing"), "in_flight", status)
         ok = status == "ok"
         ratio = np.full(n, np.nan)
         ratio[ok] = actual[ok] / estimate[ok]
@@ -131,8 +147,10 @@ def ratio_frame(
                     "name": names,
                     "class": classes,
                     "completed": pd.to_datetime(completed),
+                    "started": started.to_numpy(),
                     "estimate": estimate,
                     "actual": actual,
+                    "to_date": _numbers(actuals, f"{metric}_to_date"),
                     "low": _numbers(actuals, f"{metric}_low"),
                     "high": _numbers(actuals, f"{metric}_high"),
                     "ratio": ratio,
@@ -144,6 +162,29 @@ def ratio_frame(
     if not parts:
         return pd.DataFrame(columns=list(RATIO_COLUMNS))
     return pd.concat(parts, ignore_index=True)
+
+
+def started_dates(actuals: pd.DataFrame) -> pd.Series:
+    """Each project's start date: the ``started`` column, else completed − duration_actual.
+
+    ``duration_actual`` is in weeks (7 days). NaT where neither is known. The
+    backtest uses it to see which projects were running at a cut.
+    """
+    n = len(actuals)
+    found = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    if "started" in actuals:
+        found = pd.Series(
+            pd.to_datetime(actuals["started"], errors="coerce").to_numpy(), dtype="datetime64[ns]"
+        )
+    if "completed" in actuals and "duration_actual" in actuals:
+        done = pd.Series(
+            pd.to_datetime(actuals["completed"], errors="coerce").to_numpy(),
+            dtype="datetime64[ns]",
+        )
+        weeks = pd.Series(_numbers(actuals, "duration_actual"))
+        derived = done - pd.to_timedelta(weeks * DAYS_PER_WEEK, unit="D")
+        found = found.where(found.notna(), derived)
+    return found
 
 
 def _blank(value: Any) -> bool:
@@ -200,7 +241,7 @@ def _share(mask: np.ndarray) -> float | None:
 
 
 def _excluded(rows: pd.DataFrame) -> dict[str, Any]:
-    bad = rows[rows["status"] != "ok"]
+    bad = rows[~rows["status"].isin(("ok", "in_flight"))]
     counts = bad["status"].value_counts()
     return {
         "missing": int(counts.get("missing", 0)),
@@ -343,7 +384,12 @@ def _trend(rows: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _entry(
-    rows: pd.DataFrame, *, metric: str, confidence: float, chances: Iterable[float]
+    rows: pd.DataFrame,
+    *,
+    metric: str,
+    confidence: float,
+    chances: Iterable[float],
+    as_of: Any = None,
 ) -> dict[str, Any]:
     ratios = rows.loc[rows["status"] == "ok", "ratio"].to_numpy(dtype=float)
     entry = summarise_ratios(ratios, haircut=is_benefit(metric), chances=chances)
@@ -352,7 +398,47 @@ def _entry(
     entry["n_undated"] = int(((rows["status"] == "ok") & rows["completed"].isna()).sum())
     entry["excluded"] = _excluded(rows)
     entry["distribution"] = ratio_counts(ratios)  # the empirical outside view's record
+    entry["n_running"] = 0
+    bounds = np.array([])
+    if as_of is not None and metric == CENSORED_METRIC and rows["started"].notna().any():
+        bounds, _ = running_at(rows, as_of)
+    elif metric != CENSORED_METRIC:  # spent so far on a running project: a lower bound
+        spent = rows[(rows["status"] == "in_flight") & (rows["estimate"] > 0)]
+        spent = spent[spent["to_date"] > 0]
+        bounds = (spent["to_date"] / spent["estimate"]).to_numpy(dtype=float)
+    entry["n_running"] = int(bounds.size)
+    if bounds.size:  # running projects' lower bounds (Kaplan–Meier in the outside view)
+        entry["distribution"]["censored"] = ratio_counts(bounds)
     return entry
+
+
+CENSORED_METRIC = "duration"  # running projects bound this metric's ratio from below
+
+
+def running_at(rows: pd.DataFrame, when: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Lower bounds of the duration ratio of the projects running at date ``when``.
+
+    ``rows`` is one metric's ratio table. A project started before ``when``
+    and not completed by it (completed after ``when``, or an in-flight row)
+    has run (when − started) weeks, so its ratio is at least elapsed ÷
+    estimate. Only what was known at ``when`` enters: the start date, the
+    estimate and that it had not finished, never its later actual. Returns
+    (bounds, normalised classes).
+    """
+    when = pd.Timestamp(when)
+    estimate = rows["estimate"].to_numpy(dtype=float)
+    started = pd.to_datetime(rows["started"])
+    completed = pd.to_datetime(rows["completed"])
+    running = (
+        (started < when).to_numpy()
+        & (completed.isna() | (completed > when)).to_numpy()
+        & (estimate > 0)
+        & rows["status"].isin(("ok", "missing", "in_flight")).to_numpy()
+    )
+    elapsed = (when - started[running]).dt.total_seconds().to_numpy() / (86400 * DAYS_PER_WEEK)
+    bounds = elapsed / estimate[running]
+    classes = np.array([normalise_class(c) for c in rows.loc[running, "class"]])
+    return bounds, classes
 
 
 def is_benefit(metric: str) -> bool:
@@ -407,8 +493,18 @@ def calibrate_history(
     metrics: Iterable[str] | None = None,
     confidence: float = 0.9,
     overrun_chances: Iterable[float] = OVERRUN_CHANCES,
+    as_of: Any = None,
 ) -> dict[str, Any]:
     """The calibration document of an actuals register (the ``calibrate`` JSON of DESIGN §6).
+
+    Projects still running (status in_flight, or a ``started`` date and no
+    ``completed`` one) enter the duration record as right-censored lower
+    bounds, elapsed ÷ estimate at ``as_of`` (default: the register's latest
+    completed date, the last date it records): ``distribution.censored`` and
+    ``n_running`` per entry, used by the outside view's Kaplan–Meier
+    estimator. Their cost, effort and benefit stay out (nothing known yet)
+    unless the register gives ``<metric>_to_date`` (spent so far): then
+    to_date ÷ estimate is that metric's lower bound.
 
     ``metrics.<metric>`` holds ``overall``, ``by_class.<class>`` and
     ``excluded``; each entry has n, quantiles, geometric_mean, shares,
@@ -431,6 +527,8 @@ def calibrate_history(
             Problem("calibration", f"min_class_size must be 1 or more, got {min_class_size}")
         )
     table = ratio_frame(actuals, by=by, metrics=metrics)
+    if as_of is None and table["completed"].notna().any():
+        as_of = table["completed"].max()
     # the preset chances plus any asked for (e.g. 1 − budget_confidence), largest first
     chances = tuple(sorted({round(float(p), 10) for p in overrun_chances}, reverse=True))
     document: dict[str, Any] = {
@@ -449,7 +547,9 @@ def calibrate_history(
             min_class_size=min_class_size,
             confidence=confidence,
             chances=chances,
+            as_of=as_of,
         )
+    document["as_of"] = None if as_of is None else pd.Timestamp(as_of).date().isoformat()
     document["correlation"] = estimate_correlation(table, n0=n0)
     return document
 
@@ -462,15 +562,16 @@ def _calibrate_metric(
     min_class_size: int,
     confidence: float,
     chances: tuple[float, ...],
+    as_of: Any = None,
 ) -> dict[str, Any]:
-    overall = _entry(rows, metric=metric, confidence=confidence, chances=chances)
+    overall = _entry(rows, metric=metric, confidence=confidence, chances=chances, as_of=as_of)
     _finish(overall, overall, weight=1.0, own=True, chances=chances)
     overall["widening_after_bias"] = _widening_after_bias(overall, confidence)
     overall["widening_used"] = overall["widening_after_bias"]
     by_class = {}
     for label, group in rows.groupby("class", sort=True):
-        entry = _entry(group, metric=metric, confidence=confidence, chances=chances)
-        n = entry["n"]
+        entry = _entry(group, metric=metric, confidence=confidence, chances=chances, as_of=as_of)
+        n = entry["n"] + entry["n_running"]  # running projects are projects of the class too
         own = n >= min_class_size
         _finish(entry, overall, weight=n / (n + n0) if own else 0.0, own=own, chances=chances)
         entry["widening_after_bias"] = _widening_after_bias(entry, confidence)

@@ -108,13 +108,13 @@ def load_quarter(quarter: str, root: Path | str = ".", *, approval: bool = True)
     params = load_params(quarter, root)
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
+    keep = (params.calibration.by,)  # the reference-class column, whatever its name
     for key, loader in (("initiatives", load_initiatives), ("actuals", load_actuals)):
         try:
-            frames[key] = loader(getattr(params, key), root)
+            frames[key] = loader(getattr(params, key), root, keep=keep)
         except InputError as exc:
             problems.extend(exc.problems)
-    if "actuals" in frames:
-        problems.extend(_cross_check(params, frames["actuals"]))
+    problems.extend(_cross_check(params, frames))
     if params.outcomes is not None:
         from helpers.outcomes import duplicates_with_actuals, load_outcomes
 
@@ -221,23 +221,34 @@ def _load_benefits(
     return benefits, templates
 
 
-def _cross_check(params: Params, actuals: pd.DataFrame) -> list[Problem]:
-    """Settings that name register columns: refused here, so `validate` catches them first."""
+def _cross_check(params: Params, frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Settings that name register columns: refused here, so `validate` catches them first.
+
+    ``calibration.by`` must be a column of both registers: the actuals are
+    grouped by it and each initiative finds its class in it.
+    """
     settings = params.calibration
-    if not settings.enabled or settings.by in actuals.columns:
+    if not settings.enabled:
         return []
-    usable = [c for c in ("category", "name", "id") if c in actuals.columns]
-    return [
-        Problem(
-            f"params/{params.quarter}.yaml",
-            f"calibration.by names column {shown(settings.by)}, which the actuals register "
-            f"({params.actuals.label}) lacks: use {' or '.join(usable)}, "
-            "or turn calibration off (calibration.enabled: false)",
-            column="calibration.by",
-            value=settings.by,
-            column_word="key",
+    problems = []
+    for key in ("actuals", "initiatives"):
+        frame = frames.get(key)
+        if frame is None or settings.by in frame.columns:
+            continue
+        label = getattr(params, key).label
+        problems.append(
+            Problem(
+                f"params/{params.quarter}.yaml",
+                f"calibration.by names column {shown(settings.by)}, which the {key} register "
+                f"({label}) lacks: add a {shown(settings.by)} column to {label}, use a column "
+                "both registers have (e.g. category), or turn calibration off "
+                "(calibration.enabled: false)",
+                column="calibration.by",
+                value=settings.by,
+                column_word="key",
+            )
         )
-    ]
+    return problems
 
 
 def initiative_row(inputs: QuarterInputs, initiative_id: str) -> dict[str, Any]:

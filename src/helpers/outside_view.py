@@ -162,12 +162,22 @@ def _cdf(f: np.ndarray, x: np.ndarray, at: np.ndarray, *, strict: bool) -> np.nd
 
 
 def from_counts(
-    ratios: Iterable[float], counts: Iterable[int] | None = None, *, class_used: str | None = None
+    ratios: Iterable[float],
+    counts: Iterable[int] | None = None,
+    *,
+    class_used: str | None = None,
+    masses: Iterable[float] | None = None,
+    n: int | None = None,
 ) -> OutsideView | None:
     """The smoothed empirical distribution of one sample of ratios (None when empty).
 
     ``counts`` gives each ratio's multiplicity (as ``ratio_counts`` returns);
     without it every ratio counts once and repeats are grouped here.
+    ``masses`` (optional, any positive scale) replaces the counts as each
+    value's probability mass while ``counts`` still decides which values are
+    atoms (seen two or more times); a single value sits at the middle of its
+    mass (Hazen). ``n`` overrides the number of projects behind the view. The
+    Kaplan–Meier path (``from_censored``) uses both.
     """
     if counts is None:
         grouped = ratio_counts(ratios)
@@ -178,11 +188,14 @@ def from_counts(
         return None
     v = np.log(np.asarray(values, dtype=float))
     c = np.asarray(weights, dtype=float)
+    m = c if masses is None else np.asarray(list(masses), dtype=float)
+    keep = m > 0
+    v, c, m = v[keep], c[keep], m[keep]
     order = np.argsort(v, kind="stable")
-    v, c = v[order], c[order]
-    n = float(c.sum())
-    upper = np.cumsum(c) / n
-    lower = upper - c / n
+    v, c, m = v[order], c[order], m[order]
+    total = float(m.sum())
+    upper = np.cumsum(m) / total
+    lower = upper - m / total
     f: list[float] = []
     x: list[float] = []
     for i in range(v.size):
@@ -190,7 +203,7 @@ def from_counts(
             f += [lower[i], upper[i]]
             x += [v[i], v[i]]
         else:  # a single value: its Hazen plotting position
-            f.append(upper[i] - 0.5 / n)
+            f.append(upper[i] - 0.5 * m[i] / total)
             x.append(v[i])
     if f[0] > 0:  # a single lowest value: the tail reaches half the gap below it
         f.insert(0, 0.0)
@@ -198,7 +211,82 @@ def from_counts(
     if f[-1] < 1:
         f.append(1.0)
         x.append(v[-1] + (v[-1] - v[-2]) / 2)
-    return OutsideView(np.asarray(f), np.asarray(x), int(round(n)), class_used, 1.0)
+    size = int(round(float(c.sum()))) if n is None else int(n)
+    return OutsideView(np.asarray(f), np.asarray(x), size, class_used, 1.0)
+
+
+def kaplan_meier(
+    ratios: Iterable[float], censored: Iterable[float] = ()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Product-limit (Kaplan–Meier) masses of ratios, some known only as lower bounds.
+
+    ``ratios`` are finished projects' actual ÷ estimate; ``censored`` are
+    projects still running, whose ratio is known to exceed the bound
+    (elapsed ÷ estimate at the calibration date). Works on log ratios; at a
+    tie a finished project comes before a running one (it had finished by
+    then, the running one is beyond). Computed by Efron's redistribution to
+    the right, which equals the product-limit estimator: every project starts
+    with mass 1; a running project hands its mass in equal parts to every
+    project after it. A running project with nothing after it (the largest
+    values are all bounds) keeps its mass at its bound: the distribution's
+    top is then known only to lie beyond, and the bound is the cautious-least
+    place for it.
+
+    Returns (distinct values ascending, finished projects at each value,
+    mass at each value) with the masses summing to the number of projects;
+    without censored bounds the mass of a value is its count.
+    """
+    exact = np.asarray(list(ratios), dtype=float)
+    bound = np.asarray(list(censored), dtype=float)
+    exact = exact[np.isfinite(exact) & (exact > 0)]
+    bound = bound[np.isfinite(bound) & (bound > 0)]
+    logs = np.round(np.log(np.concatenate([exact, bound])), LOG_DECIMALS)
+    is_bound = np.concatenate([np.zeros(exact.size, bool), np.ones(bound.size, bool)])
+    order = np.lexsort((is_bound, logs))  # by log ratio, finished first at a tie
+    logs, is_bound = logs[order], is_bound[order]
+    values = np.concatenate([exact, bound])[order]
+    mass = np.zeros(logs.size)
+    current = 1.0  # every project not yet passed has this mass
+    for i in range(logs.size):
+        after = logs.size - i - 1
+        if is_bound[i] and after > 0:
+            current *= 1.0 + 1.0 / after
+        else:
+            mass[i] = current
+    keys, first, index = np.unique(logs, return_index=True, return_inverse=True)
+    masses = np.bincount(index, weights=mass, minlength=keys.size)
+    finished = np.bincount(index, weights=~is_bound, minlength=keys.size).astype(int)
+    at = masses > 0
+    return values[first][at], finished[at], masses[at]
+
+
+def from_censored(
+    ratios: Iterable[float],
+    censored: Iterable[float] = (),
+    *,
+    class_used: str | None = None,
+) -> OutsideView | None:
+    """The smoothed empirical distribution with running projects as lower bounds.
+
+    Without ``censored`` bounds this is exactly ``from_counts(ratios)``. With
+    them the masses are ``kaplan_meier``'s, then smoothed as ``from_counts``
+    does (a value two or more finished projects share is an atom; a bound
+    kept at the top counts as one value). ``n`` counts finished and running
+    projects alike (both inform the credibility weight).
+    """
+    bounds = [b for b in censored if np.isfinite(b) and b > 0]
+    if not bounds:
+        return from_counts(ratios, class_used=class_used)
+    values, finished, masses = kaplan_meier(ratios, bounds)
+    if values.size == 0:
+        return None
+    return from_counts(
+        values,
+        np.maximum(finished, 1),
+        class_used=class_used,
+        masses=masses,
+        n=int(round(float(masses.sum()))),
+    )
 
 
 def mixture(own: OutsideView | None, pool: OutsideView, weight: float) -> OutsideView:
@@ -235,17 +323,66 @@ def view_for(calibration: Mapping[str, Any] | None, metric: str, value: Any) -> 
     found = (calibration or {}).get("metrics", {}).get(metric)
     if not found or not found["overall"].get("n") or "distribution" not in found["overall"]:
         return None
-    overall = found["overall"]["distribution"]
-    pool = from_counts(overall["ratio"], overall["count"])
+    pool = _recorded(found["overall"]["distribution"])
     label = match_class(found["by_class"], value)
     if label is None:
         return mixture(None, pool, 0.0)
     entry = found["by_class"][label]
-    own = from_counts(entry["distribution"]["ratio"], entry["distribution"]["count"])
+    own = _recorded(entry["distribution"])
     if own is None:
         return mixture(None, pool, 0.0)
     own = OutsideView(own.cumulative, own.log_ratio, own.n, label, 1.0)
     return mixture(own, pool, float(entry.get("weight", 0.0)))
+
+
+def _recorded(distribution: Mapping[str, Any]) -> OutsideView | None:
+    """The view of a document's ``distribution`` (with running projects' ``censored`` bounds)."""
+    censored = distribution.get("censored")
+    if not censored or not censored["ratio"]:
+        return from_counts(distribution["ratio"], distribution["count"])
+    exact = np.repeat(np.asarray(distribution["ratio"], dtype=float), distribution["count"])
+    bounds = np.repeat(np.asarray(censored["ratio"], dtype=float), censored["count"])
+    return from_censored(exact, bounds)
+
+
+def reference_class(
+    calibration: Mapping[str, Any] | None, value: Any, metrics: Iterable[str]
+) -> dict[str, Any] | None:
+    """Which record calibrated a project whose class column holds ``value`` (a case's record).
+
+    ``{"by", "class" (as written, trimmed; None when blank), "n0",
+    "min_class_size", "metrics": {metric: {...}}}``, per metric of the history
+    among ``metrics``: ``status`` (``"own"``: the class's record pooled with
+    all projects; ``"too_small"``: fewer than ``min_class_size`` past
+    projects, so all projects alone; ``"missing"``: no past project of the
+    class, all projects alone), ``class_used`` (the label matched, None
+    unless own), ``n_class`` and ``n_all`` (usable past projects) and
+    ``weight`` (the class's credibility weight, 0 unless own). None without a
+    calibration document.
+    """
+    if calibration is None:
+        return None
+    settings = {k: calibration.get(k) for k in ("by", "n0", "min_class_size")}
+    found: dict[str, Any] = {}
+    for metric in metrics:
+        entry = calibration.get("metrics", {}).get(metric)
+        if not entry or not entry["overall"].get("n"):
+            continue
+        label = match_class(entry["by_class"], value)
+        own = entry["by_class"][label] if label is not None else None
+        n_class = int(own["n"]) if own else 0
+        weight = float(own.get("weight", 0.0)) if own else 0.0
+        status = "missing" if not n_class else "own" if weight > 0 else "too_small"
+        found[metric] = {
+            "status": status,
+            "class_used": label if status == "own" else None,
+            "n_class": n_class,
+            "n_all": int(entry["overall"]["n"]),
+            "weight": weight,
+        }
+    blank = value is None or (not isinstance(value, str) and pd.isna(value))
+    written = None if blank or not str(value).strip() else str(value).strip()
+    return {**settings, "class": written, "metrics": found}
 
 
 def view_of_ratios(
@@ -255,15 +392,24 @@ def view_of_ratios(
     n0: float,
     min_class_size: int,
     class_used: str | None = None,
+    class_censored: np.ndarray | None = None,
+    all_censored: np.ndarray | None = None,
 ) -> OutsideView | None:
-    """The pooled outside view straight from ratios (the backtest's path, no document)."""
-    pool = from_counts(all_ratios)
+    """The pooled outside view straight from ratios (the backtest's path, no document).
+
+    ``class_censored`` / ``all_censored`` are lower bounds of projects still
+    running (``from_censored``); they count toward n for the credibility
+    weight. Without them the result is the uncensored view exactly.
+    """
+    class_censored = np.asarray([] if class_censored is None else class_censored, dtype=float)
+    all_censored = np.asarray([] if all_censored is None else all_censored, dtype=float)
+    pool = from_censored(all_ratios, all_censored)
     if pool is None:
         return None
-    n = int(np.size(class_ratios))
+    n = int(np.size(class_ratios)) + int(class_censored.size)
     if n < min_class_size:
         return mixture(None, pool, 0.0)
-    own = from_counts(class_ratios, class_used=class_used)
+    own = from_censored(class_ratios, class_censored, class_used=class_used)
     return mixture(own, pool, n / (n + n0))
 
 

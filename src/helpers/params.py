@@ -104,6 +104,12 @@ class CalibrationSettings(_Strict):
     n0: float = Field(10.0, gt=0)  # credibility: a class of n gets weight n / (n + n0)
     min_class_size: int = Field(3, ge=1)  # smaller classes use the pooled record alone
 
+    @field_validator("by")
+    @classmethod
+    def _header_name(cls, value: str) -> str:
+        """As registers name their headers: trimmed, lower case, spaces as _ (``Team`` → team)."""
+        return re.sub(r"[\s\-]+", "_", value.strip()).lower()
+
 
 class Correlation(_Strict):
     """How risks move together. Each value left out (None) comes from the calibration's

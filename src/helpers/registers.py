@@ -718,16 +718,19 @@ def register_warnings(frame: pd.DataFrame) -> list[Problem]:
 # --- initiatives -------------------------------------------------------------
 
 
-def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
+def validate_initiatives(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFrame:
     """Check an initiatives register and return it in canonical form.
 
     Canonical columns: text (id, name, category, owner, beneficiaries, status,
     variant_of or None), floats (ranges, run_cost and ramp_months default 0,
     others NaN when blank), ``depends_on`` a list of ids, ``must_do`` bool,
-    ``row`` the spreadsheet row. Raises InputError listing every problem.
+    ``row`` the spreadsheet row. ``keep``: further columns to keep as trimmed
+    text (``calibration.by``, e.g. ``team``; see ``kept_columns``). Raises
+    InputError listing every problem.
     """
     bad = _Collector(frame)
-    _check_columns(frame, REQUIRED_INITIATIVE_COLUMNS, OPTIONAL_INITIATIVE_COLUMNS, bad)
+    extra = kept_columns(frame, keep, REQUIRED_INITIATIVE_COLUMNS + OPTIONAL_INITIATIVE_COLUMNS)
+    _check_columns(frame, REQUIRED_INITIATIVE_COLUMNS, (*OPTIONAL_INITIATIVE_COLUMNS, *extra), bad)
     frame = _fill_missing(frame, REQUIRED_INITIATIVE_COLUMNS, bad)
     if frame.empty:
         bad.add("has no initiatives: add at least one row")
@@ -797,6 +800,8 @@ def validate_initiatives(frame: pd.DataFrame) -> pd.DataFrame:
     _check_links(out, bad)
     _check_benefit_shares(out, bad)
     _check_kpis(frame, out, bad)
+    for column in extra:
+        out[column] = [_text(v) for v in frame[column]]
     bad.raise_if_any()
     out.attrs["warnings"] = bad.warnings
     return out
@@ -1262,19 +1267,24 @@ def metric_names(columns: Iterable[str]) -> list[str]:
     ]
 
 
-def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
+def validate_actuals(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFrame:
     """Check an actuals register and return it in canonical form.
 
     Canonical columns: id, name, category, completed (datetime, NaT when
     blank), ``row``, and float metric columns ``<metric>_estimate``,
-    ``<metric>_actual`` and optional ``<metric>_low``/``_high``. Zero,
-    negative or blank values pass through: calibration counts and reports them.
+    ``<metric>_actual`` and optional ``<metric>_low``/``_high``. ``keep``:
+    further columns to keep as trimmed text (``calibration.by``, e.g. ``owner``;
+    see ``kept_columns``). Zero, negative or blank values pass through:
+    calibration counts and reports them.
     """
     bad = _Collector(frame)
     columns = list(frame.columns)
     metrics = metric_names(columns)
     measured = [c for c in columns if _METRIC_COLUMN.match(c)]
-    ok = _check_columns(frame, ("id", "category"), ("name", "completed", *measured), bad)
+    to_date = [f"{m}_to_date" for m in metrics if f"{m}_to_date" in columns]
+    known = ("id", "category", "name", "completed", "started", "status", *measured, *to_date)
+    extra = kept_columns(frame, keep, known)
+    ok = _check_columns(frame, ("id", "category"), (*known[2:], *extra), bad)
     frame = _fill_missing(frame, ("id", "category"), bad)
     for column in columns:
         match = _METRIC_COLUMN.match(column)
@@ -1341,19 +1351,135 @@ def validate_actuals(frame: pd.DataFrame) -> pd.DataFrame:
                     id=ids[i],
                     column=f"{metric}_low",
                 )
+    for column in to_date:
+        out[column] = bad.number(frame, column, ids)
+        _check_magnitudes(out, {column: _ACTUALS_BOUND}, bad)
+    if "started" in frame.columns or "status" in frame.columns or to_date:
+        _in_flight(frame, out, metrics, ids, bad)
+    for column in extra:
+        out[column] = [_text(v) for v in frame[column]]
     bad.raise_if_any()
     out.attrs["warnings"] = bad.warnings
     return out
 
 
+IN_FLIGHT = "in_flight"  # the status of a project still running (its actuals not yet known)
+PROJECT_STATUSES = ("done", IN_FLIGHT)
+
+
+def _in_flight(
+    frame: pd.DataFrame, out: pd.DataFrame, metrics: list[str], ids: list[str], bad: _Collector
+) -> None:
+    """Check the optional ``started`` (date) and ``status`` (done / in_flight) columns.
+
+    Sets ``out["started"]`` (NaT when blank) and ``out["status"]``. A row is
+    in flight when its status says so or, without a status, when it has a
+    start date but no completed date. An in-flight row needs a start date
+    (its elapsed time is what it tells the duration calibration), no
+    completed date and no ``<metric>_actual`` yet. ``<metric>_to_date``
+    (spent so far) belongs on in-flight rows only.
+    """
+    n = len(out)
+    started = []
+    for i, value in enumerate(frame["started"] if "started" in frame else [""] * n):
+        if _blank(value):
+            started.append(pd.NaT)
+            continue
+        try:
+            started.append(_parse_date(value))
+        except ValueError as exc:
+            bad.add(str(exc), index=i, id=ids[i], column="started", value=value)
+            started.append(pd.NaT)
+    out["started"] = pd.to_datetime(pd.Series(started, dtype="datetime64[ns]"))
+    status = []
+    for i, value in enumerate(frame["status"] if "status" in frame else [""] * n):
+        text = "" if _blank(value) else re.sub(r"[\s-]+", "_", str(value).strip().lower())
+        if text and text not in PROJECT_STATUSES:
+            bad.add(
+                f"status must be done or in_flight (a project still running), got {value!r}",
+                index=i,
+                id=ids[i],
+                column="status",
+                value=value,
+            )
+        if not text:
+            running = pd.notna(out.at[i, "started"]) and pd.isna(out.at[i, "completed"])
+            text = IN_FLIGHT if running else "done"
+        status.append(text)
+    out["status"] = status
+    for i in range(n):
+        begun, done = out.at[i, "started"], out.at[i, "completed"]
+        if pd.notna(begun) and pd.notna(done) and begun > done:
+            bad.add(
+                f"started ({begun.date()}) is after completed ({done.date()}): fix either date",
+                index=i,
+                id=ids[i],
+                column="started",
+            )
+        if status[i] != IN_FLIGHT:
+            for metric in metrics:
+                column = f"{metric}_to_date"
+                if column in out and not pd.isna(out.at[i, column]):
+                    bad.add(
+                        f"{column} is for projects still running: this one is done, so give "
+                        f"{metric}_actual and clear {column} (or set status to in_flight)",
+                        index=i,
+                        id=ids[i],
+                        column=column,
+                    )
+            continue
+        if pd.isna(begun):
+            bad.add(
+                "an in_flight project needs started (the date work began, YYYY-MM-DD): "
+                "its elapsed time is what it tells the calibration",
+                index=i,
+                id=ids[i],
+                column="started",
+            )
+        if pd.notna(done):
+            bad.add(
+                "an in_flight project has no completed date yet: clear completed, "
+                "or set status to done",
+                index=i,
+                id=ids[i],
+                column="completed",
+            )
+        for metric in metrics:
+            if not pd.isna(out.at[i, f"{metric}_actual"]):
+                bad.add(
+                    f"an in_flight project has no {metric}_actual yet: clear it, "
+                    "or set status to done",
+                    index=i,
+                    id=ids[i],
+                    column=f"{metric}_actual",
+                )
+
+
+def kept_columns(frame: pd.DataFrame, keep: Iterable[str], known: Iterable[str]) -> list[str]:
+    """The register's columns named in ``keep`` that it would not keep anyway.
+
+    Names match as headers do (``read_register`` trims them, lower-cases them
+    and turns spaces into ``_``), so ``calibration.by: Team`` keeps a ``team ``
+    header. A name the register lacks is left out here: ``inputs`` refuses it
+    with the params file and the fix.
+    """
+    known = set(known)
+    wanted = [_normalise_column(name) for name in keep]
+    return [c for c in dict.fromkeys(wanted) if c in frame.columns and c not in known]
+
+
 # --- entry points ------------------------------------------------------------
 
 
-def load_initiatives(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
-    """Read and check an initiatives register (CSV, Excel or SQL table)."""
-    return validate_initiatives(read_register(source, root))
+def load_initiatives(
+    source: RegisterSource | str | Path, root: Path | str = ".", *, keep: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Read and check an initiatives register (CSV, Excel or SQL table); ``keep`` as validate."""
+    return validate_initiatives(read_register(source, root), keep=keep)
 
 
-def load_actuals(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
-    """Read and check an actuals register (CSV, Excel or SQL table)."""
-    return validate_actuals(read_register(source, root))
+def load_actuals(
+    source: RegisterSource | str | Path, root: Path | str = ".", *, keep: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Read and check an actuals register (CSV, Excel or SQL table); ``keep`` as validate."""
+    return validate_actuals(read_register(source, root), keep=keep)

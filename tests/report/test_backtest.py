@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 
 from helpers.backtest import backtest_history
-from helpers.report.backtest import backtest_table, describe_backtest, published_table
+from helpers.report.backtest import (
+    backtest_table,
+    describe_backtest,
+    held_words,
+    published_table,
+)
 
 
 def _history(n: int, seed: int = 2) -> pd.DataFrame:
@@ -55,3 +60,16 @@ def test_published_table_labels_datasets() -> None:
     table = published_table(documents)
     assert list(table["dataset"]) == ["a", "a", "b", "b"]
     assert published_table({}).empty
+
+
+def test_describe_backtest_judges_each_level_against_goal_and_noise() -> None:
+    document = backtest_history(_history(400))
+    summary = document["backtest"]["cost"]["summary"]
+    text = describe_backtest(document)
+    assert f"The P80 is {held_words(summary, 0.8)}, the P50 {held_words(summary, 0.5)}." in text
+    far = {**summary, "n": 1000, "share_le_p80": 0.6, "share_lt_p80": 0.6}
+    assert held_words(far, 0.8) == "further from 80% than sampling error explains"
+    few = {**summary, "n": 40, "share_le_p80": 0.72, "share_lt_p80": 0.72}
+    assert held_words(few, 0.8) == "within sampling error of 80%"
+    tied = {**summary, "share_le_p50": 0.68, "share_lt_p50": 0.31}
+    assert held_words(tied, 0.5) == "within 3 points of 50%"

@@ -237,3 +237,25 @@ def test_summary_table_bias_factor_is_e_to_the_pooled_bias(sample_doc):
     entry = sample_doc["metrics"]["cost"]["overall"]
     assert table.loc[0, "bias_factor"] == pytest.approx(math.exp(entry["bias"]))
     assert not np.isnan(table.loc[0, "uplift"])
+
+
+def test_describe_method_names_running_projects_only_when_there_are_some() -> None:
+    started = pd.to_datetime(["2025-01-06"] * 5)
+    actuals = pd.DataFrame(
+        {
+            "id": list("ABCDE"),
+            "category": "web",
+            "started": started,
+            "completed": pd.to_datetime(
+                ["2025-03-03", "2025-03-31", "2025-04-28", "2025-05-26", None]
+            ),
+            "status": ["done"] * 4 + ["in_flight"],
+            "duration_estimate": [8.0] * 5,
+            "duration_actual": [8.0, 12.0, 16.0, 20.0, np.nan],
+        }
+    )
+    text = str(report.describe_method(cal.calibrate_history(actuals)))
+    assert "1 project still running on 2025-05-26 counts" in text
+    assert "Kaplan–Meier" in text
+    finished = str(report.describe_method(cal.calibrate_history(actuals.iloc[:4])))
+    assert "still running" not in finished

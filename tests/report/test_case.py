@@ -459,3 +459,66 @@ def test_describe_method_says_independent_when_no_correlation_is_used(params):
     text = report.describe_method(_case(_row(), params))
     assert "Inputs are drawn independently" in text
     assert "treated as independent" in text
+
+
+def _history_calibration(by: str = "category") -> dict:
+    """A calibration document: 6 email projects, 2 web ones (below min_class_size 3)."""
+    import pandas as pd
+
+    from helpers.calibration import calibrate_history
+
+    classes = ["email"] * 6 + ["web"] * 2
+    actuals = pd.DataFrame(
+        {
+            "id": [f"P{i}" for i in range(8)],
+            by: classes,
+            "cost_estimate": [100.0] * 8,
+            "cost_actual": [110.0, 120.0, 130.0, 100.0, 150.0, 125.0, 90.0, 200.0],
+            "duration_estimate": [10.0] * 8,
+            "duration_actual": [11.0, 12.0, 10.0, 14.0, 10.0, 13.0, 9.0, 20.0],
+        }
+    )
+    return calibrate_history(actuals, by=by)
+
+
+def test_describe_method_names_a_class_without_history(params):
+    case = _case(_row(category="crm"), params, calibration=_history_calibration())
+    assert case["reference_class"]["metrics"]["cost"] == {
+        "status": "missing",
+        "class_used": None,
+        "n_class": 0,
+        "n_all": 8,
+        "weight": 0.0,
+    }
+    text = report.describe_method(case)
+    assert "no past projects in class 'crm' (column category); calibrated with all 8" in text
+    assert "track record of its category" not in text
+    assert "track record of class" not in text
+
+
+def test_describe_method_names_a_class_too_small(params):
+    case = _case(_row(category="web"), params, calibration=_history_calibration())
+    assert case["reference_class"]["metrics"]["duration"]["status"] == "too_small"
+    text = report.describe_method(case)
+    assert "class 'web' (column category) has only 2 past projects (fewer than 3)" in text
+    assert "calibrated with all 8 past projects" in text
+
+
+def test_describe_method_gives_the_class_used_and_its_weight(params):
+    case = _case(_row(category=" Email "), params, calibration=_history_calibration())
+    record = case["reference_class"]
+    assert record["class"] == "Email"
+    assert record["metrics"]["cost"]["class_used"] == "email"
+    assert record["metrics"]["cost"]["weight"] == pytest.approx(6 / 16)
+    text = report.describe_method(case)
+    assert (
+        "Delivery cost and delivery time (weeks): adjusted by the track record of class "
+        "'email' (column category): its 6 past projects carry weight 0.38, all 8 past "
+        "projects the rest." in text
+    )
+    assert "Annual benefit and IT effort (person-weeks): no past record, used as stated." in text
+
+
+def test_describe_method_uncalibrated_says_so(params):
+    text = report.describe_method(_case(_row(), params))
+    assert "No calibration was applied: the stated ranges were used as given." in text

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.backtest import GOAL, held_check
 from helpers.fmt import fmt_pct
 from helpers.report.labels import level_label
 from helpers.report.markdown import escape_text, returns_markdown
@@ -40,14 +41,34 @@ def margin(share: float, n: int) -> float:
     return 2 * math.sqrt(max(share * (1 - share), 0.0) / n) if n else math.nan
 
 
-def _held(summary: Mapping[str, Any], level: float) -> str:
+def _shares(summary: Mapping[str, Any], level: float) -> tuple[float, float]:
+    """The shares at or below and strictly below the calibrated quantile at ``level``."""
     key = f"p{round(100 * level)}"
     if f"share_le_{key}" in summary:
-        le, lt = summary[f"share_le_{key}"], summary[f"share_lt_{key}"]
-    else:  # another level (e.g. a budget confidence of 0.9): from the reliability curve
-        reliability = summary["reliability"]
-        at = [round(q, 6) for q in reliability["levels"]].index(round(level, 6))
-        le, lt = reliability["share_le"][at], reliability["share_lt"][at]
+        return summary[f"share_le_{key}"], summary[f"share_lt_{key}"]
+    # another level (e.g. a budget confidence of 0.9): from the reliability curve
+    reliability = summary["reliability"]
+    at = [round(q, 6) for q in reliability["levels"]].index(round(level, 6))
+    return reliability["share_le"][at], reliability["share_lt"][at]
+
+
+def held_words(summary: Mapping[str, Any], level: float) -> str:
+    """How close the calibrated quantile came to its level, as ``backtest.held_check`` judges.
+
+    "within 3 points of 80%", "within sampling error of 80%" or "further from
+    80% than sampling error explains".
+    """
+    le, lt = _shares(summary, level)
+    verdict = held_check(le, lt, level, summary["n"])
+    if verdict == "within_goal":
+        return f"within {round(100 * GOAL)} points of {fmt_pct(level)}"
+    if verdict == "within_sampling_error":
+        return f"within sampling error of {fmt_pct(level)}"
+    return f"further from {fmt_pct(level)} than sampling error explains"
+
+
+def _held(summary: Mapping[str, Any], level: float) -> str:
+    le, lt = _shares(summary, level)
     if le - lt > TIE_GAP:
         return f"{fmt_pct(le)} ({fmt_pct(lt)} strictly below it: ties)"
     return fmt_pct(le)
@@ -73,7 +94,8 @@ def describe_backtest(document: Mapping[str, Any], *, level: float = 0.8) -> str
             f"{fmt_pct(s['share_le_estimate'])}. The calibrated {level_label(0.5)} held "
             f"{_held(s, 0.5)} and {fmt_pct(s['coverage_p10_p90'])} fell between "
             f"{level_label(0.1)} and {level_label(0.9)} ({s['n']} projects predicted; "
-            f"sampling error about ±{fmt_pct(noise)})."
+            f"sampling error about ±{fmt_pct(noise)}). The {level_label(level)} is "
+            f"{held_words(s, level)}, the {level_label(0.5)} {held_words(s, 0.5)}."
         )
     return "\n".join(lines) or "- No metric to check."
 
@@ -90,7 +112,12 @@ def describe_backtest_method(document: Mapping[str, Any]) -> str:
         f"weight n ÷ (n + {document['n0']:g})). A calibrated {level_label(0.8)} is honest when "
         f"about {fmt_pct(0.8)} of later actuals land at or below it; with whole-number "
         "estimates an actual often equals it exactly, so the share strictly below is shown "
-        f"too. Metrics with fewer than {document['min_rows']} dated projects get no verdict."
+        f"too. Metrics with fewer than {document['min_rows']} dated projects get no verdict. "
+        "Projects still running at a cut (started before it, finished after) enter its "
+        "duration calibration as lower bounds, elapsed ÷ estimated weeks at the cut, through "
+        "the Kaplan–Meier estimator: only what was known at the cut, never their later actual. "
+        "Without them the calibration would hold only the projects that finished early, "
+        "which are the ones that overran least."
     )
 
 

@@ -419,7 +419,39 @@ def describe_method(calibration: Mapping[str, Any]) -> str:
         f"weight n ÷ (n + {n0:g}) against all projects; classes with fewer than "
         f"{calibration['min_class_size']} usable projects use all projects. Ranges were "
         f"taken as stated at {fmt_pct(calibration['confidence'])} confidence."
+        + _running_text(calibration)
     )
+
+
+def _running_text(calibration: Mapping[str, Any]) -> str:
+    """The sentences on projects still running, when a metric's record holds any."""
+    metrics = calibration.get("metrics", {})
+    found = metrics.get("duration")
+    running = found["overall"].get("n_running", 0) if found else 0
+    text = ""
+    if running:
+        text += (
+            f" {running} project{'s' if running != 1 else ''} still running on "
+            f"{calibration.get('as_of')} count{'' if running != 1 else 's'} toward the duration "
+            "record as lower bounds (elapsed ÷ estimated weeks: the ratio will be at least "
+            "that), combined with the finished projects by the Kaplan–Meier (product-limit) "
+            "estimator; leaving them out would calibrate on the projects that finished early, "
+            "which are the ones that overran least."
+        )
+    spent = [
+        f"{escape_text(m)} ({entry['overall']['n_running']})"
+        for m, entry in metrics.items()
+        if m != "duration" and entry["overall"].get("n_running")
+    ]
+    if spent:
+        text += (
+            " Running projects' spend so far (`_to_date`) is a lower bound the same way for "
+            + ", ".join(spent)
+            + "; without it a running project's other metrics stay out."
+        )
+    elif running:
+        text += " Their cost, effort and benefit are not known yet and stay out."
+    return text
 
 
 # --- the published-history example ------------------------------------------------

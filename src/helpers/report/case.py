@@ -731,13 +731,7 @@ def describe_method(case: Case) -> str:
     money = _money(case)
     confidence = case["estimate_confidence"]
     rec = case["recommendation"]
-    calibration = (
-        "Each range was first adjusted by the track record of its category "
-        "(reference-class forecasting): log X′ = log m + μ + k·(log X − log m), μ the "
-        "class's pooled bias, k ≥ 1 its widening (see the calibration report)."
-        if case["calibrated"]
-        else "No calibration was applied: the stated ranges were used as given."
-    )
+    calibration = describe_reference_class(case)
     lines = [
         f"- **Ranges**: each range is a {fmt_pct(confidence)} interval: low and high "
         "are the "
@@ -791,6 +785,79 @@ def _independence_caveat(case: Case) -> str:
     return (
         "inputs are treated as independent (a costlier project is not assumed to be a longer one); "
     )
+
+
+REFERENCE_METHOD = (
+    "Each range is drawn from the empirical outside view: the stated figure times the "
+    "past ratios of actual to estimate (their own distribution, ties kept, a small class "
+    "pooled with all projects by weight n ÷ (n + n0)); a stated range keeps its own width "
+    "where it is wider than the record and is widened where past ranges proved too narrow "
+    "(see the calibration report)."
+)
+
+
+def describe_reference_class(case: Case) -> str:
+    """Which past projects calibrated the case, input by input, in one paragraph (Markdown).
+
+    Reads the case document's ``reference_class``
+    (``outside_view.reference_class``). A class with no past projects, or too
+    few, is named with the record used instead ("no past projects in class
+    'X'; calibrated with all 40 projects"), never called its track record.
+    """
+    if not case["calibrated"]:
+        return "No calibration was applied: the stated ranges were used as given."
+    record = case.get("reference_class")
+    if not record:  # a case document written before the record was kept
+        return f"Calibrated by our track record. {REFERENCE_METHOD}"
+    by = escape_text(str(record.get("by") or "category"))
+    written = record.get("class")
+    name = f"class '{escape_text(written)}' (column {by})" if written else None
+    groups: dict[tuple, list[str]] = {}
+    for metric, found in record["metrics"].items():
+        key = (found["status"], found["class_used"], found["n_class"], found["n_all"])
+        groups.setdefault(key + (round(found["weight"], 2),), []).append(metric)
+    sentences = []
+    for (status, used, n_class, n_all, weight), metrics in groups.items():
+        inputs = _inputs_words(metrics)
+        if status == "own":
+            sentences.append(
+                f"{inputs}: adjusted by the track record of class '{escape_text(used)}' "
+                f"(column {by}): its {_projects(n_class)} carry weight {weight:.2f}, all "
+                f"{_projects(n_all)} the rest."
+            )
+        elif name is None:
+            sentences.append(
+                f"{inputs}: the initiative names no {by}, so calibrated with all "
+                f"{_projects(n_all)}."
+            )
+        elif status == "too_small":
+            sentences.append(
+                f"{inputs}: {name} has only {_projects(n_class)} (fewer than "
+                f"{record.get('min_class_size')}), too few to use; calibrated with all "
+                f"{_projects(n_all)}."
+            )
+        else:
+            sentences.append(
+                f"{inputs}: no past projects in {name}; calibrated with all {_projects(n_all)}."
+            )
+    uncalibrated = [
+        m for m, r in case["inputs"]["stated"].items() if r and m not in record["metrics"]
+    ]
+    if uncalibrated:
+        sentences.append(f"{_inputs_words(uncalibrated)}: no past record, used as stated.")
+    return " ".join([*sentences, REFERENCE_METHOD])
+
+
+def _inputs_words(metrics: Sequence[str]) -> str:
+    """``Delivery cost and delivery time (weeks)``: input labels as a sentence's subject."""
+    words = [input_label(m) if m in business_case.INPUTS else escape_text(m) for m in metrics]
+    words = [words[0], *(w[:1].lower() + w[1:] if w[1:2].islower() else w for w in words[1:])]
+    text = ", ".join(words[:-1]) + (f" and {words[-1]}" if len(words) > 1 else words[-1])
+    return text[:1].upper() + text[1:]
+
+
+def _projects(n: int) -> str:
+    return f"{n:,} past project" + ("" if n == 1 else "s")
 
 
 def fmt_inputs(case: Case) -> Any:
