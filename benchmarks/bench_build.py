@@ -351,15 +351,18 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def register_path(project: Path, quarter: str) -> Path:
+def register_path(project: Path, quarter: str, register: str = "initiatives") -> Path | None:
+    """The path of the quarter's ``register`` (initiatives, benefits, ...), or None."""
     sys.path.insert(0, str(ROOT / "src"))
     from helpers.params import load_params
 
-    return project / load_params(quarter, project).initiatives.path
+    source = getattr(load_params(quarter, project), register)
+    return None if source is None else project / source.path
 
 
 def change_one_initiative(project: Path, quarter: str) -> tuple[str, set[str]]:
-    """Raise the first in-scope initiative's benefit_high by 10%.
+    """Raise the first in-scope initiative's benefit_high (or cost_high, when a benefit
+    template states its benefits) by 10%.
 
     Returns its id and the notebooks that depend on it: its case, the cases of
     its lean variants (they simulate it for the comparison), and the roadmap.
@@ -368,29 +371,44 @@ def change_one_initiative(project: Path, quarter: str) -> tuple[str, set[str]]:
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     row = next(r for r in rows if r["status"] in ("proposed", "approved", "in_progress"))
-    row["benefit_high"] = f"{float(row['benefit_high']) * 1.1:.0f}"
+    field = "benefit_high" if row.get("benefit_high") else "cost_high"  # templated: no benefits
+    row[field] = f"{float(row[field]) * 1.1:.0f}"
     write_rows(path, rows)
     variants = {f"case:{r['id']}" for r in rows if r.get("variant_of") == row["id"]}
     return row["id"], {f"case:{row['id']}", "roadmap", *variants}
 
 
 def generate_register(project: Path, quarter: str, size: int) -> None:
-    """Replace the quarter's initiatives with ``size`` made from the sample ones (seeded)."""
+    """Replace the quarter's initiatives with ``size`` made from the sample ones (seeded).
+
+    An initiative copied from one that names a benefit template gets a copy of
+    that one's rows in the benefits register, under its own id.
+    """
     path = register_path(project, quarter)
     with path.open(newline="") as handle:
         sample = [r for r in csv.DictReader(handle) if not r.get("variant_of")]
+    benefits_path = register_path(project, quarter, "benefits")
+    drivers: dict[str, list[dict]] = {}
+    if benefits_path is not None:
+        with benefits_path.open(newline="") as handle:
+            for driver in csv.DictReader(handle):
+                drivers.setdefault(driver["initiative_id"], []).append(driver)
     rng = random.Random(2026)
-    rows = []
+    rows, benefit_rows = [], []
     for n in range(size):
-        row = dict(rng.choice(sample))
+        source = rng.choice(sample)
+        row = dict(source)
         scale = rng.uniform(0.5, 2.0)
         for key in row:
             if key.startswith(("benefit_", "cost_")) and row[key]:
                 row[key] = f"{float(row[key]) * scale:.0f}"
-        row.update(id=f"GEN-{n + 1:03d}", name=f"{row['name']} #{n + 1}", status="proposed")
+        row.update(id=f"GEN-{n + 1:04d}", name=f"{row['name']} #{n + 1}", status="proposed")
         row.update(depends_on="", variant_of="", must_do="false")
         rows.append(row)
+        benefit_rows += [{**d, "initiative_id": row["id"]} for d in drivers.get(source["id"], [])]
     write_rows(path, rows)
+    if benefits_path is not None and benefit_rows:
+        write_rows(benefits_path, benefit_rows)
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
