@@ -1,8 +1,13 @@
 """The rendered site: executed notebooks to HTML, quarter pages, the home page and SOP chapters.
 
 Every page is self-contained and works offline: the stylesheet is inlined,
-images are data URIs, and no page carries a script, a web font or a link that
-the browser would fetch. Text from registers is escaped everywhere:
+images are data URIs, and no page carries a web font or a link that the
+browser would fetch. The only script is the site's own table pager
+(``templates/pager.js``, inlined as ``<script id="playbook-pager">``), and only
+on a page with a long table (``paged-table``): a quarter of thousands of
+initiatives stays one light page that filters, sorts and pages its rows, and
+shows its first rows and a note without JavaScript. Text from registers is
+escaped everywhere:
 
 - Jinja pages (home, chapters, quarter pages) autoescape;
 - in reports, Markdown (cells and ``display(Markdown(...))`` outputs) is rendered
@@ -54,6 +59,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "playbook"
 REMOVED_TAGS = ("parameters", "injected-parameters", "interactive", "papermill-error-cell-tag")
 NOT_BUILT = "(not yet built)"
+CASES_SHOWN = 50  # business cases a quarter page shows at first (and without JavaScript)
+FAILED_LISTED = 20  # failed reports the quarter page's banner names; it counts the rest
 QUARTER_FOLDER = re.compile(r"^\d{4}Q[1-4]$")
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # an output that is a widget: dropped
@@ -87,6 +94,11 @@ def render_notebook(
     """
     found = _describe_failure(nb, failed, error)
     page = page or _infer_page(nb)
+    paged = any(
+        "paged-table" in str(output.get("data", {}).get("text/html", ""))
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
     resources = {
         "playbook": {
             "title": title,
@@ -95,6 +107,7 @@ def render_notebook(
             "nav": _render_nav(page, current=_page_kind(page)),
             "failed": failed,
             "error": found,
+            "pager": _pager_js() if paged else "",
             "footer": "Rendered from the executed notebook; code is hidden. "
             "Figures come from the quarter's registers and params.",
         }
@@ -462,6 +475,11 @@ def _css() -> str:
     return (TEMPLATES / "site.css").read_text(encoding="utf-8")
 
 
+def _pager_js() -> str:
+    """The table pager script (``templates/pager.js``), for a page with a ``paged-table``."""
+    return (TEMPLATES / "pager.js").read_text(encoding="utf-8")
+
+
 def _nav(page: str | None, *, quarter: str | None = None) -> dict[str, Any]:
     """Navigation links relative to ``page`` (a path under reports/, or None for the home page)."""
     depth = page.count("/") if page else 0
@@ -490,6 +508,7 @@ def _render_page(
     template: str, *, page: str | None, current: str, nav_quarter: str | None = None, **context
 ) -> str:
     nav = {**_nav(page, quarter=nav_quarter), "current": current}
+    context.setdefault("pager", "")  # the pager script, for a page with a long table
     return (
         _environment()
         .get_template(template)
@@ -573,6 +592,8 @@ def render_quarter_page(
             overview.append({"href": href, "title": title, "summary": summary, "status": status})
 
     built_at = _short_time(manifest.get("built_at"))
+    for position, row in enumerate(cases):
+        row["rest"] = position >= CASES_SHOWN  # hidden until the pager shows its page
     return _render_page(
         "quarter.html.j2",
         page=f"{quarter}/index.html",
@@ -580,7 +601,8 @@ def render_quarter_page(
         title=manifest.get("title") or quarter,
         quarter=quarter,
         built_at=built_at,
-        failed=failed,
+        failed=failed[:FAILED_LISTED],
+        failed_count=len(failed),
         missing=[str(m) for m in (manifest.get("missing") or [])],
         headline=words.headline_figures(params, calibration, roadmap, len(cases)),
         overview=overview,
@@ -592,6 +614,8 @@ def render_quarter_page(
         other_quarters=_other_quarters(quarter, artifacts_dir, reports_dir),
         approval=words.approval_line(params),
         changes=words.change_rows(params, manifest.get("changes")),
+        cases_shown=CASES_SHOWN,
+        pager=_pager_js() if len(cases) > CASES_SHOWN else "",
     )
 
 
