@@ -30,8 +30,8 @@ and is extrapolated to all of them, unless ``--full-loop`` is given.
 
 ``--no-sample`` skips the sample quarter (only the generated one is measured).
 While a build runs, a line every ``--progress-every`` seconds counts the pages
-rendered so far (the notebooks done), so a build that cannot finish still says
-how far it got.
+in the build so far (notebooks executed and rendered, or reused), so a build
+that cannot finish still says how far it got.
 
 ``--plan-only`` times only the build's own work (planning, cache keys, linking,
 the quarter page) with a no-op executor that writes placeholder notebooks and
@@ -269,7 +269,8 @@ def report_progress(finished: threading.Event, reports: Path, quarter: str, star
         done += len(list(builds[-1].glob("cases/*.html"))) if builds else 0
         minutes = (time.perf_counter() - started) / 60
         print(
-            f"  ... {minutes:.1f} min: {done} notebooks rendered ({done / minutes:.1f} per min)",
+            f"  ... {minutes:.1f} min: {done} pages in the build, executed or reused "
+            f"({done / minutes:.1f} per min)",
             flush=True,
         )
 
