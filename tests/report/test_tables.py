@@ -125,3 +125,42 @@ def test_long_table_of_2000_rows_stays_light():
     )
     markup = long_table(frame, name="t", links=range(2000), anchor=True)._repr_html_()
     assert len(markup.encode()) < 600_000  # bytes: about 300 a row, the table once
+
+
+def _cell_classes(markup: str) -> list[tuple[str, str]]:
+    return re.findall(r'<(t[dh])(?: class="([^"]*)")?>', markup)
+
+
+def test_long_table_cleaned_in_one_pass_classes_columns_like_the_sanitizer():
+    from helpers import site
+
+    frame = _long()
+    frame["value"] = [f"${n},000k" for n in range(45)]
+    frame["reason"] = ["over budget: it needs more than is left"] * 45
+    markup = long_table(frame, name="t", links=range(45), anchor=True)._repr_html_()
+    fast = site.clean_html(markup)
+    assert fast != markup  # columns classed
+    # the general path: bleach, then BeautifulSoup classing the columns
+    import bleach
+
+    slow = site.classify_table_columns(
+        bleach.clean(
+            markup.split("</style>")[1], tags=site._ALLOWED_TAGS, attributes=site._allowed_attribute
+        )
+    )
+    assert _cell_classes(fast) == _cell_classes(slow)
+    assert '<th class="num">value</th>' in fast and '<td class="num">$44,000k</td>' in fast
+    assert "<td>over budget: it needs more than is left</td>" in fast  # long text wraps
+    assert 'id="decision-X-044"' in fast
+
+
+def test_long_table_markup_that_was_tampered_with_goes_through_the_sanitizer():
+    from helpers import site
+
+    markup = long_table(_long(), name="t")._repr_html_()
+    for evil in ("<td><script>alert(1)</script></td>", '<td onclick="steal()">1</td>'):
+        tampered = markup.replace("<td>X-001</td>", evil)
+        cleaned = site.clean_html(tampered)
+        assert "<script" not in cleaned and "onclick" not in cleaned
+    linked = markup.replace("<td>X-001</td>", '<td><a href="javascript:alert(1)">X</a></td>')
+    assert "javascript:" not in site.clean_html(linked)
