@@ -143,8 +143,12 @@ def bench_quarter(label, project, quarter, jobs, floor, loop_cases):
     one = playbook_run(project, quarter, reports, jobs)
     manifest = read_manifest(reports, quarter)
     reexecuted = [e["key"] for e in manifest["notebooks"] if not e["reused"]]
-    print(f"[{label}] shell loop: papermill then jupyter nbconvert per notebook ...", flush=True)
-    loop, looped, total = shell_loop(project, quarter, loop_cases)
+    if label not in LOOPS:  # the same reference for every executor: measured once
+        print(
+            f"[{label}] shell loop: papermill then jupyter nbconvert per notebook ...", flush=True
+        )
+        LOOPS[label] = shell_loop(project, quarter, loop_cases)
+    loop, looped, total = LOOPS[label]
     loop_note = "" if looped == total else f" (extrapolated from {looped} of {total})"
     n = len(manifest["notebooks"])
     workers = jobs or len(os.sched_getaffinity(0))
@@ -235,6 +239,7 @@ class NoopExecutor:
 
 EXECUTOR = "local"  # playbook run --executor, set per column by main()
 PROGRESS_EVERY = 60.0  # seconds between progress lines while a build runs
+LOOPS: dict[str, tuple[float, int, int]] = {}  # quarter label -> shell_loop(...), measured once
 
 
 def playbook_run(project: Path, quarter: str, reports: Path, jobs, force=False) -> float:
