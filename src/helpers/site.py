@@ -54,6 +54,7 @@ from helpers.artifacts import (
 from helpers.fmt import fmt_money, fmt_pct
 from helpers.report import quarter as words
 from helpers.report.labels import level_label
+from helpers.report.tables import match_long_table
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "playbook"
@@ -278,19 +279,6 @@ def _column_mark(texts: list[str]) -> str | None:
     return None
 
 
-# A report.tables.LongTable exactly as it renders, every cell escaped: checked in one linear
-# pass instead of bleach and BeautifulSoup, which take about a minute on 2,000 rows.
-_TEXT = r"(?:[^<>&]|&(?:amp|lt|gt|quot|#x27);)*"
-_ID = r"[A-Za-z0-9._-]+"
-_CELL = rf'(?:{_TEXT}|<a href="cases/{_ID}\.html"(?: id="decision-{_ID}")?>{_ID}</a>)'
-_LONG_TABLE = re.compile(
-    r"<style>#(?P<uuid>T_[0-9a-f]{10}) tr\.rest \{ display: none; \}</style>"
-    r'<div id="(?P=uuid)" class="long-table paged-table tex2jax_ignore mathjax_ignore">'
-    rf'<p class="long-table-rest">{_TEXT}</p>'
-    rf"<table><thead><tr>(?P<head>(?:<th>{_TEXT}</th>)*)</tr></thead>"
-    rf'<tbody>(?P<body>(?:<tr(?: class="rest")?>(?:<td>{_CELL}</td>)*</tr>)*)</tbody></table>'
-    rf'(?:<p class="paged-note">{_TEXT}</p>)?</div>'
-)
 _ROW = re.compile(r"<tr[^>]*>(.*?)</tr>")
 _DATA_CELL = re.compile(r"<td>(.*?)</td>")
 
@@ -300,7 +288,7 @@ def _clean_long_table(markup: str) -> str | None:
     ``markup`` is anything else (then the allow-list cleaner handles it)."""
     import html
 
-    found = _LONG_TABLE.fullmatch(markup.strip())
+    found = match_long_table(markup.strip())
     if found is None:
         return None
     rows = [_DATA_CELL.findall(row) for row in _ROW.findall(found["body"])]
