@@ -261,6 +261,84 @@ def build_fake_site(reports: Path, root: Path) -> Path:
     return reports
 
 
+LARGE = 2000  # initiatives in the large quarter (issue 15: a quarter of 2,000 initiatives)
+NEEDLE = "Needle loyalty app relaunch"  # the name of the last initiative, on a later page
+
+
+def large_roadmap_document(n: int) -> dict:
+    """A roadmap document of ``n`` initiatives ``GEN-0001``...: the entries of a real
+    12-initiative selection (select_builders.large_document) copied, every third funded,
+    values rising with the number (so the last is the most valuable left out)."""
+    from select_builders import large_document
+
+    base = large_document(12, budget=40.0)
+    funded = next(e for e in base["initiatives"].values() if e["selected"])
+    left = next(e for e in base["initiatives"].values() if not e["selected"])
+    slot = base["timeline"][0]
+    initiatives, timeline = {}, []
+    for k in range(n):
+        initiative_id, chosen = f"GEN-{k + 1:04d}", k % 3 == 0
+        name = NEEDLE if k == n - 1 else f"Email platform upgrade: split testing #{k + 1}"
+        entry = {**(funded if chosen else left), "name": name, "value": 1_000.0 + k}
+        initiatives[initiative_id] = entry
+        if chosen:
+            row = {**slot, "id": initiative_id, "name": name, "start_week": float(k % 13)}
+            timeline.append(row)
+    selected = [i for i, e in initiatives.items() if e["selected"]]
+    return {**base, "initiatives": initiatives, "selected": selected, "timeline": timeline}
+
+
+def build_large_quarter(reports: Path, root: Path, quarter: str = "2027Q1", n: int = LARGE):
+    """reports/<Q>/ for a quarter of ``n`` initiatives, without running ``n`` notebooks.
+
+    Case documents, roadmap.json, the manifest and the quarter page cover every
+    initiative; the roadmap page shows the report layer's real long tables
+    (ranked, timeline, left out) of that roadmap; of the case pages only the last
+    initiative's is rendered. Then the home page. Returns the quarter folder.
+    """
+    from helpers.report.roadmap import fmt_left_out_table, fmt_ranked_table, fmt_timeline_table
+
+    folder = reports / quarter
+    artifacts = folder / "build" / "artifacts"
+    document = large_roadmap_document(n)
+    write_json(artifacts / "roadmap.json", document)
+    write_json(artifacts / "calibration.json", calibration_document())
+    cases = [(i, e["name"]) for i, e in document["initiatives"].items()]
+    for k, (initiative_id, name) in enumerate(cases):
+        npv = 10_000.0 + 997.0 * ((k * 7919) % n)  # scattered, so sorting moves rows
+        write_json(case_path(artifacts, initiative_id), case_document(initiative_id, name, npv=npv))
+    manifest = make_manifest(quarter, cases=cases)
+    write_json(folder / "build" / "manifest.json", manifest)
+    write_text_atomic(folder / "index.html", site.render_quarter_page(manifest, artifacts))
+    tables = [fmt_ranked_table(document), fmt_timeline_table(document)]
+    tables.append(fmt_left_out_table(document))
+    roadmap = new_notebook(
+        metadata={"papermill": {"parameters": {"quarter": quarter}, "input_path": "roadmap.ipynb"}}
+    )
+    roadmap.cells = [new_markdown_cell("# Roadmap\nThe portfolio chosen.")] + [
+        new_code_cell(
+            "table",
+            outputs=[
+                new_output(
+                    "display_data", data={"text/html": t._repr_html_(), "text/plain": "table"}
+                )
+            ],
+        )
+        for t in tables
+    ]
+    page = site.render_notebook(roadmap, title="Roadmap", page=f"{quarter}/roadmap.html")
+    write_text_atomic(folder / "roadmap.html", page)
+    last_id, last_name = cases[-1]
+    case_page = site.render_notebook(
+        make_notebook(quarter=quarter, initiative_id=last_id, name=last_name),
+        title=last_id,
+        page=f"{quarter}/cases/{last_id}.html",
+    )
+    write_text_atomic(folder / "cases" / f"{last_id}.html", case_page)
+    site.publish_site_pages(reports, root)
+    return folder
+
+
 def visible_text(markup: str) -> str:
     """The page without its <style> block (so CSS words do not count as content)."""
     return re.sub(r"<style>.*?</style>", "", markup, flags=re.S)
@@ -704,3 +782,74 @@ def test_render_notebook_labels_every_report_of_a_draft_quarter(tmp_path, page):
 def test_render_notebook_without_quarter_params_is_not_labelled_draft(report):
     # make_notebook's root ("..") has no params for its quarter: nothing says draft
     assert "Draft" not in report
+
+
+# --------------------------------------------------------------------------- a quarter of 2,000
+
+
+@pytest.fixture(scope="module")
+def large_quarter(tmp_path_factory, root) -> Path:
+    return build_large_quarter(tmp_path_factory.mktemp("large") / "reports", root)
+
+
+def _scripts(page: str) -> list[str]:
+    return re.findall(r"<script[^>]*>(.*?)</script>", page, flags=re.S | re.I)
+
+
+def test_large_quarter_pages_stay_light(large_quarter):
+    sizes = {
+        name: (large_quarter / name).stat().st_size
+        for name in ("index.html", "roadmap.html", "../index.html")
+    }
+    assert sizes["index.html"] < 2_500_000, sizes  # bytes: 2,000 rows of cases
+    assert sizes["roadmap.html"] < 2_500_000, sizes  # three tables of up to 2,000 rows
+    assert sizes["../index.html"] < 200_000, sizes  # the home page does not list cases
+
+
+def test_large_quarter_page_has_every_case_once_and_shows_the_first(large_quarter):
+    page = (large_quarter / "index.html").read_text()
+    assert page.count('href="cases/GEN-') == LARGE
+    assert page.count('<tr class="rest">') == LARGE - site.CASES_SHOWN
+    assert 'class="table-wrap paged-table"' in page
+    note = re.search(r'<p class="paged-note">(.*?)</p>', page, flags=re.S).group(1)
+    assert f"first {site.CASES_SHOWN} of 2,000 business cases" in note
+    assert "JavaScript" in note
+
+
+def test_large_pages_carry_only_the_site_pager_script(large_quarter):
+    asset = (Path(site.__file__).parent / "templates" / "pager.js").read_text()
+    assert "</script" not in asset.lower()
+    for name in ("index.html", "roadmap.html"):
+        page = (large_quarter / name).read_text()
+        assert [s.strip() for s in _scripts(page)] == [asset.strip()], name
+        assert page.count('<script id="playbook-pager">') == 1, name
+    assert _scripts((large_quarter / "../index.html").read_text()) == []
+    case_page = (large_quarter / "cases" / "GEN-2000.html").read_text()
+    assert _scripts(case_page) == []  # no long table, no script
+
+
+def test_large_roadmap_page_has_each_table_once_with_linked_ids(large_quarter):
+    page = (large_quarter / "roadmap.html").read_text()
+    assert page.count('class="long-table paged-table') == 3
+    assert page.count('id="decision-GEN-2000"') == 1  # the case page's link back lands here
+    assert "<details>" not in page
+    assert NEEDLE in page
+
+
+def test_small_quarter_page_has_no_pager(fake_site):
+    page = visible_text((fake_site / "2026Q4" / "index.html").read_text())
+    assert "paged-table" not in page and "paged-note" not in page
+    assert _scripts(page) == []
+
+
+def test_quarter_page_names_twenty_failed_reports_and_counts_the_rest(tmp_path):
+    cases = [(f"F-{k:02d}", f"Failing {k}") for k in range(25)]
+    folder = tmp_path / "reports" / "2026Q4"
+    artifacts = folder / "build" / "artifacts"
+    write_json(artifacts / "calibration.json", calibration_document())
+    manifest = make_manifest("2026Q4", cases=cases, failed=[c[0] for c in cases])
+    page = site.render_quarter_page(manifest, artifacts)
+    banner = page.split('class="banner-failed"')[1].split("</div>")[0]
+    assert "25 reports failed in this build" in banner
+    assert banner.count("<li>") == site.FAILED_LISTED + 1
+    assert "and 5 more: filter the business cases below for “failed”." in banner

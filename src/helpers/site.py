@@ -1,8 +1,13 @@
 """The rendered site: executed notebooks to HTML, quarter pages, the home page and SOP chapters.
 
 Every page is self-contained and works offline: the stylesheet is inlined,
-images are data URIs, and no page carries a script, a web font or a link that
-the browser would fetch. Text from registers is escaped everywhere:
+images are data URIs, and no page carries a web font or a link that the
+browser would fetch. The only script is the site's own table pager
+(``templates/pager.js``, inlined as ``<script id="playbook-pager">``), and only
+on a page with a long table (``paged-table``): a quarter of thousands of
+initiatives stays one light page that filters, sorts and pages its rows, and
+shows its first rows and a note without JavaScript. Text from registers is
+escaped everywhere:
 
 - Jinja pages (home, chapters, quarter pages) autoescape;
 - in reports, Markdown (cells and ``display(Markdown(...))`` outputs) is rendered
@@ -50,11 +55,14 @@ from helpers.fmt import fmt_money, fmt_pct
 from helpers.report import quarter as words
 from helpers.report.labels import level_label
 from helpers.report.markdown import NO_MATHS_CLASS, unwrap
+from helpers.report.tables import match_long_table
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "playbook"
 REMOVED_TAGS = ("parameters", "injected-parameters", "interactive", "papermill-error-cell-tag")
 NOT_BUILT = "(not yet built)"
+CASES_SHOWN = 50  # business cases a quarter page shows at first (and without JavaScript)
+FAILED_LISTED = 20  # failed reports the quarter page's banner names; it counts the rest
 QUARTER_FOLDER = re.compile(r"^\d{4}Q[1-4]$")
 DRAFT_LABEL = "Draft"  # what every page of a draft quarter says
 
@@ -94,6 +102,11 @@ def render_notebook(
     found = _describe_failure(nb, failed, error)
     page = page or _infer_page(nb)
     draft = _is_draft(nb) if draft is None else draft
+    paged = any(
+        "paged-table" in str(output.get("data", {}).get("text/html", ""))
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
     resources = {
         "playbook": {
             "title": f"{DRAFT_LABEL}: {title}" if draft else title,
@@ -104,6 +117,7 @@ def render_notebook(
             "nav": _render_nav(page, current=_page_kind(page)),
             "failed": failed,
             "error": found,
+            "pager": _pager_js() if paged else "",
             "footer": "Rendered from the executed notebook; code is hidden. "
             "Figures come from the quarter's registers and params.",
         }
@@ -214,6 +228,9 @@ def clean_html(markup: str) -> str:
     selector starts with ``#T_``) and fetch nothing; pandas' default
     ``.dataframe`` style is dropped (the site styles tables); any other shows as text.
     """
+    long_table = _clean_long_table(markup or "")
+    if long_table is not None:
+        return long_table
     import bleach
     from bleach.css_sanitizer import CSSSanitizer
 
@@ -275,13 +292,8 @@ def classify_table_columns(markup: str) -> str:
         for col in range(width):
             data = [row[col] for row in body if col < len(row) and row[col] is not None]
             texts = [cell.get_text(" ", strip=True) for cell in data if cell.name == "td"]
-            if not any(texts):
-                continue
-            if all(_is_numeric_text(t) for t in texts if t):
-                mark = "num"
-            elif all(len(t) <= _SHORT_TEXT for t in texts):
-                mark = "short"
-            else:
+            mark = _column_mark(texts)
+            if mark is None:
                 continue
             for section, cells in grid:
                 cell = cells[col] if col < len(cells) else None
@@ -290,6 +302,66 @@ def classify_table_columns(markup: str) -> str:
                     classes = cell.get("class", [])
                     cell["class"] = classes if mark in classes else [*classes, mark]
     return str(soup)
+
+
+def _column_mark(texts: list[str]) -> str | None:
+    """``num`` when every value of a column is a figure, ``short`` when every one is short
+    text, else None (the column wraps)."""
+    if not any(texts):
+        return None
+    if all(_is_numeric_text(t) for t in texts if t):
+        return "num"
+    if all(len(t) <= _SHORT_TEXT for t in texts):
+        return "short"
+    return None
+
+
+_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>")
+_DATA_CELL = re.compile(r"<td>(.*?)</td>")
+
+
+def _clean_long_table(markup: str) -> str | None:
+    """A long table (``report.tables.long_table``) with its columns classed, or None when
+    ``markup`` is anything else (then the allow-list cleaner handles it)."""
+    import html
+
+    found = match_long_table(markup.strip())
+    if found is None:
+        return None
+    rows = [_DATA_CELL.findall(row) for row in _ROW.findall(found["body"])]
+    width = max((len(cells) for cells in rows), default=0)
+    marks = []
+    for col in range(width):
+        texts = [
+            html.unescape(re.sub(r"<[^>]+>", "", row[col])).strip()
+            for row in rows
+            if col < len(row)
+        ]
+        marks.append(_column_mark(texts))
+
+    def classed(tag: str, cells: list[str], header: bool) -> str:
+        out = []
+        for col, cell in enumerate(cells):
+            mark = marks[col] if col < len(marks) else None
+            if mark is None or (header and mark != "num"):
+                out.append(f"<{tag}>{cell}</{tag}>")
+            else:
+                out.append(f'<{tag} class="{mark}">{cell}</{tag}>')
+        return "".join(out)
+
+    head = classed("th", re.findall(r"<th>(.*?)</th>", found["head"]), header=True)
+    body = "".join(
+        opening + classed("td", _DATA_CELL.findall(row), header=False) + "</tr>"
+        for opening, row in re.findall(r'(<tr(?: class="rest")?>)(.*?)</tr>', found["body"])
+    )
+    markup = markup.strip()  # the string the spans refer to
+    return (
+        markup[: found.start("head")]
+        + head
+        + markup[found.end("head") : found.start("body")]
+        + body
+        + markup[found.end("body") :]
+    )
 
 
 def _table_grid(table) -> list[tuple[str, list]]:
@@ -499,6 +571,11 @@ def _css() -> str:
     return (TEMPLATES / "site.css").read_text(encoding="utf-8")
 
 
+def _pager_js() -> str:
+    """The table pager script (``templates/pager.js``), for a page with a ``paged-table``."""
+    return (TEMPLATES / "pager.js").read_text(encoding="utf-8")
+
+
 def _nav(page: str | None, *, quarter: str | None = None) -> dict[str, Any]:
     """Navigation links relative to ``page`` (a path under reports/, or None for the home page)."""
     depth = page.count("/") if page else 0
@@ -527,6 +604,7 @@ def _render_page(
     template: str, *, page: str | None, current: str, nav_quarter: str | None = None, **context
 ) -> str:
     nav = {**_nav(page, quarter=nav_quarter), "current": current}
+    context.setdefault("pager", "")  # the pager script, for a page with a long table
     return (
         _environment()
         .get_template(template)
@@ -610,6 +688,8 @@ def render_quarter_page(
             overview.append({"href": href, "title": title, "summary": summary, "status": status})
 
     built_at = _short_time(manifest.get("built_at"))
+    for position, row in enumerate(cases):
+        row["rest"] = position >= CASES_SHOWN  # hidden until the pager shows its page
     return _render_page(
         "quarter.html.j2",
         page=f"{quarter}/index.html",
@@ -617,7 +697,8 @@ def render_quarter_page(
         title=manifest.get("title") or quarter,
         quarter=quarter,
         built_at=built_at,
-        failed=failed,
+        failed=failed[:FAILED_LISTED],
+        failed_count=len(failed),
         missing=[str(m) for m in (manifest.get("missing") or [])],
         headline=words.headline_figures(params, calibration, roadmap, len(cases)),
         overview=overview,
@@ -629,6 +710,8 @@ def render_quarter_page(
         other_quarters=_other_quarters(quarter, artifacts_dir, reports_dir),
         approval=words.approval_line(params),
         changes=words.change_rows(params, manifest.get("changes")),
+        cases_shown=CASES_SHOWN,
+        pager=_pager_js() if len(cases) > CASES_SHOWN else "",
     )
 
 

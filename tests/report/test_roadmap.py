@@ -191,7 +191,7 @@ def test_tables_have_stable_distinct_ids(portfolio):
     assert fmt_ranked_table(doc).uuid != fmt_left_out_table(doc).uuid
 
 
-# -- hundreds of initiatives: the top rows, a line on the rest, every row in <details> -----
+# -- hundreds of initiatives: a line on the rest, every row once, paged on the site -------
 
 
 def test_long_roadmap_tables_show_the_top_rows_and_sum_up_the_rest():
@@ -208,13 +208,19 @@ def test_long_roadmap_tables_show_the_top_rows_and_sum_up_the_rest():
     assert isinstance(ranked, LongTable) and len(ranked.data) == len(document["initiatives"])
     markup = ranked._repr_html_()
     assert f"{len(document['initiatives']) - TOP_ROWS} more (" in markup
-    assert f"{left} Leave out" in markup and f"All {len(ranked.data)} rows" in markup
+    assert f"{left} Leave out" in markup
+    assert f"all {len(ranked.data)} are in the table below; filter it, sort it" in markup
+    first = ranked.data["id"].iloc[-1]  # the last row, on a later page: linked, with its anchor
+    assert f'<a href="cases/{first}.html" id="decision-{first}">{first}</a>' in markup
     timeline = fmt_timeline_table(document)
     assert isinstance(timeline, LongTable) and len(timeline.data) == funded
     assert f"{funded - TOP_ROWS} more start from week" in timeline._repr_html_()
+    last = timeline.data["id"].iloc[-1]
+    assert f'<a href="cases/{last}.html">{last}</a>' in timeline._repr_html_()
     left_out = fmt_left_out_table(document)
     assert isinstance(left_out, LongTable) and len(left_out.data) == left
     assert f"{left - TOP_ROWS} more (" in left_out._repr_html_()
+    assert left_out._repr_html_().count('<tr class="rest">') == left - TOP_ROWS
 
 
 def test_short_roadmap_tables_stay_stylers(portfolio):

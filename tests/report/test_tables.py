@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from helpers.report.tables import long_table, styled_table
@@ -35,43 +37,130 @@ def test_styled_table_is_skipped_by_mathjax():
     assert "$150k to $300k" in html
 
 
-# -- long tables: the first rows, a line on the rest, every row in <details> ---------
+# -- long tables: every row once, the first shown, the rest hidden until paged ---------
 
 
 def _long(rows: int = 45) -> pd.DataFrame:
     names = [f"Initiative {n}" for n in range(rows)]
-    names[40] = "<script>alert(1)</script>"
+    names[min(40, rows - 1)] = "<script>alert(1)</script>"
     return pd.DataFrame({"id": [f"X-{n:03d}" for n in range(rows)], "initiative": names})
 
 
-def test_long_table_shows_the_top_rows_then_every_row_in_details():
+def _rows(markup: str) -> list[str]:
+    return re.findall(r"<tr[^>]*>.*?</tr>", markup.split("<tbody>")[1])
+
+
+def test_long_table_has_every_row_once_and_marks_those_after_the_top():
     markup = long_table(_long(), name="t", top=30, rest="15 more: all left out.")._repr_html_()
-    top, rest = markup.split("<details>")
-    assert top.count("<tr>") == 31  # header and 30 rows
-    assert "X-029" in top and "X-030" not in top
-    assert "<p>15 more: all left out.</p>" in top
-    assert "<summary>All 45 rows</summary>" in rest
-    assert rest.count("<tr>") == 46 and "X-044" in rest
+    rows = _rows(markup)
+    assert len(rows) == 45
+    assert all(r.startswith("<tr>") for r in rows[:30])
+    assert all(r.startswith('<tr class="rest">') for r in rows[30:])
+    assert "X-029" in rows[29] and "X-030" in rows[30] and "X-044" in rows[44]
+    assert markup.count("X-044") == 1  # no second copy of the table
+    assert '<p class="long-table-rest">15 more: all left out.</p>' in markup
     assert "<script>" not in markup and "&lt;script&gt;" in markup
+
+
+def test_long_table_without_javascript_hides_the_rest_and_says_so():
+    markup = long_table(_long(), name="t", top=30)._repr_html_()
+    uuid = re.search(r'<div id="(T_[0-9a-f]+)"', markup).group(1)
+    assert f"<style>#{uuid} tr.rest {{ display: none; }}</style>" in markup
+    note = re.search(r'<p class="paged-note">(.*?)</p>', markup).group(1)
+    assert note.startswith("Showing the first 30 of 45 rows; the other 15 are in the page")
+    assert "JavaScript" in note
+
+
+def test_long_table_of_few_rows_has_no_note():
+    markup = long_table(_long(20), name="t", top=30)._repr_html_()
+    assert "paged-note" not in markup and 'class="rest"' not in markup
 
 
 def test_long_table_default_rest_line_counts_the_hidden_rows():
     table = long_table(_long(), top=30)
-    assert "15 more rows, in the full table below." in table._repr_html_()
+    assert "15 more rows: filter or page through the table below." in table._repr_html_()
     assert len(table.data) == 45
+
+
+def test_long_table_links_ids_to_case_pages_with_anchors():
+    frame = _long(35)
+    frame.loc[33, "id"] = "bad id<"
+    markup = long_table(frame, name="t", top=30, links=range(34), anchor=True)._repr_html_()
+    rows = _rows(markup)
+    assert '<a href="cases/X-000.html" id="decision-X-000">X-000</a>' in rows[0]
+    assert '<a href="cases/X-032.html" id="decision-X-032">X-032</a>' in rows[32]
+    assert "bad id&lt;" in rows[33] and "<a" not in rows[33]  # not a register id: plain text
+    assert "<a" not in rows[34]  # not in links
+    plain = long_table(frame, name="t", top=30, links=range(2))._repr_html_()
+    assert '<a href="cases/X-001.html">X-001</a>' in plain and "decision-" not in plain
 
 
 def test_long_table_is_stable_and_skipped_by_mathjax():
     first = long_table(_long(), name="t")._repr_html_()
     assert first == long_table(_long(), name="t")._repr_html_()
     assert first != long_table(_long(), name="other")._repr_html_()
-    assert 'class="long-table tex2jax_ignore mathjax_ignore"' in first
+    assert 'class="long-table paged-table tex2jax_ignore mathjax_ignore"' in first
 
 
 def test_long_table_survives_the_site_cleaner_with_no_script():
     from helpers.site import clean_html
 
-    cleaned = clean_html(long_table(_long(), name="t")._repr_html_())
-    assert "<details>" in cleaned and "<summary>All 45 rows</summary>" in cleaned
-    assert "&lt;details" not in cleaned and "&lt;table" not in cleaned
+    cleaned = clean_html(long_table(_long(), name="t", links=range(45))._repr_html_())
+    assert cleaned.startswith("<style>#T_") and "tr.rest { display: none; }" in cleaned
+    assert cleaned.count('<tr class="rest">') == 15
+    assert '<a href="cases/X-044.html">X-044</a>' in cleaned
+    assert 'class="paged-note"' in cleaned
+    assert "&lt;table" not in cleaned and "&lt;style" not in cleaned
     assert "<script" not in cleaned
+
+
+def test_long_table_of_2000_rows_stays_light():
+    frame = pd.DataFrame(
+        {
+            "id": [f"GEN-{n:04d}" for n in range(2000)],
+            "initiative": [f"Email platform upgrade: split testing #{n}" for n in range(2000)],
+            "value": ["$1,234k"] * 2000,
+            "reason": ["over budget: its P80 cost does not fit what is left"] * 2000,
+        }
+    )
+    markup = long_table(frame, name="t", links=range(2000), anchor=True)._repr_html_()
+    assert len(markup.encode()) < 600_000  # bytes: about 300 a row, the table once
+
+
+def _cell_classes(markup: str) -> list[tuple[str, str]]:
+    return re.findall(r'<(t[dh])(?: class="([^"]*)")?>', markup)
+
+
+def test_long_table_cleaned_in_one_pass_classes_columns_like_the_sanitizer():
+    from helpers import site
+
+    frame = _long()
+    frame["value"] = [f"${n},000k" for n in range(45)]
+    frame["reason"] = ["over budget: it needs more than is left"] * 45
+    markup = long_table(frame, name="t", links=range(45), anchor=True)._repr_html_()
+    fast = site.clean_html(markup)
+    assert fast != markup  # columns classed
+    # the general path: bleach, then BeautifulSoup classing the columns
+    import bleach
+
+    slow = site.classify_table_columns(
+        bleach.clean(
+            markup.split("</style>")[1], tags=site._ALLOWED_TAGS, attributes=site._allowed_attribute
+        )
+    )
+    assert _cell_classes(fast) == _cell_classes(slow)
+    assert '<th class="num">value</th>' in fast and '<td class="num">$44,000k</td>' in fast
+    assert "<td>over budget: it needs more than is left</td>" in fast  # long text wraps
+    assert 'id="decision-X-044"' in fast
+
+
+def test_long_table_markup_that_was_tampered_with_goes_through_the_sanitizer():
+    from helpers import site
+
+    markup = long_table(_long(), name="t")._repr_html_()
+    for evil in ("<td><script>alert(1)</script></td>", '<td onclick="steal()">1</td>'):
+        tampered = markup.replace("<td>X-001</td>", evil)
+        cleaned = site.clean_html(tampered)
+        assert "<script" not in cleaned and "onclick" not in cleaned
+    linked = markup.replace("<td>X-001</td>", '<td><a href="javascript:alert(1)">X</a></td>')
+    assert "javascript:" not in site.clean_html(linked)

@@ -71,6 +71,7 @@ def _names(document: Mapping[str, Any], ids: Iterable[str]) -> str:
 
 
 _LINKABLE_ID = re.compile(r"^[A-Za-z0-9._-]+$")  # register ids are validated to this set
+_ALL_BELOW = "all {:,} are in the table below; filter it, sort it or page through it."
 
 
 def link_ids(styler: Any, *, rows: Iterable[int] | None = None, anchor: bool = False) -> Any:
@@ -172,7 +173,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     """One row per initiative, chosen first then by value: decision, value, cost, effort, scores.
 
     A pandas Styler (``.data`` is the DataFrame); past ``TOP_ROWS`` rows a
-    ``report.tables.LongTable`` (the top rows, a line on the rest, then every row)."""
+    ``report.tables.LongTable`` (a line on the rest, then every row, paged on the site)."""
     currency = document["currency"]
     items = document["initiatives"]
     ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
@@ -200,11 +201,14 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     if not rows:
         rows_frame = pd.DataFrame({"rank": [], "id": [], "initiative": []})
         return styled_table(rows_frame, name="roadmap-ranked")
-    if len(rows) > TOP_ROWS:  # hundreds of initiatives: the top, a line, then all in <details>
+    if len(rows) > TOP_ROWS:  # hundreds of initiatives: a line on the rest, a paged table
         decisions = pd.Series([r["decision"] for r in rows[TOP_ROWS:]]).value_counts()
         counts = ", ".join(f"{n:,} {decision}" for decision, n in decisions.items())
-        rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): all {len(rows):,} in the table below."
-        return long_table(pd.DataFrame(rows), name="roadmap-ranked", rest=rest)
+        rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): {_ALL_BELOW.format(len(rows))}"
+        frame = pd.DataFrame(rows)
+        return long_table(
+            frame, name="roadmap-ranked", rest=rest, links=range(len(rows)), anchor=True
+        )
     return link_ids(styled_table(pd.DataFrame(rows), name="roadmap-ranked"), anchor=True)
 
 
@@ -279,7 +283,7 @@ def describe_value_cost(document: Mapping[str, Any]) -> str:
 def fmt_timeline_table(document: Mapping[str, Any]) -> Any:
     """The schedule as a table (Styler): start and end (week and date), people a week.
 
-    Past ``TOP_ROWS`` rows a ``LongTable``: the first to start, a line, every row."""
+    Past ``TOP_ROWS`` rows a ``LongTable``: a line on the later ones, every row, paged."""
     rows = [
         {
             "id": row["id"],
@@ -292,14 +296,15 @@ def fmt_timeline_table(document: Mapping[str, Any]) -> Any:
         }
         for row in document.get("timeline") or []
     ]
-    if len(rows) > TOP_ROWS:  # hundreds funded: the first to start, a line, then all
+    if len(rows) > TOP_ROWS:  # hundreds funded: a line on the later ones, a paged table
         later = rows[TOP_ROWS:]
         past = sum(r["ends after the quarter"] == "yes" for r in later)
         rest = (
             f"{len(later):,} more start from {later[0]['start']}, {past:,} of them ending after "
-            f"the quarter: all {len(rows):,} in the table below."
+            f"the quarter: {_ALL_BELOW.format(len(rows))}"
         )
-        return long_table(pd.DataFrame(rows), name="roadmap-timeline", rest=rest)
+        frame = pd.DataFrame(rows)
+        return long_table(frame, name="roadmap-timeline", rest=rest, links=range(len(rows)))
     return link_ids(styled_table(pd.DataFrame(rows), name="roadmap-timeline"))
 
 
@@ -343,7 +348,8 @@ def describe_rank_stability(document: Mapping[str, Any]) -> str:
 def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
     """The initiatives left out, by value, with the reason in words (Styler).
 
-    Past ``TOP_ROWS`` rows a ``LongTable``: the most valuable, a line by reason, every row."""
+    Past ``TOP_ROWS`` rows a ``LongTable``: a line by reason, every row (most valuable
+    first), paged."""
     items = document["initiatives"]
     left = sorted(
         (i for i, e in items.items() if not e["selected"]), key=lambda i: (-items[i]["value"], i)
@@ -369,12 +375,12 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
         for i in document["missing"]
     ]
     columns = ["id", "initiative", "value", "left out because of", "detail"]
-    if len(rows) > TOP_ROWS:  # hundreds left out: the most valuable, a line by reason, then all
+    if len(rows) > TOP_ROWS:  # hundreds left out: a line by reason, a paged table
         reasons = pd.Series([r["left out because of"] for r in rows[TOP_ROWS:]]).value_counts()
         counts = ", ".join(f"{n:,} {reason}" for reason, n in reasons.items())
-        rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): all {len(rows):,} in the table below."
+        rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): {_ALL_BELOW.format(len(rows))}"
         frame = pd.DataFrame(rows, columns=columns)
-        return long_table(frame, name="roadmap-left-out", rest=rest)
+        return long_table(frame, name="roadmap-left-out", rest=rest, links=range(len(left)))
     table = styled_table(pd.DataFrame(rows, columns=columns), name="roadmap-left-out")
     return link_ids(table, rows=range(len(left)))  # the missing have no case page
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -28,36 +30,57 @@ def styled_table(frame: pd.DataFrame, *, name: str = "") -> Any:
     return styler.set_table_attributes('class="tex2jax_ignore mathjax_ignore"')
 
 
-TOP_ROWS = 30  # rows a long report table shows before its "all rows" section
+TOP_ROWS = 30  # rows a long report table shows at first (and without JavaScript)
+_LINKABLE_ID = re.compile(r"^[A-Za-z0-9._-]+$")  # register ids are validated to this set
 
 
 class LongTable:
-    """A report table of hundreds of rows, as plain HTML a browser shows at once.
+    """A report table of hundreds or thousands of rows, as one plain HTML table.
 
-    The first ``top`` rows show as a table, then ``rest`` (one line summing up
-    the other rows), then every row in a collapsed ``<details>`` section. No
-    script: the site's HTML cleaner removes scripts, and a static table needs
-    none (the browser's find searches it). ``.data`` is the full DataFrame,
+    Every row is in the page once; rows after the first ``top`` carry the class
+    ``rest`` and are hidden by a scoped style, so without JavaScript (JupyterLab,
+    a browser with scripts off, paper) the table shows its first ``top`` rows,
+    then ``rest`` (one line summing up the other rows) and a note saying the
+    rest need JavaScript. On the site, the page's table pager (the site asset
+    ``templates/pager.js``, found by the class ``paged-table``) adds a filter box,
+    pages of ``top`` rows and sortable columns. ``.data`` is the full DataFrame,
     like a Styler's.
     """
 
-    def __init__(self, frame: pd.DataFrame, *, name: str, top: int, rest: str) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        name: str,
+        top: int,
+        rest: str,
+        links: Iterable[int] = (),
+        anchor: bool = False,
+    ) -> None:
         self.data = frame
         self.name = name
         self.top = top
         self.rest = rest
+        self.links = frozenset(links)
+        self.anchor = anchor
 
     def _repr_html_(self) -> str:
         content = f"{self.name}\x1f{list(self.data.columns)}\x1f{self.data.to_csv(index=False)}"
         uuid = hashlib.sha1(content.encode("utf-8")).hexdigest()[:10]
         total = len(self.data)
+        hidden = max(total - self.top, 0)
+        note = (
+            f"Showing the first {min(self.top, total):,} of {total:,} rows; the other "
+            f"{hidden:,} are in the page: turn on JavaScript to filter, sort and page "
+            "through them."
+        )
         return (
-            f'<div id="T_{uuid}" class="long-table tex2jax_ignore mathjax_ignore">'
-            + _html_table(self.data.head(self.top))
-            + f"<p>{html.escape(self.rest)}</p>"
-            + f"<details><summary>All {total:,} rows</summary>"
-            + _html_table(self.data)
-            + "</details></div>"
+            f"<style>#T_{uuid} tr.rest {{ display: none; }}</style>"
+            f'<div id="T_{uuid}" class="long-table paged-table tex2jax_ignore mathjax_ignore">'
+            + f'<p class="long-table-rest">{html.escape(self.rest)}</p>'
+            + _html_table(self.data, top=self.top, links=self.links, anchor=self.anchor)
+            + (f'<p class="paged-note">{html.escape(note)}</p>' if hidden else "")
+            + "</div>"
         )
 
     def __repr__(self) -> str:
@@ -65,24 +88,66 @@ class LongTable:
 
 
 def long_table(
-    frame: pd.DataFrame, *, name: str = "", top: int = TOP_ROWS, rest: str = ""
+    frame: pd.DataFrame,
+    *,
+    name: str = "",
+    top: int = TOP_ROWS,
+    rest: str = "",
+    links: Iterable[int] = (),
+    anchor: bool = False,
 ) -> LongTable:
-    """``frame`` as a :class:`LongTable`: its first ``top`` rows, ``rest``, then every row.
+    """``frame`` as a :class:`LongTable`: its first ``top`` rows shown, every row in the page.
 
     ``rest``: one line on the rows after the first ``top`` (default: how many
-    there are). Text is escaped; the id is a hash of ``name`` and the content,
-    so the same table renders byte-identical.
+    there are). ``links``: the row positions whose ``id`` cell links to its case
+    page (``cases/<id>.html``); ``anchor``: those links also carry
+    ``id="decision-<id>"``, so a case page can link to its row (the pager opens
+    the page holding it). Text is escaped; the id is a hash of ``name`` and the
+    content, so the same table renders byte-identical.
     """
     hidden = max(len(frame) - top, 0)
-    rest = rest or f"{hidden:,} more rows, in the full table below."
-    return LongTable(frame, name=name, top=top, rest=rest)
+    rest = rest or f"{hidden:,} more rows: filter or page through the table below."
+    return LongTable(frame, name=name, top=top, rest=rest, links=links, anchor=anchor)
 
 
-def _html_table(frame: pd.DataFrame) -> str:
-    """A plain HTML table of ``frame`` (header row, every cell escaped, no index)."""
+def _html_table(frame: pd.DataFrame, *, top: int, links: frozenset[int], anchor: bool) -> str:
+    """A plain HTML table of ``frame``: header row, every cell escaped, no index.
+
+    Rows from position ``top`` on have the class ``rest``; the ``id`` cells of
+    the rows in ``links`` link to their case pages.
+    """
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False, name=None)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    id_column = list(frame.columns).index("id") if "id" in frame.columns else None
+    body = []
+    for position, row in enumerate(frame.itertuples(index=False, name=None)):
+        cells = [html.escape(str(v)) for v in row]
+        if id_column is not None and position in links and _LINKABLE_ID.match(cells[id_column]):
+            target = f' id="decision-{cells[id_column]}"' if anchor else ""
+            cells[id_column] = (
+                f'<a href="cases/{cells[id_column]}.html"{target}>{cells[id_column]}</a>'
+            )
+        opening = "<tr>" if position < top else '<tr class="rest">'
+        body.append(opening + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+# A LongTable exactly as ``_repr_html_`` writes it, every cell escaped: the site checks an
+# HTML output against this in one linear pass instead of bleach and BeautifulSoup, which
+# take about a minute on 2,000 rows.
+_TEXT = r"(?:[^<>&]|&(?:amp|lt|gt|quot|#x27);)*"
+_ID = r"[A-Za-z0-9._-]+"
+_CELL = rf'(?:{_TEXT}|<a href="cases/{_ID}\.html"(?: id="decision-{_ID}")?>{_ID}</a>)'
+_LONG_TABLE = re.compile(
+    r"<style>#(?P<uuid>T_[0-9a-f]{10}) tr\.rest \{ display: none; \}</style>"
+    r'<div id="(?P=uuid)" class="long-table paged-table tex2jax_ignore mathjax_ignore">'
+    rf'<p class="long-table-rest">{_TEXT}</p>'
+    rf"<table><thead><tr>(?P<head>(?:<th>{_TEXT}</th>)*)</tr></thead>"
+    rf'<tbody>(?P<body>(?:<tr(?: class="rest")?>(?:<td>{_CELL}</td>)*</tr>)*)</tbody></table>'
+    rf'(?:<p class="paged-note">{_TEXT}</p>)?</div>'
+)
+
+
+def match_long_table(markup: str) -> re.Match | None:
+    """The match when ``markup`` is exactly a LongTable's HTML (groups ``head``: the header
+    cells, ``body``: the rows), else None: then it is not known to be safe."""
+    return _LONG_TABLE.fullmatch(markup)
