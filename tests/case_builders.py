@@ -6,7 +6,9 @@ The tests import them by name, as they do ``select_builders``.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+from helpers.benefit_templates import load_template
 from helpers.params import Params
 
 
@@ -62,3 +64,21 @@ def point_row(**values) -> dict:
         row[f"{name}_low"] = row[f"{name}_high"] = value
         row[f"{name}_likely"] = math.nan
     return row
+
+
+PRODUCT_TEMPLATE = """\
+name: product
+title: T
+description: D
+formula: a * b
+drivers:
+  - {name: a, unit: lists, description: d, evidence: e, volume: true}
+  - {name: b, unit: USD a list, description: d, evidence: e}
+"""
+
+
+def product_template(folder: Path):
+    """A two-driver template ``a * b`` written to ``folder``: ``a`` (a volume) comes first."""
+    path = Path(folder) / "product.yaml"
+    path.write_text(PRODUCT_TEMPLATE, encoding="utf-8")
+    return load_template(path)

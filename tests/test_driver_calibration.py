@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 import math
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from case_builders import make_params, make_row
+from case_builders import make_params, make_row, product_template
 
 from helpers import business_case as bc
-from helpers.benefit_templates import load_template
 from helpers.benefits import BenefitInputs, validate_benefits
 from helpers.calibration import calibrate_history
 from helpers.driver_calibration import (
@@ -193,21 +191,7 @@ def test_validate_outcomes_driver_needs_its_value():
 
 @pytest.fixture
 def product(tmp_path: Path):
-    (tmp_path / "product.yaml").write_text(
-        textwrap.dedent(
-            """\
-            name: product
-            title: T
-            description: D
-            formula: a * b
-            drivers:
-              - {name: a, unit: lists, description: d, evidence: e, volume: true}
-              - {name: b, unit: USD a list, description: d, evidence: e}
-            """
-        ),
-        encoding="utf-8",
-    )
-    return load_template(tmp_path / "product.yaml")
+    return product_template(tmp_path)
 
 
 def _calibration(drivers: dict) -> dict:

@@ -4,16 +4,14 @@ template driver with the highest EVPPI; a stated ``informs`` still wins."""
 from __future__ import annotations
 
 import math
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from case_builders import make_params, make_row
+from case_builders import make_params, make_row, product_template
 
 from helpers import business_case as bc
-from helpers.benefit_templates import load_template
 from helpers.benefits import (
     INFORMS_BENEFIT,
     INFORMS_STATED,
@@ -31,21 +29,7 @@ from helpers.report.templates import informs_text
 @pytest.fixture
 def product(tmp_path: Path):
     """``a * b``: ``a`` (a volume) comes first in the template, ``b`` second."""
-    (tmp_path / "product.yaml").write_text(
-        textwrap.dedent(
-            """\
-            name: product
-            title: T
-            description: D
-            formula: a * b
-            drivers:
-              - {name: a, unit: lists, description: d, evidence: e, volume: true}
-              - {name: b, unit: USD a list, description: d, evidence: e}
-            """
-        ),
-        encoding="utf-8",
-    )
-    return load_template(tmp_path / "product.yaml")
+    return product_template(tmp_path)
 
 
 def _initiatives(**lean) -> pd.DataFrame:
