@@ -42,12 +42,10 @@ import pandas as pd
 from helpers.errors import InputError, Problem, row_word
 from helpers.params import QUARTER_PATTERN, RegisterSource
 from helpers.registers import (
-    _blank,
     _check_columns,
     _check_ids,
     _check_magnitudes,
     _Collector,
-    _parse_date,
     _suggest,
     _text,
     read_register,
@@ -125,17 +123,7 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
         statuses.append(status)
     out["status"] = statuses
     for column in ("completed", "measured_on"):
-        days = []
-        for i, value in enumerate(frame[column] if column in frame else [""] * n):
-            if _blank(value):
-                days.append(pd.NaT)
-                continue
-            try:
-                days.append(_parse_date(value))
-            except ValueError as exc:
-                bad.add(str(exc), index=i, id=ids[i], column=column, value=value)
-                days.append(pd.NaT)
-        out[column] = pd.to_datetime(pd.Series(days, dtype="datetime64[ns]"))
+        out[column] = bad.dates(frame, column, ids)
     for metric in METRICS:
         out[metric] = bad.number(frame, metric, ids)
         for i in np.flatnonzero(out[metric].to_numpy() < 0):

@@ -584,6 +584,20 @@ class _Collector:
         if self.problems:
             raise InputError(sorted(self.problems, key=_row_order))
 
+    def dates(self, frame: pd.DataFrame, column: str, ids: list[str]) -> pd.Series:
+        """Parse a column as YYYY-MM-DD dates (NaT when blank), recording every bad cell."""
+        days = []
+        for i, value in enumerate(frame[column] if column in frame else [""] * len(frame)):
+            if _blank(value):
+                days.append(pd.NaT)
+                continue
+            try:
+                days.append(_parse_date(value))
+            except ValueError as exc:
+                self.add(str(exc), index=i, id=ids[i], column=column, value=value)
+                days.append(pd.NaT)
+        return pd.to_datetime(pd.Series(days, dtype="datetime64[ns]"))
+
     def number(self, frame: pd.DataFrame, column: str, ids: list[str]) -> np.ndarray:
         """Parse a column as numbers, recording every cell that is not one."""
         out = np.full(len(frame), np.nan)
@@ -1319,23 +1333,7 @@ def validate_actuals(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.Dat
                 id=ids[i],
                 column="category",
             )
-    completed = []
-    for i, value in enumerate(frame["completed"] if "completed" in frame else [""] * n):
-        if _blank(value):
-            completed.append(pd.NaT)
-            continue
-        try:
-            completed.append(_parse_date(value))
-        except ValueError as exc:
-            bad.add(
-                str(exc),
-                index=i,
-                id=ids[i],
-                column="completed",
-                value=value,
-            )
-            completed.append(pd.NaT)
-    out["completed"] = pd.to_datetime(pd.Series(completed, dtype="datetime64[ns]"))
+    out["completed"] = bad.dates(frame, "completed", ids)
     for metric in metrics:
         for part in ("estimate", "actual", "low", "high"):
             column = f"{metric}_{part}"
@@ -1380,17 +1378,7 @@ def _in_flight(
     (spent so far) belongs on in-flight rows only.
     """
     n = len(out)
-    started = []
-    for i, value in enumerate(frame["started"] if "started" in frame else [""] * n):
-        if _blank(value):
-            started.append(pd.NaT)
-            continue
-        try:
-            started.append(_parse_date(value))
-        except ValueError as exc:
-            bad.add(str(exc), index=i, id=ids[i], column="started", value=value)
-            started.append(pd.NaT)
-    out["started"] = pd.to_datetime(pd.Series(started, dtype="datetime64[ns]"))
+    out["started"] = bad.dates(frame, "started", ids)
     status = []
     for i, value in enumerate(frame["status"] if "status" in frame else [""] * n):
         text = "" if _blank(value) else re.sub(r"[\s-]+", "_", str(value).strip().lower())
