@@ -178,3 +178,12 @@ def test_loop_figures_quote_kpis_and_driver_verdicts_for_sop_6():
     figures = loop_figures(KPI_REVIEW, None, None, missing="(not yet built)")
     assert "1 of 2 measured KPIs met their target" in figures["review_kpis"]
     assert "conversion uplift: **overestimated**" in figures["review_drivers"]
+
+
+def test_driver_and_kpi_amounts_read_in_their_unit():
+    from helpers.report.review import _amount
+
+    assert _amount(310000.0, "currency per year", "EUR") == "€310k"
+    assert _amount(262000.0, "addresses") == "262,000"  # a volume, never 2.62e+05
+    assert _amount(0.72, "fraction") == "72.0%"
+    assert _amount(3.0, "events per year") == "3"

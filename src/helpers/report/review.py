@@ -201,19 +201,23 @@ def describe_value(review: Mapping[str, Any], *, currency: str) -> str:
     return "\n\n".join(parts) or "No outcome with a cost or benefit recorded yet."
 
 
-def _amount(value: float | None, unit: str = "") -> str:
+def _amount(value: float | None, unit: str = "", currency: str = "USD") -> str:
     """A KPI or driver value in its own unit: 4 significant figures, a fraction as a percent."""
     if value is None:
         return ""
     if "fraction" in unit or "share" in unit or unit.endswith("rate"):
         return fmt_pct(value, digits=2 if abs(value) < 0.01 else 1)
+    if unit.startswith("currency"):  # template units say "currency per year" and the like
+        return fmt_money(value, currency)
+    if abs(value) >= 10_000:  # a volume: whole units with separators, never 2.1e+05
+        return f"{value:,.0f}"
     return f"{value:,.4g}"
 
 
 MET_LABELS = {True: "met", False: "missed", None: "not measured yet"}
 
 
-def kpi_frame(review: Mapping[str, Any]) -> pd.DataFrame:
+def kpi_frame(review: Mapping[str, Any], *, currency: str = "USD") -> pd.DataFrame:
     """One row per funded initiative with a KPI: baseline, target, realised, met."""
     rows = []
     for initiative_id, entry in review["initiatives"].items():
@@ -225,18 +229,18 @@ def kpi_frame(review: Mapping[str, Any]) -> pd.DataFrame:
             {
                 "Initiative": f"{initiative_id}: {entry['name']}",
                 "KPI": kpi["name"].replace("_", " ") + (f" ({unit})" if unit else ""),
-                "Baseline": _amount(kpi["baseline"], unit),
-                "Target": _amount(kpi["target"], unit),
-                "Realised": _amount(kpi["realised"], unit),
+                "Baseline": _amount(kpi["baseline"], unit, currency),
+                "Target": _amount(kpi["target"], unit, currency),
+                "Realised": _amount(kpi["realised"], unit, currency),
                 "Target met?": MET_LABELS[kpi["met"]],
             }
         )
     return pd.DataFrame(rows)
 
 
-def fmt_kpi_table(review: Mapping[str, Any]) -> Any:
-    """:func:`kpi_frame` as a report table."""
-    return styled_table(kpi_frame(review), name="review-kpis")
+def fmt_kpi_table(review: Mapping[str, Any], *, currency: str = "USD") -> Any:
+    """:func:`kpi_frame` as a report table (money KPIs in ``currency``)."""
+    return styled_table(kpi_frame(review, currency=currency), name="review-kpis")
 
 
 @returns_markdown
@@ -289,7 +293,7 @@ def fmt_drivers_table(review: Mapping[str, Any]) -> Any:
     return styled_table(drivers_frame(review), name="review-drivers")
 
 
-def realised_drivers_frame(review: Mapping[str, Any]) -> pd.DataFrame:
+def realised_drivers_frame(review: Mapping[str, Any], *, currency: str = "USD") -> pd.DataFrame:
     """Each realised driver beside the range stated at decision time."""
     rows = []
     for r in review.get("drivers") or []:
@@ -298,19 +302,21 @@ def realised_drivers_frame(review: Mapping[str, Any]) -> pd.DataFrame:
             {
                 "Initiative": r["id"],
                 "Driver": r["driver"].replace("_", " "),
-                "Stated range": f"{_amount(r['stated']['low'], unit)} to "
-                f"{_amount(r['stated']['high'], unit)}",
-                "Stated median": _amount(r["stated"]["median"], unit),
-                "Realised": _amount(r["realised"], unit),
+                "Stated range": f"{_amount(r['stated']['low'], unit, currency)} to "
+                f"{_amount(r['stated']['high'], unit, currency)}",
+                "Stated median": _amount(r["stated"]["median"], unit, currency),
+                "Realised": _amount(r["realised"], unit, currency),
                 "Percentile": percentile_label(r["percentile"], lowest=0.01, highest=0.99),
             }
         )
     return pd.DataFrame(rows)
 
 
-def fmt_realised_drivers_table(review: Mapping[str, Any]) -> Any:
-    """:func:`realised_drivers_frame` as a report table."""
-    return styled_table(realised_drivers_frame(review), name="review-realised-drivers")
+def fmt_realised_drivers_table(review: Mapping[str, Any], *, currency: str = "USD") -> Any:
+    """:func:`realised_drivers_frame` as a report table (money drivers in ``currency``)."""
+    return styled_table(
+        realised_drivers_frame(review, currency=currency), name="review-realised-drivers"
+    )
 
 
 @returns_markdown
