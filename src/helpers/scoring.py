@@ -133,10 +133,11 @@ def score_initiatives(
     """
     rows = []
     register = initiatives.set_index("id") if "id" in initiatives.columns else initiatives
+    # plain dicts, not a .loc per initiative: scoring 500 took 0.18 s, mostly in pandas
+    records = dict(zip(register.index, register.to_dict("records"), strict=True))
     for initiative_id in sorted(cases):
         case = cases[initiative_id]
-        row = register.loc[initiative_id] if initiative_id in register.index else None
-        rows.append(_score_one(initiative_id, case, row, budget_confidence))
+        rows.append(_score_one(initiative_id, case, records.get(initiative_id), budget_confidence))
     frame = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     frame = frame.set_index("id")
     frame["weighted_score"] = weighted_scores(frame, weights or DEFAULT_WEIGHTS)
@@ -168,7 +169,7 @@ _ROW_COLUMNS = [
 
 
 def _score_one(
-    initiative_id: str, case: Mapping[str, Any], row: pd.Series | None, level: float
+    initiative_id: str, case: Mapping[str, Any], row: Mapping[str, Any] | None, level: float
 ) -> dict[str, Any]:
     npv = case_number(case, "npv", "mean")
     cost_mean = case_number(case, "cost", "mean")
@@ -182,7 +183,7 @@ def _score_one(
         cost_of_delay = case_number(case, "cost_of_delay", "mean")
 
     def register(column: str) -> float:
-        if row is None or column not in row.index:
+        if row is None or column not in row:
             return math.nan
         value = row[column]
         try:
@@ -207,7 +208,7 @@ def _score_one(
         pv_cost = cost_mean
     pi = (npv + pv_cost) / pv_cost if pv_cost > 0 else math.nan
     name = case.get("name")
-    if name is None and row is not None and "name" in row.index:
+    if name is None and row is not None and "name" in row:
         name = row["name"]
     return {
         "id": initiative_id,
