@@ -39,8 +39,9 @@ SAMPLE_TEMPLATES = {
     "WEB-02": "time_saved",
     "CONS-01": "cost_avoided",
     "DATA-01": "cost_avoided",
+    "LOY-01": "customer_value",  # 2026Q4 only
 }
-SAMPLE_SHARES = {"EML-01P": 0.2, "CRM-01L": 0.5}
+SAMPLE_SHARES = {"EML-01P": 0.2, "CRM-01L": 0.5, "LOY-01P": 0.15}
 
 
 @pytest.fixture
@@ -320,14 +321,22 @@ def test_benefit_rows_initiative_without_template_has_none(templates, initiative
 # --- the sample register --------------------------------------------------------------
 
 
-def test_sample_benefits_validate_and_simulate(root):
-    initiatives = load_initiatives(root / "data/sample/initiatives.csv")
+@pytest.mark.parametrize(
+    ("register", "benefits_file"),
+    [
+        ("initiatives_2026Q3.csv", "benefits.csv"),  # the approved quarter's pair
+        ("initiatives.csv", "benefits_2026Q4.csv"),  # 2026Q4: EML-01 narrowed by its POC
+    ],
+)
+def test_sample_benefits_validate_and_simulate(root, register, benefits_file):
+    initiatives = load_initiatives(root / "data/sample" / register)
     initiatives["template"] = initiatives["id"].map(SAMPLE_TEMPLATES).fillna("")
     initiatives["benefit_share"] = initiatives["id"].map(SAMPLE_SHARES)
     templates = load_templates(root)
-    frame = read_register(root / "data/sample/benefits.csv")
+    frame = read_register(root / "data/sample" / benefits_file)
     benefits = validate_benefits(frame, initiatives, templates)
     assert (benefits["source"] != "").all(), "every sample driver cites its evidence"
-    for initiative_id in [*SAMPLE_TEMPLATES, *SAMPLE_SHARES]:
+    present = set(initiatives["id"])
+    for initiative_id in [i for i in (*SAMPLE_TEMPLATES, *SAMPLE_SHARES) if i in present]:
         sim = simulate(benefits, initiatives, templates, initiative_id, n=4000)
         assert np.all(np.isfinite(sim.total)) and np.all(sim.total > 0), initiative_id

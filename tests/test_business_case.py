@@ -208,6 +208,14 @@ def test_find_related_of_a_variant_is_its_full_initiative():
     assert [row["id"] for row in bc.find_related(_register(), "FL")] == ["F"]
 
 
+def test_find_related_leaves_out_a_variant_already_done():
+    """A POC that has run is no longer an option to run first (its result is in F's ranges)."""
+    register = _register()
+    register.loc[register["id"] == "FL", "status"] = "done"
+    assert bc.find_related(register, "F") == []
+    assert [row["id"] for row in bc.find_related(register, "FL")] == ["F"]
+
+
 def test_find_related_of_a_lone_initiative_is_empty():
     assert bc.find_related(_register(), "O") == []
 

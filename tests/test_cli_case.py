@@ -135,7 +135,7 @@ def test_case_unknown_quarter_exits_2(root):
 def _independent_paid_search_benefit(root, size: int, seed: int) -> np.ndarray:
     """PAID-01's benefit by brute force: per beneficiary non_converting_spend × share_cut,
     each driver one score shared by both beneficiaries, summed."""
-    rows = pd.read_csv(root / "data" / "sample" / "benefits.csv")
+    rows = pd.read_csv(root / "data" / "sample" / "benefits_2026Q4.csv")
     rows = rows[rows["initiative_id"] == "PAID-01"]
     rng = np.random.default_rng(seed)
     z = {driver: rng.standard_normal(size) for driver in ("non_converting_spend", "share_cut")}

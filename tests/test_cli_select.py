@@ -43,25 +43,33 @@ def test_select_json_has_the_stable_keys(document):
 
 
 def test_select_sample_lean_first_is_valued_as_the_case_values_it(document):
-    """EML-01's case says run the lean EML-01P first; the roadmap values EML-01P at its
-    staged value, measuring the driver of EML-01 with the highest EVPPI (conversion
-    uplift), and funds it first as the case says."""
-    full, lean = document["initiatives"]["EML-01"], document["initiatives"]["EML-01P"]
+    """LOY-01's case says run the lean LOY-01P first; the roadmap values LOY-01P at its
+    staged value, measuring the driver of LOY-01 with the highest EVPPI (monetary
+    uplift), and funds it first as the case says. (Until 2026Q4 the sample's lean-first
+    pair was EML-01/EML-01P; the email POC ran in 2026Q3, so it is done now.)"""
+    full, lean = document["initiatives"]["LOY-01"], document["initiatives"]["LOY-01P"]
     assert full["case_action"] == "lean_first"
-    assert (lean["informs"], lean["informs_basis"]) == (["conversion_uplift"], "top_evppi_driver")
+    assert (lean["informs"], lean["informs_basis"]) == (["monetary_uplift"], "top_evppi_driver")
     # the lean version is valued at its staged value, above its own expected NPV
     assert lean["value"] == pytest.approx(lean["staged_value"])
     assert lean["value"] > lean["expected_npv"]
     assert lean["decision"] == "fund_lean_first"
-    assert "It measures conversion uplift" in lean["decision_reason"]
+    assert "It measures monetary uplift" in lean["decision_reason"]
     assert full["decision"] == "leave_out"
     assert full["decision_basis"] == {
         "code": "lean_first_chosen",
-        "lean_id": "EML-01P",
+        "lean_id": "LOY-01P",
         "agrees": True,
     }
-    assert "EML-01P goes first" in full["decision_reason"]
+    assert "LOY-01P goes first" in full["decision_reason"]
     assert 0.0 <= document["prob_over_budget"] <= 1.0
+
+
+def test_select_sample_decides_email_after_its_poc(document):
+    """The email POC (EML-01P) was delivered in 2026Q3, so it is no longer an option in
+    2026Q4: EML-01 is decided on the uplift the POC measured, with no lean-first advice."""
+    assert "EML-01P" not in document["initiatives"]
+    assert document["initiatives"]["EML-01"]["case_action"] != "lean_first"
 
 
 def test_select_json_selected_is_the_brute_force_optimum(document):

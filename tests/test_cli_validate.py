@@ -26,7 +26,8 @@ def invoke(*args: str):
 def test_validate_sample_quarter_exits_0(root):
     result = invoke("validate", "2026Q4", "--root", str(root))
     assert result.exit_code == 0, result.output
-    assert "valid" in result.output and "16 in scope" in result.output
+    # 20 rows; out of scope: the four 2026Q3 delivered (done) and PAID-03 (rejected)
+    assert "valid" in result.output and "20 initiatives (15 in scope)" in result.output
 
 
 def test_validate_bad_registers_exit_2_listing_every_problem(project):
@@ -196,20 +197,20 @@ def _drop_line(path: Path, start: str) -> int:
 
 
 def test_validate_refuses_a_missing_driver_with_row_and_column(project):
-    _drop_line(project / "data/sample/benefits.csv", "PAID-01,Europe account,share_cut,")
-    lines = (project / "data/sample/benefits.csv").read_text().splitlines()
+    _drop_line(project / "data/sample/benefits_2026Q4.csv", "PAID-01,Europe account,share_cut,")
+    lines = (project / "data/sample/benefits_2026Q4.csv").read_text().splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("PAID-01,Europe")) + 1
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2, result.output
     assert (
-        f"data/sample/benefits.csv, line {first}, id PAID-01, column driver: beneficiary "
+        f"data/sample/benefits_2026Q4.csv, line {first}, id PAID-01, column driver: beneficiary "
         "'Europe account' lacks driver(s) share_cut of template paid_search_pruning"
     ) in result.output
 
 
 def test_validate_refuses_a_bad_benefits_row_and_an_unknown_template(project):
     _edit(
-        project / "data/sample/benefits.csv",
+        project / "data/sample/benefits_2026Q4.csv",
         "PAID-01,North America account,share_cut,0.5,",
         "PAID-01,North America account,share_cut,0.9,",
     )
@@ -217,7 +218,8 @@ def test_validate_refuses_a_bad_benefits_row_and_an_unknown_template(project):
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2, result.output
     assert (
-        "data/sample/benefits.csv, line 25, id PAID-01, column low: low (0.9) is above high (0.85)"
+        "data/sample/benefits_2026Q4.csv, line 25, id PAID-01, column low: "
+        "low (0.9) is above high (0.85)"
     ) in result.output
     assert "2 problems" in result.output  # BI-01's benefits rows are not blamed again
     assert (
@@ -227,7 +229,7 @@ def test_validate_refuses_a_bad_benefits_row_and_an_unknown_template(project):
 
 
 def test_validate_templated_initiatives_need_a_benefits_register(project):
-    _edit(project / "params/2026Q4.yaml", "benefits: data/sample/benefits.csv", "")
+    _edit(project / "params/2026Q4.yaml", "benefits: data/sample/benefits_2026Q4.csv", "")
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2, result.output
     assert "params/2026Q4.yaml, key benefits: initiatives name benefit templates" in (result.output)
@@ -273,7 +275,8 @@ def test_validate_must_dos_over_budget_exit_2_naming_them_and_the_fix(project):
     result = invoke("validate", "2026Q4", "--root", str(project))
     assert result.exit_code == 2, result.output
     assert "params/2026Q4.yaml, key budget" in result.output
-    assert "must-dos and committed work (CONS-01, DATA-01, WEB-02) need $" in result.output
+    # the work 2026Q3 funded that is still running in 2026Q4
+    assert "must-dos and committed work (BI-01, CRM-01L, PAID-02) need $" in result.output
     assert "at P80 but the budget is $100k: raise the budget or move work out" in result.output
     assert "params and registers are valid" not in result.output
     after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}

@@ -124,12 +124,13 @@ def test_load_calibration_none_when_params_turn_it_off(inputs, tmp_path):
 
 
 def test_load_cases_reads_artifacts_and_lists_the_rest_as_missing(inputs, sample_copy):
-    write_json(case_path(sample_copy / "art", "PAID-01"), make_case("PAID-01", 5.0, 10.0))
+    # DATA-01 is proposed in 2026Q4 (PAID-01, used here before, was delivered in 2026Q3)
+    write_json(case_path(sample_copy / "art", "DATA-01"), make_case("DATA-01", 5.0, 10.0))
     cases, missing = load_cases(inputs, sample_copy / "art", compute_missing=False)
-    assert list(cases) == ["PAID-01"]
-    assert cases["PAID-01"]["npv"]["mean"] == 5.0
-    assert "EML-01" in missing and "PAID-01" not in missing
-    assert "WEB-03" not in missing  # done: out of scope
+    assert list(cases) == ["DATA-01"]
+    assert cases["DATA-01"]["npv"]["mean"] == 5.0
+    assert "EML-01" in missing and "DATA-01" not in missing
+    assert "WEB-03" not in missing and "PAID-01" not in missing  # done: out of scope
 
 
 def test_load_cases_computes_missing_cases(inputs):
@@ -196,9 +197,10 @@ def test_forced_ids_include_the_prerequisites_of_must_dos(root):
     from helpers.quarter import forced_ids
 
     inputs = load_quarter("2026Q4", root)
-    assert forced_ids(inputs) == ["CONS-01", "DATA-01", "WEB-02"]
+    # the work 2026Q3 funded that is still running (PAID-02 depends on BI-01)
+    assert forced_ids(inputs) == ["BI-01", "CRM-01L", "PAID-02"]
     register = inputs.initiatives.copy()
-    at = register.index[register["id"] == "CONS-01"][0]
+    at = register.index[register["id"] == "PAID-02"][0]
     register.at[at, "depends_on"] = ["CVM-01"]  # CVM-01 itself depends on CRM-01
     changed = dataclasses.replace(inputs, initiatives=register)
-    assert forced_ids(changed) == ["CONS-01", "CRM-01", "CVM-01", "DATA-01", "WEB-02"]
+    assert forced_ids(changed) == ["BI-01", "CRM-01", "CRM-01L", "CVM-01", "PAID-02"]

@@ -53,6 +53,7 @@ from helpers.errors import InputError
 from helpers.fmt import quantile_key
 from helpers.params import Params
 from helpers.ranges import fit_range, range_quantile, transform_normals
+from helpers.registers import IN_SCOPE
 
 QUANTILES = (0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95)
 # the ranged inputs, in the order their random numbers are drawn (keeps seeds stable)
@@ -324,14 +325,21 @@ def simulate_case(
 def find_related(initiatives: pd.DataFrame, initiative_id: str) -> list[dict[str, Any]]:
     """The rows to compare with ``initiative_id``: its variants, or the full one it is a variant of.
 
-    ``initiatives`` is the canonical register (columns ``id`` and ``variant_of``).
+    ``initiatives`` is the canonical register (columns ``id`` and ``variant_of``). A
+    variant already ``done`` (or ``rejected``) is no longer an option to run first: what a
+    finished POC measured belongs in the full initiative's ranges, so it is left out.
     """
     if "variant_of" not in initiatives.columns:
         return []
     variant_of = initiatives["variant_of"].astype("object")
     ids = initiatives["id"].astype(str)
     own = initiatives[ids == initiative_id]
-    rows = initiatives[variant_of == initiative_id]
+    open_ = (
+        initiatives["status"].isin(IN_SCOPE)
+        if "status" in initiatives.columns
+        else pd.Series(True, index=initiatives.index)
+    )
+    rows = initiatives[(variant_of == initiative_id) & open_]
     if not own.empty:
         parent = own.iloc[0]["variant_of"]
         if parent:

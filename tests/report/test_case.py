@@ -329,7 +329,7 @@ def test_what_if_bounds_hold_the_stated_range():
 @pytest.mark.parametrize(
     ("initiative_id", "says"),
     [
-        ("EML-01", '"text": "Run the lean version EML-01P first'),  # templated benefit
+        ("LOY-01", '"text": "Run the lean version LOY-01P first'),  # templated benefit
         ("CDP-01", '"id": "CDP-01"'),  # one stated benefit range
     ],
 )
@@ -368,10 +368,12 @@ def test_business_case_notebook_markdown_has_no_unescaped_dollar(
 
 @pytest.fixture(scope="module")
 def templated(root) -> dict:
-    """The sample EML-01 case (email_program template, lean EML-01P on 20% of the data)."""
+    """The sample EML-01 case (email_program template, lean EML-01P on 20% of the data) as
+    2026Q3 saw it: in 2026Q4 the POC is done and EML-01's conversion uplift is narrowed to
+    what it measured, so the driver test no longer points at it."""
     from helpers.inputs import initiative_row, load_quarter
 
-    inputs = load_quarter("2026Q4", root)
+    inputs = load_quarter("2026Q3", root)
     sim = bc.simulate_case(
         initiative_row(inputs, "EML-01"),
         inputs.params,
@@ -425,7 +427,7 @@ def test_a_case_without_a_template_says_it_has_one_stated_range(params):
 def test_what_if_bounds_of_a_templated_case_start_at_the_drivers_range(templated, root):
     from helpers.inputs import initiative_row, load_quarter
 
-    row = initiative_row(load_quarter("2026Q4", root), "EML-01")
+    row = initiative_row(load_quarter("2026Q3", root), "EML-01")
     bounds = report.what_if_bounds(row, templated)
     stated = templated["inputs"]["stated"]["benefit"]
     assert bounds["benefit"]["value"] == (stated["low"], stated["high"])
