@@ -82,3 +82,15 @@ def test_plots_at_scale_label_only_the_top_and_say_how_many_more():
     stability = charts.plot_rank_stability(document)
     assert len(stability.axes[0].get_yticklabels()) == charts.TOP
     assert any(f"{len(items) - charts.TOP} more at" in t for t in _texts(stability))
+
+
+def test_budget_use_titles_the_plan_cost_at_its_level_and_labels_item_costs_at_theirs(
+    dollar_document,
+):
+    """With the whole-plan rule each initiative is costed at the solver's quantile (often
+    below budget_confidence): the title gives the plan's own cost at the confidence, not
+    the sum of item costs labelled as if it were."""
+    document = {**dollar_document, "planning_quantile": 0.55, "cost_at_confidence": 123456.0}
+    axis = charts.plot_budget_use(document).axes[0]
+    assert "the plan costs \\$123k at P80" in axis.get_title(loc="left")
+    assert axis.get_xlabel().startswith("Each initiative's cost at P55")

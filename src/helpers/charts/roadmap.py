@@ -35,6 +35,14 @@ def _level(document: Mapping[str, Any]) -> str:
     return fmt_level(document["budget_confidence"])
 
 
+def _item_level(document: Mapping[str, Any]) -> str:
+    """The quantile each initiative's cost is taken at (``planning_quantile``): with the
+    whole-plan budget rule it differs from the plan's own level (budget_confidence)."""
+    return fmt_level(
+        round(float(document.get("planning_quantile", document["budget_confidence"])), 2)
+    )
+
+
 def _value_label(document: Mapping[str, Any]) -> str:
     if document["method"] == "expected_npv":
         return f"Expected NPV ({document['currency']})"
@@ -75,10 +83,16 @@ def plot_budget_use(document: Mapping[str, Any]) -> Figure:
     axis.set_yticks([])
     axis.set_xlim(0, max(left, document["budget"]) * 1.15)
     axis.set_ylim(-0.5, 0.7)
-    axis.set_xlabel(f"Cost at {_level(document)} ({currency}); dark: must-dos and committed work")
+    axis.set_xlabel(
+        f"Each initiative's cost at {_item_level(document)} ({currency}); dark: must-dos and "
+        "committed work"
+    )
+    plan_cost = document.get("cost_at_confidence")
+    plan_cost = left if plan_cost is None else plan_cost  # the plan's own cost at its level
     axis.set_title(
-        f"{len(chosen)} initiatives funded: {money_label(left, currency)} at {_level(document)}, "
-        f"{fmt_pct(document['prob_over_budget'])} chance of overrunning the budget",
+        f"{len(chosen)} initiatives funded: the plan costs {money_label(plan_cost, currency)} at "
+        f"{_level(document)}, {fmt_pct(document['prob_over_budget'])} chance of overrunning "
+        "the budget",
         fontsize=10,
         loc="left",
     )
@@ -106,7 +120,7 @@ def plot_frontier(document: Mapping[str, Any]) -> Figure:
         fontsize=8,
         color=ACCENT,
     )
-    axis.set_xlabel(f"Budget ({currency}, costs at {_level(document)})")
+    axis.set_xlabel(f"Budget ({currency}, each initiative's cost at {_item_level(document)})")
     axis.set_ylabel(_value_label(document))
     axis.set_title("Efficient frontier: the best plan at each budget", fontsize=10, loc="left")
     money_axis(axis, currency)
@@ -166,7 +180,7 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
             fontsize=7,
         )
     axis.axhline(0.0, color="black", linewidth=1)
-    axis.set_xlabel(f"Cost at {_level(document)} ({currency}); bubble area: IT person-weeks")
+    axis.set_xlabel(f"Cost at {_item_level(document)} ({currency}); bubble area: IT person-weeks")
     axis.set_ylabel(_value_label(document))
     title = "Value against cost: up and to the left is best"
     if len(labelled) < len(items):
