@@ -6,11 +6,10 @@ import math
 
 import matplotlib
 import pytest
-from case_builders import make_row
+from case_builders import make_params, make_row
 
 from helpers import business_case as bc
 from helpers.charts import case as charts
-from helpers.params import Params
 
 matplotlib.use("Agg")
 
@@ -26,18 +25,7 @@ def _row(**overrides) -> dict:
 
 @pytest.fixture
 def sim() -> bc.CaseSimulation:
-    params = Params.model_validate(
-        dict(
-            quarter="2026Q4",
-            title="test",
-            initiatives="initiatives.csv",
-            actuals="actuals.csv",
-            budget=1_000_000,
-            capacity=100,
-            simulations=500,
-            seed=3,
-        )
-    )
+    params = make_params(simulations=500, seed=3)
     lean = _row(
         id=f"{NAME} lean",
         variant_of=NAME,

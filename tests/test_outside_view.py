@@ -147,21 +147,11 @@ def test_ratio_counts_groups_float_noise() -> None:
 
 
 def test_simulate_case_draws_a_point_estimate_from_the_class_record(skewed: np.ndarray) -> None:
-    from helpers import business_case as bc
-    from helpers.params import Params
+    from case_builders import make_params
 
-    params = Params.model_validate(
-        dict(
-            quarter="2026Q4",
-            title="test",
-            initiatives="initiatives.csv",
-            actuals="actuals.csv",
-            budget=1_000_000,
-            capacity=100,
-            simulations=20_000,
-            seed=3,
-        )
-    )
+    from helpers import business_case as bc
+
+    params = make_params(simulations=20_000, seed=3)
     history = _history({"Email": list(skewed)})
     history["team"] = "Growth"
     row = {

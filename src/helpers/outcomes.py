@@ -46,7 +46,6 @@ from helpers.registers import (
     _check_ids,
     _check_magnitudes,
     _Collector,
-    _suggest,
     _text,
     read_register,
     validate_initiatives,
@@ -108,19 +107,7 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
                 column="funded_in",
                 value=quarter,
             )
-    statuses = []
-    for i, value in enumerate(frame["status"].tolist()):
-        status = _text(value).lower()
-        if status not in STATUSES:
-            bad.add(
-                f"status {value!r} is not valid{_suggest(status, STATUSES)}; "
-                f"valid: {', '.join(STATUSES)}",
-                index=i,
-                id=ids[i],
-                column="status",
-                value=value,
-            )
-        statuses.append(status)
+    statuses = bad.statuses(frame, ids, STATUSES)
     out["status"] = statuses
     for column in ("completed", "measured_on"):
         out[column] = bad.dates(frame, column, ids)

@@ -35,7 +35,7 @@ import difflib
 import io
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -584,6 +584,24 @@ class _Collector:
         if self.problems:
             raise InputError(sorted(self.problems, key=_row_order))
 
+    def statuses(self, frame: pd.DataFrame, ids: list[str], allowed: Sequence[str]) -> list[str]:
+        """The ``status`` column, lower case with spaces and hyphens as ``_``
+        (``In progress`` -> ``in_progress``); a value not in ``allowed`` is recorded."""
+        found = []
+        for i, value in enumerate(frame["status"].tolist()):
+            status = _text(value).lower().replace(" ", "_").replace("-", "_")
+            if status not in allowed:
+                self.add(
+                    f"status {value!r} is not valid{_suggest(status, allowed)}; "
+                    f"valid: {', '.join(allowed)}",
+                    index=i,
+                    id=ids[i],
+                    column="status",
+                    value=value,
+                )
+            found.append(status)
+        return found
+
     def dates(self, frame: pd.DataFrame, column: str, ids: list[str]) -> pd.Series:
         """Parse a column as YYYY-MM-DD dates (NaT when blank), recording every bad cell."""
         days = []
@@ -768,20 +786,7 @@ def validate_initiatives(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd
                 id=ids[i],
                 column="category",
             )
-    statuses = []
-    for i, value in enumerate(frame["status"].tolist()):
-        status = _text(value).lower().replace(" ", "_").replace("-", "_")
-        if status not in STATUSES:
-            bad.add(
-                f"status {value!r} is not valid{_suggest(status, STATUSES)}; "
-                f"valid: {', '.join(STATUSES)}",
-                index=i,
-                id=ids[i],
-                column="status",
-                value=value,
-            )
-        statuses.append(status)
-    out["status"] = statuses
+    out["status"] = bad.statuses(frame, ids, STATUSES)
     for metric in RANGES:
         for part in ("low", "likely", "high"):
             column = f"{metric}_{part}"
