@@ -73,3 +73,17 @@ def test_describe_backtest_judges_each_level_against_goal_and_noise() -> None:
     assert held_words(few, 0.8) == "within sampling error of 80%"
     tied = {**summary, "share_le_p50": 0.68, "share_lt_p50": 0.31}
     assert held_words(tied, 0.5) == "within 3 points of 50%"
+
+
+def test_backtest_method_shows_the_class_column_as_written_in_its_code_span():
+    """Inside backticks Markdown shows backslashes literally: the column is not escaped."""
+    from helpers.report.backtest import describe_backtest_method
+
+    document = {
+        "cut_fractions": [0.5, 0.9],
+        "horizon": 0.1,
+        "by": "team_a",
+        "n0": 5.0,
+        "min_rows": 30,
+    }
+    assert "(`team_a`, pooled with" in describe_backtest_method(document)

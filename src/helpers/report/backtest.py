@@ -108,7 +108,7 @@ def describe_backtest_method(document: Mapping[str, Any]) -> str:
         f"Projects sorted by completion date; at each cut ({fmt_pct(cuts[0])} to "
         f"{fmt_pct(cuts[-1])} of the history) the calibration is built from the projects "
         f"before the cut and predicts the next {fmt_pct(document['horizon'])}, each project "
-        f"from its own point estimate and class (`{escape_text(document['by'])}`, pooled with "
+        f"from its own point estimate and class (`{document['by']}`, pooled with "
         f"weight n ÷ (n + {document['n0']:g})). A calibrated {level_label(0.8)} is honest when "
         f"about {fmt_pct(0.8)} of later actuals land at or below it; with whole-number "
         "estimates an actual often equals it exactly, so the share strictly below is shown "
