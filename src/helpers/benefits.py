@@ -87,10 +87,11 @@ def validate_benefits(
     template_of = initiative_templates(initiatives)
     known_ids = [str(i) for i in initiatives["id"]]
     out["template"] = [template_of.get(id_) or "" for id_ in ids]
-    out["unit"] = ""
     seen: dict[tuple[str, str, str], int] = {}
-    for i in range(n):
-        _check_row(out, i, template_of, known_ids, templates, seen, bad)
+    out["unit"] = [
+        _check_row(i, values, template_of, known_ids, templates, seen, bad)
+        for i, values in enumerate(zip(ids, out["beneficiary"], out["driver"], strict=True))
+    ]
     _check_ranges(out, bad)
     _check_complete(out, templates, bad)
     _check_templated_have_rows(out, initiatives, template_of, templates, bad)
@@ -127,22 +128,24 @@ def _share(initiative: Mapping[str, Any]) -> float | None:
 
 
 def _check_row(
-    out: pd.DataFrame,
     i: int,
+    values: tuple[str, str, str],
     template_of: Mapping[str, str | None],
     known_ids: list[str],
     templates: Mapping[str, Template],
     seen: dict[tuple[str, str, str], int],
     bad: _Collector,
-) -> None:
-    id_, beneficiary, driver = (out.at[i, c] for c in ("initiative_id", "beneficiary", "driver"))
+) -> str:
+    """Check row ``i`` (``values``: its initiative_id, beneficiary and driver); return
+    the driver's unit from the template ("" when the row names no known driver)."""
+    id_, beneficiary, driver = values
     if not id_:
         bad.add(
             "initiative_id is empty: name the initiative this driver belongs to",
             index=i,
             column="initiative_id",
         )
-        return
+        return ""
     if id_ not in template_of:
         bad.add(
             f"initiative_id {id_!r} is not in the initiatives register"
@@ -152,7 +155,7 @@ def _check_row(
             column="initiative_id",
             value=id_,
         )
-        return
+        return ""
     name = template_of[id_]
     if name is None:
         bad.add(
@@ -163,7 +166,7 @@ def _check_row(
             column="initiative_id",
             value=id_,
         )
-        return
+        return ""
     template = templates.get(name)
     if template is None:
         bad.add(
@@ -175,7 +178,7 @@ def _check_row(
             column="initiative_id",
             value=name,
         )
-        return
+        return ""
     if not beneficiary:
         bad.add(
             "beneficiary is empty: name who gains (a team, a segment, a region)",
@@ -193,8 +196,8 @@ def _check_row(
             column="driver",
             value=driver,
         )
-        return
-    out.at[i, "unit"] = template.driver(driver).unit
+        return ""
+    unit = template.driver(driver).unit
     key = (id_, beneficiary.lower(), driver)
     if beneficiary and key in seen:
         bad.add(
@@ -206,14 +209,14 @@ def _check_row(
             value=driver,
         )
     seen.setdefault(key, i)
+    return unit
 
 
 def _check_ranges(out: pd.DataFrame, bad: _Collector) -> None:
     reported = {(p.row, p.column) for p in bad.problems}
-    for i, id_ in enumerate(out["initiative_id"]):
+    columns = [out[c].tolist() for c in ("initiative_id", "low", "likely", "high", "unit")]
+    for i, (id_, low, likely, high, unit) in enumerate(zip(*columns, strict=True)):
         row = bad.row_number(i)
-        low, likely, high = (out.at[i, c] for c in ("low", "likely", "high"))
-        unit = out.at[i, "unit"]
         in_unit = f" (in {unit})" if unit else ""
         for column, value in (("low", low), ("high", high)):
             if np.isnan(value) and (row, column) not in reported:
