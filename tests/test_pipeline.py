@@ -27,8 +27,10 @@ from helpers.executors import (
     NotebookTask,
     SerialExecutor,
     TaskResult,
+    _environment,
     resolve,
 )
+from helpers.inputs import SNAPSHOT_ENV, load_quarter
 from helpers.pipeline import BuildError, _quarter_lock, describe_failure, run_quarter
 
 SITE = __name__  # this module is the fake site
@@ -298,6 +300,54 @@ def test_run_quarter_one_initiative_changed_reexecutes_its_case_and_roadmap(
     case = json.loads((result.quarter_dir / "build/artifacts/cases/B-1.json").read_text())
     assert case["benefit_high"] == 95000
     assert (result.quarter_dir / "cases" / "A-1.html").is_file()
+
+
+def test_run_quarter_hands_every_notebook_the_inputs_it_checked_then_removes_them(
+    project: Path,
+) -> None:
+    registers = project / "data" / "initiatives.csv"
+    expected = list(load_quarter("2026Q4", project).initiatives["id"])
+    seen = []
+
+    class EditingMidBuild(InProcessExecutor):
+        """Loads the quarter as each notebook would, with the register broken meanwhile."""
+
+        def map(self, tasks):
+            for task in tasks:
+                registers.write_text("id,name\nbroken")
+                try:
+                    with _environment(task.env):
+                        loaded = load_quarter("2026Q4", project)
+                finally:
+                    registers.write_text(INITIATIVES)
+                seen.append((task.key, task.env[SNAPSHOT_ENV], list(loaded.initiatives["id"])))
+                yield self._run(task)
+
+    result, _ = build(project, EditingMidBuild())
+
+    assert [key for key, _, _ in seen] == [
+        "calibration",
+        "case:A-1",
+        "case:B-1",
+        "case:C-1",
+        "roadmap",
+    ]
+    assert all(ids == expected for _, _, ids in seen)
+    [snapshot] = {path for _, path, _ in seen}
+    assert Path(snapshot).parent == result.quarter_dir.resolve()
+    assert not Path(snapshot).exists() and not list(result.quarter_dir.rglob("*.pickle"))
+    assert SNAPSHOT_ENV not in os.environ
+
+
+def test_environment_is_set_while_a_kernel_starts_then_restored(monkeypatch) -> None:
+    monkeypatch.setenv("PLAYBOOK_TEST_SET", "before")
+    monkeypatch.delenv("PLAYBOOK_TEST_UNSET", raising=False)
+
+    with _environment({"PLAYBOOK_TEST_SET": "during", "PLAYBOOK_TEST_UNSET": "during"}):
+        assert os.environ["PLAYBOOK_TEST_SET"] == os.environ["PLAYBOOK_TEST_UNSET"] == "during"
+
+    assert os.environ["PLAYBOOK_TEST_SET"] == "before"
+    assert "PLAYBOOK_TEST_UNSET" not in os.environ
 
 
 def test_run_quarter_previous_quarter_published_reexecutes_only_the_roadmap(
@@ -580,6 +630,25 @@ def test_serial_executor_rejects_unknown_parameters(project: Path, tmp_path: Pat
         "declared: quarter, root, artifacts_dir."
     )
     assert "does not declare" in (tmp_path / "out" / "calibration.html").read_text()
+
+
+@pytest.mark.slow
+def test_local_process_executor_gives_the_kernel_the_task_environment(
+    project: Path, tmp_path: Path
+) -> None:
+    probe = 'import os\nprint("snapshot:", os.environ.get("PLAYBOOK_INPUTS_SNAPSHOT"))'
+    write_notebook(project / "notebooks" / "probe.ipynb", HEADER, probe)
+    task = NotebookTask(
+        **{**_task(project, tmp_path, "probe").__dict__, "env": {SNAPSHOT_ENV: "/b/in.pickle"}}
+    )
+
+    with LocalProcessExecutor(1, preload=[SITE]) as executor:
+        [result] = list(executor.map([task]))
+
+    assert result.status == "ok"
+    executed = nbformat.read(tmp_path / "out" / "probe.ipynb", as_version=4)
+    printed = [o.get("text", "") for c in executed.cells for o in c.get("outputs", [])]
+    assert "snapshot: /b/in.pickle\n" in printed
 
 
 @pytest.mark.slow

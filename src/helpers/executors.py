@@ -55,7 +55,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,9 @@ class NotebookTask:
     log: str | None = None  # the kernel's own stdout/stderr go here (None: inherited)
     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT  # seconds one cell may run; None: no limit
     failed: bool = False  # render the page as failed (its execution failed elsewhere)
+    # environment variables the notebook's kernel gets (e.g. where the build saved
+    # the checked inputs: helpers.inputs.write_snapshot)
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,7 +137,7 @@ def run_task(task: NotebookTask) -> TaskResult:
     error: dict[str, Any] | None = None
     executed = None  # the executed notebook, when papermill hands it back
     if task.execute:
-        with _redirect_process_output(task.log):
+        with _redirect_process_output(task.log), _environment(task.env):
             error, executed = _execute(task)
     rendered = False
     render_started = time.perf_counter()
@@ -194,6 +197,25 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
             return _write_error_notebook(task, type(exc).__name__, _first_line(str(exc))), None
         return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}, None
     return None, executed
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """Set ``env`` in this process while a kernel starts (it inherits them), then restore.
+
+    Two tasks in threads of one Dask worker may overlap here: at worst a kernel
+    starts without a variable, and its notebook does the work the hint saves.
+    """
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextlib.contextmanager

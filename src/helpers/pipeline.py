@@ -78,6 +78,7 @@ NOTEBOOKS = {
 }
 BUILDS = ".builds"
 BUILD = "build"  # inside a quarter folder: manifest, executed notebooks, artifacts, inputs
+SNAPSHOT = "inputs.pickle"  # the checked inputs the notebooks load, deleted before publishing
 # Build machinery that notebooks never import: editing it re-renders, never re-executes.
 _BUILD_MODULES = ("pipeline.py", "executors.py", "site.py", "cli")
 
@@ -278,14 +279,20 @@ class _Build:
         self._bar: Any = None
         self._register_index: _RegisterIndex | None = None
         self._case_paths: dict[str, Path] = {}  # id -> its case artifact, checked once
+        self.kernel_env: dict[str, str] = {}  # for every notebook's kernel (set by run)
 
     # -- the steps -------------------------------------------------------------
 
     def run(self, executor: Executor, progress: bool) -> None:
         from tqdm import tqdm
 
+        from helpers.inputs import write_snapshot
+
         self.artifacts.mkdir(parents=True)
         inputs_copied = self._copy_inputs()
+        # the inputs as checked above, for every notebook of this build (not published)
+        snapshot = self.dir / SNAPSHOT
+        self.kernel_env = write_snapshot(self.inputs, self.quarter, snapshot)
         in_scope = list(self.inputs.in_scope()["id"])
         review = self._review_spec()
         total = 2 + len(in_scope) + (review is not None)
@@ -302,6 +309,7 @@ class _Build:
                 self._stage(executor, [review])
             self._stage(executor, [self._case_spec(i) for i in in_scope])
             self._stage(executor, [self._roadmap_spec(in_scope)])
+        snapshot.unlink()
         self.in_scope = in_scope
         self.reviewed = review is not None
         self.inputs_copied = inputs_copied
@@ -606,6 +614,7 @@ class _Build:
             renderer=f"{self.site_name}:render_notebook",
             cell_timeout=self.cell_timeout,
             log=str(self.build / "logs" / f"{Path(spec['html']).with_suffix('.log')}"),
+            env=self.kernel_env,
         )
         if not reusable:
             return task
