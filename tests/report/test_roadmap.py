@@ -13,6 +13,7 @@ from helpers.report.roadmap import (
     describe_method,
     describe_ranking,
     describe_summary,
+    fmt_changes_table,
     fmt_left_out_table,
     fmt_ranked_table,
     format_selection,
@@ -221,6 +222,27 @@ def test_long_roadmap_tables_show_the_top_rows_and_sum_up_the_rest():
     assert isinstance(left_out, LongTable) and len(left_out.data) == left
     assert f"{left - TOP_ROWS} more (" in left_out._repr_html_()
     assert left_out._repr_html_().count('<tr class="rest">') == left - TOP_ROWS
+
+
+def test_a_long_changes_table_is_paged_and_links_only_listed_initiatives():
+    from helpers.report.tables import TOP_ROWS, LongTable
+
+    current = {f"N-{i:03d}": {"selected": i % 3 == 0, "value": 1000.0 * i} for i in range(80)}
+    previous = {"OLD-1": {"selected": True, "value": 5.0}}
+    document = {"initiatives": current, "currency": "USD", "method": "expected_npv"}
+
+    table = fmt_changes_table(compare_roadmaps({"initiatives": previous}, document), document)
+
+    assert isinstance(table, LongTable) and len(table.data) == 81
+    markup = table._repr_html_()
+    assert markup.count('<tr class="rest">') == 81 - TOP_ROWS
+    assert f"{81 - TOP_ROWS} more (" in markup and "no longer listed" in markup
+    assert '<a href="cases/N-079.html">N-079</a>' in markup  # on a later page, still linked
+    assert 'href="cases/OLD-1.html"' not in markup  # no longer listed: no case page this quarter
+    short = fmt_changes_table(
+        compare_roadmaps({"initiatives": previous}, {**document, "initiatives": {}}), document
+    )
+    assert not isinstance(short, LongTable)
 
 
 def test_short_roadmap_tables_stay_stylers(portfolio):

@@ -472,7 +472,8 @@ _CHANGE_ORDER = (
 
 
 def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> Any:
-    """``compare_roadmaps``'s table with the values formatted for reading (Styler)."""
+    """``compare_roadmaps``'s table with the values formatted for reading: a Styler, or
+    past ``TOP_ROWS`` rows a paged table with a line counting the rest by change."""
     shown = table.copy()
     for column in ("value_previous", "value_current"):
         shown[column] = [
@@ -480,7 +481,13 @@ def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> Any:
         ]
     renamed = shown.rename(
         columns={"value_previous": "value then", "value_current": "value now", "name": "initiative"}
-    )
+    ).reset_index(drop=True)
+    if len(renamed) > TOP_ROWS:  # hundreds of initiatives: a line on the rest, a paged table
+        changes = renamed["change"].iloc[TOP_ROWS:].value_counts()
+        counts = ", ".join(f"{n:,} {change}" for change, n in changes.items())
+        rest = f"{len(renamed) - TOP_ROWS:,} more ({counts}): {_ALL_BELOW.format(len(renamed))}"
+        listed = [i for i, now in enumerate(renamed["current"]) if now != "not listed"]
+        return long_table(renamed, name="roadmap-changes", rest=rest, links=listed)
     return styled_table(renamed, name="roadmap-changes")
 
 
