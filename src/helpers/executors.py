@@ -204,7 +204,9 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
     """Set ``env`` in this process while a kernel starts (it inherits them), then restore.
 
     Two tasks in threads of one Dask worker may overlap here: at worst a kernel
-    starts without a variable, and its notebook does the work the hint saves.
+    starts with the other task's variables, or without its own. Neither changes a
+    result: a snapshot of another quarter or project is ignored, and without one
+    the notebook checks the registers itself (``helpers.inputs.load_quarter``).
     """
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
