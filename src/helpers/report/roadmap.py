@@ -98,6 +98,14 @@ def link_ids(styler: Any, *, rows: Iterable[int] | None = None, anchor: bool = F
     return styler.format(link, subset=subset, escape="html")
 
 
+def _rest_by(labels: list[str]) -> str:
+    """The line on a long table's rows after the first ``TOP_ROWS``, counted by
+    ``labels`` (one per row: its decision, reason or change)."""
+    counts = pd.Series(labels[TOP_ROWS:]).value_counts()
+    parts = ", ".join(f"{n:,} {label}" for label, n in counts.items())
+    return f"{len(labels) - TOP_ROWS:,} more ({parts}): {_ALL_BELOW.format(len(labels))}"
+
+
 def _nan(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -202,9 +210,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
         rows_frame = pd.DataFrame({"rank": [], "id": [], "initiative": []})
         return styled_table(rows_frame, name="roadmap-ranked")
     if len(rows) > TOP_ROWS:  # hundreds of initiatives: a line on the rest, a paged table
-        decisions = pd.Series([r["decision"] for r in rows[TOP_ROWS:]]).value_counts()
-        counts = ", ".join(f"{n:,} {decision}" for decision, n in decisions.items())
-        rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): {_ALL_BELOW.format(len(rows))}"
+        rest = _rest_by([r["decision"] for r in rows])
         frame = pd.DataFrame(rows)
         return long_table(
             frame, name="roadmap-ranked", rest=rest, links=range(len(rows)), anchor=True
@@ -376,9 +382,7 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
     ]
     columns = ["id", "initiative", "value", "left out because of", "detail"]
     if len(rows) > TOP_ROWS:  # hundreds left out: a line by reason, a paged table
-        reasons = pd.Series([r["left out because of"] for r in rows[TOP_ROWS:]]).value_counts()
-        counts = ", ".join(f"{n:,} {reason}" for reason, n in reasons.items())
-        rest = f"{len(rows) - TOP_ROWS:,} more ({counts}): {_ALL_BELOW.format(len(rows))}"
+        rest = _rest_by([r["left out because of"] for r in rows])
         frame = pd.DataFrame(rows, columns=columns)
         return long_table(frame, name="roadmap-left-out", rest=rest, links=range(len(left)))
     table = styled_table(pd.DataFrame(rows, columns=columns), name="roadmap-left-out")
@@ -483,9 +487,7 @@ def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> Any:
         columns={"value_previous": "value then", "value_current": "value now", "name": "initiative"}
     ).reset_index(drop=True)
     if len(renamed) > TOP_ROWS:  # hundreds of initiatives: a line on the rest, a paged table
-        changes = renamed["change"].iloc[TOP_ROWS:].value_counts()
-        counts = ", ".join(f"{n:,} {change}" for change, n in changes.items())
-        rest = f"{len(renamed) - TOP_ROWS:,} more ({counts}): {_ALL_BELOW.format(len(renamed))}"
+        rest = _rest_by(list(renamed["change"]))
         listed = [i for i, now in enumerate(renamed["current"]) if now != "not listed"]
         return long_table(renamed, name="roadmap-changes", rest=rest, links=listed)
     return styled_table(renamed, name="roadmap-changes")
