@@ -819,6 +819,90 @@ def test_run_task_forked_kernel_hung_cell_fails_and_kernel_is_stopped(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "fresh"])
+def test_run_task_kernel_is_stopped_at_once_after_its_last_cell(
+    tmp_path: Path, kernel_template, monkeypatch: pytest.MonkeyPatch, forked: bool
+) -> None:
+    from helpers import executors
+
+    if not forked:
+        monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
+    code = (
+        "import atexit, os\n"
+        "open('pid', 'w').write(str(os.getpid()))\n"
+        "atexit.register(lambda: open('atexit', 'w').write('ran'))\n"
+        "with open('written', 'w') as handle:\n"
+        "    handle.write('all of it')"
+    )
+
+    result, _ = _probe(tmp_path, "stopped", code=code)
+
+    assert result.status == "ok"
+    assert (tmp_path / "written").read_text() == "all of it"  # what its cells did is done
+    with pytest.raises(ProcessLookupError):  # gone by the time the task returns
+        os.kill(int((tmp_path / "pid").read_text()), 0)
+    # stopped, not asked to stop: notebooks must not leave work to atexit hooks
+    assert not (tmp_path / "atexit").exists()
+
+
+class _Channel:
+    """An async channel replaying ``messages`` (a message, or None: nothing in time)."""
+
+    def __init__(self, *messages):
+        self.messages = list(messages)
+
+    async def get_msg(self, timeout=None):
+        from queue import Empty
+
+        if not self.messages or self.messages[0] is None:
+            if self.messages:
+                self.messages.pop(0)
+            raise Empty
+        return self.messages.pop(0)
+
+
+def _ready_client(shell: _Channel, iopub: _Channel, alive: bool = True):
+    from helpers import executors
+
+    client = executors._forking_kernel_manager_class()().client_factory()
+    client._shell_channel, client._iopub_channel = shell, iopub
+    client.kernel_info = lambda: None
+    client.handled = []
+    client._handle_kernel_info_reply = client.handled.append
+
+    async def is_alive():
+        return alive
+
+    client._async_is_alive = is_alive
+    return client
+
+
+def test_forked_kernel_client_is_ready_on_the_reply_and_drops_queued_messages() -> None:
+    import asyncio
+
+    reply = {"msg_type": "kernel_info_reply", "content": {}}
+    status = {"msg_type": "status", "content": {"execution_state": "idle"}}
+    # no reply at first (the kernel is starting), then one, then IOPub has spoken
+    shell, iopub = _Channel(None, reply), _Channel(status, status, status)
+    client = _ready_client(shell, iopub)
+
+    asyncio.run(client.wait_for_ready(timeout=10))
+
+    assert client.handled == [reply]
+    assert iopub.messages == []  # what the start left on IOPub is not read as a cell's output
+
+
+def test_forked_kernel_client_dead_or_silent_kernel_is_an_error() -> None:
+    import asyncio
+
+    with pytest.raises(RuntimeError, match="died before replying"):
+        asyncio.run(_ready_client(_Channel(None), _Channel(), alive=False).wait_for_ready(10))
+    silent = _ready_client(_Channel(*[None] * 5), _Channel())
+    with pytest.raises(RuntimeError, match="didn't respond in 0 seconds"):
+        asyncio.run(silent.wait_for_ready(timeout=0))
+
+
+@pytest.mark.slow
 def test_run_task_dead_kernel_template_starts_kernels_the_usual_way(
     tmp_path: Path, kernel_template
 ) -> None:

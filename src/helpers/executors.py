@@ -73,6 +73,7 @@ _PRELOAD = ["papermill", "nbformat", "helpers.executors"]
 # inline backend into the IPython shell on import, and the template has no shell yet.
 KERNEL_PRELOAD = (
     "ipykernel.kernelapp",
+    "ipykernel.debugger",  # every kernel imports it as it starts (0.1 s)
     "numpy",
     "pandas",
     "scipy.stats",
@@ -179,6 +180,9 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
+            # every cell has answered and written what it writes: stop the kernel at
+            # once (a graceful stop costs 0.2 s a notebook; atexit hooks do not run)
+            shutdown_kernel="immediate",
             execution_timeout=task.cell_timeout,
             # what-if widgets are for JupyterLab; the site drops them, and executing
             # them can wedge nbclient (jupyter/nbclient#312), so they are not run here
@@ -1017,8 +1021,12 @@ def _forking_kernel_manager_class() -> Any:
         return _FORKING_MANAGER
     import uuid
 
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
+    from traitlets import Type
 
     class ForkedKernelProvisioner(LocalProvisioner):
         async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
@@ -1042,7 +1050,39 @@ def _forking_kernel_manager_class() -> Any:
             self.cwd = cwd
             return self.connection_info
 
+    class ReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            # jupyter_client's own version ends by waiting until IOPub has been quiet
+            # for 0.2 s, at every kernel start. nbclient reads only the messages that
+            # answer its own requests, so what is queued is dropped without that wait.
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    reply = None
+                if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected once it has said something (its status)
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+            while True:
+                try:
+                    await self.iopub_channel.get_msg(timeout=0)
+                except Empty:
+                    break
+
     class ForkingKernelManager(AsyncKernelManager):
+        client_factory = Type(ReadyClient, klass=AsyncKernelClient)
+
         async def _async_pre_start_kernel(self, **kw: Any) -> Any:
             if self.provisioner is None:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
@@ -1050,6 +1090,11 @@ def _forking_kernel_manager_class() -> Any:
                     kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
                 )
             return await super()._async_pre_start_kernel(**kw)
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            # jupyter_client checks a stopping kernel every 0.1 s; for a forked kernel
+            # the check is one os.kill(pid, 0), so check every 10 ms
+            await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
     _FORKING_MANAGER = ForkingKernelManager
     return _FORKING_MANAGER

@@ -523,6 +523,9 @@ def _get_exporter():
                     exclude_input_prompt=True,
                     exclude_output_prompt=True,
                     anchor_link_text="",
+                    # validate the notebook once, after the preprocessors, not after
+                    # each of the thirteen (a twentieth of a report's rendering)
+                    optimistic_validation=True,
                 )
                 exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
                 exporter.register_filter("playbook_markdown", render_markdown)
