@@ -511,6 +511,24 @@ def test_calibrate_range_point_gets_the_bias_and_the_track_record_spread():
     assert math.log(median / low) == pytest.approx(z * entry["sigma"])
 
 
+def test_calibrate_range_too_narrow_for_its_logs_to_differ_is_a_point():
+    rows = [{"cost_estimate": 100, "cost_actual": a} for a in (50, 100, 200, 100)]
+    doc = cal.calibrate_history(history_frame(rows))
+    low, high = 1e6, math.nextafter(1e6, math.inf)  # one float apart
+    assert high > low and math.log(high) == math.log(low)
+
+    out = cal.calibrate_range(
+        low, None, high, metric="cost", category="web", calibration=doc, confidence=0.9
+    )
+
+    point = cal.calibrate_range(
+        low, None, low, metric="cost", category="web", calibration=doc, confidence=0.9
+    )
+    assert all(math.isfinite(x) for x in out)  # was (nan, nan, nan): k = σ ÷ 0
+    assert out == pytest.approx(point)
+    assert cal.widening_factor(doc["metrics"]["cost"]["overall"], low, high, 0.9) == 1.0
+
+
 def test_calibrate_range_point_with_perfect_history_is_unchanged():
     doc = cal.calibrate_history(history_frame([{"cost_estimate": 10, "cost_actual": 10}] * 4))
     assert cal.calibrate_range(

@@ -698,8 +698,8 @@ def calibrate_range(
     if entry is None:
         return low, median, high
     mu = entry["bias"]
-    if low == high:
-        # a point claims no uncertainty: give it the track record's (a range may not
+    if low == high or math.log(high) == math.log(low):
+        # a point (or a range too narrow for its logs to differ) claims no uncertainty: give it the track record's (a range may not
         # be narrower than the record), about its bias-corrected value
         centre = median * math.exp(mu)
         spread = math.exp(float(stats.norm.ppf((1 + confidence) / 2)) * entry["sigma"])
@@ -717,6 +717,7 @@ def widening_factor(entry: Mapping[str, Any], low: float, high: float, confidenc
     """The k ≥ 1 that ``calibrate_range`` applies to a range of this class."""
     if entry.get("widening_used") is not None:
         return max(1.0, float(entry["widening_used"]))
-    if high <= low:
+    stated = stated_sigma(low, high, confidence) if high > low else 0.0
+    if stated <= 0:  # no stated spread to widen (a point: calibrate_range gives it σ)
         return 1.0
-    return max(1.0, entry["sigma"] / stated_sigma(low, high, confidence))
+    return max(1.0, entry["sigma"] / stated)
