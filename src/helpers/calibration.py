@@ -699,8 +699,9 @@ def calibrate_range(
         return low, median, high
     mu = entry["bias"]
     if low == high or math.log(high) == math.log(low):
-        # a point (or a range too narrow for its logs to differ) claims no uncertainty: give it the track record's (a range may not
-        # be narrower than the record), about its bias-corrected value
+        # a point (or a range too narrow for its logs to differ) claims no uncertainty:
+        # give it the track record's (a range may not be narrower than the record),
+        # about its bias-corrected value
         centre = median * math.exp(mu)
         spread = math.exp(float(stats.norm.ppf((1 + confidence) / 2)) * entry["sigma"])
         return centre / spread, centre, centre * spread

@@ -1020,7 +1020,6 @@ def _forking_kernel_manager_class() -> Any:
     if _FORKING_MANAGER is not None:
         return _FORKING_MANAGER
     import uuid
-
     from queue import Empty
 
     from jupyter_client.asynchronous import AsyncKernelClient

@@ -524,7 +524,7 @@ def _get_exporter():
                     exclude_output_prompt=True,
                     anchor_link_text="",
                     # validate the notebook once, after the preprocessors, not after
-                    # each of the thirteen (a twentieth of a report's rendering)
+                    # each of the thirteen (a third of the time a report took to render)
                     optimistic_validation=True,
                 )
                 exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
