@@ -126,23 +126,62 @@ def test_new_quarter_is_a_draft(project):
     assert "approved_by" not in text and "fingerprint" not in text and "\nchanges:" not in text
 
 
-def test_change_log_starts_at_the_approved_roadmap_and_keeps_logged_figures():
+def test_change_log_starts_at_the_approved_plan_and_keeps_recorded_figures():
     from helpers.approval import change_log
 
     change = {"date": "2026-08-12", "what": "budget +30k", "why": "w", "approved_by": "D"}
     approved = {"selected": ["A"], "expected_value": 100.0, "prob_over_budget": 0.3}
     after = {"selected": ["A", "B"], "expected_value": 150.0, "prob_over_budget": 0.2}
-    log = change_log([change], None, approved, after)
+    decisions = {"approved": {"plan": approved}, "changes": []}
+    log = change_log([change], decisions, after)
     assert log[0]["before"]["expected_value"] == 100.0
-    assert log[0]["after"]["selected"] == ["A", "B"]
-    # rebuilt after a second change: the first keeps its figures, the second starts there
+    assert log[0]["after"]["selected"] == ["A", "B"] and log[0]["recorded"] is False
+    # the first change recorded in the ledger, then a second one: the first keeps the
+    # figures the ledger holds, the second starts there and ends at this build's roadmap
     second = {**change, "date": "2026-09-01", "what": "dropped B"}
+    decisions["changes"] = [{**change, "plan": after}]
     now = {"selected": ["A"], "expected_value": 90.0, "prob_over_budget": 0.1}
-    again = change_log([change, second], {"changes": log}, approved, now)
+    again = change_log([change, second], decisions, now)
     assert again[0]["before"]["expected_value"] == 100.0
-    assert again[0]["after"]["expected_value"] == 150.0
+    assert again[0]["after"]["expected_value"] == 150.0 and again[0]["recorded"] is True
     assert again[1]["before"]["expected_value"] == 150.0
-    assert again[1]["after"]["expected_value"] == 90.0
+    assert again[1]["after"]["expected_value"] == 90.0 and again[1]["recorded"] is False
+
+
+def test_sample_ledger_records_the_approved_plan_and_the_budget_move():
+    from helpers.ledger import current_plan, read_decisions
+
+    decisions = read_decisions(ROOT, "2026Q3")
+    assert decisions["approved"]["plan"]["budget"] == 700000
+    assert decisions["changes"][0]["date"] == "2026-08-12"
+    assert decisions["changes"][0]["plan"]["budget"] == 730000
+    assert "CRM-01L" not in decisions["approved"]["plan"]["selected"]
+    assert "CRM-01L" in current_plan(decisions)["selected"]
+    assert set(current_plan(decisions)["selected"]) <= set(decisions["cases"])
+
+
+def test_approve_records_decisions_and_ledger_records_a_change(project):
+    from helpers.ledger import read_decisions
+
+    shutil.rmtree(project / "params" / "approved", ignore_errors=True)
+    result = _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01")
+    assert result.exit_code == 0, result.output
+    assert "recorded in the ledger" in result.output
+    decisions = read_decisions(project, "2026Q3")
+    assert decisions["approved"]["by"] == "Dana Lee" and decisions["changes"] == []
+    assert decisions["approved"]["plan"]["selected"]
+    assert _run(project, "ledger", "2026Q3").output.startswith("2026Q3: the ledger is up to date")
+    params = project / "params" / "2026Q3.yaml"
+    params.write_text(params.read_text() + CHANGE)
+    result = _run(project, "ledger", "2026Q3")
+    assert result.exit_code == 0 and "recorded the change of" in result.output
+    assert read_decisions(project, "2026Q3")["changes"][0]["what"].startswith("WEB-03 re-scoped")
+
+
+def test_ledger_of_a_draft_quarter_is_refused(project):
+    result = _run(project, "ledger", "2026Q4")
+    assert result.exit_code == 2
+    assert "2026Q4 is not approved" in result.output and "playbook approve 2026Q4" in result.output
 
 
 def test_sample_snapshot_is_what_was_approved():
@@ -180,8 +219,9 @@ def test_dropping_an_initiative_shows_before_as_the_selection_on_the_approved_in
         load_quarter("2026Q3", project), None, explain=False, frontier=False
     )
     assert dropped not in current["selected"]
+    decisions = {"approved": {"plan": approved}, "changes": []}
     log = change_log(
-        [c.model_dump() for c in load_params("2026Q3", project).changes], None, approved, current
+        [c.model_dump() for c in load_params("2026Q3", project).changes], decisions, current
     )
     assert log[0]["before"]["expected_value"] == approved["expected_value"]
     assert log[0]["before"]["selected"] == approved["selected"]

@@ -1,9 +1,8 @@
-"""helpers.driver_calibration: realised driver values against the audit copy's estimates,
+"""helpers.driver_calibration: realised driver values against the ledger's estimates,
 pooled per driver with credibility weights, and applied to new templated cases once."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from case_builders import make_params, make_row, product_template
+from ledger_builders import make_ledger_entry
 
 from helpers import business_case as bc
 from helpers.benefits import BenefitInputs, validate_benefits
@@ -51,22 +51,6 @@ A3,Other team,b,1,2,3
 """
 
 
-def _publish(reports: Path, quarter: str) -> None:
-    """A built quarter's audit copy of its initiatives and benefits registers."""
-    build = reports / quarter / "build"
-    (build / "inputs" / "data").mkdir(parents=True)
-    (build / "inputs" / "data" / "initiatives.csv").write_text(INITIATIVES)
-    (build / "inputs" / "data" / "benefits.csv").write_text(BENEFITS)
-    manifest = {
-        "params": {
-            "initiatives": {"path": "data/initiatives.csv"},
-            "benefits": {"path": "data/benefits.csv"},
-        },
-        "inputs": ["data/initiatives.csv", "data/benefits.csv"],
-    }
-    (build / "manifest.json").write_text(json.dumps(manifest))
-
-
 def _outcomes(rows: list[dict]) -> pd.DataFrame:
     """A canonical outcomes register from rows (text cells, as read)."""
     base = {"status": "delivered", "completed": "2026-11-01", "measured_on": "2026-11-20"}
@@ -77,17 +61,12 @@ def _outcomes(rows: list[dict]) -> pd.DataFrame:
 
 def _ratios(tmp_path: Path, rows: list[dict]):
     """driver_ratios of outcomes ``rows`` (one per initiative, ;-separated driver and value
-    lists) against a published 2026Q3 whose template ``product`` has the volume driver a."""
-    reports = tmp_path / "reports"
-    if not (reports / "2026Q3").exists():
-        _publish(reports, "2026Q3")
-    return driver_ratios(
-        _outcomes(rows),
-        "2026Q4",
-        ["2026Q3", "2026Q4"],
-        reports,
-        volume_drivers={"product": ("a",)},
-    )
+    lists) against a 2026Q3 ledger entry whose template ``product`` has the volume driver a."""
+    if not (tmp_path / "params" / "approved" / "2026Q3").exists():
+        make_ledger_entry(
+            tmp_path, "2026Q3", INITIATIVES, benefits=BENEFITS, selected=["A1", "A1L", "A2"]
+        )
+    return driver_ratios(_outcomes(rows), "2026Q4", tmp_path, volume_drivers={"product": ("a",)})
 
 
 @pytest.fixture
@@ -104,7 +83,7 @@ def history(tmp_path: Path):
     )
 
 
-def test_driver_ratios_join_the_audit_copy_estimates(history):
+def test_driver_ratios_join_the_ledger_estimates(history):
     ratios, pending = history
     by_id = ratios.set_index("id")
     assert by_id.loc["A1", "ratio"] == pytest.approx(0.5)
@@ -292,7 +271,7 @@ def test_describe_driver_calibration_says_what_was_overestimated(history):
     text = describe_driver_calibration(calibration).plain
     assert "b ×0.71 (2 outcomes, weight 50%)" in text
     assert "Realised below the estimate: a 1 of 1; b 2 of 2." in text
-    assert "Not yet usable: A2 (c): the audit copy states no driver 'c'" in text
+    assert "Not yet usable: A2 (c): the ledger entry states no driver 'c'" in text
     table = driver_values_table(calibration).data
     assert list(table["in the stated range"]) == ["within (P5)", "below (P1)", "within (P5)"]
     empty = describe_driver_calibration({"drivers": calibrate_drivers(ratios.iloc[:0], n0=2)})

@@ -1,4 +1,4 @@
-"""helpers.outcomes: the register, the join to the audit copy, calibration reading both."""
+"""helpers.outcomes: the register, the join to the ledger, calibration reading both."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from ledger_builders import make_ledger_entry
 
 from helpers.calibration import calibrate_quarter
 from helpers.errors import InputError
@@ -18,27 +19,17 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTCOME_HEADER = "id,status,completed,cost,duration,benefit,measured_on,lessons\n"
 
 
-def _publish_audit_copy(project: Path, quarter: str, selected: list[str]) -> Path:
-    """A built quarter as pipeline._copy_inputs leaves it: manifest, inputs copy, roadmap."""
-    build = project / "reports" / quarter / "build"
-    register = f"data/sample/initiatives_{quarter}.csv"
-    (build / "inputs" / "data" / "sample").mkdir(parents=True)
-    (build / "inputs" / "params").mkdir(parents=True)
-    shutil.copy(project / register, build / "inputs" / register)
-    shutil.copy(project / "params" / f"{quarter}.yaml", build / "inputs/params")
-    (build / "artifacts").mkdir()
-    (build / "artifacts" / "roadmap.json").write_text(json.dumps({"selected": selected}))
-    manifest = {
-        "params": {"initiatives": {"path": register}},
-        "inputs": [register, f"params/{quarter}.yaml"],
-    }
-    (build / "manifest.json").write_text(json.dumps(manifest))
-    return build / "inputs" / register
+def _approve(project: Path, quarter: str, selected: list[str]) -> Path:
+    """``quarter`` in the ledger with its sample register as approved, funding ``selected``."""
+    register = project / "data" / "sample" / f"initiatives_{quarter}.csv"
+    shutil.rmtree(project / "params" / "approved" / quarter, ignore_errors=True)
+    folder = make_ledger_entry(project, quarter, register.read_text(), selected=selected)
+    return folder / "registers" / "initiatives.csv"
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """The sample project (params, data) with a published 2026Q3 and no outcomes yet."""
+    """The sample project (params, data) with 2026Q3 in the ledger and no outcomes yet."""
     shutil.copytree(ROOT / "params", tmp_path / "params")
     shutil.copytree(ROOT / "data", tmp_path / "data")
     q4 = tmp_path / "params" / "2026Q4.yaml"
@@ -47,7 +38,7 @@ def project(tmp_path: Path) -> Path:
     )
     q4.write_text(text + "\noutcomes: data/outcomes_test.csv\n")
     (tmp_path / "data" / "outcomes_test.csv").write_text(OUTCOME_HEADER)
-    _publish_audit_copy(tmp_path, "2026Q3", ["EML-01", "CRM-01"])
+    _approve(tmp_path, "2026Q3", ["EML-01", "CRM-01"])
     return tmp_path
 
 
@@ -55,7 +46,7 @@ def _cost_n(project: Path) -> int:
     return calibrate_quarter(load_quarter("2026Q4", project))["metrics"]["cost"]["overall"]["n"]
 
 
-def test_one_outcome_adds_exactly_one_with_the_audit_estimate(project):
+def test_one_outcome_adds_exactly_one_with_the_ledger_estimate(project):
     before = _cost_n(project)
     (project / "data" / "outcomes_test.csv").write_text(
         OUTCOME_HEADER + "EML-01,delivered,2026-09-20,200000,18,,,Segments took longer\n"
@@ -63,14 +54,12 @@ def test_one_outcome_adds_exactly_one_with_the_audit_estimate(project):
     document = calibrate_quarter(load_quarter("2026Q4", project))
     assert document["metrics"]["cost"]["overall"]["n"] == before + 1
     assert document["outcomes"]["added"] == ["EML-01"]
-    # the 2026Q3 audit copy states cost_likely 160000 for EML-01: ratio 200000 / 160000
+    # the 2026Q3 ledger entry states cost_likely 160000 for EML-01: ratio 200000 / 160000
     inputs = load_quarter("2026Q4", project)
-    joined, pending, read = join_outcomes(
-        inputs.outcomes, "2026Q4", ["2026Q3", "2026Q4"], project / "reports"
-    )
+    joined, pending, read = join_outcomes(inputs.outcomes, "2026Q4", project)
     assert pending == [] and joined.loc[0, "cost_estimate"] == 160000
     assert joined.loc[0, "funded_in"] == "2026Q3"
-    assert read[0].is_relative_to(project / "reports" / "2026Q3" / "build" / "inputs")
+    assert read[0].is_relative_to(project / "params" / "approved" / "2026Q3")
 
 
 def test_editing_the_current_register_does_not_change_the_estimate(project):
@@ -87,8 +76,8 @@ def test_editing_the_current_register_does_not_change_the_estimate(project):
     assert after["overall"]["geometric_mean"] == before["overall"]["geometric_mean"]
 
 
-def test_outcome_of_an_unbuilt_quarter_is_pending_not_joined(project):
-    shutil.rmtree(project / "reports" / "2026Q3")
+def test_outcome_of_a_quarter_never_approved_is_pending_not_joined(project):
+    shutil.rmtree(project / "params" / "approved" / "2026Q3")
     before = _cost_n(project)
     (project / "data" / "outcomes_test.csv").write_text(
         OUTCOME_HEADER + "EML-01,delivered,2026-09-20,200000,18,,,\n"
@@ -96,7 +85,21 @@ def test_outcome_of_an_unbuilt_quarter_is_pending_not_joined(project):
     document = calibrate_quarter(load_quarter("2026Q4", project))
     assert document["metrics"]["cost"]["overall"]["n"] == before
     assert document["outcomes"]["pending"][0]["id"] == "EML-01"
-    assert "no published roadmap" in document["outcomes"]["pending"][0]["reason"]
+    assert "no approved quarter before 2026Q4" in document["outcomes"]["pending"][0]["reason"]
+
+
+def test_outcomes_join_ignores_reports(project):
+    """Output is never input: a published build with other estimates changes nothing."""
+    (project / "data" / "outcomes_test.csv").write_text(
+        OUTCOME_HEADER + "EML-01,delivered,2026-09-20,200000,18,,,\n"
+    )
+    before = calibrate_quarter(load_quarter("2026Q4", project))
+    fake = project / "reports" / "2026Q3" / "build"
+    (fake / "artifacts").mkdir(parents=True)
+    (fake / "artifacts" / "roadmap.json").write_text(json.dumps({"selected": ["WEB-01"]}))
+    (fake / "manifest.json").write_text(json.dumps({"params": {}, "inputs": []}))
+    after = calibrate_quarter(load_quarter("2026Q4", project))
+    assert after["metrics"] == before["metrics"] and after["outcomes"] == before["outcomes"]
 
 
 def test_stopped_outcome_is_not_calibrated_on(project):
@@ -147,11 +150,10 @@ def test_estimate_of_uses_likely_else_geometric_midpoint():
     ] == pytest.approx(30)
 
 
-def test_review_kpi_comes_from_the_audit_copy_and_the_outcome(project):
+def test_review_kpi_comes_from_the_ledger_and_the_outcome(project):
     from helpers.review import load_review
 
-    shutil.rmtree(project / "reports" / "2026Q3")
-    _publish_audit_copy(project, "2026Q3", ["WEB-03"])
+    _approve(project, "2026Q3", ["WEB-03"])
     (project / "data" / "outcomes_test.csv").write_text(
         "id,status,completed,cost,kpi_value\nWEB-03,delivered,2026-08-14,31000,0.64\n"
     )

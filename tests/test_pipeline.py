@@ -350,20 +350,24 @@ def test_environment_is_set_while_a_kernel_starts_then_restored(monkeypatch) -> 
     assert "PLAYBOOK_TEST_UNSET" not in os.environ
 
 
-def test_run_quarter_previous_quarter_published_reexecutes_only_the_roadmap(
-    project: Path,
-) -> None:
-    from helpers.quarter import previous_roadmap_path
-
+def test_run_quarter_previous_quarter_built_changes_nothing(project: Path) -> None:
     build(project)
-    build(project, quarter="2026Q3")  # the roadmap shows what changed since 2026Q3
-    # the one path the roadmap notebook reads is where the 2026Q3 build published
-    previous, published = previous_roadmap_path(project, "2026Q4")
-    assert previous == "2026Q3" and published.is_file()
+    build(project, quarter="2026Q3")  # output only: never read by another quarter's build
 
     result, executor = build(project)
 
-    assert executor.ran == ["roadmap"]
+    assert executor.ran == [] and result.up_to_date
+
+
+def test_run_quarter_ledger_recorded_reexecutes_only_the_roadmap(project: Path) -> None:
+    build(project)
+    decisions = project / "params" / "approved" / "2026Q3" / "decisions.json"
+    decisions.parent.mkdir(parents=True)
+    decisions.write_text('{"approved": {"plan": {"selected": []}}, "changes": []}')
+
+    result, executor = build(project)
+
+    assert executor.ran == ["roadmap"]  # it compares with the previous quarter's plan
     assert result.executed == 1
 
 
@@ -952,14 +956,14 @@ def test_run_quarter_nothing_changed_reads_one_manifest_without_loading_inputs(
         build(project)
 
 
-def test_run_quarter_previous_quarter_params_changed_is_not_up_to_date(project: Path) -> None:
+def test_run_quarter_previous_draft_params_changed_is_up_to_date(project: Path) -> None:
     build(project)
-    params = project / "params" / "2026Q3.yaml"  # the roadmap compares with 2026Q3
+    params = project / "params" / "2026Q3.yaml"  # a draft: the ledger holds no plan of it
     params.write_text(params.read_text().replace("budget: 100000", "budget: 90000"))
 
     result, executor = build(project)
 
-    assert not result.up_to_date and executor.ran == ["roadmap"]
+    assert result.up_to_date and executor.ran == []
 
 
 # -- planning at scale: one pass over the register ----------------------------------

@@ -32,13 +32,20 @@ def test_review_runs_from_the_second_quarter_on(project: Path) -> None:
     assert "review ok" in (project / "reports" / "2026Q4" / "index.html").read_text()
 
 
-def test_review_reruns_when_the_reviewed_quarter_is_rebuilt(project: Path) -> None:
+def test_review_reruns_when_the_ledger_changes_not_when_a_quarter_is_rebuilt(
+    project: Path,
+) -> None:
     build(project, quarter="2026Q4")
     _, executor = build(project, quarter="2026Q4")
     assert "review" not in executor.ran  # nothing changed: reused
     params = project / "params" / "2026Q3.yaml"
     params.write_text(params.read_text().replace("budget: 100000", "budget: 120000"))
-    build(project, quarter="2026Q3")
+    build(project, quarter="2026Q3")  # a build is output, never input of another quarter
+    _, executor = build(project, quarter="2026Q4")
+    assert "review" not in executor.ran
+    decisions = project / "params" / "approved" / "2026Q3" / "decisions.json"
+    decisions.parent.mkdir(parents=True)
+    decisions.write_text(json.dumps({"approved": {"plan": {"selected": []}}, "changes": []}))
     _, executor = build(project, quarter="2026Q4")
     assert "review" in executor.ran
 

@@ -16,7 +16,6 @@ from helpers.quarter import (
     load_cases,
     load_previous_roadmap,
     previous_quarter,
-    previous_roadmap_path,
     select_quarter,
 )
 
@@ -60,29 +59,26 @@ def test_previous_quarter_picks_the_latest_earlier():
     assert previous_quarter("2026Q1", ["2026Q4"]) is None
 
 
-def test_previous_roadmap_path_is_the_published_roadmap_of_the_quarter_before(sample_copy):
-    previous, path = previous_roadmap_path(sample_copy, "2026Q4")
-    assert previous == "2026Q3"
-    assert path == sample_copy / "reports" / "2026Q3" / "build" / "artifacts" / ROADMAP
-
-
-def test_previous_roadmap_path_without_earlier_quarter(sample_copy):
-    assert previous_roadmap_path(sample_copy, "2026Q3") is None
-
-
-def test_load_previous_roadmap_reads_the_published_roadmap_at_the_one_path(sample_copy):
-    _, path = previous_roadmap_path(sample_copy, "2026Q4")
-    write_json(path, {"quarter": "2026Q3", "selected": ["PUBLISHED-1"]})
+def test_load_previous_roadmap_reads_the_ledger_plan_after_its_changes(sample_copy):
     document, source = load_previous_roadmap(sample_copy, "2026Q4")
-    assert document["selected"] == ["PUBLISHED-1"]
-    assert source == "the published 2026Q3 roadmap"
+    assert source == "the approved 2026Q3 plan, after its 1 recorded change"
+    assert "CRM-01L" in document["selected"]  # funded by the recorded budget move
+    assert document["initiatives"]["CRM-01L"]["selected"] is True
 
 
-def test_load_previous_roadmap_selects_the_previous_quarter(sample_copy):
+def test_load_previous_roadmap_ignores_reports(sample_copy):
+    published = sample_copy / "reports" / "2026Q3" / "build" / "artifacts" / ROADMAP
+    write_json(published, {"quarter": "2026Q3", "selected": ["PUBLISHED-1"]})
+    document, _ = load_previous_roadmap(sample_copy, "2026Q4")
+    assert "PUBLISHED-1" not in document["selected"]
+
+
+def test_load_previous_roadmap_of_a_quarter_never_approved_says_so(sample_copy):
+    shutil.rmtree(sample_copy / "params" / "approved" / "2026Q3")
     document, source = load_previous_roadmap(sample_copy, "2026Q4")
-    assert source == "a selection computed now from the 2026Q3 params and registers"
-    assert document["quarter"] == "2026Q3"
-    assert document["selected"]
+    assert document is None
+    assert source.startswith("2026Q3 was never approved")
+    assert "playbook approve 2026Q3 --by NAME" in source
 
 
 def test_load_previous_roadmap_without_earlier_quarter(sample_copy):
@@ -90,17 +86,6 @@ def test_load_previous_roadmap_without_earlier_quarter(sample_copy):
         None,
         "no quarter before 2026Q3 has params",
     )
-
-
-def test_load_previous_roadmap_unreadable_params_says_why(sample_copy):
-    (sample_copy / "params" / "2026Q3.yaml").write_text("budget: [not a number\n")
-    document, source = load_previous_roadmap(sample_copy, "2026Q4")
-    assert document is None
-    assert source.startswith("the 2026Q3 roadmap could not be selected: ")
-    assert "2026Q3.yaml" in source
-
-
-# --------------------------------------------------------------------------- calibration
 
 
 def test_load_calibration_reads_calibration_json_when_written(inputs, tmp_path):

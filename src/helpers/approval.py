@@ -198,43 +198,40 @@ def approve_text(text: str, approved_on: str, approved_by: str, parts: dict[str,
     return strip_keys(text, APPROVAL_KEYS) + approval_block(approved_on, approved_by, parts)
 
 
-def _standing(roadmap: Any) -> dict[str, Any] | None:
-    """What a roadmap document says about value and risk (None without one)."""
-    if not isinstance(roadmap, dict) or "selected" not in roadmap:
+def _standing(plan: Any) -> dict[str, Any] | None:
+    """What a plan (a roadmap document or a ledger plan) says about value and risk."""
+    if not isinstance(plan, dict) or "selected" not in plan:
         return None
     return {
-        "expected_value": roadmap.get("expected_value"),
-        "prob_over_budget": roadmap.get("prob_over_budget"),
-        "selected": list(roadmap.get("selected", [])),
+        "expected_value": plan.get("expected_value"),
+        "prob_over_budget": plan.get("prob_over_budget"),
+        "selected": list(plan.get("selected", [])),
     }
 
 
 def change_log(
     changes: list[dict[str, Any]],
-    previous_manifest: dict[str, Any] | None,
-    approved_roadmap: Any,
+    decisions: dict[str, Any] | None,
     roadmap: Any,
 ) -> list[dict[str, Any]]:
-    """Each change with the roadmap's value and risk ``before`` and ``after`` it.
+    """Each change with the plan's value and risk ``before`` and ``after`` it.
 
-    The first change's ``before`` is the roadmap selected from the approved
-    inputs (:func:`approved_selection`); each later change starts where the
-    one before it ended. A change new since the previous build ends at this
-    build's roadmap; one already logged keeps the ``after`` recorded when it
-    was first built (later changes have moved the roadmap since).
+    Read from the ledger (``decisions``, see ``helpers.ledger``), never from an
+    earlier build: the first change's ``before`` is the plan as approved; a
+    change the ledger has recorded ends at the plan recorded with it; a change
+    not recorded yet ends at this build's ``roadmap`` (``recorded`` false). Each
+    change starts where the one before it ended.
     """
-    carried = {
-        (c.get("date"), c.get("what")): c for c in (previous_manifest or {}).get("changes") or []
+    recorded = {
+        (c.get("date"), c.get("what")): c.get("plan")
+        for c in (decisions or {}).get("changes") or []
     }
-    standing = _standing(approved_roadmap)
+    standing = _standing((decisions or {}).get("approved", {}).get("plan"))
     log = []
     for change in changes:
-        earlier = carried.get((change.get("date"), change.get("what")))
-        if earlier is not None and earlier.get("after") is not None:
-            after = earlier["after"]
-        else:
-            after = _standing(roadmap)
-        log.append({**change, "before": standing, "after": after})
+        key = (change.get("date"), change.get("what"))
+        after = _standing(recorded[key]) if key in recorded else _standing(roadmap)
+        log.append({**change, "before": standing, "after": after, "recorded": key in recorded})
         standing = after
     return log
 
@@ -305,14 +302,61 @@ def approved_selection(root: str | Path, quarter: str) -> dict[str, Any] | None:
     from the approved registers and params (calibrated on the approved
     actuals), then ``selection.select_portfolio`` at the approved budget.
     """
+    document, _ = _select_snapshot(root, quarter)
+    return document
+
+
+def _select_snapshot(
+    root: str | Path, quarter: str
+) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
     from helpers.inputs import load_quarter
     from helpers.quarter import select_quarter
 
     folder = snapshot_dir(root, quarter)
     if not (folder / "params" / f"{quarter}.yaml").is_file():
-        return None
+        return None, {}
     inputs = load_quarter(quarter, folder, approval=False)
-    document, _ = select_quarter(
-        inputs, None, compute_missing_cases=True, explain=False, frontier=False
-    )
-    return document
+    return select_quarter(inputs, None, compute_missing_cases=True, explain=False, frontier=False)
+
+
+def record_decisions(root: str | Path, quarter: str) -> tuple[Path, list[dict[str, Any]]]:
+    """Record ``quarter``'s decisions in the ledger (``params/approved/<Q>/decisions.json``).
+
+    The plan as approved is selected from the approved inputs when the ledger
+    does not hold it yet; each ``changes:`` entry of the params not recorded yet
+    is recorded with the plan selected from the quarter's inputs as they are
+    now (the plan after that change). Returns the file and the changes
+    recorded now. The quarter must be approved, with its approved inputs kept.
+    """
+    from helpers import ledger
+    from helpers.errors import InputError
+    from helpers.inputs import load_quarter
+    from helpers.quarter import select_quarter
+
+    inputs = load_quarter(quarter, root)
+    params = inputs.params
+    if params.status != "approved" or not (snapshot_dir(root, quarter) / "params").is_dir():
+        raise InputError(
+            Problem(
+                f"params/{quarter}.yaml",
+                f"{quarter} is not approved: only an approved quarter has decisions to record; "
+                f"approve it with `playbook approve {quarter} --by NAME`",
+                column="status",
+                column_word="key",
+            )
+        )
+    decisions = ledger.read_decisions(root, quarter)
+    if decisions is None:
+        document, cases = _select_snapshot(root, quarter)
+        decisions = ledger.new_decisions(
+            quarter, str(params.approved_on), str(params.approved_by), document, cases
+        )
+    changes = params.model_dump(mode="json").get("changes") or []
+    new = ledger.unrecorded_changes(decisions, changes)
+    if new:
+        document, cases = select_quarter(
+            inputs, None, compute_missing_cases=True, explain=False, frontier=False
+        )
+        for change in new:
+            decisions = ledger.with_change(decisions, change, document, cases)
+    return ledger.write_decisions(root, quarter, decisions), list(new)

@@ -4,8 +4,9 @@ An outcome of a templated initiative may record realised driver values (the
 outcomes register's ``;``-separated ``driver`` and ``value`` lists, one row per
 initiative, read into ``drivers`` = {name: value} by ``outcomes.validate_outcomes``).
 Each is joined to the estimate made at decision time: the driver's rows in the
-**audit copy** of the benefits register of the quarter that funded it
-(``reports/<Q>/build/inputs/``), never the register as it is today. A row's
+benefits register of the quarter that funded it, as kept in its **ledger entry**
+(``params/approved/<Q>/``, ``helpers.ledger``), never the register as it is today
+and never anything under ``reports/``. A row's
 estimate is its ``likely``, else √(low·high), as for the other metrics
 (``outcomes.estimate_of``). A driver stated by several beneficiaries is compared
 with their combined estimate, combined as the review combines them
@@ -27,7 +28,6 @@ driver, and every untemplated case, keep the benefit calibration of the total.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,10 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers import ledger
 from helpers.errors import InputError
 from helpers.fmt import quantile_key
-from helpers.params import RegisterSource
-from helpers.registers import read_register
 
 QUANTILES = (0.1, 0.5, 0.9)
 RATIO_COLUMNS = (
@@ -59,32 +58,6 @@ RATIO_COLUMNS = (
 )
 
 
-# --- the audit copy of the benefits register ----------------------------------------
-
-
-def audit_benefits(reports: str | Path, quarter: str) -> pd.DataFrame | None:
-    """The benefits register as ``quarter``'s build read it (its audit copy), as read.
-
-    None when the quarter has not been built or used no benefits register. The
-    copy's name follows ``pipeline._copy_inputs`` (the register's path under the
-    project, else ``registers/<file name>``).
-    """
-    base = Path(reports) / quarter / "build"
-    manifest_path = base / "manifest.json"
-    if not manifest_path.is_file():
-        return None
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    source = (manifest.get("params") or {}).get("benefits")
-    if not source or not source.get("path"):
-        return None
-    inputs = base / "inputs"
-    path = Path(source["path"])
-    for candidate in (inputs / path, inputs / "registers" / path.name):
-        if candidate.is_file() and str(candidate.relative_to(inputs)) in manifest["inputs"]:
-            return read_register(RegisterSource(**dict(source, path=str(candidate), url=None)))
-    return None
-
-
 def _number(value: Any) -> float:
     try:
         number = float(value)
@@ -99,8 +72,7 @@ def _number(value: Any) -> float:
 def driver_ratios(
     outcomes: pd.DataFrame,
     quarter: str,
-    quarters: list[str],
-    reports: str | Path,
+    root: str | Path,
     *,
     volume_drivers: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
@@ -115,7 +87,6 @@ def driver_ratios(
     driver, whose rows are in ``stated``; ``ratio`` NaN when the estimate or the
     value is not positive); pending lists the others as ``{id, row, driver, reason}``.
     """
-    from helpers.outcomes import audit_initiatives, funding_quarter
 
     rows: list[dict[str, Any]] = []
     pending: list[dict[str, Any]] = []
@@ -132,25 +103,22 @@ def driver_ratios(
                 for driver in sorted(outcome["drivers"])
             )
 
-        funded_in = outcome.get("funded_in") or funding_quarter(ident, quarter, quarters, reports)
+        funded_in = outcome.get("funded_in") or ledger.funding_quarter(ident, quarter, root)
         if not funded_in:
-            skip(f"no published roadmap before {quarter} selected it: name it in funded_in")
+            skip(f"no approved quarter before {quarter} funded it: name it in funded_in")
             continue
         if funded_in not in copies:
-            found = audit_initiatives(reports, funded_in)
-            copies[funded_in] = (
-                None if found is None else (found[0], audit_benefits(reports, funded_in))
-            )
-        if copies[funded_in] is None or copies[funded_in][1] is None:
+            copies[funded_in] = ledger.approved_registers(root, funded_in)
+        if copies[funded_in] is None or copies[funded_in]["benefits"] is None:
             skip(
-                f"{funded_in} has no audit copy of a benefits register: run `playbook run "
-                f"{funded_in}`"
+                f"{funded_in} has no ledger entry with a benefits register: approve it "
+                f"(`playbook approve {funded_in} --by NAME`) to record what it decided on"
             )
             continue
-        initiatives, benefits = copies[funded_in]
+        initiatives, benefits = copies[funded_in]["initiatives"], copies[funded_in]["benefits"]
         match = initiatives[initiatives["id"] == ident]
         if match.empty:
-            skip(f"the {funded_in} audit copy has no initiative {ident!r}")
+            skip(f"the {funded_in} ledger entry has no initiative {ident!r}")
             continue
         for driver, value in sorted(outcome["drivers"].items()):
             found = _estimate(
@@ -195,14 +163,14 @@ def _estimate(
         parent = str(funded.get("variant_of") or "").strip()
         share = _number(funded.get("benefit_share"))
         if not parent or math.isnan(share):
-            return f"the audit copy of the benefits register has no rows for {ident!r}"
+            return f"the ledger's benefits register has no rows for {ident!r}"
         own = benefits[ids == parent]
         parents = initiatives[initiatives["id"] == parent]
         if not template and not parents.empty:
             template = str(parents.iloc[0].get("template") or "").strip().lower()
     rows = own[own["driver"].astype(str).str.strip().str.lower() == driver]
     if rows.empty:
-        return f"the audit copy states no driver {driver!r} for {ident!r}"
+        return f"the ledger entry states no driver {driver!r} for {ident!r}"
     stated = []
     for row in rows.to_dict("records"):
         low, high, likely = (_number(row.get(key)) for key in ("low", "high", "likely"))
@@ -355,9 +323,8 @@ def calibrate_drivers(
 
 def calibrate_quarter_drivers(inputs: Any) -> dict[str, Any]:
     """The ``drivers`` block for a quarter (``calibration.calibrate_quarter`` adds it):
-    its outcomes' driver values against the audit copies, with ``calibration.n0``."""
-    from helpers.params import list_quarters
-
+    its outcomes' driver values against the ledger entries (``params/approved/<Q>/``),
+    with ``calibration.n0``."""
     params = inputs.params
     outcomes = getattr(inputs, "outcomes", None)
     if outcomes is None or outcomes.empty or "drivers" not in outcomes:
@@ -366,9 +333,7 @@ def calibrate_quarter_drivers(inputs: Any) -> dict[str, Any]:
         )
     volumes = {name: t.volume_drivers for name, t in (inputs.templates or {}).items()}
     root = Path(inputs.root)
-    ratios, pending = driver_ratios(
-        outcomes, params.quarter, list_quarters(root), root / "reports", volume_drivers=volumes
-    )
+    ratios, pending = driver_ratios(outcomes, params.quarter, root, volume_drivers=volumes)
     return calibrate_drivers(
         ratios, n0=params.calibration.n0, pending=pending, confidence=params.estimate_confidence
     )

@@ -13,9 +13,10 @@ untemplated one (``kpi_value``, in the unit of the row's ``kpi``) and ``funded_i
 when blank).
 
 Nobody types an estimate twice and nobody can rewrite one later: each outcome
-is joined to the estimate in the **audit copy** of the quarter that funded it,
-``reports/<Q>/build/inputs/`` (the params and registers that build read, see
-``pipeline._copy_inputs``), never to the register as it is today. The estimate
+is joined to the estimate in the **ledger entry** of the quarter that funded it,
+``params/approved/<Q>/`` (the params and registers it was approved on, kept in
+git: ``helpers.ledger``), never to the register as it is today, and never to
+anything under ``reports/``. The estimate
 of a metric is the row's ``<metric>_likely``, else the geometric midpoint
 √(low·high) (the centre ``calibration.calibrate_range`` uses), and its stated
 range is (``<metric>_low``, ``<metric>_high``).
@@ -24,14 +25,13 @@ range is (``<metric>_low``, ``<metric>_high``).
 actuals register (``<metric>_estimate``, ``_actual``, ``_low``, ``_high``), so
 calibration reads actuals plus outcomes with one method. Stopped and cancelled
 initiatives are reviewed but not calibrated on: their partial cost is no
-completed estimate. An outcome whose funding quarter has not been built (no
-audit copy yet) is listed as ``pending`` with the reason, never joined to the
+completed estimate. An outcome whose funding quarter was never approved (no
+ledger entry) is listed as ``pending`` with the reason, never joined to the
 current register.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers import ledger
 from helpers.errors import InputError, Problem, row_word
 from helpers.params import QUARTER_PATTERN, RegisterSource
 from helpers.registers import (
@@ -48,7 +49,6 @@ from helpers.registers import (
     _Collector,
     _text,
     read_register,
-    validate_initiatives,
 )
 
 STATUSES = ("delivered", "stopped", "cancelled")
@@ -202,7 +202,7 @@ def duplicates_with_actuals(outcomes: pd.DataFrame, actuals: pd.DataFrame) -> li
     """An initiative recorded both in the actuals register and as an outcome: one per id.
 
     Calibration would count it twice; the outcome carries the estimate from
-    the audit copy, so the actuals row is the one to delete.
+    the ledger, so the actuals row is the one to delete.
     """
     label = outcomes.attrs.get("label", "outcomes")
     actual_label = actuals.attrs.get("label", "actuals")
@@ -212,7 +212,7 @@ def duplicates_with_actuals(outcomes: pd.DataFrame, actuals: pd.DataFrame) -> li
             label,
             f"{initiative_id!r} is also in the actuals register ({actual_label}, "
             f"{row_word(actual_label)} {rows[initiative_id]}): record it once; delete it from "
-            "the actuals, since the outcome takes its estimate from the audit copy of the "
+            "the actuals, since the outcome takes its estimate from the ledger entry of the "
             "quarter that funded it",
             row=int(row),
             id=initiative_id,
@@ -223,61 +223,14 @@ def duplicates_with_actuals(outcomes: pd.DataFrame, actuals: pd.DataFrame) -> li
     ]
 
 
-# --- the audit copies ------------------------------------------------------------
+# --- the ledger -------------------------------------------------------------------
 
 
-def audit_inputs_dir(reports: str | Path, quarter: str) -> Path:
-    """The audit copy of a built quarter's inputs: ``<reports>/<quarter>/build/inputs``."""
-    return Path(reports) / quarter / "build" / "inputs"
-
-
-def _manifest(reports: Path, quarter: str) -> dict[str, Any] | None:
-    path = Path(reports) / quarter / "build" / "manifest.json"
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def audit_initiatives(reports: str | Path, quarter: str) -> tuple[pd.DataFrame, Path] | None:
-    """The initiatives register as ``quarter``'s build read it (its audit copy), and its file.
-
-    None when the quarter has not been built. The copy's name follows
-    ``pipeline._copy_inputs``: the register's path under the project, else
-    ``registers/<file name>``, else ``registers/initiatives.csv`` for a database.
-    """
-    manifest = _manifest(Path(reports), quarter)
-    if manifest is None:
-        return None
-    base = audit_inputs_dir(reports, quarter)
-    source = manifest["params"]["initiatives"]
-    candidates = []
-    if source.get("path"):
-        path = Path(source["path"])
-        candidates += [base / path, base / "registers" / path.name]
-    candidates.append(base / "registers" / "initiatives.csv")
-    for candidate in candidates:
-        if candidate.is_file() and str(candidate.relative_to(base)) in manifest["inputs"]:
-            copied = dict(source, path=str(candidate), url=None)
-            return validate_initiatives(read_register(RegisterSource(**copied))), candidate
-    return None
-
-
-def funded_ids(reports: str | Path, quarter: str) -> list[str] | None:
-    """The ids ``quarter``'s published roadmap selected (None: no published roadmap)."""
-    path = Path(reports) / quarter / "build" / "artifacts" / "roadmap.json"
-    if not path.is_file():
-        return None
-    return list(json.loads(path.read_text(encoding="utf-8")).get("selected", []))
-
-
-def funding_quarter(
-    initiative_id: str, quarter: str, quarters: list[str], reports: str | Path
-) -> str | None:
-    """The latest quarter before ``quarter`` whose published roadmap selected the id."""
-    for earlier in sorted((q for q in quarters if q < quarter), reverse=True):
-        if initiative_id in (funded_ids(reports, earlier) or []):
-            return earlier
-    return None
+def approved_initiatives(root: str | Path, quarter: str) -> tuple[pd.DataFrame, Path] | None:
+    """The initiatives register as ``quarter`` was approved on (its ledger entry), and its
+    file; None when the quarter was never approved (``helpers.ledger``)."""
+    found = ledger.approved_registers(root, quarter)
+    return None if found is None else (found["initiatives"], found["path"])
 
 
 def estimate_of(row: dict[str, Any], metric: str) -> tuple[float, float, float]:
@@ -296,15 +249,14 @@ def estimate_of(row: dict[str, Any], metric: str) -> tuple[float, float, float]:
 def join_outcomes(
     outcomes: pd.DataFrame,
     quarter: str,
-    quarters: list[str],
-    reports: str | Path,
+    root: str | Path,
     *,
     by: str = "category",
 ) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Path]]:
     """Each outcome beside the estimate of the quarter that funded it.
 
     Returns (joined, pending, files read). ``joined`` has one row per outcome
-    whose audit copy holds the id: the outcome's columns plus ``funded_in``,
+    whose ledger entry holds the id: the outcome's columns plus ``funded_in``,
     ``category`` (the ``by`` column of the funded row), ``name`` and, per
     metric, ``<metric>_estimate``, ``_actual``, ``_low``, ``_high``.
     ``pending`` lists the others as ``{id, row, reason}``.
@@ -315,21 +267,19 @@ def join_outcomes(
     copies: dict[str, tuple[pd.DataFrame, Path] | None] = {}
     for outcome in outcomes.to_dict("records"):
         initiative_id = outcome["id"]
-        funded_in = outcome.get("funded_in") or funding_quarter(
-            initiative_id, quarter, quarters, reports
-        )
+        funded_in = outcome.get("funded_in") or ledger.funding_quarter(initiative_id, quarter, root)
         if not funded_in:
             pending.append(
                 {
                     "id": initiative_id,
                     "row": int(outcome["row"]),
-                    "reason": f"no published roadmap before {quarter} selected it: build the "
-                    "quarter that funded it, or name it in funded_in",
+                    "reason": f"no approved quarter before {quarter} funded it: approve the "
+                    "quarter that funded it (playbook approve), or name it in funded_in",
                 }
             )
             continue
         if funded_in not in copies:
-            copies[funded_in] = audit_initiatives(reports, funded_in)
+            copies[funded_in] = approved_initiatives(root, funded_in)
             if copies[funded_in] is not None:
                 read.append(copies[funded_in][1])
         copy = copies[funded_in]
@@ -338,7 +288,8 @@ def join_outcomes(
                 {
                     "id": initiative_id,
                     "row": int(outcome["row"]),
-                    "reason": f"{funded_in} has no audit copy yet: run `playbook run {funded_in}`",
+                    "reason": f"{funded_in} has no ledger entry (it was never approved): "
+                    f"`playbook approve {funded_in} --by NAME` records what it decided",
                 }
             )
             continue
@@ -349,7 +300,7 @@ def join_outcomes(
                 {
                     "id": initiative_id,
                     "row": int(outcome["row"]),
-                    "reason": f"the {funded_in} audit copy has no initiative {initiative_id!r}",
+                    "reason": f"the {funded_in} ledger entry has no initiative {initiative_id!r}",
                 }
             )
             continue
@@ -393,18 +344,15 @@ def with_outcomes(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The actuals register plus the delivered outcomes, and a note of what was added.
 
-    The note: ``{"added": [ids], "pending": [{id, row, reason}], "files": [audit copies]}``.
+    The note: ``{"added": [ids], "pending": [{id, row, reason}], "files": [files read]}``:
+    the ledger registers the estimates came from.
     Outcome metrics the actuals register lacks are added as columns.
     """
-    from helpers.params import list_quarters
-
     note: dict[str, Any] = {"added": [], "pending": [], "files": []}
     if outcomes is None or outcomes.empty:
         return actuals, note
     root = Path(root)
-    joined, pending, read = join_outcomes(
-        outcomes, quarter, list_quarters(root), root / "reports", by=by
-    )
+    joined, pending, read = join_outcomes(outcomes, quarter, root, by=by)
     rows = outcome_actuals(joined, by=by)
     # a metric the actuals register lacks is added only when some outcome records it
     keep = [

@@ -417,17 +417,18 @@ class _Build:
         )
 
     def _change_log(self) -> list[dict[str, Any]]:
-        """The params' change log with the roadmap before (selected from the approved
-        inputs, ``approval.approved_selection``) and after (this build's) the changes."""
-        from helpers.approval import approved_selection, change_log
+        """The params' change log with the plan before and after each change: from the
+        ledger (the plan as approved, and after each recorded change), the last one not
+        yet recorded ending at this build's roadmap (``approval.change_log``)."""
+        from helpers.approval import change_log
+        from helpers.ledger import read_decisions
 
         changes = self.params_json.get("changes") or []
         if not changes:
             return []
-        previous = self.previous[1] if self.previous else None
         path = self.artifacts / ROADMAP
         roadmap = json.loads(path.read_text()) if path.is_file() else None
-        return change_log(changes, previous, approved_selection(self.root, self.quarter), roadmap)
+        return change_log(changes, read_decisions(self.root, self.quarter), roadmap)
 
     def _review_spec(self) -> dict[str, Any] | None:
         """The quarter review, from the second quarter on (None for the first)."""
@@ -436,7 +437,6 @@ class _Build:
         earlier = [q for q in list_quarters(self.root) if q < self.quarter]
         if not earlier or not (self.root / "notebooks" / NOTEBOOKS["review"]).is_file():
             return None
-        published = [self.root / "reports" / q / BUILD / "manifest.json" for q in earlier]
         return self._spec(
             key="review",
             title=f"Quarter review: what happened to what {earlier[-1]} funded",
@@ -444,19 +444,31 @@ class _Build:
             stem="review",
             parameters={},
             artifacts=[REVIEW],
-            depends=[self._outcomes_digest(), [self._watch(path) for path in published]],
+            depends=[self._outcomes_digest(), self._ledger_digest()],
         )
 
     def _outcomes_digest(self) -> Any:
-        """The outcomes register and the builds of earlier quarters it is joined to."""
-        from helpers.params import list_quarters
-
+        """The outcomes register and the ledger it is joined to."""
         outcomes = getattr(self.inputs, "outcomes", None)
         if outcomes is None:
             return None
-        earlier = [q for q in list_quarters(self.root) if q < self.quarter]
-        manifests = [self.root / "reports" / q / BUILD / "manifest.json" for q in earlier]
-        return [_frame_digest(outcomes), [self._watch(path) for path in manifests]]
+        return [_frame_digest(outcomes), self._ledger_digest()]
+
+    def _ledger_digest(self) -> Any:
+        """Every file of the ledger (``params/approved/``), each watched as an input, and
+        the decisions file of every quarter with params (watched missing: recording one
+        later changes the key)."""
+        from helpers.ledger import LEDGER_FOLDER, decisions_path
+        from helpers.params import list_quarters
+
+        folder = self.root / LEDGER_FOLDER
+        paths = set(folder.rglob("*")) if folder.is_dir() else set()
+        paths |= {decisions_path(self.root, q) for q in list_quarters(self.root)}
+        return [
+            (_relative(path, self.root), self._watch(path))
+            for path in sorted(paths)
+            if not path.is_dir()
+        ]
 
     def _case_spec(self, initiative_id: str) -> dict[str, Any]:
         from helpers.artifacts import contained, safe_id
@@ -514,32 +526,9 @@ class _Build:
         )
 
     def _previous_quarter_digest(self) -> Any:
-        """What the roadmap reads of the quarter before (it shows what changed since).
-
-        The published roadmap under ``<root>/reports/<prev>`` when there is one,
-        else that quarter's params and registers.
-        """
-        from helpers.params import load_params
-        from helpers.quarter import previous_roadmap_path
-
-        found = previous_roadmap_path(self.root, self.quarter)
-        if found is None:
-            return None
-        previous, published = found
-        parts: list[Any] = [previous, self._watch(published)]
-        params = self.root / "params"
-        parts += [self._watch(params / "defaults.yaml"), self._watch(params / f"{previous}.yaml")]
-        try:
-            previous_params = load_params(previous, self.root)
-        except PlaybookError:
-            return parts  # the roadmap notes that it cannot read it; so does the key
-        for source in (previous_params.initiatives, previous_params.actuals):
-            if source.path:
-                path = Path(source.path)
-                parts.append(self._watch(path if path.is_absolute() else self.root / path))
-            else:
-                parts.append(source.url)  # a database: its rows are not hashed here
-        return parts
+        """What the roadmap reads of the quarter before (it shows what changed since):
+        the ledger (the previous quarter's recorded plan, or that it has none)."""
+        return self._ledger_digest()
 
     def _spec(self, *, key, title, notebook, stem, parameters, artifacts, depends, case_id=None):
         source = self.root / "notebooks" / NOTEBOOKS[notebook]
@@ -696,38 +685,15 @@ class _Build:
 
     def _previous_quarter_files(self) -> list[tuple[Path, str]]:
         """What the roadmap's "changed since last quarter" compares with, for the audit copy:
-        the previous quarter's published roadmap.json, or (when it has none) the params and
-        register files it would be selected from; under ``previous/<Q>/``."""
-        from helpers.params import load_params
-        from helpers.quarter import previous_roadmap_path
+        the previous quarter's recorded decisions in the ledger, under ``previous/<Q>/``."""
+        from helpers.ledger import decisions_path
+        from helpers.params import list_quarters
+        from helpers.quarter import previous_quarter
 
-        found = previous_roadmap_path(self.root, self.quarter)
-        if found is None:
+        previous = previous_quarter(self.quarter, list_quarters(self.root))
+        if previous is None or not decisions_path(self.root, previous).is_file():
             return []
-        previous, published = found
-        folder = f"previous/{previous}"
-        if published.is_file():
-            return [(published, f"{folder}/roadmap.json")]
-        params = self.root / "params"
-        files = [params / "defaults.yaml", params / f"{previous}.yaml"]
-        try:
-            previous_params = load_params(previous, self.root)
-        except PlaybookError:
-            previous_params = None
-        for source in (
-            (previous_params.initiatives, previous_params.actuals) if previous_params else ()
-        ):
-            if source.path:
-                path = Path(source.path)
-                files.append(path if path.is_absolute() else self.root / path)
-        found_files = []
-        for path in files:
-            if path.is_file():
-                name = _relative(path, self.root)
-                if Path(name).is_absolute():
-                    name = f"registers/{path.name}"
-                found_files.append((path, f"{folder}/{name}"))
-        return found_files
+        return [(decisions_path(self.root, previous), f"previous/{previous}/decisions.json")]
 
     def _unchanged(self, manifest: dict[str, Any]) -> bool:
         """Nothing executed or rendered, and the previous build has the same pages."""

@@ -11,9 +11,8 @@ for the notebooks, the pipeline and the command line:
 - :func:`select_quarter`: those cases, then ``selection.select_portfolio``;
 - :func:`check_must_dos`: before anything is built, whether the must-dos and
   committed work fit (``select``'s own check, on their cases alone);
-- :func:`previous_roadmap_path`: where the previous quarter's published
-  roadmap is (the pipeline keys its cache on that file, the roadmap notebook
-  reads it through :func:`load_previous_roadmap`).
+- :func:`load_previous_roadmap`: the previous quarter's plan, from the ledger
+  (``params/approved/<Q>/decisions.json``), never from ``reports/``.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers import artifacts
+from helpers import artifacts, ledger
 from helpers.errors import InputError, PlaybookError
 
 
@@ -30,24 +29,6 @@ def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
     """The latest quarter in ``quarters`` before ``quarter`` (``"2026Q3"`` for 2026Q4), or None."""
     earlier = [q for q in quarters if q < quarter]
     return max(earlier) if earlier else None
-
-
-def previous_roadmap_path(root: str | Path, quarter: str) -> tuple[str, Path] | None:
-    """The quarter before ``quarter`` that has params, and where its published roadmap lives.
-
-    The path is ``<root>/reports/<previous>/build/artifacts/roadmap.json``; it
-    exists only once that quarter has been built. None when no earlier quarter
-    has a params file.
-    """
-    from helpers.params import list_quarters
-
-    root = Path(root)
-    previous = previous_quarter(quarter, list_quarters(root))
-    if previous is None:
-        return None
-    return previous, artifacts.published_artifacts_dir(root / "reports", previous) / (
-        artifacts.ROADMAP
-    )
 
 
 def load_calibration(inputs: Any, artifacts_dir: str | Path | None = None) -> dict | None:
@@ -222,34 +203,27 @@ def load_roadmap(artifacts_dir: str | Path | None) -> dict[str, Any] | None:
 
 
 def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any] | None, str]:
-    """The previous quarter's roadmap and where it came from.
+    """The previous quarter's plan, from the ledger, and where it came from.
 
-    The published one (:func:`previous_roadmap_path`) when it exists; else one
-    selected now from the previous quarter's params and registers (its built
-    cases when present, the rest simulated now). (None, why) when no earlier
-    quarter has params or its roadmap cannot be selected.
+    The quarter before ``quarter`` (the latest earlier one with params) is
+    compared only when it was approved: its plan as it stands after its
+    recorded changes (``helpers.ledger``). Never read from ``reports/``.
+    (None, why) when no earlier quarter has params or it was never approved.
     """
-    from helpers.inputs import load_quarter
+    from helpers.params import list_quarters
 
-    found = previous_roadmap_path(root, quarter)
-    if found is None:
+    previous = previous_quarter(quarter, list_quarters(Path(root)))
+    if previous is None:
         return None, f"no quarter before {quarter} has params"
-    previous, published = found
-    if published.exists():
-        return artifacts.read_json(published), f"the published {previous} roadmap"
-    built = published.parent
-    try:
-        inputs = load_quarter(previous, root)
-        document, _ = select_quarter(
-            inputs,
-            built if built.exists() else None,
-            compute_missing_cases=True,
-            explain=False,
-            frontier=False,
+    decisions = ledger.read_decisions(root, previous)
+    if decisions is None:
+        return None, (
+            f"{previous} was never approved, so the ledger holds no plan of it "
+            f"(`playbook approve {previous} --by NAME` records one)"
         )
-    except PlaybookError as exc:
-        return None, f"the {previous} roadmap could not be selected: {exc}"
-    return document, f"a selection computed now from the {previous} params and registers"
+    changes = len(decisions.get("changes") or [])
+    after = f", after its {changes} recorded change{'s' * (changes != 1)}" if changes else ""
+    return ledger.current_plan(decisions), f"the approved {previous} plan{after}"
 
 
 __all__ = [
@@ -260,6 +234,5 @@ __all__ = [
     "load_previous_roadmap",
     "load_roadmap",
     "previous_quarter",
-    "previous_roadmap_path",
     "select_quarter",
 ]

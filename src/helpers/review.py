@@ -1,27 +1,28 @@
 """The quarter review: what happened to what we funded, and how good our forecasts were.
 
-For the initiatives that earlier quarters' published roadmaps selected:
+For the initiatives the plan of the latest approved quarter funds (its ledger entry,
+``helpers.ledger``, after its recorded changes):
 
 - **status**: ``delivered``, ``stopped`` or ``cancelled`` from the outcomes
   register; with no outcome yet, ``slipped`` when the review date is past the
   funding quarter's first day plus the calibrated P80 delivery time, else
   ``in_progress``;
 - **percentile**: where each actual landed in its calibrated forecast (the
-  case JSON the funding quarter published). The case gives quantiles at fixed
+  case the funding quarter's ledger entry kept). The case gives quantiles at fixed
   levels; between two of them the percentile is interpolated linearly, and an
   actual beyond the outermost is given that level (0.05 or 0.95): "at or
   below P5" and "at or above P95" are as far as the forecast can say;
 - **portfolio**: expected (case means) against actual cost and realised annual
   benefit, over the initiatives that have outcomes;
-- **forecast verification** over every delivered outcome with a published
-  case: the share of actuals at or below the calibrated P50 and P80, and at or
+- **forecast verification** over every delivered outcome whose case the
+  ledger kept: the share of actuals at or below the calibrated P50 and P80, and at or
   below the same levels of the stated range (read as lognormal about its
   estimate at the funding quarter's ``estimate_confidence``). An honest
   forecast holds about 50% and 80%. The reliability points run over
   ``LEVELS``.
 - **KPI** of each funded initiative: its template's key driver (``kpi: true``
   in the template) or, without a template, the row's ``kpi``; baseline and
-  target from the funding quarter's audit copy of the initiative row (a
+  target from the initiative row in the funding quarter's ledger entry (a
   templated KPI's target defaults to the stated median of its driver);
   realised from the outcome's ``driver``/``value`` or ``kpi_value``. Met when
   the realised value reached the target in the direction from the baseline
@@ -37,13 +38,12 @@ For the initiatives that earlier quarters' published roadmaps selected:
 
 Money in currency, durations in weeks, effort in person-weeks, benefit a year;
 shares and percentiles are fractions. Everything here is pure except
-:func:`load_review`, which reads the published artifacts.
+:func:`load_review`, which reads the ledger (never ``reports/``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,9 +53,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers.artifacts import case_path, published_artifacts_dir
+from helpers import ledger
 from helpers.fmt import quantile_key
-from helpers.outcomes import METRICS, audit_initiatives, funded_ids, join_outcomes
+from helpers.outcomes import METRICS, approved_initiatives, join_outcomes
 from helpers.ranges import range_quantile
 
 LEVELS = (0.1, 0.2, 0.5, 0.8, 0.9)  # reliability points (quantile levels)
@@ -589,43 +589,35 @@ def review_document(
     }
 
 
-def load_review(inputs: Any, reports: str | Path | None = None) -> dict[str, Any]:
-    """The review of ``inputs.params.quarter``: read the published quarters, then review.
+def load_review(inputs: Any) -> dict[str, Any]:
+    """The review of ``inputs.params.quarter``, from the ledger and the quarter's own inputs.
 
-    Reviews the previous quarter's roadmap (the latest earlier quarter that is
-    built); verification runs over every outcome with a published case. The
-    review date is the first day of the quarter under review.
+    Reviews the plan of the latest approved quarter before it, as it stands
+    after its recorded changes (``helpers.ledger``); verification runs over
+    every outcome whose funding quarter's ledger entry kept its case. Nothing
+    is read from ``reports/``. The review date is the first day of the quarter
+    under review.
     """
-    from helpers.params import list_quarters
-
     quarter = inputs.params.quarter
-    reports = Path(reports) if reports else Path(inputs.root) / "reports"
-    quarters = list_quarters(inputs.root)
-    earlier = sorted((q for q in quarters if q < quarter), reverse=True)
+    root = Path(inputs.root)
     funded: dict[str, list[str]] = {}
-    for previous in earlier:
-        ids = funded_ids(reports, previous)
-        if ids is not None:
-            funded[previous] = ids
-            break
+    previous = ledger.previous_entry(root, quarter)
+    if previous is not None:
+        funded[previous[0]] = list(ledger.current_plan(previous[1])["selected"])
     outcomes = inputs.outcomes if inputs.outcomes is not None else pd.DataFrame()
     if outcomes.empty:
         joined, pending = pd.DataFrame(), []
     else:
-        joined, pending, _ = join_outcomes(
-            outcomes, quarter, quarters, reports, by=inputs.params.calibration.by
-        )
+        joined, pending, _ = join_outcomes(outcomes, quarter, root, by=inputs.params.calibration.by)
     wanted = {(q, i) for q, ids in funded.items() for i in ids}
     if not joined.empty:
         wanted |= set(zip(joined["funded_in"], joined["id"], strict=True))
     cases = {}
-    for funded_in, initiative_id in wanted:
-        path = case_path(published_artifacts_dir(reports, funded_in), initiative_id)
-        if path.is_file():
-            cases[(funded_in, initiative_id)] = json.loads(path.read_text(encoding="utf-8"))
     rows = {}
     for funded_in in sorted({q for q, _ in wanted}):
-        copy = audit_initiatives(reports, funded_in)
+        kept = ledger.ledger_cases(root, funded_in)
+        cases.update({(funded_in, i): kept[i] for q, i in wanted if q == funded_in and i in kept})
+        copy = approved_initiatives(root, funded_in)
         if copy is not None:
             rows.update({(funded_in, r["id"]): r for r in copy[0].to_dict("records")})
     return review_document(

@@ -21,6 +21,7 @@ COMMANDS = {
     "templates": "helpers.cli.templates:templates",
     "template": "helpers.cli.template:template",
     "approve": "helpers.cli.approve:approve",
+    "ledger": "helpers.cli.approve:ledger",
 }
 
 

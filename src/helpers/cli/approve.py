@@ -1,4 +1,11 @@
-"""``playbook approve Q --by NAME``: record the approval and its fingerprint in the params."""
+"""``playbook approve Q --by NAME`` and ``playbook ledger Q``: approval and the ledger.
+
+``approve`` records the approval and its fingerprint in the params, keeps the
+approved inputs in ``params/approved/<Q>/`` and records what the quarter
+decided there (``decisions.json``). ``ledger`` records the plan after each
+logged change not yet recorded (commit ``params/approved/`` afterwards: the
+ledger lives in git, not in ``reports/``).
+"""
 
 from __future__ import annotations
 
@@ -44,5 +51,34 @@ def approve(quarter: str, approved_by: str, approved_on: str, root: Path) -> Non
     parts = fingerprint(load_quarter(quarter, root, approval=False), approved_on)
     write_text_atomic(path, approve_text(original, approved_on, approved_by.strip(), parts))
     approved = load_quarter(quarter, root)  # the approved file reads back and matches it
-    write_snapshot(approved, root)  # what "Changes since approval" re-selects from
+    write_snapshot(approved, root)  # the inputs the decision was taken on
+    ledger = decisions_of_new_approval(root, quarter)
     click.echo(f"{quarter} approved on {approved_on} by {approved_by.strip()}: {path}")
+    click.echo(f"its decisions are recorded in the ledger: {ledger} (commit params/approved/)")
+
+
+def decisions_of_new_approval(root: Path, quarter: str) -> Path:
+    """Record a just-approved quarter's plan afresh (an earlier approval's record is replaced)."""
+    from helpers.approval import record_decisions
+    from helpers.ledger import decisions_path
+
+    decisions_path(root, quarter).unlink(missing_ok=True)
+    path, _ = record_decisions(root, quarter)
+    return path
+
+
+@click.command()
+@click.argument("quarter")
+@root_option
+@reports_errors
+def ledger(quarter: str, root: Path) -> None:
+    """Record in QUARTER's ledger entry the plan after each logged change not yet recorded."""
+    from helpers.approval import record_decisions
+
+    path, recorded = record_decisions(root, quarter)
+    if not recorded:
+        click.echo(f"{quarter}: the ledger is up to date ({path})")
+        return
+    for change in recorded:
+        click.echo(f"{quarter}: recorded the change of {change.get('date')}: {change.get('what')}")
+    click.echo(f"written: {path} (commit params/approved/)")
