@@ -45,6 +45,16 @@ def case_panel(root, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def templated_page(root, tmp_path_factory):
+    parameters = {
+        "root": str(root),
+        "artifacts_dir": str(tmp_path_factory.mktemp("templated")),
+        "initiative_id": "DATA-01",  # a benefit drawn from template drivers
+    }
+    return run_cells("business_case", parameters)
+
+
+@pytest.fixture(scope="module")
 def roadmap_panel(root, tmp_path_factory):
     parameters = {"root": str(root), "artifacts_dir": str(tmp_path_factory.mktemp("roadmap"))}
     return run_cells("roadmap", parameters)["what_if"]
@@ -103,6 +113,24 @@ def test_case_panel_says_when_low_is_above_high(case_panel):
     finally:
         low.value, high.value = saved
     assert "<table" in case_panel.result.value
+
+
+def test_case_panel_of_a_templated_case_opens_on_its_headline(templated_page):
+    from helpers.report import case as case_report
+
+    panel = templated_page["what_if"]
+    headline = case_report.headline(templated_page["summary"]).to_html()
+    assert panel.result.value == headline
+    low = panel.sliders["benefit", "low"]
+    start = low.value
+    try:
+        low.value = start + 0.4 * low.step  # a front end rounding the start to its step
+        assert panel.result.value == headline
+        low.value = start + low.step
+        assert panel.result.value != headline
+    finally:
+        low.value = start
+    assert panel.result.value == headline
 
 
 def test_roadmap_panel_shows_weights_only_for_weighted(roadmap_panel):

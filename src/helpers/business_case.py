@@ -18,6 +18,7 @@ ranges are floats (NaN when blank), ``run_cost`` and ``ramp_months`` floats,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -192,6 +193,7 @@ def simulate_case(
     simulations: int | None = None,
     benefits: BenefitInputs | None = None,
     correlation: Mapping[str, Any] | None = None,
+    benefit_range: tuple[float, float] | None = None,
 ) -> CaseSimulation:
     """Simulate one initiative (a canonical register row) under the quarter's ``params``.
 
@@ -208,6 +210,11 @@ def simulate_case(
     correlated through a Gaussian copula with its rank correlations between
     metrics (a templated benefit keeps its drivers' draws; the other inputs
     follow its ranks). All 0 gives the independent draws.
+    ``benefit_range`` (a what-if; currency a year): the (low, high) a benefit drawn
+    from drivers should state instead of its own; its draws are stretched to it
+    (:func:`_stretched`) before calibration, so their shape and ranks are kept. The
+    drivers' own range changes nothing; a row with a stated benefit range ignores it
+    (change that range in the row).
     Deterministic: the random numbers come from ``params.seed`` and the initiative id.
     """
     if correlation is None:
@@ -250,6 +257,8 @@ def simulate_case(
             initiative_id=ident,
             calibrated_drivers=driver_factors(calibration, template.driver_names),
         )
+        if benefit_range is not None:
+            detail = _stretched_benefit(detail, benefit_range, params.estimate_confidence)
         stated["benefit"] = _range_of(detail.stated_total, params.estimate_confidence)
         if detail.calibrated_drivers:  # the drivers carry the track record: no second haircut
             sampled["benefit"] = _range_of(detail.total, params.estimate_confidence)
@@ -561,7 +570,7 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
 
 def _names_template(initiative: Mapping[str, Any]) -> bool:
     """Whether the row draws its benefit from drivers: it names a template, or a lean
-    variant's benefit share of its full initiative's (a what-if row clears both)."""
+    variant's benefit share of its full initiative's."""
     share = initiative.get("benefit_share")
     return bool(initiative.get("template")) or not (share is None or math.isnan(float(share)))
 
@@ -584,6 +593,49 @@ def _moved(draws: np.ndarray, stated: Range, sampled: Range) -> np.ndarray:
     if stated.high > stated.low:
         k = math.log(sampled.high / sampled.low) / math.log(stated.high / stated.low)
     return sampled.likely * (draws / stated.likely) ** k
+
+
+def _stretched_benefit(
+    detail: BenefitSimulation, benefit_range: tuple[float, float], confidence: float
+) -> BenefitSimulation:
+    """The drivers' benefit stretched so its stated range becomes ``benefit_range``.
+
+    The stated total and the calibrated total move by the same map, sent from the
+    stated total's (low, high) at ``confidence`` to the new ones; each beneficiary
+    is scaled with the total, so they still sum to it. Unchanged (the same object)
+    when ``benefit_range`` is the stated total's own range.
+    """
+    stated = _range_of(detail.stated_total, confidence)
+    low, high = (float(bound) for bound in benefit_range)
+    if (low, high) == (stated.low, stated.high):
+        return detail
+    total = _stretched(detail.total, stated, low, high)
+    stated_total = (
+        total
+        if detail.stated_total is detail.total
+        else _stretched(detail.stated_total, stated, low, high)
+    )
+    return dataclasses.replace(
+        detail,
+        total=total,
+        stated_total=stated_total,
+        by_beneficiary=_scaled_parts(detail.by_beneficiary, detail.total, total),
+    )
+
+
+def _stretched(draws: np.ndarray, stated: Range, low: float, high: float) -> np.ndarray:
+    """Draws moved by the monotone map sending ``stated.low`` to ``low`` and ``stated.high``
+    to ``high``: on the log scale, x′ = low·(x ÷ stated.low)^k with k = log(high ÷ low) ÷
+    log(stated.high ÷ stated.low), so a lognormal-like shape stays one; linear
+    (x′ = low + (x − stated.low)·(high − low) ÷ (stated.high − stated.low)) when a draw or
+    a bound is not positive. Draws at one value (stated.low = stated.high) move to the
+    new range's midpoint."""
+    if not stated.high > stated.low:
+        return draws + ((low + high) / 2.0 - stated.low)
+    if min(stated.low, low) > 0 and np.all(draws > 0):
+        k = math.log(high / low) / math.log(stated.high / stated.low)
+        return low * (draws / stated.low) ** k
+    return low + (draws - stated.low) * ((high - low) / (stated.high - stated.low))
 
 
 def _scores_of(draws: np.ndarray) -> np.ndarray:

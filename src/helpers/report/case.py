@@ -572,7 +572,9 @@ def what_if_bounds(
     slider starts at the range its drivers give (``inputs.stated.benefit``). The
     step is a round number (1, 2 or 5 times a power of ten) near a 300th of the
     range, so stated values such as 80,000 sit on a step and are never moved by
-    snapping.
+    snapping. The sliders start exactly at the stated values, so the unchanged
+    what-if is the case (:func:`what_if_table`): ``min`` is one step, or the stated
+    low when that is lower.
     """
     bounds = {}
     fallback = float(initiative.get("cost_high", 1.0))
@@ -585,10 +587,10 @@ def what_if_bounds(
         step = _round_step(top / 300.0)
         top = step * math.ceil(top / step)
         bounds[name] = {
-            "min": step,
+            "min": min(step, low) if stated else step,
             "max": top,
             "step": step,
-            "value": (max(low, step), max(high, step)),
+            "value": (low, high) if stated else (step, step),
             "description": input_label(name),
         }
     return bounds
@@ -625,8 +627,10 @@ def what_if_panel(
     has its own low and high slider, so moving one bound never moves the other;
     each shows its value formatted beside it and its full label above. The
     headline table below (``panel.result``, an HTML widget) re-simulates with
-    :func:`what_if_table` when a slider is released. A low above its high is
-    said in words instead of a table.
+    :func:`what_if_table` when a slider is released; a slider within half a step of
+    where it started counts as unmoved (a front end may round a start such as a
+    drivers' range to its step), so the panel opens on the case's own figures. A
+    low above its high is said in words instead of a table.
     """
     import ipywidgets as widgets
 
@@ -665,7 +669,11 @@ def what_if_panel(
 
     def update(_change=None) -> None:
         ranges = {
-            name: (sliders[name, "low"].value, sliders[name, "high"].value) for name in bounds
+            name: tuple(
+                _unless_moved(sliders[name, side].value, start, bounds[name]["step"])
+                for side, start in zip(("low", "high"), bounds[name]["value"], strict=True)
+            )
+            for name in bounds
         }
         crossed = [
             f"{bounds[name]['description']}: low {_what_if_value_text(name, low, currency)} "
@@ -692,6 +700,53 @@ def what_if_panel(
     return panel
 
 
+def _unless_moved(value: float, start: float, step: float) -> float:
+    """A slider's start when ``value`` is within half a step of it, else ``value``."""
+    return start if abs(value - start) < step / 2.0 else value
+
+
+def what_if_case(
+    initiative: Mapping[str, Any],
+    params: Params,
+    calibration: dict | None = None,
+    *,
+    benefit: tuple[float, float],
+    cost: tuple[float, float],
+    duration: tuple[float, float],
+    related: Sequence[Mapping[str, Any]] = (),
+    benefits: Any = None,
+) -> dict[str, Any]:
+    """Re-simulate with new (low, high) ranges and return the case document.
+
+    Ranges are as stated (benefit and cost in currency, duration in weeks); the
+    case is simulated as the notebook's headline is, with the same seed, number of
+    simulations, calibration (applied on top of the ranges), related variants and
+    benefit drivers, so ranges equal to the case's stated ones (``what_if_bounds``)
+    give exactly the case. A stated likely value is kept when it still lies
+    inside the new range. A benefit drawn from template drivers (``benefits``,
+    ``QuarterInputs.benefit_inputs()``; a lean variant's share of its full
+    initiative's drivers too) keeps them: a new benefit range stretches the
+    drivers' draws on the log scale so their low and high land on the new ones
+    (``business_case.simulate_case``'s ``benefit_range``), keeping the shape of
+    their distribution and the calibration of their total.
+    """
+    changed = dict(initiative)
+    for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
+        likely = float(changed.get(f"{name}_likely", math.nan))
+        changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
+        if not (low <= likely <= high):  # NaN (no likely value) stays NaN
+            changed[f"{name}_likely"] = math.nan
+    sim = business_case.simulate_case(
+        changed,
+        params,
+        calibration,
+        related=related,
+        benefits=benefits,
+        benefit_range=(float(benefit[0]), float(benefit[1])),
+    )
+    return business_case.summarise_case(sim)
+
+
 def what_if_table(
     initiative: Mapping[str, Any],
     params: Params,
@@ -703,23 +758,19 @@ def what_if_table(
     related: Sequence[Mapping[str, Any]] = (),
     benefits: Any = None,
 ) -> Any:
-    """Re-simulate with new (low, high) ranges and return the headline table (a Styler).
-
-    Ranges are as stated (calibration, if given, applies on top). A stated likely
-    value is kept when it still lies inside the new range. The benefit slider
-    replaces a templated benefit's drivers; ``benefits``
-    (``QuarterInputs.benefit_inputs()``) still gives the related variants theirs.
-    """
-    changed = {**initiative, "template": "", "benefit_share": math.nan}
-    for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
-        likely = float(changed.get(f"{name}_likely", math.nan))
-        changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
-        if not (low <= likely <= high):  # NaN (no likely value) stays NaN
-            changed[f"{name}_likely"] = math.nan
-    sim = business_case.simulate_case(
-        changed, params, calibration, related=related, benefits=benefits
+    """The headline table (a Styler) of :func:`what_if_case` with these ranges: with the
+    case's stated ranges, the case's own headline."""
+    case = what_if_case(
+        initiative,
+        params,
+        calibration,
+        benefit=benefit,
+        cost=cost,
+        duration=duration,
+        related=related,
+        benefits=benefits,
     )
-    return headline(business_case.summarise_case(sim))
+    return headline(case)
 
 
 # ---------------------------------------------------------------- method
