@@ -1,6 +1,8 @@
 """Tests for helpers.selection_solve and helpers.selection_reasons: the linear bound that
-speeds the exact solver, the frontier's reuse of plans, and reasons re-solved only near
-the cut-off. The solver itself is checked against brute force in test_selection.py."""
+speeds the exact solver, small programs solved by trying every plan, the frontier at the
+model's own costs, and reasons re-solved only near the cut-off. The solver itself is
+checked against brute force in test_selection.py; the frontier under each budget rule
+in test_frontier.py."""
 
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from test_selection import models
 
+from helpers import selection_solve
 from helpers.selection_reasons import FRONTIER_MULTIPLIERS, explain_left_out, frontier_points
 from helpers.selection_solve import (
+    SelectionModel,
     brute_force,
     closure,
     is_feasible,
@@ -71,9 +75,50 @@ def test_frontier_points_equal_the_best_plan_at_each_budget(model):
         best, _ = brute_force(replace(model, budget=point["budget"]))
         if best == -math.inf:
             assert point["feasible"] is False and point["expected_value"] is None
+            assert point["cost_at_confidence"] is None and point["selected"] == []
         else:
             assert point["expected_value"] == pytest.approx(best, rel=1e-9, abs=1e-9)
             assert point["cost_at_confidence"] <= point["budget"] + 1e-9
+            # the model's own costs, no draws: nothing simulated to report
+            assert point["prob_over_budget"] is None and point["planning_quantile"] is None
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models())
+def test_solve_model_enumeration_equals_the_solver(model):
+    """Small programs are solved by trying every plan; the solver (forced here) agrees on
+    the value and, tie-broken, on the cost; both equal brute force."""
+    enumerated = solve_model(model)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selection_solve, "ENUMERATE_UP_TO", -1)
+        solved = solve_model(model)
+    best, _ = brute_force(model)
+    if best == -math.inf:
+        assert enumerated is None and solved is None
+        return
+    assert is_feasible(model, enumerated) and is_feasible(model, solved)
+    for x in (enumerated, solved):
+        assert float(model.value @ x) == pytest.approx(best, rel=1e-9, abs=1e-9)
+    assert float(model.cost @ enumerated) == pytest.approx(
+        float(model.cost @ solved), rel=1e-7, abs=1e-7
+    )
+
+
+def test_solve_model_enumeration_takes_the_cheaper_of_equal_plans():
+    model = SelectionModel(
+        ids=["A", "B", "C"],
+        value=np.array([10.0, 10.0, 4.0]),
+        cost=np.array([60.0, 50.0, 30.0]),
+        effort=np.ones(3),
+        budget=90.0,
+        capacity=10.0,
+        forced=np.zeros(3, dtype=bool),
+        blocked=np.zeros(3, dtype=bool),
+    )
+    assert list(solve_model(model)) == [0.0, 1.0, 1.0]  # B+C (80), not A+C (90)
+    assert list(solve_model(model, include=[0])) == [1.0, 0.0, 1.0]
+    assert solve_model(replace(model, budget=20.0)) is not None  # nothing chosen fits
+    assert solve_model(replace(model, forced=np.array([True, True, False]))) is None
 
 
 def _bench_model(n: int):

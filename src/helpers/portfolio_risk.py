@@ -7,14 +7,15 @@ through a Gaussian copula with the common overrun share (:func:`plan_correlation
 params ``correlation.common_overrun_share``, else the calibration's within-quarter
 estimate the cases were simulated with, else 0 and independent draws).
 :func:`choose_at_confidence` finds the plan whose total cost stays within budget
-with the budget confidence.
+with the budget confidence; :class:`PlanSearch` does so at the ``select`` budget and
+at every budget of its frontier, on one set of draws.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -207,7 +208,7 @@ def prob_top_k(
 
 
 def choose_at_confidence(
-    solve: Callable[[np.ndarray], np.ndarray | None],
+    solve: Callable[[float], np.ndarray | None],
     cost_at: Callable[[float], np.ndarray],
     value: np.ndarray,
     draws: np.ndarray,
@@ -219,31 +220,31 @@ def choose_at_confidence(
     """The best plan whose total cost stays within ``budget`` with at least ``confidence``.
 
     Method: plan each initiative at its cost quantile q (``cost_at(q)``, exact), solve
-    (``solve(costs)``: the 0/1 plan or None), and check the plan by joint simulation
-    (``draws``: cases x simulations, currency): P(sum of the chosen draws <= budget).
-    Lower q leaves room for more value but raises the plan's chance of overrunning, so
-    q is bisected (``steps`` halvings) between 0.5 and ``confidence`` (above it, up to
-    0.999, when the per-initiative plan itself falls short), and the most valuable
-    plan (``value`` per case) that met the confidence is kept, ties to the cheaper.
-    Guarantee: the returned plan meets the confidence on these draws (Monte Carlo
-    error about sqrt(p(1-p)/simulations)), and is worth at least the per-initiative
-    plan whenever that plan meets it; it is the best of the plans the q-family yields,
-    not proven optimal over every plan. Returns (plan, q, costs at q, P(within
-    budget)), or None when no q tried gives a plan that meets the confidence.
+    (``solve(q)``: the 0/1 plan at those costs, or None), and check the plan by joint
+    simulation (``draws``: cases x simulations, currency): P(sum of the chosen draws <=
+    budget). Lower q leaves room for more value but raises the plan's chance of
+    overrunning, so q is bisected (``steps`` halvings) between 0.5 and ``confidence``
+    (above it, up to 0.999, when the per-initiative plan itself falls short), and the
+    most valuable plan (``value`` per case) that met the confidence is kept, ties to
+    the cheaper. Guarantee: the returned plan meets the confidence on these draws
+    (Monte Carlo error about sqrt(p(1-p)/simulations)), and is worth at least the
+    per-initiative plan whenever that plan meets it; it is the best of the plans the
+    q-family yields, not proven optimal over every plan. Returns (plan, q, costs at q,
+    P(within budget)), or None when no q tried gives a plan that meets the confidence.
     """
     best: tuple[np.ndarray, float, np.ndarray, float] | None = None
     best_key: tuple[float, float] | None = None
 
     def attempt(q: float) -> bool:
         nonlocal best, best_key
-        costs = cost_at(q)
-        x = solve(costs)
+        x = solve(q)
         if x is None:
             return False
         chosen = x > 0.5
         within = float(np.mean(draws[chosen].sum(axis=0) <= budget)) if chosen.any() else 1.0
         if within < confidence:
             return False
+        costs = cost_at(q)
         key = (float(value @ x), -float(costs @ x))
         if best_key is None or key > best_key:
             best, best_key = (x, q, costs, within), key
@@ -264,6 +265,149 @@ def choose_at_confidence(
         else:
             low = middle
     return best
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan chosen at a budget, and what the ``select`` document says of it.
+
+    ``x``: 0/1 per item; ``costs``: each item's cost as planned (currency, at
+    ``quantile``); ``total``: the plan's simulated total cost (currency, one per draw;
+    None without draws). ``cost_at_confidence``: the smallest simulated total that at
+    least the budget confidence of the draws stay within (whole_plan; so it is within
+    the budget exactly when the plan meets the confidence on the draws), else the sum
+    of the planned costs. ``prob_over_budget``: the share of draws over the budget
+    (None without draws). ``quantile``: the cost quantile every item was planned at
+    (None when the model's own costs were used).
+    """
+
+    budget: float
+    x: np.ndarray
+    costs: np.ndarray
+    quantile: float | None
+    total: np.ndarray | None
+    value: float
+    cost_at_confidence: float
+    prob_over_budget: float | None
+
+    @property
+    def chosen(self) -> np.ndarray:
+        return self.x > 0.5
+
+
+class PlanSearch:
+    """The plan at any budget under one budget rule: for the ``select`` budget and for
+    every point of its frontier, so each point is chosen and checked as the budget's
+    own selection would be.
+
+    ``model`` (a ``selection.SelectionModel``) gives the items, values, effort and
+    constraints; ``solve_model`` solves it exactly (cheapest plan on ties);
+    ``cost_at(q)`` gives each item's cost at quantile q (currency); ``draws`` (items x
+    simulations, currency) are the joint cost draws every plan is checked on (drawn
+    once). Rules (``selection``'s docstring): ``whole_plan`` bisects q per budget
+    (:func:`choose_at_confidence`) and falls back to the per-initiative plan when no q
+    meets the confidence; ``per_initiative`` plans every cost at ``confidence``.
+    :meth:`plan_at` gives None where the must-dos and committed work (with their
+    prerequisites) do not fit the budget at ``confidence`` per initiative, as
+    ``selection.check_forced`` rules for ``select`` itself (exit 2).
+
+    Solves are shared between budgets, exactly: a plan optimal at a budget, at cost
+    quantile q, that fits a smaller budget is optimal there too (the smaller budget
+    allows fewer plans) and the cheapest of that value, so it is reused without a
+    solve; where nothing fits a budget at q, nothing fits a smaller one. Plans at one
+    q do not carry over to another (each cost moves by its own spread), so where the
+    budget binds every budget's bisection solves afresh: about a dozen solves each.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        solve_model: Callable[..., np.ndarray | None],
+        *,
+        rule: str = "per_initiative",
+        confidence: float | None = None,
+        cost_at: Callable[[float], np.ndarray] | None = None,
+        draws: np.ndarray | None = None,
+    ):
+        self.model = model
+        self.rule = rule
+        self.confidence = confidence
+        self._solve_model = solve_model
+        self._cost_at = cost_at or (lambda q: model.cost)
+        self._draws = draws
+        self._level = 0.0 if confidence is None else float(confidence)  # q of the model's costs
+        self._solved: dict[tuple[float, float], np.ndarray | None] = {}
+        self._plans: dict[float, Plan | None] = {}
+
+    def plan_at(self, budget: float) -> Plan | None:
+        """The plan at ``budget`` (currency), or None when the forced work cannot fit it."""
+        budget = float(budget)
+        if budget not in self._plans:
+            self._plans[budget] = self._choose(budget)
+        return self._plans[budget]
+
+    def remember(self, budget: float, x: np.ndarray) -> None:
+        """Take ``x`` as the optimum at ``budget`` with the costs at ``confidence`` (a plan
+        already solved), so it is not solved again."""
+        self._solved[(self._level, float(budget))] = x
+
+    def _choose(self, budget: float) -> Plan | None:
+        if self._solve(self._level, budget) is None:
+            return None
+        found = None
+        if self.rule == "whole_plan" and self._draws is not None and len(self.model.ids):
+            found = choose_at_confidence(
+                lambda q: self._solve(q, budget),
+                self._cost_at,
+                self.model.value,
+                self._draws,
+                budget,
+                self._level,
+            )
+        if found is None:
+            x, q = self._solve(self._level, budget), self._level
+        else:
+            x, q, _, _ = found
+        costs = self._cost_at(q)
+        chosen = x > 0.5
+        total = None
+        if self._draws is not None:
+            total = self._draws[chosen].sum(axis=0) if len(x) else np.zeros(self._draws.shape[1])
+        if self.rule == "whole_plan" and total is not None and chosen.any():
+            # inverted_cdf: within the budget exactly when P(total <= budget) >= confidence
+            at_confidence = float(np.quantile(total, self._level, method="inverted_cdf"))
+        else:
+            at_confidence = float(costs @ x) if len(x) else 0.0
+        prob_over = None
+        if total is not None:
+            prob_over = float(np.mean(total > budget)) if chosen.any() else 0.0
+        return Plan(
+            budget=budget,
+            x=x,
+            costs=costs,
+            quantile=None if self.confidence is None else float(q),
+            total=total,
+            value=float(self.model.value @ x) if len(x) else 0.0,
+            cost_at_confidence=at_confidence,
+            prob_over_budget=prob_over,
+        )
+
+    def _solve(self, q: float, budget: float) -> np.ndarray | None:
+        key = (q, budget)
+        if key in self._solved:
+            return self._solved[key]
+        costs = self._cost_at(q)
+        for (q_done, budget_done), x in self._solved.items():
+            if q_done == q and budget_done >= budget:
+                if x is None:  # nothing fits a larger budget: nothing fits this one
+                    self._solved[key] = None
+                    return None
+                if float(costs @ x) <= budget:
+                    self._solved[key] = x
+                    return x
+        x = self._solve_model(replace(self.model, cost=costs), budget=budget)
+        self._solved[key] = x
+        return x
 
 
 def plan_correlation(cases: Sequence[Mapping[str, Any]], settings: Any) -> dict[str, Any]:
@@ -301,17 +445,17 @@ def plan_correlation(cases: Sequence[Mapping[str, Any]], settings: Any) -> dict[
     }
 
 
-def choose_plan(
+def plan_search(
     model: Any,
     cases: Mapping[str, Mapping[str, Any]],
     params: Any,
     simulations: int,
-    solve_model: Callable[[Any], np.ndarray | None],
-) -> tuple[np.ndarray, Any, float, np.ndarray]:
-    """The plan under ``params.budget_rule`` for a ``selection.SelectionModel`` solved by
-    ``solve_model``: (plan, the model with the costs it used, the cost quantile each
-    initiative was planned at, the plan's simulated total cost in currency)."""
-    level = params.budget_confidence
+    solve_model: Callable[..., np.ndarray | None],
+) -> PlanSearch:
+    """The :class:`PlanSearch` of ``params.budget_rule`` for a ``selection.SelectionModel``:
+    costs at exact quantiles of each case's calibrated range, and one set of joint cost
+    draws (seeded from ``params.seed``, correlated by :func:`plan_correlation`) that the
+    plan at every budget is checked on."""
     ordered = [cases[i] for i in model.ids]
     quantiles = CostQuantiles(ordered, params.estimate_confidence)
     draws = cost_draws(
@@ -321,24 +465,27 @@ def choose_plan(
         params.estimate_confidence,
         common_share=plan_correlation(ordered, params.correlation)["common_overrun_share"],
     )
-    per_initiative = replace(model, cost=quantiles.at(level)) if model.ids else model
-    found = None
-    if params.budget_rule == "whole_plan" and model.ids:
-        found = choose_at_confidence(
-            lambda costs: solve_model(replace(model, cost=costs)),
-            quantiles.at,
-            model.value,
-            draws,
-            model.budget,
-            level,
-        )
-    if found is None:
-        x = solve_model(per_initiative)
-        if x is None:  # check_forced makes this unreachable; keep the message honest if not
-            raise ComputationError("no plan satisfies the must-dos, budget and capacity together")
-        used, q = per_initiative, level
-    else:
-        x, q, costs, _ = found
-        used = replace(model, cost=costs)
-    total = draws[x > 0.5].sum(axis=0) if len(x) else np.zeros(simulations)
-    return x, used, float(q), total
+    return PlanSearch(
+        model,
+        solve_model,
+        rule=params.budget_rule,
+        confidence=params.budget_confidence,
+        cost_at=quantiles.at,
+        draws=draws,
+    )
+
+
+def choose_plan(
+    model: Any,
+    cases: Mapping[str, Mapping[str, Any]],
+    params: Any,
+    simulations: int,
+    solve_model: Callable[..., np.ndarray | None],
+) -> tuple[np.ndarray, Any, float, np.ndarray]:
+    """The plan under ``params.budget_rule`` for a ``selection.SelectionModel`` solved by
+    ``solve_model``: (plan, the model with the costs it used, the cost quantile each
+    initiative was planned at, the plan's simulated total cost in currency)."""
+    plan = plan_search(model, cases, params, simulations, solve_model).plan_at(model.budget)
+    if plan is None:  # check_forced makes this unreachable; keep the message honest if not
+        raise ComputationError("no plan satisfies the must-dos, budget and capacity together")
+    return plan.x, replace(model, cost=plan.costs), float(plan.quantile), plan.total

@@ -35,7 +35,9 @@ plans of optimal value. Speed (``selection_solve``): before each solve the linea
 relaxation's multipliers bound every plan's value (weak duality, computed exactly),
 and items that sit at one value in every plan worth at least a known feasible plan
 are fixed (reduced-cost fixing), so the solver sees only the few items near the
-cut-off; the optimum is unchanged. Items are ordered by id, so row order never matters.
+cut-off; the optimum is unchanged. A program with at most 12 items free to choose is
+solved by trying every plan at once (``selection_solve.ENUMERATE_UP_TO``), faster than
+setting up the solver. Items are ordered by id, so row order never matters.
 An initiative with negative value is chosen only when forced or when it is the
 prerequisite of something worth more than it loses.
 
@@ -46,11 +48,18 @@ Around the choice:
   from params.seed); the share of draws whose total exceeds the budget.
   Independence understates the tail when overruns move together.
   ``cost_at_confidence``: the plan's total cost at ``budget_confidence`` from
-  those draws (whole_plan), or the sum of per-initiative quantiles
-  (per_initiative); ``planning_quantile``: the q each cost was planned at.
-- ``frontier``: the best value at 16 budgets from 0.5x to 2x the budget
-  (steps of 0.1x), each exact with the same constraints; a plan optimal at a
-  larger budget that fits a smaller one is reused there without a solve.
+  those draws (whole_plan: the smallest simulated total that that share of the
+  draws stay within, so it is within the budget exactly when the plan meets the
+  confidence), or the sum of per-initiative quantiles (per_initiative);
+  ``planning_quantile``: the q each cost was planned at.
+- ``frontier``: the plan at 16 budgets from 0.5x to 2x the budget (steps of
+  0.1x), each chosen by the same budget rule on the same draws as the selection
+  (``portfolio_risk.PlanSearch``: under whole_plan, q bisected for each budget
+  and the plan checked against that budget), so each point is what ``select``
+  at that budget gives and the point at 1x is the selection itself; a budget the
+  must-dos and committed work cannot fit at ``budget_confidence`` is
+  ``feasible: false`` (``select`` there exits 2). A plan optimal at a larger
+  budget that fits a smaller one at the same q is reused there without a solve.
 - ``prob_top_k``: each initiative's NPV is redrawn from its case's quantiles
   (piecewise-linear quantile function, tails extended linearly) and ranked;
   the share of draws in which it ranks in the top ``scoring.top_k``.
@@ -69,6 +78,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -78,7 +88,7 @@ from helpers.decisions import decide
 from helpers.errors import ComputationError, InputError, Problem
 from helpers.fmt import fmt_level, fmt_money
 from helpers.params import SCORING_METHODS, Params
-from helpers.portfolio_risk import CostQuantiles, choose_plan, plan_correlation, prob_top_k
+from helpers.portfolio_risk import CostQuantiles, plan_correlation, plan_search, prob_top_k
 from helpers.registers import IN_SCOPE
 from helpers.scoring import (
     case_number,
@@ -410,15 +420,13 @@ def select_portfolio(
     )
 
     status_of = status_map(initiatives)
-    x, model, planning_quantile, total_cost = choose_plan(
-        model, usable, params, simulations, solve_model
-    )
+    search = plan_search(model, usable, params, simulations, solve_model)
+    plan = search.plan_at(budget)
+    if plan is None:  # check_forced makes this unreachable; keep the message honest if not
+        raise ComputationError("no plan satisfies the must-dos, budget and capacity together")
+    x, planning_quantile, total_cost = plan.x, float(plan.quantile), plan.total
+    model = replace(model, cost=plan.costs)
     chosen = [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5]
-    prob_over = float(np.mean(total_cost > budget)) if len(chosen) else 0.0
-    if params.budget_rule == "whole_plan" and len(chosen):
-        cost_at_confidence = float(np.quantile(total_cost, level))
-    else:
-        cost_at_confidence = float(model.cost @ x) if len(x) else 0.0
     top_k = min(params.scoring.top_k, len(model.ids)) if model.ids else 0
     prob_top = prob_top_k(
         model.ids, usable, top_k, np.random.default_rng(params.seed + 1), simulations
@@ -431,7 +439,7 @@ def select_portfolio(
         if explain
         else {}
     )
-    points = frontier_points(model, x) if frontier else []
+    points = frontier_points(model, x, search=search) if frontier else []
     score_rows = scores.to_dict("index")  # row by row from a DataFrame is slow at scale
     timeline = schedule_portfolio(
         [
@@ -500,13 +508,13 @@ def select_portfolio(
         "selected": chosen,
         "expected_value": float(model.value @ x) if len(x) else 0.0,
         "expected_npv": float(scores["expected_npv"].reindex(chosen).sum()),
-        "cost_at_confidence": cost_at_confidence,
+        "cost_at_confidence": plan.cost_at_confidence,
         "budget_rule": params.budget_rule,
         "correlation": plan_correlation(list(usable.values()), params.correlation),
         "planning_quantile": planning_quantile,
         "cost_p50": float(np.quantile(total_cost, 0.5)) if len(chosen) else 0.0,
         "cost_quantiles": _quantiles(total_cost) if len(chosen) else {},
-        "prob_over_budget": prob_over,
+        "prob_over_budget": plan.prob_over_budget,
         "effort_used": float(model.effort @ x) if len(x) else 0.0,
         "top_k": top_k,
         "simulations": simulations,

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from helpers.fmt import fmt_level, fmt_money
+from helpers.portfolio_risk import Plan, PlanSearch
 from helpers.selection_solve import (
     SelectionModel,
     closure,
@@ -24,55 +25,65 @@ MONEY_METHODS = ("expected_npv",)
 
 
 def frontier_points(
-    model: SelectionModel, chosen: np.ndarray | None = None
+    model: SelectionModel,
+    chosen: np.ndarray | None = None,
+    *,
+    search: PlanSearch | None = None,
 ) -> list[dict[str, Any]]:
-    """Best value at 0.5x to 2x the budget (16 points).
+    """The plan at 0.5x to 2x the budget (16 points), each chosen as ``select`` at that
+    budget would choose it.
 
-    Where the must-dos do not fit, ``feasible`` is false, ``expected_value`` None
-    and ``selected`` empty.
+    ``search`` (``portfolio_risk.PlanSearch``) is the one that chose the selection: each
+    point's plan is chosen by the same budget rule, on the same joint cost draws (under
+    ``whole_plan``, q bisected per budget and the plan checked against that budget), so
+    the point at 1x is the selection itself. Each point has ``budget``, ``feasible``,
+    ``expected_value``, ``selected``, ``cost_at_confidence`` (whole_plan: the plan's
+    simulated total cost at the budget confidence, within the budget when the plan meets
+    the confidence), ``prob_over_budget`` and ``planning_quantile``. Where the must-dos
+    and committed work do not fit at the budget confidence (``select`` at that budget
+    exits 2), ``feasible`` is false, ``selected`` empty and the numbers None.
 
-    ``chosen`` (the selection at the budget itself) is reused at 1x so the two agree
-    on ties; other points take the solver's optimum without the cheapest-plan tie-break.
-    Above 1x, budgets are visited from the largest down: a plan optimal at a larger
-    budget that costs no more than a smaller one is optimal there too (the smaller
-    budget allows fewer plans), so it is reused without a solve, and the plan at 1x,
-    feasible at every larger budget, speeds each solve. Below 1x they are visited from
-    the smallest up, each plan feasible at the next budget and speeding its solve.
-    Every point stays exact.
+    Without ``search``, each point is the optimum at the model's own costs (the
+    per_initiative rule, cheapest plan on ties; ``chosen``, the plan at the budget, is
+    used at 1x) and carries no simulated numbers (``prob_over_budget`` and
+    ``planning_quantile`` None).
+
+    After 1x, budgets are visited from the largest down, so the search reuses a plan
+    optimal at a larger budget wherever it fits a smaller one (at the same cost
+    quantile). Every point stays exact.
     """
+    if search is None:
+        search = PlanSearch(model, solve_model)
+        if chosen is not None:
+            search.remember(model.budget, chosen)
     points: dict[float, dict[str, Any]] = {}
-    larger = sorted((m for m in FRONTIER_MULTIPLIERS if m > 1.0), reverse=True)
-    smaller = sorted(m for m in FRONTIER_MULTIPLIERS if m < 1.0)
-    at_budget = chosen if chosen is not None else solve_model(model, tie_break=False)
-    if 1.0 in FRONTIER_MULTIPLIERS:
-        points[1.0] = _point(model, model.budget, at_budget)
-    previous: np.ndarray | None = None
-    for multiplier in larger:
+    for multiplier in [1.0, *sorted(FRONTIER_MULTIPLIERS, reverse=True)]:
+        if multiplier in points:
+            continue
         budget = model.budget * multiplier
-        if previous is not None and float(model.cost @ previous) <= budget:
-            x = previous
-        else:
-            x = solve_model(model, budget=budget, tie_break=False, known=at_budget)
-        points[multiplier] = _point(model, budget, x)
-        previous = x
-    previous = None
-    for multiplier in smaller:
-        budget = model.budget * multiplier
-        x = solve_model(model, budget=budget, tie_break=False, known=previous)
-        points[multiplier] = _point(model, budget, x)
-        previous = x if x is not None else previous
+        points[multiplier] = _point(model, budget, search.plan_at(budget))
     return [points[multiplier] for multiplier in FRONTIER_MULTIPLIERS]
 
 
-def _point(model: SelectionModel, budget: float, x: np.ndarray | None) -> dict[str, Any]:
-    if x is None:
-        return {"budget": budget, "expected_value": None, "selected": [], "feasible": False}
+def _point(model: SelectionModel, budget: float, plan: Plan | None) -> dict[str, Any]:
+    if plan is None:
+        return {
+            "budget": budget,
+            "feasible": False,
+            "expected_value": None,
+            "selected": [],
+            "cost_at_confidence": None,
+            "prob_over_budget": None,
+            "planning_quantile": None,
+        }
     return {
         "budget": budget,
         "feasible": True,
-        "expected_value": float(model.value @ x),
-        "cost_at_confidence": float(model.cost @ x),
-        "selected": [model.ids[i] for i in range(len(model.ids)) if x[i] > 0.5],
+        "expected_value": plan.value,
+        "selected": [model.ids[i] for i in np.flatnonzero(plan.chosen)],
+        "cost_at_confidence": plan.cost_at_confidence,
+        "prob_over_budget": plan.prob_over_budget,
+        "planning_quantile": plan.quantile,
     }
 
 

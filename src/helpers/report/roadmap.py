@@ -243,19 +243,31 @@ def describe_ranking(document: Mapping[str, Any]) -> str:
 
 @returns_markdown
 def describe_frontier(document: Mapping[str, Any]) -> str:
-    """One sentence on what more (or less) budget would buy."""
+    """One sentence on what more (or less) budget would buy: each budget's plan is chosen
+    as ``select`` at that budget would choose it (whole_plan: it stays within that budget
+    with the budget confidence); budgets the must-dos cannot fit are named."""
     currency = document["currency"]
     points = [p for p in document["frontier"] if p["expected_value"] is not None]
     if not points:
         return "No frontier: the must-dos do not fit any of the budgets tried."
     low, high = points[0], points[-1]
     step = next_frontier_step(document)
+    within = (
+        f"within its budget with {fmt_pct(document['budget_confidence'])} confidence"
+        if _rule(document) == "whole_plan"
+        else f"within its budget at {_level_label(document)} per initiative"
+    )
     text = (
         f"From {fmt_money(low['budget'], currency)} to {fmt_money(high['budget'], currency)} "
-        f"the best plan is worth {_worth(low['expected_value'], document)} to "
+        f"the best plan ({within}) is worth {_worth(low['expected_value'], document)} to "
         f"{_worth(high['expected_value'], document)}; at this quarter's budget, "
         f"{_worth(document['expected_value'], document)}. "
     )
+    if document["frontier"][0]["expected_value"] is None:
+        text += (
+            f"Below {fmt_money(low['budget'], currency)} the must-dos and committed work do "
+            f"not fit at {_level_label(document)}. "
+        )
     if step is None:
         return text + "Above this budget the value stops rising."
     return text + (
