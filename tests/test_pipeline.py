@@ -32,6 +32,7 @@ from helpers.executors import (
 )
 from helpers.inputs import SNAPSHOT_ENV, load_quarter
 from helpers.pipeline import BuildError, _quarter_lock, describe_failure, run_quarter
+from helpers.quarter_model import build_quarter_model, write_quarter_model
 
 SITE = __name__  # this module is the fake site
 
@@ -66,11 +67,10 @@ root: str = ".."  # project folder
 artifacts_dir: str = ""  # where artifacts go
 """
 
+# the fixture notebooks read what the quarter model wrote, as the real ones do
 CALIBRATION_CODE = """import json, os
-os.makedirs(artifacts_dir, exist_ok=True)
-with open(os.path.join(artifacts_dir, "calibration.json"), "w") as f:
-    json.dump({"quarter": quarter, "bias": 0.1}, f)
-print("calibrated", quarter)
+doc = json.load(open(os.path.join(artifacts_dir, "calibration.json")))
+print("calibrated", quarter, sorted(doc["metrics"]))
 """
 
 CASE_CODE = """import csv, json, os
@@ -78,17 +78,13 @@ rows = {r["id"]: r for r in csv.DictReader(open(os.path.join(root, "data", "init
 row = rows[initiative_id]
 if "FAIL" in row["name"]:
     raise ValueError(f"cannot simulate {initiative_id}")
-os.makedirs(os.path.join(artifacts_dir, "cases"), exist_ok=True)
-with open(os.path.join(artifacts_dir, "cases", initiative_id + ".json"), "w") as f:
-    json.dump({"id": initiative_id, "benefit_high": float(row["benefit_high"])}, f)
-print("case", initiative_id)
+case = json.load(open(os.path.join(artifacts_dir, "cases", initiative_id + ".json")))
+print("case", case["id"])
 """
 
 ROADMAP_CODE = """import json, os
-cases = sorted(p[:-5] for p in os.listdir(os.path.join(artifacts_dir, "cases")))
-with open(os.path.join(artifacts_dir, "roadmap.json"), "w") as f:
-    json.dump({"cases": cases, "computed_missing": compute_missing_cases}, f)
-print("roadmap", cases)
+roadmap = json.load(open(os.path.join(artifacts_dir, "roadmap.json")))
+print("roadmap", sorted(roadmap["initiatives"]), roadmap["selected"])
 """
 
 INITIATIVES = """id,name,category,owner,beneficiaries,status,\
@@ -235,18 +231,22 @@ def test_run_quarter_builds_and_publishes_every_notebook(project: Path) -> None:
     assert case["html"] == "cases/A-1.html"
     assert case["notebook"] == "notebooks/business_case.ipynb"
     assert case["parameters"] == {"quarter": "2026Q4", "initiative_id": "A-1"}
-    roadmap = json.loads((quarter / "build" / "artifacts" / "roadmap.json").read_text())
-    assert roadmap == {"cases": ["A-1", "B-1", "C-1"], "computed_missing": False}
+    # the quarter model, computed once before any page: every case, then the roadmap
+    artifacts = quarter / "build" / "artifacts"
+    roadmap = json.loads((artifacts / "roadmap.json").read_text())
+    assert sorted(roadmap["initiatives"]) == ["A-1", "B-1", "C-1"]
+    model = json.loads((artifacts / "quarter.json").read_text())
+    assert model["plan"]["selected"] == roadmap["selected"]
+    assert {i: e["decision"] for i, e in model["initiatives"].items()} == {
+        i: e["decision"] for i, e in roadmap["initiatives"].items()
+    }
+    assert sorted(p.stem for p in (artifacts / "cases").glob("*.json")) == ["A-1", "B-1", "C-1"]
+    assert sorted(manifest["model"]["cases"]) == ["A-1", "B-1", "C-1"]
     assert sorted(manifest["inputs"]) == [
         "data/actuals.csv",
         "data/initiatives.csv",
         "params/2026Q4.yaml",
         "params/defaults.yaml",
-        # what "changed since last quarter" compared with (2026Q3 is not built)
-        "previous/2026Q3/data/actuals.csv",
-        "previous/2026Q3/data/initiatives.csv",
-        "previous/2026Q3/params/2026Q3.yaml",
-        "previous/2026Q3/params/defaults.yaml",
     ]
     assert (quarter / "build/inputs/data/initiatives.csv").read_text() == INITIATIVES
     assert "2026Q4" in (project / "reports" / "index.html").read_text()
@@ -298,7 +298,7 @@ def test_run_quarter_one_initiative_changed_reexecutes_its_case_and_roadmap(
         "roadmap": False,
     }
     case = json.loads((result.quarter_dir / "build/artifacts/cases/B-1.json").read_text())
-    assert case["benefit_high"] == 95000
+    assert case["inputs"]["stated"]["benefit"]["high"] == 95000
     assert (result.quarter_dir / "cases" / "A-1.html").is_file()
 
 
@@ -359,7 +359,7 @@ def test_run_quarter_previous_quarter_built_changes_nothing(project: Path) -> No
     assert executor.ran == [] and result.up_to_date
 
 
-def test_run_quarter_ledger_recorded_reexecutes_only_the_roadmap(project: Path) -> None:
+def test_run_quarter_ledger_recorded_reexecutes_the_roadmap(project: Path) -> None:
     build(project)
     decisions = project / "params" / "approved" / "2026Q3" / "decisions.json"
     decisions.parent.mkdir(parents=True)
@@ -367,8 +367,8 @@ def test_run_quarter_ledger_recorded_reexecutes_only_the_roadmap(project: Path) 
 
     result, executor = build(project)
 
-    assert executor.ran == ["roadmap"]  # it compares with the previous quarter's plan
-    assert result.executed == 1
+    assert "roadmap" in executor.ran  # it compares with the previous quarter's plan
+    assert not result.up_to_date
 
 
 def test_run_quarter_force_reexecutes_everything(project: Path) -> None:
@@ -428,7 +428,7 @@ def test_run_quarter_failing_case_is_isolated_and_reported(project: Path) -> Non
         "roadmap": "ok",
     }
     assert result.exit_code == 1
-    assert result.manifest["missing"] == ["B-1"]
+    assert result.manifest["missing"] == []  # the model has its case; its page failed
     failed = result.failed[0]
     assert failed["error"] == {"cell": 2, "ename": "ValueError", "evalue": "cannot simulate B-1"}
     assert result.failure_line() == (
@@ -438,8 +438,9 @@ def test_run_quarter_failing_case_is_isolated_and_reported(project: Path) -> Non
     assert "FAILED" in page and "cannot simulate B-1" in page
     executed = nbformat.read(result.quarter_dir / failed["executed"], as_version=4)
     assert executed.cells[2].outputs[0]["ename"] == "ValueError"
+    # the roadmap decides on the model's cases, whatever a page does
     roadmap = json.loads((result.quarter_dir / "build/artifacts/roadmap.json").read_text())
-    assert roadmap["cases"] == ["A-1", "C-1"]
+    assert sorted(roadmap["initiatives"]) == ["A-1", "B-1", "C-1"]
 
 
 def test_run_quarter_failed_case_is_retried_next_build(project: Path) -> None:
@@ -581,6 +582,9 @@ def test_first_line_joins_an_input_error_and_truncates() -> None:
 
 
 def _task(project: Path, tmp_path: Path, key: str, **parameters) -> NotebookTask:
+    """A task of a fixture notebook, its quarter model written where it reads it."""
+    if not (tmp_path / "art" / "quarter.json").is_file():
+        write_quarter_model(build_quarter_model(load_quarter("2026Q4", project)), tmp_path / "art")
     name = "business_case" if key.startswith("case:") else key
     return NotebookTask(
         key=key,
@@ -1010,16 +1014,15 @@ def test_run_quarter_plans_cases_from_one_pass_over_the_register(
 
 
 def test_audit_copy_keeps_what_the_roadmap_compared_with(project: Path) -> None:
-    # no 2026Q3 build yet: the comparison selects from 2026Q3's params and registers
+    # 2026Q3 never approved: nothing to compare with, nothing kept
     result, _ = build(project)
-    inputs = result.quarter_dir / "build" / "inputs" / "previous" / "2026Q3"
-    assert (inputs / "params" / "2026Q3.yaml").read_text().startswith("quarter: 2026Q3")
-    assert (inputs / "data" / "initiatives.csv").read_text() == INITIATIVES
-    assert "previous/2026Q3/params/2026Q3.yaml" in result.manifest["inputs"]
+    assert not any(name.startswith("previous/") for name in result.manifest["inputs"])
 
-    # once 2026Q3 is published, its roadmap.json is what the comparison reads and keeps
-    build(project, quarter="2026Q3")
-    result, _ = build(project, force=True)
-    kept = result.quarter_dir / "build" / "inputs" / "previous" / "2026Q3" / "roadmap.json"
-    published = project / "reports" / "2026Q3" / "build" / "artifacts" / "roadmap.json"
-    assert kept.read_bytes() == published.read_bytes()
+    # once 2026Q3 is in the ledger, its decisions are what the comparison reads and keeps
+    decisions = project / "params" / "approved" / "2026Q3" / "decisions.json"
+    decisions.parent.mkdir(parents=True)
+    decisions.write_text('{"approved": {"plan": {"selected": ["A-1"]}}, "changes": []}')
+    result, _ = build(project)
+    kept = result.quarter_dir / "build" / "inputs" / "previous" / "2026Q3" / "decisions.json"
+    assert kept.read_bytes() == decisions.read_bytes()
+    assert "previous/2026Q3/decisions.json" in result.manifest["inputs"]

@@ -279,6 +279,9 @@ class _Build:
         self._bar: Any = None
         self._register_index: _RegisterIndex | None = None
         self._case_paths: dict[str, Path] = {}  # id -> its case artifact, checked once
+        self._roadmap: dict[str, Any] | None = None  # the model's roadmap, read once
+        self.model_keys: dict[str, Any] = {}
+        self.model_missing: list[str] = []
         self.kernel_env: dict[str, str] = {}  # for every notebook's kernel (set by run)
 
     # -- the steps -------------------------------------------------------------
@@ -294,32 +297,109 @@ class _Build:
         snapshot = self.dir / SNAPSHOT
         self.kernel_env = write_snapshot(self.inputs, self.quarter, snapshot)
         in_scope = list(self.inputs.in_scope()["id"])
+        self._model(in_scope)  # every figure, once, before any page
         review = self._review_spec()
-        total = 2 + len(in_scope) + (review is not None)
+        specs = [self._calibration_spec()]
+        specs += [review] if review is not None else []
+        specs += [self._case_spec(i) for i in in_scope]
+        specs.append(self._roadmap_spec(in_scope))
         with tqdm(
-            total=total,
+            total=len(specs),
             desc=self.quarter,
             unit="nb",
             file=sys.stderr,
             disable=not progress,
             leave=False,
         ) as self._bar:
-            self._stage(executor, [self._calibration_spec()])
-            if review is not None:
-                self._stage(executor, [review])
-            self._stage(executor, [self._case_spec(i) for i in in_scope])
-            self._stage(executor, [self._roadmap_spec(in_scope)])
+            self._stage(executor, specs)  # pages only read the model: all at once
         snapshot.unlink()
         self.in_scope = in_scope
         self.reviewed = review is not None
         self.inputs_copied = inputs_copied
+
+    def _model(self, in_scope: list[str]) -> None:
+        """Compute the quarter model (``helpers.quarter_model``) and write it into the
+        build's artifacts: the calibration, every case, the roadmap and the review.
+
+        A part whose key (what it is computed from, and the ``helpers`` source) matches
+        the previous build's is taken from there instead of computed again: the
+        calibration, and each case on its own row, its family's rows and the
+        calibration. Raises BuildError when the model cannot be computed (the previous
+        site stays)."""
+        from helpers.quarter_model import build_quarter_model, write_quarter_model
+        from helpers.report.case import recommendation_text
+        from helpers.report.roadmap import decision_reason
+
+        previous = (self.previous[1].get("model") or {}) if self.previous else {}
+        old = self.previous[0] / BUILD / "artifacts" if self.previous else None
+        calibration_key = _digest(
+            self.helpers_digest,
+            self.params_json,
+            _frame_digest(self.inputs.actuals),
+            self._outcomes_digest(),
+        )
+        calibration = None
+        if old is not None and not self.force and previous.get("calibration") == calibration_key:
+            try:
+                calibration = (
+                    json.loads((old / CALIBRATION).read_text(encoding="utf-8")),
+                    json.loads((old / "backtest.json").read_text(encoding="utf-8")),
+                )
+            except (OSError, ValueError):
+                calibration = None
+        if calibration is None:
+            from helpers.quarter_model import compute_calibration
+
+            calibration = compute_calibration(self.inputs)
+        calibration_digest = _digest(calibration[0])
+        case_keys = {
+            i: _digest(self.helpers_digest, self.params_json, calibration_digest, self._family(i))
+            for i in in_scope
+        }
+        known = {}
+        for initiative_id, key in case_keys.items():
+            if old is None or self.force or (previous.get("cases") or {}).get(initiative_id) != key:
+                continue
+            path = case_path(old, initiative_id)
+            if path.is_file():
+                known[initiative_id] = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            model = build_quarter_model(
+                self.inputs,
+                explain_case=recommendation_text,
+                describe_decision=decision_reason,
+                known_cases=known,
+                calibration=calibration,
+            )
+        except PlaybookError as exc:
+            raise BuildError(
+                f"the {self.quarter} quarter model could not be computed: {exc}; "
+                "the previous site is unchanged"
+            ) from exc
+        write_quarter_model(model, self.artifacts)
+        self.model_keys = {"calibration": calibration_key, "cases": case_keys}
+        self.model_missing = list(model.missing)
+
+    def _family(self, initiative_id: str) -> Any:
+        """The rows a case is computed from: its own, its full version's and its lean
+        variants' (in register order)."""
+        rows = self._rows()
+        index = rows.position.get(initiative_id)
+        if index is None:
+            return None
+        row = rows.records[index]
+        family = sorted(
+            rows.variants.get(initiative_id, [])
+            + [rows.position[p] for p in [row.get("variant_of")] if p in rows.position]
+        )
+        return [_row_digest(row), _digest([rows.records[i] for i in family])]
 
     def finish(self, started: float) -> BuildResult:
         order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
         order += ["review"] if self.reviewed else []
         entries = [self.entries[key] for key in order]  # plan order, not completion order
         failed = [e for e in entries if e["status"] == "failed"]
-        missing = [i for i in self.in_scope if not self._case_paths[i].exists()]
+        missing = list(self.model_missing)
         manifest = {
             "quarter": self.quarter,
             "title": self.inputs.params.title,
@@ -341,6 +421,7 @@ class _Build:
             if self.databases
             else _inputs_key(self.watched, self.root, self.helpers_digest, self.pages_digest),
             "inputs_watched": sorted(self.watched),
+            "model": self.model_keys,  # what each part of the quarter model was computed from
             "summary": {
                 "executed": self.executed,
                 "reused": self.reused,
@@ -412,8 +493,12 @@ class _Build:
             notebook="calibration",
             stem="calibration",
             parameters={},
-            artifacts=[CALIBRATION],
-            depends=[_frame_digest(self.inputs.actuals), self._outcomes_digest()],
+            artifacts=[],
+            depends=[
+                _frame_digest(self.inputs.actuals),
+                _file_digest(self.artifacts / CALIBRATION),
+                _file_digest(self.artifacts / "backtest.json"),
+            ],
         )
 
     def _change_log(self) -> list[dict[str, Any]]:
@@ -443,8 +528,8 @@ class _Build:
             notebook="review",
             stem="review",
             parameters={},
-            artifacts=[REVIEW],
-            depends=[self._outcomes_digest(), self._ledger_digest()],
+            artifacts=[],
+            depends=[_file_digest(self.artifacts / REVIEW)],
         )
 
     def _outcomes_digest(self) -> Any:
@@ -481,26 +566,33 @@ class _Build:
         rows = self._rows()
         index = rows.position.get(initiative_id)
         row = initiative_row(self.inputs, initiative_id) if index is None else rows.records[index]
-        # its full version and its lean variants, in register order
-        family = sorted(
-            rows.variants.get(initiative_id, [])
-            + [rows.position[p] for p in [row.get("variant_of")] if p in rows.position]
-        )
         return self._spec(
             key=f"case:{initiative_id}",
             title=f"Business case {initiative_id}: {row.get('name') or initiative_id}",
             notebook="business_case",
             stem=f"cases/{initiative_id}",
             parameters={"initiative_id": initiative_id},
-            artifacts=[f"cases/{initiative_id}.json"],
-            # its own row, the rows of its full version and lean variants, calibration
+            artifacts=[],
+            # what its page reads: its rows, its case, the calibration, its decision
             depends=[
-                _row_digest(row),
-                _digest([rows.records[i] for i in family]),
+                self._family(initiative_id),
+                _file_digest(self._case_paths[initiative_id]),
                 _file_digest(self.artifacts / CALIBRATION),
+                self._decision_digest(initiative_id),
             ],
             case_id=initiative_id,
         )
+
+    def _decision_digest(self, initiative_id: str) -> str | None:
+        """The roadmap's entry for one initiative (its decision and reason): a case page
+        says it, so it is rebuilt when its own decision changes, not any other."""
+        if self._roadmap is None:
+            path = self.artifacts / ROADMAP
+            self._roadmap = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        entry = (self._roadmap.get("initiatives") or {}).get(initiative_id)
+        if entry is None:
+            return None
+        return _digest([entry.get(k) for k in ("decision", "decision_basis", "decision_reason")])
 
     def _rows(self) -> _RegisterIndex:
         """The register's rows indexed once per build (per-case lookups stay O(1))."""
@@ -515,11 +607,11 @@ class _Build:
             title=f"Roadmap: {self.inputs.params.title}",
             notebook="roadmap",
             stem="roadmap",
-            parameters={"compute_missing_cases": False},
-            artifacts=[ROADMAP],
+            parameters={},
+            artifacts=[],
             depends=[
                 _frame_digest(self.inputs.initiatives),
-                _file_digest(self.artifacts / CALIBRATION),
+                _file_digest(self.artifacts / ROADMAP),
                 cases,
                 self._previous_quarter_digest(),
             ],

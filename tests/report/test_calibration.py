@@ -33,8 +33,9 @@ def ranged() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def sample_doc(root, tmp_path_factory) -> dict:
-    """The sample 2026Q4 calibration, from a copy without built reports (so no outcome of an
-    earlier quarter is joined, whatever this checkout has built)."""
+    """The sample 2026Q4 calibration, from a copy of the project (params with the ledger,
+    data): the 2026Q3 outcomes are joined to the ledger's estimates, whatever this
+    checkout has built."""
     import shutil
 
     from helpers.inputs import load_quarter
@@ -225,8 +226,9 @@ def test_tables_are_escaped_stylers_without_index(sample_doc):
     html = styled.to_html()
     assert "all projects" in html and "paid_media" in html
     excluded = report.excluded_frame(sample_doc)
-    assert list(excluded.data["metric"]) == ["cost", "duration", "benefit"]
-    assert excluded.data.set_index("metric").loc["benefit", "missing"] == 29
+    # the outcomes record effort, which the actuals register lacks: a metric of its own
+    assert list(excluded.data["metric"]) == ["cost", "duration", "benefit", "effort"]
+    assert excluded.data.set_index("metric").loc["benefit", "missing"] == 33  # 29 + 4 outcomes
     frame = history_frame([{"id": "<b>X</b>", "cost_estimate": 0, "cost_actual": 1}] * 2)
     html = report.excluded_frame(cal.calibrate_history(frame)).to_html()
     assert "<b>X</b>" not in html and "&lt;b&gt;X&lt;/b&gt;" in html
