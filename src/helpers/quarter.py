@@ -23,6 +23,7 @@ from typing import Any
 
 from helpers import artifacts, ledger
 from helpers.errors import InputError, PlaybookError
+from helpers.quarter_model import case_calibration, compute_cases
 
 
 def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
@@ -89,31 +90,11 @@ def load_cases(
 def _compute_cases(
     inputs: Any, ids: Sequence[str], calibration: Mapping[str, Any] | None
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """The case documents of ``ids`` simulated now, and the ids whose simulation failed.
-
-    The register's rows are read in one pass (as ``inputs.initiative_row`` gives them),
-    not scanned once per case."""
-    from helpers import business_case
-
-    cases: dict[str, dict[str, Any]] = {}
-    failed: list[str] = []
-    rows = {str(row["id"]): row for row in inputs.initiatives.to_dict("records")}
-    for initiative_id in ids:
-        if initiative_id not in rows:
-            failed.append(initiative_id)
-            continue
-        try:
-            simulation = business_case.simulate_case(
-                rows[initiative_id],
-                inputs.params,
-                calibration,
-                benefits=inputs.benefit_inputs(),
-                related=business_case.find_related(inputs.initiatives, initiative_id),
-            )
-            cases[initiative_id] = business_case.summarise_case(simulation)
-        except PlaybookError:
-            failed.append(initiative_id)
-    return cases, failed
+    """The case documents of ``ids`` simulated now, and the ids whose simulation failed:
+    the quarter model's own computation (``quarter_model.compute_cases``), so the
+    command line selects on the cases the pages show."""
+    cases, failures = compute_cases(inputs, ids, case_calibration(inputs, calibration))
+    return cases, sorted(failures)
 
 
 def forced_ids(inputs: Any) -> list[str]:
