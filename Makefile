@@ -32,8 +32,9 @@ test: $(STAMP) chromium
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 ## Open the notebooks in JupyterLab with the project's kernel.
+# JupyterLab refuses to start as root without --allow-root (containers, CI boxes).
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
