@@ -96,7 +96,7 @@ def test_dask_executor_scheduler_address_ships_inputs_and_outputs(local_build) -
 
     assert_same_build(local, dask)
     roadmap = json.loads((dask.quarter_dir / "build/artifacts/roadmap.json").read_text())
-    assert roadmap["cases"] == ["A-1", "B-1", "C-1"]
+    assert sorted(roadmap["initiatives"]) == ["A-1", "B-1", "C-1"]
 
 
 def test_dask_executor_shared_path_refuses_a_project_outside_it(tmp_path: Path) -> None:
