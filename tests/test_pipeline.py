@@ -34,6 +34,7 @@ from helpers.inputs import SNAPSHOT_ENV, load_quarter
 from helpers.pipeline import BuildError, _quarter_lock, describe_failure, run_quarter
 from helpers.quarter_model import build_quarter_model, write_quarter_model
 
+ROOT = Path(__file__).resolve().parents[1]
 SITE = __name__  # this module is the fake site
 
 # -- the fake site: just enough HTML to see what was rendered ---------------------
@@ -1026,3 +1027,34 @@ def test_audit_copy_keeps_what_the_roadmap_compared_with(project: Path) -> None:
     kept = result.quarter_dir / "build" / "inputs" / "previous" / "2026Q3" / "decisions.json"
     assert kept.read_bytes() == decisions.read_bytes()
     assert "previous/2026Q3/decisions.json" in result.manifest["inputs"]
+
+
+def test_run_quarter_benefit_driver_changed_recomputes_that_case(tmp_path: Path) -> None:
+    """A templated case is computed from the benefits register: a driver edit re-runs it."""
+    project = tmp_path / "sample"
+    for name in ("params", "data", "playbook"):
+        shutil.copytree(ROOT / name, project / name)
+    make_project(tmp_path / "fixture")  # the fixture notebooks, on the sample's inputs
+    shutil.copytree(tmp_path / "fixture" / "notebooks", project / "notebooks")
+    write_notebook(
+        project / "notebooks" / "business_case.ipynb",
+        HEADER + 'initiative_id: str = "EML-01"  # which initiative\n',
+        'import json, os\nprint(json.load(open(os.path.join(artifacts_dir, "cases", '
+        'initiative_id + ".json")))["npv"]["mean"])\n',
+    )
+    first, _ = build(project)
+    assert first.exit_code == 0
+    before = (first.quarter_dir / "build/artifacts/cases/DATA-01.json").read_text()
+    register = project / "data" / "sample" / "benefits_2026Q4.csv"
+    lines = register.read_text().splitlines()
+    edited = next(i for i, line in enumerate(lines) if line.startswith("DATA-01,"))
+    cells = lines[edited].split(",")
+    cells[5] = str(float(cells[5]) * 2)  # the first driver's high, doubled
+    lines[edited] = ",".join(cells)
+    register.write_text("\n".join(lines) + "\n")
+
+    result, executor = build(project)
+
+    assert "case:DATA-01" in executor.ran and "case:WEB-01" not in executor.ran
+    after = (result.quarter_dir / "build/artifacts/cases/DATA-01.json").read_text()
+    assert after != before

@@ -352,8 +352,19 @@ class _Build:
 
             calibration = compute_calibration(self.inputs)
         calibration_digest = _digest(calibration[0])
+        # a templated case reads the benefits register and its template
+        benefits = self.inputs.benefits
+        drivers = _digest(
+            None if benefits is None else _frame_digest(benefits),
+            sorted(
+                (name, _file_digest(Path(t.path)))
+                for name, t in (self.inputs.templates or {}).items()
+            ),
+        )
         case_keys = {
-            i: _digest(self.helpers_digest, self.params_json, calibration_digest, self._family(i))
+            i: _digest(
+                self.helpers_digest, self.params_json, calibration_digest, drivers, self._family(i)
+            )
             for i in in_scope
         }
         known = {}
