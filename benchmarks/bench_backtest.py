@@ -6,7 +6,7 @@ First table, one row per dataset and metric: rows predicted out of sample
 (rolling origin by completion date, cuts at 50–90%), the share of actuals at
 or below (≤) and strictly below (<) the calibrated P50 and P80 of the
 empirical outside view, two binomial standard errors of a share that is
-exactly right (±2se) and the verdict of ``helpers.backtest.held_check``:
+exactly right (±2se) and the verdict of ``helpers.model.backtest.held_check``:
 "within ±3" (the goal of issue 12; with ties the level may lie between < and
 ≤), "within sampling error" or "misses". Then P10–P90 coverage and the share at
 or below the raw estimate.
@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers.backtest import CUTS, HORIZON, backtest_history, dated_rows, held_check
-from helpers.calibration import CENSORED_METRIC, calibrate_history, class_entry, ratio_frame
-from helpers.history import DAYS_PER_WEEK, find_dataset, load_dataset
-from helpers.outside_view import normalise_class, view_of_ratios
+from helpers.load.history import DAYS_PER_WEEK, find_dataset, load_dataset
+from helpers.model.backtest import CUTS, HORIZON, backtest_history, dated_rows, held_check
+from helpers.model.calibration import CENSORED_METRIC, calibrate_history, class_entry, ratio_frame
+from helpers.model.outside_view import normalise_class, view_of_ratios
 
 DATASETS = ("little06", "kitchenham", "renzo")
 VERDICTS = {

@@ -218,7 +218,7 @@ def page_weights(reports: Path, quarter: str) -> list[tuple[str, int]]:
 def bench_plan(tmp: Path, args) -> list[tuple]:
     """Seconds of the build's own work at ``args.size`` initiatives, notebooks not run."""
     sys.path.insert(0, str(ROOT / "src"))
-    from helpers.pipeline import run_quarter
+    from helpers.build.pipeline import run_quarter
 
     project = copy_project(tmp / "plan")
     generate_register(project, args.quarter, args.size)
@@ -249,7 +249,7 @@ class NoopExecutor:
     """Writes a copy of each task's notebook and a placeholder page; runs nothing."""
 
     def map(self, tasks):
-        from helpers.executors import TaskResult
+        from helpers.build.executors import TaskResult
 
         for task in tasks:
             Path(task.output).parent.mkdir(parents=True, exist_ok=True)
@@ -309,7 +309,7 @@ def report_progress(finished: threading.Event, reports: Path, quarter: str, star
 def shell_loop(project: Path, quarter: str, cases: int | None) -> tuple[float, int, int]:
     """Time the shell loop a user would write; returns (seconds, notebooks run, total)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from helpers.inputs import load_quarter
+    from helpers.load.inputs import load_quarter
 
     ids = list(load_quarter(quarter, project).in_scope()["id"])
     total = len(ids) + 2
@@ -391,7 +391,7 @@ def copy_project(target: Path) -> Path:
 def register_path(project: Path, quarter: str, register: str = "initiatives") -> Path | None:
     """The path of the quarter's ``register`` (initiatives, benefits, ...), or None."""
     sys.path.insert(0, str(ROOT / "src"))
-    from helpers.params import load_params
+    from helpers.load.params import load_params
 
     source = getattr(load_params(quarter, project), register)
     return None if source is None else project / source.path

@@ -15,17 +15,17 @@ import time
 import numpy as np
 import pandas as pd
 
-from helpers.params import Params
-from helpers.portfolio_risk import CostQuantiles, choose_plan, prob_top_k
-from helpers.scoring import score_initiatives, selection_values
-from helpers.selection import (
+from helpers.load.params import Params
+from helpers.model.portfolio_risk import CostQuantiles, choose_plan, prob_top_k
+from helpers.model.scoring import score_initiatives, selection_values
+from helpers.model.selection import (
     build_model,
     explain_left_out,
     frontier_points,
     select_portfolio,
     solve_model,
 )
-from helpers.timeline import schedule_portfolio
+from helpers.model.timeline import schedule_portfolio
 
 TARGET_SECONDS = 1.0  # the whole select document at 500 initiatives (issue 13)
 

@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
-from helpers import business_case
-from helpers.cashflow import cashflow_matrix, weeks_to_months
-from helpers.params import Params
+from helpers.load.params import Params
+from helpers.model import business_case
+from helpers.model.cashflow import cashflow_matrix, weeks_to_months
 
 TARGET_SECONDS = 1.0
 

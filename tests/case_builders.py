@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from helpers.benefit_templates import load_template
-from helpers.params import Params
+from helpers.load.benefit_templates import load_template
+from helpers.load.params import Params
 
 
 def make_params(**overrides) -> Params:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers.ledger import entry_dir
+from helpers.load.ledger import entry_dir
 
 
 def make_ledger_entry(

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from helpers.params import Params
+from helpers.load.params import Params
 
 PARAMS = Params(
     quarter="2026Q4",
@@ -110,7 +110,7 @@ def portfolio_inputs():
 @functools.cache
 def large_document(n: int = 70, budget: float = 300.0) -> dict:
     """A roadmap document of ``n`` initiatives, ~39 funded and ~31 left out (over TOP = 30)."""
-    from helpers.selection import select_portfolio
+    from helpers.model.selection import select_portfolio
 
     ids = [f"X{i:02d}" for i in range(n)]
     register = make_register([(i, "proposed", [], None, False) for i in ids])

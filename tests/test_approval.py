@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from helpers.approval import strip_keys
 from helpers.cli import main
-from helpers.params import load_params
+from helpers.load.approval import strip_keys
+from helpers.load.params import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANGE = """changes:
@@ -127,7 +127,7 @@ def test_new_quarter_is_a_draft(project):
 
 
 def test_change_log_starts_at_the_approved_plan_and_keeps_recorded_figures():
-    from helpers.approval import change_log
+    from helpers.load.approval import change_log
 
     change = {"date": "2026-08-12", "what": "budget +30k", "why": "w", "approved_by": "D"}
     approved = {"selected": ["A"], "expected_value": 100.0, "prob_over_budget": 0.3}
@@ -149,7 +149,7 @@ def test_change_log_starts_at_the_approved_plan_and_keeps_recorded_figures():
 
 
 def test_sample_ledger_records_the_approved_plan_and_the_budget_move():
-    from helpers.ledger import current_plan, read_decisions
+    from helpers.load.ledger import current_plan, read_decisions
 
     decisions = read_decisions(ROOT, "2026Q3")
     assert decisions["approved"]["plan"]["budget"] == 700000
@@ -161,7 +161,7 @@ def test_sample_ledger_records_the_approved_plan_and_the_budget_move():
 
 
 def test_approve_records_decisions_and_ledger_records_a_change(project):
-    from helpers.ledger import read_decisions
+    from helpers.load.ledger import read_decisions
 
     shutil.rmtree(project / "params" / "approved", ignore_errors=True)
     result = _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01")
@@ -185,8 +185,8 @@ def test_ledger_of_a_draft_quarter_is_refused(project):
 
 
 def test_sample_snapshot_is_what_was_approved():
-    from helpers.approval import fingerprint, snapshot_dir
-    from helpers.inputs import load_quarter
+    from helpers.load.approval import fingerprint, snapshot_dir
+    from helpers.load.inputs import load_quarter
 
     approved = load_quarter("2026Q3", snapshot_dir(ROOT, "2026Q3"), approval=False)
     assert approved.params.budget == 700000  # before the logged budget move
@@ -195,9 +195,9 @@ def test_sample_snapshot_is_what_was_approved():
 
 
 def test_dropping_an_initiative_shows_before_as_the_selection_on_the_approved_inputs(project):
-    from helpers.approval import approved_selection, change_log, snapshot_dir
-    from helpers.inputs import load_quarter
-    from helpers.quarter import select_quarter
+    from helpers.load.approval import approved_selection, change_log, snapshot_dir
+    from helpers.load.inputs import load_quarter
+    from helpers.model.quarter import select_quarter
 
     assert (
         _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01").exit_code == 0
@@ -230,7 +230,7 @@ def test_dropping_an_initiative_shows_before_as_the_selection_on_the_approved_in
 
 
 def test_quarter_page_shows_changes_since_approval_and_draft_label(tmp_path):
-    from helpers.site import render_quarter_page
+    from helpers.site.pages import render_quarter_page
 
     params = {
         "currency": "USD",

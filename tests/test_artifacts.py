@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import artifacts
-from helpers.artifacts import (
+from helpers.load import artifacts
+from helpers.load.artifacts import (
     FILE_MODE,
     published_artifacts_dir,
     write_json,

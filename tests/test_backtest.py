@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.backtest import CUTS, backtest_history, held_check
-from helpers.errors import InputError
-from helpers.history import find_dataset, load_dataset
+from helpers.core.errors import InputError
+from helpers.load.history import find_dataset, load_dataset
+from helpers.model.backtest import CUTS, backtest_history, held_check
 
 SUMMARY_KEYS = {
     "n",
@@ -109,9 +109,9 @@ def test_backtest_history_published_datasets(shared_datasets, dataset: str) -> N
 
 
 def test_calibrate_with_backtest_is_the_calibration_document_plus_its_backtest(root) -> None:
-    from helpers.backtest import backtest_quarter, calibrate_with_backtest
-    from helpers.calibration import calibrate_quarter
-    from helpers.inputs import load_quarter
+    from helpers.load.inputs import load_quarter
+    from helpers.model.backtest import backtest_quarter, calibrate_with_backtest
+    from helpers.model.calibration import calibrate_quarter
 
     inputs = load_quarter("2026Q4", root)
     document, check = calibrate_with_backtest(inputs)

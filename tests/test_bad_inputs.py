@@ -21,9 +21,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from helpers import registers
 from helpers.cli import main
-from helpers.errors import InputError
+from helpers.core.errors import InputError
+from helpers.load import registers
 
 I = "data/sample/initiatives.csv"  # noqa: E741 - the register every message names
 A = "data/sample/actuals.csv"
@@ -715,14 +715,14 @@ def test_bad_options_exit_2_before_anything_runs(project: Path, args: list[str],
 
 @pytest.mark.parametrize("bad_id", [TRAVERSAL, "../x", "/etc/passwd", "a/b", "..", "CRM#02?x"])
 def test_case_path_never_leaves_the_cases_folder(tmp_path: Path, bad_id: str) -> None:
-    from helpers.artifacts import case_path
+    from helpers.load.artifacts import case_path
 
     with pytest.raises(InputError, match="ids name files and links"):
         case_path(tmp_path, bad_id)
 
 
 def test_contained_refuses_a_path_outside_its_folder(tmp_path: Path) -> None:
-    from helpers.artifacts import contained
+    from helpers.load.artifacts import contained
 
     assert contained(tmp_path, "cases/A-1.json") == tmp_path / "cases/A-1.json"
     with pytest.raises(InputError, match="would be written outside"):

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.benefit_templates import (
+from helpers.core.errors import InputError
+from helpers.load.benefit_templates import (
     MAX_EXPONENT,
     compile_formula,
     load_template,
     load_templates,
     templates_folder,
 )
-from helpers.errors import InputError
 
 SHIPPED = (
     "email_program",

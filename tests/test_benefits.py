@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.benefit_templates import load_template, load_templates
-from helpers.benefits import (
+from helpers.core.errors import InputError
+from helpers.load.benefit_templates import load_template, load_templates
+from helpers.load.registers import load_initiatives, read_register
+from helpers.model.benefits import (
     benefit_rows,
     driver_to_test,
     evppi_by_driver,
@@ -20,9 +22,7 @@ from helpers.benefits import (
     summarise_benefit,
     validate_benefits,
 )
-from helpers.business_case import partial_value_of_information
-from helpers.errors import InputError
-from helpers.registers import load_initiatives, read_register
+from helpers.model.business_case import partial_value_of_information
 
 CONFIDENCE = 0.9
 Z90 = NormalDist().inv_cdf(0.95)

@@ -218,13 +218,13 @@ def _site_pages(reports: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory, root) -> Path:
-    """The sample quarter built by ``helpers.pipeline.run_quarter`` into a copy of the project,
+    """The sample quarter built by ``pipeline.run_quarter`` into a copy of the project,
     with one initiative renamed ``<script>alert(1)</script>``."""
     import shutil
 
-    pipeline = pytest.importorskip("helpers.pipeline")
+    pipeline = pytest.importorskip("helpers.build.pipeline")
     if not hasattr(pipeline, "run_quarter"):
-        pytest.skip("helpers.pipeline.run_quarter not available yet")
+        pytest.skip("helpers.build.pipeline.run_quarter not available yet")
     missing = [n for n in pipeline.NOTEBOOKS.values() if not (root / "notebooks" / n).is_file()]
     if missing:
         pytest.skip(f"notebooks not written yet: {', '.join(missing)}")
@@ -298,13 +298,14 @@ def roadmap_site(tmp_path_factory, root) -> Path:
     matplotlib.use("Agg")
     from test_site import make_notebook
 
-    from helpers import selection, site
-    from helpers.artifacts import write_text_atomic
     from helpers.charts import roadmap as charts
-    from helpers.inputs import load_quarter
-    from helpers.quarter import load_cases
+    from helpers.load.artifacts import write_text_atomic
+    from helpers.load.inputs import load_quarter
+    from helpers.model import selection
+    from helpers.model.quarter import load_cases
     from helpers.report import case as case_report
     from helpers.report import roadmap as roadmap_report
+    from helpers.site import pages as site
 
     reports = build_fake_site(tmp_path_factory.mktemp("site") / "reports", root)
     inputs = load_quarter("2026Q4", root)

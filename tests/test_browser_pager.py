@@ -13,7 +13,7 @@ import pytest
 from test_browser import LAPTOP, PageWatch, browser  # noqa: F401 (browser: a fixture)
 from test_site import LARGE, NEEDLE, build_large_quarter
 
-from helpers import site
+from helpers.site import pages as site
 
 pytestmark = pytest.mark.browser
 

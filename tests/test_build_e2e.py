@@ -50,7 +50,7 @@ def sample_project(root: Path, tmp_path: Path) -> Path:
 
 
 def in_scope_ids(project: Path, quarter: str = "2026Q4") -> list[str]:
-    from helpers.inputs import load_quarter
+    from helpers.load.inputs import load_quarter
 
     return list(load_quarter(quarter, project).in_scope()["id"])
 

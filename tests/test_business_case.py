@@ -12,11 +12,11 @@ from case_builders import make_params, make_row, point_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import business_case as bc
-from helpers.artifacts import to_jsonable
-from helpers.errors import InputError
-from helpers.params import Params
-from helpers.registers import validate_initiatives
+from helpers.core.errors import InputError
+from helpers.load.artifacts import to_jsonable
+from helpers.load.params import Params
+from helpers.load.registers import validate_initiatives
+from helpers.model import business_case as bc
 
 _params, _row, _point = make_params, make_row, point_row
 
@@ -142,7 +142,7 @@ def test_partial_value_of_information_of_the_only_driver_approaches_evpi():
 
 
 def test_simulate_case_applies_calibrate_range(monkeypatch, params):
-    import helpers.calibration as calibration
+    import helpers.model.calibration as calibration
 
     seen = []
 
@@ -172,8 +172,8 @@ def test_simulate_case_applies_calibrate_range(monkeypatch, params):
 
 
 def test_simulate_case_with_a_perfect_history_is_unchanged(params):
-    pytest.importorskip("helpers.calibration")
-    from helpers.calibration import calibrate_history
+    pytest.importorskip("helpers.model.calibration")
+    from helpers.model.calibration import calibrate_history
 
     actuals = pd.DataFrame(
         {
@@ -424,13 +424,13 @@ def test_simulate_case_reads_typed_register_values(params):
 
 @pytest.fixture(scope="module")
 def sample_inputs(root):
-    from helpers.inputs import load_quarter
+    from helpers.load.inputs import load_quarter
 
     return load_quarter("2026Q4", root)
 
 
 def _templated(sample_inputs, initiative_id: str, calibration: dict | None = None):
-    from helpers.inputs import initiative_row
+    from helpers.load.inputs import initiative_row
 
     return bc.simulate_case(
         initiative_row(sample_inputs, initiative_id),
@@ -451,7 +451,7 @@ def test_simulate_case_templated_beneficiaries_sum_to_the_total_draw_by_draw(sam
 
 def test_simulate_case_templated_keeps_the_other_inputs_draws(sample_inputs):
     """The drivers are drawn after the four inputs, so cost and duration are as without them."""
-    from helpers.inputs import initiative_row
+    from helpers.load.inputs import initiative_row
 
     sim = _templated(sample_inputs, "CRM-01")
     row = {**initiative_row(sample_inputs, "CRM-01"), "benefit_low": 1.0, "benefit_high": 2.0}
@@ -463,7 +463,7 @@ def test_simulate_case_templated_keeps_the_other_inputs_draws(sample_inputs):
 def test_simulate_case_templated_total_gets_the_benefit_haircut(sample_inputs, monkeypatch):
     """Calibration moves the drivers' total as it would move a stated range: a class that
     delivered half its stated benefit halves the median, and beneficiaries still add up."""
-    import helpers.calibration as calibration_module
+    import helpers.model.calibration as calibration_module
 
     def halve(low, likely, high, *, metric, category, calibration, confidence):
         factor = 0.5 if metric == "benefit" else 1.0
@@ -558,7 +558,7 @@ def test_simulate_case_all_zero_correlations_reproduce_the_independent_draws_exa
     """Seeded per initiative, each input from its own standard normals in INPUTS order."""
     import zlib
 
-    from helpers.ranges import fit_range, transform_normals
+    from helpers.model.ranges import fit_range, transform_normals
 
     zeros = dict.fromkeys(
         ["benefit_cost", "benefit_duration", "benefit_effort", "cost_duration", "cost_effort"],
@@ -581,7 +581,7 @@ def test_simulate_case_all_zero_correlations_reproduce_the_independent_draws_exa
 
 
 def test_simulate_views_use_the_calibrations_correlations_unless_params_override():
-    from helpers.copula import resolve_correlation
+    from helpers.model.copula import resolve_correlation
 
     calibration = {
         "correlation": {
@@ -607,7 +607,7 @@ def test_simulate_views_use_the_calibrations_correlations_unless_params_override
 
 
 def test_simulate_case_templated_benefit_follows_the_rank_correlation(sample_inputs):
-    from helpers.inputs import initiative_row
+    from helpers.load.inputs import initiative_row
 
     def simulate(**pairs):
         settings = sample_inputs.params.correlation.model_copy(update=pairs)

@@ -1,4 +1,4 @@
-"""Tests of helpers.calibration: ratio statistics, coverage, widening, pooling, calibrate_range."""
+"""helpers.model.calibration: ratio statistics, coverage, widening, pooling, calibrate_range."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from helpers import calibration as cal
-from helpers.errors import InputError
+from helpers.core.errors import InputError
+from helpers.model import calibration as cal
 
 
 @pytest.fixture
@@ -382,7 +382,7 @@ def test_calibrate_history_shuffling_rows_changes_nothing(ranged):
 
 
 def test_calibrate_quarter_uses_params(root):
-    from helpers.inputs import load_quarter
+    from helpers.load.inputs import load_quarter
 
     inputs = load_quarter("2026Q4", root)
     doc = cal.calibrate_quarter(inputs)
@@ -468,7 +468,7 @@ def test_ratio_frame_statuses_and_blank_class():
 def test_calibrate_quarter_missing_by_column_names_params_file():
     from types import SimpleNamespace
 
-    from helpers.params import CalibrationSettings, RegisterSource
+    from helpers.load.params import CalibrationSettings, RegisterSource
 
     params = SimpleNamespace(
         quarter="2026Q4",
@@ -484,7 +484,7 @@ def test_calibrate_quarter_missing_by_column_names_params_file():
 
 
 def test_calibrate_quarter_has_the_uplift_at_the_budget_confidence(root):
-    from helpers.inputs import load_quarter
+    from helpers.load.inputs import load_quarter
 
     inputs = load_quarter("2026Q4", root)
     params = inputs.params.model_copy(update={"budget_confidence": 0.75})
@@ -556,9 +556,9 @@ def _running_register(tmp_path):
 
 
 def test_calibrate_history_counts_running_projects_as_censored(tmp_path) -> None:
-    from helpers.calibration import calibrate_history
-    from helpers.outside_view import view_for
-    from helpers.registers import load_actuals
+    from helpers.load.registers import load_actuals
+    from helpers.model.calibration import calibrate_history
+    from helpers.model.outside_view import view_for
 
     actuals = load_actuals(_running_register(tmp_path))
     assert list(actuals["status"]) == ["done"] * 4 + ["in_flight"] * 2
@@ -591,8 +591,8 @@ def test_calibrate_history_counts_running_projects_as_censored(tmp_path) -> None
     ],
 )
 def test_load_actuals_checks_running_rows(tmp_path, row: str, message: str) -> None:
-    from helpers.errors import InputError
-    from helpers.registers import load_actuals
+    from helpers.core.errors import InputError
+    from helpers.load.registers import load_actuals
 
     path = tmp_path / "actuals.csv"
     header = (
@@ -606,9 +606,9 @@ def test_load_actuals_checks_running_rows(tmp_path, row: str, message: str) -> N
 
 
 def test_calibrate_history_cost_to_date_of_a_running_project_is_a_lower_bound(tmp_path) -> None:
-    from helpers.calibration import calibrate_history
-    from helpers.errors import InputError
-    from helpers.registers import load_actuals
+    from helpers.core.errors import InputError
+    from helpers.load.registers import load_actuals
+    from helpers.model.calibration import calibrate_history
 
     path = _running_register(tmp_path)
     lines = path.read_text().splitlines()

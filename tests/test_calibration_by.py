@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.errors import InputError
-from helpers.inputs import load_quarter
+from helpers.core.errors import InputError
+from helpers.load.inputs import load_quarter
 
 PLAYBOOK = Path(sys.executable).parent / "playbook"
 
@@ -82,9 +82,9 @@ def test_load_quarter_refuses_calibration_by_missing_from_initiatives(tmp_path):
 
 
 def test_calibrate_quarter_groups_by_owner_ignoring_case_and_spaces(tmp_path):
-    from helpers import business_case
-    from helpers.calibration import calibrate_quarter
-    from helpers.inputs import initiative_row
+    from helpers.load.inputs import initiative_row
+    from helpers.model import business_case
+    from helpers.model.calibration import calibrate_quarter
 
     inputs = load_quarter("2026Q4", make_owner_project(tmp_path / "p"))
     calibration = calibrate_quarter(inputs)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from helpers.cashflow import CashFlowModel, cashflow_matrix, monthly_rate, weeks_to_months
+from helpers.model.cashflow import CashFlowModel, cashflow_matrix, monthly_rate, weeks_to_months
 
 BASE = dict(benefit=150_000.0, cost=160_000.0, duration=3.0, run_cost=30_000.0, ramp=6.0)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.backtest import backtest_history
 from helpers.charts.backtest import plot_reliability
+from helpers.model.backtest import backtest_history
 
 
 def _history(n: int) -> pd.DataFrame:

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from helpers import calibration as cal
 from helpers.charts import calibration as charts
+from helpers.model import calibration as cal
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import matplotlib
 import pytest
 from case_builders import make_params, make_row
 
-from helpers import business_case as bc
 from helpers.charts import case as charts
+from helpers.model import business_case as bc
 
 matplotlib.use("Agg")
 

@@ -9,7 +9,7 @@ import pytest
 from select_builders import PARAMS, make_case, make_register
 
 from helpers.charts import roadmap as charts
-from helpers.selection import select_portfolio
+from helpers.model.selection import select_portfolio
 
 matplotlib.use("Agg")
 

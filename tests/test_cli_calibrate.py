@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from helpers import history
 from helpers.cli import main
+from helpers.load import history
 
 SAMPLE = "data/sample/actuals.csv"
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from helpers.cli import main
-from helpers.outside_view import from_counts
+from helpers.model.outside_view import from_counts
 
 SAMPLE = "data/sample/actuals.csv"
 

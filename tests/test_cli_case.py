@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from helpers.cli import main
-from helpers.params import list_quarters, load_params
+from helpers.load.params import list_quarters, load_params
 
 QUARTER = "2026Q4"
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.copula: which correlations are used, and scores that carry them."""
+"""Tests for helpers.model.copula: which correlations are used, and scores that carry them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from case_builders import make_params
 
-from helpers.copula import (
+from helpers.model.copula import (
     common_share,
     correlate_scores,
     pair_name,

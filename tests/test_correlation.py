@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.calibration import calibrate_history, ratio_frame
-from helpers.correlation import estimate_correlation, quarter_icc
+from helpers.model.calibration import calibrate_history, ratio_frame
+from helpers.model.correlation import estimate_correlation, quarter_icc
 
 
 def _history(n: int, *, rho: float, quarter_sd: float, seed: int = 1) -> pd.DataFrame:

@@ -27,8 +27,8 @@ from test_pipeline import (
     write_notebook,
 )
 
-from helpers.executors import DaskExecutor, LocalProcessExecutor
-from helpers.pipeline import run_quarter
+from helpers.build.executors import DaskExecutor, LocalProcessExecutor
+from helpers.build.pipeline import run_quarter
 
 distributed = pytest.importorskip("distributed", reason="pip install '.[dask]'")
 
@@ -100,7 +100,7 @@ def test_dask_executor_scheduler_address_ships_inputs_and_outputs(local_build) -
 
 
 def test_dask_executor_shared_path_refuses_a_project_outside_it(tmp_path: Path) -> None:
-    from helpers.errors import PlaybookError
+    from helpers.core.errors import PlaybookError
 
     project = make_project(tmp_path / "project")
     executor = DaskExecutor(scheduler="tcp://127.0.0.1:1", shared_path=tmp_path / "elsewhere")

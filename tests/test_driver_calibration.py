@@ -1,4 +1,4 @@
-"""helpers.driver_calibration: realised driver values against the ledger's estimates,
+"""helpers.model.driver_calibration: realised driver values against the ledger's estimates,
 pooled per driver with credibility weights, and applied to new templated cases once."""
 
 from __future__ import annotations
@@ -12,24 +12,24 @@ import pytest
 from case_builders import make_params, make_row, product_template
 from ledger_builders import make_ledger_entry
 
-from helpers import business_case as bc
-from helpers.benefits import BenefitInputs, validate_benefits
-from helpers.calibration import calibrate_history
-from helpers.driver_calibration import (
+from helpers.core.errors import InputError
+from helpers.load.outcomes import validate_outcomes
+from helpers.model import business_case as bc
+from helpers.model.benefits import BenefitInputs, validate_benefits
+from helpers.model.calibration import calibrate_history
+from helpers.model.driver_calibration import (
     calibrate_drivers,
     driver_factors,
     driver_ratios,
     place_driver_values,
 )
-from helpers.errors import InputError
-from helpers.outcomes import validate_outcomes
+from helpers.model.review import place_realised_driver
 from helpers.report.templates import (
     describe_case_driver_calibration,
     describe_driver_calibration,
     driver_calibration_frame,
     driver_values_table,
 )
-from helpers.review import place_realised_driver
 
 INITIATIVES = """\
 id,name,category,status,benefit_low,benefit_high,cost_low,cost_high,duration_low,duration_high,template,variant_of,benefit_share

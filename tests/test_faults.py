@@ -31,9 +31,9 @@ from test_pipeline import (
     write_notebook,
 )
 
+from helpers.build.executors import LocalProcessExecutor, NotebookTask
+from helpers.build.pipeline import BuildError, ReportsNotWritable, _check_writable, run_quarter
 from helpers.cli import main
-from helpers.executors import LocalProcessExecutor, NotebookTask
-from helpers.pipeline import BuildError, ReportsNotWritable, _check_writable, run_quarter
 
 FAULTS_SITE = __name__  # this module is a fake site with SOP chapters too
 

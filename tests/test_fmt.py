@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from helpers.fmt import (
+from helpers.core.fmt import (
     fmt_level,
     fmt_money,
     fmt_months,

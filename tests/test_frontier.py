@@ -17,10 +17,10 @@ import pytest
 from scipy.special import ndtr
 from select_builders import PARAMS, make_case, make_register
 
-from helpers.errors import InputError
-from helpers.ranges import range_quantile, sample_range
+from helpers.core.errors import InputError
+from helpers.model.ranges import range_quantile, sample_range
+from helpers.model.selection import select_portfolio
 from helpers.report.roadmap import describe_frontier
-from helpers.selection import select_portfolio
 
 CHECK_DRAWS = 20_000
 CHECK_SEED = 20_262
@@ -29,8 +29,8 @@ CHECK_SEED = 20_262
 @pytest.fixture(scope="module")
 def sample(root):
     """The sample quarter 2026Q4: (inputs, select document, cases)."""
-    from helpers.inputs import load_quarter
-    from helpers.quarter import select_quarter
+    from helpers.load.inputs import load_quarter
+    from helpers.model.quarter import select_quarter
 
     inputs = load_quarter("2026Q4", root)
     document, cases = select_quarter(inputs)

@@ -1,4 +1,4 @@
-"""Tests of helpers.history: the published datasets as actuals registers."""
+"""Tests of helpers.load.history: the published datasets as actuals registers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from helpers import history
-from helpers.errors import InputError
+from helpers.core.errors import InputError
+from helpers.load import history
 
 ARFF = """\ufeff@relation kitchenham
 

@@ -1,4 +1,4 @@
-"""``helpers.inputs``: the project folder a notebook or command means, and warnings."""
+"""``helpers.load.inputs``: the project folder a notebook or command means, and warnings."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.errors import InputError
-from helpers.inputs import load_quarter, project_root
+from helpers.core.errors import InputError
+from helpers.load.inputs import load_quarter, project_root
 
 
 def test_project_root_given_folder_with_params_is_kept(root):
@@ -48,7 +48,7 @@ def test_load_quarter_sample_has_no_warnings(root):
 
 
 def test_quarter_page_lists_the_input_warnings(tmp_path):
-    from helpers.site import render_quarter_page
+    from helpers.site.pages import render_quarter_page
 
     manifest = {
         "quarter": "2026Q4",

@@ -1,4 +1,4 @@
-"""``helpers.inputs.write_snapshot``: a build checks the inputs once; its notebooks load them.
+"""``helpers.load.inputs.write_snapshot``: a build checks the inputs once; its notebooks load them.
 
 At 2,000 initiatives, checking every register again costs about a second in
 each of 2,000 notebooks; the snapshot makes it milliseconds, and every
@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.errors import InputError
-from helpers.inputs import SNAPSHOT_ENV, load_quarter, write_snapshot
+from helpers.core.errors import InputError
+from helpers.load.inputs import SNAPSHOT_ENV, load_quarter, write_snapshot
 
 
 @pytest.fixture()

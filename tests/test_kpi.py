@@ -7,11 +7,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from helpers.benefit_templates import validate_template
-from helpers.errors import InputError
-from helpers.outcomes import validate_outcomes
-from helpers.registers import validate_initiatives
-from helpers.review import (
+from helpers.core.errors import InputError
+from helpers.load.benefit_templates import validate_template
+from helpers.load.outcomes import validate_outcomes
+from helpers.load.registers import validate_initiatives
+from helpers.model.review import (
     kpi_of,
     place_drivers,
     review_document,
@@ -68,7 +68,7 @@ def test_template_with_two_kpis_or_a_non_boolean_kpi_is_an_error():
 
 
 def test_shipped_templates_each_name_a_kpi(root):
-    from helpers.benefit_templates import load_templates
+    from helpers.load.benefit_templates import load_templates
 
     templates = load_templates(root)
     assert templates and all(t.kpi_driver is not None for t in templates.values())

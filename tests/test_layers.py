@@ -1,107 +1,201 @@
-"""The layer rule, kept by a test: domain modules compute, the report layer says it.
+"""The layers, kept by a test: folders show them, imports only go down, the model is pure.
 
-Domain modules return numbers and plain documents; they define no ``describe_``
-or ``fmt_`` functions and import nothing from ``helpers.report``,
-``helpers.charts``, IPython or pandas' Styler. Checked with ``ast`` so it stays
-true without anyone remembering it.
+``helpers`` is one folder per layer, in this order (DESIGN.md §2):
+
+    core → load → model → report, charts → build → site → cli
+
+Each rule below is checked with ``ast`` over every module, so it stays true
+without anyone remembering it:
+
+- every module lives in a layer folder;
+- a module imports only from its own layer or the layers before it;
+- there is no import cycle, counting imports inside functions;
+- core, load, model, report and charts import no ``helpers`` module inside a
+  function (build, site and cli may, to keep start-up fast, still downward);
+- no module imports another module's private (``_``) name;
+- no module is over 800 lines;
+- the model opens no file and writes no sentence: no file calls, no report,
+  charts or IPython imports, no ``describe_``/``fmt_`` functions, no Styler, and
+  none of core.fmt's sentence formatters.
 """
 
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 HELPERS = Path(__file__).resolve().parents[1] / "src" / "helpers"
-DOMAIN = [
-    "ranges",
-    "cashflow",
-    "business_case",
-    "calibration",
-    "scoring",
-    "selection",
-    "timeline",
-]
-OPTIONAL_DOMAIN = [
-    "outside_view",
-    "backtest",
-    "correlation",
-    "benefits",
-    "portfolio_risk",
-    "case_value",
-    "copula",
-    "selection_solve",
-    "selection_reasons",
-]
-FORBIDDEN_IMPORTS = ("helpers.report", "helpers.charts", "IPython", "ipywidgets", "matplotlib")
-MAX_LINES = 1000
+LAYERS = {"core": 0, "load": 1, "model": 2, "report": 3, "charts": 3, "build": 4, "site": 5}
+LAYERS["cli"] = 6
+LAZY_ALLOWED = ("build", "site", "cli")  # start-up speed: heavy modules imported when needed
+MAX_LINES = 800
+FILE_CALLS = {
+    "open",
+    "read_text",
+    "write_text",
+    "read_bytes",
+    "write_bytes",
+    "mkdir",
+    "unlink",
+    "rmtree",
+    "read_csv",
+    "to_csv",
+    "read_excel",
+    "read_json",
+    "write_json",
+    "write_text_atomic",
+}
+WORDS = ("helpers.report", "helpers.charts", "IPython", "ipywidgets", "matplotlib")
+SENTENCE_FORMATTERS = {"fmt_money", "fmt_pct", "fmt_weeks", "fmt_level", "fmt_number"}
 
 
-def _domain_modules() -> list[str]:
-    return DOMAIN + [name for name in OPTIONAL_DOMAIN if (HELPERS / f"{name}.py").exists()]
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(HELPERS.rglob("*.py")):
+        parts = path.relative_to(HELPERS.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
 
 
-def _tree(module: str) -> ast.Module:
-    path = HELPERS / f"{module}.py"
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+MODULES = _modules()
 
 
-def _imported(tree: ast.Module) -> list[str]:
-    names: list[str] = []
+@cache
+def _tree(name: str) -> ast.Module:
+    return ast.parse(MODULES[name].read_text(encoding="utf-8"), filename=str(MODULES[name]))
+
+
+def _layer(name: str) -> str | None:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def _resolve(target: str) -> str | None:
+    """The helpers module an imported name lives in (``helpers.x.y.f`` -> ``helpers.x.y``)."""
+    while target and target not in MODULES:
+        target = target.rpartition(".")[0]
+    return target or None
+
+
+def _imports(name: str) -> list[tuple[str, int, bool, str]]:
+    """(imported module, line, inside a function, imported name) of ``helpers`` imports."""
+    tree = _tree(name)
+    inner = {
+        id(node)
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+    }
+    found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            names.append(base)
-            names += [f"{base}.{alias.name}" for alias in node.names]
-    return names
+            targets = [(alias.name, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            targets = [(f"{node.module}.{a.name}", a.name) for a in node.names]
+        else:
+            continue
+        for target, imported in targets:
+            if not target.startswith("helpers"):
+                continue
+            module = _resolve(target)
+            if module and module != name and module != "helpers":
+                found.append((module, node.lineno, id(node) in inner, imported))
+    return found
 
 
-@pytest.mark.parametrize("module", _domain_modules())
-def test_domain_module_imports_no_report_charts_or_ipython(module: str) -> None:
-    bad = [
-        name
-        for name in _imported(_tree(module))
-        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN_IMPORTS)
+def test_every_module_lives_in_a_layer_folder() -> None:
+    loose = [n for n in MODULES if n != "helpers" and _layer(n) is None]
+    assert loose == [], f"modules outside the layer folders {sorted(LAYERS)}: {loose}"
+
+
+@pytest.mark.parametrize("name", [n for n in MODULES if _layer(n)])
+def test_imports_only_go_down(name: str) -> None:
+    rank = LAYERS[_layer(name)]
+    up = [
+        f"line {line}: {module}"
+        for module, line, _, _ in _imports(name)
+        if _layer(module) and LAYERS[_layer(module)] > rank
     ]
-    assert bad == [], f"helpers/{module}.py imports {bad}: words and figures belong in report/"
+    assert up == [], f"{name} ({_layer(name)}) imports from a layer above it: {up}"
 
 
-@pytest.mark.parametrize("module", _domain_modules())
-def test_domain_module_defines_no_describe_or_fmt(module: str) -> None:
-    names = [
+def test_no_import_cycles() -> None:
+    graph = {n: {m for m, *_ in _imports(n)} for n in MODULES}
+    cycles, state = [], {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append(path[path.index(nxt) :] + [nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+@pytest.mark.parametrize("name", [n for n in MODULES if _layer(n) not in LAZY_ALLOWED])
+def test_no_helpers_import_inside_a_function(name: str) -> None:
+    inside = [f"line {line}: {m}" for m, line, lazy, _ in _imports(name) if lazy]
+    assert inside == [], f"{name} imports inside functions (move it up, or the piece down): {inside}"
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_no_private_name_imported_from_another_module(name: str) -> None:
+    private = [f"{m}.{n}" for m, _, _, n in _imports(name) if n.startswith("_")]
+    assert private == [], f"{name} imports private names: {private} (make them public below)"
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_no_module_over_800_lines(name: str) -> None:
+    lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{name} has {lines} lines: split it by concern"
+
+
+MODEL = [n for n in MODULES if _layer(n) == "model"]
+
+
+@pytest.mark.parametrize("name", MODEL)
+def test_model_opens_no_file(name: str) -> None:
+    calls = [
+        f"line {node.lineno}: {func.attr if isinstance(func, ast.Attribute) else func.id}"
+        for node in ast.walk(_tree(name))
+        if isinstance(node, ast.Call)
+        for func in [node.func]
+        if (isinstance(func, ast.Attribute) and func.attr in FILE_CALLS)
+        or (isinstance(func, ast.Name) and func.id in FILE_CALLS)
+    ]
+    assert calls == [], f"{name} touches files (that is load/'s job): {calls}"
+
+
+@pytest.mark.parametrize("name", MODEL)
+def test_model_writes_no_sentence(name: str) -> None:
+    tree = _tree(name)
+    words = [
+        alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    bad = [w for w in words if any(w == f or w.startswith(f + ".") for f in WORDS)]
+    bad += [w for w in words if w.rpartition(".")[2] in SENTENCE_FORMATTERS]
+    bad += [
         node.name
-        for node in ast.walk(_tree(module))
+        for node in ast.walk(tree)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         and node.name.lstrip("_").startswith(("describe_", "fmt_"))
     ]
-    assert names == [], f"helpers/{module}.py defines {names}: move them to helpers/report/"
-
-
-@pytest.mark.parametrize("module", _domain_modules())
-def test_domain_module_uses_no_styler(module: str) -> None:
-    uses = [
-        node.lineno
-        for node in ast.walk(_tree(module))
-        if isinstance(node, ast.Attribute) and node.attr == "style"
+    bad += [
+        f"Styler on line {node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in ("style", "Styler")
     ]
-    assert uses == [], f"helpers/{module}.py builds a Styler on lines {uses}: use report.tables"
-
-
-@pytest.mark.parametrize("module", ["business_case", "calibration", "selection"])
-def test_big_domain_modules_stay_under_a_thousand_lines(module: str) -> None:
-    lines = len((HELPERS / f"{module}.py").read_text(encoding="utf-8").splitlines())
-    assert lines < MAX_LINES, f"helpers/{module}.py has {lines} lines"
-
-
-def test_report_layer_imports_no_pipeline_or_cli() -> None:
-    for path in sorted((HELPERS / "report").glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        bad = [
-            n
-            for n in _imported(tree)
-            if n.startswith(("helpers.pipeline", "helpers.cli", "helpers.executors"))
-        ]
-        assert bad == [], f"{path.name} imports {bad}: the report layer sits below the build"
+    assert bad == [], f"{name} writes words (that is report/'s job): {bad}"

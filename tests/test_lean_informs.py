@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from case_builders import make_params, make_row, product_template
 
-from helpers import business_case as bc
-from helpers.benefits import (
+from helpers.load.registers import validate_initiatives
+from helpers.model import business_case as bc
+from helpers.model.benefits import (
     INFORMS_BENEFIT,
     INFORMS_STATED,
     INFORMS_TOP_DRIVER,
@@ -21,7 +22,6 @@ from helpers.benefits import (
     resolve_informs,
     validate_benefits,
 )
-from helpers.registers import validate_initiatives
 from helpers.report import case as case_report
 from helpers.report.templates import informs_text
 

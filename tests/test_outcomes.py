@@ -1,4 +1,4 @@
-"""helpers.outcomes: the register, the join to the ledger, calibration reading both."""
+"""helpers.load.outcomes: the register, the join to the ledger, calibration reading both."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from ledger_builders import make_ledger_entry
 
-from helpers.calibration import calibrate_quarter
-from helpers.errors import InputError
-from helpers.inputs import load_quarter
-from helpers.outcomes import estimate_of, join_outcomes, validate_outcomes
+from helpers.core.errors import InputError
+from helpers.load.inputs import load_quarter
+from helpers.load.outcomes import estimate_of, join_outcomes, validate_outcomes
+from helpers.model.calibration import calibrate_quarter
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTCOME_HEADER = "id,status,completed,cost,duration,benefit,measured_on,lessons\n"
@@ -151,7 +151,7 @@ def test_estimate_of_uses_likely_else_geometric_midpoint():
 
 
 def test_review_kpi_comes_from_the_ledger_and_the_outcome(project):
-    from helpers.review import load_review
+    from helpers.model.review import load_review
 
     _approve(project, "2026Q3", ["WEB-03"])
     (project / "data" / "outcomes_test.csv").write_text(

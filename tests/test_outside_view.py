@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import outside_view as ov
-from helpers.calibration import calibrate_history
-from helpers.errors import InputError
+from helpers.core.errors import InputError
+from helpers.model import outside_view as ov
+from helpers.model.calibration import calibrate_history
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_ratio_counts_groups_float_noise() -> None:
 def test_simulate_case_draws_a_point_estimate_from_the_class_record(skewed: np.ndarray) -> None:
     from case_builders import make_params
 
-    from helpers import business_case as bc
+    from helpers.model import business_case as bc
 
     params = make_params(simulations=20_000, seed=3)
     history = _history({"Email": list(skewed)})

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.errors import InputError
-from helpers.params import list_quarters, load_params
+from helpers.core.errors import InputError
+from helpers.load.params import list_quarters, load_params
 
 
 @pytest.fixture

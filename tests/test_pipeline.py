@@ -20,8 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.errors import InputError
-from helpers.executors import (
+from helpers.build.executors import (
     Executor,
     LocalProcessExecutor,
     NotebookTask,
@@ -30,9 +29,10 @@ from helpers.executors import (
     _environment,
     resolve,
 )
-from helpers.inputs import SNAPSHOT_ENV, load_quarter
-from helpers.pipeline import BuildError, _quarter_lock, describe_failure, run_quarter
-from helpers.quarter_model import build_quarter_model, write_quarter_model
+from helpers.build.pipeline import BuildError, _quarter_lock, describe_failure, run_quarter
+from helpers.core.errors import InputError
+from helpers.load.inputs import SNAPSHOT_ENV, load_quarter
+from helpers.model.quarter_model import build_quarter_model, write_quarter_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = __name__  # this module is the fake site
@@ -571,7 +571,7 @@ def test_describe_failure_without_cell_and_with_more() -> None:
 
 
 def test_first_line_joins_an_input_error_and_truncates() -> None:
-    from helpers.executors import _first_line
+    from helpers.build.executors import _first_line
 
     text = "1 problem in the inputs:\n  - input: initiative X, benefit: got nan\n"
 
@@ -750,7 +750,7 @@ print(os.getpid())
 @pytest.fixture()
 def kernel_template(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """A kernel template (preloading pandas) this process forks kernels from; stopped after."""
-    from helpers import executors
+    from helpers.build import executors
 
     template = executors.KernelTemplate(["pandas"])
     monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
@@ -779,7 +779,7 @@ def _probe(tmp_path: Path, name: str, code: str = PROBE, **changes) -> tuple[Tas
 def test_run_task_forked_kernel_is_like_a_new_kernel_with_imports_done(
     tmp_path: Path, kernel_template, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from helpers import executors
+    from helpers.build import executors
 
     forked, forked_cell = _probe(tmp_path, "forked")
     monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
@@ -832,7 +832,7 @@ def test_run_task_forked_kernel_hung_cell_fails_and_kernel_is_stopped(
 def test_run_task_kernel_is_stopped_at_once_after_its_last_cell(
     tmp_path: Path, kernel_template, monkeypatch: pytest.MonkeyPatch, forked: bool
 ) -> None:
-    from helpers import executors
+    from helpers.build import executors
 
     if not forked:
         monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
@@ -871,7 +871,7 @@ class _Channel:
 
 
 def _ready_client(shell: _Channel, iopub: _Channel, alive: bool = True):
-    from helpers import executors
+    from helpers.build import executors
 
     client = executors._forking_kernel_manager_class()().client_factory()
     client._shell_channel, client._iopub_channel = shell, iopub
@@ -928,7 +928,7 @@ def test_run_task_dead_kernel_template_starts_kernels_the_usual_way(
 def test_kernel_template_late_answer_kernels_start_the_usual_way(
     tmp_path: Path, kernel_template
 ) -> None:
-    from helpers import executors
+    from helpers.build import executors
 
     client = executors._KERNEL_TEMPLATE
     # still importing pandas: it cannot answer within a millisecond
@@ -946,12 +946,12 @@ def test_run_quarter_nothing_changed_reads_one_manifest_without_loading_inputs(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(project)
-    import helpers.inputs
+    import helpers.load.inputs
 
     def no_loading(*args, **kwargs):
         raise AssertionError("an up-to-date check must not load and validate the registers")
 
-    monkeypatch.setattr(helpers.inputs, "load_quarter", no_loading)
+    monkeypatch.setattr(helpers.load.inputs, "load_quarter", no_loading)
 
     second, executor = build(project)
 
@@ -1002,12 +1002,12 @@ def test_run_quarter_plans_cases_from_one_pass_over_the_register(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Planning n cases must not scan the register once per case (quadratic at 2,000)."""
-    import helpers.inputs
+    import helpers.load.inputs
 
     def per_case_scan(*args, **kwargs):
         raise AssertionError("initiative_row scans the register: planning must use the index")
 
-    monkeypatch.setattr(helpers.inputs, "initiative_row", per_case_scan)
+    monkeypatch.setattr(helpers.load.inputs, "initiative_row", per_case_scan)
     result, executor = build(project)
 
     assert result.exit_code == 0

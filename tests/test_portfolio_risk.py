@@ -1,11 +1,11 @@
-"""Tests for helpers.portfolio_risk: joint cost draws and rank stability."""
+"""Tests for helpers.model.portfolio_risk: joint cost draws and rank stability."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from helpers.portfolio_risk import draw_from_quantiles
+from helpers.model.portfolio_risk import draw_from_quantiles
 
 
 def test_draw_from_quantiles_reproduces_the_median():
@@ -28,8 +28,8 @@ def _case_with(correlation):
 def test_plan_correlation_takes_the_cases_calibrated_share_unless_params_set_it():
     from case_builders import make_params
 
-    from helpers.copula import resolve_correlation
-    from helpers.portfolio_risk import plan_correlation
+    from helpers.model.copula import resolve_correlation
+    from helpers.model.portfolio_risk import plan_correlation
 
     calibration = {
         "correlation": {
@@ -62,8 +62,8 @@ def test_plan_correlation_share_moves_the_plans_costs_together():
     """The same plan's total cost spreads wider when the cases carry a common share."""
     from case_builders import make_params
 
-    from helpers.copula import resolve_correlation
-    from helpers.portfolio_risk import cost_draws, plan_correlation
+    from helpers.model.copula import resolve_correlation
+    from helpers.model.portfolio_risk import cost_draws, plan_correlation
 
     calibration = {
         "correlation": {"within_quarter": {"cost": {"n": 30, "quarters": 9, "shrunk": 0.6}}}
@@ -86,8 +86,8 @@ def _search_inputs(n=9, committed_cost=None):
     """(model, cases, params): n initiatives, costs independent, whole_plan at P80."""
     from select_builders import PARAMS, make_case
 
-    from helpers.portfolio_risk import CostQuantiles
-    from helpers.selection_solve import SelectionModel
+    from helpers.model.portfolio_risk import CostQuantiles
+    from helpers.model.selection_solve import SelectionModel
 
     rng = np.random.default_rng(7)
     ids = [f"I{k}" for k in range(n)]
@@ -111,7 +111,7 @@ def _search_inputs(n=9, committed_cost=None):
 
 
 def _counting(calls):
-    from helpers.selection_solve import solve_model
+    from helpers.model.selection_solve import solve_model
 
     def solve(*args, **kwargs):
         calls.append(kwargs.get("budget"))
@@ -121,7 +121,7 @@ def _counting(calls):
 
 
 def test_plan_search_plan_at_reuses_plans_between_budgets_exactly():
-    from helpers.portfolio_risk import plan_search
+    from helpers.model.portfolio_risk import plan_search
 
     model, cases, params = _search_inputs()
     budgets = [400.0, 300.0, 100.0, 90.0, 60.0]
@@ -142,7 +142,7 @@ def test_plan_search_plan_at_reuses_plans_between_budgets_exactly():
 
 
 def test_plan_search_plan_at_is_none_where_the_forced_work_does_not_fit():
-    from helpers.portfolio_risk import plan_search
+    from helpers.model.portfolio_risk import plan_search
 
     model, cases, params = _search_inputs(committed_cost=50.0)
     search = plan_search(model, cases, params, params.simulations, _counting([]))

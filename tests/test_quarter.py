@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
-from helpers.artifacts import CALIBRATION, ROADMAP, case_path, write_json
-from helpers.errors import InputError
-from helpers.inputs import initiative_row, load_quarter
-from helpers.quarter import (
+from helpers.core.errors import InputError
+from helpers.load.artifacts import CALIBRATION, ROADMAP, case_path, write_json
+from helpers.load.inputs import initiative_row, load_quarter
+from helpers.model.quarter import (
     load_calibration,
     load_cases,
     load_previous_roadmap,
@@ -178,8 +178,8 @@ def test_initiative_row_unknown_id_names_the_register_and_the_ids(inputs):
 def test_forced_ids_include_the_prerequisites_of_must_dos(root):
     import dataclasses
 
-    from helpers.inputs import load_quarter
-    from helpers.quarter import forced_ids
+    from helpers.load.inputs import load_quarter
+    from helpers.model.quarter import forced_ids
 
     inputs = load_quarter("2026Q4", root)
     # the work 2026Q3 funded that is still running (PAID-02 depends on BI-01)

@@ -1,4 +1,4 @@
-"""helpers.quarter_model: every figure of a quarter computed once, from inputs and the ledger."""
+"""helpers.model.quarter_model: every figure of a quarter, computed once from the inputs."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.artifacts import to_jsonable
-from helpers.inputs import load_quarter
-from helpers.quarter_model import (
+from helpers.load.artifacts import to_jsonable
+from helpers.load.inputs import load_quarter
+from helpers.model.quarter_model import (
     compute_case,
     quarter_document,
     read_quarter_model,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.errors import InputError
-from helpers.ranges import fit_range, range_quantile, sample_range, z_of
+from helpers.core.errors import InputError
+from helpers.model.ranges import fit_range, range_quantile, sample_range, z_of
 
 N = 200_000
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.errors import InputError
-from helpers.params import RegisterSource
-from helpers.registers import (
+from helpers.core.errors import InputError
+from helpers.load.params import RegisterSource
+from helpers.load.registers import (
     _parse_date,
     _parse_number,
     load_actuals,
@@ -561,7 +561,7 @@ def test_read_register_locked_sqlite_says_locked(tmp_path, monkeypatch):
     with sqlite3.connect(path) as con:
         con.execute("CREATE TABLE t (id TEXT)")
     con.close()
-    monkeypatch.setattr("helpers.registers.SQLITE_TIMEOUT", 0.05)
+    monkeypatch.setattr("helpers.load.registers.SQLITE_TIMEOUT", 0.05)
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN EXCLUSIVE")
     try:
@@ -592,7 +592,7 @@ def test_load_initiatives_csv_problem_names_the_line_an_editor_shows(tmp_path):
 
 
 def test_record_lines_start_where_each_record_starts():
-    from helpers.registers import _record_lines
+    from helpers.load.registers import _record_lines
 
     assert _record_lines('a,b\n\n1,2\n   \n"x\ny",3\n,\n4,5\n') == [1, 3, 5, 7, 8]
 

@@ -1,4 +1,4 @@
-"""helpers.review: percentile placement and forecast verification on a known history."""
+"""helpers.model.review: percentile placement and forecast verification on a known history."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.review import (
+from helpers.model.review import (
     percentile_in,
     placed_rows,
     review_document,

@@ -1,4 +1,4 @@
-"""Tests for helpers.scoring: scores from cases, normalisation, weights, selection values."""
+"""Tests for helpers.model.scoring: scores from cases, normalisation, weights, selection values."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.errors import ComputationError
-from helpers.scoring import (
+from helpers.core.errors import ComputationError
+from helpers.model.scoring import (
     case_quantile,
     normalise_criteria,
     score_initiatives,
@@ -185,7 +185,7 @@ def test_score_initiatives_roi_sign_and_wsjf_rank_are_honest(rows):
 @settings(max_examples=25, deadline=None)
 @given(st.floats(-3.0, 3.0), st.integers(0, 10_000))
 def test_business_case_roi_sign_equals_expected_npv_sign(shift, seed):
-    from helpers import business_case as bc
+    from helpers.model import business_case as bc
 
     rng = np.random.default_rng(seed)
     pv_cost = rng.uniform(50.0, 150.0, 500)

@@ -1,4 +1,4 @@
-"""Tests for helpers.selection: exact choice, constraints, errors, reasons, frontier, risk."""
+"""Tests for helpers.model.selection: exact choice, constraints, errors, reasons, frontier, risk."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from select_builders import PARAMS, make_case, make_register, portfolio_inputs
 from select_checks import breaks_nothing, brute_force_value
 
-from helpers.errors import ComputationError, InputError
-from helpers.scoring import score_initiatives, selection_values
-from helpers.selection import (
+from helpers.core.errors import ComputationError, InputError
+from helpers.model.scoring import score_initiatives, selection_values
+from helpers.model.selection import (
     SelectionModel,
     brute_force,
     build_model,
@@ -22,7 +22,7 @@ from helpers.selection import (
     select_portfolio,
     solve_model,
 )
-from helpers.timeline import schedule_portfolio
+from helpers.model.timeline import schedule_portfolio
 
 
 @pytest.fixture
@@ -355,7 +355,7 @@ def test_solve_model_equals_brute_force(model):
 
 
 # ---------------------------------------------------------------------------
-# The timeline (helpers.timeline)
+# The timeline (helpers.model.timeline)
 
 
 def test_schedule_portfolio_waits_for_people():
@@ -402,7 +402,7 @@ def test_schedule_portfolio_cycle_is_an_error():
 
 
 def _staged_params():
-    from helpers.params import Params
+    from helpers.load.params import Params
 
     return Params.model_validate(
         dict(
@@ -454,7 +454,7 @@ def _staged_row(initiative_id, **overrides):
 def _staged_inputs(extra_rows=()):
     """F: a risky full initiative (benefit 10k-400k a year against 200k-300k); FL: a cheap,
     quick lean version that measures F's benefit."""
-    from helpers import business_case as bc
+    from helpers.model import business_case as bc
 
     params = _staged_params()
     rows = [
@@ -538,7 +538,7 @@ def test_dependency_forces_the_full_initiative_and_both_say_so():
 
 
 def test_staged_value_bins_on_the_inputs_the_lean_version_informs():
-    from helpers import business_case as bc
+    from helpers.model import business_case as bc
 
     params = _staged_params()
     full = bc.simulate_case(_staged_row("F", cost_low=50_000.0, cost_high=600_000.0), params)
@@ -556,7 +556,7 @@ def test_staged_value_bins_on_the_inputs_the_lean_version_informs():
 
 
 def test_validate_initiatives_reads_informs_and_names_a_bad_input():
-    from helpers.registers import validate_initiatives
+    from helpers.load.registers import validate_initiatives
 
     frame = pd.DataFrame([_staged_row("F"), _staged_row("FL", variant_of="F")])
     frame = frame.drop(columns=["depends_on", "informs"]).assign(
@@ -629,8 +629,8 @@ def test_per_initiative_rule_leaves_hidden_contingency():
 
 
 def test_solver_costs_are_exact_quantiles_of_the_calibrated_range():
-    from helpers.portfolio_risk import CostQuantiles
-    from helpers.ranges import range_quantile
+    from helpers.model.portfolio_risk import CostQuantiles
+    from helpers.model.ranges import range_quantile
 
     case = make_case("A", 10.0, 100.0)
     cost = case["inputs"]["calibrated"]["cost"]
@@ -650,7 +650,7 @@ def test_budget_rule_must_be_a_known_rule():
 
 
 def test_common_overrun_share_moves_costs_together_and_0_keeps_independent_draws():
-    from helpers.portfolio_risk import cost_draws, draw_cost
+    from helpers.model.portfolio_risk import cost_draws, draw_cost
 
     cases = [make_case(f"I{k}", 1.0, 100.0) for k in range(6)]
     independent = cost_draws(cases, np.random.default_rng(4), 20_000, 0.9)

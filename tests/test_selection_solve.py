@@ -1,4 +1,4 @@
-"""Tests for helpers.selection_solve and helpers.selection_reasons: the linear bound that
+"""helpers.model.selection_solve and selection_reasons: the linear bound that
 speeds the exact solver, small programs solved by trying every plan, the frontier at the
 model's own costs, and reasons re-solved only near the cut-off. The solver itself is
 checked against brute force in test_selection.py; the frontier under each budget rule
@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from test_selection import models
 
-from helpers import selection_solve
-from helpers.selection_reasons import FRONTIER_MULTIPLIERS, explain_left_out, frontier_points
-from helpers.selection_solve import (
+from helpers.model import selection_solve
+from helpers.model.selection_reasons import FRONTIER_MULTIPLIERS, explain_left_out, frontier_points
+from helpers.model.selection_solve import (
     SelectionModel,
     brute_force,
     closure,
@@ -154,7 +154,7 @@ def _amount(text: str, after: str) -> float:
 
 def test_prob_top_k_keeps_the_stable_sort_tie_rule():
     """The partition gives what ranking by a stable sort gave, ties to the earlier id."""
-    from helpers.portfolio_risk import draw_from_quantiles, prob_top_k
+    from helpers.model.portfolio_risk import draw_from_quantiles, prob_top_k
 
     cases = {
         "A": {"npv": {"0.5": 10.0}},  # constants: ties in every draw

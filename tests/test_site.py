@@ -15,9 +15,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers import site
-from helpers.artifacts import case_path, write_json, write_text_atomic
-from helpers.errors import InputError
+from helpers.core.errors import InputError
+from helpers.load.artifacts import case_path, write_json, write_text_atomic
+from helpers.site import pages as site
 
 EVIL = "<script>alert(1)</script>"
 # A 1×1 transparent PNG.
@@ -161,7 +161,7 @@ def calibration_document(uplift80=0.31, uplift50=0.08):
 def make_manifest(
     quarter, *, cases, failed=(), budget=900_000.0, title=None, budget_confidence=0.8
 ):
-    """A manifest as helpers.pipeline writes it (contract 9)."""
+    """A manifest as helpers.build.pipeline writes it (contract 9)."""
     notebooks = [
         {"key": "calibration", "title": "Calibration", "html": "calibration.html", "status": "ok"}
     ]
@@ -689,7 +689,7 @@ def test_pages_carry_a_print_header_with_quarter_title_and_build(fake_site):
 
 def test_failed_case_page_without_papermill_metadata_links_up_two_levels(tmp_path):
     """A worker that died leaves an error notebook: its page's links still resolve."""
-    from helpers import executors
+    from helpers.build import executors
 
     task = executors.NotebookTask(
         key="case:EML-01",

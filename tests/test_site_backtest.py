@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import site
+from helpers.site import pages as site
 
 
 def test_backtest_figures_from_the_calibration_artifact() -> None:

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import business_case
-from helpers.inputs import initiative_row, load_quarter
-from helpers.quarter import load_calibration
+from helpers.load.inputs import initiative_row, load_quarter
+from helpers.model import business_case
+from helpers.model.quarter import load_calibration
 from helpers.report import case as case_report
 
 QUARTER = "2026Q4"

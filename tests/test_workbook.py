@@ -1,4 +1,4 @@
-"""``helpers.workbook`` and ``playbook template``: a workbook to start from, read back."""
+"""``helpers.load.workbook`` and ``playbook template``: a workbook to start from, read back."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from helpers import registers
 from helpers.cli import main
-from helpers.errors import InputError
-from helpers.workbook import (
+from helpers.core.errors import InputError
+from helpers.load import registers
+from helpers.load.workbook import (
     ACTUALS_SHEET,
     INITIATIVES_SHEET,
     README_SHEET,

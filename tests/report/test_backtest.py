@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.backtest import backtest_history
+from helpers.model.backtest import backtest_history
 from helpers.report.backtest import (
     backtest_table,
     describe_backtest,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from calibration_builders import history_frame, ranged_history
 
-from helpers import calibration as cal
-from helpers import history
+from helpers.load import history
+from helpers.model import calibration as cal
 from helpers.report import calibration as report
 from helpers.report.markdown import MarkdownText
 
@@ -38,7 +38,7 @@ def sample_doc(root, tmp_path_factory) -> dict:
     checkout has built."""
     import shutil
 
-    from helpers.inputs import load_quarter
+    from helpers.load.inputs import load_quarter
 
     project = tmp_path_factory.mktemp("sample")
     for name in ("params", "data"):
@@ -73,7 +73,7 @@ def test_summary_table_and_sentences(ranged):
 
 
 def test_describe_bias_and_uplift_at_an_unlisted_budget_confidence(root):
-    from helpers.inputs import load_quarter
+    from helpers.load.inputs import load_quarter
 
     inputs = load_quarter("2026Q4", root)
     params = inputs.params.model_copy(update={"budget_confidence": 0.75})

@@ -14,10 +14,10 @@ import pytest
 from case_builders import make_params, make_row, point_row
 from click.testing import CliRunner
 
-from helpers import business_case as bc
-from helpers.artifacts import to_jsonable
 from helpers.cli import main
-from helpers.params import Params
+from helpers.load.artifacts import to_jsonable
+from helpers.load.params import Params
+from helpers.model import business_case as bc
 from helpers.report import case as report
 from helpers.report.markdown import MarkdownText
 
@@ -65,7 +65,7 @@ def _full_and_lean() -> tuple[dict, dict]:
 
 def _calibrated_views(monkeypatch, params: Params) -> dict:
     """A calibrated case document with its stated view: calibration raises cost by half."""
-    import helpers.calibration as calibration
+    import helpers.model.calibration as calibration
 
     def fake(low, likely, high, *, metric, category, calibration, confidence):
         factor = 1.5 if metric == "cost" else 1.0
@@ -371,7 +371,7 @@ def templated(root) -> dict:
     """The sample EML-01 case (email_program template, lean EML-01P on 20% of the data) as
     2026Q3 saw it: in 2026Q4 the POC is done and EML-01's conversion uplift is narrowed to
     what it measured, so the driver test no longer points at it."""
-    from helpers.inputs import initiative_row, load_quarter
+    from helpers.load.inputs import initiative_row, load_quarter
 
     inputs = load_quarter("2026Q3", root)
     sim = bc.simulate_case(
@@ -425,7 +425,7 @@ def test_a_case_without_a_template_says_it_has_one_stated_range(params):
 
 
 def test_what_if_bounds_of_a_templated_case_start_at_the_drivers_range(templated, root):
-    from helpers.inputs import initiative_row, load_quarter
+    from helpers.load.inputs import initiative_row, load_quarter
 
     row = initiative_row(load_quarter("2026Q3", root), "EML-01")
     bounds = report.what_if_bounds(row, templated)
@@ -441,7 +441,7 @@ def test_render_text_of_a_templated_case_names_beneficiaries_and_the_driver(temp
 
 
 def test_describe_method_states_the_correlations_used_and_their_source():
-    from helpers.copula import resolve_correlation
+    from helpers.model.copula import resolve_correlation
 
     calibration = {
         "correlation": {
@@ -467,7 +467,7 @@ def _history_calibration(by: str = "category") -> dict:
     """A calibration document: 6 email projects, 2 web ones (below min_class_size 3)."""
     import pandas as pd
 
-    from helpers.calibration import calibrate_history
+    from helpers.model.calibration import calibrate_history
 
     classes = ["email"] * 6 + ["web"] * 2
     actuals = pd.DataFrame(

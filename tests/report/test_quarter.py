@@ -49,7 +49,7 @@ def params(**changes):
 
 def test_budget_level_from_params_else_the_params_default():
     assert words.budget_level(params(budget_confidence=0.9)) == 0.9
-    assert words.budget_level({}) == 0.8  # helpers.params.Params default
+    assert words.budget_level({}) == 0.8  # helpers.load.params.Params default
 
 
 @pytest.mark.parametrize(

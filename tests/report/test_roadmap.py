@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from select_builders import PARAMS, make_case, portfolio_inputs
 
+from helpers.model.selection import select_portfolio
 from helpers.report.labels import method_label, reason_label
 from helpers.report.roadmap import (
     compare_roadmaps,
@@ -19,7 +20,6 @@ from helpers.report.roadmap import (
     format_selection,
     what_if_selection,
 )
-from helpers.selection import select_portfolio
 
 
 @pytest.fixture
@@ -273,7 +273,7 @@ def test_decisions_read_the_same_on_the_quarter_page_and_the_case_page(portfolio
 
 
 def test_describe_method_states_the_calibrated_common_overrun_share(portfolio):
-    from helpers.copula import resolve_correlation
+    from helpers.model.copula import resolve_correlation
 
     register, cases = portfolio
     calibration = {

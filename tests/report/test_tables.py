@@ -103,7 +103,7 @@ def test_long_table_is_stable_and_skipped_by_mathjax():
 
 
 def test_long_table_survives_the_site_cleaner_with_no_script():
-    from helpers.site import clean_html
+    from helpers.site.pages import clean_html
 
     cleaned = clean_html(long_table(_long(), name="t", links=range(45))._repr_html_())
     assert cleaned.startswith("<style>#T_") and "tr.rest { display: none; }" in cleaned
@@ -132,7 +132,7 @@ def _cell_classes(markup: str) -> list[tuple[str, str]]:
 
 
 def test_long_table_cleaned_in_one_pass_classes_columns_like_the_sanitizer():
-    from helpers import site
+    from helpers.site import pages as site
 
     frame = _long()
     frame["value"] = [f"${n},000k" for n in range(45)]
@@ -155,7 +155,7 @@ def test_long_table_cleaned_in_one_pass_classes_columns_like_the_sanitizer():
 
 
 def test_long_table_markup_that_was_tampered_with_goes_through_the_sanitizer():
-    from helpers import site
+    from helpers.site import pages as site
 
     markup = long_table(_long(), name="t")._repr_html_()
     for evil in ("<td><script>alert(1)</script></td>", '<td onclick="steal()">1</td>'):

@@ -1,6 +1,6 @@
 """The reliability chart of the backtest: does a calibrated P-level hold that share of actuals?
 
-Input is the ``calibrate --backtest`` document (``helpers.backtest.backtest_history``).
+Input is the ``calibrate --backtest`` document (``helpers.model.backtest.backtest_history``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Figures of the calibration report. Each returns a Figure (one panel per metric).
 
-Inputs are the calibration document (``helpers.calibration.calibrate_history``)
-and its ratio table (``helpers.calibration.ratio_frame``). Ratios are
+Inputs are the calibration document (``helpers.model.calibration.calibrate_history``)
+and its ratio table (``helpers.model.calibration.ratio_frame``). Ratios are
 actual ÷ estimate, drawn on log axes so that ×2 and ×0.5 sit equally far from 1.
 Metric and class names are register text: they go through ``escape_mathtext``
 wherever they become a title, tick label or legend entry, so a class named

@@ -14,10 +14,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers import business_case
-from helpers.business_case import CaseSimulation
 from helpers.charts.style import escape_mathtext, money_axis, money_label, new_figure
-from helpers.fmt import fmt_pct
+from helpers.core.fmt import fmt_pct
+from helpers.model import business_case
+from helpers.model.business_case import CaseSimulation
 from helpers.report.case import beneficiaries_frame
 from helpers.report.labels import input_label
 

@@ -1,6 +1,6 @@
 """Figures of the roadmap report. Each takes the ``select`` document and returns a Figure.
 
-The document is ``helpers.selection.select_portfolio``'s (also roadmap.json).
+The document is ``helpers.model.selection.select_portfolio``'s (also roadmap.json).
 Money axes read as ``$150k``; chosen initiatives are blue, committed work and
 must-dos dark blue, those left out grey.
 """
@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from helpers.charts.style import escape_mathtext, money_axis, money_label, new_figure
-from helpers.fmt import fmt_level, fmt_pct
-from helpers.timeline import WEEKS_PER_QUARTER
+from helpers.core.fmt import fmt_level, fmt_pct
+from helpers.model.timeline import WEEKS_PER_QUARTER
 
 CHOSEN = "#0072B2"
 FORCED = "#003F63"

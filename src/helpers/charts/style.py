@@ -7,7 +7,7 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.fmt import fmt_money
+from helpers.core.fmt import fmt_money
 
 WIDTH, HEIGHT = 7.5, 4.0  # inches
 

@@ -31,11 +31,11 @@ from helpers.cli.common import reports_errors, root_option
 @reports_errors
 def approve(quarter: str, approved_by: str, approved_on: str, root: Path) -> None:
     """Mark QUARTER approved: status, approved_on, approved_by and a fingerprint in its params."""
-    from helpers.approval import approve_text, fingerprint, write_snapshot
-    from helpers.artifacts import write_text_atomic
-    from helpers.errors import InputError, Problem
-    from helpers.inputs import load_quarter
-    from helpers.params import load_params, params_path
+    from helpers.core.errors import InputError, Problem
+    from helpers.load.approval import approve_text, fingerprint, write_snapshot
+    from helpers.load.artifacts import write_text_atomic
+    from helpers.load.inputs import load_quarter
+    from helpers.load.params import load_params, params_path
 
     try:
         dt.date.fromisoformat(approved_on)
@@ -59,8 +59,8 @@ def approve(quarter: str, approved_by: str, approved_on: str, root: Path) -> Non
 
 def decisions_of_new_approval(root: Path, quarter: str) -> Path:
     """Record a just-approved quarter's plan afresh (an earlier approval's record is replaced)."""
-    from helpers.approval import record_decisions
-    from helpers.ledger import decisions_path
+    from helpers.load.approval import record_decisions
+    from helpers.load.ledger import decisions_path
 
     decisions_path(root, quarter).unlink(missing_ok=True)
     path, _ = record_decisions(root, quarter)
@@ -73,7 +73,7 @@ def decisions_of_new_approval(root: Path, quarter: str) -> Path:
 @reports_errors
 def ledger(quarter: str, root: Path) -> None:
     """Record in QUARTER's ledger entry the plan after each logged change not yet recorded."""
-    from helpers.approval import record_decisions
+    from helpers.load.approval import record_decisions
 
     path, recorded = record_decisions(root, quarter)
     if not recorded:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from helpers.cli.common import PositiveFinite, echo_json, reports_errors, root_option
-from helpers.errors import InputError, Problem
+from helpers.core.errors import InputError, Problem
 
 DEFAULTS = {"by": "category", "n0": 10.0, "min_class_size": 3, "confidence": 0.9}
 
@@ -79,7 +79,7 @@ def calibrate(
     Shows shares over, on and under estimate, median and geometric mean of the
     ratio, the uplift to plan on, and how often stated ranges held the actual.
     """
-    from helpers.calibration import calibrate_history
+    from helpers.model.calibration import calibrate_history
 
     frame, settings = _load(actuals, root=root, table=table, sheet=sheet)
     chosen = {"by": by, "n0": n0, "min_class_size": min_class_size, "confidence": confidence}
@@ -115,13 +115,13 @@ def settings_source(actuals: str, table: str | None, sheet: str | None) -> str:
 def _load(
     actuals: str, *, root: Path, table: str | None, sheet: str | None
 ) -> tuple[Any, dict[str, Any]]:
-    from helpers.params import QUARTER_PATTERN, RegisterSource
-    from helpers.registers import load_actuals
+    from helpers.load.params import QUARTER_PATTERN, RegisterSource
+    from helpers.load.registers import load_actuals
 
     settings = dict(DEFAULTS)
     path = Path(actuals)
     if not path.exists() and QUARTER_PATTERN.match(actuals):
-        from helpers.inputs import load_quarter
+        from helpers.load.inputs import load_quarter
 
         inputs = load_quarter(actuals, root)
         params = inputs.params
@@ -165,8 +165,8 @@ def _with_extra_column(
     frame: Any, actuals: str, by: str, root: Path, table: str | None, sheet: str | None
 ) -> Any:
     """Add a non-canonical column of the register (e.g. client) to group by, if it has one."""
-    from helpers.params import RegisterSource
-    from helpers.registers import read_register
+    from helpers.load.params import RegisterSource
+    from helpers.load.registers import read_register
 
     path = Path(actuals)
     if not path.is_file():
@@ -181,7 +181,7 @@ def _with_extra_column(
 
 def _budget_confidence(actuals: str, root: Path) -> float:
     """The level the text table plans at: the quarter's budget_confidence, else the default."""
-    from helpers.params import QUARTER_PATTERN, Params, load_params
+    from helpers.load.params import QUARTER_PATTERN, Params, load_params
 
     if not Path(actuals).exists() and QUARTER_PATTERN.match(actuals):
         return load_params(actuals, root).budget_confidence

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from helpers.cli.common import echo_json
-from helpers.errors import InputError, Problem
+from helpers.core.errors import InputError, Problem
 
 
 def answer_checks(
@@ -29,8 +29,8 @@ def answer_checks(
     as_json: bool,
 ) -> None:
     """Print the calibrated new estimates and/or the backtest of ``frame``'s calibration."""
-    from helpers.backtest import backtest_history
-    from helpers.outside_view import calibrate_estimates
+    from helpers.model.backtest import backtest_history
+    from helpers.model.outside_view import calibrate_estimates
     from helpers.report.backtest import render_backtest, render_estimates
 
     source = calibration.get("source", "actuals")
@@ -59,7 +59,7 @@ def answer_checks(
 
 
 def _read_new(new: str):
-    from helpers.registers import read_register
+    from helpers.load.registers import read_register
 
     path = Path(new)
     if not path.is_file():

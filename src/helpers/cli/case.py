@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from helpers.cli.common import echo_json, reports_errors, root_option
-from helpers.errors import InputError, Problem
+from helpers.core.errors import InputError, Problem
 
 
 @click.command()
@@ -29,9 +29,9 @@ def case(
     initiative_id: str, quarter: str | None, no_calibration: bool, as_json: bool, root: Path
 ) -> None:
     """Simulate initiative INITIATIVE_ID and print its business case."""
-    from helpers import business_case
-    from helpers.inputs import initiative_row, load_quarter
-    from helpers.params import list_quarters
+    from helpers.load.inputs import initiative_row, load_quarter
+    from helpers.load.params import list_quarters
+    from helpers.model import business_case
     from helpers.report import case as case_report
 
     if quarter is None:
@@ -49,7 +49,7 @@ def case(
     row = initiative_row(inputs, initiative_id)
     calibration = None
     if not no_calibration and inputs.params.calibration.enabled:
-        from helpers.calibration import calibrate_quarter
+        from helpers.model.calibration import calibrate_quarter
 
         calibration = calibrate_quarter(inputs)
     stated, sim = business_case.simulate_views(

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from helpers.artifacts import to_jsonable
-from helpers.errors import PlaybookError
+from helpers.core.errors import PlaybookError
+from helpers.load.artifacts import to_jsonable
 
 root_option = click.option(
     "--root",

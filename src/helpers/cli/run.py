@@ -76,7 +76,7 @@ def run(
     or more than half the cases: then the previous site stays), 2 on bad input
     or a read-only reports folder (nothing runs).
     """
-    from helpers.pipeline import run_quarter
+    from helpers.build.pipeline import run_quarter
 
     result = run_quarter(
         quarter,

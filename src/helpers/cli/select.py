@@ -28,8 +28,8 @@ def select(quarter: str, budget: float | None, as_json: bool, root: Path) -> Non
     (calibrated when params enable it), so the selection reflects the current
     inputs.
     """
-    from helpers.inputs import load_quarter
-    from helpers.quarter import select_quarter
+    from helpers.load.inputs import load_quarter
+    from helpers.model.quarter import select_quarter
     from helpers.report.roadmap import decision_reason, format_selection
 
     inputs = load_quarter(quarter, root)

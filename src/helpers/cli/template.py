@@ -20,7 +20,7 @@ def template(path: Path, root: Path) -> None:
     Outcomes sheets have the headers the playbook reads, drop-downs, number
     formats and one worked example row.
     """
-    from helpers.workbook import write_workbook
+    from helpers.load.workbook import write_workbook
 
     written = write_workbook(path, root)
     click.echo(

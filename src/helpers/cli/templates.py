@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from helpers.cli.common import echo_json, reports_errors, root_option
-from helpers.errors import InputError, Problem
+from helpers.core.errors import InputError, Problem
 
 
 @click.command()
@@ -17,7 +17,7 @@ from helpers.errors import InputError, Problem
 @reports_errors
 def templates(names: tuple[str, ...], as_json: bool, root: Path) -> None:
     """List the business-case templates (or only NAMES) with drivers, units and formula."""
-    from helpers.benefit_templates import load_templates
+    from helpers.load.benefit_templates import load_templates
     from helpers.report.templates import describe_templates
 
     found = load_templates(root)

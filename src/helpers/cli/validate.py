@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from helpers.cli.common import reports_errors, root_option
-from helpers.errors import InputError, Problem
+from helpers.core.errors import InputError, Problem
 
 _workbook_option = click.option(
     "--workbook",
@@ -31,7 +31,7 @@ def validate(quarter: str | None, workbook: Path | None, root: Path) -> None:
     every problem listed.
     """
     if workbook is not None and quarter is None:
-        from helpers.workbook import load_workbook_registers
+        from helpers.load.workbook import load_workbook_registers
 
         initiatives, actuals, warnings = load_workbook_registers(workbook)
         click.echo(
@@ -48,8 +48,8 @@ def validate(quarter: str | None, workbook: Path | None, root: Path) -> None:
                 "(playbook validate --workbook registers.xlsx), not both",
             )
         )
-    from helpers.inputs import load_quarter
-    from helpers.quarter import check_must_dos
+    from helpers.load.inputs import load_quarter
+    from helpers.model.quarter import check_must_dos
 
     inputs = load_quarter(quarter, root)
     check_must_dos(inputs)
@@ -82,8 +82,8 @@ def new_quarter(quarter: str, workbook: Path | None, root: Path) -> None:
     With --workbook, the new params read the initiatives and actuals from
     that workbook's sheets instead.
     """
-    from helpers.approval import APPROVAL_KEYS, strip_keys
-    from helpers.params import QUARTER_PATTERN, list_quarters, params_path
+    from helpers.load.approval import APPROVAL_KEYS, strip_keys
+    from helpers.load.params import QUARTER_PATTERN, list_quarters, params_path
 
     if not QUARTER_PATTERN.match(quarter):
         raise InputError(Problem("command line", f"quarter must look like 2026Q4, got {quarter!r}"))
@@ -119,7 +119,7 @@ def _point_at_workbook(text: str, workbook: Path, root: Path) -> str:
     that quarter's initiatives, so they are dropped: add ``benefits:`` and
     ``outcomes:`` (e.g. the workbook's Benefits and Outcomes sheets) once filled.
     """
-    from helpers.workbook import sources
+    from helpers.load.workbook import sources
 
     if not workbook.exists():
         raise InputError(

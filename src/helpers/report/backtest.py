@@ -1,4 +1,4 @@
-"""Words and tables for the backtest (``helpers.backtest``) and for calibrated new estimates.
+"""Words and tables for the backtest (``helpers.model.backtest``) and for calibrated new estimates.
 
 The verdict reads "Out of sample, our calibrated P80 held 81% of actual costs;
 raw estimates held 62%." Levels come from :func:`helpers.report.labels.level_label`;
@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.backtest import GOAL, held_check
-from helpers.fmt import fmt_pct
+from helpers.core.fmt import fmt_pct
+from helpers.model.backtest import GOAL, held_check
 from helpers.report.labels import level_label
 from helpers.report.markdown import escape_text, returns_markdown
 

@@ -1,6 +1,6 @@
 """The calibration report's words and tables, read from a calibration document.
 
-The document is ``calibration.json`` (``helpers.calibration.calibrate_history``
+The document is ``calibration.json`` (``helpers.model.calibration.calibrate_history``
 or ``calibrate_quarter``); nothing here re-computes a statistic. Sentences come
 out as Markdown (``$`` escaped once, register text such as metric and class
 names escaped), tables through :func:`helpers.report.tables.styled_table`, and
@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.fmt import fmt_pct, fmt_ratio, quantile_key
-from helpers.history import dataset_path
+from helpers.core.fmt import fmt_pct, fmt_ratio, quantile_key
+from helpers.load.history import dataset_path
 from helpers.report.labels import level_label
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table

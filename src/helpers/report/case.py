@@ -21,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from helpers import business_case
-from helpers.decisions import agrees
-from helpers.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks, quantile_key
-from helpers.params import Params
+from helpers.core.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks, quantile_key
+from helpers.load.params import Params
+from helpers.model import business_case
+from helpers.model.decisions import agrees
 from helpers.report.correlation import describe_metric_correlations
 from helpers.report.labels import (
     ACTION_HEADLINES,
@@ -809,7 +809,7 @@ def describe_method(case: Case) -> str:
         f"the outcome before deciding to fund would be worth. EVPPI per input bins the "
         f"simulations into {case['evppi_bins']} equal-probability bins of that input. The "
         "tornado shows NPV with one input at its P10 and P90 and the others at their medians.",
-        "- **Recommendation rules** (constants in `helpers.business_case`): a must-do is "
+        "- **Recommendation rules** (constants in `helpers.model.business_case`): a must-do is "
         "funded; the lean version goes first when its staged value (its own expected NPV "
         "plus the value of deciding the full initiative next, delayed by the lean version's "
         "median delivery time, with the inputs the lean version measures known) exceeds the "

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.fmt import fmt_pct
+from helpers.core.fmt import fmt_pct
 from helpers.report.markdown import escape_text, returns_markdown
 
 

@@ -8,7 +8,7 @@ no report types "P80" by hand.
 
 from __future__ import annotations
 
-from helpers.fmt import fmt_level, fmt_pct
+from helpers.core.fmt import fmt_level, fmt_pct
 
 
 def level_label(level: float) -> str:

@@ -1,6 +1,6 @@
 """The quarter model as the pages read it: the build's document, or the same computed now.
 
-``playbook run`` computes the quarter model once (``helpers.quarter_model``) and
+``playbook run`` computes the quarter model once (``helpers.model.quarter_model``) and
 hands every notebook the folder it wrote. A notebook opened alone (JupyterLab,
 nbval) has no such folder: it computes the model through the same function, with
 the same words, so it shows the numbers the published page shows. Nothing is
@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers import artifacts, business_case
-from helpers.inputs import initiative_row
-from helpers.quarter_model import (
+from helpers.load import artifacts
+from helpers.load.inputs import initiative_row
+from helpers.model import business_case
+from helpers.model.quarter_model import (
     BACKTEST,
     QuarterModel,
     build_quarter_model,
@@ -23,10 +24,10 @@ from helpers.quarter_model import (
     compute_calibration,
     read_quarter_model,
 )
+from helpers.model.review import load_review
+from helpers.model.selection import select_portfolio
 from helpers.report.case import recommendation_text
 from helpers.report.roadmap import decision_reason
-from helpers.review import load_review
-from helpers.selection import select_portfolio
 
 
 def quarter_model(inputs: Any, artifacts_dir: str | Path = "") -> QuarterModel:

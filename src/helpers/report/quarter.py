@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from helpers.fmt import fmt_money, fmt_pct, fmt_worth, quantile_key
-from helpers.params import Params
+from helpers.core.fmt import fmt_money, fmt_pct, fmt_worth, quantile_key
+from helpers.load.params import Params
 from helpers.report.labels import (
     decision_label,
     level_label,

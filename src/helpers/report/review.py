@@ -1,4 +1,4 @@
-"""The words and tables of the quarter review (``helpers.review``'s document).
+"""The words and tables of the quarter review (``helpers.model.review``'s document).
 
 Shares are said as "held k of n" against the nominal level, so a reader sees
 at once whether a forecast was honest; levels come from ``level_label``.
@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.fmt import fmt_money, fmt_pct
+from helpers.core.fmt import fmt_money, fmt_pct
 from helpers.report.labels import INPUT_LABELS, level_label
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table

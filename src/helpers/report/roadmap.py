@@ -1,6 +1,6 @@
 """The roadmap report in words and tables, from the ``select`` document (roadmap.json).
 
-``helpers.selection.select_portfolio`` computes the document; this module says
+``helpers.model.selection.select_portfolio`` computes the document; this module says
 it: the summary and one sentence per question of the roadmap notebook
 (``describe_*``, Markdown with ``$`` and register text escaped), its tables
 (``fmt_*_table``, escaped Stylers with stable ids), the what-if panel, what
@@ -17,9 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.errors import ComputationError, InputError
-from helpers.fmt import fmt_money, fmt_pct, fmt_worth
-from helpers.params import SCORING_METHODS, Params
+from helpers.core.errors import ComputationError, InputError
+from helpers.core.fmt import fmt_money, fmt_pct, fmt_worth
+from helpers.load.params import SCORING_METHODS, Params
+from helpers.model.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
+from helpers.model.timeline import WEEKS_PER_QUARTER
 from helpers.report.correlation import describe_common_overrun, describe_metric_correlations
 from helpers.report.labels import (
     PROB_OVER_BUDGET_LABEL,
@@ -34,8 +36,6 @@ from helpers.report.labels import (
 from helpers.report.markdown import escape_text, plain, returns_markdown
 from helpers.report.tables import TOP_ROWS, long_table, styled_table
 from helpers.report.templates import informs_text
-from helpers.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
-from helpers.timeline import WEEKS_PER_QUARTER
 
 
 def _worth(value: float | None, document: Mapping[str, Any]) -> str:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.benefit_templates import Template
-from helpers.benefits import INFORMS_STATED, INFORMS_TOP_DRIVER
-from helpers.fmt import fmt_pct
+from helpers.core.fmt import fmt_pct
+from helpers.load.benefit_templates import Template
+from helpers.model.benefits import INFORMS_STATED, INFORMS_TOP_DRIVER
 from helpers.report.labels import INPUT_LABELS, driver_label, input_label
 from helpers.report.markdown import MarkdownText, escape_text, markdown
 from helpers.report.tables import styled_table

@@ -1,0 +1,1 @@
+"""The build: plan, cache, executors and kernels, atomic publishing (``playbook run``)."""

@@ -1,0 +1,1140 @@
+"""Where notebooks execute: one task per notebook, run by an executor.
+
+A :class:`NotebookTask` is a plain, picklable description of one notebook run
+(source, output, parameters, working folder, kernel, and where to write its
+HTML). :func:`run_task` carries it out with papermill's Python API and renders
+the executed notebook with the site's exporter; it never raises for a failing
+notebook, it returns a :class:`TaskResult` saying what failed, in which cell.
+
+Executors decide where ``run_task`` runs:
+
+- :class:`SerialExecutor` runs tasks one after another in this process
+  (tests, debugging, ``--jobs 1``).
+- :class:`LocalProcessExecutor` fans tasks out to worker processes that stay
+  warm for the whole build. Workers fork from a forkserver that has imported
+  papermill, nbformat and the renderer once, so no worker pays those imports
+  again; each notebook still gets its own fresh kernel (named explicitly).
+  The executor also starts a *kernel template* (:class:`KernelTemplate`): a
+  process that has imported ipykernel and the libraries and ``helpers``
+  modules the notebooks use (:data:`KERNEL_PRELOAD`), and forks a fresh kernel
+  process for each notebook (workers reach it with
+  :func:`connect_kernel_template`). The kernel's namespace is empty, as with a new
+  process; only the module imports are already done. Without a template
+  (``SerialExecutor``, or if the template is unavailable) kernels start the
+  usual way.
+
+- :class:`DaskExecutor` submits each task to a ``dask.distributed`` cluster
+  (a ``LocalCluster`` of ``jobs`` worker processes, or a scheduler address):
+  ``client.submit(run_task, task)``, as papermill's maintainers sketch a
+  fan-out. Workers need the same environment (``helpers``, papermill, the
+  ``python3`` kernel). On a LocalCluster, or with ``shared_path`` (a folder
+  holding the project and the reports that every worker sees at the same
+  path), tasks read and write files in place; otherwise the inputs travel with
+  the task and the outputs come back with its result (:func:`_run_shipped`).
+
+(Ray would plug in the same way: ``ray.remote(run_task)`` and ``ray.wait``.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers.load.artifacts import write_text_atomic
+
+DEFAULT_KERNEL = "python3"
+DEFAULT_RENDERER = "helpers.site:render_notebook"
+SKIPPED_TAG = "interactive"  # cells with this tag are kept but not executed
+DEFAULT_CELL_TIMEOUT = 600.0  # seconds: a hung cell fails its notebook instead of the build
+
+# Imported once by the forkserver; every worker forks with them loaded.
+_PRELOAD = ["papermill", "nbformat", "helpers.build.executors"]
+# Imported once by each worker's kernel template; every kernel forks with them loaded.
+# Nothing here may import matplotlib.pyplot (or seaborn, which does): pyplot hooks the
+# inline backend into the IPython shell on import, and the template has no shell yet.
+KERNEL_PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.debugger",  # every kernel imports it as it starts (0.1 s)
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "scipy.optimize",
+    "matplotlib.figure",
+    "matplotlib.ticker",
+    "IPython.display",
+    "helpers.load.artifacts",
+    "helpers.load.inputs",
+    "helpers.model.business_case",
+    "helpers.model.calibration",
+    "helpers.model.selection",
+    "helpers.charts.case",
+    "helpers.charts.calibration",
+    "helpers.charts.roadmap",
+)
+_INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
+
+
+@dataclass(frozen=True)
+class NotebookTask:
+    """One notebook to execute (and render). Paths are absolute strings."""
+
+    key: str  # the manifest key: "calibration", "case:<id>" or "roadmap"
+    notebook: str  # the source notebook
+    output: str  # where the executed notebook goes
+    parameters: dict[str, Any]
+    cwd: str  # the working folder of the kernel (the notebooks folder)
+    kernel: str = DEFAULT_KERNEL
+    html: str | None = None  # where the HTML goes; None: no rendering
+    title: str = ""
+    renderer: str = DEFAULT_RENDERER  # "module:function" taking (nb, title=, failed=)
+    execute: bool = True  # False: render the executed notebook already at ``output``
+    log: str | None = None  # the kernel's own stdout/stderr go here (None: inherited)
+    cell_timeout: float | None = DEFAULT_CELL_TIMEOUT  # seconds one cell may run; None: no limit
+    failed: bool = False  # render the page as failed (its execution failed elsewhere)
+    # environment variables the notebook's kernel gets (e.g. where the build saved
+    # the checked inputs: helpers.load.inputs.write_snapshot)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TaskResult:
+    """What happened to one task. ``error`` is None or {"cell", "ename", "evalue"}."""
+
+    key: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    error: dict[str, Any] | None = None
+    rendered: bool = False
+    render_seconds: float = 0.0  # of ``seconds``, the time spent rendering HTML
+
+
+def run_task(task: NotebookTask) -> TaskResult:
+    """Execute ``task``'s notebook with papermill, then render its HTML.
+
+    A notebook that fails still leaves its partial executed notebook at
+    ``task.output`` (papermill writes it with the error in view) and is
+    rendered as failed. Never raises for a notebook's own failure.
+    """
+    started = time.perf_counter()
+    error: dict[str, Any] | None = None
+    executed = None  # the executed notebook, when papermill hands it back
+    if task.execute:
+        with _redirect_process_output(task.log), _environment(task.env):
+            error, executed = _execute(task)
+    rendered = False
+    render_started = time.perf_counter()
+    if task.html:
+        render_error = _render(task, executed, failed=error is not None or task.failed)
+        rendered = render_error is None
+        error = error or render_error
+    finished = time.perf_counter()
+    return TaskResult(
+        key=task.key,
+        status="failed" if error else "ok",
+        seconds=round(finished - started, 3),
+        error=error,
+        rendered=rendered,
+        render_seconds=round(finished - render_started, 3),
+    )
+
+
+def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
+    """Run the notebook; return (error or None, the executed notebook if papermill returned it)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    Path(task.output).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        unknown = _unknown_parameters(task)
+        if unknown:
+            return _write_error_notebook(task, "UnknownParameterError", unknown), None
+        template = _KERNEL_TEMPLATE
+        extra = {}
+        if template is not None and template.alive():
+            extra["kernel_manager_class"] = _forking_kernel_manager_class()
+        executed = papermill.execute_notebook(
+            task.notebook,
+            task.output,
+            parameters=task.parameters,
+            kernel_name=task.kernel,
+            cwd=task.cwd,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            # every cell has answered and written what it writes: stop the kernel at
+            # once (a graceful stop costs 0.2 s a notebook; atexit hooks do not run)
+            shutdown_kernel="immediate",
+            execution_timeout=task.cell_timeout,
+            # what-if widgets are for JupyterLab; the site drops them, and executing
+            # them can wedge nbclient (jupyter/nbclient#312), so they are not run here
+            skip_cells_with_tag=SKIPPED_TAG,
+            **extra,
+        )
+    except PapermillExecutionError as exc:
+        error = {
+            "cell": exc.exec_count if exc.exec_count is not None else exc.cell_index,
+            "ename": exc.ename,
+            "evalue": _first_line(exc.evalue),
+        }
+        return error, None
+    except Exception as exc:  # kernel died, notebook unreadable, ...: still one failed task
+        if not Path(task.output).exists():
+            return _write_error_notebook(task, type(exc).__name__, _first_line(str(exc))), None
+        return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}, None
+    return None, executed
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """Set ``env`` in this process while a kernel starts (it inherits them), then restore.
+
+    Two tasks in threads of one Dask worker may overlap here: at worst a kernel
+    starts with the other task's variables, or without its own. Neither changes a
+    result: a snapshot of another quarter or project is ignored, and without one
+    the notebook checks the registers itself (``helpers.load.inputs.load_quarter``).
+    """
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _redirect_process_output(log: str | None) -> Iterator[None]:
+    """Send this process's stdout/stderr (and so the kernel's, which inherits them) to ``log``.
+
+    Kernels print start-up warnings on their own stderr; they belong in the
+    build's logs, not on the terminal of ``playbook run``.
+    """
+    if log is None:
+        yield
+        return
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(log, "ab") as handle:
+            os.dup2(handle.fileno(), 1)
+            os.dup2(handle.fileno(), 2)
+            yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
+def _unknown_parameters(task: NotebookTask) -> str | None:
+    """A message naming parameters the notebook does not declare, or None."""
+    import papermill
+
+    declared = papermill.inspect_notebook(task.notebook)
+    unknown = sorted(set(task.parameters) - set(declared))
+    if not unknown:
+        return None
+    name = Path(task.notebook).name
+    valid = ", ".join(declared) or "none (the notebook has no cell tagged parameters)"
+    return (
+        f"{name} does not declare parameter(s) {', '.join(unknown)} in its parameters cell; "
+        f"declared: {valid}. Add them to the cell tagged parameters."
+    )
+
+
+def _write_error_notebook(task: NotebookTask, ename: str, evalue: str) -> dict[str, Any]:
+    """Save the source notebook with the error as its first output, so the site shows it."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(task.notebook, as_version=4)
+    except Exception:  # a missing or unreadable notebook: show the error alone
+        nb = nbformat.v4.new_notebook()
+    # as papermill would record them: the page's navigation is found from these
+    nb.metadata["papermill"] = {"parameters": dict(task.parameters), "input_path": task.notebook}
+    cell = nbformat.v4.new_code_cell(source="")
+    cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])]
+    nb.cells.insert(0, cell)
+    write_text_atomic(task.output, nbformat.writes(nb))
+    return {"cell": None, "ename": ename, "evalue": evalue}
+
+
+def _render(task: NotebookTask, executed: Any, *, failed: bool) -> dict[str, Any] | None:
+    import nbformat
+
+    try:
+        # papermill's returned notebook is what it wrote: no need to read and validate it again
+        nb = executed if executed is not None else nbformat.read(task.output, as_version=4)
+        render = resolve(task.renderer)
+        write_text_atomic(task.html, render(nb, title=task.title, failed=failed))
+    except Exception as exc:  # a page that cannot be rendered fails its task, not the build
+        return {
+            "cell": None,
+            "ename": type(exc).__name__,
+            "evalue": f"rendering {Path(task.html).name}: {_first_line(str(exc))}",
+        }
+    return None
+
+
+def resolve(target: str) -> Any:
+    """The object named by ``"module:attribute"``."""
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line (an InputError lists its problems on the lines below)."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class Executor(ABC):
+    """Runs notebook tasks; yields each result as soon as its task is done."""
+
+    @abstractmethod
+    def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
+        """Run ``tasks`` (independent of each other) and yield results in completion order."""
+
+    def close(self) -> None:  # noqa: B027 (optional hook: most executors hold nothing)
+        """Release workers (idempotent)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Runs tasks one after another in this process."""
+
+    def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
+        for task in tasks:
+            yield run_task(task)
+
+
+class LocalProcessExecutor(Executor):
+    """Runs tasks in ``jobs`` worker processes that stay warm across calls to :meth:`map`.
+
+    Workers start only when the first task arrives, so a build with nothing to
+    execute starts no process.
+    """
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        *,
+        preload: Iterable[str] = (),
+        kernel_preload: Iterable[str] | None = KERNEL_PRELOAD,
+    ):
+        self.jobs = max(1, jobs or _usable_cpus())
+        self.preload = list(dict.fromkeys([*_PRELOAD, *preload]))
+        # None: no kernel template, every kernel starts as a new process
+        self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
+        self._pool: ProcessPoolExecutor | None = None
+        self._template: KernelTemplate | None = None
+        self._markers = ""  # a folder: each worker's current task key, in a file named by pid
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if not self._markers or not os.path.isdir(self._markers):
+            self._markers = tempfile.mkdtemp(prefix="playbook-workers-")
+        if self._pool is None:
+            if self.kernel_preload is not None and (
+                self._template is None or not self._template.alive()
+            ):
+                if self._template is not None:
+                    self._template.stop()
+                # it imports while the forkserver does: neither waits for the other
+                with contextlib.suppress(OSError):
+                    self._template = KernelTemplate(self.kernel_preload)
+            address = self._template.address if self._template else None
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(self.preload)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=context,
+                initializer=_warm_worker,
+                initargs=(self.preload, address),
+            )
+        return self._pool
+
+    def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
+        """Run ``tasks``; a worker that dies fails only the notebook it held.
+
+        When a worker process dies (killed, out of memory), the pool breaks and
+        every unfinished task with it. The task the dead worker was running
+        (each worker notes its current task in :attr:`_markers`) is failed:
+        its error notebook is written here and its page rendered as failed on
+        a fresh worker. Every other unfinished task is retried on fresh workers.
+        """
+        pending = {task.key: task for task in tasks}
+        died: dict[str, dict[str, Any]] = {}  # key -> the error of its dead worker
+        breaks = 0
+        while pending:
+            pool = self._ensure_pool()
+            futures = {}
+            try:
+                for task in pending.values():
+                    futures[pool.submit(_run_marked, task, self._markers)] = task
+            except BrokenProcessPool:  # a worker died while idle: start afresh
+                self._discard_pool()
+                breaks += 1
+                if breaks > len(pending) + 2:
+                    raise
+                continue
+            broken = False
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                except Exception as exc:  # e.g. a task that cannot be pickled
+                    result = TaskResult(task.key, "failed", 0.0, _error(exc))
+                del pending[task.key]
+                if task.key in died:  # its error page, rendered: still a failed notebook
+                    result = TaskResult(
+                        task.key, "failed", result.seconds, died[task.key], result.rendered
+                    )
+                yield result
+            if not broken:
+                continue
+            breaks += 1
+            for key, exitcode in self._discard_pool().items():
+                task = pending.get(key)
+                if task is None:
+                    continue
+                error = _worker_died(exitcode)
+                if key in died or not task.execute or not task.html:
+                    del pending[key]  # it killed its worker again, or has nothing to render
+                    yield TaskResult(key, "failed", 0.0, died.get(key, error))
+                    continue
+                died[key] = error
+                _write_error_notebook(task, error["ename"], error["evalue"])
+                pending[key] = NotebookTask(**{**task.__dict__, "execute": False, "failed": True})
+            if breaks > 2 * (len(pending) + len(died)) + 2:  # dying with no culprit found
+                for key in list(pending):
+                    del pending[key]
+                    yield TaskResult(key, "failed", 0.0, died.get(key, _worker_died(None)))
+
+    def _discard_pool(self) -> dict[str, int | None]:
+        """Shut a broken pool down; return {task key: exit code} of workers that died.
+
+        Workers the pool itself terminated (SIGTERM, once it saw one die) are
+        innocent; any other exit while holding a task marks that task.
+        """
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return {}
+        processes = dict(getattr(pool, "_processes", None) or {})
+        pool.shutdown(wait=True, cancel_futures=True)
+        culprits: dict[str, int | None] = {}
+        for pid, process in processes.items():
+            marker = Path(self._markers) / str(pid)
+            with contextlib.suppress(OSError):
+                key = marker.read_text(encoding="utf-8")
+                marker.unlink()
+                if process.exitcode != -signal.SIGTERM and key:
+                    culprits[key] = process.exitcode
+        return culprits
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._template is not None:
+            self._template.stop()
+            self._template = None
+        shutil.rmtree(self._markers, ignore_errors=True)
+
+
+def _run_marked(task: NotebookTask, markers: str) -> TaskResult:
+    """:func:`run_task` in a pool worker, noting which task this worker holds meanwhile."""
+    marker = Path(markers) / str(os.getpid())
+    marker.write_text(task.key, encoding="utf-8")
+    try:
+        return run_task(task)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _worker_died(exitcode: int | None) -> dict[str, Any]:
+    """The error of a notebook whose worker process died under it."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"was killed by signal {-exitcode}"
+    elif exitcode is not None:
+        how = f"exited with code {exitcode}"
+    else:
+        how = "died"
+    return {
+        "cell": None,
+        "ename": "WorkerDied",
+        "evalue": (
+            f"the worker process running this notebook {how} (out of memory, or kill -9?); "
+            "the other notebooks were retried on a fresh worker. Run the build again."
+        ),
+    }
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}
+
+
+class DaskExecutor(Executor):
+    """Runs each task as one ``dask.distributed`` task; results in completion order.
+
+    ``scheduler``: a scheduler address (``tcp://host:8786``); None starts a
+    ``LocalCluster`` of ``jobs`` single-threaded worker processes (their
+    kernels fork from a kernel template, as with :class:`LocalProcessExecutor`).
+    ``shared_path``: a folder every worker sees at the same path, holding the
+    project and the reports; without it (and with a scheduler) each task
+    carries its inputs and brings its outputs back. A worker lost mid-task is
+    Dask's to handle: the task is retried on another worker, up to
+    ``distributed.scheduler.allowed-failures`` times, then fails alone
+    (``KilledWorker``). Needs ``pip install .[dask]``.
+    """
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        *,
+        scheduler: str | None = None,
+        shared_path: str | Path | None = None,
+        kernel_preload: Iterable[str] | None = KERNEL_PRELOAD,
+    ):
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            from helpers.core.errors import PlaybookError
+
+            raise PlaybookError(
+                "--executor dask needs dask.distributed: pip install '.[dask]' "
+                "(or pip install 'dask[distributed]')"
+            ) from None
+        self.jobs = max(1, jobs or _usable_cpus())
+        self.scheduler = scheduler
+        self.shared_path = Path(shared_path).resolve() if shared_path else None
+        self.ship = scheduler is not None and shared_path is None
+        self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
+        self._client: Any = None
+        self._cluster: Any = None
+        self._template: KernelTemplate | None = None
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client``, connected (and the LocalCluster started) on first use."""
+        if self._client is None:
+            from distributed import Client, LocalCluster
+
+            if self.scheduler:
+                self._client = Client(self.scheduler)
+            else:
+                self._cluster = LocalCluster(
+                    n_workers=self.jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=50,  # CRITICAL: a restarted worker is reported per task
+                )
+                self._client = Client(self._cluster)
+                if self.kernel_preload is not None:
+                    with contextlib.suppress(OSError):
+                        self._template = KernelTemplate(self.kernel_preload)
+                        self._client.register_plugin(_kernel_template_plugin(self._template))
+        return self._client
+
+    def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
+        from distributed import as_completed
+
+        tasks = list(tasks)
+        if not tasks:
+            return
+        for task in tasks:
+            self._check_shared(task)
+        client = self.client
+        stamp = uuid.uuid4().hex[:8]
+        keys = [f"notebook-{task.key}-{stamp}" for task in tasks]
+        if self.ship:
+            payload = client.scatter(_pack_inputs(tasks[0]), broadcast=True, hash=False)
+            futures = [
+                client.submit(_run_shipped, task, payload, _executed(task), key=key, pure=False)
+                for task, key in zip(tasks, keys, strict=True)
+            ]
+        else:
+            futures = client.map(run_task, tasks, key=keys, pure=False)
+        by_future = dict(zip(futures, tasks, strict=True))
+        for future in as_completed(futures):
+            task = by_future[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # KilledWorker: it took down its workers every time
+                yield TaskResult(task.key, "failed", 0.0, _lost_on_dask(exc))
+                continue
+            if self.ship:
+                result, files = result
+                for path, data in files.items():
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    Path(path).write_bytes(data)  # into the unpublished build folder
+            yield result
+
+    def _check_shared(self, task: NotebookTask) -> None:
+        if self.shared_path is None:
+            return
+        for path in (task.notebook, task.output, task.cwd, *task.parameters.values()):
+            outside = isinstance(path, str) and os.path.isabs(path)
+            if outside and not Path(path).resolve().is_relative_to(self.shared_path):
+                from helpers.core.errors import PlaybookError
+
+                raise PlaybookError(
+                    f"{path} is outside the shared path {self.shared_path} that the Dask "
+                    "workers see: put the project and its reports under it, or leave out "
+                    "--shared-path to send the inputs with each task"
+                )
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+            self._cluster = None
+        if self._template is not None:
+            self._template.stop()
+            self._template = None
+
+
+def _kernel_template_plugin(template: KernelTemplate) -> Any:
+    """A Dask worker plugin connecting each (re)started worker to the kernel template."""
+    from distributed import WorkerPlugin
+
+    class ConnectKernelTemplate(WorkerPlugin):
+        name = "playbook-kernel-template"
+
+        def __init__(self, address: str):
+            self.address = address
+
+        def setup(self, worker: Any) -> None:
+            connect_kernel_template(self.address)
+
+    return ConnectKernelTemplate(template.address)
+
+
+def _lost_on_dask(exc: BaseException) -> dict[str, Any]:
+    if type(exc).__name__ == "KilledWorker":
+        return {
+            "cell": None,
+            "ename": "WorkerDied",
+            "evalue": (
+                "every Dask worker that ran this notebook died (out of memory, or killed); "
+                f"the other notebooks were not affected. {_first_line(str(exc), 200)}"
+            ),
+        }
+    return _error(exc)
+
+
+# -- inputs that travel with a task (a cluster without a shared file system) ----------
+
+_SKIPPED_IN_PROJECT = ("reports",)  # build output; never an input of a notebook
+
+
+def _pack_inputs(task: NotebookTask) -> bytes:
+    """A zip of the task's project folder (``root`` parameter) and artifacts folder.
+
+    Dot-folders and ``reports/`` are left out. Every task of one stage shares it.
+    """
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, folder in _shipped_folders(task).items():
+            for path in sorted(Path(folder).rglob("*")):
+                relative = path.relative_to(folder)
+                if not path.is_file() or any(p.startswith(".") for p in relative.parts):
+                    continue
+                if name == "root" and relative.parts[0] in _SKIPPED_IN_PROJECT:
+                    continue
+                archive.write(path, f"{name}/{relative.as_posix()}")
+    return buffer.getvalue()
+
+
+def _shipped_folders(task: NotebookTask) -> dict[str, str]:
+    folders = {
+        "root": task.parameters.get("root"),
+        "artifacts": task.parameters.get("artifacts_dir"),
+    }
+    return {name: str(folder) for name, folder in folders.items() if folder}
+
+
+def _executed(task: NotebookTask) -> bytes | None:
+    """The executed notebook a render-only task renders (it travels with the task)."""
+    return None if task.execute else Path(task.output).read_bytes()
+
+
+def _run_shipped(
+    task: NotebookTask, payload: bytes, executed: bytes | None = None
+) -> tuple[TaskResult, dict[str, bytes]]:
+    """On a worker: unpack the inputs, run ``task`` there, return its result and output files.
+
+    Files come back by their paths on the submitting machine: the executed
+    notebook, the HTML, the log and every artifact the notebook wrote or changed.
+    """
+    import io
+    import zipfile
+
+    folders = _shipped_folders(task)
+    with tempfile.TemporaryDirectory(prefix="playbook-task-") as tmp:
+        zipfile.ZipFile(io.BytesIO(payload)).extractall(tmp)
+        here = {name: os.path.join(tmp, name) for name in folders}
+        for folder in here.values():
+            os.makedirs(folder, exist_ok=True)
+
+        def moved(path: str | None) -> str | None:
+            if path is None:
+                return None
+            # the most specific folder first: the artifacts may lie inside the project
+            for name, folder in sorted(folders.items(), key=lambda item: -len(item[1])):
+                if Path(path).is_relative_to(folder):
+                    return os.path.join(here[name], os.path.relpath(path, folder))
+            return path
+
+        outputs = {"output": task.output, "html": task.html, "log": task.log}
+        local = {k: os.path.join(tmp, "out", k) if v else None for k, v in outputs.items()}
+        parameters = {
+            k: (moved(v) if k in ("root", "artifacts_dir") else v)
+            for k, v in task.parameters.items()
+        }
+        artifacts = Path(here.get("artifacts", os.path.join(tmp, "artifacts")))
+        before = {p: p.read_bytes() for p in artifacts.rglob("*") if p.is_file()}
+        run = NotebookTask(
+            **{
+                **task.__dict__,
+                "notebook": moved(task.notebook),
+                "cwd": moved(task.cwd),
+                "parameters": parameters,
+                **local,
+            }
+        )
+        if executed is not None:
+            os.makedirs(os.path.dirname(local["output"]), exist_ok=True)
+            Path(local["output"]).write_bytes(executed)
+        result = run_task(run)
+        files = {
+            outputs[k]: Path(v).read_bytes() for k, v in local.items() if v and os.path.isfile(v)
+        }
+        if "artifacts" in folders:
+            for path in artifacts.rglob("*"):
+                if path.is_file() and before.get(path) != (data := path.read_bytes()):
+                    original = os.path.join(folders["artifacts"], path.relative_to(artifacts))
+                    files[original] = data
+        return result, files
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (not all the host's, inside a container or taskset)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _warm_worker(modules: list[str], kernel_template: str | None = None) -> None:
+    """Import what every task needs (a no-op when the forkserver preloaded it).
+
+    ``kernel_template``: the address of the executor's kernel template; this
+    worker's kernels then fork from it.
+    """
+    if kernel_template is not None:
+        connect_kernel_template(kernel_template)
+    for name in modules:
+        # a missing module is reported by the task itself, with its name
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+# -- kernels forked from a warm template ---------------------------------------------
+
+_KERNEL_TEMPLATE: _TemplateClient | None = None  # this process's connection, if any
+
+
+def connect_kernel_template(address: str) -> None:
+    """Fork this process's kernels from the kernel template at ``address``.
+
+    For executors' worker processes (a distributed engine's worker on the same
+    machine can call it at start-up too). If the template cannot be reached or
+    stops answering, kernels start the usual way.
+    """
+    global _KERNEL_TEMPLATE
+    _KERNEL_TEMPLATE = _TemplateClient(address)
+
+
+class KernelTemplate:
+    """A process that has imported the kernels' modules and forks a kernel on request.
+
+    It listens on a Unix socket (:attr:`address`) in a private folder. A request
+    (SOCK_SEQPACKET) carries the kernel's arguments, working folder and
+    environment as JSON and its stdin/stdout/stderr as file descriptors; the
+    reply is the kernel's process id. The template imports ``preload`` while
+    the first requests wait, and exits when :meth:`stop` is called or the
+    process that started it exits.
+    """
+
+    def __init__(self, preload: Iterable[str] = KERNEL_PRELOAD):
+        self.folder = tempfile.mkdtemp(prefix="playbook-kernels-")
+        self.address = os.path.join(self.folder, "template.sock")
+        ours, theirs = socket.socketpair()  # the lifeline: EOF when we are gone
+        code = "import sys, helpers.build.executors as e; e._template_main(*sys.argv[1:])"
+        self.process = subprocess.Popen(
+            # -P: no working folder on sys.path (ipykernel_launcher removes it too)
+            [sys.executable, "-P", "-c", code, str(theirs.fileno()), self.address, *preload],
+            pass_fds=[theirs.fileno()],
+            # kernels get the worker's stdout/stderr with each request; the template itself
+            # must not write on ``playbook run``'s (``--json`` prints one document there)
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C on the terminal reaches the build, not here
+        )
+        theirs.close()
+        self.lifeline = ours
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the template (kernels it forked run on, each in its own session). Idempotent."""
+        self.lifeline.close()
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _TemplateClient:
+    """One process's connection to a :class:`KernelTemplate`."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.socket: socket.socket | None = None
+        self.failed = False
+        self.lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return not self.failed
+
+    def fork(self, args: list[str], cwd: str, env: dict[str, str], timeout: float) -> int:
+        """Fork a kernel running ``ipykernel_launcher args``; return its process id."""
+        request = json.dumps({"args": args, "cwd": cwd, "env": env}).encode()
+        with self.lock, open(os.devnull, "rb") as stdin:
+            try:
+                if self.socket is None:
+                    self.socket = self._connect(min(timeout, 10.0))
+                self.socket.settimeout(timeout)
+                socket.send_fds(self.socket, [request], [stdin.fileno(), 1, 2])
+                reply = self.socket.recv(4096)
+                if not reply:
+                    raise RuntimeError("the kernel template exited")
+                return int(json.loads(reply)["pid"])
+            except BaseException:
+                # a late reply would answer the next request: stop asking this template
+                self.failed = True
+                if self.socket is not None:
+                    self.socket.close()
+                raise
+
+    def _connect(self, timeout: float) -> socket.socket:
+        """Connect, waiting up to ``timeout`` seconds for a template still starting."""
+        deadline = time.monotonic() + timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                sock.connect(self.address)
+                return sock
+            except FileNotFoundError:  # not listening yet (a refused connection: it is gone)
+                sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+            except BaseException:
+                sock.close()
+                raise
+
+
+def _template_main(lifeline_fd: str, address: str, *preload: str) -> None:
+    """The kernel template: listen, import ``preload`` once, then fork one kernel per request."""
+    import selectors
+
+    lifeline = socket.socket(fileno=int(lifeline_fd))
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(address)  # before importing: workers may connect and wait meanwhile
+    listener.listen(64)
+    if not os.environ.get("MPLBACKEND"):  # as ipykernel does, before matplotlib reads it
+        os.environ["MPLBACKEND"] = _INLINE_BACKEND
+    # pandas picks its display defaults on import by asking IPython whether it runs
+    # in a kernel (display.max_columns: 20 in a kernel, 0 in a terminal)
+    with _as_if_in_a_kernel(), contextlib.suppress(Exception):
+        importlib.import_module("pandas")
+    for name in preload:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    selector = selectors.DefaultSelector()
+    selector.register(lifeline, selectors.EVENT_READ)
+    selector.register(listener, selectors.EVENT_READ)
+    clients: list[socket.socket] = []
+    while True:
+        for key, _ in selector.select():
+            sock = key.fileobj
+            if sock is lifeline:
+                return  # whoever started the template is gone or stopped it
+            if sock is listener:
+                client, _ = listener.accept()
+                clients.append(client)
+                selector.register(client, selectors.EVENT_READ)
+                continue
+            try:
+                message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
+            except OSError:
+                message, fds = b"", []
+            if not message:
+                selector.unregister(sock)
+                clients.remove(sock)
+                sock.close()
+                continue
+            pid = os.fork()
+            if pid == 0:  # never returns
+                _kernel_child([lifeline, listener, *clients], json.loads(message), fds)
+            for descriptor in fds:
+                os.close(descriptor)
+            try:
+                sock.send(json.dumps({"pid": pid}).encode())
+            except OSError:  # nobody waits for this kernel any more
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def _as_if_in_a_kernel() -> Iterator[None]:
+    """Make ``get_ipython()`` answer like a kernel's shell, for code that asks on import."""
+    import builtins
+
+    class _Shell:
+        kernel = True  # what pandas and others look for
+
+    builtins.get_ipython = lambda: _Shell()  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del builtins.get_ipython  # type: ignore[attr-defined]
+
+
+def _kernel_child(sockets: list[socket.socket], request: dict[str, Any], fds: list[int]) -> None:
+    """In the forked child: become the kernel process ipykernel_launcher would have started."""
+    code = 1
+    try:
+        for sock in sockets:
+            sock.close()
+        os.setsid()  # its own process group, as jupyter_client starts kernels
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for target, descriptor in enumerate(fds):
+            os.dup2(descriptor, target)
+            os.close(descriptor)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        if "numpy" in sys.modules:  # a fresh process seeds numpy's global generator anew
+            sys.modules["numpy"].random.seed()
+        sys.argv = [sys.executable, *request["args"]]
+        # ipykernel reads these when imported, which here was before they were set
+        for trait, variable in (
+            ("parent_handle", "JPY_PARENT_PID"),
+            ("interrupt", "JPY_INTERRUPT_EVENT"),
+        ):
+            if os.environ.get(variable):
+                sys.argv.append(f"--IPKernelApp.{trait}={int(os.environ[variable])}")
+        if sys.path and sys.path[0] in ("", os.getcwd()):
+            del sys.path[0]  # as ipykernel_launcher does; the shell adds it back
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(BaseException):
+            import atexit
+
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+_FORKING_MANAGER: Any = None
+
+
+def _forking_kernel_manager_class() -> Any:
+    """A jupyter_client kernel manager whose ipykernel kernels fork from this process's template.
+
+    Built on first use (jupyter_client is heavy to import).
+    """
+    global _FORKING_MANAGER
+    if _FORKING_MANAGER is not None:
+        return _FORKING_MANAGER
+    import uuid
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+    from traitlets import Type
+
+    class ForkedKernelProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            template = _KERNEL_TEMPLATE
+            forkable = cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"] and not any(
+                kwargs.get(k) is not None for k in ("stdin", "stdout", "stderr")
+            )
+            if template is None or not template.alive() or not forkable:
+                return await super().launch_kernel(cmd, **kwargs)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
+            timeout = getattr(self.parent, "startup_timeout", None) or 60
+            try:
+                pid = template.fork(cmd[3:], cwd, env, timeout)
+            except (OSError, RuntimeError, ValueError):  # the template is gone: start usually
+                return await super().launch_kernel(cmd, **kwargs)
+            self.process = _ForkedProcess(pid)
+            self.pid = pid
+            self.pgid = pid
+            self.cwd = cwd
+            return self.connection_info
+
+    class ReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            # jupyter_client's own version ends by waiting until IOPub has been quiet
+            # for 0.2 s, at every kernel start. nbclient reads only the messages that
+            # answer its own requests, so what is queued is dropped without that wait.
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    reply = None
+                if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected once it has said something (its status)
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+            while True:
+                try:
+                    await self.iopub_channel.get_msg(timeout=0)
+                except Empty:
+                    break
+
+    class ForkingKernelManager(AsyncKernelManager):
+        client_factory = Type(ReadyClient, klass=AsyncKernelClient)
+
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            if self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = ForkedKernelProvisioner(
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                )
+            return await super()._async_pre_start_kernel(**kw)
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            # jupyter_client checks a stopping kernel every 0.1 s; for a forked kernel
+            # the check is one os.kill(pid, 0), so check every 10 ms
+            await super()._async_wait(pollinterval=min(pollinterval, 0.01))
+
+    _FORKING_MANAGER = ForkingKernelManager
+    return _FORKING_MANAGER
+
+
+class _ForkedProcess:
+    """The ``Popen`` surface jupyter_client uses, for a kernel forked by the template.
+
+    The template (its parent) reaps it, so its exit status is not known here.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:
+                pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.01)
+        return self.returncode or 0
+
+    def send_signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)

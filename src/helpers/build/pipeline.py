@@ -1,0 +1,1134 @@
+"""The quarterly run: validate, execute every notebook, render, publish atomically.
+
+``run_quarter`` reads as its steps:
+
+1. validate the quarter's inputs, including whether its must-dos and committed
+   work fit the budget and capacity (``quarter.check_must_dos``; bad input stops
+   here: nothing runs);
+2. open a fresh build folder ``reports/.builds/<Q>-<stamp>`` and copy the
+   params and registers into its ``build/inputs/``;
+3. run the calibration notebook, then one business case per initiative in
+   scope (in parallel), then the roadmap; a notebook whose cache key (its
+   notebook file, parameters, inputs and ``helpers`` source) matches the
+   previous build is not executed again: its executed notebook, artifacts and
+   HTML are hard-linked from there;
+4. render the quarter page, write ``build/manifest.json``;
+5. publish: ``reports/<Q>`` is a symlink to the build folder, replaced in one
+   ``os.replace`` (atomic on POSIX), so a build killed at any moment leaves the
+   previous site whole; then the site pages (home, SOP chapters) are rewritten
+   and builds older than the previous one are removed.
+
+Before step 1, ``reports/`` must be writable (else exit 2, nothing runs), and
+folders left in ``reports/.builds`` by killed builds of this quarter are removed.
+
+A failing notebook does not stop the others: it is kept, rendered as failed,
+marked in the manifest, and the roadmap runs without it. A worker process that
+dies fails only the notebook it was running; the others are retried.
+
+**When a build is not published.** A build whose calibration or roadmap
+notebook failed, or in which more than half of the business cases failed, is
+worse than no change: it is not published (``publish_partial=True``, or
+``playbook run --publish-partial``, publishes it anyway). The previous site
+stays as it was, the result names what failed (exit 1), and the unpublished
+build stays in ``reports/.builds`` for inspection until the next build.
+
+A build with nothing changed publishes nothing, but still rewrites the
+site-level pages (home, SOP chapters) when one is missing or was written from
+other quarters or chapters than those now in ``reports/`` (an interrupted
+publish, a folder that was read-only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from helpers.build.executors import (
+    DEFAULT_CELL_TIMEOUT,
+    DEFAULT_KERNEL,
+    Executor,
+    LocalProcessExecutor,
+    NotebookTask,
+    SerialExecutor,
+    TaskResult,
+)
+from helpers.core.errors import PlaybookError
+from helpers.load.artifacts import CALIBRATION, REVIEW, ROADMAP, case_path, write_text_atomic
+
+NOTEBOOKS = {
+    "calibration": "calibration.ipynb",
+    "business_case": "business_case.ipynb",
+    "roadmap": "roadmap.ipynb",
+    "review": "review.ipynb",
+}
+BUILDS = ".builds"
+BUILD = "build"  # inside a quarter folder: manifest, executed notebooks, artifacts, inputs
+SNAPSHOT = "inputs.pickle"  # the checked inputs the notebooks load, deleted before publishing
+# Build machinery that notebooks never import: editing it re-renders, never re-executes.
+_BUILD_MODULES = ("build", "site", "cli")  # how pages are run and rendered: not what they say
+
+
+class BuildError(PlaybookError):
+    """The build itself could not proceed (another build running, publishing failed)."""
+
+    exit_code = 1
+
+
+@dataclass
+class BuildResult:
+    """The outcome of one ``run_quarter``: counts, failures, where the site is."""
+
+    quarter: str
+    manifest: dict[str, Any]
+    quarter_dir: Path  # reports/<Q> (the published symlink)
+    seconds: float
+    up_to_date: bool = False  # nothing changed: the previous build stands, untouched
+    executed: int = 0
+    reused: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    refused: str | None = None  # why this build was not published (the previous site stands)
+    build_dir: Path | None = None  # the unpublished build, when refused
+
+    @property
+    def index(self) -> Path:
+        """The quarter page."""
+        return self.quarter_dir / "index.html"
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every notebook succeeded, 1 when any failed."""
+        return 1 if self.failed else 0
+
+    def summary_line(self) -> str:
+        """``2026Q4: 19 notebooks (17 executed, 2 reused, 0 failed) in 41.2 s -> ...``."""
+        total = len(self.manifest["notebooks"])
+        where = _display(self.index)
+        if self.refused:
+            where = f"NOT published (inspect {_display(self.build_dir / 'index.html')})"
+        return (
+            f"{self.quarter}: {total} notebooks ({self.executed} executed, {self.reused} reused, "
+            f"{len(self.failed)} failed) in {self.seconds:.1f} s -> {where}"
+        )
+
+    def refusal_line(self) -> str | None:
+        """Why the build was not published and what to do; None when it was published."""
+        if not self.refused:
+            return None
+        stands = (
+            f"the previous site stays at {_display(self.index)}"
+            if self.index.is_file()
+            else "nothing was published"
+        )
+        return (
+            f"{self.quarter} not published: {self.refused}; {stands}. Fix the failure and run "
+            "again, or publish it anyway with --publish-partial."
+        )
+
+    def failure_line(self) -> str | None:
+        """One line naming the first failed notebook, its cell and its error; None if none."""
+        if not self.failed:
+            return None
+        return describe_failure(self.failed[0], more=len(self.failed) - 1, index=self.index)
+
+
+def describe_failure(entry: dict[str, Any], *, more: int = 0, index: Path | None = None) -> str:
+    """``business_case.ipynb (case CDP-01) failed in cell 7: ValueError: ...``."""
+    name = Path(entry["notebook"]).name
+    if entry["key"].startswith("case:"):
+        name += f" (case {entry['key'].removeprefix('case:')})"
+    error = entry.get("error") or {}
+    where = f" in cell {error['cell']}" if error.get("cell") is not None else ""
+    what = ": ".join(part for part in (error.get("ename"), error.get("evalue")) if part)
+    line = f"{name} failed{where}: {what or 'unknown error'}"
+    if more:
+        see = f": see {_display(index)}" if index else ""
+        line += f" (and {more} more failed notebook{'s' if more > 1 else ''}{see})"
+    return line
+
+
+def run_quarter(
+    quarter: str,
+    *,
+    root: Path | str,
+    reports_dir: Path | str | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    executor: Executor | None = None,
+    progress: bool = True,
+    site: str = "helpers.site",
+    cell_timeout: float | None = DEFAULT_CELL_TIMEOUT,
+    publish_partial: bool = False,
+    engine: str | None = None,
+    scheduler: str | None = None,
+    shared_path: Path | str | None = None,
+) -> BuildResult:
+    """Build quarter ``quarter`` into ``reports_dir`` (default ``<root>/reports``).
+
+    ``jobs``: worker processes (default: the number of CPUs). ``force``:
+    execute every notebook even when its cache key is unchanged. ``executor``:
+    where tasks run (default: made from ``engine``, ``"local"`` worker
+    processes or ``"dask"`` with ``scheduler`` and ``shared_path`` as in
+    :class:`~helpers.build.executors.DaskExecutor`; None: the params' ``executor`` and
+    ``scheduler``). ``site``: the module
+    that renders pages (``render_notebook``, ``render_quarter_page``,
+    ``publish_site_pages``). ``cell_timeout``: seconds one cell may run before
+    its notebook fails (None: no limit). ``publish_partial``: publish even a
+    build the rule in this module's docstring would keep back. Raises InputError
+    (exit 2) on bad inputs and ReportsNotWritable (exit 2) on a read-only
+    ``reports_dir``, before anything runs; a failing notebook is reported in the
+    result, not raised.
+    """
+    started = time.perf_counter()
+    root = Path(root).resolve()
+    reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
+    _check_writable(reports)
+    builds = reports / BUILDS
+    if not force and (reports / quarter / BUILD / "manifest.json").is_file():
+        with _quarter_lock(builds, quarter):
+            _collect_stale_builds(builds, quarter)
+            unchanged = _up_to_date(quarter, root, reports, site)
+        if unchanged is not None:
+            unchanged.seconds = round(time.perf_counter() - started, 3)
+            return unchanged
+    from helpers.load.inputs import load_quarter  # pandas: seconds to import, not needed above
+    from helpers.model.quarter import check_must_dos
+
+    inputs = load_quarter(quarter, root)
+    check_must_dos(inputs)  # infeasible must-dos are bad input: exit 2 before anything runs
+    builds.mkdir(parents=True, exist_ok=True)
+    with _quarter_lock(builds, quarter):
+        _collect_stale_builds(builds, quarter)
+        build = _Build(quarter, root, reports, inputs, site, force)
+        build.cell_timeout = cell_timeout
+        build.publish_partial = publish_partial
+        own_executor = executor is None
+        if own_executor:
+            executor = _make_executor(
+                engine or getattr(inputs.params, "executor", None) or "local",
+                jobs,
+                scheduler or getattr(inputs.params, "scheduler", None),
+                shared_path,
+                site,
+            )
+        try:
+            build.run(executor, progress)
+            if own_executor:
+                executor.close()  # workers are not needed to render the quarter page
+            return build.finish(started)
+        except BaseException:
+            if not build.published:  # the previous site stands; drop the half-made build
+                shutil.rmtree(build.dir, ignore_errors=True)
+            raise
+        finally:
+            if own_executor:
+                executor.close()
+
+
+class _Build:
+    """One build of one quarter, from fresh folder to published site."""
+
+    def __init__(self, quarter: str, root: Path, reports: Path, inputs: Any, site: str, force):
+        self.quarter = quarter
+        self.root = root
+        self.reports = reports
+        self.inputs = inputs
+        self.site_name = site
+        self.force = force
+        self.cell_timeout: float | None = DEFAULT_CELL_TIMEOUT
+        self.publish_partial = False
+        self.link = reports / quarter
+        self.previous = _read_previous(self.link)
+        self.previous_entries = (
+            {e["key"]: e for e in self.previous[1]["notebooks"]} if self.previous else {}
+        )
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.dir = reports / BUILDS / f"{quarter}-{stamp}-{uuid.uuid4().hex[:6]}"
+        self.build = self.dir / BUILD
+        self.artifacts = self.build / "artifacts"
+        self.entries: dict[str, dict[str, Any]] = {}
+        # where notebooks run never changes what they compute: not in any cache key
+        self.params_json = inputs.params.model_dump(mode="json", exclude={"executor", "scheduler"})
+        helpers_dir = Path(__file__).resolve().parents[1]
+        self.helpers_digest = _tree_digest(helpers_dir, "*.py", exclude=_BUILD_MODULES)
+        self.render_digest, self.pages_digest = _render_digests(helpers_dir, root)
+        self.watched: dict[str, str | None] = {}  # every file the build read: path -> digest
+        self.databases = any(  # a database table has no file to hash: never "up to date" early
+            getattr(inputs.params, kind).url
+            and not getattr(inputs.params, kind).url.startswith("sqlite:///")
+            for kind in ("initiatives", "actuals")
+        )
+        self.executed = 0
+        self.reused = 0
+        self.rendered = 0
+        self.published = False
+        self._bar: Any = None
+        self._register_index: _RegisterIndex | None = None
+        self._case_paths: dict[str, Path] = {}  # id -> its case artifact, checked once
+        self._roadmap: dict[str, Any] | None = None  # the model's roadmap, read once
+        self.model_keys: dict[str, Any] = {}
+        self.model_missing: list[str] = []
+        self.kernel_env: dict[str, str] = {}  # for every notebook's kernel (set by run)
+
+    # -- the steps -------------------------------------------------------------
+
+    def run(self, executor: Executor, progress: bool) -> None:
+        from tqdm import tqdm
+
+        from helpers.load.inputs import write_snapshot
+
+        self.artifacts.mkdir(parents=True)
+        inputs_copied = self._copy_inputs()
+        # the inputs as checked above, for every notebook of this build (not published)
+        snapshot = self.dir / SNAPSHOT
+        self.kernel_env = write_snapshot(self.inputs, self.quarter, snapshot)
+        in_scope = list(self.inputs.in_scope()["id"])
+        self._model(in_scope)  # every figure, once, before any page
+        review = self._review_spec()
+        specs = [self._calibration_spec()]
+        specs += [review] if review is not None else []
+        specs += [self._case_spec(i) for i in in_scope]
+        specs.append(self._roadmap_spec(in_scope))
+        with tqdm(
+            total=len(specs),
+            desc=self.quarter,
+            unit="nb",
+            file=sys.stderr,
+            disable=not progress,
+            leave=False,
+        ) as self._bar:
+            self._stage(executor, specs)  # pages only read the model: all at once
+        snapshot.unlink()
+        self.in_scope = in_scope
+        self.reviewed = review is not None
+        self.inputs_copied = inputs_copied
+
+    def _model(self, in_scope: list[str]) -> None:
+        """Compute the quarter model (``helpers.model.quarter_model``) and write it into the
+        build's artifacts: the calibration, every case, the roadmap and the review.
+
+        A part whose key (what it is computed from, and the ``helpers`` source) matches
+        the previous build's is taken from there instead of computed again: the
+        calibration, and each case on its own row, its family's rows and the
+        calibration. Raises BuildError when the model cannot be computed (the previous
+        site stays)."""
+        from helpers.model.quarter_model import build_quarter_model, write_quarter_model
+        from helpers.report.case import recommendation_text
+        from helpers.report.roadmap import decision_reason
+
+        previous = (self.previous[1].get("model") or {}) if self.previous else {}
+        old = self.previous[0] / BUILD / "artifacts" if self.previous else None
+        calibration_key = _digest(
+            self.helpers_digest,
+            self.params_json,
+            _frame_digest(self.inputs.actuals),
+            self._outcomes_digest(),
+        )
+        calibration = None
+        if old is not None and not self.force and previous.get("calibration") == calibration_key:
+            try:
+                calibration = (
+                    json.loads((old / CALIBRATION).read_text(encoding="utf-8")),
+                    json.loads((old / "backtest.json").read_text(encoding="utf-8")),
+                )
+            except (OSError, ValueError):
+                calibration = None
+        if calibration is None:
+            from helpers.model.quarter_model import compute_calibration
+
+            calibration = compute_calibration(self.inputs)
+        calibration_digest = _digest(calibration[0])
+        # a templated case reads the benefits register and its template
+        benefits = self.inputs.benefits
+        drivers = _digest(
+            None if benefits is None else _frame_digest(benefits),
+            sorted(
+                (name, _file_digest(Path(t.path)))
+                for name, t in (self.inputs.templates or {}).items()
+            ),
+        )
+        case_keys = {
+            i: _digest(
+                self.helpers_digest, self.params_json, calibration_digest, drivers, self._family(i)
+            )
+            for i in in_scope
+        }
+        known = {}
+        for initiative_id, key in case_keys.items():
+            if old is None or self.force or (previous.get("cases") or {}).get(initiative_id) != key:
+                continue
+            path = case_path(old, initiative_id)
+            if path.is_file():
+                known[initiative_id] = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            model = build_quarter_model(
+                self.inputs,
+                explain_case=recommendation_text,
+                describe_decision=decision_reason,
+                known_cases=known,
+                calibration=calibration,
+            )
+        except PlaybookError as exc:
+            raise BuildError(
+                f"the {self.quarter} quarter model could not be computed: {exc}; "
+                "the previous site is unchanged"
+            ) from exc
+        write_quarter_model(model, self.artifacts)
+        self.model_keys = {"calibration": calibration_key, "cases": case_keys}
+        self.model_missing = list(model.missing)
+
+    def _family(self, initiative_id: str) -> Any:
+        """The rows a case is computed from: its own, its full version's and its lean
+        variants' (in register order)."""
+        rows = self._rows()
+        index = rows.position.get(initiative_id)
+        if index is None:
+            return None
+        row = rows.records[index]
+        family = sorted(
+            rows.variants.get(initiative_id, [])
+            + [rows.position[p] for p in [row.get("variant_of")] if p in rows.position]
+        )
+        return [_row_digest(row), _digest([rows.records[i] for i in family])]
+
+    def finish(self, started: float) -> BuildResult:
+        order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
+        order += ["review"] if self.reviewed else []
+        entries = [self.entries[key] for key in order]  # plan order, not completion order
+        failed = [e for e in entries if e["status"] == "failed"]
+        missing = list(self.model_missing)
+        manifest = {
+            "quarter": self.quarter,
+            "title": self.inputs.params.title,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "params": self.params_json,
+            "notebooks": entries,
+            "missing": missing,
+            "inputs": self.inputs_copied,
+            # assumptions that change results (helpers.load.inputs): the quarter page lists them
+            "warnings": [str(w) for w in self.inputs.warnings],
+            # a new build whenever a page or the audit copy of the inputs would differ
+            "pages_key": _digest(
+                self.pages_digest,
+                [e["cache_key"] for e in entries],
+                [_file_digest(self.build / "inputs" / name) for name in self.inputs_copied],
+            ),
+            # what a rebuild compares first: unchanged, and nothing failed -> up to date
+            "inputs_key": None
+            if self.databases
+            else _inputs_key(self.watched, self.root, self.helpers_digest, self.pages_digest),
+            "inputs_watched": sorted(self.watched),
+            "model": self.model_keys,  # what each part of the quarter model was computed from
+            "summary": {
+                "executed": self.executed,
+                "reused": self.reused,
+                "failed": len(failed),
+            },
+        }
+        if self._unchanged(manifest):
+            shutil.rmtree(self.dir, ignore_errors=True)
+            _publish_site_pages(self.site_name, self.reports, self.root, self.pages_digest, True)
+            return BuildResult(
+                self.quarter,
+                self.previous[1],
+                self.link,
+                round(time.perf_counter() - started, 3),
+                up_to_date=True,
+                reused=len(entries),
+            )
+        manifest["changes"] = self._change_log()
+        site = self._site()
+        try:
+            page = site.render_quarter_page(manifest, self.artifacts)
+        except Exception as exc:
+            raise BuildError(
+                f"rendering the quarter page of {self.quarter} failed: {type(exc).__name__}: "
+                f"{exc}; the previous site is unchanged"
+            ) from exc
+        write_text_atomic(self.dir / "index.html", page)
+        manifest["summary"]["seconds"] = round(time.perf_counter() - started, 3)
+        write_text_atomic(self.build / "manifest.json", json.dumps(manifest, indent=2))
+        refused = None if self.publish_partial else _refusal(entries)
+        if refused:  # kept, unpublished, for inspection until the next build
+            return BuildResult(
+                self.quarter,
+                manifest,
+                self.link,
+                round(time.perf_counter() - started, 3),
+                executed=self.executed,
+                reused=self.reused,
+                failed=failed,
+                refused=refused,
+                build_dir=self.dir,
+            )
+        previous_dir = self._publish()
+        try:
+            _publish_site_pages(self.site_name, self.reports, self.root, self.pages_digest)
+        except Exception as exc:
+            raise BuildError(
+                f"{self.quarter} is published at {_display(self.link)}, but writing the home "
+                f"page and SOP chapters failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        finally:
+            _collect_garbage(self.reports / BUILDS, self.quarter, keep={self.dir, previous_dir})
+        return BuildResult(
+            self.quarter,
+            manifest,
+            self.link,
+            round(time.perf_counter() - started, 3),
+            executed=self.executed,
+            reused=self.reused,
+            failed=failed,
+        )
+
+    # -- what each notebook is and what it depends on ---------------------------
+
+    def _calibration_spec(self) -> dict[str, Any]:
+        return self._spec(
+            key="calibration",
+            title="Calibration: how our estimates compare with what happened",
+            notebook="calibration",
+            stem="calibration",
+            parameters={},
+            artifacts=[],
+            depends=[
+                _frame_digest(self.inputs.actuals),
+                _file_digest(self.artifacts / CALIBRATION),
+                _file_digest(self.artifacts / "backtest.json"),
+            ],
+        )
+
+    def _change_log(self) -> list[dict[str, Any]]:
+        """The params' change log with the plan before and after each change: from the
+        ledger (the plan as approved, and after each recorded change), the last one not
+        yet recorded ending at this build's roadmap (``approval.change_log``)."""
+        from helpers.load.approval import change_log
+        from helpers.load.ledger import read_decisions
+
+        changes = self.params_json.get("changes") or []
+        if not changes:
+            return []
+        path = self.artifacts / ROADMAP
+        roadmap = json.loads(path.read_text()) if path.is_file() else None
+        return change_log(changes, read_decisions(self.root, self.quarter), roadmap)
+
+    def _review_spec(self) -> dict[str, Any] | None:
+        """The quarter review, from the second quarter on (None for the first)."""
+        from helpers.load.params import list_quarters
+
+        earlier = [q for q in list_quarters(self.root) if q < self.quarter]
+        if not earlier or not (self.root / "notebooks" / NOTEBOOKS["review"]).is_file():
+            return None
+        return self._spec(
+            key="review",
+            title=f"Quarter review: what happened to what {earlier[-1]} funded",
+            notebook="review",
+            stem="review",
+            parameters={},
+            artifacts=[],
+            depends=[_file_digest(self.artifacts / REVIEW)],
+        )
+
+    def _outcomes_digest(self) -> Any:
+        """The outcomes register and the ledger it is joined to."""
+        outcomes = getattr(self.inputs, "outcomes", None)
+        if outcomes is None:
+            return None
+        return [_frame_digest(outcomes), self._ledger_digest()]
+
+    def _ledger_digest(self) -> Any:
+        """Every file of the ledger (``params/approved/``), each watched as an input, and
+        the decisions file of every quarter with params (watched missing: recording one
+        later changes the key)."""
+        from helpers.load.ledger import LEDGER_FOLDER, decisions_path
+        from helpers.load.params import list_quarters
+
+        folder = self.root / LEDGER_FOLDER
+        paths = set(folder.rglob("*")) if folder.is_dir() else set()
+        paths |= {decisions_path(self.root, q) for q in list_quarters(self.root)}
+        return [
+            (_relative(path, self.root), self._watch(path))
+            for path in sorted(paths)
+            if not path.is_dir()
+        ]
+
+    def _case_spec(self, initiative_id: str) -> dict[str, Any]:
+        from helpers.load.artifacts import contained, safe_id
+        from helpers.load.inputs import initiative_row
+
+        # the id names the case's files: refuse any that could leave cases/
+        initiative_id = safe_id(initiative_id)
+        contained(self.dir / "cases", f"{initiative_id}.html")
+        self._case_paths[initiative_id] = case_path(self.artifacts, initiative_id)
+        rows = self._rows()
+        index = rows.position.get(initiative_id)
+        row = initiative_row(self.inputs, initiative_id) if index is None else rows.records[index]
+        return self._spec(
+            key=f"case:{initiative_id}",
+            title=f"Business case {initiative_id}: {row.get('name') or initiative_id}",
+            notebook="business_case",
+            stem=f"cases/{initiative_id}",
+            parameters={"initiative_id": initiative_id},
+            artifacts=[],
+            # what its page reads: its rows, its case, the calibration, its decision
+            depends=[
+                self._family(initiative_id),
+                _file_digest(self._case_paths[initiative_id]),
+                _file_digest(self.artifacts / CALIBRATION),
+                self._decision_digest(initiative_id),
+            ],
+            case_id=initiative_id,
+        )
+
+    def _decision_digest(self, initiative_id: str) -> str | None:
+        """The roadmap's entry for one initiative (its decision and reason): a case page
+        says it, so it is rebuilt when its own decision changes, not any other."""
+        if self._roadmap is None:
+            path = self.artifacts / ROADMAP
+            self._roadmap = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        entry = (self._roadmap.get("initiatives") or {}).get(initiative_id)
+        if entry is None:
+            return None
+        return _digest([entry.get(k) for k in ("decision", "decision_basis", "decision_reason")])
+
+    def _rows(self) -> _RegisterIndex:
+        """The register's rows indexed once per build (per-case lookups stay O(1))."""
+        if self._register_index is None:
+            self._register_index = _RegisterIndex.of(self.inputs.initiatives)
+        return self._register_index
+
+    def _roadmap_spec(self, in_scope: list[str]) -> dict[str, Any]:
+        cases = {i: _file_digest(self._case_paths[i]) for i in in_scope}
+        return self._spec(
+            key="roadmap",
+            title=f"Roadmap: {self.inputs.params.title}",
+            notebook="roadmap",
+            stem="roadmap",
+            parameters={},
+            artifacts=[],
+            depends=[
+                _frame_digest(self.inputs.initiatives),
+                _file_digest(self.artifacts / ROADMAP),
+                cases,
+                self._previous_quarter_digest(),
+            ],
+        )
+
+    def _previous_quarter_digest(self) -> Any:
+        """What the roadmap reads of the quarter before (it shows what changed since):
+        the ledger (the previous quarter's recorded plan, or that it has none)."""
+        return self._ledger_digest()
+
+    def _spec(self, *, key, title, notebook, stem, parameters, artifacts, depends, case_id=None):
+        source = self.root / "notebooks" / NOTEBOOKS[notebook]
+        cache_key = _digest(
+            self._watch(source),
+            parameters,
+            self.quarter,
+            self.params_json,
+            self.helpers_digest,
+            depends,
+        )
+        spec = {
+            "key": key,
+            "title": title,
+            "source": source,
+            "executed": f"{BUILD}/notebooks/{stem}.ipynb",
+            "html": f"{stem}.html",
+            "parameters": {
+                "quarter": self.quarter,
+                "root": str(self.root),
+                "artifacts_dir": str(self.artifacts),
+                **parameters,
+            },
+            "artifacts": artifacts,
+            "cache_key": cache_key,
+            "render_key": _digest(cache_key, self.render_digest),
+        }
+        if case_id is not None:
+            spec["id"] = case_id
+        return spec
+
+    # -- running a stage ---------------------------------------------------------
+
+    def _stage(self, executor: Executor, specs: list[dict[str, Any]]) -> None:
+        tasks = []
+        for spec in specs:
+            task = self._reuse_or_task(spec)
+            if task is None:
+                self._bar.update(1)
+            else:
+                tasks.append(task)
+        specs_by_key = {s["key"]: s for s in specs}
+        executes = {t.key: t.execute for t in tasks}
+        for result in executor.map(tasks):
+            if executes[result.key]:
+                self.executed += 1
+            else:
+                self.rendered += 1
+            self._record(specs_by_key[result.key], result, reused=not executes[result.key])
+            self._bar.set_postfix_str(result.key, refresh=False)
+            self._bar.update(1)
+
+    def _reuse_or_task(self, spec: dict[str, Any]) -> NotebookTask | None:
+        """Hard-link what the previous build made for ``spec`` if still valid, else a task."""
+        old = self.previous_entries.get(spec["key"])
+        reusable = (
+            not self.force
+            and old is not None
+            and old.get("status") == "ok"
+            and old.get("cache_key") == spec["cache_key"]
+            and (self.previous[0] / old["executed"]).is_file()
+        )
+        task = NotebookTask(
+            key=spec["key"],
+            notebook=str(spec["source"]),
+            output=str(self.dir / spec["executed"]),
+            parameters=spec["parameters"],
+            cwd=str(self.root / "notebooks"),
+            kernel=DEFAULT_KERNEL,
+            html=str(self.dir / spec["html"]),
+            title=spec["title"],
+            renderer=f"{self.site_name}:render_notebook",
+            cell_timeout=self.cell_timeout,
+            log=str(self.build / "logs" / f"{Path(spec['html']).with_suffix('.log')}"),
+            env=self.kernel_env,
+        )
+        if not reusable:
+            return task
+        previous_dir = self.previous[0]
+        _link(previous_dir / old["executed"], self.dir / spec["executed"])
+        for name in spec["artifacts"]:
+            if (previous_dir / BUILD / "artifacts" / name).is_file():
+                _link(previous_dir / BUILD / "artifacts" / name, self.artifacts / name)
+        old_html = previous_dir / old["html"]
+        self.reused += 1
+        if old.get("render_key") == spec["render_key"] and old_html.is_file():
+            _link(old_html, self.dir / spec["html"])
+            self._record(spec, TaskResult(spec["key"], "ok", 0.0), reused=True)
+            return None
+        return NotebookTask(**{**task.__dict__, "execute": False})
+
+    def _record(self, spec: dict[str, Any], result: TaskResult, reused: bool = False) -> None:
+        entry = {
+            "key": spec["key"],
+            "title": spec["title"],
+            "notebook": _relative(spec["source"], self.root),
+            "executed": spec["executed"],
+            "html": spec["html"],
+            "status": result.status,
+            "reused": reused,
+            "error": result.error,
+            "seconds": result.seconds,
+            "render_seconds": result.render_seconds,
+            "parameters": {
+                k: v for k, v in spec["parameters"].items() if k not in ("root", "artifacts_dir")
+            },
+            "cache_key": spec["cache_key"],
+            "render_key": spec["render_key"],
+        }
+        if "id" in spec:
+            entry["id"] = spec["id"]
+        self.entries[spec["key"]] = entry
+
+    # -- inputs, publishing -------------------------------------------------------
+
+    def _watch(self, path: Path) -> str | None:
+        """The digest of ``path`` (None: missing), noted as an input of this build."""
+        digest = _file_digest(path)
+        self.watched[str(Path(path).resolve())] = digest
+        return digest
+
+    def _copy_inputs(self) -> list[str]:
+        """Copy the params files and registers this build reads into ``build/inputs/``."""
+        target = self.build / "inputs"
+        copied = []
+        files = [
+            self.root / "params" / "defaults.yaml",
+            self.root / "params" / f"{self.quarter}.yaml",
+        ]
+        files += [p if p.is_absolute() else self.root / p for p in self.inputs.register_paths()]
+        for path in files:
+            if not path.is_file():
+                continue
+            name = _relative(path, self.root)
+            if Path(name).is_absolute():
+                name = f"registers/{path.name}"
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / name)
+            self._watch(path)
+            copied.append(name)
+        for path, name in self._previous_quarter_files():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / name)
+            copied.append(name)
+        for kind in ("initiatives", "actuals"):
+            source = getattr(self.inputs.params, kind)
+            if source.url and not source.url.startswith("sqlite:///"):
+                # a database table: keep the rows as read, in canonical form
+                name = f"registers/{kind}.csv"
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                getattr(self.inputs, kind).to_csv(target / name, index=False)
+                copied.append(name)
+        return copied
+
+    def _previous_quarter_files(self) -> list[tuple[Path, str]]:
+        """What the roadmap's "changed since last quarter" compares with, for the audit copy:
+        the previous quarter's recorded decisions in the ledger, under ``previous/<Q>/``."""
+        from helpers.load.ledger import decisions_path
+        from helpers.load.params import list_quarters
+        from helpers.model.quarter import previous_quarter
+
+        previous = previous_quarter(self.quarter, list_quarters(self.root))
+        if previous is None or not decisions_path(self.root, previous).is_file():
+            return []
+        return [(decisions_path(self.root, previous), f"previous/{previous}/decisions.json")]
+
+    def _unchanged(self, manifest: dict[str, Any]) -> bool:
+        """Nothing executed or rendered, and the previous build has the same pages."""
+        return (
+            self.previous is not None
+            and self.executed == 0
+            and self.rendered == 0
+            and not manifest["summary"]["failed"]
+            and self.previous[1].get("pages_key") == manifest["pages_key"]
+            and list(self.previous_entries) == [e["key"] for e in manifest["notebooks"]]
+            and (self.previous[0] / "index.html").is_file()
+        )
+
+    def _site(self) -> Any:
+        return importlib.import_module(self.site_name)
+
+    def _publish(self) -> Path | None:
+        """Point ``reports/<Q>`` at this build in one atomic step; return the previous build."""
+        previous_dir = self.previous[0] if self.previous else None
+        if self.link.exists() and not self.link.is_symlink():
+            # an old-style real folder: move it among the builds first (one time only)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            previous_dir = self.reports / BUILDS / f"{self.quarter}-{stamp}-legacy"
+            os.replace(self.link, previous_dir)
+        temporary = self.reports / f".{self.quarter}.link-{uuid.uuid4().hex[:6]}"
+        os.symlink(os.path.relpath(self.dir, self.reports), temporary)
+        _fsync_dir(self.dir)
+        os.replace(temporary, self.link)
+        self.published = True
+        _fsync_dir(self.reports)
+        return previous_dir
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+@dataclass
+class _RegisterIndex:
+    """The initiatives register as plain records, indexed for the per-case specs.
+
+    ``records``: one dict per row, in register order, the values as
+    ``inputs.initiative_row`` gives them (Python scalars); ``position``: id ->
+    index in ``records``; ``variants``: id -> indexes of its lean variants. Made
+    in one pass, so planning n cases costs O(n), not n scans of the register.
+    """
+
+    records: list[dict[str, Any]]
+    position: dict[str, int]
+    variants: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, frame: Any) -> _RegisterIndex:
+        from helpers.load.inputs import _python
+
+        columns = list(frame.columns)
+        records = [
+            {c: _python(v) for c, v in zip(columns, values, strict=True)}
+            for values in frame.itertuples(index=False, name=None)
+        ]
+        position: dict[str, int] = {}
+        variants: dict[str, list[int]] = {}
+        for i, record in enumerate(records):
+            position.setdefault(record["id"], i)
+            if record.get("variant_of"):
+                variants.setdefault(record["variant_of"], []).append(i)
+        for record in records:
+            record.pop("row", None)  # the spreadsheet row moves when rows are added above
+        return cls(records, position, variants)
+
+
+def _make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:
+    """The executor named ``engine``: ``"local"`` (worker processes) or ``"dask"``."""
+    if engine == "dask":
+        from helpers.build.executors import DaskExecutor
+
+        return DaskExecutor(jobs, scheduler=scheduler, shared_path=shared_path)
+    if engine != "local":
+        raise BuildError(f"unknown executor {engine!r}: choose local or dask")
+    if jobs == 1:
+        return SerialExecutor()
+    return LocalProcessExecutor(jobs, preload=[site.partition(":")[0]])
+
+
+def _publish_site_pages(
+    site: str, reports: Path, root: Path, pages_digest: str, only_if_stale: bool = False
+) -> None:
+    """Write the home page and SOP chapters; with ``only_if_stale``, only when needed.
+
+    ``reports/.builds/site.json`` records what they were last written from
+    (every published quarter's manifest, the chapters and templates) and
+    which pages that wrote; they are stale when either changed or a page is
+    missing.
+    """
+    stamp = reports / BUILDS / "site.json"
+    key = _digest(
+        pages_digest,
+        str(root),
+        [(q.name, _file_digest(q / BUILD / "manifest.json")) for q in _quarters(reports)],
+    )
+    if only_if_stale:
+        try:
+            written = json.loads(stamp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            written = {}
+        pages = written.get("pages") or ["index.html"]
+        if written.get("key") == key and all((reports / p).is_file() for p in pages):
+            return
+    importlib.import_module(site).publish_site_pages(reports, root)  # imported only when needed
+    pages = ["index.html"] + sorted(
+        p.relative_to(reports).as_posix() for p in (reports / "sop").glob("*.html")
+    )
+    write_text_atomic(stamp, json.dumps({"key": key, "pages": pages}, indent=2))
+
+
+def _inputs_key(watched: dict[str, str | None], root: Path, *code: Any) -> str:
+    """One digest of every file a build read, the params files there are and the code."""
+    params_files = sorted(p.name for p in (root / "params").glob("*.yaml"))
+    return _digest(sorted(watched.items()), params_files, code)
+
+
+def _up_to_date(quarter: str, root: Path, reports: Path, site: str) -> BuildResult | None:
+    """The published build, if nothing it read has changed since and nothing failed.
+
+    Hashes the few files the build recorded (params, registers, notebooks, the
+    previous quarter's) and the code once, and reads one manifest: the cost does
+    not grow with the number of notebooks. None: build as usual.
+    """
+    started = time.perf_counter()
+    previous = _read_previous(reports / quarter)
+    if previous is None or not previous[1].get("inputs_key"):
+        return None
+    folder, manifest = previous
+    entries = manifest["notebooks"]
+    if manifest.get("missing") or any(e["status"] != "ok" for e in entries):
+        return None
+    helpers_dir = Path(__file__).resolve().parents[1]
+    helpers_digest = _tree_digest(helpers_dir, "*.py", exclude=_BUILD_MODULES)
+    render_digest, pages_digest = _render_digests(helpers_dir, root)
+    watched = {path: _file_digest(Path(path)) for path in manifest["inputs_watched"]}
+    if _inputs_key(watched, root, helpers_digest, pages_digest) != manifest["inputs_key"]:
+        return None
+    pages = ["index.html", *(e["html"] for e in entries)]
+    if not all((folder / page).is_file() for page in pages):
+        return None
+    _publish_site_pages(site, reports, root, pages_digest, only_if_stale=True)
+    seconds = round(time.perf_counter() - started, 3)
+    return BuildResult(
+        quarter, manifest, reports / quarter, seconds, up_to_date=True, reused=len(entries)
+    )
+
+
+def _render_digests(helpers_dir: Path, root: Path) -> tuple[str, str]:
+    """(what every page's look depends on, that and the SOP chapters' text)."""
+    render = _digest(
+        _tree_digest(helpers_dir / "site", "*"),
+        _tree_digest(root / "playbook", "*", exclude=("*.md",)),
+    )
+    return render, _digest(render, _tree_digest(root / "playbook", "*.md"))
+
+
+def _refusal(entries: list[dict[str, Any]]) -> str | None:
+    """Why a build with these notebook entries must not replace the site, or None."""
+    reasons = [
+        f"{Path(e['notebook']).name} failed"
+        for e in entries
+        if e["key"] in ("calibration", "roadmap") and e["status"] == "failed"
+    ]
+    cases = [e for e in entries if e["key"].startswith("case:")]
+    failed = [e for e in cases if e["status"] == "failed"]
+    if len(failed) * 2 > len(cases):
+        reasons.append(f"{len(failed)} of {len(cases)} business cases failed (more than half)")
+    return "; ".join(reasons) or None
+
+
+class ReportsNotWritable(BuildError):
+    """The reports folder cannot be written: nothing is built (exit 2)."""
+
+    exit_code = 2
+
+
+def _check_writable(reports: Path) -> None:
+    """Raise ReportsNotWritable unless files can be created in ``reports`` and its folders."""
+    folders = [reports] + [reports / name for name in (BUILDS, "sop") if (reports / name).is_dir()]
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ReportsNotWritable(
+                f"cannot write to {_display(folder)} ({reason}): nothing was built; make it "
+                "writable, or build into another folder with --reports"
+            ) from None
+
+
+def _quarters(reports: Path) -> list[Path]:
+    """The published quarter folders (symlinks) in ``reports``."""
+    if not reports.is_dir():
+        return []
+    return sorted(
+        p
+        for p in reports.iterdir()
+        if not p.name.startswith(".") and (p / BUILD / "manifest.json").is_file()
+    )
+
+
+def _read_previous(link: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The published build of a quarter and its manifest, if any."""
+    manifest = link / BUILD / "manifest.json"
+    if not manifest.is_file():
+        return None
+    try:
+        return link.resolve(), json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def _quarter_lock(builds: Path, quarter: str) -> Iterator[None]:
+    """Only one build of a quarter at a time (builds of different quarters may overlap)."""
+    path = builds / f".{quarter}.lock"
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(
+                f"another build of {quarter} is running (lock {path}); wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _collect_stale_builds(builds: Path, quarter: str) -> None:
+    """Under the quarter's lock: folders of this quarter other than the published one
+    are left by killed (or refused) builds."""
+    published = builds.parent / quarter
+    _collect_garbage(builds, quarter, keep={published.resolve()} if published.exists() else set())
+
+
+def _collect_garbage(builds: Path, quarter: str, keep: set[Path | None]) -> None:
+    """Remove this quarter's builds other than the current and previous one.
+
+    Runs under the quarter's lock, so unpublished folders left here are from
+    killed builds. Other quarters' builds are never touched.
+    """
+    pattern = re.compile(rf"^{re.escape(quarter)}-\d{{8}}T\d{{6,12}}Z-[0-9a-z]+$")
+    kept = {p.resolve() for p in keep if p is not None}
+    for path in builds.iterdir():
+        if pattern.match(path.name) and path.resolve() not in kept and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+    for stray in builds.parent.glob(f".{quarter}.link-*"):
+        stray.unlink(missing_ok=True)
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link ``source`` to ``target`` (copy across file systems)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
+    except FileNotFoundError:
+        return None
+
+
+def _tree_digest(folder: Path, pattern: str, exclude: tuple[str, ...] = ()) -> str | None:
+    """Digest of the files under ``folder`` matching ``pattern``, by relative path and bytes."""
+    if not folder.is_dir():
+        return None
+    parts = []
+    for path in sorted(folder.rglob(pattern)):
+        relative = path.relative_to(folder)
+        if not path.is_file() or "__pycache__" in relative.parts:
+            continue
+        if any(relative.match(x) or relative.parts[0] == x for x in exclude):
+            continue
+        parts.append((relative.as_posix(), _file_digest(path)))
+    return _digest(parts)
+
+
+def _frame_digest(frame: Any) -> str:
+    records = frame.to_dict(orient="records")
+    return _digest(records)
+
+
+def _row_digest(row: dict[str, Any]) -> str:
+    return _digest({k: v for k, v in row.items() if k != "row"})
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _display(path: Path) -> str:
+    """``path`` relative to the working folder when inside it, else absolute."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+__all__ = [
+    "BuildError",
+    "ReportsNotWritable",
+    "BuildResult",
+    "describe_failure",
+    "run_quarter",
+]

@@ -1,0 +1,2 @@
+"""The bottom layer: errors (one exception hierarchy with exit codes) and the
+formatting of numbers."""

@@ -1,0 +1,160 @@
+"""The JSON files notebooks hand each other: where they live and how they are written.
+
+Layout inside an artifacts folder::
+
+    calibration.json        written by notebooks/calibration.ipynb
+    cases/<id>.json         written by notebooks/business_case.ipynb, one per initiative
+    roadmap.json            written by notebooks/roadmap.ipynb
+
+Writes are atomic (temporary file then rename) so a reader never sees half a file.
+
+Initiative ids become file names and links (``cases/<id>.json``,
+``<Q>/cases/<id>.html``, ``.ipynb``, ``.log``), so they are restricted to a
+safe set rather than encoded: ASCII letters, digits, ``-``, ``_`` and ``.``,
+starting with a letter or digit, at most 64 characters (``ID_RULE``). Such an
+id needs no URL encoding and cannot name another folder; ``#``, ``?``, ``%``,
+``/``, spaces and the like are refused when the register is validated, and
+every per-initiative path goes through ``safe_id`` and ``contained`` again, so
+no id can write outside its folder whatever reaches them.
+A built quarter publishes them under ``reports/<Q>/build/artifacts/``
+(:func:`published_artifacts_dir`). Which artifact to read, and what to compute
+when one is missing, is ``helpers.model.quarter``'s business; this module only
+stores.
+
+Every file the playbook writes (artifacts, executed notebooks, pages) goes
+through :func:`write_text_atomic`: a temporary file in the same folder, then
+one rename, so a reader never sees half a file and a failed write leaves the
+old file whole. Files are made readable by all (0o644): the site is published.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+CALIBRATION = "calibration.json"
+ROADMAP = "roadmap.json"
+REVIEW = "review.json"  # the quarter review (notebooks/review.ipynb), from the second quarter on
+CASES = "cases"
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+ID_RULE = (
+    "use letters A-Z a-z, digits, '-', '_' and '.' only, starting with a letter or digit, "
+    "at most 64 characters (e.g. CRM-02)"
+)
+
+
+def id_problem(initiative_id: str) -> str | None:
+    """Why ``initiative_id`` cannot name files and links, or None when it can."""
+    if ID_PATTERN.match(initiative_id):
+        return None
+    bad = sorted({c for c in initiative_id if not re.match(r"[A-Za-z0-9._-]", c)})
+    if len(initiative_id) > 64:
+        why = f"is {len(initiative_id)} characters long"
+    elif bad:
+        why = "contains " + " ".join(repr(c) for c in bad[:10])
+    else:
+        why = "starts with '.', '-' or '_'"
+    return f"id {why}; ids name files and links: {ID_RULE}"
+
+
+def safe_id(initiative_id: str) -> str:
+    """``initiative_id`` unchanged if it is safe as a file name and link; else InputError."""
+    from helpers.core.errors import InputError, Problem, shown
+
+    problem = id_problem(str(initiative_id))
+    if problem:
+        raise InputError(Problem("initiative id", f"{shown(initiative_id)}: {problem}"))
+    return initiative_id
+
+
+def contained(folder: str | Path, relative: str | Path) -> Path:
+    """``folder / relative``, refused (InputError) unless it stays inside ``folder``."""
+    from helpers.core.errors import InputError, Problem
+
+    base = Path(folder).resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base) or path == base:
+        raise InputError(
+            Problem(str(relative), f"would be written outside {base}: ids name files, {ID_RULE}")
+        )
+    return Path(folder) / relative
+
+
+FILE_MODE = 0o644  # every file written: owner read-write, everyone read (a web server serves it)
+
+
+def resolve_artifacts_dir(root: str | Path, quarter: str, artifacts_dir: str | Path = "") -> Path:
+    """The artifacts folder: ``artifacts_dir`` if given, else a scratch folder for hand runs.
+
+    Hand runs (JupyterLab, nbval) write to ``<root>/reports/_scratch/<quarter>``;
+    ``playbook run`` passes its own build folder.
+    """
+    if artifacts_dir:
+        path = Path(artifacts_dir)
+    else:
+        path = Path(root) / "reports" / "_scratch" / quarter
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def case_path(artifacts_dir: str | Path, initiative_id: str) -> Path:
+    """Where the case summary of ``initiative_id`` lives (always inside ``cases/``)."""
+    return contained(Path(artifacts_dir) / CASES, f"{safe_id(initiative_id)}.json")
+
+
+def published_artifacts_dir(reports_dir: str | Path, quarter: str) -> Path:
+    """A built quarter's artifacts as published: ``<reports_dir>/<quarter>/build/artifacts``."""
+    return Path(reports_dir) / quarter / "build" / "artifacts"
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, readable by all (:data:`FILE_MODE`).
+
+    The text goes to a temporary file in the same folder, which then replaces
+    ``path`` in one ``os.replace``: a reader sees the old file or the new one,
+    never half of one, and a write that fails leaves the old file and no
+    temporary file behind. Missing folders are created.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes it owner-only
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(path: str | Path, document: Any) -> Path:
+    """Write ``document`` as JSON atomically (NaN and inf become null)."""
+    text = json.dumps(to_jsonable(document), indent=2, allow_nan=False)
+    return write_text_atomic(path, text)
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON artifact."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars and containers to JSON-safe Python values."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return to_jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return to_jsonable(value.item())
+    return value

@@ -1,0 +1,330 @@
+"""A quarter's validated inputs: params plus both registers, checked together."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.core.errors import InputError, Problem, shown
+from helpers.load.params import Params, load_params
+from helpers.load.registers import IN_SCOPE, load_actuals, load_initiatives, register_warnings
+
+
+@dataclass(frozen=True)
+class QuarterInputs:
+    """Validated params, initiatives and actuals of one quarter, and, when the quarter
+    uses benefit templates, its benefits register (canonical, ``benefits.validate_benefits``)
+    and the templates by name."""
+
+    params: Params
+    root: Path
+    initiatives: pd.DataFrame
+    actuals: pd.DataFrame
+    # assumptions that change results (ignored columns, effort counted as 0, ...):
+    # `playbook validate` lists them and the quarter's build page shows them
+    warnings: tuple[Problem, ...] = ()
+    benefits: pd.DataFrame | None = None
+    templates: dict[str, Any] = field(default_factory=dict)
+
+    def benefit_inputs(self) -> Any:
+        """The ``benefits.BenefitInputs`` for ``simulate_case`` (None: no templates)."""
+        if self.benefits is None or not self.templates:
+            return None
+        from helpers.model.benefits import BenefitInputs
+
+        return BenefitInputs(self.benefits, self.initiatives, self.templates)
+
+    outcomes: pd.DataFrame | None = None  # params ``outcomes:``, checked (helpers.load.outcomes)
+
+    def in_scope(self) -> pd.DataFrame:
+        """Initiatives still to decide or deliver: proposed, approved or in progress."""
+        mask = self.initiatives["status"].isin(IN_SCOPE)
+        return self.initiatives[mask].reset_index(drop=True)
+
+    def register_paths(self) -> list[Path]:
+        """The register files this quarter reads, and the benefit templates it uses
+        (for audit copies and cache keys)."""
+        paths = []
+        for source in (
+            self.params.initiatives,
+            self.params.actuals,
+            self.params.benefits,
+            self.params.outcomes,
+        ):
+            if source is None:
+                continue
+            if source.path:
+                path = Path(source.path)
+                paths.append(path if path.is_absolute() else self.root / path)
+            elif source.url and source.url.startswith("sqlite:///"):
+                paths.append(Path(source.url.removeprefix("sqlite:///")))
+        # a changed formula or driver changes the cases, as a changed register does
+        paths += [Path(template.path).resolve() for template in self.templates.values()]
+        return paths
+
+
+def project_root(root: Path | str = ".") -> Path:
+    """The project folder (the one holding ``params/``) that ``root`` means.
+
+    ``root`` is used as given when it holds ``params/`` or is absolute. A
+    relative ``root`` that does not, such as a notebook's default ``..`` when
+    papermill runs from the repository root, is searched for upward from the
+    current folder: the first folder holding ``params/`` wins. Raises
+    InputError naming every folder searched when none does.
+    """
+    root = Path(root)
+    if (root / "params").is_dir() or root.is_absolute():
+        return root
+    here = Path.cwd()
+    searched = [root.resolve(), here, *here.parents]
+    for folder in searched[1:]:
+        if (folder / "params").is_dir():
+            return folder
+    shown_folders = ", ".join(str(f) for f in dict.fromkeys(searched))
+    raise InputError(
+        Problem(
+            str(root),
+            f"no params/ folder in {shown_folders}: run from the project folder, "
+            "or pass its path (--root, or papermill -p root /path/to/project)",
+        )
+    )
+
+
+def load_quarter(quarter: str, root: Path | str = ".", *, approval: bool = True) -> QuarterInputs:
+    """Load and check everything quarter ``quarter`` needs.
+
+    ``root`` is resolved by ``project_root``. ``approval``: also refuse an
+    approved quarter changed without a ``changes:`` entry (``helpers.load.approval``);
+    False only to fingerprint the inputs as they are. Raises InputError listing every
+    problem in the params, the registers and, when the quarter uses benefit
+    templates, the templates folder; warnings (assumptions that change results)
+    are returned in ``QuarterInputs.warnings``.
+    """
+    root = project_root(root)
+    if approval and (checked := _snapshot(quarter, root)) is not None:
+        return checked
+    params = load_params(quarter, root)
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    keep = (params.calibration.by,)  # the reference-class column, whatever its name
+    for key, loader in (("initiatives", load_initiatives), ("actuals", load_actuals)):
+        try:
+            frames[key] = loader(getattr(params, key), root, keep=keep)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    problems.extend(_cross_check(params, frames))
+    if params.outcomes is not None:
+        from helpers.load.outcomes import duplicates_with_actuals, load_outcomes
+
+        try:
+            frames["outcomes"] = load_outcomes(params.outcomes, root)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        if "outcomes" in frames and "actuals" in frames:
+            problems.extend(duplicates_with_actuals(frames["outcomes"], frames["actuals"]))
+    benefits, templates = None, {}
+    if "initiatives" in frames:
+        try:
+            benefits, templates = _load_benefits(params, frames["initiatives"], root)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    from helpers.load.approval import check_approval
+
+    warnings = [w for frame in frames.values() for w in register_warnings(frame)]
+    warnings += _classes_without_history(params, frames["initiatives"], frames["actuals"])
+    loaded = QuarterInputs(
+        params,
+        root,
+        frames["initiatives"],
+        frames["actuals"],
+        warnings=tuple(warnings),
+        benefits=benefits,
+        templates=templates,
+        outcomes=frames.get("outcomes"),
+    )
+    if approval and (problems := check_approval(loaded)):
+        raise InputError(problems)
+    return loaded
+
+
+SNAPSHOT_ENV = "PLAYBOOK_INPUTS_SNAPSHOT"
+
+
+def write_snapshot(inputs: QuarterInputs, quarter: str, path: Path) -> dict[str, str]:
+    """Save ``inputs`` (as ``load_quarter(quarter, inputs.root)`` returned them) to ``path``.
+
+    ``playbook run`` checks a quarter's inputs once, saves them here and hands
+    the path to every notebook it runs (the environment variable
+    :data:`SNAPSHOT_ENV`), so a notebook loads them in milliseconds instead of
+    checking every register again: at 2,000 initiatives that check costs a
+    second in each of 2,000 notebooks. Every notebook of one build also sees the
+    same inputs, even if a register is edited while the build runs. Returns the
+    environment to give the notebooks' kernels.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = {"quarter": quarter, "root": str(inputs.root), "inputs": inputs}
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(path)
+    return {SNAPSHOT_ENV: str(path)}
+
+
+def _snapshot(quarter: str, root: Path) -> QuarterInputs | None:
+    """The inputs ``playbook run`` saved for this notebook (``write_snapshot``), or None.
+
+    Only a snapshot of the same quarter and project folder counts; a missing or
+    unreadable one (a worker on another machine, a build cleaned up) means the
+    registers are read and checked as usual.
+    """
+    path = os.environ.get(SNAPSHOT_ENV)
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            saved = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+    if not isinstance(saved, dict) or (saved.get("quarter"), saved.get("root")) != (
+        quarter,
+        str(root),
+    ):
+        return None
+    return saved["inputs"]
+
+
+def _classes_without_history(
+    params: Params, initiatives: pd.DataFrame, actuals: pd.DataFrame
+) -> list[Problem]:
+    """Initiatives still to decide whose reference class has no past project."""
+    by = params.calibration.by
+    if not params.calibration.enabled or by not in initiatives or by not in actuals:
+        return []
+    known = set(actuals[by].astype(str).str.lower())
+    scope = initiatives[initiatives["status"].isin(IN_SCOPE)]
+    warnings = []
+    for value, group in scope.groupby(scope[by].astype(str), sort=False):
+        if value.lower() in known:
+            continue
+        warnings.append(
+            Problem(
+                params.initiatives.label,
+                f"{by} {value!r} has no past projects in the actuals register "
+                f"({params.actuals.label}): {', '.join(group['id'])} calibrated with all "
+                "projects; add actuals of this class, or use a class that has some",
+                row=int(group["row"].iloc[0]),
+                id=str(group["id"].iloc[0]),
+                column=by,
+            )
+        )
+    return warnings
+
+
+def _load_benefits(
+    params: Params, initiatives: pd.DataFrame, root: Path
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """The benefits register and templates, when the quarter uses templates (else None, {})."""
+    from helpers.load.benefit_templates import PLAYBOOK_TEMPLATES, load_templates, templates_folder
+    from helpers.model.benefits import check_initiative_templates, load_benefits, uses_templates
+
+    used = uses_templates(initiatives)
+    if not used and params.benefits is None:
+        return None, {}
+    folder = templates_folder(root)
+    if not folder.is_dir() and PLAYBOOK_TEMPLATES.is_dir():
+        folder = PLAYBOOK_TEMPLATES  # a project without templates of its own uses the playbook's
+    if not used and not folder.is_dir():
+        return None, {}
+    templates = load_templates(root, folder)
+    problems = check_initiative_templates(initiatives, templates, params.initiatives.label)
+    if params.benefits is None:
+        if problems:
+            raise InputError(problems)
+        raise InputError(
+            Problem(
+                f"params/{params.quarter}.yaml",
+                "initiatives name benefit templates but there is no benefits register: "
+                "add benefits: with the register of their drivers (e.g. "
+                "benefits: data/benefits.csv), or clear the template column",
+                column="benefits",
+                column_word="key",
+            )
+        )
+    try:
+        benefits = load_benefits(params.benefits, initiatives, templates, root)
+    except InputError as exc:
+        # an unknown template is reported once, on the initiatives register's row
+        unknown = {p.id for p in problems if p.column == "template"}
+        problems += [
+            p for p in exc.problems if not (p.id in unknown and p.column == "initiative_id")
+        ]
+    if problems:
+        raise InputError(problems)
+    return benefits, templates
+
+
+def _cross_check(params: Params, frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Settings that name register columns: refused here, so `validate` catches them first.
+
+    ``calibration.by`` must be a column of both registers: the actuals are
+    grouped by it and each initiative finds its class in it.
+    """
+    settings = params.calibration
+    if not settings.enabled:
+        return []
+    problems = []
+    for key in ("actuals", "initiatives"):
+        frame = frames.get(key)
+        if frame is None or settings.by in frame.columns:
+            continue
+        label = getattr(params, key).label
+        problems.append(
+            Problem(
+                f"params/{params.quarter}.yaml",
+                f"calibration.by names column {shown(settings.by)}, which the {key} register "
+                f"({label}) lacks: add a {shown(settings.by)} column to {label}, use a column "
+                "both registers have (e.g. category), or turn calibration off "
+                "(calibration.enabled: false)",
+                column="calibration.by",
+                value=settings.by,
+                column_word="key",
+            )
+        )
+    return problems
+
+
+def initiative_row(inputs: QuarterInputs, initiative_id: str) -> dict[str, Any]:
+    """One initiative as a plain dict of the values validation already typed.
+
+    ``registers.validate_initiatives`` parsed and checked the register once:
+    ranges and scores are floats (NaN when an optional one is blank), ``must_do``
+    a bool, ``depends_on`` a list of ids, ``variant_of`` an id or None, ``row``
+    the spreadsheet row. Nothing is parsed again here; numpy scalars only
+    become their Python equivalents. Raises InputError naming the register and
+    listing the ids when ``initiative_id`` is not in it.
+    """
+    frame = inputs.initiatives
+    match = frame[frame["id"] == initiative_id]
+    if match.empty:
+        ids = ", ".join(frame["id"])
+        raise InputError(
+            Problem(
+                inputs.params.initiatives.label,
+                f"no initiative with id {initiative_id!r}; ids: {ids}",
+                id=initiative_id,
+            )
+        )
+    row = match.iloc[0]
+    return {column: _python(row[column]) for column in frame.columns}
+
+
+def _python(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (``np.float64(2.0)`` -> ``2.0``)."""
+    return value.item() if isinstance(value, np.generic) else value

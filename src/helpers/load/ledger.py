@@ -1,0 +1,234 @@
+"""The ledger: what each approved quarter decided, and the inputs it decided on, in git.
+
+The ledger is the only memory between quarters. ``reports/`` is output only:
+nothing here reads it, so deleting it, or building into another ``--reports``
+folder, changes no decision and no figure.
+
+One entry per approved quarter, ``params/approved/<Q>/``::
+
+    params/<Q>.yaml, params/defaults.yaml   the params as approved (no approval keys)
+    registers/                              the register files as approved
+    playbook/templates/                     the benefit templates as approved
+    decisions.json                          what the quarter decided (this module)
+
+``decisions.json`` holds the plan **as approved** and, for each change logged
+under the quarter's ``changes:`` and recorded with ``playbook ledger Q``, the
+plan **after** that change (the change's date and what, the selected ids,
+each initiative's decision and the plan's figures). ``cases`` keeps the case
+summary of every initiative any of those plans selected, as it was when the
+plan was decided: the forecast the review later places each actual in. An
+estimate is typed once and never rewritten: outcomes are joined to the
+registers of the entry, never to today's registers.
+
+A quarter that was never approved has no entry; readers return None and the
+pages say so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from helpers.load.artifacts import to_jsonable, write_text_atomic
+
+LEDGER_FOLDER = Path("params") / "approved"
+DECISIONS = "decisions.json"
+FORMAT = 1
+PLAN_KEYS = (
+    "budget",
+    "budget_confidence",
+    "capacity",
+    "currency",
+    "expected_value",
+    "expected_npv",
+    "cost_at_confidence",
+    "prob_over_budget",
+    "planning_quantile",
+)
+INITIATIVE_KEYS = ("name", "status", "selected", "decision", "value", "expected_npv", "cost")
+
+
+def entry_dir(root: str | Path, quarter: str) -> Path:
+    """The ledger entry of ``quarter``: ``<root>/params/approved/<quarter>/``."""
+    return Path(root) / LEDGER_FOLDER / quarter
+
+
+def decisions_path(root: str | Path, quarter: str) -> Path:
+    """Where ``quarter``'s decisions are kept: ``params/approved/<Q>/decisions.json``."""
+    return entry_dir(root, quarter) / DECISIONS
+
+
+def read_decisions(root: str | Path, quarter: str) -> dict[str, Any] | None:
+    """``quarter``'s recorded decisions, or None when it has no ledger entry."""
+    path = decisions_path(root, quarter)
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def ledger_quarters(root: str | Path) -> list[str]:
+    """Quarters with recorded decisions, oldest first."""
+    folder = Path(root) / LEDGER_FOLDER
+    if not folder.is_dir():
+        return []
+    return sorted(p.parent.name for p in folder.glob(f"*/{DECISIONS}"))
+
+
+def plan_of(select_document: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a ``select`` document the ledger keeps: the plan's figures, the
+    selected ids and, per initiative, its decision and the value it was chosen on."""
+    return {
+        **{key: select_document.get(key) for key in PLAN_KEYS},
+        "selected": list(select_document.get("selected", [])),
+        "initiatives": {
+            initiative_id: {key: entry.get(key) for key in INITIATIVE_KEYS}
+            for initiative_id, entry in sorted((select_document.get("initiatives") or {}).items())
+        },
+    }
+
+
+def current_plan(decisions: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan as it stands: after the last recorded change, else as approved."""
+    changes = decisions.get("changes") or []
+    return changes[-1]["plan"] if changes else decisions["approved"]["plan"]
+
+
+def funded_ids(root: str | Path, quarter: str) -> list[str] | None:
+    """The ids ``quarter``'s plan funds as it stands (None: no ledger entry)."""
+    decisions = read_decisions(root, quarter)
+    return None if decisions is None else list(current_plan(decisions)["selected"])
+
+
+def funding_quarter(initiative_id: str, quarter: str, root: str | Path) -> str | None:
+    """The latest approved quarter before ``quarter`` whose plan funds ``initiative_id``."""
+    for earlier in sorted((q for q in ledger_quarters(root) if q < quarter), reverse=True):
+        if initiative_id in (funded_ids(root, earlier) or []):
+            return earlier
+    return None
+
+
+def previous_entry(root: str | Path, quarter: str) -> tuple[str, dict[str, Any]] | None:
+    """The latest approved quarter before ``quarter`` and its decisions (None if none)."""
+    earlier = [q for q in ledger_quarters(root) if q < quarter]
+    if not earlier:
+        return None
+    return earlier[-1], read_decisions(root, earlier[-1]) or {}
+
+
+def approved_registers(root: str | Path, quarter: str) -> dict[str, Any] | None:
+    """The registers of ``quarter``'s ledger entry, as they were approved.
+
+    ``{"initiatives": frame (validated), "benefits": frame or None (as read),
+    "path": the initiatives file}``; None when the quarter has no ledger entry
+    (never approved) or the entry keeps no initiatives register.
+    """
+    from helpers.load.params import load_params
+    from helpers.load.registers import read_register, validate_initiatives
+
+    folder = entry_dir(root, quarter)
+    if read_decisions(root, quarter) is None or not (folder / "params").is_dir():
+        return None
+    params = load_params(quarter, folder)
+    source = params.initiatives
+    if not source.path:
+        return None
+    path = folder / source.path
+    benefits = None
+    if params.benefits is not None and params.benefits.path:
+        benefits = read_register(params.benefits, folder)
+    return {
+        "initiatives": validate_initiatives(
+            read_register(source, folder), keep=(params.calibration.by,)
+        ),
+        "benefits": benefits,
+        "path": path,
+    }
+
+
+def ledger_cases(root: str | Path, quarter: str) -> dict[str, dict[str, Any]]:
+    """The case summaries ``quarter``'s plans were decided on ({} without an entry)."""
+    decisions = read_decisions(root, quarter) or {}
+    return dict(decisions.get("cases") or {})
+
+
+def new_decisions(
+    quarter: str,
+    approved_on: str,
+    approved_by: str,
+    select_document: Mapping[str, Any],
+    cases: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The ledger document of a quarter just approved (no changes yet)."""
+    plan = plan_of(select_document)
+    return {
+        "format": FORMAT,
+        "quarter": quarter,
+        "approved": {"on": approved_on, "by": approved_by, "plan": plan},
+        "changes": [],
+        "cases": {i: dict(cases[i]) for i in plan["selected"] if i in cases},
+    }
+
+
+def with_change(
+    decisions: Mapping[str, Any],
+    change: Mapping[str, Any],
+    select_document: Mapping[str, Any],
+    cases: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    """``decisions`` with one more recorded change and the plan after it.
+
+    A newly funded initiative's case is kept as it was decided; one already kept
+    is not rewritten."""
+    plan = plan_of(select_document)
+    kept = dict(decisions.get("cases") or {})
+    for initiative_id in plan["selected"]:
+        if initiative_id not in kept and initiative_id in cases:
+            kept[initiative_id] = dict(cases[initiative_id])
+    recorded = {key: change.get(key) for key in ("date", "what", "why", "approved_by")}
+    return {
+        **decisions,
+        "changes": [*(decisions.get("changes") or []), {**recorded, "plan": plan}],
+        "cases": kept,
+    }
+
+
+def unrecorded_changes(
+    decisions: Mapping[str, Any] | None, changes: list[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """The params' ``changes:`` entries the ledger has not recorded yet, in order."""
+    if decisions is None:
+        return list(changes)
+    seen = {(c.get("date"), c.get("what")) for c in decisions.get("changes") or []}
+    return [c for c in changes if (c.get("date"), c.get("what")) not in seen]
+
+
+def write_decisions(root: str | Path, quarter: str, decisions: Mapping[str, Any]) -> Path:
+    """Write ``decisions.json`` into ``quarter``'s ledger entry (sorted keys, stable diff)."""
+    path = decisions_path(root, quarter)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(to_jsonable(decisions), indent=1, sort_keys=True, allow_nan=False)
+    write_text_atomic(path, text + "\n")
+    return path
+
+
+__all__ = [
+    "DECISIONS",
+    "approved_registers",
+    "LEDGER_FOLDER",
+    "current_plan",
+    "decisions_path",
+    "entry_dir",
+    "funded_ids",
+    "funding_quarter",
+    "ledger_cases",
+    "ledger_quarters",
+    "new_decisions",
+    "plan_of",
+    "previous_entry",
+    "read_decisions",
+    "unrecorded_changes",
+    "with_change",
+    "write_decisions",
+]

@@ -1,0 +1,299 @@
+"""The quarter model: every figure of a quarter, computed once, before any page.
+
+``build_quarter_model`` is a plain function over the loaded inputs (and,
+through them, the ledger). It runs, in order:
+
+1. the calibration (``backtest.calibrate_with_backtest``: the calibration
+   document and its out-of-sample check);
+2. every in-scope business case, each simulated once with its own seed (the
+   quarter's seed and the initiative's id), so a case never depends on the
+   order or on which other initiatives exist (``business_case.simulate_views``
+   then ``summarise_case``);
+3. the selection at the budget confidence, the plan's joint risk, the
+   frontier and each initiative's decision and its reason
+   (``selection.select_portfolio``);
+4. the review of the latest approved quarter before this one, from the ledger
+   (``review.load_review``), from the second quarter on.
+
+``playbook run`` computes it once and writes it into the build's artifacts
+folder (:func:`write_quarter_model`); every page then reads it
+(:func:`read_quarter_model`) and never recomputes a figure it holds. A
+notebook opened alone computes it through this same function, so it shows the
+numbers the published page shows. Nothing here reads ``reports/``.
+
+Words are not made here: the report layer's sentence makers are passed in
+(``explain_case``, ``describe_decision``), so this module stays below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers.core.errors import PlaybookError
+from helpers.load import artifacts
+from helpers.load.params import list_quarters
+from helpers.model import backtest, business_case
+from helpers.model.review import load_review
+from helpers.model.selection import select_portfolio
+
+BACKTEST = "backtest.json"  # the calibration's out-of-sample check, beside calibration.json
+MODEL = "quarter.json"  # the quarter's document: the plan and one row per initiative
+ROWS = "initiatives.csv"  # the same rows as a table
+ROW_KEYS = (
+    "name",
+    "status",
+    "decision",
+    "decision_reason",
+    "selected",
+    "value",
+    "expected_npv",
+    "prob_loss",
+    "cost_p50",
+    "effort_p50",
+    "duration_weeks",
+    "reason_code",
+)
+
+
+@dataclass
+class QuarterModel:
+    """One quarter's figures: the documents every page of the quarter says."""
+
+    quarter: str
+    calibration: dict[str, Any] | None
+    backtest: dict[str, Any] | None
+    cases: dict[str, dict[str, Any]]
+    missing: list[str]
+    roadmap: dict[str, Any] | None
+    review: dict[str, Any] | None = None
+    failures: dict[str, str] = field(default_factory=dict)  # id -> why its case failed
+
+    def case(self, initiative_id: str) -> dict[str, Any] | None:
+        """The case document of ``initiative_id`` (None when it has none)."""
+        return self.cases.get(initiative_id)
+
+    def decision(self, initiative_id: str) -> dict[str, Any] | None:
+        """The roadmap's entry for ``initiative_id`` (decision, reason, value...), or None."""
+        return ((self.roadmap or {}).get("initiatives") or {}).get(initiative_id)
+
+
+def has_review(inputs: Any) -> bool:
+    """Whether the quarter reviews an earlier one: from the second quarter with params on."""
+    return any(q < inputs.params.quarter for q in list_quarters(Path(inputs.root)))
+
+
+def compute_calibration(inputs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The calibration document and its backtest (the calibration page shows them even
+    when params turn calibration off; the cases then do not use it)."""
+    return backtest.calibrate_with_backtest(inputs)
+
+
+def case_calibration(inputs: Any, calibration: Mapping[str, Any] | None) -> dict | None:
+    """The calibration the cases use: None when params turn calibration off."""
+    return dict(calibration) if calibration and inputs.params.calibration.enabled else None
+
+
+def compute_case(
+    inputs: Any,
+    initiative_id: str,
+    calibration: Mapping[str, Any] | None,
+    *,
+    explain_case: Callable[[Any], str] | None = None,
+    rows: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The case document of one initiative, as its page and the roadmap use it.
+
+    Simulated with the quarter's seed and the initiative's id (``business_case``),
+    the stated view beside the calibrated one. ``rows``: the register's rows by id
+    (read once by the caller when computing many cases).
+    """
+    if rows is None:
+        rows = {str(r["id"]): r for r in inputs.initiatives.to_dict("records")}
+    stated, simulation = business_case.simulate_views(
+        rows[initiative_id],
+        inputs.params,
+        dict(calibration) if calibration is not None else None,
+        related=business_case.find_related(inputs.initiatives, initiative_id),
+        benefits=inputs.benefit_inputs(),
+    )
+    return business_case.summarise_case(simulation, stated, explain=explain_case)
+
+
+def compute_cases(
+    inputs: Any,
+    ids: Sequence[str],
+    calibration: Mapping[str, Any] | None,
+    *,
+    explain_case: Callable[[Any], str] | None = None,
+    known: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The case documents of ``ids`` and, for those whose simulation failed, why.
+
+    ``known``: cases already computed with the same inputs (a previous build's,
+    checked by the caller), used as they are."""
+    rows = {str(r["id"]): r for r in inputs.initiatives.to_dict("records")}
+    cases: dict[str, dict[str, Any]] = {}
+    failures: dict[str, str] = {}
+    for initiative_id in ids:
+        if known and initiative_id in known:
+            cases[initiative_id] = dict(known[initiative_id])
+            continue
+        if initiative_id not in rows:
+            failures[initiative_id] = "not in the initiatives register"
+            continue
+        try:
+            cases[initiative_id] = compute_case(
+                inputs, initiative_id, calibration, explain_case=explain_case, rows=rows
+            )
+        except PlaybookError as exc:
+            failures[initiative_id] = str(exc)
+    return cases, failures
+
+
+def build_quarter_model(
+    inputs: Any,
+    *,
+    explain_case: Callable[[Any], str] | None = None,
+    describe_decision: Callable[[Mapping[str, Any], Mapping[str, Any]], str] | None = None,
+    known_cases: Mapping[str, Mapping[str, Any]] | None = None,
+    calibration: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None,
+) -> QuarterModel:
+    """Every figure of the quarter of ``inputs`` (a ``QuarterInputs``), computed once.
+
+    ``explain_case`` and ``describe_decision``: the report layer's sentence makers
+    for a case's recommendation and an initiative's roadmap decision.
+    ``known_cases`` and ``calibration``: parts a previous build computed from the
+    same inputs, reused as they are. A selection that cannot be made (must-dos
+    that do not fit) raises, as ``playbook select`` does.
+    """
+    calibration_doc, check = calibration if calibration is not None else compute_calibration(inputs)
+    ids = sorted(str(i) for i in inputs.in_scope()["id"])
+    cases, failures = compute_cases(
+        inputs,
+        ids,
+        case_calibration(inputs, calibration_doc),
+        explain_case=explain_case,
+        known=known_cases,
+    )
+    missing = sorted(failures)
+    roadmap = select_portfolio(
+        inputs.initiatives,
+        cases,
+        inputs.params,
+        missing=missing,
+        describe_decision=describe_decision,
+    )
+    review = load_review(inputs) if has_review(inputs) else None
+    return QuarterModel(
+        inputs.params.quarter, calibration_doc, check, cases, missing, roadmap, review, failures
+    )
+
+
+def quarter_document(model: QuarterModel) -> dict[str, Any]:
+    """The quarter's one document: the plan's figures and one row per initiative.
+
+    Every figure is the roadmap's or a case's, copied, not recomputed."""
+    roadmap = model.roadmap or {}
+    rows = {}
+    for initiative_id, entry in sorted((roadmap.get("initiatives") or {}).items()):
+        case = model.cases.get(initiative_id) or {}
+        row = {key: entry.get(key) for key in ROW_KEYS}
+        row["npv_mean"] = (case.get("npv") or {}).get("mean")
+        rows[initiative_id] = row
+    plan_keys = (
+        "budget",
+        "budget_confidence",
+        "capacity",
+        "currency",
+        "selected",
+        "expected_value",
+        "expected_npv",
+        "cost_at_confidence",
+        "prob_over_budget",
+        "planning_quantile",
+    )
+    return {
+        "quarter": model.quarter,
+        "plan": {key: roadmap.get(key) for key in plan_keys},
+        "initiatives": rows,
+        "missing": list(model.missing),
+        "failures": dict(model.failures),
+        "reviewed": sorted((model.review or {}).get("reviewed_quarters") or []),
+    }
+
+
+def write_quarter_model(model: QuarterModel, folder: str | Path) -> list[str]:
+    """Write the model into an artifacts folder; returns the file names written.
+
+    ``calibration.json`` and ``backtest.json``, ``cases/<id>.json``, ``roadmap.json``,
+    ``review.json`` (from the second quarter on), ``quarter.json`` and
+    ``initiatives.csv``."""
+    import pandas as pd
+
+    folder = Path(folder)
+    written = []
+    if model.calibration is not None:
+        artifacts.write_json(folder / artifacts.CALIBRATION, model.calibration)
+        artifacts.write_json(folder / BACKTEST, model.backtest)
+        written += [artifacts.CALIBRATION, BACKTEST]
+    for initiative_id, case in sorted(model.cases.items()):
+        artifacts.write_json(artifacts.case_path(folder, initiative_id), case)
+        written.append(f"{artifacts.CASES}/{initiative_id}.json")
+    if model.roadmap is not None:
+        artifacts.write_json(folder / artifacts.ROADMAP, model.roadmap)
+        written.append(artifacts.ROADMAP)
+    if model.review is not None:
+        artifacts.write_json(folder / artifacts.REVIEW, model.review)
+        written.append(artifacts.REVIEW)
+    document = quarter_document(model)
+    artifacts.write_json(folder / MODEL, document)
+    table = pd.DataFrame.from_dict(document["initiatives"], orient="index")
+    artifacts.write_text_atomic(folder / ROWS, table.rename_axis("id").to_csv())
+    return [*written, MODEL, ROWS]
+
+
+def read_quarter_model(inputs: Any, folder: str | Path) -> QuarterModel | None:
+    """The model ``playbook run`` wrote into ``folder``, or None when it wrote none there."""
+    folder = Path(folder)
+    path = folder / MODEL
+    if not path.is_file():
+        return None
+    document = artifacts.read_json(path)
+
+    def optional(name: str) -> dict[str, Any] | None:
+        return artifacts.read_json(folder / name) if (folder / name).is_file() else None
+
+    cases = {}
+    for initiative_id in sorted(str(i) for i in inputs.in_scope()["id"]):
+        case_file = artifacts.case_path(folder, initiative_id)
+        if case_file.is_file():
+            cases[initiative_id] = artifacts.read_json(case_file)
+    return QuarterModel(
+        document["quarter"],
+        optional(artifacts.CALIBRATION),
+        optional(BACKTEST),
+        cases,
+        list(document.get("missing") or []),
+        optional(artifacts.ROADMAP),
+        optional(artifacts.REVIEW),
+        dict(document.get("failures") or {}),
+    )
+
+
+__all__ = [
+    "BACKTEST",
+    "MODEL",
+    "QuarterModel",
+    "build_quarter_model",
+    "case_calibration",
+    "compute_calibration",
+    "compute_case",
+    "compute_cases",
+    "has_review",
+    "quarter_document",
+    "read_quarter_model",
+    "write_quarter_model",
+]

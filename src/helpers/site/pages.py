@@ -1,0 +1,1024 @@
+"""The rendered site: executed notebooks to HTML, quarter pages, the home page and SOP chapters.
+
+Every page is self-contained and works offline: the stylesheet is inlined,
+images are data URIs, and no page carries a web font or a link that the
+browser would fetch. The only script is the site's own table pager
+(``templates/pager.js``, inlined as ``<script id="playbook-pager">``), and only
+on a page with a long table (``paged-table``): a quarter of thousands of
+initiatives stays one light page that filters, sorts and pages its rows, and
+shows its first rows and a note without JavaScript. Text from registers is
+escaped everywhere:
+
+- Jinja pages (home, chapters, quarter pages) autoescape;
+- in reports, Markdown (cells and ``display(Markdown(...))`` outputs) is rendered
+  with raw HTML escaped, so ``<script>`` in an initiative's name shows as text;
+  remote images are dropped (their alt text is shown);
+- HTML outputs (tables) are sanitised with an allow-list (no scripts, no event
+  handlers, images only as data URIs).
+
+Layout (see ``helpers.build.pipeline``)::
+
+    reports/index.html                home: SOP chapters, quarters newest first
+    reports/sop/<chapter>.html        one page per playbook/<chapter>.md
+    reports/<Q>/index.html            quarter page (render_quarter_page)
+    reports/<Q>/calibration.html      rendered notebooks (render_notebook)
+    reports/<Q>/roadmap.html
+    reports/<Q>/cases/<id>.html
+    reports/<Q>/build/manifest.json   what the build ran, with status and errors
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import mistune
+import nbformat
+
+from helpers.core.fmt import fmt_money, fmt_pct
+from helpers.load.artifacts import (
+    CALIBRATION,
+    REVIEW,
+    ROADMAP,
+    case_path,
+    published_artifacts_dir,
+    read_json,
+    safe_id,
+    write_text_atomic,
+)
+from helpers.report import quarter as words
+from helpers.report.labels import level_label
+from helpers.report.markdown import NO_MATHS_CLASS, unwrap
+from helpers.report.tables import match_long_table
+
+TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "playbook"
+REMOVED_TAGS = ("parameters", "injected-parameters", "interactive", "papermill-error-cell-tag")
+NOT_BUILT = "(not yet built)"
+CASES_SHOWN = 50  # business cases a quarter page shows at first (and without JavaScript)
+FAILED_LISTED = 20  # failed reports the quarter page's banner names; it counts the rest
+QUARTER_FOLDER = re.compile(r"^\d{4}Q[1-4]$")
+DRAFT_LABEL = "Draft"  # what every page of a draft quarter says
+
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # an output that is a widget: dropped
+_DROPPED_MIMETYPES = ("application/vnd.jupyter.widget-state+json", "application/javascript")
+
+_exporter = None
+_exporter_lock = threading.Lock()
+_pages: jinja2.Environment | None = None
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def render_notebook(
+    nb: nbformat.NotebookNode,
+    *,
+    title: str,
+    failed: bool = False,
+    page: str | None = None,
+    error: Mapping[str, Any] | None = None,
+    draft: bool | None = None,
+) -> str:
+    """One executed notebook as a self-contained HTML page, code hidden.
+
+    Cells tagged ``parameters``, ``injected-parameters`` or ``interactive`` are
+    removed, as are widget views, scripts and stderr. ``failed`` puts a banner
+    at the top naming the error and the section where the notebook stopped
+    (from the notebook's error output, or from ``error``: {"cell", "ename",
+    "evalue"} as in the manifest). ``page`` is the page's path under
+    ``reports/`` (e.g. ``2026Q4/cases/EML-01.html``) for the navigation links;
+    by default it is inferred from the notebook's papermill parameters.
+    ``draft`` labels the page "Draft" (its title, print header and a banner);
+    by default it is read from the quarter's params (papermill's ``quarter``
+    and ``root``), so every report of a draft quarter says it is one.
+    """
+    found = _describe_failure(nb, failed, error)
+    page = page or _infer_page(nb)
+    draft = _is_draft(nb) if draft is None else draft
+    paged = any(
+        "paged-table" in str(output.get("data", {}).get("text/html", ""))
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
+    resources = {
+        "playbook": {
+            "title": f"{DRAFT_LABEL}: {title}" if draft else title,
+            "print_header": _print_header(page, title, draft=draft),
+            "draft": draft,
+            "draft_note": words.approval_line({"status": "draft"}) if draft else "",
+            "css": _css(),
+            "nav": _render_nav(page, current=_page_kind(page)),
+            "failed": failed,
+            "error": found,
+            "pager": _pager_js() if paged else "",
+            "footer": "Rendered from the executed notebook; code is hidden. "
+            "Figures come from the quarter's registers and params.",
+        }
+    }
+    exporter = _get_exporter()
+    with _exporter_lock:
+        body, _ = exporter.from_notebook_node(_strip_noise(nb), resources=resources)
+    return body
+
+
+def _print_header(page: str | None, title: str, *, draft: bool = False) -> str:
+    """What a printed report says at the top: Draft (if so), quarter, title and build date."""
+    quarter = page.split("/")[0] if page and QUARTER_FOLDER.match(page.split("/")[0]) else ""
+    label = DRAFT_LABEL if draft else ""
+    return " · ".join(part for part in (label, quarter, title, f"built {_now()}") if part)
+
+
+def _is_draft(nb: nbformat.NotebookNode) -> bool:
+    """Whether the notebook's quarter (papermill ``quarter`` and ``root``) is a draft.
+
+    False when the notebook does not say which quarter, or its params cannot be read.
+    """
+    from helpers.core.errors import PlaybookError
+    from helpers.load.params import load_params
+
+    parameters = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
+    quarter, root = parameters.get("quarter"), parameters.get("root")
+    if not quarter or not root:
+        return False
+    try:
+        return load_params(str(quarter), Path(root)).status == "draft"
+    except (PlaybookError, OSError):
+        return False
+
+
+def _describe_failure(nb, failed: bool, error: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the failure banner says: the notebook's own error, overridden by ``error``."""
+    found = find_notebook_error(nb)
+    if error is not None:  # the manifest's error: its "cell" is the execution count
+        given = {k: v for k, v in error.items() if v is not None}
+        if "cell" in given:
+            given["execution_count"] = given.pop("cell")
+        found = {**(found or {}), **given}
+    if failed and found is None:
+        found = {"ename": "The notebook did not finish", "evalue": ""}
+    found = {
+        "cell": None,
+        "execution_count": None,
+        "section": "",
+        "source": "",
+        "evalue": "",
+        **(found or {}),
+    }
+    if found["execution_count"] is not None:
+        found["where"] = f"cell {found['execution_count']}"
+    elif found["cell"] is not None:
+        found["where"] = f"cell {found['cell'] + 1} of the notebook"
+    else:
+        found["where"] = ""
+    return found
+
+
+def find_notebook_error(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
+    """The first error output of an executed notebook, or None.
+
+    Returns {"cell": index into ``nb.cells`` (0-based), "execution_count" (the
+    ``In [n]`` number, as papermill and the manifest name the cell), "ename",
+    "evalue", "section": the heading the cell sits under, "source": the cell's code}.
+    """
+    section = ""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            section = _last_heading(cell.source) or section
+            continue
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return {
+                    "cell": index,
+                    "execution_count": cell.get("execution_count"),
+                    "ename": output.get("ename", "Error"),
+                    "evalue": output.get("evalue", ""),
+                    "section": section,
+                    "source": cell.source,
+                }
+    return None
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML with raw HTML escaped (shown as text) and only data-URI images.
+
+    The one piece of HTML a report's Markdown may carry, the wrapper that tells
+    MathJax to skip it (``helpers.report.markdown``), becomes a ``div`` of the
+    same class, so the site shows the words JupyterLab shows.
+    """
+    text = text or ""
+    body = unwrap(text)
+    if body == text:
+        return _markdown(text)
+    return f'<div class="{NO_MATHS_CLASS}">\n{_markdown(body)}</div>\n'
+
+
+def clean_html(markup: str) -> str:
+    """Sanitise an HTML output (e.g. a table): anything not on the allow-list shows as text.
+
+    ``<style>`` blocks are kept only when they are pandas Styler rules (every
+    selector starts with ``#T_``) and fetch nothing; pandas' default
+    ``.dataframe`` style is dropped (the site styles tables); any other shows as text.
+    """
+    long_table = _clean_long_table(markup or "")
+    if long_table is not None:
+        return long_table
+    import bleach
+    from bleach.css_sanitizer import CSSSanitizer
+
+    styles = []
+
+    def keep_style(match: re.Match) -> str:
+        css = match.group(1)
+        if _css_selectors_start_with(css, ".dataframe"):
+            return ""  # pandas' default table style: the site stylesheet styles tables
+        if not _css_selectors_start_with(css, "#T_"):
+            return match.group(0)  # left for bleach, which shows it as text
+        styles.append(f"<style>{css}</style>")
+        return ""
+
+    markup = re.sub(r"<style[^>]*>(.*?)</style>", keep_style, markup or "", flags=re.S | re.I)
+    cleaned = bleach.clean(
+        markup,
+        tags=_ALLOWED_TAGS,
+        attributes=_allowed_attribute,
+        protocols=["http", "https", "mailto", "data"],
+        css_sanitizer=CSSSanitizer(),
+        strip=False,
+        strip_comments=True,
+    )
+    if "<table" in cleaned:
+        cleaned = classify_table_columns(cleaned)
+    return "".join(styles) + cleaned
+
+
+_SHORT_TEXT = 14  # characters: ids, short labels
+_LONGEST_FIGURE = 40  # characters: "-$1,234k to $5,678k" fits, a list of ids does not
+_UNIT_WORDS = {"k", "m", "bn", "x", "to", "week", "weeks", "month", "months", "pp", "p"}
+
+
+def _is_numeric_text(text: str) -> bool:
+    """A figure such as ``$181k``, ``57%``, ``×1.25``, ``17 weeks / 27 weeks``, ``-$2k to $5k``.
+
+    Longer text is never a figure: a list of ids such as ``P-2021-03, P-2021-07, …``
+    must wrap, not stay on one line as figures do."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return (
+        len(text) <= _LONGEST_FIGURE
+        and bool(re.search(r"\d", text))
+        and all(w.lower() in _UNIT_WORDS for w in words)
+    )
+
+
+def classify_table_columns(markup: str) -> str:
+    """Mark table columns for the stylesheet: ``num`` when every value is a figure
+    (right-aligned), ``short`` when every value is short text such as an id (kept on
+    one line); other text wraps, left-aligned."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for table in soup.find_all("table"):
+        grid = _table_grid(table)
+        body = [cells for section, cells in grid if section != "thead"]
+        width = max((len(cells) for _, cells in grid), default=0)
+        for col in range(width):
+            data = [row[col] for row in body if col < len(row) and row[col] is not None]
+            texts = [cell.get_text(" ", strip=True) for cell in data if cell.name == "td"]
+            mark = _column_mark(texts)
+            if mark is None:
+                continue
+            for section, cells in grid:
+                cell = cells[col] if col < len(cells) else None
+                header = section == "thead" and _int_attr(cell, "colspan") == 1
+                if cell is not None and (cell.name == "td" or (header and mark == "num")):
+                    classes = cell.get("class", [])
+                    cell["class"] = classes if mark in classes else [*classes, mark]
+    return str(soup)
+
+
+def _column_mark(texts: list[str]) -> str | None:
+    """``num`` when every value of a column is a figure, ``short`` when every one is short
+    text, else None (the column wraps)."""
+    if not any(texts):
+        return None
+    if all(_is_numeric_text(t) for t in texts if t):
+        return "num"
+    if all(len(t) <= _SHORT_TEXT for t in texts):
+        return "short"
+    return None
+
+
+_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>")
+_DATA_CELL = re.compile(r"<td>(.*?)</td>")
+
+
+def _clean_long_table(markup: str) -> str | None:
+    """A long table (``report.tables.long_table``) with its columns classed, or None when
+    ``markup`` is anything else (then the allow-list cleaner handles it)."""
+    import html
+
+    found = match_long_table(markup.strip())
+    if found is None:
+        return None
+    rows = [_DATA_CELL.findall(row) for row in _ROW.findall(found["body"])]
+    width = max((len(cells) for cells in rows), default=0)
+    marks = []
+    for col in range(width):
+        texts = [
+            html.unescape(re.sub(r"<[^>]+>", "", row[col])).strip()
+            for row in rows
+            if col < len(row)
+        ]
+        marks.append(_column_mark(texts))
+
+    def classed(tag: str, cells: list[str], header: bool) -> str:
+        out = []
+        for col, cell in enumerate(cells):
+            mark = marks[col] if col < len(marks) else None
+            if mark is None or (header and mark != "num"):
+                out.append(f"<{tag}>{cell}</{tag}>")
+            else:
+                out.append(f'<{tag} class="{mark}">{cell}</{tag}>')
+        return "".join(out)
+
+    head = classed("th", re.findall(r"<th>(.*?)</th>", found["head"]), header=True)
+    body = "".join(
+        opening + classed("td", _DATA_CELL.findall(row), header=False) + "</tr>"
+        for opening, row in re.findall(r'(<tr(?: class="rest")?>)(.*?)</tr>', found["body"])
+    )
+    markup = markup.strip()  # the string the spans refer to
+    return (
+        markup[: found.start("head")]
+        + head
+        + markup[found.end("head") : found.start("body")]
+        + body
+        + markup[found.end("body") :]
+    )
+
+
+def _table_grid(table) -> list[tuple[str, list]]:
+    """The table as rows of column positions (cells spanning rows or columns repeat)."""
+    grid: list[tuple[str, list]] = []
+    carried: dict[int, tuple[Any, int]] = {}  # column -> (cell, rows still to cover)
+    for row in table.find_all("tr"):
+        if row.find_parent("table") is not table:
+            continue
+        section = row.parent.name if row.parent is not None else ""
+        cells: list = []
+        col = 0
+        for cell in row.find_all(["td", "th"], recursive=False):
+            while col in carried:
+                cells.append(carried[col][0])
+                col += 1
+            span = _int_attr(cell, "colspan")
+            for _ in range(span):
+                cells.append(cell)
+                rows = _int_attr(cell, "rowspan")
+                if rows > 1:
+                    carried[col] = (cell, rows)
+                col += 1
+        while col in carried:
+            cells.append(carried[col][0])
+            col += 1
+        carried = {c: (cell, n - 1) for c, (cell, n) in carried.items() if n - 1 > 0}
+        grid.append((section, cells))
+    return grid
+
+
+def _int_attr(cell, name: str) -> int:
+    if cell is None:
+        return 1
+    try:
+        return max(1, int(cell.get(name, 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _css_selectors_start_with(css: str, prefix: str) -> bool:
+    """True when ``css`` is plain rules whose every selector starts with ``prefix``."""
+    if re.search(r"@|url\s*\(|expression\s*\(|<|\\", css, re.IGNORECASE):
+        return False
+    rules = [rule for rule in css.split("}") if rule.strip()]
+    for rule in rules:
+        selectors, brace, _ = rule.partition("{")
+        if not brace:
+            return False
+        for selector in selectors.split(","):
+            if not selector.strip().startswith(prefix):
+                return False
+    return True
+
+
+# fmt: off
+_ALLOWED_TAGS = frozenset((
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "details",
+    "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p",
+    "pre", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tr", "u", "ul",
+))
+_ALLOWED_ATTRIBUTES = frozenset((
+    "class", "id", "title", "style", "colspan", "rowspan", "align", "valign", "width",
+    "height", "alt",
+))
+# fmt: on
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name in _ALLOWED_ATTRIBUTES:
+        return True
+    if tag == "img" and name == "src":
+        return value.startswith("data:image/")
+    if tag == "a" and name == "href":
+        return value.startswith(("#", "http://", "https://", "mailto:")) or bool(
+            _RELATIVE_PAGE.match(value)
+        )
+    return False
+
+
+# a link to another page of the site, e.g. ``cases/EML-01.html#decision``: no scheme, no query
+_RELATIVE_PAGE = re.compile(
+    r"^(\.\./)*[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*\.html(#[A-Za-z0-9._-]*)?$"
+)
+
+
+class _SafeRenderer(mistune.HTMLRenderer):
+    """Mistune's HTML renderer that never emits a request: images only as data URIs."""
+
+    def image(self, text: str, url: str, title: str | None = None) -> str:
+        if url.startswith("data:image/"):
+            return super().image(text, url, title)
+        return f'<span class="missing-image">[{text}]</span>'
+
+
+_markdown = mistune.create_markdown(
+    renderer=_SafeRenderer(escape=True), plugins=["table", "strikethrough"]
+)
+
+
+def _strip_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy without widget views, scripts, stderr and widget state (never shown in a report).
+
+    Charts without alternative text get the heading they sit under.
+    """
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    section = ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            section = _last_heading(cell.source) or section
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue
+            data = output.get("data")
+            if data is not None:
+                if _WIDGET_VIEW in data:
+                    continue
+                for mime in _DROPPED_MIMETYPES:
+                    data.pop(mime, None)
+                if not data:
+                    continue
+                for mime in ("image/png", "image/jpeg"):
+                    if mime in data:
+                        meta = output.setdefault("metadata", {}).setdefault(mime, {})
+                        meta.setdefault("alt", f"Chart: {section}" if section else "Chart")
+            kept.append(output)
+        cell.outputs = kept
+    return nb
+
+
+def _last_heading(source: str) -> str:
+    headings = re.findall(r"^#{1,3}\s+(.+)$", source, flags=re.M)
+    return headings[-1].strip() if headings else ""
+
+
+def _get_exporter():
+    """The one configured HTML exporter, created on first use and reused."""
+    global _exporter
+    if _exporter is None:
+        with _exporter_lock:
+            if _exporter is None:
+                from nbconvert import HTMLExporter
+                from nbconvert.preprocessors import TagRemovePreprocessor
+                from traitlets.config import Config
+
+                config = Config()
+                config.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_TAGS)
+                config.TagRemovePreprocessor.enabled = True
+                exporter = HTMLExporter(
+                    config=config,
+                    template_name=TEMPLATE_NAME,
+                    extra_template_basedirs=[str(TEMPLATES)],
+                    exclude_input=True,
+                    exclude_input_prompt=True,
+                    exclude_output_prompt=True,
+                    anchor_link_text="",
+                    # validate the notebook once, after the preprocessors, not after
+                    # each of the thirteen (a third of the time a report took to render)
+                    optimistic_validation=True,
+                )
+                exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+                exporter.register_filter("playbook_markdown", render_markdown)
+                exporter.register_filter("playbook_clean_html", clean_html)
+                _exporter = exporter
+    return _exporter
+
+
+def _infer_page(nb: nbformat.NotebookNode) -> str | None:
+    parameters = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
+    quarter = parameters.get("quarter")
+    if not quarter:
+        return None
+    if parameters.get("initiative_id"):
+        return f"{quarter}/cases/{safe_id(parameters['initiative_id'])}.html"
+    name = Path(nb.metadata.get("papermill", {}).get("input_path") or "report").stem
+    return f"{quarter}/{name}.html"
+
+
+def _page_kind(page: str | None) -> str:
+    if not page:
+        return ""
+    parts = page.split("/")
+    if len(parts) == 3 and parts[1] == "cases":
+        return "case"
+    return Path(parts[-1]).stem
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _environment() -> jinja2.Environment:
+    global _pages
+    if _pages is None:
+        _pages = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES / "pages")),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _pages
+
+
+def _css() -> str:
+    return (TEMPLATES / "site.css").read_text(encoding="utf-8")
+
+
+def _pager_js() -> str:
+    """The table pager script (``templates/pager.js``), for a page with a ``paged-table``."""
+    return (TEMPLATES / "pager.js").read_text(encoding="utf-8")
+
+
+def _nav(page: str | None, *, quarter: str | None = None) -> dict[str, Any]:
+    """Navigation links relative to ``page`` (a path under reports/, or None for the home page)."""
+    depth = page.count("/") if page else 0
+    up = "../" * depth
+    if quarter is None and page and QUARTER_FOLDER.match(page.split("/")[0]):
+        quarter = page.split("/")[0]
+    nav: dict[str, Any] = {"home": f"{up}index.html", "playbook": f"{up}index.html#playbook"}
+    nav["quarter"] = None
+    if quarter:
+        base = f"{up}{quarter}/"
+        nav["quarter"] = {
+            "label": quarter,
+            "overview": f"{base}index.html",
+            "calibration": f"{base}calibration.html",
+            "roadmap": f"{base}roadmap.html",
+        }
+    return nav
+
+
+def _render_nav(page: str | None, *, current: str) -> str:
+    nav = {**_nav(page), "current": current}
+    return _environment().get_template("nav.html.j2").render(nav=nav)
+
+
+def _render_page(
+    template: str, *, page: str | None, current: str, nav_quarter: str | None = None, **context
+) -> str:
+    nav = {**_nav(page, quarter=nav_quarter), "current": current}
+    context.setdefault("pager", "")  # the pager script, for a page with a long table
+    return (
+        _environment()
+        .get_template(template)
+        .render(nav=nav, css=_css(), generated_at=_now(), **context)
+    )
+
+
+def _now() -> str:
+    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _short_time(stamp: str | None) -> str:
+    if not stamp:
+        return "–"
+    try:
+        return datetime.fromisoformat(str(stamp)).strftime("%Y-%m-%d %H:%M %Z").strip()
+    except ValueError:
+        return str(stamp)
+
+
+def _error_text(error: Mapping[str, Any] | None) -> str:
+    if not error:
+        return ""
+    text = str(error.get("ename") or "Error")
+    if error.get("evalue"):
+        text += f": {error['evalue']}"
+    if error.get("cell") is not None:
+        text += f" (cell {error['cell']})"  # the In [n] number
+    return text
+
+
+def _read_optional(path: Path) -> Any:
+    try:
+        return read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
+def render_quarter_page(
+    manifest: dict, artifacts_dir: Path, *, reports_dir: Path | None = None
+) -> str:
+    """The quarter page (``reports/<Q>/index.html``): every report with its headline figures.
+
+    Reads the case documents (cases/<id>.json: expected NPV, P(loss), cost at
+    the params' budget_confidence, recommendation), calibration.json and
+    roadmap.json from ``artifacts_dir``; the words come from
+    ``helpers.report.quarter``. Reports whose manifest status is ``failed`` are
+    marked failed with their error. The page links to the other quarters built
+    under ``reports_dir`` (by default the ``reports/`` folder holding the build).
+    """
+    artifacts_dir = Path(artifacts_dir)
+    quarter = str(manifest.get("quarter", ""))
+    params = manifest.get("params") or {}
+    currency = params.get("currency", "USD")
+    level = words.budget_level(params)  # plan costs at this quantile
+    entries = manifest.get("notebooks") or []
+    calibration = _read_optional(artifacts_dir / CALIBRATION)
+    roadmap = _read_optional(artifacts_dir / ROADMAP)
+    review = _read_optional(artifacts_dir / REVIEW)
+
+    overview, cases, failed = [], [], []
+    for entry in entries:
+        key = str(entry.get("key", ""))
+        status = str(entry.get("status", "ok"))
+        href = entry.get("html") if status != "skipped" else None
+        title = str(entry.get("title") or key)
+        if status == "failed":
+            failed.append({"href": href, "title": title, "error": _error_text(entry.get("error"))})
+        if key.startswith("case:"):
+            row = _case_row(key[5:], entry, artifacts_dir, currency, href, level)
+            row["roadmap"] = words.roadmap_verdict(roadmap, key[5:])
+            cases.append(row)
+        else:
+            summary = {
+                "calibration": words.calibration_summary(calibration, level),
+                "roadmap": words.roadmap_summary(roadmap, currency),
+                "review": words.review_summary(review),
+            }.get(key, "")
+            if status == "failed":
+                summary = _error_text(entry.get("error")) or "failed"
+            overview.append({"href": href, "title": title, "summary": summary, "status": status})
+
+    built_at = _short_time(manifest.get("built_at"))
+    for position, row in enumerate(cases):
+        row["rest"] = position >= CASES_SHOWN  # hidden until the pager shows its page
+    return _render_page(
+        "quarter.html.j2",
+        page=f"{quarter}/index.html",
+        current="quarter",
+        title=manifest.get("title") or quarter,
+        quarter=quarter,
+        built_at=built_at,
+        failed=failed[:FAILED_LISTED],
+        failed_count=len(failed),
+        missing=[str(m) for m in (manifest.get("missing") or [])],
+        headline=words.headline_figures(params, calibration, roadmap, len(cases)),
+        overview=overview,
+        cases=cases,
+        cases_note=words.cases_note(params),
+        cost_column=words.cost_column(level),
+        inputs=words.input_rows(params, built=built_at),
+        warnings=[str(w) for w in (manifest.get("warnings") or [])],
+        other_quarters=_other_quarters(quarter, artifacts_dir, reports_dir),
+        approval=words.approval_line(params),
+        changes=words.change_rows(params, manifest.get("changes")),
+        cases_shown=CASES_SHOWN,
+        pager=_pager_js() if len(cases) > CASES_SHOWN else "",
+    )
+
+
+def _other_quarters(quarter: str, artifacts_dir: Path, reports_dir: Path | None) -> list[dict]:
+    """The other built quarters, newest first, as links from ``reports/<quarter>/index.html``."""
+    if reports_dir is None:  # reports/.builds/<build>/build/artifacts or reports/<Q>/build/...
+        reports_dir = next(
+            (p.parent for p in artifacts_dir.parents if p.name in (".builds", quarter)), None
+        )
+    if reports_dir is None:
+        return []
+    return [
+        {"quarter": q["quarter"], "href": f"../{q['quarter']}/index.html"}
+        for q in list_quarters(reports_dir)
+        if q["quarter"] != quarter
+    ]
+
+
+def _case_row(initiative_id, entry, artifacts_dir, currency, href, level) -> dict[str, Any]:
+    status = str(entry.get("status", "ok"))
+    doc = _read_optional(case_path(artifacts_dir, initiative_id)) if status != "failed" else None
+    doc = doc if isinstance(doc, Mapping) else {}
+    figures = words.case_figures(doc, currency=currency, level=level)
+    return {
+        **figures,
+        "id": initiative_id,
+        "name": figures["name"] or entry.get("title") or initiative_id,
+        "href": href,
+        "status": status if doc or status != "ok" else "missing",
+        "error": _error_text(entry.get("error")) if status == "failed" else "",
+    }
+
+
+# --------------------------------------------------------------------------- home and SOP
+
+
+def list_quarters(reports_dir: Path) -> list[dict[str, Any]]:
+    """Every built quarter under ``reports_dir`` (``<Q>/build/manifest.json``), newest first."""
+    reports_dir = Path(reports_dir)
+    found = []
+    if not reports_dir.is_dir():
+        return found
+    for folder in reports_dir.iterdir():
+        manifest_path = folder / "build" / "manifest.json"
+        if folder.is_dir() and QUARTER_FOLDER.match(folder.name) and manifest_path.is_file():
+            manifest = _read_optional(manifest_path)
+            if isinstance(manifest, Mapping):
+                found.append({"quarter": folder.name, "manifest": manifest, "folder": folder})
+    return sorted(found, key=lambda q: q["quarter"], reverse=True)
+
+
+def collect_figures(reports_dir: Path) -> dict[str, str]:
+    """Figures the SOP chapters quote, from the latest built quarter (or "(not yet built)").
+
+    Keys: quarter, title, budget, capacity, currency, budget_confidence (its
+    level label, e.g. P80), estimate_confidence, cost_uplift_budget (the cost
+    uplift at budget_confidence), cost_uplift_p80, cost_uplift_p50,
+    cost_share_overrun, cost_history_n, duration_uplift_p80, and from the backtest
+    cost_backtest_p80, cost_backtest_estimate (shares of later actual costs at or
+    below the calibrated P80 and the raw estimate) and cost_backtest_n.
+    """
+    keys = [
+        "quarter",
+        "title",
+        "budget",
+        "capacity",
+        "currency",
+        "budget_confidence",
+        "estimate_confidence",
+        "cost_uplift_budget",
+        "cost_uplift_p80",
+        "cost_uplift_p50",
+        "cost_share_overrun",
+        "cost_history_n",
+        "duration_uplift_p80",
+        "cost_backtest_p80",
+        "cost_backtest_estimate",
+        "cost_backtest_n",
+    ]
+    figures = dict.fromkeys(keys, NOT_BUILT)
+    quarters = list_quarters(reports_dir)
+    figures.update(_loop_figures(reports_dir, quarters))
+    if not quarters:
+        return figures
+    latest = quarters[0]
+    manifest, params = latest["manifest"], latest["manifest"].get("params") or {}
+    currency = params.get("currency", "USD")
+    figures["quarter"] = latest["quarter"]
+    figures["title"] = str(manifest.get("title") or latest["quarter"])
+    figures["currency"] = currency
+    if params.get("budget") is not None:
+        figures["budget"] = fmt_money(params["budget"], currency, compact=False)
+    if params.get("capacity") is not None:
+        figures["capacity"] = words.fmt_person_weeks(params["capacity"])
+    if params.get("budget_confidence") is not None:
+        figures["budget_confidence"] = level_label(params["budget_confidence"])
+    if params.get("estimate_confidence") is not None:
+        figures["estimate_confidence"] = fmt_pct(params["estimate_confidence"])
+    calibration = _read_optional(
+        published_artifacts_dir(reports_dir, latest["quarter"]) / CALIBRATION
+    )
+    overall = words.cost_overall(calibration)
+    uplift = words.cost_uplift(calibration, words.budget_level(params))
+    if uplift is not None:
+        figures["cost_uplift_budget"] = fmt_pct(uplift)
+    if overall:
+        for key, q in (("cost_uplift_p80", "0.2"), ("cost_uplift_p50", "0.5")):
+            value = words.quantile(overall.get("uplift"), q)
+            if value is not None:
+                figures[key] = fmt_pct(value)
+        if overall.get("share_overrun") is not None:
+            figures["cost_share_overrun"] = fmt_pct(overall["share_overrun"])
+        if overall.get("n") is not None:
+            figures["cost_history_n"] = f"{int(overall['n'])}"
+    try:
+        duration = calibration["metrics"]["duration"]["overall"]
+        value = words.quantile(duration.get("uplift"), "0.2")
+        if value is not None:
+            figures["duration_uplift_p80"] = fmt_pct(value)
+    except (KeyError, TypeError):
+        pass
+    figures.update(_backtest_figures(calibration))
+    return figures
+
+
+def _backtest_figures(calibration: Any) -> dict[str, str]:
+    """The cost backtest as the chapter quotes it; too little history says so."""
+    if not isinstance(calibration, dict):
+        return {}
+    try:
+        summary = calibration["backtest"]["cost"]["summary"]
+    except (KeyError, TypeError):  # an artifact built before the backtest existed
+        keys = ("cost_backtest_p80", "cost_backtest_estimate", "cost_backtest_n")
+        return dict.fromkeys(keys, "(not checked in this build)")
+    if not summary.get("n"):
+        return dict.fromkeys(("cost_backtest_p80", "cost_backtest_estimate"), "(too few)")
+    return {
+        "cost_backtest_p80": fmt_pct(summary["share_le_p80"]),
+        "cost_backtest_estimate": fmt_pct(summary["share_le_estimate"]),
+        "cost_backtest_n": str(int(summary["n"])),
+    }
+
+
+def _loop_figures(reports_dir: Path, quarters: list[dict[str, Any]]) -> dict[str, str]:
+    """The latest review, and the latest approved quarter with its change log."""
+    from helpers.report.review import loop_figures
+
+    reviews = [
+        q
+        for q in quarters
+        if (published_artifacts_dir(reports_dir, q["quarter"]) / REVIEW).is_file()
+    ]
+    review = (
+        _read_optional(published_artifacts_dir(reports_dir, reviews[0]["quarter"]) / REVIEW)
+        if reviews
+        else None
+    )
+    approved = [
+        q for q in quarters if (q["manifest"].get("params") or {}).get("status") == "approved"
+    ]
+    manifest = approved[0]["manifest"] if approved else {}
+    return loop_figures(review, manifest.get("params"), manifest.get("changes"), missing=NOT_BUILT)
+
+
+def list_chapters(root: Path) -> list[dict[str, str]]:
+    """The SOP chapters in ``<root>/playbook/*.md``, in file-name order, with their titles."""
+    chapters = []
+    for path in sorted((Path(root) / "playbook").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        title = next(
+            (line[2:].strip() for line in text.splitlines() if line.startswith("# ")), path.stem
+        )
+        summary = next(
+            (
+                line.strip()
+                for line in text.splitlines()
+                if line.strip() and not line.startswith("#") and "{{" not in line
+            ),
+            "",
+        )
+        chapters.append(
+            {
+                "slug": path.stem,
+                "title": title,
+                "summary": summary.rstrip(".") if len(summary) < 160 else "",
+                "path": path,
+            }
+        )
+    return chapters
+
+
+def render_chapter(text: str, figures: Mapping[str, str]) -> str:
+    """An SOP chapter's Markdown to HTML, its ``{{ figures.x }}`` placeholders filled.
+
+    An unknown placeholder is an error (a typo would otherwise print nothing).
+    """
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    try:
+        filled = env.from_string(text).render(figures=dict(figures))
+    except jinja2.UndefinedError as exc:
+        from helpers.core.errors import InputError
+
+        raise InputError(
+            f"a playbook chapter quotes a figure that does not exist ({exc}); "
+            f"valid figures: {', '.join(sorted(figures))}"
+        ) from exc
+    return render_markdown(filled)
+
+
+def publish_site_pages(reports_dir: Path, root: Path) -> None:
+    """Write ``reports/index.html`` and ``reports/sop/<chapter>.html``, each atomically.
+
+    Quarters are found from ``reports/<Q>/build/manifest.json`` (newest first; the
+    latest prominent, older ones under Archive). Chapter figures come from the
+    latest quarter's artifacts and params.
+    """
+    reports_dir = Path(reports_dir)
+    quarters = list_quarters(reports_dir)
+    figures = collect_figures(reports_dir)
+    chapters = list_chapters(Path(root))
+    latest_quarter = quarters[0]["quarter"] if quarters else None
+
+    for chapter in chapters:
+        chapter["href"] = f"sop/{chapter['slug']}.html"
+
+    def link(other: Mapping[str, Any]) -> dict[str, str]:
+        return {"title": other["title"], "href": f"{other['slug']}.html"}
+
+    for index, chapter in enumerate(chapters):
+        body = render_chapter(chapter["path"].read_text(encoding="utf-8"), figures)
+        page = _render_page(
+            "chapter.html.j2",
+            page=f"sop/{chapter['slug']}.html",
+            current="sop",
+            nav_quarter=latest_quarter,
+            title=chapter["title"],
+            body=_safe(body),
+            previous=link(chapters[index - 1]) if index > 0 else None,
+            next=link(chapters[index + 1]) if index + 1 < len(chapters) else None,
+            figures_quarter=latest_quarter,
+        )
+        write_text_atomic(reports_dir / "sop" / f"{chapter['slug']}.html", page)
+
+    summaries = [_quarter_card(q) for q in quarters]
+    # the headline is the latest approved quarter: a half-made plan never looks like the plan
+    approved = [card for card in summaries if card["status"] == "approved"]
+    if approved:
+        summaries.remove(approved[0])
+        summaries.insert(0, approved[0])
+    home = _render_page(
+        "home.html.j2",
+        page=None,
+        current="home",
+        nav_quarter=latest_quarter,
+        title="Home",
+        latest=summaries[0] if summaries else None,
+        archive=summaries[1:],
+        chapters=chapters,
+    )
+    write_text_atomic(reports_dir / "index.html", home)
+
+
+def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
+    quarter, manifest = found["quarter"], found["manifest"]
+    params = manifest.get("params") or {}
+    entries = manifest.get("notebooks") or []
+    return {
+        "quarter": quarter,
+        "title": manifest.get("title") or quarter,
+        "href": f"{quarter}/index.html",
+        "calibration": f"{quarter}/calibration.html",
+        "roadmap": f"{quarter}/roadmap.html",
+        "built_at": _short_time(manifest.get("built_at")),
+        "status": params.get("status"),
+        "review": f"{quarter}/review.html"
+        if any(e.get("key") == "review" for e in entries)
+        else None,
+        "budget": words.card_budget(params),
+        "decision": words.card_decision(
+            _read_optional(published_artifacts_dir(found["folder"].parent, quarter) / ROADMAP),
+            params.get("currency", "USD"),
+        ),
+        "decision_href": f"{quarter}/roadmap.html",
+        "cases": sum(1 for e in entries if str(e.get("key", "")).startswith("case:")),
+        "failed": sum(1 for e in entries if e.get("status") == "failed"),
+    }
+
+
+def _safe(markup: str):
+    from markupsafe import Markup
+
+    return Markup(markup)
+
+
+__all__ = [
+    "NOT_BUILT",
+    "clean_html",
+    "collect_figures",
+    "find_notebook_error",
+    "list_chapters",
+    "list_quarters",
+    "publish_site_pages",
+    "render_chapter",
+    "render_markdown",
+    "render_notebook",
+    "render_quarter_page",
+]
