@@ -195,7 +195,8 @@ def test_sample_snapshot_is_what_was_approved():
 
 
 def test_dropping_an_initiative_shows_before_as_the_selection_on_the_approved_inputs(project):
-    from helpers.load.approval import approved_selection, change_log, snapshot_dir
+    from helpers.cli.approve import approved_selection
+    from helpers.load.approval import change_log, snapshot_dir
     from helpers.load.inputs import load_quarter
     from helpers.model.quarter import select_quarter
 

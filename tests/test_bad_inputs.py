@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from helpers.cli import main
 from helpers.core.errors import InputError
-from helpers.load import registers
+from helpers.load import sources
 
 I = "data/sample/initiatives.csv"  # noqa: E741 - the register every message names
 A = "data/sample/actuals.csv"
@@ -654,7 +654,7 @@ def test_catalogue_has_at_least_60_cases() -> None:
 
 def test_validate_refuses_locked_sqlite(project: Path, monkeypatch) -> None:
     sqlite_register("actuals")(project)
-    monkeypatch.setattr(registers, "SQLITE_TIMEOUT", 0.1)
+    monkeypatch.setattr(sources, "SQLITE_TIMEOUT", 0.1)
     writer = sqlite3.connect(project / "data/actuals.sqlite", isolation_level=None)
     try:
         writer.execute("BEGIN EXCLUSIVE")

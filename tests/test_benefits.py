@@ -13,7 +13,8 @@ import pytest
 
 from helpers.core.errors import InputError
 from helpers.load.benefit_templates import load_template, load_templates
-from helpers.load.registers import load_initiatives, read_register
+from helpers.load.registers import load_initiatives
+from helpers.load.sources import read_register
 from helpers.model.benefits import (
     benefit_rows,
     driver_to_test,

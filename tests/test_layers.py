@@ -145,7 +145,9 @@ def test_no_import_cycles() -> None:
 @pytest.mark.parametrize("name", [n for n in MODULES if _layer(n) not in LAZY_ALLOWED])
 def test_no_helpers_import_inside_a_function(name: str) -> None:
     inside = [f"line {line}: {m}" for m, line, lazy, _ in _imports(name) if lazy]
-    assert inside == [], f"{name} imports inside functions (move it up, or the piece down): {inside}"
+    assert inside == [], (
+        f"{name} imports inside functions (move it up, or the piece down): {inside}"
+    )
 
 
 @pytest.mark.parametrize("name", list(MODULES))

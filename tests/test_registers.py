@@ -9,17 +9,10 @@ import pandas as pd
 import pytest
 
 from helpers.core.errors import InputError
+from helpers.load.cells import parse_date, parse_number, register_warnings
 from helpers.load.params import RegisterSource
-from helpers.load.registers import (
-    _parse_date,
-    _parse_number,
-    load_actuals,
-    load_initiatives,
-    metric_names,
-    read_register,
-    register_warnings,
-    validate_actuals,
-)
+from helpers.load.registers import load_actuals, load_initiatives, metric_names, validate_actuals
+from helpers.load.sources import read_register
 
 HEADER = (
     "id,name,category,status,benefit_low,benefit_likely,benefit_high,cost_low,cost_high,"
@@ -420,7 +413,7 @@ def test_validate_actuals_duplicate_id(tmp_path):
     ],
 )
 def test_parse_number_reads_dot_decimals_and_thousands_commas(text, number):
-    assert _parse_number(text) == number
+    assert parse_number(text) == number
 
 
 @pytest.mark.parametrize(
@@ -436,7 +429,7 @@ def test_parse_number_reads_dot_decimals_and_thousands_commas(text, number):
 )
 def test_parse_number_refuses_comma_decimals_and_ambiguous_dots(text, fragment):
     with pytest.raises(ValueError, match=fragment):
-        _parse_number(text)
+        parse_number(text)
 
 
 @pytest.mark.parametrize(
@@ -454,7 +447,7 @@ def test_parse_number_refuses_comma_decimals_and_ambiguous_dots(text, fragment):
 )
 def test_parse_date_refuses_all_but_iso_in_range(value, fragment):
     with pytest.raises(ValueError, match=fragment):
-        _parse_date(value)
+        parse_date(value)
 
 
 @pytest.mark.parametrize(
@@ -467,7 +460,7 @@ def test_parse_date_refuses_all_but_iso_in_range(value, fragment):
     ],
 )
 def test_parse_date_reads_iso_text_and_excel_dates(value):
-    assert _parse_date(value) == pd.Timestamp("2023-04-03")
+    assert parse_date(value) == pd.Timestamp("2023-04-03")
 
 
 @pytest.mark.parametrize(
@@ -561,7 +554,7 @@ def test_read_register_locked_sqlite_says_locked(tmp_path, monkeypatch):
     with sqlite3.connect(path) as con:
         con.execute("CREATE TABLE t (id TEXT)")
     con.close()
-    monkeypatch.setattr("helpers.load.registers.SQLITE_TIMEOUT", 0.05)
+    monkeypatch.setattr("helpers.load.sources.SQLITE_TIMEOUT", 0.05)
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN EXCLUSIVE")
     try:
@@ -592,9 +585,9 @@ def test_load_initiatives_csv_problem_names_the_line_an_editor_shows(tmp_path):
 
 
 def test_record_lines_start_where_each_record_starts():
-    from helpers.load.registers import _record_lines
+    from helpers.load.sources import record_lines
 
-    assert _record_lines('a,b\n\n1,2\n   \n"x\ny",3\n,\n4,5\n') == [1, 3, 5, 7, 8]
+    assert record_lines('a,b\n\n1,2\n   \n"x\ny",3\n,\n4,5\n') == [1, 3, 5, 7, 8]
 
 
 def test_load_actuals_keeps_the_calibration_by_column_as_trimmed_text(tmp_path):

@@ -166,7 +166,7 @@ def _with_extra_column(
 ) -> Any:
     """Add a non-canonical column of the register (e.g. client) to group by, if it has one."""
     from helpers.load.params import RegisterSource
-    from helpers.load.registers import read_register
+    from helpers.load.sources import read_register
 
     path = Path(actuals)
     if not path.is_file():

@@ -59,7 +59,7 @@ def answer_checks(
 
 
 def _read_new(new: str):
-    from helpers.load.registers import read_register
+    from helpers.load.sources import read_register
 
     path = Path(new)
     if not path.is_file():

@@ -40,6 +40,8 @@ from typing import Any
 import pandas as pd
 
 from helpers.core.errors import Problem
+from helpers.load.params import params_path
+from helpers.load.sources import read_register
 
 APPROVAL_KEYS = ("status", "approved_on", "approved_by", "fingerprint")
 REGISTER_KEYS = ("initiatives", "actuals", "benefits", "outcomes")
@@ -253,8 +255,6 @@ def write_snapshot(inputs: Any, root: str | Path) -> Path:
     a database table as the CSV of its rows) and ``playbook/templates/``.
     Replaces an earlier snapshot of the quarter. Returns the folder.
     """
-    from helpers.load.params import params_path
-    from helpers.load.registers import read_register
 
     root = Path(root)
     quarter = inputs.params.quarter
@@ -293,70 +293,3 @@ def write_snapshot(inputs: Any, root: str | Path) -> Path:
     if templates.is_dir():
         shutil.copytree(templates, target / "playbook" / "templates")
     return target
-
-
-def approved_selection(root: str | Path, quarter: str) -> dict[str, Any] | None:
-    """The roadmap selected from ``quarter``'s approved inputs (None without a snapshot).
-
-    The same method as the roadmap notebook: every in-scope case simulated
-    from the approved registers and params (calibrated on the approved
-    actuals), then ``selection.select_portfolio`` at the approved budget.
-    """
-    document, _ = _select_snapshot(root, quarter)
-    return document
-
-
-def _select_snapshot(
-    root: str | Path, quarter: str
-) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
-    from helpers.load.inputs import load_quarter
-    from helpers.model.quarter import select_quarter
-
-    folder = snapshot_dir(root, quarter)
-    if not (folder / "params" / f"{quarter}.yaml").is_file():
-        return None, {}
-    inputs = load_quarter(quarter, folder, approval=False)
-    return select_quarter(inputs, None, compute_missing_cases=True, explain=False, frontier=False)
-
-
-def record_decisions(root: str | Path, quarter: str) -> tuple[Path, list[dict[str, Any]]]:
-    """Record ``quarter``'s decisions in the ledger (``params/approved/<Q>/decisions.json``).
-
-    The plan as approved is selected from the approved inputs when the ledger
-    does not hold it yet; each ``changes:`` entry of the params not recorded yet
-    is recorded with the plan selected from the quarter's inputs as they are
-    now (the plan after that change). Returns the file and the changes
-    recorded now. The quarter must be approved, with its approved inputs kept.
-    """
-    from helpers.core.errors import InputError
-    from helpers.load import ledger
-    from helpers.load.inputs import load_quarter
-    from helpers.model.quarter import select_quarter
-
-    inputs = load_quarter(quarter, root)
-    params = inputs.params
-    if params.status != "approved" or not (snapshot_dir(root, quarter) / "params").is_dir():
-        raise InputError(
-            Problem(
-                f"params/{quarter}.yaml",
-                f"{quarter} is not approved: only an approved quarter has decisions to record; "
-                f"approve it with `playbook approve {quarter} --by NAME`",
-                column="status",
-                column_word="key",
-            )
-        )
-    decisions = ledger.read_decisions(root, quarter)
-    if decisions is None:
-        document, cases = _select_snapshot(root, quarter)
-        decisions = ledger.new_decisions(
-            quarter, str(params.approved_on), str(params.approved_by), document, cases
-        )
-    changes = params.model_dump(mode="json").get("changes") or []
-    new = ledger.unrecorded_changes(decisions, changes)
-    if new:
-        document, cases = select_quarter(
-            inputs, None, compute_missing_cases=True, explain=False, frontier=False
-        )
-        for change in new:
-            decisions = ledger.with_change(decisions, change, document, cases)
-    return ledger.write_decisions(root, quarter, decisions), list(new)

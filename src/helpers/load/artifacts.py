@@ -37,6 +37,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from helpers.core.errors import InputError, Problem, shown
+
 CALIBRATION = "calibration.json"
 ROADMAP = "roadmap.json"
 REVIEW = "review.json"  # the quarter review (notebooks/review.ipynb), from the second quarter on
@@ -64,7 +66,6 @@ def id_problem(initiative_id: str) -> str | None:
 
 def safe_id(initiative_id: str) -> str:
     """``initiative_id`` unchanged if it is safe as a file name and link; else InputError."""
-    from helpers.core.errors import InputError, Problem, shown
 
     problem = id_problem(str(initiative_id))
     if problem:
@@ -74,7 +75,6 @@ def safe_id(initiative_id: str) -> str:
 
 def contained(folder: str | Path, relative: str | Path) -> Path:
     """``folder / relative``, refused (InputError) unless it stays inside ``folder``."""
-    from helpers.core.errors import InputError, Problem
 
     base = Path(folder).resolve()
     path = (base / relative).resolve()

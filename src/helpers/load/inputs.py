@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import InputError, Problem, shown
+from helpers.load.cells import register_warnings
 from helpers.load.params import Params, load_params
-from helpers.load.registers import IN_SCOPE, load_actuals, load_initiatives, register_warnings
+from helpers.load.registers import IN_SCOPE, load_actuals, load_initiatives
 
 
 @dataclass(frozen=True)

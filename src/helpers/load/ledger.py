@@ -32,6 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from helpers.load.artifacts import to_jsonable, write_text_atomic
+from helpers.load.params import load_params
+from helpers.load.registers import validate_initiatives
+from helpers.load.sources import read_register
 
 LEDGER_FOLDER = Path("params") / "approved"
 DECISIONS = "decisions.json"
@@ -124,8 +127,6 @@ def approved_registers(root: str | Path, quarter: str) -> dict[str, Any] | None:
     "path": the initiatives file}``; None when the quarter has no ledger entry
     (never approved) or the entry keeps no initiatives register.
     """
-    from helpers.load.params import load_params
-    from helpers.load.registers import read_register, validate_initiatives
 
     folder = entry_dir(root, quarter)
     if read_decisions(root, quarter) is None or not (folder / "params").is_dir():

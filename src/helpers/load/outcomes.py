@@ -41,15 +41,9 @@ import pandas as pd
 
 from helpers.core.errors import InputError, Problem, row_word
 from helpers.load import ledger
+from helpers.load.cells import Collector, cell_text, check_columns, check_ids, check_magnitudes
 from helpers.load.params import QUARTER_PATTERN, RegisterSource
-from helpers.load.registers import (
-    _check_columns,
-    _check_ids,
-    _check_magnitudes,
-    _Collector,
-    _text,
-    read_register,
-)
+from helpers.load.sources import read_register
 
 STATUSES = ("delivered", "stopped", "cancelled")
 METRICS = ("cost", "duration", "effort", "benefit")  # currency, weeks, person-weeks, a year
@@ -86,17 +80,17 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     realised value}), lessons, name. Raises InputError
     listing every problem with its row, id and column.
     """
-    bad = _Collector(frame)
-    if not _check_columns(frame, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, bad):
+    bad = Collector(frame)
+    if not check_columns(frame, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, bad):
         raise InputError(bad.problems)
     n = len(frame)
-    ids = [_text(v) for v in frame["id"].tolist()]
-    _check_ids(ids, bad, names_files=True)
+    ids = [cell_text(v) for v in frame["id"].tolist()]
+    check_ids(ids, bad, names_files=True)
     out = pd.DataFrame(
         {"id": ids, "row": np.array([bad.row_number(i) for i in range(n)], dtype=int)}
     )
     for column in ("lessons", "name", "funded_in"):
-        out[column] = [_text(v) for v in frame[column]] if column in frame else [""] * n
+        out[column] = [cell_text(v) for v in frame[column]] if column in frame else [""] * n
     for i, quarter in enumerate(out["funded_in"]):
         if quarter and not QUARTER_PATTERN.match(quarter):
             bad.add(
@@ -121,7 +115,7 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
                 column=metric,
                 value=out.at[i, metric],
             )
-    _check_magnitudes(out, BOUNDS, bad)
+    check_magnitudes(out, BOUNDS, bad)
     out["kpi_value"] = bad.number(frame, "kpi_value", ids)
     out["drivers"] = _realised_drivers(frame, ids, bad)
     for i, status in enumerate(statuses):
@@ -144,14 +138,14 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _realised_drivers(frame: pd.DataFrame, ids: list[str], bad: _Collector) -> list[dict]:
+def _realised_drivers(frame: pd.DataFrame, ids: list[str], bad: Collector) -> list[dict]:
     """Each row's realised drivers, {name: value}, from its ``;``-separated driver and value."""
     found: list[dict[str, float]] = []
     names_of = frame["driver"].tolist() if "driver" in frame else [""] * len(frame)
     values_of = frame["value"].tolist() if "value" in frame else [""] * len(frame)
     for i, (names, values) in enumerate(zip(names_of, values_of, strict=True)):
-        names = [n.strip().lower() for n in _text(names).split(";") if n.strip()]
-        parts = [v.strip() for v in _text(values).split(";") if v.strip()]
+        names = [n.strip().lower() for n in cell_text(names).split(";") if n.strip()]
+        parts = [v.strip() for v in cell_text(values).split(";") if v.strip()]
         row: dict[str, float] = {}
         if len(names) != len(parts):
             bad.add(

@@ -26,7 +26,9 @@ import pandas as pd
 
 from helpers.core.errors import InputError, Problem
 from helpers.load import registers
-from helpers.load.params import RegisterSource
+from helpers.load.benefit_templates import load_templates, templates_folder
+from helpers.load.cells import register_warnings
+from helpers.load.params import RegisterSource, list_quarters, load_params
 
 README_SHEET = "Read me"
 INITIATIVES_SHEET = "Initiatives"
@@ -443,7 +445,6 @@ def _add_list(sheet: Any, index: int, formula: str, strict: bool, prompt: str) -
 
 def categories(root: Path | str = ".") -> list[str]:
     """Reference classes the latest quarter's actuals use, or common ones when there are none."""
-    from helpers.load.params import list_quarters, load_params
 
     try:
         quarters = list_quarters(root)
@@ -460,7 +461,6 @@ def categories(root: Path | str = ".") -> list[str]:
 
 def _templates(root: Path | str) -> dict[str, list[str]]:
     """Template name -> its driver names; empty when the project has no templates."""
-    from helpers.load.benefit_templates import load_templates, templates_folder
 
     if not templates_folder(root).is_dir():
         return {}
@@ -494,5 +494,5 @@ def load_workbook_registers(path: Path | str) -> tuple[pd.DataFrame, pd.DataFram
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    warnings = [w for f in frames.values() for w in registers.register_warnings(f)]
+    warnings = [w for f in frames.values() for w in register_warnings(f)]
     return frames["initiatives"], frames["actuals"], warnings

@@ -62,6 +62,7 @@ import pandas as pd
 
 from helpers.core.errors import InputError, Problem
 from helpers.core.fmt import quantile_key
+from helpers.load.history import find_dataset, load_dataset
 from helpers.model.calibration import CENSORED_METRIC, calibrate_quarter, ratio_frame, running_at
 from helpers.model.outside_view import normalise_class, view_of_ratios
 
@@ -336,7 +337,6 @@ def backtest_published(
     datasets_dir: str | Path, datasets: Iterable[str] = PUBLISHED
 ) -> dict[str, dict[str, Any]]:
     """The backtest of each published dated dataset under ``datasets_dir`` (absent: left out)."""
-    from helpers.load.history import find_dataset, load_dataset
 
     return {
         dataset: backtest_history(load_dataset(dataset, datasets_dir))

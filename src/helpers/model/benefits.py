@@ -34,14 +34,9 @@ import pandas as pd
 from helpers.core.errors import InputError, Problem
 from helpers.core.fmt import quantile_key
 from helpers.load.benefit_templates import Template
+from helpers.load.cells import Collector, cell_text, check_columns, suggest
 from helpers.load.params import RegisterSource
-from helpers.load.registers import (
-    _check_columns,
-    _Collector,
-    _suggest,
-    _text,
-    read_register,
-)
+from helpers.load.sources import read_register
 from helpers.model.ranges import fit_range, transform_normals
 
 REQUIRED_BENEFIT_COLUMNS = ("initiative_id", "beneficiary", "driver", "low", "high")
@@ -56,7 +51,7 @@ def validate_benefits(
 ) -> pd.DataFrame:
     """Check a benefits register against the initiatives and templates; return it canonical.
 
-    ``frame`` is the register as read (``registers.read_register``);
+    ``frame`` is the register as read (``sources.read_register``);
     ``initiatives`` the canonical initiatives register with a ``template``
     column (blank for an initiative without one) and optionally ``variant_of``
     and ``benefit_share``; ``templates`` from ``load_templates``.
@@ -67,22 +62,22 @@ def validate_benefits(
     spreadsheet row). Raises InputError listing every problem with its row,
     id and column.
     """
-    bad = _Collector(frame)
-    if not _check_columns(frame, REQUIRED_BENEFIT_COLUMNS, OPTIONAL_BENEFIT_COLUMNS, bad):
+    bad = Collector(frame)
+    if not check_columns(frame, REQUIRED_BENEFIT_COLUMNS, OPTIONAL_BENEFIT_COLUMNS, bad):
         raise InputError(bad.problems)
     n = len(frame)
-    ids = [_text(v) for v in frame["initiative_id"].tolist()]
+    ids = [cell_text(v) for v in frame["initiative_id"].tolist()]
     out = pd.DataFrame({"initiative_id": ids})
     # one spelling per beneficiary of an initiative (the first): "Web team" = "web team"
     spelling: dict[tuple[str, str], str] = {}
     out["beneficiary"] = [
-        spelling.setdefault((id_, _text(v).lower()), _text(v))
+        spelling.setdefault((id_, cell_text(v).lower()), cell_text(v))
         for id_, v in zip(ids, frame["beneficiary"], strict=True)
     ]
-    out["driver"] = [_text(v).lower() for v in frame["driver"]]
+    out["driver"] = [cell_text(v).lower() for v in frame["driver"]]
     for column in ("low", "likely", "high"):
         out[column] = bad.number(frame, column, ids)
-    out["source"] = [_text(v) for v in frame["source"]] if "source" in frame else [""] * n
+    out["source"] = [cell_text(v) for v in frame["source"]] if "source" in frame else [""] * n
     out["row"] = np.array([bad.row_number(i) for i in range(n)], dtype=int)
     template_of = initiative_templates(initiatives)
     known_ids = [str(i) for i in initiatives["id"]]
@@ -107,10 +102,10 @@ def initiative_templates(initiatives: pd.DataFrame) -> dict[str, str | None]:
     full initiative's template.
     """
     rows = initiatives.to_dict("records")
-    own = {str(r["id"]): _text(r.get("template")).lower() or None for r in rows}
+    own = {str(r["id"]): cell_text(r.get("template")).lower() or None for r in rows}
     result = dict(own)
     for r in rows:
-        parent = _text(r.get("variant_of"))
+        parent = cell_text(r.get("variant_of"))
         if own[str(r["id"])] is None and parent and _share(r) is not None:
             result[str(r["id"])] = own.get(parent)
     return result
@@ -118,7 +113,7 @@ def initiative_templates(initiatives: pd.DataFrame) -> dict[str, str | None]:
 
 def _share(initiative: Mapping[str, Any]) -> float | None:
     value = initiative.get("benefit_share")
-    if value is None or _text(value) == "":
+    if value is None or cell_text(value) == "":
         return None
     try:
         share = float(value)
@@ -134,7 +129,7 @@ def _check_row(
     known_ids: list[str],
     templates: Mapping[str, Template],
     seen: dict[tuple[str, str, str], int],
-    bad: _Collector,
+    bad: Collector,
 ) -> str:
     """Check row ``i`` (``values``: its initiative_id, beneficiary and driver); return
     the driver's unit from the template ("" when the row names no known driver)."""
@@ -149,7 +144,7 @@ def _check_row(
     if id_ not in template_of:
         bad.add(
             f"initiative_id {id_!r} is not in the initiatives register"
-            f"{_suggest(id_, known_ids)}: use an id from its id column",
+            f"{suggest(id_, known_ids)}: use an id from its id column",
             index=i,
             id=id_,
             column="initiative_id",
@@ -171,7 +166,7 @@ def _check_row(
     if template is None:
         bad.add(
             f"initiative {id_} names template {name!r}, which does not exist"
-            f"{_suggest(name, list(templates))}: fix the template column of the initiatives "
+            f"{suggest(name, list(templates))}: fix the template column of the initiatives "
             f"register (templates: {', '.join(templates) or 'none'})",
             index=i,
             id=id_,
@@ -189,7 +184,7 @@ def _check_row(
     if driver not in template.driver_names:
         what = f"driver {driver!r} is not" if driver else "driver is empty: it must be"
         bad.add(
-            f"{what} a driver of template {template.name}{_suggest(driver, template.driver_names)}"
+            f"{what} a driver of template {template.name}{suggest(driver, template.driver_names)}"
             f"; drivers: {', '.join(template.driver_names)}",
             index=i,
             id=id_,
@@ -212,7 +207,7 @@ def _check_row(
     return unit
 
 
-def _check_ranges(out: pd.DataFrame, bad: _Collector) -> None:
+def _check_ranges(out: pd.DataFrame, bad: Collector) -> None:
     reported = {(p.row, p.column) for p in bad.problems}
     columns = [out[c].tolist() for c in ("initiative_id", "low", "likely", "high", "unit")]
     for i, (id_, low, likely, high, unit) in enumerate(zip(*columns, strict=True)):
@@ -269,7 +264,7 @@ def _check_ranges(out: pd.DataFrame, bad: _Collector) -> None:
             )
 
 
-def _check_complete(out: pd.DataFrame, templates: Mapping[str, Template], bad: _Collector) -> None:
+def _check_complete(out: pd.DataFrame, templates: Mapping[str, Template], bad: Collector) -> None:
     """Every beneficiary of a templated initiative gives every driver of its template."""
     valid = out[(out["unit"] != "") & (out["beneficiary"] != "")]
     for (id_, _), group in valid.groupby(
@@ -294,7 +289,7 @@ def _check_templated_have_rows(
     initiatives: pd.DataFrame,
     template_of: Mapping[str, str | None],
     templates: Mapping[str, Template],
-    bad: _Collector,
+    bad: Collector,
 ) -> None:
     with_rows = set(out["initiative_id"])
     for initiative in initiatives.to_dict("records"):
@@ -302,7 +297,7 @@ def _check_templated_have_rows(
         name = template_of.get(id_)
         if name is None or name not in templates or id_ in with_rows:
             continue
-        parent = _text(initiative.get("variant_of"))
+        parent = cell_text(initiative.get("variant_of"))
         if parent and _share(initiative) is not None and parent in with_rows:
             continue  # a lean variant inheriting its full initiative's drivers
         drivers = ", ".join(templates[name].driver_names)
@@ -326,7 +321,7 @@ def check_initiative_templates(
     problems: list[Problem] = []
     names = ", ".join(templates) or "none"
     rows = initiatives.to_dict("records")
-    own = {str(r["id"]): _text(r.get("template")).lower() for r in rows}
+    own = {str(r["id"]): cell_text(r.get("template")).lower() for r in rows}
     for r in rows:
         id_, name = str(r["id"]), own[str(r["id"])]
         row = int(r["row"]) if "row" in r else None
@@ -334,7 +329,7 @@ def check_initiative_templates(
             problems.append(
                 Problem(
                     label,
-                    f"template {name!r} does not exist{_suggest(name, list(templates))}: "
+                    f"template {name!r} does not exist{suggest(name, list(templates))}: "
                     f"use one of {names} (see `playbook templates`), or leave it blank and "
                     "give benefit_low/benefit_high",
                     row=row,
@@ -343,7 +338,7 @@ def check_initiative_templates(
                     value=name,
                 )
             )
-        parent = _text(r.get("variant_of"))
+        parent = cell_text(r.get("variant_of"))
         problems += _informs_problems(r, own.get(parent) or name, templates, label, row)
         if not name and _share(r) is not None and parent and not own.get(parent):
             problems.append(
@@ -382,7 +377,7 @@ def _informs_problems(
             label,
             f"informs names {name!r}, which is neither an input nor a driver of "
             + (f"template {template.name}" if template is not None else "a template")
-            + f"{_suggest(name, [*INFORMS_INPUTS, *drivers])}: valid are {valid}, "
+            + f"{suggest(name, [*INFORMS_INPUTS, *drivers])}: valid are {valid}, "
             "separated by ';'",
             row=row,
             id=str(initiative["id"]),
@@ -476,7 +471,7 @@ def benefit_rows(
         return own, name, 1.0
     row = initiatives[initiatives["id"].astype(str) == initiative_id].iloc[0].to_dict()
     share = _share(row)
-    parent = _text(row.get("variant_of"))
+    parent = cell_text(row.get("variant_of"))
     if share is None or not parent:
         return own, name, 1.0
     if not 0 < share <= 1:

@@ -39,6 +39,7 @@ from helpers.model.benefits import (
     evppi_by_driver,
     simulate_benefit,
 )
+from helpers.model.calibration import calibrate_range, class_entry
 from helpers.model.case_value import (  # the value side of a case; re-exported for callers
     ACTIONS,
     EVPPI_BINS,
@@ -59,6 +60,7 @@ from helpers.model.case_value import (  # the value side of a case; re-exported 
 from helpers.model.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
 from helpers.model.copula import correlate_scores, resolve_correlation, score_matrix
 from helpers.model.driver_calibration import driver_factors
+from helpers.model.outside_view import draw, reference_class, view_for
 from helpers.model.ranges import fit_range, range_quantile, transform_normals
 
 QUANTILES = (0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95)
@@ -238,7 +240,6 @@ def simulate_case(
             "fill in the *_low and *_high columns of the initiatives register"
         )
     reference = initiative.get((calibration or {}).get("by", "category"))
-    from helpers.model.outside_view import reference_class
 
     used = [name for name in INPUTS if stated[name] is not None]
     reference_record = reference_class(calibration, reference, used)
@@ -704,8 +705,6 @@ def _calibrated(
     if stated is None or calibration is None:
         return stated
     # imported here: the calibration modules are optional for the stated view
-    from helpers.model.calibration import calibrate_range, class_entry
-    from helpers.model.outside_view import draw, view_for
 
     view = view_for(calibration, metric, category)
     if view is not None and stated.low > 0 and stated.high > 0:
@@ -750,8 +749,6 @@ def _draw(
     if sampled is None:
         return np.full(z.shape, np.nan)
     if isinstance(sampled, CalibratedRange):
-        from helpers.model.outside_view import draw
-
         stated = sampled.stated
         return draw(
             sampled.view,

@@ -46,7 +46,9 @@ from scipy import stats
 from helpers.core.errors import InputError, Problem
 from helpers.core.fmt import quantile_key
 from helpers.load.history import DAYS_PER_WEEK
+from helpers.load.outcomes import with_outcomes
 from helpers.model.correlation import estimate_correlation
+from helpers.model.driver_calibration import calibrate_quarter_drivers
 from helpers.model.outside_view import match_class, normalise_class, ratio_counts
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95)
@@ -625,7 +627,6 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
             )
         )
     # actuals plus each delivered outcome beside the estimate of the quarter that funded it
-    from helpers.load.outcomes import with_outcomes
 
     actuals, from_outcomes = with_outcomes(
         actuals, getattr(inputs, "outcomes", None), params.quarter, inputs.root, settings.by
@@ -642,7 +643,6 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
     document["source"] = params.actuals.label
     if params.outcomes is not None:
         document["outcomes"] = {"source": params.outcomes.label, **from_outcomes}
-    from helpers.model.driver_calibration import calibrate_quarter_drivers  # templated drivers
 
     document["drivers"] = calibrate_quarter_drivers(inputs)
     return document

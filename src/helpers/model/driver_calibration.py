@@ -39,6 +39,7 @@ import pandas as pd
 from helpers.core.errors import InputError
 from helpers.core.fmt import quantile_key
 from helpers.load import ledger
+from helpers.model.review import combine_beneficiaries, place_realised_driver
 
 QUANTILES = (0.1, 0.5, 0.9)
 RATIO_COLUMNS = (
@@ -153,7 +154,6 @@ def _estimate(
     ``; ``-separated), ``stated`` (their rows: low, likely or None, high), ``volume``
     and ``share`` (the lean variant's ``benefit_share`` applied to a volume driver).
     """
-    from helpers.model.review import combine_beneficiaries
 
     ident = str(funded["id"])
     ids = benefits["initiative_id"].astype(str).str.strip()
@@ -213,7 +213,6 @@ def place_driver_values(ratios: pd.DataFrame, confidence: float) -> list[dict[st
     positive) and ``placement`` (``below``, ``within`` or ``above`` the range; None
     without one).
     """
-    from helpers.model.review import place_realised_driver
 
     placed = []
     for row in ratios.to_dict("records"):

@@ -23,7 +23,10 @@ from typing import Any
 
 from helpers.core.errors import InputError, PlaybookError
 from helpers.load import artifacts, ledger
+from helpers.load.params import list_quarters
+from helpers.model.calibration import calibrate_quarter
 from helpers.model.quarter_model import case_calibration, compute_cases
+from helpers.model.selection import COMMITTED, select_portfolio
 
 
 def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
@@ -45,7 +48,6 @@ def load_calibration(inputs: Any, artifacts_dir: str | Path | None = None) -> di
         path = Path(artifacts_dir) / artifacts.CALIBRATION
         if path.exists():
             return artifacts.read_json(path)
-    from helpers.model.calibration import calibrate_quarter
 
     return calibrate_quarter(inputs)
 
@@ -100,7 +102,6 @@ def _compute_cases(
 def forced_ids(inputs: Any) -> list[str]:
     """The in-scope initiatives that must go ahead: must-dos, committed work (approved or in
     progress) and, transitively, the in-scope initiatives they depend on (sorted ids)."""
-    from helpers.model.selection import COMMITTED
 
     scope = inputs.in_scope().set_index("id", drop=False)
     pending = [
@@ -134,7 +135,6 @@ def check_must_dos(inputs: Any) -> None:
     ids = forced_ids(inputs)
     if not ids:
         return
-    from helpers.model.selection import select_portfolio
 
     try:
         cases, _ = _compute_cases(inputs, ids, load_calibration(inputs))
@@ -165,7 +165,6 @@ def select_quarter(
     ``overrides`` go to ``selection.select_portfolio`` (budget, capacity,
     method, weights...).
     """
-    from helpers.model.selection import select_portfolio
 
     cases, missing = load_cases(inputs, artifacts_dir, compute_missing=compute_missing_cases)
     document = select_portfolio(
@@ -191,7 +190,6 @@ def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any
     recorded changes (``helpers.load.ledger``). Never read from ``reports/``.
     (None, why) when no earlier quarter has params or it was never approved.
     """
-    from helpers.load.params import list_quarters
 
     previous = previous_quarter(quarter, list_quarters(Path(root)))
     if previous is None:

@@ -53,8 +53,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers.core.errors import PlaybookError
 from helpers.core.fmt import quantile_key
 from helpers.load import ledger
+from helpers.load.benefit_templates import load_templates, templates_folder
 from helpers.load.outcomes import METRICS, approved_initiatives, join_outcomes
 from helpers.model.ranges import range_quantile
 
@@ -635,8 +637,6 @@ def load_review(inputs: Any) -> dict[str, Any]:
 def _templates(root: str | Path) -> dict[str, Any]:
     """The project's benefit templates by name ({} when it has none or they do not load:
     validation reports a broken template before any notebook runs)."""
-    from helpers.core.errors import PlaybookError
-    from helpers.load.benefit_templates import load_templates, templates_folder
 
     try:
         return load_templates(root) if templates_folder(root).is_dir() else {}
