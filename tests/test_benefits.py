@@ -13,15 +13,14 @@ import pytest
 
 from helpers.core.errors import InputError
 from helpers.load.benefit_templates import load_template, load_templates
+from helpers.load.benefits import benefit_rows, validate_benefits
 from helpers.load.registers import load_initiatives
 from helpers.load.sources import read_register
 from helpers.model.benefits import (
-    benefit_rows,
     driver_to_test,
     evppi_by_driver,
     simulate_benefit,
     summarise_benefit,
-    validate_benefits,
 )
 from helpers.model.business_case import partial_value_of_information
 

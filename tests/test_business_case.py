@@ -142,7 +142,6 @@ def test_partial_value_of_information_of_the_only_driver_approaches_evpi():
 
 
 def test_simulate_case_applies_calibrate_range(monkeypatch, params):
-    import helpers.model.calibration as calibration
 
     seen = []
 
@@ -152,7 +151,7 @@ def test_simulate_case_applies_calibrate_range(monkeypatch, params):
         median = likely if not math.isnan(likely) else math.sqrt(low * high)
         return low * factor, median * factor, high * factor
 
-    monkeypatch.setattr(calibration, "calibrate_range", fake)
+    monkeypatch.setattr(bc, "calibrate_range", fake)  # the name business_case calls
     stated = bc.simulate_case(_row(), params)
     calibrated = bc.simulate_case(_row(), params, {"metrics": {}})
     assert {m for m, _, _ in seen} == {"benefit", "cost", "duration", "effort"}
@@ -463,14 +462,13 @@ def test_simulate_case_templated_keeps_the_other_inputs_draws(sample_inputs):
 def test_simulate_case_templated_total_gets_the_benefit_haircut(sample_inputs, monkeypatch):
     """Calibration moves the drivers' total as it would move a stated range: a class that
     delivered half its stated benefit halves the median, and beneficiaries still add up."""
-    import helpers.model.calibration as calibration_module
 
     def halve(low, likely, high, *, metric, category, calibration, confidence):
         factor = 0.5 if metric == "benefit" else 1.0
         median = likely if likely is not None and not math.isnan(likely) else (low * high) ** 0.5
         return low * factor, median * factor, high * factor
 
-    monkeypatch.setattr(calibration_module, "calibrate_range", halve)
+    monkeypatch.setattr(bc, "calibrate_range", halve)  # the name business_case calls
     stated = _templated(sample_inputs, "CRM-01")
     calibrated = _templated(sample_inputs, "CRM-01", {"metrics": {}})
     np.testing.assert_allclose(calibrated.draws["benefit"], 0.5 * stated.draws["benefit"])

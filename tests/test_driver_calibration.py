@@ -13,9 +13,9 @@ from case_builders import make_params, make_row, product_template
 from ledger_builders import make_ledger_entry
 
 from helpers.core.errors import InputError
+from helpers.load.benefits import BenefitInputs, validate_benefits
 from helpers.load.outcomes import validate_outcomes
 from helpers.model import business_case as bc
-from helpers.model.benefits import BenefitInputs, validate_benefits
 from helpers.model.calibration import calibrate_history
 from helpers.model.driver_calibration import (
     calibrate_drivers,

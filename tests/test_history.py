@@ -10,6 +10,7 @@ import pytest
 
 from helpers.core.errors import InputError
 from helpers.load import history
+from helpers.model import calibration
 
 ARFF = """\ufeff@relation kitchenham
 
@@ -153,5 +154,5 @@ def test_load_little06_published_average_duration(shared_datasets):
 
 
 def test_calibrate_dataset_absent_folder_gives_empty_report(tmp_path):
-    ratios, doc = history.calibrate_dataset("rk31", tmp_path / "missing")
+    ratios, doc = calibration.calibrate_dataset("rk31", tmp_path / "missing")
     assert ratios.empty and doc["metrics"] == {} and doc["projects"] == 0

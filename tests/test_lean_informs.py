@@ -11,16 +11,14 @@ import pandas as pd
 import pytest
 from case_builders import make_params, make_row, product_template
 
+from helpers.load.benefits import BenefitInputs, check_initiative_templates, validate_benefits
 from helpers.load.registers import validate_initiatives
 from helpers.model import business_case as bc
 from helpers.model.benefits import (
     INFORMS_BENEFIT,
     INFORMS_STATED,
     INFORMS_TOP_DRIVER,
-    BenefitInputs,
-    check_initiative_templates,
     resolve_informs,
-    validate_benefits,
 )
 from helpers.report import case as case_report
 from helpers.report.templates import informs_text

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from calibration_builders import history_frame, ranged_history
 
-from helpers.load import history
 from helpers.model import calibration as cal
 from helpers.report import calibration as report
 from helpers.report.markdown import MarkdownText
@@ -89,7 +88,7 @@ def test_describe_bias_and_uplift_at_an_unlisted_budget_confidence(root):
 
 
 def test_describe_dataset_and_published_without_the_datasets(tmp_path):
-    _, doc = history.calibrate_dataset("rk31", tmp_path / "missing")
+    _, doc = cal.calibrate_dataset("rk31", tmp_path / "missing")
     assert "The published datasets were not found" in report.describe_dataset(
         "rk31", tmp_path / "missing"
     )
@@ -98,14 +97,14 @@ def test_describe_dataset_and_published_without_the_datasets(tmp_path):
 
 
 def test_describe_published_states_paper_and_figure(shared_datasets):
-    _, doc = history.calibrate_dataset("rk31", shared_datasets)
+    _, doc = cal.calibrate_dataset("rk31", shared_datasets)
     text = report.describe_published("rk31", doc)
     assert "flexible overran **less**" in text
-    _, doc = history.calibrate_dataset("kitchenham", shared_datasets)
+    _, doc = cal.calibrate_dataset("kitchenham", shared_datasets)
     assert "Here: **26%** and **62%** over 145 projects" in report.describe_published(
         "kitchenham", doc
     )
-    _, doc = history.calibrate_dataset("little06", shared_datasets)
+    _, doc = cal.calibrate_dataset("little06", shared_datasets)
     assert "**94%** finished late" in report.describe_published("little06", doc)
 
 

@@ -849,11 +849,11 @@ class _RegisterIndex:
 
     @classmethod
     def of(cls, frame: Any) -> _RegisterIndex:
-        from helpers.load.inputs import _python
+        from helpers.load.inputs import python_value
 
         columns = list(frame.columns)
         records = [
-            {c: _python(v) for c, v in zip(columns, values, strict=True)}
+            {c: python_value(v) for c, v in zip(columns, values, strict=True)}
             for values in frame.itertuples(index=False, name=None)
         ]
         position: dict[str, int] = {}

@@ -258,37 +258,3 @@ def find_dataset(dataset: str, datasets_dir: str | Path) -> Path | None:
     """The dataset's file, or None when the datasets folder (or the file) is absent."""
     path = dataset_path(dataset, datasets_dir)
     return path if path.is_file() else None
-
-
-def calibrate_dataset(
-    dataset: str,
-    datasets_dir: str | Path,
-    *,
-    n0: float = 10.0,
-    min_class_size: int = 3,
-    confidence: float = 0.9,
-) -> tuple[pd.DataFrame, dict]:
-    """The ratio table and calibration document of a published dataset.
-
-    When the dataset is absent both are empty (no metrics), so a report can
-    still run and say so (see ``helpers.report.calibration.describe_dataset``).
-    """
-    from helpers.model import calibration
-
-    if find_dataset(dataset, datasets_dir) is None:
-        empty = {
-            "by": "category",
-            "n0": float(n0),
-            "min_class_size": int(min_class_size),
-            "confidence": float(confidence),
-            "projects": 0,
-            "source": dataset,
-            "metrics": {},
-        }
-        return pd.DataFrame(columns=list(calibration.RATIO_COLUMNS)), empty
-    frame = load_dataset(dataset, datasets_dir)
-    document = calibration.calibrate_history(
-        frame, n0=n0, min_class_size=min_class_size, confidence=confidence
-    )
-    document["source"] = dataset
-    return calibration.ratio_frame(frame), document

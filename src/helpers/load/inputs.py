@@ -12,7 +12,16 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import InputError, Problem, shown
+from helpers.load.approval import check_approval
+from helpers.load.benefit_templates import PLAYBOOK_TEMPLATES, load_templates, templates_folder
+from helpers.load.benefits import (
+    BenefitInputs,
+    check_initiative_templates,
+    load_benefits,
+    uses_templates,
+)
 from helpers.load.cells import register_warnings
+from helpers.load.outcomes import duplicates_with_actuals, load_outcomes
 from helpers.load.params import Params, load_params
 from helpers.load.registers import IN_SCOPE, load_actuals, load_initiatives
 
@@ -37,7 +46,6 @@ class QuarterInputs:
         """The ``benefits.BenefitInputs`` for ``simulate_case`` (None: no templates)."""
         if self.benefits is None or not self.templates:
             return None
-        from helpers.model.benefits import BenefitInputs
 
         return BenefitInputs(self.benefits, self.initiatives, self.templates)
 
@@ -121,8 +129,6 @@ def load_quarter(quarter: str, root: Path | str = ".", *, approval: bool = True)
             problems.extend(exc.problems)
     problems.extend(_cross_check(params, frames))
     if params.outcomes is not None:
-        from helpers.load.outcomes import duplicates_with_actuals, load_outcomes
-
         try:
             frames["outcomes"] = load_outcomes(params.outcomes, root)
         except InputError as exc:
@@ -137,7 +143,6 @@ def load_quarter(quarter: str, root: Path | str = ".", *, approval: bool = True)
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    from helpers.load.approval import check_approval
 
     warnings = [w for frame in frames.values() for w in register_warnings(frame)]
     warnings += _classes_without_history(params, frames["initiatives"], frames["actuals"])
@@ -232,8 +237,6 @@ def _load_benefits(
     params: Params, initiatives: pd.DataFrame, root: Path
 ) -> tuple[pd.DataFrame | None, dict[str, Any]]:
     """The benefits register and templates, when the quarter uses templates (else None, {})."""
-    from helpers.load.benefit_templates import PLAYBOOK_TEMPLATES, load_templates, templates_folder
-    from helpers.model.benefits import check_initiative_templates, load_benefits, uses_templates
 
     used = uses_templates(initiatives)
     if not used and params.benefits is None:
@@ -323,9 +326,9 @@ def initiative_row(inputs: QuarterInputs, initiative_id: str) -> dict[str, Any]:
             )
         )
     row = match.iloc[0]
-    return {column: _python(row[column]) for column in frame.columns}
+    return {column: python_value(row[column]) for column in frame.columns}
 
 
-def _python(value: Any) -> Any:
+def python_value(value: Any) -> Any:
     """A numpy scalar as the Python value it holds (``np.float64(2.0)`` -> ``2.0``)."""
     return value.item() if isinstance(value, np.generic) else value

@@ -31,18 +31,14 @@ from scipy import stats
 
 from helpers.core.errors import InputError
 from helpers.core.fmt import quantile_key
+from helpers.core.levels import CASE_QUANTILES as QUANTILES
+from helpers.load.benefits import BenefitInputs
 from helpers.load.params import Params
 from helpers.load.registers import IN_SCOPE
-from helpers.model.benefits import (
-    BenefitInputs,
-    BenefitSimulation,
-    evppi_by_driver,
-    simulate_benefit,
-)
+from helpers.model.benefits import BenefitSimulation, evppi_by_driver, simulate_benefit
 from helpers.model.calibration import calibrate_range, class_entry
 from helpers.model.case_value import (  # the value side of a case; re-exported for callers
     ACTIONS,
-    EVPPI_BINS,
     INFORMATION_SHARE_OF_COST,
     MATERIAL_LOSS_PROBABILITY,
     NPV_INPUTS,
@@ -51,19 +47,21 @@ from helpers.model.case_value import (  # the value side of a case; re-exported 
     expected_cost_of_delay,
     expected_roi,
     lean_cost,
-    partial_value_of_information,
     recommend,
     staged_block,
     staged_value,
-    value_of_information,
 )
 from helpers.model.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
 from helpers.model.copula import correlate_scores, resolve_correlation, score_matrix
 from helpers.model.driver_calibration import driver_factors
+from helpers.model.information import (  # re-exported for callers
+    EVPPI_BINS,
+    partial_value_of_information,
+    value_of_information,
+)
 from helpers.model.outside_view import draw, reference_class, view_for
 from helpers.model.ranges import fit_range, range_quantile, transform_normals
 
-QUANTILES = (0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95)
 # the ranged inputs, in the order their random numbers are drawn (keeps seeds stable)
 INPUTS = ("benefit", "cost", "duration", "effort")
 FAN_SIMULATIONS = 2000  # simulations drawn into the cash-flow fan chart

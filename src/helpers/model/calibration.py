@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,13 +46,13 @@ from scipy import stats
 
 from helpers.core.errors import InputError, Problem
 from helpers.core.fmt import quantile_key
-from helpers.load.history import DAYS_PER_WEEK
+from helpers.core.levels import CALIBRATION_QUANTILES as QUANTILES
+from helpers.load.history import DAYS_PER_WEEK, find_dataset, load_dataset
 from helpers.load.outcomes import with_outcomes
 from helpers.model.correlation import estimate_correlation
 from helpers.model.driver_calibration import calibrate_quarter_drivers
 from helpers.model.outside_view import match_class, normalise_class, ratio_counts
 
-QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95)
 OVERRUN_CHANCES = (0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05)
 ON_ESTIMATE_TOLERANCE = 1e-9  # relative: |r − 1| within this counts as on estimate
 UNCLASSIFIED = "unclassified"
@@ -722,3 +723,36 @@ def widening_factor(entry: Mapping[str, Any], low: float, high: float, confidenc
     if stated <= 0:  # no stated spread to widen (a point: calibrate_range gives it σ)
         return 1.0
     return max(1.0, entry["sigma"] / stated)
+
+
+# --- a published history ----------------------------------------------------------
+
+
+def calibrate_dataset(
+    dataset: str,
+    datasets_dir: str | Path,
+    *,
+    n0: float = 10.0,
+    min_class_size: int = 3,
+    confidence: float = 0.9,
+) -> tuple[pd.DataFrame, dict]:
+    """The ratio table and calibration document of a published dataset.
+
+    When the dataset is absent both are empty (no metrics), so a report can
+    still run and say so (see ``helpers.report.calibration.describe_dataset``).
+    """
+    if find_dataset(dataset, datasets_dir) is None:
+        empty = {
+            "by": "category",
+            "n0": float(n0),
+            "min_class_size": int(min_class_size),
+            "confidence": float(confidence),
+            "projects": 0,
+            "source": dataset,
+            "metrics": {},
+        }
+        return pd.DataFrame(columns=list(RATIO_COLUMNS)), empty
+    frame = load_dataset(dataset, datasets_dir)
+    document = calibrate_history(frame, n0=n0, min_class_size=min_class_size, confidence=confidence)
+    document["source"] = dataset
+    return ratio_frame(frame), document

@@ -20,6 +20,11 @@ import pandas as pd
 from helpers.core.errors import InputError
 from helpers.model.benefits import resolve_informs
 from helpers.model.cashflow import weeks_to_months
+from helpers.model.information import (
+    EVPPI_BINS,
+    evppi_of_bins,
+    value_of_information,
+)
 
 if TYPE_CHECKING:
     from helpers.model.business_case import CaseSimulation
@@ -32,37 +37,8 @@ ACTIONS = ("fund", "lean_first", "gather_information", "do_not_fund")
 # quarter data); change them here. The report's Method section states them.
 MATERIAL_LOSS_PROBABILITY = 0.20  # a chance of loss at or above this is a material risk
 INFORMATION_SHARE_OF_COST = 0.05  # information worth ≥ 5% of expected cost justifies a study
-EVPPI_BINS = 20  # quantile bins when estimating the value of knowing one input
 
 # ---------------------------------------------------------------- value of information
-
-
-def value_of_information(npv: np.ndarray) -> float:
-    """EVPI of fund-or-not: E[max(NPV, 0)] − max(E[NPV], 0) (currency)."""
-    npv = np.asarray(npv, dtype=float)
-    return float(np.mean(np.maximum(npv, 0.0)) - max(float(np.mean(npv)), 0.0))
-
-
-def partial_value_of_information(
-    npv: np.ndarray, driver: np.ndarray, *, bins: int = EVPPI_BINS
-) -> float:
-    """EVPPI of one input: bin the simulations on it (quantile bins) and take
-    E_bins[max(E[NPV | bin], 0)] − max(E[NPV], 0) (currency; 0 for a constant input)."""
-    npv = np.asarray(npv, dtype=float)
-    driver = np.asarray(driver, dtype=float)
-    if npv.size == 0 or not np.all(np.isfinite(driver)) or np.ptp(driver) == 0:
-        return 0.0
-    # quantile edges by partition (linear time), not a full sort
-    edges = np.quantile(driver, np.arange(1, bins) / bins)
-    return _evppi_of_bins(npv, np.searchsorted(edges, driver, side="right"))
-
-
-def _evppi_of_bins(npv: np.ndarray, which: np.ndarray) -> float:
-    sums = np.bincount(which, weights=npv)
-    # count·max(E[NPV | bin], 0) = max(sum over the bin, 0): sums keep it exact
-    informed = float(np.sum(np.maximum(sums, 0.0))) / npv.size
-    uninformed = max(float(np.sum(sums)) / npv.size, 0.0)
-    return max(informed - uninformed, 0.0)
 
 
 def evppi_by_input(sim: CaseSimulation, *, bins: int = EVPPI_BINS) -> dict[str, float]:
@@ -80,7 +56,7 @@ def evppi_by_input(sim: CaseSimulation, *, bins: int = EVPPI_BINS) -> dict[str, 
             result[name] = 0.0
             continue
         which = np.minimum((ndtr(sim.normals[name]) * bins).astype(np.intp), bins - 1)
-        result[name] = _evppi_of_bins(sim.npv, which)
+        result[name] = evppi_of_bins(sim.npv, which)
     return result
 
 

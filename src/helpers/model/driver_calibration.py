@@ -38,10 +38,10 @@ import pandas as pd
 
 from helpers.core.errors import InputError
 from helpers.core.fmt import quantile_key
+from helpers.core.levels import DRIVER_QUANTILES as QUANTILES
 from helpers.load import ledger
 from helpers.model.review import combine_beneficiaries, place_realised_driver
 
-QUANTILES = (0.1, 0.5, 0.9)
 RATIO_COLUMNS = (
     "driver",
     "id",
