@@ -216,9 +216,7 @@ def test_dropping_an_initiative_shows_before_as_the_selection_on_the_approved_in
     assert _run(project, "validate", "2026Q3").exit_code == 0
     # the snapshot is untouched by the edit: the approved roadmap still selects it
     assert approved_selection(project, "2026Q3") == approved
-    current, _ = select_quarter(
-        load_quarter("2026Q3", project), None, explain=False, frontier=False
-    )
+    current, _ = select_quarter(load_quarter("2026Q3", project), explain=False, frontier=False)
     assert dropped not in current["selected"]
     decisions = {"approved": {"plan": approved}, "changes": []}
     log = change_log(

@@ -309,7 +309,7 @@ def roadmap_site(tmp_path_factory, root) -> Path:
 
     reports = build_fake_site(tmp_path_factory.mktemp("site") / "reports", root)
     inputs = load_quarter("2026Q4", root)
-    cases, missing = load_cases(inputs, tmp_path_factory.mktemp("artifacts"))
+    cases, missing = load_cases(inputs)
     document = selection.select_portfolio(inputs.initiatives, cases, inputs.params, missing=missing)
 
     def png(figure) -> str:

@@ -31,8 +31,9 @@ from helpers.build.executors import (
 )
 from helpers.build.pipeline import BuildError, _quarter_lock, describe_failure, run_quarter
 from helpers.core.errors import InputError
+from helpers.load.artifacts import write_documents
 from helpers.load.inputs import SNAPSHOT_ENV, load_quarter
-from helpers.model.quarter_model import build_quarter_model, write_quarter_model
+from helpers.model.quarter_model import build_quarter_model, model_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = __name__  # this module is the fake site
@@ -585,7 +586,8 @@ def test_first_line_joins_an_input_error_and_truncates() -> None:
 def _task(project: Path, tmp_path: Path, key: str, **parameters) -> NotebookTask:
     """A task of a fixture notebook, its quarter model written where it reads it."""
     if not (tmp_path / "art" / "quarter.json").is_file():
-        write_quarter_model(build_quarter_model(load_quarter("2026Q4", project)), tmp_path / "art")
+        model = build_quarter_model(load_quarter("2026Q4", project))
+        write_documents(tmp_path / "art", model_documents(model))
     name = "business_case" if key.startswith("case:") else key
     return NotebookTask(
         key=key,

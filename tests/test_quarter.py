@@ -9,15 +9,11 @@ import shutil
 import pytest
 
 from helpers.core.errors import InputError
-from helpers.load.artifacts import CALIBRATION, ROADMAP, case_path, write_json
+from helpers.load.artifacts import ROADMAP, write_json
 from helpers.load.inputs import initiative_row, load_quarter
-from helpers.model.quarter import (
-    load_calibration,
-    load_cases,
-    load_previous_roadmap,
-    previous_quarter,
-    select_quarter,
-)
+from helpers.load.ledger import load_previous_roadmap, previous_quarter
+from helpers.model.quarter import load_calibration, load_cases, select_quarter
+from helpers.model.quarter_model import case_calibration, compute_case
 
 
 @pytest.fixture
@@ -88,67 +84,31 @@ def test_load_previous_roadmap_without_earlier_quarter(sample_copy):
     )
 
 
-def test_load_calibration_reads_calibration_json_when_written(inputs, tmp_path):
-    write_json(tmp_path / CALIBRATION, {"written": True, "metrics": {}})
-    assert load_calibration(inputs, tmp_path) == {"written": True, "metrics": {}}
-
-
-def test_load_calibration_computes_from_actuals_when_not_written(inputs, tmp_path):
-    document = load_calibration(inputs, tmp_path)
-    assert "written" not in document
+def test_load_calibration_computes_from_actuals(inputs):
+    document = load_calibration(inputs)
     assert document["metrics"]["cost"]["overall"]["n"] > 0
-    assert not (tmp_path / CALIBRATION).exists()  # computing never writes an artifact
 
 
-def test_load_calibration_none_when_params_turn_it_off(inputs, tmp_path):
-    write_json(tmp_path / CALIBRATION, {"written": True})
-    assert load_calibration(without_calibration(inputs), tmp_path) is None
+def test_load_calibration_none_when_params_turn_it_off(inputs):
+    assert load_calibration(without_calibration(inputs)) is None
 
 
-# --------------------------------------------------------------------------- cases
+def test_load_cases_computes_every_case_in_scope_the_model_way(inputs):
+    cases, missing = load_cases(inputs)
+    assert missing == [] and sorted(cases) == sorted(inputs.in_scope()["id"])
+    model_case = compute_case(inputs, "DATA-01", case_calibration(inputs, load_calibration(inputs)))
+    assert cases["DATA-01"]["npv"] == model_case["npv"]
 
 
-def test_load_cases_reads_artifacts_and_lists_the_rest_as_missing(inputs, sample_copy):
-    # DATA-01 is proposed in 2026Q4 (PAID-01, used here before, was delivered in 2026Q3)
-    write_json(case_path(sample_copy / "art", "DATA-01"), make_case("DATA-01", 5.0, 10.0))
-    cases, missing = load_cases(inputs, sample_copy / "art", compute_missing=False)
-    assert list(cases) == ["DATA-01"]
-    assert cases["DATA-01"]["npv"]["mean"] == 5.0
-    assert "EML-01" in missing and "DATA-01" not in missing
-    assert "WEB-03" not in missing and "PAID-01" not in missing  # done: out of scope
+def test_load_cases_uncalibrated(inputs):
+    cases, _ = load_cases(inputs, calibration=False)
+    assert not cases["DATA-01"]["calibrated"]
 
 
-def test_load_cases_computes_missing_cases(inputs):
-    cases, missing = load_cases(inputs, None, compute_missing=True, calibration=False)
-    assert missing == []
-    assert set(cases) == set(inputs.in_scope()["id"])
-    assert cases["EML-01"]["calibrated"] is False
-
-
-def test_load_cases_computes_with_the_written_calibration(inputs, tmp_path):
-    calibration = load_calibration(inputs, None)
-    write_json(tmp_path / CALIBRATION, calibration)
-    for initiative_id in inputs.in_scope()["id"]:
-        if initiative_id != "EML-01":
-            write_json(case_path(tmp_path, initiative_id), make_case(initiative_id, 1.0, 1.0))
-    cases, missing = load_cases(inputs, tmp_path, compute_missing=True)
-    assert missing == []
-    assert cases["EML-01"]["calibrated"] is True  # computed now, with calibration.json
-
-
-def test_select_quarter_selects_from_the_loaded_cases(inputs, tmp_path):
-    for initiative_id in inputs.in_scope()["id"]:
-        write_json(case_path(tmp_path, initiative_id), make_case(initiative_id, 10.0, 1.0))
-    write_json(case_path(tmp_path, "EML-01"), make_case("EML-01", -1e9, 1.0))
-    document, cases = select_quarter(
-        inputs, tmp_path, compute_missing_cases=False, explain=False, frontier=False
-    )
-    assert set(cases) == set(inputs.in_scope()["id"])
-    assert "EML-01" not in document["selected"]  # worth a billion less than nothing
-    assert document["selected"]
-
-
-# --------------------------------------------------------------------------- initiative_row
+def test_select_quarter_selects_from_the_computed_cases(inputs):
+    document, cases = select_quarter(inputs, explain=False, frontier=False)
+    assert set(document["selected"]) <= set(cases)
+    assert document["quarter"] == "2026Q4"
 
 
 def test_initiative_row_gives_the_validated_values_as_python_types(inputs):

@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers.load.artifacts import to_jsonable
+from helpers.load.artifacts import to_jsonable, write_documents
 from helpers.load.inputs import load_quarter
 from helpers.model.quarter_model import (
     compute_case,
+    model_documents,
     quarter_document,
-    read_quarter_model,
-    write_quarter_model,
 )
-from helpers.report.model import case_view, quarter_model
+from helpers.report.model import case_view, quarter_model, read_quarter_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,7 +71,7 @@ def test_quarter_model_reviews_the_approved_plan_from_the_ledger(model):
 
 def test_write_then_read_quarter_model_gives_the_same_model(project, model, tmp_path):
     inputs = load_quarter("2026Q4", project)
-    write_quarter_model(model, tmp_path)
+    write_documents(tmp_path, model_documents(model))
     read = read_quarter_model(inputs, tmp_path)
     for part in ("calibration", "backtest", "cases", "missing", "roadmap", "review"):
         assert _plain(getattr(read, part)) == _plain(getattr(model, part)), part

@@ -326,7 +326,8 @@ class _Build:
         calibration, and each case on its own row, its family's rows and the
         calibration. Raises BuildError when the model cannot be computed (the previous
         site stays)."""
-        from helpers.model.quarter_model import build_quarter_model, write_quarter_model
+        from helpers.load.artifacts import write_documents
+        from helpers.model.quarter_model import build_quarter_model, model_documents
         from helpers.report.case import recommendation_text
         from helpers.report.roadmap import decision_reason
 
@@ -387,7 +388,7 @@ class _Build:
                 f"the {self.quarter} quarter model could not be computed: {exc}; "
                 "the previous site is unchanged"
             ) from exc
-        write_quarter_model(model, self.artifacts)
+        write_documents(self.artifacts, model_documents(model))
         self.model_keys = {"calibration": calibration_key, "cases": case_keys}
         self.model_missing = list(model.missing)
 
@@ -789,9 +790,8 @@ class _Build:
     def _previous_quarter_files(self) -> list[tuple[Path, str]]:
         """What the roadmap's "changed since last quarter" compares with, for the audit copy:
         the previous quarter's recorded decisions in the ledger, under ``previous/<Q>/``."""
-        from helpers.load.ledger import decisions_path
+        from helpers.load.ledger import decisions_path, previous_quarter
         from helpers.load.params import list_quarters
-        from helpers.model.quarter import previous_quarter
 
         previous = previous_quarter(self.quarter, list_quarters(self.root))
         if previous is None or not decisions_path(self.root, previous).is_file():

@@ -109,7 +109,7 @@ def _select_snapshot(
     if not (folder / "params" / f"{quarter}.yaml").is_file():
         return None, {}
     inputs = load_quarter(quarter, folder, approval=False)
-    return select_quarter(inputs, None, compute_missing_cases=True, explain=False, frontier=False)
+    return select_quarter(inputs, explain=False, frontier=False)
 
 
 def record_decisions(root: str | Path, quarter: str) -> tuple[Path, list[dict[str, Any]]]:
@@ -147,9 +147,7 @@ def record_decisions(root: str | Path, quarter: str) -> tuple[Path, list[dict[st
     changes = params.model_dump(mode="json").get("changes") or []
     new = ledger.unrecorded_changes(decisions, changes)
     if new:
-        document, cases = select_quarter(
-            inputs, None, compute_missing_cases=True, explain=False, frontier=False
-        )
+        document, cases = select_quarter(inputs, explain=False, frontier=False)
         for change in new:
             decisions = ledger.with_change(decisions, change, document, cases)
     return ledger.write_decisions(root, quarter, decisions), list(new)

@@ -33,9 +33,7 @@ def select(quarter: str, budget: float | None, as_json: bool, root: Path) -> Non
     from helpers.report.roadmap import decision_reason, format_selection
 
     inputs = load_quarter(quarter, root)
-    document, _ = select_quarter(
-        inputs, None, compute_missing_cases=True, budget=budget, describe_decision=decision_reason
-    )
+    document, _ = select_quarter(inputs, budget=budget, describe_decision=decision_reason)
     if as_json:
         echo_json(document)
     else:

@@ -29,6 +29,8 @@ old file whole. Files are made readable by all (0o644): the site is published.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -158,3 +160,40 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "item"):
         return to_jsonable(value.item())
     return value
+
+
+def write_documents(folder: str | Path, documents: dict[str, Any]) -> list[str]:
+    """Write each document under ``folder`` by its name: ``.json`` as JSON, ``.csv`` (a list
+    of row dicts) as a table; every path stays inside ``folder``. Returns the names."""
+    for name, document in documents.items():
+        path = contained(folder, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith(".csv"):
+            write_text_atomic(path, _csv_text(document))
+        else:
+            write_json(path, document)
+    return list(documents)
+
+
+def read_documents(folder: str | Path, names: list[str]) -> dict[str, Any]:
+    """The JSON documents among ``names`` that exist under ``folder``, by name."""
+    found = {}
+    for name in names:
+        path = contained(folder, name)
+        if path.is_file():
+            found[name] = read_json(path)
+    return found
+
+
+def _csv_text(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows([{k: _cell(v) for k, v in row.items()} for row in rows])
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    value = to_jsonable(value)
+    return "" if value is None else value

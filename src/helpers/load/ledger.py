@@ -27,12 +27,12 @@ pages say so.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from helpers.load.artifacts import to_jsonable, write_text_atomic
-from helpers.load.params import load_params
+from helpers.load.params import list_quarters, load_params
 from helpers.load.registers import validate_initiatives
 from helpers.load.sources import read_register
 
@@ -214,7 +214,38 @@ def write_decisions(root: str | Path, quarter: str, decisions: Mapping[str, Any]
     return path
 
 
+def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
+    """The latest quarter in ``quarters`` before ``quarter`` (``"2026Q3"`` for 2026Q4), or None."""
+    earlier = [q for q in quarters if q < quarter]
+    return max(earlier) if earlier else None
+
+
+def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any] | None, str]:
+    """The previous quarter's plan, from the ledger, and where it came from.
+
+    The quarter before ``quarter`` (the latest earlier one with params) is
+    compared only when it was approved: its plan as it stands after its
+    recorded changes (this module). Never read from ``reports/``.
+    (None, why) when no earlier quarter has params or it was never approved.
+    """
+
+    previous = previous_quarter(quarter, list_quarters(Path(root)))
+    if previous is None:
+        return None, f"no quarter before {quarter} has params"
+    decisions = read_decisions(root, previous)
+    if decisions is None:
+        return None, (
+            f"{previous} was never approved, so the ledger holds no plan of it "
+            f"(`playbook approve {previous} --by NAME` records one)"
+        )
+    changes = len(decisions.get("changes") or [])
+    after = f", after its {changes} recorded change{'s' * (changes != 1)}" if changes else ""
+    return current_plan(decisions), f"the approved {previous} plan{after}"
+
+
 __all__ = [
+    "load_previous_roadmap",
+    "previous_quarter",
     "DECISIONS",
     "approved_registers",
     "LEDGER_FOLDER",

@@ -16,8 +16,8 @@ through them, the ledger). It runs, in order:
    (``review.load_review``), from the second quarter on.
 
 ``playbook run`` computes it once and writes it into the build's artifacts
-folder (:func:`write_quarter_model`); every page then reads it
-(:func:`read_quarter_model`) and never recomputes a figure it holds. A
+folder (:func:`model_documents`, written by ``helpers.load.artifacts``); every
+page then reads it (``helpers.report.model``) and never recomputes a figure it holds. A
 notebook opened alone computes it through this same function, so it shows the
 numbers the published page shows. Nothing here reads ``reports/``.
 
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.core.errors import PlaybookError
-from helpers.load import artifacts
+from helpers.load.artifacts import CALIBRATION, CASES, REVIEW, ROADMAP
 from helpers.load.params import list_quarters
 from helpers.model import backtest, business_case
 from helpers.model.review import load_review
@@ -225,60 +225,48 @@ def quarter_document(model: QuarterModel) -> dict[str, Any]:
     }
 
 
-def write_quarter_model(model: QuarterModel, folder: str | Path) -> list[str]:
-    """Write the model into an artifacts folder; returns the file names written.
+def model_documents(model: QuarterModel) -> dict[str, Any]:
+    """The model as the files ``playbook run`` writes: artifact name -> document.
 
-    ``calibration.json`` and ``backtest.json``, ``cases/<id>.json``, ``roadmap.json``,
-    ``review.json`` (from the second quarter on), ``quarter.json`` and
-    ``initiatives.csv``."""
-    import pandas as pd
-
-    folder = Path(folder)
-    written = []
+    ``calibration.json`` and ``backtest.json``, ``cases/<id>.json``,
+    ``roadmap.json``, ``review.json`` (from the second quarter on),
+    ``quarter.json``, and ``initiatives.csv`` (the quarter document's rows, as
+    a list of row dicts with their ``id``)."""
+    documents: dict[str, Any] = {}
     if model.calibration is not None:
-        artifacts.write_json(folder / artifacts.CALIBRATION, model.calibration)
-        artifacts.write_json(folder / BACKTEST, model.backtest)
-        written += [artifacts.CALIBRATION, BACKTEST]
+        documents[CALIBRATION] = model.calibration
+        documents[BACKTEST] = model.backtest
     for initiative_id, case in sorted(model.cases.items()):
-        artifacts.write_json(artifacts.case_path(folder, initiative_id), case)
-        written.append(f"{artifacts.CASES}/{initiative_id}.json")
+        documents[f"{CASES}/{initiative_id}.json"] = case
     if model.roadmap is not None:
-        artifacts.write_json(folder / artifacts.ROADMAP, model.roadmap)
-        written.append(artifacts.ROADMAP)
+        documents[ROADMAP] = model.roadmap
     if model.review is not None:
-        artifacts.write_json(folder / artifacts.REVIEW, model.review)
-        written.append(artifacts.REVIEW)
+        documents[REVIEW] = model.review
     document = quarter_document(model)
-    artifacts.write_json(folder / MODEL, document)
-    table = pd.DataFrame.from_dict(document["initiatives"], orient="index")
-    artifacts.write_text_atomic(folder / ROWS, table.rename_axis("id").to_csv())
-    return [*written, MODEL, ROWS]
+    documents[MODEL] = document
+    documents[ROWS] = [{"id": i, **row} for i, row in document["initiatives"].items()]
+    return documents
 
 
-def read_quarter_model(inputs: Any, folder: str | Path) -> QuarterModel | None:
-    """The model ``playbook run`` wrote into ``folder``, or None when it wrote none there."""
-    folder = Path(folder)
-    path = folder / MODEL
-    if not path.is_file():
+def model_from_documents(documents: Mapping[str, Any]) -> QuarterModel | None:
+    """The model back from :func:`model_documents`' files (None without ``quarter.json``)."""
+    document = documents.get(MODEL)
+    if document is None:
         return None
-    document = artifacts.read_json(path)
-
-    def optional(name: str) -> dict[str, Any] | None:
-        return artifacts.read_json(folder / name) if (folder / name).is_file() else None
-
-    cases = {}
-    for initiative_id in sorted(str(i) for i in inputs.in_scope()["id"]):
-        case_file = artifacts.case_path(folder, initiative_id)
-        if case_file.is_file():
-            cases[initiative_id] = artifacts.read_json(case_file)
+    prefix = f"{CASES}/"
+    cases = {
+        name[len(prefix) : -len(".json")]: case
+        for name, case in documents.items()
+        if name.startswith(prefix)
+    }
     return QuarterModel(
         document["quarter"],
-        optional(artifacts.CALIBRATION),
-        optional(BACKTEST),
-        cases,
+        documents.get(CALIBRATION),
+        documents.get(BACKTEST),
+        dict(sorted(cases.items())),
         list(document.get("missing") or []),
-        optional(artifacts.ROADMAP),
-        optional(artifacts.REVIEW),
+        documents.get(ROADMAP),
+        documents.get(REVIEW),
         dict(document.get("failures") or {}),
     )
 
@@ -294,6 +282,6 @@ __all__ = [
     "compute_cases",
     "has_review",
     "quarter_document",
-    "read_quarter_model",
-    "write_quarter_model",
+    "model_documents",
+    "model_from_documents",
 ]

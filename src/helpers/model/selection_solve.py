@@ -10,10 +10,7 @@ check it in tests.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +21,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from helpers.core.errors import ComputationError
+from helpers.core.quiet import quiet_stdout
 
 
 @dataclass
@@ -195,25 +193,6 @@ _HEURISTICS_OFF = {
 }
 
 
-@contextlib.contextmanager
-def _quiet_solver():
-    """Silence the solver's own prints (HiGHS writes debug lines to file descriptor 1,
-    which a notebook kernel would show as output)."""
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _milp(
     *,
     c: np.ndarray,
@@ -246,7 +225,7 @@ def _milp(
             reduced.append(LinearConstraint(part[used], low[used], high[used]))
     if not free.any():
         return SimpleNamespace(status=0, x=fixed, message="every item fixed")
-    with _quiet_solver(), warnings.catch_warnings():
+    with quiet_stdout(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Unrecognized options detected", RuntimeWarning)
         result = milp(
             c=np.asarray(c, dtype=float)[free],

@@ -18,11 +18,12 @@ from helpers.load.inputs import initiative_row
 from helpers.model import business_case
 from helpers.model.quarter_model import (
     BACKTEST,
+    MODEL,
     QuarterModel,
     build_quarter_model,
     case_calibration,
     compute_calibration,
-    read_quarter_model,
+    model_from_documents,
 )
 from helpers.model.review import load_review
 from helpers.model.selection import select_portfolio
@@ -38,6 +39,15 @@ def quarter_model(inputs: Any, artifacts_dir: str | Path = "") -> QuarterModel:
     return build_quarter_model(
         inputs, explain_case=recommendation_text, describe_decision=decision_reason
     )
+
+
+def read_quarter_model(inputs: Any, folder: str | Path) -> QuarterModel | None:
+    """The model ``playbook run`` wrote into ``folder``, or None when it wrote none there."""
+    names = [MODEL, artifacts.CALIBRATION, BACKTEST, artifacts.ROADMAP, artifacts.REVIEW]
+    names += [
+        f"{artifacts.CASES}/{i}.json" for i in sorted(str(i) for i in inputs.in_scope()["id"])
+    ]
+    return model_from_documents(artifacts.read_documents(folder, names))
 
 
 def calibration_of(inputs: Any, artifacts_dir: str | Path = "") -> tuple[dict, dict]:
@@ -110,4 +120,12 @@ def roadmap_at(model: QuarterModel, inputs: Any, budget: float = 0.0) -> dict[st
     )
 
 
-__all__ = ["CaseView", "calibration_of", "case_view", "quarter_model", "review_of", "roadmap_at"]
+__all__ = [
+    "CaseView",
+    "calibration_of",
+    "case_view",
+    "quarter_model",
+    "read_quarter_model",
+    "review_of",
+    "roadmap_at",
+]

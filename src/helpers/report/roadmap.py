@@ -509,7 +509,7 @@ def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> Any:
 def describe_changes(table: pd.DataFrame, source: str) -> str:
     """One sentence on what changed since the previous quarter's roadmap.
 
-    ``source`` says where the previous roadmap came from (``load_previous_roadmap``)."""
+    ``source`` says where the previous roadmap came from (``ledger.load_previous_roadmap``)."""
     if table.empty:
         return f"Nothing to compare with: {source}."
     moved = table[table["change"].isin(["newly funded", "dropped", "new and funded"])]
