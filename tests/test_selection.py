@@ -23,6 +23,7 @@ from helpers.model.selection import (
     solve_model,
 )
 from helpers.model.timeline import schedule_portfolio
+from helpers.report.reasons import reason_text
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def portfolio():
 
 def test_select_portfolio_picks_the_best_plan(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     assert doc["selected"] == ["A", "B", "C"]
     assert doc["expected_value"] == pytest.approx(30 + 25 - 5)
     assert doc["cost_at_confidence"] == pytest.approx(80.0)
@@ -45,7 +46,7 @@ def test_select_portfolio_picks_the_best_plan(portfolio):
 
 def test_select_portfolio_reports_the_values_the_solver_used(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     a = doc["initiatives"]["A"]
     assert (a["value"], a["cost"], a["effort"]) == (30.0, 40.0, 10.0)
     assert doc["initiatives"]["B"]["depends_on"] == ["A"]
@@ -57,13 +58,13 @@ def test_select_portfolio_reports_the_values_the_solver_used(portfolio):
 
 def test_select_portfolio_forces_committed_work_with_negative_value(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     assert doc["initiatives"]["C"]["selected"] is True
 
 
 def test_select_portfolio_blocks_a_dependant_of_rejected_work(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     entry = doc["initiatives"]["E"]
     assert entry["selected"] is False
     assert entry["reason_code"] == "dependency"
@@ -75,7 +76,9 @@ def test_select_portfolio_counts_done_prerequisites_as_satisfied():
     register = make_register(
         [("A", "done", [], None, False), ("B", "proposed", ["A"], None, False)]
     )
-    doc = select_portfolio(register, {"B": make_case("B", 10.0, 10.0)}, PARAMS)
+    doc = select_portfolio(
+        register, {"B": make_case("B", 10.0, 10.0)}, PARAMS, describe_reason=reason_text
+    )
     assert doc["selected"] == ["B"]
     assert doc["initiatives"]["B"]["depends_on"] == []
     assert doc["initiatives"]["B"]["dependencies_done"] == ["A"]
@@ -83,7 +86,7 @@ def test_select_portfolio_counts_done_prerequisites_as_satisfied():
 
 def test_select_portfolio_reasons_name_the_variant_and_negative_value(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     assert doc["initiatives"]["AL"]["reason_code"] == "variant"
     assert "A was chosen instead" in doc["initiatives"]["AL"]["reason"]
     assert doc["initiatives"]["F"]["reason_code"] == "negative_value"
@@ -93,7 +96,7 @@ def test_select_portfolio_reasons_name_the_variant_and_negative_value(portfolio)
 def test_select_portfolio_reason_budget_when_it_does_not_fit(portfolio):
     register, cases = portfolio
     cases = dict(cases, F=make_case("F", 40.0, 60.0, 1.0))
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     entry = doc["initiatives"]["F"]
     assert entry["selected"] is False
     assert entry["reason_code"] == "budget"
@@ -103,7 +106,7 @@ def test_select_portfolio_reason_budget_when_it_does_not_fit(portfolio):
 def test_select_portfolio_reason_capacity_when_people_run_out(portfolio):
     register, cases = portfolio
     cases = dict(cases, F=make_case("F", 40.0, 1.0, 45.0))
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     assert doc["initiatives"]["F"]["reason_code"] == "capacity"
     assert "person-weeks" in doc["initiatives"]["F"]["reason"]
 
@@ -113,7 +116,7 @@ def test_select_portfolio_reason_dependency_not_worth_it():
         [("A", "proposed", [], None, False), ("B", "proposed", ["A"], None, False)]
     )
     cases = {"A": make_case("A", -50.0, 10.0), "B": make_case("B", 20.0, 10.0)}
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     assert doc["selected"] == []
     assert doc["initiatives"]["B"]["reason_code"] == "dependency"
     assert "needs A first" in doc["initiatives"]["B"]["reason"]
@@ -125,7 +128,7 @@ def test_select_portfolio_raises_when_must_dos_exceed_budget():
     )
     cases = {"A": make_case("A", 1.0, 70.0), "B": make_case("B", 1.0, 60.0)}
     with pytest.raises(InputError, match=r"must-dos and committed work \(A, B\) need") as info:
-        select_portfolio(register, cases, PARAMS)
+        select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     assert info.value.exit_code == 2
     assert "but the budget is" in str(info.value)
     assert f"params/{PARAMS.quarter}.yaml, key budget:" in str(info.value)
@@ -134,7 +137,9 @@ def test_select_portfolio_raises_when_must_dos_exceed_budget():
 def test_select_portfolio_raises_when_must_dos_exceed_capacity():
     register = make_register([("A", "in_progress", [], None, False)])
     with pytest.raises(InputError, match="IT person-weeks at P80 but capacity is 50"):
-        select_portfolio(register, {"A": make_case("A", 1.0, 10.0, 60.0)}, PARAMS)
+        select_portfolio(
+            register, {"A": make_case("A", 1.0, 10.0, 60.0)}, PARAMS, describe_reason=reason_text
+        )
 
 
 def test_select_portfolio_raises_when_a_must_do_depends_on_rejected_work():
@@ -142,7 +147,9 @@ def test_select_portfolio_raises_when_a_must_do_depends_on_rejected_work():
         [("A", "rejected", [], None, False), ("B", "proposed", ["A"], None, True)]
     )
     with pytest.raises(InputError, match="B is a must-do or committed work but depends on A"):
-        select_portfolio(register, {"B": make_case("B", 1.0, 10.0)}, PARAMS)
+        select_portfolio(
+            register, {"B": make_case("B", 1.0, 10.0)}, PARAMS, describe_reason=reason_text
+        )
 
 
 def test_select_portfolio_raises_when_two_variants_are_committed():
@@ -151,14 +158,20 @@ def test_select_portfolio_raises_when_two_variants_are_committed():
     )
     cases = {"A": make_case("A", 1.0, 10.0), "AL": make_case("AL", 1.0, 5.0)}
     with pytest.raises(InputError, match="A and AL are variants of one initiative"):
-        select_portfolio(register, cases, PARAMS)
+        select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
 
 
 def test_select_portfolio_lists_missing_cases_and_blocks_their_dependants():
     register = make_register(
         [("A", "proposed", [], None, False), ("B", "proposed", ["A"], None, False)]
     )
-    doc = select_portfolio(register, {"B": make_case("B", 10.0, 10.0)}, PARAMS, missing=["A"])
+    doc = select_portfolio(
+        register,
+        {"B": make_case("B", 10.0, 10.0)},
+        PARAMS,
+        missing=["A"],
+        describe_reason=reason_text,
+    )
     assert doc["missing"] == ["A"]
     assert "A" not in doc["initiatives"]
     assert doc["initiatives"]["B"]["reason_code"] == "dependency"
@@ -169,7 +182,7 @@ def test_select_portfolio_effort_missing_counts_as_zero_with_a_note():
     register = make_register([("A", "proposed", [], None, False)])
     case = make_case("A", 10.0, 10.0)
     case["effort"] = {"mean": None, "0.5": None, "0.8": None}
-    doc = select_portfolio(register, {"A": case}, PARAMS)
+    doc = select_portfolio(register, {"A": case}, PARAMS, describe_reason=reason_text)
     assert doc["initiatives"]["A"]["effort"] == 0.0
     assert any("no IT effort" in note for note in doc["notes"])
 
@@ -177,7 +190,9 @@ def test_select_portfolio_effort_missing_counts_as_zero_with_a_note():
 def test_select_portfolio_row_order_does_not_matter(portfolio):
     register, cases = portfolio
     shuffled = register.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    assert select_portfolio(register, cases, PARAMS) == select_portfolio(shuffled, cases, PARAMS)
+    assert select_portfolio(
+        register, cases, PARAMS, describe_reason=reason_text
+    ) == select_portfolio(shuffled, cases, PARAMS, describe_reason=reason_text)
 
 
 def test_select_portfolio_ties_go_to_the_cheaper_plan():
@@ -185,14 +200,14 @@ def test_select_portfolio_ties_go_to_the_cheaper_plan():
         [("A", "proposed", [], None, False), ("B", "proposed", [], None, False)]
     )
     cases = {"A": make_case("A", 10.0, 60.0), "B": make_case("B", 10.0, 50.0)}
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     assert doc["selected"] == ["B"]
     assert doc["initiatives"]["A"]["reason_code"] == "tie"
 
 
 def test_select_portfolio_budget_override_and_frontier(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS, budget=200.0)
+    doc = select_portfolio(register, cases, PARAMS, budget=200.0, describe_reason=reason_text)
     assert doc["budget"] == 200.0
     budgets = [p["budget"] for p in doc["frontier"]]
     assert len(budgets) == 16
@@ -203,7 +218,7 @@ def test_select_portfolio_budget_override_and_frontier(portfolio):
 
 def test_select_portfolio_frontier_marks_budgets_too_small_for_must_dos(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS, budget=30.0)
+    doc = select_portfolio(register, cases, PARAMS, budget=30.0, describe_reason=reason_text)
     first = doc["frontier"][0]  # 15 < the 20 committed C needs
     assert first["expected_value"] is None and first["selected"] == []
     assert first["feasible"] is False and doc["frontier"][-1]["feasible"] is True
@@ -212,8 +227,8 @@ def test_select_portfolio_frontier_marks_budgets_too_small_for_must_dos(portfoli
 def test_select_portfolio_prob_over_budget_rises_as_budget_falls():
     register = make_register([("A", "proposed", [], None, False)])
     cases = {"A": make_case("A", 10.0, 50.0)}
-    loose = select_portfolio(register, cases, PARAMS, budget=500.0)
-    tight = select_portfolio(register, cases, PARAMS, budget=50.0)
+    loose = select_portfolio(register, cases, PARAMS, budget=500.0, describe_reason=reason_text)
+    tight = select_portfolio(register, cases, PARAMS, budget=50.0, describe_reason=reason_text)
     assert loose["prob_over_budget"] == 0.0
     # 50 is the P80 of the cost (the case's own figure): roughly a 20% chance of overrun
     assert 0.05 < tight["prob_over_budget"] < 0.4
@@ -221,7 +236,7 @@ def test_select_portfolio_prob_over_budget_rises_as_budget_falls():
 
 def test_select_portfolio_prob_top_k_sums_to_k(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     total = sum(entry["prob_top_k"] for entry in doc["initiatives"].values())
     assert total == pytest.approx(doc["top_k"])
 
@@ -231,7 +246,7 @@ def test_select_portfolio_weighted_method_uses_the_score():
         [("A", "proposed", [], None, False), ("B", "proposed", [], None, False)]
     )
     cases = {"A": make_case("A", 10.0, 10.0), "B": make_case("B", 20.0, 10.0)}
-    doc = select_portfolio(register, cases, PARAMS, method="weighted")
+    doc = select_portfolio(register, cases, PARAMS, method="weighted", describe_reason=reason_text)
     assert doc["method"] == "weighted"
     for entry in doc["initiatives"].values():
         assert entry["value"] == entry["weighted_score"]
@@ -239,7 +254,7 @@ def test_select_portfolio_weighted_method_uses_the_score():
 
 def test_select_portfolio_timeline_respects_dependencies(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS)
+    doc = select_portfolio(register, cases, PARAMS, describe_reason=reason_text)
     timeline = {row["id"]: row for row in doc["timeline"]}
     assert timeline["B"]["start_week"] >= timeline["A"]["end_week"]
 
@@ -288,7 +303,13 @@ def test_select_portfolio_equals_brute_force(instance):
     cases = {i: c for i, c in cases.items() if i in in_scope}
     try:
         doc = select_portfolio(
-            register, cases, PARAMS, budget=budget, capacity=capacity, frontier=False
+            register,
+            cases,
+            PARAMS,
+            budget=budget,
+            capacity=capacity,
+            frontier=False,
+            describe_reason=reason_text,
         )
     except InputError:
         # the forced set must then be truly infeasible: brute force finds no plan either
@@ -495,7 +516,9 @@ def test_staged_value_exceeds_full_value_and_roadmap_picks_lean():
     assert staged["value"] > max(cases["F"]["npv"]["mean"], 0.0)
     assert cases["F"]["recommendation"]["action"] == "lean_first"
     assert cases["FL"]["recommendation"]["action"] == "fund"
-    doc = select_portfolio(register, cases, params, describe_decision=decision_reason)
+    doc = select_portfolio(
+        register, cases, params, describe_decision=decision_reason, describe_reason=reason_text
+    )
     assert doc["selected"] == ["FL"]
     lean, full = doc["initiatives"]["FL"], doc["initiatives"]["F"]
     assert lean["value"] == pytest.approx(staged["value"])  # the case's number, not E[NPV_L]
@@ -520,7 +543,9 @@ def test_dependency_forces_the_full_initiative_and_both_say_so():
     )
     register, cases, params = _staged_inputs([needs_full])
     assert cases["F"]["recommendation"]["action"] == "lean_first"
-    doc = select_portfolio(register, cases, params, describe_decision=decision_reason)
+    doc = select_portfolio(
+        register, cases, params, describe_decision=decision_reason, describe_reason=reason_text
+    )
     assert set(doc["selected"]) == {"F", "X"}
     full, lean = doc["initiatives"]["F"], doc["initiatives"]["FL"]
     assert full["decision"] == "fund"
@@ -596,13 +621,16 @@ def test_whole_plan_meets_the_budget_confidence_and_beats_per_initiative(confide
             "budget_rule": "whole_plan",
         }
     )
-    whole = select_portfolio(register, cases, params, explain=False, frontier=False)
+    whole = select_portfolio(
+        register, cases, params, explain=False, frontier=False, describe_reason=reason_text
+    )
     old = select_portfolio(
         register,
         cases,
         params.model_copy(update={"budget_rule": "per_initiative"}),
         explain=False,
         frontier=False,
+        describe_reason=reason_text,
     )
     error = 3 * math.sqrt(confidence * (1 - confidence) / params.simulations)
     assert whole["budget_rule"] == "whole_plan"
@@ -623,7 +651,9 @@ def test_per_initiative_rule_leaves_hidden_contingency():
     params = PARAMS.model_copy(
         update={"simulations": 4000, "budget": 150.0, "budget_rule": "per_initiative"}
     )
-    old = select_portfolio(register, cases, params, explain=False, frontier=False)
+    old = select_portfolio(
+        register, cases, params, explain=False, frontier=False, describe_reason=reason_text
+    )
     # summed P80s: the plan overruns far less often than 20% (the label is not true)
     assert old["prob_over_budget"] < 0.2 - 3 * math.sqrt(0.16 / params.simulations)
 
@@ -678,7 +708,9 @@ def test_select_portfolio_states_the_correlation_used():
             "correlation": PARAMS.correlation.model_copy(update={"common_overrun_share": 0.4}),
         }
     )
-    doc = select_portfolio(register, cases, params, explain=False, frontier=False)
+    doc = select_portfolio(
+        register, cases, params, explain=False, frontier=False, describe_reason=reason_text
+    )
     assert (doc["correlation"]["common_overrun_share"], doc["correlation"]["source"]) == (
         0.4,
         "params",

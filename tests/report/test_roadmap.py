@@ -7,6 +7,7 @@ from select_builders import PARAMS, make_case, portfolio_inputs
 
 from helpers.model.selection import select_portfolio
 from helpers.report.labels import method_label, reason_label
+from helpers.report.reasons import reason_text
 from helpers.report.roadmap import (
     compare_roadmaps,
     describe_changes,
@@ -56,7 +57,7 @@ def test_compare_roadmaps_without_previous_is_empty():
 
 def test_describe_summary_names_funded_cost_risk_and_missing(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"], describe_reason=reason_text)
     text = describe_summary(doc)
     assert text.body.startswith("**Fund 3 initiatives** (by expected NPV): A (name A)")
     assert "at P50" in text and "at P80" in text
@@ -74,7 +75,7 @@ def test_describe_summary_says_what_more_budget_buys(portfolio):
 
 def test_fmt_left_out_table_lists_reasons_and_missing(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"], describe_reason=reason_text)
     table = fmt_left_out_table(doc).data.set_index("id")
     assert table.loc["AL", "left out because of"] == "its variant chosen instead"
     assert table.loc["F", "left out because of"] == "no business case"
@@ -170,7 +171,7 @@ def test_describe_ranking_escapes_ids_and_reasons(portfolio):
 
 def test_format_selection_is_plain_text_for_the_terminal(portfolio):
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS, missing=["F"])
+    doc = select_portfolio(register, cases, PARAMS, missing=["F"], describe_reason=reason_text)
     text = format_selection(doc)
     assert text.startswith("Roadmap 2026Q4: method expected_npv, budget $100 at P80")
     assert "\\" not in text
@@ -260,7 +261,9 @@ def test_decisions_read_the_same_on_the_quarter_page_and_the_case_page(portfolio
     from helpers.report.roadmap import decision_reason
 
     register, cases = portfolio
-    doc = select_portfolio(register, cases, PARAMS, describe_decision=decision_reason)
+    doc = select_portfolio(
+        register, cases, PARAMS, describe_decision=decision_reason, describe_reason=reason_text
+    )
     for initiative_id, entry in doc["initiatives"].items():
         assert entry["decision"] in ("fund", "fund_lean_first", "must_do", "leave_out")
         verdict = quarter_words.roadmap_verdict(doc, initiative_id)

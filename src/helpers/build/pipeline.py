@@ -329,6 +329,7 @@ class _Build:
         from helpers.load.artifacts import write_documents
         from helpers.model.quarter_model import build_quarter_model, model_documents
         from helpers.report.case import recommendation_text
+        from helpers.report.reasons import reason_text
         from helpers.report.roadmap import decision_reason
 
         previous = (self.previous[1].get("model") or {}) if self.previous else {}
@@ -380,6 +381,7 @@ class _Build:
                 self.inputs,
                 explain_case=recommendation_text,
                 describe_decision=decision_reason,
+                describe_reason=reason_text,
                 known_cases=known,
                 calibration=calibration,
             )

@@ -30,10 +30,13 @@ def select(quarter: str, budget: float | None, as_json: bool, root: Path) -> Non
     """
     from helpers.load.inputs import load_quarter
     from helpers.model.quarter import select_quarter
+    from helpers.report.reasons import reason_text
     from helpers.report.roadmap import decision_reason, format_selection
 
     inputs = load_quarter(quarter, root)
-    document, _ = select_quarter(inputs, budget=budget, describe_decision=decision_reason)
+    document, _ = select_quarter(
+        inputs, budget=budget, describe_decision=decision_reason, describe_reason=reason_text
+    )
     if as_json:
         echo_json(document)
     else:

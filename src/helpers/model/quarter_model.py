@@ -158,13 +158,15 @@ def build_quarter_model(
     *,
     explain_case: Callable[[Any], str] | None = None,
     describe_decision: Callable[[Mapping[str, Any], Mapping[str, Any]], str] | None = None,
+    describe_reason: Callable[[str, Mapping[str, Any], Mapping[str, Any]], str] | None = None,
     known_cases: Mapping[str, Mapping[str, Any]] | None = None,
     calibration: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None,
 ) -> QuarterModel:
     """Every figure of the quarter of ``inputs`` (a ``QuarterInputs``), computed once.
 
-    ``explain_case`` and ``describe_decision``: the report layer's sentence makers
-    for a case's recommendation and an initiative's roadmap decision.
+    ``explain_case``, ``describe_decision`` and ``describe_reason``: the report
+    layer's sentence makers for a case's recommendation, an initiative's roadmap
+    decision and why it was left out.
     ``known_cases`` and ``calibration``: parts a previous build computed from the
     same inputs, reused as they are. A selection that cannot be made (must-dos
     that do not fit) raises, as ``playbook select`` does.
@@ -185,6 +187,7 @@ def build_quarter_model(
         inputs.params,
         missing=missing,
         describe_decision=describe_decision,
+        describe_reason=describe_reason,
     )
     review = load_review(inputs) if has_review(inputs) else None
     return QuarterModel(

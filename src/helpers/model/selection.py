@@ -311,14 +311,13 @@ def check_forced(
     cost = float(model.cost[members].sum()) if members else 0.0
     effort = float(model.effort[members].sum()) if members else 0.0
     listed = ", ".join(ids[i] for i in members)
-    label = fmt_level(level)
     if cost > model.budget:
         raise InputError(
             Problem(
                 params_file,
                 f"must-dos and committed work ({listed}) need {fmt_money(cost, currency)} at "
-                f"{label} but the budget is {fmt_money(model.budget, currency)}: raise the "
-                "budget or move work out of the quarter",
+                f"{fmt_level(level)} but the budget is {fmt_money(model.budget, currency)}: "
+                "raise the budget or move work out of the quarter",
                 column="budget",
                 column_word="key",
             )
@@ -328,8 +327,8 @@ def check_forced(
             Problem(
                 params_file,
                 f"must-dos and committed work ({listed}) need {effort:,.0f} IT person-weeks at "
-                f"{label} but capacity is {model.capacity:,.0f}: add capacity or move work "
-                "out of the quarter",
+                f"{fmt_level(level)} but capacity is {model.capacity:,.0f}: add capacity or move "
+                "work out of the quarter",
                 column="capacity",
                 column_word="key",
             )
@@ -354,6 +353,7 @@ def select_portfolio(
     frontier: bool = True,
     simulations: int | None = None,
     describe_decision: Callable[[Mapping[str, Any], Mapping[str, Any]], str] | None = None,
+    describe_reason: Callable[[str, Mapping[str, Any], Mapping[str, Any]], str] | None = None,
 ) -> dict[str, Any]:
     """The ``select`` JSON document (DESIGN.md §6) for a quarter's initiatives.
 
@@ -364,8 +364,10 @@ def select_portfolio(
     ``weights`` override params. ``describe_decision`` (the report layer's
     ``report.roadmap.decision_reason``) turns each initiative's entry and the
     document into ``decision_reason``; without it there are no words, only
-    ``decision`` and ``decision_basis``. Raises InputError (exit 2) naming the conflict when
-    the must-dos and committed work cannot all fit.
+    ``decision`` and ``decision_basis``. ``describe_reason`` (``report.reasons.reason_text``)
+    words each left-out initiative's ``reason_code`` and ``reason_facts`` as its ``reason``.
+    Raises InputError (exit 2) naming the conflict when the must-dos and committed work
+    cannot all fit.
     """
     budget = float(params.budget if budget is None else budget)
     capacity = float(params.capacity if capacity is None else capacity)
@@ -438,13 +440,7 @@ def select_portfolio(
         model.ids, usable, top_k, np.random.default_rng(params.seed + 1), simulations
     )
 
-    reasons = (
-        explain_left_out(
-            model, x, currency=params.currency, method=method, level=round(planning_quantile, 2)
-        )
-        if explain
-        else {}
-    )
+    reasons = explain_left_out(model, x) if explain else {}
     points = frontier_points(model, x, search=search) if frontier else []
     score_rows = scores.to_dict("index")  # row by row from a DataFrame is slow at scale
     timeline = schedule_portfolio(
@@ -490,7 +486,7 @@ def select_portfolio(
             "blocked": bool(model.blocked[i]),
         }
         if not entry["selected"] and initiative_id in reasons:
-            entry["reason_code"], entry["reason"] = reasons[initiative_id]
+            entry["reason_code"], entry["reason_facts"] = reasons[initiative_id]
         entry["staged_value"] = _finite_or_none(row["staged_value"])
         entry["follow_up_value"] = _finite_or_none(row["follow_up_value"])
         staged = usable[initiative_id].get("staged") or {}  # what a lean variant measures
@@ -545,6 +541,11 @@ def select_portfolio(
         "missing": missing_ids,
         "notes": notes,
     }
+    if describe_reason is not None:
+        for entry in items.values():
+            if "reason_code" in entry:
+                code, facts = entry["reason_code"], entry["reason_facts"]
+                entry["reason"] = describe_reason(code, facts, document)
     if describe_decision is not None:
         for entry in items.values():
             entry["decision_reason"] = describe_decision(entry, document)

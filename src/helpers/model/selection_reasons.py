@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from helpers.core.fmt import fmt_level, fmt_money
 from helpers.model.portfolio_risk import Plan, PlanSearch
 from helpers.model.selection_solve import (
     SelectionModel,
@@ -91,58 +90,48 @@ def explain_left_out(
     model: SelectionModel,
     x: np.ndarray,
     *,
-    currency: str = "USD",
-    method: str = "expected_npv",
-    level: float = 0.8,
     max_resolves: int = 8,
-) -> dict[str, tuple[str, str]]:
-    """Why each item left out of ``x`` was left out: id -> (code, text).
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Why each item left out of ``x`` was left out: id -> (code, facts).
 
     Codes: ``dependency``, ``variant``, ``negative_value``, ``budget``,
-    ``capacity``, ``budget_and_capacity``, ``tie``. An item worth something
-    whose prerequisites are available was kept out by what is left of the
-    budget or capacity (had it fitted, adding it would have raised the value);
-    for the ``max_resolves`` of these nearest the cut-off (the smallest loss the
-    linear bound proves), forcing it in and re-solving tells how much value making
-    room would cost, or that no plan can include it; for the others the text gives
-    the bound's loss as "at least" (exact as a lower bound, not re-solved).
+    ``capacity``, ``budget_and_capacity``, ``tie``. ``facts`` holds the numbers
+    and ids behind the code (money in currency at the plan's level, effort in
+    IT person-weeks), for the report layer to word (``report.roadmap.reason_text``):
+    ``blocked`` (why a prerequisite is unavailable), ``variant`` (the variant
+    chosen), ``value``, ``conflict`` (a prerequisite and its chosen variant),
+    ``prerequisites`` and ``together``, ``needs_cost``/``budget_left``,
+    ``needs_effort``/``capacity_left``, ``over_budget``/``over_capacity``,
+    ``with_prerequisites``, and ``loss`` (re-solved), ``loss_at_least`` (the
+    bound) or ``no_plan``. An item worth something whose prerequisites are
+    available was kept out by what is left of the budget or capacity (had it
+    fitted, adding it would have raised the value); for the ``max_resolves`` of
+    these nearest the cut-off (the smallest loss the linear bound proves),
+    forcing it in and re-solving tells how much value making room would cost,
+    or that no plan can include it; for the others the bound's loss is given as
+    ``loss_at_least`` (exact as a lower bound, not re-solved).
     """
     ids = model.ids
     chosen = {i for i in range(len(ids)) if x[i] > 0.5}
     best = float(model.value @ x)
     group_of = {i: group for group in model.groups for i in group}
     needs = prerequisite_lists(model)
-    label = fmt_level(level)
-
-    def money(amount: float) -> str:
-        if method in MONEY_METHODS:
-            return fmt_money(amount, currency)
-        return f"{amount:,.3g} points"
-
     budget_left = model.budget - float(model.cost @ x)
     capacity_left = model.capacity - float(model.effort @ x)
-    reasons: dict[str, tuple[str, str]] = {}
-    pending: dict[int, tuple[str, list[str], list[int]]] = {}
+    reasons: dict[str, tuple[str, dict[str, Any]]] = {}
+    pending: dict[int, tuple[str, dict[str, Any], list[int]]] = {}
     for i in range(len(ids)):
         if i in chosen:
             continue
         if model.blocked[i]:
-            reasons[ids[i]] = ("dependency", f"it {model.block_reason[i]}")
+            reasons[ids[i]] = ("dependency", {"blocked": model.block_reason[i]})
             continue
         sibling = next((k for k in group_of.get(i, []) if k in chosen and k != i), None)
         if sibling is not None:
-            reasons[ids[i]] = (
-                "variant",
-                f"its variant {ids[sibling]} was chosen instead (at most one of an "
-                "initiative and its variants)",
-            )
+            reasons[ids[i]] = ("variant", {"variant": ids[sibling]})
             continue
         if model.value[i] <= 0:
-            what = "negative" if model.value[i] < 0 else "zero"
-            reasons[ids[i]] = (
-                "negative_value",
-                f"its {_VALUE_NAMES.get(method, 'value')} is {what} ({money(model.value[i])})",
-            )
+            reasons[ids[i]] = ("negative_value", {"value": float(model.value[i])})
             continue
         extra = sorted(closure(model, [i], needs) - chosen)
         prerequisites = [k for k in extra if k != i]
@@ -152,50 +141,37 @@ def explain_left_out(
         )
         if conflict is not None:
             k, s = conflict
-            reasons[ids[i]] = (
-                "dependency",
-                f"it depends on {ids[k]}, but {ids[k]}'s variant {ids[s]} was chosen instead",
-            )
+            reasons[ids[i]] = ("dependency", {"conflict": [ids[k], ids[s]]})
             continue
         extra_value = float(model.value[extra].sum())
         if prerequisites and extra_value <= 0:
-            names = ", ".join(ids[k] for k in prerequisites)
             reasons[ids[i]] = (
                 "dependency",
-                f"it needs {names} first, and together they are worth {money(extra_value)}",
+                {"prerequisites": [ids[k] for k in prerequisites], "together": extra_value},
             )
             continue
-        extra_cost = float(model.cost[extra].sum())
-        extra_effort = float(model.effort[extra].sum())
-        over_budget = extra_cost > budget_left
-        over_capacity = extra_effort > capacity_left
-        with_prereq = " with its prerequisites" if prerequisites else ""
-        parts = []
-        if over_budget:
-            parts.append(
-                f"it needs {fmt_money(extra_cost, currency)} at {label}{with_prereq} but "
-                f"{fmt_money(max(budget_left, 0.0), currency)} of the budget is left"
-            )
-        if over_capacity:
-            parts.append(
-                f"it needs {extra_effort:,.0f} IT person-weeks{with_prereq} but "
-                f"{max(capacity_left, 0.0):,.0f} are left"
-            )
+        facts = {
+            "needs_cost": float(model.cost[extra].sum()),
+            "budget_left": max(budget_left, 0.0),
+            "needs_effort": float(model.effort[extra].sum()),
+            "capacity_left": max(capacity_left, 0.0),
+            "with_prerequisites": bool(prerequisites),
+        }
+        facts["over_budget"] = facts["needs_cost"] > budget_left
+        facts["over_capacity"] = facts["needs_effort"] > capacity_left
         code = (
             "budget_and_capacity"
-            if over_budget and over_capacity
+            if facts["over_budget"] and facts["over_capacity"]
             else "budget"
-            if over_budget
+            if facts["over_budget"]
             else "capacity"
-            if over_capacity
+            if facts["over_capacity"]
             else "tie"
         )
-        if code == "tie":
-            # it fits what is left and adds value: only a numerical tie can leave it out
-            parts = ["an equally valuable plan includes it; the tie went to the cheaper plan"]
-            reasons[ids[i]] = (code, parts[0])
+        if code == "tie":  # it fits what is left and adds value: only a numerical tie
+            reasons[ids[i]] = (code, {})
             continue
-        pending[i] = (code, parts, extra)
+        pending[i] = (code, facts, extra)
     # Forcing an item in and re-solving tells what making room costs. Re-solve only the
     # items nearest the cut-off (the smallest proven loss); for the rest, the linear
     # bound proves a loss of at least so much (an exact lower bound, said as such).
@@ -204,36 +180,18 @@ def explain_left_out(
         bound = linear_bound(model)
         least_loss = {i: best - bound.ceiling_with(extra) for i, (_, _, extra) in pending.items()}
     marginal = set(sorted(pending, key=lambda i: (least_loss[i], ids[i]))[:max_resolves])
-    for i, (code, parts, _) in pending.items():
-        consequence = ""
+    for i, (code, facts, _) in pending.items():
         if i in marginal:
             forced_in = solve_model(model, include=[i], tie_break=False)
             if forced_in is None:
-                consequence = "no plan within the budget and capacity can include it"
+                facts["no_plan"] = True
             else:
                 loss = best - float(model.value @ forced_in)
-                consequence = (
-                    f"making room for it would lower the portfolio's value by {money(loss)}"
-                )
                 if loss <= 1e-9 * max(abs(best), 1.0):
-                    code = "tie"
-                    parts = [
-                        "an equally valuable plan includes it; the tie went to the cheaper plan"
-                    ]
-                    consequence = ""
+                    code, facts = "tie", {}
+                else:
+                    facts["loss"] = loss
         elif least_loss[i] > 1e-9 * max(abs(best), 1.0):
-            consequence = (
-                "making room for it would lower the portfolio's value by at least "
-                f"{money(least_loss[i])} (a bound, not re-solved)"
-            )
-        reasons[ids[i]] = (code, "; ".join(parts + ([consequence] if consequence else [])))
+            facts["loss_at_least"] = least_loss[i]
+        reasons[ids[i]] = (code, facts)
     return reasons
-
-
-_VALUE_NAMES = {
-    "expected_npv": "expected NPV",
-    "weighted": "weighted score",
-    "rice": "RICE score",
-    "wsjf": "WSJF score",
-    "profitability_index": "profitability index less 1",
-}

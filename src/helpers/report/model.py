@@ -28,6 +28,7 @@ from helpers.model.quarter_model import (
 from helpers.model.review import load_review
 from helpers.model.selection import select_portfolio
 from helpers.report.case import recommendation_text
+from helpers.report.reasons import reason_text
 from helpers.report.roadmap import decision_reason
 
 
@@ -37,7 +38,10 @@ def quarter_model(inputs: Any, artifacts_dir: str | Path = "") -> QuarterModel:
     if artifacts_dir and (found := read_quarter_model(inputs, artifacts_dir)) is not None:
         return found
     return build_quarter_model(
-        inputs, explain_case=recommendation_text, describe_decision=decision_reason
+        inputs,
+        explain_case=recommendation_text,
+        describe_decision=decision_reason,
+        describe_reason=reason_text,
     )
 
 
@@ -117,6 +121,7 @@ def roadmap_at(model: QuarterModel, inputs: Any, budget: float = 0.0) -> dict[st
         budget=budget,
         missing=model.missing,
         describe_decision=decision_reason,
+        describe_reason=reason_text,
     )
 
 
