@@ -149,12 +149,6 @@ def test_explain_left_out_resolves_near_the_cut_off_and_bounds_the_rest():
         assert code == every[i][0] or every[i][0] == "tie"
 
 
-def _amount(text: str, after: str) -> float:
-    word = text.split(after, 1)[1].split()[0].rstrip(";").lstrip("$")
-    scale = {"k": 1e3, "M": 1e6}.get(word[-1], 1.0)
-    return float(word.rstrip("kM").replace(",", "")) * scale
-
-
 def test_prob_top_k_keeps_the_stable_sort_tie_rule():
     """The partition gives what ranking by a stable sort gave, ties to the earlier id."""
     from helpers.model.portfolio_risk import draw_from_quantiles, prob_top_k
