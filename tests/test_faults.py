@@ -32,7 +32,8 @@ from test_pipeline import (
 )
 
 from helpers.build.executors import LocalProcessExecutor, NotebookTask
-from helpers.build.pipeline import BuildError, ReportsNotWritable, _check_writable, run_quarter
+from helpers.build.pipeline import BuildError, run_quarter
+from helpers.build.publish import ReportsNotWritable, check_writable
 from helpers.cli import main
 
 FAULTS_SITE = __name__  # this module is a fake site with SOP chapters too
@@ -221,7 +222,7 @@ def test_check_writable_names_the_folder_and_the_fix(tmp_path: Path) -> None:
     (tmp_path / "reports").write_text("a file where the folder should be")
 
     with pytest.raises(ReportsNotWritable) as caught:
-        _check_writable(tmp_path / "reports" / "site")
+        check_writable(tmp_path / "reports" / "site")
 
     assert caught.value.exit_code == 2
     message = str(caught.value)

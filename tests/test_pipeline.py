@@ -29,7 +29,9 @@ from helpers.build.executors import (
     _environment,
     resolve,
 )
-from helpers.build.pipeline import BuildError, _quarter_lock, describe_failure, run_quarter
+from helpers.build.pipeline import BuildError, run_quarter
+from helpers.build.publish import quarter_lock
+from helpers.build.result import describe_failure
 from helpers.core.errors import InputError
 from helpers.load.artifacts import write_documents
 from helpers.load.inputs import SNAPSHOT_ENV, load_quarter
@@ -530,7 +532,7 @@ def test_run_quarter_second_build_of_same_quarter_is_refused(project: Path) -> N
     builds.mkdir(parents=True)
 
     with (
-        _quarter_lock(builds, "2026Q4"),
+        quarter_lock(builds, "2026Q4"),
         pytest.raises(BuildError, match="another build of 2026Q4 is running"),
     ):
         build(project)
@@ -752,10 +754,10 @@ print(os.getpid())
 @pytest.fixture()
 def kernel_template(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """A kernel template (preloading pandas) this process forks kernels from; stopped after."""
-    from helpers.build import executors
+    from helpers.build import executors, kernels
 
     template = executors.KernelTemplate(["pandas"])
-    monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
+    monkeypatch.setattr(kernels, "_KERNEL_TEMPLATE", None)
     executors.connect_kernel_template(template.address)
     yield template
     template.stop()
@@ -781,10 +783,10 @@ def _probe(tmp_path: Path, name: str, code: str = PROBE, **changes) -> tuple[Tas
 def test_run_task_forked_kernel_is_like_a_new_kernel_with_imports_done(
     tmp_path: Path, kernel_template, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from helpers.build import executors
+    from helpers.build import kernels
 
     forked, forked_cell = _probe(tmp_path, "forked")
-    monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
+    monkeypatch.setattr(kernels, "_KERNEL_TEMPLATE", None)
     fresh, fresh_cell = _probe(tmp_path, "fresh")
 
     assert forked.status == fresh.status == "ok"
@@ -834,10 +836,10 @@ def test_run_task_forked_kernel_hung_cell_fails_and_kernel_is_stopped(
 def test_run_task_kernel_is_stopped_at_once_after_its_last_cell(
     tmp_path: Path, kernel_template, monkeypatch: pytest.MonkeyPatch, forked: bool
 ) -> None:
-    from helpers.build import executors
+    from helpers.build import kernels
 
     if not forked:
-        monkeypatch.setattr(executors, "_KERNEL_TEMPLATE", None)
+        monkeypatch.setattr(kernels, "_KERNEL_TEMPLATE", None)
     code = (
         "import atexit, os\n"
         "open('pid', 'w').write(str(os.getpid()))\n"
@@ -873,9 +875,9 @@ class _Channel:
 
 
 def _ready_client(shell: _Channel, iopub: _Channel, alive: bool = True):
-    from helpers.build import executors
+    from helpers.build import kernels
 
-    client = executors._forking_kernel_manager_class()().client_factory()
+    client = kernels.forking_kernel_manager_class()().client_factory()
     client._shell_channel, client._iopub_channel = shell, iopub
     client.kernel_info = lambda: None
     client.handled = []
@@ -930,9 +932,9 @@ def test_run_task_dead_kernel_template_starts_kernels_the_usual_way(
 def test_kernel_template_late_answer_kernels_start_the_usual_way(
     tmp_path: Path, kernel_template
 ) -> None:
-    from helpers.build import executors
+    from helpers.build import kernels
 
-    client = executors._KERNEL_TEMPLATE
+    client = kernels.template_client()
     # still importing pandas: it cannot answer within a millisecond
     with pytest.raises(OSError):
         client.fork(["-f", str(tmp_path / "kernel.json")], str(tmp_path), {}, 0.001)

@@ -39,16 +39,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import multiprocessing
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -59,6 +55,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.build import kernels
+from helpers.build.kernels import (
+    KERNEL_PRELOAD,
+    KernelTemplate,
+    connect_kernel_template,
+    forking_kernel_manager_class,
+)
+from helpers.core.errors import BuildError
 from helpers.load.artifacts import write_text_atomic
 
 DEFAULT_KERNEL = "python3"
@@ -71,26 +75,6 @@ _PRELOAD = ["papermill", "nbformat", "helpers.build.executors"]
 # Imported once by each worker's kernel template; every kernel forks with them loaded.
 # Nothing here may import matplotlib.pyplot (or seaborn, which does): pyplot hooks the
 # inline backend into the IPython shell on import, and the template has no shell yet.
-KERNEL_PRELOAD = (
-    "ipykernel.kernelapp",
-    "ipykernel.debugger",  # every kernel imports it as it starts (0.1 s)
-    "numpy",
-    "pandas",
-    "scipy.stats",
-    "scipy.optimize",
-    "matplotlib.figure",
-    "matplotlib.ticker",
-    "IPython.display",
-    "helpers.load.artifacts",
-    "helpers.load.inputs",
-    "helpers.model.business_case",
-    "helpers.model.calibration",
-    "helpers.model.selection",
-    "helpers.charts.case",
-    "helpers.charts.calibration",
-    "helpers.charts.roadmap",
-)
-_INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets
 
 
 @dataclass(frozen=True)
@@ -167,10 +151,10 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
         unknown = _unknown_parameters(task)
         if unknown:
             return _write_error_notebook(task, "UnknownParameterError", unknown), None
-        template = _KERNEL_TEMPLATE
+        template = kernels.template_client()
         extra = {}
         if template is not None and template.alive():
-            extra["kernel_manager_class"] = _forking_kernel_manager_class()
+            extra["kernel_manager_class"] = forking_kernel_manager_class()
         executed = papermill.execute_notebook(
             task.notebook,
             task.output,
@@ -785,356 +769,13 @@ def _warm_worker(modules: list[str], kernel_template: str | None = None) -> None
 
 # -- kernels forked from a warm template ---------------------------------------------
 
-_KERNEL_TEMPLATE: _TemplateClient | None = None  # this process's connection, if any
 
-
-def connect_kernel_template(address: str) -> None:
-    """Fork this process's kernels from the kernel template at ``address``.
-
-    For executors' worker processes (a distributed engine's worker on the same
-    machine can call it at start-up too). If the template cannot be reached or
-    stops answering, kernels start the usual way.
-    """
-    global _KERNEL_TEMPLATE
-    _KERNEL_TEMPLATE = _TemplateClient(address)
-
-
-class KernelTemplate:
-    """A process that has imported the kernels' modules and forks a kernel on request.
-
-    It listens on a Unix socket (:attr:`address`) in a private folder. A request
-    (SOCK_SEQPACKET) carries the kernel's arguments, working folder and
-    environment as JSON and its stdin/stdout/stderr as file descriptors; the
-    reply is the kernel's process id. The template imports ``preload`` while
-    the first requests wait, and exits when :meth:`stop` is called or the
-    process that started it exits.
-    """
-
-    def __init__(self, preload: Iterable[str] = KERNEL_PRELOAD):
-        self.folder = tempfile.mkdtemp(prefix="playbook-kernels-")
-        self.address = os.path.join(self.folder, "template.sock")
-        ours, theirs = socket.socketpair()  # the lifeline: EOF when we are gone
-        code = "import sys, helpers.build.executors as e; e._template_main(*sys.argv[1:])"
-        self.process = subprocess.Popen(
-            # -P: no working folder on sys.path (ipykernel_launcher removes it too)
-            [sys.executable, "-P", "-c", code, str(theirs.fileno()), self.address, *preload],
-            pass_fds=[theirs.fileno()],
-            # kernels get the worker's stdout/stderr with each request; the template itself
-            # must not write on ``playbook run``'s (``--json`` prints one document there)
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C on the terminal reaches the build, not here
-        )
-        theirs.close()
-        self.lifeline = ours
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        """Stop the template (kernels it forked run on, each in its own session). Idempotent."""
-        self.lifeline.close()
-        with contextlib.suppress(OSError):
-            self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class _TemplateClient:
-    """One process's connection to a :class:`KernelTemplate`."""
-
-    def __init__(self, address: str):
-        self.address = address
-        self.socket: socket.socket | None = None
-        self.failed = False
-        self.lock = threading.Lock()
-
-    def alive(self) -> bool:
-        return not self.failed
-
-    def fork(self, args: list[str], cwd: str, env: dict[str, str], timeout: float) -> int:
-        """Fork a kernel running ``ipykernel_launcher args``; return its process id."""
-        request = json.dumps({"args": args, "cwd": cwd, "env": env}).encode()
-        with self.lock, open(os.devnull, "rb") as stdin:
-            try:
-                if self.socket is None:
-                    self.socket = self._connect(min(timeout, 10.0))
-                self.socket.settimeout(timeout)
-                socket.send_fds(self.socket, [request], [stdin.fileno(), 1, 2])
-                reply = self.socket.recv(4096)
-                if not reply:
-                    raise RuntimeError("the kernel template exited")
-                return int(json.loads(reply)["pid"])
-            except BaseException:
-                # a late reply would answer the next request: stop asking this template
-                self.failed = True
-                if self.socket is not None:
-                    self.socket.close()
-                raise
-
-    def _connect(self, timeout: float) -> socket.socket:
-        """Connect, waiting up to ``timeout`` seconds for a template still starting."""
-        deadline = time.monotonic() + timeout
-        while True:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            try:
-                sock.connect(self.address)
-                return sock
-            except FileNotFoundError:  # not listening yet (a refused connection: it is gone)
-                sock.close()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-            except BaseException:
-                sock.close()
-                raise
-
-
-def _template_main(lifeline_fd: str, address: str, *preload: str) -> None:
-    """The kernel template: listen, import ``preload`` once, then fork one kernel per request."""
-    import selectors
-
-    lifeline = socket.socket(fileno=int(lifeline_fd))
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    listener.bind(address)  # before importing: workers may connect and wait meanwhile
-    listener.listen(64)
-    if not os.environ.get("MPLBACKEND"):  # as ipykernel does, before matplotlib reads it
-        os.environ["MPLBACKEND"] = _INLINE_BACKEND
-    # pandas picks its display defaults on import by asking IPython whether it runs
-    # in a kernel (display.max_columns: 20 in a kernel, 0 in a terminal)
-    with _as_if_in_a_kernel(), contextlib.suppress(Exception):
-        importlib.import_module("pandas")
-    for name in preload:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    selector = selectors.DefaultSelector()
-    selector.register(lifeline, selectors.EVENT_READ)
-    selector.register(listener, selectors.EVENT_READ)
-    clients: list[socket.socket] = []
-    while True:
-        for key, _ in selector.select():
-            sock = key.fileobj
-            if sock is lifeline:
-                return  # whoever started the template is gone or stopped it
-            if sock is listener:
-                client, _ = listener.accept()
-                clients.append(client)
-                selector.register(client, selectors.EVENT_READ)
-                continue
-            try:
-                message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
-            except OSError:
-                message, fds = b"", []
-            if not message:
-                selector.unregister(sock)
-                clients.remove(sock)
-                sock.close()
-                continue
-            pid = os.fork()
-            if pid == 0:  # never returns
-                _kernel_child([lifeline, listener, *clients], json.loads(message), fds)
-            for descriptor in fds:
-                os.close(descriptor)
-            try:
-                sock.send(json.dumps({"pid": pid}).encode())
-            except OSError:  # nobody waits for this kernel any more
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-
-
-@contextlib.contextmanager
-def _as_if_in_a_kernel() -> Iterator[None]:
-    """Make ``get_ipython()`` answer like a kernel's shell, for code that asks on import."""
-    import builtins
-
-    class _Shell:
-        kernel = True  # what pandas and others look for
-
-    builtins.get_ipython = lambda: _Shell()  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        del builtins.get_ipython  # type: ignore[attr-defined]
-
-
-def _kernel_child(sockets: list[socket.socket], request: dict[str, Any], fds: list[int]) -> None:
-    """In the forked child: become the kernel process ipykernel_launcher would have started."""
-    code = 1
-    try:
-        for sock in sockets:
-            sock.close()
-        os.setsid()  # its own process group, as jupyter_client starts kernels
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        for target, descriptor in enumerate(fds):
-            os.dup2(descriptor, target)
-            os.close(descriptor)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        if "numpy" in sys.modules:  # a fresh process seeds numpy's global generator anew
-            sys.modules["numpy"].random.seed()
-        sys.argv = [sys.executable, *request["args"]]
-        # ipykernel reads these when imported, which here was before they were set
-        for trait, variable in (
-            ("parent_handle", "JPY_PARENT_PID"),
-            ("interrupt", "JPY_INTERRUPT_EVENT"),
-        ):
-            if os.environ.get(variable):
-                sys.argv.append(f"--IPKernelApp.{trait}={int(os.environ[variable])}")
-        if sys.path and sys.path[0] in ("", os.getcwd()):
-            del sys.path[0]  # as ipykernel_launcher does; the shell adds it back
-        from ipykernel import kernelapp
-
-        kernelapp.launch_new_instance()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        with contextlib.suppress(BaseException):
-            import atexit
-
-            atexit._run_exitfuncs()
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
-
-
-_FORKING_MANAGER: Any = None
-
-
-def _forking_kernel_manager_class() -> Any:
-    """A jupyter_client kernel manager whose ipykernel kernels fork from this process's template.
-
-    Built on first use (jupyter_client is heavy to import).
-    """
-    global _FORKING_MANAGER
-    if _FORKING_MANAGER is not None:
-        return _FORKING_MANAGER
-    import uuid
-    from queue import Empty
-
-    from jupyter_client.asynchronous import AsyncKernelClient
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_client.provisioning import LocalProvisioner
-    from traitlets import Type
-
-    class ForkedKernelProvisioner(LocalProvisioner):
-        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-            template = _KERNEL_TEMPLATE
-            forkable = cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"] and not any(
-                kwargs.get(k) is not None for k in ("stdin", "stdout", "stderr")
-            )
-            if template is None or not template.alive() or not forkable:
-                return await super().launch_kernel(cmd, **kwargs)
-            cwd = str(kwargs.get("cwd") or os.getcwd())
-            env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
-            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
-            timeout = getattr(self.parent, "startup_timeout", None) or 60
-            try:
-                pid = template.fork(cmd[3:], cwd, env, timeout)
-            except (OSError, RuntimeError, ValueError):  # the template is gone: start usually
-                return await super().launch_kernel(cmd, **kwargs)
-            self.process = _ForkedProcess(pid)
-            self.pid = pid
-            self.pgid = pid
-            self.cwd = cwd
-            return self.connection_info
-
-    class ReadyClient(AsyncKernelClient):
-        async def wait_for_ready(self, timeout: float | None = None) -> None:
-            # jupyter_client's own version ends by waiting until IOPub has been quiet
-            # for 0.2 s, at every kernel start. nbclient reads only the messages that
-            # answer its own requests, so what is queued is dropped without that wait.
-            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-            while True:
-                self.kernel_info()
-                try:
-                    reply = await self.shell_channel.get_msg(timeout=1)
-                except Empty:
-                    reply = None
-                if reply is not None and reply["msg_type"] == "kernel_info_reply":
-                    try:  # IOPub is connected once it has said something (its status)
-                        await self.iopub_channel.get_msg(timeout=0.2)
-                    except Empty:
-                        pass
-                    else:
-                        self._handle_kernel_info_reply(reply)
-                        break
-                if not await self._async_is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
-            while True:
-                try:
-                    await self.iopub_channel.get_msg(timeout=0)
-                except Empty:
-                    break
-
-    class ForkingKernelManager(AsyncKernelManager):
-        client_factory = Type(ReadyClient, klass=AsyncKernelClient)
-
-        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
-            if self.provisioner is None:
-                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-                self.provisioner = ForkedKernelProvisioner(
-                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
-                )
-            return await super()._async_pre_start_kernel(**kw)
-
-        async def _async_wait(self, pollinterval: float = 0.1) -> None:
-            # jupyter_client checks a stopping kernel every 0.1 s; for a forked kernel
-            # the check is one os.kill(pid, 0), so check every 10 ms
-            await super()._async_wait(pollinterval=min(pollinterval, 0.01))
-
-    _FORKING_MANAGER = ForkingKernelManager
-    return _FORKING_MANAGER
-
-
-class _ForkedProcess:
-    """The ``Popen`` surface jupyter_client uses, for a kernel forked by the template.
-
-    The template (its parent) reaps it, so its exit status is not known here.
-    """
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = 0
-            except PermissionError:
-                pass
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.01)
-        return self.returncode or 0
-
-    def send_signal(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
+def make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:
+    """The executor named ``engine``: ``"local"`` (worker processes) or ``"dask"``."""
+    if engine == "dask":
+        return DaskExecutor(jobs, scheduler=scheduler, shared_path=shared_path)
+    if engine != "local":
+        raise BuildError(f"unknown executor {engine!r}: choose local or dask")
+    if jobs == 1:
+        return SerialExecutor()
+    return LocalProcessExecutor(jobs, preload=[site.partition(":")[0]])

@@ -40,35 +40,62 @@ publish, a folder that was read-only).
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import importlib
 import json
 import os
-import re
 import shutil
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from helpers.build.cache import (
+    BUILD_MODULES,
+    RegisterIndex,
+    digest_of,
+    file_digest,
+    frame_digest,
+    inputs_key_of,
+    render_digests,
+    row_digest,
+    tree_digest,
+)
 from helpers.build.executors import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_KERNEL,
     Executor,
-    LocalProcessExecutor,
     NotebookTask,
-    SerialExecutor,
     TaskResult,
+    make_executor,
 )
-from helpers.core.errors import PlaybookError
-from helpers.load.artifacts import CALIBRATION, REVIEW, ROADMAP, case_path, write_text_atomic
+from helpers.build.publish import (
+    ReportsNotWritable,
+    check_writable,
+    collect_garbage,
+    collect_stale_builds,
+    display_path,
+    fsync_dir,
+    hard_link,
+    publish_site,
+    quarter_lock,
+    read_previous,
+    refusal,
+    relative_to_root,
+)
+from helpers.build.result import BuildResult, describe_failure, up_to_date_result
+from helpers.core.errors import BuildError, PlaybookError
+from helpers.load.artifacts import (
+    BUILD,
+    BUILDS,
+    CALIBRATION,
+    REVIEW,
+    ROADMAP,
+    SNAPSHOT,
+    case_path,
+    write_text_atomic,
+)
 
 NOTEBOOKS = {
     "calibration": "calibration.ipynb",
@@ -76,89 +103,6 @@ NOTEBOOKS = {
     "roadmap": "roadmap.ipynb",
     "review": "review.ipynb",
 }
-BUILDS = ".builds"
-BUILD = "build"  # inside a quarter folder: manifest, executed notebooks, artifacts, inputs
-SNAPSHOT = "inputs.pickle"  # the checked inputs the notebooks load, deleted before publishing
-# Build machinery that notebooks never import: editing it re-renders, never re-executes.
-_BUILD_MODULES = ("build", "site", "cli")  # how pages are run and rendered: not what they say
-
-
-class BuildError(PlaybookError):
-    """The build itself could not proceed (another build running, publishing failed)."""
-
-    exit_code = 1
-
-
-@dataclass
-class BuildResult:
-    """The outcome of one ``run_quarter``: counts, failures, where the site is."""
-
-    quarter: str
-    manifest: dict[str, Any]
-    quarter_dir: Path  # reports/<Q> (the published symlink)
-    seconds: float
-    up_to_date: bool = False  # nothing changed: the previous build stands, untouched
-    executed: int = 0
-    reused: int = 0
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    refused: str | None = None  # why this build was not published (the previous site stands)
-    build_dir: Path | None = None  # the unpublished build, when refused
-
-    @property
-    def index(self) -> Path:
-        """The quarter page."""
-        return self.quarter_dir / "index.html"
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every notebook succeeded, 1 when any failed."""
-        return 1 if self.failed else 0
-
-    def summary_line(self) -> str:
-        """``2026Q4: 19 notebooks (17 executed, 2 reused, 0 failed) in 41.2 s -> ...``."""
-        total = len(self.manifest["notebooks"])
-        where = _display(self.index)
-        if self.refused:
-            where = f"NOT published (inspect {_display(self.build_dir / 'index.html')})"
-        return (
-            f"{self.quarter}: {total} notebooks ({self.executed} executed, {self.reused} reused, "
-            f"{len(self.failed)} failed) in {self.seconds:.1f} s -> {where}"
-        )
-
-    def refusal_line(self) -> str | None:
-        """Why the build was not published and what to do; None when it was published."""
-        if not self.refused:
-            return None
-        stands = (
-            f"the previous site stays at {_display(self.index)}"
-            if self.index.is_file()
-            else "nothing was published"
-        )
-        return (
-            f"{self.quarter} not published: {self.refused}; {stands}. Fix the failure and run "
-            "again, or publish it anyway with --publish-partial."
-        )
-
-    def failure_line(self) -> str | None:
-        """One line naming the first failed notebook, its cell and its error; None if none."""
-        if not self.failed:
-            return None
-        return describe_failure(self.failed[0], more=len(self.failed) - 1, index=self.index)
-
-
-def describe_failure(entry: dict[str, Any], *, more: int = 0, index: Path | None = None) -> str:
-    """``business_case.ipynb (case CDP-01) failed in cell 7: ValueError: ...``."""
-    name = Path(entry["notebook"]).name
-    if entry["key"].startswith("case:"):
-        name += f" (case {entry['key'].removeprefix('case:')})"
-    error = entry.get("error") or {}
-    where = f" in cell {error['cell']}" if error.get("cell") is not None else ""
-    what = ": ".join(part for part in (error.get("ename"), error.get("evalue")) if part)
-    line = f"{name} failed{where}: {what or 'unknown error'}"
-    if more:
-        see = f": see {_display(index)}" if index else ""
-        line += f" (and {more} more failed notebook{'s' if more > 1 else ''}{see})"
-    return line
 
 
 def run_quarter(
@@ -196,12 +140,12 @@ def run_quarter(
     started = time.perf_counter()
     root = Path(root).resolve()
     reports = Path(reports_dir).resolve() if reports_dir else root / "reports"
-    _check_writable(reports)
+    check_writable(reports)
     builds = reports / BUILDS
     if not force and (reports / quarter / BUILD / "manifest.json").is_file():
-        with _quarter_lock(builds, quarter):
-            _collect_stale_builds(builds, quarter)
-            unchanged = _up_to_date(quarter, root, reports, site)
+        with quarter_lock(builds, quarter):
+            collect_stale_builds(builds, quarter)
+            unchanged = up_to_date_result(quarter, root, reports, site)
         if unchanged is not None:
             unchanged.seconds = round(time.perf_counter() - started, 3)
             return unchanged
@@ -211,14 +155,14 @@ def run_quarter(
     inputs = load_quarter(quarter, root)
     check_must_dos(inputs)  # infeasible must-dos are bad input: exit 2 before anything runs
     builds.mkdir(parents=True, exist_ok=True)
-    with _quarter_lock(builds, quarter):
-        _collect_stale_builds(builds, quarter)
+    with quarter_lock(builds, quarter):
+        collect_stale_builds(builds, quarter)
         build = _Build(quarter, root, reports, inputs, site, force)
         build.cell_timeout = cell_timeout
         build.publish_partial = publish_partial
         own_executor = executor is None
         if own_executor:
-            executor = _make_executor(
+            executor = make_executor(
                 engine or getattr(inputs.params, "executor", None) or "local",
                 jobs,
                 scheduler or getattr(inputs.params, "scheduler", None),
@@ -252,7 +196,7 @@ class _Build:
         self.cell_timeout: float | None = DEFAULT_CELL_TIMEOUT
         self.publish_partial = False
         self.link = reports / quarter
-        self.previous = _read_previous(self.link)
+        self.previous = read_previous(self.link)
         self.previous_entries = (
             {e["key"]: e for e in self.previous[1]["notebooks"]} if self.previous else {}
         )
@@ -264,8 +208,8 @@ class _Build:
         # where notebooks run never changes what they compute: not in any cache key
         self.params_json = inputs.params.model_dump(mode="json", exclude={"executor", "scheduler"})
         helpers_dir = Path(__file__).resolve().parents[1]
-        self.helpers_digest = _tree_digest(helpers_dir, "*.py", exclude=_BUILD_MODULES)
-        self.render_digest, self.pages_digest = _render_digests(helpers_dir, root)
+        self.helpers_digest = tree_digest(helpers_dir, "*.py", exclude=BUILD_MODULES)
+        self.render_digest, self.pages_digest = render_digests(helpers_dir, root)
         self.watched: dict[str, str | None] = {}  # every file the build read: path -> digest
         self.databases = any(  # a database table has no file to hash: never "up to date" early
             getattr(inputs.params, kind).url
@@ -277,7 +221,7 @@ class _Build:
         self.rendered = 0
         self.published = False
         self._bar: Any = None
-        self._register_index: _RegisterIndex | None = None
+        self._register_index: RegisterIndex | None = None
         self._case_paths: dict[str, Path] = {}  # id -> its case artifact, checked once
         self._roadmap: dict[str, Any] | None = None  # the model's roadmap, read once
         self.model_keys: dict[str, Any] = {}
@@ -334,10 +278,10 @@ class _Build:
 
         previous = (self.previous[1].get("model") or {}) if self.previous else {}
         old = self.previous[0] / BUILD / "artifacts" if self.previous else None
-        calibration_key = _digest(
+        calibration_key = digest_of(
             self.helpers_digest,
             self.params_json,
-            _frame_digest(self.inputs.actuals),
+            frame_digest(self.inputs.actuals),
             self._outcomes_digest(),
         )
         calibration = None
@@ -353,18 +297,18 @@ class _Build:
             from helpers.model.quarter_model import compute_calibration
 
             calibration = compute_calibration(self.inputs)
-        calibration_digest = _digest(calibration[0])
+        calibration_digest = digest_of(calibration[0])
         # a templated case reads the benefits register and its template
         benefits = self.inputs.benefits
-        drivers = _digest(
-            None if benefits is None else _frame_digest(benefits),
+        drivers = digest_of(
+            None if benefits is None else frame_digest(benefits),
             sorted(
-                (name, _file_digest(Path(t.path)))
+                (name, file_digest(Path(t.path)))
                 for name, t in (self.inputs.templates or {}).items()
             ),
         )
         case_keys = {
-            i: _digest(
+            i: digest_of(
                 self.helpers_digest, self.params_json, calibration_digest, drivers, self._family(i)
             )
             for i in in_scope
@@ -406,7 +350,7 @@ class _Build:
             rows.variants.get(initiative_id, [])
             + [rows.position[p] for p in [row.get("variant_of")] if p in rows.position]
         )
-        return [_row_digest(row), _digest([rows.records[i] for i in family])]
+        return [row_digest(row), digest_of([rows.records[i] for i in family])]
 
     def finish(self, started: float) -> BuildResult:
         order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
@@ -425,15 +369,15 @@ class _Build:
             # assumptions that change results (helpers.load.inputs): the quarter page lists them
             "warnings": [str(w) for w in self.inputs.warnings],
             # a new build whenever a page or the audit copy of the inputs would differ
-            "pages_key": _digest(
+            "pages_key": digest_of(
                 self.pages_digest,
                 [e["cache_key"] for e in entries],
-                [_file_digest(self.build / "inputs" / name) for name in self.inputs_copied],
+                [file_digest(self.build / "inputs" / name) for name in self.inputs_copied],
             ),
             # what a rebuild compares first: unchanged, and nothing failed -> up to date
             "inputs_key": None
             if self.databases
-            else _inputs_key(self.watched, self.root, self.helpers_digest, self.pages_digest),
+            else inputs_key_of(self.watched, self.root, self.helpers_digest, self.pages_digest),
             "inputs_watched": sorted(self.watched),
             "model": self.model_keys,  # what each part of the quarter model was computed from
             "summary": {
@@ -444,7 +388,7 @@ class _Build:
         }
         if self._unchanged(manifest):
             shutil.rmtree(self.dir, ignore_errors=True)
-            _publish_site_pages(self.site_name, self.reports, self.root, self.pages_digest, True)
+            publish_site(self.site_name, self.reports, self.root, self.pages_digest, True)
             return BuildResult(
                 self.quarter,
                 self.previous[1],
@@ -465,7 +409,7 @@ class _Build:
         write_text_atomic(self.dir / "index.html", page)
         manifest["summary"]["seconds"] = round(time.perf_counter() - started, 3)
         write_text_atomic(self.build / "manifest.json", json.dumps(manifest, indent=2))
-        refused = None if self.publish_partial else _refusal(entries)
+        refused = None if self.publish_partial else refusal(entries)
         if refused:  # kept, unpublished, for inspection until the next build
             return BuildResult(
                 self.quarter,
@@ -480,14 +424,14 @@ class _Build:
             )
         previous_dir = self._publish()
         try:
-            _publish_site_pages(self.site_name, self.reports, self.root, self.pages_digest)
+            publish_site(self.site_name, self.reports, self.root, self.pages_digest)
         except Exception as exc:
             raise BuildError(
-                f"{self.quarter} is published at {_display(self.link)}, but writing the home "
+                f"{self.quarter} is published at {display_path(self.link)}, but writing the home "
                 f"page and SOP chapters failed: {type(exc).__name__}: {exc}"
             ) from exc
         finally:
-            _collect_garbage(self.reports / BUILDS, self.quarter, keep={self.dir, previous_dir})
+            collect_garbage(self.reports / BUILDS, self.quarter, keep={self.dir, previous_dir})
         return BuildResult(
             self.quarter,
             manifest,
@@ -509,9 +453,9 @@ class _Build:
             parameters={},
             artifacts=[],
             depends=[
-                _frame_digest(self.inputs.actuals),
-                _file_digest(self.artifacts / CALIBRATION),
-                _file_digest(self.artifacts / "backtest.json"),
+                frame_digest(self.inputs.actuals),
+                file_digest(self.artifacts / CALIBRATION),
+                file_digest(self.artifacts / "backtest.json"),
             ],
         )
 
@@ -543,7 +487,7 @@ class _Build:
             stem="review",
             parameters={},
             artifacts=[],
-            depends=[_file_digest(self.artifacts / REVIEW)],
+            depends=[file_digest(self.artifacts / REVIEW)],
         )
 
     def _outcomes_digest(self) -> Any:
@@ -551,7 +495,7 @@ class _Build:
         outcomes = getattr(self.inputs, "outcomes", None)
         if outcomes is None:
             return None
-        return [_frame_digest(outcomes), self._ledger_digest()]
+        return [frame_digest(outcomes), self._ledger_digest()]
 
     def _ledger_digest(self) -> Any:
         """Every file of the ledger (``params/approved/``), each watched as an input, and
@@ -564,7 +508,7 @@ class _Build:
         paths = set(folder.rglob("*")) if folder.is_dir() else set()
         paths |= {decisions_path(self.root, q) for q in list_quarters(self.root)}
         return [
-            (_relative(path, self.root), self._watch(path))
+            (relative_to_root(path, self.root), self._watch(path))
             for path in sorted(paths)
             if not path.is_dir()
         ]
@@ -590,8 +534,8 @@ class _Build:
             # what its page reads: its rows, its case, the calibration, its decision
             depends=[
                 self._family(initiative_id),
-                _file_digest(self._case_paths[initiative_id]),
-                _file_digest(self.artifacts / CALIBRATION),
+                file_digest(self._case_paths[initiative_id]),
+                file_digest(self.artifacts / CALIBRATION),
                 self._decision_digest(initiative_id),
             ],
             case_id=initiative_id,
@@ -606,16 +550,16 @@ class _Build:
         entry = (self._roadmap.get("initiatives") or {}).get(initiative_id)
         if entry is None:
             return None
-        return _digest([entry.get(k) for k in ("decision", "decision_basis", "decision_reason")])
+        return digest_of([entry.get(k) for k in ("decision", "decision_basis", "decision_reason")])
 
-    def _rows(self) -> _RegisterIndex:
+    def _rows(self) -> RegisterIndex:
         """The register's rows indexed once per build (per-case lookups stay O(1))."""
         if self._register_index is None:
-            self._register_index = _RegisterIndex.of(self.inputs.initiatives)
+            self._register_index = RegisterIndex.of(self.inputs.initiatives)
         return self._register_index
 
     def _roadmap_spec(self, in_scope: list[str]) -> dict[str, Any]:
-        cases = {i: _file_digest(self._case_paths[i]) for i in in_scope}
+        cases = {i: file_digest(self._case_paths[i]) for i in in_scope}
         return self._spec(
             key="roadmap",
             title=f"Roadmap: {self.inputs.params.title}",
@@ -624,8 +568,8 @@ class _Build:
             parameters={},
             artifacts=[],
             depends=[
-                _frame_digest(self.inputs.initiatives),
-                _file_digest(self.artifacts / ROADMAP),
+                frame_digest(self.inputs.initiatives),
+                file_digest(self.artifacts / ROADMAP),
                 cases,
                 self._previous_quarter_digest(),
             ],
@@ -638,7 +582,7 @@ class _Build:
 
     def _spec(self, *, key, title, notebook, stem, parameters, artifacts, depends, case_id=None):
         source = self.root / "notebooks" / NOTEBOOKS[notebook]
-        cache_key = _digest(
+        cache_key = digest_of(
             self._watch(source),
             parameters,
             self.quarter,
@@ -660,7 +604,7 @@ class _Build:
             },
             "artifacts": artifacts,
             "cache_key": cache_key,
-            "render_key": _digest(cache_key, self.render_digest),
+            "render_key": digest_of(cache_key, self.render_digest),
         }
         if case_id is not None:
             spec["id"] = case_id
@@ -714,14 +658,14 @@ class _Build:
         if not reusable:
             return task
         previous_dir = self.previous[0]
-        _link(previous_dir / old["executed"], self.dir / spec["executed"])
+        hard_link(previous_dir / old["executed"], self.dir / spec["executed"])
         for name in spec["artifacts"]:
             if (previous_dir / BUILD / "artifacts" / name).is_file():
-                _link(previous_dir / BUILD / "artifacts" / name, self.artifacts / name)
+                hard_link(previous_dir / BUILD / "artifacts" / name, self.artifacts / name)
         old_html = previous_dir / old["html"]
         self.reused += 1
         if old.get("render_key") == spec["render_key"] and old_html.is_file():
-            _link(old_html, self.dir / spec["html"])
+            hard_link(old_html, self.dir / spec["html"])
             self._record(spec, TaskResult(spec["key"], "ok", 0.0), reused=True)
             return None
         return NotebookTask(**{**task.__dict__, "execute": False})
@@ -730,7 +674,7 @@ class _Build:
         entry = {
             "key": spec["key"],
             "title": spec["title"],
-            "notebook": _relative(spec["source"], self.root),
+            "notebook": relative_to_root(spec["source"], self.root),
             "executed": spec["executed"],
             "html": spec["html"],
             "status": result.status,
@@ -752,7 +696,7 @@ class _Build:
 
     def _watch(self, path: Path) -> str | None:
         """The digest of ``path`` (None: missing), noted as an input of this build."""
-        digest = _file_digest(path)
+        digest = file_digest(path)
         self.watched[str(Path(path).resolve())] = digest
         return digest
 
@@ -768,7 +712,7 @@ class _Build:
         for path in files:
             if not path.is_file():
                 continue
-            name = _relative(path, self.root)
+            name = relative_to_root(path, self.root)
             if Path(name).is_absolute():
                 name = f"registers/{path.name}"
             (target / name).parent.mkdir(parents=True, exist_ok=True)
@@ -825,306 +769,14 @@ class _Build:
             os.replace(self.link, previous_dir)
         temporary = self.reports / f".{self.quarter}.link-{uuid.uuid4().hex[:6]}"
         os.symlink(os.path.relpath(self.dir, self.reports), temporary)
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         os.replace(temporary, self.link)
         self.published = True
-        _fsync_dir(self.reports)
+        fsync_dir(self.reports)
         return previous_dir
 
 
 # -- helpers --------------------------------------------------------------------
-
-
-@dataclass
-class _RegisterIndex:
-    """The initiatives register as plain records, indexed for the per-case specs.
-
-    ``records``: one dict per row, in register order, the values as
-    ``inputs.initiative_row`` gives them (Python scalars); ``position``: id ->
-    index in ``records``; ``variants``: id -> indexes of its lean variants. Made
-    in one pass, so planning n cases costs O(n), not n scans of the register.
-    """
-
-    records: list[dict[str, Any]]
-    position: dict[str, int]
-    variants: dict[str, list[int]]
-
-    @classmethod
-    def of(cls, frame: Any) -> _RegisterIndex:
-        from helpers.load.inputs import python_value
-
-        columns = list(frame.columns)
-        records = [
-            {c: python_value(v) for c, v in zip(columns, values, strict=True)}
-            for values in frame.itertuples(index=False, name=None)
-        ]
-        position: dict[str, int] = {}
-        variants: dict[str, list[int]] = {}
-        for i, record in enumerate(records):
-            position.setdefault(record["id"], i)
-            if record.get("variant_of"):
-                variants.setdefault(record["variant_of"], []).append(i)
-        for record in records:
-            record.pop("row", None)  # the spreadsheet row moves when rows are added above
-        return cls(records, position, variants)
-
-
-def _make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:
-    """The executor named ``engine``: ``"local"`` (worker processes) or ``"dask"``."""
-    if engine == "dask":
-        from helpers.build.executors import DaskExecutor
-
-        return DaskExecutor(jobs, scheduler=scheduler, shared_path=shared_path)
-    if engine != "local":
-        raise BuildError(f"unknown executor {engine!r}: choose local or dask")
-    if jobs == 1:
-        return SerialExecutor()
-    return LocalProcessExecutor(jobs, preload=[site.partition(":")[0]])
-
-
-def _publish_site_pages(
-    site: str, reports: Path, root: Path, pages_digest: str, only_if_stale: bool = False
-) -> None:
-    """Write the home page and SOP chapters; with ``only_if_stale``, only when needed.
-
-    ``reports/.builds/site.json`` records what they were last written from
-    (every published quarter's manifest, the chapters and templates) and
-    which pages that wrote; they are stale when either changed or a page is
-    missing.
-    """
-    stamp = reports / BUILDS / "site.json"
-    key = _digest(
-        pages_digest,
-        str(root),
-        [(q.name, _file_digest(q / BUILD / "manifest.json")) for q in _quarters(reports)],
-    )
-    if only_if_stale:
-        try:
-            written = json.loads(stamp.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            written = {}
-        pages = written.get("pages") or ["index.html"]
-        if written.get("key") == key and all((reports / p).is_file() for p in pages):
-            return
-    importlib.import_module(site).publish_site_pages(reports, root)  # imported only when needed
-    pages = ["index.html"] + sorted(
-        p.relative_to(reports).as_posix() for p in (reports / "sop").glob("*.html")
-    )
-    write_text_atomic(stamp, json.dumps({"key": key, "pages": pages}, indent=2))
-
-
-def _inputs_key(watched: dict[str, str | None], root: Path, *code: Any) -> str:
-    """One digest of every file a build read, the params files there are and the code."""
-    params_files = sorted(p.name for p in (root / "params").glob("*.yaml"))
-    return _digest(sorted(watched.items()), params_files, code)
-
-
-def _up_to_date(quarter: str, root: Path, reports: Path, site: str) -> BuildResult | None:
-    """The published build, if nothing it read has changed since and nothing failed.
-
-    Hashes the few files the build recorded (params, registers, notebooks, the
-    previous quarter's) and the code once, and reads one manifest: the cost does
-    not grow with the number of notebooks. None: build as usual.
-    """
-    started = time.perf_counter()
-    previous = _read_previous(reports / quarter)
-    if previous is None or not previous[1].get("inputs_key"):
-        return None
-    folder, manifest = previous
-    entries = manifest["notebooks"]
-    if manifest.get("missing") or any(e["status"] != "ok" for e in entries):
-        return None
-    helpers_dir = Path(__file__).resolve().parents[1]
-    helpers_digest = _tree_digest(helpers_dir, "*.py", exclude=_BUILD_MODULES)
-    render_digest, pages_digest = _render_digests(helpers_dir, root)
-    watched = {path: _file_digest(Path(path)) for path in manifest["inputs_watched"]}
-    if _inputs_key(watched, root, helpers_digest, pages_digest) != manifest["inputs_key"]:
-        return None
-    pages = ["index.html", *(e["html"] for e in entries)]
-    if not all((folder / page).is_file() for page in pages):
-        return None
-    _publish_site_pages(site, reports, root, pages_digest, only_if_stale=True)
-    seconds = round(time.perf_counter() - started, 3)
-    return BuildResult(
-        quarter, manifest, reports / quarter, seconds, up_to_date=True, reused=len(entries)
-    )
-
-
-def _render_digests(helpers_dir: Path, root: Path) -> tuple[str, str]:
-    """(what every page's look depends on, that and the SOP chapters' text)."""
-    render = _digest(
-        _tree_digest(helpers_dir / "site", "*"),
-        _tree_digest(root / "playbook", "*", exclude=("*.md",)),
-    )
-    return render, _digest(render, _tree_digest(root / "playbook", "*.md"))
-
-
-def _refusal(entries: list[dict[str, Any]]) -> str | None:
-    """Why a build with these notebook entries must not replace the site, or None."""
-    reasons = [
-        f"{Path(e['notebook']).name} failed"
-        for e in entries
-        if e["key"] in ("calibration", "roadmap") and e["status"] == "failed"
-    ]
-    cases = [e for e in entries if e["key"].startswith("case:")]
-    failed = [e for e in cases if e["status"] == "failed"]
-    if len(failed) * 2 > len(cases):
-        reasons.append(f"{len(failed)} of {len(cases)} business cases failed (more than half)")
-    return "; ".join(reasons) or None
-
-
-class ReportsNotWritable(BuildError):
-    """The reports folder cannot be written: nothing is built (exit 2)."""
-
-    exit_code = 2
-
-
-def _check_writable(reports: Path) -> None:
-    """Raise ReportsNotWritable unless files can be created in ``reports`` and its folders."""
-    folders = [reports] + [reports / name for name in (BUILDS, "sop") if (reports / name).is_dir()]
-    for folder in folders:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test-")
-            os.close(fd)
-            os.unlink(probe)
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            raise ReportsNotWritable(
-                f"cannot write to {_display(folder)} ({reason}): nothing was built; make it "
-                "writable, or build into another folder with --reports"
-            ) from None
-
-
-def _quarters(reports: Path) -> list[Path]:
-    """The published quarter folders (symlinks) in ``reports``."""
-    if not reports.is_dir():
-        return []
-    return sorted(
-        p
-        for p in reports.iterdir()
-        if not p.name.startswith(".") and (p / BUILD / "manifest.json").is_file()
-    )
-
-
-def _read_previous(link: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The published build of a quarter and its manifest, if any."""
-    manifest = link / BUILD / "manifest.json"
-    if not manifest.is_file():
-        return None
-    try:
-        return link.resolve(), json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-@contextlib.contextmanager
-def _quarter_lock(builds: Path, quarter: str) -> Iterator[None]:
-    """Only one build of a quarter at a time (builds of different quarters may overlap)."""
-    path = builds / f".{quarter}.lock"
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(
-                f"another build of {quarter} is running (lock {path}); wait for it to finish"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _collect_stale_builds(builds: Path, quarter: str) -> None:
-    """Under the quarter's lock: folders of this quarter other than the published one
-    are left by killed (or refused) builds."""
-    published = builds.parent / quarter
-    _collect_garbage(builds, quarter, keep={published.resolve()} if published.exists() else set())
-
-
-def _collect_garbage(builds: Path, quarter: str, keep: set[Path | None]) -> None:
-    """Remove this quarter's builds other than the current and previous one.
-
-    Runs under the quarter's lock, so unpublished folders left here are from
-    killed builds. Other quarters' builds are never touched.
-    """
-    pattern = re.compile(rf"^{re.escape(quarter)}-\d{{8}}T\d{{6,12}}Z-[0-9a-z]+$")
-    kept = {p.resolve() for p in keep if p is not None}
-    for path in builds.iterdir():
-        if pattern.match(path.name) and path.resolve() not in kept and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-    for stray in builds.parent.glob(f".{quarter}.link-*"):
-        stray.unlink(missing_ok=True)
-
-
-def _link(source: Path, target: Path) -> None:
-    """Hard-link ``source`` to ``target`` (copy across file systems)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _digest(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-
-def _file_digest(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
-    except FileNotFoundError:
-        return None
-
-
-def _tree_digest(folder: Path, pattern: str, exclude: tuple[str, ...] = ()) -> str | None:
-    """Digest of the files under ``folder`` matching ``pattern``, by relative path and bytes."""
-    if not folder.is_dir():
-        return None
-    parts = []
-    for path in sorted(folder.rglob(pattern)):
-        relative = path.relative_to(folder)
-        if not path.is_file() or "__pycache__" in relative.parts:
-            continue
-        if any(relative.match(x) or relative.parts[0] == x for x in exclude):
-            continue
-        parts.append((relative.as_posix(), _file_digest(path)))
-    return _digest(parts)
-
-
-def _frame_digest(frame: Any) -> str:
-    records = frame.to_dict(orient="records")
-    return _digest(records)
-
-
-def _row_digest(row: dict[str, Any]) -> str:
-    return _digest({k: v for k, v in row.items() if k != "row"})
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _display(path: Path) -> str:
-    """``path`` relative to the working folder when inside it, else absolute."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
 
 
 __all__ = [

@@ -88,6 +88,12 @@ class ComputationError(PlaybookError):
     exit_code = 1
 
 
+class BuildError(PlaybookError):
+    """The build itself could not proceed (another build running, publishing failed)."""
+
+    exit_code = 1
+
+
 class NotebookError(PlaybookError):
     """A notebook failed during a run: names the notebook, the cell and the error."""
 

@@ -45,6 +45,9 @@ CALIBRATION = "calibration.json"
 ROADMAP = "roadmap.json"
 REVIEW = "review.json"  # the quarter review (notebooks/review.ipynb), from the second quarter on
 CASES = "cases"
+BUILDS = ".builds"  # in reports/: one folder per build; reports/<Q> links to the published one
+BUILD = "build"  # inside a quarter folder: manifest, executed notebooks, artifacts, inputs
+SNAPSHOT = "inputs.pickle"  # the checked inputs the notebooks load, deleted before publishing
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 ID_RULE = (
     "use letters A-Z a-z, digits, '-', '_' and '.' only, starting with a letter or digit, "
