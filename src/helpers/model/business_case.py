@@ -43,15 +43,18 @@ from helpers.model.case_value import (  # the value side of a case; re-exported 
     MATERIAL_LOSS_PROBABILITY,
     NPV_INPUTS,
     compare_variants,
+    cumulative_cash_quantiles,
     evppi_by_input,
     expected_cost_of_delay,
     expected_roi,
     lean_cost,
     recommend,
+    roi_summary,
     staged_block,
     staged_value,
+    stats_of,
 )
-from helpers.model.cashflow import CashFlowModel, cashflow_matrix, weeks_to_months
+from helpers.model.cashflow import CashFlowModel, weeks_to_months
 from helpers.model.copula import correlate_scores, resolve_correlation, score_matrix
 from helpers.model.driver_calibration import driver_factors
 from helpers.model.information import (  # re-exported for callers
@@ -64,7 +67,6 @@ from helpers.model.ranges import fit_range, range_quantile, transform_normals
 
 # the ranged inputs, in the order their random numbers are drawn (keeps seeds stable)
 INPUTS = ("benefit", "cost", "duration", "effort")
-FAN_SIMULATIONS = 2000  # simulations drawn into the cash-flow fan chart
 
 __all__ = [
     "ACTIONS",
@@ -427,41 +429,6 @@ def sensitivity(sim: CaseSimulation, *, low_q: float = 0.1, high_q: float = 0.9)
 # ---------------------------------------------------------------- summaries
 
 
-def cumulative_cash_quantiles(
-    sim: CaseSimulation, quantiles: Sequence[float] = (0.1, 0.5, 0.9), *, discounted: bool = True
-) -> pd.DataFrame:
-    """Cumulative net cash at the end of each month (rows 0…horizon), one column per quantile.
-
-    Drawn from the first ``FAN_SIMULATIONS`` simulations; discounted to today by
-    default, so the last row's median is close to the median NPV.
-    """
-    take = slice(0, min(FAN_SIMULATIONS, sim.simulations))
-    matrix = cashflow_matrix(
-        benefit=sim.draws["benefit"][take],
-        cost=sim.draws["cost"][take],
-        duration=weeks_to_months(sim.draws["duration"][take]),
-        run_cost=sim.run_cost,
-        ramp=sim.ramp_months,
-        annual_rate=sim.discount_rate,
-        horizon=sim.horizon_months,
-        discounted=discounted,
-    )
-    cumulative = np.concatenate([np.zeros((matrix.shape[0], 1)), np.cumsum(matrix, axis=1)], 1)
-    values = np.quantile(cumulative, list(quantiles), axis=0).T
-    table = pd.DataFrame(values, columns=[quantile_key(q) for q in quantiles])
-    table.index.name = "month"
-    return table
-
-
-def roi_summary(sim: CaseSimulation) -> dict[str, float | None]:
-    """ROI = E[NPV] ÷ E[PV of costs] (a fraction; equals profitability index − 1, and its
-    sign is the expected NPV's), under ``mean``; the quantiles are of the per-simulation
-    ratio NPV ÷ PV cost (how the return spreads), not of the expected ratio."""
-    summary = _stats(sim.roi)
-    summary["mean"] = expected_roi(sim.npv, sim.pv_cost)
-    return summary
-
-
 def summarise_case(
     sim: CaseSimulation,
     stated: CaseSimulation | None = None,
@@ -498,15 +465,15 @@ def summarise_case(
         "horizon_years": sim.horizon_years,
         "estimate_confidence": sim.confidence,
         "budget_confidence": sim.budget_confidence,
-        "npv": _stats(sim.npv),
+        "npv": stats_of(sim.npv),
         "prob_loss": float(np.mean(sim.npv < 0)),
         "roi": roi_summary(sim),
         "payback_months": payback,
-        "benefit": _stats(sim.draws["benefit"]),
-        "cost": _stats(sim.draws["cost"], extra=budget),
-        "duration_weeks": _stats(sim.draws["duration"], extra=budget),
-        "effort": _stats(sim.draws["effort"], extra=budget),
-        "pv_cost": _stats(sim.pv_cost),
+        "benefit": stats_of(sim.draws["benefit"]),
+        "cost": stats_of(sim.draws["cost"], extra=budget),
+        "duration_weeks": stats_of(sim.draws["duration"], extra=budget),
+        "effort": stats_of(sim.draws["effort"], extra=budget),
+        "pv_cost": stats_of(sim.pv_cost),
         "run_cost": sim.run_cost,
         "ramp_months": sim.ramp_months,
         "evpi": value_of_information(sim.npv),
@@ -526,11 +493,11 @@ def summarise_case(
     }
     if stated is not None:
         document["stated_view"] = {
-            "npv": _stats(stated.npv),
+            "npv": stats_of(stated.npv),
             "prob_loss": float(np.mean(stated.npv < 0)),
-            "cost": _stats(stated.draws["cost"], extra=budget),
-            "duration_weeks": _stats(stated.draws["duration"], extra=budget),
-            "benefit": _stats(stated.draws["benefit"]),
+            "cost": stats_of(stated.draws["cost"], extra=budget),
+            "duration_weeks": stats_of(stated.draws["duration"], extra=budget),
+            "benefit": stats_of(stated.draws["benefit"]),
         }
     if sim.benefit_detail is not None:
         document.update(_benefit_documents(sim))
@@ -552,9 +519,12 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
     ``lean_benefit_shares`` (each templated lean variant's, by id)."""
     detail = sim.benefit_detail
     total_mean = float(np.mean(sim.draws["benefit"]))
-    benefit = _stats(sim.draws["benefit"])
+    benefit = stats_of(sim.draws["benefit"])
     benefit["by_beneficiary"] = {
-        name: {**_stats(draws), "share": float(np.mean(draws)) / total_mean if total_mean else None}
+        name: {
+            **stats_of(draws),
+            "share": float(np.mean(draws)) / total_mean if total_mean else None,
+        }
         for name, draws in detail.by_beneficiary.items()
     }
     return {
@@ -773,20 +743,6 @@ def _quantile_of(stated: Range, q: float, confidence: float) -> float:
         z = np.atleast_1d(stats.norm.ppf(q))
         return float(_draw(stated, z, "", "quantile", confidence)[0])
     return float(range_quantile(stated.low, stated.likely, stated.high, q, confidence=confidence))
-
-
-def _stats(values: np.ndarray, extra: Sequence[float] = ()) -> dict[str, float | None]:
-    """Mean and quantiles (QUANTILES plus ``extra`` levels, e.g. the budget confidence)."""
-    levels = sorted({*QUANTILES, *(round(float(q), 10) for q in extra)})
-    values = np.asarray(values, dtype=float)
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return {"mean": None, **{quantile_key(q): None for q in levels}}
-    quantiles = np.quantile(finite, levels)
-    return {
-        "mean": float(np.mean(finite)),
-        **{quantile_key(q): float(v) for q, v in zip(levels, quantiles, strict=True)},
-    }
 
 
 def _payback_stats(payback: np.ndarray) -> dict[str, float | None]:

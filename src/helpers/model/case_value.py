@@ -11,20 +11,24 @@ computes only; ``report/case.py`` says it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from helpers.core.errors import InputError
+from helpers.core.fmt import quantile_key
+from helpers.core.levels import CASE_QUANTILES as QUANTILES
 from helpers.model.benefits import resolve_informs
-from helpers.model.cashflow import weeks_to_months
+from helpers.model.cashflow import cashflow_matrix, weeks_to_months
 from helpers.model.information import (
     EVPPI_BINS,
     evppi_of_bins,
     value_of_information,
 )
+
+FAN_SIMULATIONS = 2000  # simulations drawn into the cash-flow fan chart
 
 if TYPE_CHECKING:
     from helpers.model.business_case import CaseSimulation
@@ -300,3 +304,55 @@ def _informs_scores(full: CaseSimulation, name: str) -> np.ndarray | None:
     if sampled is None or sampled.low == sampled.high:
         return None
     return full.normals[name]
+
+
+# ---------------------------------------------------------------- cash and return
+
+
+def cumulative_cash_quantiles(
+    sim: CaseSimulation, quantiles: Sequence[float] = (0.1, 0.5, 0.9), *, discounted: bool = True
+) -> pd.DataFrame:
+    """Cumulative net cash at the end of each month (rows 0…horizon), one column per quantile.
+
+    Drawn from the first ``FAN_SIMULATIONS`` simulations; discounted to today by
+    default, so the last row's median is close to the median NPV.
+    """
+    take = slice(0, min(FAN_SIMULATIONS, sim.simulations))
+    matrix = cashflow_matrix(
+        benefit=sim.draws["benefit"][take],
+        cost=sim.draws["cost"][take],
+        duration=weeks_to_months(sim.draws["duration"][take]),
+        run_cost=sim.run_cost,
+        ramp=sim.ramp_months,
+        annual_rate=sim.discount_rate,
+        horizon=sim.horizon_months,
+        discounted=discounted,
+    )
+    cumulative = np.concatenate([np.zeros((matrix.shape[0], 1)), np.cumsum(matrix, axis=1)], 1)
+    values = np.quantile(cumulative, list(quantiles), axis=0).T
+    table = pd.DataFrame(values, columns=[quantile_key(q) for q in quantiles])
+    table.index.name = "month"
+    return table
+
+
+def roi_summary(sim: CaseSimulation) -> dict[str, float | None]:
+    """ROI = E[NPV] ÷ E[PV of costs] (a fraction; equals profitability index − 1, and its
+    sign is the expected NPV's), under ``mean``; the quantiles are of the per-simulation
+    ratio NPV ÷ PV cost (how the return spreads), not of the expected ratio."""
+    summary = stats_of(sim.roi)
+    summary["mean"] = expected_roi(sim.npv, sim.pv_cost)
+    return summary
+
+
+def stats_of(values: np.ndarray, extra: Sequence[float] = ()) -> dict[str, float | None]:
+    """Mean and quantiles (QUANTILES plus ``extra`` levels, e.g. the budget confidence)."""
+    levels = sorted({*QUANTILES, *(round(float(q), 10) for q in extra)})
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"mean": None, **{quantile_key(q): None for q in levels}}
+    quantiles = np.quantile(finite, levels)
+    return {
+        "mean": float(np.mean(finite)),
+        **{quantile_key(q): float(v) for q, v in zip(levels, quantiles, strict=True)},
+    }
