@@ -84,13 +84,43 @@ def test_plots_at_scale_label_only_the_top_and_say_how_many_more():
     assert any(f"{len(items) - charts.TOP} more at" in t for t in _texts(stability))
 
 
-def test_budget_use_titles_the_plan_cost_at_its_level_and_labels_item_costs_at_theirs(
-    dollar_document,
-):
-    """With the whole-plan rule each initiative is costed at the solver's quantile (often
-    below budget_confidence): the title gives the plan's own cost at the confidence, not
-    the sum of item costs labelled as if it were."""
-    document = {**dollar_document, "planning_quantile": 0.55, "cost_at_confidence": 123456.0}
+def _bar_widths(axis) -> list[float]:
+    return [patch.get_width() for patch in axis.patches]
+
+
+def test_budget_use_bars_add_up_to_the_plan_cost_its_title_gives(dollar_document):
+    """Issue 22: the bars (each initiative's cost at P50) summed to $455k under a title and
+    a summary giving the plan's $640k at P80 and $510k at P50. Now each bar is the case's
+    cost P50, then a reserve to the plan's cost at its level: the bars end at the title's
+    figure, and the plan's P50 is said with its level."""
+    document = {
+        **dollar_document,
+        "budget_rule": "whole_plan",
+        "planning_quantile": 0.55,
+        "cost_at_confidence": 123456.0,
+        "cost_p50": 98765.0,
+    }
     axis = charts.plot_budget_use(document).axes[0]
-    assert "the plan costs \\$123k at P80" in axis.get_title(loc="left")
-    assert axis.get_xlabel().startswith("Each initiative's cost at P55")
+    items = document["initiatives"]
+    widths = _bar_widths(axis)
+    assert sum(widths) == pytest.approx(123456.0)
+    p50s = sorted(items[i]["cost_p50"] for i in document["selected"])
+    assert sorted(widths[: len(p50s)]) == pytest.approx(p50s)
+    title = axis.get_title(loc="left")
+    assert "the plan costs \\$123k at P80 (\\$99k at P50)" in title
+    assert axis.get_xlabel().startswith("Each initiative's cost P50")
+
+
+def test_budget_use_per_initiative_adds_up_each_cost_at_its_level(dollar_document):
+    """The per-initiative rule's ``cost_at_confidence`` is the sum of each cost at the
+    level: the title names it so, and the bars add up to it."""
+    axis = charts.plot_budget_use(dollar_document).axes[0]
+    assert sum(_bar_widths(axis)) == pytest.approx(dollar_document["cost_at_confidence"])
+    assert "each initiative's cost at P80 adds up to" in axis.get_title(loc="left")
+
+
+def test_value_axes_never_call_the_lean_first_option_value_expected_npv(dollar_document):
+    for plot in (charts.plot_frontier, charts.plot_value_cost):
+        label = plot(dollar_document).axes[0].get_ylabel()
+        assert "NPV" not in label
+        assert label.startswith("Value with the lean-first option")

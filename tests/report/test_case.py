@@ -285,6 +285,15 @@ def test_fmt_inputs_shows_stated_and_sampled_ranges(params):
     assert table.loc["Delivery time (weeks)", "stated low / likely / high"] == "10.0 / 14.0 / 24.0"
 
 
+def test_fmt_inputs_never_calls_the_drawn_ranges_middle_a_median(params):
+    """Issue 22: the method table called the fitted range's middle the "median" ($177k for
+    WEB-01) while the summary's cost P50 was the simulated $173k. The drawn range is an input
+    (low / likely / high); P50 and median are the simulated figures only."""
+    columns = " ".join(report.fmt_inputs(_case(_row(), params)).data.columns)
+    assert "range drawn from: low / likely / high" in columns
+    assert "median" not in columns and "P50" not in columns
+
+
 def test_render_text_leads_with_the_recommendation(params):
     case = {**_case(_row(), params), "quarter": "2026Q4"}
     lines = report.render_text(case).splitlines()

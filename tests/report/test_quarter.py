@@ -20,6 +20,7 @@ CALIBRATION = {
 ROADMAP = {
     "selected": ["A-1"],
     "expected_value": 320_000.0,
+    "expected_npv": 320_000.0,
     "prob_over_budget": 0.18,
     "initiatives": {"B-1": {"reason": "does not fit the budget"}, "C-1": {}},
 }
@@ -69,12 +70,27 @@ def test_calibration_summary_without_calibration_says_what_it_is():
 
 def test_roadmap_summary_counts_value_and_overrun():
     assert words.roadmap_summary(ROADMAP, "USD") == (
-        "1 initiative chosen, expected value $320k, 18% chance of overrunning the budget."
+        "1 initiative chosen, expected NPV $320k, 18% chance of overrunning the budget."
     )
     scored = {**ROADMAP, "selected": ["A", "B"], "method": "weighted", "expected_value": 64.0}
     scored.pop("prob_over_budget")
-    assert words.roadmap_summary(scored, "USD") == "2 initiatives chosen, expected value 64 points."
+    assert words.roadmap_summary(scored, "USD") == (
+        "2 initiatives chosen, value (weighted score) 64 points (expected NPV $320k)."
+    )
     assert words.roadmap_summary(None, "USD").startswith("The portfolio chosen")
+
+
+def test_roadmap_summary_never_calls_the_lean_first_option_value_expected_npv():
+    """Issue 22: a plan worth $189k with a lean version run first has an expected NPV of
+    $92k; the $189k is its value with the lean-first option, and is never "expected NPV"."""
+    staged = {**ROADMAP, "expected_value": 189_366.0, "expected_npv": 91_756.0}
+    assert words.roadmap_summary(staged, "USD") == (
+        "1 initiative chosen, value with the lean-first option $189k (expected NPV $92k), "
+        "18% chance of overrunning the budget."
+    )
+    labels = [f["label"] for f in words.headline_figures(params(), None, staged, 1)]
+    assert "The plan's value with the lean-first option" in labels
+    assert not any("expected" in label.lower() for label in labels)
 
 
 def test_roadmap_verdict():
@@ -89,7 +105,7 @@ def test_headline_figures_label_the_uplift_at_the_budget_level():
     assert figures == [
         {"label": "Budget", "value": "$900k"},
         {"label": "Initiatives chosen", "value": "1"},
-        {"label": "Expected value of the plan", "value": "$320k"},
+        {"label": "The plan's expected NPV", "value": "$320k"},
         {"label": "Chance of overrunning budget", "value": "18%"},
         {"label": "Cost uplift for P90", "value": "50%"},
         {"label": "Business cases", "value": "3"},

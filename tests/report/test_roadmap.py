@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from select_builders import PARAMS, make_case, portfolio_inputs
 
+from helpers.core.fmt import fmt_money
 from helpers.model.selection import select_portfolio
 from helpers.report.labels import method_label, reason_label
 from helpers.report.reasons import reason_text
@@ -59,7 +60,9 @@ def test_describe_summary_names_funded_cost_risk_and_missing(portfolio):
     register, cases = portfolio
     doc = select_portfolio(register, cases, PARAMS, missing=["F"], describe_reason=reason_text)
     text = describe_summary(doc)
-    assert text.body.startswith("**Fund 3 initiatives** (by expected NPV): A (name A)")
+    assert text.body.startswith(
+        "**Fund 3 initiatives** (by value with the lean-first option): A (name A)"
+    )
     assert "at P50" in text and "at P80" in text
     assert "Chance the plan overruns the budget" in text
     assert "**Missing business cases**: F" in text
@@ -143,8 +146,10 @@ def test_level_labels_follow_budget_confidence_p90_never_p80(portfolio, at_p90):
     for where, text in texts.items():
         assert "P80" not in text, where
     assert "at P90" in texts["summary"] and "costs at P90" in texts["method"]
-    assert "cost P90" in texts["ranked columns"] and "cost at P90" in texts["what if"]
-    assert "budget $100 at P90" in texts["cli"] and "cost P90" in texts["cli"]
+    assert "plan cost at P90" in texts["what if"] or "cost at P90" in texts["what if"]
+    assert "budget $100 at P90" in texts["cli"] and "cost at P90" in texts["cli"]
+    # an initiative's cost is its case's P50 (one figure on the roadmap and the case page)
+    assert "cost P50" in texts["ranked columns"] and "cost P50" in texts["cli"]
 
 
 def test_describe_functions_return_markdown_with_dollars_escaped_once(portfolio):
@@ -180,7 +185,8 @@ def test_format_selection_is_plain_text_for_the_terminal(portfolio):
 
 
 def test_method_and_reason_labels():
-    assert method_label("expected_npv") == "expected NPV"
+    # expected_npv ranks by NPV plus a lean version's option value: never named "expected NPV"
+    assert method_label("expected_npv") == "value with the lean-first option"
     assert method_label("new_method") == "new method"
     assert reason_label("budget_and_capacity") == "budget and IT capacity"
     assert reason_label(None) == "–"
@@ -303,3 +309,66 @@ def test_describe_method_says_costs_are_independent_without_correlation(portfoli
     doc = select_portfolio(register, cases, PARAMS, missing=["F"], explain=False, frontier=False)
     text = describe_method(doc)
     assert "independently (common overrun share 0, as neither params nor the calibration" in text
+
+
+# -- issue 22: each quantity has one name and one value ------------------------------------
+
+
+@pytest.fixture
+def lean_first(portfolio):
+    """The portfolio with AL worth running first: its own expected NPV $12 plus $88 of
+    lean-first option value, more than A and B ($55) funded now."""
+    register, cases = portfolio
+    staged = {"value": 100.0, "follow_up_value": 88.0}
+    cases = dict(cases, AL={**cases["AL"], "staged": staged})
+    document = select_portfolio(register, cases, PARAMS)
+    assert "AL" in document["selected"] and document["expected_value"] != pytest.approx(
+        document["expected_npv"]
+    )
+    return register, cases, document
+
+
+def test_summary_says_the_lean_first_option_as_npv_plus_option_value(lean_first):
+    """Issue 22: "expected value (expected NPV) $189k" beside "expected NPV $92k": the
+    option value was called NPV. The summary names it NPV plus option value."""
+    _, _, document = lean_first
+    text = describe_summary(document).plain
+    value = fmt_money(document["expected_value"], "USD")
+    npv = fmt_money(document["expected_npv"], "USD")
+    assert (
+        f"Value with the lean-first option: {value}: expected NPV {npv} plus $88 lean-first "
+        "option value (AL run first)."
+    ) in text
+    assert "Expected value" not in text
+    assert text.count("expected NPV") == 1
+
+
+def test_what_if_names_expected_npv_once_for_the_expected_npv(lean_first):
+    register, cases, document = lean_first
+    rows = what_if_selection(register, cases, PARAMS).data.set_index("what if")["result"]
+    named_npv = [label for label in rows.index if "NPV" in label]
+    assert named_npv == ["expected NPV"]
+    assert rows["expected NPV"] == fmt_money(document["expected_npv"], "USD")
+    assert rows["value with the lean-first option"] == fmt_money(document["expected_value"], "USD")
+    assert "plan cost at P50" in rows.index  # a plan cost with its level
+
+
+def test_ranked_table_shows_an_initiatives_value_beside_its_expected_npv(lean_first):
+    _, _, document = lean_first
+    table = fmt_ranked_table(document).data.set_index("id")
+    assert table.loc["AL", "value with the lean-first option"] == "$100"
+    assert table.loc["AL", "expected NPV"] == "$12"
+
+
+def test_ranked_table_cost_p50_is_the_cases_not_the_exact_planning_quantile(portfolio):
+    """Issue 22: the case page printed WEB-01's cost P50 from its simulation ($173k), the
+    roadmap the exact quantile of its fitted range ($177k) under the same name. The roadmap
+    now shows the case's own ``cost["0.5"]``, the figure the case page shows."""
+    register, cases = portfolio
+    sampled = {**cases["A"]["cost"], "0.5": cases["A"]["cost"]["0.5"] * 1.1}
+    cases = dict(cases, A={**cases["A"], "cost": sampled})
+    document = select_portfolio(register, cases, PARAMS.model_copy(update={"budget": 200.0}))
+    table = fmt_ranked_table(document).data.set_index("id")
+    assert table.loc["A", "cost P50"] == fmt_money(sampled["0.5"], "USD")
+    assert not any(column.startswith("cost P") and column != "cost P50" for column in table)
+    assert f"{fmt_money(sampled['0.5'], 'USD'):>10}" in format_selection(document)

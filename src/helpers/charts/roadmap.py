@@ -17,6 +17,7 @@ from matplotlib.ticker import FuncFormatter
 from helpers.charts.style import escape_mathtext, money_axis, money_label, new_figure
 from helpers.core.fmt import fmt_level, fmt_pct
 from helpers.model.timeline import WEEKS_PER_QUARTER
+from helpers.report.labels import method_label
 
 CHOSEN = "#0072B2"
 FORCED = "#003F63"
@@ -35,42 +36,63 @@ def _level(document: Mapping[str, Any]) -> str:
     return fmt_level(document["budget_confidence"])
 
 
-def _item_level(document: Mapping[str, Any]) -> str:
-    """The quantile each initiative's cost is taken at (``planning_quantile``): with the
-    whole-plan budget rule it differs from the plan's own level (budget_confidence)."""
-    return fmt_level(
-        round(float(document.get("planning_quantile", document["budget_confidence"])), 2)
-    )
-
-
 def _value_label(document: Mapping[str, Any]) -> str:
+    """The value axis, named as the reports name it: with expected_npv, the value with the
+    lean-first option (a lean version run first is worth its NPV plus that option), never
+    "expected NPV"."""
     if document["method"] == "expected_npv":
-        return f"Expected NPV ({document['currency']})"
-    return f"Selection value ({document['method'].replace('_', ' ')} score)"
+        return f"{method_label(document['method']).capitalize()} ({document['currency']})"
+    return f"Selection value ({method_label(document['method'])} score)"
+
+
+def _cost_p50(entry: Mapping[str, Any]) -> float:
+    """An initiative's cost P50 as its case states it (the roadmap's ``cost_p50``)."""
+    return entry.get("cost_p50", entry["cost"])
 
 
 def plot_budget_use(document: Mapping[str, Any]) -> Figure:
-    """What the chosen initiatives cost at the budget confidence, stacked against the budget."""
+    """What the plan costs against the budget: each chosen initiative's cost P50 (its case's),
+    stacked, then the reserve that brings the plan to its cost at the budget confidence, so
+    the bars add up to the plan cost the title gives; the plan's P50 is marked."""
     currency = document["currency"]
     items = document["initiatives"]
-    chosen = sorted(document["selected"], key=lambda i: (not items[i]["forced"], -items[i]["cost"]))
-    figure, axis = new_figure(2.4)
+    chosen = sorted(
+        document["selected"], key=lambda i: (not items[i]["forced"], -_cost_p50(items[i]))
+    )
+    figure, axis = new_figure(2.7)
     left = 0.0
     for initiative_id in chosen:
         entry = items[initiative_id]
-        axis.barh(0, entry["cost"], left=left, color=_colour(entry), edgecolor="white", height=0.6)
-        if entry["cost"] > 0.06 * document["budget"]:
+        cost = _cost_p50(entry)
+        axis.barh(0, cost, left=left, color=_colour(entry), edgecolor="white", height=0.6)
+        if cost > 0.06 * document["budget"]:
             axis.text(
-                left + entry["cost"] / 2,
+                left + cost / 2,
                 0,
                 escape_mathtext(initiative_id),
                 ha="center",
                 va="center",
                 color="white",
                 fontsize=7,
-                rotation=90 if entry["cost"] < 0.12 * document["budget"] else 0,
+                rotation=90 if cost < 0.12 * document["budget"] else 0,
             )
-        left += entry["cost"]
+        left += cost
+    level = _level(document)
+    rule = document.get("budget_rule", "per_initiative")
+    plan_cost = document.get("cost_at_confidence")
+    plan_cost = left if plan_cost is None else plan_cost
+    reserve = plan_cost - left
+    if reserve > 0:  # the bars end at the plan's cost at its level
+        axis.barh(0, reserve, left=left, color="white", edgecolor=CHOSEN, hatch="//", height=0.6)
+        if reserve > 0.1 * document["budget"]:
+            axis.text(left + reserve / 2, 0, f"to {level}", ha="center", va="center", fontsize=7)
+    elif reserve < 0:  # the P50s add up to more than the plan at its level: mark it
+        axis.axvline(plan_cost, color=CHOSEN, linestyle=":", linewidth=1.5)
+    end = max(left, plan_cost)
+    plan_p50 = document.get("cost_p50")
+    if plan_p50:
+        axis.plot([plan_p50], [-0.38], marker="^", color="black", markersize=6)
+        axis.text(plan_p50, -0.47, "plan P50", ha="center", va="top", fontsize=7)
     axis.axvline(document["budget"], color=ACCENT, linewidth=2)
     axis.text(
         document["budget"],
@@ -81,18 +103,23 @@ def plot_budget_use(document: Mapping[str, Any]) -> Figure:
         va="bottom",
     )
     axis.set_yticks([])
-    axis.set_xlim(0, max(left, document["budget"]) * 1.15)
-    axis.set_ylim(-0.5, 0.7)
-    axis.set_xlabel(
-        f"Each initiative's cost at {_item_level(document)} ({currency}); dark: must-dos and "
-        "committed work"
+    axis.set_xlim(0, max(end, document["budget"]) * 1.15)
+    axis.set_ylim(-0.6, 0.7)
+    reserve_words = (
+        f"to each initiative's {level}" if rule == "per_initiative" else f"to the plan's {level}"
     )
-    plan_cost = document.get("cost_at_confidence")
-    plan_cost = left if plan_cost is None else plan_cost  # the plan's own cost at its level
+    axis.set_xlabel(
+        f"Each initiative's cost P50 ({currency}), then the reserve {reserve_words} (hatched)\n"
+        "dark: must-dos and committed work"
+    )
+    at_p50 = f" ({money_label(plan_p50, currency)} at P50)" if plan_p50 else ""
+    if rule == "per_initiative":
+        costs = f"each initiative's cost at {level} adds up to {money_label(plan_cost, currency)}"
+    else:
+        costs = f"the plan costs {money_label(plan_cost, currency)} at {level}{at_p50}"
     axis.set_title(
-        f"{len(chosen)} initiatives funded: the plan costs {money_label(plan_cost, currency)} at "
-        f"{_level(document)}, {fmt_pct(document['prob_over_budget'])} chance of overrunning "
-        "the budget",
+        f"{len(chosen)} initiatives funded: {costs}; "
+        f"{fmt_pct(document['prob_over_budget'])} chance over budget",
         fontsize=10,
         loc="left",
     )
@@ -120,7 +147,11 @@ def plot_frontier(document: Mapping[str, Any]) -> Figure:
         fontsize=8,
         color=ACCENT,
     )
-    axis.set_xlabel(f"Budget ({currency}, each initiative's cost at {_item_level(document)})")
+    if document.get("budget_rule", "per_initiative") == "per_initiative":
+        within = f"each initiative's cost at {_level(document)}, summed"
+    else:
+        within = f"the plan within it with {fmt_pct(document['budget_confidence'])} confidence"
+    axis.set_xlabel(f"Budget ({currency}; {within})")
     axis.set_ylabel(_value_label(document))
     axis.set_title("Efficient frontier: the best plan at each budget", fontsize=10, loc="left")
     money_axis(axis, currency)
@@ -151,7 +182,7 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
     if len(items) > TOP:  # hundreds of points: one collection, labels on the top TOP only
         entries = list(items.values())
         axis.scatter(
-            [e["cost"] for e in entries],
+            [_cost_p50(e) for e in entries],
             [e["value"] for e in entries],
             s=[max(e["effort"] * scale, 12.0) for e in entries],
             color=[_colour(e) for e in entries],
@@ -162,7 +193,7 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
     else:
         for entry in items.values():
             axis.scatter(
-                entry["cost"],
+                _cost_p50(entry),
                 entry["value"],
                 s=max(entry["effort"] * scale, 12.0),
                 color=_colour(entry),
@@ -174,13 +205,13 @@ def plot_value_cost(document: Mapping[str, Any]) -> Figure:
         entry = items[initiative_id]
         axis.annotate(
             escape_mathtext(initiative_id),
-            (entry["cost"], entry["value"]),
+            (_cost_p50(entry), entry["value"]),
             xytext=(4, 4),
             textcoords="offset points",
             fontsize=7,
         )
     axis.axhline(0.0, color="black", linewidth=1)
-    axis.set_xlabel(f"Cost at {_item_level(document)} ({currency}); bubble area: IT person-weeks")
+    axis.set_xlabel(f"Cost P50 ({currency}); bubble area: IT person-weeks")
     axis.set_ylabel(_value_label(document))
     title = "Value against cost: up and to the left is best"
     if len(labelled) < len(items):

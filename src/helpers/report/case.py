@@ -912,14 +912,19 @@ def _projects(n: int) -> str:
 
 
 def fmt_inputs(case: Case) -> Any:
-    """The ranges as stated beside the ranges sampled (calibrated when calibration applies)."""
+    """The ranges as stated beside the ranges the simulation draws from (calibrated when
+    calibration applies). Both are inputs, named low / likely / high: the middle of the
+    drawn range is not called a median or P50, which is the simulated figure of the
+    summary (``cost["0.5"]``) and can differ from it by sampling."""
     currency = case["currency"]
     inputs = case["inputs"]
     rows = [
         {
             "input": input_label(name),
             "stated low / likely / high": _range_text(name, inputs["stated"][name], currency),
-            "sampled low / median / high": _range_text(name, inputs["calibrated"][name], currency),
+            "range drawn from: low / likely / high": _range_text(
+                name, inputs["calibrated"][name], currency
+            ),
         }
         for name in business_case.INPUTS
     ]

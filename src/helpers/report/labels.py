@@ -51,8 +51,12 @@ def driver_label(name: str) -> str:
 
 # roadmap
 
+# each scoring method named by the value it ranks by (``scoring.selection_values``): with
+# ``expected_npv`` that is an initiative's expected NPV, and for a lean version run first its
+# expected NPV plus the lean-first option value (deciding its full initiative next with what it
+# measures), so it is never called "expected NPV"
 METHOD_LABELS = {
-    "expected_npv": "expected NPV",
+    "expected_npv": "value with the lean-first option",
     "weighted": "weighted score",
     "rice": "RICE",
     "wsjf": "WSJF",
@@ -71,8 +75,14 @@ REASON_LABELS = {
 }
 
 
+# what a lean version run first adds to its own expected NPV (``follow_up_value``)
+OPTION_VALUE_LABEL = "lean-first option value"
+
+
 def method_label(method: str) -> str:
-    """How reports name a scoring method: ``expected_npv`` -> ``expected NPV``."""
+    """How reports name a scoring method and the value it ranks by: ``expected_npv`` ->
+    ``value with the lean-first option`` (expected NPV, plus the lean-first option value for
+    a lean version run first; "expected NPV" alone is E[NPV] only), ``rice`` -> ``RICE``."""
     return METHOD_LABELS.get(method, method.replace("_", " "))
 
 
@@ -137,10 +147,18 @@ def decision_label(decision: str | None) -> str:
 PROB_OVER_BUDGET_LABEL = "chance the plan overruns the budget"
 
 
-def cost_at_confidence_label(level: float, budget_rule: str = "whole_plan") -> str:
-    """How ``cost_at_confidence`` is named: the plan's total cost at the budget confidence
-    (whole_plan: from the joint simulation; per_initiative: each initiative's quantile,
-    summed)."""
+def plan_cost_label(level: float, budget_rule: str = "whole_plan") -> str:
+    """``cost_at_confidence`` named short, with its level: ``plan cost at P80`` (whole_plan:
+    the plan's total from the joint simulation) or ``sum of each initiative's cost at P80``
+    (per_initiative)."""
     if budget_rule == "per_initiative":
         return f"sum of each initiative's cost at {level_label(level)}"
-    return f"plan cost at {level_label(level)} ({sure_label(level)} the plan costs no more)"
+    return f"plan cost at {level_label(level)}"
+
+
+def cost_at_confidence_label(level: float, budget_rule: str = "whole_plan") -> str:
+    """How ``cost_at_confidence`` is named in a sentence: :func:`plan_cost_label`, and for
+    the whole plan what its level means."""
+    if budget_rule == "per_initiative":
+        return plan_cost_label(level, budget_rule)
+    return f"{plan_cost_label(level)} ({sure_label(level)} the plan costs no more)"

@@ -11,6 +11,7 @@ P90 everywhere.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from helpers.load.params import Params
 from helpers.report.labels import (
     decision_label,
     level_label,
+    method_label,
     recommendation_label,
     sure_label,
 )
@@ -140,15 +142,31 @@ def roadmap_value(roadmap: Mapping[str, Any], currency: str) -> str:
     return fmt_worth(roadmap.get("expected_value"), money=money, currency=currency)
 
 
+def roadmap_value_label(roadmap: Mapping[str, Any]) -> str:
+    """What the plan's value (``expected_value``) is called: ``expected NPV`` only when it
+    is the plan's expected NPV; with a lean version run first, ``value with the lean-first
+    option``; for a score, ``value (weighted score)``."""
+    method = roadmap.get("method", "expected_npv")
+    if method != "expected_npv":
+        return f"value ({method_label(method)})"
+    npv, value = roadmap.get("expected_npv"), roadmap.get("expected_value")
+    if npv is not None and value is not None and math.isclose(npv, value):
+        return "expected NPV"
+    return method_label(method)
+
+
 def roadmap_summary(roadmap: Mapping[str, Any] | None, currency: str) -> str:
     """One sentence for the roadmap report's row: how many chosen, value, overrun chance."""
     if not _has_roadmap(roadmap):
         return "The portfolio chosen under budget and IT capacity."
     count = len(roadmap.get("selected") or [])
+    label = roadmap_value_label(roadmap)
     text = (
-        f"{count} initiative{'s' if count != 1 else ''} chosen, expected value "
+        f"{count} initiative{'s' if count != 1 else ''} chosen, {label} "
         f"{roadmap_value(roadmap, currency)}"
     )
+    if label != "expected NPV" and roadmap.get("expected_npv") is not None:
+        text += f" (expected NPV {fmt_money(roadmap['expected_npv'], currency)})"
     if roadmap.get("prob_over_budget") is not None:
         text += f", {fmt_pct(roadmap['prob_over_budget'])} chance of overrunning the budget"
     return text + "."
@@ -188,8 +206,12 @@ def headline_figures(
     figures = [{"label": "Budget", "value": fmt_money(params.get("budget"), currency)}]
     if _has_roadmap(roadmap):
         figures.append({"label": "Initiatives chosen", "value": str(len(roadmap["selected"]))})
+        label = roadmap_value_label(roadmap)
         figures.append(
-            {"label": "Expected value of the plan", "value": roadmap_value(roadmap, currency)}
+            {
+                "label": f"The plan's {label}",
+                "value": roadmap_value(roadmap, currency),
+            }
         )
         if roadmap.get("prob_over_budget") is not None:
             figures.append(
@@ -289,6 +311,7 @@ __all__ = [
     "quantile",
     "roadmap_summary",
     "roadmap_value",
+    "roadmap_value_label",
     "roadmap_verdict",
 ]
 

@@ -24,13 +24,16 @@ from helpers.model.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_
 from helpers.model.timeline import WEEKS_PER_QUARTER
 from helpers.report.correlation import describe_common_overrun, describe_metric_correlations
 from helpers.report.labels import (
+    OPTION_VALUE_LABEL,
     PROB_OVER_BUDGET_LABEL,
     REASON_LABELS,
     cost_at_confidence_label,
     decision_label,
     level_label,
     method_label,
+    plan_cost_label,
     recommendation_label,
+    sure_label,
     wsjf_label,
 )
 from helpers.report.markdown import escape_text, plain, returns_markdown
@@ -124,6 +127,55 @@ def next_frontier_step(document: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _option_ids(document: Mapping[str, Any]) -> list[str]:
+    """The chosen initiatives whose value is more than their expected NPV: lean versions
+    run first, valued with the lean-first option."""
+    items = document["initiatives"]
+    return [
+        i
+        for i in document["selected"]
+        if i in items and not math.isclose(items[i]["value"], items[i]["expected_npv"])
+    ]
+
+
+def _value_line(document: Mapping[str, Any]) -> str:
+    """The plan's value in the summary: expected NPV is only E[NPV]; a lean-first option is
+    said as expected NPV plus its option value, never as NPV."""
+    currency = document["currency"]
+    npv = fmt_money(document["expected_npv"], currency)
+    if document["method"] not in MONEY_METHODS:
+        value = _worth(document["expected_value"], document)
+        return f"Value ({method_label(document['method'])}): **{value}**; expected NPV {npv}."
+    ids = _option_ids(document)
+    if not ids:
+        return f"Expected NPV: **{npv}**."
+    value = fmt_money(document["expected_value"], currency)
+    option = fmt_money(document["expected_value"] - document["expected_npv"], currency)
+    return (
+        f"{method_label(document['method']).capitalize()}: **{value}**: expected NPV "
+        f"{npv} plus {option} {OPTION_VALUE_LABEL} ({_ids(ids)} run first)."
+    )
+
+
+def _plan_cost_line(document: Mapping[str, Any]) -> str:
+    """The plan's cost in the summary, each figure with its level."""
+    currency = document["currency"]
+    level = document["budget_confidence"]
+    budget = fmt_money(document["budget"], currency)
+    at_confidence = fmt_money(document["cost_at_confidence"], currency)
+    if _rule(document) == "per_initiative":
+        return (
+            f"Plan cost: **{fmt_money(document['cost_p50'], currency)} at P50**; the "
+            f"{plan_cost_label(level, 'per_initiative')} is **{at_confidence}**, against a "
+            f"budget of {budget}."
+        )
+    return (
+        f"Plan cost: **{fmt_money(document['cost_p50'], currency)} at P50** and "
+        f"**{at_confidence} at {level_label(level)}** ({sure_label(level)} the plan costs no "
+        f"more), against a budget of {budget}."
+    )
+
+
 @returns_markdown
 def describe_summary(document: Mapping[str, Any]) -> str:
     """The roadmap's summary as Markdown: what we fund, what it costs, the risk, the next slice."""
@@ -134,17 +186,8 @@ def describe_summary(document: Mapping[str, Any]) -> str:
         f"**Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}** "
         f"(by {method_label(document['method'])}): {_names(document, chosen) or 'none'}.",
         "",
-        f"- Expected value: **{_worth(document['expected_value'], document)}**"
-        + (
-            f" (expected NPV {fmt_money(document['expected_npv'], currency)})"
-            if document["method"] not in MONEY_METHODS
-            else ""
-        )
-        + ".",
-        f"- Cost: **{fmt_money(document['cost_p50'], currency)} at P50** and "
-        f"**{fmt_money(document['cost_at_confidence'], currency)}**, the "
-        f"{cost_at_confidence_label(document['budget_confidence'], _rule(document))}, "
-        f"against a budget of {fmt_money(document['budget'], currency)}.",
+        f"- {_value_line(document)}",
+        f"- {_plan_cost_line(document)}",
         f"- {PROB_OVER_BUDGET_LABEL.capitalize()}: **{fmt_pct(document['prob_over_budget'])}**.",
         f"- IT effort: {document['effort_used']:,.0f} of {document['capacity']:,.0f} "
         f"person-weeks at {level}.",
@@ -177,8 +220,23 @@ def describe_summary(document: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _value_column(document: Mapping[str, Any]) -> str:
+    """The heading of an initiative's value: ``value with the lean-first option``, or
+    ``value (RICE)`` for a score."""
+    if document["method"] in MONEY_METHODS:
+        return method_label(document["method"])
+    return f"value ({method_label(document['method'])})"
+
+
+def _cost_p50(entry: Mapping[str, Any]) -> float:
+    """An initiative's cost P50 as its case states it (``cost_p50`` is the case's own
+    ``cost["0.5"]``), so the roadmap and the case page show one figure."""
+    return entry.get("cost_p50", entry["cost"])
+
+
 def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
-    """One row per initiative, chosen first then by value: decision, value, cost, effort, scores.
+    """One row per initiative, chosen first then by value: decision, value, expected NPV,
+    cost P50 (the case's), effort, scores.
 
     A pandas Styler (``.data`` is the DataFrame); past ``TOP_ROWS`` rows a
     ``report.tables.LongTable`` (a line on the rest, then every row, paged on the site)."""
@@ -195,8 +253,9 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
                 "id": initiative_id,
                 "initiative": entry["name"],
                 "decision": decision,
-                "value": _worth(entry["value"], document),
-                f"cost {_plan_level(document)}": fmt_money(entry["cost"], currency),
+                _value_column(document): _worth(entry["value"], document),
+                "expected NPV": fmt_money(entry["expected_npv"], currency),
+                "cost P50": fmt_money(_cost_p50(entry), currency),
                 "IT person-weeks": f"{entry['effort']:,.0f}",
                 "P(loss)": fmt_pct(entry["prob_loss"]),
                 "profitability index": f"{entry['profitability_index']:.2f}",
@@ -260,7 +319,8 @@ def describe_frontier(document: Mapping[str, Any]) -> str:
     text = (
         f"From {fmt_money(low['budget'], currency)} to {fmt_money(high['budget'], currency)} "
         f"the best plan ({within}) is worth {_worth(low['expected_value'], document)} to "
-        f"{_worth(high['expected_value'], document)}; at this quarter's budget, "
+        f"{_worth(high['expected_value'], document)} ({method_label(document['method'])}); "
+        "at this quarter's budget, "
         f"{_worth(document['expected_value'], document)}. "
     )
     if document["frontier"][0]["expected_value"] is None:
@@ -376,7 +436,7 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
         {
             "id": i,
             "initiative": items[i]["name"],
-            "value": _worth(items[i]["value"], document),
+            _value_column(document): _worth(items[i]["value"], document),
             "left out because of": REASON_LABELS.get(items[i].get("reason_code"), "–"),
             "detail": items[i].get("reason", ""),
         }
@@ -386,13 +446,13 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
         {
             "id": i,
             "initiative": "",
-            "value": "–",
+            _value_column(document): "–",
             "left out because of": "no business case",
             "detail": "its case is missing (failed or not run); it was not considered",
         }
         for i in document["missing"]
     ]
-    columns = ["id", "initiative", "value", "left out because of", "detail"]
+    columns = ["id", "initiative", _value_column(document), "left out because of", "detail"]
     if len(rows) > TOP_ROWS:  # hundreds left out: a line by reason, a paged table
         rest = _rest_by([r["left out because of"] for r in rows])
         frame = pd.DataFrame(rows, columns=columns)
@@ -534,9 +594,8 @@ def describe_method(document: Mapping[str, Any]) -> str:
     low, high = FRONTIER_MULTIPLIERS[0], FRONTIER_MULTIPLIERS[-1]
     budgets = f"{len(FRONTIER_MULTIPLIERS)} budgets from {low:g}× to {high:g}×"
     people = f"capacity ÷ {WEEKS_PER_QUARTER} people a week"
-    return f"""- **Value**: the selection maximises the sum of each initiative's
-  {method_label(document["method"])} value. Expected NPV is money; for the other methods the
-  score itself is the value (profitability index minus 1, so that loss-makers count as negative).
+    return f"""- **Value**: the selection maximises the sum of each initiative's value
+  ({method_label(document["method"])}). {_value_method_text(document)}
   The weighted score averages criteria rescaled to 0–100 across this quarter's initiatives
   (chance of a loss inverted) with weights {weights}.
 - **Budget confidence**: {_budget_rule_text(document)}
@@ -653,15 +712,14 @@ def what_if_selection(
         frame = pd.DataFrame({"what if": ["no plan"], "result": [str(exc)]})
         return styled_table(frame, name="roadmap-what-if")
     currency = document["currency"]
-    level = _level_label(document)
     rows = {
         "fund": ", ".join(document["selected"]) or "nothing",
-        f"expected value ({method_label(document['method'])})": _what_if_worth(
-            document["expected_value"], document
-        ),
+        _value_column(document): _what_if_worth(document["expected_value"], document),
         "expected NPV": fmt_money(document["expected_npv"], currency),
-        f"cost at {level}": fmt_money(document["cost_at_confidence"], currency),
-        "cost at P50": fmt_money(document["cost_p50"], currency),
+        plan_cost_label(document["budget_confidence"], _rule(document)): fmt_money(
+            document["cost_at_confidence"], currency
+        ),
+        "plan cost at P50": fmt_money(document["cost_p50"], currency),
         "chance of overrunning the budget": fmt_pct(document["prob_over_budget"]),
         "IT person-weeks used": f"{document['effort_used']:,.0f} of {document['capacity']:,.0f}",
     }
@@ -754,7 +812,6 @@ def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> st
     basis = entry.get("decision_basis") or {}
     code = basis.get("code")
     items = document["initiatives"]
-    method = method_label(document["method"])
     value = _worth(entry["value"], document)
     if code == "must_do":
         text = "It is a must-do, so it goes ahead whatever its return."
@@ -777,7 +834,10 @@ def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> st
             f"{plain(informs_text(entry.get('informs'), entry.get('informs_basis'), full_id))}."
         )
     elif code == "fund":
-        text = f"It adds {value} ({method}) and fits the budget and IT capacity."
+        text = (
+            f"It adds {value} ({_entry_value_name(entry, document)}) and fits the budget "
+            "and IT capacity."
+        )
     elif code == "lean_first_chosen":
         lean_id = basis.get("lean_id", "")
         text = (
@@ -820,8 +880,18 @@ def _constraint_words(
         return entry["reason"]
     return (
         f"on the roadmap's comparison it adds {_worth(entry['value'], document)} "
-        f"({method_label(document['method'])}) within the budget and IT capacity"
+        f"({_entry_value_name(entry, document)}) within the budget and IT capacity"
     )
+
+
+def _entry_value_name(entry: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    """What one initiative's value is: ``expected NPV`` when it is exactly that, else the
+    method's name (a lean version's value with the lean-first option, or a score)."""
+    if document["method"] in MONEY_METHODS and math.isclose(
+        entry["value"], entry.get("expected_npv", math.nan)
+    ):
+        return "expected NPV"
+    return method_label(document["method"])
 
 
 def _correlation_text(document: Mapping[str, Any]) -> str:
@@ -831,6 +901,21 @@ def _correlation_text(document: Mapping[str, Any]) -> str:
     within = describe_metric_correlations(correlation.get("between_metrics"))
     within = within[0].lower() + within[1:]
     return f"{describe_common_overrun(correlation)} Within each business case, {within}"
+
+
+def _value_method_text(document: Mapping[str, Any]) -> str:
+    """What the value is, in the method section: money with the lean-first option, or a
+    score."""
+    if document["method"] in MONEY_METHODS:
+        return (
+            "It is money: an initiative's expected NPV, and for a lean version run first its "
+            f"expected NPV plus its {OPTION_VALUE_LABEL} (deciding its full initiative next, "
+            'with what it measures); "expected NPV" on its own is always the mean NPV.'
+        )
+    return (
+        "The score itself is the value (profitability index minus 1, so that loss-makers "
+        "count as negative); expected NPV is reported beside it."
+    )
 
 
 def _budget_rule_text(document: Mapping[str, Any]) -> str:
@@ -861,7 +946,7 @@ def format_selection(document: Mapping[str, Any]) -> str:
         f"{document['capacity']:,.0f} IT person-weeks",
         f"Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}: "
         f"{', '.join(chosen) if chosen else 'none'}",
-        f"Expected value {_worth(document['expected_value'], document)}; "
+        f"{plain(_value_line(document)).rstrip('.')}; "
         f"{cost_at_confidence_label(document['budget_confidence'], _rule(document))} "
         f"{fmt_money(document['cost_at_confidence'], currency)} "
         f"({fmt_money(document['cost_p50'], currency)} at P50); "
@@ -871,8 +956,7 @@ def format_selection(document: Mapping[str, Any]) -> str:
     ]
     items = document["initiatives"]
     width = max((len(i) for i in items), default=2)
-    cost_head = "cost " + _plan_level(document)
-    header = f"  {'id':<{width}}  {'value':>10}  {cost_head:>10}  {'effort':>6}  decision"
+    header = f"  {'id':<{width}}  {'value':>10}  {'cost P50':>10}  {'effort':>6}  decision"
     lines.append(header)
     ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
     for initiative_id in ranked:
@@ -884,7 +968,7 @@ def format_selection(document: Mapping[str, Any]) -> str:
             decision = f"{decision}: {entry.get('reason', '')}"
         lines.append(
             f"  {initiative_id:<{width}}  {_worth(entry['value'], document):>10}  "
-            f"{fmt_money(entry['cost'], currency):>10}  {entry['effort']:>6.0f}  {decision}"
+            f"{fmt_money(_cost_p50(entry), currency):>10}  {entry['effort']:>6.0f}  {decision}"
         )
     if document["missing"]:
         lines += ["", f"Missing business cases: {', '.join(document['missing'])}"]
