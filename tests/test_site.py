@@ -456,6 +456,34 @@ def test_render_markdown_escapes_raw_html_and_drops_remote_images():
     assert "$150k–$300k" in site.render_markdown("$150k–$300k")
 
 
+def test_render_markdown_keeps_a_tagged_figure_and_escapes_an_imitation():
+    """A report's figure keeps its document key on the site (issue 22); register text that
+    looks like one is escaped by the report layer and shows as text."""
+    from helpers.report.keys import tagged
+    from helpers.report.markdown import escape_text, markdown
+
+    fake = '<span data-key="roadmap.budget" data-value="1" onclick="x">1</span>'
+    text = markdown(
+        f"**Fund**: {tagged('-$87k', 'cases.WEB-01.npv.mean', -87349.75)}, {escape_text(fake)}"
+    )
+    html = site.render_markdown(text)
+    assert '<span data-key="cases.WEB-01.npv.mean" data-value="-87349.75">-$87k</span>' in html
+    assert "<strong>Fund</strong>" in html
+    assert "&lt;span data-key=&quot;roadmap.budget&quot;" in html  # shown as text
+    assert '<span data-key="roadmap.budget"' not in html
+    assert "\ue000" not in site.render_markdown("a \ue000 b \ue002")
+
+
+def test_clean_html_keeps_a_figures_key_and_value_only():
+    html = site.clean_html(
+        '<table><tr><td><span data-key="cases.A.cost.0.5" data-value="1.5">$2</span>'
+        '<span data-key="bad key" data-value="1" data-other="x" onclick="y">3</span>'
+        "</td></tr></table>"
+    )
+    assert '<span data-key="cases.A.cost.0.5" data-value="1.5">$2</span>' in html
+    assert "bad key" not in html and "data-other" not in html and "onclick" not in html
+
+
 def test_clean_html_keeps_tables_and_data_images_only():
     html = site.clean_html(
         f'<table><tr><td style="color: red">{EVIL}</td></tr></table>'

@@ -19,6 +19,7 @@ from helpers.load.artifacts import to_jsonable
 from helpers.load.params import Params
 from helpers.model import business_case as bc
 from helpers.report import case as report
+from helpers.report.keys import untag
 from helpers.report.markdown import MarkdownText
 
 matplotlib.use("Agg")
@@ -182,7 +183,9 @@ def test_cli_case_with_budget_confidence_0_9_says_p90(root, tmp_path):
 def test_describe_summary_leads_with_the_recommendation(params):
     text = report.describe_summary(_case(_point(benefit=0.0), params))
     # the fix of issue 9: the dollar is escaped for JupyterLab
-    assert text.body.startswith("**Recommendation: don't fund it.** Don't fund: expected NPV -\\$")
+    assert untag(text.body).startswith(
+        "**Recommendation: don't fund it.** Don't fund: expected NPV -\\$"
+    )
     assert "no calibration applied" in text
 
 

@@ -25,6 +25,7 @@ ROADMAP = {
     "initiatives": {"B-1": {"reason": "does not fit the budget"}, "C-1": {}},
 }
 CASE = {
+    "id": "EML-01",
     "currency": "USD",
     "name": "Email upgrade",
     "npv": {"mean": 150_000.0},
@@ -102,7 +103,7 @@ def test_roadmap_verdict():
 
 def test_headline_figures_label_the_uplift_at_the_budget_level():
     figures = words.headline_figures(params(budget_confidence=0.9), CALIBRATION, ROADMAP, 3)
-    assert figures == [
+    assert [{"label": f["label"], "value": f["value"]} for f in figures] == [
         {"label": "Budget", "value": "$900k"},
         {"label": "Initiatives chosen", "value": "1"},
         {"label": "The plan's expected NPV", "value": "$320k"},
@@ -110,6 +111,29 @@ def test_headline_figures_label_the_uplift_at_the_budget_level():
         {"label": "Cost uplift for P90", "value": "50%"},
         {"label": "Business cases", "value": "3"},
     ]
+
+
+def test_headline_figures_carry_their_document_keys():
+    """Each figure the quarter page shows carries its key in the build's documents and the
+    value there; counts and a budget the roadmap was not chosen at go untagged."""
+    figures = words.headline_figures(params(budget_confidence=0.9), CALIBRATION, ROADMAP, 3)
+    tags = {f["label"]: f.get("tag") for f in figures}
+    assert tags["The plan's expected NPV"] == {
+        "key": "roadmap.expected_value",
+        "value": "320000.0",
+    }
+    assert tags["Chance of overrunning budget"] == {
+        "key": "roadmap.prob_over_budget",
+        "value": "0.18",
+    }
+    assert tags["Cost uplift for P90"] == {
+        "key": "calibration.metrics.cost.overall.uplift.0.1",
+        "value": "0.5",
+    }
+    assert tags["Budget"] is None and tags["Business cases"] is None  # ROADMAP has no budget
+    at_budget = {**ROADMAP, "budget": 900_000.0}
+    budget = words.headline_figures(params(), None, at_budget, 1)[0]
+    assert budget["tag"] == {"key": "roadmap.budget", "value": "900000.0"}
 
 
 def test_headline_figures_without_roadmap_or_calibration():
@@ -120,6 +144,7 @@ def test_headline_figures_without_roadmap_or_calibration():
 @pytest.mark.parametrize(("level", "cost"), [(0.8, "$210k"), (0.9, "$250k")])
 def test_case_figures_cost_at_the_budget_level(level, cost):
     row = words.case_figures(CASE, currency="EUR", level=level)
+    tags = row.pop("tags")
     assert row == {
         "name": "Email upgrade",
         "recommendation": "Run the lean version first",
@@ -127,6 +152,12 @@ def test_case_figures_cost_at_the_budget_level(level, cost):
         "npv": "$150k",  # the document's currency wins
         "prob_loss": "12%",
         "cost_at_level": cost,
+    }
+    assert tags["cost_at_level"]["key"] == f"cases.EML-01.cost.{level}"
+    assert tags["npv"] == {"key": "cases.EML-01.npv.mean", "value": "150000.0"}
+    assert tags["recommendation"] == {
+        "key": "cases.EML-01.recommendation.action",
+        "value": "lean_first",
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from helpers.report.keys import untag
 from helpers.report.review import (
     describe_lessons,
     describe_summary,
@@ -65,9 +66,17 @@ def test_describe_verification_says_held_k_of_n():
 
 
 def test_describe_summary_counts_and_money():
-    text = describe_summary(REVIEW, currency="USD")
+    text = untag(describe_summary(REVIEW, currency="USD"))
     assert "2 initiatives funded in 2026Q3" in text and "1 delivered" in text
     assert r"Actual cost \$120k against \$100k expected" in text
+
+
+def test_describe_summary_tags_each_figure_with_its_review_key():
+    text = describe_summary(REVIEW, currency="USD")
+    assert '<span data-key="review.portfolio.funded" data-value="2">2</span>' in text
+    assert (
+        '<span data-key="review.portfolio.actual_cost" data-value="120000.0">\\$120k</span>' in text
+    )
 
 
 def test_lessons_are_quoted_and_escaped():

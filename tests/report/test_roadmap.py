@@ -7,6 +7,7 @@ from select_builders import PARAMS, make_case, portfolio_inputs
 
 from helpers.core.fmt import fmt_money
 from helpers.model.selection import select_portfolio
+from helpers.report.keys import untag
 from helpers.report.labels import method_label, reason_label
 from helpers.report.reasons import reason_text
 from helpers.report.roadmap import (
@@ -60,7 +61,7 @@ def test_describe_summary_names_funded_cost_risk_and_missing(portfolio):
     register, cases = portfolio
     doc = select_portfolio(register, cases, PARAMS, missing=["F"], describe_reason=reason_text)
     text = describe_summary(doc)
-    assert text.body.startswith(
+    assert untag(text.body).startswith(
         "**Fund 3 initiatives** (by value with the lean-first option): A (name A)"
     )
     assert "at P50" in text and "at P80" in text
@@ -276,7 +277,7 @@ def test_decisions_read_the_same_on_the_quarter_page_and_the_case_page(portfolio
         assert verdict.endswith(entry["decision_reason"])
     case = {"id": "AL", "recommendation": {"action": "fund"}}
     text = case_report.describe_roadmap_decision(case, doc)
-    assert text.body.startswith("**Roadmap: leave out**, where this case recommends: fund.")
+    assert untag(text.body).startswith("**Roadmap: leave out**, where this case recommends: fund.")
     assert "Its variant A was chosen instead" in text
     assert "has not been built yet" in case_report.describe_roadmap_decision(case, None)
 

@@ -26,6 +26,7 @@ from helpers.load.params import Params
 from helpers.model import business_case
 from helpers.model.decisions import agrees
 from helpers.report.correlation import describe_metric_correlations
+from helpers.report.keys import Part, cell, document_value, figure_key, tag_cells, tagged
 from helpers.report.labels import (
     ACTION_HEADLINES,
     PAYBACK_LABEL,
@@ -50,10 +51,16 @@ def describe_recommendation(case: Case) -> str:
     """The recommendation's sentence with the figures behind it (Markdown)."""
     money = _money(case)
     rec = case["recommendation"]
-    npv = case["npv"]
+
+    def figure(fmt: Any, *steps: str) -> str:
+        return _figure(case, fmt, *steps)
+
+    def rec_money(name: str) -> str:
+        return figure(money, "recommendation", name)
+
     figures = (
-        f"expected NPV {money(npv['mean'])} (P10 {money(npv['0.1'])} to P90 "
-        f"{money(npv['0.9'])}), chance of a loss {fmt_pct(case['prob_loss'])}"
+        f"expected NPV {figure(money, 'npv', 'mean')} (P10 {figure(money, 'npv', '0.1')} to "
+        f"P90 {figure(money, 'npv', '0.9')}), chance of a loss {figure(fmt_pct, 'prob_loss')}"
     )
     ident = escape_text(case["id"])
     reason = rec["reason"]
@@ -61,31 +68,31 @@ def describe_recommendation(case: Case) -> str:
         level = case["budget_confidence"]
         return (
             f"Fund: {ident} is a must-do, so it goes ahead whatever its return. It has "
-            f"{figures}; plan on {money(case['cost'][quantile_key(level)])}, its cost at "
+            f"{figures}; plan on {figure(money, 'cost', quantile_key(level))}, its cost at "
             f"{level_label(level)}."
         )
     if reason == "lean_first":
         return (
             f"Run the lean version {escape_text(rec['lean_id'])} first: the full initiative "
-            f"has {figures}; run first, the lean version is worth {money(rec['lean_value'])} "
-            f"(its own expected NPV plus {money(rec['follow_up_value'])} from deciding the "
+            f"has {figures}; run first, the lean version is worth {rec_money('lean_value')} "
+            f"(its own expected NPV plus {rec_money('follow_up_value')} from deciding the "
             "full initiative next with what it measures), more than funding the full one now. "
             f"It measures {informs_text(rec.get('informs'), rec.get('informs_basis'), case['id'])}."
         )
     if reason == "lean_of_risky_full":
         return (
-            f"Fund this lean version first: run first it is worth {money(rec['lean_value'])} "
-            f"(its own expected NPV plus {money(rec['follow_up_value'])} from deciding "
+            f"Fund this lean version first: run first it is worth {rec_money('lean_value')} "
+            f"(its own expected NPV plus {rec_money('follow_up_value')} from deciding "
             f"{escape_text(rec['full_id'])} next with what it measures), more than "
-            f"{escape_text(rec['full_id'])} funded now ({money(rec['full_npv'])}). It measures "
+            f"{escape_text(rec['full_id'])} funded now ({rec_money('full_npv')}). It measures "
             f"{informs_text(rec.get('informs'), rec.get('informs_basis'), rec['full_id'])}. "
             f"On its own this version has {figures}."
         )
     if reason == "full_better":
         return (
             f"Don't fund this lean version: fund {escape_text(rec['full_id'])} directly "
-            f"(expected NPV {money(rec['full_npv'])}, a must-do or worth more than the "
-            f"{money(rec['lean_value'])} this version is worth run first). On its own this "
+            f"(expected NPV {rec_money('full_npv')}, a must-do or worth more than the "
+            f"{rec_money('lean_value')} this version is worth run first). On its own this "
             f"version has {figures}."
         )
     if reason == "clear_case":
@@ -93,13 +100,13 @@ def describe_recommendation(case: Case) -> str:
     if reason == "information":
         return (
             f"Gather information on {input_label(rec['top_input']).lower()} before deciding: "
-            f"{figures}; knowing it better is worth up to {money(rec['top_evppi'])} "
-            f"(all uncertainty: {money(rec['evpi'])})."
+            f"{figures}; knowing it better is worth up to {rec_money('top_evppi')} "
+            f"(all uncertainty: {rec_money('evpi')})."
         )
     if reason == "accept_risk":
         return (
             f"Fund, accepting the risk: {figures}; no single input is worth studying "
-            f"first (at most {money(rec['top_evppi'])})."
+            f"first (at most {rec_money('top_evppi')})."
         )
     if reason == "negative":
         return f"Don't fund: {figures}."
@@ -120,17 +127,16 @@ def describe_roadmap_decision(case: Case, roadmap: Mapping[str, Any] | None) -> 
             "decision beside this recommendation once it has."
         )
     own = recommendation_label(case["recommendation"]["action"]).lower()
-    decision = decision_label(entry["decision"])
+    decision = tagged(
+        decision_label(entry["decision"]).lower(),
+        figure_key("roadmap", "initiatives", case["id"], "decision"),
+        entry["decision"],
+    )
     basis = entry.get("decision_basis") or {}
     reason = entry.get("decision_reason") or ""
     if agrees(case["recommendation"]["action"], entry["decision"], basis.get("code", "")):
-        return (
-            f"**Roadmap: {decision.lower()}**, as this case recommends ({own}). "
-            f"{escape_text(reason)}"
-        )
-    return (
-        f"**Roadmap: {decision.lower()}**, where this case recommends: {own}. {escape_text(reason)}"
-    )
+        return f"**Roadmap: {decision}**, as this case recommends ({own}). {escape_text(reason)}"
+    return f"**Roadmap: {decision}**, where this case recommends: {own}. {escape_text(reason)}"
 
 
 def recommendation_text(case: Case) -> str:
@@ -178,30 +184,60 @@ def describe_summary(case: Case) -> str:
     return f"**Recommendation: {action}.** {describe_recommendation(case)}\n\n{view}"
 
 
-def headline_frame(case: Case) -> pd.DataFrame:
-    """The summary's figures as text, one row each: columns ``figure`` and ``value``."""
+def _headline_cells(case: Case) -> list[tuple[str, tuple[str, str]]]:
+    """The summary's figures: (label, (text, tagged HTML)) per row, each figure tagged with
+    its key in the case document (``cases.<id>.…``)."""
     money = _money(case)
-    npv, cost, weeks = case["npv"], case["cost"], case["duration_weeks"]
     level = case["budget_confidence"]
     key, label = quantile_key(level), level_label(level)
-    rows = [
-        ("Recommendation", case["recommendation"]["action"].replace("_", " ")),
-        ("Expected NPV", money(npv["mean"])),
-        ("NPV, P10 to P90", f"{money(npv['0.1'])} to {money(npv['0.9'])}"),
-        ("Chance of a loss", fmt_pct(case["prob_loss"])),
-        (f"{PAYBACK_LABEL.capitalize()} (median)", fmt_months(case["payback_months"]["0.5"])),
-        ("Pays back within the horizon", fmt_pct(case["payback_months"]["share"])),
-        (f"Cost, P50 / {label}", f"{money(cost['0.5'])} / {money(cost[key])}"),
-        (f"Time, P50 / {label}", f"{fmt_weeks(weeks['0.5'])} / {fmt_weeks(weeks[key])}"),
-        ("Value of perfect information (EVPI)", money(case["evpi"])),
-        ("Cost of a month's delay", money(case["cost_of_delay"])),
+
+    def part(fmt: Any, *steps: str) -> Part:
+        return _part(case, fmt, *steps)
+
+    return [
+        (
+            "Recommendation",
+            cell(part(lambda a: a.replace("_", " "), "recommendation", "action")),
+        ),
+        ("Expected NPV", cell(part(money, "npv", "mean"))),
+        ("NPV, P10 to P90", cell(part(money, "npv", "0.1"), " to ", part(money, "npv", "0.9"))),
+        ("Chance of a loss", cell(part(fmt_pct, "prob_loss"))),
+        (
+            f"{PAYBACK_LABEL.capitalize()} (median)",
+            cell(part(fmt_months, "payback_months", "0.5")),
+        ),
+        ("Pays back within the horizon", cell(part(fmt_pct, "payback_months", "share"))),
+        (
+            f"Cost, P50 / {label}",
+            cell(part(money, "cost", "0.5"), " / ", part(money, "cost", key)),
+        ),
+        (
+            f"Time, P50 / {label}",
+            cell(
+                part(fmt_weeks, "duration_weeks", "0.5"),
+                " / ",
+                part(fmt_weeks, "duration_weeks", key),
+            ),
+        ),
+        ("Value of perfect information (EVPI)", cell(part(money, "evpi"))),
+        ("Cost of a month's delay", cell(part(money, "cost_of_delay"))),
     ]
+
+
+def headline_frame(case: Case) -> pd.DataFrame:
+    """The summary's figures as text, one row each: columns ``figure`` and ``value``."""
+    rows = [(label, text) for label, (text, _) in _headline_cells(case)]
     return pd.DataFrame(rows, columns=["figure", "value"])
 
 
-def headline(case: Case) -> Any:
-    """The summary table (a Styler): the figures that carry the recommendation."""
-    return styled_table(headline_frame(case), name=f"headline {case['id']}")
+def headline(case: Case, *, tag: bool = True) -> Any:
+    """The summary table (a Styler): the figures that carry the recommendation, each
+    tagged with its document key (``tag``; a what-if's re-simulated figures are not)."""
+    table = styled_table(headline_frame(case), name=f"headline {case['id']}")
+    if not tag:
+        return table
+    cells = {(row, "value"): markup for row, (_, (_, markup)) in enumerate(_headline_cells(case))}
+    return tag_cells(table, cells)
 
 
 # ---------------------------------------------------------------- sections
@@ -334,15 +370,22 @@ def describe_views(case: Case) -> str:
             "alone: compare them with the calibration report before relying on them."
         )
     money = _money(case)
-    stated = _stated_view(case)
+    _stated_view(case)  # says how to fix a document without it
     level = case["budget_confidence"]
     key = quantile_key(level)
+
+    def views(fmt: Any, *steps: str) -> tuple[str, str]:
+        return _figure(case, fmt, "stated_view", *steps), _figure(case, fmt, *steps)
+
+    npv, loss, cost = (
+        views(money, "npv", "mean"),
+        views(fmt_pct, "prob_loss"),
+        views(money, "cost", key),
+    )
     return (
-        f"Our track record moves the expected NPV from {money(stated['npv']['mean'])} "
-        f"(stated) to {money(case['npv']['mean'])} (calibrated), the chance of a loss from "
-        f"{fmt_pct(stated['prob_loss'])} to {fmt_pct(case['prob_loss'])}, and the "
-        f"{level_label(level)} cost from {money(stated['cost'][key])} to "
-        f"{money(case['cost'][key])}."
+        f"Our track record moves the expected NPV from {npv[0]} (stated) to {npv[1]} "
+        f"(calibrated), the chance of a loss from {loss[0]} to {loss[1]}, and the "
+        f"{level_label(level)} cost from {cost[0]} to {cost[1]}."
     )
 
 
@@ -351,31 +394,29 @@ def fmt_views(case: Case) -> Any:
     money = _money(case)
     level = case["budget_confidence"]
     key, label = quantile_key(level), level_label(level)
-    stated = _stated_view(case) if case["calibrated"] else case
+    if case["calibrated"]:
+        _stated_view(case)  # says how to fix a document without it
+    stated = ("stated_view",) if case["calibrated"] else ()  # the stated view's steps
     rows = [
-        ("Expected NPV", money, "npv", "mean"),
-        ("NPV P10", money, "npv", "0.1"),
-        ("NPV P90", money, "npv", "0.9"),
-        ("Chance of a loss", fmt_pct, "prob_loss", None),
-        ("Cost P50", money, "cost", "0.5"),
-        (f"Cost {label}", money, "cost", key),
-        ("Weeks P50", fmt_weeks, "duration_weeks", "0.5"),
-        (f"Weeks {label}", fmt_weeks, "duration_weeks", key),
-        ("Benefit P50 (a year)", money, "benefit", "0.5"),
+        ("Expected NPV", money, ("npv", "mean")),
+        ("NPV P10", money, ("npv", "0.1")),
+        ("NPV P90", money, ("npv", "0.9")),
+        ("Chance of a loss", fmt_pct, ("prob_loss",)),
+        ("Cost P50", money, ("cost", "0.5")),
+        (f"Cost {label}", money, ("cost", key)),
+        ("Weeks P50", fmt_weeks, ("duration_weeks", "0.5")),
+        (f"Weeks {label}", fmt_weeks, ("duration_weeks", key)),
+        ("Benefit P50 (a year)", money, ("benefit", "0.5")),
     ]
-
-    def value(view: Mapping[str, Any], source: str, stat: str | None) -> Any:
-        return view[source] if stat is None else view[source][stat]
-
-    table = [
-        {
-            "figure": figure,
-            "stated": text(value(stated, source, stat)),
-            "calibrated": text(value(case, source, stat)),
-        }
-        for figure, text, source, stat in rows
+    cells = [
+        (figure, cell(_part(case, fmt, *stated, *steps)), cell(_part(case, fmt, *steps)))
+        for figure, fmt, steps in rows
     ]
-    return styled_table(pd.DataFrame(table), name=f"views {case['id']}")
+    frame = pd.DataFrame([{"figure": f, "stated": s[0], "calibrated": c[0]} for f, s, c in cells])
+    table = styled_table(frame, name=f"views {case['id']}")
+    markup = {(row, "stated"): s[1] for row, (_, s, _) in enumerate(cells)}
+    markup |= {(row, "calibrated"): c[1] for row, (_, _, c) in enumerate(cells)}
+    return tag_cells(table, markup)
 
 
 # ---------------------------------------------------------------- who benefits, which driver
@@ -770,7 +811,7 @@ def what_if_table(
         related=related,
         benefits=benefits,
     )
-    return headline(case)
+    return headline(case, tag=False)
 
 
 # ---------------------------------------------------------------- method
@@ -1010,3 +1051,14 @@ def _missing(value: Any) -> bool:
 def _money(case: Case):
     currency = case["currency"]
     return lambda value: fmt_money(float(value), currency)
+
+
+def _part(case: Case, fmt: Any, *steps: str) -> Part:
+    """A figure of the case document for a table cell: (text, key, value)."""
+    value = document_value(case, *steps)
+    return fmt(value), figure_key("cases", case["id"], *steps), value
+
+
+def _figure(case: Case, fmt: Any, *steps: str) -> str:
+    """A figure of the case document in a Markdown sentence, tagged ``cases.<id>.<steps>``."""
+    return tagged(*_part(case, fmt, *steps))

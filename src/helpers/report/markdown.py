@@ -33,6 +33,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from helpers.report.keys import untag
+
 # the classes MathJax 2 (tex2jax_ignore) and MathJax 3 (mathjax_ignore) leave untypeset
 NO_MATHS_CLASS = "tex2jax_ignore mathjax_ignore"
 NO_MATHS_OPEN = f'<div class="{NO_MATHS_CLASS}">\n\n'
@@ -109,9 +111,10 @@ def returns_markdown(func: Callable[..., str]) -> Callable[..., MarkdownText]:
 
 
 def plain(text: str) -> str:
-    """The words for a terminal: no MathJax wrapper, ``**`` emphasis or escapes.
+    """The words for a terminal: no MathJax wrapper, figure tags (``helpers.report.keys``),
+    ``**`` emphasis or escapes.
 
     ``**Fund it.** Plan on \\$150k`` -> ``Fund it. Plan on $150k``.
     """
-    words = _MARKUP.sub(r"\1", unwrap(text))
+    words = _MARKUP.sub(r"\1", untag(unwrap(text)))
     return _ESCAPED.sub(r"\1", words)

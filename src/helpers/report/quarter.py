@@ -17,6 +17,7 @@ from typing import Any
 
 from helpers.core.fmt import fmt_money, fmt_pct, fmt_worth, quantile_key
 from helpers.load.params import Params
+from helpers.report.keys import figure_key, figure_tag
 from helpers.report.labels import (
     decision_label,
     level_label,
@@ -25,7 +26,7 @@ from helpers.report.labels import (
     sure_label,
 )
 
-Figure = dict[str, str]  # {"label": ..., "value": ...}
+Figure = dict[str, Any]  # {"label": ..., "value": ..., "tag": {"key": ..., "value": ...}}
 
 
 # --------------------------------------------------------------------------- params
@@ -93,12 +94,18 @@ def quantile(block: Mapping[str, Any] | None, q: str) -> float | None:
 
     Accepts the keys as JSON documents spell them (``"0.8"``, ``"0.80"``).
     """
+    return quantile_entry(block, q)[1]
+
+
+def quantile_entry(block: Mapping[str, Any] | None, q: str) -> tuple[str, float | None]:
+    """(the key as the document spells it, its value) for quantile ``q``; (``q``, None)
+    when the block has no such quantile."""
     if not isinstance(block, Mapping):
-        return None
+        return q, None
     for key in (q, q.rstrip("0"), f"{float(q):.2f}"):
         if key in block and block[key] is not None:
-            return float(block[key])
-    return None
+            return key, float(block[key])
+    return q, None
 
 
 def cost_overall(calibration: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
@@ -114,9 +121,18 @@ def cost_uplift(calibration: Mapping[str, Any] | None, level: float) -> float | 
 
     Read at the overrun chance 1 − ``level`` (0.2 for P80) from calibration.json.
     """
+    return _cost_uplift_entry(calibration, level)[1]
+
+
+def _cost_uplift_entry(
+    calibration: Mapping[str, Any] | None, level: float
+) -> tuple[str | None, float | None]:
+    """(the uplift's key in calibration.json, the uplift) at ``level``."""
     overall = cost_overall(calibration)
-    chance = quantile_key(round(1 - level, 10))
-    return quantile(overall.get("uplift"), chance) if overall else None
+    if not overall:
+        return None, None
+    found, value = quantile_entry(overall.get("uplift"), quantile_key(round(1 - level, 10)))
+    return figure_key("calibration", "metrics", "cost", "overall", "uplift", found), value
 
 
 def _has_roadmap(roadmap: Any) -> bool:
@@ -172,6 +188,20 @@ def roadmap_summary(roadmap: Mapping[str, Any] | None, currency: str) -> str:
     return text + "."
 
 
+def roadmap_verdict_tag(
+    roadmap: Mapping[str, Any] | None, initiative_id: str
+) -> dict[str, str] | None:
+    """The tag of the roadmap's decision for one initiative
+    (``roadmap.initiatives.<id>.decision``), or None when it has none."""
+    if not _has_roadmap(roadmap):
+        return None
+    detail = (roadmap.get("initiatives") or {}).get(initiative_id)
+    if not isinstance(detail, Mapping) or not detail.get("decision"):
+        return None
+    key = figure_key("roadmap", "initiatives", initiative_id, "decision")
+    return figure_tag(key, detail["decision"])
+
+
 def roadmap_verdict(roadmap: Mapping[str, Any] | None, initiative_id: str) -> str:
     """The roadmap's decision for one initiative (``Fund the lean version first: <why>``,
     the words of ``labels.decision_label`` and the roadmap's ``decision_reason``);
@@ -203,14 +233,17 @@ def headline_figures(
     """
     currency = params.get("currency", "USD")
     level = budget_level(params)
-    figures = [{"label": "Budget", "value": fmt_money(params.get("budget"), currency)}]
+    budget = {"label": "Budget", "value": fmt_money(params.get("budget"), currency)}
+    figures = [budget]
     if _has_roadmap(roadmap):
+        if roadmap.get("budget") == params.get("budget"):  # the budget the plan was chosen at
+            budget["tag"] = figure_tag("roadmap.budget", roadmap["budget"])
         figures.append({"label": "Initiatives chosen", "value": str(len(roadmap["selected"]))})
-        label = roadmap_value_label(roadmap)
         figures.append(
             {
-                "label": f"The plan's {label}",
+                "label": f"The plan's {roadmap_value_label(roadmap)}",
                 "value": roadmap_value(roadmap, currency),
+                "tag": figure_tag("roadmap.expected_value", roadmap.get("expected_value")),
             }
         )
         if roadmap.get("prob_over_budget") is not None:
@@ -218,11 +251,18 @@ def headline_figures(
                 {
                     "label": "Chance of overrunning budget",
                     "value": fmt_pct(roadmap["prob_over_budget"]),
+                    "tag": figure_tag("roadmap.prob_over_budget", roadmap["prob_over_budget"]),
                 }
             )
-    uplift = cost_uplift(calibration, level)
+    key, uplift = _cost_uplift_entry(calibration, level)
     if uplift is not None:
-        figures.append({"label": f"Cost uplift for {level_label(level)}", "value": fmt_pct(uplift)})
+        figures.append(
+            {
+                "label": f"Cost uplift for {level_label(level)}",
+                "value": fmt_pct(uplift),
+                "tag": figure_tag(key, uplift),
+            }
+        )
     figures.append({"label": "Business cases", "value": str(cases)})
     return figures
 
@@ -233,19 +273,35 @@ def case_figures(
     """A case's row of the quarter page, from its case document (empty when none).
 
     Keys: ``name`` (or None), ``recommendation`` (label), ``fund`` (bool),
-    ``npv`` (expected NPV), ``prob_loss``, ``cost_at_level`` (cost at ``level``).
+    ``npv`` (expected NPV), ``prob_loss``, ``cost_at_level`` (cost at ``level``), and
+    ``tags``: each figure's document key and value (``cases.<id>.…``) by the same names.
     """
     document = document if isinstance(document, Mapping) else {}
     recommendation = document.get("recommendation") or {}
     action = recommendation.get("action") if isinstance(recommendation, Mapping) else None
     currency = document.get("currency", currency)
+    npv = (document.get("npv") or {}).get("mean")
+    cost_key, cost = quantile_entry(document.get("cost"), quantile_key(level))
+    ident = document.get("id")
+
+    def tag(value: Any, *steps: str) -> dict[str, str] | None:
+        return figure_tag(figure_key("cases", ident, *steps), value) if ident else None
+
     return {
         "name": document.get("name"),
         "recommendation": recommendation_label(action),
         "fund": action == "fund",
-        "npv": fmt_money((document.get("npv") or {}).get("mean"), currency),
+        "npv": fmt_money(npv, currency),
         "prob_loss": fmt_pct(document.get("prob_loss")),
-        "cost_at_level": fmt_money(quantile(document.get("cost"), quantile_key(level)), currency),
+        "cost_at_level": fmt_money(cost, currency),
+        "tags": {
+            "recommendation": tag(action, "recommendation", "action") if action else None,
+            "npv": tag(npv, "npv", "mean") if npv is not None else None,
+            "prob_loss": tag(document.get("prob_loss"), "prob_loss")
+            if document.get("prob_loss") is not None
+            else None,
+            "cost_at_level": tag(cost, "cost", cost_key) if cost is not None else None,
+        },
     }
 
 
@@ -313,6 +369,7 @@ __all__ = [
     "roadmap_value",
     "roadmap_value_label",
     "roadmap_verdict",
+    "roadmap_verdict_tag",
 ]
 
 

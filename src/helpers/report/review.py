@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.core.fmt import fmt_money, fmt_pct
+from helpers.report.keys import document_value, figure_key, tagged
 from helpers.report.labels import INPUT_LABELS, level_label
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
@@ -48,11 +49,22 @@ def _held(share: float | None, n: int) -> str:
     return f"{round(share * n)} of {n}"
 
 
+def _figure(review: Mapping[str, Any], fmt: Any, *steps: str) -> str:
+    """A figure of the review document in a Markdown sentence, tagged ``review.<steps>``."""
+    value = document_value(review, *steps)
+    return tagged(fmt(value), figure_key("review", *steps), value)
+
+
 @returns_markdown
 def describe_summary(review: Mapping[str, Any], *, currency: str) -> str:
-    """The review's headline: what was funded and happened, and how the forecasts held."""
+    """The review's headline: what was funded and happened, and how the forecasts held; each
+    figure tagged with its key in the review document (``review.…``)."""
     portfolio = review["portfolio"]
     quarters = ", ".join(review["reviewed_quarters"]) or "no earlier quarter"
+
+    def money(value: float) -> str:
+        return fmt_money(value, currency)
+
     if not portfolio["funded"]:
         head = (
             f"No published roadmap before {review['quarter']} to review: "
@@ -60,16 +72,17 @@ def describe_summary(review: Mapping[str, Any], *, currency: str) -> str:
         )
     else:
         counts = ", ".join(
-            f"{n} {STATUS_LABELS[s].split(' (')[0]}"
-            for s, n in sorted(portfolio["by_status"].items())
+            f"{_figure(review, str, 'portfolio', 'by_status', s)} {STATUS_LABELS[s].split(' (')[0]}"
+            for s in sorted(portfolio["by_status"])
         )
-        head = f"**{portfolio['funded']} initiatives funded in {quarters}**: {counts}."
+        funded = _figure(review, str, "portfolio", "funded")
+        head = f"**{funded} initiatives funded in {quarters}**: {counts}."
     lines = [head]
     if portfolio["n_cost"]:
         lines.append(
-            f"Actual cost {fmt_money(portfolio['actual_cost'], currency)} against "
-            f"{fmt_money(portfolio['expected_cost'], currency)} expected "
-            f"({portfolio['n_cost']} with a cost recorded)."
+            f"Actual cost {_figure(review, money, 'portfolio', 'actual_cost')} against "
+            f"{_figure(review, money, 'portfolio', 'expected_cost')} expected "
+            f"({_figure(review, str, 'portfolio', 'n_cost')} with a cost recorded)."
         )
     kpis = [
         e["kpi"]
@@ -82,9 +95,15 @@ def describe_summary(review: Mapping[str, Any], *, currency: str) -> str:
     verification = review["forecast_verification"].get("cost")
     if verification:
         n = verification["n"]
+
+        def held(name: str) -> str:
+            return _figure(
+                review, lambda share: _held(share, n), "forecast_verification", "cost", name
+            )
+
         lines.append(
-            f"Our calibrated {level_label(0.8)} held {_held(verification['share_le_p80'], n)} "
-            f"costs; the stated ranges held {_held(verification['stated_share_le_p80'], n)}."
+            f"Our calibrated {level_label(0.8)} held {held('share_le_p80')} costs; the stated "
+            f"ranges held {held('stated_share_le_p80')}."
         )
     return "\n\n".join(lines)
 
@@ -183,20 +202,24 @@ def describe_verification(review: Mapping[str, Any]) -> str:
 
 @returns_markdown
 def describe_value(review: Mapping[str, Any], *, currency: str) -> str:
-    """Realised against expected portfolio value."""
+    """Realised against expected portfolio value, each figure tagged (``review.portfolio.…``)."""
     portfolio = review["portfolio"]
+
+    def figure(name: str) -> str:
+        return _figure(review, lambda value: fmt_money(value, currency), "portfolio", name)
+
     parts = []
     if portfolio["n_cost"]:
         parts.append(
-            f"Cost: {fmt_money(portfolio['actual_cost'], currency)} spent against "
-            f"{fmt_money(portfolio['expected_cost'], currency)} expected, over "
-            f"{portfolio['n_cost']} initiatives with an actual cost."
+            f"Cost: {figure('actual_cost')} spent against {figure('expected_cost')} expected, "
+            f"over {_figure(review, str, 'portfolio', 'n_cost')} initiatives with an actual cost."
         )
     if portfolio["n_benefit"]:
         parts.append(
-            f"Benefit: {fmt_money(portfolio['realised_benefit'], currency)} a year realised "
-            f"against {fmt_money(portfolio['expected_benefit'], currency)} expected, over "
-            f"{portfolio['n_benefit']} initiatives with a measured benefit."
+            f"Benefit: {figure('realised_benefit')} a year realised against "
+            f"{figure('expected_benefit')} expected, over "
+            f"{_figure(review, str, 'portfolio', 'n_benefit')} initiatives with a measured "
+            "benefit."
         )
     return "\n\n".join(parts) or "No outcome with a cost or benefit recorded yet."
 

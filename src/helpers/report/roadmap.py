@@ -23,6 +23,7 @@ from helpers.load.params import SCORING_METHODS, Params
 from helpers.model.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
 from helpers.model.timeline import WEEKS_PER_QUARTER
 from helpers.report.correlation import describe_common_overrun, describe_metric_correlations
+from helpers.report.keys import cell, document_value, figure_key, tag_cells, tagged
 from helpers.report.labels import (
     OPTION_VALUE_LABEL,
     PROB_OVER_BUDGET_LABEL,
@@ -138,19 +139,29 @@ def _option_ids(document: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _figure(document: Mapping[str, Any], fmt: Any, *steps: str) -> str:
+    """A figure of the roadmap document in a Markdown sentence, tagged ``roadmap.<steps>``."""
+    value = document_value(document, *steps)
+    return tagged(fmt(value), figure_key("roadmap", *steps), value)
+
+
 def _value_line(document: Mapping[str, Any]) -> str:
     """The plan's value in the summary: expected NPV is only E[NPV]; a lean-first option is
     said as expected NPV plus its option value, never as NPV."""
     currency = document["currency"]
-    npv = fmt_money(document["expected_npv"], currency)
+
+    def money(value: float) -> str:
+        return fmt_money(value, currency)
+
+    npv = _figure(document, money, "expected_npv")
     if document["method"] not in MONEY_METHODS:
-        value = _worth(document["expected_value"], document)
+        value = _figure(document, lambda v: _worth(v, document), "expected_value")
         return f"Value ({method_label(document['method'])}): **{value}**; expected NPV {npv}."
     ids = _option_ids(document)
     if not ids:
         return f"Expected NPV: **{npv}**."
-    value = fmt_money(document["expected_value"], currency)
-    option = fmt_money(document["expected_value"] - document["expected_npv"], currency)
+    value = _figure(document, money, "expected_value")
+    option = money(document["expected_value"] - document["expected_npv"])
     return (
         f"{method_label(document['method']).capitalize()}: **{value}**: expected NPV "
         f"{npv} plus {option} {OPTION_VALUE_LABEL} ({_ids(ids)} run first)."
@@ -161,36 +172,44 @@ def _plan_cost_line(document: Mapping[str, Any]) -> str:
     """The plan's cost in the summary, each figure with its level."""
     currency = document["currency"]
     level = document["budget_confidence"]
-    budget = fmt_money(document["budget"], currency)
-    at_confidence = fmt_money(document["cost_at_confidence"], currency)
+
+    def money(value: float) -> str:
+        return fmt_money(value, currency)
+
+    budget = _figure(document, money, "budget")
+    at_confidence = _figure(document, money, "cost_at_confidence")
+    at_p50 = _figure(document, money, "cost_p50")
     if _rule(document) == "per_initiative":
         return (
-            f"Plan cost: **{fmt_money(document['cost_p50'], currency)} at P50**; the "
+            f"Plan cost: **{at_p50} at P50**; the "
             f"{plan_cost_label(level, 'per_initiative')} is **{at_confidence}**, against a "
             f"budget of {budget}."
         )
     return (
-        f"Plan cost: **{fmt_money(document['cost_p50'], currency)} at P50** and "
-        f"**{at_confidence} at {level_label(level)}** ({sure_label(level)} the plan costs no "
-        f"more), against a budget of {budget}."
+        f"Plan cost: **{at_p50} at P50** and **{at_confidence} at {level_label(level)}** "
+        f"({sure_label(level)} the plan costs no more), against a budget of {budget}."
     )
 
 
 @returns_markdown
 def describe_summary(document: Mapping[str, Any]) -> str:
-    """The roadmap's summary as Markdown: what we fund, what it costs, the risk, the next slice."""
+    """The roadmap's summary as Markdown: what we fund, what it costs, the risk, the next
+    slice; each figure tagged with its key in the roadmap document (``roadmap.…``)."""
     currency = document["currency"]
     chosen = document["selected"]
     level = _level_label(document)
+    names = _figure(document, lambda ids: _names(document, ids) or "none", "selected")
+    effort = _figure(document, lambda v: f"{v:,.0f}", "effort_used")
+    capacity = _figure(document, lambda v: f"{v:,.0f}", "capacity")
     lines = [
         f"**Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}** "
-        f"(by {method_label(document['method'])}): {_names(document, chosen) or 'none'}.",
+        f"(by {method_label(document['method'])}): {names}.",
         "",
         f"- {_value_line(document)}",
         f"- {_plan_cost_line(document)}",
-        f"- {PROB_OVER_BUDGET_LABEL.capitalize()}: **{fmt_pct(document['prob_over_budget'])}**.",
-        f"- IT effort: {document['effort_used']:,.0f} of {document['capacity']:,.0f} "
-        f"person-weeks at {level}.",
+        f"- {PROB_OVER_BUDGET_LABEL.capitalize()}: "
+        f"**{_figure(document, fmt_pct, 'prob_over_budget')}**.",
+        f"- IT effort: {effort} of {capacity} person-weeks at {level}.",
     ]
     step = next_frontier_step(document)
     if step is None:
@@ -243,21 +262,34 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     currency = document["currency"]
     items = document["initiatives"]
     ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
-    rows = []
+    rows, figures = [], {}
+    value_column = _value_column(document)
     for rank, initiative_id in enumerate(ranked, start=1):
         entry = items[initiative_id]
-        decision = decision_label(entry.get("decision"))
+        # the columns that say a document figure: (text, its key under the entry)
+        shown = {
+            "decision": (decision_label(entry.get("decision")), "decision"),
+            value_column: (_worth(entry["value"], document), "value"),
+            "expected NPV": (fmt_money(entry["expected_npv"], currency), "expected_npv"),
+            "cost P50": (fmt_money(_cost_p50(entry), currency), "cost_p50"),
+            "P(loss)": (fmt_pct(entry["prob_loss"]), "prob_loss"),
+        }
+        for column, (text, name) in shown.items():
+            if name in entry:
+                key = figure_key("roadmap", "initiatives", initiative_id, name)
+                figures[rank - 1, column] = cell((text, key, entry[name]))[1]
+        texts = {column: text for column, (text, _) in shown.items()}
         rows.append(
             {
                 "rank": rank,
                 "id": initiative_id,
                 "initiative": entry["name"],
-                "decision": decision,
-                _value_column(document): _worth(entry["value"], document),
-                "expected NPV": fmt_money(entry["expected_npv"], currency),
-                "cost P50": fmt_money(_cost_p50(entry), currency),
+                "decision": texts["decision"],
+                value_column: texts[value_column],
+                "expected NPV": texts["expected NPV"],
+                "cost P50": texts["cost P50"],
                 "IT person-weeks": f"{entry['effort']:,.0f}",
-                "P(loss)": fmt_pct(entry["prob_loss"]),
+                "P(loss)": texts["P(loss)"],
                 "profitability index": f"{entry['profitability_index']:.2f}",
                 "RICE": "–" if _nan(entry["rice"]) else f"{entry['rice']:,.0f}",
                 "WSJF": wsjf_label(entry["wsjf"], entry.get("worth_doing_now", True)),
@@ -272,9 +304,15 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
         rest = _rest_by([r["decision"] for r in rows])
         frame = pd.DataFrame(rows)
         return long_table(
-            frame, name="roadmap-ranked", rest=rest, links=range(len(rows)), anchor=True
+            frame,
+            name="roadmap-ranked",
+            rest=rest,
+            links=range(len(rows)),
+            anchor=True,
+            figures=figures,
         )
-    return link_ids(styled_table(pd.DataFrame(rows), name="roadmap-ranked"), anchor=True)
+    table = link_ids(styled_table(pd.DataFrame(rows), name="roadmap-ranked"), anchor=True)
+    return tag_cells(table, figures)
 
 
 @returns_markdown

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+
+from helpers.report.keys import KEY_PATTERN, VALUE_PATTERN
 
 
 def styled_table(frame: pd.DataFrame, *, name: str = "") -> Any:
@@ -56,6 +58,7 @@ class LongTable:
         rest: str,
         links: Iterable[int] = (),
         anchor: bool = False,
+        figures: Mapping[tuple[int, str], str] | None = None,
     ) -> None:
         self.data = frame
         self.name = name
@@ -63,6 +66,7 @@ class LongTable:
         self.rest = rest
         self.links = frozenset(links)
         self.anchor = anchor
+        self.figures = dict(figures or {})
 
     def _repr_html_(self) -> str:
         content = f"{self.name}\x1f{list(self.data.columns)}\x1f{self.data.to_csv(index=False)}"
@@ -78,7 +82,9 @@ class LongTable:
             f"<style>#T_{uuid} tr.rest {{ display: none; }}</style>"
             f'<div id="T_{uuid}" class="long-table paged-table tex2jax_ignore mathjax_ignore">'
             + f'<p class="long-table-rest">{html.escape(self.rest)}</p>'
-            + _html_table(self.data, top=self.top, links=self.links, anchor=self.anchor)
+            + _html_table(
+                self.data, top=self.top, links=self.links, anchor=self.anchor, figures=self.figures
+            )
             + (f'<p class="paged-note">{html.escape(note)}</p>' if hidden else "")
             + "</div>"
         )
@@ -95,6 +101,7 @@ def long_table(
     rest: str = "",
     links: Iterable[int] = (),
     anchor: bool = False,
+    figures: Mapping[tuple[int, str], str] | None = None,
 ) -> LongTable:
     """``frame`` as a :class:`LongTable`: its first ``top`` rows shown, every row in the page.
 
@@ -102,25 +109,40 @@ def long_table(
     there are). ``links``: the row positions whose ``id`` cell links to its case
     page (``cases/<id>.html``); ``anchor``: those links also carry
     ``id="decision-<id>"``, so a case page can link to its row (the pager opens
-    the page holding it). Text is escaped; the id is a hash of ``name`` and the
-    content, so the same table renders byte-identical.
+    the page holding it). ``figures``: cells at (row position, column) shown as
+    tagged figures (``report.keys.tagged_html`` markup). Text is escaped; the id is a
+    hash of ``name`` and the content, so the same table renders byte-identical.
     """
     hidden = max(len(frame) - top, 0)
     rest = rest or f"{hidden:,} more rows: filter or page through the table below."
-    return LongTable(frame, name=name, top=top, rest=rest, links=links, anchor=anchor)
+    return LongTable(
+        frame, name=name, top=top, rest=rest, links=links, anchor=anchor, figures=figures
+    )
 
 
-def _html_table(frame: pd.DataFrame, *, top: int, links: frozenset[int], anchor: bool) -> str:
+def _html_table(
+    frame: pd.DataFrame,
+    *,
+    top: int,
+    links: frozenset[int],
+    anchor: bool,
+    figures: Mapping[tuple[int, str], str],
+) -> str:
     """A plain HTML table of ``frame``: header row, every cell escaped, no index.
 
     Rows from position ``top`` on have the class ``rest``; the ``id`` cells of
-    the rows in ``links`` link to their case pages.
+    the rows in ``links`` link to their case pages; the cells in ``figures`` show
+    their tagged markup.
     """
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    id_column = list(frame.columns).index("id") if "id" in frame.columns else None
+    columns = list(frame.columns)
+    id_column = columns.index("id") if "id" in frame.columns else None
     body = []
     for position, row in enumerate(frame.itertuples(index=False, name=None)):
-        cells = [html.escape(str(v)) for v in row]
+        cells = [
+            figures.get((position, column)) or html.escape(str(v))
+            for column, v in zip(columns, row, strict=True)
+        ]
         if id_column is not None and position in links and _LINKABLE_ID.match(cells[id_column]):
             target = f' id="decision-{cells[id_column]}"' if anchor else ""
             cells[id_column] = (
@@ -134,9 +156,12 @@ def _html_table(frame: pd.DataFrame, *, top: int, links: frozenset[int], anchor:
 # A LongTable exactly as ``_repr_html_`` writes it, every cell escaped: the site checks an
 # HTML output against this in one linear pass instead of bleach and BeautifulSoup, which
 # take about a minute on 2,000 rows.
-_TEXT = r"(?:[^<>&]|&(?:amp|lt|gt|quot|#x27);)*"
+_CHAR = r"(?:[^<>&]|&(?:amp|lt|gt|quot|#x27);)"
+_TEXT = rf"{_CHAR}*"
 _ID = r"[A-Za-z0-9._-]+"
-_CELL = rf'(?:{_TEXT}|<a href="cases/{_ID}\.html"(?: id="decision-{_ID}")?>{_ID}</a>)'
+_FIGURE = rf'<span data-key="{KEY_PATTERN}" data-value="{VALUE_PATTERN}">{_TEXT}</span>'
+_LINK = rf'<a href="cases/{_ID}\.html"(?: id="decision-{_ID}")?>{_ID}</a>'
+_CELL = rf"(?:{_LINK}|(?:{_CHAR}|{_FIGURE})*)"
 _LONG_TABLE = re.compile(
     r"<style>#(?P<uuid>T_[0-9a-f]{10}) tr\.rest \{ display: none; \}</style>"
     r'<div id="(?P=uuid)" class="long-table paged-table tex2jax_ignore mathjax_ignore">'

@@ -12,9 +12,10 @@ escaped everywhere:
 - Jinja pages (home, chapters, quarter pages) autoescape;
 - in reports, Markdown (cells and ``display(Markdown(...))`` outputs) is rendered
   with raw HTML escaped, so ``<script>`` in an initiative's name shows as text;
-  remote images are dropped (their alt text is shown);
+  remote images are dropped (their alt text is shown); the one HTML kept is a
+  figure tagged with its document key (``helpers.report.keys``), in its exact form;
 - HTML outputs (tables) are sanitised with an allow-list (no scripts, no event
-  handlers, images only as data URIs).
+  handlers, images only as data URIs; a span's ``data-key`` and ``data-value``).
 
 Layout (see ``helpers.build.pipeline``)::
 
@@ -53,6 +54,7 @@ from helpers.load.artifacts import (
     write_text_atomic,
 )
 from helpers.report import quarter as words
+from helpers.report.keys import KEY_PATTERN, TAGGED
 from helpers.report.labels import level_label
 from helpers.report.markdown import NO_MATHS_CLASS, unwrap
 from helpers.report.tables import match_long_table
@@ -217,8 +219,29 @@ def render_markdown(text: str) -> str:
     text = text or ""
     body = unwrap(text)
     if body == text:
-        return _markdown(text)
-    return f'<div class="{NO_MATHS_CLASS}">\n{_markdown(body)}</div>\n'
+        return _markdown_with_figures(text)
+    return f'<div class="{NO_MATHS_CLASS}">\n{_markdown_with_figures(body)}</div>\n'
+
+
+# private-use characters hold a tagged figure's place while Markdown is rendered
+_HELD_OPEN, _HELD_MID, _HELD_CLOSE = "\ue000", "\ue001", "\ue002"
+_HELD = re.compile(f"[{_HELD_OPEN}{_HELD_MID}{_HELD_CLOSE}]")
+_HELD_TAG = re.compile(f"{_HELD_OPEN}(\\d+){_HELD_MID}")
+
+
+def _markdown_with_figures(text: str) -> str:
+    """Markdown to HTML with raw HTML escaped, except the report layer's tagged figures
+    (``helpers.report.keys``): an unescaped ``<span data-key="…" data-value="…">`` of that
+    exact form, key and value checked, is kept as that span around its rendered text."""
+    opened: list[str] = []
+
+    def hold(match: re.Match) -> str:
+        opened.append(f'<span data-key="{match.group(1)}" data-value="{match.group(2)}">')
+        return f"{_HELD_OPEN}{len(opened) - 1}{_HELD_MID}{match.group(3)}{_HELD_CLOSE}"
+
+    rendered = _markdown(TAGGED.sub(hold, _HELD.sub("", text)))
+    rendered = _HELD_TAG.sub(lambda m: opened[int(m.group(1))], rendered)
+    return rendered.replace(_HELD_CLOSE, "</span>")
 
 
 def clean_html(markup: str) -> str:
@@ -434,6 +457,10 @@ _ALLOWED_ATTRIBUTES = frozenset((
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name in _ALLOWED_ATTRIBUTES:
         return True
+    if tag == "span" and name == "data-key":  # a tagged figure (helpers.report.keys)
+        return bool(_FIGURE_KEY.fullmatch(value))
+    if tag == "span" and name == "data-value":
+        return "\n" not in value
     if tag == "img" and name == "src":
         return value.startswith("data:image/")
     if tag == "a" and name == "href":
@@ -443,6 +470,7 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     return False
 
 
+_FIGURE_KEY = re.compile(KEY_PATTERN)
 # a link to another page of the site, e.g. ``cases/EML-01.html#decision``: no scheme, no query
 _RELATIVE_PAGE = re.compile(
     r"^(\.\./)*[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*\.html(#[A-Za-z0-9._-]*)?$"
@@ -679,6 +707,7 @@ def render_quarter_page(
         if key.startswith("case:"):
             row = _case_row(key[5:], entry, artifacts_dir, currency, href, level)
             row["roadmap"] = words.roadmap_verdict(roadmap, key[5:])
+            row["tags"]["roadmap"] = words.roadmap_verdict_tag(roadmap, key[5:])
             cases.append(row)
         else:
             summary = {
