@@ -21,6 +21,7 @@ from helpers.load.inputs import initiative_row, load_quarter
 from helpers.model import business_case
 from helpers.model.quarter import load_calibration
 from helpers.report import case as case_report
+from helpers.report import case_what_if
 
 QUARTER = "2026Q4"
 TEMPLATED, LEAN = "DATA-01", "LOY-01P"  # drivers of its own; a share of LOY-01's drivers
@@ -52,9 +53,9 @@ def _what_if(quarter, page, **ranges) -> dict:
     """The what-if case with ``ranges`` (benefit, cost, duration), the others as they start."""
     start = {
         name: spec["value"]
-        for name, spec in case_report.what_if_bounds(page.row, page.summary).items()
+        for name, spec in case_what_if.what_if_bounds(page.row, page.summary).items()
     }
-    return case_report.what_if_case(
+    return case_what_if.what_if_case(
         page.row,
         quarter.params,
         quarter.calibration,
@@ -92,8 +93,8 @@ def test_what_if_case_unchanged_is_the_headline_case_for_every_initiative(quarte
 @pytest.mark.parametrize("initiative_id", [TEMPLATED, LEAN, "CDP-01", "CRM-01L"])
 def test_what_if_table_unchanged_equals_the_headline_table(quarter, initiative_id):
     page = _page(quarter, initiative_id)
-    bounds = case_report.what_if_bounds(page.row, page.summary)
-    table = case_report.what_if_table(
+    bounds = case_what_if.what_if_bounds(page.row, page.summary)
+    table = case_what_if.what_if_table(
         page.row,
         quarter.params,
         quarter.calibration,
@@ -109,7 +110,7 @@ def test_what_if_table_unchanged_equals_the_headline_table(quarter, initiative_i
 def test_what_if_bounds_start_at_a_stated_low_below_one_step():
     row = {"cost_low": 100.0, "cost_high": 260_000.0, "benefit_low": 500.0}
     row |= {"benefit_high": 900_000.0, "duration_low": 0.01, "duration_high": 24.0}
-    bounds = case_report.what_if_bounds(row)
+    bounds = case_what_if.what_if_bounds(row)
     assert bounds["benefit"]["value"] == (500.0, 900_000.0)
     assert bounds["cost"]["value"] == (100.0, 260_000.0)
     assert bounds["duration"]["value"] == (0.01, 24.0)

@@ -19,6 +19,7 @@ from helpers.load.artifacts import to_jsonable
 from helpers.load.params import Params
 from helpers.model import business_case as bc
 from helpers.report import case as report
+from helpers.report import case_method, case_what_if
 from helpers.report.keys import untag
 from helpers.report.markdown import MarkdownText
 
@@ -276,14 +277,14 @@ def test_describe_variants_of_a_full_and_of_a_lean_initiative(params):
 
 
 def test_describe_method_states_the_thresholds(params):
-    text = report.describe_method(_case(_row(), params))
+    text = case_method.describe_method(_case(_row(), params))
     assert "a chance of a loss of 20% or more is material" in text
     assert "4,000" in text
     assert "20 equal-probability bins" in text
 
 
 def test_fmt_inputs_shows_stated_and_sampled_ranges(params):
-    table = report.fmt_inputs(_case(_row(), params)).data.set_index("input")
+    table = case_method.fmt_inputs(_case(_row(), params)).data.set_index("input")
     assert table.loc["Delivery cost", "stated low / likely / high"] == "$120k / $160k / $260k"
     assert table.loc["Delivery time (weeks)", "stated low / likely / high"] == "10.0 / 14.0 / 24.0"
 
@@ -292,7 +293,7 @@ def test_fmt_inputs_never_calls_the_drawn_ranges_middle_a_median(params):
     """Issue 22: the method table called the fitted range's middle the "median" ($177k for
     WEB-01) while the summary's cost P50 was the simulated $173k. The drawn range is an input
     (low / likely / high); P50 and median are the simulated figures only."""
-    columns = " ".join(report.fmt_inputs(_case(_row(), params)).data.columns)
+    columns = " ".join(case_method.fmt_inputs(_case(_row(), params)).data.columns)
     assert "range drawn from: low / likely / high" in columns
     assert "median" not in columns and "P50" not in columns
 
@@ -312,17 +313,17 @@ def test_render_text_leads_with_the_recommendation(params):
 
 def test_what_if_table_with_the_stated_ranges_matches_the_case(params):
     row = _row()
-    table = report.what_if_table(
+    table = case_what_if.what_if_table(
         row, params, benefit=(80_000, 300_000), cost=(120_000, 260_000), duration=(10, 24)
     )
     assert table.data.equals(report.headline(_case(row, params)).data)
 
 
 def test_what_if_table_more_benefit_more_npv(params):
-    low = report.what_if_table(
+    low = case_what_if.what_if_table(
         _row(), params, benefit=(80_000, 300_000), cost=(120_000, 260_000), duration=(10, 24)
     ).data.set_index("figure")
-    high = report.what_if_table(
+    high = case_what_if.what_if_table(
         _row(), params, benefit=(400_000, 900_000), cost=(120_000, 260_000), duration=(10, 24)
     ).data.set_index("figure")
     assert low.loc["Expected NPV", "value"] != high.loc["Expected NPV", "value"]
@@ -330,7 +331,7 @@ def test_what_if_table_more_benefit_more_npv(params):
 
 
 def test_what_if_bounds_hold_the_stated_range():
-    bounds = report.what_if_bounds(_row())
+    bounds = case_what_if.what_if_bounds(_row())
     assert bounds["cost"]["value"] == (120_000.0, 260_000.0)
     assert bounds["cost"]["min"] < 120_000 < 260_000 < bounds["cost"]["max"]
     assert bounds["benefit"]["description"] == "Annual benefit"
@@ -439,7 +440,7 @@ def test_what_if_bounds_of_a_templated_case_start_at_the_drivers_range(templated
     from helpers.load.inputs import initiative_row, load_quarter
 
     row = initiative_row(load_quarter("2026Q3", root), "EML-01")
-    bounds = report.what_if_bounds(row, templated)
+    bounds = case_what_if.what_if_bounds(row, templated)
     stated = templated["inputs"]["stated"]["benefit"]
     assert bounds["benefit"]["value"] == (stated["low"], stated["high"])
 
@@ -461,7 +462,7 @@ def test_describe_method_states_the_correlations_used_and_their_source():
     }
     params = _params(correlation={"benefit_cost": -0.2})
     used = resolve_correlation(params.correlation, calibration)
-    text = report.describe_method(_case(_row(), params, correlation=used))
+    text = case_method.describe_method(_case(_row(), params, correlation=used))
     assert "Gaussian copula with rank correlations" in text
     assert "benefit with cost -0.20 (from params `correlation.benefit_cost`)" in text
     assert "cost with duration +0.41 (from the calibration, 48 projects, shrunk toward 0)" in text
@@ -469,7 +470,7 @@ def test_describe_method_states_the_correlations_used_and_their_source():
 
 
 def test_describe_method_says_independent_when_no_correlation_is_used(params):
-    text = report.describe_method(_case(_row(), params))
+    text = case_method.describe_method(_case(_row(), params))
     assert "Inputs are drawn independently" in text
     assert "treated as independent" in text
 
@@ -503,7 +504,7 @@ def test_describe_method_names_a_class_without_history(params):
         "n_all": 8,
         "weight": 0.0,
     }
-    text = report.describe_method(case)
+    text = case_method.describe_method(case)
     assert "no past projects in class 'crm' (column category); calibrated with all 8" in text
     assert "track record of its category" not in text
     assert "track record of class" not in text
@@ -512,7 +513,7 @@ def test_describe_method_names_a_class_without_history(params):
 def test_describe_method_names_a_class_too_small(params):
     case = _case(_row(category="web"), params, calibration=_history_calibration())
     assert case["reference_class"]["metrics"]["duration"]["status"] == "too_small"
-    text = report.describe_method(case)
+    text = case_method.describe_method(case)
     assert "class 'web' (column category) has only 2 past projects (fewer than 3)" in text
     assert "calibrated with all 8 past projects" in text
 
@@ -523,7 +524,7 @@ def test_describe_method_gives_the_class_used_and_its_weight(params):
     assert record["class"] == "Email"
     assert record["metrics"]["cost"]["class_used"] == "email"
     assert record["metrics"]["cost"]["weight"] == pytest.approx(6 / 16)
-    text = report.describe_method(case)
+    text = case_method.describe_method(case)
     assert (
         "Delivery cost and delivery time (weeks): adjusted by the track record of class "
         "'email' (column category): its 6 past projects carry weight 0.38, all 8 past "
@@ -533,5 +534,5 @@ def test_describe_method_gives_the_class_used_and_its_weight(params):
 
 
 def test_describe_method_uncalibrated_says_so(params):
-    text = report.describe_method(_case(_row(), params))
+    text = case_method.describe_method(_case(_row(), params))
     assert "No calibration was applied: the stated ranges were used as given." in text

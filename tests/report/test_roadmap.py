@@ -11,18 +11,16 @@ from helpers.report.keys import untag
 from helpers.report.labels import method_label, reason_label
 from helpers.report.reasons import reason_text
 from helpers.report.roadmap import (
-    compare_roadmaps,
-    describe_changes,
     describe_frontier,
     describe_method,
     describe_ranking,
     describe_summary,
-    fmt_changes_table,
     fmt_left_out_table,
     fmt_ranked_table,
     format_selection,
-    what_if_selection,
 )
+from helpers.report.roadmap_changes import compare_roadmaps, describe_changes, fmt_changes_table
+from helpers.report.roadmap_what_if import what_if_selection
 
 
 @pytest.fixture

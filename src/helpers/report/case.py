@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from html import escape
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from helpers.core.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks, quantile_key
-from helpers.load.params import Params
-from helpers.model import business_case
 from helpers.model.decisions import agrees
-from helpers.report.correlation import describe_metric_correlations
 from helpers.report.keys import Part, cell, document_value, figure_key, tag_cells, tagged
 from helpers.report.labels import (
     ACTION_HEADLINES,
@@ -38,7 +34,7 @@ from helpers.report.labels import (
 )
 from helpers.report.markdown import escape_text, returns_markdown
 from helpers.report.tables import styled_table
-from helpers.report.templates import describe_case_driver_calibration, informs_text
+from helpers.report.templates import informs_text
 
 Case = Mapping[str, Any]  # a case document (``business_case.summarise_case``)
 
@@ -49,7 +45,7 @@ Case = Mapping[str, Any]  # a case document (``business_case.summarise_case``)
 @returns_markdown
 def describe_recommendation(case: Case) -> str:
     """The recommendation's sentence with the figures behind it (Markdown)."""
-    money = _money(case)
+    money = money_of(case)
     rec = case["recommendation"]
 
     def figure(fmt: Any, *steps: str) -> str:
@@ -187,7 +183,7 @@ def describe_summary(case: Case) -> str:
 def _headline_cells(case: Case) -> list[tuple[str, tuple[str, str]]]:
     """The summary's figures: (label, (text, tagged HTML)) per row, each figure tagged with
     its key in the case document (``cases.<id>.…``)."""
-    money = _money(case)
+    money = money_of(case)
     level = case["budget_confidence"]
     key, label = quantile_key(level), level_label(level)
 
@@ -263,7 +259,7 @@ def describe_payback(case: Case) -> str:
 @returns_markdown
 def describe_sensitivity(case: Case) -> str:
     """Which input moves NPV most, and what knowing each input is worth."""
-    money = _money(case)
+    money = money_of(case)
     top = case["sensitivity"][0]  # largest swing first
     evppi = case["evppi"]
     worth = ", ".join(f"{input_label(name).lower()} {money(evppi[name])}" for name in evppi)
@@ -278,7 +274,7 @@ def describe_sensitivity(case: Case) -> str:
 @returns_markdown
 def describe_variants(case: Case) -> str:
     """The full-versus-lean finding, or that there is no variant."""
-    money = _money(case)
+    money = money_of(case)
     ident = escape_text(case["id"])
     rows = case["variants"]
     if not rows:
@@ -344,7 +340,7 @@ def describe_links(case: Case, initiative: Mapping[str, Any]) -> str:
 
 def fmt_variants(case: Case) -> Any:
     """The full-versus-lean table as text (a Styler; empty when there is no variant)."""
-    money = _money(case)
+    money = money_of(case)
     level = level_label(case["budget_confidence"])
     rows = [
         {
@@ -369,7 +365,7 @@ def describe_views(case: Case) -> str:
             "Calibration is off for this report, so the figures are the stated ranges "
             "alone: compare them with the calibration report before relying on them."
         )
-    money = _money(case)
+    money = money_of(case)
     _stated_view(case)  # says how to fix a document without it
     level = case["budget_confidence"]
     key = quantile_key(level)
@@ -391,7 +387,7 @@ def describe_views(case: Case) -> str:
 
 def fmt_views(case: Case) -> Any:
     """The stated (inside) view beside the calibrated (outside) view, as text (a Styler)."""
-    money = _money(case)
+    money = money_of(case)
     level = case["budget_confidence"]
     key, label = quantile_key(level), level_label(level)
     if case["calibrated"]:
@@ -426,7 +422,7 @@ def fmt_views(case: Case) -> Any:
 def describe_beneficiaries(case: Case) -> str:
     """Who gains from the initiative and how much (a templated case), or that its benefit
     is one stated range."""
-    money = _money(case)
+    money = money_of(case)
     ident = escape_text(case["id"])
     benefit = case["benefit"]
     parts = benefit.get("by_beneficiary")
@@ -472,7 +468,7 @@ def beneficiaries_frame(case: Case) -> pd.DataFrame:
 
 def fmt_beneficiaries(case: Case) -> Any:
     """The benefit per beneficiary as text (a Styler): P10, median, P90 a year, share."""
-    money = _money(case)
+    money = money_of(case)
     frame = beneficiaries_frame(case)
     table = pd.DataFrame(
         {
@@ -490,7 +486,7 @@ def fmt_beneficiaries(case: Case) -> Any:
 def describe_driver_test(case: Case) -> str:
     """Which driver to measure first and what knowing it is worth (EVPPI, currency), and
     what a proof of concept on part of the data would cost to run first."""
-    money = _money(case)
+    money = money_of(case)
     ident = escape_text(case["id"])
     evppi = case.get("evppi_by_driver")
     if not evppi:
@@ -574,7 +570,7 @@ def driver_values_frame(case: Case) -> pd.DataFrame:
 
 def fmt_driver_values(case: Case) -> Any:
     """What knowing each driver before deciding is worth (a Styler), largest first."""
-    money = _money(case)
+    money = money_of(case)
     frame = driver_values_frame(case)
     frame["evppi"] = frame["evppi"].map(money)
     frame = frame.rename(columns={"evppi": "worth knowing first (EVPPI)"})
@@ -602,281 +598,7 @@ def describe_driver_evidence(case: Case) -> str:
 # ---------------------------------------------------------------- what-if
 
 
-def what_if_bounds(
-    initiative: Mapping[str, Any], case: Case | None = None
-) -> dict[str, dict[str, Any]]:
-    """Slider settings (min, max, step, value, description) for benefit, cost and duration.
-
-    ``initiative`` is a canonical register row; the sliders start at its stated
-    ranges (money in the register's currency, duration in weeks). A templated
-    initiative states no benefit range: with its ``case`` document the benefit
-    slider starts at the range its drivers give (``inputs.stated.benefit``). The
-    step is a round number (1, 2 or 5 times a power of ten) near a 300th of the
-    range, so stated values such as 80,000 sit on a step and are never moved by
-    snapping. The sliders start exactly at the stated values, so the unchanged
-    what-if is the case (:func:`what_if_table`): ``min`` is one step, or the stated
-    low when that is lower.
-    """
-    bounds = {}
-    fallback = float(initiative.get("cost_high", 1.0))
-    for name in business_case.NPV_INPUTS:
-        stated = business_case.stated_range(initiative, name)
-        if stated is None and case is not None and case["inputs"]["stated"].get(name):
-            stated = business_case.Range(**case["inputs"]["stated"][name])
-        low, high = (stated.low, stated.high) if stated else (0.0, 0.0)
-        top = 3.0 * high if high > 0 else 3.0 * fallback
-        step = _round_step(top / 300.0)
-        top = step * math.ceil(top / step)
-        bounds[name] = {
-            "min": min(step, low) if stated else step,
-            "max": top,
-            "step": step,
-            "value": (low, high) if stated else (step, step),
-            "description": input_label(name),
-        }
-    return bounds
-
-
-def _round_step(raw: float) -> float:
-    """The round number (1, 2 or 5 times a power of ten) nearest above ``raw`` (> 0)."""
-    if not raw > 0 or not math.isfinite(raw):
-        return 1.0
-    power = 10.0 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
-
-
-def _what_if_value_text(name: str, value: float, currency: str) -> str:
-    """A slider's value as the report says it: money in full, duration in weeks."""
-    return fmt_weeks(value) if name == "duration" else fmt_money(value, currency, compact=False)
-
-
-def what_if_panel(
-    initiative: Mapping[str, Any],
-    params: Params,
-    calibration: dict | None = None,
-    *,
-    related: Sequence[Mapping[str, Any]] = (),
-    benefits: Any = None,
-    case: Case | None = None,
-) -> Any:
-    """The what-if panel for JupyterLab (an ipywidgets ``VBox``): two sliders per input.
-
-    ``benefits`` and ``case`` as for :func:`what_if_table` and :func:`what_if_bounds`
-    (a templated benefit's drivers; the case document its sliders start from).
-
-    Each range (benefit and cost in the quarter's currency, duration in weeks)
-    has its own low and high slider, so moving one bound never moves the other;
-    each shows its value formatted beside it and its full label above. The
-    headline table below (``panel.result``, an HTML widget) re-simulates with
-    :func:`what_if_table` when a slider is released; a slider within half a step of
-    where it started counts as unmoved (a front end may round a start such as a
-    drivers' range to its step), so the panel opens on the case's own figures. A
-    low above its high is said in words instead of a table.
-    """
-    import ipywidgets as widgets
-
-    currency = params.currency
-    bounds = what_if_bounds(initiative, case)
-    label_style = {"description_width": "0"}
-    sliders: dict[tuple[str, str], Any] = {}
-    rows = []
-    for name, spec in bounds.items():
-        rows.append(widgets.HTML(f"<b>{escape(spec['description'])}</b>"))
-        for side, value in zip(("low", "high"), spec["value"], strict=True):
-            slider = widgets.FloatSlider(
-                value=value,
-                min=spec["min"],
-                max=spec["max"],
-                step=spec["step"],
-                readout=False,
-                continuous_update=False,
-                description="",
-                style=label_style,
-                layout=widgets.Layout(width="22rem"),
-            )
-            shown = widgets.Label(_what_if_value_text(name, value, currency))
-
-            def show(change, name=name, shown=shown):
-                shown.value = _what_if_value_text(name, change["new"], currency)
-
-            slider.observe(show, names="value")
-            sliders[name, side] = slider
-            rows.append(
-                widgets.HBox(
-                    [widgets.Label(side, layout=widgets.Layout(width="3rem")), slider, shown]
-                )
-            )
-    result = widgets.HTML()
-
-    def update(_change=None) -> None:
-        ranges = {
-            name: tuple(
-                _unless_moved(sliders[name, side].value, start, bounds[name]["step"])
-                for side, start in zip(("low", "high"), bounds[name]["value"], strict=True)
-            )
-            for name in bounds
-        }
-        crossed = [
-            f"{bounds[name]['description']}: low {_what_if_value_text(name, low, currency)} "
-            f"is above high {_what_if_value_text(name, high, currency)}"
-            for name, (low, high) in ranges.items()
-            if low > high
-        ]
-        if crossed:
-            result.value = (
-                f"<p>{escape('; '.join(crossed))}. Move the low slider below the high one.</p>"
-            )
-            return
-        table = what_if_table(
-            initiative, params, calibration, related=related, benefits=benefits, **ranges
-        )
-        result.value = table.to_html()
-
-    for slider in sliders.values():
-        slider.observe(update, names="value")
-    update()
-    panel = widgets.VBox([*rows, result])
-    panel.result = result
-    panel.sliders = sliders
-    return panel
-
-
-def _unless_moved(value: float, start: float, step: float) -> float:
-    """A slider's start when ``value`` is within half a step of it, else ``value``."""
-    return start if abs(value - start) < step / 2.0 else value
-
-
-def what_if_case(
-    initiative: Mapping[str, Any],
-    params: Params,
-    calibration: dict | None = None,
-    *,
-    benefit: tuple[float, float],
-    cost: tuple[float, float],
-    duration: tuple[float, float],
-    related: Sequence[Mapping[str, Any]] = (),
-    benefits: Any = None,
-) -> dict[str, Any]:
-    """Re-simulate with new (low, high) ranges and return the case document.
-
-    Ranges are as stated (benefit and cost in currency, duration in weeks); the
-    case is simulated as the notebook's headline is, with the same seed, number of
-    simulations, calibration (applied on top of the ranges), related variants and
-    benefit drivers, so ranges equal to the case's stated ones (``what_if_bounds``)
-    give exactly the case. A stated likely value is kept when it still lies
-    inside the new range. A benefit drawn from template drivers (``benefits``,
-    ``QuarterInputs.benefit_inputs()``; a lean variant's share of its full
-    initiative's drivers too) keeps them: a new benefit range stretches the
-    drivers' draws on the log scale so their low and high land on the new ones
-    (``business_case.simulate_case``'s ``benefit_range``), keeping the shape of
-    their distribution and the calibration of their total.
-    """
-    changed = dict(initiative)
-    for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
-        likely = float(changed.get(f"{name}_likely", math.nan))
-        changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
-        if not (low <= likely <= high):  # NaN (no likely value) stays NaN
-            changed[f"{name}_likely"] = math.nan
-    sim = business_case.simulate_case(
-        changed,
-        params,
-        calibration,
-        related=related,
-        benefits=benefits,
-        benefit_range=(float(benefit[0]), float(benefit[1])),
-    )
-    return business_case.summarise_case(sim)
-
-
-def what_if_table(
-    initiative: Mapping[str, Any],
-    params: Params,
-    calibration: dict | None = None,
-    *,
-    benefit: tuple[float, float],
-    cost: tuple[float, float],
-    duration: tuple[float, float],
-    related: Sequence[Mapping[str, Any]] = (),
-    benefits: Any = None,
-) -> Any:
-    """The headline table (a Styler) of :func:`what_if_case` with these ranges: with the
-    case's stated ranges, the case's own headline."""
-    case = what_if_case(
-        initiative,
-        params,
-        calibration,
-        benefit=benefit,
-        cost=cost,
-        duration=duration,
-        related=related,
-        benefits=benefits,
-    )
-    return headline(case, tag=False)
-
-
 # ---------------------------------------------------------------- method
-
-
-@returns_markdown
-def describe_method(case: Case) -> str:
-    """The Method and assumptions section (parameters and thresholds included)."""
-    money = _money(case)
-    confidence = case["estimate_confidence"]
-    rec = case["recommendation"]
-    calibration = describe_reference_class(case)
-    lines = [
-        f"- **Ranges**: each range is a {fmt_pct(confidence)} interval: low and high "
-        "are the "
-        f"{fmt_pct((1 - confidence) / 2)} and {fmt_pct((1 + confidence) / 2)} "
-        "quantiles of a lognormal; with a likely value it is a split lognormal whose "
-        "median is the likely value. "
-        + describe_metric_correlations((case.get("correlation") or {}).get("between_metrics")),
-        f"- **Calibration**: {calibration}",
-        *filter(None, [str(describe_case_driver_calibration(case))]),
-        f"- **Simulations**: {case['simulations']:,}, seeded from the quarter's seed and the "
-        "initiative's id, so the same inputs always give the same numbers.",
-        f"- **Cash flow** (monthly, over {case['horizon_years']:g} years, discounted at "
-        f"{fmt_pct(case['discount_rate'], 1)} a year, i.e. (1 + annual)^(1/12) − 1 a month): "
-        "delivery cost spread evenly over the delivery time; benefit starts when delivery "
-        f"ends and {_ramp_text(case['ramp_months'])}; run cost of {money(case['run_cost'])} "
-        "a year from delivery on. Nothing after the horizon counts.",
-        "- **Measures**: NPV; ROI = expected NPV ÷ expected present value of delivery and "
-        "run cost (profitability index − 1, so its sign is the expected NPV's); "
-        f"{PAYBACK_LABEL} = the month cumulative discounted cash turns positive (never, "
-        "if not within the horizon); cost of delay = NPV lost if the whole initiative "
-        "starts a month later "
-        "(0 when the expected NPV is not positive).",
-        "- **Value of information**: EVPI = E[max(NPV, 0)] − max(E[NPV], 0), what knowing "
-        f"the outcome before deciding to fund would be worth. EVPPI per input bins the "
-        f"simulations into {case['evppi_bins']} equal-probability bins of that input. The "
-        "tornado shows NPV with one input at its P10 and P90 and the others at their medians.",
-        "- **Recommendation rules** (constants in `helpers.model.business_case`): a must-do is "
-        "funded; the lean version goes first when its staged value (its own expected NPV "
-        "plus the value of deciding the full initiative next, delayed by the lean version's "
-        "median delivery time, with the inputs the lean version measures known) exceeds the "
-        "full initiative's expected NPV and 0; the roadmap values lean versions the same "
-        "way; a chance of a loss of "
-        f"{fmt_pct(rec['material_loss_probability'])} or more is material; otherwise fund "
-        "when the expected NPV is positive and the "
-        "risk not material; gather information on the input with the largest EVPPI when "
-        f"that is worth at least {fmt_pct(rec['information_share_of_cost'])} of the "
-        "expected cost; else fund if the expected NPV is positive, and don't fund if not.",
-        f"- **Caveats**: {_independence_caveat(case)}IT effort is reported for capacity "
-        "planning but "
-        "does not enter NPV (its cost is inside delivery cost); EVPI is an upper bound on "
-        "what any study or proof of concept can be worth.",
-    ]
-    return "\n".join(lines)
-
-
-def _independence_caveat(case: Case) -> str:
-    """The caveat of independent inputs, when the inputs were drawn independently."""
-    entries = (case.get("correlation") or {}).get("between_metrics") or ()
-    if any(entry.get("rank") for entry in entries):
-        return ""
-    return (
-        "inputs are treated as independent (a costlier project is not assumed to be a longer one); "
-    )
 
 
 REFERENCE_METHOD = (
@@ -886,90 +608,6 @@ REFERENCE_METHOD = (
     "where it is wider than the record and is widened where past ranges proved too narrow "
     "(see the calibration report)."
 )
-
-
-def describe_reference_class(case: Case) -> str:
-    """Which past projects calibrated the case, input by input, in one paragraph (Markdown).
-
-    Reads the case document's ``reference_class``
-    (``outside_view.reference_class``). A class with no past projects, or too
-    few, is named with the record used instead ("no past projects in class
-    'X'; calibrated with all 40 projects"), never called its track record.
-    """
-    if not case["calibrated"]:
-        return "No calibration was applied: the stated ranges were used as given."
-    record = case.get("reference_class")
-    if not record:  # a case document written before the record was kept
-        return f"Calibrated by our track record. {REFERENCE_METHOD}"
-    by = escape_text(str(record.get("by") or "category"))
-    written = record.get("class")
-    name = f"class '{escape_text(written)}' (column {by})" if written else None
-    groups: dict[tuple, list[str]] = {}
-    for metric, found in record["metrics"].items():
-        key = (found["status"], found["class_used"], found["n_class"], found["n_all"])
-        groups.setdefault(key + (round(found["weight"], 2),), []).append(metric)
-    sentences = []
-    for (status, used, n_class, n_all, weight), metrics in groups.items():
-        inputs = _inputs_words(metrics)
-        if status == "own":
-            sentences.append(
-                f"{inputs}: adjusted by the track record of class '{escape_text(used)}' "
-                f"(column {by}): its {_projects(n_class)} carry weight {weight:.2f}, all "
-                f"{_projects(n_all)} the rest."
-            )
-        elif name is None:
-            sentences.append(
-                f"{inputs}: the initiative names no {by}, so calibrated with all "
-                f"{_projects(n_all)}."
-            )
-        elif status == "too_small":
-            sentences.append(
-                f"{inputs}: {name} has only {_projects(n_class)} (fewer than "
-                f"{record.get('min_class_size')}), too few to use; calibrated with all "
-                f"{_projects(n_all)}."
-            )
-        else:
-            sentences.append(
-                f"{inputs}: no past projects in {name}; calibrated with all {_projects(n_all)}."
-            )
-    uncalibrated = [
-        m for m, r in case["inputs"]["stated"].items() if r and m not in record["metrics"]
-    ]
-    if uncalibrated:
-        sentences.append(f"{_inputs_words(uncalibrated)}: no past record, used as stated.")
-    return " ".join([*sentences, REFERENCE_METHOD])
-
-
-def _inputs_words(metrics: Sequence[str]) -> str:
-    """``Delivery cost and delivery time (weeks)``: input labels as a sentence's subject."""
-    words = [input_label(m) if m in business_case.INPUTS else escape_text(m) for m in metrics]
-    words = [words[0], *(w[:1].lower() + w[1:] if w[1:2].islower() else w for w in words[1:])]
-    text = ", ".join(words[:-1]) + (f" and {words[-1]}" if len(words) > 1 else words[-1])
-    return text[:1].upper() + text[1:]
-
-
-def _projects(n: int) -> str:
-    return f"{n:,} past project" + ("" if n == 1 else "s")
-
-
-def fmt_inputs(case: Case) -> Any:
-    """The ranges as stated beside the ranges the simulation draws from (calibrated when
-    calibration applies). Both are inputs, named low / likely / high: the middle of the
-    drawn range is not called a median or P50, which is the simulated figure of the
-    summary (``cost["0.5"]``) and can differ from it by sampling."""
-    currency = case["currency"]
-    inputs = case["inputs"]
-    rows = [
-        {
-            "input": input_label(name),
-            "stated low / likely / high": _range_text(name, inputs["stated"][name], currency),
-            "range drawn from: low / likely / high": _range_text(
-                name, inputs["calibrated"][name], currency
-            ),
-        }
-        for name in business_case.INPUTS
-    ]
-    return styled_table(pd.DataFrame(rows), name=f"inputs {case['id']}")
 
 
 # ---------------------------------------------------------------- terminal
@@ -999,7 +637,7 @@ def render_text(case: Case) -> str:
         for label, value in zip(table["figure"], table["value"], strict=True)
     ]
     if case.get("evppi_by_driver"):
-        money = _money(case)
+        money = money_of(case)
         lines += ["", "Who benefits (median a year, share of the benefit):"]
         lines += [
             f"  {row.beneficiary}: {money(row.median)}, {fmt_pct(row.share)}"
@@ -1023,14 +661,14 @@ def _stated_view(case: Case) -> Mapping[str, Any]:
     return stated
 
 
-def _ramp_text(months: float) -> str:
+def ramp_text(months: float) -> str:
     if months <= 0:
         return "runs at the full annual rate at once"
     unit = "month" if months == 1 else "months"
     return f"ramps up linearly over {months:g} {unit} to the full annual rate"
 
 
-def _range_text(name: str, value: Mapping[str, Any] | None, currency: str) -> str:
+def range_text(name: str, value: Mapping[str, Any] | None, currency: str) -> str:
     if value is None:
         return "–"
 
@@ -1048,7 +686,7 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _money(case: Case):
+def money_of(case: Case):
     currency = case["currency"]
     return lambda value: fmt_money(float(value), currency)
 

@@ -17,10 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.core.errors import ComputationError, InputError
 from helpers.core.fmt import fmt_money, fmt_pct, fmt_worth
-from helpers.load.params import SCORING_METHODS, Params
-from helpers.model.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS, select_portfolio
+from helpers.model.selection import FRONTIER_MULTIPLIERS, MONEY_METHODS
 from helpers.model.timeline import WEEKS_PER_QUARTER
 from helpers.report.correlation import describe_common_overrun, describe_metric_correlations
 from helpers.report.keys import cell, document_value, figure_key, tag_cells, tagged
@@ -42,16 +40,16 @@ from helpers.report.tables import TOP_ROWS, long_table, styled_table
 from helpers.report.templates import informs_text
 
 
-def _worth(value: float | None, document: Mapping[str, Any]) -> str:
+def worth(value: float | None, document: Mapping[str, Any]) -> str:
     money = document["method"] in MONEY_METHODS
     return fmt_worth(value, money=money, currency=document["currency"])
 
 
-def _level_label(document: Mapping[str, Any]) -> str:
+def level_label_of(document: Mapping[str, Any]) -> str:
     return level_label(document["budget_confidence"])
 
 
-def _rule(document: Mapping[str, Any]) -> str:
+def rule_text(document: Mapping[str, Any]) -> str:
     return document.get("budget_rule", "per_initiative")
 
 
@@ -61,7 +59,7 @@ def _plan_level(document: Mapping[str, Any]) -> str:
     return level_label(round(float(q), 2))
 
 
-def _ids(ids: Iterable[str]) -> str:
+def ids_text(ids: Iterable[str]) -> str:
     """Register ids for a Markdown sentence, escaped, comma-separated."""
     return ", ".join(escape_text(i) for i in ids)
 
@@ -102,7 +100,7 @@ def link_ids(styler: Any, *, rows: Iterable[int] | None = None, anchor: bool = F
     return styler.format(link, subset=subset, escape="html")
 
 
-def _rest_by(labels: list[str]) -> str:
+def rest_by(labels: list[str]) -> str:
     """The line on a long table's rows after the first ``TOP_ROWS``, counted by
     ``labels`` (one per row: its decision, reason or change)."""
     counts = pd.Series(labels[TOP_ROWS:]).value_counts()
@@ -110,7 +108,7 @@ def _rest_by(labels: list[str]) -> str:
     return f"{len(labels) - TOP_ROWS:,} more ({parts}): {_ALL_BELOW.format(len(labels))}"
 
 
-def _nan(value: Any) -> bool:
+def is_nan(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -155,7 +153,7 @@ def _value_line(document: Mapping[str, Any]) -> str:
 
     npv = _figure(document, money, "expected_npv")
     if document["method"] not in MONEY_METHODS:
-        value = _figure(document, lambda v: _worth(v, document), "expected_value")
+        value = _figure(document, lambda v: worth(v, document), "expected_value")
         return f"Value ({method_label(document['method'])}): **{value}**; expected NPV {npv}."
     ids = _option_ids(document)
     if not ids:
@@ -164,7 +162,7 @@ def _value_line(document: Mapping[str, Any]) -> str:
     option = money(document["expected_value"] - document["expected_npv"])
     return (
         f"{method_label(document['method']).capitalize()}: **{value}**: expected NPV "
-        f"{npv} plus {option} {OPTION_VALUE_LABEL} ({_ids(ids)} run first)."
+        f"{npv} plus {option} {OPTION_VALUE_LABEL} ({ids_text(ids)} run first)."
     )
 
 
@@ -179,7 +177,7 @@ def _plan_cost_line(document: Mapping[str, Any]) -> str:
     budget = _figure(document, money, "budget")
     at_confidence = _figure(document, money, "cost_at_confidence")
     at_p50 = _figure(document, money, "cost_p50")
-    if _rule(document) == "per_initiative":
+    if rule_text(document) == "per_initiative":
         return (
             f"Plan cost: **{at_p50} at P50**; the "
             f"{plan_cost_label(level, 'per_initiative')} is **{at_confidence}**, against a "
@@ -197,7 +195,7 @@ def describe_summary(document: Mapping[str, Any]) -> str:
     slice; each figure tagged with its key in the roadmap document (``roadmap.…``)."""
     currency = document["currency"]
     chosen = document["selected"]
-    level = _level_label(document)
+    level = level_label_of(document)
     names = _figure(document, lambda ids: _names(document, ids) or "none", "selected")
     effort = _figure(document, lambda v: f"{v:,.0f}", "effort_used")
     capacity = _figure(document, lambda v: f"{v:,.0f}", "capacity")
@@ -222,24 +220,24 @@ def describe_summary(document: Mapping[str, Any]) -> str:
     else:
         added = sorted(set(step["selected"]) - set(chosen))
         dropped = sorted(set(chosen) - set(step["selected"]))
-        changes = [f"adding {_ids(added)}"] if added else []
-        changes += [f"dropping {_ids(dropped)}"] if dropped else []
+        changes = [f"adding {ids_text(added)}"] if added else []
+        changes += [f"dropping {ids_text(dropped)}"] if dropped else []
         lines.append(
             f"- Another {fmt_money(step['budget'] - document['budget'], currency)} (a budget of "
             f"{fmt_money(step['budget'], currency)}) would add "
-            f"{_worth(step['expected_value'] - document['expected_value'], document)} of value"
+            f"{worth(step['expected_value'] - document['expected_value'], document)} of value"
             + (f" ({'; '.join(changes)})" if changes else "")
             + "."
         )
     if document["missing"]:
         lines.append(
-            f"- **Missing business cases**: {_ids(document['missing'])}; they are not in "
+            f"- **Missing business cases**: {ids_text(document['missing'])}; they are not in "
             "this selection."
         )
     return "\n".join(lines)
 
 
-def _value_column(document: Mapping[str, Any]) -> str:
+def value_column_of(document: Mapping[str, Any]) -> str:
     """The heading of an initiative's value: ``value with the lean-first option``, or
     ``value (RICE)`` for a score."""
     if document["method"] in MONEY_METHODS:
@@ -263,13 +261,13 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     items = document["initiatives"]
     ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
     rows, figures = [], {}
-    value_column = _value_column(document)
+    value_column = value_column_of(document)
     for rank, initiative_id in enumerate(ranked, start=1):
         entry = items[initiative_id]
         # the columns that say a document figure: (text, its key under the entry)
         shown = {
             "decision": (decision_label(entry.get("decision")), "decision"),
-            value_column: (_worth(entry["value"], document), "value"),
+            value_column: (worth(entry["value"], document), "value"),
             "expected NPV": (fmt_money(entry["expected_npv"], currency), "expected_npv"),
             "cost P50": (fmt_money(_cost_p50(entry), currency), "cost_p50"),
             "P(loss)": (fmt_pct(entry["prob_loss"]), "prob_loss"),
@@ -291,7 +289,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
                 "IT person-weeks": f"{entry['effort']:,.0f}",
                 "P(loss)": texts["P(loss)"],
                 "profitability index": f"{entry['profitability_index']:.2f}",
-                "RICE": "–" if _nan(entry["rice"]) else f"{entry['rice']:,.0f}",
+                "RICE": "–" if is_nan(entry["rice"]) else f"{entry['rice']:,.0f}",
                 "WSJF": wsjf_label(entry["wsjf"], entry.get("worth_doing_now", True)),
                 "weighted score": f"{entry['weighted_score']:.0f}",
                 f"P(top {document['top_k']})": fmt_pct(entry["prob_top_k"]),
@@ -301,7 +299,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
         rows_frame = pd.DataFrame({"rank": [], "id": [], "initiative": []})
         return styled_table(rows_frame, name="roadmap-ranked")
     if len(rows) > TOP_ROWS:  # hundreds of initiatives: a line on the rest, a paged table
-        rest = _rest_by([r["decision"] for r in rows])
+        rest = rest_by([r["decision"] for r in rows])
         frame = pd.DataFrame(rows)
         return long_table(
             frame,
@@ -325,14 +323,14 @@ def describe_ranking(document: Mapping[str, Any]) -> str:
     leader = max(items, key=lambda i: (items[i]["value"], i))
     text = (
         f"Ranked by {label}, funded first: {escape_text(leader)} leads with "
-        f"{_worth(items[leader]['value'], document)}."
+        f"{worth(items[leader]['value'], document)}."
     )
     left = [i for i, e in items.items() if not e["selected"] and e["value"] > 0]
     if left:
         best = max(left, key=lambda i: (items[i]["value"], i))
         text += (
             f" The most valuable initiative left out is {escape_text(best)} "
-            f"({_worth(items[best]['value'], document)}): "
+            f"({worth(items[best]['value'], document)}): "
             f"{escape_text(items[best].get('reason', ''))}."
         )
     return text
@@ -351,26 +349,26 @@ def describe_frontier(document: Mapping[str, Any]) -> str:
     step = next_frontier_step(document)
     within = (
         f"within its budget with {fmt_pct(document['budget_confidence'])} confidence"
-        if _rule(document) == "whole_plan"
-        else f"within its budget at {_level_label(document)} per initiative"
+        if rule_text(document) == "whole_plan"
+        else f"within its budget at {level_label_of(document)} per initiative"
     )
     text = (
         f"From {fmt_money(low['budget'], currency)} to {fmt_money(high['budget'], currency)} "
-        f"the best plan ({within}) is worth {_worth(low['expected_value'], document)} to "
-        f"{_worth(high['expected_value'], document)} ({method_label(document['method'])}); "
+        f"the best plan ({within}) is worth {worth(low['expected_value'], document)} to "
+        f"{worth(high['expected_value'], document)} ({method_label(document['method'])}); "
         "at this quarter's budget, "
-        f"{_worth(document['expected_value'], document)}. "
+        f"{worth(document['expected_value'], document)}. "
     )
     if document["frontier"][0]["expected_value"] is None:
         text += (
             f"Below {fmt_money(low['budget'], currency)} the must-dos and committed work do "
-            f"not fit at {_level_label(document)}. "
+            f"not fit at {level_label_of(document)}. "
         )
     if step is None:
         return text + "Above this budget the value stops rising."
     return text + (
         f"The next step up is at {fmt_money(step['budget'], currency)}, worth "
-        f"{_worth(step['expected_value'] - document['expected_value'], document)} more."
+        f"{worth(step['expected_value'] - document['expected_value'], document)} more."
     )
 
 
@@ -389,7 +387,7 @@ def describe_value_cost(document: Mapping[str, Any]) -> str:
     if negative:
         text += (
             f"{len(negative)} of {len(items)} initiatives are expected to lose money: "
-            f"{_ids(negative)}."
+            f"{ids_text(negative)}."
         )
     else:
         text += "Every initiative is expected to earn more than it costs."
@@ -439,7 +437,7 @@ def describe_timeline(document: Mapping[str, Any]) -> str:
         f"{escape_text(last['id'])}). "
     )
     if late:
-        text += f"{len(late)} run past the quarter's {WEEKS_PER_QUARTER} weeks: {_ids(late)}."
+        text += f"{len(late)} run past the quarter's {WEEKS_PER_QUARTER} weeks: {ids_text(late)}."
     else:
         text += "Everything finishes within the quarter."
     return text
@@ -454,10 +452,10 @@ def describe_rank_stability(document: Mapping[str, Any]) -> str:
         return "No initiative to rank."
     firm = sorted(i for i, e in items.items() if (e["prob_top_k"] or 0) >= 0.8)
     shaky = sorted(i for i, e in items.items() if 0.2 <= (e["prob_top_k"] or 0) < 0.8)
-    text = f"Redrawing every NPV from its range, {_ids(firm) or 'no initiative'} "
+    text = f"Redrawing every NPV from its range, {ids_text(firm) or 'no initiative'} "
     text += f"stay{'s' if len(firm) == 1 else ''} in the top {k} in at least 80% of draws"
     if shaky:
-        text += f"; {_ids(shaky)} could move in or out, so their order is not settled"
+        text += f"; {ids_text(shaky)} could move in or out, so their order is not settled"
     return text + "."
 
 
@@ -474,7 +472,7 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
         {
             "id": i,
             "initiative": items[i]["name"],
-            _value_column(document): _worth(items[i]["value"], document),
+            value_column_of(document): worth(items[i]["value"], document),
             "left out because of": REASON_LABELS.get(items[i].get("reason_code"), "–"),
             "detail": items[i].get("reason", ""),
         }
@@ -484,15 +482,15 @@ def fmt_left_out_table(document: Mapping[str, Any]) -> Any:
         {
             "id": i,
             "initiative": "",
-            _value_column(document): "–",
+            value_column_of(document): "–",
             "left out because of": "no business case",
             "detail": "its case is missing (failed or not run); it was not considered",
         }
         for i in document["missing"]
     ]
-    columns = ["id", "initiative", _value_column(document), "left out because of", "detail"]
+    columns = ["id", "initiative", value_column_of(document), "left out because of", "detail"]
     if len(rows) > TOP_ROWS:  # hundreds left out: a line by reason, a paged table
-        rest = _rest_by([r["left out because of"] for r in rows])
+        rest = rest_by([r["left out because of"] for r in rows])
         frame = pd.DataFrame(rows, columns=columns)
         return long_table(frame, name="roadmap-left-out", rest=rest, links=range(len(left)))
     table = styled_table(pd.DataFrame(rows, columns=columns), name="roadmap-left-out")
@@ -518,107 +516,6 @@ def describe_left_out(document: Mapping[str, Any]) -> str:
 # What changed since the previous quarter
 
 
-def compare_roadmaps(
-    previous: Mapping[str, Any] | None, current: Mapping[str, Any]
-) -> pd.DataFrame:
-    """What changed between two ``select`` documents, one row per initiative in either.
-
-    Columns: id, name, previous (funded / left out / not listed), current, change
-    (newly funded, dropped, still funded, still left out, new and funded, new
-    and left out, no longer listed), value_previous, value_current. Changes first.
-    Empty (same columns) when there is no previous roadmap.
-    """
-    columns = ["id", "name", "previous", "current", "change", "value_previous", "value_current"]
-    if not previous:
-        return pd.DataFrame(columns=columns)
-    before = previous.get("initiatives") or {}
-    after = current.get("initiatives") or {}
-    rows = []
-    for initiative_id in sorted(set(before) | set(after)):
-        old, new = before.get(initiative_id), after.get(initiative_id)
-        was = _state(old)
-        now = _state(new)
-        change = _CHANGES[(was, now)]
-        rows.append(
-            {
-                "id": initiative_id,
-                "name": (new or old or {}).get("name", initiative_id),
-                "previous": was,
-                "current": now,
-                "change": change,
-                "value_previous": (old or {}).get("value", math.nan),
-                "value_current": (new or {}).get("value", math.nan),
-            }
-        )
-    frame = pd.DataFrame(rows, columns=columns)
-    order = {change: rank for rank, change in enumerate(_CHANGE_ORDER)}
-    frame = frame.sort_values(
-        ["change", "id"], key=lambda s: s.map(order) if s.name == "change" else s
-    )
-    return frame.reset_index(drop=True)
-
-
-def _state(entry: Mapping[str, Any] | None) -> str:
-    if entry is None:
-        return "not listed"
-    return "funded" if entry.get("selected") else "left out"
-
-
-_CHANGES = {
-    ("left out", "funded"): "newly funded",
-    ("funded", "left out"): "dropped",
-    ("funded", "funded"): "still funded",
-    ("left out", "left out"): "still left out",
-    ("not listed", "funded"): "new and funded",
-    ("not listed", "left out"): "new and left out",
-    ("funded", "not listed"): "no longer listed",
-    ("left out", "not listed"): "no longer listed",
-}
-_CHANGE_ORDER = (
-    "newly funded",
-    "dropped",
-    "new and funded",
-    "new and left out",
-    "no longer listed",
-    "still funded",
-    "still left out",
-)
-
-
-def fmt_changes_table(table: pd.DataFrame, document: Mapping[str, Any]) -> Any:
-    """``compare_roadmaps``'s table with the values formatted for reading: a Styler, or
-    past ``TOP_ROWS`` rows a paged table with a line counting the rest by change."""
-    shown = table.copy()
-    for column in ("value_previous", "value_current"):
-        shown[column] = [
-            "–" if _nan(v) else _worth(float(v), document) for v in shown[column].astype(float)
-        ]
-    renamed = shown.rename(
-        columns={"value_previous": "value then", "value_current": "value now", "name": "initiative"}
-    ).reset_index(drop=True)
-    if len(renamed) > TOP_ROWS:  # hundreds of initiatives: a line on the rest, a paged table
-        rest = _rest_by(list(renamed["change"]))
-        listed = [i for i, now in enumerate(renamed["current"]) if now != "not listed"]
-        return long_table(renamed, name="roadmap-changes", rest=rest, links=listed)
-    return styled_table(renamed, name="roadmap-changes")
-
-
-@returns_markdown
-def describe_changes(table: pd.DataFrame, source: str) -> str:
-    """One sentence on what changed since the previous quarter's roadmap.
-
-    ``source`` says where the previous roadmap came from (``ledger.load_previous_roadmap``)."""
-    if table.empty:
-        return f"Nothing to compare with: {source}."
-    moved = table[table["change"].isin(["newly funded", "dropped", "new and funded"])]
-    if moved.empty:
-        return f"Compared with {source}, the funded set is unchanged."
-    parts = [
-        f"{change}: {_ids(group['id'])}" for change, group in moved.groupby("change", sort=False)
-    ]
-    return f"Compared with {source}: " + "; ".join(parts) + "."
-
-
 # ---------------------------------------------------------------------------
 # Method and assumptions
 
@@ -626,7 +523,7 @@ def describe_changes(table: pd.DataFrame, source: str) -> str:
 @returns_markdown
 def describe_method(document: Mapping[str, Any]) -> str:
     """The method and assumptions as Markdown, with this run's figures."""
-    level = _level_label(document)
+    level = level_label_of(document)
     weights = ", ".join(f"{k} {v:g}" for k, v in document["weights"].items())
     notes = "".join(f"\n- {escape_text(note)}" for note in document["notes"])
     low, high = FRONTIER_MULTIPLIERS[0], FRONTIER_MULTIPLIERS[-1]
@@ -663,177 +560,6 @@ def describe_method(document: Mapping[str, Any]) -> str:
 # The what-if panel
 
 
-def what_if_controls(document: Mapping[str, Any]) -> dict[str, Any]:
-    """Slider settings for the what-if panel: budget and capacity from a quarter to
-    2.5 times this quarter's, the scoring methods, each weight from 0 to 1.
-
-    Budget is in the quarter's currency, capacity in IT person-weeks; each slider
-    has a full ``description``; ``method`` options are (label, method) pairs.
-    """
-    budget, capacity = document["budget"], document["capacity"]
-    return {
-        "budget": {
-            "value": budget,
-            "min": 0.25 * budget,
-            "max": 2.5 * budget,
-            "step": 0.05 * budget,
-            "description": f"Budget at {_level_label(document)} ({document['currency']})",
-        },
-        "capacity": {
-            "value": capacity,
-            "min": 0.25 * capacity,
-            "max": 2.5 * capacity,
-            "step": 0.05 * capacity,
-            "description": "IT capacity (person-weeks)",
-        },
-        "method": {
-            "options": [(method_label(m), m) for m in SCORING_METHODS],
-            "value": document["method"],
-            "description": "Rank by",
-        },
-        "weights": {
-            name: {
-                "value": weight,
-                "min": 0.0,
-                "max": 1.0,
-                "step": 0.05,
-                "description": f"Weight of {name.replace('_', ' ')}",
-            }
-            for name, weight in document["weights"].items()
-        },
-    }
-
-
-def _what_if_worth(value: float | None, document: Mapping[str, Any]) -> str:
-    """The selection's value: money for NPV methods, whole points otherwise (never 1.44e+05)."""
-    if document["method"] in MONEY_METHODS or _nan(value):
-        return _worth(value, document)
-    value = float(value)
-    return f"{value:,.0f} points" if abs(value) >= 100 else f"{value:,.2f} points"
-
-
-def what_if_selection(
-    initiatives: pd.DataFrame,
-    cases: Mapping[str, Mapping[str, Any]],
-    params: Params,
-    *,
-    missing: Iterable[str] = (),
-    budget: float | None = None,
-    capacity: float | None = None,
-    method: str | None = None,
-    **weights: float,
-) -> Any:
-    """The selection under another budget, capacity, method or weights, as a small table (Styler).
-
-    ``budget`` in the quarter's currency, ``capacity`` in IT person-weeks;
-    ``weights`` are criterion=weight (only those given change). Errors (e.g. a
-    budget too small for the must-dos) come back as a one-row table saying so.
-    """
-    merged = dict(params.scoring.weights)
-    merged.update({k: float(v) for k, v in weights.items()})
-    if sum(merged.values()) <= 0:
-        merged = dict(params.scoring.weights)
-    try:
-        document = select_portfolio(
-            initiatives,
-            cases,
-            params,
-            budget=budget,
-            capacity=capacity,
-            method=method,
-            weights=merged,
-            missing=missing,
-            explain=False,
-            frontier=False,
-        )
-    except (ComputationError, InputError) as exc:
-        frame = pd.DataFrame({"what if": ["no plan"], "result": [str(exc)]})
-        return styled_table(frame, name="roadmap-what-if")
-    currency = document["currency"]
-    rows = {
-        "fund": ", ".join(document["selected"]) or "nothing",
-        _value_column(document): _what_if_worth(document["expected_value"], document),
-        "expected NPV": fmt_money(document["expected_npv"], currency),
-        plan_cost_label(document["budget_confidence"], _rule(document)): fmt_money(
-            document["cost_at_confidence"], currency
-        ),
-        "plan cost at P50": fmt_money(document["cost_p50"], currency),
-        "chance of overrunning the budget": fmt_pct(document["prob_over_budget"]),
-        "IT person-weeks used": f"{document['effort_used']:,.0f} of {document['capacity']:,.0f}",
-    }
-    frame = pd.DataFrame({"what if": list(rows), "result": list(rows.values())})
-    return styled_table(frame, name="roadmap-what-if")
-
-
-def what_if_panel(
-    initiatives: pd.DataFrame,
-    cases: Mapping[str, Mapping[str, Any]],
-    params: Params,
-    document: Mapping[str, Any],
-    *,
-    missing: Iterable[str] = (),
-) -> Any:
-    """The roadmap's what-if panel for JupyterLab (an ipywidgets ``VBox``).
-
-    Budget (money, in full), capacity (person-weeks) and the ranking method;
-    the weights show only when the method is "weighted" (the only method they
-    change), with a line saying so. The selection table below
-    (``panel.result``, an HTML widget) is recomputed by
-    :func:`what_if_selection` when a control is released.
-    """
-    import ipywidgets as widgets
-
-    controls = what_if_controls(document)
-    currency = document["currency"]
-    missing = list(missing)
-    wide = {"description_width": "14rem"}
-    layout = widgets.Layout(width="36rem")
-
-    def slider(spec: Mapping[str, Any], shown) -> Any:
-        control = widgets.FloatSlider(
-            **spec, readout=False, continuous_update=False, style=wide, layout=layout
-        )
-        text = widgets.Label(shown(spec["value"]))
-        control.observe(lambda change: setattr(text, "value", shown(change["new"])), "value")
-        return control, widgets.HBox([control, text])
-
-    budget, budget_row = slider(controls["budget"], lambda v: fmt_money(v, currency, compact=False))
-    capacity, capacity_row = slider(controls["capacity"], lambda v: f"{v:,.0f} IT person-weeks")
-    method = widgets.Dropdown(**controls["method"], style=wide, layout=layout)
-    weights, weight_rows = {}, []
-    for name, spec in controls["weights"].items():
-        weights[name], row = slider(spec, lambda v: f"{v:.2f}")
-        weight_rows.append(row)
-    weights_box = widgets.VBox(
-        [widgets.Label("Weights change the weighted score only."), *weight_rows]
-    )
-    result = widgets.HTML()
-
-    def update(_change=None) -> None:
-        weighted = method.value == "weighted"
-        weights_box.layout.display = None if weighted else "none"
-        given = {name: w.value for name, w in weights.items()} if weighted else {}
-        table = what_if_selection(
-            initiatives,
-            cases,
-            params,
-            missing=missing,
-            budget=budget.value,
-            capacity=capacity.value,
-            method=method.value,
-            **given,
-        )
-        result.value = table.to_html()
-
-    for control in (budget, capacity, method, *weights.values()):
-        control.observe(update, names="value")
-    update()
-    panel = widgets.VBox([budget_row, capacity_row, method, weights_box, result])
-    panel.result = result
-    panel.controls = {"budget": budget, "capacity": capacity, "method": method, **weights}
-    return panel
-
-
 # ---------------------------------------------------------------------------
 # The command line
 
@@ -850,7 +576,7 @@ def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> st
     basis = entry.get("decision_basis") or {}
     code = basis.get("code")
     items = document["initiatives"]
-    value = _worth(entry["value"], document)
+    value = worth(entry["value"], document)
     if code == "must_do":
         text = "It is a must-do, so it goes ahead whatever its return."
     elif code == "committed":
@@ -859,7 +585,7 @@ def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> st
         full_id = basis.get("full_id", "")
         full = items.get(full_id)
         against = (
-            f", more than {full_id} funded now ({_worth(full['value'], document)})"
+            f", more than {full_id} funded now ({worth(full['value'], document)})"
             if full is not None
             else ""
         )
@@ -917,7 +643,7 @@ def _constraint_words(
     if constraint in REASON_LABELS and entry.get("reason"):
         return entry["reason"]
     return (
-        f"on the roadmap's comparison it adds {_worth(entry['value'], document)} "
+        f"on the roadmap's comparison it adds {worth(entry['value'], document)} "
         f"({_entry_value_name(entry, document)}) within the budget and IT capacity"
     )
 
@@ -957,8 +683,8 @@ def _value_method_text(document: Mapping[str, Any]) -> str:
 
 
 def _budget_rule_text(document: Mapping[str, Any]) -> str:
-    level = _level_label(document)
-    if _rule(document) == "per_initiative":
+    level = level_label_of(document)
+    if rule_text(document) == "per_initiative":
         return (
             f"each initiative's cost at {level}, summed, within the budget (params "
             "`budget_rule: per_initiative`); the whole plan then stays within budget more often "
@@ -976,7 +702,7 @@ def _budget_rule_text(document: Mapping[str, Any]) -> str:
 def format_selection(document: Mapping[str, Any]) -> str:
     """The selection as plain text for a terminal: the headline, then one line per initiative."""
     currency = document["currency"]
-    level = _level_label(document)
+    level = level_label_of(document)
     chosen = document["selected"]
     lines = [
         f"Roadmap {document['quarter']}: method {document['method']}, budget "
@@ -985,7 +711,7 @@ def format_selection(document: Mapping[str, Any]) -> str:
         f"Fund {len(chosen)} initiative{'s' if len(chosen) != 1 else ''}: "
         f"{', '.join(chosen) if chosen else 'none'}",
         f"{plain(_value_line(document)).rstrip('.')}; "
-        f"{cost_at_confidence_label(document['budget_confidence'], _rule(document))} "
+        f"{cost_at_confidence_label(document['budget_confidence'], rule_text(document))} "
         f"{fmt_money(document['cost_at_confidence'], currency)} "
         f"({fmt_money(document['cost_p50'], currency)} at P50); "
         f"{PROB_OVER_BUDGET_LABEL} {fmt_pct(document['prob_over_budget'])}; "
@@ -1005,7 +731,7 @@ def format_selection(document: Mapping[str, Any]) -> str:
         elif not entry["selected"]:
             decision = f"{decision}: {entry.get('reason', '')}"
         lines.append(
-            f"  {initiative_id:<{width}}  {_worth(entry['value'], document):>10}  "
+            f"  {initiative_id:<{width}}  {worth(entry['value'], document):>10}  "
             f"{fmt_money(_cost_p50(entry), currency):>10}  {entry['effort']:>6.0f}  {decision}"
         )
     if document["missing"]:
