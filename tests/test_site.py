@@ -17,6 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from helpers.core.errors import InputError
 from helpers.load.artifacts import case_path, write_json, write_text_atomic
+from helpers.site import html as site_html
 from helpers.site import pages as site
 
 EVIL = "<script>alert(1)</script>"
@@ -475,7 +476,7 @@ def test_render_markdown_keeps_a_tagged_figure_and_escapes_an_imitation():
 
 
 def test_clean_html_keeps_a_figures_key_and_value_only():
-    html = site.clean_html(
+    html = site_html.clean_html(
         '<table><tr><td><span data-key="cases.A.cost.0.5" data-value="1.5">$2</span>'
         '<span data-key="bad key" data-value="1" data-other="x" onclick="y">3</span>'
         "</td></tr></table>"
@@ -485,7 +486,7 @@ def test_clean_html_keeps_a_figures_key_and_value_only():
 
 
 def test_clean_html_keeps_tables_and_data_images_only():
-    html = site.clean_html(
+    html = site_html.clean_html(
         f'<table><tr><td style="color: red">{EVIL}</td></tr></table>'
         '<img src="http://example.com/t.gif"><img src="data:image/png;base64,AAAA">'
         '<a href="javascript:alert(1)">x</a><style>#T_1_row0 { color: red; }</style>'
@@ -597,7 +598,7 @@ def test_png_fixture_is_a_png():
 
 
 def test_classify_table_columns_marks_figures_and_short_text():
-    html = site.classify_table_columns(
+    html = site_html.classify_table_columns(
         "<table><thead><tr><th></th><th>initiative</th><th>value</th></tr></thead><tbody>"
         "<tr><th rowspan='2'>cost</th><td>Email</td><td>$181k</td></tr>"
         "<tr><td>Web</td><td>-$2k to ×1.5</td></tr></tbody></table>"
@@ -622,7 +623,7 @@ def test_classify_table_columns_marks_figures_and_short_text():
     ],
 )
 def test_is_numeric_text(text, numeric):
-    assert site._is_numeric_text(text) is numeric
+    assert site_html._is_numeric_text(text) is numeric
 
 
 def test_render_quarter_page_follows_budget_confidence_and_scoring_method(tmp_path):
@@ -667,7 +668,7 @@ def test_quarter_at_budget_confidence_90_says_p90_never_p80(tmp_path, root):
 
 
 def test_clean_html_keeps_relative_page_links_only():
-    cleaned = site.clean_html(
+    cleaned = site_html.clean_html(
         '<a href="cases/EML-01.html">EML-01</a> <a href="../2026Q3/index.html#cases">Q3</a> '
         '<a href="javascript:alert(1)">x</a> <a href="cases/x.html?q=1">y</a> '
         '<a href="//evil.example/a.html">z</a>'
@@ -745,8 +746,8 @@ def test_css_wraps_long_words_and_has_a_print_header():
 def test_a_list_of_ids_is_not_a_figure():
     """Figures stay on one line; a list of project ids must wrap (it made calibration 1,600 px)."""
     ids = ", ".join(f"P-2021-{n:02d}" for n in range(1, 9))
-    assert not site._is_numeric_text(ids)
-    assert site._is_numeric_text("P-2021-03")  # one short code still lines up as a figure
+    assert not site_html._is_numeric_text(ids)
+    assert site_html._is_numeric_text("P-2021-03")  # one short code still lines up as a figure
 
 
 def test_roadmap_ids_link_to_case_pages_escaped_then_wrapped():
@@ -760,7 +761,7 @@ def test_roadmap_ids_link_to_case_pages_escaped_then_wrapped():
     assert '<a href="cases/EML-01.html" id="decision-EML-01">EML-01</a>' in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "cases/&lt;b" not in html  # not a safe id: text
     assert 'href="cases/MISSING-1.html"' not in html  # a row not linked (no case page)
-    cleaned = site.clean_html(html)
+    cleaned = site_html.clean_html(html)
     assert 'href="cases/EML-01.html"' in cleaned and 'id="decision-EML-01"' in cleaned
 
 

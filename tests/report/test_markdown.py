@@ -16,7 +16,7 @@ from helpers.report.markdown import (
     returns_markdown,
     unwrap,
 )
-from helpers.site.pages import render_markdown
+from helpers.site.markdown import render_markdown
 
 BARE_DOLLAR = re.compile(r"(?<!\\)\$")  # a $ a Markdown maths plugin would read as maths
 

@@ -103,7 +103,7 @@ def test_long_table_is_stable_and_skipped_by_mathjax():
 
 
 def test_long_table_survives_the_site_cleaner_with_no_script():
-    from helpers.site.pages import clean_html
+    from helpers.site.html import clean_html
 
     cleaned = clean_html(long_table(_long(), name="t", links=range(45))._repr_html_())
     assert cleaned.startswith("<style>#T_") and "tr.rest { display: none; }" in cleaned
@@ -132,20 +132,22 @@ def _cell_classes(markup: str) -> list[tuple[str, str]]:
 
 
 def test_long_table_cleaned_in_one_pass_classes_columns_like_the_sanitizer():
-    from helpers.site import pages as site
+    from helpers.site import html as site_html
 
     frame = _long()
     frame["value"] = [f"${n},000k" for n in range(45)]
     frame["reason"] = ["over budget: it needs more than is left"] * 45
     markup = long_table(frame, name="t", links=range(45), anchor=True)._repr_html_()
-    fast = site.clean_html(markup)
+    fast = site_html.clean_html(markup)
     assert fast != markup  # columns classed
     # the general path: bleach, then BeautifulSoup classing the columns
     import bleach
 
-    slow = site.classify_table_columns(
+    slow = site_html.classify_table_columns(
         bleach.clean(
-            markup.split("</style>")[1], tags=site._ALLOWED_TAGS, attributes=site._allowed_attribute
+            markup.split("</style>")[1],
+            tags=site_html._ALLOWED_TAGS,
+            attributes=site_html._allowed_attribute,
         )
     )
     assert _cell_classes(fast) == _cell_classes(slow)
@@ -155,12 +157,12 @@ def test_long_table_cleaned_in_one_pass_classes_columns_like_the_sanitizer():
 
 
 def test_long_table_markup_that_was_tampered_with_goes_through_the_sanitizer():
-    from helpers.site import pages as site
+    from helpers.site import html as site_html
 
     markup = long_table(_long(), name="t")._repr_html_()
     for evil in ("<td><script>alert(1)</script></td>", '<td onclick="steal()">1</td>'):
         tampered = markup.replace("<td>X-001</td>", evil)
-        cleaned = site.clean_html(tampered)
+        cleaned = site_html.clean_html(tampered)
         assert "<script" not in cleaned and "onclick" not in cleaned
     linked = markup.replace("<td>X-001</td>", '<td><a href="javascript:alert(1)">X</a></td>')
-    assert "javascript:" not in site.clean_html(linked)
+    assert "javascript:" not in site_html.clean_html(linked)

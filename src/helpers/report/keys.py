@@ -16,7 +16,7 @@ document whatever the formatting, and two pages never show different values for
 one key (``tests/test_figure_keys.py``).
 
 Markdown (:func:`tagged`): the span is inline HTML that JupyterLab renders and the
-site keeps (``helpers.site.render_markdown`` recognises exactly this form, in an
+site keeps (``helpers.site.markdown.render_markdown`` recognises exactly this form, in an
 unescaped ``<``; register text is escaped to ``\\<`` so it can never make one).
 HTML tables (:func:`tagged_html`, :func:`tag_cells`): the text is escaped first.
 :func:`untag` drops the spans, keeping the words, for a terminal or a JSON text.

@@ -17,7 +17,7 @@ once:
   own HTML (all MathJax) then show the dollars as written.
 
 The site renders Markdown outputs with raw HTML escaped; its renderer
-(``helpers.site.pages.render_markdown``) recognises this exact wrapper and keeps it as
+(``helpers.site.markdown.render_markdown``) recognises this exact wrapper and keeps it as
 a ``div`` of the same class, so the site and JupyterLab show the same words.
 :func:`plain` drops the wrapper, the escapes and ``**`` emphasis for a terminal.
 Register text put into a sentence goes through :func:`escape_text` first, so a
