@@ -476,7 +476,7 @@ def test_printed_roadmap_says_the_quarter_and_every_ranked_column(browser, roadm
         headers = [
             h.strip() for h in page.locator("table").first.locator("thead th").all_inner_texts()
         ]
-        assert "P(top 5)" in headers and "value" in headers
+        assert "P(top 5)" in headers and "value with the lean-first option" in headers
         page.emulate_media(media="print")
         assert page.locator(".print-header").is_visible()
         pdf = tmp_path / "roadmap.pdf"

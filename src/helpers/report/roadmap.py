@@ -253,7 +253,9 @@ def _cost_p50(entry: Mapping[str, Any]) -> float:
 
 def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     """One row per initiative, chosen first then by value: decision, value, expected NPV,
-    cost P50 (the case's), effort, scores.
+    cost P50 (the case's), effort, scores. (The profitability index, the same sign as the
+    expected NPV, is in the select JSON and each case page, not in this table: with the
+    expected NPV beside the value, it would not fit a laptop's width.)
 
     A pandas Styler (``.data`` is the DataFrame); past ``TOP_ROWS`` rows a
     ``report.tables.LongTable`` (a line on the rest, then every row, paged on the site)."""
@@ -288,7 +290,6 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
                 "cost P50": texts["cost P50"],
                 "IT person-weeks": f"{entry['effort']:,.0f}",
                 "P(loss)": texts["P(loss)"],
-                "profitability index": f"{entry['profitability_index']:.2f}",
                 "RICE": "–" if is_nan(entry["rice"]) else f"{entry['rice']:,.0f}",
                 "WSJF": wsjf_label(entry["wsjf"], entry.get("worth_doing_now", True)),
                 "weighted score": f"{entry['weighted_score']:.0f}",
