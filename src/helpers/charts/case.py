@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter
 from helpers.charts.style import escape_mathtext, money_axis, money_label, new_figure
 from helpers.core.fmt import fmt_pct
 from helpers.model import business_case
-from helpers.model.business_case import CaseSimulation
+from helpers.model.simulation import CaseSimulation
 from helpers.report.case import beneficiaries_frame
 from helpers.report.labels import input_label
 

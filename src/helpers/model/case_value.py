@@ -1,6 +1,6 @@
 """The value of a business case: what knowing more is worth, lean variants, what to do.
 
-From an initiative's simulations (``business_case.CaseSimulation``): the value
+From an initiative's simulations (``simulation.CaseSimulation``): the value
 of information (EVPI, and per-input EVPPI by binning), the comparison of a full
 initiative with its lean/POC variants and the staged value of running a lean
 version first, the recommendation (an action and the figures behind it), and
@@ -12,7 +12,7 @@ computes only; ``report/case.py`` says it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,11 +27,10 @@ from helpers.model.information import (
     evppi_of_bins,
     value_of_information,
 )
+from helpers.model.simulation import CaseSimulation
 
 FAN_SIMULATIONS = 2000  # simulations drawn into the cash-flow fan chart
 
-if TYPE_CHECKING:
-    from helpers.model.business_case import CaseSimulation
 
 # the inputs NPV depends on (effort is IT capacity, already paid for inside cost)
 NPV_INPUTS = ("benefit", "cost", "duration")
