@@ -1,10 +1,13 @@
-"""The JSON files notebooks hand each other: where they live and how they are written.
+"""Every path under ``reports/``, and how files are written there.
 
-Layout inside an artifacts folder::
+``reports/`` is output only: nothing reads it back to decide anything. Layout::
 
-    calibration.json        written by notebooks/calibration.ipynb
-    cases/<id>.json         written by notebooks/business_case.ipynb, one per initiative
-    roadmap.json            written by notebooks/roadmap.ipynb
+    reports/<Q>                     a link to the published build of quarter Q
+    reports/.builds/<Q>-<stamp>/    one folder per build (BUILDS)
+        build/                      manifest, executed notebooks, inputs, artifacts (BUILD)
+        build/artifacts/            the quarter model playbook run wrote (write_documents):
+            calibration.json, backtest.json, cases/<id>.json, roadmap.json,
+            review.json, quarter.json, initiatives.csv
 
 Writes are atomic (temporary file then rename) so a reader never sees half a file.
 
@@ -17,9 +20,9 @@ id needs no URL encoding and cannot name another folder; ``#``, ``?``, ``%``,
 every per-initiative path goes through ``safe_id`` and ``contained`` again, so
 no id can write outside its folder whatever reaches them.
 A built quarter publishes them under ``reports/<Q>/build/artifacts/``
-(:func:`published_artifacts_dir`). Which artifact to read, and what to compute
-when one is missing, is ``helpers.model.quarter``'s business; this module only
-stores.
+(:func:`published_artifacts_dir`); the site reads them there to draw its pages,
+the notebooks of a build read them from their build folder
+(``helpers.report.model``).
 
 Every file the playbook writes (artifacts, executed notebooks, pages) goes
 through :func:`write_text_atomic`: a temporary file in the same folder, then
@@ -91,20 +94,6 @@ def contained(folder: str | Path, relative: str | Path) -> Path:
 
 
 FILE_MODE = 0o644  # every file written: owner read-write, everyone read (a web server serves it)
-
-
-def resolve_artifacts_dir(root: str | Path, quarter: str, artifacts_dir: str | Path = "") -> Path:
-    """The artifacts folder: ``artifacts_dir`` if given, else a scratch folder for hand runs.
-
-    Hand runs (JupyterLab, nbval) write to ``<root>/reports/_scratch/<quarter>``;
-    ``playbook run`` passes its own build folder.
-    """
-    if artifacts_dir:
-        path = Path(artifacts_dir)
-    else:
-        path = Path(root) / "reports" / "_scratch" / quarter
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def case_path(artifacts_dir: str | Path, initiative_id: str) -> Path:
