@@ -140,7 +140,8 @@ def test_explain_left_out_resolves_near_the_cut_off_and_bounds_the_rest():
     assert len(exact) <= 2 and bounded
     document = {"currency": "USD", "method": "expected_npv", "planning_quantile": 0.8}
     for i in bounded:  # said as a bound
-        assert "a bound, not re-solved" in reason_text(*few[i], document)
+        entry = {"reason_code": few[i][0], "reason_facts": few[i][1], "value": 1.0}
+        assert "a bound, not re-solved" in reason_text(entry, document)
     for i in bounded:  # the bound never claims more than the exact loss
         if every[i][1].get("no_plan"):
             continue  # no plan can include it: any finite loss is below that

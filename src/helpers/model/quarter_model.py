@@ -158,7 +158,7 @@ def build_quarter_model(
     *,
     explain_case: Callable[[Any], str] | None = None,
     describe_decision: Callable[[Mapping[str, Any], Mapping[str, Any]], str] | None = None,
-    describe_reason: Callable[[str, Mapping[str, Any], Mapping[str, Any]], str] | None = None,
+    describe_reason: Callable[[Mapping[str, Any], Mapping[str, Any]], str] | None = None,
     known_cases: Mapping[str, Mapping[str, Any]] | None = None,
     calibration: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None,
 ) -> QuarterModel:

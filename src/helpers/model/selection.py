@@ -353,7 +353,7 @@ def select_portfolio(
     frontier: bool = True,
     simulations: int | None = None,
     describe_decision: Callable[[Mapping[str, Any], Mapping[str, Any]], str] | None = None,
-    describe_reason: Callable[[str, Mapping[str, Any], Mapping[str, Any]], str] | None = None,
+    describe_reason: Callable[[Mapping[str, Any], Mapping[str, Any]], str] | None = None,
 ) -> dict[str, Any]:
     """The ``select`` JSON document (DESIGN.md §6) for a quarter's initiatives.
 
@@ -544,8 +544,7 @@ def select_portfolio(
     if describe_reason is not None:
         for entry in items.values():
             if "reason_code" in entry:
-                code, facts = entry["reason_code"], entry["reason_facts"]
-                entry["reason"] = describe_reason(code, facts, document)
+                entry["reason"] = describe_reason(entry, document)
     if describe_decision is not None:
         for entry in items.values():
             entry["decision_reason"] = describe_decision(entry, document)

@@ -8,7 +8,12 @@ no report types "P80" by hand.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from typing import Any
+
 from helpers.core.fmt import fmt_level, fmt_pct
+from helpers.model.selection_reasons import MONEY_METHODS
 
 
 def level_label(level: float) -> str:
@@ -162,3 +167,13 @@ def cost_at_confidence_label(level: float, budget_rule: str = "whole_plan") -> s
     if budget_rule == "per_initiative":
         return plan_cost_label(level, budget_rule)
     return f"{plan_cost_label(level)} ({sure_label(level)} the plan costs no more)"
+
+
+def entry_value_name(entry: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    """What one initiative's value is: ``expected NPV`` when it is exactly that, else the
+    method's name (a lean version's value with the lean-first option, or a score)."""
+    if document["method"] in MONEY_METHODS and math.isclose(
+        entry["value"], entry.get("expected_npv", math.nan)
+    ):
+        return "expected NPV"
+    return method_label(document["method"])

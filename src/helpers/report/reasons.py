@@ -14,20 +14,16 @@ from typing import Any
 
 from helpers.core.fmt import fmt_level, fmt_money
 from helpers.model.selection_reasons import MONEY_METHODS
+from helpers.report.labels import entry_value_name
 
-VALUE_NAMES = {
-    "expected_npv": "expected NPV",
-    "weighted": "weighted score",
-    "rice": "RICE score",
-    "wsjf": "WSJF score",
-    "profitability_index": "profitability index less 1",
-}
 TIE = "an equally valuable plan includes it; the tie went to the cheaper plan"
 
 
-def reason_text(code: str, facts: Mapping[str, Any], document: Mapping[str, Any]) -> str:
-    """The sentence for one left-out initiative (``document``: the select document, for its
-    currency, scoring method and planning quantile)."""
+def reason_text(entry: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    """The sentence for one left-out initiative: its ``reason_code`` and ``reason_facts``
+    worded (``document``: the select document, for its currency, scoring method and
+    planning quantile; the value is named as the roadmap names it)."""
+    code, facts = entry["reason_code"], entry.get("reason_facts") or {}
     currency = str(document.get("currency") or "USD")
     method = str(document.get("method") or "expected_npv")
     label = fmt_level(round(float(document.get("planning_quantile") or 0.8), 2))
@@ -48,7 +44,7 @@ def reason_text(code: str, facts: Mapping[str, Any], document: Mapping[str, Any]
         )
     if code == "negative_value":
         what = "negative" if facts["value"] < 0 else "zero"
-        return f"its {VALUE_NAMES.get(method, 'value')} is {what} ({money(facts['value'])})"
+        return f"its {entry_value_name(entry, document)} is {what} ({money(facts['value'])})"
     if "conflict" in facts:
         needed, variant = facts["conflict"]
         return f"it depends on {needed}, but {needed}'s variant {variant} was chosen instead"
@@ -81,4 +77,4 @@ def reason_text(code: str, facts: Mapping[str, Any], document: Mapping[str, Any]
     return "; ".join(parts)
 
 
-__all__ = ["VALUE_NAMES", "reason_text"]
+__all__ = ["reason_text"]

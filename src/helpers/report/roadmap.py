@@ -28,6 +28,7 @@ from helpers.report.labels import (
     REASON_LABELS,
     cost_at_confidence_label,
     decision_label,
+    entry_value_name,
     level_label,
     method_label,
     plan_cost_label,
@@ -600,7 +601,7 @@ def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> st
         )
     elif code == "fund":
         text = (
-            f"It adds {value} ({_entry_value_name(entry, document)}) and fits the budget "
+            f"It adds {value} ({entry_value_name(entry, document)}) and fits the budget "
             "and IT capacity."
         )
     elif code == "lean_first_chosen":
@@ -645,18 +646,8 @@ def _constraint_words(
         return entry["reason"]
     return (
         f"on the roadmap's comparison it adds {worth(entry['value'], document)} "
-        f"({_entry_value_name(entry, document)}) within the budget and IT capacity"
+        f"({entry_value_name(entry, document)}) within the budget and IT capacity"
     )
-
-
-def _entry_value_name(entry: Mapping[str, Any], document: Mapping[str, Any]) -> str:
-    """What one initiative's value is: ``expected NPV`` when it is exactly that, else the
-    method's name (a lean version's value with the lean-first option, or a score)."""
-    if document["method"] in MONEY_METHODS and math.isclose(
-        entry["value"], entry.get("expected_npv", math.nan)
-    ):
-        return "expected NPV"
-    return method_label(document["method"])
 
 
 def _correlation_text(document: Mapping[str, Any]) -> str:
