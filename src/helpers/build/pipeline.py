@@ -224,6 +224,7 @@ class _Build:
         self._register_index: RegisterIndex | None = None
         self._case_paths: dict[str, Path] = {}  # id -> its case artifact, checked once
         self._roadmap: dict[str, Any] | None = None  # the model's roadmap, read once
+        self._ledger: Any = None  # the ledger's files and digests, read once
         self.model_keys: dict[str, Any] = {}
         self.model_missing: list[str] = []
         self.kernel_env: dict[str, str] = {}  # for every notebook's kernel (set by run)
@@ -498,6 +499,12 @@ class _Build:
         return [frame_digest(outcomes), self._ledger_digest()]
 
     def _ledger_digest(self) -> Any:
+        """Every file of the ledger (read once per build: three specs key on it)."""
+        if self._ledger is None:
+            self._ledger = self._read_ledger_digest()
+        return self._ledger
+
+    def _read_ledger_digest(self) -> Any:
         """Every file of the ledger (``params/approved/``), each watched as an input, and
         the decisions file of every quarter with params (watched missing: recording one
         later changes the key)."""

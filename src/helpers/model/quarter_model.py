@@ -34,6 +34,7 @@ from typing import Any
 
 from helpers.core.errors import PlaybookError
 from helpers.load.artifacts import CALIBRATION, CASES, REVIEW, ROADMAP
+from helpers.load.ledger import PLAN_KEYS
 from helpers.load.params import list_quarters
 from helpers.model import backtest, business_case
 from helpers.model.review import load_review
@@ -206,21 +207,9 @@ def quarter_document(model: QuarterModel) -> dict[str, Any]:
         row = {key: entry.get(key) for key in ROW_KEYS}
         row["npv_mean"] = (case.get("npv") or {}).get("mean")
         rows[initiative_id] = row
-    plan_keys = (
-        "budget",
-        "budget_confidence",
-        "capacity",
-        "currency",
-        "selected",
-        "expected_value",
-        "expected_npv",
-        "cost_at_confidence",
-        "prob_over_budget",
-        "planning_quantile",
-    )
     return {
         "quarter": model.quarter,
-        "plan": {key: roadmap.get(key) for key in plan_keys},
+        "plan": {key: roadmap.get(key) for key in (*PLAN_KEYS, "selected")},
         "initiatives": rows,
         "missing": list(model.missing),
         "failures": dict(model.failures),

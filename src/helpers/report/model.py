@@ -56,20 +56,17 @@ def read_quarter_model(inputs: Any, folder: str | Path) -> QuarterModel | None:
 
 def calibration_of(inputs: Any, artifacts_dir: str | Path = "") -> tuple[dict, dict]:
     """The calibration document and its backtest: the build's, else computed now."""
-    folder = Path(artifacts_dir) if artifacts_dir else None
-    if folder and (folder / artifacts.CALIBRATION).is_file() and (folder / BACKTEST).is_file():
-        return artifacts.read_json(folder / artifacts.CALIBRATION), artifacts.read_json(
-            folder / BACKTEST
-        )
+    names = [artifacts.CALIBRATION, BACKTEST]
+    found = artifacts.read_documents(artifacts_dir, names) if artifacts_dir else {}
+    if len(found) == len(names):
+        return found[artifacts.CALIBRATION], found[BACKTEST]
     return compute_calibration(inputs)
 
 
 def review_of(inputs: Any, artifacts_dir: str | Path = "") -> dict[str, Any]:
     """The quarter review: the build's, else computed now from the ledger."""
-    path = Path(artifacts_dir) / artifacts.REVIEW if artifacts_dir else None
-    if path is not None and path.is_file():
-        return artifacts.read_json(path)
-    return load_review(inputs)
+    found = artifacts.read_documents(artifacts_dir, [artifacts.REVIEW]) if artifacts_dir else {}
+    return found.get(artifacts.REVIEW) or load_review(inputs)
 
 
 @dataclass
