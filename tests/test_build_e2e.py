@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 from test_pipeline import make_project
 
@@ -123,6 +125,16 @@ def test_run_sample_quarter_publishes_every_report(sample_project: Path, tmp_pat
     for name in ("params/2026Q4.yaml", "params/defaults.yaml", "data/sample/initiatives.csv"):
         assert (inputs / name).read_bytes() == (sample_project / name).read_bytes()
     assert (reports / "index.html").is_file()
+    # the same figures as tables a BI tool reads (README: "Every quarter as data")
+    document = json.loads((artifacts / "quarter.json").read_text())
+    decisions = pd.read_parquet(quarter / "data" / "decisions.parquet").set_index("initiative_id")
+    assert sorted(decisions.index) == sorted(document["initiatives"])
+    for initiative_id, row in document["initiatives"].items():
+        assert decisions.loc[initiative_id, "value_amount"] == row["value"], initiative_id
+        assert decisions.loc[initiative_id, "decision"] == row["decision"], initiative_id
+    with duckdb.connect(str(reports / "playbook.duckdb"), read_only=True) as con:
+        plan = con.execute("select * from quarters where quarter = '2026Q4'").df().iloc[0]
+    assert plan["cost_at_confidence_amount"] == document["plan"]["cost_at_confidence"]
 
     again = playbook("run", "2026Q4", "--root", sample_project, "--reports", reports, "-q")
 

@@ -70,6 +70,7 @@ from helpers.build.executors import (
     TaskResult,
     make_executor,
 )
+from helpers.build.export import write_quarter_data, write_site_data
 from helpers.build.publish import (
     ReportsNotWritable,
     check_writable,
@@ -335,7 +336,9 @@ class _Build:
                 f"the {self.quarter} quarter model could not be computed: {exc}; "
                 "the previous site is unchanged"
             ) from exc
-        write_documents(self.artifacts, model_documents(model))
+        documents = model_documents(model)
+        write_documents(self.artifacts, documents)
+        write_quarter_data(self.dir, documents, self.inputs.params)  # reports/<Q>/data/
         self.model_keys = {"calibration": calibration_key, "cases": case_keys}
         self.model_missing = list(model.missing)
 
@@ -390,6 +393,7 @@ class _Build:
         if self._unchanged(manifest):
             shutil.rmtree(self.dir, ignore_errors=True)
             publish_site(self.site_name, self.reports, self.root, self.pages_digest, True)
+            write_site_data(self.reports)
             return BuildResult(
                 self.quarter,
                 self.previous[1],
@@ -426,6 +430,7 @@ class _Build:
         previous_dir = self._publish()
         try:
             publish_site(self.site_name, self.reports, self.root, self.pages_digest)
+            write_site_data(self.reports)
         except Exception as exc:
             raise BuildError(
                 f"{self.quarter} is published at {display_path(self.link)}, but writing the home "

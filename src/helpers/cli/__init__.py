@@ -22,6 +22,7 @@ COMMANDS = {
     "template": "helpers.cli.template:template",
     "approve": "helpers.cli.approve:approve",
     "ledger": "helpers.cli.approve:ledger",
+    "export": "helpers.cli.export:export",
 }
 
 
