@@ -882,3 +882,46 @@ def test_quarter_page_names_twenty_failed_reports_and_counts_the_rest(tmp_path):
     assert "25 reports failed in this build" in banner
     assert banner.count("<li>") == site.FAILED_LISTED + 1
     assert "and 5 more: filter the business cases below for “failed”." in banner
+
+
+# --------------------------------------------------------------------------- the home page
+
+
+def _cards(*statuses: tuple[str, str]) -> list[dict]:
+    return [{"quarter": quarter, "status": status} for quarter, status in statuses]
+
+
+def test_home_puts_the_quarter_being_decided_first_and_the_last_approved_plan_beside_it():
+    chosen = site.home_quarters(
+        _cards(
+            ("2027Q1", "draft"), ("2026Q4", "draft"), ("2026Q3", "approved"), ("2026Q2", "approved")
+        )
+    )
+    assert chosen["deciding"]["quarter"] == "2027Q1"
+    assert chosen["approved"]["quarter"] == "2026Q3"
+    assert [c["quarter"] for c in chosen["archive"]] == ["2026Q4", "2026Q2"]
+
+
+def test_home_without_a_draft_leads_with_the_approved_plan():
+    chosen = site.home_quarters(_cards(("2026Q4", "approved"), ("2026Q3", "approved")))
+    assert chosen["deciding"] is None and chosen["approved"]["quarter"] == "2026Q4"
+    assert [c["quarter"] for c in chosen["archive"]] == ["2026Q3"]
+    only_drafts = site.home_quarters(_cards(("2026Q4", "draft"), ("2026Q3", "draft")))
+    assert only_drafts["deciding"]["quarter"] == "2026Q4" and only_drafts["approved"] is None
+
+
+def test_home_page_shows_the_draft_first_labelled_for_approval(tmp_path, root):
+    reports = tmp_path / "reports"
+    for quarter, status in (("2026Q3", "approved"), ("2026Q4", "draft"), ("2026Q2", "approved")):
+        build_quarter(reports, quarter, cases=[("EML-01", "Email upgrade")])
+        path = reports / quarter / "build" / "manifest.json"
+        manifest = json.loads(path.read_text())
+        manifest["params"]["status"] = status
+        write_json(path, manifest)
+    site.publish_site_pages(reports, root)
+    home = (reports / "index.html").read_text()
+    cards = home.split('<div class="cards">')[1].split('id="archive"')[0]
+    first, second = cards.split('<div class="card')[1:3]
+    assert "2026Q4/index.html" in first and "Draft — for approval" in first
+    assert "2026Q3/index.html" in second and "Approved plan" in second
+    assert "2026Q2/index.html" in home.split('id="archive"')[1]

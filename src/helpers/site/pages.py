@@ -675,8 +675,9 @@ def render_chapter(text: str, figures: Mapping[str, str]) -> str:
 def publish_site_pages(reports_dir: Path, root: Path) -> None:
     """Write ``reports/index.html`` and ``reports/sop/<chapter>.html``, each atomically.
 
-    Quarters are found from ``reports/<Q>/build/manifest.json`` (newest first; the
-    latest prominent, older ones under Archive). Chapter figures come from the
+    Quarters are found from ``reports/<Q>/build/manifest.json``; the quarter being
+    decided comes first, the last approved plan beside it, the rest under Archive
+    (:func:`home_quarters`). Chapter figures come from the
     latest quarter's artifacts and params.
     """
     reports_dir = Path(reports_dir)
@@ -707,22 +708,33 @@ def publish_site_pages(reports_dir: Path, root: Path) -> None:
         write_text_atomic(reports_dir / "sop" / f"{chapter['slug']}.html", page)
 
     summaries = [_quarter_card(q) for q in quarters]
-    # the headline is the latest approved quarter: a half-made plan never looks like the plan
-    approved = [card for card in summaries if card["status"] == "approved"]
-    if approved:
-        summaries.remove(approved[0])
-        summaries.insert(0, approved[0])
     home = _render_page(
         "home.html.j2",
         page=None,
         current="home",
         nav_quarter=latest_quarter,
         title="Home",
-        latest=summaries[0] if summaries else None,
-        archive=summaries[1:],
+        **home_quarters(summaries),
         chapters=chapters,
     )
     write_text_atomic(reports_dir / "index.html", home)
+
+
+def home_quarters(cards: list[dict[str, Any]]) -> dict[str, Any]:
+    """The home page's quarters from their cards (newest first): the quarter being
+    decided first (the newest, when it is not approved: "Draft — for approval"),
+    the last approved plan beside it, every other quarter in the archive.
+
+    A draft older than the last approved plan is not being decided: it goes to
+    the archive with its draft badge."""
+    approved = next((c for c in cards if c["status"] == "approved"), None)
+    deciding = cards[0] if cards and cards[0]["status"] != "approved" else None
+    current = [c for c in (deciding, approved) if c is not None]
+    return {
+        "deciding": deciding,
+        "approved": approved,
+        "archive": [c for c in cards if all(c is not k for k in current)],
+    }
 
 
 def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
