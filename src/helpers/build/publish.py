@@ -4,7 +4,6 @@ atomic links, the site pages, and old builds cleared; nothing here decides a fig
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib
 import json
 import os
@@ -119,19 +118,24 @@ def read_previous(link: Path) -> tuple[Path, dict[str, Any]] | None:
 
 @contextlib.contextmanager
 def quarter_lock(builds: Path, quarter: str) -> Iterator[None]:
-    """Only one build of a quarter at a time (builds of different quarters may overlap)."""
+    """Only one build of a quarter at a time (builds of different quarters may overlap).
+
+    A ``filelock`` lock (an OS lock on Unix and Windows alike, released when the
+    process ends, however it ends)."""
+    from filelock import FileLock, Timeout
+
     path = builds / f".{quarter}.lock"
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(
-                f"another build of {quarter} is running (lock {path}); wait for it to finish"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BuildError(
+            f"another build of {quarter} is running (lock {path}); wait for it to finish"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def collect_stale_builds(builds: Path, quarter: str) -> None:
