@@ -71,6 +71,35 @@ def test_calibrate_estimates_text_names_levels_and_class(sample, new):
         assert text in result.stdout
 
 
+def test_calibrate_estimates_json_says_what_each_answer_rests_on(sample, new, root):
+    doc = json.loads(_run(sample, "--estimates", new, "--json").stdout)
+    actuals = pd.read_csv(root / SAMPLE)
+    web = actuals[actuals["category"].eq("web")]
+    ratio = web["cost_actual"] / web["cost_estimate"]
+    n1 = doc["estimates"]["N1"]["cost"]
+    assert n1["n_projects"] == ratio.notna().sum()
+    assert n1["ratio_mean"] == pytest.approx(ratio.mean())
+    assert n1["n_all"] == actuals["cost_actual"].notna().sum()
+    n3 = doc["estimates"]["N3"]["cost"]  # a class with no record: all projects
+    assert n3["n_projects"] == n1["n_all"]
+
+
+def test_calibrate_estimates_text_speaks_unit_count_and_weight(sample, new):
+    text = _run(sample, "--estimates", new).stdout
+    doc = json.loads(_run(sample, "--estimates", new, "--json").stdout)
+    n2 = doc["estimates"]["N2"]["duration"]
+    p80 = n2["quantiles"]["0.8"]
+    assert "unit" in text and "past projects" in text
+    assert (
+        f"N2 duration: you said 8–14 weeks; plan on {p80:.3g} weeks to be 80% sure; "
+        f"past web projects (n={n2['n_projects']}) ran {n2['ratio_mean']:.2f}× their "
+        "estimates on average" in text
+    )
+    assert "N3 cost: you said 100,000; plan on" in text
+    assert "all past projects" in text and "class brand new has too few past projects" in text
+    assert "weight: how much the class's own record counts" in text and "n0 = 10" in text
+
+
 def test_calibrate_estimates_bad_row_names_file_row_id_column(sample, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("id,category,cost_estimate\nN1,web,-5\nN2,web,abc\n")

@@ -41,7 +41,7 @@ def answer_checks(
             _read_new(new), calibration, confidence=calibration["confidence"]
         )
         document.update(answered)
-        texts.append(render_estimates(answered, source=source))
+        texts.append(render_estimates(answered, source=source, n0=calibration["n0"]))
     if backtest:
         checked = backtest_history(
             frame,

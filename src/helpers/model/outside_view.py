@@ -477,8 +477,11 @@ def calibrate_estimates(
     or ``<metric>_low`` / ``<metric>_likely`` / ``<metric>_high`` (a range stated
     at ``confidence``). Result: ``estimates.<id>.<metric>`` with ``quantiles``
     (keys ``"0.1"`` … in the estimate's units), ``class_used`` (None: all
-    projects) and ``weight``. A row without a figure for a metric has no entry
-    for it. Raises InputError naming file, row, id and column for bad input.
+    projects), ``weight`` (how much the class's own record counts against all
+    projects'), ``n_projects`` and ``ratio_mean`` (the record used: its size and
+    mean actual ÷ estimate) and ``n_all`` (every past project with the metric). A
+    row without a figure for a metric has no entry for it. Raises InputError naming
+    file, row, id and column for bad input.
     """
     label = new.attrs.get("label", "estimates")
     by = calibration["by"]
@@ -541,6 +544,11 @@ def calibrate_estimates(
                 "class": None if _blank(row[by]) else str(row[by]).strip(),
                 "class_used": None if view is None else view.class_used,
                 "weight": 0.0 if view is None else view.weight,
+                # the record the answer rests on: how many past projects, and how far
+                # they ran from their estimates on average (mean actual / estimate)
+                "n_projects": None if entry is None else entry.get("n"),
+                "ratio_mean": None if entry is None else entry.get("mean"),
+                "n_all": (calibration["metrics"][metric].get("overall") or {}).get("n"),
             }
         estimates[ident] = answers
     if problems:

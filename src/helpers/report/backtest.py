@@ -153,8 +153,23 @@ def render_backtest(document: Mapping[str, Any], *, source: str = "actuals") -> 
     )
 
 
+# the unit each metric's estimates and answers are in (DESIGN: money in the
+# register's currency, durations in weeks, effort in IT person-weeks)
+ESTIMATE_UNITS = {
+    "cost": "money",
+    "benefit": "money a year",
+    "duration": "weeks",
+    "effort": "person-weeks",
+}
+WEIGHT_MEANING = (
+    "weight: how much the class's own record counts against the record of all past "
+    "projects, n / (n + n0), from 0 (all projects only) to 1 (the class only)"
+)
+
+
 def estimates_table(document: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per new estimate and metric: stated figure, calibrated quantiles, class used."""
+    """One row per new estimate and metric: stated figure with its unit, calibrated
+    quantiles, the class used and how many past projects it rests on, and its weight."""
     rows = []
     for ident, metrics in document["estimates"].items():
         for metric, found in metrics.items():
@@ -163,6 +178,7 @@ def estimates_table(document: Mapping[str, Any]) -> pd.DataFrame:
             row = {
                 "id": ident,
                 "metric": metric,
+                "unit": ESTIMATE_UNITS.get(metric, ""),
                 "stated": (
                     _figure(stated["low"])
                     if point
@@ -172,9 +188,45 @@ def estimates_table(document: Mapping[str, Any]) -> pd.DataFrame:
             for key, value in found["quantiles"].items():
                 row[level_label(float(key))] = _figure(value)
             row["class used"] = found["class_used"] or "all projects"
+            n = found.get("n_projects")
+            row["past projects"] = "–" if n is None else f"{n:,}"
             row["weight"] = f"{found['weight']:.2f}"
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def estimate_sentence(
+    ident: str, metric: str, found: Mapping[str, Any], *, level: float = 0.8
+) -> str:
+    """One estimate in words: "NEW-1 duration: you said 40 weeks; plan on 75 weeks to be
+    80% sure; past crm projects (n=12) ran 1.25× their estimates on average."."""
+    unit = ESTIMATE_UNITS.get(metric, "")
+    after = "" if unit in ("money", "money a year", "") else f" {unit}"
+    stated = found["stated"]
+    said = (
+        _figure(stated["low"])
+        if stated["low"] == stated["high"]
+        else f"{_figure(stated['low'])}–{_figure(stated['high'])}"
+    )
+    quantiles = {float(k): v for k, v in found["quantiles"].items()}
+    chosen = level if level in quantiles else max(quantiles)
+    text = (
+        f"{ident} {metric}: you said {said}{after}; plan on "
+        f"{_figure(quantiles[chosen])}{after} to be {round(chosen * 100)}% sure"
+    )
+    n, mean = found.get("n_projects"), found.get("ratio_mean")
+    if n is None or mean is None:
+        return text + "; no past project records this metric, so this is the range as stated."
+    who = f"past {found['class_used']} projects" if found["class_used"] else "all past projects"
+    text += f"; {who} (n={n:,}) ran {mean:.2f}× their estimates on average"
+    if found["class_used"] and found["weight"] < 1:
+        text += (
+            f", counted at weight {found['weight']:.2f} against all past projects "
+            f"(n={found.get('n_all') or 0:,})"
+        )
+    elif found.get("class") and not found["class_used"]:
+        text += f" (class {found['class']} has too few past projects of its own)"
+    return text + "."
 
 
 def _figure(value: float) -> str:
@@ -182,16 +234,36 @@ def _figure(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
-def render_estimates(document: Mapping[str, Any], *, source: str = "actuals") -> str:
-    """Calibrated new estimates for a terminal: what to plan on, per row and metric."""
+def render_estimates(
+    document: Mapping[str, Any],
+    *,
+    source: str = "actuals",
+    level: float = 0.8,
+    n0: float | None = None,
+) -> str:
+    """Calibrated new estimates for a terminal: a table of what to plan on, per row and
+    metric, then one sentence per estimate and what ``weight`` means."""
     levels = ", ".join(level_label(float(k)) for k in document["levels"])
     head = (
         f"New estimates calibrated by the record of {source} (classes by {document['by']}): "
-        f"{levels} of what each will really take."
+        f"{levels} of what each will really take, in the estimate's unit."
     )
     table = estimates_table(document)
-    body = table.to_string(index=False) if len(table) else "(no estimate to calibrate)"
-    return f"{head}\n\n{body}"
+    if not len(table):
+        return f"{head}\n\n(no estimate to calibrate)"
+    sentences = [
+        estimate_sentence(ident, metric, found, level=level)
+        for ident, metrics in document["estimates"].items()
+        for metric, found in metrics.items()
+    ]
+    return "\n\n".join(
+        [
+            head,
+            table.to_string(index=False),
+            "\n".join(sentences),
+            WEIGHT_MEANING + ("." if n0 is None else f", with n0 = {n0:g} here."),
+        ]
+    )
 
 
 def published_table(documents: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
