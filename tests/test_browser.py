@@ -264,6 +264,34 @@ def test_real_build_browses_offline_and_shows_script_name_as_text(browser, real_
     assert watch.problems == []
 
 
+@pytest.mark.slow
+def test_home_leads_with_the_draft_and_its_brief_is_one_click_and_one_printed_page(
+    browser, real_site, tmp_path
+):
+    watch = PageWatch(browser, LAPTOP)
+    try:
+        page = watch.open(real_site / "index.html")
+        first = page.locator(".cards .card").first
+        assert "2026Q4" in first.inner_text() and "Draft — for approval" in first.inner_text()
+        first.get_by_role("link", name="Decision brief").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("2026Q4/brief.html"), page.url
+        main = page.inner_text("main")
+        for heading in ("What we fund and why", "What it costs", "What we test first"):
+            assert heading in main
+        assert page.locator("script").count() == 0  # the EVIL name shows as text
+        page.emulate_media(media="print")
+        pdf = tmp_path / "brief.pdf"
+        page.pdf(path=str(pdf), format="A4")
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+        assert pages == 1, f"the printed brief takes {pages} A4 pages"
+    finally:
+        watch.close()
+    assert (real_site / "2026Q4" / "brief-chart.png").is_file()
+    assert (real_site / "2026Q4" / "brief-chart.svg").read_text().lstrip().startswith("<?xml")
+    assert watch.external == [] and watch.problems == []
+
+
 # ------------------------------------------------------------------ reading: fit, links, print
 
 PHONE_390 = {"width": 390, "height": 844}

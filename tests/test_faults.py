@@ -40,7 +40,7 @@ FAULTS_SITE = __name__  # this module is a fake site with SOP chapters too
 
 # -- a fake site writing a home page and SOP chapters ------------------------------------
 
-from test_pipeline import render_notebook, render_quarter_page  # noqa: E402,F401
+from test_pipeline import render_notebook, render_quarter_page, write_brief  # noqa: E402,F401
 
 
 def publish_site_pages(reports_dir: Path, root: Path) -> None:

@@ -66,6 +66,10 @@ def publish_site_pages(reports_dir: Path, root: Path) -> None:
     (reports_dir / "index.html").write_text(f"<html>{' '.join(quarters)}</html>")
 
 
+def write_brief(manifest: dict, artifacts_dir: Path, folder: Path) -> None:
+    (folder / "brief.html").write_text(f"<html>brief of {manifest['quarter']}</html>")
+
+
 # -- fixture notebooks and project --------------------------------------------------
 
 HEADER = """quarter: str = "2026Q4"  # the quarter
@@ -497,7 +501,7 @@ def test_run_quarter_page_that_cannot_render_keeps_the_previous_site(
     first, _ = build(project)
     target = os.readlink(project / "reports" / "2026Q4")
     (tmp_path / "broken_site.py").write_text(
-        f"from {SITE} import render_notebook, publish_site_pages\n"
+        f"from {SITE} import render_notebook, publish_site_pages, write_brief\n"
         "def render_quarter_page(manifest, artifacts_dir):\n"
         "    raise KeyError('npv')\n"
     )

@@ -264,8 +264,7 @@ class _Build:
         self.inputs_copied = inputs_copied
 
     def _model(self, in_scope: list[str]) -> None:
-        """Compute the quarter model (``helpers.model.quarter_model``) and write it into the
-        build's artifacts: the calibration, every case, the roadmap and the review.
+        """Compute the quarter model (``helpers.model.quarter_model``) into the build's artifacts.
 
         A part whose key (what it is computed from, and the ``helpers`` source) matches
         the previous build's is taken from there instead of computed again: the
@@ -404,14 +403,15 @@ class _Build:
             )
         manifest["changes"] = self._change_log()
         site = self._site()
-        try:
+        try:  # the quarter page, and the decision brief beside it
             page = site.render_quarter_page(manifest, self.artifacts)
+            write_text_atomic(self.dir / "index.html", page)
+            site.write_brief(manifest, self.artifacts, self.dir)
         except Exception as exc:
             raise BuildError(
                 f"rendering the quarter page of {self.quarter} failed: {type(exc).__name__}: "
                 f"{exc}; the previous site is unchanged"
             ) from exc
-        write_text_atomic(self.dir / "index.html", page)
         manifest["summary"]["seconds"] = round(time.perf_counter() - started, 3)
         write_text_atomic(self.build / "manifest.json", json.dumps(manifest, indent=2))
         refused = None if self.publish_partial else refusal(entries)

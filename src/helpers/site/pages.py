@@ -350,7 +350,7 @@ def _render_nav(page: str | None, *, current: str) -> str:
     return _environment().get_template("nav.html.j2").render(nav=nav)
 
 
-def _render_page(
+def render_page(
     template: str, *, page: str | None, current: str, nav_quarter: str | None = None, **context
 ) -> str:
     nav = {**_nav(page, quarter=nav_quarter), "current": current}
@@ -386,7 +386,7 @@ def _error_text(error: Mapping[str, Any] | None) -> str:
     return text
 
 
-def _read_optional(path: Path) -> Any:
+def read_optional(path: Path) -> Any:
     try:
         return read_json(path)
     except (OSError, ValueError):
@@ -411,9 +411,9 @@ def render_quarter_page(
     currency = params.get("currency", "USD")
     level = words.budget_level(params)  # plan costs at this quantile
     entries = manifest.get("notebooks") or []
-    calibration = _read_optional(artifacts_dir / CALIBRATION)
-    roadmap = _read_optional(artifacts_dir / ROADMAP)
-    review = _read_optional(artifacts_dir / REVIEW)
+    calibration = read_optional(artifacts_dir / CALIBRATION)
+    roadmap = read_optional(artifacts_dir / ROADMAP)
+    review = read_optional(artifacts_dir / REVIEW)
 
     overview, cases, failed = [], [], []
     for entry in entries:
@@ -441,7 +441,7 @@ def render_quarter_page(
     built_at = _short_time(manifest.get("built_at"))
     for position, row in enumerate(cases):
         row["rest"] = position >= CASES_SHOWN  # hidden until the pager shows its page
-    return _render_page(
+    return render_page(
         "quarter.html.j2",
         page=f"{quarter}/index.html",
         current="quarter",
@@ -462,6 +462,7 @@ def render_quarter_page(
         approval=words.approval_line(params),
         changes=words.change_rows(params, manifest.get("changes")),
         cases_shown=CASES_SHOWN,
+        brief=bool(roadmap),  # the decision brief is written beside a page with a roadmap
         pager=_pager_js() if len(cases) > CASES_SHOWN else "",
     )
 
@@ -483,7 +484,7 @@ def _other_quarters(quarter: str, artifacts_dir: Path, reports_dir: Path | None)
 
 def _case_row(initiative_id, entry, artifacts_dir, currency, href, level) -> dict[str, Any]:
     status = str(entry.get("status", "ok"))
-    doc = _read_optional(case_path(artifacts_dir, initiative_id)) if status != "failed" else None
+    doc = read_optional(case_path(artifacts_dir, initiative_id)) if status != "failed" else None
     doc = doc if isinstance(doc, Mapping) else {}
     figures = words.case_figures(doc, currency=currency, level=level)
     return {
@@ -508,7 +509,7 @@ def list_quarters(reports_dir: Path) -> list[dict[str, Any]]:
     for folder in reports_dir.iterdir():
         manifest_path = folder / "build" / "manifest.json"
         if folder.is_dir() and QUARTER_FOLDER.match(folder.name) and manifest_path.is_file():
-            manifest = _read_optional(manifest_path)
+            manifest = read_optional(manifest_path)
             if isinstance(manifest, Mapping):
                 found.append({"quarter": folder.name, "manifest": manifest, "folder": folder})
     return sorted(found, key=lambda q: q["quarter"], reverse=True)
@@ -561,7 +562,7 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
         figures["budget_confidence"] = level_label(params["budget_confidence"])
     if params.get("estimate_confidence") is not None:
         figures["estimate_confidence"] = fmt_pct(params["estimate_confidence"])
-    calibration = _read_optional(
+    calibration = read_optional(
         published_artifacts_dir(reports_dir, latest["quarter"]) / CALIBRATION
     )
     overall = words.cost_overall(calibration)
@@ -616,7 +617,7 @@ def _loop_figures(reports_dir: Path, quarters: list[dict[str, Any]]) -> dict[str
         if (published_artifacts_dir(reports_dir, q["quarter"]) / REVIEW).is_file()
     ]
     review = (
-        _read_optional(published_artifacts_dir(reports_dir, reviews[0]["quarter"]) / REVIEW)
+        read_optional(published_artifacts_dir(reports_dir, reviews[0]["quarter"]) / REVIEW)
         if reviews
         else None
     )
@@ -694,7 +695,7 @@ def publish_site_pages(reports_dir: Path, root: Path) -> None:
 
     for index, chapter in enumerate(chapters):
         body = render_chapter(chapter["path"].read_text(encoding="utf-8"), figures)
-        page = _render_page(
+        page = render_page(
             "chapter.html.j2",
             page=f"sop/{chapter['slug']}.html",
             current="sop",
@@ -708,7 +709,7 @@ def publish_site_pages(reports_dir: Path, root: Path) -> None:
         write_text_atomic(reports_dir / "sop" / f"{chapter['slug']}.html", page)
 
     summaries = [_quarter_card(q) for q in quarters]
-    home = _render_page(
+    home = render_page(
         "home.html.j2",
         page=None,
         current="home",
@@ -745,6 +746,7 @@ def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
         "quarter": quarter,
         "title": manifest.get("title") or quarter,
         "href": f"{quarter}/index.html",
+        "brief": f"{quarter}/brief.html" if (found["folder"] / "brief.html").is_file() else None,
         "calibration": f"{quarter}/calibration.html",
         "roadmap": f"{quarter}/roadmap.html",
         "built_at": _short_time(manifest.get("built_at")),
@@ -754,7 +756,7 @@ def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
         else None,
         "budget": words.card_budget(params),
         "decision": words.card_decision(
-            _read_optional(published_artifacts_dir(found["folder"].parent, quarter) / ROADMAP),
+            read_optional(published_artifacts_dir(found["folder"].parent, quarter) / ROADMAP),
             params.get("currency", "USD"),
         ),
         "decision_href": f"{quarter}/roadmap.html",
