@@ -95,7 +95,31 @@ def classify_table_columns(markup: str) -> str:
                 if cell is not None and (cell.name == "td" or (header and mark == "num")):
                     classes = cell.get("class", [])
                     cell["class"] = classes if mark in classes else [*classes, mark]
+        _label_cells(table, grid, width)
     return str(soup)
+
+
+STACKED_FROM = 4  # columns: a table this wide becomes stacked rows on a phone (site.css)
+
+
+def _label_cells(table, grid: list[tuple[str, list]], width: int) -> None:
+    """Mark a wide table ``stack`` and give each body cell its column's header as
+    ``data-label``: on a phone each row shows as a block of "header: value" lines, so
+    no column is cut off and no word breaks to fit a narrow column."""
+    heads = [cells for section, cells in grid if section == "thead"]
+    if width < STACKED_FROM or not heads:
+        return
+    labels = [
+        heads[-1][col].get_text(" ", strip=True) if col < len(heads[-1]) and heads[-1][col] else ""
+        for col in range(width)
+    ]
+    table["class"] = [*table.get("class", []), "stack"]
+    for section, cells in grid:
+        if section == "thead":
+            continue
+        for col, cell in enumerate(cells):
+            if cell is not None and labels[col] and not cell.has_attr("data-label"):
+                cell["data-label"] = labels[col]
 
 
 def _column_mark(texts: list[str]) -> str | None:
@@ -135,29 +159,50 @@ def _clean_long_table(markup: str) -> str | None:
         ]
         marks.append(_column_mark(texts))
 
+    head_cells = re.findall(r"<th>(.*?)</th>", found["head"])
+    stacked = len(head_cells) >= STACKED_FROM
+
     def classed(tag: str, cells: list[str], header: bool) -> str:
         out = []
         for col, cell in enumerate(cells):
             mark = marks[col] if col < len(marks) else None
-            if mark is None or (header and mark != "num"):
-                out.append(f"<{tag}>{cell}</{tag}>")
-            else:
-                out.append(f'<{tag} class="{mark}">{cell}</{tag}>')
+            attrs = "" if mark is None or (header and mark != "num") else f' class="{mark}"'
+            out.append(f"<{tag}{attrs}>{cell}</{tag}>")
         return "".join(out)
 
-    head = classed("th", re.findall(r"<th>(.*?)</th>", found["head"]), header=True)
+    head = classed("th", head_cells, header=True)
     body = "".join(
         opening + classed("td", _DATA_CELL.findall(row), header=False) + "</tr>"
         for opening, row in re.findall(r'(<tr(?: class="rest")?>)(.*?)</tr>', found["body"])
     )
     markup = markup.strip()  # the string the spans refer to
+    opening = markup[: found.start("head")]
+    if stacked:  # labels by column, once per table: 2,000 rows need no label per cell
+        opening = _column_labels(found["uuid"], head_cells) + opening.replace(
+            "<table><thead>", '<table class="stack"><thead>', 1
+        )
     return (
-        markup[: found.start("head")]
+        opening
         + head
         + markup[found.end("head") : found.start("body")]
         + body
         + markup[found.end("body") :]
     )
+
+
+def _column_labels(uuid: str, head_cells: list[str]) -> str:
+    """A long table's stacked-row labels (site.css) as one style rule per column after the
+    first, ``#<uuid> td:nth-child(k)::before { content: "<header>" }``; every character of
+    a header outside letters and digits is a CSS escape, so no header can end the style."""
+    import html
+
+    rules = []
+    for col, text in enumerate(head_cells[1:], start=2):
+        label = "".join(
+            c if c.isascii() and c.isalnum() else f"\\{ord(c):06x}" for c in html.unescape(text)
+        )
+        rules.append(f'#{uuid} td:nth-child({col})::before {{ content: "{label}"; }}')
+    return "<style>@media (max-width: 40rem) { " + " ".join(rules) + " }</style>"
 
 
 def _table_grid(table) -> list[tuple[str, list]]:
