@@ -351,11 +351,13 @@ def row_order(problem: Problem) -> tuple[bool, int]:
     return (problem.row is not None, problem.row or 0)
 
 
-def in_file_order(problems: Iterable[Problem]) -> list[Problem]:
-    """Problems file by file, in the order each file first appears, and within a file
-    as ``row_order`` (the whole file first, then row by row): what README promises."""
+def in_file_order(problems: Iterable[Problem], files: Sequence[str] = ()) -> list[Problem]:
+    """Problems file by file, and within a file as ``row_order`` (the whole file first,
+    then row by row): what README promises. ``files`` go first, in that order (the
+    params file, then the registers as params list them); any other file follows in
+    the order it first appears."""
     problems = list(problems)
-    first: dict[str, int] = {}
+    first: dict[str, int] = {name: i for i, name in enumerate(dict.fromkeys(files))}
     for problem in problems:
         first.setdefault(problem.file, len(first))
     return sorted(problems, key=lambda p: (first[p.file], *row_order(p)))

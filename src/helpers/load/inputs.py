@@ -144,7 +144,7 @@ def load_quarter(quarter: str, root: Path | str = ".", *, approval: bool = True)
         if "outcomes" in frames and "actuals" in frames:
             problems.extend(duplicates_with_actuals(frames["outcomes"], frames["actuals"]))
     if problems:
-        raise InputError(in_file_order(problems))
+        raise InputError(in_file_order(problems, _files(params)))
 
     warnings = [w for frame in frames.values() for w in register_warnings(frame)]
     if benefits is not None:
@@ -276,6 +276,13 @@ def _load_benefits(
     if problems:
         raise InputError(problems)
     return benefits, templates
+
+
+def _files(params: Params) -> list[str]:
+    """How problems name the params file and the registers, in the order params list them."""
+    keys = ("initiatives", "actuals", "benefits", "outcomes")
+    sources = [getattr(params, key) for key in keys]
+    return [f"params/{params.quarter}.yaml", *(s.label for s in sources if s is not None)]
 
 
 def _templates_by_id(initiatives: pd.DataFrame, templates: dict[str, Any]) -> dict[str, Any]:
