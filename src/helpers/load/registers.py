@@ -325,8 +325,9 @@ def _check_ranges(out: pd.DataFrame, bad: Collector) -> None:
                     if not np.isnan(value):
                         bad.add(
                             f"benefit_{part} is set, but the benefit of a templated initiative "
-                            "comes from its drivers (the benefits register), and this figure "
-                            "would be ignored: clear it, or clear template (and benefit_share)",
+                            "comes from its drivers (the benefits register): the case would "
+                            "ignore this figure, yet its outcome would be calibrated against "
+                            "it; clear it, or clear template (and benefit_share)",
                             index=i,
                             id=id_,
                             column=f"benefit_{part}",
