@@ -439,6 +439,8 @@ def test_parse_number_reads_dot_decimals_and_thousands_commas(text, number):
         ("-Infinity", "not a number"),
         ("nan", "not a number"),
         ("30%", "'30%' is a percent, but this column is not a fraction"),
+        ("1,5%", "comma as the decimal mark: write 1.5% "),
+        ("lots%", "'lots%' is not a number"),
     ],
 )
 def test_parse_number_refuses_comma_decimals_with_a_fix(text, fragment):
@@ -483,7 +485,11 @@ def test_load_initiatives_percent_confidence_reads_a_fraction_with_a_warning(tmp
 def test_load_initiatives_percent_in_money_column_is_refused(tmp_path):
     rows = ["A,X,email,proposed,30%,,2000,5000,6000,10,24,20,45,,,"]
     problems = problems_of(write_csv(tmp_path, rows))
-    assert any("column benefit_low: '30%' is a percent" in p for p in problems)
+    assert any(
+        "column benefit_low: '30%' is a percent, but this column is not a fraction: write the "
+        "figure in the column's unit, without % (30, or 0.3 for a rate" in p
+        for p in problems
+    )
 
 
 def test_load_initiatives_templated_row_with_benefit_range_is_refused(tmp_path):

@@ -81,24 +81,32 @@ def parse_number(value: Any, *, percent: bool = False) -> float:
         return float(text)
     text = re.sub(r"^([+-]?)[$€£¥]\s*", r"\1", text).replace("_", "")
     is_percent = text.endswith("%")
+    sign = "%" if is_percent else ""
     if is_percent:
         text = text[:-1].rstrip()
-        if not percent:
-            raise NumberFormatError(
-                f"{shown(value)} is a percent, but this column is not a fraction: write the "
-                f"number without % ({text})"
-            )
     if "," in text:
         if not THOUSANDS_GROUPED.match(text):
-            raise NumberFormatError(_comma_fix(value, text))
+            raise NumberFormatError(_comma_fix(value, text, sign))
         text = text.replace(",", "")
     if NOT_FINITE.match(text):
         raise NumberFormatError(f"{shown(value)} is not a number: {_example(percent)}")
     if not PLAIN_NUMBER.match(text):
         raise NumberFormatError(_not_a_number(value, percent, text))
+    if is_percent and not percent:
+        raise NumberFormatError(
+            f"{shown(value)} is a percent, but this column is not a fraction: write the "
+            f"figure in the column's unit, without % ({text}, or {_hundredth(text)} for a "
+            "rate written as a fraction)"
+        )
     if is_percent:
         return float(Decimal(text) / 100)  # 14.2% is 0.142, not 0.14199999999999999
     return float(text)
+
+
+def _hundredth(text: str) -> str:
+    """``text`` (a plain number) divided by 100, as written: '30' -> '0.3'."""
+    written = f"{Decimal(text) / 100:f}"
+    return written.rstrip("0").rstrip(".") if "." in written else written
 
 
 def _example(percent: bool) -> str:
@@ -107,10 +115,11 @@ def _example(percent: bool) -> str:
     return "write a finite figure, e.g. 150000"
 
 
-def _comma_fix(value: Any, text: str) -> str:
-    """The message for a comma that is not a thousands separator, with the fix."""
+def _comma_fix(value: Any, text: str, sign: str = "") -> str:
+    """The message for a comma that is not a thousands separator, with the fix
+    (``sign``: a percent sign to keep after the fixed number)."""
     if COMMA_DECIMAL.match(text):
-        fixed = text.replace(".", "").replace(",", ".")
+        fixed = text.replace(".", "").replace(",", ".") + sign
         return (
             f"{shown(value)} uses a comma as the decimal mark: write {fixed} "
             "(a dot for decimals; a comma only between groups of three digits, as in 1,250,000)"
