@@ -27,6 +27,8 @@ from helpers.load import sources
 
 I = "data/sample/initiatives.csv"  # noqa: E741 - the register every message names
 A = "data/sample/actuals.csv"
+B = "data/sample/benefits_2026Q4.csv"
+O = "data/sample/outcomes.csv"  # noqa: E741
 P = "params/2026Q4.yaml"
 
 
@@ -234,7 +236,7 @@ CASES = [
         located(
             f"{I}, line 2, id EML-01, column benefit_low:",
             "'1.000,5' uses a comma as the decimal mark",
-            "e.g. 1000.5",
+            "write 1000.5",
         ),
     ),
     Case(
@@ -248,14 +250,20 @@ CASES = [
         located(f"{I}, line 2, id EML-01, column run_cost:", "comma as the decimal mark"),
     ),
     Case(
-        "dot_thousands_ambiguous",
-        cell(I, 2, "cost_low", "120.000"),
-        located(f"{I}, line 2, id EML-01, column cost_low:", "ambiguous", "write 120000 or 120"),
+        "percent_in_money_column",
+        cell(I, 2, "cost_low", "30%"),
+        located(
+            f"{I}, line 2, id EML-01, column cost_low:", "'30%' is a percent", "not a fraction"
+        ),
     ),
     Case(
         "dot_thousands_twice",
         cell(I, 2, "cost_high", "1.260.000"),
-        located(f"{I}, line 2, id EML-01, column cost_high:", "not a number", "digits only"),
+        located(
+            f"{I}, line 2, id EML-01, column cost_high:",
+            "not a number",
+            "write 1260000 if the dots",
+        ),
     ),
     Case(
         "space_thousands",
@@ -276,6 +284,58 @@ CASES = [
         "inf_text",
         cell(I, 2, "benefit_high", "inf"),
         located(f"{I}, line 2, id EML-01, column benefit_high:", "not a number"),
+    ),
+    # --- benefits and outcomes: the initiatives' standard -------------------------------
+    Case(
+        "benefits_comma_decimal",
+        cell(B, 4, "low", "0,00015"),
+        located(f"{B}, line 4, id EML-01, column low:", "comma as the decimal mark: write 0.00015"),
+    ),
+    Case(
+        "benefits_fraction_driver_above_one",
+        cell(B, 4, "high", "3"),
+        located(
+            f"{B}, line 4, id EML-01, column high:",
+            "its unit is extra conversions per email delivered (fraction)",
+            "from 0 to 1",
+        ),
+    ),
+    Case(
+        "benefits_driver_1e300",
+        cell(B, 2, "high", "1e300"),
+        located(f"{B}, line 2, id EML-01, column high:", "beyond the plausible 1e+12 subscribers"),
+    ),
+    Case(
+        "templated_initiative_with_benefit_range",
+        cell(I, 2, "benefit_high", "300000"),
+        located(
+            f"{I}, line 2, id EML-01, column benefit_high:",
+            "benefit of a templated initiative comes from its drivers",
+        ),
+    ),
+    Case(
+        "outcomes_comma_decimal_driver",
+        cell(O, 2, "value", "0,00022"),
+        located(f"{O}, line 2, id EML-01P, column value:", "write 0.00022"),
+    ),
+    Case(
+        "outcomes_negative_uplift",
+        cell(O, 2, "value", "-0.0002"),
+        located(f"{O}, line 2, id EML-01P, column value:", "a driver is 0 or more"),
+    ),
+    Case(
+        "outcomes_driver_not_of_the_template",
+        cell(O, 2, "driver", "list_sise"),
+        located(
+            f"{O}, line 2, id EML-01P, column driver:",
+            "not a driver of template email_program (did you mean 'list_size'?)",
+            "its drivers: list_size, sends_per_year",
+        ),
+    ),
+    Case(
+        "outcomes_cost_inf",
+        cell(O, 3, "cost", "inf"),
+        located(f"{O}, line 3, id PAID-01, column cost:", "'inf' is not a number"),
     ),
     # --- magnitudes ---------------------------------------------------------------------
     Case(
@@ -638,6 +698,28 @@ def check_refused(project: Path, args: list[str], expect: tuple[str, ...]) -> st
         assert text in result.stderr, f"{text!r} not in:\n{result.stderr}"
     assert snapshot(project) == before  # no input or report file changed
     return result.stderr
+
+
+def test_validate_lists_problems_file_by_file_in_row_order(project: Path) -> None:
+    for edit in (
+        cell(O, 3, "cost", "x"),
+        cell(B, 5, "low", "y"),
+        cell(O, 2, "cost", "z"),
+        cell(A, 3, "cost_actual", "w"),
+        cell(A, 2, "cost_estimate", "v"),
+        cell(I, 2, "template", "email_progam"),  # found with the benefits, listed first
+    ):
+        edit(project)
+    stderr = check_refused(project, ["validate", "2026Q4"], ())
+    found = [line.split(", column")[0] for line in stderr.splitlines() if line.startswith("  - ")]
+    assert [f.split(", id")[0].removeprefix("  - ") for f in found] == [
+        f"{I}, line 2",
+        f"{A}, line 2",
+        f"{A}, line 3",
+        f"{B}, line 5",
+        f"{O}, line 2",
+        f"{O}, line 3",
+    ]  # the registers in the order params list them
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

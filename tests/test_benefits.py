@@ -340,3 +340,107 @@ def test_sample_benefits_validate_and_simulate(root, register, benefits_file):
     for initiative_id in [i for i in (*SAMPLE_TEMPLATES, *SAMPLE_SHARES) if i in present]:
         sim = simulate(benefits, initiatives, templates, initiative_id, n=4000)
         assert np.all(np.isfinite(sim.total)) and np.all(sim.total > 0), initiative_id
+
+
+# --- the registers' common standard: numbers, fractions, bounds, row order -------------
+
+
+@pytest.fixture
+def fraction_templates(tmp_path: Path):
+    """``rate``: volume × uplift, the uplift a fraction (its unit says so)."""
+    (tmp_path / "rate.yaml").write_text(
+        textwrap.dedent(
+            """\
+            name: rate
+            title: T
+            description: D
+            formula: volume * uplift
+            drivers:
+              - {name: volume, unit: sessions per year, description: d, evidence: e}
+              - {name: uplift, unit: extra orders per session (fraction), description: d,
+                 evidence: e}
+            """
+        ),
+        encoding="utf-8",
+    )
+    return {"rate": load_template(tmp_path / "rate.yaml")}
+
+
+def rate_initiatives() -> pd.DataFrame:
+    return pd.DataFrame({"id": ["R-1"], "template": ["rate"], "variant_of": [None]})
+
+
+def test_validate_benefits_percent_reads_a_fraction_with_a_warning(fraction_templates):
+    rows = [
+        ("R-1", "Shop", "volume", "1,000", "", "2000", ""),
+        ("R-1", "Shop", "uplift", "1%", "", "30%", ""),
+    ]
+    out = validate_benefits(register(rows), rate_initiatives(), fraction_templates)
+    assert out["low"].tolist() == [1000.0, 0.01] and out["high"].tolist() == [2000.0, 0.3]
+    warnings = [str(w) for w in out.attrs["warnings"]]
+    assert any(
+        "line 3, id R-1, column high: '30%' was read as the fraction 0.3" in w for w in warnings
+    )
+
+
+def test_validate_benefits_percent_of_a_count_is_refused(fraction_templates):
+    rows = [
+        ("R-1", "Shop", "volume", "10%", "", "2000", ""),
+        ("R-1", "Shop", "uplift", "0.01", "", "0.3", ""),
+    ]
+    text = problems_of(register(rows), rate_initiatives(), fraction_templates)
+    assert (
+        "line 2, id R-1, column low: '10%' is a percent, but this column is not a fraction" in text
+    )
+
+
+def test_validate_benefits_fraction_above_one_names_the_unit(fraction_templates):
+    rows = [
+        ("R-1", "Shop", "volume", "1000", "", "2000", ""),
+        ("R-1", "Shop", "uplift", "0.01", "", "3", ""),
+    ]
+    text = problems_of(register(rows), rate_initiatives(), fraction_templates)
+    assert (
+        "line 3, id R-1, column high: high is 3, its unit is extra orders per session "
+        "(fraction): write a fraction from 0 to 1 (did you mean 0.03?)"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("cell", "fragment"),
+    [
+        ("1e300", "high is 1e+300, beyond the plausible 1e+12 sessions per year"),
+        ("inf", "'inf' is not a number"),
+        ("nan", "'nan' is not a number"),
+        ("310.000,5", "'310.000,5' uses a comma as the decimal mark: write 310000.5"),
+        ("-5", "high is negative (-5): a driver is 0 or more (in sessions per year)"),
+    ],
+)
+def test_validate_benefits_refuses_what_initiatives_refuse(fraction_templates, cell, fragment):
+    rows = [
+        ("R-1", "Shop", "volume", "1000", "", cell, ""),
+        ("R-1", "Shop", "uplift", "0.01", "", "0.3", ""),
+    ]
+    text = problems_of(register(rows), rate_initiatives(), fraction_templates)
+    assert "line 2, id R-1, column high: " in text and fragment in text
+
+
+def test_validate_benefits_negative_uplift_is_refused(fraction_templates):
+    rows = [
+        ("R-1", "Shop", "volume", "1000", "", "2000", ""),
+        ("R-1", "Shop", "uplift", "-0.01", "", "0.3", ""),
+    ]
+    text = problems_of(register(rows), rate_initiatives(), fraction_templates)
+    assert "line 3, id R-1, column low: low is negative (-0.01): a driver is 0 or more" in text
+
+
+def test_validate_benefits_problems_in_row_order(templates, initiatives):
+    rows = [
+        ("P-1", "Team A", "a", "lots", "", 4000, ""),
+        ("P-1", "Team A", "b", 2, "", "x", ""),
+        ("P-1", "Team B", "a", "y", "", 3000, ""),
+        ("P-1", "Team B", "b", 1, "", 4, ""),
+    ]
+    with pytest.raises(InputError) as exc:
+        validate_benefits(register(rows), initiatives, templates)
+    assert [p.row for p in exc.value.problems] == [2, 3, 4]

@@ -111,6 +111,28 @@ def test_calibrate_estimates_bad_row_names_file_row_id_column(sample, tmp_path):
     assert "line 3, id N2" in result.stderr
 
 
+def test_calibrate_estimates_reads_numbers_as_the_registers_do(sample, tmp_path):
+    path = tmp_path / "new.csv"
+    path.write_text(
+        'id,category,cost_estimate,duration_estimate\nN1,web,"1,5",9.375\n'
+        'N2,web,"1.234,5",1e300\nN3,web,"40,000",1.000\n'
+    )
+    result = CliRunner().invoke(main, ["calibrate", sample, "--estimates", str(path)])
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert len(lines) == 3  # N1 and N2's bad cells, in row order; N3 reads fine
+    assert (
+        "line 2, id N1, column cost_estimate: '1,5' uses a comma as the decimal mark: "
+        in (lines[0])
+    )
+    assert "write 1.5" in lines[0]
+    assert "line 3, id N2, column cost_estimate: " in lines[1] and "write 1234.5" in lines[1]
+    assert "line 3, id N2, column duration_estimate: duration_estimate is 1e+300" in lines[2]
+    path.write_text('id,category,cost_estimate\nN3,web,"40,000"\nN4,web,40000\n')
+    doc = json.loads(_run(sample, "--estimates", str(path), "--json").stdout)
+    assert doc["estimates"]["N3"] == doc["estimates"]["N4"]
+
+
 def test_calibrate_estimates_missing_class_column_lists_columns(sample, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("id,team,cost_estimate\nN1,a,5\n")

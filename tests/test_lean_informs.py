@@ -159,10 +159,13 @@ def test_check_initiative_templates_names_an_unknown_informs_driver(product):
 
 
 def test_validate_initiatives_reads_a_driver_in_informs_on_a_templated_row():
+    blank = {f"benefit_{p}": math.nan for p in ("low", "likely", "high")}  # drivers give it
     frame = pd.DataFrame(
         [
-            make_row(id="F", template="product"),
-            make_row(id="FL", variant_of="F", benefit_share=0.5, informs="Conversion_uplift"),
+            make_row(id="F", template="product", **blank),
+            make_row(
+                id="FL", variant_of="F", benefit_share=0.5, informs="Conversion_uplift", **blank
+            ),
         ]
     ).drop(columns=["must_do"])
     out = validate_initiatives(frame)

@@ -165,3 +165,110 @@ def test_review_kpi_comes_from_the_ledger_and_the_outcome(project):
     assert kpi["name"].startswith("consent rate") and kpi["source"] == "register"
     assert (kpi["baseline"], kpi["target"], kpi["realised"]) == (0.58, 0.7, 0.64)
     assert kpi["met"] is False
+
+
+# --- realised drivers: the benefits register's standard ------------------------------
+
+
+@pytest.fixture
+def templates_of():
+    from helpers.load.benefit_templates import load_templates
+
+    found = load_templates(ROOT, ROOT / "playbook" / "templates")
+    return {"EML-01": found["email_program"], "WEB-03": None}
+
+
+def _outcome(driver: str, value: str, id_: str = "EML-01") -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "id": [id_],
+            "status": ["delivered"],
+            "completed": ["2026-09-01"],
+            "driver": [driver],
+            "value": [value],
+        }
+    )
+    frame.attrs["label"] = "outcomes.csv"
+    return frame
+
+
+def _problems(frame: pd.DataFrame, templates_of=None) -> str:
+    with pytest.raises(InputError) as caught:
+        validate_outcomes(frame, templates_of)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("0,00022", "'0,00022' uses a comma as the decimal mark: write 0.00022"),
+        ("310.000,5", "write 310000.5"),
+        ("inf", "'inf' is not a number"),
+        ("nan", "'nan' is not a number"),
+        ("1e300", "is 1e+300, beyond the plausible 1e+12"),
+        ("-0.0002", "is -0.0002: a driver is 0 or more"),
+    ],
+)
+def test_validate_outcomes_driver_value_refused_like_a_register_cell(value, fragment):
+    text = _problems(_outcome("conversion_uplift", value))
+    assert (
+        "outcomes.csv, line 2, id EML-01, column value: the value of driver conversion_uplift"
+        in text
+    )
+    assert fragment in text
+
+
+def test_validate_outcomes_driver_value_reads_dot_decimals():
+    out = validate_outcomes(_outcome("conversion_uplift; list_size", "0.00022; 262,000"))
+    assert out.at[0, "drivers"] == {"conversion_uplift": 0.00022, "list_size": 262000.0}
+
+
+def test_validate_outcomes_percent_of_a_fraction_driver_reads_a_fraction(templates_of):
+    out = validate_outcomes(_outcome("conversion_uplift", "0.022%"), templates_of)
+    assert out.at[0, "drivers"]["conversion_uplift"] == pytest.approx(0.00022)
+    assert "was read as the fraction 0.00022" in str(out.attrs["warnings"][0])
+
+
+def test_validate_outcomes_fraction_driver_above_one_names_the_unit(templates_of):
+    text = _problems(_outcome("conversion_uplift", "22"), templates_of)
+    assert "is 22, but its unit is extra conversions per email delivered (fraction)" in text
+    assert "did you mean 0.22?" in text
+
+
+def test_validate_outcomes_driver_not_of_the_template_names_its_drivers(templates_of):
+    text = _problems(_outcome("conversion_uplfit", "0.0002"), templates_of)
+    assert "line 2, id EML-01, column driver: driver 'conversion_uplfit' is not a driver of" in text
+    assert "(did you mean 'conversion_uplift'?)" in text
+    assert "its drivers: list_size, sends_per_year, conversion_uplift" in text
+
+
+def test_validate_outcomes_drivers_of_an_untemplated_initiative_refused(templates_of):
+    text = _problems(_outcome("consent_rate", "0.64", id_="WEB-03"), templates_of)
+    assert "id WEB-03, column driver: initiative WEB-03 names no template" in text
+    assert "record its KPI in kpi_value" in text
+
+
+def test_validate_outcomes_numbers_dates_and_unknown_columns():
+    frame = _outcome("", "").assign(cost=["1.234,5"], kpi_value=["1e300"], lesons=["x"])
+    frame.attrs["label"] = "outcomes.csv"
+    text = _problems(frame)
+    assert "column cost: '1.234,5' uses a comma as the decimal mark: write 1234.5" in text
+    assert "column kpi_value: kpi_value is 1e+300, beyond the plausible 1e+12" in text
+    assert "column lesons: column 'lesons' is not known: did you mean 'lessons'?" in text
+
+
+def test_validate_outcomes_problems_in_row_order():
+    frame = pd.DataFrame(
+        {
+            "id": ["A", "B", "C"],
+            "status": ["delivered", "nope", "delivered"],
+            "completed": ["2026-09-01", "2026-09-01", "2026-09-01"],
+            "cost": ["x", "", "y"],
+            "duration": ["", "z", ""],
+        }
+    )
+    frame.attrs["label"] = "outcomes.csv"
+    with pytest.raises(InputError) as caught:
+        validate_outcomes(frame)
+    rows = [p.row for p in caught.value.problems]
+    assert rows == sorted(rows) == [2, 3, 3, 4]

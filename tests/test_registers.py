@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -116,7 +117,7 @@ CATALOGUE = {
     ),
     "infinite_number": (
         ["A,X,email,proposed,1000,,inf,5000,6000,10,24,20,45,,,"],
-        ["line 2", "column benefit_high", "'inf' is not a number"],
+        ["line 2", "column benefit_high", "'inf' is not a number", "write a finite figure"],
     ),
     "bad_status": (
         ["A,X,email,aproved,1,,2,3,4,1,2,1,2,,,"],
@@ -410,6 +411,11 @@ def test_validate_actuals_duplicate_id(tmp_path):
         ("1e3", 1000.0),
         ("2.5", 2.5),
         ("1000.000", 1000.0),
+        ("9.375", 9.375),  # a dot is always the decimal point
+        ("1.000", 1.0),
+        ("250.000", 250.0),
+        ("12,500", 12500.0),
+        ("12,500.5", 12500.5),
     ],
 )
 def test_parse_number_reads_dot_decimals_and_thousands_commas(text, number):
@@ -419,17 +425,91 @@ def test_parse_number_reads_dot_decimals_and_thousands_commas(text, number):
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("1.000,5", "comma as the decimal mark"),
-        ("1,5", "comma as the decimal mark"),
+        ("1.000,5", "comma as the decimal mark: write 1000.5 "),
+        ("1.234,5", "write 1234.5 "),
+        ("1,5", "comma as the decimal mark: write 1.5 "),
+        ("0,00022", "write 0.00022 "),
+        ("310.000,5", "write 310000.5 "),
+        ("0,500", "write 0.500 "),  # 0 does not start a group of thousands
         ("1,0000", "comma as the decimal mark"),
-        ("12,50", "comma as the decimal mark"),
-        ("1.000", "ambiguous"),
-        ("250.000", "write 250000 or 250"),
+        ("12,50", "write 12.50 "),
+        ("1.260.000", "write 1260000 if the dots separate thousands"),
+        ("260 000", "write 260000 "),
+        ("inf", "'inf' is not a number: write a finite figure"),
+        ("-Infinity", "not a number"),
+        ("nan", "not a number"),
+        ("30%", "'30%' is a percent, but this column is not a fraction"),
+        ("1,5%", "comma as the decimal mark: write 1.5% "),
+        ("lots%", "'lots%' is not a number"),
     ],
 )
-def test_parse_number_refuses_comma_decimals_and_ambiguous_dots(text, fragment):
-    with pytest.raises(ValueError, match=fragment):
+def test_parse_number_refuses_comma_decimals_with_a_fix(text, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)) as info:
         parse_number(text)
+    fix = str(info.value).split(": write ", 1)[-1].split()[0]
+    assert fix != text  # the fix is never the refused value again
+
+
+@pytest.mark.parametrize(
+    ("text", "number"), [("30%", 0.3), ("0.1%", 0.001), ("14.2%", 0.142), ("0.25", 0.25)]
+)
+def test_parse_number_percent_reads_a_fraction(text, number):
+    assert parse_number(text, percent=True) == number
+
+
+def test_parse_number_percent_column_hint_says_write_a_fraction():
+    with pytest.raises(ValueError, match=r"'lots' is not a number: write a fraction, e.g. 0.3"):
+        parse_number("lots", percent=True)
+
+
+def test_load_actuals_dot_is_a_decimal_point(tmp_path):
+    path = write_csv(
+        tmp_path,
+        ["T1,web,9.375,10", "T2,web,1.000,2", 'T3,web,"12,500",13000'],
+        header="id,category,effort_estimate,effort_actual",
+    )
+    frame = load_actuals(path)
+    assert frame["effort_estimate"].tolist() == [9.375, 1.0, 12500.0]
+
+
+def test_load_initiatives_percent_confidence_reads_a_fraction_with_a_warning(tmp_path):
+    rows = [r + "," for r in GOOD_ROWS[:2]] + [GOOD_ROWS[2] + ",30%"]
+    frame = load_initiatives(write_csv(tmp_path, rows, HEADER + ",confidence"))
+    assert frame["confidence"].iloc[-1] == pytest.approx(0.3)
+    warnings = [str(w) for w in register_warnings(frame)]
+    assert any(
+        "line 4, id B, column confidence: '30%' was read as the fraction 0.3" in w for w in warnings
+    )
+
+
+def test_load_initiatives_percent_in_money_column_is_refused(tmp_path):
+    rows = ["A,X,email,proposed,30%,,2000,5000,6000,10,24,20,45,,,"]
+    problems = problems_of(write_csv(tmp_path, rows))
+    assert any(
+        "column benefit_low: '30%' is a percent, but this column is not a fraction: write the "
+        "figure in the column's unit, without % (30, or 0.3 for a rate" in p
+        for p in problems
+    )
+
+
+def test_load_initiatives_templated_row_with_benefit_range_is_refused(tmp_path):
+    rows = [r + "," for r in GOOD_ROWS]
+    rows.append("T,Templated,email,proposed,1000,,2000,5000,6000,10,24,20,45,,,,email_program")
+    problems = problems_of(write_csv(tmp_path, rows, HEADER + ",template"))
+    assert any(
+        "line 5, id T, column benefit_low: benefit_low is set, but the benefit of a templated" in p
+        and "clear it, or clear template" in p
+        for p in problems
+    )
+    assert any("column benefit_high: benefit_high is set" in p for p in problems)
+
+
+def test_load_initiatives_kpi_target_1e300_is_refused(tmp_path):
+    rows = [GOOD_ROWS[0] + ",open rate,1e300"]
+    problems = problems_of(write_csv(tmp_path, rows, HEADER + ",kpi,kpi_target"))
+    assert any(
+        "column kpi_target: kpi_target is 1e+300, beyond the plausible 1e+12" in p for p in problems
+    )
 
 
 @pytest.mark.parametrize(

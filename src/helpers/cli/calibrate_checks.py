@@ -9,6 +9,7 @@ together when both options are given; else text from ``helpers.report.backtest``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ def answer_checks(
     as_json: bool,
 ) -> None:
     """Print the calibrated new estimates and/or the backtest of ``frame``'s calibration."""
+    from helpers.load.cells import in_file_order
     from helpers.model.backtest import backtest_history
     from helpers.model.outside_view import calibrate_estimates
     from helpers.report.backtest import render_backtest, render_estimates
@@ -37,9 +39,15 @@ def answer_checks(
     document: dict[str, Any] = {"source": source, "by": calibration["by"]}
     texts = []
     if new is not None:
-        answered = calibrate_estimates(
-            _read_new(new), calibration, confidence=calibration["confidence"]
-        )
+        frame_new, problems = _read_new(new)
+        try:
+            answered = calibrate_estimates(
+                frame_new, calibration, confidence=calibration["confidence"]
+            )
+        except InputError as exc:
+            problems += exc.problems
+        if problems:  # every bad cell at once, in row order
+            raise InputError(in_file_order(problems))
         document.update(answered)
         texts.append(render_estimates(answered, source=source, n0=calibration["n0"]))
     if backtest:
@@ -58,7 +66,7 @@ def answer_checks(
         click.echo("\n\n".join(texts))
 
 
-def _read_new(new: str):
+def _read_new(new: str) -> tuple[Any, list[Problem]]:
     from helpers.load.sources import read_register
 
     path = Path(new)
@@ -72,4 +80,25 @@ def _read_new(new: str):
         )
     frame = read_register(path)
     frame.attrs["label"] = new
-    return frame
+    return _estimate_numbers(frame)
+
+
+ESTIMATE_COLUMN = re.compile(r"^[a-z][a-z0-9_]*_(?:estimate|low|likely|high)$")
+
+
+def _estimate_numbers(frame: Any) -> tuple[Any, list[Problem]]:
+    """The new estimates with their figures read as every register's numbers are
+    (``cells.parse_number``: ``1,5`` and ``1.234,5`` are refused, not read as 15 and
+    1.23), finite and at most ``cells.MAX_MAGNITUDE``, and the problems of the cells
+    refused (left blank in the frame, so the other checks still run)."""
+    from helpers.load.cells import MAX_MAGNITUDE, Collector, cell_text, check_magnitudes
+
+    if "id" not in frame.columns:
+        return frame, []  # calibrate_estimates refuses it, naming the columns it needs
+    bad = Collector(frame)
+    ids = [cell_text(v) for v in frame["id"]]
+    frame = frame.copy()
+    for column in [c for c in frame.columns if ESTIMATE_COLUMN.match(str(c))]:
+        frame[column] = bad.number(frame, column, ids)
+        check_magnitudes(frame, {column: (MAX_MAGNITUDE, "in the estimate's unit")}, bad)
+    return frame, bad.problems

@@ -12,6 +12,12 @@ A lean variant (``variant_of`` set) with a ``benefit_share`` (a fraction, e.g.
 initiative's template and drivers, with the template's volume drivers scaled by
 the share.
 
+Cells are held to the initiatives' standard (``helpers.load.cells``): numbers as
+``cells.parse_number`` reads them, every driver value 0 or more and at most
+``cells.MAX_MAGNITUDE`` in its unit; a fraction driver (its unit says
+``fraction``) may be written ``30%`` (read 0.30, with a warning) and must be at
+most 1. Problems are listed in row order.
+
 Drawing: a driver's range is the same kind of range as any other
 (``helpers.model.ranges``: low and high at the estimate confidence). What we do not
 know about a driver (the true conversion uplift, say) is shared by every
@@ -33,7 +39,15 @@ import pandas as pd
 
 from helpers.core.errors import InputError, Problem
 from helpers.load.benefit_templates import Template
-from helpers.load.cells import Collector, cell_text, check_columns, suggest
+from helpers.load.cells import (
+    MAX_MAGNITUDE,
+    Collector,
+    cell_text,
+    check_columns,
+    fill_missing,
+    is_fraction_unit,
+    suggest,
+)
 from helpers.load.params import RegisterSource
 from helpers.load.registers import INFORMS_INPUTS
 from helpers.load.sources import read_register
@@ -62,8 +76,8 @@ def validate_benefits(
     id and column.
     """
     bad = Collector(frame)
-    if not check_columns(frame, REQUIRED_BENEFIT_COLUMNS, OPTIONAL_BENEFIT_COLUMNS, bad):
-        raise InputError(bad.problems)
+    check_columns(frame, REQUIRED_BENEFIT_COLUMNS, OPTIONAL_BENEFIT_COLUMNS, bad)
+    frame = fill_missing(frame, REQUIRED_BENEFIT_COLUMNS, bad)
     n = len(frame)
     ids = [cell_text(v) for v in frame["initiative_id"].tolist()]
     out = pd.DataFrame({"initiative_id": ids})
@@ -74,23 +88,25 @@ def validate_benefits(
         for id_, v in zip(ids, frame["beneficiary"], strict=True)
     ]
     out["driver"] = [cell_text(v).lower() for v in frame["driver"]]
-    for column in ("low", "likely", "high"):
-        out[column] = bad.number(frame, column, ids)
-    out["source"] = [cell_text(v) for v in frame["source"]] if "source" in frame else [""] * n
-    out["row"] = np.array([bad.row_number(i) for i in range(n)], dtype=int)
     template_of = initiative_templates(initiatives)
     known_ids = [str(i) for i in initiatives["id"]]
-    out["template"] = [template_of.get(id_) or "" for id_ in ids]
     seen: dict[tuple[str, str, str], int] = {}
-    out["unit"] = [
+    units = [
         _check_row(i, values, template_of, known_ids, templates, seen, bad)
         for i, values in enumerate(zip(ids, out["beneficiary"], out["driver"], strict=True))
     ]
+    fractions = [is_fraction_unit(unit) for unit in units]  # 30% reads 0.30 only there
+    for column in ("low", "likely", "high"):
+        out[column] = bad.number(frame, column, ids, fraction=fractions)
+    out["source"] = [cell_text(v) for v in frame["source"]] if "source" in frame else [""] * n
+    out["row"] = np.array([bad.row_number(i) for i in range(n)], dtype=int)
+    out["template"] = [template_of.get(id_) or "" for id_ in ids]
+    out["unit"] = units
     _check_ranges(out, bad)
     _check_complete(out, templates, bad)
     _check_templated_have_rows(out, initiatives, template_of, templates, bad)
-    if bad.problems:
-        raise InputError(bad.problems)
+    bad.raise_if_any()
+    out.attrs["warnings"] = bad.warnings
     return out
 
 
@@ -212,6 +228,13 @@ def _check_ranges(out: pd.DataFrame, bad: Collector) -> None:
     for i, (id_, low, likely, high, unit) in enumerate(zip(*columns, strict=True)):
         row = bad.row_number(i)
         in_unit = f" (in {unit})" if unit else ""
+        beyond = _beyond(i, id_, (low, likely, high), unit, bad)
+        if beyond:
+            reported |= {(row, column) for column in beyond}
+            low, likely, high = (
+                np.nan if c in beyond else v
+                for c, v in (("low", low), ("likely", likely), ("high", high))
+            )
         for column, value in (("low", low), ("high", high)):
             if np.isnan(value) and (row, column) not in reported:
                 bad.add(
@@ -226,7 +249,7 @@ def _check_ranges(out: pd.DataFrame, bad: Collector) -> None:
         negative = [(c, v) for c, v in (("low", low), ("likely", likely), ("high", high)) if v < 0]
         for column, value in negative:
             bad.add(
-                f"{column} is negative ({value:g}): a driver is 0 or more; "
+                f"{column} is negative ({value:g}): a driver is 0 or more{in_unit}; "
                 "write a cost or a loss as its own driver and subtract it in the formula",
                 index=i,
                 id=id_,
@@ -261,6 +284,28 @@ def _check_ranges(out: pd.DataFrame, bad: Collector) -> None:
                 column="low",
                 value=low,
             )
+
+
+def _beyond(
+    i: int, id_: str, values: tuple[float, float, float], unit: str, bad: Collector
+) -> list[str]:
+    """Record a driver value above its plausible bound: 1 for a fraction (its unit
+    says so), else ``MAX_MAGNITUDE``; return the columns recorded."""
+    fraction = is_fraction_unit(unit)
+    limit = 1.0 if fraction else MAX_MAGNITUDE
+    found = []
+    for column, value in zip(("low", "likely", "high"), values, strict=True):
+        if np.isnan(value) or value <= limit:
+            continue
+        found.append(column)
+        if fraction:
+            hint = f" (did you mean {value / 100:g}?)" if value <= 100 else ""
+            fix = f"its unit is {unit}: write a fraction from 0 to 1{hint}"
+        else:
+            unit_words = f" {unit}" if unit else ""
+            fix = f"beyond the plausible {limit:g}{unit_words}: check the units and the zeros"
+        bad.add(f"{column} is {value:g}, {fix}", index=i, id=id_, column=column, value=value)
+    return found
 
 
 def _check_complete(out: pd.DataFrame, templates: Mapping[str, Template], bad: Collector) -> None:

@@ -9,6 +9,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,9 @@ from helpers.load.artifacts import id_problem
 TRUE_WORDS = {"true", "yes", "y", "1", "x"}
 FALSE_WORDS = {"false", "no", "n", "0", ""}
 FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+# The largest number a register cell may hold in any unit (a driver, a KPI, an actual):
+# larger is a unit mistake or a typo, and 1e300 would overflow the simulation to inf.
+MAX_MAGNITUDE = 1e12
 
 # --- cell parsing ------------------------------------------------------------
 
@@ -33,45 +37,116 @@ def is_blank(value: Any) -> bool:
 
 
 class NumberFormatError(ValueError):
-    """A cell that looks like a number written with other separators; the message says the fix."""
+    """A cell that is not a number as the registers write them; the message says the fix."""
 
 
-THOUSANDS_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,250,000.50
-DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")  # 1.000 or 12.500: ambiguous
+# How numbers are written (README "Numbers"): a dot is always the decimal point
+# (9.375, 1.000 are decimals: a comma-separated file cannot use a decimal comma);
+# a comma only separates thousands, in groups of three after a first group of 1-3
+# digits that is not 0, and only before any dot (1,250,000 and 12,500.5).
+PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+THOUSANDS_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")  # 1,250,000.50
+COMMA_DECIMAL = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$")  # 1,5 0,00022 1.234,5
+NOT_FINITE = re.compile(r"^[+-]?(?:inf(?:inity)?|nan)$", re.IGNORECASE)
+FRACTION_EXAMPLE = "e.g. 0.3, or 30%"
 
 
-def parse_number(value: Any) -> float:
-    """A cell as a number: blank -> NaN; '$80,000' -> 80000; ValueError otherwise.
+def is_fraction_unit(unit: str) -> bool:
+    """Whether a benefit template's driver unit is a fraction (its unit names the word
+    ``fraction``: ``fraction of spend``, ``extra orders per session (fraction)``)."""
+    return re.search(r"\bfraction\b", unit.lower()) is not None
 
-    A comma is read only as a thousands separator in groups of three; a comma
-    decimal (1,5 or 1.000,5) and a lone dot before three digits (1.000, which
-    could mean one thousand) raise NumberFormatError with the fix: nothing is guessed.
+
+def parse_number(value: Any, *, percent: bool = False) -> float:
+    """A cell as a number: blank -> NaN; '$80,000' -> 80000; '9.375' -> 9.375.
+
+    A dot is always the decimal point; a comma is read only as a thousands
+    separator in groups of three before any dot (``1,250,000.50``). ``percent``:
+    the cell is a fraction, so ``30%`` reads 0.30 (a percent sign elsewhere is
+    refused). Raises NumberFormatError whose message gives the fix: a comma
+    decimal (``1,5``, ``1.234,5``), two dots, ``inf``, ``nan`` or words; nothing is
+    guessed. Magnitudes are each register's to bound.
     """
     if is_blank(value):
         return float("nan")
     if isinstance(value, bool):
-        raise ValueError(value)
+        raise NumberFormatError(_not_a_number(value, percent))
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value)
-    else:
-        text = re.sub(r"^([+-]?)[$€£¥]", r"\1", str(value).strip()).replace("_", "")
-        if "," in text:
-            if not THOUSANDS_GROUPED.match(text):
-                raise NumberFormatError(
-                    f"{shown(value)} uses a comma as the decimal mark or an unclear separator: "
-                    "write digits with a dot for decimals and no thousands separators "
-                    "(e.g. 1000.5 for one thousand and a half)"
-                )
-            text = text.replace(",", "")
-        elif DOT_THOUSANDS.match(text):
-            raise NumberFormatError(
-                f"{shown(value)} is ambiguous (a thousands separator or a decimal point?): "
-                f"write {text.replace('.', '')} or {float(text):g}, without separators"
-            )
-        number = float(text)
-    if not np.isfinite(number):  # "inf" and "nan" parse, but are no estimate
-        raise ValueError(value)
-    return number
+        if not np.isfinite(number):
+            raise NumberFormatError(f"{shown(value)} is not a number: {_example(percent)}")
+        return number
+    text = str(value).strip()
+    if PLAIN_NUMBER.match(text):  # the usual cell: no sign, separator or percent to read
+        return float(text)
+    text = re.sub(r"^([+-]?)[$€£¥]\s*", r"\1", text).replace("_", "")
+    is_percent = text.endswith("%")
+    sign = "%" if is_percent else ""
+    if is_percent:
+        text = text[:-1].rstrip()
+    if "," in text:
+        if not THOUSANDS_GROUPED.match(text):
+            raise NumberFormatError(_comma_fix(value, text, sign))
+        text = text.replace(",", "")
+    if NOT_FINITE.match(text):
+        raise NumberFormatError(f"{shown(value)} is not a number: {_example(percent)}")
+    if not PLAIN_NUMBER.match(text):
+        raise NumberFormatError(_not_a_number(value, percent, text))
+    if is_percent and not percent:
+        raise NumberFormatError(
+            f"{shown(value)} is a percent, but this column is not a fraction: write the "
+            f"figure in the column's unit, without % ({text}, or {_hundredth(text)} for a "
+            "rate written as a fraction)"
+        )
+    if is_percent:
+        return float(Decimal(text) / 100)  # 14.2% is 0.142, not 0.14199999999999999
+    return float(text)
+
+
+def _hundredth(text: str) -> str:
+    """``text`` (a plain number) divided by 100, as written: '30' -> '0.3'."""
+    written = f"{Decimal(text) / 100:f}"
+    return written.rstrip("0").rstrip(".") if "." in written else written
+
+
+def _example(percent: bool) -> str:
+    if percent:
+        return f"write a finite fraction, {FRACTION_EXAMPLE}"
+    return "write a finite figure, e.g. 150000"
+
+
+def _comma_fix(value: Any, text: str, sign: str = "") -> str:
+    """The message for a comma that is not a thousands separator, with the fix
+    (``sign``: a percent sign to keep after the fixed number)."""
+    if COMMA_DECIMAL.match(text):
+        fixed = text.replace(".", "").replace(",", ".") + sign
+        return (
+            f"{shown(value)} uses a comma as the decimal mark: write {fixed} "
+            "(a dot for decimals; a comma only between groups of three digits, as in 1,250,000)"
+        )
+    return (
+        f"{shown(value)} uses a comma as the decimal mark or an unclear separator: write "
+        "digits with a dot for decimals and no thousands separators (e.g. 1000.5 for one "
+        "thousand and a half)"
+    )
+
+
+def _not_a_number(value: Any, percent: bool, text: str = "") -> str:
+    """The message for a cell that is no number, with a fix that differs from it."""
+    if re.fullmatch(r"[+-]?\d+(?:\.\d+){2,}", text):  # 1.260.000: dots between groups
+        return (
+            f"{shown(value)} is not a number: a dot is the decimal point, so write "
+            f"{text.replace('.', '')} if the dots separate thousands"
+        )
+    if re.fullmatch(r"[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:\.\d+)?", text):  # 260 000
+        digits = re.sub(r"[ \u00a0\u202f']", "", text)
+        return (
+            f"{shown(value)} is not a number: write {digits} "
+            "(no spaces or apostrophes between digits)"
+        )
+    if percent:
+        return f"{shown(value)} is not a number: write a fraction, {FRACTION_EXAMPLE}"
+    return f"{shown(value)} is not a number: write digits only, e.g. 150000 (no units or words)"
 
 
 def parse_date(value: Any) -> pd.Timestamp:
@@ -235,36 +310,45 @@ class Collector:
                 days.append(pd.NaT)
         return pd.to_datetime(pd.Series(days, dtype="datetime64[ns]"))
 
-    def number(self, frame: pd.DataFrame, column: str, ids: list[str]) -> np.ndarray:
-        """Parse a column as numbers, recording every cell that is not one."""
+    def number(
+        self,
+        frame: pd.DataFrame,
+        column: str,
+        ids: list[str],
+        *,
+        fraction: bool | Sequence[bool] = False,
+    ) -> np.ndarray:
+        """Parse a column as numbers (``parse_number``), recording every cell that is not one.
+
+        ``fraction``: the column holds fractions (or, a list, which rows do), so
+        ``30%`` reads 0.30, with a warning to write the fraction.
+        """
         out = np.full(len(frame), np.nan)
         if column not in frame.columns:
             return out
         for i, value in enumerate(frame[column].tolist()):
+            percent = fraction if isinstance(fraction, bool) else bool(fraction[i])
+            where = {"index": i, "id": ids[i], "column": column, "value": value}
             try:
-                out[i] = parse_number(value)
+                out[i] = parse_number(value, percent=percent)
             except NumberFormatError as exc:
-                self.add(str(exc), index=i, id=ids[i], column=column, value=value)
-            except (TypeError, ValueError):
-                self.add(
-                    f"{shown(value)} is not a number: write digits only, e.g. 150000 "
-                    "(no units or words)",
-                    index=i,
-                    id=ids[i],
-                    column=column,
-                    value=value,
+                self.add(str(exc), **where)
+                continue
+            if not isinstance(value, str):
+                continue
+            if percent and value.strip().endswith("%"):
+                self.warn(
+                    f"{shown(value)} was read as the fraction {out[i]:g}: {column} is a "
+                    f"fraction; write {out[i]:g} so nobody has to guess",
+                    **where,
                 )
-            else:
-                if isinstance(value, str) and MONEY_MARKS.search(value):
-                    self.warn(
-                        f"money typed as text ({shown(value)}) was read as {out[i]:g} "
-                        "(currency sign and thousands separators dropped): check it is in the "
-                        "params' currency, and type plain numbers (a number cell in Excel)",
-                        index=i,
-                        id=ids[i],
-                        column=column,
-                        value=value,
-                    )
+            elif MONEY_MARKS.search(value):
+                self.warn(
+                    f"money typed as text ({shown(value)}) was read as {out[i]:g} "
+                    "(currency sign and thousands separators dropped): check it is in the "
+                    "params' currency, and type plain numbers (a number cell in Excel)",
+                    **where,
+                )
         return out
 
 
@@ -274,6 +358,18 @@ MONEY_MARKS = re.compile(r"[$€£¥,]")
 def row_order(problem: Problem) -> tuple[bool, int]:
     """Problems about the whole register first, then by row (stable within a row)."""
     return (problem.row is not None, problem.row or 0)
+
+
+def in_file_order(problems: Iterable[Problem], files: Sequence[str] = ()) -> list[Problem]:
+    """Problems file by file, and within a file as ``row_order`` (the whole file first,
+    then row by row): what README promises. ``files`` go first, in that order (the
+    params file, then the registers as params list them); any other file follows in
+    the order it first appears."""
+    problems = list(problems)
+    first: dict[str, int] = {name: i for i, name in enumerate(dict.fromkeys(files))}
+    for problem in problems:
+        first.setdefault(problem.file, len(first))
+    return sorted(problems, key=lambda p: (first[p.file], *row_order(p)))
 
 
 # Headers people write for a column the product reads under another name.

@@ -17,10 +17,11 @@ from helpers.load.benefit_templates import PLAYBOOK_TEMPLATES, load_templates, t
 from helpers.load.benefits import (
     BenefitInputs,
     check_initiative_templates,
+    initiative_templates,
     load_benefits,
     uses_templates,
 )
-from helpers.load.cells import register_warnings
+from helpers.load.cells import in_file_order, register_warnings
 from helpers.load.outcomes import duplicates_with_actuals, load_outcomes
 from helpers.load.params import Params, load_params
 from helpers.load.registers import IN_SCOPE, load_actuals, load_initiatives
@@ -128,23 +129,26 @@ def load_quarter(quarter: str, root: Path | str = ".", *, approval: bool = True)
         except InputError as exc:
             problems.extend(exc.problems)
     problems.extend(_cross_check(params, frames))
+    benefits, templates, templates_of = None, {}, None
+    if "initiatives" in frames:
+        try:
+            benefits, templates = _load_benefits(params, frames["initiatives"], root)
+            templates_of = _templates_by_id(frames["initiatives"], templates)
+        except InputError as exc:
+            problems.extend(exc.problems)
     if params.outcomes is not None:
         try:
-            frames["outcomes"] = load_outcomes(params.outcomes, root)
+            frames["outcomes"] = load_outcomes(params.outcomes, root, templates_of)
         except InputError as exc:
             problems.extend(exc.problems)
         if "outcomes" in frames and "actuals" in frames:
             problems.extend(duplicates_with_actuals(frames["outcomes"], frames["actuals"]))
-    benefits, templates = None, {}
-    if "initiatives" in frames:
-        try:
-            benefits, templates = _load_benefits(params, frames["initiatives"], root)
-        except InputError as exc:
-            problems.extend(exc.problems)
     if problems:
-        raise InputError(problems)
+        raise InputError(in_file_order(problems, _files(params)))
 
     warnings = [w for frame in frames.values() for w in register_warnings(frame)]
+    if benefits is not None:
+        warnings += register_warnings(benefits)
     warnings += _classes_without_history(params, frames["initiatives"], frames["actuals"])
     loaded = QuarterInputs(
         params,
@@ -272,6 +276,24 @@ def _load_benefits(
     if problems:
         raise InputError(problems)
     return benefits, templates
+
+
+def _files(params: Params) -> list[str]:
+    """How problems name the params file and the registers, in the order params list them."""
+    keys = ("initiatives", "actuals", "benefits", "outcomes")
+    sources = [getattr(params, key) for key in keys]
+    return [f"params/{params.quarter}.yaml", *(s.label for s in sources if s is not None)]
+
+
+def _templates_by_id(initiatives: pd.DataFrame, templates: dict[str, Any]) -> dict[str, Any]:
+    """Each initiative's template (None: it names none), for checking the drivers its
+    outcome records. An initiative naming a template that does not exist is left out:
+    that is reported on its row of the initiatives register."""
+    return {
+        id_: templates[name] if name else None
+        for id_, name in initiative_templates(initiatives).items()
+        if not name or name in templates
+    }
 
 
 def _cross_check(params: Params, frames: dict[str, pd.DataFrame]) -> list[Problem]:

@@ -12,6 +12,14 @@ untemplated one (``kpi_value``, in the unit of the row's ``kpi``) and ``funded_i
 (the quarter that funded it, e.g. 2026Q3; found from the published roadmaps
 when blank).
 
+Every cell is held to the initiatives' standard (``helpers.load.cells``): numbers
+as ``cells.parse_number`` reads them (``0,00022`` is refused, not read as 22),
+finite and at most their bound, dates from 1990 to 2100, unknown columns and
+duplicate ids refused. Given the initiatives' templates (``load_quarter`` does),
+a realised driver must be a driver of the initiative's template; a fraction
+driver (its unit says ``fraction``) may be written ``22%`` (read 0.22, with a
+warning) and must lie from 0 to 1; every driver is 0 or more.
+
 Nobody types an estimate twice and nobody can rewrite one later: each outcome
 is joined to the estimate in the **ledger entry** of the quarter that funded it,
 ``params/approved/<Q>/`` (the params and registers it was approved on, kept in
@@ -33,15 +41,29 @@ current register.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from helpers.core.errors import InputError, Problem, row_word
+from helpers.core.errors import Problem, row_word, shown
 from helpers.load import ledger
-from helpers.load.cells import Collector, cell_text, check_columns, check_ids, check_magnitudes
+from helpers.load.benefit_templates import Template
+from helpers.load.cells import (
+    MAX_MAGNITUDE,
+    Collector,
+    NumberFormatError,
+    cell_text,
+    check_columns,
+    check_ids,
+    check_magnitudes,
+    fill_missing,
+    is_fraction_unit,
+    parse_number,
+    suggest,
+)
 from helpers.load.params import QUARTER_PATTERN, RegisterSource
 from helpers.load.sources import read_register
 
@@ -64,6 +86,7 @@ BOUNDS = {
     "benefit": (1e12, "currency a year"),
     "duration": (520.0, "weeks"),
     "effort": (10_000.0, "person-weeks"),
+    "kpi_value": (MAX_MAGNITUDE, "in the KPI's unit"),
 }
 SOURCE = "outcome"  # the ``source`` of an actuals-shaped row made from an outcome
 
@@ -71,18 +94,23 @@ SOURCE = "outcome"  # the ``source`` of an actuals-shaped row made from an outco
 # --- the register ---------------------------------------------------------------
 
 
-def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
+def validate_outcomes(
+    frame: pd.DataFrame, templates_of: Mapping[str, Template | None] | None = None
+) -> pd.DataFrame:
     """Check an outcomes register and return it in canonical form.
 
     Columns: id, row (spreadsheet row), funded_in (a quarter or ""), status,
     completed and measured_on (datetime, NaT when blank), cost, duration,
     effort, benefit, kpi_value (floats, NaN when blank), drivers ({name:
-    realised value}), lessons, name. Raises InputError
-    listing every problem with its row, id and column.
+    realised value}), lessons, name. ``templates_of``: each initiative's
+    template by id (None: it names none); an id it lacks, or no mapping at all,
+    leaves the drivers' names unchecked (and a percent refused). Raises
+    InputError listing every problem with its row, id and column, in row order;
+    warnings are in ``attrs["warnings"]``.
     """
     bad = Collector(frame)
-    if not check_columns(frame, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, bad):
-        raise InputError(bad.problems)
+    check_columns(frame, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, bad)
+    frame = fill_missing(frame, REQUIRED_COLUMNS, bad)
     n = len(frame)
     ids = [cell_text(v) for v in frame["id"].tolist()]
     check_ids(ids, bad, names_files=True)
@@ -109,15 +137,15 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
         out[metric] = bad.number(frame, metric, ids)
         for i in np.flatnonzero(out[metric].to_numpy() < 0):
             bad.add(
-                f"{metric} is {out.at[i, metric]:g}: an actual cannot be negative",
+                f"{metric} is {out.at[i, metric]:g}: an actual cannot be negative; write 0 or more",
                 index=int(i),
                 id=ids[i],
                 column=metric,
                 value=out.at[i, metric],
             )
-    check_magnitudes(out, BOUNDS, bad)
     out["kpi_value"] = bad.number(frame, "kpi_value", ids)
-    out["drivers"] = _realised_drivers(frame, ids, bad)
+    check_magnitudes(out, BOUNDS, bad)
+    out["drivers"] = _realised_drivers(frame, ids, bad, templates_of)
     for i, status in enumerate(statuses):
         if status == "delivered" and pd.isna(out.at[i, "completed"]):
             bad.add(
@@ -133,12 +161,17 @@ def validate_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
                 id=ids[i],
                 column="measured_on",
             )
-    if bad.problems:
-        raise InputError(bad.problems)
+    bad.raise_if_any()
+    out.attrs["warnings"] = bad.warnings
     return out
 
 
-def _realised_drivers(frame: pd.DataFrame, ids: list[str], bad: Collector) -> list[dict]:
+def _realised_drivers(
+    frame: pd.DataFrame,
+    ids: list[str],
+    bad: Collector,
+    templates_of: Mapping[str, Template | None] | None,
+) -> list[dict]:
     """Each row's realised drivers, {name: value}, from its ``;``-separated driver and value."""
     found: list[dict[str, float]] = []
     names_of = frame["driver"].tolist() if "driver" in frame else [""] * len(frame)
@@ -147,6 +180,7 @@ def _realised_drivers(frame: pd.DataFrame, ids: list[str], bad: Collector) -> li
         names = [n.strip().lower() for n in cell_text(names).split(";") if n.strip()]
         parts = [v.strip() for v in cell_text(values).split(";") if v.strip()]
         row: dict[str, float] = {}
+        found.append(row)
         if len(names) != len(parts):
             bad.add(
                 f"{len(names)} driver(s) but {len(parts)} value(s): give one value per driver, "
@@ -157,20 +191,10 @@ def _realised_drivers(frame: pd.DataFrame, ids: list[str], bad: Collector) -> li
                 column="value" if names else "driver",
                 value=values if names else None,
             )
-            found.append(row)
             continue
+        units = _driver_units(i, ids[i], names, templates_of, bad)
         for name, text in zip(names, parts, strict=True):
-            try:
-                number = float(text.replace(",", ""))
-            except ValueError:
-                bad.add(
-                    f"the value of driver {name} ({text!r}) is not a number: write digits only",
-                    index=i,
-                    id=ids[i],
-                    column="value",
-                    value=values,
-                )
-                continue
+            number = _driver_value(i, ids[i], name, text, units.get(name), bad)
             if name in row:
                 bad.add(
                     f"driver {name} is given twice: keep one",
@@ -179,15 +203,89 @@ def _realised_drivers(frame: pd.DataFrame, ids: list[str], bad: Collector) -> li
                     column="driver",
                     value=name,
                 )
-            row[name] = number
-        found.append(row)
+            if number is not None:
+                row[name] = number
     return found
 
 
-def load_outcomes(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
-    """Read and check an outcomes register (CSV, Excel or SQL table)."""
+def _driver_units(
+    i: int,
+    initiative_id: str,
+    names: list[str],
+    templates_of: Mapping[str, Template | None] | None,
+    bad: Collector,
+) -> dict[str, str]:
+    """The unit of each named driver of the initiative's template; a problem for a name
+    that is not one of its drivers, or for drivers on an initiative without a template.
+    Empty when the template is not known here (no mapping, or an id it lacks)."""
+    if not names or templates_of is None or initiative_id not in templates_of:
+        return {}
+    template = templates_of[initiative_id]
+    where = {"index": i, "id": initiative_id, "column": "driver"}
+    if template is None:
+        bad.add(
+            f"initiative {initiative_id} names no template in the initiatives register, so it "
+            "has no drivers to record: record its KPI in kpi_value (or its benefit), or name "
+            "its template there",
+            value="; ".join(names),
+            **where,
+        )
+        return {}
+    drivers = template.driver_names
+    for name in names:
+        if name not in drivers:
+            bad.add(
+                f"driver {name!r} is not a driver of template {template.name}"
+                f"{suggest(name, drivers)}; its drivers: {', '.join(drivers)}",
+                value=name,
+                **where,
+            )
+    return {name: template.driver(name).unit for name in names if name in drivers}
+
+
+def _driver_value(
+    i: int, initiative_id: str, name: str, text: str, unit: str | None, bad: Collector
+) -> float | None:
+    """One realised driver value, checked as a benefits-register cell; None when refused."""
+    fraction = unit is not None and is_fraction_unit(unit)
+    where = {"index": i, "id": initiative_id, "column": "value", "value": text}
+    in_unit = f" ({unit})" if unit else ""
+    try:
+        number = parse_number(text, percent=fraction)
+    except NumberFormatError as exc:
+        bad.add(f"the value of driver {name}: {exc}", **where)
+        return None
+    if text.endswith("%"):
+        bad.warn(
+            f"the value of driver {name}, {shown(text)}, was read as the fraction {number:g}: "
+            f"write {number:g} so nobody has to guess",
+            **where,
+        )
+    if number < 0:
+        problem = f"is {number:g}: a driver is 0 or more{in_unit}"
+    elif fraction and number > 1:
+        hint = f" (did you mean {number / 100:g}?)" if number <= 100 else ""
+        problem = f"is {number:g}, but its unit is {unit}: write a fraction from 0 to 1{hint}"
+    elif number > MAX_MAGNITUDE:
+        problem = (
+            f"is {number:g}, beyond the plausible {MAX_MAGNITUDE:g}{in_unit}: check the units "
+            "and the number of zeros"
+        )
+    else:
+        return number
+    bad.add(f"the value of driver {name} {problem}", **where)
+    return None
+
+
+def load_outcomes(
+    source: RegisterSource | str | Path,
+    root: Path | str = ".",
+    templates_of: Mapping[str, Template | None] | None = None,
+) -> pd.DataFrame:
+    """Read and check an outcomes register (CSV, Excel or SQL table); ``templates_of``
+    as ``validate_outcomes``."""
     frame = read_register(source, root)
-    out = validate_outcomes(frame)
+    out = validate_outcomes(frame, templates_of)
     out.attrs["label"] = frame.attrs.get("label", "outcomes")
     return out
 

@@ -9,17 +9,20 @@ ever modified: files are only read, databases opened read-only.
 
 Nothing is read by guessing:
 
-- numbers use a dot for decimals; ``,`` is accepted only as a thousands
-  separator in groups of three (``1,250,000.50``). A comma decimal
-  (``1,5``, ``1.000,5``) or an ambiguous ``1.000`` is refused with the cell and
-  the fix, never reinterpreted;
+- numbers are read by ``cells.parse_number``: a dot is always the decimal point
+  (``9.375``, ``1.000``); ``,`` only separates thousands in groups of three
+  (``1,250,000.50``); a comma decimal (``1,5``, ``1.234,5``), ``inf`` and ``nan``
+  are refused with the cell and the fix; ``30%`` reads 0.30, with a warning,
+  only in a fraction column (``benefit_share``, ``confidence``);
+- a templated initiative (``template`` or ``benefit_share``) takes its benefit
+  from its drivers, so a benefit range on its row is refused, not ignored;
 - a column name given twice is refused (pandas would rename one ``x.1``);
 - dates are ISO ``YYYY-MM-DD`` (or date cells in Excel) from 1990 to 2100;
   ``03/04/2023``, ``now`` and the like are refused with the expected format;
 - magnitudes must be plausible. Initiatives: money (benefit, cost, run cost)
   at most 1e12 currency units, durations at most 520 weeks (ten years),
   effort at most 10,000 person-weeks, ramp-up at most 120 months, reach at
-  most 1e10 people. Actuals are compared as ratios, in whatever unit a
+  most 1e10 people, KPI values at most 1e12. Actuals are compared as ratios, in whatever unit a
   dataset uses (hours, days, currency), so any actuals value above 1e12 is
   refused and nothing tighter;
 - initiative ids are file names and links, so they follow
@@ -37,6 +40,7 @@ import pandas as pd
 
 from helpers.core.errors import shown
 from helpers.load.cells import (
+    MAX_MAGNITUDE,
     Cells,
     Collector,
     already_reported,
@@ -148,9 +152,9 @@ def validate_initiatives(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd
     out["run_cost"] = np.nan_to_num(bad.number(frame, "run_cost", ids), nan=0.0)
     out["ramp_months"] = np.nan_to_num(bad.number(frame, "ramp_months", ids), nan=0.0)
     out["template"] = [cell_text(v).lower() for v in frame.get("template", [""] * n)]
-    out["benefit_share"] = bad.number(frame, "benefit_share", ids)
+    out["benefit_share"] = bad.number(frame, "benefit_share", ids, fraction=True)
     for column in ("strategic_fit", "reach", "impact", "confidence"):
-        out[column] = bad.number(frame, column, ids)
+        out[column] = bad.number(frame, column, ids, fraction=column == "confidence")
     check_magnitudes(out, INITIATIVE_BOUNDS, bad)
     _warn_no_effort(frame, out, bad)
     _check_ranges(out, bad)
@@ -194,6 +198,7 @@ def _check_kpis(frame: pd.DataFrame, out: pd.DataFrame, bad: Collector) -> None:
     out["kpi"] = [cell_text(v) for v in frame.get("kpi", [""] * len(out))]
     out["kpi_baseline"] = bad.number(frame, "kpi_baseline", ids)
     out["kpi_target"] = bad.number(frame, "kpi_target", ids)
+    check_magnitudes(out, dict.fromkeys(("kpi_baseline", "kpi_target"), _ANY_UNIT), bad)
     cells = Cells(out)
     for i, (kpi, target) in enumerate(zip(out["kpi"], out["kpi_target"], strict=True)):
         where = {"index": i, "id": ids[i]}
@@ -315,8 +320,20 @@ def _check_ranges(out: pd.DataFrame, bad: Collector) -> None:
     for i, id_ in enumerate(out["id"]):
         for metric in RANGES:
             low, likely, high = (cells(i, f"{metric}_{p}") for p in ("low", "likely", "high"))
-            if metric == "benefit" and np.isnan(low) and np.isnan(high) and _templated(cells, i):
-                continue  # its drivers give the benefit (helpers.model.benefits)
+            if metric == "benefit" and _templated(cells, i):  # its drivers give the benefit
+                for part, value in (("low", low), ("likely", likely), ("high", high)):
+                    if not np.isnan(value):
+                        bad.add(
+                            f"benefit_{part} is set, but the benefit of a templated initiative "
+                            "comes from its drivers (the benefits register): the case would "
+                            "ignore this figure, yet its outcome would be calibrated against "
+                            "it; clear it, or clear template (and benefit_share)",
+                            index=i,
+                            id=id_,
+                            column=f"benefit_{part}",
+                            value=value,
+                        )
+                continue
             if metric == "effort" and np.isnan(low) and np.isnan(high):
                 if not np.isnan(likely):
                     bad.add(
@@ -408,7 +425,7 @@ INITIATIVE_BOUNDS: dict[str, tuple[float, str]] = {
 }
 
 
-_ACTUALS_BOUND = (MAX_MONEY, "in any unit")
+_ACTUALS_BOUND = _ANY_UNIT = (MAX_MAGNITUDE, "in any unit")
 
 
 def _check_scores(out: pd.DataFrame, bad: Collector) -> None:
