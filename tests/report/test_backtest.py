@@ -34,18 +34,29 @@ def test_describe_backtest_gives_the_verdict_with_ties_and_noise() -> None:
     document = backtest_history(_history(400))
     s = document["backtest"]["cost"]["summary"]
     text = describe_backtest(document)
-    pct = f"{round(100 * s['share_le_p80'])}%"
-    assert f"out of sample, our calibrated P80 held {pct}" in text
+    # the share said is the tie-split one (issue 23), the ≤ and < shares beside it
+    pct = f"{round(100 * s['share_tiesplit_p80'])}%"
+    assert f"out of sample, our calibrated P80 held {pct} (ties split: " in text
+    assert f"{round(100 * s['share_le_p80'])}% at or below it" in text
     assert f"of actual costs; raw estimates held {round(100 * s['share_le_estimate'])}%" in text
-    assert "strictly below it: ties" in text
-    assert "sampling error about ±" in text
+    # one binomial standard error at the level, in points: √(0.8 · 0.2 / 200) = 2.8 points
+    assert s["n"] == 200 and "sampling error ±2.8 points at P80" in text
     assert "only 10 dated projects; at least 30 are needed" in text  # benefit
+
+
+def test_fmt_points_never_rounds_a_small_error_to_zero() -> None:
+    from helpers.model.backtest import standard_error
+    from helpers.report.backtest import fmt_points
+
+    assert fmt_points(standard_error(0.8, 7561)) == "0.46 points"  # the issue's "±0%"
+    assert fmt_points(0.028) == "2.8 points"
+    assert fmt_points(0.12) == "12 points"
 
 
 def test_describe_backtest_other_level_reads_the_reliability_curve() -> None:
     document = backtest_history(_history(400))
     text = describe_backtest(document, level=0.9)
-    share = document["backtest"]["cost"]["summary"]["reliability"]["share_le"][-1]
+    share = document["backtest"]["cost"]["summary"]["reliability"]["share_tiesplit"][-1]
     assert f"calibrated P90 held {round(100 * share)}%" in text
 
 
@@ -67,12 +78,16 @@ def test_describe_backtest_judges_each_level_against_goal_and_noise() -> None:
     summary = document["backtest"]["cost"]["summary"]
     text = describe_backtest(document)
     assert f"The P80 is {held_words(summary, 0.8)}, the P50 {held_words(summary, 0.5)}." in text
-    far = {**summary, "n": 1000, "share_le_p80": 0.6, "share_lt_p80": 0.6}
+    far = {**summary, "n": 1000, "share_tiesplit_p80": 0.6}
     assert held_words(far, 0.8) == "further from 80% than sampling error explains"
-    few = {**summary, "n": 40, "share_le_p80": 0.72, "share_lt_p80": 0.72}
+    few = {**summary, "n": 40, "share_tiesplit_p80": 0.72}
     assert held_words(few, 0.8) == "within sampling error of 80%"
-    tied = {**summary, "share_le_p50": 0.68, "share_lt_p50": 0.31}
-    assert held_words(tied, 0.5) == "within 3 points of 50%"
+    # ties: the level between < and ≤ no longer passes by itself; the tie-split share decides
+    tied = {**summary, "n": 4000, "share_le_p80": 0.99, "share_lt_p80": 0.01}
+    assert held_words({**tied, "share_tiesplit_p80": 0.5}, 0.8) == (
+        "further from 80% than sampling error explains"
+    )
+    assert held_words({**tied, "share_tiesplit_p80": 0.79}, 0.8) == "within 3 points of 80%"
 
 
 def test_backtest_method_shows_the_class_column_as_written_in_its_code_span():
