@@ -204,6 +204,10 @@ def test_calibrate_with_backtest_is_the_calibration_document_plus_its_backtest(r
     assert document["backtest_overall"] == check["overall"]
     plain = calibrate_quarter(inputs)
     assert {k: v for k, v in document.items() if not k.startswith("backtest")} == plain
+    # the calibration page's table of class columns (issue 23): none, category
+    found = check["by_candidates"]
+    assert [c["by"] for c in found["candidates"]] == ["none", "category"]
+    assert found["recommended"] in ("none", "category")
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,9 @@ def test_describe_backtest_other_level_reads_the_reliability_curve() -> None:
 def test_backtest_table_has_a_row_per_metric_and_all() -> None:
     table = backtest_table(backtest_history(_history(200)))
     assert list(table["metric"]) == ["cost", "benefit", "all metrics"]
-    assert table.loc[1, "≤ P80"] == "–"
+    assert table.loc[1, "P80 held"] == "–"
+    tied = backtest_table(backtest_history(_history(400)))
+    assert "(≤ " in tied.loc[0, "P50 held"] and ", < " in tied.loc[0, "P50 held"]  # ties shown
 
 
 def test_published_table_labels_datasets() -> None:

@@ -146,28 +146,38 @@ def describe_backtest_method(document: Mapping[str, Any]) -> str:
     )
 
 
+def _held_cell(summary: Mapping[str, Any], level: float) -> str:
+    """A table cell: the tie-split share, with ≤ and < where ties split them."""
+    share, le, lt = _shares(summary, level)
+    if share is None:
+        return "–"
+    digits = _digits(summary["n"])
+    if le - lt > TIE_GAP:
+        return f"{fmt_pct(share, digits)} (≤ {fmt_pct(le, digits)}, < {fmt_pct(lt, digits)})"
+    return fmt_pct(share, digits)
+
+
 def backtest_table(document: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per metric (then all metrics): rows predicted and the shares, as text."""
+    """One row per metric (then all metrics): rows predicted and the shares, as text.
+
+    A "held" cell is the tie-split share (an actual equal to the quantile counts
+    half); where ties split it, the shares at or below and strictly below follow.
+    """
     entries = list(document["backtest"].items())
     if len(entries) > 1:
         entries.append(("all metrics", {"enough_history": True, "summary": document["overall"]}))
     rows = []
     for metric, found in entries:
         s = found["summary"]
-        digits = _digits(s["n"])
         rows.append(
             {
                 "metric": metric,
                 "predicted": s["n"],
-                f"{level_label(0.5)} held": fmt_pct(s.get("share_tiesplit_p50"), digits),
-                f"≤ {level_label(0.5)}": fmt_pct(s["share_le_p50"], digits),
-                f"< {level_label(0.5)}": fmt_pct(s["share_lt_p50"], digits),
-                f"{level_label(0.8)} held": fmt_pct(s.get("share_tiesplit_p80"), digits),
-                f"≤ {level_label(0.8)}": fmt_pct(s["share_le_p80"], digits),
-                f"< {level_label(0.8)}": fmt_pct(s["share_lt_p80"], digits),
-                "± se": fmt_points(s.get("se_p80")),
+                f"{level_label(0.5)} held": _held_cell(s, 0.5),
+                f"{level_label(0.8)} held": _held_cell(s, 0.8),
+                f"{level_label(0.8)} ± se": fmt_points(s.get("se_p80")),
                 f"{level_label(0.1)}–{level_label(0.9)}": fmt_pct(
-                    s.get("coverage_p10_p90_tiesplit", s["coverage_p10_p90"]), digits
+                    s.get("coverage_p10_p90_tiesplit", s["coverage_p10_p90"]), _digits(s["n"])
                 ),
                 "≤ raw estimate": fmt_pct(s["share_le_estimate"]),
             }
@@ -189,7 +199,6 @@ def by_candidates_table(document: Mapping[str, Any]) -> pd.DataFrame:
             {
                 "calibrate by": "none" if c["by"] == NO_CLASS else c["by"],
                 "classes": c["classes"],
-                "predicted": c["n"],
                 "loss": "–" if c["loss"] is None else f"{c['loss']:.4f}",
                 "vs best": _gap(c, found.get("recommended")),
                 f"{level_label(0.5)} held": fmt_pct(c["share_tiesplit_p50"], digits),
