@@ -104,3 +104,38 @@ def test_backtest_method_shows_the_class_column_as_written_in_its_code_span():
         "min_rows": 30,
     }
     assert "(`team_a`, pooled with" in describe_backtest_method(document)
+
+
+def _candidates(clear: bool) -> dict:
+    none = {
+        "by": "none",
+        "classes": 1,
+        "n": 300,
+        "loss": 0.2734,
+        "loss_gap": 0.0139,
+        "loss_gap_se": 0.002 if clear else 0.01,
+        "share_tiesplit_p50": 0.5,
+        "share_tiesplit_p80": 0.8,
+        "coverage_p10_p90_tiesplit": 0.8,
+    }
+    team = {**none, "by": "team", "classes": 4, "loss": 0.2595, "loss_gap": 0.0, "loss_gap_se": 0.0}
+    return {"by": "category", "by_candidates": {"candidates": [none, team],
+            "recommended": "team", "clear": clear}}  # fmt: skip
+
+
+def test_describe_by_candidates_says_which_to_use_and_how_clearly() -> None:
+    from helpers.report.backtest import by_candidates_table, describe_by_candidates
+
+    text = describe_by_candidates(_candidates(True)).plain
+    assert text.startswith(
+        "Calibrate by `team`: its out-of-sample quantile loss is 0.2595 against 0.2734 with "
+        "no classes (5.1% lower, more than two standard errors)."
+    )
+    assert "set `calibration.by: team` to switch" in text
+    unclear = describe_by_candidates(_candidates(False)).plain
+    assert unclear.startswith("No class column predicts clearly better than another")
+    assert "keep `category` or calibrate with no classes" in unclear
+    table = by_candidates_table(_candidates(True))
+    assert list(table["calibrate by"]) == ["none", "team"]
+    assert list(table["use"]) == ["", "◀"] and table.loc[1, "vs best"] == "best"
+    assert table.loc[0, "vs best"] == "+0.0139 ± 0.0020"

@@ -234,24 +234,34 @@ def describe_by_candidates(document: Mapping[str, Any]) -> str:
     if not others:
         return f"Only {_class_name(best)} could be checked out of sample."
     runner = min(others, key=lambda c: c["loss"])
-    relative = runner["loss_gap"] / runner["loss"] if runner["loss"] else 0.0
-    verdict = (
-        "clearly (more than two standard errors)"
-        if found.get("clear")
-        else "by less than sampling error, so the choice matters little"
+    explain = (
+        " The loss is the pinball loss of log(actual ÷ estimate) against the calibrated "
+        f"{level_label(0.1)}…{level_label(0.9)}, averaged over every later project: lower is "
+        "better, and a class column that splits the record into classes too small to learn "
+        "from does worse than none."
     )
     current = document.get("by")
+    if not found.get("clear"):
+        keep = f"keep `{current}`" if current is not None else "keep the current classes"
+        return (
+            f"No class column predicts clearly better than another out of sample: "
+            f"{_class_name(best)} scored lowest ({chosen['loss']:.4f} against "
+            f"{runner['loss']:.4f} with {_class_name(runner['by'])}, a gap within two standard "
+            f"errors), so {keep} or calibrate with no classes.{explain}"
+        )
+    relative = runner["loss_gap"] / runner["loss"] if runner["loss"] else 0.0
     advice = (
-        f" The calibration now uses `{current}`." if current is not None and current != best else ""
+        f" The calibration now uses `{current}`: set `calibration.by: {best}` to switch."
+        if current is not None and current != best and best != NO_CLASS
+        else f" The calibration now uses `{current}`: the record says classes do not help."
+        if current is not None and current != best
+        else ""
     )
     return (
         f"Calibrate by {_class_name(best)}: its out-of-sample quantile loss is "
         f"{chosen['loss']:.4f} against {runner['loss']:.4f} with "
-        f"{_class_name(runner['by'])} ({fmt_pct(relative, 1)} lower), {verdict}. "
-        "The loss is the pinball loss of log(actual ÷ estimate) against the calibrated "
-        f"{level_label(0.1)}…{level_label(0.9)}, averaged over every later project: lower is "
-        "better, and a class column that splits the record into classes too small to learn "
-        f"from does worse than none.{advice}"
+        f"{_class_name(runner['by'])} ({fmt_pct(relative, 1)} lower, more than two standard "
+        f"errors).{advice}{explain}"
     )
 
 
