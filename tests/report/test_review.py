@@ -236,6 +236,10 @@ def test_review_flags_a_benefit_its_drivers_contradict():
     initiatives["A"] = {**initiatives["A"], "benefit_check": {**check, "contradicts": True}}
     review = {**REVIEW, "initiatives": initiatives, "benefit_flags": ["A"]}
     value = describe_value(review, currency="USD").plain
-    assert "Check A's benefit: its realised drivers imply $223k a year, 3.7× the" in value
-    assert "against a recorded $61k" in value
+    assert (
+        "Check A's benefit: its realised drivers imply $223k a year against a recorded $61k "
+        "(3.7 times as much)."
+    ) in value
+    tagged = describe_value(review, currency="USD")
+    assert 'data-key="review.initiatives.A.benefit_check.implied"' in tagged
     assert "Check the recorded benefit of A" in untag(describe_summary(review, currency="USD"))

@@ -118,21 +118,28 @@ def describe_summary(review: Mapping[str, Any], *, currency: str) -> str:
     return "\n\n".join(lines)
 
 
-def _benefit_flag(ident: str, entry: Mapping[str, Any], currency: str) -> str:
-    """One initiative whose realised drivers contradict its recorded benefit, in words."""
-    check = entry["benefit_check"]
-    ratio = check["ratio"]
-    apart = f"{ratio:.1f}× the recorded figure" if ratio >= 1 else f"1/{1 / ratio:.1f} of it"
+def _benefit_flag(review: Mapping[str, Any], ident: str, currency: str) -> str:
+    """One initiative whose realised drivers contradict its recorded benefit, in words; each
+    figure tagged ``review.initiatives.<id>.benefit_check.…``."""
+    check = review["initiatives"][ident]["benefit_check"]
     assumed = (
         f" (taking {', '.join(escape_text(d) for d in check['assumed'])} as stated)"
         if check["assumed"]
         else ""
     )
+
+    def figure(name: str, fmt: Any) -> str:
+        return _figure(review, fmt, "initiatives", ident, "benefit_check", name)
+
+    def money(value: float) -> str:
+        return fmt_money(value, currency)
+
     return (
         f"**Check {escape_text(ident)}'s benefit**: its realised drivers imply "
-        f"{fmt_money(check['implied'], currency)} a year{assumed}, {apart}, against a recorded "
-        f"{fmt_money(check['recorded'], currency)}. One of the two is wrong or measured over "
-        "another period or scope; correct it before it calibrates later cases."
+        f"{figure('implied', money)} a year{assumed} against a recorded "
+        f"{figure('recorded', money)} ({figure('ratio', lambda r: f'{r:.2g}')} times as much). "
+        "One of the two is wrong or measured over another period or scope; correct it "
+        "before it calibrates later cases."
     )
 
 
@@ -268,7 +275,7 @@ def describe_value(review: Mapping[str, Any], *, currency: str) -> str:
             "benefit."
         )
     for ident in review.get("benefit_flags") or []:
-        parts.append(_benefit_flag(ident, review["initiatives"][ident], currency))
+        parts.append(_benefit_flag(review, ident, currency))
     return "\n\n".join(parts) or "No outcome with a cost or benefit recorded yet."
 
 
