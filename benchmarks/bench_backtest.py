@@ -3,12 +3,13 @@
 Run: ``.venv/bin/python benchmarks/bench_backtest.py [--datasets ../shared/datasets]``.
 
 First table, one row per dataset and metric: rows predicted out of sample
-(rolling origin by completion date, cuts at 50–90%), the share of actuals at
-or below (≤) and strictly below (<) the calibrated P50 and P80 of the
-empirical outside view, two binomial standard errors of a share that is
-exactly right (±2se) and the verdict of ``helpers.model.backtest.held_check``:
-"within ±3" (the goal of issue 12; with ties the level may lie between < and
-≤), "within sampling error" or "misses". Then P10–P90 coverage and the share at
+(rolling origin by completion date, cuts at 50–90%, disjoint windows), the
+tie-split share below the calibrated P50 and P80 of the empirical outside view
+(an actual equal to the quantile counts half), the shares at or below (≤) and
+strictly below (<), two binomial standard errors of a share that is exactly
+right (±2se) and the verdict of ``helpers.model.backtest.held_check`` on the
+tie-split share: "within ±3" (the goal of issue 12), "within sampling error"
+or "misses". Then P10–P90 coverage and the share at
 or below the raw estimate.
 
 Second table, the diagnosis of a miss:
@@ -42,7 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.load.history import DAYS_PER_WEEK, find_dataset, load_dataset
-from helpers.model.backtest import CUTS, HORIZON, backtest_history, dated_rows, held_check
+from helpers.model.backtest import backtest_history, dated_rows, held_check, test_windows
 from helpers.model.calibration import CENSORED_METRIC, calibrate_history, class_entry, ratio_frame
 from helpers.model.outside_view import normalise_class, view_of_ratios
 
@@ -58,12 +59,10 @@ def lognormal_shares(frame: pd.DataFrame, metric: str) -> tuple[float, float]:
     """Share ≤ P50 and ≤ P80 of the v1 lognormal calibration, same cuts and windows."""
     dated = dated_rows(ratio_frame(frame, metrics=[metric]))
     total = len(dated)
-    window = math.ceil(HORIZON * total)
     z80 = stats.norm.ppf(0.8)
     le50, le80 = [], []
-    for cut in CUTS:
-        start = math.floor(cut * total)
-        test = dated.iloc[start : start + window]
+    for _, start, stop in test_windows(total):
+        test = dated.iloc[start:stop]
         document = calibrate_history(frame[frame["id"].isin(dated["id"].iloc[:start])])
         for category, ratio in zip(test["class"], test["ratio"], strict=True):
             entry = class_entry(document, metric, category)
@@ -92,16 +91,14 @@ def in_flight_shares(frame: pd.DataFrame, metric: str) -> tuple[float, float] | 
     if begun is None or begun.isna().any():
         return None
     total = len(dated)
-    window = math.ceil(HORIZON * total)
     classes = np.array([normalise_class(c) for c in dated["class"]])
     ratios = dated["ratio"].to_numpy(dtype=float)
     le50, le80 = [], []
-    for cut in CUTS:
-        start = math.floor(cut * total)
+    for _, start, stop in test_windows(total):
         when = dated["completed"].iloc[start]
         finished = np.arange(total) < start
         known = finished | (begun < when).to_numpy()  # finished, or started and still running
-        for row in range(start, min(total, start + window)):
+        for row in range(start, stop):
             known_row = known.copy()
             known_row[row] = False  # never the predicted project itself
             view = view_of_ratios(
@@ -149,8 +146,8 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"{'dataset':<11}{'metric':<9}{'n':>6}"
-        f"{'≤P50':>7}{'<P50':>7}{'±2se':>7}  {'P50 verdict':<22}"
-        f"{'≤P80':>7}{'<P80':>7}{'±2se':>7}  {'P80 verdict':<22}{'P10-90':>7}{'≤est':>7}"
+        f"{'P50':>7}{'≤P50':>7}{'<P50':>7}{'±2se':>7}  {'P50 verdict':<22}"
+        f"{'P80':>7}{'≤P80':>7}{'<P80':>7}{'±2se':>7}  {'P80 verdict':<22}{'P10-90':>7}{'≤est':>7}"
     )
     diagnosis = []
     timings = []
@@ -170,9 +167,10 @@ def main() -> None:
             cells = []
             for level, key in ((0.5, "p50"), (0.8, "p80")):
                 le, lt = s[f"share_le_{key}"], s[f"share_lt_{key}"]
+                share = s[f"share_tiesplit_{key}"]  # the share the verdict judges: ties half
                 noise = 2 * math.sqrt(level * (1 - level) / s["n"])
-                verdict = VERDICTS[held_check(le, lt, level, s["n"])]
-                cells.append(f"{le:>7.1%}{lt:>7.1%}{noise:>7.1%}  {verdict:<22}")
+                verdict = VERDICTS[held_check(share, level, s["n"])]
+                cells.append(f"{share:>7.1%}{le:>7.1%}{lt:>7.1%}{noise:>7.1%}  {verdict:<22}")
             print(
                 f"{dataset:<11}{metric:<9}{s['n']:>6}"
                 + "".join(cells)

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from helpers.core.errors import InputError
@@ -121,3 +123,102 @@ def test_playbook_run_cases_use_the_owner_class(tmp_path, root):
     assert "track record of class 'Ann' (column owner)" in (
         (quarter / "cases" / "A-1.html").read_text()
     )
+
+
+# --- which class to calibrate by, measured out of sample (issue 23, item 8) ---------------
+
+
+def _teams(n: int, *, seed: int = 8) -> pd.DataFrame:
+    """n dated projects of two teams whose overruns differ (team A ×2.2, team B ×0.75), and a
+    ``desk`` column of 60 labels that has nothing to do with the overrun."""
+
+    rng = np.random.default_rng(seed)
+    team = rng.choice(["A", "B"], n)
+    log_ratio = np.where(team == "A", 0.8, -0.3) + rng.normal(0, 0.2, n)
+    estimate = rng.uniform(10, 100, n)
+    return pd.DataFrame(
+        {
+            "id": [f"P{i}" for i in range(n)],
+            "category": "all",
+            "team": team,
+            "desk": [f"d{k}" for k in rng.integers(0, 60, n)],
+            "completed": pd.date_range("2020-01-01", periods=n, freq="D"),
+            "cost_estimate": estimate,
+            "cost_actual": estimate * np.exp(log_ratio),
+        }
+    )
+
+
+def _by(found: dict) -> dict:
+    return {c["by"]: c for c in found["candidates"]}
+
+
+def test_compare_classes_picks_a_class_that_clearly_helps():
+    from helpers.model.backtest import compare_classes
+
+    found = compare_classes(_teams(600), ["none", "category", "team"])
+    scored = _by(found)
+    assert found["recommended"] == "team" and found["clear"] is True
+    assert scored["team"]["loss"] < scored["none"]["loss"]
+    assert scored["team"]["loss_gap"] == 0.0
+    assert scored["none"]["loss_gap"] == pytest.approx(
+        scored["none"]["loss"] - scored["team"]["loss"]
+    )
+    assert scored["team"]["classes"] == 2 and scored["none"]["classes"] == 1
+    assert scored["team"]["n"] == scored["none"]["n"] == 300  # the same rows for each
+    # with the right class the P80 holds about 80% (ties split; continuous data: none)
+    assert scored["team"]["share_tiesplit_p80"] == pytest.approx(0.8, abs=0.06)
+
+
+def test_compare_classes_prefers_no_class_where_a_column_only_adds_noise():
+    from helpers.model.backtest import compare_classes
+
+    frame = _teams(600)
+    frame["cost_actual"] = frame["cost_estimate"] * np.exp(
+        np.random.default_rng(9).normal(0.2, 0.4, len(frame))
+    )  # now neither team nor desk says anything about the overrun
+    found = compare_classes(frame, ["none", "desk"])
+    scored = _by(found)
+    assert found["recommended"] == "none"
+    assert scored["desk"]["loss"] > scored["none"]["loss"]
+    assert scored["desk"]["classes"] == 60
+
+
+def test_compare_classes_missing_column_lists_choices():
+    from helpers.model.backtest import compare_classes
+
+    with pytest.raises(InputError, match="no column 'squad'"):
+        compare_classes(_teams(100), ["none", "squad"])
+
+
+def test_by_candidates_for_keeps_present_columns_once():
+    from helpers.model.backtest import by_candidates_for
+
+    assert by_candidates_for(["id", "category", "team"], "team") == ["none", "category", "team"]
+    assert by_candidates_for(["id", "category"], "category") == ["none", "category"]
+    assert by_candidates_for(["id", "owner"], "owner", ["client"]) == ["none", "owner"]
+
+
+def test_calibrate_backtest_json_compares_by_candidates(tmp_path):
+    from click.testing import CliRunner
+
+    from helpers.cli import main
+
+    path = tmp_path / "actuals.csv"
+    _teams(300).to_csv(path, index=False)
+    result = CliRunner().invoke(
+        main, ["calibrate", str(path), "--backtest", "--json", "--by", "team"]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["by"] == "team"
+    summary = document["backtest"]["cost"]["summary"]
+    assert {"share_tiesplit_p50", "share_tiesplit_p80", "share_le_p80", "share_lt_p80"} <= set(
+        summary
+    )
+    found = document["by_candidates"]
+    assert [c["by"] for c in found["candidates"]] == ["none", "category", "team"]
+    assert all(isinstance(c["loss"], float) for c in found["candidates"])
+    assert found["recommended"] == "team"
+    text = CliRunner().invoke(main, ["calibrate", str(path), "--backtest", "--by", "team"])
+    assert "Calibrate by `team`: its out-of-sample quantile loss is" in text.stdout

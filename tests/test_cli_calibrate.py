@@ -240,3 +240,20 @@ def test_calibrate_little06_most_projects_late_ratio_lognormal(shared_datasets, 
     lower = np.log(q["0.5"] / q["0.1"])
     assert upper == pytest.approx(lower, rel=0.35)
     assert len(entry["trend"]) >= 4
+
+
+def test_calibrate_backtest_json_reports_tie_split_shares_and_by_candidates(sample):
+    """Issue 23: the verdict's tie-split shares and each class column's out-of-sample loss."""
+    result = _run(str(sample), "--backtest", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    summary = document["backtest"]["cost"]["summary"]
+    for key in ("p50", "p80"):
+        lt, le = summary[f"share_lt_{key}"], summary[f"share_le_{key}"]
+        assert summary[f"share_tiesplit_{key}"] == pytest.approx((lt + le) / 2)
+    assert summary["se_p80"] == pytest.approx((0.8 * 0.2 / summary["n"]) ** 0.5)
+    found = document["by_candidates"]
+    assert [c["by"] for c in found["candidates"]] == ["none", "category"]
+    losses = {c["by"]: c["loss"] for c in found["candidates"]}
+    assert found["recommended"] == min(losses, key=losses.get)
+    assert all(c["n"] == document["overall"]["n"] for c in found["candidates"])

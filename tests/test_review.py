@@ -106,3 +106,108 @@ def test_review_document_statuses_percentiles_and_keys():
     }
     assert document["portfolio"]["actual_cost"] == 250 and document["portfolio"]["n_cost"] == 1
     assert document["lessons"][0]["lessons"] == "ran long"
+
+
+def test_verification_splits_ties_at_a_quantile():
+    """A PAID-01-like record: whole-number actuals on the stated median (100) and on the
+    calibrated P10 (100). Of 100, 100, 90, 150: 3 of 4 at or below (75%), 1 of 4 strictly
+    below (25%); an actual equal to the quantile counts half, so the share is 2 of 4."""
+    joined, cases = _history([100, 100, 90, 150])
+    verification = verify_forecasts(placed_rows(joined, cases))["cost"]
+    assert verification["stated_share_le_p50"] == pytest.approx(3 / 4)
+    assert verification["stated_share_lt_p50"] == pytest.approx(1 / 4)
+    assert verification["stated_share_tiesplit_p50"] == pytest.approx(2 / 4)
+    assert verification["share_tiesplit_p50"] == pytest.approx(4 / 4)  # all below P50 = 200
+    p10 = {p["level"]: p for p in verification["reliability"]}[0.1]
+    assert (p10["calibrated"], p10["calibrated_lt"], p10["calibrated_tiesplit"]) == (
+        pytest.approx(3 / 4),
+        pytest.approx(1 / 4),
+        pytest.approx(2 / 4),
+    )
+    assert verification["se_p80"] == pytest.approx(math.sqrt(0.8 * 0.2 / 4))
+
+
+# PAID-01 as the 2026Q3 ledger kept it: two accounts, spend a volume, share_cut a fraction
+PAID_CASE = {
+    "estimate_confidence": 0.9,
+    "benefit_share": 1.0,
+    "benefit_template": "paid_search_pruning",
+    "benefit_drivers": [
+        {"beneficiary": "NA", "driver": "non_converting_spend", "low": 150000.0,
+         "likely": 200000.0, "high": 260000.0},
+        {"beneficiary": "NA", "driver": "share_cut", "low": 0.5, "likely": 0.7, "high": 0.85},
+        {"beneficiary": "EU", "driver": "non_converting_spend", "low": 60000.0,
+         "likely": 90000.0, "high": 130000.0},
+        {"beneficiary": "EU", "driver": "share_cut", "low": 0.4, "likely": 0.6, "high": 0.8},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture
+def paid_template(root):
+    from helpers.load.benefit_templates import load_templates
+
+    return load_templates(root)["paid_search_pruning"]
+
+
+def test_check_benefit_flags_a_benefit_its_drivers_contradict(paid_template):
+    from helpers.model.review_benefit import check_benefit
+
+    realised = {"share_cut": 0.72, "non_converting_spend": 310000.0}
+    check = check_benefit(61000.0, realised, PAID_CASE, paid_template)
+    # 310,000 × 0.72 = 223,200 a year implied against 61,000 recorded: 3.66 times
+    assert check["implied"] == pytest.approx(223200.0)
+    assert check["ratio"] == pytest.approx(223200 / 61000)
+    assert check["contradicts"] is True and check["assumed"] == []
+    # within a factor of 2 either way: no flag; beyond it below: a flag
+    assert check_benefit(120000.0, realised, PAID_CASE, paid_template)["contradicts"] is False
+    assert check_benefit(440000.0, realised, PAID_CASE, paid_template)["contradicts"] is False
+    assert check_benefit(450000.0, realised, PAID_CASE, paid_template)["contradicts"] is True
+    assert check_benefit(None, realised, PAID_CASE, paid_template) is None
+    assert check_benefit(61000.0, {}, PAID_CASE, paid_template) is None
+
+
+def test_check_benefit_takes_unmeasured_drivers_as_stated(paid_template):
+    from helpers.model.review_benefit import check_benefit
+
+    # share_cut alone: each account's stated median spend (200k + 90k) × 0.72 = 208,800
+    check = check_benefit(100000.0, {"share_cut": 0.72}, PAID_CASE, paid_template)
+    assert check["implied"] == pytest.approx(290000 * 0.72)
+    assert check["assumed"] == ["non_converting_spend"] and check["contradicts"] is True
+    # a lean variant measuring a quarter of the spend: the realised volume is its own
+    lean = {**PAID_CASE, "benefit_share": 0.25}
+    check = check_benefit(20000.0, {"non_converting_spend": 72500.0}, lean, paid_template)
+    # spend split 200:90 over the accounts, each at its stated share_cut: 0.7 and 0.6
+    expected = 72500 * (200 / 290 * 0.7 + 90 / 290 * 0.6)
+    assert check["implied"] == pytest.approx(expected)
+
+
+def test_review_document_lists_benefit_flags(paid_template):
+    joined, cases = _history([100])
+    joined["benefit"] = 61000.0
+    joined["drivers"] = [{"share_cut": 0.72, "non_converting_spend": 310000.0}]
+    cases[("2026Q3", "I0")].update(PAID_CASE)
+    document = review_document(
+        "2026Q4",
+        {"2026Q3": ["I0"]},
+        joined,
+        cases,
+        as_of=dt.date(2026, 10, 1),
+        templates={"paid_search_pruning": paid_template},
+    )
+    assert document["benefit_flags"] == ["I0"]
+    assert document["initiatives"]["I0"]["benefit_check"]["implied"] == pytest.approx(223200)
+
+
+def test_load_review_flags_paid_01_on_the_sample(root):
+    """The sample's PAID-01 records $61k a year; its realised drivers (share cut 0.72 of
+    $310k spend) imply $223k: more than twice, so the review flags it."""
+    from helpers.load.inputs import load_quarter
+    from helpers.model.review import load_review
+
+    review = load_review(load_quarter("2026Q4", root))
+    assert review["benefit_flags"] == ["PAID-01"]
+    check = review["initiatives"]["PAID-01"]["benefit_check"]
+    assert (check["recorded"], round(check["implied"])) == (61000.0, 223200)
+    # EML-01P's measured uplift implies $13k against $9k recorded: within a factor of 2
+    assert review["initiatives"]["EML-01P"]["benefit_check"]["contradicts"] is False

@@ -196,3 +196,50 @@ def test_driver_and_kpi_amounts_read_in_their_unit():
     assert _amount(262000.0, "addresses") == "262,000"  # a volume, never 2.62e+05
     assert _amount(0.72, "fraction") == "72.0%"
     assert _amount(3.0, "events per year") == "3"
+
+
+def test_held_count_says_a_tie_as_a_half():
+    from helpers.report.review import held_count
+
+    assert held_count(2 / 4, 4) == "2 of 4"
+    assert held_count(0.625, 4) == "2½ of 4"  # 2 below, 1 equal of 4
+    assert held_count(0.125, 4) == "½ of 4"
+    assert held_count(None, 4) == "no forecast to check"
+
+
+def test_verification_table_and_words_use_the_tie_split_share():
+    from helpers.report.review import verification_frame
+
+    tied = {
+        **REVIEW["forecast_verification"]["cost"],
+        "n": 4,
+        "stated_share_le_p50": 0.75,
+        "stated_share_lt_p50": 0.25,
+        "stated_share_tiesplit_p50": 0.5,
+        "share_tiesplit_p80": 0.75,
+        "share_le_p80": 0.75,
+        "share_lt_p80": 0.75,
+        "stated_share_tiesplit_p80": 0.625,
+    }
+    review = {**REVIEW, "forecast_verification": {"cost": tied}}
+    row = verification_frame(review).iloc[0]
+    assert row["below stated P50"] == "50% (≤ 75%, < 25%)"
+    text = untag(describe_verification(review))
+    assert "calibrated P80 held 3 of 4 costs; the stated ranges held 2½ of 4" in text
+
+
+def test_review_flags_a_benefit_its_drivers_contradict():
+    from helpers.report.review import describe_summary, describe_value
+
+    check = {"recorded": 61000.0, "implied": 223200.0, "ratio": 223200 / 61000, "assumed": []}
+    initiatives = {**REVIEW["initiatives"]}
+    initiatives["A"] = {**initiatives["A"], "benefit_check": {**check, "contradicts": True}}
+    review = {**REVIEW, "initiatives": initiatives, "benefit_flags": ["A"]}
+    value = describe_value(review, currency="USD").plain
+    assert (
+        "Check A's benefit: its realised drivers imply $223k a year against a recorded $61k "
+        "(3.7 times as much)."
+    ) in value
+    tagged = describe_value(review, currency="USD")
+    assert 'data-key="review.initiatives.A.benefit_check.implied"' in tagged
+    assert "Check the recorded benefit of A" in untag(describe_summary(review, currency="USD"))

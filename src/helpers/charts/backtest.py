@@ -17,10 +17,11 @@ from helpers.report.labels import level_label
 
 
 def plot_reliability(document: Mapping[str, Any]) -> Figure:
-    """Nominal level (P10…P90) against the observed share of later actuals at or below it.
+    """Nominal level (P10…P90) against the observed share of later actuals below it.
 
-    One line per metric with enough history, calibrated (solid; the band down to
-    the share strictly below shows ties) and raw estimates (dashed: a point
+    One line per metric with enough history, calibrated (solid: the tie-split
+    share, an actual equal to the level counting half; the band from the share
+    strictly below to the share at or below shows the ties) and raw estimates (dashed: a point
     estimate is the same figure at every level, so one share). The diagonal is
     perfect calibration. Shares are fractions, drawn as percents.
     """
@@ -35,7 +36,8 @@ def plot_reliability(document: Mapping[str, Any]) -> Figure:
         reliability = summary["reliability"]
         levels = reliability["levels"]
         name = escape_mathtext(metric)
-        axis.plot(levels, reliability["share_le"], "o-", color=colour, label=f"{name}, calibrated")
+        line = reliability.get("share_tiesplit", reliability["share_le"])
+        axis.plot(levels, line, "o-", color=colour, label=f"{name}, calibrated")
         axis.fill_between(
             levels, reliability["share_lt"], reliability["share_le"], color=colour, alpha=0.15
         )
@@ -62,7 +64,7 @@ def plot_reliability(document: Mapping[str, Any]) -> Figure:
     axis.set_ylim(0, 1)
     axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axis.set_xlabel("calibrated level")
-    axis.set_ylabel("later actuals at or below it")
+    axis.set_ylabel("later actuals below it (ties count half)")
     axis.set_title("Out of sample: does each calibrated level hold its share?")
     if shown:
         axis.legend(loc="upper left", fontsize="small", frameon=False)

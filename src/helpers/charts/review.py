@@ -16,10 +16,12 @@ CALIBRATED, STATED = "#0072B2", "#E69F00"
 
 
 def plot_reliability(review: Mapping[str, Any]) -> Figure:
-    """Share of actuals at or below each forecast quantile, against its level.
+    """Share of actuals below each forecast quantile, against its level.
 
-    One panel per verified metric; the diagonal is an honest forecast. Points
-    below it: actuals ran above the forecast (optimism).
+    The tie-split share (an actual equal to the quantile counts half; a
+    document without it: at or below). One panel per verified metric; the
+    diagonal is an honest forecast. Points below it: actuals ran above the
+    forecast (optimism).
     """
     found = review["forecast_verification"]
     metrics = list(found) or ["cost"]
@@ -29,8 +31,9 @@ def plot_reliability(review: Mapping[str, Any]) -> Figure:
         axis.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="honest")
         points = found.get(metric, {}).get("reliability", [])
         for view, colour in (("calibrated", CALIBRATED), ("stated", STATED)):
-            xs = [p["level"] for p in points if p[view] is not None]
-            ys = [p[view] for p in points if p[view] is not None]
+            shares = [(p["level"], p.get(f"{view}_tiesplit", p[view])) for p in points]
+            xs = [level for level, share in shares if share is not None]
+            ys = [share for _, share in shares if share is not None]
             axis.plot(xs, ys, marker="o", color=colour, label=view)
         n = found.get(metric, {}).get("n", 0)
         axis.set_title(escape_mathtext(f"{INPUT_LABELS.get(metric, metric)} (n = {n})"))
@@ -39,7 +42,7 @@ def plot_reliability(review: Mapping[str, Any]) -> Figure:
         axis.xaxis.set_major_formatter(PercentFormatter(1.0))
         axis.yaxis.set_major_formatter(PercentFormatter(1.0))
         axis.set_xlabel("forecast quantile level")
-        axis.set_ylabel("share of actuals at or below it")
+        axis.set_ylabel("share of actuals below it (ties half)")
         axis.spines[["top", "right"]].set_visible(False)
     axes[0].legend(loc="upper left", frameon=False)
     return figure

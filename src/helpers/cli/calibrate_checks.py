@@ -2,9 +2,11 @@
 
 ``--estimates`` answers "I said 40 days; what should we plan on?" for every row
 and metric of a register of new estimates; ``--backtest`` checks the
-calibration out of sample on the register's own history. With ``--json`` the
-documents of DESIGN §6 (``estimates.<id>.<metric>`` and ``backtest.<metric>``),
-together when both options are given; else text from ``helpers.report.backtest``.
+calibration out of sample on the register's own history and compares the class
+columns it could calibrate by (no classes, category, and ``--by``'s column:
+``by_candidates``). With ``--json`` the documents of DESIGN §6
+(``estimates.<id>.<metric>`` and ``backtest.<metric>``), together when both
+options are given; else text from ``helpers.report.backtest``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def answer_checks(
 ) -> None:
     """Print the calibrated new estimates and/or the backtest of ``frame``'s calibration."""
     from helpers.load.cells import in_file_order
-    from helpers.model.backtest import backtest_history
+    from helpers.model.backtest import backtest_history, by_candidates_for
     from helpers.model.outside_view import calibrate_estimates
     from helpers.report.backtest import render_backtest, render_estimates
 
@@ -57,6 +59,7 @@ def answer_checks(
             n0=calibration["n0"],
             min_class_size=calibration["min_class_size"],
             metrics=metrics,
+            candidates=by_candidates_for(frame.columns, calibration["by"]),
         )
         document.update({k: v for k, v in checked.items() if k != "projects"})
         texts.append(render_backtest(checked, source=source))

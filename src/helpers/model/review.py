@@ -15,11 +15,18 @@ For the initiatives the plan of the latest approved quarter funds (its ledger en
 - **portfolio**: expected (case means) against actual cost and realised annual
   benefit, over the initiatives that have outcomes;
 - **forecast verification** over every delivered outcome whose case the
-  ledger kept: the share of actuals at or below the calibrated P50 and P80, and at or
-  below the same levels of the stated range (read as lognormal about its
+  ledger kept: the share of actuals below the calibrated P50 and P80, and below
+  the same levels of the stated range (read as lognormal about its
   estimate at the funding quarter's ``estimate_confidence``). An honest
-  forecast holds about 50% and 80%. The reliability points run over
-  ``LEVELS``.
+  forecast holds about 50% and 80%. An actual equal to the quantile (a
+  whole-week actual on a stated median of whole weeks) counts half:
+  ``share_tiesplit_*`` is the share strictly below plus half the share equal,
+  as the backtest judges; ``share_le_*`` and ``share_lt_*`` bound it. The
+  reliability points run over ``LEVELS``.
+- **benefit check** (``review_benefit.check_benefit``): a recorded benefit
+  that the outcome's own realised drivers contradict by more than a factor
+  of 2 either way, through the template's formula, is flagged
+  (``initiatives.<id>.benefit_check``, ids in ``benefit_flags``).
 - **KPI** of each funded initiative: its template's key driver (``kpi: true``
   in the template) or, without a template, the row's ``kpi``; baseline and
   target from the initiative row in the funding quarter's ledger entry (a
@@ -59,8 +66,10 @@ from helpers.load import ledger
 from helpers.load.benefit_templates import load_templates, templates_folder
 from helpers.load.outcomes import METRICS, approved_initiatives, join_outcomes
 from helpers.model.ranges import range_quantile
+from helpers.model.review_benefit import check_benefit
 
 LEVELS = (0.1, 0.2, 0.5, 0.8, 0.9)  # reliability points (quantile levels)
+TOLERANCE = 1e-9  # relative: float noise between an actual and an equal quantile
 CASE_KEYS = {"cost": "cost", "duration": "duration_weeks", "effort": "effort", "benefit": "benefit"}
 QUARTER_FIRST_MONTH = {"1": 1, "2": 4, "3": 7, "4": 10}
 DRIVER_LEVELS = tuple(round(0.01 * k, 2) for k in range(1, 100))  # a stated driver's quantiles
@@ -118,8 +127,24 @@ def stated_quantile(
     return float(estimate * math.exp(stats.norm.ppf(level) * sigma))
 
 
-def _share(values: list[bool]) -> float | None:
+def _share(values: list[float]) -> float | None:
     return float(np.mean(values)) if values else None
+
+
+def _below(actual: float, quantile: float) -> tuple[bool, bool]:
+    """(at or below, strictly below) the quantile, allowing a relative 1e-9 of float noise."""
+    return actual <= quantile * (1 + TOLERANCE), actual < quantile * (1 - TOLERANCE)
+
+
+def _view_shares(rows: list[dict[str, Any]], view: str, key: str) -> dict[str, Any]:
+    """Shares of ``rows`` at or below, strictly below, and tie-split at one quantile of a view."""
+    flags = [_below(r["actual"], r[view][key]) for r in rows if r[view].get(key) is not None]
+    return {
+        "le": _share([le for le, _ in flags]),
+        "lt": _share([lt for _, lt in flags]),
+        "tiesplit": _share([0.5 * (le + lt) for le, lt in flags]),
+        "n": len(flags),
+    }
 
 
 def verify_forecasts(
@@ -127,10 +152,15 @@ def verify_forecasts(
 ) -> dict[str, dict[str, Any]]:
     """Forecast verification per metric over ``rows`` (see :func:`placed_rows`).
 
-    Each metric: ``n``, ``share_le_p50``, ``share_le_p80`` (calibrated),
-    ``stated_share_le_p50``, ``stated_share_le_p80``, and ``reliability``: one
-    point per level with the shares for the calibrated and the stated view.
-    A metric with no row is left out.
+    Each metric: ``n``; for the calibrated view ``share_le_p50``/``_p80`` (at
+    or below), ``share_lt_…`` (strictly below) and ``share_tiesplit_…`` (an
+    actual equal to the quantile counts half: the share below plus half the
+    share equal, as the backtest judges); the same for the stated view
+    prefixed ``stated_``; ``se_p50``/``se_p80`` (binomial standard error of a
+    quantile exactly right, √(level·(1 − level) ÷ n)); and ``reliability``:
+    one point per level with the calibrated and stated shares at or below
+    (``calibrated``, ``stated``), their tie-split shares and counts. Shares
+    are fractions. A metric with no row is left out.
     """
     out: dict[str, dict[str, Any]] = {}
     for metric in METRICS:
@@ -140,32 +170,32 @@ def verify_forecasts(
         reliability = []
         for level in levels:
             key = quantile_key(level)
-            calibrated = [
-                r["actual"] <= r["calibrated"][key]
-                for r in mine
-                if r["calibrated"].get(key) is not None
-            ]
-            stated = [
-                r["actual"] <= r["stated"][key] for r in mine if r["stated"].get(key) is not None
-            ]
+            calibrated = _view_shares(mine, "calibrated", key)
+            stated = _view_shares(mine, "stated", key)
             reliability.append(
                 {
                     "level": level,
-                    "calibrated": _share(calibrated),
-                    "stated": _share(stated),
-                    "n_calibrated": len(calibrated),
-                    "n_stated": len(stated),
+                    "calibrated": calibrated["le"],
+                    "stated": stated["le"],
+                    "calibrated_lt": calibrated["lt"],
+                    "stated_lt": stated["lt"],
+                    "calibrated_tiesplit": calibrated["tiesplit"],
+                    "stated_tiesplit": stated["tiesplit"],
+                    "n_calibrated": calibrated["n"],
+                    "n_stated": stated["n"],
                 }
             )
         at = {point["level"]: point for point in reliability}
-        out[metric] = {
-            "n": len(mine),
-            "share_le_p50": at.get(0.5, {}).get("calibrated"),
-            "share_le_p80": at.get(0.8, {}).get("calibrated"),
-            "stated_share_le_p50": at.get(0.5, {}).get("stated"),
-            "stated_share_le_p80": at.get(0.8, {}).get("stated"),
-            "reliability": reliability,
-        }
+        entry: dict[str, Any] = {"n": len(mine)}
+        for level in (0.5, 0.8):
+            point, name = at.get(level, {}), f"p{round(100 * level)}"
+            for view, prefix in (("calibrated", ""), ("stated", "stated_")):
+                entry[f"{prefix}share_le_{name}"] = point.get(view)
+                entry[f"{prefix}share_lt_{name}"] = point.get(f"{view}_lt")
+                entry[f"{prefix}share_tiesplit_{name}"] = point.get(f"{view}_tiesplit")
+            entry[f"se_{name}"] = math.sqrt(level * (1 - level) / len(mine))
+        entry["reliability"] = reliability
+        out[metric] = entry
     return out
 
 
@@ -231,7 +261,9 @@ def review_funded(
 
     Each entry: name, funded_in, status, completed (ISO date or None),
     ``percentile.<metric>``, ``actual.<metric>``, ``expected.<metric>`` (case
-    mean), lessons, and ``kpi`` (:func:`kpi_of`; None when it has none).
+    mean), lessons, ``benefit_check`` (``review_benefit.check_benefit``; None
+    when there is nothing to check) and ``kpi`` (:func:`kpi_of`; None when it
+    has none).
     ``rows``: (funding quarter, id) -> the initiative row of that quarter's
     audit copy; ``templates``: name -> benefit template.
     """
@@ -267,6 +299,12 @@ def review_funded(
                     m: _number((case.get(CASE_KEYS[m]) or {}).get("mean")) for m in METRICS
                 },
                 "lessons": (outcome or {}).get("lessons") or "",
+                "benefit_check": check_benefit(
+                    _number((outcome or {}).get("benefit")),
+                    (outcome or {}).get("drivers"),
+                    case,
+                    _template_of(rows.get((quarter, initiative_id)), case, templates),
+                ),
                 "kpi": kpi_of(
                     rows.get((quarter, initiative_id)),
                     case,
@@ -563,8 +601,9 @@ def review_document(
     rows: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     templates: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``review.json`` document (DESIGN §6): initiatives (with KPIs), verification,
-    portfolio, lessons, and the realised ``drivers`` with their ``driver_summary``."""
+    """The ``review.json`` document (DESIGN §6): initiatives (with KPIs and benefit checks),
+    verification, ``benefit_flags``, portfolio, lessons, and the realised ``drivers`` with
+    their ``driver_summary``."""
     rows, templates = rows or {}, templates or {}
     placed = placed_rows(joined, cases)
     initiatives = review_funded(
@@ -582,6 +621,9 @@ def review_document(
         "reviewed_quarters": sorted(funded),
         "initiatives": initiatives,
         "forecast_verification": verify_forecasts(placed),
+        "benefit_flags": [
+            i for i, e in initiatives.items() if (e["benefit_check"] or {}).get("contradicts")
+        ],
         "portfolio": portfolio_value(initiatives),
         "lessons": lessons,
         "pending": list(pending or []),

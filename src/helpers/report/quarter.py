@@ -25,6 +25,7 @@ from helpers.report.labels import (
     recommendation_label,
     sure_label,
 )
+from helpers.report.review import held_count
 
 Figure = dict[str, Any]  # {"label": ..., "value": ..., "tag": {"key": ..., "value": ...}}
 
@@ -390,9 +391,11 @@ def review_summary(review: Mapping[str, Any] | None) -> str:
     cost = (review.get("forecast_verification") or {}).get("cost")
     if cost and cost.get("share_le_p80") is not None:
         n = cost["n"]
+        calibrated = cost.get("share_tiesplit_p80", cost["share_le_p80"])
+        stated = cost.get("stated_share_tiesplit_p80", cost.get("stated_share_le_p80")) or 0
         text += (
-            f"; calibrated {level_label(0.8)} held {round(cost['share_le_p80'] * n)} of {n} costs, "
-            f"stated ranges {round((cost.get('stated_share_le_p80') or 0) * n)} of {n}"
+            f"; calibrated {level_label(0.8)} held {held_count(calibrated, n)} costs, "
+            f"stated ranges {held_count(stated, n)}"
         )
     return text + "."
 

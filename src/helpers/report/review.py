@@ -43,10 +43,13 @@ def percentile_label(value: float | None, *, lowest: float = 0.05, highest: floa
     return level_label(round(value, 2))
 
 
-def _held(share: float | None, n: int) -> str:
+def held_count(share: float | None, n: int) -> str:
+    """A tie-split share as a count: 0.625 of 4 -> ``2½ of 4`` (a tie counts half)."""
     if share is None:
         return "no forecast to check"
-    return f"{round(share * n)} of {n}"
+    halves = round(2 * share * n)
+    whole = f"{halves // 2}½" if halves % 2 else f"{halves // 2}"
+    return f"{whole.replace('0½', '½')} of {n}"
 
 
 def _figure(review: Mapping[str, Any], fmt: Any, *steps: str) -> str:
@@ -98,14 +101,46 @@ def describe_summary(review: Mapping[str, Any], *, currency: str) -> str:
 
         def held(name: str) -> str:
             return _figure(
-                review, lambda share: _held(share, n), "forecast_verification", "cost", name
+                review, lambda share: held_count(share, n), "forecast_verification", "cost", name
             )
 
         lines.append(
-            f"Our calibrated {level_label(0.8)} held {held('share_le_p80')} costs; the stated "
-            f"ranges held {held('stated_share_le_p80')}."
+            f"Our calibrated {level_label(0.8)} held {held('share_tiesplit_p80')} costs; the "
+            f"stated ranges held {held('stated_share_tiesplit_p80')}."
+        )
+    flagged = review.get("benefit_flags") or []
+    if flagged:
+        lines.append(
+            f"**Check the recorded benefit of {', '.join(escape_text(i) for i in flagged)}**: "
+            "its own realised drivers imply more than twice or under half of it (see the value "
+            "section)."
         )
     return "\n\n".join(lines)
+
+
+def _benefit_flag(review: Mapping[str, Any], ident: str, currency: str) -> str:
+    """One initiative whose realised drivers contradict its recorded benefit, in words; each
+    figure tagged ``review.initiatives.<id>.benefit_check.…``."""
+    check = review["initiatives"][ident]["benefit_check"]
+    assumed = (
+        f" (taking {', '.join(escape_text(d) for d in check['assumed'])} as stated)"
+        if check["assumed"]
+        else ""
+    )
+
+    def figure(name: str, fmt: Any) -> str:
+        return _figure(review, fmt, "initiatives", ident, "benefit_check", name)
+
+    def money(value: float) -> str:
+        return fmt_money(value, currency)
+
+    return (
+        f"**Check {escape_text(ident)}'s benefit**: its realised drivers imply "
+        f"{figure('implied', money)} a year{assumed} against a recorded "
+        f"{figure('recorded', money)} ({figure('ratio', lambda r: f'{r:.2g}')} times as much). "
+        "One of the two is wrong or measured over another period or scope; correct it "
+        "before it calibrates later cases."
+    )
 
 
 @returns_markdown
@@ -160,18 +195,34 @@ def describe_percentiles(review: Mapping[str, Any]) -> str:
     )
 
 
+def _tied_share(entry: Mapping[str, Any], name: str) -> str:
+    """A tie-split share, with the shares at or below and strictly below where ties split it."""
+    share = entry.get(name.replace("share_", "share_tiesplit_", 1))
+    le, lt = (
+        entry.get(name.replace("share_", "share_le_", 1)),
+        entry.get(name.replace("share_", "share_lt_", 1)),
+    )
+    if share is None or le is None or lt is None or le == lt:
+        return fmt_pct(share)
+    return f"{fmt_pct(share)} (≤ {fmt_pct(le)}, < {fmt_pct(lt)})"
+
+
 def verification_frame(review: Mapping[str, Any]) -> pd.DataFrame:
-    """Per metric: n and the shares at or below P50 and P80, calibrated and stated."""
+    """Per metric: n and the tie-split shares below P50 and P80, calibrated and stated.
+
+    Where an actual equals the quantile the cell adds the shares at or below
+    and strictly below it: the tie-split share counts such an actual half.
+    """
     rows = []
     for metric, entry in review["forecast_verification"].items():
         rows.append(
             {
                 "Metric": INPUT_LABELS.get(metric, metric),
                 "Outcomes": entry["n"],
-                f"≤ calibrated {level_label(0.5)}": fmt_pct(entry["share_le_p50"]),
-                f"≤ calibrated {level_label(0.8)}": fmt_pct(entry["share_le_p80"]),
-                f"≤ stated {level_label(0.5)}": fmt_pct(entry["stated_share_le_p50"]),
-                f"≤ stated {level_label(0.8)}": fmt_pct(entry["stated_share_le_p80"]),
+                f"below calibrated {level_label(0.5)}": _tied_share(entry, "share_p50"),
+                f"below calibrated {level_label(0.8)}": _tied_share(entry, "share_p80"),
+                f"below stated {level_label(0.5)}": _tied_share(entry, "stated_share_p50"),
+                f"below stated {level_label(0.8)}": _tied_share(entry, "stated_share_p80"),
             }
         )
     return pd.DataFrame(rows)
@@ -191,11 +242,13 @@ def describe_verification(review: Mapping[str, Any]) -> str:
     lines = []
     for metric, entry in found.items():
         n = entry["n"]
+        calibrated = entry.get("share_tiesplit_p80", entry["share_le_p80"])
+        stated = entry.get("stated_share_tiesplit_p80", entry["stated_share_le_p80"])
         lines.append(
             f"- {INPUT_LABELS.get(metric, metric)}: our calibrated {level_label(0.8)} held "
-            f"{_held(entry['share_le_p80'], n)} {METRIC_WORDS.get(metric, metric)}; "
-            f"the stated ranges held {_held(entry['stated_share_le_p80'], n)} "
-            f"(an honest {level_label(0.8)} holds about 80%)."
+            f"{held_count(calibrated, n)} {METRIC_WORDS.get(metric, metric)}; the stated ranges "
+            f"held {held_count(stated, n)} "
+            f"(an honest {level_label(0.8)} holds about 80%; an actual equal to it counts half)."
         )
     return "\n".join(lines)
 
@@ -221,6 +274,8 @@ def describe_value(review: Mapping[str, Any], *, currency: str) -> str:
             f"{_figure(review, str, 'portfolio', 'n_benefit')} initiatives with a measured "
             "benefit."
         )
+    for ident in review.get("benefit_flags") or []:
+        parts.append(_benefit_flag(review, ident, currency))
     return "\n\n".join(parts) or "No outcome with a cost or benefit recorded yet."
 
 
@@ -402,6 +457,12 @@ def describe_method(review: Mapping[str, Any]) -> str:
         "quantiles, linear between them; beyond the outermost it is that level.\n"
         "- **Stated view**: the range stated at decision time read as lognormal about its "
         "estimate at the quarter's estimate confidence.\n"
+        "- **Held**: the share of actuals below a forecast's quantile; an actual equal to it "
+        "(a whole-week actual on a whole-week estimate) counts half, so ties neither pass nor "
+        "fail a forecast on their own.\n"
+        "- **Benefit check**: where an outcome records realised drivers, the template's formula "
+        "over them (drivers not measured taken as stated) gives the benefit they imply; a "
+        "recorded benefit more than twice or under half of it is flagged.\n"
         "- **Slipped**: no outcome recorded and the quarter's first day plus the calibrated "
         f"{level_label(0.8)} delivery time has passed.\n"
         "- **Caveats**: few outcomes make noisy shares; stopped and cancelled initiatives are "
@@ -442,9 +503,11 @@ def loop_figures(
         cost = (review.get("forecast_verification") or {}).get("cost")
         if cost:
             figures["review_cost_n"] = str(cost["n"])
-            figures["review_cost_p80_held"] = _held(cost.get("share_le_p80"), cost["n"])
-            figures["review_cost_stated_p80_held"] = _held(
-                cost.get("stated_share_le_p80"), cost["n"]
+            figures["review_cost_p80_held"] = held_count(
+                cost.get("share_tiesplit_p80", cost.get("share_le_p80")), cost["n"]
+            )
+            figures["review_cost_stated_p80_held"] = held_count(
+                cost.get("stated_share_tiesplit_p80", cost.get("stated_share_le_p80")), cost["n"]
             )
         figures["review_lessons"] = describe_lessons(review)
         figures["review_kpis"] = describe_kpis(review)
