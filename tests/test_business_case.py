@@ -11,6 +11,7 @@ import pytest
 from case_builders import make_params, make_row, point_row
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import ndtri
 
 from helpers.core.errors import InputError
 from helpers.load.artifacts import to_jsonable
@@ -460,8 +461,10 @@ def test_simulate_case_templated_keeps_the_other_inputs_draws(sample_inputs):
 
 
 def test_simulate_case_templated_total_gets_the_benefit_haircut(sample_inputs, monkeypatch):
-    """Calibration moves the drivers' total as it would move a stated range: a class that
-    delivered half its stated benefit halves the median, and beneficiaries still add up."""
+    """Calibration moves the drivers' total as it would move a stated range (issue 23: the
+    same calibrated distribution, drawn at the drivers' ranks, not a power transform of the
+    draws): a class that delivered half its stated benefit halves the median, and
+    beneficiaries still add up."""
 
     def halve(low, likely, high, *, metric, category, calibration, confidence):
         factor = 0.5 if metric == "benefit" else 1.0
@@ -471,12 +474,22 @@ def test_simulate_case_templated_total_gets_the_benefit_haircut(sample_inputs, m
     monkeypatch.setattr(bc, "calibrate_range", halve)  # the name business_case calls
     stated = _templated(sample_inputs, "CRM-01")
     calibrated = _templated(sample_inputs, "CRM-01", {"metrics": {}})
-    np.testing.assert_allclose(calibrated.draws["benefit"], 0.5 * stated.draws["benefit"])
+    total = stated.stated["benefit"]
+    halved = bc.Range(0.5 * total.low, 0.5 * total.likely, 0.5 * total.high)
+    assert calibrated.sampled["benefit"] == halved
+    # the halved range's distribution, as an untemplated range draws it, at the total's ranks
+    n = calibrated.simulations
+    at_ranks = bc._draw(halved, ndtri((np.arange(n) + 0.5) / n), "CRM-01", "benefit", 0.9)
+    np.testing.assert_allclose(np.sort(calibrated.draws["benefit"]), at_ranks)
+    order = np.argsort(stated.draws["benefit"], kind="stable")
+    np.testing.assert_allclose(calibrated.draws["benefit"][order], at_ranks)
     np.testing.assert_allclose(
         sum(calibrated.benefit_detail.by_beneficiary.values()), calibrated.draws["benefit"]
     )
     summary = bc.summarise_case(calibrated)
-    assert summary["benefit"]["0.5"] == pytest.approx(0.5 * np.median(stated.draws["benefit"]))
+    assert summary["benefit"]["0.5"] == pytest.approx(
+        0.5 * np.median(stated.draws["benefit"]), rel=0.01
+    )
 
 
 def test_summarise_case_templated_has_beneficiaries_and_evppi_by_driver(sample_inputs):

@@ -1,5 +1,6 @@
 """helpers.model.driver_calibration: realised driver values against the ledger's estimates,
-pooled per driver with credibility weights, and applied to new templated cases once."""
+pooled per template and driver with credibility weights, and applied to new templated cases
+together with the class's benefit calibration (never twice, never across templates)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import pandas as pd
 import pytest
 from case_builders import make_params, make_row, product_template
 from ledger_builders import make_ledger_entry
+from scipy.special import ndtri
 
 from helpers.core.errors import InputError
-from helpers.load.benefits import BenefitInputs, validate_benefits
+from helpers.load.benefits import BenefitInputs, cites_measurement, validate_benefits
 from helpers.load.outcomes import validate_outcomes
 from helpers.model import business_case as bc
 from helpers.model.calibration import calibrate_history
 from helpers.model.driver_calibration import (
+    DRIVER_N0,
     calibrate_drivers,
     driver_factors,
     driver_ratios,
@@ -121,7 +124,7 @@ def test_a_driver_of_several_beneficiaries_meets_their_combined_estimate(tmp_pat
 def test_calibrate_drivers_pools_with_the_credibility_weight(history):
     ratios, pending = history
     block = calibrate_drivers(ratios, n0=2.0, pending=pending)
-    b, a = block["by_driver"]["b"], block["by_driver"]["a"]
+    b, a = block["by_template"]["product"]["b"], block["by_template"]["product"]["a"]
     # b: n = 2, geometric mean 0.5, w = 2 / (2 + 2): factor 0.5 ** 0.5
     assert (b["n"], b["ids"], b["weight"]) == (2, ["A1", "A2"], 0.5)
     assert b["geometric_mean"] == pytest.approx(0.5)
@@ -146,8 +149,42 @@ def test_calibrate_drivers_excludes_a_value_that_gives_no_ratio():
         ]
     )
     block = calibrate_drivers(ratios, n0=10)
-    assert block["by_driver"] == {}
+    assert block["by_template"] == {}
     assert block["excluded"][0]["id"] == "X"
+
+
+def _ratio_rows(template: str, driver: str, ratios: list[float]) -> list[dict]:
+    return [
+        {"driver": driver, "id": f"{template}-{i}", "template": template, "ratio": r}
+        for i, r in enumerate(ratios)
+    ]
+
+
+def test_calibrate_drivers_keeps_templates_apart():
+    """The same driver name in two templates is two records: an email's conversion uplift
+    (per email) says nothing about a web page's (per session)."""
+    ratios = pd.DataFrame(
+        _ratio_rows("email_program", "conversion_uplift", [0.5])
+        + _ratio_rows("conversion_uplift", "conversion_uplift", [2.0, 2.0])
+    )
+    block = calibrate_drivers(ratios, n0=3.0)
+    email = block["by_template"]["email_program"]["conversion_uplift"]
+    web = block["by_template"]["conversion_uplift"]["conversion_uplift"]
+    assert (email["n"], web["n"]) == (1, 2)
+    assert email["factor"] == pytest.approx(0.5 ** (1 / 4))
+    assert web["factor"] == pytest.approx(2.0 ** (2 / 5))
+
+
+def test_credibility_weight_one_outcome_against_ten():
+    """factor = exp(w·mean log r), w = n / (n + 3): one outcome moves a quarter of the way,
+    ten outcomes ten thirteenths."""
+    assert DRIVER_N0 == 3.0
+    one = calibrate_drivers(pd.DataFrame(_ratio_rows("t", "d", [0.5])))["by_template"]["t"]["d"]
+    ten = calibrate_drivers(pd.DataFrame(_ratio_rows("t", "d", [0.5] * 10)))
+    ten = ten["by_template"]["t"]["d"]
+    assert (one["weight"], ten["weight"]) == (pytest.approx(0.25), pytest.approx(10 / 13))
+    assert one["factor"] == pytest.approx(0.5**0.25)  # 0.84
+    assert ten["factor"] == pytest.approx(0.5 ** (10 / 13))  # 0.59
 
 
 def test_validate_outcomes_driver_needs_its_value():
@@ -187,14 +224,15 @@ def _calibration(drivers: dict) -> dict:
     return {**calibrate_history(actuals, min_class_size=3), "drivers": drivers}
 
 
-def _templated_case(product, calibration):
+def _templated_case(product, calibration, *, a=("900", "1000", "1100"), b_source=""):
+    """T-1 (template ``product``: a × b) for one team: a as given, b 100 / 150 / 200."""
     blank = {f"benefit_{p}": math.nan for p in ("low", "likely", "high")}
     row = make_row(id="T-1", template="product", benefit_share=math.nan, **blank)
-    initiatives = pd.DataFrame([row])
+    initiatives = pd.DataFrame([row, make_row(id="T-1P", variant_of="T-1")])
     frame = pd.DataFrame(
         [
-            ["T-1", "Team", "a", "900", "1000", "1100", ""],
-            ["T-1", "Team", "b", "100", "150", "200", ""],
+            ["T-1", "Team", "a", *a, ""],
+            ["T-1", "Team", "b", "100", "150", "200", b_source],
         ],
         columns=["initiative_id", "beneficiary", "driver", "low", "likely", "high", "source"],
     )
@@ -207,31 +245,128 @@ def _templated_case(product, calibration):
     return bc.simulate_case(row, make_params(), calibration, benefits=benefits)
 
 
-def test_calibrated_driver_replaces_the_total_haircut(product):
-    block = {"by_driver": {"b": {"n": 3, "weight": 0.25, "factor": 0.8}}}
-    sim = _templated_case(product, _calibration(block))
+POINT_A = ("1000", "1000", "1000")  # a known exactly: b carries all of the uncertainty
+
+
+def _drivers_block(n: int, factor: float = 0.8, template: str = "product") -> dict:
+    return {"by_template": {template: {"b": {"n": n, "weight": n / (n + 3), "factor": factor}}}}
+
+
+def test_calibrated_driver_is_combined_with_the_class_calibration(product):
+    """b carries all of the stated uncertainty (a is a point), one outcome (w = 1/4):
+    X = S·0.8·(X_class ÷ S)^(3/4), the class calibration kept on three quarters."""
+    class_only = _templated_case(product, _calibration({}), a=POINT_A)
+    sim = _templated_case(product, _calibration(_drivers_block(1)), a=POINT_A)
     detail = sim.benefit_detail
-    # b's draws times 0.8, so the product's total too, draw by draw; no second haircut
-    np.testing.assert_allclose(detail.total, 0.8 * detail.stated_total)
-    np.testing.assert_allclose(sim.draws["benefit"], detail.total)
-    assert sim.sampled["benefit"].likely == pytest.approx(0.8 * sim.stated["benefit"].likely)
-    assert bc.summarise_case(sim)["calibrated_drivers"] == {
-        "b": {"n": 3, "weight": 0.25, "factor": 0.8}
-    }
+    stated, by_class = detail.stated_total, class_only.draws["benefit"]
+    np.testing.assert_allclose(stated, class_only.benefit_detail.stated_total)
+    np.testing.assert_allclose(detail.total, 0.8 * stated)  # b's draws times its factor
+    np.testing.assert_allclose(sim.draws["benefit"], 0.8 * stated * (by_class / stated) ** 0.75)
+    summary = bc.summarise_case(sim)
+    assert summary["calibrated_drivers"]["b"]["share"] == pytest.approx(1.0)
+    assert summary["class_calibration_share"] == pytest.approx(0.75)
+    # ten outcomes: the class calibration is kept on 1 − 10/13 of it
+    ten = _templated_case(product, _calibration(_drivers_block(10)), a=POINT_A)
+    np.testing.assert_allclose(ten.draws["benefit"], 0.8 * stated * (by_class / stated) ** (3 / 13))
+
+
+def test_one_outcome_does_not_switch_the_class_calibration_off(product):
+    """The class halves benefits; one outcome says b came in at its estimate (factor 1):
+    the benefit stays near the class's view, not the stated one (the DATA-01 finding)."""
+    stated = _templated_case(product, None).draws["benefit"]
+    class_only = _templated_case(product, _calibration({})).draws["benefit"]
+    one = _templated_case(product, _calibration(_drivers_block(1, factor=1.0))).draws["benefit"]
+    assert np.median(class_only) < np.median(one) < 0.75 * np.median(stated)
+
+
+def test_a_driver_calibrated_on_another_template_is_not_applied(product):
+    """A record of ``b`` learnt on template ``other`` leaves T-1 (template ``product``) to
+    its class calibration, draw for draw."""
+    elsewhere = _calibration(_drivers_block(10, template="other"))
+    class_only = _templated_case(product, _calibration({}))
+    sim = _templated_case(product, elsewhere)
+    assert sim.benefit_detail.calibrated_drivers == {}
+    np.testing.assert_allclose(sim.draws["benefit"], class_only.draws["benefit"])
+    assert driver_factors(elsewhere, "product", ("b",)) == {}
+    assert driver_factors(_calibration(_drivers_block(10)), "product", ("b",))["b"]["n"] == 10
+    # no outcome, no calibration, or the older block that pooled names across templates
+    assert driver_factors(_calibration(_drivers_block(0)), "product", ("b",)) == {}
+    assert driver_factors(None, "product", ("b",)) == {}
+    older = {"drivers": {"by_driver": {"b": {"n": 4, "factor": 2.0, "weight": 0.3}}}}
+    assert driver_factors(older, "product", ("b",)) == {}
+
+
+def test_a_measured_value_is_not_calibrated_again(product):
+    """b's source cites T-1's POC: its record (×0.8) is not applied, and as b carries all of
+    the stated uncertainty the class calibration is not applied either: the benefit is the
+    stated one."""
+    source = "T-1P POC (measured 2026-11-20): 150 a list"
+    sim = _templated_case(product, _calibration(_drivers_block(10)), a=POINT_A, b_source=source)
+    detail = sim.benefit_detail
+    assert detail.calibrated_drivers == {}
+    assert detail.measured_drivers["b"]["share"] == pytest.approx(1.0)
+    np.testing.assert_allclose(sim.draws["benefit"], detail.stated_total)
+    assert bc.summarise_case(sim)["class_calibration_share"] == pytest.approx(0.0)
+    # the same row without the citation is calibrated (its driver's record and the class's)
+    plain = _templated_case(product, _calibration(_drivers_block(10)), a=POINT_A)
+    assert np.median(plain.draws["benefit"]) < 0.8 * np.median(detail.stated_total)
+
+
+@pytest.mark.parametrize(
+    ("source", "measured"),
+    [
+        ("EML-01P POC (funded 2026Q3, measured 2026-11-20): 0.00022 per email", True),
+        ("EML-01P measured 0.00022 on the central lists", True),
+        ("Results of CRM-01L (sample)", True),
+        ("A/B test in March (sample): +4% orders", True),
+        ("Benchmarks; independent tests often find less (assumption to test)", False),
+        ("a pilot on one segment with a holdout would measure it (assumption to test)", False),
+        ("CRM report: a lean test on half the data would measure it", False),
+        ("Team lists (sample)", False),
+        ("EML-01 plan (sample)", False),  # its own id is no citation
+    ],
+)
+def test_cites_measurement(source, measured):
+    assert cites_measurement(source, "EML-01", ["EML-01", "EML-01P", "CRM-01L"]) is measured
 
 
 def test_templated_case_without_calibrated_drivers_keeps_the_total_haircut(product):
-    sim = _templated_case(product, _calibration({"by_driver": {"other": {"n": 4, "factor": 2.0}}}))
+    other = {"by_template": {"product": {"other": {"n": 4, "factor": 2.0, "weight": 4 / 7}}}}
+    sim = _templated_case(product, _calibration(other))
     assert sim.benefit_detail.calibrated_drivers == {}
     # the class's benefit came in at half: the total is calibrated down (about halved)
     assert sim.sampled["benefit"].likely < 0.7 * sim.stated["benefit"].likely
 
 
-def test_driver_factors_ignore_drivers_without_outcomes_and_older_artifacts():
-    block = {"drivers": {"by_driver": {"b": {"n": 0, "factor": 1.0, "weight": 0.0}}}}
-    assert driver_factors(block, ("a", "b")) == {}
-    assert driver_factors({"metrics": {}}, ("a", "b")) == {}
-    assert driver_factors(None, ("a",)) == {}
+def test_templated_benefit_follows_the_empirical_rule_like_a_stated_range(product):
+    """A templated benefit is calibrated as a benefit stated as one range with the same
+    low / likely / high (its drivers' total): the same calibrated range, and its draws
+    are that calibrated distribution at the total's ranks (no power transform)."""
+    calibration = _calibration({})
+    templated = _templated_case(product, calibration)
+    total = templated.stated["benefit"]
+    untemplated = bc.simulate_case(
+        make_row(
+            id="U-1", benefit_low=total.low, benefit_likely=total.likely, benefit_high=total.high
+        ),
+        make_params(),
+        calibration,
+    )
+    got, want = templated.sampled["benefit"], untemplated.sampled["benefit"]
+    assert (got.low, got.likely, got.high) == pytest.approx((want.low, want.likely, want.high))
+    n = templated.simulations
+    at_ranks = bc._draw(want, ndtri((np.arange(n) + 0.5) / n), "U-1", "benefit", 0.9)
+    np.testing.assert_allclose(np.sort(templated.draws["benefit"]), at_ranks)
+    # the same distribution as the untemplated case's own draws, within sampling error
+    levels = [0.1, 0.5, 0.9]
+    np.testing.assert_allclose(
+        np.quantile(templated.draws["benefit"], levels),
+        np.quantile(untemplated.draws["benefit"], levels),
+        rtol=0.05,
+    )
+    # the ranks are the drivers': the largest stated total is still the largest benefit
+    benefit, stated = templated.draws["benefit"], templated.benefit_detail.stated_total
+    assert np.argmax(benefit) == np.argmax(stated)
 
 
 # --- words ----------------------------------------------------------------------------------
@@ -243,10 +378,18 @@ def test_driver_calibration_frame_and_case_sentence(history):
     frame = driver_calibration_frame(calibration)
     assert list(frame["driver"]) == ["a", "b"]
     assert list(frame["outcomes"]) == [1, 2]
-    case = {"calibrated": True, "calibrated_drivers": {"b": {"n": 2, "weight": 0.5, "factor": 0.7}}}
+    assert list(frame["template"]) == ["product", "product"]
+    entry = {"n": 2, "weight": 0.5, "factor": 0.7, "share": 0.6}
+    case = {
+        "calibrated": True,
+        "calibrated_drivers": {"b": entry},
+        "measured_drivers": {"a": {"share": 0.4}},
+        "class_calibration_share": 0.3,
+    }
     text = describe_case_driver_calibration(case).plain
-    assert "b ×0.70 (2 outcomes" in text
-    assert "not applied on top" in text
+    assert "b ×0.70 (2 outcomes, weight 50%), carrying 60% of the benefit's stated" in text
+    assert "Measured drivers: a. The source cites a POC or test" in text
+    assert "Class calibration of the benefit kept at 30%" in text
     plain = {"calibrated": True, "calibrated_drivers": {}, "evppi_by_driver": {"a": 1.0}}
     assert "benefit calibration of its class applies to the total" in (
         describe_case_driver_calibration(plain).plain

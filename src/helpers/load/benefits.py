@@ -29,7 +29,8 @@ what makes "the value of knowing this driver" (EVPPI per driver) one number.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,15 @@ from helpers.load.sources import read_register
 
 REQUIRED_BENEFIT_COLUMNS = ("initiative_id", "beneficiary", "driver", "low", "high")
 OPTIONAL_BENEFIT_COLUMNS = ("likely", "source")
+# words by which a source says its value was measured, not estimated: a POC, a pilot, a
+# test that ran ("A/B test", "holdout test"), "measured"
+MEASUREMENT_WORDS = re.compile(
+    r"\b(?:POC|proof of concept|pilot|measured|(?:A/B|split|holdout)[ -]test(?:ed)?)\b",
+    re.IGNORECASE,
+)
+# a clause (between ; : or a full stop) that speaks of a test still to run ("a pilot ...
+# would measure it", "assumption to test") cites no measurement
+FUTURE_WORDS = re.compile(r"\b(?:would|will|could|to test|to measure|planned)\b", re.IGNORECASE)
 
 
 # --- validation ----------------------------------------------------------------
@@ -71,9 +81,10 @@ def validate_benefits(
 
     Canonical columns: ``initiative_id``, ``beneficiary``, ``driver``, ``low``,
     ``likely`` (NaN when blank), ``high`` (units of the driver), ``source``,
-    ``template``, ``unit`` (the driver's, from the template), ``row`` (the
-    spreadsheet row). Raises InputError listing every problem with its row,
-    id and column.
+    ``template``, ``unit`` (the driver's, from the template), ``measured``
+    (:func:`cites_measurement`: the value is a measurement, so driver calibration
+    leaves it as it is), ``row`` (the spreadsheet row). Raises InputError listing
+    every problem with its row, id and column.
     """
     bad = Collector(frame)
     check_columns(frame, REQUIRED_BENEFIT_COLUMNS, OPTIONAL_BENEFIT_COLUMNS, bad)
@@ -101,6 +112,10 @@ def validate_benefits(
     out["source"] = [cell_text(v) for v in frame["source"]] if "source" in frame else [""] * n
     out["row"] = np.array([bad.row_number(i) for i in range(n)], dtype=int)
     out["template"] = [template_of.get(id_) or "" for id_ in ids]
+    out["measured"] = [
+        cites_measurement(source, own, known_ids)
+        for source, own in zip(out["source"], ids, strict=True)
+    ]
     out["unit"] = units
     _check_ranges(out, bad)
     _check_complete(out, templates, bad)
@@ -108,6 +123,25 @@ def validate_benefits(
     bad.raise_if_any()
     out.attrs["warnings"] = bad.warnings
     return out
+
+
+def cites_measurement(source: str, own_id: str, ids: Iterable[str]) -> bool:
+    """Whether a benefits row's ``source`` cites a measurement rather than an estimate.
+
+    It does when a clause of it (text between ``;``, ``:`` or ``. ``) names another
+    initiative of the register (a POC or pilot such as ``EML-01P``, as a whole word)
+    or uses one of :data:`MEASUREMENT_WORDS`, unless that clause speaks of a test still
+    to run (:data:`FUTURE_WORDS`: "a pilot would measure it", "assumption to test").
+    """
+    others = [str(other) for other in ids if other and str(other) != own_id]
+    for clause in re.split(r"[;:]|\.\s", str(source or "")):
+        if FUTURE_WORDS.search(clause):
+            continue
+        if MEASUREMENT_WORDS.search(clause) or any(
+            re.search(rf"(?<![\w-]){re.escape(other)}(?![\w-])", clause) for other in others
+        ):
+            return True
+    return False
 
 
 def initiative_templates(initiatives: pd.DataFrame) -> dict[str, str | None]:

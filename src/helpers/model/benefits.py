@@ -52,8 +52,13 @@ class BenefitSimulation:
     evidence: list[dict[str, Any]]
     # the total from the stated driver ranges (``total`` itself when no driver is calibrated)
     stated_total: np.ndarray | None = None
-    # the calibrated drivers: name -> {factor, n, weight} (``driver_calibration``)
+    # the calibrated drivers: name -> {factor, n, weight, share} (``driver_calibration``;
+    # share: of the stated total's uncertainty the driver's calibrated rows carry)
     calibrated_drivers: dict[str, dict[str, float]] = field(default_factory=dict)
+    # drivers with a row whose value is a measurement (its source cites a POC or test):
+    # name -> {share} (of the stated total's uncertainty its measured rows carry); those
+    # rows are not calibrated again, by their driver's record or by the class's
+    measured_drivers: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def simulate_benefit(
@@ -76,10 +81,13 @@ def simulate_benefit(
     multiplies the volume drivers by ``benefit_share`` (a fraction) and
     evaluates the formula per beneficiary. Currency per year.
 
-    ``calibrated_drivers`` (``driver_calibration.driver_factors``): each named
-    driver's draws are multiplied by its ``factor`` (its track record); then
-    ``total`` is the calibrated benefit and ``stated_total`` the one from the
-    stated ranges, from the same draws.
+    ``calibrated_drivers`` (``driver_calibration.driver_factors``, the same
+    template's record): each named driver's draws are multiplied by its ``factor``,
+    except on rows whose value is a measurement (``measured`` column, its source cites
+    a POC or test): those keep their stated range. Then ``total`` is the
+    driver-calibrated benefit and ``stated_total`` the one from the stated ranges,
+    from the same draws; each calibrated driver's entry gains ``share``
+    (:func:`driver_shares`, times the share of its rows that were calibrated).
     """
     n = int(simulations)
     ident = initiative_id or (str(rows["initiative_id"].iloc[0]) if len(rows) else "")
@@ -91,12 +99,14 @@ def simulate_benefit(
     scores = {name: rng.standard_normal(n) for name in template.driver_names}
     varies = dict.fromkeys(template.driver_names, False)
     factors = {name: float(entry["factor"]) for name, entry in (calibrated_drivers or {}).items()}
+    rows_of = {name: [0, 0, 0] for name in template.driver_names}  # [calibrated, measured, all]
     by_beneficiary: dict[str, np.ndarray] = {}
     stated_parts: list[np.ndarray] = []
     drivers: dict[str, dict[str, np.ndarray]] = {}
     evidence: list[dict[str, Any]] = []
     for beneficiary, group in rows.groupby("beneficiary", sort=False):
         values: dict[str, np.ndarray] = {}
+        scale: dict[str, float] = {}
         for row in group.to_dict("records"):
             driver = row["driver"]
             likely = None if pd.isna(row.get("likely")) else float(row["likely"])
@@ -112,6 +122,12 @@ def simulate_benefit(
             if template.driver(driver).volume:
                 draws = draws * benefit_share
             values[driver] = draws
+            measured = bool(row.get("measured", False))
+            rows_of[driver][2] += 1
+            rows_of[driver][1] += measured
+            if driver in factors and not measured:  # a measurement is not calibrated again
+                rows_of[driver][0] += 1
+                scale[driver] = factors[driver]
             evidence.append(
                 {
                     "beneficiary": beneficiary,
@@ -121,6 +137,7 @@ def simulate_benefit(
                     "likely": likely,
                     "high": float(row["high"]),
                     "source": row.get("source") or "",
+                    "measured": measured,
                 }
             )
         missing = [d for d in template.driver_names if d not in values]
@@ -131,26 +148,99 @@ def simulate_benefit(
             )
         if factors:
             stated_parts.append(np.broadcast_to(template.evaluate(values), (n,)))
-            values = {name: draws * factors.get(name, 1.0) for name, draws in values.items()}
+            values = {name: draws * scale.get(name, 1.0) for name, draws in values.items()}
         drivers[beneficiary] = values
         by_beneficiary[beneficiary] = np.broadcast_to(template.evaluate(values), (n,)).copy()
     if not by_beneficiary:
         raise InputError(f"initiative {ident}: no benefits rows for template {template.name}")
     total = np.sum(np.stack(list(by_beneficiary.values())), axis=0)
+    stated_total = np.sum(np.stack(stated_parts), axis=0) if factors else total
+    driver_scores = {name: (z if varies[name] else np.zeros(n)) for name, z in scores.items()}
+    measures = any(counts[1] for counts in rows_of.values())
+    shares = driver_shares(stated_total, driver_scores) if factors or measures else {}
+    calibrated = {
+        name: {**dict(entry), "share": shares[name] * rows_of[name][0] / rows_of[name][2]}
+        for name, entry in (calibrated_drivers or {}).items()
+        if name in rows_of and rows_of[name][0] > 0
+    }
+    measured = {
+        name: {"share": shares[name] * counts[1] / counts[2]}
+        for name, counts in rows_of.items()
+        if counts[1] > 0
+    }
     return BenefitSimulation(
         initiative_id=ident,
         template=template.name,
         benefit_share=float(benefit_share),
-        total=total,
+        total=total if calibrated else stated_total,
         by_beneficiary=by_beneficiary,
         drivers=drivers,
-        driver_scores={name: (z if varies[name] else np.zeros(n)) for name, z in scores.items()},
+        driver_scores=driver_scores,
         evidence=evidence,
-        stated_total=np.sum(np.stack(stated_parts), axis=0) if factors else total,
-        calibrated_drivers={
-            name: dict(entry) for name, entry in (calibrated_drivers or {}).items()
-        },
+        stated_total=stated_total,
+        calibrated_drivers=calibrated,
+        measured_drivers=measured,
     )
+
+
+def driver_shares(total: np.ndarray, scores: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Each driver's share of the uncertainty in ``total`` (fractions summing to 1).
+
+    ``scores``: each driver's standard-normal score per simulation (zeros for a point
+    driver), drawn independently. A driver's share is its squared rank correlation
+    with the total over the sum of all drivers' (for independent drivers, the share
+    of the total's rank variance each one explains); all zero when the total does not
+    vary.
+    """
+    ranks = _ranks(np.asarray(total, dtype=float))
+    squared = {}
+    for name, z in scores.items():
+        z = np.asarray(z, dtype=float)
+        if np.ptp(z) == 0 or np.ptp(ranks) == 0:
+            squared[name] = 0.0
+            continue
+        squared[name] = float(np.corrcoef(_ranks(z), ranks)[0, 1]) ** 2
+    whole = sum(squared.values())
+    return {name: (value / whole if whole > 0 else 0.0) for name, value in squared.items()}
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    ranks = np.empty(values.size)
+    ranks[np.argsort(values, kind="stable")] = np.arange(values.size)
+    return ranks
+
+
+def calibrate_total(detail: BenefitSimulation, by_class: np.ndarray) -> np.ndarray:
+    """The calibrated annual benefit of a templated case, per simulation (currency a year).
+
+    ``by_class``: the class's benefit calibration of the stated total
+    (``detail.stated_total``), the empirical rule applied at its ranks as to a benefit
+    stated as one range. Without calibrated or measured drivers that is the answer.
+    Otherwise the class calibration is kept on the part of the stated uncertainty that
+    neither carries: c = Σ w·s over the calibrated drivers (``weight`` w, ``share`` s)
+    plus Σ s over the measured ones (a measurement is its own outside view), at most 1,
+    and X = S_f·(X_class ÷ S)^(1 − c), S the stated total and S_f the driver-calibrated
+    one (``detail.total``), draw by draw. When a total is not positive the same blend
+    is additive: X = S_f + (1 − c)·(X_class − S).
+    """
+    by_class = np.asarray(by_class, dtype=float)
+    explained = min(1.0, explained_share(detail))
+    if explained == 0 and detail.total is detail.stated_total:
+        return by_class
+    stated, drivers_only = detail.stated_total, detail.total
+    if np.all(stated > 0) and np.all(by_class > 0):
+        return drivers_only * (by_class / stated) ** (1.0 - explained)
+    return drivers_only + (1.0 - explained) * (by_class - stated)
+
+
+def explained_share(detail: BenefitSimulation) -> float:
+    """c of :func:`calibrate_total`: the share of the stated benefit's uncertainty that
+    calibrated drivers (credibility-weighted) and measured values carry (a fraction)."""
+    calibrated = sum(
+        float(entry["weight"]) * float(entry["share"])
+        for entry in detail.calibrated_drivers.values()
+    )
+    return calibrated + sum(float(entry["share"]) for entry in detail.measured_drivers.values())
 
 
 def summarise_benefit(

@@ -34,7 +34,13 @@ from helpers.core.levels import CASE_QUANTILES as QUANTILES
 from helpers.load.benefits import BenefitInputs
 from helpers.load.params import Params
 from helpers.load.registers import IN_SCOPE
-from helpers.model.benefits import BenefitSimulation, evppi_by_driver, simulate_benefit
+from helpers.model.benefits import (
+    BenefitSimulation,
+    calibrate_total,
+    evppi_by_driver,
+    explained_share,
+    simulate_benefit,
+)
 from helpers.model.calibration import calibrate_range, class_entry
 from helpers.model.case_value import (  # the value side of a case; re-exported for callers
     ACTIONS,
@@ -172,19 +178,26 @@ def simulate_case(
             confidence=params.estimate_confidence,
             benefit_share=share,
             initiative_id=ident,
-            calibrated_drivers=driver_factors(calibration, template.driver_names),
+            calibrated_drivers=driver_factors(calibration, template.name, template.driver_names),
         )
         if benefit_range is not None:
             detail = _stretched_benefit(detail, benefit_range, params.estimate_confidence)
         stated["benefit"] = _range_of(detail.stated_total, params.estimate_confidence)
-        if detail.calibrated_drivers:  # the drivers carry the track record: no second haircut
-            sampled["benefit"] = _range_of(detail.total, params.estimate_confidence)
-            moved = detail.total
-        else:
-            sampled["benefit"] = _calibrated(
-                stated["benefit"], "benefit", reference, calibration, params.estimate_confidence
+        sampled["benefit"] = _calibrated(
+            stated["benefit"], "benefit", reference, calibration, params.estimate_confidence
+        )
+        by_class = detail.stated_total  # the empirical rule at the stated total's ranks
+        if sampled["benefit"] != stated["benefit"]:
+            by_class = _draw(
+                sampled["benefit"],
+                _scores_of(detail.stated_total),
+                ident,
+                "benefit",
+                params.estimate_confidence,
             )
-            moved = _moved(detail.total, stated["benefit"], sampled["benefit"])
+        moved = calibrate_total(detail, by_class)  # with the drivers' record, if any
+        if moved is not by_class:
+            sampled["benefit"] = _range_of(moved, params.estimate_confidence)
         scores[0] = _scores_of(moved)  # the benefit's row: its drivers' ranks
         detail.by_beneficiary = _scaled_parts(detail.by_beneficiary, detail.total, moved)
     scores = correlate_scores(scores, score_matrix(correlation, INPUTS))
@@ -425,8 +438,11 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
     quantiles, ``share`` of the total's mean), ``benefit_template``, ``evppi_by_driver``
     (currency, largest first), ``benefit_drivers`` (each row's range and evidence) and,
     ``benefit_share`` (this initiative's share of the volume drivers; 1 for a full one),
-    ``calibrated_drivers`` (driver -> factor, n, weight; empty: the total's calibration
-    applies, see ``driver_calibration``) and
+    ``calibrated_drivers`` (driver -> factor, n, weight, share; empty: the class's
+    calibration of the total alone, see ``driver_calibration``), ``measured_drivers``
+    (driver -> share; a measured value is not calibrated again),
+    ``class_calibration_share`` (1 − c of ``benefits.calibrate_total``: how much of the
+    class's benefit calibration the total keeps) and
     ``lean_benefit_shares`` (each templated lean variant's, by id)."""
     detail = sim.benefit_detail
     total_mean = float(np.mean(sim.draws["benefit"]))
@@ -445,6 +461,8 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
         "evppi_by_driver": evppi_by_driver(sim.npv, detail.driver_scores),
         "benefit_drivers": detail.evidence,
         "calibrated_drivers": detail.calibrated_drivers,
+        "measured_drivers": detail.measured_drivers,
+        "class_calibration_share": 1.0 - min(1.0, explained_share(detail)),
         "lean_benefit_shares": {
             other.id: other.benefit_detail.benefit_share
             for other in sim.related
@@ -466,18 +484,6 @@ def _range_of(draws: np.ndarray, confidence: float) -> Range:
     tail = (1.0 - confidence) / 2.0
     low, median, high = np.quantile(draws, [tail, 0.5, 1.0 - tail])
     return Range(float(low), float(median), float(high))
-
-
-def _moved(draws: np.ndarray, stated: Range, sampled: Range) -> np.ndarray:
-    """Move draws the way calibration moved their range: x′ = m′·(x ÷ m)^k, with m the
-    median and k the widening (log high′/low′ ÷ log high/low). Unchanged when the
-    range is not moved or not positive."""
-    if sampled == stated or stated.low <= 0 or np.any(draws <= 0):
-        return draws
-    k = 1.0
-    if stated.high > stated.low:
-        k = math.log(sampled.high / sampled.low) / math.log(stated.high / stated.low)
-    return sampled.likely * (draws / stated.likely) ** k
 
 
 def _stretched_benefit(

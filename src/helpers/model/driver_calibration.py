@@ -14,16 +14,28 @@ with their combined estimate, combined as the review combines them
 other). A lean variant that inherited its full initiative's rows compares with
 those rows, its volume drivers times its ``benefit_share``.
 
-Per driver name (pooled across initiatives and templates that use the same
-name), with n usable ratios r = realised ÷ estimate, μ their mean log ratio and
-w = n ÷ (n + n0) the credibility weight (n0 from ``calibration.n0``), new ranges
-of that driver are multiplied by the **factor** exp(w·μ): the track record's
-geometric-mean ratio, shrunk toward 1 (no correction) while outcomes are few.
+Per **template and driver** (a ratio learnt on one template's driver is never
+applied to another template's driver of the same name: an email's conversion uplift
+per email is not a web page's per session), with n usable ratios r = realised ÷
+estimate, μ their mean log ratio and w = n ÷ (n + n0) the credibility weight
+(n0 = :data:`DRIVER_N0`), new ranges of that driver are multiplied by the **factor**
+exp(w·μ): the track record's geometric-mean ratio, shrunk toward 1 (no correction)
+while outcomes are few (one outcome: a quarter of the way; ten: three quarters).
 
-The rule against haircutting twice: a templated case with at least one
-calibrated driver takes its benefit from the calibrated drivers and skips the
-class's benefit calibration of the total; a templated case with no calibrated
-driver, and every untemplated case, keep the benefit calibration of the total.
+Combined with the class calibration, not switched for it
+(``benefits.calibrate_total``): the class's benefit calibration of the total (the
+empirical rule, as for a benefit stated as one range) is kept on the part of the
+benefit's stated uncertainty that the calibrated drivers do not carry, weighted by
+their credibility. With s_d the share of the stated total's (rank) variance that
+driver d carries and c = Σ_d w_d·s_d, the calibrated benefit per simulation is
+S_f·(X_class ÷ S)^(1 − c): S the total from the stated drivers, S_f the same with the
+calibrated drivers' draws times their factors, X_class the class calibration of S.
+No calibrated driver (c = 0, S_f = S) gives the class calibration alone; a driver
+carrying all of the uncertainty with a long record (c → 1) replaces it.
+
+A value that already is a measurement (its ``source`` cites a POC or test,
+``load.benefits.cites_measurement``) is not calibrated again: its rows keep the
+stated range and do not count towards c.
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ from helpers.core.levels import DRIVER_QUANTILES as QUANTILES
 from helpers.load import ledger
 from helpers.model.review import combine_beneficiaries, place_realised_driver
 
+DRIVER_N0 = 3.0  # credibility of a driver's record: n outcomes get weight n / (n + 3)
 RATIO_COLUMNS = (
     "driver",
     "id",
@@ -261,33 +274,36 @@ def place_driver_values(ratios: pd.DataFrame, confidence: float) -> list[dict[st
 def calibrate_drivers(
     ratios: pd.DataFrame,
     *,
-    n0: float,
+    n0: float = DRIVER_N0,
     pending: list[dict[str, Any]] | None = None,
     confidence: float = 0.9,
 ) -> dict[str, Any]:
     """The ``drivers`` block of ``calibration.json`` from :func:`driver_ratios`.
 
-    ``by_driver.<driver>``: ``n`` (usable ratios), ``ids``, ``quantiles`` of the
-    ratio (keys like "0.5"), ``geometric_mean``, ``bias`` (mean log ratio),
-    ``weight`` = n ÷ (n + n0) and ``factor`` = exp(weight·bias), what new ranges of
-    the driver are multiplied by. ``excluded``: rows whose estimate or value is not
-    positive; ``pending``: outcomes that could not be joined; ``values``: each
-    realised value in its stated range (:func:`place_driver_values`, ranges stated
-    at ``confidence``); ``rule``: how the total's benefit calibration combines with
-    it (see the module docstring).
+    ``by_template.<template>.<driver>``: ``n`` (usable ratios of that template's
+    driver), ``ids``, ``quantiles`` of the ratio (keys like "0.5"),
+    ``geometric_mean``, ``bias`` (mean log ratio), ``weight`` = n ÷ (n + n0) and
+    ``factor`` = exp(weight·bias), what new ranges of the same template's driver are
+    multiplied by. ``excluded``: rows whose estimate or value is not positive, or
+    whose template is unknown; ``pending``: outcomes that could not be joined;
+    ``values``: each realised value in its stated range (:func:`place_driver_values`,
+    ranges stated at ``confidence``); ``rule``: how it combines with the class's
+    benefit calibration (the module docstring).
     """
-    usable = ratios[np.isfinite(ratios["ratio"].to_numpy(dtype=float))] if len(ratios) else ratios
-    by_driver: dict[str, Any] = {}
-    for driver, group in usable.groupby("driver", sort=True):
+    finite = np.isfinite(ratios["ratio"].to_numpy(dtype=float)) if len(ratios) else None
+    templated = (
+        ratios["template"].astype(str).str.strip().ne("").to_numpy() if len(ratios) else None
+    )
+    usable = ratios[finite & templated] if len(ratios) else ratios
+    by_template: dict[str, dict[str, Any]] = {}
+    for (template, driver), group in usable.groupby(["template", "driver"], sort=True):
         values = group["ratio"].to_numpy(dtype=float)
-        logs = np.log(values)
         n = int(values.size)
         weight = n / (n + n0)
-        bias = float(np.mean(logs))
-        by_driver[str(driver)] = {
+        bias = float(np.mean(np.log(values)))
+        by_template.setdefault(str(template), {})[str(driver)] = {
             "n": n,
             "ids": sorted(group["id"].astype(str)),
-            "templates": sorted({t for t in group["template"].astype(str) if t}),
             "quantiles": {
                 quantile_key(q): float(v)
                 for q, v in zip(QUANTILES, np.quantile(values, QUANTILES), strict=True)
@@ -297,25 +313,25 @@ def calibrate_drivers(
             "weight": float(weight),
             "factor": float(math.exp(weight * bias)),
         }
-    excluded = (
-        ratios[~np.isfinite(ratios["ratio"].to_numpy(dtype=float))] if len(ratios) else ratios
-    )
+    excluded = []
+    for row in ratios.to_dict("records") if len(ratios) else []:
+        if not math.isfinite(_number(row["ratio"])):
+            excluded.append((row, "estimate or value not positive"))
+        elif not str(row["template"]).strip():
+            excluded.append((row, "no template to calibrate"))
     return {
         "n0": float(n0),
-        "by_driver": by_driver,
+        "by_template": by_template,
         "excluded": [
-            {
-                "id": str(r["id"]),
-                "driver": str(r["driver"]),
-                "reason": "estimate or value not positive",
-            }
-            for r in excluded.to_dict("records")
+            {"id": str(r["id"]), "driver": str(r["driver"]), "reason": reason}
+            for r, reason in excluded
         ],
         "pending": list(pending or []),
         "values": place_driver_values(ratios, confidence),
         "rule": (
-            "a templated case with a calibrated driver takes its benefit from the calibrated "
-            "drivers and skips the benefit calibration of the total; other cases keep it"
+            "per template and driver, weight n/(n+n0); the class's benefit calibration of "
+            "the total is kept on the share of the stated uncertainty the calibrated drivers "
+            "do not carry; a measured value is not calibrated again"
         ),
     }
 
@@ -323,35 +339,34 @@ def calibrate_drivers(
 def calibrate_quarter_drivers(inputs: Any) -> dict[str, Any]:
     """The ``drivers`` block for a quarter (``calibration.calibrate_quarter`` adds it):
     its outcomes' driver values against the ledger entries (``params/approved/<Q>/``),
-    with ``calibration.n0``."""
+    with :data:`DRIVER_N0`."""
     params = inputs.params
     outcomes = getattr(inputs, "outcomes", None)
     if outcomes is None or outcomes.empty or "drivers" not in outcomes:
-        return calibrate_drivers(
-            pd.DataFrame(columns=list(RATIO_COLUMNS)), n0=params.calibration.n0
-        )
+        return calibrate_drivers(pd.DataFrame(columns=list(RATIO_COLUMNS)))
     volumes = {name: t.volume_drivers for name, t in (inputs.templates or {}).items()}
     root = Path(inputs.root)
     ratios, pending = driver_ratios(outcomes, params.quarter, root, volume_drivers=volumes)
-    return calibrate_drivers(
-        ratios, n0=params.calibration.n0, pending=pending, confidence=params.estimate_confidence
-    )
+    return calibrate_drivers(ratios, pending=pending, confidence=params.estimate_confidence)
 
 
 # --- applying it to a new case ------------------------------------------------------------
 
 
 def driver_factors(
-    calibration: Mapping[str, Any] | None, drivers: tuple[str, ...]
+    calibration: Mapping[str, Any] | None, template: str, drivers: tuple[str, ...]
 ) -> dict[str, dict]:
-    """The calibrated drivers among ``drivers`` (a template's): name to ``{factor, n, weight}``.
+    """The calibrated drivers of ``template`` among ``drivers``: name to ``{factor, n, weight}``.
 
-    Empty without a calibration, without a ``drivers`` block (older artifacts) or
-    when none of them has a usable outcome.
+    Only ratios learnt on the same template count: a driver of the same name in
+    another template is a different quantity. Empty without a calibration, without a
+    ``drivers`` block (older artifacts, whose ``by_driver`` pooled templates, are
+    ignored) or when none of them has a usable outcome.
     """
-    block = ((calibration or {}).get("drivers") or {}).get("by_driver") or {}
+    block = ((calibration or {}).get("drivers") or {}).get("by_template") or {}
+    own = block.get(str(template).strip().lower()) or {}
     return {
-        name: {key: block[name][key] for key in ("factor", "n", "weight")}
+        name: {key: own[name][key] for key in ("factor", "n", "weight")}
         for name in drivers
-        if name in block and block[name].get("n", 0) > 0
+        if name in own and own[name].get("n", 0) > 0
     }

@@ -73,12 +73,14 @@ def informs_text(informs: Sequence[str] | None, basis: str | None, full_id: str)
 
 
 def driver_calibration_frame(calibration: Mapping[str, Any] | None) -> pd.DataFrame:
-    """One row per calibrated driver: ``driver``, ``outcomes`` (n), ``initiatives``,
-    ``median_ratio`` (realised ÷ estimated), ``weight`` (n ÷ (n + n0)) and ``factor``
-    (what new ranges of the driver are multiplied by); empty without outcomes."""
-    block = ((calibration or {}).get("drivers") or {}).get("by_driver") or {}
+    """One row per calibrated template driver: ``template``, ``driver``, ``outcomes`` (n),
+    ``initiatives``, ``median_ratio`` (realised ÷ estimated), ``weight`` (n ÷ (n + n0))
+    and ``factor`` (what new ranges of that template's driver are multiplied by); empty
+    without outcomes."""
+    block = ((calibration or {}).get("drivers") or {}).get("by_template") or {}
     rows = [
         {
+            "template": template,
             "driver": name,
             "outcomes": entry["n"],
             "initiatives": ", ".join(entry["ids"]),
@@ -86,9 +88,10 @@ def driver_calibration_frame(calibration: Mapping[str, Any] | None) -> pd.DataFr
             "weight": entry["weight"],
             "factor": entry["factor"],
         }
-        for name, entry in sorted(block.items())
+        for template, drivers in sorted(block.items())
+        for name, entry in sorted(drivers.items())
     ]
-    columns = ["driver", "outcomes", "initiatives", "median_ratio", "weight", "factor"]
+    columns = ["template", "driver", "outcomes", "initiatives", "median_ratio", "weight", "factor"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -97,6 +100,7 @@ def driver_calibration_table(calibration: Mapping[str, Any] | None) -> Any:
     frame = driver_calibration_frame(calibration)
     table = pd.DataFrame(
         {
+            "template": frame["template"],
             "driver": frame["driver"].map(driver_label),
             "outcomes": frame["outcomes"],
             "initiatives": frame["initiatives"],
@@ -108,12 +112,19 @@ def driver_calibration_table(calibration: Mapping[str, Any] | None) -> Any:
     return styled_table(table, name="driver calibration")
 
 
+def _factor_words(name: str, entry: Mapping[str, Any]) -> str:
+    return (
+        f"{driver_label(name)} ×{entry['factor']:.2f} ({entry['n']} "
+        f"outcome{'s' if entry['n'] != 1 else ''}, weight {fmt_pct(entry['weight'])})"
+    )
+
+
 def describe_driver_calibration(calibration: Mapping[str, Any] | None) -> MarkdownText:
     """What the realised driver values say and do, for the calibration report."""
     block = (calibration or {}).get("drivers") or {}
-    by_driver = block.get("by_driver") or {}
+    by_template = block.get("by_template") or {}
     pending = block.get("pending") or []
-    if not by_driver:
+    if not by_template:
         text = (
             "No outcome records a realised benefit driver yet, so templated cases keep the "
             "benefit calibration of their class on the total. Record one in the outcomes "
@@ -121,15 +132,18 @@ def describe_driver_calibration(calibration: Mapping[str, Any] | None) -> Markdo
         )
     else:
         parts = [
-            f"{driver_label(name)} ×{entry['factor']:.2f} ({entry['n']} "
-            f"outcome{'s' if entry['n'] != 1 else ''}, weight {fmt_pct(entry['weight'])})"
-            for name, entry in sorted(by_driver.items())
+            f"{escape_text(template)}: "
+            + ", ".join(_factor_words(name, entry) for name, entry in sorted(drivers.items()))
+            for template, drivers in sorted(by_template.items())
         ]
         text = (
-            "Realised driver values against the estimates of the quarter that funded them "
-            f"(n0 = {block.get('n0', 0):g}): new ranges of {'; '.join(parts)}. A templated "
-            "case with a calibrated driver takes its benefit from the calibrated drivers and "
-            "skips the class's benefit haircut of the total, so nothing is haircut twice."
+            "Realised driver values against the estimates of the quarter that funded them, "
+            f"per template (n0 = {block.get('n0', 0):g}): new ranges of {'; '.join(parts)}. "
+            "A driver's record applies only to the template it was learnt on. A templated "
+            "case keeps its class's benefit calibration on the share of its benefit's "
+            "uncertainty that calibrated drivers do not carry, so nothing is haircut twice "
+            "and one outcome does not switch the class's record off; a value that is "
+            "already a measurement (its source cites a POC or test) is not calibrated again."
         )
     values = block.get("values") or []
     if values:
@@ -160,20 +174,38 @@ def describe_case_driver_calibration(case: Mapping[str, Any]) -> MarkdownText:
     if not case.get("calibrated") or "calibrated_drivers" not in case:
         return markdown("")
     calibrated = case.get("calibrated_drivers") or {}
-    if not calibrated:
+    measured = case.get("measured_drivers") or {}
+    kept = case.get("class_calibration_share")
+    lines = []
+    if calibrated:
+        parts = [
+            f"{_factor_words(name, entry)}, carrying {fmt_pct(entry.get('share', 0.0))} of "
+            "the benefit's stated uncertainty"
+            for name, entry in sorted(calibrated.items())
+        ]
+        lines.append(
+            "- **Benefit drivers** calibrated on past outcomes of this template: "
+            f"{'; '.join(parts)}."
+        )
+    if measured:
+        names = ", ".join(driver_label(name) for name in sorted(measured))
+        lines.append(
+            f"- **Measured drivers**: {names}. The source cites a POC or test, so the "
+            "measured value is not calibrated again."
+        )
+    if not lines:
         return markdown(
             "- **Benefit drivers**: no driver of this template has a recorded outcome yet, "
-            "so the benefit calibration of its class applies to the total."
+            "so the benefit calibration of its class applies to the total, as to a benefit "
+            "stated as one range."
         )
-    parts = [
-        f"{driver_label(name)} ×{entry['factor']:.2f} ({entry['n']} "
-        f"outcome{'s' if entry['n'] != 1 else ''}, weight {fmt_pct(entry['weight'])})"
-        for name, entry in sorted(calibrated.items())
-    ]
-    return markdown(
-        f"- **Benefit drivers** calibrated on past outcomes: {'; '.join(parts)}. The class's "
-        "benefit calibration of the total is not applied on top (no double haircut)."
-    )
+    if kept is not None:
+        lines.append(
+            f"- **Class calibration of the benefit** kept at {fmt_pct(kept)}: on the share of "
+            "the stated uncertainty that calibrated drivers (weighted by their credibility) "
+            "and measurements do not carry."
+        )
+    return markdown("\n".join(lines))
 
 
 def driver_values_table(calibration: Mapping[str, Any] | None) -> Any:
