@@ -115,22 +115,58 @@ def test_case_panel_says_when_low_is_above_high(case_panel):
     assert "<table" in case_panel.result.value
 
 
+def _column(html: str, column: int) -> list[str]:
+    """One column of the what-if comparison table's HTML (0: figure, 1: case, 2: what-if)."""
+    return re.findall(rf'class="data row\d+ col{column}" >([^<]*)<', html)
+
+
+def _money(text: str) -> float:
+    """``-$1,234`` as -1234.0."""
+    return float(text.replace("$", "").replace(",", ""))
+
+
 def test_case_panel_of_a_templated_case_opens_on_its_headline(templated_page):
-    from helpers.report import case as case_report
+    from helpers.report import case_what_if
 
     panel = templated_page["what_if"]
-    headline = case_report.headline(templated_page["summary"], tag=False).to_html()
-    assert panel.result.value == headline
-    low = panel.sliders["benefit", "low"]
+    summary = templated_page["summary"]
+    assert panel.result.value == case_what_if.what_if_comparison(summary, summary).to_html()
+    assert ("benefit", "low") not in panel.sliders, "the drivers say the benefit"
+    low = panel.sliders["cost", "low"]
     start = low.value
     try:
         low.value = start + 0.4 * low.step  # a front end rounding the start to its step
-        assert panel.result.value == headline
+        assert _column(panel.result.value, 2) == _column(panel.result.value, 1)
         low.value = start + low.step
-        assert panel.result.value != headline
+        assert _column(panel.result.value, 2) != _column(panel.result.value, 1)
     finally:
         low.value = start
-    assert panel.result.value == headline
+    assert _column(panel.result.value, 2) == _column(panel.result.value, 1)
+
+
+def test_case_panel_has_a_low_likely_high_box_per_driver(templated_page):
+    panel, summary = templated_page["what_if"], templated_page["summary"]
+    rows = summary["benefit_drivers"]
+    assert len(panel.drivers) == 3 * len(rows)
+    assert "Marketing ops" in _labels(panel)  # each beneficiary heads its drivers
+    assert "events per year (events per year)" in _labels(panel)
+    first = rows[0]
+    high = panel.drivers[first["beneficiary"], first["driver"], "high"]
+    assert high.value == f"{first['high']:,.12g}"
+    start = high.value
+    npv = _column(panel.result.value, 2)[0]
+    try:
+        high.value = f"{3 * first['high']:,.12g}"
+        moved = _column(panel.result.value, 2)[0]
+        assert _money(moved) > _money(npv), "more events avoided, more value"
+        assert _column(panel.result.value, 1)[0] == npv  # the case column stays the case
+        high.value = "lots"
+        assert "is not a number" in panel.result.value and "<table" not in panel.result.value
+        high.value = f"{0.5 * first['low']:,.12g}"
+        assert "is above high" in panel.result.value
+    finally:
+        high.value = start
+    assert _column(panel.result.value, 2) == _column(panel.result.value, 1)
 
 
 def test_roadmap_panel_shows_weights_only_for_weighted(roadmap_panel):
