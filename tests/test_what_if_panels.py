@@ -55,9 +55,14 @@ def templated_page(root, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def roadmap_panel(root, tmp_path_factory):
+def roadmap_page(root, tmp_path_factory):
     parameters = {"root": str(root), "artifacts_dir": str(tmp_path_factory.mktemp("roadmap"))}
-    return run_cells("roadmap", parameters)["what_if"]
+    return run_cells("roadmap", parameters)
+
+
+@pytest.fixture(scope="module")
+def roadmap_panel(roadmap_page):
+    return roadmap_page["what_if"]
 
 
 def _labels(panel) -> list[str]:
@@ -171,7 +176,7 @@ def test_case_panel_has_a_low_likely_high_box_per_driver(templated_page):
 
 def test_roadmap_panel_shows_weights_only_for_weighted(roadmap_panel):
     method = roadmap_panel.controls["method"]
-    weights_box = roadmap_panel.children[3]
+    weights_box = roadmap_panel.children[4]  # after budget, confidence, capacity, method
     method.value = "expected_npv"
     assert weights_box.layout.display == "none"
     method.value = "weighted"
@@ -192,3 +197,34 @@ def test_roadmap_panel_budget_moves_the_result(roadmap_panel):
     assert roadmap_panel.result.value != before
     assert any(t.startswith("$") and "," in t for t in _labels(roadmap_panel))
     assert "Budget at P80 (USD)" in budget.description
+
+
+def _result_rows(panel) -> dict[str, str]:
+    """The roadmap what-if table as {what if: result}."""
+    cells = re.findall(r'class="data row\d+ col\d" >([^<]*)<', panel.result.value)
+    return dict(zip(cells[::2], cells[1::2], strict=True))
+
+
+def test_roadmap_panel_confidence_says_what_enters_or_leaves_the_plan(roadmap_page):
+    panel, roadmap = roadmap_page["what_if"], roadmap_page["roadmap"]
+    controls = panel.controls
+    controls["method"].value = roadmap["method"]
+    controls["budget"].value = roadmap["budget"]
+    confidence = controls["confidence"]
+    assert confidence.value == roadmap["budget_confidence"]
+    rows = _result_rows(panel)
+    assert rows["fund"] == ", ".join(roadmap["selected"]), "untouched, the roadmap's plan"
+    assert (rows["enters the plan"], rows["leaves the plan"]) == ("none", "none")
+    assert "P80 (80% sure)" in _labels(panel)
+    try:
+        confidence.value = 0.95
+        assert controls["budget"].description == "Budget at P95 (USD)"
+        assert "P95 (95% sure)" in _labels(panel)
+        rows = _result_rows(panel)
+        assert rows["leaves the plan"] != "none", "surer of the budget, less fits"
+        assert rows["enters the plan"] == "none"
+        confidence.value = 0.5
+        assert _result_rows(panel)["enters the plan"] != "none", "less sure, more fits"
+    finally:
+        confidence.value = roadmap["budget_confidence"]
+    assert controls["budget"].description == "Budget at P80 (USD)"
