@@ -228,3 +228,18 @@ def test_roadmap_panel_confidence_says_what_enters_or_leaves_the_plan(roadmap_pa
     finally:
         confidence.value = roadmap["budget_confidence"]
     assert controls["budget"].description == "Budget at P80 (USD)"
+
+
+@pytest.mark.parametrize("name", ["business_case", "roadmap"])
+def test_published_cells_say_nothing_about_lab_controls(name):
+    """Print and HTML show no widget, so only cells tagged interactive (removed from the
+    published page) may speak of sliders, boxes or JupyterLab."""
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    said = [
+        cell.source
+        for cell in nb.cells
+        if "interactive" not in cell.metadata.get("tags", [])
+        and cell.cell_type == "markdown"
+        and re.search(r"slider|JupyterLab|press Enter|\bbox(es)?\b|widget", cell.source, re.I)
+    ]
+    assert said == []
