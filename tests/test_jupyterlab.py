@@ -5,8 +5,11 @@ temporary copy of the project, opens ``notebooks/business_case.ipynb``, runs all
 cells and checks that no cell errs, that no dollar amount is typeset as maths
 (tables and Markdown outputs alike), that every Markdown output escapes its
 dollars and carries the wrapper MathJax skips (``helpers.report.markdown``),
-and that moving one what-if slider changes the result. The server is stopped
-in a ``finally``; every wait is bounded.
+and the what-if of its sample case (EML-01, whose benefit is drawn from template
+drivers): untouched, its what-if column is the case's own figures and its
+expected NPV the headline's; a driver's high typed higher raises the what-if's
+expected NPV while the case column stays; moving one slider changes the result.
+The server is stopped in a ``finally``; every wait is bounded.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, _unavailable
 
+from helpers.core.fmt import fmt_money
 from helpers.report.markdown import NO_MATHS_OPEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -78,6 +82,32 @@ _RESULT_TEXT = """() => {
   const tables = panel ? panel.querySelectorAll('.widget-html table') : [];
   return tables.length ? tables[tables.length - 1].innerText : null;
 }"""
+
+
+# the what-if comparison table as {figure: [case, what-if]}
+_COMPARISON = """() => {
+  const slider = document.querySelector('.jp-OutputArea .widget-slider');
+  const panel = slider && slider.closest('.widget-vbox');
+  const tables = panel ? panel.querySelectorAll('.widget-html table') : [];
+  if (!tables.length) return null;
+  const rows = {};
+  for (const tr of tables[tables.length - 1].querySelectorAll('tbody tr')) {
+    const cells = [...tr.querySelectorAll('td')].map(td => td.innerText.trim());
+    rows[cells[0]] = cells.slice(1);
+  }
+  return rows;
+}"""
+
+CASE_ID = "EML-01"  # the notebook's default initiative: a benefit drawn from template drivers
+_HEADLINE_NPV = (
+    f"() => document.querySelector('.jp-OutputArea [data-key=\"cases.{CASE_ID}.npv.mean\"]')"
+    "?.dataset.value"
+)
+
+
+def _dollars(text: str) -> float:
+    """``-$1,234`` as -1234.0."""
+    return float(text.replace("$", "").replace(",", ""))
 
 
 def _free_port() -> int:
@@ -162,7 +192,9 @@ def jupyterlab(tmp_path, root):
         log.close()
 
 
-def test_business_case_runs_in_jupyterlab_and_its_slider_moves_the_result(jupyterlab):
+def test_business_case_runs_in_jupyterlab_and_its_drivers_and_sliders_move_the_result(
+    jupyterlab,
+):
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} not found: install it with `apt-get install -y chromium`")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -200,6 +232,25 @@ def test_business_case_runs_in_jupyterlab_and_its_slider_moves_the_result(jupyte
             assert errors == [], f"cells failed in JupyterLab: {errors}"
             typeset = page.evaluate(_TYPESET_MONEY)
             assert "$" in page.inner_text(".jp-Notebook")  # money shown, as text
+
+            # untouched, the what-if is the case, and the case is the page's headline
+            untouched = _wait(lambda: page.evaluate(_COMPARISON), 60, "the what-if table")
+            assert all(case == what_if for case, what_if in untouched.values()), untouched
+            headline_npv = float(page.evaluate(_HEADLINE_NPV))
+            assert untouched["Expected NPV"][0] == fmt_money(headline_npv, compact=False)
+            # a driver typed higher (the first driver's high, tripled): expected NPV rises
+            box = page.locator(".jp-OutputArea .what-if-driver-high input").first
+            box.scroll_into_view_if_needed()
+            high = float(box.input_value().replace(",", ""))
+            box.fill(f"{3 * high:g}")
+            box.press("Enter")
+            moved = _wait(
+                lambda: (rows := page.evaluate(_COMPARISON)) != untouched and rows,
+                UPDATE_SECONDS,
+                "the what-if table to change after a driver changed",
+            )
+            assert moved["Expected NPV"][0] == untouched["Expected NPV"][0]  # the case stays
+            assert _dollars(moved["Expected NPV"][1]) > _dollars(untouched["Expected NPV"][1])
 
             before = _wait(lambda: page.evaluate(_RESULT_TEXT), 60, "the what-if table")
             handle = page.locator(".jp-OutputArea .widget-slider .noUi-handle").first

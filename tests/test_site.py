@@ -106,6 +106,9 @@ def make_notebook(
                 )
             ],
         ),
+        new_markdown_cell(
+            "Move the sliders below (LAB-ONLY-SENTENCE)", metadata={"tags": ["interactive"]}
+        ),
         new_markdown_cell("## Method and assumptions\nRanges are 90% intervals."),
     ]
     if fail:
@@ -358,6 +361,7 @@ def test_render_notebook_hides_code_and_parameter_cells(report):
     assert "SECRET-DEFAULT" not in report
     assert "SECRET-INJECTED" not in report
     assert "INTERACTIVE-CELL" not in report
+    assert "LAB-ONLY-SENTENCE" not in report  # words about Lab controls, tagged interactive
     assert "What the initiative is worth" in report
     assert "Email platform upgrade" in report
 

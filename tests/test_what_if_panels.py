@@ -55,9 +55,14 @@ def templated_page(root, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def roadmap_panel(root, tmp_path_factory):
+def roadmap_page(root, tmp_path_factory):
     parameters = {"root": str(root), "artifacts_dir": str(tmp_path_factory.mktemp("roadmap"))}
-    return run_cells("roadmap", parameters)["what_if"]
+    return run_cells("roadmap", parameters)
+
+
+@pytest.fixture(scope="module")
+def roadmap_panel(roadmap_page):
+    return roadmap_page["what_if"]
 
 
 def _labels(panel) -> list[str]:
@@ -115,27 +120,63 @@ def test_case_panel_says_when_low_is_above_high(case_panel):
     assert "<table" in case_panel.result.value
 
 
+def _column(html: str, column: int) -> list[str]:
+    """One column of the what-if comparison table's HTML (0: figure, 1: case, 2: what-if)."""
+    return re.findall(rf'class="data row\d+ col{column}" >([^<]*)<', html)
+
+
+def _money(text: str) -> float:
+    """``-$1,234`` as -1234.0."""
+    return float(text.replace("$", "").replace(",", ""))
+
+
 def test_case_panel_of_a_templated_case_opens_on_its_headline(templated_page):
-    from helpers.report import case as case_report
+    from helpers.report import case_what_if
 
     panel = templated_page["what_if"]
-    headline = case_report.headline(templated_page["summary"], tag=False).to_html()
-    assert panel.result.value == headline
-    low = panel.sliders["benefit", "low"]
+    summary = templated_page["summary"]
+    assert panel.result.value == case_what_if.what_if_comparison(summary, summary).to_html()
+    assert ("benefit", "low") not in panel.sliders, "the drivers say the benefit"
+    low = panel.sliders["cost", "low"]
     start = low.value
     try:
         low.value = start + 0.4 * low.step  # a front end rounding the start to its step
-        assert panel.result.value == headline
+        assert _column(panel.result.value, 2) == _column(panel.result.value, 1)
         low.value = start + low.step
-        assert panel.result.value != headline
+        assert _column(panel.result.value, 2) != _column(panel.result.value, 1)
     finally:
         low.value = start
-    assert panel.result.value == headline
+    assert _column(panel.result.value, 2) == _column(panel.result.value, 1)
+
+
+def test_case_panel_has_a_low_likely_high_box_per_driver(templated_page):
+    panel, summary = templated_page["what_if"], templated_page["summary"]
+    rows = summary["benefit_drivers"]
+    assert len(panel.drivers) == 3 * len(rows)
+    assert "Marketing ops" in _labels(panel)  # each beneficiary heads its drivers
+    assert "events per year (events per year)" in _labels(panel)
+    first = rows[0]
+    high = panel.drivers[first["beneficiary"], first["driver"], "high"]
+    assert high.value == f"{first['high']:,.12g}"
+    start = high.value
+    npv = _column(panel.result.value, 2)[0]
+    try:
+        high.value = f"{3 * first['high']:,.12g}"
+        moved = _column(panel.result.value, 2)[0]
+        assert _money(moved) > _money(npv), "more events avoided, more value"
+        assert _column(panel.result.value, 1)[0] == npv  # the case column stays the case
+        high.value = "lots"
+        assert "is not a number" in panel.result.value and "<table" not in panel.result.value
+        high.value = f"{0.5 * first['low']:,.12g}"
+        assert "is above high" in panel.result.value
+    finally:
+        high.value = start
+    assert _column(panel.result.value, 2) == _column(panel.result.value, 1)
 
 
 def test_roadmap_panel_shows_weights_only_for_weighted(roadmap_panel):
     method = roadmap_panel.controls["method"]
-    weights_box = roadmap_panel.children[3]
+    weights_box = roadmap_panel.children[4]  # after budget, confidence, capacity, method
     method.value = "expected_npv"
     assert weights_box.layout.display == "none"
     method.value = "weighted"
@@ -156,3 +197,49 @@ def test_roadmap_panel_budget_moves_the_result(roadmap_panel):
     assert roadmap_panel.result.value != before
     assert any(t.startswith("$") and "," in t for t in _labels(roadmap_panel))
     assert "Budget at P80 (USD)" in budget.description
+
+
+def _result_rows(panel) -> dict[str, str]:
+    """The roadmap what-if table as {what if: result}."""
+    cells = re.findall(r'class="data row\d+ col\d" >([^<]*)<', panel.result.value)
+    return dict(zip(cells[::2], cells[1::2], strict=True))
+
+
+def test_roadmap_panel_confidence_says_what_enters_or_leaves_the_plan(roadmap_page):
+    panel, roadmap = roadmap_page["what_if"], roadmap_page["roadmap"]
+    controls = panel.controls
+    controls["method"].value = roadmap["method"]
+    controls["budget"].value = roadmap["budget"]
+    confidence = controls["confidence"]
+    assert confidence.value == roadmap["budget_confidence"]
+    rows = _result_rows(panel)
+    assert rows["fund"] == ", ".join(roadmap["selected"]), "untouched, the roadmap's plan"
+    assert (rows["enters the plan"], rows["leaves the plan"]) == ("none", "none")
+    assert "P80 (80% sure)" in _labels(panel)
+    try:
+        confidence.value = 0.95
+        assert controls["budget"].description == "Budget at P95 (USD)"
+        assert "P95 (95% sure)" in _labels(panel)
+        rows = _result_rows(panel)
+        assert rows["leaves the plan"] != "none", "surer of the budget, less fits"
+        assert rows["enters the plan"] == "none"
+        confidence.value = 0.5
+        assert _result_rows(panel)["enters the plan"] != "none", "less sure, more fits"
+    finally:
+        confidence.value = roadmap["budget_confidence"]
+    assert controls["budget"].description == "Budget at P80 (USD)"
+
+
+@pytest.mark.parametrize("name", ["business_case", "roadmap"])
+def test_published_cells_say_nothing_about_lab_controls(name):
+    """Print and HTML show no widget, so only cells tagged interactive (removed from the
+    published page) may speak of sliders, boxes or JupyterLab."""
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    said = [
+        cell.source
+        for cell in nb.cells
+        if "interactive" not in cell.metadata.get("tags", [])
+        and cell.cell_type == "markdown"
+        and re.search(r"slider|JupyterLab|press Enter|\bbox(es)?\b|widget", cell.source, re.I)
+    ]
+    assert said == []

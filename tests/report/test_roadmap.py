@@ -20,7 +20,7 @@ from helpers.report.roadmap import (
     format_selection,
 )
 from helpers.report.roadmap_changes import compare_roadmaps, describe_changes, fmt_changes_table
-from helpers.report.roadmap_what_if import what_if_selection
+from helpers.report.roadmap_what_if import plan_changes, what_if_selection
 
 
 @pytest.fixture
@@ -89,6 +89,36 @@ def test_what_if_selection_reports_no_plan_when_must_dos_do_not_fit(portfolio):
     assert "must-dos and committed work (C) need" in table.loc["no plan", "result"]
     fine = what_if_selection(register, cases, PARAMS, budget=200.0, expected_npv=1.0)
     assert fine.data.set_index("what if").loc["fund", "result"].startswith("A, B, C")
+
+
+def test_what_if_selection_unchanged_is_the_roadmap_with_nothing_entering_or_leaving(portfolio):
+    register, cases = portfolio
+    roadmap = select_portfolio(register, cases, PARAMS)
+    rows = what_if_selection(register, cases, PARAMS, roadmap=roadmap).data.set_index("what if")
+    assert rows.loc["fund", "result"] == ", ".join(roadmap["selected"])
+    assert rows.loc["enters the plan", "result"] == "none"
+    assert rows.loc["leaves the plan", "result"] == "none"
+    same = what_if_selection(register, cases, PARAMS, confidence=0.8, roadmap=roadmap)
+    assert same.data.equals(rows.reset_index())
+
+
+def test_what_if_selection_at_a_higher_confidence_says_what_leaves_the_plan(portfolio):
+    register, cases = portfolio
+    roadmap = select_portfolio(register, cases, PARAMS)  # A, B, C at P80 within 100
+    sure = what_if_selection(register, cases, PARAMS, confidence=0.95, roadmap=roadmap)
+    rows = sure.data.set_index("what if")["result"]
+    assert rows["leaves the plan"] == "B" and rows["enters the plan"] == "none"
+    assert any("P95" in label for label in rows.index), "the plan cost at the new level"
+    tight = what_if_selection(
+        register, cases, PARAMS, budget=60.0, confidence=0.95, roadmap=roadmap
+    )
+    rows = tight.data.set_index("what if")["result"]
+    assert (rows["enters the plan"], rows["leaves the plan"]) == ("AL", "A, B")
+
+
+def test_plan_changes_keeps_each_plans_order():
+    assert plan_changes(["A", "B", "C"], ["C", "D", "A", "E"]) == (["D", "E"], ["B"])
+    assert plan_changes([], []) == ([], [])
 
 
 def test_fmt_ranked_table_escapes_names_and_keeps_them_whole(portfolio):

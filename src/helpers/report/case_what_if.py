@@ -1,20 +1,31 @@
 """The what-if panel of a business case (JupyterLab): sliders that start at the case's own
-ranges, and the headline re-simulated when one moves; unchanged, it is the case."""
+ranges and, for a benefit drawn from template drivers, a low / likely / high box per driver
+of each beneficiary; the case re-simulated when one changes and shown beside the case's own
+figures. Unchanged, the what-if is the case."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from html import escape
 from typing import Any
 
-from helpers.core.fmt import fmt_money, fmt_weeks
+import pandas as pd
+
+from helpers.core.errors import InputError
+from helpers.core.fmt import fmt_money, fmt_pct, fmt_weeks, quantile_key
+from helpers.load.benefits import BenefitInputs
 from helpers.load.params import Params
 from helpers.model import business_case
 from helpers.report.case import Case, headline
-from helpers.report.labels import (
-    input_label,
-)
+from helpers.report.labels import driver_label, input_label, level_label
+from helpers.report.tables import styled_table
+
+DriverKey = tuple[str, str]  # (beneficiary, driver) as the case's benefit_drivers name them
+DriverRange = tuple[float, float | None, float]  # low, likely (None: not stated), high
+DRIVER_SIDES = ("low", "likely", "high")
 
 
 def what_if_bounds(
@@ -65,6 +76,117 @@ def _what_if_value_text(name: str, value: float, currency: str) -> str:
     return fmt_weeks(value) if name == "duration" else fmt_money(value, currency, compact=False)
 
 
+def driver_boxes(case: Case) -> dict[DriverKey, dict[str, Any]]:
+    """The driver boxes of a templated case: per (beneficiary, driver), its stated ``low``,
+    ``likely`` (None when not stated) and ``high`` and its ``label`` (name and unit).
+
+    From the case document's ``benefit_drivers`` (the evidence table the page shows; a
+    lean variant's are its full initiative's, before its benefit share). Empty for a
+    benefit stated as one range.
+    """
+    boxes = {}
+    for row in case.get("benefit_drivers") or ():
+        likely = row.get("likely")
+        boxes[row["beneficiary"], row["driver"]] = {
+            "low": float(row["low"]),
+            "likely": None if likely is None or math.isnan(float(likely)) else float(likely),
+            "high": float(row["high"]),
+            "label": f"{driver_label(row['driver'])} ({row['unit']})",
+        }
+    return boxes
+
+
+def driver_text(value: float | None) -> str:
+    """A driver value as its box shows it: ``200,000``, ``0.00022``; blank for none."""
+    return "" if value is None or math.isnan(value) else f"{value:,.12g}"
+
+
+def parse_driver(text: str) -> float | None:
+    """A driver box's text as a number (``200,000`` and ``2.2e-4`` read); None when blank.
+
+    Raises ValueError saying what was not a number.
+    """
+    cleaned = re.sub(r"[,\s_]", "", text)
+    if cleaned in ("", "-", "–"):
+        return None
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a number") from None
+
+
+def driver_problems(drivers: Mapping[DriverKey, DriverRange]) -> list[str]:
+    """What is wrong with what-if driver ranges, one phrase each (empty: none)."""
+    problems = []
+    for (beneficiary, driver), (low, likely, high) in drivers.items():
+        name = f"{beneficiary}, {driver_label(driver)}"
+        if min(low, high, likely if likely is not None else low) < 0:
+            problems.append(f"{name}: a driver is 0 or more")
+        elif low > high:
+            problems.append(f"{name}: low {driver_text(low)} is above high {driver_text(high)}")
+        elif likely is not None and not low <= likely <= high:
+            problems.append(f"{name}: likely {driver_text(likely)} is outside low–high")
+    return problems
+
+
+def with_drivers(
+    benefits: BenefitInputs, initiative_id: str, drivers: Mapping[DriverKey, DriverRange]
+) -> BenefitInputs:
+    """``benefits`` with the driver rows an initiative draws from set to new ranges.
+
+    ``drivers``: (beneficiary, driver) to (low, likely or None, high), in the driver's
+    unit. A lean variant's rows are its full initiative's, so both move alike (its
+    benefit share still applies). Raises InputError naming an unknown driver or an
+    initiative without template drivers.
+    """
+    plan = benefits.plan(initiative_id)
+    if plan is None:
+        raise InputError(f"initiative {initiative_id} draws no benefit from template drivers")
+    rows = plan[0]
+    register = benefits.register.copy()
+    owner = register["initiative_id"] == rows["initiative_id"].iloc[0]
+    for (beneficiary, driver), (low, likely, high) in drivers.items():
+        at = owner & (register["beneficiary"] == beneficiary) & (register["driver"] == driver)
+        if not at.any():
+            pairs = zip(rows["beneficiary"], rows["driver"], strict=True)
+            known = ", ".join(f"{b}: {d}" for b, d in pairs)
+            raise InputError(
+                f"initiative {initiative_id} has no driver {driver!r} for {beneficiary!r}; "
+                f"its drivers: {known}"
+            )
+        register.loc[at, "low"] = float(low)
+        register.loc[at, "likely"] = math.nan if likely is None else float(likely)
+        register.loc[at, "high"] = float(high)
+    return replace(benefits, register=register)
+
+
+def what_if_comparison(case: Case, what_if: Case) -> Any:
+    """The case's figures beside the what-if's (a Styler): expected NPV, chance of a loss,
+    expected annual benefit and cost at P50 and at the budget's level, money in full."""
+    level = case["budget_confidence"]
+    key = quantile_key(level)
+
+    def money(value: float) -> str:
+        return fmt_money(value, case["currency"], compact=False)
+
+    def figures(document: Case) -> list[str]:
+        return [
+            money(document["npv"]["mean"]),
+            fmt_pct(document["prob_loss"]),
+            money(document["benefit"]["mean"]),
+            f"{money(document['cost']['0.5'])} / {money(document['cost'][key])}",
+        ]
+
+    labels = [
+        "Expected NPV",
+        "Chance of a loss",
+        f"{input_label('benefit')}, expected",
+        f"Cost, P50 / {level_label(level)}",
+    ]
+    frame = pd.DataFrame({"figure": labels, "case": figures(case), "what-if": figures(what_if)})
+    return styled_table(frame, name=f"what-if {case['id']}")
+
+
 def what_if_panel(
     initiative: Mapping[str, Any],
     params: Params,
@@ -74,24 +196,33 @@ def what_if_panel(
     benefits: Any = None,
     case: Case | None = None,
 ) -> Any:
-    """The what-if panel for JupyterLab (an ipywidgets ``VBox``): two sliders per input.
+    """The what-if panel for JupyterLab (an ipywidgets ``VBox``).
 
-    ``benefits`` and ``case`` as for :func:`what_if_table` and :func:`what_if_bounds`
-    (a templated benefit's drivers; the case document its sliders start from).
+    ``benefits`` and ``case`` as for :func:`what_if_case` and :func:`what_if_bounds`
+    (a templated benefit's drivers; the case document the controls start from and
+    the table compares with).
 
-    Each range (benefit and cost in the quarter's currency, duration in weeks)
-    has its own low and high slider, so moving one bound never moves the other;
-    each shows its value formatted beside it and its full label above. The
-    headline table below (``panel.result``, an HTML widget) re-simulates with
-    :func:`what_if_table` when a slider is released; a slider within half a step of
-    where it started counts as unmoved (a front end may round a start such as a
-    drivers' range to its step), so the panel opens on the case's own figures. A
-    low above its high is said in words instead of a table.
+    Cost (in the quarter's currency) and duration (weeks) have a low and a high
+    slider each, so moving one bound never moves the other; each shows its value
+    formatted beside it and its full label above. A benefit stated as one range
+    has its two sliders too; a benefit drawn from template drivers has instead one
+    row per driver of each beneficiary (:func:`driver_boxes`) with a low, likely and
+    high box (``panel.drivers[beneficiary, driver, side]``, text read by
+    :func:`parse_driver`). The table below (``panel.result``, an HTML widget) puts
+    the case's figures beside the what-if's (:func:`what_if_comparison`),
+    re-simulated by :func:`what_if_case` when a slider is released or a box is
+    left. A slider within half a step of where it started, or a box with its
+    starting text, counts as unchanged (a front end may round a start to its
+    step), so the panel opens with the what-if equal to the case. A low above
+    its high, or a box that is not a number, is said in words instead of a table.
     """
     import ipywidgets as widgets
 
     currency = params.currency
     bounds = what_if_bounds(initiative, case)
+    boxes = driver_boxes(case) if case is not None and benefits is not None else {}
+    if boxes:
+        del bounds["benefit"]  # the drivers say the benefit
     label_style = {"description_width": "0"}
     sliders: dict[tuple[str, str], Any] = {}
     rows = []
@@ -121,9 +252,13 @@ def what_if_panel(
                     [widgets.Label(side, layout=widgets.Layout(width="3rem")), slider, shown]
                 )
             )
+    driver_rows, drivers = _driver_rows(widgets, boxes)
+    rows += driver_rows
     result = widgets.HTML()
+    before = case
 
     def update(_change=None) -> None:
+        nonlocal before
         ranges = {
             name: tuple(
                 _unless_moved(sliders[name, side].value, start, bounds[name]["step"])
@@ -137,23 +272,102 @@ def what_if_panel(
             for name, (low, high) in ranges.items()
             if low > high
         ]
-        if crossed:
-            result.value = (
-                f"<p>{escape('; '.join(crossed))}. Move the low slider below the high one.</p>"
-            )
+        moved, problems = _read_drivers(boxes, drivers)
+        if crossed or problems:
+            advice = " Move the low slider below the high one." if crossed else ""
+            result.value = f"<p>{escape('; '.join(crossed + problems))}.{advice}</p>"
             return
-        table = what_if_table(
-            initiative, params, calibration, related=related, benefits=benefits, **ranges
-        )
-        result.value = table.to_html()
+        try:
+            what_if = what_if_case(
+                initiative,
+                params,
+                calibration,
+                related=related,
+                benefits=benefits,
+                drivers=moved or None,
+                **ranges,
+            )
+        except InputError as exc:
+            result.value = f"<p>{escape(str(exc))}</p>"
+            return
+        if before is None:
+            before = what_if
+        result.value = what_if_comparison(before, what_if).to_html()
 
-    for slider in sliders.values():
-        slider.observe(update, names="value")
+    for control in (*sliders.values(), *drivers.values()):
+        control.observe(update, names="value")
     update()
     panel = widgets.VBox([*rows, result])
     panel.result = result
     panel.sliders = sliders
+    panel.drivers = drivers
     return panel
+
+
+def _driver_rows(widgets: Any, boxes: Mapping[DriverKey, Mapping[str, Any]]) -> tuple[list, dict]:
+    """The panel's rows for template drivers: a heading, then per beneficiary its name over
+    one row per driver (its label and unit, then a low, likely and high text box); and
+    the boxes by (beneficiary, driver, side). No rows when there are no drivers."""
+    if not boxes:
+        return [], {}
+    rows: list[Any] = [
+        widgets.HTML(
+            f"<b>{escape(input_label('benefit'))}: its drivers</b> "
+            "(low, likely and high, in each driver's unit)"
+        )
+    ]
+    drivers: dict[tuple[str, str, str], Any] = {}
+    box_layout, name_layout = widgets.Layout(width="9rem"), widgets.Layout(width="24rem")
+    for beneficiary in dict.fromkeys(b for b, _ in boxes):
+        heading = [widgets.HTML(f"<i>{escape(beneficiary)}</i>", layout=name_layout)]
+        rows.append(
+            widgets.HBox(heading + [widgets.Label(s, layout=box_layout) for s in DRIVER_SIDES])
+        )
+        for (owner, driver), spec in boxes.items():
+            if owner != beneficiary:
+                continue
+            texts = []
+            for side in DRIVER_SIDES:
+                text = widgets.Text(
+                    value=driver_text(spec[side]),
+                    placeholder="none" if side == "likely" else "",
+                    continuous_update=False,
+                    layout=box_layout,
+                    tooltip=f"{beneficiary}, {driver_label(driver)}: {side}",
+                )
+                text.add_class(f"what-if-driver-{side}")
+                drivers[beneficiary, driver, side] = text
+                texts.append(text)
+            rows.append(widgets.HBox([widgets.Label(spec["label"], layout=name_layout), *texts]))
+    return rows, drivers
+
+
+def _read_drivers(
+    boxes: Mapping[DriverKey, Mapping[str, Any]], drivers: Mapping[tuple[str, str, str], Any]
+) -> tuple[dict[DriverKey, DriverRange], list[str]]:
+    """The driver ranges changed in the boxes, and what is wrong with them (in words).
+
+    A box showing its starting text is unchanged (its exact stated value)."""
+    ranges: dict[DriverKey, DriverRange] = {}
+    unread = []
+    for (beneficiary, driver), spec in boxes.items():
+        values = []
+        for side in DRIVER_SIDES:
+            text = drivers[beneficiary, driver, side].value
+            if text.strip() == driver_text(spec[side]):
+                values.append(spec[side])
+                continue
+            try:
+                values.append(parse_driver(text))
+            except ValueError as exc:
+                unread.append(f"{beneficiary}, {driver_label(driver)}, {side}: {exc}")
+                values.append(spec[side])
+        low, likely, high = values
+        if low is None or high is None:
+            unread.append(f"{beneficiary}, {driver_label(driver)}: give a low and a high")
+        elif (low, likely, high) != (spec["low"], spec["likely"], spec["high"]):
+            ranges[beneficiary, driver] = (low, likely, high)
+    return ranges, unread + driver_problems(ranges)
 
 
 def _unless_moved(value: float, start: float, step: float) -> float:
@@ -166,39 +380,52 @@ def what_if_case(
     params: Params,
     calibration: dict | None = None,
     *,
-    benefit: tuple[float, float],
-    cost: tuple[float, float],
-    duration: tuple[float, float],
+    benefit: tuple[float, float] | None = None,
+    cost: tuple[float, float] | None = None,
+    duration: tuple[float, float] | None = None,
+    drivers: Mapping[DriverKey, DriverRange] | None = None,
     related: Sequence[Mapping[str, Any]] = (),
-    benefits: Any = None,
+    benefits: BenefitInputs | None = None,
 ) -> dict[str, Any]:
-    """Re-simulate with new (low, high) ranges and return the case document.
+    """Re-simulate with new (low, high) ranges or driver ranges and return the case document.
 
-    Ranges are as stated (benefit and cost in currency, duration in weeks); the
-    case is simulated as the notebook's headline is, with the same seed, number of
-    simulations, calibration (applied on top of the ranges), related variants and
-    benefit drivers, so ranges equal to the case's stated ones (``what_if_bounds``)
-    give exactly the case. A stated likely value is kept when it still lies
-    inside the new range. A benefit drawn from template drivers (``benefits``,
+    Ranges are as stated (benefit and cost in currency, duration in weeks); None
+    keeps the row's own. The case is simulated as the notebook's headline is, with
+    the same seed, number of simulations, calibration (applied on top of the
+    ranges), related variants and benefit drivers, so ranges equal to the case's
+    stated ones (``what_if_bounds``), or none given, give exactly the case. A
+    stated likely value is kept when it still lies inside the new range.
+
+    A benefit drawn from template drivers (``benefits``,
     ``QuarterInputs.benefit_inputs()``; a lean variant's share of its full
-    initiative's drivers too) keeps them: a new benefit range stretches the
-    drivers' draws on the log scale so their low and high land on the new ones
-    (``business_case.simulate_case``'s ``benefit_range``), keeping the shape of
-    their distribution and the calibration of their total.
+    initiative's drivers too) keeps them. ``drivers`` sets some of them to new
+    (low, likely or None, high) ranges in their own units (:func:`with_drivers`;
+    the related variants draw from the same drivers); the draws keep their random
+    numbers, so only the moved drivers move the case. A new ``benefit`` range
+    instead stretches the drivers' draws on the log scale so their low and high land
+    on it (``business_case.simulate_case``'s ``benefit_range``), keeping the shape of
+    their distribution and the calibration of their total; give one or the other.
     """
+    if drivers and benefit is not None:
+        raise InputError("give a templated benefit's drivers or its range, not both")
     changed = dict(initiative)
-    for name, (low, high) in (("benefit", benefit), ("cost", cost), ("duration", duration)):
+    given = (("benefit", benefit), ("cost", cost), ("duration", duration))
+    for name, (low, high) in ((name, bounds) for name, bounds in given if bounds is not None):
         likely = float(changed.get(f"{name}_likely", math.nan))
         changed[f"{name}_low"], changed[f"{name}_high"] = float(low), float(high)
         if not (low <= likely <= high):  # NaN (no likely value) stays NaN
             changed[f"{name}_likely"] = math.nan
+    if drivers:
+        if benefits is None:
+            raise InputError("driver ranges need the benefits register (benefits=)")
+        benefits = with_drivers(benefits, str(initiative.get("id", "")), drivers)
     sim = business_case.simulate_case(
         changed,
         params,
         calibration,
         related=related,
         benefits=benefits,
-        benefit_range=(float(benefit[0]), float(benefit[1])),
+        benefit_range=None if benefit is None else (float(benefit[0]), float(benefit[1])),
     )
     return business_case.summarise_case(sim)
 
@@ -208,11 +435,12 @@ def what_if_table(
     params: Params,
     calibration: dict | None = None,
     *,
-    benefit: tuple[float, float],
-    cost: tuple[float, float],
-    duration: tuple[float, float],
+    benefit: tuple[float, float] | None = None,
+    cost: tuple[float, float] | None = None,
+    duration: tuple[float, float] | None = None,
+    drivers: Mapping[DriverKey, DriverRange] | None = None,
     related: Sequence[Mapping[str, Any]] = (),
-    benefits: Any = None,
+    benefits: BenefitInputs | None = None,
 ) -> Any:
     """The headline table (a Styler) of :func:`what_if_case` with these ranges: with the
     case's stated ranges, the case's own headline."""
@@ -223,6 +451,7 @@ def what_if_table(
         benefit=benefit,
         cost=cost,
         duration=duration,
+        drivers=drivers,
         related=related,
         benefits=benefits,
     )
