@@ -104,7 +104,15 @@ def test_one_beneficiarys_driver_moves_only_that_beneficiary(quarter):
     moved = _what_if(quarter, page, {key: _scaled(boxes[key], 2.0)})
     parts, before = moved["benefit"]["by_beneficiary"], page.summary["benefit"]["by_beneficiary"]
     assert parts["Customer success"]["mean"] > before["Customer success"]["mean"]
-    assert parts["Email and lifecycle team"]["mean"] == before["Email and lifecycle team"]["mean"]
+    # the class calibration applies to the templated total (the empirical rule), so the
+    # other beneficiary moves only by the total's recalibration: well under 1%
+    other, other_before = (
+        parts["Email and lifecycle team"]["mean"],
+        before["Email and lifecycle team"]["mean"],
+    )
+    assert abs(other - other_before) < 0.01 * other_before
+    moved_by = parts["Customer success"]["mean"] / before["Customer success"]["mean"]
+    assert moved_by > 1.5
     assert moved["npv"]["mean"] > page.summary["npv"]["mean"]
 
 
