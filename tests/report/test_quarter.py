@@ -169,8 +169,9 @@ def test_case_figures_without_document():
 def test_cases_note_and_cost_column_follow_params():
     note = words.cases_note(params(budget_confidence=0.9, horizon_years=1))
     assert note == (
-        "Expected NPV over 1 year; P(loss) is the chance the NPV is below zero; cost P90 is "
-        "the calibrated delivery cost we are 90% sure not to exceed."
+        "Expected NPV (net present value: benefits minus costs over 1 year, discounted to "
+        "today, on average); chance of a loss is the chance the NPV is below zero; cost P90 "
+        "is the calibrated delivery cost we are 90% sure not to exceed."
     )
     assert words.cost_column(0.9) == "Cost P90"
 

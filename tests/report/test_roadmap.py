@@ -401,3 +401,21 @@ def test_ranked_table_cost_p50_is_the_cases_not_the_exact_planning_quantile(port
     assert table.loc["A", "cost P50"] == fmt_money(sampled["0.5"], "USD")
     assert not any(column.startswith("cost P") and column != "cost P50" for column in table)
     assert f"{fmt_money(sampled['0.5'], 'USD'):>10}" in format_selection(document)
+
+
+def test_a_decision_that_differs_from_its_case_never_says_its_reason_twice(root):
+    from helpers.load.inputs import load_quarter
+    from helpers.model.quarter import select_quarter
+    from helpers.report.reasons import reason_text
+    from helpers.report.roadmap import decision_reason
+
+    inputs = load_quarter("2026Q4", root)
+    document, _ = select_quarter(
+        inputs, describe_decision=decision_reason, describe_reason=reason_text
+    )
+    for initiative_id, entry in document["initiatives"].items():
+        reason = entry["decision_reason"]
+        sentences = [s.strip() for s in reason.replace(";", ".").split(".") if s.strip()]
+        for sentence in sentences:
+            if len(sentence) > 20:
+                assert reason.count(sentence) == 1, f"{initiative_id}: {reason}"

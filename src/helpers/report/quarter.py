@@ -315,9 +315,10 @@ def cases_note(params: Mapping[str, Any]) -> str:
     """The sentence above the cases table: what each column means, at the params' levels."""
     level = budget_level(params)
     return (
-        f"Expected NPV over {fmt_years(params.get('horizon_years'))}; P(loss) is the chance "
-        f"the NPV is below zero; cost {level_label(level)} is the calibrated delivery cost "
-        f"we are {sure_label(level)} not to exceed."
+        f"Expected NPV (net present value: benefits minus costs over "
+        f"{fmt_years(params.get('horizon_years'))}, discounted to today, on average); "
+        f"chance of a loss is the chance the NPV is below zero; cost {level_label(level)} is "
+        f"the calibrated delivery cost we are {sure_label(level)} not to exceed."
     )
 
 

@@ -617,15 +617,20 @@ def decision_reason(entry: Mapping[str, Any], document: Mapping[str, Any]) -> st
     if basis.get("agrees", True) or not entry.get("case_action"):
         return text
     case_says = recommendation_label(entry["case_action"]).lower()
-    return f"{text} Its case recommends: {case_says}; the roadmap differs because " + (
-        f"{_constraint_words(basis, entry, document)}."
-    )
+    why = _constraint_words(basis, entry, document)
+    if why is None:  # no constraint: funded on its value, which the first sentence said
+        return f"{text} Its case recommends: {case_says}; the roadmap funds it on its value now."
+    if why.lower() in text.lower() or why == "it is committed work" and code == "committed":
+        # the first sentence already gave the reason: never say it twice
+        return f"{text} Its case recommends: {case_says}; the roadmap differs for that reason."
+    return f"{text} Its case recommends: {case_says}; the roadmap differs because {why}."
 
 
 def _constraint_words(
     basis: Mapping[str, Any], entry: Mapping[str, Any], document: Mapping[str, Any]
-) -> str:
-    """The constraint or comparison behind a roadmap decision that differs from the case."""
+) -> str | None:
+    """The constraint behind a roadmap decision that differs from the case, or None when
+    no constraint made the difference (the roadmap weighed its value)."""
     constraint = basis.get("constraint")
     dependents = ", ".join(basis.get("dependents") or [])
     instead = basis.get("chosen_instead")
@@ -644,10 +649,7 @@ def _constraint_words(
         )
     if constraint in REASON_LABELS and entry.get("reason"):
         return entry["reason"]
-    return (
-        f"on the roadmap's comparison it adds {worth(entry['value'], document)} "
-        f"({entry_value_name(entry, document)}) within the budget and IT capacity"
-    )
+    return None
 
 
 def _correlation_text(document: Mapping[str, Any]) -> str:
