@@ -70,6 +70,17 @@ def _evppi_of_input(sim: CaseSimulation, name: str, *, with_error: bool) -> tupl
 
 # ---------------------------------------------------------------- variants and decision
 
+# what a staged value assumed about the wait and the measurement (``staged.staged_value``)
+_MEASUREMENT_KEYS = (
+    "delay_months",
+    "lean_duration_months",
+    "measurement_months",
+    "measurement_share",
+    "measurement_error",
+    "measurement_error_full_data",
+    "information_share",
+)
+
 
 def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
     """The full initiative beside its lean/POC variants (empty when it has none).
@@ -78,8 +89,10 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
     chance of a loss, cost P50 and at the budget confidence (``cost_budget``),
     duration P50 (weeks), EVPI, and for a lean row ``test_cost``: what running
     it before the full initiative costs (:func:`lean_cost`), ``staged_value`` and
-    ``follow_up_value``, ``informs`` and ``informs_basis`` (:func:`staged_value`;
-    None on the full row).
+    ``follow_up_value``, ``informs`` and ``informs_basis``, and what the staged value
+    assumed: ``delay_months``, ``lean_duration_months``, ``measurement_months``,
+    ``measurement_share``, ``measurement_error``, ``measurement_error_full_data``,
+    ``information_share`` (``staged.staged_value``; None on the full row).
     """
     columns = [
         "id",
@@ -98,6 +111,7 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
         "follow_up_value",
         "informs",
         "informs_basis",
+        *_MEASUREMENT_KEYS,
     ]
     if not sim.related:
         return pd.DataFrame(columns=columns)
@@ -124,6 +138,7 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
                 "follow_up_value": staged["follow_up_value"] if staged else None,
                 "informs": staged["informs"] if staged else None,
                 "informs_basis": staged["informs_basis"] if staged else None,
+                **{key: staged[key] if staged else None for key in _MEASUREMENT_KEYS},
             }
         )
     return pd.DataFrame(rows, columns=columns)
