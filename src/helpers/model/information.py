@@ -72,9 +72,9 @@ def spline_basis(x: np.ndarray, knots: Sequence[float] = EVPPI_KNOTS) -> np.ndar
     return np.column_stack(columns)
 
 
-def regression_design(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """An intercept and the spline of each column's normal score (an additive fit)."""
-    n = np.asarray(columns[0]).size if columns else 0
+def regression_design(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """An intercept and the spline of each column's normal score (an additive fit), for
+    ``n`` simulations (the intercept alone without columns)."""
     parts = [np.ones((n, 1))]
     for column in columns:
         column = np.asarray(column, dtype=float)
@@ -87,7 +87,7 @@ def conditional_mean(y: np.ndarray, columns: Sequence[np.ndarray]) -> np.ndarray
     """E[y | columns] per simulation, fitted by least squares on :func:`regression_design`
     (the mean of ``y`` when every column is constant)."""
     y = np.asarray(y, dtype=float)
-    design = regression_design(columns)
+    design = regression_design(columns, y.size)
     coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
     return design @ coefficients
 
@@ -125,7 +125,7 @@ def partial_value_with_error(
     driver = np.asarray(driver, dtype=float)
     if npv.size < 2 or not np.all(np.isfinite(driver)) or np.ptp(driver) == 0:
         return 0.0, 0.0
-    design = regression_design([driver])
+    design = regression_design([driver], npv.size)
     coefficients, *_ = np.linalg.lstsq(design, npv, rcond=None)
     value = evppi_of_fit(design @ coefficients)
     weights = _bootstrap_weights(npv.size, resamples)
