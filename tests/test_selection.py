@@ -567,7 +567,16 @@ def test_staged_value_bins_on_the_inputs_the_lean_version_informs():
 
     params = _staged_params()
     full = bc.simulate_case(_staged_row("F", cost_low=50_000.0, cost_high=600_000.0), params)
-    lean_row = _staged_row("FL", variant_of="F", duration_low=2.0, duration_high=4.0)
+    # a small pilot (its own benefit a few percent of F's): a lean row as big as F would
+    # replace F's benefit with its own, and F would add nothing once it is counted once
+    lean_row = _staged_row(
+        "FL",
+        variant_of="F",
+        benefit_low=1_000.0,
+        benefit_high=20_000.0,
+        duration_low=2.0,
+        duration_high=4.0,
+    )
     on_benefit = bc.staged_value(full, bc.simulate_case(lean_row, params))
     on_both = bc.staged_value(
         full, bc.simulate_case({**lean_row, "informs": ["benefit", "cost"]}, params)

@@ -120,7 +120,15 @@ def test_recommendation_text_gather_information_names_the_input(params):
     assert "annual benefit" in case["recommendation"]["text"]
 
 
+def _measured_at_once(params: Params) -> Params:
+    """Params under which a lean version measures perfectly and at once (the limit): FL is
+    then worth running first; with the default error (about 2 prior standard deviations on
+    its small share of the data) and 3 months of measuring it is not."""
+    return params.model_copy(update={"lean_measurement_error": 0.0, "lean_measurement_months": 0})
+
+
 def test_recommendation_text_lean_first_and_its_lean_version(params):
+    params = _measured_at_once(params)
     full, lean = _full_and_lean()
     case = _case(full, params, related=[lean])
     assert case["recommendation"]["text"].startswith("Run the lean version FL first")
@@ -260,17 +268,29 @@ def test_describe_variants_of_a_lone_initiative_says_there_is_none(params):
 
 
 def test_describe_variants_of_a_full_and_of_a_lean_initiative(params):
+    params = _measured_at_once(params)
     full, lean = _full_and_lean()
     case = _case(full, params, related=[lean])
     text = report.describe_variants(case)
     assert text.body.startswith("The lean version FL has expected NPV ")
-    assert text.body.endswith(
+    # the page says what the staged value assumed: the wait and the measurement error
+    assert (
         ": worth running first. It measures annual benefit (F has no benefit drivers to "
-        "choose from)."
+        "choose from). F is decided 0.7 months from now: the lean version's median delivery "
+        "time (0.7 months) plus 0 months of measuring. On "
+    ) in text.body
+    assert text.body.endswith(
+        "of the data its reading is exact (the limit of a perfect test). Once F is live the "
+        "lean version's own benefit stops (it is part of F's), so it is counted once."
     )
     lean_text = report.describe_variants(_case(lean, params, related=[full]))
     assert lean_text.body.startswith("FL is the lean version of F. Run first, it is worth ")
     assert ": worth it. It measures annual benefit" in lean_text.body
+    noisy = report.describe_variants(_case(lean, _params(), related=[full])).body
+    assert "F is decided 3.7 months from now" in noisy
+    assert "plus 3 months of measuring" in noisy
+    assert "its reading has an error of 2.1 times our present uncertainty (0.5 with all" in noisy
+    assert "takes away 19% of that uncertainty" in noisy and "not worth it on these" in noisy
     table = report.fmt_variants(case).data
     assert list(table["option"]) == ["F (full)", "FL (lean)"]
     assert "cost P50 / P80" in table.columns
@@ -280,7 +300,9 @@ def test_describe_method_states_the_thresholds(params):
     text = case_method.describe_method(_case(_row(), params))
     assert "a chance of a loss of 20% or more is material" in text
     assert "4,000" in text
-    assert "20 equal-probability bins" in text
+    assert "a restricted cubic spline of its rank with 8 knots" in text
+    assert "100 bootstrap resamples" in text and "shown as ≈ 0" in text
+    assert "`lean_measurement_months`" in text and "`lean_measurement_error`" in text
 
 
 def test_fmt_inputs_shows_stated_and_sampled_ranges(params):

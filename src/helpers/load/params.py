@@ -160,6 +160,13 @@ class Params(_Strict):
     # least budget_confidence; per_initiative: the older rule, the sum of each initiative's
     # cost at that quantile within budget (stricter: hidden contingency)
     budget_rule: Literal["whole_plan", "per_initiative"] = "whole_plan"
+    # a lean/POC variant run first: months from its delivery until its measurement is in
+    # and the full initiative is decided (3: one quarter, decided at the next planning round)
+    lean_measurement_months: float = Field(3.0, ge=0, le=36)
+    # its measurement error with all of the data, in standard deviations of what we believe
+    # now about what it measures; with a share f of the data the error is this ÷ √f (the
+    # lean row's benefit_share; 0.5 on half the data gives 0.71). 0: measured perfectly
+    lean_measurement_error: float = Field(0.5, ge=0, le=10)
     correlation: Correlation = Field(default_factory=Correlation)
     scoring: Scoring = Field(default_factory=Scoring)
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)

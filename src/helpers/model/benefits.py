@@ -25,7 +25,7 @@ from helpers.core.errors import InputError
 from helpers.core.fmt import quantile_key
 from helpers.core.levels import CASE_QUANTILES
 from helpers.load.benefit_templates import Template
-from helpers.model.information import EVPPI_BINS, partial_value_of_information
+from helpers.model.information import partial_value_of_information
 from helpers.model.ranges import fit_range, transform_normals
 
 
@@ -279,19 +279,16 @@ def _stats(values: np.ndarray, quantiles: Sequence[float]) -> dict[str, Any]:
 # --- which assumption to test first ----------------------------------------------
 
 
-def evppi_by_driver(
-    npv: np.ndarray, driver_draws: Mapping[str, np.ndarray], *, bins: int | None = None
-) -> dict[str, float]:
+def evppi_by_driver(npv: np.ndarray, driver_draws: Mapping[str, np.ndarray]) -> dict[str, float]:
     """EVPPI of each driver (currency): the value of knowing it before fund-or-not.
 
     ``npv`` is the initiative's NPV per simulation and ``driver_draws`` each
     driver's draws (or its scores, ``BenefitSimulation.driver_scores``) in the
-    same simulation order. Binning as ``information.partial_value_of_information``.
+    same simulation order. Regression as ``information.partial_value_of_information``.
     Largest first.
     """
     values = {
-        name: partial_value_of_information(npv, draws, bins=bins or EVPPI_BINS)
-        for name, draws in driver_draws.items()
+        name: partial_value_of_information(npv, draws) for name, draws in driver_draws.items()
     }
     return dict(sorted(values.items(), key=lambda item: -item[1]))
 

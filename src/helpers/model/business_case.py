@@ -37,7 +37,6 @@ from helpers.load.registers import IN_SCOPE
 from helpers.model.benefits import (
     BenefitSimulation,
     calibrate_total,
-    evppi_by_driver,
     explained_share,
     simulate_benefit,
 )
@@ -50,6 +49,7 @@ from helpers.model.case_value import (  # the value side of a case; re-exported 
     compare_variants,
     cumulative_cash_quantiles,
     evppi_by_input,
+    evppi_with_error_by_input,
     expected_cost_of_delay,
     expected_roi,
     lean_cost,
@@ -63,8 +63,10 @@ from helpers.model.cashflow import CashFlowModel, weeks_to_months
 from helpers.model.copula import correlate_scores, resolve_correlation, score_matrix
 from helpers.model.driver_calibration import driver_factors
 from helpers.model.information import (  # re-exported for callers
-    EVPPI_BINS,
+    EVPPI_KNOTS,
+    EVPPI_RESAMPLES,
     partial_value_of_information,
+    partial_value_with_error,
     value_of_information,
 )
 from helpers.model.outside_view import draw, reference_class, view_for
@@ -76,7 +78,7 @@ INPUTS = ("benefit", "cost", "duration", "effort")
 
 __all__ = [
     "ACTIONS",
-    "EVPPI_BINS",
+    "EVPPI_KNOTS",
     "INFORMATION_SHARE_OF_COST",
     "INPUTS",
     "MATERIAL_LOSS_PROBABILITY",
@@ -88,11 +90,13 @@ __all__ = [
     "compare_variants",
     "cumulative_cash_quantiles",
     "evppi_by_input",
+    "evppi_with_error_by_input",
     "expected_cost_of_delay",
     "expected_roi",
     "find_related",
     "lean_cost",
     "partial_value_of_information",
+    "partial_value_with_error",
     "recommend",
     "roi_summary",
     "sensitivity",
@@ -258,6 +262,9 @@ def simulate_case(
         benefit_detail=detail,
         correlation=dict(correlation),
         reference_class=reference_record,
+        lean_measurement_months=params.lean_measurement_months,
+        lean_measurement_error=params.lean_measurement_error,
+        seed=params.seed,
     )
 
 
@@ -372,7 +379,7 @@ def summarise_case(
     """
     budget = (sim.budget_confidence,)
     paid_back = np.isfinite(sim.payback)
-    evppi = evppi_by_input(sim)
+    evppi, evppi_error = evppi_with_error_by_input(sim)
     payback = _payback_stats(sim.payback)
     payback["share"] = float(np.mean(paid_back))
     document = {
@@ -402,7 +409,9 @@ def summarise_case(
         "ramp_months": sim.ramp_months,
         "evpi": value_of_information(sim.npv),
         "evppi": evppi,
-        "evppi_bins": EVPPI_BINS,
+        "evppi_error": evppi_error,
+        "evppi_knots": len(EVPPI_KNOTS),
+        "evppi_resamples": EVPPI_RESAMPLES,
         "cost_of_delay": expected_cost_of_delay(sim.npv, sim.cost_of_delay),
         "sensitivity": sensitivity(sim).to_dict("records"),
         "variants": compare_variants(sim).to_dict("records"),
@@ -436,7 +445,9 @@ def summarise_case(
 def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
     """The keys a templated case adds: ``benefit`` with ``by_beneficiary.<name>`` (mean,
     quantiles, ``share`` of the total's mean), ``benefit_template``, ``evppi_by_driver``
-    (currency, largest first), ``benefit_drivers`` (each row's range and evidence) and,
+    (currency, largest first; the figure ``benefits.evppi_by_driver`` gives) and
+    ``evppi_by_driver_error`` (its Monte Carlo error, a 95% half-width),
+    ``benefit_drivers`` (each row's range and evidence) and,
     ``benefit_share`` (this initiative's share of the volume drivers; 1 for a full one),
     ``calibrated_drivers`` (driver -> factor, n, weight, share; empty: the class's
     calibration of the total alone, see ``driver_calibration``), ``measured_drivers``
@@ -445,6 +456,11 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
     class's benefit calibration the total keeps) and
     ``lean_benefit_shares`` (each templated lean variant's, by id)."""
     detail = sim.benefit_detail
+    by_driver = {
+        name: partial_value_with_error(sim.npv, scores)
+        for name, scores in detail.driver_scores.items()
+    }
+    ranked = sorted(by_driver, key=lambda name: -by_driver[name][0])  # largest first
     total_mean = float(np.mean(sim.draws["benefit"]))
     benefit = stats_of(sim.draws["benefit"])
     benefit["by_beneficiary"] = {
@@ -458,7 +474,8 @@ def _benefit_documents(sim: CaseSimulation) -> dict[str, Any]:
         "benefit": benefit,
         "benefit_template": detail.template,
         "benefit_share": detail.benefit_share,
-        "evppi_by_driver": evppi_by_driver(sim.npv, detail.driver_scores),
+        "evppi_by_driver": {name: by_driver[name][0] for name in ranked},
+        "evppi_by_driver_error": {name: by_driver[name][1] for name in ranked},
         "benefit_drivers": detail.evidence,
         "calibrated_drivers": detail.calibrated_drivers,
         "measured_drivers": detail.measured_drivers,

@@ -1,12 +1,13 @@
 """The value of a business case: what knowing more is worth, lean variants, what to do.
 
 From an initiative's simulations (``simulation.CaseSimulation``): the value
-of information (EVPI, and per-input EVPPI by binning), the comparison of a full
-initiative with its lean/POC variants and the staged value of running a lean
-version first, the recommendation (an action and the figures behind it), and
-the ratios that must agree with the NPV (ROI as E[NPV] ÷ E[PV of costs], cost of
-delay). Money is in the params' currency; fractions, not percents. This module
-computes only; ``report/case.py`` says it.
+of information (EVPI, and per-input EVPPI by regression with its Monte Carlo
+error), the comparison of a full initiative with its lean/POC variants and the
+staged value of running a lean version first (``staged.staged_value``), the
+recommendation (an action and the figures behind it), and the ratios that must
+agree with the NPV (ROI as E[NPV] ÷ E[PV of costs], cost of delay). Money is in
+the params' currency; fractions, not percents. This module computes only;
+``report/case.py`` says it.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.core.errors import InputError
 from helpers.core.fmt import quantile_key
 from helpers.core.levels import CASE_QUANTILES as QUANTILES
-from helpers.model.benefits import resolve_informs
 from helpers.model.cashflow import cashflow_matrix, weeks_to_months
 from helpers.model.information import (
-    EVPPI_BINS,
-    evppi_of_bins,
+    partial_value_of_information,
+    partial_value_with_error,
     value_of_information,
 )
 from helpers.model.simulation import CaseSimulation
+from helpers.model.staged import decision_delay_months, staged_value
 
 FAN_SIMULATIONS = 2000  # simulations drawn into the cash-flow fan chart
 
@@ -44,26 +44,42 @@ INFORMATION_SHARE_OF_COST = 0.05  # information worth ≥ 5% of expected cost ju
 # ---------------------------------------------------------------- value of information
 
 
-def evppi_by_input(sim: CaseSimulation, *, bins: int = EVPPI_BINS) -> dict[str, float]:
-    """EVPPI of each input NPV depends on (currency).
+def evppi_by_input(sim: CaseSimulation) -> dict[str, float]:
+    """EVPPI of each input NPV depends on (currency): the regression estimate
+    (``information.partial_value_of_information``) on the input's normal scores."""
+    return {name: _evppi_of_input(sim, name, with_error=False)[0] for name in NPV_INPUTS}
 
-    Each draw rises with its standard-normal score, so binning on the score's
-    probability (equal-probability bins) is binning on the input, without a sort.
-    """
-    from scipy.special import ndtr  # imported here: keeps `playbook --help` light
 
-    result = {}
-    for name in NPV_INPUTS:
-        sampled = sim.sampled[name]
-        if sim.npv.size == 0 or sampled is None or sampled.low == sampled.high:
-            result[name] = 0.0
-            continue
-        which = np.minimum((ndtr(sim.normals[name]) * bins).astype(np.intp), bins - 1)
-        result[name] = evppi_of_bins(sim.npv, which)
-    return result
+def evppi_with_error_by_input(sim: CaseSimulation) -> tuple[dict[str, float], dict[str, float]]:
+    """EVPPI of each input NPV depends on and its Monte Carlo error (currency; the error a
+    95% half-width, ``information.partial_value_with_error``): (values, errors)."""
+    pairs = {name: _evppi_of_input(sim, name, with_error=True) for name in NPV_INPUTS}
+    return {name: pair[0] for name, pair in pairs.items()}, {
+        name: pair[1] for name, pair in pairs.items()
+    }
+
+
+def _evppi_of_input(sim: CaseSimulation, name: str, *, with_error: bool) -> tuple[float, float]:
+    sampled = sim.sampled[name]
+    if sim.npv.size == 0 or sampled is None or sampled.low == sampled.high:
+        return 0.0, 0.0
+    if with_error:
+        return partial_value_with_error(sim.npv, sim.normals[name])
+    return partial_value_of_information(sim.npv, sim.normals[name]), 0.0
 
 
 # ---------------------------------------------------------------- variants and decision
+
+# what a staged value assumed about the wait and the measurement (``staged.staged_value``)
+_MEASUREMENT_KEYS = (
+    "delay_months",
+    "lean_duration_months",
+    "measurement_months",
+    "measurement_share",
+    "measurement_error",
+    "measurement_error_full_data",
+    "information_share",
+)
 
 
 def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
@@ -73,8 +89,10 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
     chance of a loss, cost P50 and at the budget confidence (``cost_budget``),
     duration P50 (weeks), EVPI, and for a lean row ``test_cost``: what running
     it before the full initiative costs (:func:`lean_cost`), ``staged_value`` and
-    ``follow_up_value``, ``informs`` and ``informs_basis`` (:func:`staged_value`;
-    None on the full row).
+    ``follow_up_value``, ``informs`` and ``informs_basis``, and what the staged value
+    assumed: ``delay_months``, ``lean_duration_months``, ``measurement_months``,
+    ``measurement_share``, ``measurement_error``, ``measurement_error_full_data``,
+    ``information_share`` (``staged.staged_value``; None on the full row).
     """
     columns = [
         "id",
@@ -93,6 +111,7 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
         "follow_up_value",
         "informs",
         "informs_basis",
+        *_MEASUREMENT_KEYS,
     ]
     if not sim.related:
         return pd.DataFrame(columns=columns)
@@ -119,71 +138,23 @@ def compare_variants(sim: CaseSimulation) -> pd.DataFrame:
                 "follow_up_value": staged["follow_up_value"] if staged else None,
                 "informs": staged["informs"] if staged else None,
                 "informs_basis": staged["informs_basis"] if staged else None,
+                **{key: staged[key] if staged else None for key in _MEASUREMENT_KEYS},
             }
         )
     return pd.DataFrame(rows, columns=columns)
-
-
-def staged_value(full: CaseSimulation, lean: CaseSimulation, *, bins: int = EVPPI_BINS) -> dict:
-    """The value of funding ``lean`` now and deciding ``full`` next with what it measures.
-
-    E[NPV_L] + E[max(E[NPV_F,delayed | measured inputs], 0)] (currency): the lean
-    version's own expected NPV plus the follow-up decision on the full initiative,
-    started after the lean version's median delivery time (the horizon staying
-    fixed) and funded only where, given the inputs the lean version ``informs``
-    (``benefits.resolve_informs``: the row's column, else the full case's template
-    driver with the highest EVPPI, else its benefit), it is expected to pay. The conditional
-    expectation bins the full initiative's simulations on those inputs
-    (equal-probability bins, ``bins`` in all, split evenly across the inputs).
-    Keys: ``value``, ``lean_npv``, ``follow_up_value``, ``full_npv``,
-    ``full_npv_delayed``, ``delay_months``, ``informs``, ``informs_basis`` (why:
-    ``stated``, ``top_evppi_driver`` or ``benefit``), ``full_id``, ``lean_id``.
-    """
-    from scipy.special import ndtr  # imported here: keeps `playbook --help` light
-
-    informs, basis = resolve_informs(lean.informs, full.npv, full.benefit_detail)
-    delay = float(np.median(weeks_to_months(lean.draws["duration"])))
-    delayed = np.asarray(
-        full.model(
-            benefit=full.draws["benefit"], cost=full.draws["cost"], duration=full.draws["duration"]
-        ).npv_delayed(delay),
-        dtype=float,
-    )
-    per_input = max(2, int(round(bins ** (1.0 / len(informs)))))
-    which = np.zeros(delayed.size, dtype=np.intp)
-    for name in informs:
-        scores = _informs_scores(full, name)
-        if scores is None:
-            continue  # a constant input or driver tells nothing
-        cell = np.minimum((ndtr(scores) * per_input).astype(np.intp), per_input - 1)
-        which = which * per_input + cell
-    sums = np.bincount(which, weights=delayed)
-    follow_up = float(np.sum(np.maximum(sums, 0.0))) / max(delayed.size, 1)
-    lean_npv = float(np.mean(lean.npv))
-    return {
-        "lean_id": lean.id,
-        "full_id": full.id,
-        "informs": list(informs),
-        "informs_basis": basis,
-        "delay_months": delay,
-        "lean_npv": lean_npv,
-        "follow_up_value": follow_up,
-        "full_npv": float(np.mean(full.npv)),
-        "full_npv_delayed": float(np.mean(delayed)),
-        "value": lean_npv + follow_up,
-    }
 
 
 def recommend(sim: CaseSimulation, evppi: Mapping[str, float] | None = None) -> dict[str, Any]:
     """What to do: ``action`` (one of :data:`ACTIONS`) and the figures behind it.
 
     The rules: a must-do is funded; a full initiative with lean variants runs the
-    lean version first when its staged value (:func:`staged_value`: the lean
+    lean version first when its staged value (``staged.staged_value``: the lean
     version's expected NPV plus the follow-up decision on the full one made with
-    what it measures) exceeds both the full initiative's expected NPV and 0; a
-    lean version is funded (first) on the same comparison and not funded when the
-    full initiative is worth more; selection values lean versions the same way, so
-    the case and the roadmap agree unless a constraint forces otherwise. Then: a
+    what it measures, with its measurement error and delay) exceeds both the full
+    initiative's expected NPV and 0; a lean version is funded (first) on the same
+    comparison and not funded when the full initiative is worth more; selection
+    values lean versions the same way, so the case and the roadmap agree unless a
+    constraint forces otherwise. Then: a
     chance of a loss at or above ``MATERIAL_LOSS_PROBABILITY`` is material; fund
     when the expected NPV is positive and the risk not material; gather information
     on the input with the largest EVPPI when that is worth at least
@@ -274,9 +245,10 @@ def expected_cost_of_delay(npv: np.ndarray, cost_of_delay: np.ndarray) -> float:
 def lean_cost(full: CaseSimulation, lean: CaseSimulation) -> float:
     """What running ``lean`` before ``full`` costs (currency): the lean version's expected
     loss (0 when it pays for itself) plus the full initiative's cost of delay for the
-    lean version's median delivery time."""
+    wait until it is decided (the lean version's median delivery time plus the
+    measurement window, ``staged.decision_delay_months``)."""
     own_loss = max(-float(np.mean(lean.npv)), 0.0)
-    wait_months = float(np.median(weeks_to_months(lean.draws["duration"])))
+    wait_months = decision_delay_months(lean)
     return own_loss + expected_cost_of_delay(full.npv, full.cost_of_delay) * wait_months
 
 
@@ -285,24 +257,6 @@ def staged_block(sim: CaseSimulation) -> dict[str, Any] | None:
     simulated alongside it; None otherwise (selection then uses its own expected NPV)."""
     full = next((other for other in sim.related if other.id == sim.variant_of), None)
     return staged_value(full, sim) if full is not None else None
-
-
-def _informs_scores(full: CaseSimulation, name: str) -> np.ndarray | None:
-    """The standard-normal scores of the full initiative's input or template driver ``name``
-    (None when it is constant, so measuring it tells nothing)."""
-    detail = full.benefit_detail
-    if detail is not None and name in detail.driver_scores:
-        scores = detail.driver_scores[name]
-        return scores if np.any(scores != 0) else None
-    if name not in full.sampled:
-        raise InputError(
-            f"initiative {full.id}: a lean variant's informs names {name!r}, which is neither "
-            f"an input ({', '.join(full.sampled)}) nor a driver of {full.id}'s benefit template"
-        )
-    sampled = full.sampled[name]
-    if sampled is None or sampled.low == sampled.high:
-        return None
-    return full.normals[name]
 
 
 # ---------------------------------------------------------------- cash and return

@@ -84,6 +84,11 @@ class CaseSimulation:
     correlation: dict[str, Any] = field(default_factory=dict)
     # which record calibrated each input (outside_view.reference_class); None: not calibrated
     reference_class: dict[str, Any] | None = None
+    # a lean variant run first (params): months from its delivery until the full initiative
+    # is decided, and its measurement error with all of the data (prior standard deviations)
+    lean_measurement_months: float = 3.0
+    lean_measurement_error: float = 0.5
+    seed: int = 0  # the quarter's seed: a lean variant's measurement noise is drawn from it
 
     @property
     def horizon_months(self) -> float:

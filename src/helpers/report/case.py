@@ -22,6 +22,14 @@ import pandas as pd
 
 from helpers.core.fmt import fmt_money, fmt_months, fmt_pct, fmt_weeks, quantile_key
 from helpers.model.decisions import agrees
+from helpers.report.case_information import (
+    NEAR_ZERO_NOTE,
+    error_of,
+    evppi_formatter,
+    evppi_text,
+    staging_text,
+    within_error,
+)
 from helpers.report.keys import Part, cell, document_value, figure_key, tag_cells, tagged
 from helpers.report.labels import (
     ACTION_HEADLINES,
@@ -262,12 +270,18 @@ def describe_sensitivity(case: Case) -> str:
     money = money_of(case)
     top = case["sensitivity"][0]  # largest swing first
     evppi = case["evppi"]
-    worth = ", ".join(f"{input_label(name).lower()} {money(evppi[name])}" for name in evppi)
+    worth = ", ".join(
+        f"{input_label(name).lower()} {_figure(case, evppi_formatter(case, 'evppi', name), *key)}"
+        for name in evppi
+        for key in [("evppi", name)]
+    )
     return (
         f"{input_label(top['input'])} moves the NPV most: from {money(top['npv_at_low'])} "
         f"at its P10 to {money(top['npv_at_high'])} at its P90, the other inputs at their "
         f"medians. Knowing one input exactly before deciding is worth (EVPPI): {worth}; "
         f"knowing everything, {money(case['evpi'])} (EVPI)."
+        + NEAR_ZERO_NOTE
+        * any(within_error(case, "evppi", name) for name in evppi)
     )
 
 
@@ -291,6 +305,7 @@ def describe_variants(case: Case) -> str:
             f"deciding {full_id} next with what it measures, against {money(now)} for "
             f"{full_id} funded now: {verdict}. It measures "
             f"{informs_text(own.get('informs'), own.get('informs_basis'), full['id'])}."
+            + staging_text(own, full_id)
         )
     best = max((row for row in rows if row["role"] == "lean"), key=lambda row: row["staged_value"])
     staged, now = best["staged_value"], case["npv"]["mean"]
@@ -306,6 +321,7 @@ def describe_variants(case: Case) -> str:
         f"deciding {ident} next with what it measures) against {money(now)} for {ident} "
         f"funded now: {verdict}. It measures "
         f"{informs_text(best.get('informs'), best.get('informs_basis'), case['id'])}."
+        + staging_text(best, ident)
     )
 
 
@@ -501,6 +517,12 @@ def describe_driver_test(case: Case) -> str:
             "No single driver can change the decision on these numbers: measuring any of "
             "them first is worth nothing."
         )
+    elif within_error(case, "evppi_by_driver", top):
+        text = (
+            "No single driver's value of being measured first can be told from 0 with these "
+            f"simulations: the largest, {driver_label(top)}, is {money(value)}, within its "
+            f"Monte Carlo error of ±{money(error_of(case, 'evppi_by_driver', top))}."
+        )
     else:
         rec = case["recommendation"]
         text = f"Measure {driver_label(top)} before deciding: worth up to {money(value)}" + (
@@ -537,6 +559,7 @@ def _poc_text(case: Case, money: Any) -> str:
 
 def driver_values_frame(case: Case) -> pd.DataFrame:
     """EVPPI per driver (currency), largest first: ``driver``, ``unit``, ``evppi``,
+    ``error`` (its Monte Carlo error, a 95% half-width; None in a document without it),
     ``evidence`` (the numbers of its footnotes in :func:`describe_driver_evidence`). A case
     without a template has one row: the benefit as one stated range."""
     evppi = case.get("evppi_by_driver")
@@ -547,6 +570,7 @@ def driver_values_frame(case: Case) -> pd.DataFrame:
                     "driver": "benefit (one stated range)",
                     "unit": f"{case['currency']} a year",
                     "evppi": case["evppi"]["benefit"],
+                    "error": error_of(case, "evppi", "benefit"),
                     "evidence": "",
                 }
             ]
@@ -561,19 +585,30 @@ def driver_values_frame(case: Case) -> pd.DataFrame:
             "driver": driver_label(name),
             "unit": units.get(name, ""),
             "evppi": value,
+            "error": error_of(case, "evppi_by_driver", name),
             "evidence": " ".join(notes.get(name, [])),
         }
         for name, value in sorted(evppi.items(), key=lambda item: -item[1])
     ]
-    return pd.DataFrame(rows, columns=["driver", "unit", "evppi", "evidence"])
+    return pd.DataFrame(rows, columns=["driver", "unit", "evppi", "error", "evidence"])
 
 
 def fmt_driver_values(case: Case) -> Any:
-    """What knowing each driver before deciding is worth (a Styler), largest first."""
+    """What knowing each driver before deciding is worth (a Styler), largest first; a value
+    within its Monte Carlo error reads "≈ 0"."""
     money = money_of(case)
     frame = driver_values_frame(case)
-    frame["evppi"] = frame["evppi"].map(money)
-    frame = frame.rename(columns={"evppi": "worth knowing first (EVPPI)"})
+    frame["evppi"] = [
+        evppi_text(value, error, money)
+        for value, error in zip(frame["evppi"], frame["error"], strict=True)
+    ]
+    frame["error"] = ["–" if _missing(error) else f"±{money(error)}" for error in frame["error"]]
+    frame = frame.rename(
+        columns={
+            "evppi": "worth knowing first (EVPPI)",
+            "error": "Monte Carlo error (95%)",
+        }
+    )
     return styled_table(frame, name=f"driver values {case['id']}")
 
 
