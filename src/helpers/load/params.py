@@ -160,6 +160,10 @@ class Params(_Strict):
     # least budget_confidence; per_initiative: the older rule, the sum of each initiative's
     # cost at that quantile within budget (stricter: hidden contingency)
     budget_rule: Literal["whole_plan", "per_initiative"] = "whole_plan"
+    # all: the budget covers committed work (approved, in progress) too, charged what
+    # remains of it; new: the budget is for new work only, and committed work's remaining
+    # cost is shown beside it but not charged against it
+    budget_covers: Literal["all", "new"] = "all"
     correlation: Correlation = Field(default_factory=Correlation)
     scoring: Scoring = Field(default_factory=Scoring)
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
