@@ -110,7 +110,9 @@ def test_charge_of_budget_covers_new_keeps_the_remaining_cost_but_charges_nothin
 
 
 def _running_register(**columns):
-    register = make_register([("A", "proposed", [], None, False), ("C", "in_progress", [], None, False)])
+    register = make_register(
+        [("A", "proposed", [], None, False), ("C", "in_progress", [], None, False)]
+    )
     for column, values in columns.items():
         register[column] = values
     return register

@@ -45,7 +45,9 @@ class CostQuantiles:
         # committed work (``committed.Charge``): its remaining cost at q, exactly
         self._charged = [
             (n, charge, CostDistribution(case, confidence))
-            for n, (case, charge) in enumerate(zip(cases, charges or [FULL] * len(cases)))
+            for n, (case, charge) in enumerate(
+                zip(cases, charges or [FULL] * len(cases), strict=True)
+            )
             if charge.changes_cost
         ]
         # the fitted ranges as arrays: one vectorised transform per q (the bisection asks

@@ -600,9 +600,7 @@ def _weeks_left(charge: Charge, row: Mapping[str, Any]) -> float:
     return row["duration_weeks"] if charge.remaining_weeks is None else charge.remaining_weeks
 
 
-def _charge_entry(
-    charge: Charge, case: Mapping[str, Any], params: Params
-) -> dict[str, Any]:
+def _charge_entry(charge: Charge, case: Mapping[str, Any], params: Params) -> dict[str, Any]:
     """An initiative's charge in its ``select`` entry: ``charge_basis`` (cost_to_date,
     elapsed or full), ``in_budget``, ``remaining_share`` (fraction), ``cost_to_date``
     (currency), ``elapsed_weeks``, ``duration_remaining_weeks`` and its remaining cost

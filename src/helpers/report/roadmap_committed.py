@@ -102,13 +102,10 @@ def charge_text(
     else:
         how = "charged in full"
     left = figure(fmt_pct, "remaining_share")
-    weeks = entry.get("duration_remaining_weeks")
-    schedule = (
-        f"; {_figure(document, lambda v: f'{v:.1f}', 'initiatives', initiative_id, 'duration_remaining_weeks')}"
-        " weeks left, from the quarter's start"
-        if weeks is not None
-        else ""
-    )
+    schedule = ""
+    if entry.get("duration_remaining_weeks") is not None:
+        weeks = figure(lambda v: f"{v:.1f}", "duration_remaining_weeks")
+        schedule = f"; {weeks} weeks left, from the quarter's start"
     return (
         f"**{initiative_id}**: {remaining} at P50 remaining ({BASIS_WORDS[basis]}: {how}; "
         f"{left} of the work left{schedule})."
