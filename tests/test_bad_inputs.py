@@ -463,7 +463,9 @@ CASES = [
     Case(  # the 2026Q4 register has 32 columns, the KPI columns included
         "extra_comma_in_row",
         raw_text(I, lambda text: text.replace("PAID-02,", "PAID-02,x,", 1)),
-        located(f"{I}, line 9:", "has 33 cells but the header has 32", "double quotes"),
+        located(
+            f"{I}, line 9:", "has 35 cells but the header has 34", "double quotes"
+        ),  # + cost_to_date, started
     ),
     Case(
         "latin1_csv",
@@ -540,12 +542,14 @@ CASES = [
     Case(
         "duplicate_key_budget",
         append_params("budget: 5\n"),
-        located(f"{P}, key budget:", "appears twice (lines 6 and 9)", "keep one"),
+        located(
+            f"{P}, key budget:", "appears twice (lines 6 and 10)", "keep one"
+        ),  # + budget_covers
     ),
     Case(
         "duplicate_nested_key",
         append_params("scoring:\n  top_k: 3\n  top_k: 4\n"),
-        located(f"{P}, key top_k:", "appears twice (lines 10 and 11)"),
+        located(f"{P}, key top_k:", "appears twice (lines 11 and 12)"),
     ),
     Case(
         "seed_negative",

@@ -23,6 +23,7 @@ SHIPPED = (
     "paid_search_pruning",
     "conversion_uplift",
     "customer_value",
+    "customer_value_v2",
     "time_saved",
     "cost_avoided",
 )
@@ -238,3 +239,41 @@ def test_load_templates_missing_folder_says_how_to_fix(tmp_path):
     with pytest.raises(InputError) as exc:
         load_templates(tmp_path)
     assert "playbook/templates: no templates folder" in message(exc)
+
+
+def test_customer_value_v2_is_the_margin_of_kept_and_referred_customers_net_of_rewards(root):
+    """Issue 23: retention, margin, reward cost and referrals, worked by hand. 1,000
+    members; the programme adds $4 of margin each and costs $5 of rewards each (-$1,000);
+    it keeps 2% more of them a year (20) and their 50 contacts each, referred at 0.001 a
+    year with 40% converting, bring 1000 x 50 x 0.001 x 0.4 = 20 more. Those 40 a year
+    stay on at 60% retention, so in an average year of three the extra customers number
+    40 x (3 + 2 x 0.6 + 0.36) / 3 = 60.8, each worth $50: $3,040. Benefit $2,040 a year."""
+    template = load_template(templates_folder(root) / "customer_value_v2.yaml")
+    values = {
+        "members": 1000.0,
+        "monetary_uplift": 4.0,
+        "reward_cost_per_member": 5.0,
+        "retention_rate": 0.6,
+        "retention_uplift": 0.02,
+        "margin_per_customer": 50.0,
+        "network_size": 50.0,
+        "referral_rate": 0.001,
+        "referral_conversion": 0.4,
+    }
+    assert float(template.evaluate(values)) == pytest.approx(-1000.0 + 60.8 * 50.0)
+    # each piece on its own: rewards alone are a cost; referrals alone a gain
+    no_customers = {**values, "retention_uplift": 0.0, "referral_conversion": 0.0}
+    assert float(template.evaluate(no_customers)) == pytest.approx(-1000.0)
+    referrals_only = {**no_customers, "referral_conversion": 0.4, "reward_cost_per_member": 4.0}
+    assert float(template.evaluate(referrals_only)) == pytest.approx(20 * 50 * 4.56 / 3)
+
+
+def test_customer_value_v2_prices_no_engagement_as_cash(root):
+    """Engagement counts only through what it changes (retention, referrals, spend): the
+    template has no driver valued at paid-media cost, and no engagement-value driver."""
+    template = load_template(templates_folder(root) / "customer_value_v2.yaml")
+    assert "engagement_value" not in template.driver_names
+    assert template.kpi_driver is not None and template.kpi_driver.name == "retention_uplift"
+    assert template.volume_drivers == ("members",)
+    for driver in template.drivers:
+        assert "paid media" not in driver.evidence.lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -97,11 +98,31 @@ def test_select_text_names_what_is_funded(root):
     assert "Fund " in result.output and "Leave out." in result.output
 
 
-def test_select_budget_below_must_dos_exits_2_naming_the_conflict(root):
-    result = CliRunner().invoke(main, ["select", "2026Q4", "--budget", "1000", "--root", str(root)])
+def test_select_budget_below_must_dos_exits_2_naming_the_conflict(root, tmp_path):
+    """With ``budget_covers: all`` committed work is charged what remains of it, so a $1k
+    budget cannot hold it. (The sample's budget is for new work, ``budget_covers: new``,
+    where the same budget runs: see the next test.)"""
+    for name in ("params", "data"):
+        shutil.copytree(root / name, tmp_path / name)
+    params = tmp_path / "params" / "2026Q4.yaml"
+    params.write_text(
+        params.read_text(encoding="utf-8").replace("budget_covers: new", "budget_covers: all"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main, ["select", "2026Q4", "--budget", "1000", "--root", str(tmp_path)]
+    )
     assert result.exit_code == 2
     assert "must-dos and committed work" in result.output
     assert "but the budget is $1k" in result.output
+
+
+def test_select_budget_for_new_work_leaves_committed_work_out_of_it(root):
+    result = CliRunner().invoke(main, ["select", "2026Q4", "--budget", "1000", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "not charged against the budget (it is for new work)" in result.output
+    assert "BI-01: " in result.output and "spent so far" in result.output
+    assert "CRM-01L: " in result.output and "weeks elapsed" in result.output
 
 
 def test_select_unknown_quarter_exits_2(root):

@@ -14,6 +14,7 @@ SHIPPED = (
     "conversion_uplift",
     "cost_avoided",
     "customer_value",
+    "customer_value_v2",
     "email_program",
     "lead_to_sales",
     "paid_search_pruning",

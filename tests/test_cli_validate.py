@@ -270,6 +270,9 @@ def test_validate_reports_a_broken_template_file(project, root):
 def test_validate_must_dos_over_budget_exit_2_naming_them_and_the_fix(project):
     path = project / "params/2026Q4.yaml"
     text = path.read_text(encoding="utf-8")
+    # the sample's budget is for new work (budget_covers: new); counting committed work too,
+    # what remains of it does not fit $100k
+    text = text.replace("budget_covers: new", "budget_covers: all", 1)
     path.write_text(text.replace("budget: 900000", "budget: 100000", 1), encoding="utf-8")
     before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
     result = invoke("validate", "2026Q4", "--root", str(project))

@@ -71,7 +71,9 @@ def _sha(value: Any) -> str:
 def _blank(value: Any) -> bool:
     if isinstance(value, (list, tuple, dict)):
         return not value
-    return value is None or value == "" or (isinstance(value, float) and value != value)
+    if value is None or value is pd.NaT:  # a blank date column (e.g. started) is NaT
+        return True
+    return value == "" or (isinstance(value, float) and value != value)
 
 
 def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:

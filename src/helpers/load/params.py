@@ -167,6 +167,10 @@ class Params(_Strict):
     # now about what it measures; with a share f of the data the error is this ÷ √f (the
     # lean row's benefit_share; 0.5 on half the data gives 0.71). 0: measured perfectly
     lean_measurement_error: float = Field(0.5, ge=0, le=10)
+    # all: the budget covers committed work (approved, in progress) too, charged what
+    # remains of it; new: the budget is for new work only, and committed work's remaining
+    # cost is shown beside it but not charged against it
+    budget_covers: Literal["all", "new"] = "all"
     correlation: Correlation = Field(default_factory=Correlation)
     scoring: Scoring = Field(default_factory=Scoring)
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)

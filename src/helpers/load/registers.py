@@ -96,6 +96,8 @@ OPTIONAL_INITIATIVE_COLUMNS = (
     "kpi",  # the KPI of an initiative without a template (a template's KPI is its key driver)
     "kpi_baseline",  # the KPI's value today, in the KPI's own unit
     "kpi_target",  # the KPI's value the initiative promises; the review checks it was met
+    "cost_to_date",  # work in progress: delivery cost spent so far (currency)
+    "started",  # work in progress: the date delivery started (YYYY-MM-DD)
 )
 MAX_WEEKS = 520.0  # a duration above ten years is a unit mistake
 MAX_EFFORT = 10_000.0  # person-weeks for one initiative
@@ -153,6 +155,8 @@ def validate_initiatives(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd
     out["ramp_months"] = np.nan_to_num(bad.number(frame, "ramp_months", ids), nan=0.0)
     out["template"] = [cell_text(v).lower() for v in frame.get("template", [""] * n)]
     out["benefit_share"] = bad.number(frame, "benefit_share", ids, fraction=True)
+    out["cost_to_date"] = bad.number(frame, "cost_to_date", ids)  # NaN: not given
+    out["started"] = bad.dates(frame, "started", ids)  # NaT: not given
     for column in ("strategic_fit", "reach", "impact", "confidence"):
         out[column] = bad.number(frame, column, ids, fraction=column == "confidence")
     check_magnitudes(out, INITIATIVE_BOUNDS, bad)
@@ -400,7 +404,7 @@ def _check_ranges(out: pd.DataFrame, bad: Collector) -> None:
                     column=f"{metric}_low",
                     value=low,
                 )
-        for column in ("run_cost", "ramp_months"):
+        for column in ("run_cost", "ramp_months", "cost_to_date"):
             if cells(i, column) < 0:
                 bad.add(
                     f"{column} is negative ({cells(i, column):g}): use 0 or more",
@@ -419,6 +423,7 @@ INITIATIVE_BOUNDS: dict[str, tuple[float, str]] = {
     **{f"duration_{p}": _WEEKS for p in ("low", "likely", "high")},
     **{f"effort_{p}": _EFFORT for p in ("low", "likely", "high")},
     "run_cost": _MONEY,
+    "cost_to_date": _MONEY,
     "ramp_months": (MAX_RAMP_MONTHS, "months"),
     "reach": (MAX_REACH, "people"),
     "impact": (MAX_IMPACT, "(a RICE impact is about 0.25 to 3)"),

@@ -140,6 +140,15 @@ INITIATIVE_COLUMNS = (
         6,
         WEEKS,
     ),
+    _c(
+        "cost_to_date",
+        "work in progress: delivery cost spent so far (blank: not known)",
+        "currency",
+        False,
+        "",
+        MONEY,
+    ),
+    _c("started", "work in progress: the date delivery started", "date", False, "", DATE),
     _c("variant_of", "id of the full initiative this is a lean/POC version of", "id", False, ""),
     _c(
         "benefit_share",

@@ -676,6 +676,12 @@ def _quantile_of(stated: Range, q: float, confidence: float) -> float:
     if isinstance(stated, CalibratedRange):
         z = np.atleast_1d(stats.norm.ppf(q))
         return float(_draw(stated, z, "", "quantile", confidence)[0])
+    if stated.low <= 0 < stated.high and stated.likely is not None:
+        # a benefit from drivers that can be negative (rewards above the margin they buy):
+        # its quantiles (low, median, high) joined linearly, not a lognormal
+        tail = (1.0 - confidence) / 2.0
+        points = [stated.low, stated.likely, stated.high]
+        return float(np.interp(q, [tail, 0.5, 1.0 - tail], points))
     return float(range_quantile(stated.low, stated.likely, stated.high, q, confidence=confidence))
 
 

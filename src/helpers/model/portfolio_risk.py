@@ -16,11 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from helpers.core.errors import ComputationError
+from helpers.model.committed import FULL, Charge, extend_quantiles
 from helpers.model.copula import common_share, resolve_correlation
 from helpers.model.ranges import fit_range, sample_range, transform_normals
 from helpers.model.scoring import case_quantile, quantile_points
@@ -32,9 +34,22 @@ class CostQuantiles:
     between the case's reported quantiles. ``at(q)`` returns one cost per case (currency).
     """
 
-    def __init__(self, cases: Sequence[Mapping[str, Any]], confidence: float):
+    def __init__(
+        self,
+        cases: Sequence[Mapping[str, Any]],
+        confidence: float,
+        charges: Sequence[Charge] | None = None,
+    ):
         self._fitted = [_fitted_cost(case, confidence) for case in cases]
         self._cases = cases
+        # committed work (``committed.Charge``): its remaining cost at q, exactly
+        self._charged = [
+            (n, charge, CostDistribution(case, confidence))
+            for n, (case, charge) in enumerate(
+                zip(cases, charges or [FULL] * len(cases), strict=True)
+            )
+            if charge.changes_cost
+        ]
         # the fitted ranges as arrays: one vectorised transform per q (the bisection asks
         # for many q); a constant range has sigma 0 and its value as exp(mu)
         ranged = [f for f in self._fitted if f is not None]
@@ -48,8 +63,6 @@ class CostQuantiles:
         self._memo: dict[float, np.ndarray] = {}
 
     def at(self, q: float) -> np.ndarray:
-        from statistics import NormalDist
-
         q = float(q)
         if q in self._memo:
             return self._memo[q].copy()
@@ -65,8 +78,45 @@ class CostQuantiles:
                 for ranged, case in zip(self._ranged, self._cases, strict=True)
             ]
         )
+        for n, charge, distribution in self._charged:
+            costs[n] = float(charge.charged(distribution.quantile(charge.level(q)))[0])
         self._memo[q] = costs
         return costs.copy()
+
+
+class CostDistribution:
+    """One case's calibrated delivery cost as a distribution (currency): :meth:`quantile`
+    at any levels and :meth:`cdf`, exact on its fitted range, else piecewise linear
+    through its cost quantiles (as :func:`draw_from_quantiles` draws them)."""
+
+    def __init__(self, case: Mapping[str, Any], confidence: float):
+        self._fitted = _fitted_cost(case, confidence)
+        self._block = case.get("cost") or {}
+
+    def quantile(self, u: np.ndarray | float) -> np.ndarray:
+        from scipy.special import ndtri  # imported here: keeps `playbook --help` light
+
+        u = np.atleast_1d(np.asarray(u, dtype=float))
+        if self._fitted is not None:
+            return np.asarray(transform_normals(self._fitted, ndtri(u)), dtype=float)
+        return _from_quantiles_at(self._block, u)
+
+    def cdf(self, cost: float) -> float:
+        """P(cost <= ``cost``), a fraction."""
+        fitted = self._fitted
+        if fitted is not None:
+            if fitted.constant is not None:
+                return 1.0 if cost >= fitted.constant else 0.0
+            if cost <= 0:
+                return 0.0
+            z = math.log(cost) - fitted.mu
+            sigma = fitted.sigma_low if z < 0 else fitted.sigma_high
+            return NormalDist().cdf(z / sigma) if sigma > 0 else float(z >= 0)
+        points = quantile_points(self._block)
+        if len(points) < 2:
+            return 1.0 if len(points) and cost >= points[0, 1] else 0.0
+        levels, values = extend_quantiles(points[:, 0], points[:, 1])
+        return float(np.interp(cost, values, levels, left=0.0, right=1.0))
 
 
 def _fitted_cost(case: Mapping[str, Any], confidence: float) -> Any:
@@ -88,8 +138,12 @@ def cost_draws(
     confidence: float,
     *,
     common_share: float = 0.0,
+    charges: Sequence[Charge] | None = None,
 ) -> np.ndarray:
     """Joint draws of each case's delivery cost: an array (cases x simulations), currency.
+
+    ``charges`` (``committed.Charge`` per case): committed work is drawn as its remaining
+    cost (each draw at its charge's level, on the same random numbers), charged or not.
 
     ``common_share`` (params ``correlation.common_overrun_share``): a Gaussian copula in
     which that share of each case's normal-score variance is one factor common to all
@@ -98,22 +152,56 @@ def cost_draws(
     """
     if not cases:
         return np.zeros((0, simulations))
+    charges = list(charges or [FULL] * len(cases))
     if common_share <= 0:
-        return np.vstack([draw_cost(case, rng, simulations, confidence) for case in cases])
+        return np.vstack(
+            [
+                draw_cost(case, rng, simulations, confidence)
+                if not charge.changes_cost
+                else _draw_remaining(
+                    case, charge, _uniforms(case, rng, simulations, confidence), confidence
+                )
+                for case, charge in zip(cases, charges, strict=True)
+            ]
+        )
     from scipy.special import ndtr  # imported here: keeps `playbook --help` light
 
     common = rng.standard_normal(simulations)
     rows = []
-    for case in cases:
+    for case, charge in zip(cases, charges, strict=True):
         z = math.sqrt(common_share) * common + math.sqrt(1.0 - common_share) * (
             rng.standard_normal(simulations)
         )
         fitted = _fitted_cost(case, confidence)
-        if fitted is not None:
+        if charge.changes_cost:
+            rows.append(_draw_remaining(case, charge, ndtr(z), confidence))
+        elif fitted is not None:
             rows.append(np.asarray(transform_normals(fitted, z), dtype=float))
         else:
             rows.append(_from_quantiles_at(case.get("cost") or {}, ndtr(z)))
     return np.vstack(rows)
+
+
+def _uniforms(
+    case: Mapping[str, Any], rng: np.random.Generator, size: int, confidence: float
+) -> np.ndarray:
+    """The levels :func:`draw_cost` would draw the case's cost at, from the same random
+    numbers it would use (so the other cases' draws do not move)."""
+    from scipy.special import ndtr
+
+    if _fitted_cost(case, confidence) is not None:
+        return ndtr(rng.standard_normal(size))
+    if len(quantile_points(case.get("cost") or {})) < 2:
+        return np.full(size, 0.5)
+    return rng.random(size)
+
+
+def _draw_remaining(
+    case: Mapping[str, Any], charge: Charge, u: np.ndarray, confidence: float
+) -> np.ndarray:
+    """Remaining-cost draws (currency) of committed work at the levels ``u``."""
+    total = CostDistribution(case, confidence).quantile(charge.level(u))
+    return np.asarray(charge.remaining(total), dtype=float)
 
 
 def draw_cost(
@@ -166,17 +254,7 @@ def _from_quantiles_at(block: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
         return np.full(size, float(mean) if mean is not None else math.nan)
     if len(points) == 1:
         return np.full(size, points[0, 1])
-    levels, values = points[:, 0], points[:, 1]
-    low_slope = (values[1] - values[0]) / (levels[1] - levels[0])
-    high_slope = (values[-1] - values[-2]) / (levels[-1] - levels[-2])
-    levels = np.concatenate([[0.0], levels, [1.0]])
-    values = np.concatenate(
-        [
-            [values[0] - low_slope * points[0, 0]],
-            values,
-            [values[-1] + high_slope * (1.0 - points[-1, 0])],
-        ]
-    )
+    levels, values = extend_quantiles(points[:, 0], points[:, 1])
     return np.interp(u, levels, values)
 
 
@@ -335,6 +413,7 @@ class PlanSearch:
         self._solve_model = solve_model
         self._cost_at = cost_at or (lambda q: model.cost)
         self._draws = draws
+        self.remaining_draws = draws  # plan_search: committed work's too, charged or not
         self._level = 0.0 if confidence is None else float(confidence)  # q of the model's costs
         self._solved: dict[tuple[float, float], np.ndarray | None] = {}
         self._plans: dict[float, Plan | None] = {}
@@ -451,28 +530,36 @@ def plan_search(
     params: Any,
     simulations: int,
     solve_model: Callable[..., np.ndarray | None],
+    charges: Mapping[str, Charge] | None = None,
 ) -> PlanSearch:
     """The :class:`PlanSearch` of ``params.budget_rule`` for a ``selection.SelectionModel``:
     costs at exact quantiles of each case's calibrated range, and one set of joint cost
     draws (seeded from ``params.seed``, correlated by :func:`plan_correlation`) that the
-    plan at every budget is checked on."""
+    plan at every budget is checked on. ``charges`` (id to ``committed.Charge``): committed
+    work counts its remaining cost, or nothing where the budget is for new work only; its
+    remaining-cost draws, charged or not, are the search's ``remaining_draws``."""
     ordered = [cases[i] for i in model.ids]
-    quantiles = CostQuantiles(ordered, params.estimate_confidence)
-    draws = cost_draws(
+    charged = [(charges or {}).get(i, FULL) for i in model.ids]
+    quantiles = CostQuantiles(ordered, params.estimate_confidence, charged)
+    remaining = cost_draws(
         ordered,
         np.random.default_rng(params.seed),
         simulations,
         params.estimate_confidence,
         common_share=plan_correlation(ordered, params.correlation)["common_overrun_share"],
+        charges=charged,
     )
-    return PlanSearch(
+    in_budget = np.array([c.in_budget for c in charged], dtype=bool)
+    search = PlanSearch(
         model,
         solve_model,
         rule=params.budget_rule,
         confidence=params.budget_confidence,
         cost_at=quantiles.at,
-        draws=draws,
+        draws=remaining * in_budget[:, None] if len(ordered) else remaining,
     )
+    search.remaining_draws = remaining
+    return search
 
 
 def choose_plan(

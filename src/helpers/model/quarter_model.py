@@ -56,6 +56,9 @@ ROW_KEYS = (
     "effort_p50",
     "duration_weeks",
     "reason_code",
+    "charge_basis",  # committed work: cost_to_date, elapsed or full (model.committed)
+    "cost_remaining_p50",
+    "in_budget",
 )
 
 
@@ -209,7 +212,9 @@ def quarter_document(model: QuarterModel) -> dict[str, Any]:
         rows[initiative_id] = row
     return {
         "quarter": model.quarter,
-        "plan": {key: roadmap.get(key) for key in (*PLAN_KEYS, "selected")},
+        "plan": {
+            key: roadmap.get(key) for key in (*PLAN_KEYS, "selected", "budget_covers", "committed")
+        },
         "initiatives": rows,
         "missing": list(model.missing),
         "failures": dict(model.failures),

@@ -88,8 +88,15 @@ from helpers.core.errors import ComputationError, InputError, Problem
 from helpers.core.fmt import fmt_level, fmt_money
 from helpers.load.params import SCORING_METHODS, Params
 from helpers.load.registers import IN_SCOPE
+from helpers.model.committed import COMMITTED, FULL, Charge, charge_of
 from helpers.model.decisions import decide
-from helpers.model.portfolio_risk import CostQuantiles, plan_correlation, plan_search, prob_top_k
+from helpers.model.portfolio_risk import (
+    CostDistribution,
+    CostQuantiles,
+    plan_correlation,
+    plan_search,
+    prob_top_k,
+)
 from helpers.model.scoring import (
     case_number,
     case_quantile,
@@ -110,7 +117,7 @@ from helpers.model.selection_solve import (
     is_feasible,
     solve_model,
 )
-from helpers.model.timeline import schedule_portfolio
+from helpers.model.timeline import quarter_start, schedule_portfolio
 
 __all__ = [
     "COMMITTED",
@@ -127,8 +134,6 @@ __all__ = [
     "solve_model",
     "status_map",
 ]
-
-COMMITTED = ("approved", "in_progress")
 
 
 # ---------------------------------------------------------------------------
@@ -416,9 +421,17 @@ def select_portfolio(
         )
         extra = " (committed work: its cost is not counted against the budget)" if committed else ""
         notes.append(f"{initiative_id} has no business case{extra}")
+    charges = committed_charges(initiatives, usable, model.ids, params)
     if model.ids:  # the solver's costs: exact quantiles of the calibrated ranges
-        quantiles = CostQuantiles([usable[i] for i in model.ids], params.estimate_confidence)
+        quantiles = CostQuantiles(
+            [usable[i] for i in model.ids],
+            params.estimate_confidence,
+            [charges.get(i, FULL) for i in model.ids],
+        )
         model.cost = quantiles.at(level)
+        model.effort = model.effort * np.array(
+            [charges.get(i, FULL).remaining_share for i in model.ids]
+        )
     check_forced(
         model,
         currency=params.currency,
@@ -428,7 +441,7 @@ def select_portfolio(
     )
 
     status_of = status_map(initiatives)
-    search = plan_search(model, usable, params, simulations, solve_model)
+    search = plan_search(model, usable, params, simulations, solve_model, charges)
     plan = search.plan_at(budget)
     if plan is None:  # check_forced makes this unreachable; keep the message honest if not
         raise ComputationError("no plan satisfies the must-dos, budget and capacity together")
@@ -448,9 +461,10 @@ def select_portfolio(
             {
                 "id": i,
                 "name": score_rows[i]["name"],
-                "duration_weeks": score_rows[i]["duration_weeks"],
-                "effort": score_rows[i]["effort_p50"],
+                "duration_weeks": _weeks_left(charges.get(i, FULL), score_rows[i]),
+                "effort": score_rows[i]["effort_p50"] * charges.get(i, FULL).remaining_share,
                 "depends_on": details[i]["depends_on"],
+                "running": status_of.get(i) == "in_progress",
             }
             for i in sorted(chosen, key=lambda k: (-float(values[k]), k))
         ],
@@ -487,6 +501,7 @@ def select_portfolio(
         }
         if not entry["selected"] and initiative_id in reasons:
             entry["reason_code"], entry["reason_facts"] = reasons[initiative_id]
+        entry.update(_charge_entry(charges.get(initiative_id, FULL), usable[initiative_id], params))
         entry["staged_value"] = _finite_or_none(row["staged_value"])
         entry["follow_up_value"] = _finite_or_none(row["follow_up_value"])
         staged = usable[initiative_id].get("staged") or {}  # what a lean variant measures
@@ -512,6 +527,8 @@ def select_portfolio(
         "expected_npv": float(scores["expected_npv"].reindex(chosen).sum()),
         "cost_at_confidence": plan.cost_at_confidence,
         "budget_rule": params.budget_rule,
+        "budget_covers": params.budget_covers,
+        "committed": _committed_summary(model.ids, x, charges, search.remaining_draws, level),
         "correlation": plan_correlation(list(usable.values()), params.correlation),
         "planning_quantile": planning_quantile,
         "cost_p50": float(np.quantile(total_cost, 0.5)) if len(chosen) else 0.0,
@@ -549,6 +566,82 @@ def select_portfolio(
         for entry in items.values():
             entry["decision_reason"] = describe_decision(entry, document)
     return document
+
+
+def committed_charges(
+    initiatives: pd.DataFrame,
+    cases: Mapping[str, Mapping[str, Any]],
+    ids: Iterable[str],
+    params: Params,
+) -> dict[str, Charge]:
+    """What each committed initiative among ``ids`` is charged (``committed.charge_of``):
+    its remaining cost from ``cost_to_date`` or the elapsed share of its duration
+    (``started``), counted against the budget unless ``params.budget_covers`` is new."""
+    register = initiatives.set_index("id", drop=False)
+    start = quarter_start(params.quarter)
+    charges = {}
+    for initiative_id in ids:
+        row = register.loc[initiative_id]
+        if row["status"] not in COMMITTED:
+            continue
+        distribution = CostDistribution(cases[initiative_id], params.estimate_confidence)
+        charges[initiative_id] = charge_of(
+            {column: row.get(column) for column in ("status", "cost_to_date", "started")},
+            cases[initiative_id],
+            quarter_start=start,
+            budget_covers=params.budget_covers,
+            cost_cdf=distribution.cdf,
+            cost_quantile=lambda u, d=distribution: float(d.quantile(u)[0]),
+        )
+    return charges
+
+
+def _weeks_left(charge: Charge, row: Mapping[str, Any]) -> float:
+    return row["duration_weeks"] if charge.remaining_weeks is None else charge.remaining_weeks
+
+
+def _charge_entry(charge: Charge, case: Mapping[str, Any], params: Params) -> dict[str, Any]:
+    """An initiative's charge in its ``select`` entry: ``charge_basis`` (cost_to_date,
+    elapsed or full), ``in_budget``, ``remaining_share`` (fraction), ``cost_to_date``
+    (currency), ``elapsed_weeks``, ``duration_remaining_weeks`` and its remaining cost
+    at P50 and at the budget confidence (``cost_remaining_p50``, ``cost_remaining``)."""
+    if not charge.committed:
+        return {"committed": False, "in_budget": True}
+    distribution = CostDistribution(case, params.estimate_confidence)
+
+    def remaining_at(q: float) -> float:
+        return float(charge.remaining(distribution.quantile(charge.level(q)))[0])
+
+    return {
+        "committed": True,
+        "charge_basis": charge.basis,
+        "in_budget": charge.in_budget,
+        "remaining_share": charge.remaining_share,
+        "cost_to_date": charge.cost_to_date,
+        "elapsed_weeks": charge.elapsed_weeks,
+        "duration_remaining_weeks": charge.remaining_weeks,
+        "cost_remaining_p50": remaining_at(0.5),
+        "cost_remaining": remaining_at(params.budget_confidence),
+    }
+
+
+def _committed_summary(
+    ids: list[str],
+    x: np.ndarray,
+    charges: Mapping[str, Charge],
+    draws: np.ndarray | None,
+    level: float,
+) -> dict[str, Any]:
+    """The committed work in the plan: ids, whether the budget counts it, and its
+    remaining cost's total at P50 and at the budget confidence (joint draws, currency)."""
+    rows = [n for n, i in enumerate(ids) if i in charges and x[n] > 0.5]
+    total = draws[rows].sum(axis=0) if rows and draws is not None else None
+    return {
+        "ids": [ids[n] for n in rows],
+        "in_budget": all(charges[ids[n]].in_budget for n in rows) if rows else True,
+        "cost_p50": float(np.quantile(total, 0.5)) if total is not None else 0.0,
+        "cost_at_confidence": float(np.quantile(total, level)) if total is not None else 0.0,
+    }
 
 
 def _finite_or_none(value: Any) -> float | None:

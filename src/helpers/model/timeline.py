@@ -7,6 +7,11 @@ initiative starts at the first whole week after its prerequisites end in which
 the people it needs are free for its whole run. One that needs more people than
 IT has is stretched to the available people (its duration grows to
 effort / people a week).
+
+Work already running (``running``: in progress) is where it is: it is scheduled
+first, from week 0, for the duration it has left (``committed``), whatever its
+prerequisites (they let it start already), and its people are booked before any
+new work's.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ TIMELINE_COLUMNS = [
     "start_date",
     "end_date",
     "past_quarter",
+    "running",
 ]
 
 
@@ -52,17 +58,22 @@ def schedule_portfolio(
 ) -> pd.DataFrame:
     """Schedule ``items`` (in priority order) within IT capacity; one row per item.
 
-    Each item: ``id``, ``name``, ``duration_weeks`` (P50), ``effort`` (P50 IT
-    person-weeks, 0 when unknown) and ``depends_on`` (ids; prerequisites not
-    among ``items`` are taken as already done). ``capacity`` is the quarter's
-    IT person-weeks. Weeks count from the quarter start (week 0).
+    Each item: ``id``, ``name``, ``duration_weeks`` (P50; for work running, what
+    is left), ``effort`` (P50 IT person-weeks, 0 when unknown; for work running,
+    what is left), ``depends_on`` (ids; prerequisites not among ``items`` are
+    taken as already done) and ``running`` (True: in progress, so it runs from
+    week 0). ``capacity`` is the quarter's IT person-weeks. Weeks count from the
+    quarter start (week 0).
     """
     people_per_week = float(capacity) / WEEKS_PER_QUARTER
-    ids = [str(item["id"]) for item in items]
+    running = {str(item["id"]) for item in items if item.get("running")}
+    ids = sorted((str(item["id"]) for item in items), key=lambda i: i not in running)
     by_id = {str(item["id"]): item for item in items}
     priority = {initiative_id: rank for rank, initiative_id in enumerate(ids)}
     prerequisites = {
-        initiative_id: [d for d in by_id[initiative_id].get("depends_on") or [] if d in by_id]
+        initiative_id: []
+        if initiative_id in running
+        else [d for d in by_id[initiative_id].get("depends_on") or [] if d in by_id]
         for initiative_id in ids
     }
     usage: list[float] = []
@@ -89,7 +100,7 @@ def schedule_portfolio(
         earliest = max((end[d] for d in prerequisites[current]), default=0.0)
         start = int(math.ceil(earliest - 1e-9))
         span = int(math.ceil(duration - 1e-9))
-        while not _fits(usage, start, span, people, people_per_week):
+        while current not in running and not _fits(usage, start, span, people, people_per_week):
             start += 1
         _book(usage, start, span, people)
         end[current] = start + duration
@@ -101,7 +112,8 @@ def schedule_portfolio(
                 "end_week": float(start + duration),
                 "duration_weeks": float(duration),
                 "people": float(people),
-                "depends_on": list(prerequisites[current]),
+                "depends_on": [d for d in item.get("depends_on") or [] if d in by_id],
+                "running": current in running,
                 "start_date": start_day + dt.timedelta(weeks=start),
                 "end_date": start_day + dt.timedelta(days=round(7 * (start + duration))),
                 "past_quarter": bool(start + duration > WEEKS_PER_QUARTER + 1e-9),

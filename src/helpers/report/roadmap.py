@@ -37,6 +37,7 @@ from helpers.report.labels import (
     wsjf_label,
 )
 from helpers.report.markdown import escape_text, plain, returns_markdown
+from helpers.report.roadmap_committed import charges_markdown, committed_plain, describe_committed
 from helpers.report.tables import TOP_ROWS, long_table, styled_table
 from helpers.report.templates import informs_text
 
@@ -206,6 +207,7 @@ def describe_summary(document: Mapping[str, Any]) -> str:
         "",
         f"- {_value_line(document)}",
         f"- {_plan_cost_line(document)}",
+        *([f"- {describe_committed(document)}"] if describe_committed(document) else []),
         f"- {PROB_OVER_BUDGET_LABEL.capitalize()}: "
         f"**{_figure(document, fmt_pct, 'prob_over_budget')}**.",
         f"- IT effort: {effort} of {capacity} person-weeks at {level}.",
@@ -546,6 +548,8 @@ def describe_method(document: Mapping[str, Any]) -> str:
 - **Costs** are the calibrated business cases' delivery costs (past actuals adjust each estimate
   when calibration is on). The chance of overrunning draws each chosen initiative's cost from its
   calibrated range, {document["simulations"]:,} times, {_correlation_text(document)}
+- **Committed work** (approved or in progress) is charged what remains of it.
+  {charges_markdown(document, "  ")}
 - **Frontier**: the same program at {budgets} the budget.
 - **Rank stability**: each NPV redrawn from its case's quantiles, independently; the share of
   draws in which it ranks in the top {document["top_k"]}.
@@ -553,9 +557,9 @@ def describe_method(document: Mapping[str, Any]) -> str:
   are available was kept out by what was left of the budget or capacity; for the few nearest the
   cut-off, forcing it in and re-solving shows the value making room would cost; for the others a
   linear-programming bound shows the least it would cost ("at least", not re-solved).
-- **Timeline**: greedy scheduling in priority (value) order from the quarter start, each
-  initiative on its P50 duration and P50 effort, within {people}, after its
-  prerequisites.{notes}"""
+- **Timeline**: work in progress first, from the quarter start on what it has left; then
+  greedy scheduling in priority (value) order, each initiative on its P50 duration and P50
+  effort, within {people}, after its prerequisites.{notes}"""
 
 
 # ---------------------------------------------------------------------------
@@ -710,6 +714,7 @@ def format_selection(document: Mapping[str, Any]) -> str:
         f"({fmt_money(document['cost_p50'], currency)} at P50); "
         f"{PROB_OVER_BUDGET_LABEL} {fmt_pct(document['prob_over_budget'])}; "
         f"{document['effort_used']:,.0f} of {document['capacity']:,.0f} person-weeks",
+        *committed_plain(document),
         "",
     ]
     items = document["initiatives"]
