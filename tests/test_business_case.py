@@ -650,14 +650,15 @@ def test_simulate_case_templated_benefit_follows_the_rank_correlation(sample_inp
 
 
 def test_summarise_case_minor_driver_of_the_loyalty_case_is_within_its_error(sample_inputs):
-    """Issue 23: LOY-01's value per referral cannot change the decision (its true EVPPI is 0)
-    but binning showed $2,019; the regression estimate is within its error, so "≈ 0"."""
+    """Issue 23: a minor driver of LOY-01 cannot change the decision (binning showed $2,019
+    for the old template's value per referral); the regression estimate is within its
+    error, so "≈ 0". With customer value v2 the referral conversion is such a driver."""
     from helpers.report.case import fmt_driver_values
 
     summary = bc.summarise_case(_templated(sample_inputs, "LOY-01"))
-    value = summary["evppi_by_driver"]["value_per_referral"]
-    assert value <= summary["evppi_by_driver_error"]["value_per_referral"]
+    value = summary["evppi_by_driver"]["referral_conversion"]
+    assert value <= summary["evppi_by_driver_error"]["referral_conversion"]
     top = max(summary["evppi_by_driver"], key=summary["evppi_by_driver"].get)
     assert summary["evppi_by_driver"][top] > summary["evppi_by_driver_error"][top]
     table = fmt_driver_values(summary).data.set_index("driver")
-    assert table.loc["value per referral", "worth knowing first (EVPPI)"] == "≈ 0"
+    assert table.loc["referral conversion", "worth knowing first (EVPPI)"] == "≈ 0"

@@ -188,3 +188,21 @@ def test_payback_is_the_first_month_cumulative_cash_is_not_negative(
     else:
         assert float(model.cumulative(month)) == pytest.approx(0.0, abs=1e-6 * cost)
         assert float(model.cumulative(month - 0.01)) < 0
+
+
+def test_payback_with_a_ramp_of_almost_nothing_is_exact():
+    """A ramp of 1e-14 months once made the ramp's integral cancel catastrophically (the
+    cumulative cash at the ramp's end came out -6,587 on a cost of 1,000), so payback
+    fell to the horizon."""
+    model = CashFlowModel(
+        benefit=1005.0,
+        cost=1000.0,
+        duration=22.25,
+        run_cost=0.0,
+        ramp=4.5777747390051735e-14,
+        annual_rate=0.09765625,
+        horizon=36,
+    )
+    month = float(model.payback())
+    assert month < 36 and float(model.cumulative(month)) == pytest.approx(0.0, abs=1e-6)
+    assert float(model.cumulative(22.25 + 4.6e-14)) > -1000.0

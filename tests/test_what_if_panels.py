@@ -220,13 +220,17 @@ def test_roadmap_panel_confidence_says_what_enters_or_leaves_the_plan(roadmap_pa
         confidence.value = 0.95
         assert controls["budget"].description == "Budget at P95 (USD)"
         assert "P95 (95% sure)" in _labels(panel)
+        # a budget between the plan's P50 and P80 cost: at P80 part of the plan no longer
+        # fits, at P50 all of it does (the sample's budget is far above the plan's cost)
+        controls["budget"].value = (roadmap["cost_p50"] + roadmap["cost_at_confidence"]) / 2
         rows = _result_rows(panel)
         assert rows["leaves the plan"] != "none", "surer of the budget, less fits"
         assert rows["enters the plan"] == "none"
         confidence.value = 0.5
-        assert _result_rows(panel)["enters the plan"] != "none", "less sure, more fits"
+        assert _result_rows(panel)["leaves the plan"] == "none", "less sure, more fits"
     finally:
         confidence.value = roadmap["budget_confidence"]
+        controls["budget"].value = roadmap["budget"]
     assert controls["budget"].description == "Budget at P80 (USD)"
 
 

@@ -365,7 +365,7 @@ def test_what_if_bounds_hold_the_stated_range():
 @pytest.mark.parametrize(
     ("initiative_id", "says"),
     [
-        ("LOY-01", '"text": "Run the lean version LOY-01P first'),  # templated benefit
+        ("LOY-01", '"text": "Gather information on annual benefit'),  # templated benefit
         ("CDP-01", '"id": "CDP-01"'),  # one stated benefit range
     ],
 )

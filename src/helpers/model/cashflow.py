@@ -118,7 +118,11 @@ class CashFlowModel:
         run = self.run_cost / 12.0 * (e_d - np.minimum(e_t, e_d)) / a
         u = np.minimum(np.maximum(t - self.duration, 0.0), self.ramp)  # months into the ramp
         e_u = np.minimum(np.maximum(e_t / e_d, self._e_ramp), 1.0)  # exp(-a·u)
-        ramp_part = e_d * (1.0 - e_u * (1.0 + a * u)) / (a * a) / self._ramp_safe
+        # 1 − e^(−x)(1 + x) for x = a·u: its series where x is tiny, else the two terms
+        # cancel and the error, divided by a ramp of 1e-14 months, swamps the result
+        x = a * u
+        core = np.where(x < 1e-3, x * x * (0.5 - x / 3.0 + x * x / 8.0), 1.0 - e_u * (1.0 + x))
+        ramp_part = e_d * core / (a * a) / self._ramp_safe
         full_part = (e_re - np.minimum(e_t, e_re)) / a
         return self.benefit / 12.0 * (ramp_part + full_part) - run - cost
 
