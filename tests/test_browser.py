@@ -551,7 +551,8 @@ def test_printed_roadmap_says_the_quarter_and_every_ranked_column(browser, roadm
         headers = [
             h.strip() for h in page.locator("table").first.locator("thead th").all_inner_texts()
         ]
-        assert "P(top 5)" in headers and "value with the lean-first option" in headers
+        assert "chance of a loss" in headers and "value with the lean-first option" in headers
+        assert "P(top 5)" not in headers and "RICE" not in headers  # method terms: method section
         page.emulate_media(media="print")
         assert page.locator(".print-header").is_visible()
         pdf = tmp_path / "roadmap.pdf"

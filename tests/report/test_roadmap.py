@@ -419,3 +419,29 @@ def test_a_decision_that_differs_from_its_case_never_says_its_reason_twice(root)
         for sentence in sentences:
             if len(sentence) > 20:
                 assert reason.count(sentence) == 1, f"{initiative_id}: {reason}"
+
+
+def test_ranked_table_speaks_plainly_and_the_scores_wait_in_the_method_section(root):
+    from helpers.load.inputs import load_quarter
+    from helpers.model.quarter import select_quarter
+    from helpers.report.reasons import reason_text
+    from helpers.report.roadmap import decision_reason, fmt_ranked_table, fmt_scores_table
+
+    inputs = load_quarter("2026Q4", root)
+    document, _ = select_quarter(
+        inputs, describe_decision=decision_reason, describe_reason=reason_text
+    )
+    ranked = list(fmt_ranked_table(document).data.columns)
+    assert "chance of a loss" in ranked
+    for term in ("RICE", "WSJF", "weighted score", "P(loss)", "P(top 5)"):
+        assert term not in ranked
+    scores = fmt_scores_table(document).data
+    assert list(scores.columns) == [
+        "id",
+        "initiative",
+        "RICE",
+        "WSJF",
+        "weighted score",
+        "chance in the top 5",
+    ]
+    assert list(scores["id"]) == list(fmt_ranked_table(document).data["id"])

@@ -256,9 +256,9 @@ def _cost_p50(entry: Mapping[str, Any]) -> float:
 
 def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
     """One row per initiative, chosen first then by value: decision, value, expected NPV,
-    cost P50 (the case's), effort, scores. (The profitability index, the same sign as the
-    expected NPV, is in the select JSON and each case page, not in this table: with the
-    expected NPV beside the value, it would not fit a laptop's width.)
+    cost P50 (the case's), effort, chance of a loss. The other scores (RICE, WSJF, the
+    weighted score, the chance of ranking in the top k) are method terms: they are in
+    :func:`fmt_scores_table`, in the method section.
 
     A pandas Styler (``.data`` is the DataFrame); past ``TOP_ROWS`` rows a
     ``report.tables.LongTable`` (a line on the rest, then every row, paged on the site)."""
@@ -275,7 +275,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
             value_column: (worth(entry["value"], document), "value"),
             "expected NPV": (fmt_money(entry["expected_npv"], currency), "expected_npv"),
             "cost P50": (fmt_money(_cost_p50(entry), currency), "cost_p50"),
-            "P(loss)": (fmt_pct(entry["prob_loss"]), "prob_loss"),
+            "chance of a loss": (fmt_pct(entry["prob_loss"]), "prob_loss"),
         }
         for column, (text, name) in shown.items():
             if name in entry:
@@ -292,11 +292,7 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
                 "expected NPV": texts["expected NPV"],
                 "cost P50": texts["cost P50"],
                 "IT person-weeks": f"{entry['effort']:,.0f}",
-                "P(loss)": texts["P(loss)"],
-                "RICE": "–" if is_nan(entry["rice"]) else f"{entry['rice']:,.0f}",
-                "WSJF": wsjf_label(entry["wsjf"], entry.get("worth_doing_now", True)),
-                "weighted score": f"{entry['weighted_score']:.0f}",
-                f"P(top {document['top_k']})": fmt_pct(entry["prob_top_k"]),
+                "chance of a loss": texts["chance of a loss"],
             }
         )
     if not rows:
@@ -315,6 +311,30 @@ def fmt_ranked_table(document: Mapping[str, Any]) -> Any:
         )
     table = link_ids(styled_table(pd.DataFrame(rows), name="roadmap-ranked"), anchor=True)
     return tag_cells(table, figures)
+
+
+def fmt_scores_table(document: Mapping[str, Any]) -> Any:
+    """The other scores, for comparison in the method section: RICE, WSJF, the weighted
+    score and the chance of ranking in the top k, one row per initiative in the ranked
+    table's order (Styler; past ``TOP_ROWS`` rows a paged ``LongTable``)."""
+    items = document["initiatives"]
+    ranked = sorted(items, key=lambda i: (not items[i]["selected"], -items[i]["value"], i))
+    top = f"chance in the top {document['top_k']}"
+    rows = [
+        {
+            "id": i,
+            "initiative": items[i]["name"],
+            "RICE": "–" if is_nan(items[i]["rice"]) else f"{items[i]['rice']:,.0f}",
+            "WSJF": wsjf_label(items[i]["wsjf"], items[i].get("worth_doing_now", True)),
+            "weighted score": f"{items[i]['weighted_score']:.0f}",
+            top: fmt_pct(items[i]["prob_top_k"]),
+        }
+        for i in ranked
+    ]
+    frame = pd.DataFrame(rows, columns=["id", "initiative", "RICE", "WSJF", "weighted score", top])
+    if len(rows) > TOP_ROWS:
+        return long_table(frame, name="roadmap-scores", rest="", links=range(len(rows)))
+    return link_ids(styled_table(frame, name="roadmap-scores"))
 
 
 @returns_markdown
@@ -385,8 +405,8 @@ def describe_value_cost(document: Mapping[str, Any]) -> str:
     negative = sorted(i for i, e in items.items() if e["expected_npv"] < 0)
     best = max(items, key=lambda i: (items[i]["profitability_index"], i))
     text = (
-        f"{escape_text(best)} returns the most per unit of cost (profitability index "
-        f"{items[best]['profitability_index']:.2f}). "
+        f"{escape_text(best)} returns the most for what it costs: "
+        f"{items[best]['profitability_index']:.2f} in value for each 1 spent. "
     )
     if negative:
         text += (
