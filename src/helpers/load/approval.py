@@ -161,9 +161,10 @@ def check_approval(inputs: Any) -> list[Problem]:
     if not differs:
         return []
     since = (
-        f"its last recorded change ({recorded[-1].get('date')}: {recorded[-1].get('what')})"
+        f"the inputs as of its last recorded change ({recorded[-1].get('date')}: "
+        f"{shown(recorded[-1].get('what'), 80)})"
         if recorded
-        else "approval"
+        else "what was approved (its fingerprint)"
     )
     words = {
         "params": "its decision keys (budget, capacity, scoring, confidence...)",
@@ -175,8 +176,8 @@ def check_approval(inputs: Any) -> list[Problem]:
         Problem(
             label,
             f"{params.quarter} was approved on {params.approved_on} by {params.approved_by}, "
-            f"but {'; '.join(words.get(p, p) for p in differs)} differ from what was approved "
-            f"(its fingerprint after {since}). Every edit needs its own entry: record the "
+            f"but {'; '.join(words.get(p, p) for p in differs)} differ from {since}. "
+            "Every edit needs its own entry: record the "
             "change under changes: with date, what, why and approved_by, e.g.\n  changes:\n"
             f"    - date: {dt.date.today().isoformat()}\n      what: dropped WEB-03\n"
             "      why: ...\n      approved_by: ...\n"
