@@ -235,7 +235,8 @@ def _ledger_agrees(
                 Problem(
                     label,
                     f"change {index + 1} is dated {change['date']}, before the approval on "
-                    f"{params.approved_on}: date it the day it was approved",
+                    f"{params.approved_on}: date it the day the change was approved (when "
+                    "approving again, remove the changes logged before this approval)",
                     column=f"changes.{index}.date",
                     column_word="key",
                 )
