@@ -86,7 +86,13 @@ def test_approve_writes_status_and_fingerprint_and_keeps_the_rest(project):
     params = load_params("2026Q3", project)
     assert params.status == "approved" and params.approved_by == "Dana Lee"
     assert params.approved_on == "2026-07-01"
-    assert set(params.fingerprint) == {"params", "initiatives", "actuals"}
+    assert set(params.fingerprint) == {
+        "params",
+        "initiatives",
+        "actuals",
+        "benefits",
+        "templates",
+    }
     assert _run(project, "validate", "2026Q3").exit_code == 0
 
 
@@ -407,3 +413,17 @@ def test_approve_failing_last_step_rolls_back_params_and_earlier_entry(sample, m
     assert {p: p.read_bytes() for p in (sample / E).rglob("*") if p.is_file()} == entry
     assert sorted(p.name for p in (sample / "params" / "approved").iterdir()) == ["2026Q3"]
     assert _run(sample, "validate", "2026Q3").exit_code == 0
+
+
+def test_edited_benefit_driver_or_template_needs_a_change_entry(sample):
+    benefits = sample / "data" / "sample" / "benefits.csv"
+    _edit(benefits, "list_size,180000,200000,230000", "list_size,180000,200000,460000")
+    assert "the benefits register rows (drivers)" in _refused(sample)
+    shutil.copy(ROOT / "data" / "sample" / "benefits.csv", benefits)
+    templates = sample / "playbook" / "templates"
+    shutil.copytree(ROOT / "playbook" / "templates", templates)
+    assert _run(sample, "validate", "2026Q3").exit_code == 0  # the same templates, copied
+    _edit(
+        templates / "email_program.yaml", "* value_per_conversion", "* value_per_conversion * 1000"
+    )
+    assert "the benefit templates its initiatives use" in _refused(sample)

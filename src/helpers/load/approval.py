@@ -11,7 +11,11 @@ build folder. The fingerprint is one sha256 per part:
 - ``initiatives``: the register's rows as validated (in id order);
 - ``actuals``: the rows completed on or before the approval date (a shared
   register grows with later projects; those did not inform this decision);
-- ``outcomes``: the rows, when params name an outcomes register.
+- ``outcomes``: the rows, when params name an outcomes register;
+- ``benefits`` and ``templates``: when the quarter uses benefit templates, the
+  benefits register's rows and the templates its initiatives name (title,
+  drivers, formula): a driver or a formula changes the cases as a register
+  row does.
 
 Once approved, every edit of the quarter's inputs needs its own entry in its
 ``changes:`` log (date, what, why, approved_by). The ledger
@@ -80,8 +84,8 @@ def _blank(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, float) and value != value)
 
 
-def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """Rows in id order, without the row number and without columns blank in every row.
+def _rows(frame: pd.DataFrame | None, by: tuple[str, ...] = ("id",)) -> list[dict[str, Any]]:
+    """Rows in ``by`` order, without the row number and without columns blank in every row.
 
     A column no row fills (one a later version of the playbook adds with a
     blank default) changes nothing that was approved, so it leaves the
@@ -91,7 +95,7 @@ def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
         return []
     frame = frame.drop(columns=["row"], errors="ignore")
     filled = [c for c in frame.columns if not all(_blank(v) for v in frame[c].tolist())]
-    ordered = frame[filled].sort_values("id", kind="stable")
+    ordered = frame[filled].sort_values([c for c in by if c in filled], kind="stable")
     records = ordered.astype(object).where(ordered.notna(), None).to_dict("records")
     return records
 
@@ -112,6 +116,18 @@ def fingerprint(inputs: Any, approved_on: str) -> dict[str, str]:
     }
     if getattr(inputs, "outcomes", None) is not None:
         parts["outcomes"] = _sha(_rows(inputs.outcomes))
+    benefits = getattr(inputs, "benefits", None)
+    if benefits is not None:
+        parts["benefits"] = _sha(_rows(benefits, by=("initiative_id", "beneficiary", "driver")))
+        templates = getattr(inputs, "templates", None) or {}
+        used = sorted(set(benefits.get("template", pd.Series(dtype=object)).dropna()))
+        parts["templates"] = _sha(
+            {
+                name: {k: v for k, v in templates[name].as_dict().items() if k != "file"}
+                for name in used
+                if name in templates
+            }
+        )
     return parts
 
 
@@ -171,6 +187,8 @@ def check_approval(inputs: Any) -> list[Problem]:
         "initiatives": f"the initiatives register rows ({params.initiatives.label})",
         "actuals": f"the actuals rows completed by {params.approved_on} ({params.actuals.label})",
         "outcomes": "the outcomes register rows",
+        "benefits": "the benefits register rows (drivers)",
+        "templates": "the benefit templates its initiatives use (drivers, formula)",
     }
     return [
         Problem(
