@@ -80,7 +80,7 @@ class MoneyAmount(click.ParamType):
             self.fail(f"{value!r} is not a number: write the amount, e.g. 750000", param, ctx)
         if not math.isfinite(number) or not 0 < number <= MAX_MONEY:
             self.fail(
-                f"must be an amount above 0 and at most {MAX_MONEY:,.0f} in the quarter's "
+                f"must be an amount of money above 0 and at most {MAX_MONEY:,.0f} in the quarter's "
                 f"currency, got {value!r}: write the amount, e.g. 750000",
                 param,
                 ctx,
