@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from helpers.load.ledger import entry_dir
+from helpers.load.ledger import entry_dir, write_entry
 
 
 def make_ledger_entry(
@@ -18,7 +17,8 @@ def make_ledger_entry(
     cases: dict | None = None,
 ) -> Path:
     """An approved ``quarter`` in the ledger of the project at ``root``: its params, its
-    initiatives (and benefits) register text, and a plan funding ``selected``."""
+    initiatives (and benefits) register text, and a plan funding ``selected``, sealed
+    as ``playbook approve`` seals an entry (readers check the seal)."""
     folder = entry_dir(root, quarter)
     (folder / "params").mkdir(parents=True, exist_ok=True)
     (folder / "registers").mkdir(exist_ok=True)
@@ -40,11 +40,11 @@ def make_ledger_entry(
     (folder / "params" / f"{quarter}.yaml").write_text("\n".join(lines) + "\n")
     plan = {"selected": list(selected), "initiatives": {i: {"selected": True} for i in selected}}
     decisions = {
-        "format": 1,
+        "format": 2,
         "quarter": quarter,
         "approved": {"on": "2026-07-01", "by": "test", "plan": plan},
         "changes": [],
         "cases": cases or {},
     }
-    (folder / "decisions.json").write_text(json.dumps(decisions))
+    write_entry(folder, decisions)
     return folder

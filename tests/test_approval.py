@@ -35,7 +35,35 @@ def project(tmp_path: Path) -> Path:
     )
     text = re.sub(r"(?m)^budget:.*$", "budget: 700000", q3.read_text())
     q3.write_text(text)
+    shutil.rmtree(tmp_path / "params" / "approved" / "2026Q3")  # a draft never approved
     return tmp_path
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """The sample project as it is: 2026Q3 approved at $700k, one change recorded ($730k)."""
+    shutil.copytree(ROOT / "params", tmp_path / "params")
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    return tmp_path
+
+
+def _refused(project: Path, quarter: str = "2026Q3") -> str:
+    result = _run(project, "validate", quarter)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def _log_change(project: Path, date: str = "2026-08-15") -> None:
+    """One more entry in the sample 2026Q3's changes: (its log sits before status:)."""
+    entry = CHANGE.removeprefix("changes:\n").replace("2026-08-15", date)
+    _edit(project / "params" / "2026Q3.yaml", "status: ", entry + "status: ")
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
 
 
 def _run(project: Path, *args: str):
@@ -58,7 +86,13 @@ def test_approve_writes_status_and_fingerprint_and_keeps_the_rest(project):
     params = load_params("2026Q3", project)
     assert params.status == "approved" and params.approved_by == "Dana Lee"
     assert params.approved_on == "2026-07-01"
-    assert set(params.fingerprint) == {"params", "initiatives", "actuals"}
+    assert set(params.fingerprint) == {
+        "params",
+        "initiatives",
+        "actuals",
+        "benefits",
+        "templates",
+    }
     assert _run(project, "validate", "2026Q3").exit_code == 0
 
 
@@ -175,7 +209,12 @@ def test_approve_records_decisions_and_ledger_records_a_change(project):
     params.write_text(params.read_text() + CHANGE)
     result = _run(project, "ledger", "2026Q3")
     assert result.exit_code == 0 and "recorded the change of" in result.output
-    assert read_decisions(project, "2026Q3")["changes"][0]["what"].startswith("WEB-03 re-scoped")
+    decisions = read_decisions(project, "2026Q3")
+    assert decisions["changes"][0]["what"].startswith("WEB-03 re-scoped")
+    assert decisions["changes"][0]["fingerprint"] == decisions["approved"]["fingerprint"]
+    # the change is recorded with the inputs after it: a further edit needs a new entry
+    _edit_register(project)
+    assert "as of its last recorded change (2026-08-15" in _refused(project)
 
 
 def test_ledger_of_a_draft_quarter_is_refused(project):
@@ -263,3 +302,128 @@ def test_quarter_page_shows_changes_since_approval_and_draft_label(tmp_path):
         {**manifest, "params": {**params, "status": "draft"}, "changes": []}, tmp_path
     )
     assert 'class="badge draft">Draft<' in draft and "Changes since approval" not in draft
+
+
+# --- the ledger is checked whenever it is read -------------------------------------
+
+E = "params/approved/2026Q3"
+
+
+def test_sample_quarters_validate(sample):
+    assert _run(sample, "validate", "2026Q3").exit_code == 0
+    assert _run(sample, "validate", "2026Q4").exit_code == 0
+
+
+def test_validate_refuses_an_edited_approved_copy_naming_the_file(sample):
+    _edit(sample / E / "params" / "2026Q3.yaml", "budget: 700000", "budget: 1     ")
+    output = _refused(sample)
+    assert f"{E}/params/2026Q3.yaml: differs from the copy that was approved" in output
+    assert f"git checkout -- {E}/" in output
+
+
+def test_validate_refuses_an_edited_approved_register_row(sample):
+    _edit(sample / E / "registers" / "initiatives_2026Q3.csv", "WEB-03", "WEB-33")
+    assert f"{E}/registers/initiatives_2026Q3.csv: differs" in _refused(sample)
+
+
+def test_validate_refuses_edited_decisions_in_every_quarter_that_reads_them(sample):
+    _edit(sample / E / "decisions.json", '"budget": 700000', '"budget": 1')
+    for quarter in ("2026Q3", "2026Q4"):  # 2026Q4 reads 2026Q3's plan and registers
+        assert f"{E}/decisions.json: differs from what playbook approve" in _refused(
+            sample, quarter
+        )
+
+
+def test_second_edit_after_a_recorded_change_needs_its_own_entry(sample):
+    params = sample / "params" / "2026Q3.yaml"
+    _edit(params, "budget: 730000", "budget: 740000")
+    output = _refused(sample)
+    assert "decision keys" in output and "as of its last recorded change (2026-08-12" in output
+    assert "Every edit needs its own entry" in output and "playbook ledger 2026Q3" in output
+    _log_change(sample)
+    assert _run(sample, "validate", "2026Q3").exit_code == 0  # logged, not yet recorded
+
+
+def test_back_to_draft_only_through_a_logged_change(sample):
+    params = sample / "params" / "2026Q3.yaml"
+    _edit(params, "status: approved", "status: draft")
+    output = _refused(sample)
+    assert "key status: status is draft, but 2026Q3 was approved on 2026-07-01" in output
+    assert "only through a logged change" in output
+    _log_change(sample)
+    assert _run(sample, "validate", "2026Q3").exit_code == 0
+
+
+def test_edited_fingerprint_is_refused(sample):
+    _edit(sample / "params" / "2026Q3.yaml", "params: f", "params: 0")
+    output = _refused(sample)
+    assert "key fingerprint: the fingerprint differs from the one the ledger recorded" in output
+
+
+def test_a_recorded_change_removed_from_the_log_is_refused(sample):
+    _edit(sample / "params" / "2026Q3.yaml", 'date: "2026-08-12"', 'date: "2026-08-13"')
+    output = _refused(sample)
+    assert "the change of 2026-08-12" in output and "recorded in the ledger" in output
+
+
+def test_a_change_dated_before_approval_is_refused(sample):
+    _log_change(sample, "2026-06-15")
+    output = _refused(sample)
+    assert "key changes.1.date: change 2 is dated 2026-06-15, before the approval" in output
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("approved_on", '"2026-13-45"', "key approved_on: '2026-13-45' is not a calendar date"),
+        ("budget", "true", "key budget: must be a number, got true"),
+    ],
+)
+def test_bad_approval_values_exit_2_without_traceback(sample, key, value, expected):
+    params = sample / "params" / "2026Q3.yaml"
+    params.write_text(re.sub(rf"(?m)^{key}:.*$", f"{key}: {value}", params.read_text()))
+    assert expected in _refused(sample)
+
+
+def test_approve_with_an_unwritable_ledger_folder_changes_nothing(project):
+    (project / "params" / "approved").rmdir()
+    (project / "params" / "approved").write_text("a file where the folder should be\n")
+    before = (project / "params" / "2026Q3.yaml").read_text()
+    result = _run(project, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-01")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "params/approved/2026Q3: cannot write the ledger entry" in result.output
+    assert "nothing was changed" in result.output
+    assert (project / "params" / "2026Q3.yaml").read_text() == before
+    assert load_params("2026Q3", project).status == "draft"
+
+
+def test_approve_failing_last_step_rolls_back_params_and_earlier_entry(sample, monkeypatch):
+    import helpers.load.approval as approval
+
+    before = (sample / "params" / "2026Q3.yaml").read_text()
+    entry = {p: p.read_bytes() for p in (sample / E).rglob("*") if p.is_file()}
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(approval, "approve_text", fail)
+    result = _run(sample, "approve", "2026Q3", "--by", "Dana Lee", "--on", "2026-07-02")
+    assert result.exit_code == 2 and "cannot write the ledger entry" in result.output
+    assert (sample / "params" / "2026Q3.yaml").read_text() == before
+    assert {p: p.read_bytes() for p in (sample / E).rglob("*") if p.is_file()} == entry
+    assert sorted(p.name for p in (sample / "params" / "approved").iterdir()) == ["2026Q3"]
+    assert _run(sample, "validate", "2026Q3").exit_code == 0
+
+
+def test_edited_benefit_driver_or_template_needs_a_change_entry(sample):
+    benefits = sample / "data" / "sample" / "benefits.csv"
+    _edit(benefits, "list_size,180000,200000,230000", "list_size,180000,200000,460000")
+    assert "the benefits register rows (drivers)" in _refused(sample)
+    shutil.copy(ROOT / "data" / "sample" / "benefits.csv", benefits)
+    templates = sample / "playbook" / "templates"
+    shutil.copytree(ROOT / "playbook" / "templates", templates)
+    assert _run(sample, "validate", "2026Q3").exit_code == 0  # the same templates, copied
+    _edit(
+        templates / "email_program.yaml", "* value_per_conversion", "* value_per_conversion * 1000"
+    )
+    assert "the benefit templates its initiatives use" in _refused(sample)

@@ -30,6 +30,8 @@ A = "data/sample/actuals.csv"
 B = "data/sample/benefits_2026Q4.csv"
 O = "data/sample/outcomes.csv"  # noqa: E741
 P = "params/2026Q4.yaml"
+T = "playbook/templates"
+L = "params/approved/2026Q3"  # the sample ledger entry 2026Q4 reads
 
 
 # --- editing a copy of the sample quarter ------------------------------------------
@@ -149,6 +151,18 @@ def sqlite_register(key: str) -> Callable[[Path], None]:
                 f"{key}: data/{key}.sqlite", f"{key}:\n  path: data/{key}.sqlite\n  table: register"
             )
         )
+
+    return edit
+
+
+def template(name: str, transform: Callable[[str], str]) -> Callable[[Path], None]:
+    """The project's own copy of the playbook's templates, one of them edited."""
+
+    def edit(project: Path) -> None:
+        folder = project / T
+        shutil.copytree(Path(__file__).resolve().parents[1] / T, folder)
+        path = folder / f"{name}.yaml"
+        path.write_text(transform(path.read_text(encoding="utf-8")), encoding="utf-8")
 
     return edit
 
@@ -598,6 +612,45 @@ CASES = [
         located(f"{P}, key budget:", "(5,003 characters)"),
     ),
     Case("invalid_yaml", append_params("budget: [\n"), located(f"{P}:", "not valid YAML")),
+    Case(
+        "budget_yes_no",
+        params("budget: 900000", "budget: true"),
+        located(f"{P}, key budget:", "must be a number, got true", "e.g. budget: 700000"),
+    ),
+    Case(
+        "seed_yes_no",
+        append_params("seed: true\n"),
+        located(f"{P}, key seed:", "must be a number, got true", "e.g. seed: 2026"),
+    ),
+    Case(
+        "approval_date_not_a_date",
+        append_params('approved_on: "2026-13-45"\n'),
+        located(f"{P}, key approved_on:", "not a calendar date", "YYYY-MM-DD"),
+    ),
+    Case(
+        "change_date_banana",
+        append_params("changes:\n  - date: banana\n    what: w\n    why: y\n    approved_by: D\n"),
+        located(f"{P}, key changes.0.date:", "must be a date YYYY-MM-DD, got 'banana'"),
+    ),
+    # --- benefit templates and the ledger ----------------------------------------------
+    Case(
+        "template_formula_twice",
+        template("email_program", lambda text: text + "formula: list_size * 1000\n"),
+        located(f"{T}/email_program.yaml, key formula:", "appears twice", "keep one"),
+    ),
+    Case(
+        "template_alias_bomb",
+        template("email_program", lambda text: ALIAS_BOMB.replace("title", "bomb") + text),
+        located(f"{T}/email_program.yaml: line 1: anchors and aliases", "in full"),
+    ),
+    Case(
+        "ledger_copy_edited",
+        raw_text(
+            f"{L}/registers/initiatives_2026Q3.csv",
+            lambda text: text.replace("WEB-03", "WEB-33", 1),
+        ),
+        located(f"{L}/registers/initiatives_2026Q3.csv: differs", "never edited by hand"),
+    ),
     # --- Excel and SQLite ---------------------------------------------------------------
     Case(
         "csv_renamed_xlsx",
@@ -792,6 +845,7 @@ def test_run_refuses_what_validate_refuses(project: Path, case: Case) -> None:
         (["calibrate", "2026Q4", "--n0", "nan"], "Invalid value for '--n0'"),
         (["calibrate", "2026Q4", "--n0", "inf"], "finite number above 0"),
         (["calibrate", "2026Q4", "--n0", "-1"], "finite number above 0"),
+        (["select", "2026Q4", "--budget", "1e300"], "at most 1,000,000,000,000"),
     ],
 )
 def test_bad_options_exit_2_before_anything_runs(project: Path, args: list[str], expect: str):

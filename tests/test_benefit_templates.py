@@ -277,3 +277,31 @@ def test_customer_value_v2_prices_no_engagement_as_cash(root):
     assert template.volume_drivers == ("members",)
     for driver in template.drivers:
         assert "paid media" not in driver.evidence.lower()
+
+
+def test_load_template_formula_given_twice_is_refused(tmp_path):
+    path = write_template(tmp_path)
+    path.write_text(path.read_text() + 'formula: "a * b * 1000"\n')
+    with pytest.raises(InputError) as exc:
+        load_template(path)
+    assert "key formula: key 'formula' appears twice (lines 14 and 15)" in message(exc)
+    assert "YAML would silently use the last" in message(exc)
+
+
+def test_load_template_alias_bomb_is_refused_at_once(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    lines += [
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefg", "bcdefgh", strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_template(path)
+    assert "anchors and aliases (&name, *name) are not allowed in a template" in message(exc)
+
+
+def test_load_template_too_large_is_refused(tmp_path):
+    path = write_template(tmp_path)
+    path.write_text(path.read_text() + "# " + "x" * 200_000 + "\n")
+    with pytest.raises(InputError, match="bytes, more than 100,000"):
+        load_template(path)

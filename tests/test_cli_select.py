@@ -158,3 +158,13 @@ def test_select_decision_reasons_are_plain_text(document):
     for initiative_id, entry in document["initiatives"].items():
         reason = entry.get("decision_reason") or ""
         assert "\\" not in reason and "**" not in reason, (initiative_id, reason)
+
+
+@pytest.mark.parametrize("budget", ["1e300", "inf", "nan", "-5", "0", "1e13"])
+def test_select_absurd_budget_exits_2_naming_the_range(root, budget):
+    result = CliRunner().invoke(
+        main, ["select", "2026Q4", f"--budget={budget}", "--root", str(root)]
+    )
+    assert result.exit_code == 2
+    assert "Invalid value for '--budget'" in result.output
+    assert "at most 1,000,000,000,000" in result.output and "e.g. 750000" in result.output

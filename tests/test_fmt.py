@@ -76,3 +76,9 @@ def test_fmt_worth_money_or_points():
     assert fmt_worth(64.0, money=False) == "64 points"
     assert fmt_worth(128_000, money=True, currency="USD") == "$128k"
     assert fmt_worth(None, money=True) == "–"
+
+
+def test_fmt_money_billions_stay_short():
+    assert fmt_money(5e11) == "$500.0B"
+    assert fmt_money(1e12) == "$1,000.0B"
+    assert fmt_money(999_940_000) == "$999.9M"

@@ -201,3 +201,60 @@ def test_load_params_budget_beyond_a_trillion_is_refused(project):
     path = project / "params" / "2026Q4.yaml"
     path.write_text(path.read_text().replace("budget: 900000", "budget: 1e13"))
     assert "less than or equal to 1000000000000" in messages(project)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fix"),
+    [
+        ("budget: true\n", "key budget:", "budget: 700000"),
+        ("seed: yes\n", "key seed:", "seed: 2026"),
+        ("simulations: off\n", "key simulations:", "simulations: 5000"),
+        ("scoring:\n  top_k: true\n", "key scoring.top_k:", "top_k: 5"),
+        ("scoring:\n  weights: {wsjf: true}\n", "key scoring.weights:", "wsjf: 0.2"),
+    ],
+)
+def test_load_params_yes_no_is_not_a_number(project, text, key, fix):
+    base = "" if text.startswith("budget") else "budget: 900000\n"
+    path = project / "params" / "2026Q4.yaml"
+    body = (
+        "quarter: 2026Q4\ntitle: T\ninitiatives: data/sample/initiatives.csv\n"
+        "actuals: data/sample/actuals.csv\ncapacity: 150\n"
+    )
+    path.write_text(body + base + text, encoding="utf-8")
+    found = " | ".join(messages(project))
+    assert f"params/2026Q4.yaml, {key}" in found and "must be a number" in found
+    assert "yes-or-no" in found and f"e.g. {fix}" in found
+
+
+def test_load_params_yes_no_still_fine_where_a_yes_no_is_meant(project):
+    write_quarter(project, "calibration:\n  enabled: false\n")
+    assert load_params("2026Q4", project).calibration.enabled is False
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"2026-13-45"', "'2026-13-45' is not a calendar date: check the month and day"),
+        ("2026-02-30", "'2026-02-30' is not a calendar date"),
+        ("banana", "must be a date YYYY-MM-DD, got 'banana'"),
+        ("20260701", "must be a date YYYY-MM-DD, got 20260701"),
+        ('"2999-01-01"', "outside 1990–2100"),
+    ],
+)
+def test_load_params_approval_date_is_a_calendar_date(project, value, expected):
+    write_quarter(project, f"approved_on: {value}\n")
+    found = messages(project)
+    assert any("key approved_on:" in m and expected in m for m in found), found
+
+
+@pytest.mark.parametrize("value", ["banana", '"2026-13-45"'])
+def test_load_params_change_date_is_a_calendar_date(project, value):
+    change = f"changes:\n  - date: {value}\n    what: w\n    why: y\n    approved_by: D\n"
+    write_quarter(project, change)
+    found = messages(project)
+    assert any("key changes.0.date:" in m and "YYYY-MM-DD" in m for m in found), found
+
+
+def test_load_params_dates_stay_text(project):
+    write_quarter(project, "approved_on: 2026-07-01\n")
+    assert load_params("2026Q4", project).approved_on == "2026-07-01"

@@ -37,6 +37,7 @@ from helpers.build.result import describe_failure
 from helpers.core.errors import InputError
 from helpers.load.artifacts import write_documents
 from helpers.load.inputs import SNAPSHOT_ENV, load_quarter
+from helpers.load.ledger import write_decisions
 from helpers.model.quarter_model import build_quarter_model, model_documents
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -371,9 +372,7 @@ def test_run_quarter_previous_quarter_built_changes_nothing(project: Path) -> No
 
 def test_run_quarter_ledger_recorded_reexecutes_the_roadmap(project: Path) -> None:
     build(project)
-    decisions = project / "params" / "approved" / "2026Q3" / "decisions.json"
-    decisions.parent.mkdir(parents=True)
-    decisions.write_text('{"approved": {"plan": {"selected": []}}, "changes": []}')
+    write_decisions(project, "2026Q3", {"approved": {"plan": {"selected": []}}})
 
     result, executor = build(project)
 
@@ -1030,9 +1029,7 @@ def test_audit_copy_keeps_what_the_roadmap_compared_with(project: Path) -> None:
     assert not any(name.startswith("previous/") for name in result.manifest["inputs"])
 
     # once 2026Q3 is in the ledger, its decisions are what the comparison reads and keeps
-    decisions = project / "params" / "approved" / "2026Q3" / "decisions.json"
-    decisions.parent.mkdir(parents=True)
-    decisions.write_text('{"approved": {"plan": {"selected": ["A-1"]}}, "changes": []}')
+    decisions = write_decisions(project, "2026Q3", {"approved": {"plan": {"selected": ["A-1"]}}})
     result, _ = build(project)
     kept = result.quarter_dir / "build" / "inputs" / "previous" / "2026Q3" / "decisions.json"
     assert kept.read_bytes() == decisions.read_bytes()

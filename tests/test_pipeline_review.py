@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from test_pipeline import HEADER, build, make_project, write_notebook
 
+from helpers.load.ledger import write_decisions
+
 REVIEW_CODE = """import json, os
 os.makedirs(artifacts_dir, exist_ok=True)
 with open(os.path.join(artifacts_dir, "review.json"), "w") as f:
@@ -43,9 +45,7 @@ def test_review_reruns_when_the_ledger_changes_not_when_a_quarter_is_rebuilt(
     build(project, quarter="2026Q3")  # a build is output, never input of another quarter
     _, executor = build(project, quarter="2026Q4")
     assert "review" not in executor.ran
-    decisions = project / "params" / "approved" / "2026Q3" / "decisions.json"
-    decisions.parent.mkdir(parents=True)
-    decisions.write_text(json.dumps({"approved": {"plan": {"selected": []}}, "changes": []}))
+    write_decisions(project, "2026Q3", {"approved": {"plan": {"selected": []}}, "changes": []})
     _, executor = build(project, quarter="2026Q4")
     assert "review" in executor.ran
 

@@ -10,6 +10,7 @@ ledger lives in git, not in ``reports/``).
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -35,38 +36,103 @@ from helpers.load.approval import snapshot_dir
 def approve(quarter: str, approved_by: str, approved_on: str, root: Path) -> None:
     """Mark QUARTER approved: status, approved_on, approved_by and a fingerprint in its params."""
     from helpers.core.errors import InputError, Problem
+    from helpers.load.params import check_date
+
+    try:
+        check_date(approved_on)
+    except ValueError as exc:
+        raise InputError(Problem("command line", f"--on {exc}")) from None
+    if not approved_by.strip():
+        raise InputError(Problem("command line", "--by must name who approved it"))
+    path, ledger = approve_quarter(root, quarter, approved_on, approved_by.strip())
+    click.echo(f"{quarter} approved on {approved_on} by {approved_by.strip()}: {path}")
+    click.echo(f"its decisions are recorded in the ledger: {ledger} (commit params/approved/)")
+
+
+def approve_quarter(
+    root: Path, quarter: str, approved_on: str, approved_by: str
+) -> tuple[Path, Path]:
+    """Approve ``quarter``, all or nothing; returns the params file and ``decisions.json``.
+
+    1. fingerprint the inputs as they are;
+    2. write the ledger entry beside its place (``params/approved/.<Q>.staging``):
+       the approved copy, then ``decisions.json`` with the plan selected from
+       that copy, sealed;
+    3. move it into place (an earlier entry of the quarter set aside);
+    4. mark the params approved, last, and read the quarter back as approved.
+
+    Any failure puts back the params file and the earlier entry, removes what
+    was written, and raises: a quarter is never marked approved without its
+    entry. A folder that cannot be written is InputError naming it.
+    """
+    from helpers.core.errors import InputError
+    from helpers.load import ledger
     from helpers.load.approval import approve_text, fingerprint, write_snapshot
     from helpers.load.artifacts import write_text_atomic
     from helpers.load.inputs import load_quarter
     from helpers.load.params import load_params, params_path
 
-    try:
-        dt.date.fromisoformat(approved_on)
-    except ValueError:
-        raise InputError(
-            Problem("command line", f"--on must be a date YYYY-MM-DD, got {approved_on!r}")
-        ) from None
-    if not approved_by.strip():
-        raise InputError(Problem("command line", "--by must name who approved it"))
     path = params_path(quarter, root)
     load_params(quarter, root)  # a clear error for a missing or broken params file
     original = path.read_text(encoding="utf-8")
-    parts = fingerprint(load_quarter(quarter, root, approval=False), approved_on)
-    write_text_atomic(path, approve_text(original, approved_on, approved_by.strip(), parts))
-    approved = load_quarter(quarter, root)  # the approved file reads back and matches it
-    write_snapshot(approved, root)  # the inputs the decision was taken on
-    ledger = decisions_of_new_approval(root, quarter)
-    click.echo(f"{quarter} approved on {approved_on} by {approved_by.strip()}: {path}")
-    click.echo(f"its decisions are recorded in the ledger: {ledger} (commit params/approved/)")
+    inputs = load_quarter(quarter, root, approval=False)
+    parts = fingerprint(inputs, approved_on)
+    folder = snapshot_dir(root, quarter)
+    staging = folder.with_name(f".{quarter}.staging")
+    previous = folder.with_name(f".{quarter}.previous")
+    marked = moved = False
+    try:
+        for stale in (staging, previous):
+            if stale.exists():
+                shutil.rmtree(stale)
+        write_snapshot(inputs, root, target=staging)
+        document, cases = select_quarter_at(staging, quarter)
+        ledger.write_entry(
+            staging,
+            ledger.new_decisions(quarter, approved_on, approved_by, document, cases, parts),
+        )
+        if folder.exists():
+            folder.rename(previous)
+        staging.rename(folder)
+        moved = True
+        write_text_atomic(path, approve_text(original, approved_on, approved_by, parts))
+        marked = True
+        load_quarter(quarter, root)  # the approved file reads back and matches its entry
+    except BaseException as exc:
+        _roll_back(path, original if marked else None, folder, moved, staging, previous)
+        if isinstance(exc, OSError):
+            raise InputError(
+                Problem(
+                    _relative(folder, root),
+                    f"cannot write the ledger entry ({exc}): make params/approved/ a folder "
+                    f"you can write, then approve again; nothing was changed",
+                )
+            ) from None
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+    return path, folder / ledger.DECISIONS
 
 
-def decisions_of_new_approval(root: Path, quarter: str) -> Path:
-    """Record a just-approved quarter's plan afresh (an earlier approval's record is replaced)."""
-    from helpers.load.ledger import decisions_path
+def _roll_back(
+    path: Path, original: str | None, folder: Path, moved: bool, staging: Path, previous: Path
+) -> None:
+    """Undo a failed approval: the params as they were, the earlier entry back in place."""
+    from helpers.load.artifacts import write_text_atomic
 
-    decisions_path(root, quarter).unlink(missing_ok=True)
-    path, _ = record_decisions(root, quarter)
-    return path
+    if original is not None:
+        write_text_atomic(path, original)
+    for written in (folder if moved else None, staging):
+        if written is not None and written.is_dir():
+            shutil.rmtree(written, ignore_errors=True)
+    if previous.is_dir() and not folder.exists():
+        previous.rename(folder)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(path)
 
 
 @click.command()
@@ -102,12 +168,18 @@ def approved_selection(root: str | Path, quarter: str) -> dict[str, Any] | None:
 def _select_snapshot(
     root: str | Path, quarter: str
 ) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
-    from helpers.load.inputs import load_quarter
-    from helpers.model.quarter import select_quarter
-
     folder = snapshot_dir(root, quarter)
     if not (folder / "params" / f"{quarter}.yaml").is_file():
         return None, {}
+    return select_quarter_at(folder, quarter)
+
+
+def select_quarter_at(folder: Path, quarter: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The plan selected from the inputs of the project ``folder`` (an approved copy),
+    and the case summaries it was selected on."""
+    from helpers.load.inputs import load_quarter
+    from helpers.model.quarter import select_quarter
+
     inputs = load_quarter(quarter, folder, approval=False)
     return select_quarter(inputs, explain=False, frontier=False)
 
@@ -115,14 +187,15 @@ def _select_snapshot(
 def record_decisions(root: str | Path, quarter: str) -> tuple[Path, list[dict[str, Any]]]:
     """Record ``quarter``'s decisions in the ledger (``params/approved/<Q>/decisions.json``).
 
-    The plan as approved is selected from the approved inputs when the ledger
-    does not hold it yet; each ``changes:`` entry of the params not recorded yet
-    is recorded with the plan selected from the quarter's inputs as they are
-    now (the plan after that change). Returns the file and the changes
-    recorded now. The quarter must be approved, with its approved inputs kept.
+    Each ``changes:`` entry of the params not recorded yet is recorded with the
+    plan selected from the quarter's inputs as they are now (the plan after
+    that change) and their fingerprint (what the next edit is compared with).
+    Returns the file and the changes recorded now. The quarter must be approved,
+    with its ledger entry (written by ``playbook approve``) intact.
     """
     from helpers.core.errors import InputError
     from helpers.load import ledger
+    from helpers.load.approval import fingerprint
     from helpers.load.inputs import load_quarter
     from helpers.model.quarter import select_quarter
 
@@ -138,16 +211,12 @@ def record_decisions(root: str | Path, quarter: str) -> tuple[Path, list[dict[st
                 column_word="key",
             )
         )
-    decisions = ledger.read_decisions(root, quarter)
-    if decisions is None:
-        document, cases = _select_snapshot(root, quarter)
-        decisions = ledger.new_decisions(
-            quarter, str(params.approved_on), str(params.approved_by), document, cases
-        )
+    decisions = ledger.read_decisions(root, quarter)  # checked against its seal
     changes = params.model_dump(mode="json").get("changes") or []
     new = ledger.unrecorded_changes(decisions, changes)
     if new:
         document, cases = select_quarter(inputs, explain=False, frontier=False)
+        after = fingerprint(inputs, str(params.approved_on))
         for change in new:
-            decisions = ledger.with_change(decisions, change, document, cases)
+            decisions = ledger.with_change(decisions, change, document, cases, after)
     return ledger.write_decisions(root, quarter, decisions), list(new)

@@ -59,3 +59,30 @@ class PositiveFinite(click.ParamType):
         if not math.isfinite(number) or number <= 0:
             self.fail(f"must be a finite number above 0, got {value!r}", param, ctx)
         return number
+
+
+class MoneyAmount(click.ParamType):
+    """An amount of money above 0 and at most ``MAX_MONEY`` (a trillion: more is a typo);
+    ``nan``, ``inf``, ``1e300`` and negative amounts are usage errors (exit 2)."""
+
+    name = "amount"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        from helpers.load.params import MAX_MONEY
+
+        if isinstance(value, float):
+            return value
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number: write the amount, e.g. 750000", param, ctx)
+        if not math.isfinite(number) or not 0 < number <= MAX_MONEY:
+            self.fail(
+                f"must be an amount of money above 0 and at most {MAX_MONEY:,.0f} in the quarter's "
+                f"currency, got {value!r}: write the amount, e.g. 750000",
+                param,
+                ctx,
+            )
+        return number

@@ -6,16 +6,15 @@ from pathlib import Path
 
 import click
 
-from helpers.cli.common import echo_json, reports_errors, root_option
+from helpers.cli.common import MoneyAmount, echo_json, reports_errors, root_option
 
 
 @click.command()
 @click.argument("quarter")
 @click.option(
     "--budget",
-    type=click.FloatRange(min=0, min_open=True),
+    type=MoneyAmount(),
     default=None,
-    callback=lambda ctx, param, value: _finite(value),
     help="Budget in the quarter's currency (default: the params budget).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the selection as one JSON document.")
@@ -41,12 +40,3 @@ def select(quarter: str, budget: float | None, as_json: bool, root: Path) -> Non
         echo_json(document)
     else:
         click.echo(format_selection(document))
-
-
-def _finite(value: float | None) -> float | None:
-    """Reject nan and inf, which pass a numeric range check."""
-    import math
-
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"must be an amount of money, got {value}")
-    return value

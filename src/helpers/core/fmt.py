@@ -13,14 +13,16 @@ def _missing(value: float | None) -> bool:
 
 
 def fmt_money(value: float | None, currency: str = "USD", *, compact: bool = True) -> str:
-    """Money as text: ``$150k``, ``-$1.2M``, ``€900`` (compact) or ``$150,000``."""
+    """Money as text: ``$150k``, ``-$1.2M``, ``$2.5B``, ``€900`` (compact) or ``$150,000``."""
     if _missing(value):
         return "–"
     symbol = _SYMBOLS.get(currency, "")
     suffix = "" if symbol else f" {currency}"
     sign = "-" if value < 0 else ""
     amount = abs(float(value))
-    if compact and amount >= 999_500:
+    if compact and amount >= 999_950_000:
+        text = f"{amount / 1e9:,.1f}B"
+    elif compact and amount >= 999_500:
         text = f"{amount / 1e6:.1f}M"
     elif compact and amount >= 1_000:
         text = f"{amount / 1e3:.0f}k"

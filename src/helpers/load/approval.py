@@ -11,12 +11,21 @@ build folder. The fingerprint is one sha256 per part:
 - ``initiatives``: the register's rows as validated (in id order);
 - ``actuals``: the rows completed on or before the approval date (a shared
   register grows with later projects; those did not inform this decision);
-- ``outcomes``: the rows, when params name an outcomes register.
+- ``outcomes``: the rows, when params name an outcomes register;
+- ``benefits`` and ``templates``: when the quarter uses benefit templates, the
+  benefits register's rows and the templates its initiatives name (title,
+  drivers, formula): a driver or a formula changes the cases as a register
+  row does.
 
-Once approved, a quarter whose inputs no longer match the fingerprint must
-say why in its ``changes:`` log (date, what, why, approved_by); without an
-entry dated on or after the approval, validation fails (exit 2) naming the
-parts that differ and how to record the change.
+Once approved, every edit of the quarter's inputs needs its own entry in its
+``changes:`` log (date, what, why, approved_by). The ledger
+(``helpers.load.ledger``) keeps the fingerprint as approved and after each
+change ``playbook ledger Q`` recorded; today's inputs must match the last of
+them, unless the params log a change the ledger has not recorded yet (that
+change is what today's inputs are). So an edit with no new entry is refused
+(exit 2) naming the parts that differ and how to record the change, however
+many changes came before. Going back to ``status: draft`` is such an edit: a
+quarter with a ledger entry is a draft again only through a logged change.
 
 The fingerprint proves *that* the inputs changed; to show *what the change
 did*, approval also keeps the approved inputs themselves in
@@ -39,7 +48,8 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.core.errors import Problem
+from helpers.core.errors import InputError, Problem, shown
+from helpers.load.ledger import decisions_path, last_fingerprint, read_decisions, unrecorded_changes
 from helpers.load.params import params_path
 from helpers.load.sources import read_register
 
@@ -76,8 +86,8 @@ def _blank(value: Any) -> bool:
     return value == "" or (isinstance(value, float) and value != value)
 
 
-def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """Rows in id order, without the row number and without columns blank in every row.
+def _rows(frame: pd.DataFrame | None, by: tuple[str, ...] = ("id",)) -> list[dict[str, Any]]:
+    """Rows in ``by`` order, without the row number and without columns blank in every row.
 
     A column no row fills (one a later version of the playbook adds with a
     blank default) changes nothing that was approved, so it leaves the
@@ -87,7 +97,7 @@ def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
         return []
     frame = frame.drop(columns=["row"], errors="ignore")
     filled = [c for c in frame.columns if not all(_blank(v) for v in frame[c].tolist())]
-    ordered = frame[filled].sort_values("id", kind="stable")
+    ordered = frame[filled].sort_values([c for c in by if c in filled], kind="stable")
     records = ordered.astype(object).where(ordered.notna(), None).to_dict("records")
     return records
 
@@ -108,25 +118,46 @@ def fingerprint(inputs: Any, approved_on: str) -> dict[str, str]:
     }
     if getattr(inputs, "outcomes", None) is not None:
         parts["outcomes"] = _sha(_rows(inputs.outcomes))
+    benefits = getattr(inputs, "benefits", None)
+    if benefits is not None:
+        parts["benefits"] = _sha(_rows(benefits, by=("initiative_id", "beneficiary", "driver")))
+        templates = getattr(inputs, "templates", None) or {}
+        used = sorted(set(benefits.get("template", pd.Series(dtype=object)).dropna()))
+        parts["templates"] = _sha(
+            {
+                name: {k: v for k, v in templates[name].as_dict().items() if k != "file"}
+                for name in used
+                if name in templates
+            }
+        )
     return parts
 
 
-def changed_parts(inputs: Any) -> list[str]:
-    """The parts of an approved quarter that differ from its fingerprint ([] when none)."""
+def changed_parts(inputs: Any, recorded: dict[str, str] | None = None) -> list[str]:
+    """The parts of an approved quarter that differ from ``recorded`` (default: its
+    fingerprint as approved; [] when none)."""
     params = inputs.params
-    if params.status != "approved" or not params.fingerprint:
+    recorded = dict(recorded or params.fingerprint or {})
+    if not recorded:
         return []
     now = fingerprint(inputs, params.approved_on or dt.date.today().isoformat())
-    recorded = dict(params.fingerprint)
     return sorted(k for k in set(now) | set(recorded) if now.get(k) != recorded.get(k))
 
 
 def check_approval(inputs: Any) -> list[Problem]:
-    """Problems of an approved quarter: no approval record, or a change not in ``changes:``."""
+    """Problems of a quarter's approval: no approval record, a ledger entry edited by
+    hand, or an edit since approval (or since the last recorded change) that no
+    ``changes:`` entry logs. [] for a draft never approved."""
     params = inputs.params
     label = f"params/{params.quarter}.yaml"
+    try:
+        decisions = read_decisions(inputs.root, params.quarter)
+    except InputError as exc:
+        return list(exc.problems)
+    changes = [c.model_dump(mode="json") for c in params.changes]
+    pending = unrecorded_changes(decisions, changes)
     if params.status != "approved":
-        return []
+        return _reopened(params, label, decisions, pending)
     missing = [k for k in ("approved_on", "approved_by", "fingerprint") if not getattr(params, k)]
     if missing:
         return [
@@ -138,26 +169,118 @@ def check_approval(inputs: Any) -> list[Problem]:
                 column_word="key",
             )
         ]
-    differs = changed_parts(inputs)
-    recorded = [c for c in params.changes if c.date >= str(params.approved_on)]
-    if not differs or recorded:
+    if decisions is None:
+        return [_no_entry(params, label)]
+    problems = _ledger_agrees(params, label, decisions, changes)
+    if problems or pending:
+        return problems  # a logged change not recorded yet: it is what the inputs are now
+    recorded = decisions.get("changes") or []
+    differs = changed_parts(inputs, last_fingerprint(decisions))
+    if not differs:
         return []
+    since = (
+        f"the inputs as of its last recorded change ({recorded[-1].get('date')}: "
+        f"{shown(recorded[-1].get('what'), 80)})"
+        if recorded
+        else "what was approved (its fingerprint)"
+    )
     words = {
         "params": "its decision keys (budget, capacity, scoring, confidence...)",
         "initiatives": f"the initiatives register rows ({params.initiatives.label})",
         "actuals": f"the actuals rows completed by {params.approved_on} ({params.actuals.label})",
         "outcomes": "the outcomes register rows",
+        "benefits": "the benefits register rows (drivers)",
+        "templates": "the benefit templates its initiatives use (drivers, formula)",
     }
     return [
         Problem(
             label,
             f"{params.quarter} was approved on {params.approved_on} by {params.approved_by}, "
-            f"but {'; '.join(words.get(p, p) for p in differs)} differ from what was approved "
-            "(its fingerprint). Record the change under changes: with date, what, why and "
-            "approved_by, e.g.\n  changes:\n    - date: "
-            f"{dt.date.today().isoformat()}\n      what: dropped WEB-03\n      why: ...\n"
-            "      approved_by: ...\n(or undo the edit)",
+            f"but {'; '.join(words.get(p, p) for p in differs)} differ from {since}. "
+            "Every edit needs its own entry: record the "
+            "change under changes: with date, what, why and approved_by, e.g.\n  changes:\n"
+            f"    - date: {dt.date.today().isoformat()}\n      what: dropped WEB-03\n"
+            "      why: ...\n      approved_by: ...\n"
+            f"then `playbook ledger {params.quarter}` (or undo the edit)",
             column="changes",
+            column_word="key",
+        )
+    ]
+
+
+def _no_entry(params: Any, label: str) -> Problem:
+    return Problem(
+        label,
+        f"status is approved but there is no ledger entry ({decisions_path('', params.quarter)}),"
+        " so nothing records what was approved: restore params/approved/ from git, or "
+        f"approve it again with `playbook approve {params.quarter} --by NAME`",
+        column="status",
+        column_word="key",
+    )
+
+
+def _ledger_agrees(
+    params: Any, label: str, decisions: dict[str, Any], changes: list[dict[str, Any]]
+) -> list[Problem]:
+    """The params' approval record and change log agree with the ledger's."""
+    problems = []
+    approved = decisions.get("approved") or {}
+    if dict(params.fingerprint) != approved.get("fingerprint"):
+        problems.append(
+            Problem(
+                label,
+                "the fingerprint differs from the one the ledger recorded at approval "
+                f"({decisions_path('', params.quarter)}): it is written by playbook approve; "
+                "restore it from git (do not edit it)",
+                column="fingerprint",
+                column_word="key",
+            )
+        )
+    logged = {(c.get("date"), c.get("what")) for c in changes}
+    for change in decisions.get("changes") or []:
+        if (change.get("date"), change.get("what")) not in logged:
+            problems.append(
+                Problem(
+                    label,
+                    f"the change of {change.get('date')} ({shown(change.get('what'))}) is "
+                    "recorded in the ledger but no longer under changes:; put it back as "
+                    "it was (a change is never rewritten: log a new one)",
+                    column="changes",
+                    column_word="key",
+                )
+            )
+    for index, change in enumerate(changes):
+        if params.approved_on and change["date"] < str(params.approved_on):
+            problems.append(
+                Problem(
+                    label,
+                    f"change {index + 1} is dated {change['date']}, before the approval on "
+                    f"{params.approved_on}: date it the day the change was approved (when "
+                    "approving again, remove the changes logged before this approval)",
+                    column=f"changes.{index}.date",
+                    column_word="key",
+                )
+            )
+    return problems
+
+
+def _reopened(
+    params: Any, label: str, decisions: dict[str, Any] | None, pending: list[Any]
+) -> list[Problem]:
+    """A draft with a ledger entry was approved: it is a draft again only through a
+    logged change the ledger has not recorded yet."""
+    if decisions is None or pending:
+        return []
+    approved = decisions.get("approved") or {}
+    return [
+        Problem(
+            label,
+            f"status is {params.status}, but {params.quarter} was approved on "
+            f"{approved.get('on')} by {approved.get('by')} (its ledger entry "
+            f"{decisions_path('', params.quarter)}): an approved quarter goes back to draft "
+            "only through a logged change; add one under changes: (date, what: back to "
+            "draft, why, approved_by), or set status: approved again",
+            column="status",
             column_word="key",
         )
     ]
@@ -248,19 +371,19 @@ def snapshot_dir(root: str | Path, quarter: str) -> Path:
     return Path(root) / APPROVED_FOLDER / quarter
 
 
-def write_snapshot(inputs: Any, root: str | Path) -> Path:
+def write_snapshot(inputs: Any, root: str | Path, target: str | Path | None = None) -> Path:
     """Keep the inputs ``playbook approve`` approved, as a project of their own.
 
-    ``params/approved/<Q>/`` gets ``params/<Q>.yaml`` (the params without the
-    approval keys and ``changes:``, its registers pointing at the copies),
-    ``params/defaults.yaml``, ``registers/`` (each register file as it was;
-    a database table as the CSV of its rows) and ``playbook/templates/``.
-    Replaces an earlier snapshot of the quarter. Returns the folder.
+    ``target`` (default ``params/approved/<Q>/``) gets ``params/<Q>.yaml`` (the
+    params without the approval keys and ``changes:``, its registers pointing
+    at the copies), ``params/defaults.yaml``, ``registers/`` (each register
+    file as it was; a database table as the CSV of its rows) and
+    ``playbook/templates/``. Replaces what ``target`` held. Returns the folder.
     """
 
     root = Path(root)
     quarter = inputs.params.quarter
-    target = snapshot_dir(root, quarter)
+    target = Path(target) if target is not None else snapshot_dir(root, quarter)
     if target.exists():
         shutil.rmtree(target)
     (target / "params").mkdir(parents=True)

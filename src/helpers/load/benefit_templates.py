@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from helpers.core.errors import InputError, Problem
+from helpers.core.safe_yaml import read_yaml
 
 TEMPLATES_FOLDER = Path("playbook") / "templates"
 # the playbook's own templates, for a project folder without a playbook/templates of its own
@@ -53,6 +53,7 @@ REQUIRED_DRIVER_KEYS = ("name", "unit", "description", "evidence")
 FUNCTIONS = ("min", "max")
 MAX_EXPONENT = 10  # a larger power of an uncertain driver is no business formula, and overflows
 MAX_FORMULA_LENGTH = 2000  # characters; keeps the parser far from its recursion limit
+MAX_TEMPLATE_BYTES = 100_000  # a template is a page of YAML; larger is the wrong file
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _ALLOWED = "numbers, driver names, + - * / **, parentheses, min(...) and max(...)"
@@ -344,21 +345,10 @@ def load_template(path: Path | str) -> Template:
     """Read and check one template file; raise InputError listing every problem in it."""
     path = Path(path)
     label = str(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem(label, "no such template file")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            Problem(label, f"cannot read the file ({exc}): save it as UTF-8")
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(
-            Problem(label, f"is not valid YAML{where} ({reason}): check indentation and colons")
-        ) from None
+    if not path.is_file():
+        raise InputError(Problem(label, "no such template file"))
+    # strict: a formula given twice, or an alias bomb, is refused (helpers.core.safe_yaml)
+    document = read_yaml(path, label, what="a template", max_bytes=MAX_TEMPLATE_BYTES)
     return validate_template(document, label=label, stem=path.stem)
 
 

@@ -22,23 +22,36 @@ registers of the entry, never to today's registers.
 
 A quarter that was never approved has no entry; readers return None and the
 pages say so.
+
+**The seal.** Nobody edits an entry by hand: ``decisions.json`` carries a
+``seal``, the sha256 of every other file of the entry as approved (``files``)
+and of the document itself (``sha256``). Every read (:func:`read_decisions`,
+and through it every reader here) checks the entry against its seal and
+refuses, naming the file, anything edited, added or removed since
+``playbook approve`` or ``playbook ledger`` wrote it. The document also keeps
+the fingerprint of the quarter's inputs as approved (``approved.fingerprint``)
+and after each recorded change (``changes[].fingerprint``): change control
+(``helpers.load.approval``) compares today's inputs with the last of them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from helpers.core.errors import InputError, Problem
 from helpers.load.artifacts import to_jsonable, write_text_atomic
-from helpers.load.params import list_quarters, load_params
+from helpers.load.params import QUARTER_PATTERN, list_quarters, load_params
 from helpers.load.registers import validate_initiatives
 from helpers.load.sources import read_register
 
 LEDGER_FOLDER = Path("params") / "approved"
 DECISIONS = "decisions.json"
-FORMAT = 1
+FORMAT = 2  # 2: sealed, with the inputs' fingerprint as approved and after each change
+SEAL = "seal"
 PLAN_KEYS = (
     "budget",
     "budget_confidence",
@@ -64,11 +77,104 @@ def decisions_path(root: str | Path, quarter: str) -> Path:
 
 
 def read_decisions(root: str | Path, quarter: str) -> dict[str, Any] | None:
-    """``quarter``'s recorded decisions, or None when it has no ledger entry."""
+    """``quarter``'s recorded decisions, or None when it has no ledger entry.
+
+    The entry is checked against its seal first: InputError naming each file
+    edited, added or removed since the ledger was written."""
     path = decisions_path(root, quarter)
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    folder = path.parent
+    signature = _signature(folder)
+    text = path.read_text(encoding="utf-8")
+    if _VERIFIED.get(str(folder)) != (signature, text):
+        problems = seal_problems(folder, text, f"{LEDGER_FOLDER.as_posix()}/{quarter}")
+        if problems:
+            raise InputError(problems)
+        _VERIFIED[str(folder)] = (signature, text)
+    return json.loads(text)
+
+
+# an entry whose files are as last verified (by size, time and name) is not hashed again
+_VERIFIED: dict[str, tuple[tuple, str]] = {}
+
+
+def _signature(folder: Path) -> tuple:
+    return tuple(
+        (str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    )
+
+
+def _sha_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _document_sha(document: Mapping[str, Any]) -> str:
+    """The sha256 of a decisions document without its seal (as JSON, sorted keys)."""
+    body = {k: v for k, v in document.items() if k != SEAL}
+    text = json.dumps(to_jsonable(body), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return _sha_bytes(text.encode("utf-8"))
+
+
+def entry_files(folder: str | Path) -> dict[str, str]:
+    """The sha256 of each file of a ledger entry but ``decisions.json``, by relative path
+    (``/``-separated; hidden files such as ``.gitkeep`` are not part of it)."""
+    folder = Path(folder)
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if not path.is_file() or relative.as_posix() == DECISIONS:
+            continue
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        found[relative.as_posix()] = _sha_bytes(path.read_bytes())
+    return found
+
+
+def seal_problems(folder: str | Path, text: str, label: str) -> list[Problem]:
+    """What in the ledger entry ``folder`` differs from its seal ([] when nothing).
+
+    ``text`` is ``decisions.json`` as read; ``label`` names the entry in messages
+    (``params/approved/2026Q3``)."""
+    fix = (
+        "the ledger is never edited by hand: restore it from git "
+        f"(git checkout -- {label}/), and record a change to the quarter under changes: "
+        "in its params file instead"
+    )
+    where = f"{label}/{DECISIONS}"
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [Problem(where, f"is not valid JSON ({exc.msg}, line {exc.lineno}): {fix}")]
+    seal = document.get(SEAL) if isinstance(document, dict) else None
+    if not isinstance(seal, dict) or not isinstance(seal.get("files"), dict):
+        return [
+            Problem(
+                where,
+                "has no seal (written by hand, or by an older playbook), so what it records "
+                f"cannot be trusted: {fix}; or approve the quarter again "
+                "(playbook approve Q --by NAME)",
+            )
+        ]
+    problems = []
+    if seal.get("sha256") != _document_sha(document):
+        problems.append(
+            Problem(where, f"differs from what playbook approve and playbook ledger wrote: {fix}")
+        )
+    sealed, found = seal["files"], entry_files(folder)
+    for name in sorted(set(sealed) | set(found)):
+        if name not in found:
+            message = f"is missing: it was part of the entry when it was approved; {fix}"
+        elif name not in sealed:
+            message = f"was not part of the entry when it was approved: remove it ({fix})"
+        elif sealed[name] != found[name]:
+            message = f"differs from the copy that was approved: {fix}"
+        else:
+            continue
+        problems.append(Problem(f"{label}/{name}", message))
+    return problems
 
 
 def ledger_quarters(root: str | Path) -> list[str]:
@@ -76,7 +182,8 @@ def ledger_quarters(root: str | Path) -> list[str]:
     folder = Path(root) / LEDGER_FOLDER
     if not folder.is_dir():
         return []
-    return sorted(p.parent.name for p in folder.glob(f"*/{DECISIONS}"))
+    found = (p.parent.name for p in folder.glob(f"*/{DECISIONS}"))
+    return sorted(q for q in found if QUARTER_PATTERN.match(q))
 
 
 def plan_of(select_document: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,13 +267,20 @@ def new_decisions(
     approved_by: str,
     select_document: Mapping[str, Any],
     cases: Mapping[str, Mapping[str, Any]],
+    fingerprint: Mapping[str, str],
 ) -> dict[str, Any]:
-    """The ledger document of a quarter just approved (no changes yet)."""
+    """The ledger document of a quarter just approved (no changes yet); ``fingerprint``
+    is the inputs' fingerprint as approved (``approval.fingerprint``)."""
     plan = plan_of(select_document)
     return {
         "format": FORMAT,
         "quarter": quarter,
-        "approved": {"on": approved_on, "by": approved_by, "plan": plan},
+        "approved": {
+            "on": approved_on,
+            "by": approved_by,
+            "fingerprint": dict(fingerprint),
+            "plan": plan,
+        },
         "changes": [],
         "cases": {i: dict(cases[i]) for i in plan["selected"] if i in cases},
     }
@@ -177,8 +291,10 @@ def with_change(
     change: Mapping[str, Any],
     select_document: Mapping[str, Any],
     cases: Mapping[str, Mapping[str, Any]],
+    fingerprint: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``decisions`` with one more recorded change and the plan after it.
+    """``decisions`` with one more recorded change, the plan after it and the inputs'
+    ``fingerprint`` after it (what the next edit is compared with).
 
     A newly funded initiative's case is kept as it was decided; one already kept
     is not rewritten."""
@@ -188,11 +304,21 @@ def with_change(
         if initiative_id not in kept and initiative_id in cases:
             kept[initiative_id] = dict(cases[initiative_id])
     recorded = {key: change.get(key) for key in ("date", "what", "why", "approved_by")}
+    if fingerprint is not None:
+        recorded["fingerprint"] = dict(fingerprint)
     return {
         **decisions,
         "changes": [*(decisions.get("changes") or []), {**recorded, "plan": plan}],
         "cases": kept,
     }
+
+
+def last_fingerprint(decisions: Mapping[str, Any]) -> dict[str, str] | None:
+    """The inputs' fingerprint after the last recorded change, else as approved."""
+    for change in reversed(decisions.get("changes") or []):
+        if change.get("fingerprint"):
+            return dict(change["fingerprint"])
+    return (decisions.get("approved") or {}).get("fingerprint")
 
 
 def unrecorded_changes(
@@ -206,10 +332,26 @@ def unrecorded_changes(
 
 
 def write_decisions(root: str | Path, quarter: str, decisions: Mapping[str, Any]) -> Path:
-    """Write ``decisions.json`` into ``quarter``'s ledger entry (sorted keys, stable diff)."""
-    path = decisions_path(root, quarter)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(to_jsonable(decisions), indent=1, sort_keys=True, allow_nan=False)
+    """Write ``decisions.json`` into ``quarter``'s ledger entry, sealed (``write_entry``)."""
+    return write_entry(entry_dir(root, quarter), decisions)
+
+
+def write_entry(folder: str | Path, decisions: Mapping[str, Any]) -> Path:
+    """Write ``decisions.json`` into the ledger entry ``folder`` with its seal.
+
+    The seal's ``files`` are those ``decisions`` already carries (read from a
+    checked entry: a change recorded later never re-seals an edited copy), else
+    the files now in ``folder`` (a new entry). Sorted keys, stable diff."""
+    folder = Path(folder)
+    path = folder / DECISIONS
+    folder.mkdir(parents=True, exist_ok=True)
+    old_seal = decisions.get(SEAL) if isinstance(decisions.get(SEAL), dict) else {}
+    files = old_seal.get("files")
+    if not isinstance(files, dict):
+        files = entry_files(folder)
+    body = to_jsonable({k: v for k, v in decisions.items() if k != SEAL})
+    body[SEAL] = {"files": dict(sorted(files.items())), "sha256": _document_sha(body)}
+    text = json.dumps(body, indent=1, sort_keys=True, allow_nan=False)
     write_text_atomic(path, text + "\n")
     return path
 
@@ -263,4 +405,9 @@ __all__ = [
     "unrecorded_changes",
     "with_change",
     "write_decisions",
+    "write_entry",
+    "entry_files",
+    "seal_problems",
+    "last_fingerprint",
+    "SEAL",
 ]

@@ -3,28 +3,31 @@
 Unknown keys are an error with the nearest valid name suggested. Every
 problem is reported at once, naming the file and the key.
 
-The YAML is read strictly, so nothing is taken silently:
+The YAML is read strictly (``helpers.core.safe_yaml``): no anchors or
+aliases, no key given twice, at most ``MAX_PARAMS_BYTES``. Then:
 
-- anchors and aliases (``&name``, ``*name``, ``<<: *name``) are refused: a
-  params file is a few plain keys, and aliases let a few hundred bytes expand
-  into gigabytes (an "alias bomb");
-- a key given twice in one mapping is refused, naming both lines (YAML
-  itself would keep the last one without a word);
-- numbers must be finite (``.nan`` and ``.inf`` are refused everywhere);
+- numbers must be finite (``.nan`` and ``.inf`` are refused everywhere), and a
+  yes/no (``true``, ``false``, ``yes``, ``no``, ``on``, ``off``) is never read as
+  a number: ``budget: true`` is refused, not taken as a budget of 1;
+- dates (``approved_on``, each change's ``date``) are calendar dates
+  ``YYYY-MM-DD`` from 1990 to 2100, as in the registers;
 - a bad value is echoed back at most ``SHOWN_LIMIT`` (200) characters long.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from helpers.core.errors import InputError, Problem, shown
+from helpers.core.safe_yaml import read_yaml
+from helpers.load.cells import FIRST_DATE, LAST_DATE
 
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 MAX_PARAMS_BYTES = 1_000_000  # a params file is a few kilobytes
@@ -45,8 +48,74 @@ WEIGHT_CRITERIA = (
 DEFAULT_WEIGHTS = {"expected_npv": 0.4, "prob_loss": 0.2, "wsjf": 0.2, "strategic_fit": 0.2}
 
 
+# what a number key looks like, for the fix a message suggests (else its default)
+NUMBER_EXAMPLES = {"budget": 700000, "capacity": 120}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _yes_no_is_not_a_number(cls, value: Any, info: Any) -> Any:
+        """YAML reads true/false/yes/no/on/off as a yes-or-no, which pydantic would take as
+        1 or 0: a budget of 1, a seed of 1. A number key refuses them."""
+        name = info.field_name
+        annotation = cls.model_fields[name].annotation
+        if not _is_number(annotation):
+            return value
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, bool):
+                    raise ValueError(_yes_no_message(f"{key} ", item, f"{key}: 0.2"))
+            return value
+        if isinstance(value, bool):
+            default = cls.model_fields[name].default
+            example = NUMBER_EXAMPLES.get(name, default if _is_plain_number(default) else 0.5)
+            raise ValueError(_yes_no_message("", value, f"{name}: {example}"))
+        return value
+
+
+def _is_plain_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _yes_no_message(subject: str, value: bool, example: str) -> str:
+    return (
+        f"{subject}must be a number, got {str(value).lower()}: YAML reads true, false, yes, "
+        f"no, on and off as a yes-or-no, never a number; write the number, e.g. {example}"
+    )
+
+
+def _is_number(annotation: Any) -> bool:
+    """Whether a field holds numbers: int or float, optional, or a dict of them."""
+    if annotation in (int, float):
+        return True
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is dict:
+        return _is_number(args[1])
+    return bool(args) and any(a in (int, float) for a in args)
+
+
+def check_date(value: Any) -> str:
+    """``value`` as a YYYY-MM-DD calendar date from 1990 to 2100 (as in the registers);
+    raise ValueError saying what was expected."""
+    text = str(value).strip()
+    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if not isinstance(value, str) or not found:
+        raise ValueError(f'must be a date YYYY-MM-DD, got {shown(value)}: write e.g. "2026-07-01"')
+    try:
+        day = dt.date(*(int(g) for g in found.groups()))
+    except ValueError:
+        raise ValueError(
+            f"{shown(value)} is not a calendar date: check the month and day (YYYY-MM-DD)"
+        ) from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(
+            f"{shown(value)} is outside {FIRST_DATE.year}–{LAST_DATE.year}: check the year"
+        )
+    return text
 
 
 class RegisterSource(_Strict):
@@ -135,6 +204,11 @@ class Change(_Strict):
     why: str
     approved_by: str
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def _calendar_date(cls, value: Any) -> str:
+        return check_date(value)
+
 
 class Params(_Strict):
     """One quarter's params. Money in ``currency``, durations in weeks, rates as fractions."""
@@ -188,6 +262,11 @@ class Params(_Strict):
         if not QUARTER_PATTERN.match(str(value)):
             raise ValueError(f"must look like 2026Q4 (year, Q, 1-4), got {shown(value)}")
         return value
+
+    @field_validator("approved_on", mode="before")
+    @classmethod
+    def _approval_date(cls, value: Any) -> Any:
+        return None if value is None else check_date(value)
 
     @field_validator("seed")
     @classmethod
@@ -275,84 +354,12 @@ def load_params(quarter: str, root: Path) -> Params:
 
 def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
     label = _relative(path, root)
-    try:
-        size = path.stat().st_size
-        if size > MAX_PARAMS_BYTES:
-            raise InputError(
-                Problem(
-                    label,
-                    f"is {size:,} bytes; a params file is a few kilobytes of plain keys: "
-                    "check this is the right file",
-                )
-            )
-        # Timestamps stay strings, as in papermill; numbers are converted by the typed model.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(label, f"cannot read the params file: {exc}")) from None
-    except _Refused as exc:
-        raise InputError(Problem(label, exc.message, column=exc.key, column_word="key")) from None
-    except RecursionError:
-        raise InputError(
-            Problem(label, "is nested too deeply to be a params file: use plain key: value lines")
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(
-            Problem(label, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")
-        ) from None
+    data = read_yaml(path, label, what="params", max_bytes=MAX_PARAMS_BYTES)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise InputError(Problem(label, "must be a mapping of key: value lines"))
     return data
-
-
-class _Refused(Exception):
-    """YAML that is well-formed but not allowed in a params file."""
-
-    def __init__(self, message: str, line: int, key: str | None = None):
-        super().__init__(message)
-        self.message, self.line, self.key = message, line, key
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps timestamps as text and refuses aliases and duplicate keys."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        # Checked before the composer looks an alias up, so nothing is ever expanded.
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            line = event.start_mark.line + 1
-            raise _Refused(
-                f"line {line}: anchors and aliases (&name, *name) are not allowed in params: "
-                "write each value out in full",
-                line,
-            )
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            line = key_node.start_mark.line + 1
-            if key is None:
-                continue
-            if key in seen:
-                raise _Refused(
-                    f"key {shown(key)} appears twice (lines {seen[key]} and {line}): "
-                    "keep one (YAML would silently use the last)",
-                    line,
-                    key=str(key)[:200],
-                )
-            seen[key] = line
-        return super().construct_mapping(node, deep=deep)
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

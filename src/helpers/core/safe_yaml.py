@@ -1,0 +1,109 @@
+"""One strict YAML reader for every YAML file the playbook reads (params, templates).
+
+Nothing in a YAML file is taken silently:
+
+- anchors and aliases (``&name``, ``*name``, ``<<: *name``) are refused: the
+  playbook's files are a few plain keys, and aliases let a few hundred bytes
+  expand into gigabytes (an "alias bomb"); the check runs before an alias is
+  looked up, so nothing is ever expanded;
+- a key given twice in one mapping is refused, naming both lines (YAML itself
+  would keep the last one without a word);
+- a file larger than ``max_bytes`` is refused before it is parsed;
+- timestamps stay text, as in papermill (``2026-07-01`` is the string
+  ``"2026-07-01"``), so a date is checked where it is used, like any value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helpers.core.errors import InputError, Problem, shown
+
+
+class _Refused(Exception):
+    """YAML that is well-formed but not allowed in a playbook file."""
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.message, self.key = message, key
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps timestamps as text and refuses aliases and duplicate keys."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Checked before the composer looks an alias up, so nothing is ever expanded.
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 1
+            raise _Refused(
+                f"line {line}: anchors and aliases (&name, *name) are not allowed in "
+                f"{self.what}: write each value out in full"
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key, line = key_node.value, key_node.start_mark.line + 1
+            if key in seen:
+                raise _Refused(
+                    f"key {shown(key)} appears twice (lines {seen[key]} and {line}): "
+                    "keep one (YAML would silently use the last)",
+                    key=str(key)[:200],
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(path: Path, label: str, *, what: str, max_bytes: int) -> Any:
+    """The document in the YAML file ``path``, read strictly (see the module docstring).
+
+    ``label`` names the file in messages, ``what`` the kind of file ("params",
+    "a template"); a file over ``max_bytes`` is refused unread. Raises
+    InputError naming the file (and the key or line) and how to fix it.
+    """
+    try:
+        size = Path(path).stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                Problem(
+                    label,
+                    f"is {size:,} bytes, more than {max_bytes:,}: {what} is a few kilobytes "
+                    "of plain keys; check this is the right file",
+                )
+            )
+        loader = _Loader(Path(path).read_text(encoding="utf-8"))
+        loader.what = what
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            Problem(label, f"cannot read the file ({exc}): save it as UTF-8")
+        ) from None
+    except _Refused as exc:
+        raise InputError(Problem(label, exc.message, column=exc.key, column_word="key")) from None
+    except RecursionError:
+        raise InputError(
+            Problem(label, f"is nested too deeply to be {what}: use plain key: value lines")
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(
+            Problem(label, f"is not valid YAML{where}: {reason} (check indentation and colons)")
+        ) from None

@@ -1,0 +1,74 @@
+"""The one strict YAML reader: no aliases, no key twice, bounded size, dates stay text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers.core.errors import InputError
+from helpers.core.safe_yaml import read_yaml
+
+ALIAS_BOMB = (
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+    "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+)
+
+
+def _read(tmp_path: Path, text: str, max_bytes: int = 10_000):
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    return read_yaml(path, "x.yaml", what="a test file", max_bytes=max_bytes)
+
+
+def _message(tmp_path: Path, text: str, max_bytes: int = 10_000) -> str:
+    with pytest.raises(InputError) as info:
+        _read(tmp_path, text, max_bytes)
+    return str(info.value.problems[0])
+
+
+def test_read_yaml_plain_keys_and_dates_stay_text(tmp_path):
+    data = _read(tmp_path, "a: 1\nday: 2026-07-01\nlist: [1, 2]\n")
+    assert data == {"a": 1, "day": "2026-07-01", "list": [1, 2]}
+
+
+def test_read_yaml_alias_bomb_refused_before_expanding(tmp_path):
+    text = _message(tmp_path, ALIAS_BOMB)
+    assert text.startswith("x.yaml: line 1: anchors and aliases")
+    assert "not allowed in a test file" in text and "write each value out in full" in text
+
+
+def test_read_yaml_merge_key_refused(tmp_path):
+    text = _message(tmp_path, "base: &b {x: 1}\nother:\n  <<: *b\n")
+    assert "anchors and aliases" in text
+
+
+def test_read_yaml_duplicate_key_names_both_lines(tmp_path):
+    text = _message(tmp_path, "formula: a\nname: n\nformula: a * 1000\n")
+    assert text.startswith("x.yaml, key formula: key 'formula' appears twice (lines 1 and 3)")
+    assert "keep one" in text
+
+
+def test_read_yaml_duplicate_nested_key_refused(tmp_path):
+    assert "appears twice (lines 2 and 3)" in _message(tmp_path, "s:\n  a: 1\n  a: 2\n")
+
+
+def test_read_yaml_too_large_refused_unread(tmp_path):
+    text = _message(tmp_path, "a: 1\n" * 100, max_bytes=50)
+    assert "is 500 bytes, more than 50" in text and "right file" in text
+
+
+def test_read_yaml_invalid_names_the_line(tmp_path):
+    assert "x.yaml: is not valid YAML at line" in _message(tmp_path, "a: [\n")
+
+
+def test_read_yaml_not_utf8(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"a: \xff\xfe\n")
+    with pytest.raises(InputError, match="save it as UTF-8"):
+        read_yaml(path, "x.yaml", what="a test file", max_bytes=100)
