@@ -38,6 +38,9 @@ class NumberFormatError(ValueError):
 
 THOUSANDS_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,250,000.50
 DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")  # 1.000 or 12.500: ambiguous
+# plain digits with an optional decimal part, not DOT_THOUSANDS: read as they are, fast
+PLAIN_NUMBER = re.compile(r"(?![+-]?[1-9]\d{0,2}\.\d{3}\Z)-?\d{1,15}(?:\.\d{1,15})?\Z")
+CURRENCY_SIGN = re.compile(r"^([+-]?)[$€£¥]")
 
 
 def parse_number(value: Any) -> float:
@@ -47,6 +50,8 @@ def parse_number(value: Any) -> float:
     decimal (1,5 or 1.000,5) and a lone dot before three digits (1.000, which
     could mean one thousand) raise NumberFormatError with the fix: nothing is guessed.
     """
+    if type(value) is str and PLAIN_NUMBER.match(value):  # most cells of a CSV register
+        return float(value)
     if is_blank(value):
         return float("nan")
     if isinstance(value, bool):
@@ -54,7 +59,7 @@ def parse_number(value: Any) -> float:
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value)
     else:
-        text = re.sub(r"^([+-]?)[$€£¥]", r"\1", str(value).strip()).replace("_", "")
+        text = CURRENCY_SIGN.sub(r"\1", str(value).strip()).replace("_", "")
         if "," in text:
             if not THOUSANDS_GROUPED.match(text):
                 raise NumberFormatError(

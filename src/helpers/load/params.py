@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from helpers.core.errors import InputError, Problem, shown
+from helpers.core.files import check_regular_file
 
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 MAX_PARAMS_BYTES = 1_000_000  # a params file is a few kilobytes
@@ -264,6 +265,7 @@ def load_params(quarter: str, root: Path) -> Params:
 
 def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
     label = _relative(path, root)
+    check_regular_file(path, label)  # a named pipe would make the read wait forever
     try:
         size = path.stat().st_size
         if size > MAX_PARAMS_BYTES:
