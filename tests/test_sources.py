@@ -84,7 +84,7 @@ def test_read_register_sqlite_injection_is_no_table(tmp_path):
     with pytest.raises(InputError) as caught:
         read_register(RegisterSource(path=str(path), table=injected))
     message = str(caught.value.problems[0])
-    assert "no table 'a\" UNION ALL SELECT * FROM \"b\" --'" in message
+    assert 'no table \'a" UNION ALL SELECT * FROM "b" --\'' in message
     assert message.endswith("tables: a, b")
 
 

@@ -62,6 +62,7 @@ from helpers.build.kernels import (
     connect_kernel_template,
     forking_kernel_manager_class,
 )
+from helpers.build.lifeline import die_with
 from helpers.core.errors import BuildError
 from helpers.load.artifacts import write_text_atomic
 
@@ -364,7 +365,7 @@ class LocalProcessExecutor(Executor):
                 max_workers=self.jobs,
                 mp_context=context,
                 initializer=_warm_worker,
-                initargs=(self.preload, address),
+                initargs=(self.preload, address, os.getpid()),
             )
         return self._pool
 
@@ -753,21 +754,23 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _warm_worker(modules: list[str], kernel_template: str | None = None) -> None:
+def _warm_worker(
+    modules: list[str], kernel_template: str | None = None, build: int | None = None
+) -> None:
     """Import what every task needs (a no-op when the forkserver preloaded it).
 
     ``kernel_template``: the address of the executor's kernel template; this
-    worker's kernels then fork from it.
+    worker's kernels then fork from it. ``build``: the build's process id; the
+    worker ends with it, even mid-notebook (``helpers.build.lifeline``).
     """
+    if build is not None:
+        die_with(build)
     if kernel_template is not None:
         connect_kernel_template(kernel_template)
     for name in modules:
         # a missing module is reported by the task itself, with its name
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-
-
-# -- kernels forked from a warm template ---------------------------------------------
 
 
 def make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:
