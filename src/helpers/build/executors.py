@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.build import kernels
+from helpers.build import clusters, kernels
 from helpers.build.kernels import (
     KERNEL_PRELOAD,
     KernelTemplate,
@@ -539,23 +539,12 @@ class DaskExecutor(Executor):
     def client(self) -> Any:
         """The ``distributed.Client``, connected (and the LocalCluster started) on first use."""
         if self._client is None:
-            from distributed import Client, LocalCluster
-
-            if self.scheduler:
-                self._client = Client(self.scheduler)
-            else:
-                self._cluster = LocalCluster(
-                    n_workers=self.jobs,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=50,  # CRITICAL: a restarted worker is reported per task
-                )
-                self._client = Client(self._cluster)
-                if self.kernel_preload is not None:
-                    with contextlib.suppress(OSError):
-                        self._template = KernelTemplate(self.kernel_preload)
-                        self._client.register_plugin(_kernel_template_plugin(self._template))
+            # a LocalCluster whose worker dies at start-up is tried again, then a BuildError
+            self._client, self._cluster = clusters.connect(self.scheduler, self.jobs)
+            if not self.scheduler and self.kernel_preload is not None:
+                with contextlib.suppress(OSError):
+                    self._template = KernelTemplate(self.kernel_preload)
+                    self._client.register_plugin(_kernel_template_plugin(self._template))
         return self._client
 
     def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:

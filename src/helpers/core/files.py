@@ -47,3 +47,15 @@ def check_regular_file(path: Path | str, label: str) -> None:
     reason = not_regular(path)
     if reason:
         raise InputError(Problem(label, f"{reason} ({path})"))
+
+
+def file_in_the_way(folder: Path | str) -> Path | None:
+    """The file at ``folder`` or at a folder above it, which keeps it from being a folder.
+
+    None when ``folder`` is a folder, or can be made one (its nearest existing
+    ancestor is a folder).
+    """
+    for path in (Path(folder), *Path(folder).parents):
+        if path.exists():
+            return None if path.is_dir() else path
+    return None

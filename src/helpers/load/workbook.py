@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.core.errors import InputError, Problem
+from helpers.core.files import file_in_the_way
 from helpers.load import registers
 from helpers.load.benefit_templates import load_templates, templates_folder
 from helpers.load.cells import register_warnings
@@ -322,16 +323,13 @@ def write_workbook(path: Path | str, root: Path | str = ".") -> Path:
 
 def _check_folder(path: Path) -> None:
     """Refuse a path whose folder, or a folder above it, is a file."""
-    for folder in path.parents:
-        if folder.exists() or folder.is_symlink():
-            if not folder.is_dir():
-                raise InputError(
-                    Problem(
-                        str(path),
-                        f"{folder} is a file, not a folder: write the workbook into a folder",
-                    )
-                )
-            return
+    blocking = file_in_the_way(path.parent)
+    if blocking is not None:
+        raise InputError(
+            Problem(
+                str(path), f"{blocking} is a file, not a folder: write the workbook into a folder"
+            )
+        )
 
 
 def build_workbook(category_names: list[str], templates: dict[str, list[str]]) -> Any:
