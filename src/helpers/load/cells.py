@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -50,7 +51,12 @@ def parse_number(value: Any) -> float:
     decimal (1,5 or 1.000,5) and a lone dot before three digits (1.000, which
     could mean one thousand) raise NumberFormatError with the fix: nothing is guessed.
     """
-    if type(value) is str and PLAIN_NUMBER.match(value):  # most cells of a CSV register
+    kind = type(value)
+    if kind is str and PLAIN_NUMBER.match(value):  # most cells of a CSV register
+        return float(value)
+    if kind is float or kind is int:  # most cells of an Excel register; NaN is a blank cell
+        if math.isinf(value):
+            raise ValueError(value)
         return float(value)
     if is_blank(value):
         return float("nan")
