@@ -18,10 +18,13 @@ expat pass reads the same sheet about ten times faster. DOCTYPEs are refused
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import posixpath
 import re
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -68,7 +71,9 @@ def read_sheet(path: Path | str, sheet: str | None, label: str) -> Sheet:
             return _read_sheet(book, sheet, label)
         except _Stop as stop:
             raise InputError(Problem(label, stop.message, cell=stop.where)) from None
-        except (expat.ExpatError, KeyError, ValueError, IndexError) as exc:
+        except (expat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise InputError(_broken(label, exc)) from None
+        except (KeyError, ValueError, IndexError) as exc:  # a part or a reference missing
             raise InputError(_broken(label, exc)) from None
 
 
@@ -105,17 +110,20 @@ def _broken(label: str, exc: Exception) -> Problem:
     )
 
 
-class _open_zip:
-    """The workbook as a zip, its declared unpacked size checked before any part is read."""
+@contextlib.contextmanager
+def _open_zip(path: Path | str, label: str) -> Iterator[zipfile.ZipFile]:
+    """The workbook as a zip, its declared unpacked size checked before any part is read.
 
-    def __init__(self, path: Path | str, label: str):
-        try:
-            self.book = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise InputError(_broken(label, exc)) from None
-        total = sum(info.file_size for info in self.book.infolist())
+    Reading a part never unpacks more than its declared size (``zipfile``
+    stops there, and a part whose data runs short fails its CRC check).
+    """
+    try:
+        book = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(_broken(label, exc)) from None
+    with book:
+        total = sum(info.file_size for info in book.infolist())
         if total > MAX_UNPACKED_BYTES:
-            self.book.close()
             raise InputError(
                 Problem(
                     label,
@@ -125,12 +133,7 @@ class _open_zip:
                     "or export it to CSV",
                 )
             )
-
-    def __enter__(self) -> zipfile.ZipFile:
-        return self.book
-
-    def __exit__(self, *exc: object) -> None:
-        self.book.close()
+        yield book
 
 
 def _parser() -> expat.XMLParserType:
