@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -163,6 +164,16 @@ def template(name: str, transform: Callable[[str], str]) -> Callable[[Path], Non
         shutil.copytree(Path(__file__).resolve().parents[1] / T, folder)
         path = folder / f"{name}.yaml"
         path.write_text(transform(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+    return edit
+
+
+def named_pipe(file: str) -> Callable[[Path], None]:
+    """Replace ``file`` by a named pipe: opening it to read would wait for a writer forever."""
+
+    def edit(project: Path) -> None:
+        (project / file).unlink()
+        os.mkfifo(project / file)
 
     return edit
 
@@ -715,6 +726,46 @@ CASES = [
         located("data/actuals.sqlite (table register):", "not a readable SQLite database"),
     ),
     Case(
+        "sqlite_table_name_injected",
+        both(
+            sqlite_register("actuals"),
+            params(
+                "table: register", """table: 'register" UNION ALL SELECT * FROM "register" --'"""
+            ),
+        ),
+        located(
+            'data/actuals.sqlite (table register" UNION',
+            """no table 'register" UNION ALL SELECT * FROM "register" --'""",
+            "tables: register",
+        ),
+    ),
+    Case(
+        "xlsx_merged_cells_over_two_rows",
+        register_as(
+            "data/initiatives.xlsx", "initiatives", xlsx(lambda sheet: sheet.merge_cells("C3:C4"))
+        ),
+        located("data/initiatives.xlsx, Sheet!C3:C4:", "these cells are merged", "unmerge them"),
+    ),
+    Case(
+        "template_example_row_left_in",
+        cell(A, 2, "id", "EXAMPLE-P1"),
+        located(
+            f"{A}, line 2, id EXAMPLE-P1, column id:",
+            "is the worked example row",
+            "delete or overwrite the example row",
+        ),
+    ),
+    Case(
+        "register_is_a_named_pipe",
+        named_pipe(I),
+        located(f"{I}:", "is a named pipe (FIFO), not a regular file", "wait forever"),
+    ),
+    Case(
+        "params_is_a_named_pipe",
+        named_pipe(P),
+        located(f"{P}:", "is a named pipe (FIFO), not a regular file"),
+    ),
+    Case(
         "sqlite_bad_date",
         both(cell(A, 3, "completed", "28/02/2023"), sqlite_register("actuals")),
         located(
@@ -851,6 +902,15 @@ def test_run_refuses_what_validate_refuses(project: Path, case: Case) -> None:
 def test_bad_options_exit_2_before_anything_runs(project: Path, args: list[str], expect: str):
     check_refused(project, args, (expect,))
     assert not (project / "reports" / ".builds").exists()
+
+
+def test_run_reports_folder_that_is_a_file_exits_2(project: Path) -> None:
+    (project / "afile").write_text("not a folder\n")
+    check_refused(
+        project,
+        ["run", "2026Q4", "-q", "--reports", str(project / "afile" / "site")],
+        ("--reports:", f"{project / 'afile'} is a file, not a folder"),
+    )
 
 
 @pytest.mark.parametrize("bad_id", [TRAVERSAL, "../x", "/etc/passwd", "a/b", "..", "CRM#02?x"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -167,6 +168,14 @@ def test_new_quarter_workbook_points_params_at_its_sheets(project):
     text = (project / "params/2027Q1.yaml").read_text()
     assert "initiatives: {path: data/registers.xlsx, sheet: Initiatives}\n" in text
     assert "actuals: {path: data/registers.xlsx, sheet: Actuals}\n" in text
+    result = invoke("validate", "2027Q1", "--root", str(project))
+    assert result.exit_code == 2  # the worked example rows are still there
+    assert result.stderr.count("delete or overwrite the example row") == 2
+    book = openpyxl.load_workbook(workbook)
+    for sheet, id_ in (("Initiatives", "EML-09"), ("Actuals", "P-01")):
+        book[sheet]["A2"] = id_
+        book[sheet]["B2"] = "Overwritten by the user"
+    book.save(workbook)
     result = invoke("validate", "2027Q1", "--root", str(project))
     assert result.exit_code == 0, result.output
     assert "1 initiatives (1 in scope), 1 past projects" in result.output

@@ -55,13 +55,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.build import kernels
+from helpers.build import clusters, kernels
 from helpers.build.kernels import (
     KERNEL_PRELOAD,
     KernelTemplate,
     connect_kernel_template,
     forking_kernel_manager_class,
 )
+from helpers.build.lifeline import die_with
 from helpers.core.errors import BuildError
 from helpers.load.artifacts import write_text_atomic
 
@@ -364,7 +365,7 @@ class LocalProcessExecutor(Executor):
                 max_workers=self.jobs,
                 mp_context=context,
                 initializer=_warm_worker,
-                initargs=(self.preload, address),
+                initargs=(self.preload, address, os.getpid()),
             )
         return self._pool
 
@@ -538,23 +539,12 @@ class DaskExecutor(Executor):
     def client(self) -> Any:
         """The ``distributed.Client``, connected (and the LocalCluster started) on first use."""
         if self._client is None:
-            from distributed import Client, LocalCluster
-
-            if self.scheduler:
-                self._client = Client(self.scheduler)
-            else:
-                self._cluster = LocalCluster(
-                    n_workers=self.jobs,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=50,  # CRITICAL: a restarted worker is reported per task
-                )
-                self._client = Client(self._cluster)
-                if self.kernel_preload is not None:
-                    with contextlib.suppress(OSError):
-                        self._template = KernelTemplate(self.kernel_preload)
-                        self._client.register_plugin(_kernel_template_plugin(self._template))
+            # a LocalCluster whose worker dies at start-up is tried again, then a BuildError
+            self._client, self._cluster = clusters.connect(self.scheduler, self.jobs)
+            if not self.scheduler and self.kernel_preload is not None:
+                with contextlib.suppress(OSError):
+                    self._template = KernelTemplate(self.kernel_preload)
+                    self._client.register_plugin(_kernel_template_plugin(self._template))
         return self._client
 
     def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
@@ -753,21 +743,23 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _warm_worker(modules: list[str], kernel_template: str | None = None) -> None:
+def _warm_worker(
+    modules: list[str], kernel_template: str | None = None, build: int | None = None
+) -> None:
     """Import what every task needs (a no-op when the forkserver preloaded it).
 
     ``kernel_template``: the address of the executor's kernel template; this
-    worker's kernels then fork from it.
+    worker's kernels then fork from it. ``build``: the build's process id; the
+    worker ends with it, even mid-notebook (``helpers.build.lifeline``).
     """
+    if build is not None:
+        die_with(build)
     if kernel_template is not None:
         connect_kernel_template(kernel_template)
     for name in modules:
         # a missing module is reported by the task itself, with its name
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-
-
-# -- kernels forked from a warm template ---------------------------------------------
 
 
 def make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:

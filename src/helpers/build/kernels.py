@@ -21,6 +21,8 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from helpers.build.lifeline import die_with
+
 KERNEL_PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.debugger",  # every kernel imports it as it starts (0.1 s)
@@ -159,6 +161,7 @@ def template_main(lifeline_fd: str, address: str, *preload: str) -> None:
     """The kernel template: listen, import ``preload`` once, then fork one kernel per request."""
     import selectors
 
+    die_with(os.getppid())  # the build, even while the imports below take seconds
     lifeline = socket.socket(fileno=int(lifeline_fd))
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(address)  # before importing: workers may connect and wait meanwhile
@@ -181,8 +184,9 @@ def template_main(lifeline_fd: str, address: str, *preload: str) -> None:
     while True:
         for key, _ in selector.select():
             sock = key.fileobj
-            if sock is lifeline:
-                return  # whoever started the template is gone or stopped it
+            if sock is lifeline:  # whoever started the template is gone or stopped it
+                shutil.rmtree(os.path.dirname(address), ignore_errors=True)
+                os._exit(0)  # at once: unloading pandas, scipy and matplotlib takes seconds
             if sock is listener:
                 client, _ = listener.accept()
                 clients.append(client)
@@ -239,6 +243,8 @@ def _kernel_child(sockets: list[socket.socket], request: dict[str, Any], fds: li
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        # the worker it serves: ipykernel watches its parent, the template, which lives on
+        die_with(int(os.environ.get("JPY_PARENT_PID") or 0))
         if "numpy" in sys.modules:  # a fresh process seeds numpy's global generator anew
             sys.modules["numpy"].random.seed()
         sys.argv = [sys.executable, *request["args"]]

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from helpers.cli.common import PositiveFinite, reports_errors, root_option
+from helpers.core.errors import InputError, Problem
+from helpers.core.files import file_in_the_way
 
 
 @click.command()
@@ -78,6 +80,14 @@ def run(
     """
     from helpers.build.pipeline import run_quarter
 
+    if reports_dir is not None and (blocking := file_in_the_way(reports_dir)) is not None:
+        raise InputError(
+            Problem(
+                "--reports",
+                f"{blocking} is a file, not a folder: give a folder for the site "
+                "(it is created if missing)",
+            )
+        )
     result = run_quarter(
         quarter,
         root=root,

@@ -24,6 +24,7 @@ def template(path: Path, root: Path) -> None:
 
     written = write_workbook(path, root)
     click.echo(
-        f"Wrote {written}: fill the Initiatives and Actuals sheets (overwrite the example rows), "
+        f"Wrote {written}: fill the Initiatives and Actuals sheets (overwrite or delete the "
+        "example rows: validate refuses them), "
         f"then point a quarter at it with `playbook new-quarter QUARTER --workbook {written}`."
     )

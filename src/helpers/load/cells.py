@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -67,6 +68,13 @@ def parse_number(value: Any, *, percent: bool = False) -> float:
     decimal (``1,5``, ``1.234,5``), two dots, ``inf``, ``nan`` or words; nothing is
     guessed. Magnitudes are each register's to bound.
     """
+    kind = type(value)
+    if kind is str and PLAIN_NUMBER.match(value):  # most cells of a CSV register
+        return float(value)
+    if kind is float or kind is int:  # most cells of an Excel register; NaN is a blank cell
+        if math.isinf(value):
+            raise ValueError(value)
+        return float(value)
     if is_blank(value):
         return float("nan")
     if isinstance(value, bool):

@@ -319,9 +319,28 @@ def _check_benefit_shares(out: pd.DataFrame, bad: Collector) -> None:
             )
 
 
+def _may_fail_ranges(out: pd.DataFrame) -> np.ndarray:
+    """Rows some check of ``_check_ranges`` could flag; the others pass them all (fast path)."""
+    flagged = (out["run_cost"].to_numpy(dtype=float) < 0) | (
+        out["ramp_months"].to_numpy(dtype=float) < 0
+    )
+    for metric in RANGES:
+        low, likely, high = (out[f"{metric}_{p}"].to_numpy(dtype=float) for p in PARTS)
+        ok = (low > 0) & (low <= high) & (np.isnan(likely) | ((low <= likely) & (likely <= high)))
+        if metric == "effort":
+            ok |= np.isnan(low) & np.isnan(high) & np.isnan(likely)
+        flagged |= ~ok
+    return np.flatnonzero(flagged)
+
+
+PARTS = ("low", "likely", "high")
+
+
 def _check_ranges(out: pd.DataFrame, bad: Collector) -> None:
     cells = Cells(out)
-    for i, id_ in enumerate(out["id"]):
+    ids = out["id"].tolist()
+    for i in _may_fail_ranges(out).tolist():
+        id_ = ids[i]
         for metric in RANGES:
             low, likely, high = (cells(i, f"{metric}_{p}") for p in ("low", "likely", "high"))
             if metric == "benefit" and _templated(cells, i):  # its drivers give the benefit

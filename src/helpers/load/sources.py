@@ -2,6 +2,10 @@
 
 Files are only read and databases opened read-only; the rows come back as text
 cells with their header as written, for ``helpers.load.registers`` to check.
+Only regular files are opened (a named pipe would wait forever), an ``.xlsx``
+is read by ``helpers.load.xlsx`` within size bounds, a table name is checked
+against the database's tables and quoted, and the worked example rows of a
+workbook from ``playbook template`` are refused: examples are never data.
 """
 
 from __future__ import annotations
@@ -17,10 +21,17 @@ from typing import Any
 import pandas as pd
 
 from helpers.core.errors import InputError, Problem, shown
-from helpers.load.cells import cell_name, is_blank, suggest
+from helpers.core.files import check_regular_file
+from helpers.load.cells import Collector, cell_name, cell_text, is_blank, suggest
 from helpers.load.params import RegisterSource
+from helpers.load.xlsx import column_letter, read_sheet
 
 SQLITE_TIMEOUT = 2.0  # seconds to wait for a database another program is writing
+
+# ids of the worked example rows ``playbook template`` writes (helpers.load.workbook)
+EXAMPLE_IDS = ("EXAMPLE-01", "EXAMPLE-P1")
+# the example ids of workbooks written before EXAMPLE_IDS, recognised with their "Example:" name
+OLD_EXAMPLE_IDS = ("EX-01", "P-EX1")
 
 
 def read_register(source: RegisterSource | str | Path, root: Path | str = ".") -> pd.DataFrame:
@@ -62,17 +73,46 @@ def read_register(source: RegisterSource | str | Path, root: Path | str = ".") -
     # where each column came from, so a message can point at the cell the user sees
     frame.attrs["headers"] = dict(zip(frame.columns, written, strict=True))
     frame.attrs["letters"] = {c: column_letter(i) for i, c in enumerate(frame.columns)}
+    examples = example_rows(frame)
+    if examples:
+        bad = Collector(frame)
+        raise InputError(
+            [
+                bad.locate(
+                    "is the worked example row of the template, not data: delete or overwrite "
+                    "the example row (its figures would count as a real initiative or past "
+                    "project)",
+                    index=i,
+                    id=cell_text(frame["id"].iat[i]),
+                    column="id",
+                )
+                for i in examples
+            ]
+        )
     return frame
 
 
-def column_letter(index: int) -> str:
-    """Spreadsheet column letter of a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+def example_rows(frame: pd.DataFrame) -> list[int]:
+    """Positions of the rows that are a template's worked example (see EXAMPLE_IDS)."""
+    if "id" not in frame.columns:
+        return []
+    names = frame["name"].tolist() if "name" in frame.columns else [""] * len(frame)
+    found = []
+    for i, (value, name) in enumerate(zip(frame["id"].tolist(), names, strict=True)):
+        id_ = cell_text(value).upper()
+        if id_ in EXAMPLE_IDS or (
+            id_ in OLD_EXAMPLE_IDS and cell_text(name).lower().startswith("example")
+        ):
+            found.append(i)
+    return found
+
+
+class _Lines(tuple):
+    """Line numbers that pandas need not copy: it deep-copies ``attrs`` on every column read,
+    which for a long CSV register cost more than checking it."""
+
+    def __deepcopy__(self, memo: dict) -> _Lines:
+        return self
 
 
 def _with_header(raw: pd.DataFrame) -> pd.DataFrame:
@@ -97,6 +137,7 @@ def _read_file(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
         raise InputError(
             Problem(label, f"no such file ({path}): check the path in the params file")
         )
+    check_regular_file(path, label)
     suffix = path.suffix.lower()
     try:
         if source.table or suffix in (".sqlite", ".sqlite3", ".db"):
@@ -109,13 +150,6 @@ def _read_file(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
             return _read_csv(path, label)
     except InputError:
         raise
-    except ValueError as exc:
-        if source.sheet and "not found" in str(exc).lower():
-            sheets = pd.ExcelFile(path).sheet_names
-            raise InputError(
-                Problem(label, f"no sheet {source.sheet!r}; sheets: {', '.join(sheets)}")
-            ) from None
-        raise InputError(_unreadable(label, exc)) from None
     except Exception as exc:  # any reader failure becomes one clear problem
         raise InputError(_unreadable(label, exc)) from None
     raise InputError(
@@ -153,7 +187,8 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
                 )
             )
     try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None)
+        # object, not pandas' string dtype: the checks iterate cells, ten times faster so
+        raw = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False, header=None)
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if not found:
@@ -170,7 +205,7 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
     frame = _with_header(raw)
     lines = record_lines(text)
     if len(lines) == len(raw):  # else a message falls back to counting rows
-        frame.attrs["lines"] = lines[1:]
+        frame.attrs["lines"] = _Lines(lines[1:])
     return frame
 
 
@@ -206,45 +241,49 @@ def _read_excel(path: Path, source: RegisterSource, label: str) -> pd.DataFrame:
         else:
             message = "is not an Excel workbook: open it in Excel and save it as .xlsx"
         raise InputError(Problem(label, message))
-    raw = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=object, header=None)
-    if raw.empty:
+    sheet = read_sheet(path, source.sheet, label)
+    if not sheet.rows:
         raise InputError(Problem(label, "the sheet is empty: the first row must name the columns"))
-    raw = raw.astype(object).where(raw.notna(), "")
+    raw = pd.DataFrame(sheet.rows, dtype=object)
     frame = _with_header(raw)
-    problems = _uncached_formulas(path, source.sheet, label, list(frame.columns))
+    problems = _merged_cells(sheet.name, sheet.merged, label) + _uncached_formulas(
+        sheet.name, sheet.uncached, label, list(frame.columns)
+    )
     if problems:
         raise InputError(problems)
-    frame.attrs["sheet"] = source.sheet or pd.ExcelFile(path).sheet_names[0]
+    frame.attrs["sheet"] = sheet.name
     return frame
 
 
+def _merged_cells(sheet: str, merged: list[str], label: str) -> list[Problem]:
+    """Merged cells: only the first holds the value, the others would read as blank."""
+    return [
+        Problem(
+            label,
+            "these cells are merged: only the first holds a value, the others would read as "
+            "blank; unmerge them (Home > Merge & Center) and fill in every cell",
+            cell=cell_name(sheet, ref),
+        )
+        for ref in merged
+    ]
+
+
 def _uncached_formulas(
-    path: Path, sheet: str | None, label: str, columns: list[str]
+    sheet: str, uncached: list[tuple[int, int, str]], label: str, columns: list[str]
 ) -> list[Problem]:
     """Formula cells whose result was never saved (files written by scripts, not Excel)."""
-    import openpyxl
-
-    formulas = openpyxl.load_workbook(path, data_only=False)
-    values = openpyxl.load_workbook(path, data_only=True)
-    name = sheet or formulas.sheetnames[0]
-    problems = []
-    for row in formulas[name].iter_rows():
-        for cell in row:
-            if cell.data_type != "f" or values[name][cell.coordinate].value is not None:
-                continue
-            index = cell.column - 1
-            problems.append(
-                Problem(
-                    label,
-                    f"the cell holds a formula ({shown(cell.value, 60)}) with no "
-                    "saved result (the file was written by a program that does not calculate): "
-                    "open it in Excel and save it, or paste the values instead of the formula",
-                    row=cell.row,
-                    column=columns[index] if index < len(columns) else column_letter(index),
-                    cell=cell_name(name, cell.coordinate),
-                )
-            )
-    return problems
+    return [
+        Problem(
+            label,
+            f"the cell holds a formula ({shown('=' + formula, 60)}) with no "
+            "saved result (the file was written by a program that does not calculate): "
+            "open it in Excel and save it, or paste the values instead of the formula",
+            row=row,
+            column=columns[index] if index < len(columns) else column_letter(index),
+            cell=cell_name(sheet, f"{column_letter(index)}{row}"),
+        )
+        for row, index, formula in uncached
+    ]
 
 
 def _unreadable(label: str, exc: Exception) -> Problem:
@@ -263,17 +302,12 @@ def _read_sqlite(path: Path, source: RegisterSource, label: str) -> pd.DataFrame
     uri = f"{path.resolve().as_uri()}?mode=ro"
     try:
         with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=SQLITE_TIMEOUT)) as con:
-            query = "SELECT name FROM sqlite_master WHERE type='table'"
+            query = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"
             tables = [r[0] for r in con.execute(query)]
             if source.table not in tables:
-                raise InputError(
-                    Problem(
-                        label,
-                        f"no table {shown(source.table)}{suggest(source.table, tables)}; "
-                        f"tables: {', '.join(tables) or 'none'}",
-                    )
-                )
-            cursor = con.execute(f'SELECT * FROM "{source.table}"')
+                raise InputError(_no_table(label, source.table, tables))
+            # only an existing table's name gets here, and quoted: never SQL of its own
+            cursor = con.execute(f"SELECT * FROM {quote_identifier(source.table)}")
             names = [d[0] for d in cursor.description]
             frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
     except sqlite3.DatabaseError as exc:
@@ -297,6 +331,18 @@ def _read_sqlite(path: Path, source: RegisterSource, label: str) -> pd.DataFrame
     return frame.astype(object).where(frame.notna(), "")
 
 
+def quote_identifier(name: str) -> str:
+    """``name`` as an SQL identifier: in double quotes, each double quote doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _no_table(label: str, table: str, tables: list[str]) -> Problem:
+    # plain names as they are; one with spaces, quotes or commas in quotes, so each reads whole
+    listed = ", ".join(t if re.fullmatch(r"\w+", t) else shown(t, 60) for t in tables)
+    listed = listed or "none"
+    return Problem(label, f"no table {shown(table)}{suggest(table, tables)}; tables: {listed}")
+
+
 def _read_sqlalchemy(source: RegisterSource) -> pd.DataFrame:
     try:
         import sqlalchemy
@@ -312,6 +358,10 @@ def _read_sqlalchemy(source: RegisterSource) -> pd.DataFrame:
         raise InputError(Problem(source.label, "a database register needs `table:`"))
     engine = sqlalchemy.create_engine(source.url)
     with engine.connect() as con:
+        inspector = sqlalchemy.inspect(con)
+        tables = sorted(inspector.get_table_names() + inspector.get_view_names())
+        if source.table not in tables:
+            raise InputError(_no_table(source.label, source.table, tables))
         frame = pd.read_sql_table(source.table, con)
     return frame.astype(object).where(frame.notna(), "")
 

@@ -7,8 +7,9 @@ the column names ``helpers.load.registers`` reads. Excel data validation offers
 drop-downs (status, category with free entry, must_do, ids of the Initiatives
 sheet for variant_of and depends_on, template names and drivers), and money,
 weeks and dates carry number formats. The Initiatives and Actuals sheets hold
-one worked example row each that ``playbook validate`` accepts: overwrite it
-with the first real row.
+one worked example row each (ids ``sources.EXAMPLE_IDS``), there to be
+overwritten or deleted: ``playbook validate`` refuses a sheet that still holds
+it, since its figures would count as a real initiative or past project.
 
 Params point at the sheets: ``initiatives: {path: registers.xlsx, sheet:
 Initiatives}`` (``playbook new-quarter Q --workbook registers.xlsx`` writes it).
@@ -25,10 +26,12 @@ from typing import Any
 import pandas as pd
 
 from helpers.core.errors import InputError, Problem
+from helpers.core.files import file_in_the_way
 from helpers.load import registers
 from helpers.load.benefit_templates import load_templates, templates_folder
 from helpers.load.cells import register_warnings
 from helpers.load.params import RegisterSource, list_quarters, load_params
+from helpers.load.sources import EXAMPLE_IDS
 
 README_SHEET = "Read me"
 INITIATIVES_SHEET = "Initiatives"
@@ -70,9 +73,15 @@ INITIATIVE_COLUMNS = (
         "unique id; names the case page, so letters, digits, - _ . only",
         "text",
         True,
-        "EX-01",
+        EXAMPLE_IDS[0],
     ),
-    _c("name", "what the initiative is, in a few words", "text", True, "Example: email A/B tests"),
+    _c(
+        "name",
+        "what the initiative is, in a few words",
+        "text",
+        True,
+        "Example (delete this row): email A/B tests",
+    ),
     _c(
         "category",
         "reference class, calibrated by past projects of that class",
@@ -195,8 +204,8 @@ INITIATIVE_COLUMNS = (
 )
 
 ACTUAL_COLUMNS = (
-    _c("id", "unique id of the past project", "text", True, "P-EX1"),
-    _c("name", "what it was", "text", False, "Example: newsletter redesign"),
+    _c("id", "unique id of the past project", "text", True, EXAMPLE_IDS[1]),
+    _c("name", "what it was", "text", False, "Example (delete this row): newsletter redesign"),
     _c("category", "reference class, as initiatives name it", "text", True, "email"),
     _c("completed", "when it was completed", "date", False, dt.date(2025, 6, 30), DATE),
     _c("cost_estimate", "the cost estimated before it started", "currency", False, 50000, MONEY),
@@ -287,13 +296,15 @@ def write_workbook(path: Path | str, root: Path | str = ".") -> Path:
 
     Drop-down lists come from the project at ``root``: the categories its
     latest quarter's actuals use (or common ones) and its benefit templates.
-    Raises InputError when ``path`` exists or is not an ``.xlsx`` name.
+    Raises InputError when ``path`` exists, is not an ``.xlsx`` name, or its
+    folder cannot hold it (a file of that name, no permission).
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise InputError(
             Problem(str(path), "a workbook is written as .xlsx: name it e.g. registers.xlsx")
         )
+    _check_folder(path)
     if path.exists():
         raise InputError(
             Problem(
@@ -304,10 +315,30 @@ def write_workbook(path: Path | str, root: Path | str = ".") -> Path:
     book = build_workbook(categories(root), _templates(root))
     buffer = io.BytesIO()
     book.save(buffer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb") as handle:  # exclusive: never overwrite, even a file made meanwhile
-        handle.write(buffer.getvalue())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as handle:  # exclusive: never overwrite, even a file made meanwhile
+            handle.write(buffer.getvalue())
+    except FileExistsError:
+        raise InputError(
+            Problem(str(path), "already exists and is never overwritten: pick another name")
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            Problem(str(path), f"cannot be written ({exc.strerror or exc}): pick another folder")
+        ) from None
     return path
+
+
+def _check_folder(path: Path) -> None:
+    """Refuse a path whose folder, or a folder above it, is a file."""
+    blocking = file_in_the_way(path.parent)
+    if blocking is not None:
+        raise InputError(
+            Problem(
+                str(path), f"{blocking} is a file, not a folder: write the workbook into a folder"
+            )
+        )
 
 
 def build_workbook(category_names: list[str], templates: dict[str, list[str]]) -> Any:
@@ -342,7 +373,8 @@ def _write_readme(sheet: Any) -> None:
     sheet["A1"].font = Font(bold=True, size=14)
     for line in (
         "One sheet per register. Headers are the column names the playbook reads: keep them.",
-        "Initiatives and Actuals hold one worked example row: overwrite it with your first row.",
+        "Initiatives and Actuals hold one worked example row (id EXAMPLE-…): overwrite or delete "
+        "it; validate refuses a sheet that still holds it.",
         "Money is in the params' currency, whole units; durations in weeks; effort in "
         "IT person-weeks; dates as date cells (or YYYY-MM-DD).",
         "Point the params at the sheets: playbook new-quarter 2027Q1 --workbook THIS.xlsx, "
