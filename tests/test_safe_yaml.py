@@ -72,3 +72,14 @@ def test_read_yaml_not_utf8(tmp_path):
     path.write_bytes(b"a: \xff\xfe\n")
     with pytest.raises(InputError, match="save it as UTF-8"):
         read_yaml(path, "x.yaml", what="a test file", max_bytes=100)
+
+
+def test_a_template_or_params_path_that_is_a_named_pipe_is_refused_at_once(tmp_path):
+    import os
+
+    from helpers.core.safe_yaml import read_yaml
+
+    pipe = tmp_path / "t.yaml"
+    os.mkfifo(pipe)
+    with pytest.raises(InputError, match="named pipe"):
+        read_yaml(pipe, "t.yaml", what="a template", max_bytes=1000)

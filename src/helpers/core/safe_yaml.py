@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from helpers.core.errors import InputError, Problem, shown
+from helpers.core.files import check_regular_file
 
 
 class _Refused(Exception):
@@ -74,6 +75,7 @@ def read_yaml(path: Path, label: str, *, what: str, max_bytes: int) -> Any:
     "a template"); a file over ``max_bytes`` is refused unread. Raises
     InputError naming the file (and the key or line) and how to fix it.
     """
+    check_regular_file(path, label)  # a named pipe would make the read wait forever
     try:
         size = Path(path).stat().st_size
         if size > max_bytes:

@@ -26,7 +26,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from helpers.core.errors import InputError, Problem, shown
-from helpers.core.files import check_regular_file
 from helpers.core.safe_yaml import read_yaml
 from helpers.load.cells import FIRST_DATE, LAST_DATE
 
@@ -355,7 +354,6 @@ def load_params(quarter: str, root: Path) -> Params:
 
 def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
     label = _relative(path, root)
-    check_regular_file(path, label)  # a named pipe would make the read wait forever
     data = read_yaml(path, label, what="params", max_bytes=MAX_PARAMS_BYTES)
     if data is None:
         return {}
