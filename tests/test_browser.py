@@ -404,7 +404,7 @@ _HEADERS_BROKEN_MID_WORD = """() => {
   const measure = document.createElement('canvas').getContext('2d'), broken = [];
   for (const th of document.querySelectorAll('thead th')) {
     const style = getComputedStyle(th);
-    if (style.display === 'none' || !th.innerText.trim()) continue;
+    if (style.display === 'none' || !th.getClientRects().length || !th.innerText.trim()) continue;
     measure.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
     const words = th.innerText.split(/\\s+|(?<=-)/).filter(w => w && w.length <= 24);
     const longest = Math.max(0, ...words.map(w => measure.measureText(w).width));

@@ -120,7 +120,10 @@ def fingerprint(inputs: Any, approved_on: str) -> dict[str, str]:
         parts["outcomes"] = _sha(_rows(inputs.outcomes))
     benefits = getattr(inputs, "benefits", None)
     if benefits is not None:
-        parts["benefits"] = _sha(_rows(benefits, by=("initiative_id", "beneficiary", "driver")))
+        # ``measured`` is read from ``source`` (load.benefits.cites_measurement), which the
+        # rows already hold: a derived column, so it leaves the fingerprint as it was
+        rows = benefits.drop(columns=["measured"], errors="ignore")
+        parts["benefits"] = _sha(_rows(rows, by=("initiative_id", "beneficiary", "driver")))
         templates = getattr(inputs, "templates", None) or {}
         used = sorted(set(benefits.get("template", pd.Series(dtype=object)).dropna()))
         parts["templates"] = _sha(

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import shown
+from helpers.core.graphs import find_cycles
 from helpers.load.cells import (
     MAX_MAGNITUDE,
     Cells,
@@ -324,6 +325,10 @@ def _may_fail_ranges(out: pd.DataFrame) -> np.ndarray:
     flagged = (out["run_cost"].to_numpy(dtype=float) < 0) | (
         out["ramp_months"].to_numpy(dtype=float) < 0
     )
+    flagged |= out["cost_to_date"].to_numpy(dtype=float) < 0
+    templated = (out["template"] != "").to_numpy() | out["benefit_share"].notna().to_numpy()
+    stated = out[[f"benefit_{p}" for p in PARTS]].notna().any(axis=1).to_numpy()
+    flagged |= templated & stated  # a templated benefit is refused: its drivers give it
     for metric in RANGES:
         low, likely, high = (out[f"{metric}_{p}"].to_numpy(dtype=float) for p in PARTS)
         ok = (low > 0) & (low <= high) & (np.isnan(likely) | ((low <= likely) & (likely <= high)))
@@ -568,7 +573,7 @@ def _check_links(out: pd.DataFrame, bad: Collector) -> None:
                     column="depends_on",
                     value=dep,
                 )
-    for cycle in _find_cycles(dict(zip(ids, out["depends_on"], strict=True))):
+    for cycle in find_cycles(dict(zip(ids, out["depends_on"], strict=True))):
         i = ids.index(cycle[0])
         bad.add(
             "dependency cycle "
@@ -578,35 +583,6 @@ def _check_links(out: pd.DataFrame, bad: Collector) -> None:
             id=cycle[0],
             column="depends_on",
         )
-
-
-def _find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
-    """Each dependency cycle once, starting from its first id in register order."""
-    cycles: list[list[str]] = []
-    seen_sets: set[frozenset[str]] = set()
-    state: dict[str, int] = {}  # 1 on the stack, 2 done
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if nxt not in graph:
-                continue
-            if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt) :]
-                key = frozenset(cycle)
-                if key not in seen_sets:
-                    seen_sets.add(key)
-                    cycles.append(cycle)
-            elif state.get(nxt) is None:
-                visit(nxt, stack)
-        stack.pop()
-        state[node] = 2
-
-    for node in graph:
-        if state.get(node) is None:
-            visit(node, [])
-    return cycles
 
 
 # --- actuals -----------------------------------------------------------------

@@ -462,7 +462,8 @@ def render_quarter_page(
         approval=words.approval_line(params),
         changes=words.change_rows(params, manifest.get("changes")),
         cases_shown=CASES_SHOWN,
-        brief=bool(roadmap),  # the decision brief is written beside a page with a roadmap
+        # the decision brief is written beside a page with a quarter model (site.brief)
+        brief=bool(roadmap) and (artifacts_dir / "quarter.json").is_file(),
         pager=_pager_js() if len(cases) > CASES_SHOWN else "",
     )
 
