@@ -192,3 +192,28 @@ def test_no_brief_without_a_quarter_model(tmp_path: Path, missing: str):
         if name != missing and "/" not in name:
             (artifacts / name).write_text(json.dumps(doc))
     assert write_brief({"quarter": "2026Q4"}, artifacts, tmp_path) is None
+
+
+def test_plan_line_says_committed_work_outside_a_budget_for_new_work():
+    docs = documents()
+    docs["roadmap.json"]["committed"] = {
+        "ids": ["OLD-1"],
+        "in_budget": False,
+        "cost_p50": 61000.0,
+        "cost_at_confidence": 80000.0,
+    }
+    plan = brief.plan_line(docs, CURRENCY)
+    assert (
+        "Work already under way (OLD-1) is outside this budget: it still costs $80k to be "
+        "80% sure ($61k as likely over as under)." in text(plan)
+    )
+    assert 'data-key="roadmap.committed.cost_at_confidence"' in plan
+    docs["roadmap.json"]["committed"]["in_budget"] = True  # budget_covers: all
+    assert "outside this budget" not in text(brief.plan_line(docs, CURRENCY))
+
+
+def test_a_funded_initiative_likely_to_lose_money_is_a_risk_in_plain_words():
+    docs = documents()
+    docs["roadmap.json"]["initiatives"]["POC-1"]["variant_of"] = None
+    risks = [text(r) for r in brief.risks(docs, CURRENCY)]
+    assert "POC-1 may lose money (chance 57%)." in risks

@@ -115,6 +115,22 @@ def plan_line(documents: Mapping[str, Any], currency: str) -> str:
         "; the chance it overruns the budget is ",
         _pct(roadmap.get("prob_over_budget"), "roadmap", "prob_over_budget"),
     ]
+    committed = roadmap.get("committed") or {}
+    if committed.get("ids") and not committed.get("in_budget", True):
+        parts += [
+            f". Work already under way ({', '.join(committed['ids'])}) is outside this budget: "
+            "it still costs ",
+            _money(
+                committed.get("cost_at_confidence"),
+                currency,
+                "roadmap",
+                "committed",
+                "cost_at_confidence",
+            ),
+            f" to be {sure_label(level)} (",
+            _money(committed.get("cost_p50"), currency, "roadmap", "committed", "cost_p50"),
+            " as likely over as under)",
+        ]
     if roadmap.get("effort_used") is not None and roadmap.get("capacity"):
         parts += [
             ". It uses ",
@@ -269,12 +285,12 @@ def risks(documents: Mapping[str, Any], currency: str) -> list[str]:
                 )[1]
             )
         elif loss is not None and loss >= RISK_LOSS:
-            why = ": a pilot, its value is what it teaches us" if entry.get("variant_of") else ""
+            pilot = bool(entry.get("variant_of"))
             found.append(
                 cell(
-                    f"{initiative_id} may lose money on its own (chance ",
+                    f"{initiative_id} may lose money{' on its own' if pilot else ''} (chance ",
                     _pct(loss, "roadmap", "initiatives", initiative_id, "prob_loss"),
-                    f"){why}.",
+                    "): a pilot, its value is what it teaches us." if pilot else ").",
                 )[1]
             )
     review = documents.get("review.json") or {}
