@@ -178,8 +178,11 @@ def test_backtest_history_missing_class_column_lists_choices() -> None:
 
 @pytest.mark.parametrize("dataset", ["little06", "kitchenham", "renzo"])
 def test_backtest_history_published_datasets(shared_datasets, dataset: str) -> None:
-    if find_dataset(dataset, shared_datasets) is None:
-        pytest.skip(f"{dataset} not under {shared_datasets}")
+    # the published datasets are there (the fixture skips only without ../shared): one
+    # missing is a broken checkout, so the test fails rather than passing unchecked
+    assert find_dataset(dataset, shared_datasets) is not None, (
+        f"{dataset} not under {shared_datasets}: restore the published datasets"
+    )
     document = backtest_history(load_dataset(dataset, shared_datasets))
     for metric, found in document["backtest"].items():
         summary = found["summary"]
