@@ -27,6 +27,7 @@ import numpy as np
 
 from helpers.load.params import RegisterSource
 from helpers.load.registers import load_initiatives
+from helpers.load.xlsx import column_letter
 
 TARGETS = {10_000: 5.0, 100_000: 30.0}  # rows -> seconds (issue 26)
 CATEGORIES = ("email", "web", "crm", "data", "analytics", "paid_media")
@@ -72,7 +73,7 @@ def write_xlsx(path: Path, rows: list[list[object]], sheet: str = "Initiatives")
     for r, row in enumerate([list(COLUMNS), *rows], start=1):
         cells = []
         for c, value in enumerate(row):
-            ref = f"{_letter(c)}{r}"
+            ref = f"{column_letter(c)}{r}"
             if value == "":
                 continue
             if isinstance(value, str):
@@ -123,15 +124,6 @@ def write_xlsx(path: Path, rows: list[list[object]], sheet: str = "Initiatives")
         for name, text in parts.items():
             archive.writestr(name, text)
     return path
-
-
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def measure(source: RegisterSource | Path, repeat: int) -> tuple[float, float, int]:

@@ -273,3 +273,26 @@ def test_playbook_export_refuses_an_out_that_is_a_file(root: Path, tmp_path: Pat
     )
     assert result.exit_code == 2
     assert "is a file" in result.output
+
+
+def test_site_duckdb_holds_every_published_quarter_and_an_unchanged_build_keeps_it(tmp_path):
+    from helpers.build.export import DUCKDB, write_site_data
+
+    reports = tmp_path / "reports"
+    write_tables(reports / "2026Q4" / "data", quarter_tables(DOCUMENTS))
+    assert write_site_data(reports, unless_present=True) == reports / DUCKDB  # none yet: made
+    stamp = (reports / DUCKDB).stat().st_mtime_ns
+    write_tables(
+        reports / "2027Q1" / "data",
+        quarter_tables(
+            {**DOCUMENTS, "quarter.json": {**DOCUMENTS["quarter.json"], "quarter": "2027Q1"}}
+        ),
+    )
+    write_site_data(reports, unless_present=True)  # nothing changed in this build: kept
+    assert (reports / DUCKDB).stat().st_mtime_ns == stamp
+    write_site_data(reports)
+    with duckdb.connect(str(reports / DUCKDB), read_only=True) as con:
+        assert con.execute("select quarter from quarters order by 1").fetchall() == [
+            ("2026Q4",),
+            ("2027Q1",),
+        ]

@@ -103,9 +103,12 @@ def read_quarter_data(folder: Path) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_site_data(reports: Path) -> Path | None:
+def write_site_data(reports: Path, *, unless_present: bool = False) -> Path | None:
     """``reports/playbook.duckdb`` from every published quarter's ``data/`` folder
-    (``reports/<Q>/data/``); None when no quarter has one yet."""
+    (``reports/<Q>/data/``); None when no quarter has one yet. ``unless_present``: keep
+    the file already there (a build that changed nothing has nothing new to add)."""
+    if unless_present and (reports / DUCKDB).is_file():
+        return reports / DUCKDB
     found = [
         read_quarter_data(folder / DATA)
         for folder in sorted(reports.iterdir())

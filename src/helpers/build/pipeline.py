@@ -392,7 +392,7 @@ class _Build:
         if self._unchanged(manifest):
             shutil.rmtree(self.dir, ignore_errors=True)
             publish_site(self.site_name, self.reports, self.root, self.pages_digest, True)
-            write_site_data(self.reports)
+            write_site_data(self.reports, unless_present=True)
             return BuildResult(
                 self.quarter,
                 self.previous[1],

@@ -19,20 +19,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from helpers.core.fmt import fmt_money, fmt_pct
+from helpers.load.artifacts import REVIEW, ROADMAP
+from helpers.model.quarter_model import MODEL, model_from_documents
 from helpers.report.keys import cell, figure_key
 from helpers.report.labels import decision_label, driver_label, sure_label
 
 RISK_LOSS = 0.5  # a funded initiative at least this likely to lose money is a risk to watch
 RISKS_SHOWN = 4
 DAYS_PER_MONTH = 30.4375
-
-
-def _cases(documents: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {
-        name.split("/", 1)[1].removesuffix(".json"): doc
-        for name, doc in documents.items()
-        if name.startswith("cases/") and isinstance(doc, Mapping)
-    }
 
 
 def _money(value: Any, currency: str, *steps: object) -> tuple[str, str | None, Any]:
@@ -54,7 +48,7 @@ def status_line(params: Mapping[str, Any]) -> str:
 
 def funded_rows(documents: Mapping[str, Any], currency: str) -> list[dict[str, str]]:
     """What we fund and why: one row per funded initiative, largest value first."""
-    rows_doc = documents["quarter.json"]["initiatives"]
+    rows_doc = documents[MODEL]["initiatives"]
     funded = [(i, r) for i, r in rows_doc.items() if r.get("selected")]
     funded.sort(key=lambda item: -(item[1].get("value") or 0.0))
     rows = []
@@ -103,7 +97,7 @@ def _first_sentence(text: str) -> str:
 def plan_line(documents: Mapping[str, Any], currency: str) -> str:
     """The plan's cost at its confidence against the budget, its chance of overrun, and
     the IT capacity it uses, in one sentence (HTML, figures tagged)."""
-    roadmap = documents.get("roadmap.json") or {}
+    roadmap = documents.get(ROADMAP) or {}
     level = float(roadmap.get("budget_confidence") or 0.8)
     parts: list[Any] = [
         "The plan costs ",
@@ -144,7 +138,7 @@ def plan_line(documents: Mapping[str, Any], currency: str) -> str:
 
 def value_line(documents: Mapping[str, Any], currency: str) -> str:
     """What the plan is worth, in one sentence."""
-    roadmap = documents.get("roadmap.json") or {}
+    roadmap = documents.get(ROADMAP) or {}
     count = len(roadmap.get("selected") or [])
     parts: list[Any] = [
         f"We fund {count} initiative{'s' if count != 1 else ''}, worth ",
@@ -164,10 +158,10 @@ def value_line(documents: Mapping[str, Any], currency: str) -> str:
 def test_rows(documents: Mapping[str, Any], currency: str) -> list[dict[str, str]]:
     """What we test first: each funded pilot (a lean version run first), the driver it
     measures, what it costs, the decision it unlocks and by when."""
-    roadmap = documents.get("roadmap.json") or {}
+    roadmap = documents.get(ROADMAP) or {}
     entries = roadmap.get("initiatives") or {}
     timeline = {t.get("id"): t for t in roadmap.get("timeline") or []}
-    cases = _cases(documents)
+    cases = model_from_documents(documents).cases
     rows = []
     for initiative_id in roadmap.get("selected") or []:
         entry = entries.get(initiative_id) or {}
@@ -211,7 +205,7 @@ def _decide_by(scheduled: Mapping[str, Any] | None, staged: Mapping[str, Any]) -
 def last_quarter_line(documents: Mapping[str, Any], currency: str) -> str | None:
     """What the last approved plan delivered against its forecast (HTML), or None
     without a review."""
-    review = documents.get("review.json")
+    review = documents.get(REVIEW)
     if not review:
         return None
     portfolio = review.get("portfolio") or {}
@@ -259,7 +253,7 @@ def risks(documents: Mapping[str, Any], currency: str) -> list[str]:
     """The few risks to watch (HTML), most serious first: an overrun chance above one in
     ten, funded work likely to lose money, committed work with negative value, drivers
     last quarter overestimated."""
-    roadmap = documents.get("roadmap.json") or {}
+    roadmap = documents.get(ROADMAP) or {}
     entries = roadmap.get("initiatives") or {}
     found = []
     over = roadmap.get("prob_over_budget")
@@ -293,7 +287,7 @@ def risks(documents: Mapping[str, Any], currency: str) -> list[str]:
                     "): a pilot, its value is what it teaches us." if pilot else ").",
                 )[1]
             )
-    review = documents.get("review.json") or {}
+    review = documents.get(REVIEW) or {}
     over_drivers = [
         driver_label(name)
         for name, summary in (review.get("driver_summary") or {}).items()
@@ -313,8 +307,8 @@ def risks(documents: Mapping[str, Any], currency: str) -> list[str]:
 def chart_points(documents: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each initiative in scope for the chart: its value and NPV range, its cost and cost
     range, and whether the plan funds it (all copied from the documents)."""
-    rows = documents["quarter.json"]["initiatives"]
-    cases = _cases(documents)
+    rows = documents[MODEL]["initiatives"]
+    cases = model_from_documents(documents).cases
     points = []
     for initiative_id, row in rows.items():
         case = cases.get(initiative_id) or {}

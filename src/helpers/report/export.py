@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.model.quarter_model import MODEL, model_from_documents
+
 # table -> (grain, {column: meaning}); the order is the order of the columns
 SCHEMA: dict[str, tuple[str, dict[str, str]]] = {
     "quarters": (
@@ -163,15 +165,12 @@ def quarter_tables(
     documents: Mapping[str, Any], *, title: str = "", status: str = "draft", approved_on=None
 ) -> dict[str, pd.DataFrame]:
     """Every table of ``SCHEMA`` for one quarter, from its model documents."""
-    quarter_doc = documents["quarter.json"]
+    model = model_from_documents(documents)
+    quarter_doc = documents[MODEL]
     quarter = quarter_doc["quarter"]
     plan = quarter_doc["plan"]
-    roadmap = documents.get("roadmap.json") or {}
-    cases = {
-        name.split("/", 1)[1].removesuffix(".json"): doc
-        for name, doc in documents.items()
-        if name.startswith("cases/")
-    }
+    roadmap = model.roadmap or {}
+    cases = model.cases
     rows = quarter_doc["initiatives"]
     tables = {
         "quarters": [_quarter_row(quarter, plan, title, status, approved_on)],
@@ -183,11 +182,11 @@ def quarter_tables(
         "review": [],
         "review_drivers": [],
     }
-    calibration = documents.get("calibration.json")
+    calibration = model.calibration
     if calibration:
         ratios, uplifts = _calibration_rows(quarter, calibration)
         tables["calibration_ratios"], tables["calibration_uplifts"] = ratios, uplifts
-    review = documents.get("review.json")
+    review = model.review
     if review:
         tables["review"], tables["review_drivers"] = _review_rows(quarter, review)
     return {name: _frame(name, records) for name, records in tables.items()}

@@ -14,29 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from helpers.charts.brief import plot_brief
-from helpers.load.artifacts import CASES, REVIEW, ROADMAP, write_text_atomic
+from helpers.load.artifacts import CASES, REVIEW, ROADMAP, read_documents, write_text_atomic
+from helpers.model.quarter_model import MODEL
 from helpers.report.brief import brief_content, chart_points
 from helpers.report.labels import sure_label
-from helpers.site.pages import read_optional, render_page
+from helpers.site.pages import render_page
 
 BRIEF = "brief.html"
 CHART = "brief-chart"  # .png and .svg beside the brief
-MODEL = "quarter.json"
 
 
 def brief_documents(artifacts_dir: Path) -> dict[str, Any]:
     """The documents the brief reads from a build's artifacts (missing ones left out)."""
-    artifacts_dir = Path(artifacts_dir)
-    documents: dict[str, Any] = {}
-    for name in (MODEL, ROADMAP, REVIEW):
-        found = read_optional(artifacts_dir / name)
-        if found is not None:
-            documents[name] = found
-    for path in sorted((artifacts_dir / CASES).glob("*.json")):
-        found = read_optional(path)
-        if found is not None:
-            documents[f"{CASES}/{path.name}"] = found
-    return documents
+    cases = sorted((Path(artifacts_dir) / CASES).glob("*.json"))
+    names = [MODEL, ROADMAP, REVIEW] + [f"{CASES}/{path.name}" for path in cases]
+    return read_documents(artifacts_dir, names)
 
 
 def write_brief(manifest: dict, artifacts_dir: Path, folder: Path) -> Path | None:

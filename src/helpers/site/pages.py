@@ -386,7 +386,7 @@ def _error_text(error: Mapping[str, Any] | None) -> str:
     return text
 
 
-def read_optional(path: Path) -> Any:
+def _read_optional(path: Path) -> Any:
     try:
         return read_json(path)
     except (OSError, ValueError):
@@ -411,9 +411,9 @@ def render_quarter_page(
     currency = params.get("currency", "USD")
     level = words.budget_level(params)  # plan costs at this quantile
     entries = manifest.get("notebooks") or []
-    calibration = read_optional(artifacts_dir / CALIBRATION)
-    roadmap = read_optional(artifacts_dir / ROADMAP)
-    review = read_optional(artifacts_dir / REVIEW)
+    calibration = _read_optional(artifacts_dir / CALIBRATION)
+    roadmap = _read_optional(artifacts_dir / ROADMAP)
+    review = _read_optional(artifacts_dir / REVIEW)
 
     overview, cases, failed = [], [], []
     for entry in entries:
@@ -485,7 +485,7 @@ def _other_quarters(quarter: str, artifacts_dir: Path, reports_dir: Path | None)
 
 def _case_row(initiative_id, entry, artifacts_dir, currency, href, level) -> dict[str, Any]:
     status = str(entry.get("status", "ok"))
-    doc = read_optional(case_path(artifacts_dir, initiative_id)) if status != "failed" else None
+    doc = _read_optional(case_path(artifacts_dir, initiative_id)) if status != "failed" else None
     doc = doc if isinstance(doc, Mapping) else {}
     figures = words.case_figures(doc, currency=currency, level=level)
     return {
@@ -510,7 +510,7 @@ def list_quarters(reports_dir: Path) -> list[dict[str, Any]]:
     for folder in reports_dir.iterdir():
         manifest_path = folder / "build" / "manifest.json"
         if folder.is_dir() and QUARTER_FOLDER.match(folder.name) and manifest_path.is_file():
-            manifest = read_optional(manifest_path)
+            manifest = _read_optional(manifest_path)
             if isinstance(manifest, Mapping):
                 found.append({"quarter": folder.name, "manifest": manifest, "folder": folder})
     return sorted(found, key=lambda q: q["quarter"], reverse=True)
@@ -564,7 +564,7 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
         figures["budget_confidence"] = level_label(params["budget_confidence"])
     if params.get("estimate_confidence") is not None:
         figures["estimate_confidence"] = fmt_pct(params["estimate_confidence"])
-    calibration = read_optional(
+    calibration = _read_optional(
         published_artifacts_dir(reports_dir, latest["quarter"]) / CALIBRATION
     )
     overall = words.cost_overall(calibration)
@@ -620,7 +620,7 @@ def _loop_figures(reports_dir: Path, quarters: list[dict[str, Any]]) -> dict[str
         if (published_artifacts_dir(reports_dir, q["quarter"]) / REVIEW).is_file()
     ]
     review = (
-        read_optional(published_artifacts_dir(reports_dir, reviews[0]["quarter"]) / REVIEW)
+        _read_optional(published_artifacts_dir(reports_dir, reviews[0]["quarter"]) / REVIEW)
         if reviews
         else None
     )
@@ -759,7 +759,7 @@ def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
         else None,
         "budget": words.card_budget(params),
         "decision": words.card_decision(
-            read_optional(published_artifacts_dir(found["folder"].parent, quarter) / ROADMAP),
+            _read_optional(published_artifacts_dir(found["folder"].parent, quarter) / ROADMAP),
             params.get("currency", "USD"),
         ),
         "decision_href": f"{quarter}/roadmap.html",
