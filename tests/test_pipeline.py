@@ -19,6 +19,8 @@ import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from unittest import mock
+
 import nbformat
 import pytest
 
@@ -28,7 +30,6 @@ from helpers.build.executors import (
     NotebookTask,
     SerialExecutor,
     TaskResult,
-    _environment,
     resolve,
 )
 from helpers.build.pipeline import BuildError, run_quarter
@@ -327,7 +328,7 @@ def test_run_quarter_hands_every_notebook_the_inputs_it_checked_then_removes_the
             for task in tasks:
                 registers.write_text("id,name\nbroken")
                 try:
-                    with _environment(task.env):
+                    with mock.patch.dict(os.environ, task.env):  # as the kernel has them
                         loaded = load_quarter("2026Q4", project)
                 finally:
                     registers.write_text(INITIATIVES)
@@ -350,14 +351,29 @@ def test_run_quarter_hands_every_notebook_the_inputs_it_checked_then_removes_the
     assert SNAPSHOT_ENV not in os.environ
 
 
-def test_environment_is_set_while_a_kernel_starts_then_restored(monkeypatch) -> None:
+def test_kernel_manager_passes_the_task_environment_to_the_kernel_only(monkeypatch) -> None:
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from helpers.build import kernels
+
     monkeypatch.setenv("PLAYBOOK_TEST_SET", "before")
     monkeypatch.delenv("PLAYBOOK_TEST_UNSET", raising=False)
+    started = []
 
-    with _environment({"PLAYBOOK_TEST_SET": "during", "PLAYBOOK_TEST_UNSET": "during"}):
-        assert os.environ["PLAYBOOK_TEST_SET"] == os.environ["PLAYBOOK_TEST_UNSET"] == "during"
+    async def start_kernel(self, **kw):
+        started.append(kw["env"])
 
-    assert os.environ["PLAYBOOK_TEST_SET"] == "before"
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", start_kernel)
+    manager = kernels.kernel_manager_class({"PLAYBOOK_TEST_SET": "x", "PLAYBOOK_TEST_UNSET": "y"})
+
+    asyncio.run(manager(kernel_name="python3").start_kernel())
+
+    [env] = started
+    assert env["PLAYBOOK_TEST_SET"] == "x" and env["PLAYBOOK_TEST_UNSET"] == "y"
+    assert env["PATH"] == os.environ["PATH"]  # on top of this process's environment
+    assert os.environ["PLAYBOOK_TEST_SET"] == "before"  # which is never changed
     assert "PLAYBOOK_TEST_UNSET" not in os.environ
 
 
@@ -882,23 +898,22 @@ class _Channel:
 def _ready_client(shell: _Channel, iopub: _Channel, alive: bool = True):
     from helpers.build import kernels
 
-    client = kernels.forking_kernel_manager_class()().client_factory()
-    client._shell_channel, client._iopub_channel = shell, iopub
+    ready = kernels.kernel_manager_class()().client_factory
+    # its channels replaced by the replays (they are read-only properties on the client)
+    client = type("Replayed", (ready,), {"shell_channel": shell, "iopub_channel": iopub})()
     client.kernel_info = lambda: None
-    client.handled = []
-    client._handle_kernel_info_reply = client.handled.append
 
     async def is_alive():
         return alive
 
-    client._async_is_alive = is_alive
+    client.is_alive = is_alive
     return client
 
 
 def test_forked_kernel_client_is_ready_on_the_reply_and_drops_queued_messages() -> None:
     import asyncio
 
-    reply = {"msg_type": "kernel_info_reply", "content": {}}
+    reply = {"msg_type": "kernel_info_reply", "content": {"protocol_version": "4.1"}}
     status = {"msg_type": "status", "content": {"execution_state": "idle"}}
     # no reply at first (the kernel is starting), then one, then IOPub has spoken
     shell, iopub = _Channel(None, reply), _Channel(status, status, status)
@@ -906,7 +921,7 @@ def test_forked_kernel_client_is_ready_on_the_reply_and_drops_queued_messages() 
 
     asyncio.run(client.wait_for_ready(timeout=10))
 
-    assert client.handled == [reply]
+    assert client.session.adapt_version == 4  # it speaks the kernel's protocol, as jupyter_client
     assert iopub.messages == []  # what the start left on IOPub is not read as a cell's output
 
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import multiprocessing
+import multiprocessing.context
 import os
 import shutil
 import signal
@@ -56,12 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.build import clusters, kernels
-from helpers.build.kernels import (
-    KERNEL_PRELOAD,
-    KernelTemplate,
-    connect_kernel_template,
-    forking_kernel_manager_class,
-)
+from helpers.build.kernels import KERNEL_PRELOAD, KernelTemplate, connect_kernel_template
 from helpers.build.lifeline import die_with
 from helpers.core.errors import BuildError
 from helpers.load.artifacts import write_text_atomic
@@ -110,6 +106,7 @@ class TaskResult:
     error: dict[str, Any] | None = None
     rendered: bool = False
     render_seconds: float = 0.0  # of ``seconds``, the time spent rendering HTML
+    warm: bool = False  # its kernel was forked from a warm template (helpers.build.kernels)
 
 
 def run_task(task: NotebookTask) -> TaskResult:
@@ -122,9 +119,11 @@ def run_task(task: NotebookTask) -> TaskResult:
     started = time.perf_counter()
     error: dict[str, Any] | None = None
     executed = None  # the executed notebook, when papermill hands it back
+    warm_before = kernels.warm_starts()
     if task.execute:
-        with _redirect_process_output(task.log), _environment(task.env):
+        with _redirect_process_output(task.log):
             error, executed = _execute(task)
+    warm = kernels.warm_starts() > warm_before
     rendered = False
     render_started = time.perf_counter()
     if task.html:
@@ -139,6 +138,7 @@ def run_task(task: NotebookTask) -> TaskResult:
         error=error,
         rendered=rendered,
         render_seconds=round(finished - render_started, 3),
+        warm=warm,
     )
 
 
@@ -152,10 +152,6 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
         unknown = _unknown_parameters(task)
         if unknown:
             return _write_error_notebook(task, "UnknownParameterError", unknown), None
-        template = kernels.template_client()
-        extra = {}
-        if template is not None and template.alive():
-            extra["kernel_manager_class"] = forking_kernel_manager_class()
         executed = papermill.execute_notebook(
             task.notebook,
             task.output,
@@ -172,7 +168,9 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
             # what-if widgets are for JupyterLab; the site drops them, and executing
             # them can wedge nbclient (jupyter/nbclient#312), so they are not run here
             skip_cells_with_tag=SKIPPED_TAG,
-            **extra,
+            # nbclient's public hook: the kernel gets the task's environment as it
+            # starts, and forks from the warm template where this process has one
+            kernel_manager_class=kernels.kernel_manager_class(task.env),
         )
     except PapermillExecutionError as exc:
         error = {
@@ -186,27 +184,6 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
             return _write_error_notebook(task, type(exc).__name__, _first_line(str(exc))), None
         return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}, None
     return None, executed
-
-
-@contextlib.contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    """Set ``env`` in this process while a kernel starts (it inherits them), then restore.
-
-    Two tasks in threads of one Dask worker may overlap here: at worst a kernel
-    starts with the other task's variables, or without its own. Neither changes a
-    result: a snapshot of another quarter or project is ignored, and without one
-    the notebook checks the registers itself (``helpers.load.inputs.load_quarter``).
-    """
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextlib.contextmanager
@@ -345,6 +322,7 @@ class LocalProcessExecutor(Executor):
         self._pool: ProcessPoolExecutor | None = None
         self._template: KernelTemplate | None = None
         self._markers = ""  # a folder: each worker's current task key, in a file named by pid
+        self._workers: list[Any] = []  # the pool's worker processes (multiprocessing.Process)
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if not self._markers or not os.path.isdir(self._markers):
@@ -359,7 +337,8 @@ class LocalProcessExecutor(Executor):
                 with contextlib.suppress(OSError):
                     self._template = KernelTemplate(self.kernel_preload)
             address = self._template.address if self._template else None
-            context = multiprocessing.get_context("forkserver")
+            self._workers = []
+            context = _TrackedForkServer(self._workers)
             context.set_forkserver_preload(self.preload)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
@@ -438,10 +417,10 @@ class LocalProcessExecutor(Executor):
         pool, self._pool = self._pool, None
         if pool is None:
             return {}
-        processes = dict(getattr(pool, "_processes", None) or {})
         pool.shutdown(wait=True, cancel_futures=True)
         culprits: dict[str, int | None] = {}
-        for pid, process in processes.items():
+        for process in self._workers:
+            pid = process.pid
             marker = Path(self._markers) / str(pid)
             with contextlib.suppress(OSError):
                 key = marker.read_text(encoding="utf-8")
@@ -458,6 +437,23 @@ class LocalProcessExecutor(Executor):
             self._template.stop()
             self._template = None
         shutil.rmtree(self._markers, ignore_errors=True)
+
+
+class _TrackedForkServer(multiprocessing.context.ForkServerContext):
+    """The forkserver start method, keeping each worker process it starts in ``started``.
+
+    A pool that breaks does not say which of its workers died; their exit codes
+    (``Process.exitcode``) do, through the context the pool was given.
+    """
+
+    def __init__(self, started: list[Any]):
+        super().__init__()
+        self.started = started
+
+    def Process(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (multiprocessing's name)
+        process = multiprocessing.context.ForkServerProcess(*args, **kwargs)
+        self.started.append(process)
+        return process
 
 
 def _run_marked(task: NotebookTask, markers: str) -> TaskResult:

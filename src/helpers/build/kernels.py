@@ -268,54 +268,86 @@ def _kernel_child(sockets: list[socket.socket], request: dict[str, Any], fds: li
 
         traceback.print_exc()
     finally:
+        # atexit hooks do not run: the build stops its kernels with SIGKILL anyway
         with contextlib.suppress(BaseException):
-            import atexit
-
-            atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
-        os._exit(code)
+        os._exit(code)  # a forked child must not return into the template's loop
 
 
-_FORKING_MANAGER: Any = None
+WARM_PROVISIONER = "playbook-warm"  # its entry point in pyproject.toml
+_WARM_STARTS = 0  # kernels this process forked from the template
 
 
-def forking_kernel_manager_class() -> Any:
-    """A jupyter_client kernel manager whose ipykernel kernels fork from this process's template.
+def warm_starts() -> int:
+    """How many kernels this process has started forked from the kernel template."""
+    return _WARM_STARTS
 
-    Built on first use (jupyter_client is heavy to import).
+
+def fork_kernel(args: list[str], cwd: str, env: dict[str, str], timeout: float) -> int | None:
+    """Fork an ipykernel kernel from this process's template; its pid, or None (start usually)."""
+    global _WARM_STARTS
+    template = _KERNEL_TEMPLATE
+    if template is None or not template.alive():
+        return None
+    try:
+        pid = template.fork(args, cwd, env, timeout)
+    except (OSError, RuntimeError, ValueError):  # the template is gone
+        return None
+    _WARM_STARTS += 1
+    return pid
+
+
+_MANAGER_BASE: Any = None
+
+
+def kernel_manager_class(env: dict[str, str] | None = None) -> Any:
+    """A jupyter_client kernel manager class for one notebook run.
+
+    ``env``: variables the kernel gets on top of this process's environment
+    (passed to the kernel as it starts; ``os.environ`` is never changed). Where
+    this process has a kernel template (:func:`connect_kernel_template`), an
+    ipykernel kernel is started by the ``playbook-warm`` kernel provisioner
+    (:class:`WarmKernelProvisioner`, registered under jupyter_client's
+    ``jupyter_client.kernel_provisioners`` entry point), which forks it from the
+    template; otherwise, or if the provisioner is not installed, it starts the
+    usual way.
     """
-    global _FORKING_MANAGER
-    if _FORKING_MANAGER is not None:
-        return _FORKING_MANAGER
+    base = _manager_base()
+    return type("PlaybookKernelManager", (base,), {"task_env": dict(env or {})})
+
+
+def _manager_base() -> Any:
+    """The kernel manager base class, built on first use (jupyter_client is heavy to import)."""
+    global _MANAGER_BASE
+    if _MANAGER_BASE is not None:
+        return _MANAGER_BASE
     from queue import Empty
 
     from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
-    from jupyter_client.provisioning import LocalProvisioner
+    from jupyter_client.provisioning import KernelProvisionerFactory
+    from jupyter_client import protocol_version_info
     from traitlets import Type
 
-    class ForkedKernelProvisioner(LocalProvisioner):
-        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+    class WarmSpecManager(KernelSpecManager):
+        """Kernel specs as installed, naming the warm provisioner while a template serves."""
+
+        def get_kernel_spec(self, kernel_name: str) -> Any:
+            spec = super().get_kernel_spec(kernel_name)
             template = _KERNEL_TEMPLATE
-            forkable = cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"] and not any(
-                kwargs.get(k) is not None for k in ("stdin", "stdout", "stderr")
-            )
-            if template is None or not template.alive() or not forkable:
-                return await super().launch_kernel(cmd, **kwargs)
-            cwd = str(kwargs.get("cwd") or os.getcwd())
-            env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
-            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
-            timeout = getattr(self.parent, "startup_timeout", None) or 60
-            try:
-                pid = template.fork(cmd[3:], cwd, env, timeout)
-            except (OSError, RuntimeError, ValueError):  # the template is gone: start usually
-                return await super().launch_kernel(cmd, **kwargs)
-            self.process = _ForkedProcess(pid)
-            self.pid = pid
-            self.pgid = pid
-            self.cwd = cwd
-            return self.connection_info
+            if template is None or not template.alive() or spec.language != "python":
+                return spec
+            if "kernel_provisioner" in spec.metadata:  # the kernel names its own
+                return spec
+            warm = type(spec)(**spec.to_dict(), resource_dir=spec.resource_dir)
+            warm.metadata = {
+                **spec.metadata,
+                "kernel_provisioner": {"provisioner_name": WARM_PROVISIONER},
+            }
+            factory = KernelProvisionerFactory.instance()
+            return warm if factory.is_provisioner_available(warm) else spec
 
     class ReadyClient(AsyncKernelClient):
         async def wait_for_ready(self, timeout: float | None = None) -> None:
@@ -335,9 +367,9 @@ def forking_kernel_manager_class() -> Any:
                     except Empty:
                         pass
                     else:
-                        self._handle_kernel_info_reply(reply)
+                        _adapt_protocol(self.session, reply)
                         break
-                if not await self._async_is_alive():
+                if not await self.is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
@@ -347,62 +379,24 @@ def forking_kernel_manager_class() -> Any:
                 except Empty:
                     break
 
-    class ForkingKernelManager(AsyncKernelManager):
+    def _adapt_protocol(session: Any, reply: dict[str, Any]) -> None:
+        """What jupyter_client does with a kernel_info reply: speak the kernel's protocol."""
+        major = int(reply["content"]["protocol_version"].split(".")[0])
+        if major != protocol_version_info[0]:
+            session.adapt_version = major
+
+    class PlaybookKernelManager(AsyncKernelManager):
         client_factory = Type(ReadyClient, klass=AsyncKernelClient)
+        task_env: dict[str, str] = {}
 
-        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
-            if self.provisioner is None:
-                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-                self.provisioner = ForkedKernelProvisioner(
-                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
-                )
-            return await super()._async_pre_start_kernel(**kw)
+        def __init__(self, **kwargs: Any):
+            kwargs.setdefault("kernel_spec_manager", WarmSpecManager())
+            super().__init__(**kwargs)
 
-        async def _async_wait(self, pollinterval: float = 0.1) -> None:
-            # jupyter_client checks a stopping kernel every 0.1 s; for a forked kernel
-            # the check is one os.kill(pid, 0), so check every 10 ms
-            await super()._async_wait(pollinterval=min(pollinterval, 0.01))
+        async def start_kernel(self, **kw: Any) -> None:
+            if self.task_env:
+                kw["env"] = {**(kw.get("env") or os.environ), **self.task_env}
+            await super().start_kernel(**kw)
 
-    _FORKING_MANAGER = ForkingKernelManager
-    return _FORKING_MANAGER
-
-
-class _ForkedProcess:
-    """The ``Popen`` surface jupyter_client uses, for a kernel forked by the template.
-
-    The template (its parent) reaps it, so its exit status is not known here.
-    """
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = 0
-            except PermissionError:
-                pass
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.01)
-        return self.returncode or 0
-
-    def send_signal(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
+    _MANAGER_BASE = PlaybookKernelManager
+    return _MANAGER_BASE
