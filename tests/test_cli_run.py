@@ -61,7 +61,8 @@ def test_run_failing_case_exits_1_with_one_line_and_summary(project: Path, tmp_p
     assert errors == [
         "Error: business_case.ipynb (case B-1) failed in cell 3: ValueError: cannot simulate B-1"
     ]
-    assert result.stdout.startswith("2026Q4: 5 notebooks (5 executed, 0 reused, 1 failed) in ")
+    summary = "2026Q4: 5 notebooks (5 executed, 0 kernels warm, 0 reused, 1 failed) in "
+    assert result.stdout.startswith(summary)  # -j 1: in this process, no template to fork from
     assert result.stdout.rstrip().endswith("2026Q4/index.html")
     assert (site / "2026Q4" / "cases" / "B-1.html").is_file()
     assert (site / "index.html").is_file()
@@ -69,7 +70,7 @@ def test_run_failing_case_exits_1_with_one_line_and_summary(project: Path, tmp_p
     again = invoke("2026Q4", "--root", str(project), "--reports", str(site), "-q", "-j", "1")
 
     assert again.exit_code == 1
-    assert "(1 executed, 4 reused, 1 failed)" in again.stdout
+    assert "(1 executed, 0 kernels warm, 4 reused, 1 failed)" in again.stdout
 
 
 def test_run_cell_timeout_must_be_positive(project: Path) -> None:

@@ -27,7 +27,8 @@ from test_pipeline import (
     write_notebook,
 )
 
-from helpers.build.executors import DaskExecutor, LocalProcessExecutor
+from helpers.build.executors import LocalProcessExecutor
+from helpers.build.on_dask import DaskExecutor
 from helpers.build.pipeline import run_quarter
 
 distributed = pytest.importorskip("distributed", reason="pip install '.[dask]'")

@@ -18,7 +18,6 @@ import time
 import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-
 from unittest import mock
 
 import nbformat
@@ -274,7 +273,7 @@ def test_run_quarter_nothing_changed_reuses_the_previous_build(project: Path) ->
     assert second.up_to_date and second.reused == 5 and second.executed == 0
     assert os.readlink(project / "reports" / "2026Q4") == target
     assert len(list((project / "reports" / ".builds").glob("2026Q4-*"))) == 1
-    assert "5 notebooks (0 executed, 5 reused, 0 failed)" in second.summary_line()
+    assert "5 notebooks (0 executed, 0 kernels warm, 5 reused, 0 failed)" in second.summary_line()
 
 
 def test_run_quarter_results_out_of_order_keep_plan_order_and_cache(project: Path) -> None:

@@ -23,10 +23,10 @@ Executors decide where ``run_task`` runs:
   (``SerialExecutor``, or if the template is unavailable) kernels start the
   usual way.
 
-- :class:`DaskExecutor` submits each task to a ``dask.distributed`` cluster
-  (a ``LocalCluster`` of ``jobs`` worker processes, or a scheduler address):
-  ``client.submit(run_task, task)``, as papermill's maintainers sketch a
-  fan-out. Workers need the same environment (``helpers``, papermill, the
+- :class:`~helpers.build.on_dask.DaskExecutor` (``on_dask.py``) submits each task
+  to a ``dask.distributed`` cluster (a ``LocalCluster`` of ``jobs`` worker
+  processes, or a scheduler address): ``client.submit(run_task, task)``, as
+  papermill's maintainers sketch a fan-out. Workers need the same environment (``helpers``, papermill, the
   ``python3`` kernel). On a LocalCluster, or with ``shared_path`` (a folder
   holding the project and the reports that every worker sees at the same
   path), tasks read and write files in place; otherwise the inputs travel with
@@ -47,7 +47,6 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -56,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.build import clusters, kernels
+from helpers.build import kernels
 from helpers.build.kernels import KERNEL_PRELOAD, KernelTemplate, connect_kernel_template
 from helpers.build.lifeline import die_with
 from helpers.core.errors import BuildError
@@ -491,247 +490,6 @@ def _error(exc: BaseException) -> dict[str, Any]:
     return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}
 
 
-class DaskExecutor(Executor):
-    """Runs each task as one ``dask.distributed`` task; results in completion order.
-
-    ``scheduler``: a scheduler address (``tcp://host:8786``); None starts a
-    ``LocalCluster`` of ``jobs`` single-threaded worker processes (their
-    kernels fork from a kernel template, as with :class:`LocalProcessExecutor`).
-    ``shared_path``: a folder every worker sees at the same path, holding the
-    project and the reports; without it (and with a scheduler) each task
-    carries its inputs and brings its outputs back. A worker lost mid-task is
-    Dask's to handle: the task is retried on another worker, up to
-    ``distributed.scheduler.allowed-failures`` times, then fails alone
-    (``KilledWorker``). Needs ``pip install .[dask]``.
-    """
-
-    def __init__(
-        self,
-        jobs: int | None = None,
-        *,
-        scheduler: str | None = None,
-        shared_path: str | Path | None = None,
-        kernel_preload: Iterable[str] | None = KERNEL_PRELOAD,
-    ):
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            from helpers.core.errors import PlaybookError
-
-            raise PlaybookError(
-                "--executor dask needs dask.distributed: pip install '.[dask]' "
-                "(or pip install 'dask[distributed]')"
-            ) from None
-        self.jobs = max(1, jobs or _usable_cpus())
-        self.scheduler = scheduler
-        self.shared_path = Path(shared_path).resolve() if shared_path else None
-        self.ship = scheduler is not None and shared_path is None
-        self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
-        self._client: Any = None
-        self._cluster: Any = None
-        self._template: KernelTemplate | None = None
-
-    @property
-    def client(self) -> Any:
-        """The ``distributed.Client``, connected (and the LocalCluster started) on first use."""
-        if self._client is None:
-            # a LocalCluster whose worker dies at start-up is tried again, then a BuildError
-            self._client, self._cluster = clusters.connect(self.scheduler, self.jobs)
-            if not self.scheduler and self.kernel_preload is not None:
-                with contextlib.suppress(OSError):
-                    self._template = KernelTemplate(self.kernel_preload)
-                    self._client.register_plugin(_kernel_template_plugin(self._template))
-        return self._client
-
-    def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
-        from distributed import as_completed
-
-        tasks = list(tasks)
-        if not tasks:
-            return
-        for task in tasks:
-            self._check_shared(task)
-        client = self.client
-        stamp = uuid.uuid4().hex[:8]
-        keys = [f"notebook-{task.key}-{stamp}" for task in tasks]
-        if self.ship:
-            payload = client.scatter(_pack_inputs(tasks[0]), broadcast=True, hash=False)
-            futures = [
-                client.submit(_run_shipped, task, payload, _executed(task), key=key, pure=False)
-                for task, key in zip(tasks, keys, strict=True)
-            ]
-        else:
-            futures = client.map(run_task, tasks, key=keys, pure=False)
-        by_future = dict(zip(futures, tasks, strict=True))
-        for future in as_completed(futures):
-            task = by_future[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # KilledWorker: it took down its workers every time
-                yield TaskResult(task.key, "failed", 0.0, _lost_on_dask(exc))
-                continue
-            if self.ship:
-                result, files = result
-                for path, data in files.items():
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
-                    Path(path).write_bytes(data)  # into the unpublished build folder
-            yield result
-
-    def _check_shared(self, task: NotebookTask) -> None:
-        if self.shared_path is None:
-            return
-        for path in (task.notebook, task.output, task.cwd, *task.parameters.values()):
-            outside = isinstance(path, str) and os.path.isabs(path)
-            if outside and not Path(path).resolve().is_relative_to(self.shared_path):
-                from helpers.core.errors import PlaybookError
-
-                raise PlaybookError(
-                    f"{path} is outside the shared path {self.shared_path} that the Dask "
-                    "workers see: put the project and its reports under it, or leave out "
-                    "--shared-path to send the inputs with each task"
-                )
-
-    def close(self) -> None:
-        if self._client is not None:
-            with contextlib.suppress(Exception):
-                self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            with contextlib.suppress(Exception):
-                self._cluster.close()
-            self._cluster = None
-        if self._template is not None:
-            self._template.stop()
-            self._template = None
-
-
-def _kernel_template_plugin(template: KernelTemplate) -> Any:
-    """A Dask worker plugin connecting each (re)started worker to the kernel template."""
-    from distributed import WorkerPlugin
-
-    class ConnectKernelTemplate(WorkerPlugin):
-        name = "playbook-kernel-template"
-
-        def __init__(self, address: str):
-            self.address = address
-
-        def setup(self, worker: Any) -> None:
-            connect_kernel_template(self.address)
-
-    return ConnectKernelTemplate(template.address)
-
-
-def _lost_on_dask(exc: BaseException) -> dict[str, Any]:
-    if type(exc).__name__ == "KilledWorker":
-        return {
-            "cell": None,
-            "ename": "WorkerDied",
-            "evalue": (
-                "every Dask worker that ran this notebook died (out of memory, or killed); "
-                f"the other notebooks were not affected. {_first_line(str(exc), 200)}"
-            ),
-        }
-    return _error(exc)
-
-
-# -- inputs that travel with a task (a cluster without a shared file system) ----------
-
-_SKIPPED_IN_PROJECT = ("reports",)  # build output; never an input of a notebook
-
-
-def _pack_inputs(task: NotebookTask) -> bytes:
-    """A zip of the task's project folder (``root`` parameter) and artifacts folder.
-
-    Dot-folders and ``reports/`` are left out. Every task of one stage shares it.
-    """
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, folder in _shipped_folders(task).items():
-            for path in sorted(Path(folder).rglob("*")):
-                relative = path.relative_to(folder)
-                if not path.is_file() or any(p.startswith(".") for p in relative.parts):
-                    continue
-                if name == "root" and relative.parts[0] in _SKIPPED_IN_PROJECT:
-                    continue
-                archive.write(path, f"{name}/{relative.as_posix()}")
-    return buffer.getvalue()
-
-
-def _shipped_folders(task: NotebookTask) -> dict[str, str]:
-    folders = {
-        "root": task.parameters.get("root"),
-        "artifacts": task.parameters.get("artifacts_dir"),
-    }
-    return {name: str(folder) for name, folder in folders.items() if folder}
-
-
-def _executed(task: NotebookTask) -> bytes | None:
-    """The executed notebook a render-only task renders (it travels with the task)."""
-    return None if task.execute else Path(task.output).read_bytes()
-
-
-def _run_shipped(
-    task: NotebookTask, payload: bytes, executed: bytes | None = None
-) -> tuple[TaskResult, dict[str, bytes]]:
-    """On a worker: unpack the inputs, run ``task`` there, return its result and output files.
-
-    Files come back by their paths on the submitting machine: the executed
-    notebook, the HTML, the log and every artifact the notebook wrote or changed.
-    """
-    import io
-    import zipfile
-
-    folders = _shipped_folders(task)
-    with tempfile.TemporaryDirectory(prefix="playbook-task-") as tmp:
-        zipfile.ZipFile(io.BytesIO(payload)).extractall(tmp)
-        here = {name: os.path.join(tmp, name) for name in folders}
-        for folder in here.values():
-            os.makedirs(folder, exist_ok=True)
-
-        def moved(path: str | None) -> str | None:
-            if path is None:
-                return None
-            # the most specific folder first: the artifacts may lie inside the project
-            for name, folder in sorted(folders.items(), key=lambda item: -len(item[1])):
-                if Path(path).is_relative_to(folder):
-                    return os.path.join(here[name], os.path.relpath(path, folder))
-            return path
-
-        outputs = {"output": task.output, "html": task.html, "log": task.log}
-        local = {k: os.path.join(tmp, "out", k) if v else None for k, v in outputs.items()}
-        parameters = {
-            k: (moved(v) if k in ("root", "artifacts_dir") else v)
-            for k, v in task.parameters.items()
-        }
-        artifacts = Path(here.get("artifacts", os.path.join(tmp, "artifacts")))
-        before = {p: p.read_bytes() for p in artifacts.rglob("*") if p.is_file()}
-        run = NotebookTask(
-            **{
-                **task.__dict__,
-                "notebook": moved(task.notebook),
-                "cwd": moved(task.cwd),
-                "parameters": parameters,
-                **local,
-            }
-        )
-        if executed is not None:
-            os.makedirs(os.path.dirname(local["output"]), exist_ok=True)
-            Path(local["output"]).write_bytes(executed)
-        result = run_task(run)
-        files = {
-            outputs[k]: Path(v).read_bytes() for k, v in local.items() if v and os.path.isfile(v)
-        }
-        if "artifacts" in folders:
-            for path in artifacts.rglob("*"):
-                if path.is_file() and before.get(path) != (data := path.read_bytes()):
-                    original = os.path.join(folders["artifacts"], path.relative_to(artifacts))
-                    files[original] = data
-        return result, files
-
-
 def _usable_cpus() -> int:
     """CPUs this process may run on (not all the host's, inside a container or taskset)."""
     if hasattr(os, "sched_getaffinity"):
@@ -761,7 +519,10 @@ def _warm_worker(
 def make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:
     """The executor named ``engine``: ``"local"`` (worker processes) or ``"dask"``."""
     if engine == "dask":
-        return DaskExecutor(jobs, scheduler=scheduler, shared_path=shared_path)
+        from helpers.build.on_dask import DaskExecutor
+
+        preload = [site.partition(":")[0]]
+        return DaskExecutor(jobs, scheduler=scheduler, shared_path=shared_path, preload=preload)
     if engine != "local":
         raise BuildError(f"unknown executor {engine!r}: choose local or dask")
     if jobs == 1:

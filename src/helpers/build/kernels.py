@@ -17,7 +17,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -324,11 +323,11 @@ def _manager_base() -> Any:
         return _MANAGER_BASE
     from queue import Empty
 
+    from jupyter_client import protocol_version_info
     from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import KernelProvisionerFactory
-    from jupyter_client import protocol_version_info
     from traitlets import Type
 
     class WarmSpecManager(KernelSpecManager):

@@ -128,7 +128,7 @@ def run_quarter(
     execute every notebook even when its cache key is unchanged. ``executor``:
     where tasks run (default: made from ``engine``, ``"local"`` worker
     processes or ``"dask"`` with ``scheduler`` and ``shared_path`` as in
-    :class:`~helpers.build.executors.DaskExecutor`; None: the params' ``executor`` and
+    :class:`~helpers.build.on_dask.DaskExecutor`; None: the params' ``executor`` and
     ``scheduler``). ``site``: the module
     that renders pages (``render_notebook``, ``render_quarter_page``,
     ``publish_site_pages``). ``cell_timeout``: seconds one cell may run before
@@ -383,11 +383,7 @@ class _Build:
             else inputs_key_of(self.watched, self.root, self.helpers_digest, self.pages_digest),
             "inputs_watched": sorted(self.watched),
             "model": self.model_keys,  # what each part of the quarter model was computed from
-            "summary": {
-                "executed": self.executed,
-                "reused": self.reused,
-                "failed": len(failed),
-            },
+            "summary": {"executed": self.executed, "reused": self.reused, "failed": len(failed)},
         }
         if self._unchanged(manifest):
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -694,6 +690,7 @@ class _Build:
             "error": result.error,
             "seconds": result.seconds,
             "render_seconds": result.render_seconds,
+            "warm_kernel": result.warm,  # forked from the warm template (kernels.py)
             "parameters": {
                 k: v for k, v in spec["parameters"].items() if k not in ("root", "artifacts_dir")
             },

@@ -47,15 +47,27 @@ class BuildResult:
         """0 when every notebook succeeded, 1 when any failed."""
         return 1 if self.failed else 0
 
+    @property
+    def warm_kernels(self) -> int:
+        """Of the notebooks this build executed, how many kernels were forked warm."""
+        if self.up_to_date:
+            return 0
+        return sum(
+            1
+            for entry in self.manifest["notebooks"]
+            if entry.get("warm_kernel") and not entry.get("reused")
+        )
+
     def summary_line(self) -> str:
-        """``2026Q4: 19 notebooks (17 executed, 2 reused, 0 failed) in 41.2 s -> ...``."""
+        """``2026Q4: 19 notebooks (17 executed, 17 kernels warm, 2 reused, 0 failed) in ...``."""
         total = len(self.manifest["notebooks"])
         where = display_path(self.index)
         if self.refused:
             where = f"NOT published (inspect {display_path(self.build_dir / 'index.html')})"
         return (
-            f"{self.quarter}: {total} notebooks ({self.executed} executed, {self.reused} reused, "
-            f"{len(self.failed)} failed) in {self.seconds:.1f} s -> {where}"
+            f"{self.quarter}: {total} notebooks ({self.executed} executed, {self.warm_kernels} "
+            f"kernels warm, {self.reused} reused, {len(self.failed)} failed) in "
+            f"{self.seconds:.1f} s -> {where}"
         )
 
     def refusal_line(self) -> str | None:
