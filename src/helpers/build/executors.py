@@ -23,14 +23,15 @@ Executors decide where ``run_task`` runs:
   (``SerialExecutor``, or if the template is unavailable) kernels start the
   usual way.
 
-- :class:`~helpers.build.on_dask.DaskExecutor` (``on_dask.py``) submits each task
-  to a ``dask.distributed`` cluster (a ``LocalCluster`` of ``jobs`` worker
+- :class:`~helpers.build.on_dask.DaskExecutor` (``on_dask.py``) submits each
+  task to a ``dask.distributed`` cluster (a ``LocalCluster`` of ``jobs`` worker
   processes, or a scheduler address): ``client.submit(run_task, task)``, as
-  papermill's maintainers sketch a fan-out. Workers need the same environment (``helpers``, papermill, the
-  ``python3`` kernel). On a LocalCluster, or with ``shared_path`` (a folder
-  holding the project and the reports that every worker sees at the same
-  path), tasks read and write files in place; otherwise the inputs travel with
-  the task and the outputs come back with its result (:func:`_run_shipped`).
+  papermill's maintainers sketch a fan-out. Workers need the same environment
+  (``helpers``, papermill, the ``python3`` kernel). On a LocalCluster, or with
+  ``shared_path`` (a folder holding the project and the reports that every
+  worker sees at the same path), tasks read and write files in place; otherwise
+  the inputs travel with the task and the outputs come back with its result
+  (:func:`_run_shipped`).
 
 (Ray would plug in the same way: ``ray.remote(run_task)`` and ``ray.wait``.)
 """
