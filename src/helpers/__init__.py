@@ -15,3 +15,14 @@ Modules, one concern each:
 """
 
 __version__ = "0.1.0"
+
+# jsonschema (which nbformat, and so papermill and nbconvert, import) imports
+# rfc3987_syntax when it is installed (jupyter_events asks for it), and that module
+# compiles 38 lark grammars as it is imported: 1.5-2.5 s in every process that reads
+# a notebook (the build, its workers, each CLI call, each Dask worker). The playbook
+# checks no "iri" format; without the module jsonschema leaves that format unchecked,
+# as it does wherever the package is not installed.
+import sys as _sys  # noqa: E402
+
+_sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+

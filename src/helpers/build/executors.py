@@ -68,7 +68,8 @@ SKIPPED_TAG = "interactive"  # cells with this tag are kept but not executed
 DEFAULT_CELL_TIMEOUT = 600.0  # seconds: a hung cell fails its notebook instead of the build
 
 # Imported once by the forkserver; every worker forks with them loaded.
-_PRELOAD = ["papermill", "nbformat", "helpers.build.executors"]
+# ``helpers`` first: it keeps jsonschema from compiling grammars nothing here uses.
+_PRELOAD = ["helpers", "papermill", "nbformat", "helpers.build.executors"]
 # Imported once by each worker's kernel template; every kernel forks with them loaded.
 # Nothing here may import matplotlib.pyplot (or seaborn, which does): pyplot hooks the
 # inline backend into the IPython shell on import, and the template has no shell yet.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -51,6 +52,12 @@ class QuarterInputs:
         return BenefitInputs(self.benefits, self.initiatives, self.templates)
 
     outcomes: pd.DataFrame | None = None  # params ``outcomes:``, checked (helpers.load.outcomes)
+
+    @functools.cached_property
+    def memo(self) -> dict[str, Any]:
+        """What the model has computed from these inputs, by name, so that one build
+        computes it once (the must-do check and the quarter model both calibrate)."""
+        return {}
 
     def in_scope(self) -> pd.DataFrame:
         """Initiatives still to decide or deliver: proposed, approved or in progress."""

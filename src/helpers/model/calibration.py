@@ -35,6 +35,7 @@ counted under ``excluded`` (with their ids), never silently dropped.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -612,6 +613,9 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
     Uses calibration.by, n0 and min_class_size, and estimate_confidence as the
     nominal level of the stated ranges.
     """
+    memo = getattr(inputs, "memo", None)  # computed once per QuarterInputs
+    if memo is not None and "calibrate_quarter" in memo:
+        return copy.deepcopy(memo["calibrate_quarter"])
     params = inputs.params
     settings = params.calibration
     actuals = inputs.actuals
@@ -646,6 +650,8 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
         document["outcomes"] = {"source": params.outcomes.label, **from_outcomes}
 
     document["drivers"] = calibrate_quarter_drivers(inputs)
+    if memo is not None:
+        memo["calibrate_quarter"] = copy.deepcopy(document)
     return document
 
 
