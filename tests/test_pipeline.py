@@ -594,12 +594,12 @@ def test_describe_failure_without_cell_and_with_more() -> None:
 
 
 def test_first_line_joins_an_input_error_and_truncates() -> None:
-    from helpers.build.executors import _first_line
+    from helpers.build.executors import first_line
 
     text = "1 problem in the inputs:\n  - input: initiative X, benefit: got nan\n"
 
-    assert _first_line(text) == "1 problem in the inputs: - input: initiative X, benefit: got nan"
-    assert _first_line("x" * 500, limit=10) == "x" * 9 + "…"
+    assert first_line(text) == "1 problem in the inputs: - input: initiative X, benefit: got nan"
+    assert first_line("x" * 500, limit=10) == "x" * 9 + "…"
 
 
 # -- real kernels ------------------------------------------------------------------------

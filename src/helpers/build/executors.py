@@ -59,7 +59,6 @@ from typing import Any
 from helpers.build import kernels
 from helpers.build.kernels import KERNEL_PRELOAD, KernelTemplate, connect_kernel_template
 from helpers.build.lifeline import die_with
-from helpers.core.errors import BuildError
 from helpers.load.artifacts import write_text_atomic
 
 DEFAULT_KERNEL = "python3"
@@ -69,7 +68,7 @@ DEFAULT_CELL_TIMEOUT = 600.0  # seconds: a hung cell fails its notebook instead 
 
 # Imported once by the forkserver; every worker forks with them loaded.
 # ``helpers`` first: it keeps jsonschema from compiling grammars nothing here uses.
-_PRELOAD = ["helpers", "papermill", "nbformat", "helpers.build.executors"]
+WORKER_PRELOAD = ["helpers", "papermill", "nbformat", "helpers.build.executors"]
 # Imported once by each worker's kernel template; every kernel forks with them loaded.
 # Nothing here may import matplotlib.pyplot (or seaborn, which does): pyplot hooks the
 # inline backend into the IPython shell on import, and the template has no shell yet.
@@ -177,13 +176,13 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
         error = {
             "cell": exc.exec_count if exc.exec_count is not None else exc.cell_index,
             "ename": exc.ename,
-            "evalue": _first_line(exc.evalue),
+            "evalue": first_line(exc.evalue),
         }
         return error, None
     except Exception as exc:  # kernel died, notebook unreadable, ...: still one failed task
         if not Path(task.output).exists():
-            return _write_error_notebook(task, type(exc).__name__, _first_line(str(exc))), None
-        return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}, None
+            return _write_error_notebook(task, type(exc).__name__, first_line(str(exc))), None
+        return {"cell": None, "ename": type(exc).__name__, "evalue": first_line(str(exc))}, None
     return None, executed
 
 
@@ -260,7 +259,7 @@ def _render(task: NotebookTask, executed: Any, *, failed: bool) -> dict[str, Any
         return {
             "cell": None,
             "ename": type(exc).__name__,
-            "evalue": f"rendering {Path(task.html).name}: {_first_line(str(exc))}",
+            "evalue": f"rendering {Path(task.html).name}: {first_line(str(exc))}",
         }
     return None
 
@@ -271,7 +270,7 @@ def resolve(target: str) -> Any:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def _first_line(text: str, limit: int = 300) -> str:
+def first_line(text: str, limit: int = 300) -> str:
     """``text`` on one line (an InputError lists its problems on the lines below)."""
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -316,8 +315,8 @@ class LocalProcessExecutor(Executor):
         preload: Iterable[str] = (),
         kernel_preload: Iterable[str] | None = KERNEL_PRELOAD,
     ):
-        self.jobs = max(1, jobs or _usable_cpus())
-        self.preload = list(dict.fromkeys([*_PRELOAD, *preload]))
+        self.jobs = max(1, jobs or usable_cpus())
+        self.preload = list(dict.fromkeys([*WORKER_PRELOAD, *preload]))
         # None: no kernel template, every kernel starts as a new process
         self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
         self._pool: ProcessPoolExecutor | None = None
@@ -344,7 +343,7 @@ class LocalProcessExecutor(Executor):
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
                 mp_context=context,
-                initializer=_warm_worker,
+                initializer=warm_worker,
                 initargs=(self.preload, address, os.getpid()),
             )
         return self._pool
@@ -382,7 +381,7 @@ class LocalProcessExecutor(Executor):
                     broken = True
                     continue
                 except Exception as exc:  # e.g. a task that cannot be pickled
-                    result = TaskResult(task.key, "failed", 0.0, _error(exc))
+                    result = TaskResult(task.key, "failed", 0.0, error_of(exc))
                 del pending[task.key]
                 if task.key in died:  # its error page, rendered: still a failed notebook
                     result = TaskResult(
@@ -488,18 +487,18 @@ def _worker_died(exitcode: int | None) -> dict[str, Any]:
     }
 
 
-def _error(exc: BaseException) -> dict[str, Any]:
-    return {"cell": None, "ename": type(exc).__name__, "evalue": _first_line(str(exc))}
+def error_of(exc: BaseException) -> dict[str, Any]:
+    return {"cell": None, "ename": type(exc).__name__, "evalue": first_line(str(exc))}
 
 
-def _usable_cpus() -> int:
+def usable_cpus() -> int:
     """CPUs this process may run on (not all the host's, inside a container or taskset)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
 
 
-def _warm_worker(
+def warm_worker(
     modules: list[str], kernel_template: str | None = None, build: int | None = None
 ) -> None:
     """Import what every task needs (a no-op when the forkserver preloaded it).
@@ -516,17 +515,3 @@ def _warm_worker(
         # a missing module is reported by the task itself, with its name
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-
-
-def make_executor(engine: str, jobs, scheduler, shared_path, site: str) -> Executor:
-    """The executor named ``engine``: ``"local"`` (worker processes) or ``"dask"``."""
-    if engine == "dask":
-        from helpers.build.on_dask import DaskExecutor
-
-        preload = [site.partition(":")[0]]
-        return DaskExecutor(jobs, scheduler=scheduler, shared_path=shared_path, preload=preload)
-    if engine != "local":
-        raise BuildError(f"unknown executor {engine!r}: choose local or dask")
-    if jobs == 1:
-        return SerialExecutor()
-    return LocalProcessExecutor(jobs, preload=[site.partition(":")[0]])

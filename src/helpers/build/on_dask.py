@@ -19,15 +19,15 @@ from typing import Any
 
 from helpers.build import clusters
 from helpers.build.executors import (
-    _PRELOAD,
+    WORKER_PRELOAD,
     Executor,
     NotebookTask,
     TaskResult,
-    _error,
-    _first_line,
-    _usable_cpus,
-    _warm_worker,
+    error_of,
+    first_line,
     run_task,
+    usable_cpus,
+    warm_worker,
 )
 from helpers.build.kernels import KERNEL_PRELOAD, KernelTemplate
 
@@ -71,12 +71,12 @@ class DaskExecutor(Executor):
                 "--executor dask needs dask.distributed: pip install '.[dask]' "
                 "(or pip install 'dask[distributed]')"
             ) from None
-        self.jobs = max(1, jobs or _usable_cpus())
+        self.jobs = max(1, jobs or usable_cpus())
         self.scheduler = scheduler
         self.shared_path = Path(shared_path).resolve() if shared_path else None
         self.ship = scheduler is not None and shared_path is None
         self.kernel_preload = None if kernel_preload is None else list(kernel_preload)
-        self.preload = list(dict.fromkeys([*_PRELOAD, *preload]))
+        self.preload = list(dict.fromkeys([*WORKER_PRELOAD, *preload]))
         self._client: Any = None
         self._cluster: Any = None
         self._template: KernelTemplate | None = None
@@ -194,7 +194,7 @@ def _warm_worker_plugin(
     build: int | None,
     kernel_preload: list[str] | None,
 ) -> Any:
-    """A Dask worker plugin making each (re)started worker warm, as :func:`_warm_worker`.
+    """A Dask worker plugin making each (re)started worker warm, as :func:`warm_worker`.
 
     ``kernel_template``: the address of a template on this machine (a
     LocalCluster's workers share the executor's); None with ``kernel_preload``:
@@ -215,7 +215,7 @@ def _warm_worker_plugin(
                 with contextlib.suppress(OSError):
                     self.template = KernelTemplate(kernel_preload)
                     address = self.template.address
-            _warm_worker(modules, address, build)
+            warm_worker(modules, address, build)
 
         def teardown(self, worker: Any) -> None:
             if self.template is not None:
@@ -231,10 +231,10 @@ def _lost_on_dask(exc: BaseException) -> dict[str, Any]:
             "ename": "WorkerDied",
             "evalue": (
                 "every Dask worker that ran this notebook died (out of memory, or killed); "
-                f"the other notebooks were not affected. {_first_line(str(exc), 200)}"
+                f"the other notebooks were not affected. {first_line(str(exc), 200)}"
             ),
         }
-    return _error(exc)
+    return error_of(exc)
 
 
 # -- inputs that travel with a task (a cluster without a shared file system) ----------

@@ -62,13 +62,13 @@ from helpers.build.cache import (
     row_digest,
     tree_digest,
 )
+from helpers.build.engines import make_executor
 from helpers.build.executors import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_KERNEL,
     Executor,
     NotebookTask,
     TaskResult,
-    make_executor,
 )
 from helpers.build.export import write_quarter_data, write_site_data
 from helpers.build.publish import (
