@@ -1,11 +1,12 @@
 """Cleaning the HTML a notebook shows: tables sanitised with an allow-list (no scripts,
-no event handlers, images only as data URIs, a figure's data-key), their columns
-classified for alignment, long tables paged."""
+no event handlers, images only as data URIs, a figure's data-key).
+
+Tables arrive laid out (``helpers.report.tables`` writes their classes and labels):
+nothing here reads or changes a table's cells."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from helpers.report.keys import KEY_PATTERN
 from helpers.report.tables import match_long_table
@@ -18,9 +19,8 @@ def clean_html(markup: str) -> str:
     selector starts with ``#T_``) and fetch nothing; pandas' default
     ``.dataframe`` style is dropped (the site styles tables); any other shows as text.
     """
-    long_table = _clean_long_table(markup or "")
-    if long_table is not None:
-        return long_table
+    if match_long_table((markup or "").strip()) is not None:
+        return markup.strip()  # a long table as written, checked in one linear pass
     import bleach
     from bleach.css_sanitizer import CSSSanitizer
 
@@ -45,202 +45,7 @@ def clean_html(markup: str) -> str:
         strip=False,
         strip_comments=True,
     )
-    if "<table" in cleaned:
-        cleaned = classify_table_columns(cleaned)
     return "".join(styles) + cleaned
-
-
-_SHORT_TEXT = 14  # characters: ids, short labels
-
-
-_LONGEST_FIGURE = 40  # characters: "-$1,234k to $5,678k" fits, a list of ids does not
-
-
-_UNIT_WORDS = {"k", "m", "bn", "x", "to", "week", "weeks", "month", "months", "pp", "p"}
-
-
-def _is_numeric_text(text: str) -> bool:
-    """A figure such as ``$181k``, ``57%``, ``×1.25``, ``17 weeks / 27 weeks``, ``-$2k to $5k``.
-
-    Longer text is never a figure: a list of ids such as ``P-2021-03, P-2021-07, …``
-    must wrap, not stay on one line as figures do."""
-    words = re.findall(r"[^\W\d_]+", text)
-    return (
-        len(text) <= _LONGEST_FIGURE
-        and bool(re.search(r"\d", text))
-        and all(w.lower() in _UNIT_WORDS for w in words)
-    )
-
-
-def classify_table_columns(markup: str) -> str:
-    """Mark table columns for the stylesheet: ``num`` when every value is a figure
-    (right-aligned), ``short`` when every value is short text such as an id (kept on
-    one line); other text wraps, left-aligned."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "html.parser")
-    for table in soup.find_all("table"):
-        grid = _table_grid(table)
-        body = [cells for section, cells in grid if section != "thead"]
-        width = max((len(cells) for _, cells in grid), default=0)
-        for col in range(width):
-            data = [row[col] for row in body if col < len(row) and row[col] is not None]
-            texts = [cell.get_text(" ", strip=True) for cell in data if cell.name == "td"]
-            mark = _column_mark(texts)
-            if mark is None:
-                continue
-            for section, cells in grid:
-                cell = cells[col] if col < len(cells) else None
-                header = section == "thead" and _int_attr(cell, "colspan") == 1
-                if cell is not None and (cell.name == "td" or (header and mark == "num")):
-                    classes = cell.get("class", [])
-                    cell["class"] = classes if mark in classes else [*classes, mark]
-        _label_cells(table, grid, width)
-    return str(soup)
-
-
-STACKED_FROM = 4  # columns: a table this wide becomes stacked rows on a phone (site.css)
-
-
-def _label_cells(table, grid: list[tuple[str, list]], width: int) -> None:
-    """Mark a wide table ``stack`` and give each body cell its column's header as
-    ``data-label``: on a phone each row shows as a block of "header: value" lines, so
-    no column is cut off and no word breaks to fit a narrow column."""
-    heads = [cells for section, cells in grid if section == "thead"]
-    if width < STACKED_FROM or not heads:
-        return
-    labels = [
-        heads[-1][col].get_text(" ", strip=True) if col < len(heads[-1]) and heads[-1][col] else ""
-        for col in range(width)
-    ]
-    table["class"] = [*table.get("class", []), "stack"]
-    for section, cells in grid:
-        if section == "thead":
-            continue
-        for col, cell in enumerate(cells):
-            if cell is not None and labels[col] and not cell.has_attr("data-label"):
-                cell["data-label"] = labels[col]
-
-
-def _column_mark(texts: list[str]) -> str | None:
-    """``num`` when every value of a column is a figure, ``short`` when every one is short
-    text, else None (the column wraps)."""
-    if not any(texts):
-        return None
-    if all(_is_numeric_text(t) for t in texts if t):
-        return "num"
-    if all(len(t) <= _SHORT_TEXT for t in texts):
-        return "short"
-    return None
-
-
-_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>")
-
-
-_DATA_CELL = re.compile(r"<td>(.*?)</td>")
-
-
-def _clean_long_table(markup: str) -> str | None:
-    """A long table (``report.tables.long_table``) with its columns classed, or None when
-    ``markup`` is anything else (then the allow-list cleaner handles it)."""
-    import html
-
-    found = match_long_table(markup.strip())
-    if found is None:
-        return None
-    rows = [_DATA_CELL.findall(row) for row in _ROW.findall(found["body"])]
-    width = max((len(cells) for cells in rows), default=0)
-    marks = []
-    for col in range(width):
-        texts = [
-            html.unescape(re.sub(r"<[^>]+>", "", row[col])).strip()
-            for row in rows
-            if col < len(row)
-        ]
-        marks.append(_column_mark(texts))
-
-    head_cells = re.findall(r"<th>(.*?)</th>", found["head"])
-    stacked = len(head_cells) >= STACKED_FROM
-
-    def classed(tag: str, cells: list[str], header: bool) -> str:
-        out = []
-        for col, cell in enumerate(cells):
-            mark = marks[col] if col < len(marks) else None
-            attrs = "" if mark is None or (header and mark != "num") else f' class="{mark}"'
-            out.append(f"<{tag}{attrs}>{cell}</{tag}>")
-        return "".join(out)
-
-    head = classed("th", head_cells, header=True)
-    body = "".join(
-        opening + classed("td", _DATA_CELL.findall(row), header=False) + "</tr>"
-        for opening, row in re.findall(r'(<tr(?: class="rest")?>)(.*?)</tr>', found["body"])
-    )
-    markup = markup.strip()  # the string the spans refer to
-    opening = markup[: found.start("head")]
-    if stacked:  # labels by column, once per table: 2,000 rows need no label per cell
-        opening = _column_labels(found["uuid"], head_cells) + opening.replace(
-            "<table><thead>", '<table class="stack"><thead>', 1
-        )
-    return (
-        opening
-        + head
-        + markup[found.end("head") : found.start("body")]
-        + body
-        + markup[found.end("body") :]
-    )
-
-
-def _column_labels(uuid: str, head_cells: list[str]) -> str:
-    """A long table's stacked-row labels (site.css) as one style rule per column after the
-    first, ``#<uuid> td:nth-child(k)::before { content: "<header>" }``; every character of
-    a header outside letters and digits is a CSS escape, so no header can end the style."""
-    import html
-
-    rules = []
-    for col, text in enumerate(head_cells[1:], start=2):
-        label = "".join(
-            c if c.isascii() and c.isalnum() else f"\\{ord(c):06x}" for c in html.unescape(text)
-        )
-        rules.append(f'#{uuid} td:nth-child({col})::before {{ content: "{label}"; }}')
-    return "<style>@media (max-width: 40rem) { " + " ".join(rules) + " }</style>"
-
-
-def _table_grid(table) -> list[tuple[str, list]]:
-    """The table as rows of column positions (cells spanning rows or columns repeat)."""
-    grid: list[tuple[str, list]] = []
-    carried: dict[int, tuple[Any, int]] = {}  # column -> (cell, rows still to cover)
-    for row in table.find_all("tr"):
-        if row.find_parent("table") is not table:
-            continue
-        section = row.parent.name if row.parent is not None else ""
-        cells: list = []
-        col = 0
-        for cell in row.find_all(["td", "th"], recursive=False):
-            while col in carried:
-                cells.append(carried[col][0])
-                col += 1
-            span = _int_attr(cell, "colspan")
-            for _ in range(span):
-                cells.append(cell)
-                rows = _int_attr(cell, "rowspan")
-                if rows > 1:
-                    carried[col] = (cell, rows)
-                col += 1
-        while col in carried:
-            cells.append(carried[col][0])
-            col += 1
-        carried = {c: (cell, n - 1) for c, (cell, n) in carried.items() if n - 1 > 0}
-        grid.append((section, cells))
-    return grid
-
-
-def _int_attr(cell, name: str) -> int:
-    if cell is None:
-        return 1
-    try:
-        return max(1, int(cell.get(name, 1)))
-    except (TypeError, ValueError):
-        return 1
 
 
 def _css_selectors_start_with(css: str, prefix: str) -> bool:
@@ -279,6 +84,8 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if tag == "span" and name == "data-key":  # a tagged figure (helpers.report.keys)
         return bool(_FIGURE_KEY.fullmatch(value))
     if tag == "span" and name == "data-value":
+        return "\n" not in value
+    if tag in ("td", "th") and name == "data-label":  # a stacked table (report.tables)
         return "\n" not in value
     if tag == "img" and name == "src":
         return value.startswith("data:image/")
