@@ -498,15 +498,28 @@ def test_clean_html_keeps_tables_and_data_images_only():
         "<style>body { display: none }</style>"
         "<style scoped>\n .dataframe tbody tr th:only-of-type { vertical-align: middle; }\n</style>"
     )
-    assert "<table>" in html and "&lt;script&gt;" in html
+    assert "<table>" in html and '<td style="color:red">' in html
+    assert "<script" not in html and "alert(1)" not in html  # a script goes, code and all
     assert 'src="http' not in html
-    assert "&lt;style&gt;@import" in html  # shown as text, never fetched
+    assert "@import" not in html  # never fetched, never shown
     assert 'src="data:image/png;base64,AAAA"' in html
     assert "javascript:" not in html
     assert "<style>#T_1_row0 { color: red; }</style>" in html  # pandas Styler rules
-    assert "&lt;style&gt;body { display: none }&lt;/style&gt;" in html
+    assert "display: none" not in html  # any other style goes
     assert html.count("<style>") == 1
     assert "only-of-type" not in html  # pandas' default table style is dropped
+
+
+def test_clean_html_drops_other_tags_keeping_their_text_and_safe_styles_only():
+    html = site_html.clean_html(
+        '<p style="color: red; position: fixed; background: url(http://e.example/x)">a</p>'
+        '<iframe src="http://e.example">frame text</iframe><form><button onclick="x()">b'
+        "</button></form><!-- note --><noscript>n</noscript>"
+    )
+    assert '<p style="color:red">a</p>' in html
+    assert "<iframe" not in html and "frame text" in html  # the tag goes, its words stay
+    assert "<form" not in html and "<button" not in html and "onclick" not in html
+    assert "note" not in html and "http" not in html
 
 
 def test_clean_html_keeps_a_stacked_tables_classes_and_labels():

@@ -25,8 +25,6 @@ import jinja2
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from helpers.report.keys import KEY_PATTERN, VALUE_PATTERN
-
 STACKED_FROM = 4  # columns: a table this wide becomes stacked rows on a phone (site.css)
 _SHORT_TEXT = 14  # characters: ids, short labels
 _LONGEST_FIGURE = 40  # characters: "-$1,234k to $5,678k" fits, a list of ids does not
@@ -308,34 +306,12 @@ def _column_labels(uuid: str, columns: Sequence[Any]) -> str:
     return "<style>@media (max-width: 40rem) { " + " ".join(rules) + " }</style>"
 
 
-# A LongTable exactly as ``_repr_html_`` writes it, every cell escaped: the site checks an
-# HTML output against this in one linear pass instead of an HTML sanitiser, which takes
-# seconds on 2,000 rows.
-_CHAR = r"(?:[^<>&]|&(?:amp|lt|gt|quot|#x27);)"
-_TEXT = rf"{_CHAR}*"
-_ID = r"[A-Za-z0-9._-]+"
-_FIGURE = rf'<span data-key="{KEY_PATTERN}" data-value="{VALUE_PATTERN}">{_TEXT}</span>'
-_LINK = rf'<a href="cases/{_ID}\.html"(?: id="decision-{_ID}")?>{_ID}</a>'
-_CELL = rf"(?:{_LINK}|(?:{_CHAR}|{_FIGURE})*)"
-_LABEL_RULE = r"td:nth-child\(\d+\)::before \{ content: \"(?:[A-Za-z0-9]|\\[0-9a-f]{6})*\"; \}"
-_LONG_TABLE = re.compile(
-    r"(?:<style>@media \(max-width: 40rem\) \{ "
-    rf"#(?P<labelled>T_[0-9a-f]{{10}}) {_LABEL_RULE}(?: #(?P=labelled) {_LABEL_RULE})*"
-    r" \}</style>)?"
-    r"<style>#(?P<uuid>T_[0-9a-f]{10}) tr\.rest \{ display: none; \}</style>"
-    r'<div id="(?P=uuid)" class="long-table paged-table tex2jax_ignore mathjax_ignore">'
-    rf'<p class="long-table-rest">{_TEXT}</p>'
-    rf'<table(?: class="stack")?><thead><tr>(?P<head>(?:<th(?: class="num")?>{_TEXT}</th>)*)'
-    r"</tr></thead><tbody>"
-    rf'(?P<body>(?:<tr(?: class="rest")?>(?:<td(?: class="(?:num|short)")?>{_CELL}</td>)*</tr>)*)'
-    rf'</tbody></table>(?:<p class="paged-note">{_TEXT}</p>)?</div>'
+# A stacked long table's labels exactly as :func:`_column_labels` writes them (after the
+# ``<style>`` tag): the site keeps a style of this form, whose strings hold only letters,
+# digits and CSS escapes, so nothing in it can fetch anything or end the style.
+_LABEL = r'"(?:[A-Za-z0-9]|\\[0-9a-f]{6})*"'
+LABELS_STYLE = re.compile(
+    r"@media \(max-width: 40rem\) \{ "
+    rf"(?:#T_[0-9a-f]{{10}} td:nth-child\(\d+\)::before \{{ content: {_LABEL}; \}} )*"
+    r"\}"
 )
-
-
-def match_long_table(markup: str) -> re.Match | None:
-    """The match when ``markup`` is exactly a LongTable's HTML (groups ``head``: the header
-    cells, ``body``: the rows), else None: then it is not known to be safe."""
-    found = _LONG_TABLE.fullmatch(markup)
-    if found is None or found["labelled"] not in (None, found["uuid"]):
-        return None  # labels for another table than this one
-    return found
