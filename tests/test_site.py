@@ -513,10 +513,11 @@ def test_clean_html_keeps_tables_and_data_images_only():
 def test_clean_html_drops_other_tags_keeping_their_text_and_safe_styles_only():
     html = site_html.clean_html(
         '<p style="color: red; position: fixed; background: url(http://e.example/x)">a</p>'
+        '<b style="cursor: url(http://e.example/c.png), auto">c</b>'
         '<iframe src="http://e.example">frame text</iframe><form><button onclick="x()">b'
         "</button></form><!-- note --><noscript>n</noscript>"
     )
-    assert '<p style="color:red">a</p>' in html
+    assert '<p style="color:red">a</p>' in html and ">c</b>" in html and "cursor" not in html
     assert "<iframe" not in html and "frame text" in html  # the tag goes, its words stay
     assert "<form" not in html and "<button" not in html and "onclick" not in html
     assert "note" not in html and "http" not in html

@@ -99,10 +99,10 @@ _URL_SCHEMES = {"http", "https", "mailto", "data"}
 
 
 # inline style properties kept (others dropped): what a table's or a text's look may
-# set, nothing that fetches, positions or hides things outside it
+# set; none takes a URL (cursor can: left out) or positions a thing outside its place
 _CSS_PROPERTIES = {
     "background-color", "border-bottom-color", "border-collapse", "border-color",
-    "border-left-color", "border-right-color", "border-top-color", "clear", "color", "cursor",
+    "border-left-color", "border-right-color", "border-top-color", "clear", "color",
     "direction", "display", "float", "font", "font-family", "font-size", "font-style",
     "font-variant", "font-weight", "height", "letter-spacing", "line-height", "overflow",
     "text-align", "text-decoration", "text-indent", "unicode-bidi", "vertical-align",
