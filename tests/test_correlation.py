@@ -90,7 +90,8 @@ def test_describe_correlation_and_table_read_the_block() -> None:
     assert "**cost with duration**: overruns strongly go together" in text
     assert "common to projects completed in the same quarter" in text
     table = correlation_table(document)
-    assert list(table["projects"]) == [300, 300, 300]
+    assert list(table.data["projects"]) == [300, 300, 300]
+    assert "stack" in table.to_html()  # a report table, laid out for a phone
     assert describe_correlation({"metrics": {}}).body == (
         "- Too few projects to say how overruns move together."
     )

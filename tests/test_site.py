@@ -498,15 +498,39 @@ def test_clean_html_keeps_tables_and_data_images_only():
         "<style>body { display: none }</style>"
         "<style scoped>\n .dataframe tbody tr th:only-of-type { vertical-align: middle; }\n</style>"
     )
-    assert "<table>" in html and "&lt;script&gt;" in html
+    assert "<table>" in html and '<td style="color:red">' in html
+    assert "<script" not in html and "alert(1)" not in html  # a script goes, code and all
     assert 'src="http' not in html
-    assert "&lt;style&gt;@import" in html  # shown as text, never fetched
+    assert "@import" not in html  # never fetched, never shown
     assert 'src="data:image/png;base64,AAAA"' in html
     assert "javascript:" not in html
     assert "<style>#T_1_row0 { color: red; }</style>" in html  # pandas Styler rules
-    assert "&lt;style&gt;body { display: none }&lt;/style&gt;" in html
+    assert "display: none" not in html  # any other style goes
     assert html.count("<style>") == 1
     assert "only-of-type" not in html  # pandas' default table style is dropped
+
+
+def test_clean_html_drops_other_tags_keeping_their_text_and_safe_styles_only():
+    html = site_html.clean_html(
+        '<p style="color: red; position: fixed; background: url(http://e.example/x)">a</p>'
+        '<b style="cursor: url(http://e.example/c.png), auto">c</b>'
+        '<iframe src="http://e.example">frame text</iframe><form><button onclick="x()">b'
+        "</button></form><!-- note --><noscript>n</noscript>"
+    )
+    assert '<p style="color:red">a</p>' in html and ">c</b>" in html and "cursor" not in html
+    assert "<iframe" not in html and "frame text" in html  # the tag goes, its words stay
+    assert "<form" not in html and "<button" not in html and "onclick" not in html
+    assert "note" not in html and "http" not in html
+
+
+def test_clean_html_keeps_a_stacked_tables_classes_and_labels():
+    cleaned = site_html.clean_html(
+        '<table class="stack"><tr><td class="num" data-label="Cost P80">$1k</td>'
+        '<td data-label="x" onmouseover="y">a</td></tr></table>'
+    )
+    assert '<td class="num" data-label="Cost P80">$1k</td>' in cleaned
+    assert '<td data-label="x">a</td>' in cleaned
+    assert '<table class="stack">' in cleaned
 
 
 # --------------------------------------------------------------------------- pages
@@ -599,35 +623,6 @@ def test_list_quarters_ignores_scratch_and_unbuilt(tmp_path):
 
 def test_png_fixture_is_a_png():
     assert base64.b64decode(PNG)[:4] == b"\x89PNG"
-
-
-def test_classify_table_columns_marks_figures_and_short_text():
-    html = site_html.classify_table_columns(
-        "<table><thead><tr><th></th><th>initiative</th><th>value</th></tr></thead><tbody>"
-        "<tr><th rowspan='2'>cost</th><td>Email</td><td>$181k</td></tr>"
-        "<tr><td>Web</td><td>-$2k to ×1.5</td></tr></tbody></table>"
-    )
-    assert '<th class="num">value</th>' in html
-    assert '<td class="short">Email</td>' in html  # short text: one line, left
-    assert "<th>initiative</th>" in html
-    assert '<td class="num">-$2k to ×1.5</td>' in html  # the row span does not shift columns
-
-
-@pytest.mark.parametrize(
-    ("text", "numeric"),
-    [
-        ("$181k", True),
-        ("57%", True),
-        ("17 weeks / 27 weeks", True),
-        ("1,234.5", True),
-        ("fund", False),
-        ("EML-01", False),
-        ("", False),
-        ("never", False),
-    ],
-)
-def test_is_numeric_text(text, numeric):
-    assert site_html._is_numeric_text(text) is numeric
 
 
 def test_render_quarter_page_follows_budget_confidence_and_scoring_method(tmp_path):
@@ -745,13 +740,6 @@ def test_css_wraps_long_words_and_has_a_print_header():
     assert re.search(r"td, th[^{]*\{ overflow-wrap: anywhere; \}", css)
     assert ".print-header { display: none; }" in css
     assert "@page" in css
-
-
-def test_a_list_of_ids_is_not_a_figure():
-    """Figures stay on one line; a list of project ids must wrap (it made calibration 1,600 px)."""
-    ids = ", ".join(f"P-2021-{n:02d}" for n in range(1, 9))
-    assert not site_html._is_numeric_text(ids)
-    assert site_html._is_numeric_text("P-2021-03")  # one short code still lines up as a figure
 
 
 def test_roadmap_ids_link_to_case_pages_escaped_then_wrapped():

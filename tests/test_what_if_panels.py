@@ -120,9 +120,13 @@ def test_case_panel_says_when_low_is_above_high(case_panel):
     assert "<table" in case_panel.result.value
 
 
+_LAYOUT = r' +(?:data-label="[^"]*")?'
+
+
 def _column(html: str, column: int) -> list[str]:
     """One column of the what-if comparison table's HTML (0: figure, 1: case, 2: what-if)."""
-    return re.findall(rf'class="data row\d+ col{column}" >([^<]*)<', html)
+    # a cell's layout class and stacked-row label (report.tables) may follow
+    return re.findall(rf'class="data row\d+ col{column}(?: num| short)?"{_LAYOUT}>([^<]*)<', html)
 
 
 def _money(text: str) -> float:
@@ -201,7 +205,9 @@ def test_roadmap_panel_budget_moves_the_result(roadmap_panel):
 
 def _result_rows(panel) -> dict[str, str]:
     """The roadmap what-if table as {what if: result}."""
-    cells = re.findall(r'class="data row\d+ col\d" >([^<]*)<', panel.result.value)
+    cells = re.findall(
+        rf'class="data row\d+ col\d(?: num| short)?"{_LAYOUT}>([^<]*)<', panel.result.value
+    )
     return dict(zip(cells[::2], cells[1::2], strict=True))
 
 

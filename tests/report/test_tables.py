@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 
-from helpers.report.tables import long_table, styled_table
+from helpers.report.tables import (
+    LABELS_STYLE,
+    STACKED_FROM,
+    is_numeric_text,
+    long_table,
+    styled_table,
+)
 
 
 def _frame(name: str = "<script>alert(1)</script>") -> pd.DataFrame:
@@ -127,34 +134,135 @@ def test_long_table_of_2000_rows_stays_light():
     assert len(markup.encode()) < 600_000  # bytes: about 300 a row, the table once
 
 
-def _cell_classes(markup: str) -> list[tuple[str, str]]:
-    # the sanitizer path also labels each cell for phones (data-label): classes only here
-    return re.findall(r'<(t[dh])(?: class="([^"]*)")?(?: data-label="[^"]*")?>', markup)
+# -- the layout the site's stylesheet reads, written with the table -------------------
 
 
-def test_long_table_cleaned_in_one_pass_classes_columns_like_the_sanitizer():
+@pytest.mark.parametrize(
+    ("text", "numeric"),
+    [
+        ("$181k", True),
+        ("57%", True),
+        ("17 weeks / 27 weeks", True),
+        ("1,234.5", True),
+        ("-$2k to ×1.5", True),
+        ("fund", False),
+        ("EML-01", False),
+        ("", False),
+        ("never", False),
+    ],
+)
+def test_is_numeric_text(text, numeric):
+    assert is_numeric_text(text) is numeric
+
+
+def test_a_list_of_ids_is_not_a_figure():
+    """Figures stay on one line; a list of project ids must wrap (it made calibration 1,600 px)."""
+    ids = ", ".join(f"P-2021-{n:02d}" for n in range(1, 9))
+    assert not is_numeric_text(ids)
+    assert is_numeric_text("P-2021-03")  # one short code still lines up as a figure
+
+
+def _wide() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "initiative": ["Email", "Web"],
+            "value": ["$181k", "-$2k to ×1.5"],
+            "reason": ["over budget: it needs more than is left"] * 2,
+            "cost <P80>": ["$1k", "$2k"],
+        }
+    )
+
+
+def test_styled_table_classes_figures_and_short_text_columns():
+    frame = pd.DataFrame({"initiative": ["Email", "Web"], "value": ["$181k", "-$2k to ×1.5"]})
+    html = styled_table(frame).to_html()
+    assert re.search(r'<th [^>]*class="col_heading level0 col1 num" >value</th>', html)
+    assert re.search(r'<th [^>]*class="col_heading level0 col0" >initiative</th>', html)
+    assert re.search(r'<td [^>]*class="data row0 col0 short" >Email</td>', html)
+    assert re.search(r'<td [^>]*class="data row1 col1 num" >-\$2k to ×1.5</td>', html)
+    assert "stack" not in html and "data-label" not in html  # narrow: no stacked rows
+
+
+def test_styled_table_of_four_columns_stacks_with_each_cell_labelled():
+    html = styled_table(_wide()).to_html()
+    assert 'class="tex2jax_ignore mathjax_ignore stack"' in html
+    assert re.search(r'class="data row0 col2" +data-label="reason">over budget', html)
+    assert re.search(r'class="data row1 col3 num" +data-label="cost &lt;P80&gt;">\$2k<', html)
+    assert html.count("data-label=") == 2 * STACKED_FROM  # body cells only
+
+
+def test_styled_table_classes_the_text_it_shows_after_links_and_tags():
+    from helpers.report.keys import tag_cells
+    from helpers.report.roadmap import link_ids
+
+    frame = pd.DataFrame({"id": ["EML-01"], "value": ["$1k"]})
+    table = tag_cells(link_ids(styled_table(frame)), {(0, "value"): "<b>$1k</b>"})
+    html = table.to_html()
+    assert re.search(r'class="data row0 col0 short" ><a href="cases/EML-01.html">', html)
+    assert re.search(r'class="data row0 col1 num" ><b>\$1k</b>', html)
+
+
+def _columns(markup: str) -> list[tuple[str, str]]:
+    """Each header and cell of a table: (tag, its layout class or "")."""
+    cells = re.findall(r"<(t[dh])\b([^>]*)>", markup.split("<thead>")[1])
+    classes = [re.search(r'class="([^"]*)"', attributes) for _, attributes in cells]
+    return [
+        (tag, " ".join(c for c in (found[1].split() if found else []) if c in ("num", "short")))
+        for (tag, _), found in zip(cells, classes, strict=True)
+    ]
+
+
+def test_long_table_classes_columns_as_a_report_table_does():
+    frame = _long()
+    frame["value"] = [f"${n},000k" for n in range(45)]
+    frame["reason"] = ["over budget: it needs more than is left"] * 45
+    markup = long_table(frame, name="t", links=range(45), anchor=True)._repr_html_()
+    assert _columns(markup) == _columns(styled_table(frame).to_html())
+    assert '<th class="num">value</th>' in markup and '<td class="num">$44,000k</td>' in markup
+    assert "<td>over budget: it needs more than is left</td>" in markup  # long text wraps
+    assert '<table class="stack">' in markup and "data-label" not in markup
+    labels = re.match(r"<style>@media \(max-width: 40rem\) \{ (.*?) \}</style>", markup)
+    uuid = re.search(r'<div id="(T_[0-9a-f]+)"', markup).group(1)
+    rule = f'#{uuid} td:nth-child(2)::before {{ content: "initiative"; }}'
+    assert labels.group(1).startswith(rule)
+    assert '::before { content: "value"; }' in labels.group(1)
+
+
+def test_long_table_labels_escape_every_character_of_a_header():
+    frame = _long()
+    frame["a b"], frame["</style><script>"] = "x", "y"
+    markup = long_table(frame, name="t")._repr_html_()
+    css = re.match(r"<style>(.*?)</style>", markup).group(1)
+    assert 'content: "a\\000020b"' in css and "<" not in css
+    assert LABELS_STYLE.fullmatch(css)
+
+
+def test_long_table_goes_through_the_site_cleaner_unchanged():
     from helpers.site import html as site_html
 
     frame = _long()
     frame["value"] = [f"${n},000k" for n in range(45)]
     frame["reason"] = ["over budget: it needs more than is left"] * 45
     markup = long_table(frame, name="t", links=range(45), anchor=True)._repr_html_()
-    fast = site_html.clean_html(markup)
-    assert fast != markup  # columns classed
-    # the general path: bleach, then BeautifulSoup classing the columns
-    import bleach
+    assert site_html.clean_html(markup) == markup  # its labels, classes, links and anchors
+    assert 'id="decision-X-044"' in markup and "td:nth-child(4)::before" in markup
 
-    slow = site_html.classify_table_columns(
-        bleach.clean(
-            markup.split("</style>")[1],
-            tags=site_html._ALLOWED_TAGS,
-            attributes=site_html._allowed_attribute,
-        )
-    )
-    assert _cell_classes(fast) == _cell_classes(slow)
-    assert '<th class="num">value</th>' in fast and '<td class="num">$44,000k</td>' in fast
-    assert "<td>over budget: it needs more than is left</td>" in fast  # long text wraps
-    assert 'id="decision-X-044"' in fast
+
+def test_site_cleaner_keeps_labels_only_in_the_form_a_long_table_writes():
+    from helpers.site import html as site_html
+
+    markup = long_table(_long(), name="t")._repr_html_()
+    labels = re.match(r"<style>(.*?)</style>", markup).group(1)
+    assert LABELS_STYLE.fullmatch(labels) is None  # two columns: no labels
+    frame = _long()
+    frame["value"], frame["reason"] = "$1k", "x"
+    markup = long_table(frame, name="t")._repr_html_()
+    labels = re.match(r"<style>(.*?)</style>", markup).group(1)
+    for evil in ('content: "x" } body { display: none', "content: url(http://e.example/x)"):
+        tampered = markup.replace('content: "value"', evil)
+        assert "display: none }" not in site_html.clean_html(tampered)
+        assert "http" not in site_html.clean_html(tampered)
+    assert site_html.clean_html(markup).startswith(f"<style>{labels}</style>")
 
 
 def test_long_table_markup_that_was_tampered_with_goes_through_the_sanitizer():

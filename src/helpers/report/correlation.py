@@ -9,13 +9,14 @@ import pandas as pd
 
 from helpers.core.fmt import fmt_pct
 from helpers.report.markdown import escape_text, returns_markdown
+from helpers.report.tables import styled_table
 
 
 def _number(value: float | None) -> str:
     return "–" if value is None else f"{value:+.2f}"
 
 
-def correlation_table(calibration: Mapping[str, Any]) -> pd.DataFrame:
+def correlation_frame(calibration: Mapping[str, Any]) -> pd.DataFrame:
     """One row per pair of metrics and per metric's quarter effect: n, estimate, shrunk value."""
     block = calibration.get("correlation") or {"between_metrics": [], "within_quarter": {}}
     rows = [
@@ -38,6 +39,12 @@ def correlation_table(calibration: Mapping[str, Any]) -> pd.DataFrame:
         for metric, found in block["within_quarter"].items()
     ]
     return pd.DataFrame(rows, columns=["what", "projects", "estimate", "used (shrunk toward 0)"])
+
+
+def correlation_table(calibration: Mapping[str, Any]) -> Any:
+    """:func:`correlation_frame` as a report table (a Styler: no index column, columns laid
+    out for the site)."""
+    return styled_table(correlation_frame(calibration), name="correlation")
 
 
 @returns_markdown
