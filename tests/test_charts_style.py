@@ -11,7 +11,7 @@ from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 from PIL import Image
 
-from helpers.charts.style import ReportCanvas, money_axis, new_figure, report_figure
+from helpers.charts.style import ReportCanvas, chart_title, money_axis, new_figure, report_figure
 
 
 def _one_axis() -> Figure:
@@ -101,3 +101,18 @@ def test_other_prints_take_matplotlibs_path(kwargs):
             np.asarray(Image.open(io.BytesIO(buffer.getvalue()))),
             np.asarray(Image.open(theirs)),
         )
+
+
+def test_a_pinned_title_sits_where_matplotlib_would_put_it_on_a_money_axis():
+    def chart(title) -> Figure:
+        figure, axis = new_figure(3.0)
+        axis.plot([0, 36], [-250_000, 1_250_000])
+        money_axis(axis, "USD", "y")
+        title(axis, "EML-01: cumulative cash — where the median crosses zero it has paid back")
+        return figure
+
+    pinned = _png(chart(chart_title))
+    placed = _png(chart(lambda axis, text: axis.set_title(text, fontsize=10, loc="left")))
+    assert np.array_equal(
+        np.asarray(Image.open(io.BytesIO(pinned))), np.asarray(Image.open(io.BytesIO(placed)))
+    )
