@@ -25,7 +25,7 @@ from matplotlib.ticker import (
     PercentFormatter,
 )
 
-from helpers.charts.style import escape_mathtext
+from helpers.charts.style import escape_mathtext, report_figure
 
 ALL = "all projects"
 PALETTE = (
@@ -76,7 +76,7 @@ def _value_axes(axis: Any) -> None:
 
 def _panels(count: int, *, height: float = PANEL_HEIGHT) -> tuple[Figure, list[Any]]:
     count = max(count, 1)
-    fig = Figure(figsize=(PANEL_WIDTH * count, height), layout="constrained")
+    fig = report_figure((PANEL_WIDTH * count, height))
     axes = fig.subplots(1, count, squeeze=False)[0]
     return fig, list(axes)
 
@@ -112,7 +112,7 @@ def plot_bias_overview(calibration: Mapping[str, Any]) -> Figure:
     classes = [ALL] + sorted(
         {c for found in calibration["metrics"].values() for c in found["by_class"]}
     )
-    fig = Figure(figsize=(PANEL_WIDTH * 1.6, 0.45 * len(classes) + 1.5), layout="constrained")
+    fig = report_figure((PANEL_WIDTH * 1.6, 0.45 * len(classes) + 1.5))
     axis = fig.subplots()
     offsets = np.linspace(-0.25, 0.25, len(metrics)) if len(metrics) > 1 else [0.0]
     for colour, offset, metric in zip(PALETTE, offsets, metrics, strict=False):
@@ -293,8 +293,7 @@ def plot_trend(calibration: Mapping[str, Any]) -> Figure:
         return _empty("No completion dates in this history, so there is no trend to show.")
     quarters = sorted({point["quarter"] for trend in series.values() for point in trend})
     position = {q: i for i, q in enumerate(quarters)}
-    fig = Figure(figsize=(max(PANEL_WIDTH * 1.6, 0.45 * len(quarters)), PANEL_HEIGHT))
-    fig.set_layout_engine("constrained")
+    fig = report_figure((max(PANEL_WIDTH * 1.6, 0.45 * len(quarters)), PANEL_HEIGHT))
     axis = fig.subplots()
     for colour, (metric, trend) in zip(PALETTE, series.items(), strict=False):
         xs = [position[p["quarter"]] for p in trend]

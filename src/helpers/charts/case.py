@@ -14,7 +14,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.charts.style import escape_mathtext, money_axis, money_label, new_figure
+from helpers.charts.style import (
+    chart_title,
+    escape_mathtext,
+    money_axis,
+    money_label,
+    new_figure,
+)
 from helpers.core.fmt import fmt_pct
 from helpers.model import business_case
 from helpers.model.simulation import CaseSimulation
@@ -56,12 +62,11 @@ def plot_npv_distribution(sim: CaseSimulation) -> Figure:
     axis.axvline(mean, color=NEUTRAL, linestyle="--", linewidth=1)
     p10, p90 = np.quantile(npv, [0.1, 0.9])
     axis.axvspan(p10, p90, color=NEUTRAL, alpha=0.08, linewidth=0)
-    axis.set_title(
+    chart_title(
+        axis,
         f"{escape_mathtext(sim.id)}: NPV over {sim.horizon_years:g} years — expected "
         f"{money_label(mean, sim.currency)}, P10–P90 {money_label(p10, sim.currency)} "
         f"to {money_label(p90, sim.currency)}",
-        fontsize=10,
-        loc="left",
     )
     axis.set_xlabel(f"Net present value ({sim.currency}, {fmt_pct(sim.discount_rate)} a year)")
     axis.set_ylabel("Share of simulations")
@@ -82,11 +87,10 @@ def plot_cash_fan(sim: CaseSimulation) -> Figure:
     axis.set_xlim(0, months[-1])
     axis.set_xlabel("Months from the decision")
     axis.set_ylabel(f"Cumulative cash, discounted ({sim.currency})")
-    axis.set_title(
+    chart_title(
+        axis,
         f"{escape_mathtext(sim.id)}: cumulative cash — where the median crosses zero it has "
         "paid back",
-        fontsize=10,
-        loc="left",
     )
     money_axis(axis, sim.currency, "y")
     axis.legend(loc="best", frameon=False, fontsize=8)
@@ -98,20 +102,19 @@ def plot_tornado(sim: CaseSimulation) -> Figure:
     table = business_case.sensitivity(sim).iloc[::-1].reset_index(drop=True)
     figure, axis = new_figure(1.2 + 0.7 * len(table))
     base = float(table["base_npv"].iloc[0])
-    for row in table.itertuples():
-        for value, colour, label in (
-            (row.npv_at_low, NEUTRAL, "input at P10"),
-            (row.npv_at_high, GAIN, "input at P90"),
-        ):
-            axis.barh(
-                row.Index,
-                value - base,
-                left=base,
-                color=colour,
-                alpha=0.85,
-                height=0.6,
-                label=label if row.Index == 0 else None,
-            )
+    for column, colour, label in (
+        ("npv_at_low", NEUTRAL, "input at P10"),
+        ("npv_at_high", GAIN, "input at P90"),
+    ):  # one call per colour: rows do not overlap, so each row looks as if drawn alone
+        axis.barh(
+            table.index,
+            table[column] - base,
+            left=base,
+            color=colour,
+            alpha=0.85,
+            height=0.6,
+            label=label,
+        )
     axis.set_yticks(range(len(table)))
     axis.set_yticklabels(
         [
@@ -124,9 +127,7 @@ def plot_tornado(sim: CaseSimulation) -> Figure:
     axis.axvline(base, color="black", linewidth=1)
     axis.axvline(0.0, color=LOSS, linewidth=1, linestyle=":")
     axis.set_xlabel(f"NPV ({sim.currency}); black line: all inputs at their medians")
-    axis.set_title(
-        f"{escape_mathtext(sim.id)}: which estimates move the NPV most", fontsize=10, loc="left"
-    )
+    chart_title(axis, f"{escape_mathtext(sim.id)}: which estimates move the NPV most")
     money_axis(axis, sim.currency)
     axis.legend(loc="lower right", frameon=False, fontsize=8)
     return figure
@@ -168,7 +169,7 @@ def plot_variants(sim: CaseSimulation) -> Figure:
     axis.set_ylim(-0.6, len(table) - 0.3)
     axis.axvline(0.0, color="black", linewidth=1)
     axis.set_xlabel(f"NPV ({sim.currency}): dot expected, bar P10–P90")
-    axis.set_title("Full initiative against its lean version", fontsize=10, loc="left")
+    chart_title(axis, "Full initiative against its lean version")
     money_axis(axis, sim.currency)
     return figure
 
@@ -198,11 +199,7 @@ def plot_views(stated: CaseSimulation, calibrated: CaseSimulation) -> Figure:
     axis.set_xlabel(f"Net present value ({stated.currency})")
     axis.set_ylabel("Share of simulations")
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: fmt_pct(value)))
-    axis.set_title(
-        f"{escape_mathtext(stated.id)}: what the track record does to the case",
-        fontsize=10,
-        loc="left",
-    )
+    chart_title(axis, f"{escape_mathtext(stated.id)}: what the track record does to the case")
     money_axis(axis, stated.currency)
     axis.legend(loc="upper left", frameon=False, fontsize=8)
     return figure
@@ -234,9 +231,7 @@ def plot_beneficiaries(case: Mapping[str, Any]) -> Figure:
     )
     axis.set_xlim(left=min(0.0, float(frame["p10"].min())))
     axis.set_xlabel(f"Benefit a year ({currency})")
-    axis.set_title(
-        f"{escape_mathtext(case['id'])}: who benefits, and how much", fontsize=10, loc="left"
-    )
+    chart_title(axis, f"{escape_mathtext(case['id'])}: who benefits, and how much")
     money_axis(axis, currency)
     axis.legend(loc="lower right", frameon=False, fontsize=8)
     return figure

@@ -8,7 +8,7 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from helpers.charts.style import escape_mathtext
+from helpers.charts.style import escape_mathtext, report_figure
 from helpers.report.labels import INPUT_LABELS
 
 PANEL_WIDTH, PANEL_HEIGHT = 4.0, 4.0  # inches per metric
@@ -25,7 +25,7 @@ def plot_reliability(review: Mapping[str, Any]) -> Figure:
     """
     found = review["forecast_verification"]
     metrics = list(found) or ["cost"]
-    figure = Figure(figsize=(PANEL_WIDTH * len(metrics), PANEL_HEIGHT), layout="constrained")
+    figure = report_figure((PANEL_WIDTH * len(metrics), PANEL_HEIGHT))
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     for axis, metric in zip(axes, metrics, strict=True):
         axis.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="honest")

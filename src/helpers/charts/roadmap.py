@@ -14,7 +14,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.charts.style import escape_mathtext, money_axis, money_label, new_figure
+from helpers.charts.style import (
+    chart_title,
+    escape_mathtext,
+    money_axis,
+    money_label,
+    new_figure,
+)
 from helpers.core.fmt import fmt_level, fmt_pct
 from helpers.model.timeline import WEEKS_PER_QUARTER
 from helpers.report.labels import method_label
@@ -117,11 +123,10 @@ def plot_budget_use(document: Mapping[str, Any]) -> Figure:
         costs = f"each initiative's cost at {level} adds up to {money_label(plan_cost, currency)}"
     else:
         costs = f"the plan costs {money_label(plan_cost, currency)} at {level}{at_p50}"
-    axis.set_title(
+    chart_title(  # no y ticks: no offset text
+        axis,
         f"{len(chosen)} initiatives funded: {costs}; "
         f"{fmt_pct(document['prob_over_budget'])} chance over budget",
-        fontsize=10,
-        loc="left",
     )
     money_axis(axis, currency)
     return figure
@@ -268,7 +273,7 @@ def plot_timeline(document: Mapping[str, Any]) -> Figure:
     title = "When the work happens"
     if hidden:
         title += f": the first {len(rows)} to start; {len(hidden)} more in the table below"
-    axis.set_title(title, fontsize=10, loc="left")
+    chart_title(axis, title)  # labelled y axis: no offset text
     return figure
 
 
@@ -295,5 +300,5 @@ def plot_rank_stability(document: Mapping[str, Any]) -> Figure:
     if hidden:
         best = items[hidden[0]]["prob_top_k"] or 0.0
         title += f" The top {len(ranked)}; {len(hidden)} more at {fmt_pct(best)} or less"
-    axis.set_title(title, fontsize=10, loc="left")
+    chart_title(axis, title)  # labelled y axis: no offset text
     return figure
