@@ -385,6 +385,27 @@ def test_run_quarter_previous_quarter_built_changes_nothing(project: Path) -> No
     assert executor.ran == [] and result.up_to_date
 
 
+def test_run_quarter_project_copied_with_its_reports_checks_the_copys_files(
+    project: Path, tmp_path: Path
+) -> None:
+    """A build names the files it read relative to the project: a copy (or a move) of the
+    project with its reports, its register then edited, is not "up to date" because the
+    original's register is unchanged."""
+    import shutil
+
+    build(project)
+    copy = tmp_path / "moved"
+    shutil.copytree(project, copy, symlinks=True)
+    register = copy / "data" / "initiatives.csv"
+    register.write_text(register.read_text().replace("90000", "91000", 1))
+
+    result, executor = build(copy)
+
+    assert not result.up_to_date and executor.ran
+    again, executor = build(copy)
+    assert again.up_to_date and executor.ran == []
+
+
 def test_run_quarter_ledger_recorded_reexecutes_the_roadmap(project: Path) -> None:
     build(project)
     write_decisions(project, "2026Q3", {"approved": {"plan": {"selected": []}}})

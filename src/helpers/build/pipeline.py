@@ -61,6 +61,7 @@ from helpers.build.cache import (
     render_digests,
     row_digest,
     tree_digest,
+    watch_key,
 )
 from helpers.build.engines import make_executor
 from helpers.build.executors import (
@@ -706,7 +707,7 @@ class _Build:
     def _watch(self, path: Path) -> str | None:
         """The digest of ``path`` (None: missing), noted as an input of this build."""
         digest = file_digest(path)
-        self.watched[str(Path(path).resolve())] = digest
+        self.watched[watch_key(path, self.root)] = digest
         return digest
 
     def _copy_inputs(self) -> list[str]:

@@ -14,6 +14,7 @@ from helpers.build.cache import (
     inputs_key_of,
     render_digests,
     tree_digest,
+    watched_file,
 )
 from helpers.build.publish import (
     display_path,
@@ -124,7 +125,7 @@ def up_to_date_result(quarter: str, root: Path, reports: Path, site: str) -> Bui
     helpers_dir = Path(__file__).resolve().parents[1]
     helpers_digest = tree_digest(helpers_dir, "*.py", exclude=BUILD_MODULES)
     render_digest, pages_digest = render_digests(helpers_dir, root)
-    watched = {path: file_digest(Path(path)) for path in manifest["inputs_watched"]}
+    watched = {key: file_digest(watched_file(key, root)) for key in manifest["inputs_watched"]}
     if inputs_key_of(watched, root, helpers_digest, pages_digest) != manifest["inputs_key"]:
         return None
     pages = ["index.html", *(e["html"] for e in entries)]
