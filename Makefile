@@ -27,9 +27,11 @@ playbook: $(STAMP)
 	@for q in $(QUARTERS); do $(BIN)/playbook run $$q || exit $$?; done
 
 ## Run every test: unit, property, notebooks (nbval), end-to-end build, browser.
-## --dist loadfile keeps each notebook's cells on one worker (they share one kernel).
+## --dist loadgroup runs each group on one worker (tests/conftest.py: a notebook's cells,
+## which share one kernel; the tests of the sample build, built once; a file), slowest
+## groups first (--no-loadscope-reorder keeps the order conftest.py gives).
 test: $(STAMP) chromium
-	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 ## Open the notebooks in JupyterLab with the project's kernel.
 # JupyterLab refuses to start as root without --allow-root (containers, CI boxes).

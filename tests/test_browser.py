@@ -217,31 +217,26 @@ def _site_pages(reports: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def real_site(tmp_path_factory, root) -> Path:
-    """The sample quarter built by ``pipeline.run_quarter`` into a copy of the project,
-    with one initiative renamed ``<script>alert(1)</script>``."""
-    import shutil
-
-    pipeline = pytest.importorskip("helpers.build.pipeline")
-    if not hasattr(pipeline, "run_quarter"):
-        pytest.skip("helpers.build.pipeline.run_quarter not available yet")
-    missing = [n for n in pipeline.NOTEBOOKS.values() if not (root / "notebooks" / n).is_file()]
-    if missing:
-        pytest.skip(f"notebooks not written yet: {', '.join(missing)}")
+def real_site(tmp_path_factory, sample_build) -> Path:
+    """The sample quarter built by ``pipeline.run_quarter`` with one initiative renamed
+    ``<script>alert(1)</script>``: a copy of the session's sample build
+    (``conftest.sample_build``), rebuilt (the renamed initiative's case and the reports
+    listing it run again)."""
     import pandas as pd
 
-    project = tmp_path_factory.mktemp("project")
-    for folder in ("params", "notebooks", "playbook", "data/sample"):
-        shutil.copytree(root / folder, project / folder)
-    register = project / "data" / "sample" / "initiatives.csv"
+    from helpers.build import pipeline
+
+    copy = sample_build.copy_to(tmp_path_factory.mktemp("evil"))
+    register = copy.project / "data" / "sample" / "initiatives.csv"
     frame = pd.read_csv(register, dtype=str, keep_default_na=False)
     frame.loc[0, "name"] = EVIL
     frame.to_csv(register, index=False)
     result = pipeline.run_quarter(
-        "2026Q4", root=project, reports_dir=project / "reports", jobs=2, progress=False
+        "2026Q4", root=copy.project, reports_dir=copy.reports, jobs=2, progress=False
     )
     assert not result.failed, result.failed
-    return project / "reports"
+    assert result.executed > 0  # the renamed initiative's pages were made again
+    return copy.reports
 
 
 @pytest.mark.slow

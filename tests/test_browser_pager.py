@@ -1,17 +1,17 @@
 """The long tables of a 2,000-initiative quarter in a real browser (headless system Chromium).
 
 The quarter page and the roadmap page (``test_site.build_large_quarter``: real
-report tables, no notebooks run) show their first rows; the site's pager
-(``templates/pager.js``) filters, pages and sorts them, and opens the page
-holding a row a link points at. Without JavaScript the first rows and a note
-show. Nothing leaves the file, no console or page error.
+report tables, no notebooks run; built once per test session, ``conftest.large_quarter``)
+show their first rows; the site's pager (``templates/pager.js``) filters, pages and
+sorts them, and opens the page holding a row a link points at. Without JavaScript the
+first rows and a note show. Nothing leaves the file, no console or page error.
 """
 
 from __future__ import annotations
 
 import pytest
 from test_browser import LAPTOP, PageWatch, browser  # noqa: F401 (browser: a fixture)
-from test_site import LARGE, NEEDLE, build_large_quarter
+from test_site import LARGE, NEEDLE
 
 from helpers.site import pages as site
 
@@ -20,11 +20,6 @@ pytestmark = pytest.mark.browser
 VISIBLE_FIRST_CELLS = """selector => Array.from(document.querySelectorAll(selector))
     .filter(row => getComputedStyle(row).display !== "none")
     .map(row => row.cells[0].textContent.trim())"""
-
-
-@pytest.fixture(scope="module")
-def large_quarter(tmp_path_factory, root):
-    return build_large_quarter(tmp_path_factory.mktemp("large") / "reports", root)
 
 
 @pytest.fixture()

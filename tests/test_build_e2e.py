@@ -1,9 +1,11 @@
 """End to end: ``playbook run`` as a user runs it, into a temporary reports folder.
 
-- the sample quarter, built from a copy of the project (real notebooks, real site);
+- the sample quarter, built from a copy of the project (real notebooks, real site):
+  built once per test session (``conftest.sample_build``), read here;
 - a build killed part-way leaves the previous site whole;
-- one initiative changed so its notebook fails: that case is marked failed in the
-  manifest and the site, every other report is present, exit 1 with one line.
+- one initiative changed so its notebook fails (in a copy of the sample build): that
+  case is marked failed in the manifest and the site, every other report is present,
+  exit 1 with one line.
 
 Slow (every notebook starts a kernel), so marked ``slow``; they run in CI.
 """
@@ -14,41 +16,18 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from conftest import PLAYBOOK, SampleBuild, playbook
 from test_pipeline import make_project
 
-PLAYBOOK = Path(sys.executable).parent / "playbook"
-NOTEBOOKS = ("calibration.ipynb", "business_case.ipynb", "roadmap.ipynb")
-
 pytestmark = pytest.mark.slow
-
-
-def playbook(*args: str | Path, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(PLAYBOOK), *map(str, args)], capture_output=True, text=True, timeout=900, **kwargs
-    )
-
-
-@pytest.fixture()
-def sample_project(root: Path, tmp_path: Path) -> Path:
-    """A copy of the project's params, data, notebooks and playbook (the code stays installed)."""
-    missing = [n for n in NOTEBOOKS if not (root / "notebooks" / n).is_file()]
-    if missing:
-        pytest.skip(f"notebooks not written yet: {', '.join(missing)}")
-    project = tmp_path / "project"
-    for name in ("params", "data", "notebooks", "playbook"):
-        if (root / name).exists():
-            shutil.copytree(root / name, project / name, ignore=shutil.ignore_patterns(".*"))
-    return project
 
 
 def in_scope_ids(project: Path, quarter: str = "2026Q4") -> list[str]:
@@ -99,10 +78,10 @@ def assert_site_complete(reports: Path, quarter: str) -> dict:
 # -- the sample quarter -------------------------------------------------------------------
 
 
-def test_run_sample_quarter_publishes_every_report(sample_project: Path, tmp_path: Path) -> None:
-    reports = tmp_path / "reports"
-
-    done = playbook("run", "2026Q4", "--root", sample_project, "--reports", reports, "-q")
+def test_run_sample_quarter_publishes_every_report(
+    sample_build: SampleBuild, tmp_path: Path
+) -> None:
+    done, sample_project, reports = sample_build.done, sample_build.project, sample_build.reports
 
     assert done.returncode == 0, done.stderr
     ids = in_scope_ids(sample_project)
@@ -138,16 +117,18 @@ def test_run_sample_quarter_publishes_every_report(sample_project: Path, tmp_pat
         plan = con.execute("select * from quarters where quarter = '2026Q4'").df().iloc[0]
     assert plan["cost_at_confidence_amount"] == document["plan"]["cost_at_confidence"]
 
-    again = playbook("run", "2026Q4", "--root", sample_project, "--reports", reports, "-q")
+    # run again (in a copy: the shared build stays as built): nothing to do
+    copy = sample_build.copy_to(tmp_path / "copy")
+    again = playbook("run", "2026Q4", "--root", copy.project, "--reports", copy.reports, "-q")
 
     assert again.returncode == 0, again.stderr
     assert f"(0 executed, 0 kernels warm, {len(ids) + 3} reused, 0 failed)" in again.stdout
     assert "(up to date)" in again.stdout
-    assert read_manifest(quarter)["built_at"] == manifest["built_at"]
+    assert read_manifest(copy.quarter)["built_at"] == manifest["built_at"]
 
     # a second build of the same inputs gives the same pages, apart from build times
     other = tmp_path / "reports-again"
-    rebuilt = playbook("run", "2026Q4", "--root", sample_project, "--reports", other, "-q")
+    rebuilt = playbook("run", "2026Q4", "--root", copy.project, "--reports", other, "-q")
     assert rebuilt.returncode == 0, rebuilt.stderr
     for page in ["index.html", "calibration.html", "roadmap.html", f"cases/{ids[0]}.html"]:
         first, second = (without_times((r / "2026Q4" / page).read_text()) for r in (reports, other))
@@ -155,12 +136,15 @@ def test_run_sample_quarter_publishes_every_report(sample_project: Path, tmp_pat
 
 
 def test_run_sample_quarter_failing_case_is_marked_and_the_rest_published(
-    sample_project: Path, tmp_path: Path
+    sample_build: SampleBuild, tmp_path: Path
 ) -> None:
-    failing = make_case_fail(sample_project)
-    reports = tmp_path / "reports"
+    """In a copy of the sample build: the changed case and the reports reading it run
+    again, the others are reused; the site is published all the same."""
+    copy = sample_build.copy_to(tmp_path)
+    failing = make_case_fail(copy.project)
+    reports = copy.reports
 
-    done = playbook("run", "2026Q4", "--root", sample_project, "--reports", reports, "-q")
+    done = playbook("run", "2026Q4", "--root", copy.project, "--reports", reports, "-q")
 
     assert done.returncode == 1
     [line] = done.stderr.strip().splitlines()

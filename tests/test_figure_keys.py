@@ -5,8 +5,9 @@ Issue 22: pages only say the quarter model's figures. Each tagged figure
 ``helpers.report.keys``) is checked against the build's documents
 (``build/artifacts``): its ``data-value`` equals the document's value exactly, its
 text shows that value to the precision it is printed at, and one key never shows
-two values on two pages. The sample quarter is built once for the module (real
-notebooks, real site), so the check runs on the pages a reader gets.
+two values on two pages. The sample quarter is built once per test session
+(``conftest.sample_build``: real notebooks, real site), so the check runs on the pages
+a reader gets.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,6 @@ import pytest
 from bs4 import BeautifulSoup
 
 from helpers.report.keys import raw_value
-
-QUARTER = "2026Q4"
-PROJECT_PARTS = ("params", "data", "playbook", "notebooks")
-
 
 # --------------------------------------------------------------------------- the checker
 
@@ -203,19 +199,9 @@ def test_check_pages_reports_a_wrong_value_a_wrong_text_and_two_values_for_one_k
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The sample quarter built once from a copy of the project (``reports/<Q>``)."""
-    from helpers.build.pipeline import run_quarter
-
-    root = Path(__file__).resolve().parents[1]
-    project = tmp_path_factory.mktemp("project")
-    for name in PROJECT_PARTS:
-        if (root / name).exists():
-            shutil.copytree(root / name, project / name, ignore=shutil.ignore_patterns(".*"))
-    reports = tmp_path_factory.mktemp("reports")
-    result = run_quarter(QUARTER, root=project, reports_dir=reports, progress=False)
-    assert not result.failed, f"the sample quarter failed to build: {result.failed}"
-    return reports / QUARTER
+def built(sample_build) -> Path:
+    """The sample quarter, built once per test session (``conftest.sample_build``)."""
+    return sample_build.quarter
 
 
 @pytest.fixture(scope="module")

@@ -808,9 +808,7 @@ def test_render_notebook_without_quarter_params_is_not_labelled_draft(report):
 # --------------------------------------------------------------------------- a quarter of 2,000
 
 
-@pytest.fixture(scope="module")
-def large_quarter(tmp_path_factory, root) -> Path:
-    return build_large_quarter(tmp_path_factory.mktemp("large") / "reports", root)
+# ``large_quarter``: ``build_large_quarter`` once per test session (conftest.py)
 
 
 def _scripts(page: str) -> list[str]:
