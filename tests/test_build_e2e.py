@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -189,12 +190,23 @@ def make_case_fail(project: Path) -> str:
 # -- killed builds ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("moment", ["build folder created", "first case rendered", "manifest"])
-def test_run_killed_part_way_leaves_the_previous_site(tmp_path: Path, moment: str) -> None:
-    project = make_project(tmp_path / "project")
-    reports = tmp_path / "reports"
-    first = playbook("run", "2026Q4", "--root", project, "--reports", reports, "-q", "-j", "2")
+@pytest.fixture(scope="module")
+def fixture_quarter_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture quarter (``test_pipeline.make_project``) built once for the module:
+    each killed build below runs in a copy of it."""
+    folder = tmp_path_factory.mktemp("built")
+    project = make_project(folder / "project")
+    first = playbook("run", "2026Q4", "--root", project, "--reports", folder / "reports", "-q")
     assert first.returncode == 0, first.stderr
+    return folder
+
+
+@pytest.mark.parametrize("moment", ["build folder created", "first case rendered", "manifest"])
+def test_run_killed_part_way_leaves_the_previous_site(
+    fixture_quarter_built: Path, tmp_path: Path, moment: str
+) -> None:
+    shutil.copytree(fixture_quarter_built, tmp_path / "copy", symlinks=True)
+    project, reports = tmp_path / "copy" / "project", tmp_path / "copy" / "reports"
     before = snapshot(reports)
     published = os.readlink(reports / "2026Q4")
 
