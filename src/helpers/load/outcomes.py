@@ -437,7 +437,7 @@ def with_outcomes(
     """The actuals register plus the delivered outcomes, and a note of what was added.
 
     The note: ``{"added": [ids], "pending": [{id, row, reason}], "files": [files read]}``:
-    the ledger registers the estimates came from.
+    the ledger registers the estimates came from, relative to ``root``.
     Outcome metrics the actuals register lacks are added as columns.
     """
     note: dict[str, Any] = {"added": [], "pending": [], "files": []}
@@ -458,5 +458,14 @@ def with_outcomes(
     combined.attrs = dict(actuals.attrs)
     note["added"] = list(rows["id"])
     note["pending"] = pending
-    note["files"] = [str(p) for p in read]
+    # named within the project: the quarter model says the same wherever the project lives
+    note["files"] = [_within(path, root) for path in read]
     return combined, note
+
+
+def _within(path: Path, root: Path) -> str:
+    """``path`` relative to the project ``root`` (POSIX), or whole when outside it."""
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
