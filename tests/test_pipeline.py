@@ -720,6 +720,49 @@ def test_local_process_executor_builds_the_fixture_quarter(project: Path) -> Non
     shutil.rmtree(project / "reports")
 
 
+def test_run_quarter_warms_its_executor_up_before_computing_the_quarter_model(
+    project: Path, monkeypatch
+) -> None:
+    """The workers' start (forkserver imports, kernel template) overlaps the model step."""
+    import helpers.model.quarter as quarter_module
+
+    events: list[str] = []
+    checked = quarter_module.check_must_dos
+
+    def check_must_dos(inputs):
+        events.append("model")
+        return checked(inputs)
+
+    class Warming(InProcessExecutor):
+        def warm_up(self) -> None:
+            events.append("warm_up")
+
+        def map(self, tasks):
+            events.append("map")
+            return super().map(tasks)
+
+    monkeypatch.setattr(quarter_module, "check_must_dos", check_must_dos)
+    result, _ = build(project, Warming())
+
+    assert not result.failed
+    assert events[:3] == ["warm_up", "model", "map"]
+
+
+@pytest.mark.slow
+def test_local_process_executor_warmed_up_builds_and_closes(project: Path) -> None:
+    with LocalProcessExecutor(2, preload=[SITE]) as executor:
+        executor.warm_up()
+        executor.warm_up()  # once is enough: a second call changes nothing
+        result, _ = build(project, executor)
+    assert result.executed == 5
+    assert statuses(result) == dict.fromkeys(statuses(result), "ok")
+
+    idle = LocalProcessExecutor(1, kernel_preload=None)
+    idle.warm_up()
+    idle.close()  # waits for the warm-up, then stops its worker: returns, nothing left running
+    idle.close()
+
+
 @pytest.mark.slow
 def test_serial_executor_missing_notebook_fails_its_task(project: Path, tmp_path: Path) -> None:
     (project / "notebooks" / "roadmap.ipynb").unlink()

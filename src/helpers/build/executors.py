@@ -47,6 +47,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -283,6 +284,9 @@ class Executor(ABC):
     def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
         """Run ``tasks`` (independent of each other) and yield results in completion order."""
 
+    def warm_up(self) -> None:  # noqa: B027 (optional hook: most executors hold nothing)
+        """Start workers in the background, ahead of the first task (returns at once)."""
+
     def close(self) -> None:  # noqa: B027 (optional hook: most executors hold nothing)
         """Release workers (idempotent)."""
 
@@ -304,8 +308,10 @@ class SerialExecutor(Executor):
 class LocalProcessExecutor(Executor):
     """Runs tasks in ``jobs`` worker processes that stay warm across calls to :meth:`map`.
 
-    Workers start only when the first task arrives, so a build with nothing to
-    execute starts no process.
+    Workers start when the first task arrives, or in the background from
+    :meth:`warm_up` (a build calls it while it computes the quarter model, so the
+    workers' imports are off the critical path); a build with nothing to execute
+    starts no process.
     """
 
     def __init__(
@@ -323,6 +329,24 @@ class LocalProcessExecutor(Executor):
         self._template: KernelTemplate | None = None
         self._markers = ""  # a folder: each worker's current task key, in a file named by pid
         self._workers: list[Any] = []  # the pool's worker processes (multiprocessing.Process)
+        self._warming: threading.Thread | None = None
+
+    def warm_up(self) -> None:
+        if self._pool is None and self._warming is None:
+            self._warming = threading.Thread(target=self._start_workers, daemon=True)
+            self._warming.start()
+
+    def _start_workers(self) -> None:
+        """The pool and each of its workers started (a no-op task per worker)."""
+        with contextlib.suppress(Exception):  # map starts afresh on whatever failed here
+            pool = self._ensure_pool()
+            for future in [pool.submit(os.getpid) for _ in range(self.jobs)]:
+                future.result()
+
+    def _wait_for_warm_up(self) -> None:
+        warming, self._warming = self._warming, None
+        if warming is not None:
+            warming.join()
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if not self._markers or not os.path.isdir(self._markers):
@@ -357,6 +381,7 @@ class LocalProcessExecutor(Executor):
         its error notebook is written here and its page rendered as failed on
         a fresh worker. Every other unfinished task is retried on fresh workers.
         """
+        self._wait_for_warm_up()
         pending = {task.key: task for task in tasks}
         died: dict[str, dict[str, Any]] = {}  # key -> the error of its dead worker
         breaks = 0
@@ -430,6 +455,7 @@ class LocalProcessExecutor(Executor):
         return culprits
 
     def close(self) -> None:
+        self._wait_for_warm_up()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

@@ -155,34 +155,36 @@ def run_quarter(
     from helpers.model.quarter import check_must_dos
 
     inputs = load_quarter(quarter, root)
-    check_must_dos(inputs)  # infeasible must-dos are bad input: exit 2 before anything runs
-    builds.mkdir(parents=True, exist_ok=True)
-    with quarter_lock(builds, quarter):
-        collect_stale_builds(builds, quarter)
-        build = _Build(quarter, root, reports, inputs, site, force)
-        build.cell_timeout = cell_timeout
-        build.publish_partial = publish_partial
-        own_executor = executor is None
+    own_executor = executor is None
+    if own_executor:
+        executor = make_executor(
+            engine or getattr(inputs.params, "executor", None) or "local",
+            jobs,
+            scheduler or getattr(inputs.params, "scheduler", None),
+            shared_path,
+            site,
+        )
+    executor.warm_up()  # its workers start while the quarter model is computed
+    try:
+        check_must_dos(inputs)  # infeasible must-dos are bad input: exit 2, nothing built
+        builds.mkdir(parents=True, exist_ok=True)
+        with quarter_lock(builds, quarter):
+            collect_stale_builds(builds, quarter)
+            build = _Build(quarter, root, reports, inputs, site, force)
+            build.cell_timeout = cell_timeout
+            build.publish_partial = publish_partial
+            try:
+                build.run(executor, progress)
+                if own_executor:
+                    executor.close()  # workers are not needed to render the quarter page
+                return build.finish(started)
+            except BaseException:
+                if not build.published:  # the previous site stands; drop the half-made build
+                    shutil.rmtree(build.dir, ignore_errors=True)
+                raise
+    finally:
         if own_executor:
-            executor = make_executor(
-                engine or getattr(inputs.params, "executor", None) or "local",
-                jobs,
-                scheduler or getattr(inputs.params, "scheduler", None),
-                shared_path,
-                site,
-            )
-        try:
-            build.run(executor, progress)
-            if own_executor:
-                executor.close()  # workers are not needed to render the quarter page
-            return build.finish(started)
-        except BaseException:
-            if not build.published:  # the previous site stands; drop the half-made build
-                shutil.rmtree(build.dir, ignore_errors=True)
-            raise
-        finally:
-            if own_executor:
-                executor.close()
+            executor.close()
 
 
 class _Build:
