@@ -55,9 +55,7 @@ def test_one_outcome_adds_exactly_one_with_the_ledger_estimate(project):
     assert document["metrics"]["cost"]["overall"]["n"] == before + 1
     assert document["outcomes"]["added"] == ["EML-01"]
     # named within the project, so a copy of it elsewhere computes the same document
-    assert document["outcomes"]["files"] == [
-        "params/approved/2026Q3/registers/initiatives.csv"
-    ]
+    assert document["outcomes"]["files"] == ["params/approved/2026Q3/registers/initiatives.csv"]
     # the 2026Q3 ledger entry states cost_likely 160000 for EML-01: ratio 200000 / 160000
     inputs = load_quarter("2026Q4", project)
     joined, pending, read = join_outcomes(inputs.outcomes, "2026Q4", project)

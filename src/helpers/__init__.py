@@ -25,4 +25,3 @@ __version__ = "0.1.0"
 import sys as _sys  # noqa: E402
 
 _sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
