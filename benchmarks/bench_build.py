@@ -459,14 +459,16 @@ def change_one_initiative(project: Path, quarter: str) -> tuple[str, set[str], s
     path = register_path(project, quarter)
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    row = next(r for r in rows if r["status"] in ("proposed", "approved", "in_progress"))
+    in_scope = [r for r in rows if r["status"] in ("proposed", "approved", "in_progress")]
+    row = in_scope[0]
     field = "benefit_high" if row.get("benefit_high") else "cost_high"  # templated: no benefits
     row[field] = f"{float(row[field]) * 1.1:.0f}"
     write_rows(path, rows)
-    variants = {f"case:{r['id']}" for r in rows if r.get("variant_of") == row["id"]}
+    # only cases in scope are built (a pilot already done has no case page)
+    variants = {f"case:{r['id']}" for r in in_scope if r.get("variant_of") == row["id"]}
     dependents = {
         f"case:{r['id']}"
-        for r in rows
+        for r in in_scope
         if row["id"] in re.split(r"[;,\s]+", r.get("depends_on") or "")
     }
     return row["id"], {f"case:{row['id']}", "roadmap", *variants}, dependents
