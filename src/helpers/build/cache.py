@@ -47,18 +47,9 @@ class RegisterIndex:
         return cls(records, position, variants)
 
 
-def watch_key(path: Path, root: Path) -> str:
-    """How a build names a file it read: relative to the project (``root``) when inside it,
-    so a project copied or moved with its reports is checked against its own files."""
-    resolved = Path(path).resolve()
-    try:
-        return resolved.relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
-        return str(resolved)
-
-
 def watched_file(key: str, root: Path) -> Path:
-    """The file a :func:`watch_key` names, for the project at ``root``."""
+    """The file a build read, named by ``core.paths.project_relative`` (so a project copied
+    or moved with its reports is checked against its own files), for the project at ``root``."""
     path = Path(key)
     return path if path.is_absolute() else Path(root) / path
 

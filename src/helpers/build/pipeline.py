@@ -61,7 +61,6 @@ from helpers.build.cache import (
     render_digests,
     row_digest,
     tree_digest,
-    watch_key,
 )
 from helpers.build.engines import make_executor
 from helpers.build.executors import (
@@ -88,6 +87,7 @@ from helpers.build.publish import (
 )
 from helpers.build.result import BuildResult, describe_failure, up_to_date_result
 from helpers.core.errors import BuildError, PlaybookError
+from helpers.core.paths import project_relative
 from helpers.load.artifacts import (
     BUILD,
     BUILDS,
@@ -709,7 +709,7 @@ class _Build:
     def _watch(self, path: Path) -> str | None:
         """The digest of ``path`` (None: missing), noted as an input of this build."""
         digest = file_digest(path)
-        self.watched[watch_key(path, self.root)] = digest
+        self.watched[project_relative(path, self.root)] = digest
         return digest
 
     def _copy_inputs(self) -> list[str]:

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import Problem, row_word, shown
+from helpers.core.paths import project_relative
 from helpers.load import ledger
 from helpers.load.benefit_templates import Template
 from helpers.load.cells import (
@@ -459,13 +460,5 @@ def with_outcomes(
     note["added"] = list(rows["id"])
     note["pending"] = pending
     # named within the project: the quarter model says the same wherever the project lives
-    note["files"] = [_within(path, root) for path in read]
+    note["files"] = [project_relative(path, root) for path in read]
     return combined, note
-
-
-def _within(path: Path, root: Path) -> str:
-    """``path`` relative to the project ``root`` (POSIX), or whole when outside it."""
-    try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
