@@ -1,50 +1,16 @@
-"""What a build compares to decide what to run again: digests of files, folders, frames
-and rows, and the register indexed once per build."""
+"""What a build compares to decide what to run again: digests of the files and folders it
+read (the digests of values, frames and rows are ``helpers.core.digests``')."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers.core.digests import digest_of
+
 # Build machinery that notebooks never import: editing it re-renders, never re-executes.
 BUILD_MODULES = ("build", "site", "cli")  # how pages are run and rendered: not what they say
-
-
-@dataclass
-class RegisterIndex:
-    """The initiatives register as plain records, indexed for the per-case specs.
-
-    ``records``: one dict per row, in register order, the values as
-    ``inputs.initiative_row`` gives them (Python scalars); ``position``: id ->
-    index in ``records``; ``variants``: id -> indexes of its lean variants. Made
-    in one pass, so planning n cases costs O(n), not n scans of the register.
-    """
-
-    records: list[dict[str, Any]]
-    position: dict[str, int]
-    variants: dict[str, list[int]]
-
-    @classmethod
-    def of(cls, frame: Any) -> RegisterIndex:
-        from helpers.load.inputs import python_value
-
-        columns = list(frame.columns)
-        records = [
-            {c: python_value(v) for c, v in zip(columns, values, strict=True)}
-            for values in frame.itertuples(index=False, name=None)
-        ]
-        position: dict[str, int] = {}
-        variants: dict[str, list[int]] = {}
-        for i, record in enumerate(records):
-            position.setdefault(record["id"], i)
-            if record.get("variant_of"):
-                variants.setdefault(record["variant_of"], []).append(i)
-        for record in records:
-            record.pop("row", None)  # the spreadsheet row moves when rows are added above
-        return cls(records, position, variants)
 
 
 def watched_file(key: str, root: Path) -> Path:
@@ -69,11 +35,6 @@ def render_digests(helpers_dir: Path, root: Path) -> tuple[str, str]:
     return render, digest_of(render, tree_digest(root / "playbook", "*.md"))
 
 
-def digest_of(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-
 def file_digest(path: Path) -> str | None:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
@@ -94,12 +55,3 @@ def tree_digest(folder: Path, pattern: str, exclude: tuple[str, ...] = ()) -> st
             continue
         parts.append((relative.as_posix(), file_digest(path)))
     return digest_of(parts)
-
-
-def frame_digest(frame: Any) -> str:
-    records = frame.to_dict(orient="records")
-    return digest_of(records)
-
-
-def row_digest(row: dict[str, Any]) -> str:
-    return digest_of({k: v for k, v in row.items() if k != "row"})

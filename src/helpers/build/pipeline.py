@@ -49,17 +49,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpers.build.cache import (
     BUILD_MODULES,
-    RegisterIndex,
-    digest_of,
     file_digest,
-    frame_digest,
     inputs_key_of,
     render_digests,
-    row_digest,
     tree_digest,
 )
 from helpers.build.engines import make_executor
@@ -86,6 +82,7 @@ from helpers.build.publish import (
     relative_to_root,
 )
 from helpers.build.result import BuildResult, describe_failure, up_to_date_result
+from helpers.core.digests import digest_of, frame_digest
 from helpers.core.errors import BuildError, PlaybookError
 from helpers.core.paths import project_relative
 from helpers.load.artifacts import (
@@ -98,6 +95,9 @@ from helpers.load.artifacts import (
     case_path,
     write_text_atomic,
 )
+
+if TYPE_CHECKING:
+    from helpers.load.inputs import RegisterIndex  # pandas: imported when a build needs it
 
 NOTEBOOKS = {
     "calibration": "calibration.ipynb",
@@ -275,7 +275,12 @@ class _Build:
         calibration. Raises BuildError when the model cannot be computed (the previous
         site stays)."""
         from helpers.load.artifacts import write_documents
-        from helpers.model.quarter_model import build_quarter_model, model_documents
+        from helpers.model.quarter_model import (
+            build_quarter_model,
+            case_calibration,
+            case_keys,
+            model_documents,
+        )
         from helpers.report.case import recommendation_text
         from helpers.report.reasons import reason_text
         from helpers.report.roadmap import decision_reason
@@ -301,24 +306,14 @@ class _Build:
             from helpers.model.quarter_model import compute_calibration
 
             calibration = compute_calibration(self.inputs)
-        calibration_digest = digest_of(calibration[0])
-        # a templated case reads the benefits register and its template
-        benefits = self.inputs.benefits
-        drivers = digest_of(
-            None if benefits is None else frame_digest(benefits),
-            sorted(
-                (name, file_digest(Path(t.path)))
-                for name, t in (self.inputs.templates or {}).items()
-            ),
-        )
-        case_keys = {
-            i: digest_of(
-                self.helpers_digest, self.params_json, calibration_digest, drivers, self._family(i)
-            )
-            for i in in_scope
+        # what each case is computed from (the model's own key), and the code computing it
+        used = case_calibration(self.inputs, calibration[0])
+        keys = {
+            i: digest_of(self.helpers_digest, key)
+            for i, key in case_keys(self.inputs, in_scope, used, self._rows()).items()
         }
         known = {}
-        for initiative_id, key in case_keys.items():
+        for initiative_id, key in keys.items():
             if old is None or self.force or (previous.get("cases") or {}).get(initiative_id) != key:
                 continue
             path = case_path(old, initiative_id)
@@ -341,22 +336,8 @@ class _Build:
         documents = model_documents(model)
         write_documents(self.artifacts, documents)
         write_quarter_data(self.dir, documents, self.inputs.params)  # reports/<Q>/data/
-        self.model_keys = {"calibration": calibration_key, "cases": case_keys}
+        self.model_keys = {"calibration": calibration_key, "cases": keys}
         self.model_missing = list(model.missing)
-
-    def _family(self, initiative_id: str) -> Any:
-        """The rows a case is computed from: its own, its full version's and its lean
-        variants' (in register order)."""
-        rows = self._rows()
-        index = rows.position.get(initiative_id)
-        if index is None:
-            return None
-        row = rows.records[index]
-        family = sorted(
-            rows.variants.get(initiative_id, [])
-            + [rows.position[p] for p in [row.get("variant_of")] if p in rows.position]
-        )
-        return [row_digest(row), digest_of([rows.records[i] for i in family])]
 
     def finish(self, started: float) -> BuildResult:
         order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
@@ -544,7 +525,7 @@ class _Build:
             artifacts=[],
             # what its page reads: its rows, its case, the calibration, its decision
             depends=[
-                self._family(initiative_id),
+                self._rows().family(initiative_id),
                 file_digest(self._case_paths[initiative_id]),
                 file_digest(self.artifacts / CALIBRATION),
                 self._decision_digest(initiative_id),
@@ -566,6 +547,8 @@ class _Build:
     def _rows(self) -> RegisterIndex:
         """The register's rows indexed once per build (per-case lookups stay O(1))."""
         if self._register_index is None:
+            from helpers.load.inputs import RegisterIndex
+
             self._register_index = RegisterIndex.of(self.inputs.initiatives)
         return self._register_index
 

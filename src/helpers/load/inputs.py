@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.core.digests import digest_of, row_digest
 from helpers.core.errors import InputError, Problem, shown
 from helpers.load.approval import check_approval
 from helpers.load.benefit_templates import PLAYBOOK_TEMPLATES, load_templates, templates_folder
@@ -84,6 +85,52 @@ class QuarterInputs:
         # a changed formula or driver changes the cases, as a changed register does
         paths += [Path(template.path).resolve() for template in self.templates.values()]
         return paths
+
+
+@dataclass
+class RegisterIndex:
+    """The initiatives register as plain records, indexed once for per-case work (a
+    build's case specs, the model's case keys).
+
+    ``records``: one dict per row, in register order, the values as
+    ``inputs.initiative_row`` gives them (Python scalars); ``position``: id ->
+    index in ``records``; ``variants``: id -> indexes of its lean variants. Made
+    in one pass, so planning n cases costs O(n), not n scans of the register.
+    """
+
+    records: list[dict[str, Any]]
+    position: dict[str, int]
+    variants: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, frame: Any) -> RegisterIndex:
+        columns = list(frame.columns)
+        records = [
+            {c: python_value(v) for c, v in zip(columns, values, strict=True)}
+            for values in frame.itertuples(index=False, name=None)
+        ]
+        position: dict[str, int] = {}
+        variants: dict[str, list[int]] = {}
+        for i, record in enumerate(records):
+            position.setdefault(record["id"], i)
+            if record.get("variant_of"):
+                variants.setdefault(record["variant_of"], []).append(i)
+        for record in records:
+            record.pop("row", None)  # the spreadsheet row moves when rows are added above
+        return cls(records, position, variants)
+
+    def family(self, initiative_id: str) -> list[str] | None:
+        """The digests of the rows a case is computed from: its own, and its full
+        version's and its lean variants' (in register order); None when it has no row."""
+        index = self.position.get(initiative_id)
+        if index is None:
+            return None
+        row = self.records[index]
+        family = sorted(
+            self.variants.get(initiative_id, [])
+            + [self.position[p] for p in [row.get("variant_of")] if p in self.position]
+        )
+        return [row_digest(row), digest_of([self.records[i] for i in family])]
 
 
 def project_root(root: Path | str = ".") -> Path:

@@ -27,13 +27,18 @@ Words are not made here: the report layer's sentence makers are passed in
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.core.digests import digest_of, frame_digest
 from helpers.core.errors import PlaybookError
 from helpers.load.artifacts import CALIBRATION, CASES, REVIEW, ROADMAP
+from helpers.load.inputs import RegisterIndex
 from helpers.load.ledger import PLAN_KEYS
 from helpers.load.params import list_quarters
 from helpers.model import backtest, business_case
@@ -96,8 +101,48 @@ def compute_calibration(inputs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def case_calibration(inputs: Any, calibration: Mapping[str, Any] | None) -> dict | None:
-    """The calibration the cases use: None when params turn calibration off."""
-    return dict(calibration) if calibration and inputs.params.calibration.enabled else None
+    """The calibration the cases use: None when params turn calibration off. Without the
+    backtest's results (``calibration.json`` holds them; no case reads them), so a case
+    is keyed alike whether its calibration came with its backtest or not."""
+    if not calibration or not inputs.params.calibration.enabled:
+        return None
+    return {k: v for k, v in calibration.items() if k not in ("backtest", "backtest_overall")}
+
+
+MEMO_SIZE = 4096  # case documents (~10 kB each) one process keeps
+_memo: OrderedDict[str, dict[str, Any]] = OrderedDict()  # case key -> document without text
+
+
+def case_keys(
+    inputs: Any,
+    ids: Sequence[str],
+    calibration: Mapping[str, Any] | None,
+    rows: RegisterIndex | None = None,
+) -> dict[str, str]:
+    """One digest per case of everything it is computed from: the params (but where
+    notebooks run), the calibration it uses (``case_calibration``), the benefits
+    register and templates, and its family's rows (``RegisterIndex.family``). Each
+    case is simulated with its own seed, so equal keys mean equal documents: the
+    memo of :func:`compute_case` and the build's cache both key on them. ``rows``: the
+    register indexed once by the caller."""
+    rows = rows if rows is not None else RegisterIndex.of(inputs.initiatives)
+    benefits = inputs.benefits
+    common = digest_of(
+        inputs.params.model_dump(mode="json", exclude={"executor", "scheduler"}),
+        calibration,
+        None if benefits is None else frame_digest(benefits),
+        # what a template says, not where its file is (a project moved keeps its cases)
+        sorted(
+            (name, repr(dataclasses.replace(t, path="")))
+            for name, t in (inputs.templates or {}).items()
+        ),
+    )
+    return {i: digest_of(common, rows.family(i)) for i in ids}
+
+
+def clear_memo() -> None:
+    """Forget the cases this process computed (:func:`compute_case` computes them again)."""
+    _memo.clear()
 
 
 def compute_case(
@@ -107,23 +152,38 @@ def compute_case(
     *,
     explain_case: Callable[[Any], str] | None = None,
     rows: Mapping[str, Mapping[str, Any]] | None = None,
+    key: str | None = None,
 ) -> dict[str, Any]:
     """The case document of one initiative, as its page and the roadmap use it.
 
     Simulated with the quarter's seed and the initiative's id (``business_case``),
     the stated view beside the calibrated one. ``rows``: the register's rows by id
-    (read once by the caller when computing many cases).
+    (read once by the caller when computing many cases). ``key``: the case's
+    :func:`case_keys` digest, computed by the caller; a case computed before in this
+    process with the same key is not simulated again (the must-do check and the
+    quarter model of one build, the commands of one session); None computes it.
     """
-    if rows is None:
-        rows = {str(r["id"]): r for r in inputs.initiatives.to_dict("records")}
-    stated, simulation = business_case.simulate_views(
-        rows[initiative_id],
-        inputs.params,
-        dict(calibration) if calibration is not None else None,
-        related=business_case.find_related(inputs.initiatives, initiative_id),
-        benefits=inputs.benefit_inputs(),
-    )
-    return business_case.summarise_case(simulation, stated, explain=explain_case)
+    document = copy.deepcopy(_memo.get(key)) if key is not None and key in _memo else None
+    if document is None:
+        if rows is None:
+            rows = {str(r["id"]): r for r in inputs.initiatives.to_dict("records")}
+        stated, simulation = business_case.simulate_views(
+            rows[initiative_id],
+            inputs.params,
+            dict(calibration) if calibration is not None else None,
+            related=business_case.find_related(inputs.initiatives, initiative_id),
+            benefits=inputs.benefit_inputs(),
+        )
+        document = business_case.summarise_case(simulation, stated)
+        if key is not None:
+            _memo[key] = copy.deepcopy(document)
+            while len(_memo) > MEMO_SIZE:
+                _memo.popitem(last=False)
+    else:
+        _memo.move_to_end(key)
+    if explain_case is not None:  # summarise_case's explain, on the finished document
+        document["recommendation"]["text"] = explain_case(document)
+    return document
 
 
 def compute_cases(
@@ -139,6 +199,8 @@ def compute_cases(
     ``known``: cases already computed with the same inputs (a previous build's,
     checked by the caller), used as they are."""
     rows = {str(r["id"]): r for r in inputs.initiatives.to_dict("records")}
+    todo = [i for i in ids if not (known and i in known) and i in rows]
+    keys = case_keys(inputs, todo, calibration) if todo else {}
     cases: dict[str, dict[str, Any]] = {}
     failures: dict[str, str] = {}
     for initiative_id in ids:
@@ -150,7 +212,12 @@ def compute_cases(
             continue
         try:
             cases[initiative_id] = compute_case(
-                inputs, initiative_id, calibration, explain_case=explain_case, rows=rows
+                inputs,
+                initiative_id,
+                calibration,
+                explain_case=explain_case,
+                rows=rows,
+                key=keys[initiative_id],
             )
         except PlaybookError as exc:
             failures[initiative_id] = str(exc)
@@ -273,7 +340,10 @@ __all__ = [
     "MODEL",
     "QuarterModel",
     "build_quarter_model",
+    "MEMO_SIZE",
     "case_calibration",
+    "case_keys",
+    "clear_memo",
     "compute_calibration",
     "compute_case",
     "compute_cases",
