@@ -59,3 +59,42 @@ def test_conditional_mean_without_columns_is_the_mean():
 def test_partial_value_with_error_of_a_constant_driver_is_zero_with_no_error():
     npv = np.array([-1.0, 2.0, 3.0, -4.0])
     assert partial_value_with_error(npv, np.full(4, 7.0)) == (0.0, 0.0)
+
+
+def test_partial_value_with_error_is_each_resample_refitted_on_its_own_rows():
+    """The batched normal equations (one BLAS product for every bootstrap resample) give
+    what refitting each resample's drawn rows by numpy's least squares gives."""
+    from helpers.model.information import (
+        _bootstrap_weights,
+        evppi_of_fit,
+        regression_design,
+    )
+
+    rng = np.random.default_rng(11)
+    driver = rng.lognormal(size=2_000)
+    npv = 30_000.0 * np.log(driver) + rng.normal(0.0, 20_000.0, size=2_000) - 5_000.0
+    value, error = partial_value_with_error(npv, driver, resamples=40)
+
+    design = regression_design([driver], npv.size)
+    fit = design @ np.linalg.lstsq(design, npv, rcond=None)[0]
+    assert value == pytest.approx(evppi_of_fit(fit), rel=1e-6)  # normal equations
+    values = []
+    for weights in _bootstrap_weights(npv.size, 40):
+        drawn = np.repeat(np.arange(npv.size), weights.astype(int))
+        coefficients = np.linalg.lstsq(design[drawn], npv[drawn], rcond=None)[0]
+        values.append(evppi_of_fit(design @ coefficients, weights))
+    assert error == pytest.approx(1.96 * np.std(values, ddof=1), rel=1e-6)
+
+
+def test_one_blas_thread_limits_blas_inside_the_block_only():
+    from threadpoolctl import threadpool_info
+
+    from helpers.model.information import one_blas_thread
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with one_blas_thread():
+        assert blas_threads() and set(blas_threads()) == {1}
+    assert blas_threads() == before

@@ -14,8 +14,10 @@ simulations (:func:`partial_value_with_error`). Money in the params' currency.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -88,16 +90,34 @@ def conditional_mean(y: np.ndarray, columns: Sequence[np.ndarray]) -> np.ndarray
     (the mean of ``y`` when every column is constant)."""
     y = np.asarray(y, dtype=float)
     design = regression_design(columns, y.size)
-    return np.einsum("ni,i->n", design, _least_squares(design, y))
+    with one_blas_thread():
+        return design @ _least_squares(design, y)
+
+
+@cache
+def _blas_threads() -> Any:
+    """threadpoolctl's controller of the BLAS numpy loaded, made once (about 2 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread inside the block (threadpoolctl). These products are small
+    (5,000 × 36 at most): a second BLAS thread gains little on an idle machine and, with
+    a build's worker per core, waits for a core; numpy's own loops (einsum) were 7×
+    slower than one BLAS thread. Outside the block the caller's setting stands."""
+    with _blas_threads().limit(limits=1, user_api="blas"):
+        yield
 
 
 def _least_squares(design: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Least-squares coefficients by the normal equations. The design has a handful of
-    columns, so numpy's own loops (einsum) beat a threaded BLAS call, which under a busy
-    machine's thread contention took a tenth of a second for 5,000 × 8."""
-    gram = np.einsum("ni,nj->ij", design, design)
-    ridge = 1e-12 * np.trace(gram) * np.eye(design.shape[1])  # a constant column stays solvable
-    return np.linalg.solve(gram + ridge, np.einsum("ni,n->i", design, y))
+    """Least-squares coefficients by the normal equations (the design has a handful of
+    columns); a ridge of 1e-12 of the trace keeps a constant column solvable."""
+    gram = design.T @ design
+    ridge = 1e-12 * np.trace(gram) * np.eye(design.shape[1])
+    return np.linalg.solve(gram + ridge, design.T @ y)
 
 
 def evppi_of_fit(fitted: np.ndarray, weights: np.ndarray | None = None) -> float:
@@ -134,20 +154,19 @@ def partial_value_with_error(
     if npv.size < 2 or not np.all(np.isfinite(driver)) or np.ptp(driver) == 0:
         return 0.0, 0.0
     design = regression_design([driver], npv.size)
-    value = evppi_of_fit(np.einsum("ni,i->n", design, _least_squares(design, npv)))
     weights = _bootstrap_weights(npv.size, resamples)
     p = design.shape[1]
-    # each resample's normal equations at once: Xᵀ W X and Xᵀ W y from the count weights
     upper = np.triu_indices(p)  # Xᵀ W X is symmetric: its upper triangle, then mirrored
-    gram = np.zeros((resamples, p, p))
-    gram[:, upper[0], upper[1]] = np.einsum(
-        "bn,nk->bk", weights, design[:, upper[0]] * design[:, upper[1]]
-    )
-    gram = gram + np.triu(gram, 1).transpose(0, 2, 1)
-    moments = np.einsum("bn,nk->bk", weights, design * npv[:, None])
-    ridge = 1e-12 * np.trace(gram, axis1=1, axis2=2)[:, None, None] * np.eye(p)
-    coefficients = np.linalg.solve(gram + ridge, moments[:, :, None])[:, :, 0]
-    fits = np.einsum("ni,bi->bn", design, coefficients)
+    with one_blas_thread():
+        value = evppi_of_fit(design @ _least_squares(design, npv))
+        # each resample's normal equations at once: Xᵀ W X and Xᵀ W y from the count weights
+        gram = np.zeros((resamples, p, p))
+        gram[:, upper[0], upper[1]] = weights @ (design[:, upper[0]] * design[:, upper[1]])
+        gram = gram + np.triu(gram, 1).transpose(0, 2, 1)
+        moments = weights @ (design * npv[:, None])
+        ridge = 1e-12 * np.trace(gram, axis1=1, axis2=2)[:, None, None] * np.eye(p)
+        coefficients = np.linalg.solve(gram + ridge, moments[:, :, None])[:, :, 0]
+        fits = coefficients @ design.T
     values = [evppi_of_fit(fit, weight) for fit, weight in zip(fits, weights, strict=True)]
     return value, EVPPI_ERROR_Z * float(np.std(values, ddof=1))
 
