@@ -556,6 +556,62 @@ def test_run_quarter_page_that_cannot_render_keeps_the_previous_site(
     assert len(list((project / "reports" / ".builds").glob("2026Q4-*"))) == 1
 
 
+def test_run_quarter_brief_that_cannot_be_written_keeps_the_previous_site(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The brief is written on a thread while the notebooks run; its error is the
+    quarter page's step's, as when it was written after them."""
+    build(project)
+    target = os.readlink(project / "reports" / "2026Q4")
+    (tmp_path / "broken_brief.py").write_text(
+        f"from {SITE} import render_notebook, publish_site_pages, render_quarter_page\n"
+        "def write_brief(manifest, artifacts_dir, folder):\n"
+        "    raise ValueError('no roadmap')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    with pytest.raises(BuildError, match="quarter page of 2026Q4 failed: ValueError: no roadmap"):
+        run_quarter(
+            "2026Q4",
+            root=project,
+            executor=InProcessExecutor(),
+            progress=False,
+            site="broken_brief",
+            force=True,
+        )
+
+    assert os.readlink(project / "reports" / "2026Q4") == target
+    assert len(list((project / "reports" / ".builds").glob("2026Q4-*"))) == 1
+
+
+def test_run_quarter_writes_the_brief_while_the_notebooks_run(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The brief reads the quarter model alone, so it is written beside the notebooks, not
+    after them: the executor waits for it to start before running any notebook."""
+    (tmp_path / "waiting_site.py").write_text(
+        f"import threading\nfrom {SITE} import render_notebook, publish_site_pages\n"
+        f"from {SITE} import render_quarter_page, write_brief as write\n"
+        "started = threading.Event()\n"
+        "def write_brief(manifest, artifacts_dir, folder):\n"
+        "    started.set()\n"
+        "    return write(manifest, artifacts_dir, folder)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import waiting_site
+
+    class WaitsForTheBrief(InProcessExecutor):
+        def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
+            assert waiting_site.started.wait(30), "no brief was started before the notebooks"
+            yield from super().map(tasks)
+
+    result = run_quarter(
+        "2026Q4", root=project, executor=WaitsForTheBrief(), progress=False, site="waiting_site"
+    )
+
+    assert (result.quarter_dir / "brief.html").read_text() == "<html>brief of 2026Q4</html>"
+
+
 def test_run_quarter_never_changes_another_quarter(project: Path) -> None:
     other, _ = build(project, quarter="2026Q3")
     target = os.readlink(project / "reports" / "2026Q3")

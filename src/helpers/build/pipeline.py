@@ -42,11 +42,11 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import shutil
 import sys
 import time
 import uuid
+from concurrent.futures import Future, wait
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,8 +73,8 @@ from helpers.build.publish import (
     collect_garbage,
     collect_stale_builds,
     display_path,
-    fsync_dir,
     hard_link,
+    link_build,
     publish_site,
     quarter_lock,
     read_previous,
@@ -180,6 +180,7 @@ def run_quarter(
                 return build.finish(started)
             except BaseException:
                 if not build.published:  # the previous site stands; drop the half-made build
+                    build.settle()
                     shutil.rmtree(build.dir, ignore_errors=True)
                 raise
     finally:
@@ -232,6 +233,7 @@ class _Build:
         self.model_keys: dict[str, Any] = {}
         self.model_missing: list[str] = []
         self.kernel_env: dict[str, str] = {}  # for every notebook's kernel (set by run)
+        self._brief: Future | None = None  # the decision brief, written on a thread
 
     # -- the steps -------------------------------------------------------------
 
@@ -247,6 +249,7 @@ class _Build:
         self.kernel_env = write_snapshot(self.inputs, self.quarter, snapshot)
         in_scope = list(self.inputs.in_scope()["id"])
         self._model(in_scope)  # every figure, once, before any page
+        self._start_brief()  # it reads the model alone: written while the notebooks run
         review = self._review_spec()
         specs = [self._calibration_spec()]
         specs += [review] if review is not None else []
@@ -370,6 +373,7 @@ class _Build:
             "summary": {"executed": self.executed, "reused": self.reused, "failed": len(failed)},
         }
         if self._unchanged(manifest):
+            self.settle()
             shutil.rmtree(self.dir, ignore_errors=True)
             publish_site(self.site_name, self.reports, self.root, self.pages_digest, True)
             write_site_data(self.reports, unless_present=True)
@@ -386,7 +390,7 @@ class _Build:
         try:  # the quarter page, and the decision brief beside it
             page = site.render_quarter_page(manifest, self.artifacts)
             write_text_atomic(self.dir / "index.html", page)
-            site.write_brief(manifest, self.artifacts, self.dir)
+            self._brief.result()  # its error, if any, is this step's
         except Exception as exc:
             raise BuildError(
                 f"rendering the quarter page of {self.quarter} failed: {type(exc).__name__}: "
@@ -754,20 +758,28 @@ class _Build:
     def _site(self) -> Any:
         return importlib.import_module(self.site_name)
 
+    def _start_brief(self) -> None:
+        """Import the site module and write the decision brief on a thread while the
+        notebooks run: the main process would otherwise wait for its workers, then do
+        this (a second of matplotlib and imports) with the workers idle."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        head = {"quarter": self.quarter, "title": self.inputs.params.title}
+        head["params"] = self.params_json
+        pool = ThreadPoolExecutor(1, thread_name_prefix="playbook-brief")
+        self._brief = pool.submit(lambda: self._site().write_brief(head, self.artifacts, self.dir))
+        pool.shutdown(wait=False)
+
+    def settle(self) -> None:
+        """Wait for the brief's thread (its error is reported by ``finish``), so that the
+        build folder can be removed."""
+        if self._brief is not None:
+            wait([self._brief])
+
     def _publish(self) -> Path | None:
         """Point ``reports/<Q>`` at this build in one atomic step; return the previous build."""
-        previous_dir = self.previous[0] if self.previous else None
-        if self.link.exists() and not self.link.is_symlink():
-            # an old-style real folder: move it among the builds first (one time only)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            previous_dir = self.reports / BUILDS / f"{self.quarter}-{stamp}-legacy"
-            os.replace(self.link, previous_dir)
-        temporary = self.reports / f".{self.quarter}.link-{uuid.uuid4().hex[:6]}"
-        os.symlink(os.path.relpath(self.dir, self.reports), temporary)
-        fsync_dir(self.dir)
-        os.replace(temporary, self.link)
+        previous_dir = link_build(self.reports, self.quarter, self.dir, self.previous)
         self.published = True
-        fsync_dir(self.reports)
         return previous_dir
 
 

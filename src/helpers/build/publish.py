@@ -10,7 +10,9 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +169,26 @@ def hard_link(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+def link_build(
+    reports: Path, quarter: str, build_dir: Path, previous: tuple[Path, Any] | None
+) -> Path | None:
+    """Point ``reports/<quarter>`` at ``build_dir`` in one atomic step (a new symlink
+    renamed over the old); return the build it pointed at (``previous``'s folder)."""
+    link = reports / quarter
+    previous_dir = previous[0] if previous else None
+    if link.exists() and not link.is_symlink():
+        # an old-style real folder: move it among the builds first (one time only)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        previous_dir = reports / BUILDS / f"{quarter}-{stamp}-legacy"
+        os.replace(link, previous_dir)
+    temporary = reports / f".{quarter}.link-{uuid.uuid4().hex[:6]}"
+    os.symlink(os.path.relpath(build_dir, reports), temporary)
+    fsync_dir(build_dir)
+    os.replace(temporary, link)
+    fsync_dir(reports)
+    return previous_dir
 
 
 def fsync_dir(path: Path) -> None:
