@@ -313,6 +313,40 @@ def test_run_quarter_one_initiative_changed_reexecutes_its_case_and_roadmap(
     assert (result.quarter_dir / "cases" / "A-1.html").is_file()
 
 
+def test_run_quarter_rebuild_computes_only_what_changed_must_do_check_included(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The must-do check before the build uses the previous build's calibration and cases
+    (read back by prepare, into the model's memos): after one initiative changed, only
+    its case is simulated, once, and the calibration is not computed again."""
+    from helpers.model import backtest, business_case, quarter_model
+
+    build(project)
+    quarter_model.clear_memo()  # a new `playbook run` process remembers nothing
+    registers = project / "data" / "initiatives.csv"
+    registers.write_text(INITIATIVES.replace("20000,90000", "20000,95000"))
+    simulated = []
+    simulate = business_case.simulate_views
+    monkeypatch.setattr(
+        business_case,
+        "simulate_views",
+        lambda row, *a, **k: simulated.append(row["id"]) or simulate(row, *a, **k),
+    )
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the calibration was computed again")
+
+    monkeypatch.setattr(backtest, "calibrate_quarter", not_again)
+
+    result, executor = build(project)
+
+    assert simulated == ["B-1"]
+    assert executor.ran == ["case:B-1", "roadmap"]
+    assert json.loads((result.quarter_dir / "build/artifacts/cases/B-1.json").read_text())[
+        "inputs"
+    ]["stated"]["benefit"]["high"] == 95000
+
+
 def test_run_quarter_hands_every_notebook_the_inputs_it_checked_then_removes_them(
     project: Path,
 ) -> None:

@@ -49,7 +49,7 @@ import uuid
 from concurrent.futures import Future, wait
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from helpers.build.cache import (
     BUILD_MODULES,
@@ -95,9 +95,6 @@ from helpers.load.artifacts import (
     case_path,
     write_text_atomic,
 )
-
-if TYPE_CHECKING:
-    from helpers.load.inputs import RegisterIndex  # pandas: imported when a build needs it
 
 NOTEBOOKS = {
     "calibration": "calibration.ipynb",
@@ -166,11 +163,13 @@ def run_quarter(
         )
     executor.warm_up()  # its workers start while the quarter model is computed
     try:
+        build = _Build(quarter, root, reports, inputs, site, force).prepare()
         check_must_dos(inputs)  # infeasible must-dos are bad input: exit 2, nothing built
         builds.mkdir(parents=True, exist_ok=True)
         with quarter_lock(builds, quarter):
             collect_stale_builds(builds, quarter)
-            build = _Build(quarter, root, reports, inputs, site, force)
+            if read_previous(build.link) != build.previous:  # another build published since
+                build = _Build(quarter, root, reports, inputs, site, force).prepare()
             build.cell_timeout = cell_timeout
             build.publish_partial = publish_partial
             try:
@@ -226,7 +225,7 @@ class _Build:
         self.rendered = 0
         self.published = False
         self._bar: Any = None
-        self._register_index: RegisterIndex | None = None
+        self._register_index: Any = None  # load.inputs.RegisterIndex, made once
         self._case_paths: dict[str, Path] = {}  # id -> its case artifact, checked once
         self._roadmap: dict[str, Any] | None = None  # the model's roadmap, read once
         self._ledger: Any = None  # the ledger's files and digests, read once
@@ -248,7 +247,7 @@ class _Build:
         snapshot = self.dir / SNAPSHOT
         self.kernel_env = write_snapshot(self.inputs, self.quarter, snapshot)
         in_scope = list(self.inputs.in_scope()["id"])
-        self._model(in_scope)  # every figure, once, before any page
+        self._model()  # every figure, once, before any page
         self._start_brief()  # it reads the model alone: written while the notebooks run
         review = self._review_spec()
         specs = [self._calibration_spec()]
@@ -269,67 +268,72 @@ class _Build:
         self.reviewed = review is not None
         self.inputs_copied = inputs_copied
 
-    def _model(self, in_scope: list[str]) -> None:
-        """Compute the quarter model (``helpers.model.quarter_model``) into the build's artifacts.
-
-        A part whose key (what it is computed from, and the ``helpers`` source) matches
-        the previous build's is taken from there instead of computed again: the
-        calibration, and each case on its own row, its family's rows and the
-        calibration. Raises BuildError when the model cannot be computed (the previous
-        site stays)."""
-        from helpers.load.artifacts import write_documents
-        from helpers.model.quarter_model import (
-            build_quarter_model,
-            case_calibration,
-            case_keys,
-            model_documents,
-        )
-        from helpers.report.case import recommendation_text
-        from helpers.report.reasons import reason_text
-        from helpers.report.roadmap import decision_reason
+    def prepare(self) -> _Build:
+        """Read back the parts of the quarter model whose key (what they are computed from,
+        and the ``helpers`` source) matches the previous build's: the calibration (else
+        computed now) and each case. Into the model's memos too: the must-do check
+        computes none of them again."""
+        from helpers.model.calibration import remember_calibration
+        from helpers.model.quarter_model import case_calibration, case_keys, remember_cases
 
         previous = (self.previous[1].get("model") or {}) if self.previous else {}
         old = self.previous[0] / BUILD / "artifacts" if self.previous else None
-        calibration_key = digest_of(
+        reuse = old is not None and not self.force
+        self.calibration_key = digest_of(
             self.helpers_digest,
             self.params_json,
             frame_digest(self.inputs.actuals),
             self._outcomes_digest(),
         )
-        calibration = None
-        if old is not None and not self.force and previous.get("calibration") == calibration_key:
+        self.calibration = None
+        if reuse and previous.get("calibration") == self.calibration_key:
             try:
-                calibration = (
-                    json.loads((old / CALIBRATION).read_text(encoding="utf-8")),
-                    json.loads((old / "backtest.json").read_text(encoding="utf-8")),
+                self.calibration = tuple(
+                    json.loads((old / name).read_text(encoding="utf-8"))
+                    for name in (CALIBRATION, "backtest.json")
                 )
+                remember_calibration(self.inputs, self.calibration[0])
             except (OSError, ValueError):
-                calibration = None
-        if calibration is None:
+                self.calibration = None
+        if self.calibration is None:
             from helpers.model.quarter_model import compute_calibration
 
-            calibration = compute_calibration(self.inputs)
+            self.calibration = compute_calibration(self.inputs)
         # what each case is computed from (the model's own key), and the code computing it
-        used = case_calibration(self.inputs, calibration[0])
-        keys = {
+        used = case_calibration(self.inputs, self.calibration[0])
+        in_scope = list(self.inputs.in_scope()["id"])
+        self.case_keys = {
             i: digest_of(self.helpers_digest, key)
             for i, key in case_keys(self.inputs, in_scope, used, self._rows()).items()
         }
-        known = {}
-        for initiative_id, key in keys.items():
-            if old is None or self.force or (previous.get("cases") or {}).get(initiative_id) != key:
+        self.known = {}
+        for initiative_id, key in self.case_keys.items():
+            if not reuse or (previous.get("cases") or {}).get(initiative_id) != key:
                 continue
             path = case_path(old, initiative_id)
             if path.is_file():
-                known[initiative_id] = json.loads(path.read_text(encoding="utf-8"))
+                self.known[initiative_id] = json.loads(path.read_text(encoding="utf-8"))
+        remember_cases(self.inputs, self.known, used)
+        return self
+
+    def _model(self) -> None:
+        """Compute the quarter model (``helpers.model.quarter_model``) into the build's
+        artifacts, with the parts :meth:`prepare` read back. Raises BuildError when the
+        model cannot be computed (the previous site stays)."""
+        from helpers.load.artifacts import write_documents
+        from helpers.model.quarter_model import build_quarter_model, model_documents
+        from helpers.report.case import recommendation_text
+        from helpers.report.reasons import reason_text
+        from helpers.report.roadmap import decision_reason
+
         try:
             model = build_quarter_model(
                 self.inputs,
                 explain_case=recommendation_text,
                 describe_decision=decision_reason,
                 describe_reason=reason_text,
-                known_cases=known,
-                calibration=calibration,
+                known_cases=self.known,
+                calibration=self.calibration,
             )
         except PlaybookError as exc:
             raise BuildError(
@@ -339,7 +343,7 @@ class _Build:
         documents = model_documents(model)
         write_documents(self.artifacts, documents)
         write_quarter_data(self.dir, documents, self.inputs.params)  # reports/<Q>/data/
-        self.model_keys = {"calibration": calibration_key, "cases": keys}
+        self.model_keys = {"calibration": self.calibration_key, "cases": self.case_keys}
         self.model_missing = list(model.missing)
 
     def finish(self, started: float) -> BuildResult:
@@ -548,7 +552,7 @@ class _Build:
             return None
         return digest_of([entry.get(k) for k in ("decision", "decision_basis", "decision_reason")])
 
-    def _rows(self) -> RegisterIndex:
+    def _rows(self) -> Any:
         """The register's rows indexed once per build (per-case lookups stay O(1))."""
         if self._register_index is None:
             from helpers.load.inputs import RegisterIndex

@@ -655,6 +655,18 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
     return document
 
 
+def remember_calibration(inputs: Any, document: Mapping[str, Any]) -> None:
+    """Give ``inputs`` the result of :func:`calibrate_quarter` computed before from the same
+    inputs (a previous build's ``calibration.json``, its key checked by the caller): the
+    document without the backtest's results, which ``calibrate_with_backtest`` adds."""
+    memo = getattr(inputs, "memo", None)
+    if memo is not None:
+        skip = ("backtest", "backtest_overall")
+        memo["calibrate_quarter"] = copy.deepcopy(
+            {k: v for k, v in document.items() if k not in skip}
+        )
+
+
 # --- calibrating a new estimate ----------------------------------------------
 
 

@@ -140,6 +140,24 @@ def case_keys(
     return {i: digest_of(common, rows.family(i)) for i in ids}
 
 
+def remember_cases(
+    inputs: Any, cases: Mapping[str, Mapping[str, Any]], calibration: Mapping[str, Any] | None
+) -> None:
+    """Put ``cases``, computed before from these same inputs with ``calibration`` (a
+    previous build's, its keys checked by the caller), in the memo of :func:`compute_case`."""
+    keys = case_keys(inputs, list(cases), calibration) if cases else {}
+    for initiative_id, case in cases.items():
+        document = copy.deepcopy(dict(case))
+        (document.get("recommendation") or {}).pop("text", None)  # made on each use
+        _remember(keys[initiative_id], document)
+
+
+def _remember(key: str, document: dict[str, Any]) -> None:
+    _memo[key] = copy.deepcopy(document)
+    while len(_memo) > MEMO_SIZE:
+        _memo.popitem(last=False)
+
+
 def clear_memo() -> None:
     """Forget the cases this process computed (:func:`compute_case` computes them again)."""
     _memo.clear()
@@ -176,9 +194,7 @@ def compute_case(
         )
         document = business_case.summarise_case(simulation, stated)
         if key is not None:
-            _memo[key] = copy.deepcopy(document)
-            while len(_memo) > MEMO_SIZE:
-                _memo.popitem(last=False)
+            _remember(key, document)
     else:
         _memo.move_to_end(key)
     if explain_case is not None:  # summarise_case's explain, on the finished document
@@ -348,6 +364,7 @@ __all__ = [
     "compute_case",
     "compute_cases",
     "has_review",
+    "remember_cases",
     "quarter_document",
     "model_documents",
     "model_from_documents",
