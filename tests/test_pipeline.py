@@ -342,9 +342,12 @@ def test_run_quarter_rebuild_computes_only_what_changed_must_do_check_included(
 
     assert simulated == ["B-1"]
     assert executor.ran == ["case:B-1", "roadmap"]
-    assert json.loads((result.quarter_dir / "build/artifacts/cases/B-1.json").read_text())[
-        "inputs"
-    ]["stated"]["benefit"]["high"] == 95000
+    assert (
+        json.loads((result.quarter_dir / "build/artifacts/cases/B-1.json").read_text())["inputs"][
+            "stated"
+        ]["benefit"]["high"]
+        == 95000
+    )
 
 
 def test_run_quarter_hands_every_notebook_the_inputs_it_checked_then_removes_them(
