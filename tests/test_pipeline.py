@@ -813,18 +813,24 @@ def test_local_process_executor_builds_the_fixture_quarter(project: Path) -> Non
     shutil.rmtree(project / "reports")
 
 
-def test_run_quarter_warms_its_executor_up_before_computing_the_quarter_model(
+def test_run_quarter_warms_its_executor_up_after_the_registers_before_the_model(
     project: Path, monkeypatch
 ) -> None:
-    """The workers' start (forkserver imports, kernel template) overlaps the model step."""
+    """The workers' start (forkserver imports, kernel template) overlaps the model step,
+    after the registers were read and checked."""
+    import helpers.load.inputs as inputs_module
     import helpers.model.quarter as quarter_module
 
     events: list[str] = []
-    checked = quarter_module.check_must_dos
+    checked, load = quarter_module.check_must_dos, inputs_module.load_quarter
 
     def check_must_dos(inputs):
         events.append("model")
         return checked(inputs)
+
+    def load_quarter(*args, **kwargs):
+        events.append("registers")
+        return load(*args, **kwargs)
 
     class Warming(InProcessExecutor):
         def warm_up(self) -> None:
@@ -835,10 +841,12 @@ def test_run_quarter_warms_its_executor_up_before_computing_the_quarter_model(
             return super().map(tasks)
 
     monkeypatch.setattr(quarter_module, "check_must_dos", check_must_dos)
+    monkeypatch.setattr(inputs_module, "load_quarter", load_quarter)
     result, _ = build(project, Warming())
 
     assert not result.failed
-    assert events[:3] == ["warm_up", "model", "map"]
+    # a typo in a register is reported at once, without waiting for workers to start
+    assert events[:4] == ["registers", "warm_up", "model", "map"]
 
 
 @pytest.mark.slow

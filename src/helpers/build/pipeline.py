@@ -7,12 +7,12 @@
    here: nothing runs);
 2. open a fresh build folder ``reports/.builds/<Q>-<stamp>`` and copy the
    params and registers into its ``build/inputs/``;
-3. run the calibration notebook, then one business case per initiative in
-   scope (in parallel), then the roadmap; a notebook whose cache key (its
-   notebook file, parameters, inputs and ``helpers`` source) matches the
-   previous build is not executed again: its executed notebook, artifacts and
-   HTML are hard-linked from there;
-4. render the quarter page, write ``build/manifest.json``;
+3. compute the quarter model once into ``build/artifacts`` (parts whose key matches
+   the previous build's are read back), then run every notebook at once (pages
+   only read the model); a notebook whose cache key matches the previous build's
+   is not executed again: its outputs are hard-linked from there;
+4. render the quarter page (the brief is drawn while notebooks run), write
+   ``build/manifest.json``;
 5. publish: ``reports/<Q>`` is a symlink to the build folder, replaced in one
    ``os.replace`` (atomic on POSIX), so a build killed at any moment leaves the
    previous site whole; then the site pages (home, SOP chapters) are rewritten
@@ -66,7 +66,6 @@ from helpers.build.executors import (
     NotebookTask,
     TaskResult,
 )
-from helpers.build.export import write_quarter_data, write_site_data
 from helpers.build.publish import (
     ReportsNotWritable,
     check_writable,
@@ -151,7 +150,7 @@ def run_quarter(
     from helpers.load.inputs import load_quarter  # pandas: seconds to import, not needed above
     from helpers.model.quarter import check_must_dos
 
-    inputs = load_quarter(quarter, root)
+    inputs = load_quarter(quarter, root)  # bad input stops here, before any worker starts
     own_executor = executor is None
     if own_executor:
         executor = make_executor(
@@ -274,7 +273,12 @@ class _Build:
         computed now) and each case. Into the model's memos too: the must-do check
         computes none of them again."""
         from helpers.model.calibration import remember_calibration
-        from helpers.model.quarter_model import case_calibration, case_keys, remember_cases
+        from helpers.model.quarter_model import (
+            case_calibration,
+            case_keys,
+            compute_calibration,
+            remember_cases,
+        )
 
         previous = (self.previous[1].get("model") or {}) if self.previous else {}
         old = self.previous[0] / BUILD / "artifacts" if self.previous else None
@@ -296,8 +300,6 @@ class _Build:
             except (OSError, ValueError):
                 self.calibration = None
         if self.calibration is None:
-            from helpers.model.quarter_model import compute_calibration
-
             self.calibration = compute_calibration(self.inputs)
         # what each case is computed from (the model's own key), and the code computing it
         used = case_calibration(self.inputs, self.calibration[0])
@@ -320,6 +322,7 @@ class _Build:
         """Compute the quarter model (``helpers.model.quarter_model``) into the build's
         artifacts, with the parts :meth:`prepare` read back. Raises BuildError when the
         model cannot be computed (the previous site stays)."""
+        from helpers.build.export import write_quarter_data
         from helpers.load.artifacts import write_documents
         from helpers.model.quarter_model import build_quarter_model, model_documents
         from helpers.report.case import recommendation_text
@@ -347,6 +350,8 @@ class _Build:
         self.model_missing = list(model.missing)
 
     def finish(self, started: float) -> BuildResult:
+        from helpers.build.export import write_site_data
+
         order = ["calibration", *(f"case:{i}" for i in self.in_scope), "roadmap"]
         order += ["review"] if self.reviewed else []
         entries = [self.entries[key] for key in order]  # plan order, not completion order
@@ -573,14 +578,11 @@ class _Build:
                 frame_digest(self.inputs.initiatives),
                 file_digest(self.artifacts / ROADMAP),
                 cases,
-                self._previous_quarter_digest(),
+                # what it reads of the quarter before (it shows what changed since): the
+                # ledger (the previous quarter's recorded plan, or that it has none)
+                self._ledger_digest(),
             ],
         )
-
-    def _previous_quarter_digest(self) -> Any:
-        """What the roadmap reads of the quarter before (it shows what changed since):
-        the ledger (the previous quarter's recorded plan, or that it has none)."""
-        return self._ledger_digest()
 
     def _spec(self, *, key, title, notebook, stem, parameters, artifacts, depends, case_id=None):
         source = self.root / "notebooks" / NOTEBOOKS[notebook]
@@ -722,7 +724,9 @@ class _Build:
             shutil.copy2(path, target / name)
             self._watch(path)
             copied.append(name)
-        for path, name in self._previous_quarter_files():
+        from helpers.load.ledger import previous_decisions
+
+        for path, name in previous_decisions(self.root, self.quarter):
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / name)
             copied.append(name)
@@ -735,17 +739,6 @@ class _Build:
                 getattr(self.inputs, kind).to_csv(target / name, index=False)
                 copied.append(name)
         return copied
-
-    def _previous_quarter_files(self) -> list[tuple[Path, str]]:
-        """What the roadmap's "changed since last quarter" compares with, for the audit copy:
-        the previous quarter's recorded decisions in the ledger, under ``previous/<Q>/``."""
-        from helpers.load.ledger import decisions_path, previous_quarter
-        from helpers.load.params import list_quarters
-
-        previous = previous_quarter(self.quarter, list_quarters(self.root))
-        if previous is None or not decisions_path(self.root, previous).is_file():
-            return []
-        return [(decisions_path(self.root, previous), f"previous/{previous}/decisions.json")]
 
     def _unchanged(self, manifest: dict[str, Any]) -> bool:
         """Nothing executed or rendered, and the previous build has the same pages."""

@@ -362,6 +362,16 @@ def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:
     return max(earlier) if earlier else None
 
 
+def previous_decisions(root: str | Path, quarter: str) -> list[tuple[Path, str]]:
+    """What the roadmap's "changed since last quarter" compares with, for a build's audit
+    copy: the previous quarter's recorded decisions, as (file, ``previous/<Q>/decisions.json``)
+    (none when no earlier quarter has recorded any)."""
+    previous = previous_quarter(quarter, list_quarters(Path(root)))
+    if previous is None or not decisions_path(root, previous).is_file():
+        return []
+    return [(decisions_path(root, previous), f"previous/{previous}/decisions.json")]
+
+
 def load_previous_roadmap(root: str | Path, quarter: str) -> tuple[dict[str, Any] | None, str]:
     """The previous quarter's plan, from the ledger, and where it came from.
 
