@@ -3,11 +3,10 @@ read (the digests of values, frames and rows are ``helpers.core.digests``')."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
-from helpers.core.digests import digest_of
+from helpers.core.digests import digest_of, file_digest
 
 # Build machinery that notebooks never import: editing it re-renders, never re-executes.
 BUILD_MODULES = ("build", "site", "cli")  # how pages are run and rendered: not what they say
@@ -33,13 +32,6 @@ def render_digests(helpers_dir: Path, root: Path) -> tuple[str, str]:
         tree_digest(root / "playbook", "*", exclude=("*.md",)),
     )
     return render, digest_of(render, tree_digest(root / "playbook", "*.md"))
-
-
-def file_digest(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
-    except FileNotFoundError:
-        return None
 
 
 def tree_digest(folder: Path, pattern: str, exclude: tuple[str, ...] = ()) -> str | None:

@@ -272,7 +272,7 @@ class _Build:
         and the ``helpers`` source) matches the previous build's: the calibration (else
         computed now) and each case. Into the model's memos too: the must-do check
         computes none of them again."""
-        from helpers.model.calibration import remember_calibration
+        from helpers.model.calibration_memo import remember_calibration
         from helpers.model.quarter_model import (
             case_calibration,
             case_keys,
@@ -503,19 +503,12 @@ class _Build:
         return self._ledger
 
     def _read_ledger_digest(self) -> Any:
-        """Every file of the ledger (``params/approved/``), each watched as an input, and
-        the decisions file of every quarter with params (watched missing: recording one
-        later changes the key)."""
-        from helpers.load.ledger import LEDGER_FOLDER, decisions_path
-        from helpers.load.params import list_quarters
+        """Every file of the ledger (``load.ledger.ledger_files``), each watched as an input."""
+        from helpers.load.ledger import ledger_files
 
-        folder = self.root / LEDGER_FOLDER
-        paths = set(folder.rglob("*")) if folder.is_dir() else set()
-        paths |= {decisions_path(self.root, q) for q in list_quarters(self.root)}
         return [
             (relative_to_root(path, self.root), self._watch(path))
-            for path in sorted(paths)
-            if not path.is_dir()
+            for path in ledger_files(self.root)
         ]
 
     def _case_spec(self, initiative_id: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 
@@ -27,3 +28,11 @@ def row_digest(row: dict[str, Any]) -> str:
     """The digest of one register row, without its spreadsheet ``row`` number (rows move
     when a row is added above them; what they say does not)."""
     return digest_of({k: v for k, v in row.items() if k != "row"})
+
+
+def file_digest(path: Path | str) -> str | None:
+    """The digest of a file's bytes (None when there is no such file)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
+    except FileNotFoundError:
+        return None

@@ -42,7 +42,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from helpers.core.digests import file_digest
 from helpers.core.errors import InputError, Problem
+from helpers.core.paths import project_relative
 from helpers.load.artifacts import to_jsonable, write_text_atomic
 from helpers.load.params import QUARTER_PATTERN, list_quarters, load_params
 from helpers.load.registers import validate_initiatives
@@ -354,6 +356,21 @@ def write_entry(folder: str | Path, decisions: Mapping[str, Any]) -> Path:
     text = json.dumps(body, indent=1, sort_keys=True, allow_nan=False)
     write_text_atomic(path, text + "\n")
     return path
+
+
+def ledger_files(root: str | Path) -> list[Path]:
+    """Every file of the ledger (``params/approved/``) and the decisions file of every
+    quarter with params, present or not (recording one later changes what is read)."""
+    folder = Path(root) / LEDGER_FOLDER
+    paths = set(folder.rglob("*")) if folder.is_dir() else set()
+    paths |= {decisions_path(root, q) for q in list_quarters(Path(root))}
+    return sorted(path for path in paths if not path.is_dir())
+
+
+def ledger_digest(root: str | Path) -> list[tuple[str, str | None]]:
+    """Each of :func:`ledger_files`, named relative to the project, with the digest of its
+    bytes (None when absent): equal digests, the same ledger, wherever the project is."""
+    return [(project_relative(path, root), file_digest(path)) for path in ledger_files(root)]
 
 
 def previous_quarter(quarter: str, quarters: Sequence[str]) -> str | None:

@@ -35,7 +35,6 @@ counted under ``excluded`` (with their ids), never silently dropped.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -50,6 +49,7 @@ from helpers.core.fmt import quantile_key
 from helpers.core.levels import CALIBRATION_QUANTILES as QUANTILES
 from helpers.load.history import DAYS_PER_WEEK, find_dataset, load_dataset
 from helpers.load.outcomes import with_outcomes
+from helpers.model.calibration_memo import keep, recall
 from helpers.model.correlation import estimate_correlation
 from helpers.model.driver_calibration import calibrate_quarter_drivers
 from helpers.model.outside_view import match_class, normalise_class, ratio_counts
@@ -613,9 +613,9 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
     Uses calibration.by, n0 and min_class_size, and estimate_confidence as the
     nominal level of the stated ranges.
     """
-    memo = getattr(inputs, "memo", None)  # computed once per QuarterInputs
-    if memo is not None and "calibrate_quarter" in memo:
-        return copy.deepcopy(memo["calibrate_quarter"])
+    found = recall(inputs)  # computed before from the same inputs
+    if found is not None:
+        return found
     params = inputs.params
     settings = params.calibration
     actuals = inputs.actuals
@@ -650,21 +650,8 @@ def calibrate_quarter(inputs: Any) -> dict[str, Any]:
         document["outcomes"] = {"source": params.outcomes.label, **from_outcomes}
 
     document["drivers"] = calibrate_quarter_drivers(inputs)
-    if memo is not None:
-        memo["calibrate_quarter"] = copy.deepcopy(document)
+    keep(inputs, document)
     return document
-
-
-def remember_calibration(inputs: Any, document: Mapping[str, Any]) -> None:
-    """Give ``inputs`` the result of :func:`calibrate_quarter` computed before from the same
-    inputs (a previous build's ``calibration.json``, its key checked by the caller): the
-    document without the backtest's results, which ``calibrate_with_backtest`` adds."""
-    memo = getattr(inputs, "memo", None)
-    if memo is not None:
-        skip = ("backtest", "backtest_overall")
-        memo["calibrate_quarter"] = copy.deepcopy(
-            {k: v for k, v in document.items() if k not in skip}
-        )
 
 
 # --- calibrating a new estimate ----------------------------------------------
