@@ -649,6 +649,26 @@ def test_run_quarter_writes_the_brief_while_the_notebooks_run(
     assert (result.quarter_dir / "brief.html").read_text() == "<html>brief of 2026Q4</html>"
 
 
+def test_run_quarter_writes_the_brief_first_when_notebooks_run_in_this_process(
+    project: Path,
+) -> None:
+    """``playbook run -j 1`` runs notebooks in this process (papermill imports IPython and
+    matplotlib as they run): no thread imports beside them, the brief is written first."""
+
+    class InThisProcess(InProcessExecutor):
+        in_this_process = True
+
+        def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
+            built = list((project / "reports" / ".builds").glob("2026Q4-*/brief.html"))
+            assert built, "the brief was not written before the notebooks ran"
+            yield from super().map(tasks)
+
+    result, _ = build(project, InThisProcess())
+
+    assert (result.quarter_dir / "brief.html").read_text() == "<html>brief of 2026Q4</html>"
+    assert SerialExecutor().in_this_process  # the executor of `playbook run -j 1`
+
+
 def test_run_quarter_never_changes_another_quarter(project: Path) -> None:
     other, _ = build(project, quarter="2026Q3")
     target = os.readlink(project / "reports" / "2026Q3")

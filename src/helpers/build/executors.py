@@ -284,6 +284,10 @@ class Executor(ABC):
     def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
         """Run ``tasks`` (independent of each other) and yield results in completion order."""
 
+    # whether notebooks run in the calling process (papermill imports IPython, matplotlib and
+    # nbclient there as they run: the build then starts no thread that imports beside them)
+    in_this_process = False
+
     def warm_up(self) -> None:  # noqa: B027 (optional hook: most executors hold nothing)
         """Start workers in the background, ahead of the first task (returns at once)."""
 
@@ -299,6 +303,8 @@ class Executor(ABC):
 
 class SerialExecutor(Executor):
     """Runs tasks one after another in this process."""
+
+    in_this_process = True
 
     def map(self, tasks: Iterable[NotebookTask]) -> Iterator[TaskResult]:
         for task in tasks:

@@ -46,7 +46,7 @@ import shutil
 import sys
 import time
 import uuid
-from concurrent.futures import Future, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -247,7 +247,7 @@ class _Build:
         self.kernel_env = write_snapshot(self.inputs, self.quarter, snapshot)
         in_scope = list(self.inputs.in_scope()["id"])
         self._model()  # every figure, once, before any page
-        self._start_brief()  # it reads the model alone: written while the notebooks run
+        self._start_brief(executor)  # it reads the model alone: drawn while notebooks run
         review = self._review_spec()
         specs = [self._calibration_spec()]
         specs += [review] if review is not None else []
@@ -748,16 +748,26 @@ class _Build:
     def _site(self) -> Any:
         return importlib.import_module(self.site_name)
 
-    def _start_brief(self) -> None:
+    def _start_brief(self, executor: Executor) -> None:
         """Import the site module and write the decision brief on a thread while the
-        notebooks run: the main process would otherwise wait for its workers, then do
-        this (a second of matplotlib and imports) with the workers idle."""
-        from concurrent.futures import ThreadPoolExecutor
-
+        notebooks run in their workers (the main process would otherwise wait, then do
+        this with the workers idle); at once when they run in this process, where two
+        threads importing IPython and matplotlib at once can see a half-made module."""
         head = {"quarter": self.quarter, "title": self.inputs.params.title}
         head["params"] = self.params_json
+
+        def write() -> Any:
+            return self._site().write_brief(head, self.artifacts, self.dir)
+
+        if executor.in_this_process:
+            self._brief = Future()
+            try:
+                self._brief.set_result(write())
+            except Exception as exc:  # reported by finish, as from the thread
+                self._brief.set_exception(exc)
+            return
         pool = ThreadPoolExecutor(1, thread_name_prefix="playbook-brief")
-        self._brief = pool.submit(lambda: self._site().write_brief(head, self.artifacts, self.dir))
+        self._brief = pool.submit(write)
         pool.shutdown(wait=False)
 
     def settle(self) -> None:
