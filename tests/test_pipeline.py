@@ -785,6 +785,41 @@ def test_serial_executor_runs_papermill_and_reports_the_failing_cell(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("failures, status", [(2, "ok"), (3, "failed")])
+def test_a_kernel_that_fails_to_start_is_started_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failures: int, status: str
+) -> None:
+    """A port taken by another process before the kernel bound it ("Address already in
+    use") kills the kernel as it starts: the notebook runs on a new kernel, up to
+    KERNEL_STARTS kernels; then the start failure is the notebook's error."""
+    from helpers.build import executors, kernels
+
+    starts = []
+    made = kernels.kernel_manager_class
+
+    def failing_first(env):
+        base = made(env)
+
+        class FailsToStart(base):
+            async def start_kernel(self, **kw):
+                starts.append(len(starts) + 1)
+                if len(starts) <= failures:
+                    raise kernels.KernelStartError("Kernel died before replying to kernel_info")
+                return await super().start_kernel(**kw)
+
+        return FailsToStart
+
+    monkeypatch.setattr(kernels, "kernel_manager_class", failing_first)
+    [result] = SerialExecutor().map([_task(project, tmp_path, "calibration")])
+
+    assert result.status == status
+    assert len(starts) == min(failures + 1, executors.KERNEL_STARTS)
+    if status == "failed":
+        assert result.error["ename"] == "KernelStartError"
+        assert result.error["evalue"] == "Kernel died before replying to kernel_info"
+
+
+@pytest.mark.slow
 def test_serial_executor_rejects_unknown_parameters(project: Path, tmp_path: Path) -> None:
     task = _task(project, tmp_path, "calibration", initiative_id="A-1")
 

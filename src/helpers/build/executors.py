@@ -153,25 +153,27 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
         unknown = _unknown_parameters(task)
         if unknown:
             return _write_error_notebook(task, "UnknownParameterError", unknown), None
-        executed = papermill.execute_notebook(
-            task.notebook,
-            task.output,
-            parameters=task.parameters,
-            kernel_name=task.kernel,
-            cwd=task.cwd,
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            # every cell has answered and written what it writes: stop the kernel at
-            # once (a graceful stop costs 0.2 s a notebook; atexit hooks do not run)
-            shutdown_kernel="immediate",
-            execution_timeout=task.cell_timeout,
-            # what-if widgets are for JupyterLab; the site drops them, and executing
-            # them can wedge nbclient (jupyter/nbclient#312), so they are not run here
-            skip_cells_with_tag=SKIPPED_TAG,
-            # nbclient's public hook: the kernel gets the task's environment as it
-            # starts, and forks from the warm template where this process has one
-            kernel_manager_class=kernels.kernel_manager_class(task.env),
+        executed = _with_kernel_restarts(
+            lambda: papermill.execute_notebook(
+                task.notebook,
+                task.output,
+                parameters=task.parameters,
+                kernel_name=task.kernel,
+                cwd=task.cwd,
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                # every cell has answered and written what it writes: stop the kernel at
+                # once (a graceful stop costs 0.2 s a notebook; atexit hooks do not run)
+                shutdown_kernel="immediate",
+                execution_timeout=task.cell_timeout,
+                # what-if widgets are for JupyterLab; the site drops them, and executing
+                # them can wedge nbclient (jupyter/nbclient#312), so they are not run here
+                skip_cells_with_tag=SKIPPED_TAG,
+                # nbclient's public hook: the kernel gets the task's environment as it
+                # starts, and forks from the warm template where this process has one
+                kernel_manager_class=kernels.kernel_manager_class(task.env),
+            )
         )
     except PapermillExecutionError as exc:
         error = {
@@ -185,6 +187,21 @@ def _execute(task: NotebookTask) -> tuple[dict[str, Any] | None, Any]:
             return _write_error_notebook(task, type(exc).__name__, first_line(str(exc))), None
         return {"cell": None, "ename": type(exc).__name__, "evalue": first_line(str(exc))}, None
     return None, executed
+
+
+KERNEL_STARTS = 3  # kernels started for one notebook before its failure to start is its error
+
+
+def _with_kernel_restarts(execute: Any) -> Any:
+    """``execute()`` again, on a new kernel, when its kernel failed to start (no cell ran:
+    ``kernels.KernelStartError``), up to :data:`KERNEL_STARTS` kernels in all."""
+    for attempt in range(1, KERNEL_STARTS + 1):
+        try:
+            return execute()
+        except kernels.KernelStartError:
+            if attempt == KERNEL_STARTS:
+                raise
+    return None  # not reached
 
 
 @contextlib.contextmanager

@@ -274,6 +274,12 @@ def _kernel_child(sockets: list[socket.socket], request: dict[str, Any], fds: li
         os._exit(code)  # a forked child must not return into the template's loop
 
 
+class KernelStartError(RuntimeError):
+    """A kernel died, or did not answer, as it started: before any cell ran. Starting
+    another usually works (jupyter_client picks free ports, and another process can take
+    one before the kernel binds it: "Address already in use" in the notebook's log)."""
+
+
 WARM_PROVISIONER = "playbook-warm"  # its entry point in pyproject.toml
 _WARM_STARTS = 0  # kernels this process forked from the template
 
@@ -369,9 +375,9 @@ def _manager_base() -> Any:
                         _adapt_protocol(self.session, reply)
                         break
                 if not await self.is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
+                    raise KernelStartError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+                    raise KernelStartError(f"Kernel didn't respond in {timeout:g} seconds")
             while True:
                 try:
                     await self.iopub_channel.get_msg(timeout=0)
