@@ -1320,3 +1320,27 @@ print(sorted(set(statuses(result).values())))
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "['ok']"
+
+
+def test_a_worker_renders_an_empty_page_as_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nbconvert's exporter and templates are made as a worker starts (warm_worker), not in
+    its first page (0.5-0.7 s of it); a renderer that fails there fails nothing."""
+    from helpers.build.executors import warm_worker
+
+    (tmp_path / "counting_site.py").write_text(
+        "rendered = []\n"
+        "def render_notebook(nb, *, title, **kwargs):\n"
+        "    rendered.append((len(nb.cells), title))\n"
+        "    return '<html></html>'\n"
+    )
+    (tmp_path / "broken_renderer.py").write_text(
+        "def render_notebook(nb, *, title, **kwargs):\n    raise ValueError('no template')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import counting_site
+
+    warm_worker(["nbformat", "broken_renderer", "counting_site"])
+
+    assert counting_site.rendered == [(0, "warm-up")]
