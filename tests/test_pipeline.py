@@ -567,53 +567,49 @@ def test_run_quarter_interrupted_build_leaves_the_previous_site(project: Path) -
     assert len(list((project / "reports" / ".builds").glob("2026Q4-*"))) == 1
 
 
+@pytest.mark.parametrize(
+    "broken, kept, message",
+    [
+        # the quarter page
+        (
+            "def render_quarter_page(manifest, artifacts_dir):\n    raise KeyError('npv')\n",
+            "write_brief",
+            "rendering the quarter page of 2026Q4 failed: KeyError",
+        ),
+        # the brief, written on a thread while the notebooks run: its error is the quarter
+        # page's step's, as when it was written after them
+        (
+            "def write_brief(manifest, artifacts_dir, folder):\n"
+            "    raise ValueError('no roadmap')\n",
+            "render_quarter_page",
+            "quarter page of 2026Q4 failed: ValueError: no roadmap",
+        ),
+    ],
+    ids=["quarter page", "brief"],
+)
 def test_run_quarter_page_that_cannot_render_keeps_the_previous_site(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    broken: str,
+    kept: str,
+    message: str,
 ) -> None:
-    first, _ = build(project)
-    target = os.readlink(project / "reports" / "2026Q4")
-    (tmp_path / "broken_site.py").write_text(
-        f"from {SITE} import render_notebook, publish_site_pages, write_brief\n"
-        "def render_quarter_page(manifest, artifacts_dir):\n"
-        "    raise KeyError('npv')\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-
-    with pytest.raises(BuildError, match="rendering the quarter page of 2026Q4 failed: KeyError"):
-        run_quarter(
-            "2026Q4",
-            root=project,
-            executor=InProcessExecutor(),
-            progress=False,
-            site="broken_site",
-            force=True,
-        )
-
-    assert os.readlink(project / "reports" / "2026Q4") == target
-    assert len(list((project / "reports" / ".builds").glob("2026Q4-*"))) == 1
-
-
-def test_run_quarter_brief_that_cannot_be_written_keeps_the_previous_site(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The brief is written on a thread while the notebooks run; its error is the
-    quarter page's step's, as when it was written after them."""
     build(project)
     target = os.readlink(project / "reports" / "2026Q4")
-    (tmp_path / "broken_brief.py").write_text(
-        f"from {SITE} import render_notebook, publish_site_pages, render_quarter_page\n"
-        "def write_brief(manifest, artifacts_dir, folder):\n"
-        "    raise ValueError('no roadmap')\n"
+    module = f"broken_but_{kept}"  # a name of its own: a module is imported once
+    (tmp_path / f"{module}.py").write_text(
+        f"from {SITE} import render_notebook, publish_site_pages, {kept}\n" + broken
     )
     monkeypatch.syspath_prepend(str(tmp_path))
 
-    with pytest.raises(BuildError, match="quarter page of 2026Q4 failed: ValueError: no roadmap"):
+    with pytest.raises(BuildError, match=message):
         run_quarter(
             "2026Q4",
             root=project,
             executor=InProcessExecutor(),
             progress=False,
-            site="broken_brief",
+            site=module,
             force=True,
         )
 

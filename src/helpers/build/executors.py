@@ -195,13 +195,10 @@ KERNEL_STARTS = 3  # kernels started for one notebook before its failure to star
 def _with_kernel_restarts(execute: Any) -> Any:
     """``execute()`` again, on a new kernel, when its kernel failed to start (no cell ran:
     ``kernels.KernelStartError``), up to :data:`KERNEL_STARTS` kernels in all."""
-    for attempt in range(1, KERNEL_STARTS + 1):
-        try:
+    for _ in range(KERNEL_STARTS - 1):
+        with contextlib.suppress(kernels.KernelStartError):
             return execute()
-        except kernels.KernelStartError:
-            if attempt == KERNEL_STARTS:
-                raise
-    return None  # not reached
+    return execute()  # the last kernel's failure to start is the notebook's error
 
 
 @contextlib.contextmanager

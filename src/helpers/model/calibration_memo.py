@@ -25,6 +25,7 @@ from helpers.core.digests import digest_of, frame_digest
 from helpers.load.ledger import ledger_digest
 
 NAME = "calibrate_quarter"  # its entry in QuarterInputs.memo
+KEY = "calibrate_quarter_key"  # and its key's
 KEPT = 16  # quarter calibrations one process keeps
 _calibrations: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
@@ -34,6 +35,9 @@ def quarter_key(inputs: Any) -> str | None:
     notebooks run), the actuals and, with outcomes, the outcomes register, the ledger's
     files (``load.ledger.ledger_digest``) and the templates' drivers. Equal keys, equal
     documents. None for inputs it cannot key (no params model): computed each time."""
+    memo = getattr(inputs, "memo", None)  # made once per inputs: recall, then keep
+    if memo is not None and KEY in memo:
+        return memo[KEY]
     params = getattr(inputs, "params", None)
     if not hasattr(params, "model_dump") or getattr(inputs, "actuals", None) is None:
         return None
@@ -46,11 +50,14 @@ def quarter_key(inputs: Any) -> str | None:
             ledger_digest(inputs.root),
             sorted((name, repr(dataclasses.replace(t, path=""))) for name, t in templates.items()),
         ]
-    return digest_of(
+    key = digest_of(
         params.model_dump(mode="json", exclude={"executor", "scheduler"}),
         frame_digest(inputs.actuals),
         with_outcomes,
     )
+    if memo is not None:
+        memo[KEY] = key
+    return key
 
 
 def recall(inputs: Any) -> dict[str, Any] | None:

@@ -153,7 +153,8 @@ def remember_cases(
 
 
 def _remember(key: str, document: dict[str, Any]) -> None:
-    _memo[key] = copy.deepcopy(document)
+    """Keep ``document`` (the memo's own copy) under ``key``, the oldest out past MEMO_SIZE."""
+    _memo[key] = document
     while len(_memo) > MEMO_SIZE:
         _memo.popitem(last=False)
 
@@ -194,7 +195,7 @@ def compute_case(
         )
         document = business_case.summarise_case(simulation, stated)
         if key is not None:
-            _remember(key, document)
+            _remember(key, copy.deepcopy(document))
     else:
         _memo.move_to_end(key)
     if explain_case is not None:  # summarise_case's explain, on the finished document
