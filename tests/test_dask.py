@@ -78,7 +78,12 @@ def test_dask_executor_local_cluster_builds_what_the_local_executor_builds(local
     with DaskExecutor(2) as executor:
         dask = build_into(project, project / "reports-dask", executor)
         again = build_into(project, project / "reports-dask", executor)
+        # the workers' statistical profiler is off (clusters.LOCAL_WORKER_CONFIG)
+        profiling = executor.client.run(
+            lambda dask_worker: "profile" in dask_worker.periodic_callbacks
+        )
 
+    assert list(profiling.values()) == [False, False]
     assert_same_build(local, dask)
     assert dask.executed == 5 and again.up_to_date
 

@@ -49,16 +49,25 @@ def connect(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
     )
 
 
+# Settings of the LocalCluster's workers (their Nanny hands them the configuration in
+# effect when the cluster is made). The statistical profiler samples the thread a
+# notebook runs in every 10 ms, for a dashboard the build never opens: per notebook
+# on the sample, 2.99 s with it, 2.35 s without (local process pool: 2.56 s).
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
 def _local_cluster(jobs: int) -> Any:
+    import dask
     from distributed import LocalCluster
 
-    return LocalCluster(
-        n_workers=jobs,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=50,  # CRITICAL: a restarted worker is reported per task
-    )
+    with dask.config.set(LOCAL_WORKER_CONFIG):
+        return LocalCluster(
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=50,  # CRITICAL: a restarted worker is reported per task
+        )
 
 
 def _reason(exc: BaseException) -> str:
