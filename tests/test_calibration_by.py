@@ -104,7 +104,7 @@ def test_calibrate_quarter_groups_by_owner_ignoring_case_and_spaces(tmp_path):
 def test_playbook_run_cases_use_the_owner_class(tmp_path, root):
     project = make_owner_project(tmp_path / "project", root)
     result = subprocess.run(
-        [str(PLAYBOOK), "run", "2026Q4", "--root", str(project), "-q", "-j", "1"],
+        [str(PLAYBOOK), "run", "2026Q4", "--root", str(project), "-q"],
         capture_output=True,
         text=True,
         timeout=900,
