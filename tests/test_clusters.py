@@ -105,3 +105,21 @@ def test_connect_real_worker_dying_at_start_is_retried(tmp_path: Path) -> None:
     finally:
         client.close()
         cluster.close()
+
+
+def test_local_cluster_workers_are_made_without_the_statistical_profiler(monkeypatch):
+    """Each Nanny copies the configuration in effect when the LocalCluster makes it: the
+    profiler (sampling the notebook's thread every 10 ms) is off then, and only then."""
+    import dask
+
+    seen = {}
+
+    def local_cluster(**kwargs) -> FakeCluster:
+        seen["profile"] = dask.config.get("distributed.worker.profile.enabled")
+        seen["threads"] = kwargs["threads_per_worker"]
+        return FakeCluster()
+
+    monkeypatch.setattr(distributed, "LocalCluster", local_cluster)
+    assert isinstance(clusters._local_cluster(2), FakeCluster)
+    assert seen == {"profile": False, "threads": 1}
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # the build's own

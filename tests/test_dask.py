@@ -1,8 +1,11 @@
 """The Dask executor: the same build as the local executor, and a lost worker loses one notebook.
 
-Builds the fixture quarter of ``test_pipeline`` with real kernels, on a 2-worker
-``LocalCluster`` started by the executor (files shared in place) and on one
-reached by its scheduler address (inputs travel with each task).
+Builds the fixture quarter of ``test_pipeline`` with real kernels on a cluster
+reached by its scheduler address (inputs travel with each task), and on a
+``LocalCluster`` started by the executor whose worker is killed. The sample quarter
+built on a LocalCluster, compared file by file with the local build:
+``test_build_e2e.test_run_sample_quarter_publishes_every_report``; its workers'
+configuration: ``test_clusters``.
 """
 
 from __future__ import annotations
@@ -70,22 +73,6 @@ def assert_same_build(local, dask) -> None:
     assert "build/artifacts/roadmap.json" in ours and "cases/B-1.html" in ours
     different = [name for name in ours if not filecmp.cmp(ours[name], theirs[name], shallow=False)]
     assert different == []  # byte-identical artifacts and pages
-
-
-def test_dask_executor_local_cluster_builds_what_the_local_executor_builds(local_build) -> None:
-    project, local = local_build
-
-    with DaskExecutor(2) as executor:
-        dask = build_into(project, project / "reports-dask", executor)
-        again = build_into(project, project / "reports-dask", executor)
-        # the workers' statistical profiler is off (clusters.LOCAL_WORKER_CONFIG)
-        profiling = executor.client.run(
-            lambda dask_worker: "profile" in dask_worker.periodic_callbacks
-        )
-
-    assert list(profiling.values()) == [False, False]
-    assert_same_build(local, dask)
-    assert dask.executed == 5 and again.up_to_date
 
 
 def test_dask_executor_scheduler_address_ships_inputs_and_outputs(local_build) -> None:
