@@ -18,6 +18,7 @@ many quick ones fill the end.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -99,6 +100,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         ranks[item.nodeid] = _rank(item, group)
     # a stable sort: within a group and among the quick tests, collection order stays
     items.sort(key=lambda item: ranks[item.nodeid])
+
+
+KERNEL_STARTS = 3  # as helpers.build.executors.KERNEL_STARTS, for nbval's kernels
+
+
+def retrying_kernel_start(start, attempts: int = KERNEL_STARTS):
+    """nbval's ``start_new_kernel``, started again when the kernel dies as it starts.
+
+    jupyter_client picks free ports, then the kernel binds them; under the suite's load
+    another process (a Dask cluster starting, another kernel) can take one between the
+    two, and the kernel dies "before replying to kernel_info" (seen once: every cell of
+    review.ipynb errored). The playbook's own builds start such a kernel again
+    (``executors._with_kernel_restarts``); nbval cannot be told to, so it is wrapped
+    here. A kernel that does not answer in time is not tried again."""
+
+    @functools.wraps(start)
+    def start_new_kernel(*args, **kwargs):
+        for _ in range(attempts - 1):
+            try:
+                return start(*args, **kwargs)
+            except RuntimeError as exc:
+                if "died" not in str(exc):
+                    raise
+        return start(*args, **kwargs)
+
+    return start_new_kernel
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from nbval import kernel
+
+    kernel.start_new_kernel = retrying_kernel_start(kernel.start_new_kernel)
 
 
 @pytest.fixture(scope="session")
