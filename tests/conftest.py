@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.build.executors import KERNEL_STARTS  # the builds' own, for nbval's kernels too
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SHARED_DATASETS = SHARED / "datasets"
@@ -40,8 +42,8 @@ LARGE_GROUP = "large-quarter"
 # the longest groups and tests (seconds measured with --durations on a loaded 2-core
 # machine), started first; a test id or group name, or the start of one
 SLOW_FIRST = (
-    SAMPLE_GROUP,  # ~250 s: two full builds, two partial ones, browser checks
-    "tests/test_dask.py",  # ~220 s: the module's local build and two Dask builds
+    SAMPLE_GROUP,  # ~155 s: a local and a Dask build, two partial ones, browser checks
+    "tests/test_dask.py",  # ~45 s: the module's local build, a Dask build of it shipped
     "tests/test_dask.py::test_dask_executor_killed_worker",  # ~120 s
     "tests/test_faults.py::test_run_quarter_worker_killed_mid_build",  # ~50 s
     "tests/test_faults.py::test_local_process_executor_dead_worker",  # ~47 s
@@ -100,9 +102,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         ranks[item.nodeid] = _rank(item, group)
     # a stable sort: within a group and among the quick tests, collection order stays
     items.sort(key=lambda item: ranks[item.nodeid])
-
-
-KERNEL_STARTS = 3  # as helpers.build.executors.KERNEL_STARTS, for nbval's kernels
 
 
 def retrying_kernel_start(start, attempts: int = KERNEL_STARTS):
