@@ -216,7 +216,7 @@ def bench_quarter(label, project, quarter, jobs, floor, loop_cases):
     n = len(manifest["notebooks"])
     workers = jobs or len(os.sched_getaffinity(0))
     return [
-        (label, f"cold build, {n} notebooks{cold_note}", f"{cold:.1f} s", "", ""),
+        (label, f"cold build, {n} notebooks", f"{cold:.1f} s{cold_note}", "", ""),
         (label, "shell loop" + loop_note, f"{loop:.1f} s", "", ""),
         (label, "cold build / shell loop", f"{cold / loop:.3f}x", "<= 0.12x", cold / loop <= 0.12),
         (label, "kernels forked warm", f"{warm} of {len(executed)}", "all", warm == len(executed)),
@@ -259,7 +259,8 @@ def bench_quarter(label, project, quarter, jobs, floor, loop_cases):
 
 def cold_build(label, project, quarter, reports, jobs) -> tuple[float, str]:
     """The cold build's seconds (the median of ``--cold-runs`` builds, each into an
-    empty reports folder, so none reads back a previous one) and a note naming the runs.
+    empty reports folder, so none reads back a previous one) and a note naming the runs
+    (shown beside the executor's own measurement).
     ``reports`` keeps the first run's build; the others' folders are removed."""
     runs = []
     for run in range(COLD_RUNS):
@@ -271,7 +272,7 @@ def cold_build(label, project, quarter, reports, jobs) -> tuple[float, str]:
     if len(runs) == 1:
         return runs[0], ""
     shown = ", ".join(f"{r:.1f}" for r in runs)
-    return statistics.median(runs), f" (median of {shown} s)"
+    return statistics.median(runs), f" (median of {shown})"
 
 
 PAGES = {  # the pages issue 15 asks to stay usable at 2,000 initiatives
