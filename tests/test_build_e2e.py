@@ -1,7 +1,8 @@
 """End to end: ``playbook run`` as a user runs it, into a temporary reports folder.
 
 - the sample quarter, built from a copy of the project (real notebooks, real site):
-  built once per test session (``conftest.sample_build``), read here;
+  built once per test session (``conftest.sample_build``), read here, then built again
+  into another folder on Dask: the same pages and artifacts;
 - a build killed part-way leaves the previous site whole;
 - one initiative changed so its notebook fails (in a copy of the sample build): that
   case is marked failed in the manifest and the site, every other report is present,
