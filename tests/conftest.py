@@ -185,6 +185,17 @@ def copy_project(root: Path, project: Path) -> Path:
     return project
 
 
+def built_outputs(quarter_dir: Path) -> dict[str, Path]:
+    """A built quarter's pages and JSON artifacts, by path relative to the quarter (to
+    compare two builds file by file)."""
+    found = {}
+    for path in sorted(quarter_dir.resolve().rglob("*")):
+        relative = path.relative_to(quarter_dir.resolve()).as_posix()
+        if path.suffix == ".html" or (path.suffix == ".json" and "/artifacts/" in f"/{relative}"):
+            found[relative] = path
+    return found
+
+
 def playbook(*args: str | Path, **kwargs) -> subprocess.CompletedProcess:
     """``playbook ...`` as a user runs it, in a subprocess."""
     return subprocess.run(

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import PLAYBOOK, SampleBuild, playbook
+from conftest import PLAYBOOK, SampleBuild, built_outputs, playbook
 from test_pipeline import make_project
 
 pytestmark = pytest.mark.slow
@@ -137,7 +137,7 @@ def test_run_sample_quarter_publishes_every_report(
     )
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert f"({n} executed, {n} kernels warm, 0 reused, 0 failed)" in rebuilt.stdout
-    ours, theirs = built_files(quarter), built_files(other / "2026Q4")
+    ours, theirs = built_outputs(quarter), built_outputs(other / "2026Q4")
     assert sorted(ours) == sorted(theirs)
     assert {"build/artifacts/quarter.json", "roadmap.html", f"cases/{ids[0]}.html"} <= set(ours)
     for name in ours:
@@ -149,19 +149,6 @@ def test_run_sample_quarter_publishes_every_report(
         "run", "2026Q4", "--root", copy.project, "--reports", other, "--executor", "dask"
     )
     assert again.returncode == 0 and "(up to date)" in again.stdout, again.stderr
-
-
-def built_files(quarter_dir: Path) -> dict[str, Path]:
-    """A built quarter's pages and JSON artifacts, by path relative to the quarter."""
-    quarter_dir = quarter_dir.resolve()
-    return {
-        path.relative_to(quarter_dir).as_posix(): path
-        for path in sorted(quarter_dir.rglob("*"))
-        if path.suffix == ".html"
-        or (
-            path.suffix == ".json" and "build/artifacts" in path.relative_to(quarter_dir).as_posix()
-        )
-    }
 
 
 def test_run_sample_quarter_failing_case_is_marked_and_the_rest_published(

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import built_outputs
 from test_pipeline import (
     CASE_CODE,
     HEADER,
@@ -45,16 +46,6 @@ def build_into(project: Path, reports: Path, executor) -> object:
     )
 
 
-def outputs(quarter_dir: Path) -> dict[str, Path]:
-    """The JSON artifacts and the pages of a built quarter, by relative path."""
-    found = {}
-    for path in sorted(quarter_dir.resolve().rglob("*")):
-        relative = path.relative_to(quarter_dir.resolve()).as_posix()
-        if path.suffix == ".html" or (path.suffix == ".json" and "/artifacts/" in f"/{relative}"):
-            found[relative] = path
-    return found
-
-
 @pytest.fixture(scope="module")
 def local_build(tmp_path_factory: pytest.TempPathFactory):
     project = make_project(tmp_path_factory.mktemp("dask") / "project")
@@ -68,7 +59,7 @@ def assert_same_build(local, dask) -> None:
     assert [e["cache_key"] for e in dask.manifest["notebooks"]] == [
         e["cache_key"] for e in local.manifest["notebooks"]
     ]
-    ours, theirs = outputs(dask.quarter_dir), outputs(local.quarter_dir)
+    ours, theirs = built_outputs(dask.quarter_dir), built_outputs(local.quarter_dir)
     assert sorted(ours) == sorted(theirs)
     assert "build/artifacts/roadmap.json" in ours and "cases/B-1.html" in ours
     different = [name for name in ours if not filecmp.cmp(ours[name], theirs[name], shallow=False)]
