@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from helpers.model.calibration import calibrate_history, ratio_frame
-from helpers.model.correlation import estimate_correlation, quarter_icc
+from helpers.model.correlation import estimate_correlation, quarter_icc, spearman_rho
 
 
 def _history(n: int, *, rho: float, quarter_sd: float, seed: int = 1) -> pd.DataFrame:
@@ -40,6 +42,22 @@ def test_estimate_correlation_recovers_rank_correlation_and_shrinks() -> None:
     expected = 6 / np.pi * np.arcsin(0.6 / 2)  # Spearman of a Gaussian pair with r = 0.6
     assert pair["spearman"] == pytest.approx(expected, abs=0.04)
     assert pair["shrunk"] == pytest.approx(pair["spearman"] * 4000 / 4010)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-5, 5), st.floats(-1e6, 1e6, allow_nan=False)),
+        min_size=3,
+        max_size=40,
+    ).filter(lambda pairs: len({a for a, _ in pairs}) > 1 and len({b for _, b in pairs}) > 1)
+)
+def test_spearman_rho_is_scipys_spearmanr_to_the_last_bit(pairs) -> None:
+    """Ties (the integers), any scale: the same float scipy.stats.spearmanr gives, so
+    the model's correlation block did not move when it stopped importing scipy.stats."""
+    x = pd.Series([float(a) for a, _ in pairs])
+    y = pd.Series([b for _, b in pairs])
+    assert spearman_rho(x, y) == float(stats.spearmanr(x, y).statistic)
 
 
 def test_estimate_correlation_small_sample_is_shrunk_toward_zero() -> None:

@@ -27,7 +27,6 @@ KERNEL_PRELOAD = (
     "ipykernel.debugger",  # every kernel imports it as it starts (0.1 s)
     "numpy",
     "pandas",
-    "scipy.stats",
     "scipy.optimize",
     "matplotlib.figure",
     "matplotlib.ticker",

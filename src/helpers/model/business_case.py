@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri
 
 from helpers.core.errors import InputError
 from helpers.core.fmt import quantile_key
@@ -549,7 +549,6 @@ def _stretched(draws: np.ndarray, stated: Range, low: float, high: float) -> np.
 def _scores_of(draws: np.ndarray) -> np.ndarray:
     """Standard-normal scores rising with the draws (their ranks), so that binning on a
     score's probability is binning on the draw (``evppi_by_input``)."""
-    from scipy.special import ndtri  # imported here: keeps `playbook --help` light
 
     ranks = np.empty(draws.size)
     ranks[np.argsort(draws, kind="stable")] = np.arange(draws.size)
@@ -615,7 +614,7 @@ def _calibrated(
         levels = np.array([(1 - confidence) / 2, 0.5, (1 + confidence) / 2])
         low, median, high = draw(
             view,
-            stats.norm.ppf(levels),
+            ndtri(levels),
             low=stated.low,
             likely=stated.likely,
             high=stated.high,
@@ -674,7 +673,7 @@ def _draw(
 
 def _quantile_of(stated: Range, q: float, confidence: float) -> float:
     if isinstance(stated, CalibratedRange):
-        z = np.atleast_1d(stats.norm.ppf(q))
+        z = np.atleast_1d(ndtri(q))
         return float(_draw(stated, z, "", "quantile", confidence)[0])
     if stated.low <= 0 < stated.high and stated.likely is not None:
         # a benefit from drivers that can be negative (rewards above the margin they buy):

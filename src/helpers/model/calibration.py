@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri
 
 from helpers.core.errors import InputError, Problem
 from helpers.core.fmt import quantile_key
@@ -475,8 +475,7 @@ def _finish(
     entry["bias"] = float(bias)
     entry["sigma"] = float(math.sqrt(variance))
     entry["uplift_pooled"] = {
-        quantile_key(p): float(math.exp(bias + entry["sigma"] * stats.norm.ppf(1 - p)) - 1)
-        for p in chances
+        quantile_key(p): float(math.exp(bias + entry["sigma"] * ndtri(1 - p)) - 1) for p in chances
     }
 
 
@@ -671,7 +670,7 @@ def class_entry(calibration: Mapping[str, Any], metric: str, category: Any) -> d
 
 def stated_sigma(low: float, high: float, confidence: float) -> float:
     """The spread of log X that a range (low, high) at ``confidence`` states."""
-    z = stats.norm.ppf((1 + confidence) / 2)
+    z = ndtri((1 + confidence) / 2)
     return (math.log(high) - math.log(low)) / (2 * z)
 
 
@@ -709,7 +708,7 @@ def calibrate_range(
         # give it the track record's (a range may not be narrower than the record),
         # about its bias-corrected value
         centre = median * math.exp(mu)
-        spread = math.exp(float(stats.norm.ppf((1 + confidence) / 2)) * entry["sigma"])
+        spread = math.exp(float(ndtri((1 + confidence) / 2)) * entry["sigma"])
         return centre / spread, centre, centre * spread
     k = widening_factor(entry, low, high, confidence)
     log_m = math.log(median)

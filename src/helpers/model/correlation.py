@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 MIN_PAIRS = 3  # fewer projects with both ratios give no rank correlation
 
@@ -58,9 +57,17 @@ def _spearman(x: pd.Series, y: pd.Series, *, n0: float) -> dict[str, Any]:
     n = len(x)
     if n < MIN_PAIRS or x.nunique() < 2 or y.nunique() < 2:
         return {"n": n, "spearman": None, "weight": None, "shrunk": None}
-    rho = float(stats.spearmanr(x, y).statistic)
+    rho = spearman_rho(x, y)
     weight = n / (n + n0)
     return {"n": n, "spearman": rho, "weight": weight, "shrunk": weight * rho}
+
+
+def spearman_rho(x: pd.Series, y: pd.Series) -> float:
+    """Spearman's rank correlation of two paired series without missing values: the
+    Pearson correlation of their average ranks, as ``scipy.stats.spearmanr`` computes
+    it (to the last bit), without importing scipy.stats (a second at every start)."""
+    ranks = np.column_stack([x.rank(method="average"), y.rank(method="average")])
+    return float(np.corrcoef(ranks, rowvar=False)[1, 0])
 
 
 def quarter_icc(log_ratio: pd.Series, completed: pd.Series, *, n0: float = 10.0) -> dict[str, Any]:

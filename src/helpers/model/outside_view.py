@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr, ndtri
 
 from helpers.core.errors import InputError, Problem, row_word
 from helpers.core.fmt import quantile_key
@@ -448,7 +448,7 @@ def draw(
             return stated
         has_likely = likely is not None and not math.isnan(float(likely))
         median = float(likely) if has_likely else math.sqrt(low * high)
-        u = stats.norm.cdf(z)
+        u = ndtr(z)
         bias = float(view._log_quantile(np.asarray(0.5)))
         k = max(1.0, float(widening)) if widening is not None else 1.0
         d_record = view._log_quantile(u) - bias
@@ -514,7 +514,7 @@ def calibrate_estimates(
     if problems:
         raise InputError(problems)
     levels = tuple(levels)
-    z = stats.norm.ppf(np.asarray(levels))
+    z = ndtri(np.asarray(levels))
     estimates: dict[str, Any] = {}
     for i, row in enumerate(new.to_dict("records")):
         ident = str(row["id"]).strip() or f"{row_word(label)} {i + 2}"

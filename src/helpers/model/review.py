@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri
 
 from helpers.core.errors import PlaybookError
 from helpers.core.fmt import quantile_key
@@ -123,8 +123,8 @@ def stated_quantile(
     """
     if not all(v is not None and math.isfinite(v) and v > 0 for v in (estimate, low, high)):
         return None
-    sigma = (math.log(high) - math.log(low)) / (2 * stats.norm.ppf((1 + confidence) / 2))
-    return float(estimate * math.exp(stats.norm.ppf(level) * sigma))
+    sigma = (math.log(high) - math.log(low)) / (2 * ndtri((1 + confidence) / 2))
+    return float(estimate * math.exp(ndtri(level) * sigma))
 
 
 def _share(values: list[float]) -> float | None:
