@@ -549,7 +549,6 @@ def _stretched(draws: np.ndarray, stated: Range, low: float, high: float) -> np.
 def _scores_of(draws: np.ndarray) -> np.ndarray:
     """Standard-normal scores rising with the draws (their ranks), so that binning on a
     score's probability is binning on the draw (``evppi_by_input``)."""
-
     ranks = np.empty(draws.size)
     ranks[np.argsort(draws, kind="stable")] = np.arange(draws.size)
     return ndtri((ranks + 0.5) / max(draws.size, 1))
