@@ -549,6 +549,55 @@ def test_run_quarter_bad_input_runs_nothing(project: Path) -> None:
     assert not (project / "reports" / "2026Q4").exists()
 
 
+def test_run_quarter_bad_input_stops_the_kernel_template_it_started(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A build on its own local workers starts their kernel template before it reads the
+    inputs; bad input stops it at once (no process, no folder left)."""
+    from helpers.build import engines
+
+    started = []
+    real = engines.LocalProcessExecutor.start_kernel_template
+
+    def start(self):
+        real(self)
+        started.append(self._template)
+
+    monkeypatch.setattr(engines.LocalProcessExecutor, "start_kernel_template", start)
+    params = project / "params" / "2026Q4.yaml"
+    params.write_text(params.read_text() + "budgte: 5\n")
+
+    with pytest.raises(InputError, match="budgte"):
+        run_quarter("2026Q4", root=project, progress=False, jobs=2)
+
+    [template] = started
+    assert template.process.poll() is not None  # stopped, not left to the lifeline
+    assert not Path(template.folder).exists()
+
+
+def test_executor_for_uses_the_early_local_workers_or_closes_them() -> None:
+    from types import SimpleNamespace
+
+    from helpers.build.engines import executor_for, start_kernels_early
+    from helpers.build.executors import SerialExecutor
+    from helpers.build.on_dask import DaskExecutor
+
+    assert start_kernels_early("dask", None, "helpers.site") is None
+    assert start_kernels_early(None, 1, "helpers.site") is None
+    local = SimpleNamespace(executor="local", scheduler=None)
+    on_dask = SimpleNamespace(executor="dask", scheduler=None)
+    early = start_kernels_early(None, 2, "helpers.site")
+    try:
+        assert early._template.alive()
+        assert executor_for(local, early, None, 2, None, None, "helpers.site") is early
+        chosen = executor_for(on_dask, early, None, 2, None, None, "helpers.site")
+        assert isinstance(chosen, DaskExecutor)  # not started until it warms up
+        assert early._template is None  # closed: the params chose Dask
+    finally:
+        early.close()
+    assert isinstance(executor_for(local, None, None, 1, None, None, "x"), SerialExecutor)
+
+
 def test_run_quarter_interrupted_build_leaves_the_previous_site(project: Path) -> None:
     first, _ = build(project)
     target = os.readlink(project / "reports" / "2026Q4")

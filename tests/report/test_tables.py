@@ -7,8 +7,8 @@ import re
 import pandas as pd
 import pytest
 
+from helpers.report.keys import LABELS_STYLE
 from helpers.report.tables import (
-    LABELS_STYLE,
     STACKED_FROM,
     is_numeric_text,
     long_table,

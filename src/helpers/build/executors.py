@@ -367,8 +367,21 @@ class LocalProcessExecutor(Executor):
 
     def warm_up(self) -> None:
         if self._pool is None and self._warming is None:
+            self.start_kernel_template()
             self._warming = threading.Thread(target=self._start_workers, daemon=True)
             self._warming.start()
+
+    def start_kernel_template(self) -> None:
+        """Start the kernel template alone (returns at once): its imports are the longest
+        part of a warm-up, and it is stopped at once if the build ends before any task
+        (:meth:`close` kills it; workers would have to finish starting first)."""
+        if self.kernel_preload is not None and (
+            self._template is None or not self._template.alive()
+        ):
+            if self._template is not None:
+                self._template.stop()
+            with contextlib.suppress(OSError):  # kernels then start the usual way
+                self._template = KernelTemplate(self.kernel_preload)
 
     def _start_workers(self) -> None:
         """The pool and each of its workers started (a no-op task per worker)."""
@@ -386,14 +399,8 @@ class LocalProcessExecutor(Executor):
         if not self._markers or not os.path.isdir(self._markers):
             self._markers = tempfile.mkdtemp(prefix="playbook-workers-")
         if self._pool is None:
-            if self.kernel_preload is not None and (
-                self._template is None or not self._template.alive()
-            ):
-                if self._template is not None:
-                    self._template.stop()
-                # it imports while the forkserver does: neither waits for the other
-                with contextlib.suppress(OSError):
-                    self._template = KernelTemplate(self.kernel_preload)
+            # it imports while the forkserver does: neither waits for the other
+            self.start_kernel_template()
             address = self._template.address if self._template else None
             self._workers = []
             context = _TrackedForkServer(self._workers)

@@ -58,7 +58,7 @@ from helpers.build.cache import (
     render_digests,
     tree_digest,
 )
-from helpers.build.engines import make_executor
+from helpers.build.engines import executor_for, start_kernels_early
 from helpers.build.executors import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_KERNEL,
@@ -147,19 +147,22 @@ def run_quarter(
         if unchanged is not None:
             unchanged.seconds = round(time.perf_counter() - started, 3)
             return unchanged
-    from helpers.load.inputs import load_quarter  # pandas: seconds to import, not needed above
-    from helpers.model.quarter import check_must_dos
-
-    inputs = load_quarter(quarter, root)  # bad input stops here, before any worker starts
     own_executor = executor is None
-    if own_executor:
-        executor = make_executor(
-            engine or getattr(inputs.params, "executor", None) or "local",
-            jobs,
-            scheduler or getattr(inputs.params, "scheduler", None),
-            shared_path,
-            site,
-        )
+    # local workers (the default): their kernel template imports while this process does
+    early = start_kernels_early(engine, jobs, site) if own_executor else None
+    try:
+        from helpers.load.inputs import load_quarter  # pandas: seconds to import
+        from helpers.model.quarter import check_must_dos
+
+        inputs = load_quarter(quarter, root)  # bad input stops here, before any task runs
+        if own_executor:
+            executor = executor_for(
+                inputs.params, early, engine, jobs, scheduler, shared_path, site
+            )
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
     executor.warm_up()  # its workers start while the quarter model is computed
     try:
         build = _Build(quarter, root, reports, inputs, site, force).prepare()

@@ -304,14 +304,3 @@ def _column_labels(uuid: str, columns: Sequence[Any]) -> str:
         label = "".join(c if c.isascii() and c.isalnum() else f"\\{ord(c):06x}" for c in str(name))
         rules.append(f'#{uuid} td:nth-child({col})::before {{ content: "{label}"; }}')
     return "<style>@media (max-width: 40rem) { " + " ".join(rules) + " }</style>"
-
-
-# A stacked long table's labels exactly as :func:`_column_labels` writes them (after the
-# ``<style>`` tag): the site keeps a style of this form, whose strings hold only letters,
-# digits and CSS escapes, so nothing in it can fetch anything or end the style.
-_LABEL = r'"(?:[A-Za-z0-9]|\\[0-9a-f]{6})*"'
-LABELS_STYLE = re.compile(
-    r"@media \(max-width: 40rem\) \{ "
-    rf"(?:#T_[0-9a-f]{{10}} td:nth-child\(\d+\)::before \{{ content: {_LABEL}; \}} )*"
-    r"\}"
-)

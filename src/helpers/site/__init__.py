@@ -20,6 +20,10 @@ _ENTRY_POINTS = {
     "write_brief": "helpers.site.brief",
 }
 
+# what a build's workers import before their first page: where ``render_notebook`` is
+# (``helpers.build.engines.renderer_modules`` reads it without importing that module)
+WORKER_MODULES = [_ENTRY_POINTS["render_notebook"]]
+
 __all__ = sorted(_ENTRY_POINTS)
 
 

@@ -12,8 +12,7 @@ import re
 
 import nh3
 
-from helpers.report.keys import KEY_PATTERN
-from helpers.report.tables import LABELS_STYLE
+from helpers.report.keys import KEY_PATTERN, LABELS_STYLE
 
 
 def clean_html(markup: str) -> str:
@@ -23,7 +22,7 @@ def clean_html(markup: str) -> str:
 
     ``<style>`` blocks are kept only when they are pandas Styler rules (every
     selector starts with ``#T_``) and fetch nothing, or a long table's labels for
-    phones (``report.tables.LABELS_STYLE``); pandas' default ``.dataframe`` style is
+    phones (``report.keys.LABELS_STYLE``); pandas' default ``.dataframe`` style is
     dropped (the site styles tables). nh3 cleans a 2,000-row table in a tenth of a second.
     """
     markup = markup or ""

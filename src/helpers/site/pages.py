@@ -30,6 +30,7 @@ Layout (see ``helpers.build.pipeline``)::
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import threading
@@ -52,8 +53,6 @@ from helpers.load.artifacts import (
     safe_id,
     write_text_atomic,
 )
-from helpers.report import quarter as words
-from helpers.report.labels import level_label
 from helpers.site.html import clean_html
 from helpers.site.markdown import render_markdown
 
@@ -112,7 +111,7 @@ def render_notebook(
             "title": f"{DRAFT_LABEL}: {title}" if draft else title,
             "print_header": _print_header(page, title, draft=draft),
             "draft": draft,
-            "draft_note": words.approval_line({"status": "draft"}) if draft else "",
+            "draft_note": _words().approval_line({"status": "draft"}) if draft else "",
             "css": _css(),
             "nav": _render_nav(page, current=_page_kind(page)),
             "failed": failed,
@@ -133,6 +132,13 @@ def _print_header(page: str | None, title: str, *, draft: bool = False) -> str:
     quarter = page.split("/")[0] if page and QUARTER_FOLDER.match(page.split("/")[0]) else ""
     label = DRAFT_LABEL if draft else ""
     return " · ".join(part for part in (label, quarter, title, f"built {_now()}") if part)
+
+
+def _words() -> Any:
+    """``helpers.report.quarter``, imported when asked: a worker renders without it."""
+    from helpers.report import quarter
+
+    return quarter
 
 
 def _is_draft(nb: nbformat.NotebookNode) -> bool:
@@ -405,6 +411,7 @@ def render_quarter_page(
     marked failed with their error. The page links to the other quarters built
     under ``reports_dir`` (by default the ``reports/`` folder holding the build).
     """
+    words = _words()
     artifacts_dir = Path(artifacts_dir)
     quarter = str(manifest.get("quarter", ""))
     params = manifest.get("params") or {}
@@ -484,6 +491,7 @@ def _other_quarters(quarter: str, artifacts_dir: Path, reports_dir: Path | None)
 
 
 def _case_row(initiative_id, entry, artifacts_dir, currency, href, level) -> dict[str, Any]:
+    words = _words()
     status = str(entry.get("status", "ok"))
     doc = _read_optional(case_path(artifacts_dir, initiative_id)) if status != "failed" else None
     doc = doc if isinstance(doc, Mapping) else {}
@@ -527,6 +535,10 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
     the calibrated P80, a tie counting half, and at or below the raw estimate) and
     cost_backtest_n.
     """
+    from helpers.report.labels import level_label
+
+    words = _words()
+
     keys = [
         "quarter",
         "title",
@@ -580,13 +592,11 @@ def collect_figures(reports_dir: Path) -> dict[str, str]:
             figures["cost_share_overrun"] = fmt_pct(overall["share_overrun"])
         if overall.get("n") is not None:
             figures["cost_history_n"] = f"{int(overall['n'])}"
-    try:
+    with contextlib.suppress(KeyError, TypeError):  # no duration calibrated
         duration = calibration["metrics"]["duration"]["overall"]
         value = words.quantile(duration.get("uplift"), "0.2")
         if value is not None:
             figures["duration_uplift_p80"] = fmt_pct(value)
-    except (KeyError, TypeError):
-        pass
     figures.update(_backtest_figures(calibration))
     return figures
 
@@ -742,6 +752,7 @@ def home_quarters(cards: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _quarter_card(found: Mapping[str, Any]) -> dict[str, Any]:
+    words = _words()
     quarter, manifest = found["quarter"], found["manifest"]
     params = manifest.get("params") or {}
     entries = manifest.get("notebooks") or []
