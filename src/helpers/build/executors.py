@@ -344,8 +344,9 @@ class LocalProcessExecutor(Executor):
 
     Workers start when the first task arrives, or in the background from
     :meth:`warm_up` (a build calls it while it computes the quarter model, so the
-    workers' imports are off the critical path); a build with nothing to execute
-    starts no process.
+    workers' imports are off the critical path; their kernel template starts earlier
+    still, from :meth:`start_kernel_template`); a build found up to date starts no
+    process.
     """
 
     def __init__(
