@@ -27,7 +27,7 @@ def start_kernels_early(engine: str | None, jobs, site: str) -> Executor | None:
     part of its warm-up), before the build imports and reads its inputs; None otherwise."""
     if engine not in (None, "local") or jobs == 1:
         return None
-    executor = LocalProcessExecutor(jobs, preload=renderer_modules(site))
+    executor = make_executor("local", jobs, None, None, site)
     executor.start_kernel_template()
     return executor
 

@@ -138,7 +138,7 @@ def tag_cells(styler: Any, cells: Mapping[tuple[int, str], str]) -> Any:
     """A report table (Styler) whose cells at (row position, column) show ``markup``: HTML
     made of :func:`tagged_html` figures and escaped text. The table's ``.data`` keeps the
     plain text (a terminal or a test reads it)."""
-    import pandas as pd  # not at import: the site's sanitiser reads KEY_PATTERN alone
+    import pandas as pd  # not at import: the site's sanitiser reads the patterns alone
 
     frame = styler.data
     for (row, column), markup in cells.items():
