@@ -5,7 +5,9 @@ is never touched):
 
 - the cold build (``playbook run Q --force`` into an empty reports folder);
 - the rebuild with nothing changed;
-- the rebuild after one initiative changed (and which notebooks re-executed);
+- the rebuild after one initiative changed (and which notebooks re-executed), by
+  ``playbook run`` (a new process) and under ``playbook watch`` (one process kept for
+  every build: from the saved change to the published site, median of three);
 - the reference a user would otherwise write: a shell loop calling
   ``papermill`` then ``jupyter nbconvert`` for each notebook;
 - the floor: a kernel's start plus importing pandas, matplotlib and seaborn.
@@ -16,9 +18,9 @@ whole cold build over the workers and notebooks, start-up included.
 
 and prints ONE table of the figures against the targets of issues 15 and 25 (cold
 build at most 0.12x the shell loop, time per notebook within 1.2x the floor, a
-rebuild with nothing changed under 2 s, a rebuild after one initiative changed at
-most 0.15x the cold build, every kernel forked warm; the home, quarter, roadmap
-and largest case page under 2.5 MB), one column per executor. With ``--executor
+rebuild with nothing changed under 2 s, a rebuild after one initiative changed under
+``playbook watch`` at most 0.15x the cold build, every kernel forked warm; the home,
+quarter, roadmap and largest case page under 2.5 MB), one column per executor. With ``--executor
 both`` a second table compares Dask with local: its cold build within 1.2x of
 local's, and the same artifacts (every JSON file under build/artifacts).
 
@@ -58,10 +60,12 @@ import argparse
 import csv
 import json
 import os
+import queue
 import random
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -206,6 +210,9 @@ def bench_quarter(label, project, quarter, jobs, floor, loop_cases):
     one = playbook_run(project, quarter, reports, jobs)
     manifest = read_manifest(reports, quarter)
     reexecuted = [e["key"] for e in manifest["notebooks"] if not e["reused"]]
+    print(f"[{label}] playbook watch, {changed_id} changed {WATCH_CHANGES} times ...", flush=True)
+    watched, watch_ran = playbook_watch(project, quarter, reports, jobs)
+    resident = statistics.median(watched)
     if label not in LOOPS:  # the same reference for every executor: measured once
         print(
             f"[{label}] shell loop: papermill then jupyter nbconvert per notebook ...", flush=True
@@ -223,10 +230,10 @@ def bench_quarter(label, project, quarter, jobs, floor, loop_cases):
         (label, "rebuild, nothing changed", f"{unchanged:.2f} s", "< 2 s", unchanged < 2),
         (
             label,
-            f"rebuild after {changed_id} changed / cold build",
+            f"rebuild after {changed_id} changed, playbook run (a new process) / cold build",
             f"{one:.1f} s = {one / cold:.3f}x",
-            "<= 0.15x",
-            one / cold <= 0.15,
+            "",
+            "",
         ),
         (
             label,
@@ -234,6 +241,21 @@ def bench_quarter(label, project, quarter, jobs, floor, loop_cases):
             ", ".join(reexecuted),
             "it, its variants, roadmap (and its dependents)",
             expected <= set(reexecuted) <= expected | allowed,
+        ),
+        (
+            label,
+            f"rebuild after {changed_id} changed, playbook watch (change to published; "
+            f"median of {len(watched)}) / cold build",
+            f"{resident:.1f} s = {resident / cold:.3f}x ({', '.join(f'{w:.1f}' for w in watched)})",
+            "<= 0.15x",
+            resident / cold <= 0.15,
+        ),
+        (
+            label,
+            "  re-executed by playbook watch",
+            "; ".join(sorted(set(watch_ran))),
+            "as playbook run",
+            set(watch_ran) == {f"{len(reexecuted)} executed"},
         ),
         (
             label,
@@ -325,7 +347,13 @@ def bench_plan(tmp: Path, args) -> list[tuple]:
 
 
 class NoopExecutor:
-    """Writes a copy of each task's notebook and a placeholder page; runs nothing."""
+    """Writes a copy of each task's notebook and a placeholder page; runs nothing.
+    (``helpers.build.executors.Executor``'s interface, without importing it at load.)"""
+
+    in_this_process = True
+
+    def warm_up(self) -> None:
+        """No workers to start."""
 
     def map(self, tasks):
         from helpers.build.executors import TaskResult
@@ -369,6 +397,46 @@ def playbook_run(project: Path, quarter: str, reports: Path, jobs, force=False) 
         sys.exit(f"playbook run failed ({done.returncode}):\n{done.stderr}")
     print("  " + done.stdout.strip().replace("\n", "\n  "))
     return seconds
+
+
+WATCH_CHANGES = 3  # one-initiative changes timed under playbook watch
+WATCH_WARM = 15.0  # seconds the watch is left to import what a rebuild needs
+
+
+def playbook_watch(project: Path, quarter: str, reports: Path, jobs) -> tuple[list[float], list]:
+    """Seconds from a change of one initiative (the same field, moved back and forth) to
+    the summary line of ``playbook watch``'s rebuild, ``WATCH_CHANGES`` times; and what
+    each rebuild says it executed."""
+    command = [str(PLAYBOOK), "watch", quarter, "--root", str(project), "--reports", str(reports)]
+    command += ["--executor", EXECUTOR] + (["--jobs", str(jobs)] if jobs else [])
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put((time.perf_counter(), x)) for x in process.stdout], daemon=True
+    ).start()
+
+    def summary() -> tuple[float, str]:
+        while True:
+            at, line = lines.get(timeout=600)
+            if "notebooks (" in line:
+                return at, line.strip()
+
+    seconds, ran = [], []
+    try:
+        print("  " + summary()[1])
+        time.sleep(WATCH_WARM)
+        for _ in range(WATCH_CHANGES):
+            changed = time.perf_counter()
+            change_one_initiative(project, quarter, back_and_forth=True)
+            at, line = summary()
+            print("  " + line)
+            seconds.append(at - changed)
+            ran.append(re.search(r"\((\d+ executed)", line).group(1))
+            time.sleep(2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+    return seconds, ran
 
 
 def report_progress(finished: threading.Event, reports: Path, quarter: str, started) -> None:
@@ -476,9 +544,12 @@ def register_path(project: Path, quarter: str, register: str = "initiatives") ->
     return None if source is None else project / source.path
 
 
-def change_one_initiative(project: Path, quarter: str) -> tuple[str, set[str], set[str]]:
+def change_one_initiative(
+    project: Path, quarter: str, back_and_forth: bool = False
+) -> tuple[str, set[str], set[str]]:
     """Raise the first in-scope initiative's benefit_high (or cost_high, when a benefit
-    template states its benefits) by 10%.
+    template states its benefits) by 10% (``back_and_forth``: or lower it by as much, if
+    the last change raised it, so repeated changes stay within its range).
 
     Returns its id, the notebooks that must run again (its case, the cases of its
     lean variants: they simulate it for the comparison; the roadmap) and those that
@@ -491,7 +562,10 @@ def change_one_initiative(project: Path, quarter: str) -> tuple[str, set[str], s
     in_scope = [r for r in rows if r["status"] in ("proposed", "approved", "in_progress")]
     row = in_scope[0]
     field = "benefit_high" if row.get("benefit_high") else "cost_high"  # templated: no benefits
-    row[field] = f"{float(row[field]) * 1.1:.0f}"
+    changes = CHANGED.get((str(path), row["id"]), 0)
+    factor = 1 / 1.1 if back_and_forth and changes % 2 else 1.1
+    row[field] = f"{float(row[field]) * factor:.0f}"
+    CHANGED[str(path), row["id"]] = changes + 1
     write_rows(path, rows)
     # only cases in scope are built (a pilot already done has no case page)
     variants = {f"case:{r['id']}" for r in in_scope if r.get("variant_of") == row["id"]}
@@ -501,6 +575,9 @@ def change_one_initiative(project: Path, quarter: str) -> tuple[str, set[str], s
         if row["id"] in re.split(r"[;,\s]+", r.get("depends_on") or "")
     }
     return row["id"], {f"case:{row['id']}", "roadmap", *variants}, dependents
+
+
+CHANGED: dict[tuple[str, str], int] = {}  # how often change_one_initiative changed a row
 
 
 def generate_register(project: Path, quarter: str, size: int) -> None:

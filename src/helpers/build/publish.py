@@ -20,7 +20,7 @@ from helpers.build.cache import (
     digest_of,
     file_digest,
 )
-from helpers.core.errors import BuildError
+from helpers.core.errors import BuildBusy, BuildError
 from helpers.load.artifacts import (
     BUILD,
     BUILDS,
@@ -131,7 +131,7 @@ def quarter_lock(builds: Path, quarter: str) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise BuildError(
+        raise BuildBusy(
             f"another build of {quarter} is running (lock {path}); wait for it to finish"
         ) from None
     try:

@@ -13,6 +13,7 @@ import click
 # name -> "module:attribute" of the click command
 COMMANDS = {
     "run": "helpers.cli.run:run",
+    "watch": "helpers.cli.watch:watch",
     "validate": "helpers.cli.validate:validate",
     "calibrate": "helpers.cli.calibrate:calibrate",
     "case": "helpers.cli.case:case",

@@ -94,6 +94,10 @@ class BuildError(PlaybookError):
     exit_code = 1
 
 
+class BuildBusy(BuildError):
+    """Another build of the same quarter holds its lock: try again once it has finished."""
+
+
 class NotebookError(PlaybookError):
     """A notebook failed during a run: names the notebook, the cell and the error."""
 

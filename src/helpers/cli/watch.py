@@ -1,0 +1,147 @@
+"""``playbook watch Q``: build a quarter, then again each time its inputs change."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from helpers.cli.common import PositiveFinite, reports_errors, root_option
+from helpers.core.errors import BuildBusy, InputError, PlaybookError, Problem
+from helpers.core.files import file_in_the_way
+
+
+def _stamp(line: str) -> str:
+    return f"[{time.strftime('%H:%M:%S')}] {line}"
+
+
+@click.command()
+@click.argument("quarter")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Notebooks executed at once (default: one more than the number of CPUs).",
+)
+@root_option
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the site goes.  [default: <root>/reports]",
+)
+@click.option(
+    "--cell-timeout",
+    type=PositiveFinite(),
+    default=600.0,
+    show_default=True,
+    help="Seconds (finite, above 0) one notebook cell may run before its notebook fails.",
+)
+@click.option(
+    "--executor",
+    "engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where notebooks run: local worker processes, or Dask (kept for the whole watch).",
+)
+@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option(
+    "--shared-path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder the Dask workers see at the same path, holding the project and reports.",
+)
+@click.option(
+    "--poll",
+    type=PositiveFinite(),
+    default=0.2,
+    show_default=True,
+    help="Seconds between two looks at the input files.",
+)
+@reports_errors
+def watch(
+    quarter: str,
+    jobs: int | None,
+    root: Path,
+    reports_dir: Path | None,
+    cell_timeout: float,
+    engine: str,
+    scheduler: str | None,
+    shared_path: Path | None,
+    poll: float,
+) -> None:
+    """Build QUARTER as `playbook run` does, then build it again each time a params file,
+    register, notebook, template or SOP chapter changes, until Ctrl-C.
+
+    One process keeps its imports, its kernel template and its workers for every
+    build, so a rebuild runs only what changed: after one initiative changed, its
+    case, its lean variants and the roadmap. Bad input is reported (the previous
+    site stays) and the watch goes on; it stops (exit 1) if the playbook's own code
+    changes, since it would still run the old code.
+    """
+    from helpers.build.watch import WATCHED_FOLDERS, watch_quarter
+
+    if reports_dir is not None and (blocking := file_in_the_way(reports_dir)) is not None:
+        raise InputError(
+            Problem(
+                "--reports",
+                f"{blocking} is a file, not a folder: give a folder for the site "
+                "(it is created if missing)",
+            )
+        )
+    folders = ", ".join(f"{name}/" for name in WATCHED_FOLDERS)
+    click.echo(f"Watching {folders} of {root.resolve()} for {quarter} (Ctrl-C stops) ...")
+
+    def on_result(result) -> None:
+        if result.failed:
+            click.echo(_stamp(f"Error: {result.failure_line()}"), err=True)
+        if result.refused:
+            click.echo(_stamp(f"Error: {result.refusal_line()}"), err=True)
+        note = " (up to date)" if result.up_to_date else ""
+        click.echo(_stamp(result.summary_line() + note))
+
+    def on_error(error: PlaybookError) -> None:
+        click.echo(_stamp(f"Error: {error}"), err=True)
+        if isinstance(error, BuildBusy):
+            click.echo(_stamp("Building once it has finished ..."))
+        elif isinstance(error, InputError):
+            click.echo(_stamp("The site is unchanged; waiting for the inputs to be fixed ..."))
+        else:
+            click.echo(_stamp("The site is unchanged; waiting for the next change ..."))
+
+    stop = threading.Event()  # `kill` (SIGTERM) stops the watch as Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        ended = watch_quarter(
+            quarter,
+            root=root,
+            reports_dir=reports_dir,
+            jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            shared_path=shared_path,
+            cell_timeout=cell_timeout,
+            poll=poll,
+            on_result=on_result,
+            on_error=on_error,
+            stop=stop,
+        )
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+        return
+    if ended == "stopped":
+        click.echo("Stopped.")
+    if ended == "code changed":
+        click.echo(
+            "Error: the playbook's code changed since this watch started, and its kernels "
+            "would still run the old code: start `playbook watch` again.",
+            err=True,
+        )
+        sys.exit(1)
