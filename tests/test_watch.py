@@ -27,7 +27,8 @@ from test_pipeline import SITE, InProcessExecutor, make_project
 from helpers.build import watch
 from helpers.build.executors import TaskResult
 from helpers.build.pipeline import run_quarter
-from helpers.core.errors import InputError
+from helpers.build.publish import quarter_lock
+from helpers.core.errors import BuildBusy, InputError
 
 POLL = 0.05
 
@@ -156,6 +157,21 @@ def test_watch_never_reads_a_reports_folder_inside_a_watched_folder(
     assert running.quiet()
     edit_initiative(project, "C-1", cost_high="9500")
     assert executed(running.result()) == {"case:C-1", "roadmap"}
+    assert running.close() == "stopped"
+
+
+def test_watch_builds_after_another_build_of_the_quarter_ends(tmp_path: Path, monkeypatch) -> None:
+    project = make_project(tmp_path / "project")
+    running = Watch(monkeypatch, project)
+    running.result()
+
+    with quarter_lock(project / "reports" / ".builds", "2026Q4"):  # a playbook run, say
+        edit_initiative(project, "B-1", cost_high="35000")
+        assert isinstance(running.errors.get(timeout=60), BuildBusy)
+        assert running.quiet()  # said once; nothing built while the other build runs
+    assert executed(running.result()) == {"case:B-1", "roadmap"}
+
+    assert running.errors.empty()
     assert running.close() == "stopped"
 
 

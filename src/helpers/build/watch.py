@@ -31,22 +31,23 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from stat import S_ISDIR
 from typing import Any
 
 from helpers.build.cache import watched_file
 from helpers.build.engines import make_executor
-from helpers.build.executors import DEFAULT_CELL_TIMEOUT
+from helpers.build.executors import DEFAULT_CELL_TIMEOUT, usable_cpus
 from helpers.core.errors import BuildBusy, PlaybookError
 
 WATCHED_FOLDERS = ("params", "data", "notebooks", "playbook")
-DEFAULT_POLL = 0.2  # seconds between two looks at the files
+DEFAULT_POLL = 0.1  # seconds between two looks at the files (stat calls only)
 
 
 def watch_jobs() -> int:
     """Workers a watch keeps: one more than the usable CPUs. A kernel waits on its worker
     between cells, so a third notebook on 2 cores fills those gaps; a rebuild after one
     change (a case, its lean variant, the roadmap) runs all its notebooks at once."""
-    return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else 3
+    return usable_cpus() + 1
 
 
 Signature = dict[str, tuple[int, int]]
@@ -60,30 +61,26 @@ def signature(paths: Iterable[Path], skip: Path | None = None) -> Signature:
     found: Signature = {}
     skipped = str(skip.resolve()) if skip is not None else None
     for path in paths:
-        _stat_into(Path(path), found, skipped)
+        _stat_into(str(path), found, skipped)
     return found
 
 
-def _stat_into(path: Path, found: Signature, skipped: str | None) -> None:
-    if skipped is not None and os.path.realpath(path) == skipped:
-        return
+def _stat_into(path: str, found: Signature, skipped: str | None) -> None:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
-        found[str(path)] = (-1, -1)
+        found[path] = (-1, -1)
         return
-    if not path.is_dir():
-        found[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    if not S_ISDIR(stat.st_mode):
+        found[path] = (stat.st_size, stat.st_mtime_ns)
+        return
+    if skipped is not None and os.path.realpath(path) == skipped:
         return
     with os.scandir(path) as entries:
         for entry in entries:
             if entry.name.startswith(".") or entry.name == "__pycache__":
                 continue
-            _stat_into(Path(entry.path), found, skipped)
-
-
-def _inputs(quarter: str, root: Path, reports: Path) -> Signature:
-    return signature(input_paths(quarter, root, reports), skip=reports)
+            _stat_into(entry.path, found, skipped)
 
 
 def code_signature() -> Signature:
@@ -93,8 +90,8 @@ def code_signature() -> Signature:
 
 def input_paths(quarter: str, root: Path, reports: Path) -> list[Path]:
     """What to watch: the project's input folders and every file the quarter's published
-    build read (``inputs_watched`` in its manifest). The reports folder is skipped by
-    :func:`_inputs`, wherever it is."""
+    build read (``inputs_watched`` in its manifest). (:func:`signature`
+    skips the reports folder, wherever it is.)"""
     paths = [root / name for name in WATCHED_FOLDERS]
     for key in _inputs_read(reports / quarter / "build" / "manifest.json"):
         path = watched_file(key, root)
@@ -138,11 +135,11 @@ def watch_quarter(
     stop = stop or threading.Event()
     code = code_signature()
     executor = make_executor(engine, jobs or watch_jobs(), scheduler, shared_path, site)
-    busy = False
+    busy = warmed = False
     try:
         executor.warm_up()
         while not stop.is_set():
-            seen = _inputs(quarter, root, reports)
+            seen = signature(input_paths(quarter, root, reports), skip=reports)
             try:
                 result = run_quarter(
                     quarter,
@@ -164,11 +161,14 @@ def watch_quarter(
             else:
                 on_result(result)
             busy = False
-            _import_build_modules()
+            if not warmed:
+                _import_build_modules()
+                warmed = True
             # files the build has just read for the first time (a register outside the
             # project) count as they are now, not as changed
-            seen = _inputs(quarter, root, reports) | seen
-            if not _wait_for_change(quarter, root, reports, seen, poll, stop):
+            paths = input_paths(quarter, root, reports)  # the manifest read once a build
+            seen = signature(paths, skip=reports) | seen
+            if not _wait_for_change(paths, reports, seen, poll, stop):
                 break
             if code_signature() != code:
                 return "code changed"
@@ -234,16 +234,16 @@ def _exercise_data_export() -> None:
 
 
 def _wait_for_change(
-    quarter: str, root: Path, reports: Path, seen: Signature, poll: float, stop: threading.Event
+    paths: list[Path], reports: Path, seen: Signature, poll: float, stop: threading.Event
 ) -> bool:
     """Sleep until the watched files differ from ``seen`` and then hold still for one poll
     (True), or until ``stop`` is set (False)."""
     while not stop.wait(poll):
-        now = _inputs(quarter, root, reports)
+        now = signature(paths, skip=reports)
         if now == seen:
             continue
         while not stop.wait(poll):  # settle: build what the editor finished writing
-            later = _inputs(quarter, root, reports)
+            later = signature(paths, skip=reports)
             if later == now:
                 return True
             now = later

@@ -61,7 +61,7 @@ def _stamp(line: str) -> str:
 @click.option(
     "--poll",
     type=PositiveFinite(),
-    default=0.2,
+    default=0.1,
     show_default=True,
     help="Seconds between two looks at the input files.",
 )
