@@ -91,6 +91,42 @@ def test_what_if_case_unchanged_is_the_headline_case_for_every_initiative(quarte
 
 
 @pytest.mark.parametrize("initiative_id", [TEMPLATED, LEAN, "CDP-01", "CRM-01L"])
+def test_what_if_table_as_stated_with_its_case_shows_it_without_simulating_again(
+    quarter, initiative_id, monkeypatch
+):
+    """The page passes its case: the unchanged table is that case's headline, not a second
+    simulation of it; any range moved (or a driver range) is simulated as before."""
+    page = _page(quarter, initiative_id)
+    start = {
+        name: spec["value"]
+        for name, spec in case_what_if.what_if_bounds(page.row, page.summary).items()
+    }
+    kwargs = {"related": page.related, "benefits": quarter.benefits}
+    simulated = case_what_if.what_if_table(
+        page.row, quarter.params, quarter.calibration, **kwargs, **start
+    )
+
+    def simulate_case(*args, **kw):
+        raise RuntimeError("simulated")
+
+    monkeypatch.setattr(case_what_if.business_case, "simulate_case", simulate_case)
+    shown = case_what_if.what_if_table(
+        page.row, quarter.params, quarter.calibration, case=page.summary, **kwargs, **start
+    )
+    assert shown.to_html() == simulated.to_html()
+    low, high = start["cost"]
+    with pytest.raises(RuntimeError, match="simulated"):
+        case_what_if.what_if_table(
+            page.row,
+            quarter.params,
+            quarter.calibration,
+            case=page.summary,
+            **kwargs,
+            **{**start, "cost": (low, high * 1.5)},
+        )
+
+
+@pytest.mark.parametrize("initiative_id", [TEMPLATED, LEAN, "CDP-01", "CRM-01L"])
 def test_what_if_table_unchanged_equals_the_headline_table(quarter, initiative_id):
     page = _page(quarter, initiative_id)
     bounds = case_what_if.what_if_bounds(page.row, page.summary)

@@ -45,10 +45,7 @@ def what_if_bounds(
     """
     bounds = {}
     fallback = float(initiative.get("cost_high", 1.0))
-    for name in business_case.NPV_INPUTS:
-        stated = business_case.stated_range(initiative, name)
-        if stated is None and case is not None and case["inputs"]["stated"].get(name):
-            stated = business_case.Range(**case["inputs"]["stated"][name])
+    for name, stated in _stated_ranges(initiative, case).items():
         low, high = (stated.low, stated.high) if stated else (0.0, 0.0)
         top = 3.0 * high if high > 0 else 3.0 * fallback
         step = _round_step(top / 300.0)
@@ -61,6 +58,20 @@ def what_if_bounds(
             "description": input_label(name),
         }
     return bounds
+
+
+def _stated_ranges(
+    initiative: Mapping[str, Any], case: Case | None
+) -> dict[str, business_case.Range | None]:
+    """Each NPV input's stated range: the register row's, else (a templated benefit)
+    the one the ``case`` document's drivers give; None when neither states one."""
+    ranges = {}
+    for name in business_case.NPV_INPUTS:
+        stated = business_case.stated_range(initiative, name)
+        if stated is None and case is not None and case["inputs"]["stated"].get(name):
+            stated = business_case.Range(**case["inputs"]["stated"][name])
+        ranges[name] = stated
+    return ranges
 
 
 def _round_step(raw: float) -> float:
@@ -430,6 +441,20 @@ def what_if_case(
     return business_case.summarise_case(sim)
 
 
+def _all_as_stated(
+    initiative: Mapping[str, Any], case: Case, given: Mapping[str, tuple[float, float] | None]
+) -> bool:
+    stated = _stated_ranges(initiative, case)
+    return all(
+        bounds is None
+        or (
+            stated[name] is not None
+            and (float(bounds[0]), float(bounds[1])) == (stated[name].low, stated[name].high)
+        )
+        for name, bounds in given.items()
+    )
+
+
 def what_if_table(
     initiative: Mapping[str, Any],
     params: Params,
@@ -441,9 +466,17 @@ def what_if_table(
     drivers: Mapping[DriverKey, DriverRange] | None = None,
     related: Sequence[Mapping[str, Any]] = (),
     benefits: BenefitInputs | None = None,
+    case: Case | None = None,
 ) -> Any:
     """The headline table (a Styler) of :func:`what_if_case` with these ranges: with the
-    case's stated ranges, the case's own headline."""
+    case's stated ranges, the case's own headline.
+
+    ``case``: the page's case document. With it, ranges that are all as stated (or not
+    given) and no driver ranges show its headline as it is, instead of simulating the
+    same case again (the figure the quarter model computed, said once more)."""
+    given = {"benefit": benefit, "cost": cost, "duration": duration}
+    if case is not None and not drivers and _all_as_stated(initiative, case, given):
+        return headline(case, tag=False)
     case = what_if_case(
         initiative,
         params,
