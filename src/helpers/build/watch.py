@@ -18,13 +18,15 @@ steps gives one build). What decides which notebooks run again is the build's
 own cache, exactly as for ``playbook run``.
 
 Bad input does not stop the watch: the error is reported (file, row, column,
-fix) and the previous site stays published until the inputs are fixed. A
-change to the playbook's own code does stop it, because this process and its
-kernels would still run the old code: start it again.
+fix) and the previous site stays published until the inputs are fixed. Once the
+playbook's own code has changed, the next change stops the watch instead of
+building, because this process and its kernels would still run the old code:
+start it again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -208,9 +210,10 @@ def _import_build_modules() -> None:
     """Import what a build that runs notebooks needs in this process (pandas, scipy, the
     model: 4-6 s), now that the watch waits: a first build found up to date imports none
     of it, and the first change would pay for it."""
-    for name in WARM_IMPORTS:
-        importlib.import_module(name)
-    _exercise_data_export()
+    with contextlib.suppress(ImportError):  # a module missing here is reported by the build
+        for name in WARM_IMPORTS:
+            importlib.import_module(name)
+        _exercise_data_export()
 
 
 def _exercise_data_export() -> None:

@@ -83,8 +83,8 @@ def watch(
     One process keeps its imports, its kernel template and its workers for every
     build, so a rebuild runs only what changed: after one initiative changed, its
     case, its lean variants and the roadmap. Bad input is reported (the previous
-    site stays) and the watch goes on; it stops (exit 1) if the playbook's own code
-    changes, since it would still run the old code.
+    site stays) and the watch goes on. Once the playbook's own code has changed, the
+    next change stops it (exit 1) instead of building with the old code.
     """
     from helpers.build.watch import WATCHED_FOLDERS, watch_quarter
 
