@@ -86,3 +86,45 @@ class MoneyAmount(click.ParamType):
                 ctx,
             )
         return number
+
+
+# -- what playbook run and playbook watch share ---------------------------------------------
+
+reports_option = click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the site goes.  [default: <root>/reports]",
+)
+cell_timeout_option = click.option(
+    "--cell-timeout",
+    type=PositiveFinite(),
+    default=600.0,
+    show_default=True,
+    help="Seconds (finite, above 0) one notebook cell may run before its notebook fails.",
+)
+scheduler_option = click.option(
+    "--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster)."
+)
+shared_path_option = click.option(
+    "--shared-path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder the Dask workers see at the same path, holding the project and reports.",
+)
+
+
+def check_reports_folder(reports_dir: Path | None) -> None:
+    """Bad input (exit 2) when a file stands where the reports folder would go."""
+    from helpers.core.errors import InputError, Problem
+    from helpers.core.files import file_in_the_way
+
+    if reports_dir is not None and (blocking := file_in_the_way(reports_dir)) is not None:
+        raise InputError(
+            Problem(
+                "--reports",
+                f"{blocking} is a file, not a folder: give a folder for the site "
+                "(it is created if missing)",
+            )
+        )

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import click
 
-from helpers.cli.common import PositiveFinite, reports_errors, root_option
-from helpers.core.errors import InputError, Problem
-from helpers.core.files import file_in_the_way
+from helpers.cli.common import (
+    cell_timeout_option,
+    check_reports_folder,
+    reports_errors,
+    reports_option,
+    root_option,
+    scheduler_option,
+    shared_path_option,
+)
 
 
 @click.command()
@@ -23,20 +29,8 @@ from helpers.core.files import file_in_the_way
 )
 @click.option("--force", is_flag=True, help="Execute every notebook, even unchanged ones.")
 @root_option
-@click.option(
-    "--reports",
-    "reports_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the site goes.  [default: <root>/reports]",
-)
-@click.option(
-    "--cell-timeout",
-    type=PositiveFinite(),
-    default=600.0,
-    show_default=True,
-    help="Seconds (finite, above 0) one notebook cell may run before its notebook fails.",
-)
+@reports_option
+@cell_timeout_option
 @click.option(
     "--publish-partial",
     is_flag=True,
@@ -49,13 +43,8 @@ from helpers.core.files import file_in_the_way
     default=None,
     help="Where notebooks run: local worker processes, or Dask.  [default: params' executor]",
 )
-@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
-@click.option(
-    "--shared-path",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="A folder the Dask workers see at the same path, holding the project and reports.",
-)
+@scheduler_option
+@shared_path_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def run(
@@ -80,14 +69,7 @@ def run(
     """
     from helpers.build.pipeline import run_quarter
 
-    if reports_dir is not None and (blocking := file_in_the_way(reports_dir)) is not None:
-        raise InputError(
-            Problem(
-                "--reports",
-                f"{blocking} is a file, not a folder: give a folder for the site "
-                "(it is created if missing)",
-            )
-        )
+    check_reports_folder(reports_dir)
     result = run_quarter(
         quarter,
         root=root,

@@ -10,9 +10,17 @@ from pathlib import Path
 
 import click
 
-from helpers.cli.common import PositiveFinite, reports_errors, root_option
-from helpers.core.errors import BuildBusy, InputError, PlaybookError, Problem
-from helpers.core.files import file_in_the_way
+from helpers.cli.common import (
+    PositiveFinite,
+    cell_timeout_option,
+    check_reports_folder,
+    reports_errors,
+    reports_option,
+    root_option,
+    scheduler_option,
+    shared_path_option,
+)
+from helpers.core.errors import BuildBusy, InputError, PlaybookError
 
 
 def _stamp(line: str) -> str:
@@ -29,20 +37,8 @@ def _stamp(line: str) -> str:
     help="Notebooks executed at once (default: one more than the number of CPUs).",
 )
 @root_option
-@click.option(
-    "--reports",
-    "reports_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the site goes.  [default: <root>/reports]",
-)
-@click.option(
-    "--cell-timeout",
-    type=PositiveFinite(),
-    default=600.0,
-    show_default=True,
-    help="Seconds (finite, above 0) one notebook cell may run before its notebook fails.",
-)
+@reports_option
+@cell_timeout_option
 @click.option(
     "--executor",
     "engine",
@@ -51,13 +47,8 @@ def _stamp(line: str) -> str:
     show_default=True,
     help="Where notebooks run: local worker processes, or Dask (kept for the whole watch).",
 )
-@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
-@click.option(
-    "--shared-path",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="A folder the Dask workers see at the same path, holding the project and reports.",
-)
+@scheduler_option
+@shared_path_option
 @click.option(
     "--poll",
     type=PositiveFinite(),
@@ -88,14 +79,7 @@ def watch(
     """
     from helpers.build.watch import WATCHED_FOLDERS, watch_quarter
 
-    if reports_dir is not None and (blocking := file_in_the_way(reports_dir)) is not None:
-        raise InputError(
-            Problem(
-                "--reports",
-                f"{blocking} is a file, not a folder: give a folder for the site "
-                "(it is created if missing)",
-            )
-        )
+    check_reports_folder(reports_dir)
     folders = ", ".join(f"{name}/" for name in WATCHED_FOLDERS)
     click.echo(f"Watching {folders} of {root.resolve()} for {quarter} (Ctrl-C stops) ...")
 
