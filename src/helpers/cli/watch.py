@@ -100,7 +100,7 @@ def watch(
         else:
             click.echo(_stamp("The site is unchanged; waiting for the next change ..."))
 
-    stop = threading.Event()  # `kill` (SIGTERM) stops the watch as Ctrl-C does
+    stop = threading.Event()  # `kill` (SIGTERM) stops the watch, after the build under way
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         ended = watch_quarter(
