@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from helpers.core import safe_yaml
 from helpers.core.errors import InputError
 from helpers.core.safe_yaml import read_yaml
 
@@ -83,3 +87,54 @@ def test_a_template_or_params_path_that_is_a_named_pipe_is_refused_at_once(tmp_p
     os.mkfifo(pipe)
     with pytest.raises(InputError, match="named pipe"):
         read_yaml(pipe, "t.yaml", what="a template", max_bytes=1000)
+
+
+# -- libyaml's parser (the fast path) reads what the pure-Python one reads --------------------
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(["2026-07-01", "yes", "no", "~", "0x1F", "1e3", "1_000", "-.inf", "'q'"]),
+)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _pure(text: str):
+    loader = safe_yaml._Loader(text)
+    loader.what = "a test file"
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=_DOCUMENTS, flow=st.booleans())
+def test_fast_reader_reads_what_the_pure_python_reader_reads(document, flow):
+    text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
+    assert safe_yaml._read(text, "a test file") == _pure(text)
+
+
+def test_project_yaml_files_read_on_libyaml_the_same(root, monkeypatch):
+    """Every params file and benefit template of the project (approved copies too), read
+    on libyaml (the pure loader made to fail shows it is not used), gives what the pure
+    loader gives."""
+    files = sorted([*(root / "params").rglob("*.yaml"), *(root / "playbook").rglob("*.yaml")])
+    assert len(files) >= 10
+    expected = {path: _pure(path.read_text(encoding="utf-8")) for path in files}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the pure-Python loader was used for a plain file")
+
+    monkeypatch.setattr(safe_yaml, "_Loader", refuse)
+    for path in files:
+        assert read_yaml(path, path.name, what="params", max_bytes=1_000_000) == expected[path]
