@@ -208,6 +208,23 @@ def test_signature_sees_edits_and_deletions_not_hidden_files(tmp_path: Path) -> 
     assert watch.signature([tmp_path / "missing.csv"]) == {str(tmp_path / "missing.csv"): (-1, -1)}
 
 
+def test_signature_skips_the_reports_folder_however_it_is_reached(tmp_path: Path) -> None:
+    """The reports folder inside a watched folder, or a symlink to it there, is not looked
+    into: what a build writes never counts as a change of its inputs."""
+    data, reports = tmp_path / "data", tmp_path / "data" / "reports"
+    reports.mkdir(parents=True)
+    (data / "initiatives.csv").write_text("id\nA-1\n")
+    (reports / "index.html").write_text("<p>built</p>")
+    (data / "link-to-reports").symlink_to(reports, target_is_directory=True)
+
+    found = watch.signature([data], skip=reports)
+
+    assert sorted(Path(p).name for p in found) == ["initiatives.csv"]
+    (reports / "index.html").write_text("<p>built again</p>")
+    assert watch.signature([data], skip=reports) == found
+    assert len(watch.signature([data])) == 3  # without skip: both routes into reports/
+
+
 # What the watch imports while it waits must be what a rebuild needs: after it, a rebuild
 # in a fresh process imports no module of these packages (a missing one costs the first
 # change seconds). Notebooks are not run (placeholders), so only the build's own imports count.

@@ -42,7 +42,7 @@ from helpers.build.executors import DEFAULT_CELL_TIMEOUT, usable_cpus
 from helpers.core.errors import BuildBusy, PlaybookError
 
 WATCHED_FOLDERS = ("params", "data", "notebooks", "playbook")
-DEFAULT_POLL = 0.1  # seconds between two looks at the files (stat calls only)
+DEFAULT_POLL = 0.05  # seconds between two looks at the files (stat calls only, ~1 ms a look)
 
 
 def watch_jobs() -> int:
@@ -58,31 +58,46 @@ Signature = dict[str, tuple[int, int]]
 def signature(paths: Iterable[Path], skip: Path | None = None) -> Signature:
     """Size and modification time of every file under ``paths`` (a file, or a folder
     searched recursively; hidden names such as ``.ipynb_checkpoints`` skipped, and the
-    folder ``skip``); a missing path counts as one with size -1, so deleting a file is a
-    change too."""
+    folder ``skip``, however it is reached); a missing path counts as one with size -1,
+    so deleting a file is a change too."""
     found: Signature = {}
-    skipped = str(skip.resolve()) if skip is not None else None
+    try:
+        skipped = _identity(os.stat(skip)) if skip is not None else None
+    except OSError:  # not made yet: nothing to skip
+        skipped = None
     for path in paths:
-        _stat_into(str(path), found, skipped)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            found[str(path)] = (-1, -1)
+            continue
+        _stat_into(str(path), stat, found, skipped)
     return found
 
 
-def _stat_into(path: str, found: Signature, skipped: str | None) -> None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        found[path] = (-1, -1)
-        return
+def _identity(stat: os.stat_result) -> tuple[int, int]:
+    """Which file or folder this is, whatever path (or symlink) reached it."""
+    return stat.st_dev, stat.st_ino
+
+
+def _stat_into(
+    path: str, stat: os.stat_result, found: Signature, skipped: tuple[int, int] | None
+) -> None:
     if not S_ISDIR(stat.st_mode):
         found[path] = (stat.st_size, stat.st_mtime_ns)
         return
-    if skipped is not None and os.path.realpath(path) == skipped:
+    if _identity(stat) == skipped:
         return
     with os.scandir(path) as entries:
         for entry in entries:
             if entry.name.startswith(".") or entry.name == "__pycache__":
                 continue
-            _stat_into(entry.path, found, skipped)
+            try:
+                child = entry.stat()  # through a symlink, as os.stat
+            except OSError:
+                found[entry.path] = (-1, -1)
+                continue
+            _stat_into(entry.path, child, found, skipped)
 
 
 def code_signature() -> Signature:

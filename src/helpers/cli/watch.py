@@ -52,7 +52,7 @@ def _stamp(line: str) -> str:
 @click.option(
     "--poll",
     type=PositiveFinite(),
-    default=0.1,
+    default=0.05,
     show_default=True,
     help="Seconds between two looks at the input files.",
 )
