@@ -231,6 +231,8 @@ class _Build:
         self._case_paths: dict[str, Path] = {}  # id -> its case artifact, checked once
         self._roadmap: dict[str, Any] | None = None  # the model's roadmap, read once
         self._ledger: Any = None  # the ledger's files and digests, read once
+        self._read: dict[Path, str | None] = {}  # input file -> digest (``_watch``)
+        self._written: dict[Path, str | None] = {}  # artifact -> digest, once per build
         self.model_keys: dict[str, Any] = {}
         self.model_missing: list[str] = []
         self.kernel_env: dict[str, str] = {}  # for every notebook's kernel (set by run)
@@ -456,8 +458,8 @@ class _Build:
             artifacts=[],
             depends=[
                 frame_digest(self.inputs.actuals),
-                file_digest(self.artifacts / CALIBRATION),
-                file_digest(self.artifacts / "backtest.json"),
+                self._artifact_digest(self.artifacts / CALIBRATION),
+                self._artifact_digest(self.artifacts / "backtest.json"),
             ],
         )
 
@@ -489,7 +491,7 @@ class _Build:
             stem="review",
             parameters={},
             artifacts=[],
-            depends=[file_digest(self.artifacts / REVIEW)],
+            depends=[self._artifact_digest(self.artifacts / REVIEW)],
         )
 
     def _outcomes_digest(self) -> Any:
@@ -535,8 +537,8 @@ class _Build:
             # what its page reads: its rows, its case, the calibration, its decision
             depends=[
                 self._rows().family(initiative_id),
-                file_digest(self._case_paths[initiative_id]),
-                file_digest(self.artifacts / CALIBRATION),
+                self._artifact_digest(self._case_paths[initiative_id]),
+                self._artifact_digest(self.artifacts / CALIBRATION),
                 self._decision_digest(initiative_id),
             ],
             case_id=initiative_id,
@@ -562,7 +564,7 @@ class _Build:
         return self._register_index
 
     def _roadmap_spec(self, in_scope: list[str]) -> dict[str, Any]:
-        cases = {i: file_digest(self._case_paths[i]) for i in in_scope}
+        cases = {i: self._artifact_digest(self._case_paths[i]) for i in in_scope}
         return self._spec(
             key="roadmap",
             title=f"Roadmap: {self.inputs.params.title}",
@@ -572,7 +574,7 @@ class _Build:
             artifacts=[],
             depends=[
                 frame_digest(self.inputs.initiatives),
-                file_digest(self.artifacts / ROADMAP),
+                self._artifact_digest(self.artifacts / ROADMAP),
                 cases,
                 # what it reads of the quarter before (it shows what changed since): the
                 # ledger (the previous quarter's recorded plan, or that it has none)
@@ -696,10 +698,20 @@ class _Build:
     # -- inputs, publishing -------------------------------------------------------
 
     def _watch(self, path: Path) -> str | None:
-        """The digest of ``path`` (None: missing), noted as an input of this build."""
-        digest = file_digest(path)
-        self.watched[project_relative(path, self.root)] = digest
-        return digest
+        """The digest of ``path`` (None: missing), noted as an input of this build; read
+        once per build (every case's spec names the same notebook)."""
+        if path not in self._read:
+            digest = file_digest(path)
+            self.watched[project_relative(path, self.root)] = digest
+            self._read[path] = digest
+        return self._read[path]
+
+    def _artifact_digest(self, path: Path) -> str | None:
+        """The digest of an artifact this build wrote (``_model``, before any spec): read
+        once per build (every case's spec names the same calibration)."""
+        if path not in self._written:
+            self._written[path] = file_digest(path)
+        return self._written[path]
 
     def _copy_inputs(self) -> list[str]:
         """Copy the params files and registers this build reads into ``build/inputs/``."""
