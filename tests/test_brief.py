@@ -217,3 +217,41 @@ def test_a_funded_initiative_likely_to_lose_money_is_a_risk_in_plain_words():
     docs["roadmap.json"]["initiatives"]["POC-1"]["variant_of"] = None
     risks = [text(r) for r in brief.risks(docs, CURRENCY)]
     assert "POC-1 may lose money (chance 57%)." in risks
+
+
+def test_the_brief_chart_png_is_drawn_once_with_matplotlibs_pixels(tmp_path: Path, monkeypatch):
+    """The brief's PNG (150 dpi) is laid out on the renderer it is drawn with and drawn
+    once; its pixels are those of matplotlib's own path (a layout pass, then a draw)."""
+    import io
+
+    import numpy as np
+    from matplotlib.backend_bases import FigureCanvasBase
+    from PIL import Image
+
+    import helpers.site.brief as site_brief
+
+    artifacts = tmp_path / "build" / "artifacts"
+    for name, doc in documents().items():
+        (artifacts / name).parent.mkdir(parents=True, exist_ok=True)
+        (artifacts / name).write_text(json.dumps(doc))
+    figures = []
+
+    def plot(*args, **kwargs):
+        figure = plot_brief(*args, **kwargs)
+        draws = []
+        figure.canvas.mpl_connect("draw_event", draws.append)
+        figures.append((figure, draws, args, kwargs))
+        return figure
+
+    plot_brief = site_brief.plot_brief
+    monkeypatch.setattr(site_brief, "plot_brief", plot)
+    write_brief({"quarter": "2026Q4", "title": "Q4", "params": {}}, artifacts, tmp_path)
+
+    [(_, draws, args, kwargs)] = figures
+    assert len(draws) == 3  # the PNG once; the SVG laid out at its own 72 dpi, then drawn
+    theirs = plot_brief(*args, **kwargs)
+    FigureCanvasBase(theirs)  # a plain canvas: matplotlib's own print path
+    png = io.BytesIO()
+    theirs.savefig(png, format="png", dpi=150)
+    ours = np.asarray(Image.open(tmp_path / "brief-chart.png"))
+    assert np.array_equal(ours, np.asarray(Image.open(io.BytesIO(png.getvalue()))))

@@ -252,12 +252,14 @@ class _Build:
         self.kernel_env = write_snapshot(self.inputs, self.quarter, snapshot)
         in_scope = list(self.inputs.in_scope()["id"])
         self._model()  # every figure, once, before any page
-        self._start_brief(executor)  # it reads the model alone: drawn while notebooks run
         review = self._review_spec()
         specs = [self._calibration_spec()]
         specs += [review] if review is not None else []
         specs += [self._case_spec(i) for i in in_scope]
         specs.append(self._roadmap_spec(in_scope))
+        # it reads the model alone: drawn while the notebooks run (started after the specs,
+        # whose digests its thread would otherwise slow down)
+        self._start_brief(executor)
         with tqdm(
             total=len(specs),
             desc=self.quarter,
