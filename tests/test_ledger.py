@@ -115,3 +115,37 @@ def test_ledger_quarters_ignores_staging_folders(entry):
     staging.mkdir()
     (staging / "decisions.json").write_text("{}")
     assert ledger_quarters(entry) == ["2026Q3"]
+
+
+def test_approved_registers_are_checked_once_per_sealed_entry_and_given_as_copies(
+    root: Path, tmp_path: Path, monkeypatch
+):
+    """An entry's registers are read and checked once while its sealed files stay as they
+    are; each caller gets its own frames; a re-sealed entry with other rows reads anew."""
+    import shutil
+
+    import helpers.load.ledger as ledger
+
+    shutil.copytree(root / E, tmp_path / E)
+    checked = []
+    validate = ledger.validate_initiatives
+    monkeypatch.setattr(
+        ledger, "validate_initiatives", lambda *a, **k: checked.append(1) or validate(*a, **k)
+    )
+
+    first = ledger.approved_registers(tmp_path, "2026Q3")
+    first["initiatives"]["name"] = "changed by a caller"
+    second = ledger.approved_registers(tmp_path, "2026Q3")
+
+    assert len(checked) == 1
+    assert "changed by a caller" not in set(second["initiatives"]["name"])
+    register = tmp_path / E / "registers" / "initiatives_2026Q3.csv"
+    register.write_text(register.read_text().replace(",proposed,", ",approved,", 1))
+    with pytest.raises(InputError):  # edited under its seal: refused, never the old rows
+        ledger.approved_registers(tmp_path, "2026Q3")
+    decisions = read_decisions(root, "2026Q3")
+    decisions.pop("seal")  # a new entry: sealed with the files now in it
+    write_decisions(tmp_path, "2026Q3", decisions)
+    third = ledger.approved_registers(tmp_path, "2026Q3")
+    assert len(checked) == 2
+    assert list(third["initiatives"]["status"]) != list(second["initiatives"]["status"])
