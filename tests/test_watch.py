@@ -225,6 +225,35 @@ def test_signature_skips_the_reports_folder_however_it_is_reached(tmp_path: Path
     assert len(watch.signature([data])) == 3  # without skip: both routes into reports/
 
 
+def test_rehearsal_reads_the_ledger_so_the_first_change_does_not(
+    root: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """While the watch waits, it reads the inputs and the ledger as a build would: the
+    first change's review then checks no approved register again."""
+    import helpers.load.ledger as ledger
+    from helpers.load.inputs import load_quarter
+    from helpers.model.review import load_review
+
+    project = copy_project(root, tmp_path / "project")
+    monkeypatch.setattr(ledger, "_APPROVED", {})
+    watch._rehearse("2026Q4", project)
+    checked = []
+    validate = ledger.validate_initiatives
+    monkeypatch.setattr(
+        ledger, "validate_initiatives", lambda *a, **k: checked.append(1) or validate(*a, **k)
+    )
+
+    review = load_review(load_quarter("2026Q4", project))
+
+    assert review["reviewed_quarters"] == ["2026Q3"] and checked == []
+
+
+def test_rehearsal_leaves_bad_input_to_the_build(tmp_path: Path) -> None:
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "2026Q4.yaml").write_text("budget: [\n")
+    watch._rehearse("2026Q4", tmp_path)  # no error: the build reports it, with its fix
+
+
 # What the watch imports while it waits must be what a rebuild needs: after it, a rebuild
 # in a fresh process imports no module of these packages (a missing one costs the first
 # change seconds). Notebooks are not run (placeholders), so only the build's own imports count.
