@@ -71,6 +71,7 @@ from helpers.build.publish import (
     check_writable,
     collect_garbage,
     collect_stale_builds,
+    copy_inputs,
     display_path,
     hard_link,
     link_build,
@@ -231,8 +232,7 @@ class _Build:
         self._case_paths: dict[str, Path] = {}  # id -> its case artifact, checked once
         self._roadmap: dict[str, Any] | None = None  # the model's roadmap, read once
         self._ledger: Any = None  # the ledger's files and digests, read once
-        self._read: dict[Path, str | None] = {}  # input file -> digest (``_watch``)
-        self._written: dict[Path, str | None] = {}  # artifact -> digest, once per build
+        self._digests: dict[Path, str | None] = {}  # file read -> digest, once per build
         self.model_keys: dict[str, Any] = {}
         self.model_missing: list[str] = []
         self.kernel_env: dict[str, str] = {}  # for every notebook's kernel (set by run)
@@ -257,9 +257,7 @@ class _Build:
         specs += [review] if review is not None else []
         specs += [self._case_spec(i) for i in in_scope]
         specs.append(self._roadmap_spec(in_scope))
-        # it reads the model alone: drawn while the notebooks run (started after the specs,
-        # whose digests its thread would otherwise slow down)
-        self._start_brief(executor)
+        self._start_brief(executor)  # from the model, while notebooks run (after the specs)
         with tqdm(
             total=len(specs),
             desc=self.quarter,
@@ -460,8 +458,8 @@ class _Build:
             artifacts=[],
             depends=[
                 frame_digest(self.inputs.actuals),
-                self._artifact_digest(self.artifacts / CALIBRATION),
-                self._artifact_digest(self.artifacts / "backtest.json"),
+                self._digest(self.artifacts / CALIBRATION),
+                self._digest(self.artifacts / "backtest.json"),
             ],
         )
 
@@ -493,7 +491,7 @@ class _Build:
             stem="review",
             parameters={},
             artifacts=[],
-            depends=[self._artifact_digest(self.artifacts / REVIEW)],
+            depends=[self._digest(self.artifacts / REVIEW)],
         )
 
     def _outcomes_digest(self) -> Any:
@@ -539,8 +537,8 @@ class _Build:
             # what its page reads: its rows, its case, the calibration, its decision
             depends=[
                 self._rows().family(initiative_id),
-                self._artifact_digest(self._case_paths[initiative_id]),
-                self._artifact_digest(self.artifacts / CALIBRATION),
+                self._digest(self._case_paths[initiative_id]),
+                self._digest(self.artifacts / CALIBRATION),
                 self._decision_digest(initiative_id),
             ],
             case_id=initiative_id,
@@ -566,7 +564,7 @@ class _Build:
         return self._register_index
 
     def _roadmap_spec(self, in_scope: list[str]) -> dict[str, Any]:
-        cases = {i: self._artifact_digest(self._case_paths[i]) for i in in_scope}
+        cases = {i: self._digest(self._case_paths[i]) for i in in_scope}
         return self._spec(
             key="roadmap",
             title=f"Roadmap: {self.inputs.params.title}",
@@ -576,7 +574,7 @@ class _Build:
             artifacts=[],
             depends=[
                 frame_digest(self.inputs.initiatives),
-                self._artifact_digest(self.artifacts / ROADMAP),
+                self._digest(self.artifacts / ROADMAP),
                 cases,
                 # what it reads of the quarter before (it shows what changed since): the
                 # ledger (the previous quarter's recorded plan, or that it has none)
@@ -700,55 +698,25 @@ class _Build:
     # -- inputs, publishing -------------------------------------------------------
 
     def _watch(self, path: Path) -> str | None:
-        """The digest of ``path`` (None: missing), noted as an input of this build; read
-        once per build (every case's spec names the same notebook)."""
-        if path not in self._read:
-            digest = file_digest(path)
-            self.watched[project_relative(path, self.root)] = digest
-            self._read[path] = digest
-        return self._read[path]
+        """The digest of ``path`` (None: missing), noted as an input of this build."""
+        if path not in self._digests:
+            self.watched[project_relative(path, self.root)] = self._digest(path)
+        return self._digests[path]
 
-    def _artifact_digest(self, path: Path) -> str | None:
-        """The digest of an artifact this build wrote (``_model``, before any spec): read
-        once per build (every case's spec names the same calibration)."""
-        if path not in self._written:
-            self._written[path] = file_digest(path)
-        return self._written[path]
+    def _digest(self, path: Path) -> str | None:
+        """A file's digest, read once per build: every case's spec names the same notebook
+        and calibration (an input, or an artifact ``_model`` wrote before any spec)."""
+        if path not in self._digests:
+            self._digests[path] = file_digest(path)
+        return self._digests[path]
 
     def _copy_inputs(self) -> list[str]:
         """Copy the params files and registers this build reads into ``build/inputs/``."""
-        target = self.build / "inputs"
-        copied = []
-        files = [
-            self.root / "params" / "defaults.yaml",
-            self.root / "params" / f"{self.quarter}.yaml",
-        ]
-        files += [p if p.is_absolute() else self.root / p for p in self.inputs.register_paths()]
-        for path in files:
-            if not path.is_file():
-                continue
-            name = relative_to_root(path, self.root)
-            if Path(name).is_absolute():
-                name = f"registers/{path.name}"
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target / name)
-            self._watch(path)
-            copied.append(name)
-        from helpers.load.ledger import previous_decisions
-
-        for path, name in previous_decisions(self.root, self.quarter):
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target / name)
-            copied.append(name)
-        for kind in ("initiatives", "actuals"):
-            source = getattr(self.inputs.params, kind)
-            if source.url and not source.url.startswith("sqlite:///"):
-                # a database table: keep the rows as read, in canonical form
-                name = f"registers/{kind}.csv"
-                (target / name).parent.mkdir(parents=True, exist_ok=True)
-                getattr(self.inputs, kind).to_csv(target / name, index=False)
-                copied.append(name)
-        return copied
+        copied = copy_inputs(self.inputs, self.root, self.quarter, self.build / "inputs")
+        for path in copied.values():
+            if path is not None:  # a file the build read (not the ledger's, not a table)
+                self._watch(path)
+        return list(copied)
 
     def _unchanged(self, manifest: dict[str, Any]) -> bool:
         """Nothing executed or rendered, and the previous build has the same pages."""

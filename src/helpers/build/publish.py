@@ -214,3 +214,37 @@ def display_path(path: Path) -> str:
     except ValueError:
         return str(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def copy_inputs(inputs: Any, root: Path, quarter: str, target: Path) -> dict[str, Path | None]:
+    """Copy the params files and registers a build of ``quarter`` reads into ``target``
+    (its ``build/inputs/``), with the ledger's previous decisions and, for a database
+    table, its rows as read (canonical CSV). Returns each copy's name (relative to
+    ``target``) and the project file it was read from (None: the ledger's, or a table)."""
+    from helpers.load.ledger import previous_decisions
+
+    copied: dict[str, Path | None] = {}
+    files = [root / "params" / "defaults.yaml", root / "params" / f"{quarter}.yaml"]
+    files += [p if p.is_absolute() else root / p for p in inputs.register_paths()]
+    for path in files:
+        if not path.is_file():
+            continue
+        name = relative_to_root(path, root)
+        if Path(name).is_absolute():
+            name = f"registers/{path.name}"
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / name)
+        copied[name] = path
+    for path, name in previous_decisions(root, quarter):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / name)
+        copied[name] = None
+    for kind in ("initiatives", "actuals"):
+        source = getattr(inputs.params, kind)
+        if source.url and not source.url.startswith("sqlite:///"):
+            # a database table: keep the rows as read, in canonical form
+            name = f"registers/{kind}.csv"
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            getattr(inputs, kind).to_csv(target / name, index=False)
+            copied[name] = None
+    return copied
