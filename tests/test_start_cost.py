@@ -57,3 +57,33 @@ def test_renderer_modules_name_the_module_render_notebook_lives_in() -> None:
     assert renderer_modules("helpers.site:ignored") == ["helpers.site", "helpers.site.pages"]
     # a module that is not there: named as given, its pages report the import error
     assert renderer_modules("no_such_site_module") == ["no_such_site_module"]
+
+
+RENDER_PROBE = textwrap.dedent(
+    """
+    import importlib, json, sys
+    import nbformat
+    from helpers.build.engines import renderer_modules
+    from helpers.build.executors import WORKER_PRELOAD, prime_renderers
+    for name in [*WORKER_PRELOAD, *renderer_modules("helpers.site")]:
+        importlib.import_module(name)
+    prime_renderers(["helpers.site"])
+    import helpers.site
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("A *case*.")])
+    nb.metadata["papermill"] = {"parameters": {"quarter": "2026Q4", "root": sys.argv[1]}}
+    page = helpers.site.render_notebook(nb, title="Business case")
+    print(json.dumps({"draft": "Draft" in page,
+                      "scipy": sorted(m for m in sys.modules if m.split(".")[0] == "scipy")}))
+    """
+)
+
+
+def test_a_worker_renders_a_draft_page_without_importing_scipy(root) -> None:
+    """A draft quarter's page says so in the words of ``report.quarter``; those words do
+    not bring the selection solver (scipy.optimize: ~0.9 s in every worker's first page)."""
+    done = subprocess.run(
+        [sys.executable, "-c", RENDER_PROBE, str(root)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"draft": True, "scipy": []}

@@ -35,6 +35,7 @@ MAX_MONEY = 1e12  # currency; a budget or register amount above a trillion is a 
 MAX_CAPACITY = 1e6  # person-weeks in a quarter
 SEED_LIMIT = 2**32  # numpy seeds are 0 .. 2**32 - 1
 SCORING_METHODS = ("expected_npv", "weighted", "rice", "wsjf", "profitability_index")
+MONEY_METHODS = ("expected_npv",)  # the scoring methods whose value is money
 WEIGHT_CRITERIA = (
     "expected_npv",
     "prob_loss",

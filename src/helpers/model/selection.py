@@ -86,7 +86,7 @@ import pandas as pd
 
 from helpers.core.errors import ComputationError, InputError, Problem
 from helpers.core.fmt import fmt_level, fmt_money
-from helpers.load.params import SCORING_METHODS, Params
+from helpers.load.params import MONEY_METHODS, SCORING_METHODS, Params
 from helpers.load.registers import IN_SCOPE
 from helpers.model.committed import COMMITTED, FULL, Charge, charge_of
 from helpers.model.decisions import decide
@@ -106,7 +106,6 @@ from helpers.model.scoring import (
 )
 from helpers.model.selection_reasons import (
     FRONTIER_MULTIPLIERS,
-    MONEY_METHODS,
     explain_left_out,
     frontier_points,
 )

@@ -20,7 +20,6 @@ from helpers.model.selection_solve import (
 )
 
 FRONTIER_MULTIPLIERS = tuple(round(0.5 + 0.1 * step, 1) for step in range(16))
-MONEY_METHODS = ("expected_npv",)
 
 
 def frontier_points(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from helpers.core.fmt import fmt_level, fmt_pct
-from helpers.model.selection_reasons import MONEY_METHODS
+from helpers.load.params import MONEY_METHODS
 
 
 def level_label(level: float) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from helpers.core.fmt import fmt_level, fmt_money
-from helpers.model.selection_reasons import MONEY_METHODS
+from helpers.load.params import MONEY_METHODS
 from helpers.report.labels import entry_value_name
 
 TIE = "an equally valuable plan includes it; the tie went to the cheaper plan"
