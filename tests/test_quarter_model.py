@@ -142,6 +142,22 @@ def test_case_keys_change_with_what_a_case_is_computed_from_and_nothing_else(pro
     # where notebooks run: none
     elsewhere = inputs.params.model_copy(update={"executor": "dask"})
     assert _keys(dataclasses.replace(inputs, params=elsewhere)) == before
+    # the quarter approved (its title, status and record of approval and changes): none
+    approved = inputs.params.model_copy(
+        update={
+            "title": "Roadmap, as approved",
+            "status": "approved",
+            "approved_on": "2026-10-01",
+            "approved_by": "Dana Lee (CMO)",
+            "fingerprint": {"params": "p0"},
+        }
+    )
+    assert _keys(dataclasses.replace(inputs, params=approved)) == before
+    # what a case reads of the params, e.g. the discount rate: every case
+    discounted = inputs.params.model_copy(update={"discount_rate": 0.2})
+    assert set(_keys(dataclasses.replace(inputs, params=discounted)).values()).isdisjoint(
+        before.values()
+    )
 
 
 def test_compute_case_from_the_memo_is_the_case_computed_again(project, model, monkeypatch):

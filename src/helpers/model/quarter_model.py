@@ -110,6 +110,10 @@ def case_calibration(inputs: Any, calibration: Mapping[str, Any] | None) -> dict
 
 
 MEMO_SIZE = 4096  # case documents (~10 kB each) one process keeps
+# params no case reads: where notebooks run, the title and the approval record (approving
+# a quarter, or recording a change, leaves every case as it was)
+NOT_IN_CASES = {"executor", "scheduler", "title", "status", "approved_on", "approved_by"}
+NOT_IN_CASES |= {"fingerprint", "changes"}
 _memo: OrderedDict[str, dict[str, Any]] = OrderedDict()  # case key -> document without text
 
 
@@ -119,8 +123,8 @@ def case_keys(
     calibration: Mapping[str, Any] | None,
     rows: RegisterIndex | None = None,
 ) -> dict[str, str]:
-    """One digest per case of everything it is computed from: the params (but where
-    notebooks run), the calibration it uses (``case_calibration``), the benefits
+    """One digest per case of everything it is computed from: the params (but
+    ``NOT_IN_CASES``), the calibration it uses (``case_calibration``), the benefits
     register and templates, and its family's rows (``RegisterIndex.family``). Each
     case is simulated with its own seed, so equal keys mean equal documents: the
     memo of :func:`compute_case` and the build's cache both key on them. ``rows``: the
@@ -128,7 +132,7 @@ def case_keys(
     rows = rows if rows is not None else RegisterIndex.of(inputs.initiatives)
     benefits = inputs.benefits
     common = digest_of(
-        inputs.params.model_dump(mode="json", exclude={"executor", "scheduler"}),
+        inputs.params.model_dump(mode="json", exclude=NOT_IN_CASES),
         calibration,
         None if benefits is None else frame_digest(benefits),
         # what a template says, not where its file is (a project moved keeps its cases)
