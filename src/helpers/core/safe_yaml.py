@@ -15,6 +15,7 @@ Nothing in a YAML file is taken silently:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +86,20 @@ if _CSafeLoader is not None:
         yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
 
+# what libyaml reads where the pure-Python loader refuses (a tab between tokens, a block
+# scalar header run into a comment, a "?" in a flow collection) or reads otherwise (an
+# empty tag, the Unicode line breaks, a byte-order mark after the start): such text is
+# read by the pure loader, so that it is refused, or read, exactly as before
+_LENIENT = re.compile("[\t!?\x85\u2028\u2029]|[|>][-+0-9]*#")
+
+
 def _plain(text: str) -> bool:
-    """Whether ``text`` parses (by libyaml) without an anchor or alias, so that
-    :class:`_FastLoader` may read it. False sends it to :class:`_Loader`, whose
-    messages (and line numbers) then say what is wrong, exactly as before."""
+    """Whether ``text`` parses (by libyaml) without an anchor or alias, and has none of
+    ``_LENIENT``, so that :class:`_FastLoader` may read it. False sends it to
+    :class:`_Loader`, whose messages (and line numbers) then say what is wrong, exactly
+    as before."""
+    if _LENIENT.search(text) or "\ufeff" in text[1:]:
+        return False
     try:
         for event in yaml.parse(text, Loader=_CSafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
