@@ -111,7 +111,12 @@ def _plain(text: str) -> bool:
 
 def _read(text: str, what: str) -> Any:
     """The document in ``text``: on libyaml when it can, else on the pure-Python loader."""
-    loader_class = _FastLoader if _CSafeLoader is not None and _plain(text) else _Loader
+    fast = _CSafeLoader is not None and _plain(text)
+    return _load(_FastLoader if fast else _Loader, text, what)
+
+
+def _load(loader_class: type, text: str, what: str) -> Any:
+    """The document in ``text``, read by ``loader_class`` (``what`` names the file's kind)."""
     loader = loader_class(text)
     loader.what = what
     try:
